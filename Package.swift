@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sitebuild",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sitebuild", targets: ["sitebuild"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries: one module map and one typed shim header each.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash",
+                       providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+
+        .target(name: "BuildSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "SiteContent", dependencies: ["CXXHash", "CArchive"]),
+        .target(name: "BuildRunner", dependencies: ["BuildSpec", "SiteContent"]),
+        .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl"]),
+        .target(name: "SitebuildCLI", dependencies: [
+            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI"]),
+
+        .testTarget(name: "BuildSpecTests", dependencies: ["BuildSpec"]),
+        .testTarget(name: "SiteContentTests", dependencies: ["SiteContent"]),
+        .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
+        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "sitebuild"]),
+    ]
+)

@@ -1,0 +1,165 @@
+import BuildSpec
+import Foundation
+import SiteContent
+
+/// One file chosen for an artifact: where it is stored in the artifact, and where it is.
+public struct ArtifactFile: Sendable, Equatable {
+    public var path: String
+    public var source: String
+    public var symlinkTarget: String?
+    public var executable: Bool
+}
+
+/// The files of one artifact block, and what the collector had to say about them.
+public struct ArtifactSelection: Sendable {
+    public var files: [ArtifactFile]
+    /// CodeBuild-shaped log lines (`Expanding …`, `Found N file(s)`, `Skipping invalid file path …`).
+    public var log: [String]
+    public var warnings: [String]
+}
+
+/// Resolves an artifact block's globs against the source directory, CodeBuild's way:
+/// base-directory (itself possibly a glob) stripped, `files` patterns relative to it,
+/// `exclude-paths` applied, then `discard-paths`. Files only.
+///
+/// Choices where CodeBuild's behaviour is not documented (see docs/buildspec-behaviour.md):
+/// - a pattern naming a directory without a glob (`dist`) takes everything below it,
+///   with a warning suggesting `dist/**/*`;
+/// - dotfiles match `*` and `**`;
+/// - with `discard-paths: yes`, when two files get the same name the one whose full
+///   path sorts first wins and a warning names both;
+/// - without `enable-symlinks`, links are followed (the artifact holds the content);
+///   a broken link is skipped with a warning.
+public struct ArtifactCollector: Sendable {
+    public var sourceDirectory: String
+    /// Directories (relative to the source) whose files are never taken.
+    public var excludedDirectories: [String] = []
+
+    public init(sourceDirectory: String) {
+        self.sourceDirectory = sourceDirectory
+    }
+
+    public func select(_ artifacts: Artifacts) -> ArtifactSelection {
+        var log: [String] = []
+        var warnings: [String] = []
+        let baseText = (artifacts.baseDirectory ?? ".").trimmingSlashes
+        let bases: [String]
+        if baseText == "." || baseText.isEmpty {
+            bases = ["."]
+        } else if GlobPattern(baseText).isLiteral {
+            bases = [GlobPattern(baseText).literalPath]
+        } else {
+            let pattern = GlobPattern(baseText)
+            bases = FileWalker(followSymlinks: true, includeDirectories: true)
+                .walk(absolute(pattern.literalPrefix.joined(separator: "/")), prefix: pattern.literalPrefix.joined(separator: "/"))
+                .filter { $0.kind == .directory && pattern.matches($0.path) }
+                .map(\.path)
+        }
+        log.append("Expanding base directory path: \(artifacts.baseDirectory ?? ".")")
+        log.append("Assembling file list")
+        if bases.isEmpty {
+            log.append("Skipping invalid base directory path \(baseText)")
+        }
+
+        var chosen: [(path: String, file: ArtifactFile)] = []
+        let excludes = artifacts.excludePaths.map(GlobPattern.init)
+        for base in bases {
+            log.append("Expanding \(base)")
+            let baseDir = absolute(base)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: baseDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                log.append("Skipping invalid base directory path \(base)")
+                continue
+            }
+            log.append("Expanding file paths for base directory \(base)")
+            log.append("Assembling file list")
+            let entries = FileWalker(followSymlinks: !artifacts.enableSymlinks).walk(baseDir).filter { entry in
+                let fromSource = base == "." ? entry.path : base + "/" + entry.path
+                return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") }
+            }
+            for patternText in artifacts.files {
+                log.append("Expanding \(patternText)")
+                let pattern = GlobPattern(patternText)
+                var matched = entries.filter { pattern.matches($0.path) }
+                if matched.isEmpty, pattern.isLiteral {
+                    let directoryPattern = GlobPattern(pattern.literalPath + "/")
+                    let below = entries.filter { directoryPattern.matches($0.path) }
+                    if !below.isEmpty {
+                        warnings.append("'\(patternText)' names a directory; sitebuild takes the files below it. Write '\(pattern.literalPath)/**/*' to say so explicitly")
+                        matched = below
+                    }
+                }
+                matched = matched.filter { entry in !excludes.contains { $0.matches(entry.path) } }
+                if matched.isEmpty {
+                    log.append("Skipping invalid file path \(patternText)")
+                    continue
+                }
+                log.append("Found \(matched.count) file(s)")
+                for entry in matched {
+                    let source = baseDir + "/" + entry.path
+                    var file = ArtifactFile(path: entry.path, source: source, symlinkTarget: nil,
+                                            executable: entry.mode & 0o111 != 0)
+                    if case .symlink(let target) = entry.kind {
+                        if artifacts.enableSymlinks {
+                            file.symlinkTarget = target
+                            file.executable = false
+                        } else {
+                            warnings.append("skipping '\(entry.path)': the symbolic link points to '\(target)', which does not exist")
+                            continue
+                        }
+                    }
+                    chosen.append((entry.path, file))
+                }
+            }
+        }
+
+        // One entry per stored path: patterns may overlap, and several base directories
+        // may hold the same relative path (the first base in path order wins).
+        var byPath: [String: ArtifactFile] = [:]
+        for item in chosen {
+            if let existing = byPath[item.path] {
+                if existing.source != item.file.source {
+                    warnings.append("'\(item.path)' is found in two base directories; keeping \(relative(existing.source)), skipping \(relative(item.file.source))")
+                }
+                continue
+            }
+            byPath[item.path] = item.file
+        }
+        var files = byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+
+        if artifacts.discardPaths {
+            var seen: [String: ArtifactFile] = [:]
+            var flattened: [ArtifactFile] = []
+            for var file in files {
+                let name = (file.path as NSString).lastPathComponent
+                if let first = seen[name] {
+                    warnings.append("discard-paths: '\(file.path)' and '\(first.path)' both become '\(name)'; keeping '\(first.path)' (the first in path order)")
+                    continue
+                }
+                file.path = name
+                seen[name] = file
+                flattened.append(file)
+            }
+            files = flattened.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        }
+        return ArtifactSelection(files: files, log: log, warnings: warnings)
+    }
+
+    func absolute(_ path: String) -> String {
+        if path.isEmpty || path == "." { return sourceDirectory }
+        return sourceDirectory + "/" + path
+    }
+
+    func relative(_ path: String) -> String {
+        path.hasPrefix(sourceDirectory + "/") ? String(path.dropFirst(sourceDirectory.count + 1)) : path
+    }
+}
+
+extension String {
+    var trimmingSlashes: String {
+        var s = self
+        while s.hasPrefix("./") { s.removeFirst(2) }
+        while s.hasSuffix("/") && s.count > 1 { s.removeLast() }
+        return s
+    }
+}

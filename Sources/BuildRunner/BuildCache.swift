@@ -1,0 +1,107 @@
+import Foundation
+import SiteContent
+
+/// The local build cache for `cache.paths`: one tar per key under
+/// `<cache dir>/build-cache/`. A keyed entry is immutable once written (CodeBuild's
+/// rule); without a key each source directory has one slot, replaced on every save.
+/// Fallback keys match by prefix, newest entry first.
+struct BuildCache {
+    let root: String
+    let sourceDirectory: String
+
+    init(cacheDirectory: String, sourceDirectory: String) {
+        root = cacheDirectory + "/build-cache"
+        self.sourceDirectory = sourceDirectory
+    }
+
+    struct Entry {
+        var key: String
+        var archive: String
+        var created: Double
+    }
+
+    /// The key used when the buildspec gives none: one slot per source directory.
+    var defaultKey: String { "sitebuild-default-" + ContentHash(of: sourceDirectory).hex }
+
+    func archivePath(for key: String) -> String { root + "/" + ContentHash(of: key).hex + ".tar" }
+
+    func entries() -> [Entry] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
+        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: root + "/" + name),
+                  let value = try? JSONValue.parse(data), let key = value["key"]?.stringValue else { return nil }
+            let archive = root + "/" + name.dropLast(5) + ".tar"
+            guard FileManager.default.fileExists(atPath: archive) else { return nil }
+            let created = value["created"].flatMap { v -> Double? in
+                if case .double(let d) = v { return d }
+                return v.intValue.map(Double.init)
+            } ?? 0
+            return Entry(key: key, archive: archive, created: created)
+        }
+    }
+
+    /// Finds the entry for `key`, else the newest whose key starts with a fallback key.
+    func find(key: String, fallbacks: [String]) -> Entry? {
+        let all = entries()
+        if let exact = all.first(where: { $0.key == key }) { return exact }
+        for prefix in fallbacks {
+            if let match = all.filter({ $0.key.hasPrefix(prefix) }).max(by: { $0.created < $1.created }) { return match }
+        }
+        return nil
+    }
+
+    /// Extracts an entry over the source directory (cached items win over source items).
+    func restore(_ entry: Entry) throws -> Int {
+        try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name in
+            if name.hasPrefix("src/") { return String(name.dropFirst(4)) }
+            if name.hasPrefix("root/") { return "/" + name.dropFirst(5) }
+            return nil
+        }.count
+    }
+
+    /// Collects the files `paths` name (relative to the source directory or absolute;
+    /// a directory means everything below it).
+    func collect(_ paths: [String]) -> [ArchiveItem] {
+        var items: [String: ArchiveItem] = [:]
+        for text in paths {
+            let absolute = text.hasPrefix("/")
+            let pattern = GlobPattern(absolute ? String(text.drop { $0 == "/" }) : text)
+            let prefix = pattern.literalPrefix.joined(separator: "/")
+            let walkRoot = absolute ? "/" + prefix : (prefix.isEmpty ? sourceDirectory : sourceDirectory + "/" + prefix)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: walkRoot, isDirectory: &isDirectory) else { continue }
+            let entries: [WalkedEntry]
+            if isDirectory.boolValue {
+                entries = FileWalker().walk(walkRoot, prefix: prefix)
+            } else {
+                entries = FileWalker().walk((walkRoot as NSString).deletingLastPathComponent,
+                                            prefix: (prefix as NSString).deletingLastPathComponent)
+                    .filter { $0.path == prefix }
+            }
+            let below = pattern.isLiteral ? GlobPattern(pattern.literalPath + "/") : pattern
+            for entry in entries where pattern.matches(entry.path) || below.matches(entry.path) {
+                let stored = (absolute ? "root/" : "src/") + entry.path
+                let source = (absolute ? "/" : sourceDirectory + "/") + entry.path
+                switch entry.kind {
+                case .symlink(let target): items[stored] = ArchiveItem(path: stored, content: .symlink(target: target))
+                case .file: items[stored] = ArchiveItem(path: stored, content: .file(sourcePath: source), executable: entry.mode & 0o111 != 0)
+                case .directory: break
+                }
+            }
+        }
+        return Array(items.values)
+    }
+
+    /// Writes the entry for `key`; returns the number of files, or nil when a keyed
+    /// entry exists already.
+    func save(key: String, keyed: Bool, paths: [String], now: Double) throws -> Int? {
+        let archive = archivePath(for: key)
+        if keyed && FileManager.default.fileExists(atPath: archive) { return nil }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let items = collect(paths)
+        try DeterministicArchive(format: .tar).write(items, to: archive)
+        let meta = JSONValue.object([("key", .string(key)), ("created", .double(now)), ("files", .int(Int64(items.count)))])
+        try Data(meta.serialized().utf8).write(to: URL(fileURLWithPath: String(archive.dropLast(4)) + ".json"), options: .atomic)
+        return items.count
+    }
+}

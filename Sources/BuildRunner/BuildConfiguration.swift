@@ -1,0 +1,47 @@
+import Foundation
+
+/// What a build needs besides the buildspec: where, with which environment, for how long.
+public struct BuildConfiguration: Sendable {
+    /// Absolute path of the source directory (`CODEBUILD_SRC_DIR`).
+    public var sourceDirectory: String
+    /// The buildspec's path, for the `YAML location is …` line.
+    public var buildspecPath: String
+    /// Where the primary artifact's files go as a tree (secondary ones below it, by identifier).
+    public var outputDirectory: String?
+    /// Where the primary artifact's deterministic ZIP goes (secondary ones beside it).
+    public var zipPath: String?
+    /// `--env-file` then `--env` values, in order: they beat the buildspec.
+    public var overrides: [(name: String, value: String)]
+    public var timeout: Duration
+    /// `~/.cache/sitebuild` or `$SITEBUILD_CACHE_DIR`: build cache and build numbers.
+    public var cacheDirectory: String
+    /// Used in CODEBUILD_BUILD_ID and the ARN; defaults to the source directory's name.
+    public var projectName: String
+    /// The environment commands start from (the process environment).
+    public var baseEnvironment: [String: String]
+    /// A directory put first on PATH during the build (holds `codebuild-hash-files`).
+    public var helperDirectory: String?
+    /// Seconds since the epoch for deterministic ZIP entries.
+    public var archiveTimestamp: Int64
+    /// Directories, relative to the source, that artifacts never take files from
+    /// (sitebuild's own output when it lies inside the source).
+    public var excludedDirectories: [String] = [".sitebuild"]
+
+    public init(sourceDirectory: String, buildspecPath: String, outputDirectory: String? = nil, zipPath: String? = nil,
+                overrides: [(name: String, value: String)] = [], timeout: Duration = .seconds(3600),
+                cacheDirectory: String, projectName: String? = nil,
+                baseEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+                helperDirectory: String? = nil, archiveTimestamp: Int64? = nil) {
+        self.sourceDirectory = sourceDirectory
+        self.buildspecPath = buildspecPath
+        self.outputDirectory = outputDirectory
+        self.zipPath = zipPath
+        self.overrides = overrides
+        self.timeout = timeout
+        self.cacheDirectory = cacheDirectory
+        self.projectName = projectName ?? (sourceDirectory as NSString).lastPathComponent
+        self.baseEnvironment = baseEnvironment
+        self.helperDirectory = helperDirectory
+        self.archiveTimestamp = archiveTimestamp ?? 315_532_800
+    }
+}

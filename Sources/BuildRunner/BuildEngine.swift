@@ -1,0 +1,602 @@
+import BuildSpec
+import Foundation
+import SiteContent
+
+/// Runs a buildspec the way the CodeBuild agent does: DOWNLOAD_SOURCE (environment,
+/// cache restore), the four phases with CodeBuild's transitions, UPLOAD_ARTIFACTS,
+/// exported variables and the cache save, logging in CodeBuild's shape.
+public final class BuildEngine {
+    let spec: BuildSpec
+    let configuration: BuildConfiguration
+    let log: BuildLog
+    let cancellation: Cancellation
+    let secrets: SecretSource
+    let runner = ProcessRunner()
+
+    // Build state.
+    private var session: ShellSession?
+    private var environment: [String: String] = [:]
+    private var phases: [PhaseRecord] = []
+    private var buildFailed = false
+    private var phaseFailed = false
+    private var processGroups: [pid_t] = []
+    private var deadline: ContinuousClock.Instant = .now
+    private let buildUUID = UUID().uuidString.lowercased()
+    private var buildNumber = 1
+    private var runAs: (uid: UInt32, gid: UInt32, name: String)?
+    private var failureKind: BuildResult.FailureKind?
+
+    public init(spec: BuildSpec, configuration: BuildConfiguration, log: BuildLog,
+                cancellation: Cancellation = Cancellation(), secrets: SecretSource = UnavailableSecretSource()) {
+        self.spec = spec
+        self.configuration = configuration
+        self.log = log
+        self.cancellation = cancellation
+        self.secrets = secrets
+    }
+
+    var buildId: String { "\(configuration.projectName):\(buildUUID)" }
+
+    // MARK: - The build
+
+    public func run() -> BuildResult {
+        let started = ContinuousClock.now
+        let startDate = Date()
+        deadline = started + configuration.timeout
+        var status = BuildStatus.succeeded
+        var message: String?
+        var artifacts: [ArtifactOutput] = []
+        var reports: [(String, [String])] = []
+        var exported: [(String, String)] = []
+
+        defer {
+            stopBackgroundProcesses()
+            session?.remove()
+        }
+
+        log.event("build_started", [("buildId", .string(buildId)), ("source", .string(configuration.sourceDirectory)),
+                                    ("buildspec", .string(configuration.buildspecPath))])
+        do {
+            try downloadSource(startDate: startDate)
+        } catch {
+            message = "\(error)"
+            log.container("Phase complete: DOWNLOAD_SOURCE State: FAILED")
+            log.container("Phase context status code: CLIENT_ERROR Message: \(error)")
+            record("DOWNLOAD_SOURCE", "FAILED", since: started, code: "CLIENT_ERROR", message: "\(error)")
+            failureKind = error is BuildInputError ? .invalidInput : .remote
+            return finish(.fault, message: message, started: started, artifacts: [], reports: [], exported: [])
+        }
+
+        var uploadArtifacts = true
+        phaseLoop: for name in PhaseName.allCases {
+            let phase = spec.phases[name] ?? Phase()
+            var attempt = 1
+            let failedBefore = buildFailed
+            while true {
+                let outcome = runPhase(name, phase, attempt: attempt)
+                switch outcome {
+                case .interrupted(let reason):
+                    status = reason == .timedOut ? .timedOut : .stopped
+                    message = reason == .timedOut
+                        ? "the build timed out after \(formatDuration(configuration.timeout)) (set --timeout to allow longer)"
+                        : "the build was interrupted"
+                    uploadArtifacts = false
+                    break phaseLoop
+                case .finished(let failed, let output):
+                    let next = PhaseTransition.after(name, failed: failed, onFailure: phase.onFailure,
+                                                     attempt: attempt, output: output)
+                    if failed { buildFailed = true }
+                    switch next {
+                    case .retry:
+                        attempt += 1
+                        log.container("Retrying phase \(name.logName): attempt \(attempt) (on-failure is \(describe(phase.onFailure)))")
+                        buildFailed = failedBefore
+                        continue
+                    case .proceed:
+                        continue phaseLoop
+                    case .stop(let upload):
+                        uploadArtifacts = upload
+                        if phase.onFailure == .abort {
+                            log.container("Phase \(name.logName) failed with on-failure: ABORT; stopping the build")
+                        }
+                        break phaseLoop
+                    }
+                }
+            }
+        }
+
+        if status == .succeeded || status == .failed {
+            if buildFailed { status = .failed }
+            exported = readExportedVariables()
+            if uploadArtifacts {
+                let phaseStart = ContinuousClock.now
+                log.container("Entering phase UPLOAD_ARTIFACTS")
+                log.event("phase_started", [("phase", .string("UPLOAD_ARTIFACTS"))])
+                do {
+                    (artifacts, reports) = try uploadArtifactsPhase()
+                    log.container("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED")
+                    log.container("Phase context status code:  Message: ")
+                    record("UPLOAD_ARTIFACTS", "SUCCEEDED", since: phaseStart)
+                } catch let failure as ArtifactFailure {
+                    status = .failed
+                    message = failure.message
+                    log.container("Phase complete: UPLOAD_ARTIFACTS State: FAILED")
+                    log.container("Phase context status code: CLIENT_ERROR Message: \(failure.message)")
+                    record("UPLOAD_ARTIFACTS", "FAILED", since: phaseStart, code: "CLIENT_ERROR", message: failure.message)
+                } catch {
+                    status = .failed
+                    message = "\(error)"
+                    log.container("Phase complete: UPLOAD_ARTIFACTS State: FAILED")
+                    log.container("Phase context status code: CLIENT_ERROR Message: \(error)")
+                    record("UPLOAD_ARTIFACTS", "FAILED", since: phaseStart, code: "CLIENT_ERROR", message: "\(error)")
+                }
+            }
+            if status == .succeeded { saveCache() }
+        }
+        return finish(status, message: message, started: started, artifacts: artifacts, reports: reports, exported: exported)
+    }
+
+    private func finish(_ status: BuildStatus, message: String?, started: ContinuousClock.Instant,
+                        artifacts: [ArtifactOutput], reports: [(String, [String])], exported: [(String, String)]) -> BuildResult {
+        let duration = milliseconds(ContinuousClock.now - started)
+        let result = BuildResult(status: status, buildId: buildId, buildNumber: buildNumber, phases: phases,
+                                 exportedVariables: exported.map { ($0.0, log.mask($0.1)) }, artifacts: artifacts,
+                                 reports: reports.map { (group: $0.0, files: $0.1) },
+                                 durationMilliseconds: duration, message: message.map(log.mask), failureKind: failureKind)
+        log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))
+        log.event("result", [("result", result.json)])
+        return result
+    }
+
+    // MARK: - DOWNLOAD_SOURCE
+
+    private func downloadSource(startDate: Date) throws {
+        let source = configuration.sourceDirectory
+        log.container("Running on sitebuild (local build)")
+        log.container("Phase is DOWNLOAD_SOURCE")
+        log.event("phase_started", [("phase", .string("DOWNLOAD_SOURCE"))])
+        let phaseStart = ContinuousClock.now
+        log.container("CODEBUILD_SRC_DIR=\(source)")
+        log.container("YAML location is \(configuration.buildspecPath)")
+        if let batch = spec.batch {
+            log.warning("batch (\(batch.kinds.joined(separator: ", "))) is not supported locally; running one ordinary build")
+        }
+        if let proxy = spec.proxy {
+            log.container("proxy settings (upload-artifacts: \(proxy.uploadArtifacts ? "yes" : "no"), logs: \(proxy.logs ? "yes" : "no")) have no effect in a local build")
+        }
+        if spec.env.gitCredentialHelper {
+            log.container("git-credential-helper: git uses this machine's own credential configuration")
+        }
+        log.container("Processing environment variables")
+        try composeEnvironment(startDate: startDate)
+
+        let runtimes = spec.phases[.install]?.runtimeVersions ?? []
+        if runtimes.isEmpty {
+            log.container("No runtime version selected in buildspec.")
+        } else {
+            for runtime in runtimes {
+                log.container("Selecting '\(runtime.name)' runtime version '\(runtime.version)' based on manual selections...")
+            }
+            log.warning("runtime-versions are not installed by sitebuild: the tools on PATH are used as they are")
+        }
+        try resolveRunAs()
+        session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source)
+        if let session, runAs != nil { try giveSessionToRunAsUser(session) }
+        log.container("Moving to directory \(source)")
+        restoreCache()
+        let defined = PhaseName.allCases.filter { spec.phases[$0] != nil }
+        log.container("Phases found in YAML: \(defined.count)")
+        for name in defined {
+            log.container(" \(name.logName): \(spec.phases[name]!.commands.count) commands")
+        }
+        log.container("Phase complete: DOWNLOAD_SOURCE State: SUCCEEDED")
+        log.container("Phase context status code:  Message: ")
+        record("DOWNLOAD_SOURCE", "SUCCEEDED", since: phaseStart)
+    }
+
+    private func composeEnvironment(startDate: Date) throws {
+        var env = configuration.baseEnvironment
+        let inCodeBuild = env["CODEBUILD_BUILD_ID"] != nil
+        let git = GitInfo.read(configuration.sourceDirectory, environment: env)
+        buildNumber = nextBuildNumber()
+        let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        var codebuild: [(String, String)] = [
+            ("CODEBUILD_SRC_DIR", configuration.sourceDirectory),
+            ("CODEBUILD_START_TIME", String(Int64(startDate.timeIntervalSince1970 * 1000))),
+            ("CODEBUILD_BUILD_SUCCEEDING", "1"),
+        ]
+        if !inCodeBuild {
+            codebuild += [
+                ("CODEBUILD_BUILD_ID", buildId),
+                ("CODEBUILD_BUILD_ARN", "arn:aws:codebuild:\(region):000000000000:build/\(buildId)"),
+                ("CODEBUILD_BUILD_NUMBER", String(buildNumber)),
+                ("CODEBUILD_BUILD_IMAGE", "sitebuild/local"),
+                ("CODEBUILD_INITIATOR", env["USER"] ?? env["LOGNAME"] ?? "sitebuild"),
+                ("CODEBUILD_LOG_PATH", buildUUID),
+                ("CODEBUILD_LOCAL_BUILD", "true"),
+                ("CODEBUILD_CI", "false"),
+                ("CODEBUILD_PROJECT_ARN", "arn:aws:codebuild:\(region):000000000000:project/\(configuration.projectName)"),
+            ]
+        } else if let id = env["CODEBUILD_BUILD_ID"], let number = Int(env["CODEBUILD_BUILD_NUMBER"] ?? "") {
+            buildNumber = number
+            _ = id
+        }
+        if let commit = git.commit {
+            codebuild.append(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit))
+            if !inCodeBuild { codebuild.append(("CODEBUILD_SOURCE_VERSION", commit)) }
+        }
+        if let url = git.remoteURL, !inCodeBuild { codebuild.append(("CODEBUILD_SOURCE_REPO_URL", url)) }
+        for (name, value) in codebuild { env[name] = value }
+        if let helpers = configuration.helperDirectory {
+            env["PATH"] = helpers + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        }
+
+        for (name, value) in spec.env.variables { env[name] = value }
+        if !spec.env.parameterStore.isEmpty {
+            let values = try secrets.parameters(named: spec.env.parameterStore.map(\.parameter))
+            for (name, parameter) in spec.env.parameterStore {
+                guard let value = values[parameter] else {
+                    throw SecretSourceError("env.parameter-store.\(name): the parameter '\(parameter)' was not found")
+                }
+                log.addSecrets([value])
+                env[name] = value
+            }
+        }
+        for (name, reference) in spec.env.secretsManager {
+            let value = try secrets.secret(reference)
+            log.addSecrets([value])
+            env[name] = value
+        }
+        for (name, value) in configuration.overrides { env[name] = value }
+        // Credentials never reach the log, whatever a command prints.
+        log.addSecrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"].compactMap { env[$0] }.filter { $0.count >= 8 })
+        env["CODEBUILD_SRC_DIR"] = configuration.sourceDirectory
+        environment = env
+    }
+
+    private func nextBuildNumber() -> Int {
+        let dir = configuration.cacheDirectory + "/build-numbers"
+        let file = dir + "/" + ContentHash(of: configuration.sourceDirectory).hex
+        let previous = FileManager.default.contents(atPath: file).flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? Data(String(previous + 1).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        return previous + 1
+    }
+
+    // MARK: - Phases
+
+    enum PhaseOutcome {
+        case finished(failed: Bool, output: String)
+        case interrupted(Cancellation.Reason)
+    }
+
+    private func runPhase(_ name: PhaseName, _ phase: Phase, attempt: Int) -> PhaseOutcome {
+        let phaseStart = ContinuousClock.now
+        log.container("Entering phase \(name.logName)")
+        log.event("phase_started", [("phase", .string(name.logName)), ("attempt", .int(Int64(attempt)))])
+        phaseFailed = false
+        var failure: (command: String, status: Int32, output: String)?
+
+        func runList(_ commands: [Command]) -> Cancellation.Reason? {
+            for command in commands {
+                if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
+                if let reason = cancellation.reason { return reason }
+                let (status, output) = runCommand(command, phase: name)
+                if let reason = cancellation.reason { return reason }
+                if status != 0 {
+                    log.container("Command did not exit successfully \(command.text) exit status \(status)")
+                    phaseFailed = true
+                    if failure == nil { failure = (command.text, status, output) }
+                    return nil
+                }
+            }
+            return nil
+        }
+
+        if let reason = runList(phase.commands) ?? runList(phase.finally) {
+            let (state, code, text) = reason == .timedOut
+                ? ("TIMED_OUT", "BUILD_TIMED_OUT", "Build has timed out. ")
+                : ("STOPPED", "BUILD_STOPPED", "Build was stopped. ")
+            log.container("Phase complete: \(name.logName) State: \(state)")
+            log.container("Phase context status code: \(code) Message: \(text)")
+            record(name.logName, state, since: phaseStart, code: code, message: text, attempt: attempt)
+            return .interrupted(reason)
+        }
+        if let failure {
+            let message = "Error while executing command: \(failure.command). Reason: exit status \(failure.status)"
+            log.container("Phase complete: \(name.logName) State: FAILED")
+            log.container("Phase context status code: COMMAND_EXECUTION_ERROR Message: \(message)")
+            record(name.logName, "FAILED", since: phaseStart, code: "COMMAND_EXECUTION_ERROR", message: message, attempt: attempt)
+            return .finished(failed: true, output: failure.output)
+        }
+        log.container("Phase complete: \(name.logName) State: SUCCEEDED")
+        log.container("Phase context status code:  Message: ")
+        record(name.logName, "SUCCEEDED", since: phaseStart, attempt: attempt)
+        return .finished(failed: false, output: "")
+    }
+
+    /// Runs one command as its own script; returns its status and the tail of its
+    /// output (masked), which `RETRY-<regex>` is matched against.
+    private func runCommand(_ command: Command, phase: PhaseName) -> (Int32, String) {
+        guard let session else { return (1, "") }
+        let commandStart = ContinuousClock.now
+        log.container("Running command \(command.text)")
+        log.event("command_started", [("phase", .string(phase.logName)), ("command", .string(command.text))])
+        var tail: [UInt8] = []
+        let status: Int32
+        do {
+            var arguments = try session.prepare(command.text, buildSucceeding: !buildFailed && !phaseFailed)
+            if let user = runAs(for: phase) { arguments = runAsArguments(user) + arguments }
+            let termination = try runner.run(arguments, environment: environment, cancellation: cancellation,
+                                             deadline: deadline, onStart: { processGroups.append($0) }) { chunk in
+                log.output(chunk)
+                tail.append(contentsOf: chunk)
+                if tail.count > 65536 { tail.removeFirst(tail.count - 32768) }
+            }
+            status = termination.status
+        } catch {
+            log.output(UnsafeRawBufferPointer(start: nil, count: 0))
+            log.container("Cannot run the command: \(error)")
+            status = 127
+        }
+        log.endOutput()
+        session.commandFinished()
+        log.event("command_finished", [("phase", .string(phase.logName)), ("command", .string(command.text)),
+                                       ("exitCode", .int(Int64(status))),
+                                       ("durationMs", .int(milliseconds(ContinuousClock.now - commandStart)))])
+        return (status, log.mask(String(decoding: tail, as: UTF8.self)))
+    }
+
+    private func record(_ name: String, _ status: String, since start: ContinuousClock.Instant,
+                        code: String = "", message: String = "", attempt: Int = 1) {
+        let record = PhaseRecord(name: name, status: status, durationMilliseconds: milliseconds(ContinuousClock.now - start),
+                                 contextCode: code, contextMessage: log.mask(message), attempt: attempt)
+        phases.append(record)
+        log.event("phase_finished", [("phase", .string(name)), ("status", .string(status)),
+                                     ("durationMs", .int(record.durationMilliseconds)), ("attempt", .int(Int64(attempt))),
+                                     ("contextCode", .string(code)), ("contextMessage", .string(record.contextMessage))])
+    }
+
+    private func describe(_ onFailure: OnFailure) -> String {
+        switch onFailure {
+        case .default: return "not set"
+        case .abort: return "ABORT"
+        case .continue: return "CONTINUE"
+        case .retry(let count, let pattern): return "RETRY-\(count)" + (pattern.map { "-\($0)" } ?? "")
+        }
+    }
+
+    // MARK: - Helpers run in the build's shell
+
+    /// Runs a small script with the build's current variables and returns its output
+    /// (never logged: it may hold values).
+    private func runHelper(_ body: String) -> (Int32, String) {
+        guard let session, let arguments = try? session.helperArguments(body) else { return (1, "") }
+        var output: [UInt8] = []
+        let termination = try? runner.run(arguments, environment: environment) { output.append(contentsOf: $0) }
+        return (termination?.status ?? 127, String(decoding: output, as: UTF8.self))
+    }
+
+    /// Shell-expands `text` (parameters and command substitution), as CodeBuild does for
+    /// `cache.key` and `artifacts.name`.
+    func expand(_ text: String) -> String? {
+        let marker = "SITEBUILD_EXPAND_\(UInt32.random(in: 0...UInt32.max))"
+        let (status, output) = runHelper("cat <<\(marker)\n\(text)\n\(marker)")
+        guard status == 0 else { return nil }
+        return output.hasSuffix("\n") ? String(output.dropLast()) : output
+    }
+
+    /// The values of `env.exported-variables` now (the end of post_build).
+    private func readExportedVariables() -> [(String, String)] {
+        let names = spec.env.exportedVariables
+        guard !names.isEmpty else { return [] }
+        let body = names.map { "[ \"${\($0)+x}\" = x ] && printf '%s=%s\\0' \($0) \"$\($0)\"" }.joined(separator: "\n") + "\nexit 0"
+        let (_, output) = runHelper(body)
+        var values: [String: String] = [:]
+        for item in output.split(separator: "\0", omittingEmptySubsequences: true) {
+            guard let eq = item.firstIndex(of: "=") else { continue }
+            values[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        return names.compactMap { name in values[name].map { (name, $0) } }
+    }
+
+    // MARK: - Cache
+
+    private func restoreCache() {
+        guard let cache = spec.cache, !cache.paths.isEmpty else {
+            log.container("Cache is not defined in the buildspec")
+            log.container("Skip cache due to: no paths specified to be cached")
+            return
+        }
+        let store = BuildCache(cacheDirectory: configuration.cacheDirectory, sourceDirectory: configuration.sourceDirectory)
+        let key = cache.key.flatMap(expand) ?? store.defaultKey
+        resolvedCacheKey = key
+        guard cache.action != .save else {
+            log.container("Cache action is save: not restoring")
+            return
+        }
+        let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand)
+        guard let entry = store.find(key: key, fallbacks: fallbacks) else {
+            log.container("Cache miss for key \(key)" + (fallbacks.isEmpty ? "" : " and fallback keys \(fallbacks.joined(separator: ", "))"))
+            return
+        }
+        do {
+            let count = try store.restore(entry)
+            log.container("Restored \(count) cached file(s) from key \(entry.key)\(entry.key == key ? "" : " (fallback)")")
+        } catch {
+            log.warning("cannot restore the cache for key \(entry.key): \(error); going on without it")
+        }
+    }
+
+    private var resolvedCacheKey: String?
+
+    private func saveCache() {
+        guard let cache = spec.cache, !cache.paths.isEmpty, cache.action != .restore, let key = resolvedCacheKey else { return }
+        let store = BuildCache(cacheDirectory: configuration.cacheDirectory, sourceDirectory: configuration.sourceDirectory)
+        do {
+            if let count = try store.save(key: key, keyed: cache.key != nil, paths: cache.paths, now: Date().timeIntervalSince1970) {
+                log.container("Saved \(count) file(s) to the cache with key \(key)")
+            } else {
+                log.container("Cache for key \(key) exists already; a keyed cache is not updated")
+            }
+        } catch {
+            log.warning("cannot save the cache for key \(key): \(error)")
+        }
+    }
+
+    // MARK: - UPLOAD_ARTIFACTS
+
+    struct ArtifactFailure: Error {
+        var message: String
+    }
+
+    private func uploadArtifactsPhase() throws -> ([ArtifactOutput], [(String, [String])]) {
+        var collector = ArtifactCollector(sourceDirectory: configuration.sourceDirectory)
+        collector.excludedDirectories = configuration.excludedDirectories
+        var reports: [(String, [String])] = []
+        for report in spec.reports {
+            let selection = collector.select(Artifacts(files: report.files, discardPaths: report.discardPaths,
+                                                       baseDirectory: report.baseDirectory))
+            log.container(selection.files.isEmpty ? "No matching report paths found for report group \(report.name)"
+                                                   : "Found \(selection.files.count) report file(s) for report group \(report.name) (\(report.fileFormat))")
+            reports.append((report.name, selection.files.map(\.path)))
+        }
+        guard let artifacts = spec.artifacts else {
+            log.container("No artifacts are defined in the buildspec")
+            return ([], reports)
+        }
+        var blocks: [(String?, Artifacts, ArtifactSelection)] = []
+        for (identifier, block) in [(String?.none, artifacts)] + artifacts.secondary.map({ (Optional($0.identifier), $0.artifacts) }) {
+            if let identifier { log.container("Collecting secondary artifact \(identifier)") }
+            let selection = collector.select(block)
+            selection.log.forEach(log.container)
+            selection.warnings.forEach(log.warning)
+            if selection.files.isEmpty {
+                throw ArtifactFailure(message: identifier.map { "no matching artifact paths found for secondary artifact \($0)" }
+                                      ?? "no matching artifact paths found")
+            }
+            blocks.append((identifier, block, selection))
+        }
+
+        var outputs: [ArtifactOutput] = []
+        let staging = configuration.outputDirectory.map { $0 + ".partial-\(getpid())" }
+        if let staging {
+            try? FileManager.default.removeItem(atPath: staging)
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        }
+        for (identifier, block, selection) in blocks {
+            var output = ArtifactOutput(identifier: identifier, name: block.name.flatMap(expand),
+                                        files: selection.files.map(\.path))
+            if let staging, let out = configuration.outputDirectory {
+                let root = identifier.map { staging + "/" + $0 } ?? staging
+                try writeTree(selection.files, to: root)
+                output.directory = identifier.map { out + "/" + $0 } ?? out
+            }
+            if let zip = configuration.zipPath {
+                let target = identifier.map { ((zip as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\($0).zip") } ?? zip
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let items = selection.files.map { file in
+                    ArchiveItem(path: file.path,
+                                content: file.symlinkTarget.map { .symlink(target: $0) } ?? .file(sourcePath: file.source),
+                                executable: file.executable)
+                }
+                try DeterministicArchive(format: .zip, timestamp: configuration.archiveTimestamp).write(items, to: target)
+                output.zip = target
+                log.container("Wrote \(target) (\(items.count) file(s))")
+            }
+            outputs.append(output)
+            log.event("artifact", [("artifact", output.json)])
+        }
+        if let staging, let out = configuration.outputDirectory {
+            try replaceDirectory(out, with: staging)
+            log.container("Wrote \(outputs.first?.files.count ?? 0) file(s) to \(out)")
+        }
+        return (outputs, reports)
+    }
+
+    private func writeTree(_ files: [ArtifactFile], to root: String) throws {
+        let fm = FileManager.default
+        for file in files {
+            let target = root + "/" + file.path
+            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if let link = file.symlinkTarget {
+                try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
+            } else {
+                try fm.copyItem(atPath: file.source, toPath: target)
+            }
+        }
+    }
+
+    /// Swaps a finished tree into place, so a reader never sees half an output directory.
+    private func replaceDirectory(_ target: String, with staging: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let old = target + ".old-\(getpid())"
+        if fm.fileExists(atPath: target) { try fm.moveItem(atPath: target, toPath: old) }
+        try fm.moveItem(atPath: staging, toPath: target)
+        try? fm.removeItem(atPath: old)
+    }
+
+    // MARK: - run-as
+
+    private func resolveRunAs() throws {
+        let names = Set(([spec.runAs] + spec.phases.values.map(\.runAs)).compactMap { $0 })
+        guard !names.isEmpty else { return }
+        for name in names {
+            guard let entry = getpwnam(name) else {
+                throw BuildInputError("run-as: there is no user '\(name)' on this machine; create it or remove run-as")
+            }
+            if entry.pointee.pw_uid != geteuid() && geteuid() != 0 {
+                throw BuildInputError("run-as: switching to user '\(name)' needs sitebuild to run as root (it runs as uid \(geteuid()))")
+            }
+        }
+        if let global = spec.runAs, let entry = getpwnam(global) {
+            runAs = (entry.pointee.pw_uid, entry.pointee.pw_gid, global)
+        }
+    }
+
+    private func runAs(for phase: PhaseName) -> (uid: UInt32, gid: UInt32, name: String)? {
+        let name = spec.phases[phase]?.runAs ?? spec.runAs
+        guard let name, let entry = getpwnam(name), entry.pointee.pw_uid != geteuid() else { return nil }
+        return (entry.pointee.pw_uid, entry.pointee.pw_gid, name)
+    }
+
+    private func runAsArguments(_ user: (uid: UInt32, gid: UInt32, name: String)) -> [String] {
+        ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups", "--"]
+    }
+
+    private func giveSessionToRunAsUser(_ session: ShellSession) throws {
+        // Every user of the build must be able to read and write the shared state files.
+        chmod(session.directory, 0o777)
+        for file in [session.environmentFile] { chmod(file, 0o666) }
+    }
+
+    // MARK: - Cleanup
+
+    private func stopBackgroundProcesses() {
+        var stopped = 0
+        for group in Set(processGroups) where kill(-group, 0) == 0 {
+            kill(-group, SIGTERM)
+            stopped += 1
+        }
+        if stopped > 0 {
+            log.container("Stopped \(stopped) background process group(s) the build left running")
+        }
+    }
+}
+
+/// `90s`, `5m`, `1h30m`: the way `--timeout` is written.
+public func formatDuration(_ duration: Duration) -> String {
+    let total = duration.components.seconds
+    let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)
+    var text = ""
+    if h > 0 { text += "\(h)h" }
+    if m > 0 { text += "\(m)m" }
+    if s > 0 || text.isEmpty { text += "\(s)s" }
+    return text
+}
+
+func milliseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+}

@@ -1,0 +1,120 @@
+import Foundation
+import SiteContent
+import Synchronization
+
+/// Where a build's output goes: CodeBuild-shaped text lines and live command output to
+/// one stream, and (with `--json`) newline-delimited events to another. Every byte
+/// passes through the secret masker first.
+public final class BuildLog: Sendable {
+    public typealias Sink = @Sendable ([UInt8]) -> Void
+
+    private struct State {
+        var masker: SecretMasker
+        var atLineStart = true
+    }
+
+    private let text: Sink
+    private let events: Sink?
+    private let state: Mutex<State>
+    private let clock: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - text: receives the human log (CodeBuild's shape).
+    ///   - events: receives one JSON object per line, when set.
+    ///   - clock: the time stamped on lines and events (tests inject a fixed one).
+    public init(text: @escaping Sink, events: Sink? = nil, secrets: [String] = [],
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.text = text
+        self.events = events
+        self.state = Mutex(State(masker: SecretMasker(secrets: secrets)))
+        self.clock = clock
+    }
+
+    /// Adds values to hide from now on (secrets fetched during the build).
+    public func addSecrets(_ secrets: [String]) {
+        state.withLock { state in
+            for secret in secrets { state.masker.add(secret) }
+        }
+    }
+
+    /// Masks a string with the current secrets (for values put in results and files).
+    public func mask(_ string: String) -> String {
+        state.withLock { $0.masker.mask(string) }
+    }
+
+    /// `[Container] 2026/11/26 21:45:33.123456 <message>`
+    public func container(_ message: String) {
+        let line = "[Container] \(Self.timestamp(clock())) \(message)\n"
+        let bytes: [UInt8] = state.withLock { state in
+            var out: [UInt8] = state.atLineStart ? [] : [10]
+            out += state.masker.mask(line).utf8
+            state.atLineStart = true
+            return out
+        }
+        text(bytes)
+    }
+
+    /// A warning line in the same stream (`[Container] … Warning: …`).
+    public func warning(_ message: String) {
+        container("Warning: \(message)")
+    }
+
+    /// Raw command output, streamed as it arrives (masked, possibly held back a little
+    /// while it could be the start of a secret).
+    public func output(_ chunk: UnsafeRawBufferPointer) {
+        let bytes: [UInt8] = state.withLock { state in
+            let out = state.masker.feed(chunk)
+            if let last = out.last { state.atLineStart = last == 10 }
+            return out
+        }
+        if !bytes.isEmpty { text(bytes) }
+    }
+
+    /// Ends a command's output: releases anything held back and adds the blank line
+    /// CodeBuild prints after each command.
+    public func endOutput() {
+        let bytes: [UInt8] = state.withLock { state in
+            var out = state.masker.flush()
+            if let last = out.last { state.atLineStart = last == 10 }
+            if !state.atLineStart { out.append(10) }
+            out.append(10)
+            state.atLineStart = true
+            return out
+        }
+        text(bytes)
+    }
+
+    /// One JSON event (`{"event":"…","time":"…",…}`), masked.
+    public func event(_ name: String, _ fields: [(String, JSONValue)] = []) {
+        guard let events else { return }
+        let value = JSONValue.object([("event", .string(name)), ("time", .string(Self.isoTimestamp(clock())))] + fields)
+        let line = mask(value.serialized()) + "\n"
+        events(Array(line.utf8))
+    }
+
+    public var emitsEvents: Bool { events != nil }
+
+    static func timestamp(_ date: Date) -> String {
+        let (seconds, micros) = split(date)
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d/%02d/%02d %02d:%02d:%02d.%06d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, micros)
+    }
+
+    static func isoTimestamp(_ date: Date) -> String {
+        let (seconds, micros) = split(date)
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, micros / 1000)
+    }
+
+    static func split(_ date: Date) -> (Int, Int32) {
+        let t = date.timeIntervalSince1970
+        let seconds = Int(t.rounded(.down))
+        return (seconds, Int32(((t - Double(seconds)) * 1_000_000).rounded(.down)))
+    }
+}

@@ -1,0 +1,74 @@
+import SiteContent
+
+/// A build's final status, with CodeBuild's names.
+public enum BuildStatus: String, Sendable {
+    case succeeded = "SUCCEEDED"
+    case failed = "FAILED"
+    case fault = "FAULT"
+    case timedOut = "TIMED_OUT"
+    case stopped = "STOPPED"
+}
+
+/// How one phase (or one attempt of a retried phase) ended.
+public struct PhaseRecord: Sendable, Equatable {
+    /// `DOWNLOAD_SOURCE`, `INSTALL`, …, `UPLOAD_ARTIFACTS`.
+    public var name: String
+    public var status: String
+    public var durationMilliseconds: Int64
+    public var contextCode: String
+    public var contextMessage: String
+    public var attempt: Int
+
+    public var json: JSONValue {
+        .object([("name", .string(name)), ("status", .string(status)), ("durationMs", .int(durationMilliseconds)),
+                 ("attempt", .int(Int64(attempt))), ("contextCode", .string(contextCode)), ("contextMessage", .string(contextMessage))])
+    }
+}
+
+/// Where one artifact (primary or secondary) was written.
+public struct ArtifactOutput: Sendable, Equatable {
+    /// nil for the primary artifact.
+    public var identifier: String?
+    public var name: String?
+    public var files: [String]
+    public var directory: String?
+    public var zip: String?
+
+    public var json: JSONValue {
+        .object([("identifier", identifier.map(JSONValue.string) ?? .null), ("name", name.map(JSONValue.string) ?? .null),
+                 ("directory", directory.map(JSONValue.string) ?? .null), ("zip", zip.map(JSONValue.string) ?? .null),
+                 ("files", .array(files.map(JSONValue.string)))])
+    }
+}
+
+/// Everything a build produced, for the CLI's exit code, JSON result and dotenv file.
+public struct BuildResult: Sendable {
+    public var status: BuildStatus
+    public var buildId: String
+    public var buildNumber: Int
+    public var phases: [PhaseRecord]
+    public var exportedVariables: [(name: String, value: String)]
+    public var artifacts: [ArtifactOutput]
+    public var reports: [(group: String, files: [String])]
+    public var durationMilliseconds: Int64
+    /// Why the build ended early (fault, timeout, interrupt), if it did.
+    public var message: String?
+    /// For a FAULT: whether the user's input was wrong (exit 2) or a remote failed (exit 3).
+    public var failureKind: FailureKind?
+
+    public enum FailureKind: Sendable { case invalidInput, remote }
+
+    public var json: JSONValue {
+        .object([
+            ("status", .string(status.rawValue)),
+            ("buildId", .string(buildId)),
+            ("buildNumber", .int(Int64(buildNumber))),
+            ("durationMs", .int(durationMilliseconds)),
+            ("message", message.map(JSONValue.string) ?? .null),
+            ("phases", .array(phases.map(\.json))),
+            ("exportedVariables", .object(exportedVariables.map { ($0.name, .string($0.value)) })),
+            ("artifacts", .array(artifacts.map(\.json))),
+            ("reports", .object(reports.map { ($0.group, .array($0.files.map(JSONValue.string))) })),
+        ])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The script one buildspec command runs as, in CodeBuild's model: restore the previous
+/// command's directory and variables, run the command (from line 4, as CodeBuild's
+/// `script.sh: line 4:` errors show), save `export -p` and `pwd`, exit with its status.
+///
+/// Because each command is its own process, `cd` and variables (exported or plainly
+/// assigned: `set -a` exports them) carry over, while shell options, functions, aliases,
+/// traps and arrays do not, and a command that calls `exit` loses its state changes.
+public struct CommandScript: Sendable, Equatable {
+    public var command: String
+    /// The directory the command starts in.
+    public var directory: String
+    /// Where the variables are kept between commands (`export -p` format).
+    public var environmentFile: String
+    /// Where the working directory is kept between commands.
+    public var directoryFile: String
+    /// `CODEBUILD_BUILD_SUCCEEDING` for this command: the runner owns it, so it is set
+    /// after the saved variables are restored.
+    public var buildSucceeding: Bool
+    /// Version 0.1: every command starts fresh; nothing is restored or saved.
+    public var isolated: Bool
+
+    public init(command: String, directory: String, environmentFile: String, directoryFile: String,
+                buildSucceeding: Bool, isolated: Bool = false) {
+        self.command = command
+        self.directory = directory
+        self.environmentFile = environmentFile
+        self.directoryFile = directoryFile
+        self.buildSucceeding = buildSucceeding
+        self.isolated = isolated
+    }
+
+    public var text: String {
+        let succeeding = "CODEBUILD_BUILD_SUCCEEDING=\(buildSucceeding ? 1 : 0); export CODEBUILD_BUILD_SUCCEEDING"
+        if isolated {
+            return """
+            cd -- \(shellQuoted(directory)) || exit 1
+            :
+            \(succeeding)
+            \(command)
+            """ + "\n"
+        }
+        return """
+        cd -- \(shellQuoted(directory)) || exit 1
+        set -a; . \(shellQuoted(environmentFile))
+        \(succeeding)
+        \(command)
+        CODEBUILD_LAST_EXIT=$?
+        export -p > \(shellQuoted(environmentFile))
+        pwd > \(shellQuoted(directoryFile))
+        exit $CODEBUILD_LAST_EXIT
+        """ + "\n"
+    }
+}
+
+/// Quotes a string for POSIX sh: single quotes, with `'` written as `'\''`.
+public func shellQuoted(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

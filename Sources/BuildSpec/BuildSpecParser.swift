@@ -1,0 +1,505 @@
+import Foundation
+import Yams
+
+/// Reads buildspec YAML into a `BuildSpec`, collecting every error and warning with its
+/// `file:line:column` and key path. Pure: text in, value and diagnostics out.
+public struct BuildSpecParser {
+    public private(set) var diagnostics: [Diagnostic] = []
+    let file: String
+
+    /// Parses `text` (the contents of `file`). Throws `BuildSpecError` when any error was
+    /// found; the warnings of a usable spec are in the returned value's `warnings`.
+    public static func parse(_ text: String, file: String) throws -> (spec: BuildSpec, warnings: [Diagnostic]) {
+        var parser = BuildSpecParser(file: file)
+        let spec = parser.parseDocument(text)
+        if let spec, !parser.diagnostics.contains(where: { $0.severity == .error }) {
+            return (spec, parser.diagnostics)
+        }
+        throw BuildSpecError(diagnostics: parser.diagnostics)
+    }
+
+    /// Reads and parses a buildspec file; a missing or unreadable file is an error
+    /// that names it.
+    public static func parse(contentsOf path: String) throws -> (spec: BuildSpec, warnings: [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            let why = exists ? "cannot be read (check its permissions)" : "does not exist; pass --buildspec FILE or add buildspec.yml to the source root"
+            throw BuildSpecError(diagnostics: [Diagnostic(.error, at: nil, keyPath: "", "YAML file \(path) \(why)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw BuildSpecError(diagnostics: [Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1), keyPath: "",
+                                                          "the file is not valid UTF-8 text")])
+        }
+        return try parse(text, file: path)
+    }
+
+    init(file: String) {
+        self.file = file
+    }
+
+    // MARK: - Document
+
+    mutating func parseDocument(_ text: String) -> BuildSpec? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            diagnostics.append(yamlDiagnostic(error))
+            return nil
+        } catch {
+            diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "cannot parse YAML: \(error)"))
+            return nil
+        }
+        guard let root else {
+            error(SourceLocation(file: file, line: 1, column: 1), "", "the buildspec is empty; it needs at least 'version' and 'phases'")
+            return nil
+        }
+        guard let top = mapping(root, "") else { return nil }
+
+        var version: BuildSpec.Version?
+        if let node = top.value(for: "version") {
+            if let text = scalar(node, "version") {
+                if let v = BuildSpec.Version(rawValue: text) {
+                    version = v
+                } else {
+                    error(node, "version", "unsupported buildspec version '\(text)'; use 0.2 (recommended) or 0.1")
+                }
+            }
+        } else {
+            error(root, "version", "the buildspec has no 'version'; add `version: 0.2` as the first line")
+        }
+        var spec = BuildSpec(version: version ?? .v0_2, file: file)
+        let is01 = version == .v0_1
+
+        var known = ["version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache"]
+        if is01 { known.append("environment_variables") }
+        warnUnknownKeys(top, known: known, path: "")
+
+        if let node = top.value(for: "run-as") { spec.runAs = scalar(node, "run-as") }
+        if let node = top.value(for: "env") { spec.env = parseEnvironment(node, path: "env") }
+        if is01, let node = top.value(for: "environment_variables") {
+            spec.env.variables += parseVariables(node, path: "environment_variables", legacy: true)
+        }
+        if let node = top.value(for: "proxy") { spec.proxy = parseProxy(node) }
+        if let node = top.value(for: "batch") { spec.batch = parseBatch(node) }
+        if let node = top.value(for: "phases") {
+            spec.phases = parsePhases(node)
+        } else {
+            error(root, "phases", "the buildspec has no 'phases'; add at least one of install, pre_build, build, post_build")
+        }
+        if let node = top.value(for: "reports") { spec.reports = parseReports(node) }
+        if let node = top.value(for: "artifacts") { spec.artifacts = parseArtifacts(node, path: "artifacts", primary: true) }
+        if let node = top.value(for: "cache") { spec.cache = parseCache(node) }
+        return spec
+    }
+
+    // MARK: - Sections
+
+    mutating func parseEnvironment(_ node: Node, path: String) -> Environment {
+        var env = Environment()
+        guard let map = mapping(node, path) else { return env }
+        warnUnknownKeys(map, known: ["shell", "variables", "parameter-store", "secrets-manager",
+                                     "exported-variables", "git-credential-helper"], path: path)
+        if let n = map.value(for: "shell"), let text = scalar(n, "\(path).shell") {
+            switch text {
+            case "bash", "/bin/bash": env.shell = .bash
+            case "sh", "/bin/sh": env.shell = .sh
+            case "powershell.exe", "cmd.exe", "pwsh.exe":
+                error(n, "\(path).shell", "'\(text)' is a Windows shell; sitebuild runs Linux commands: use bash or /bin/sh")
+            default:
+                error(n, "\(path).shell", "unsupported shell '\(text)'; use bash or /bin/sh")
+            }
+        }
+        if let n = map.value(for: "variables") {
+            env.variables = parseVariables(n, path: "\(path).variables", legacy: false)
+        }
+        if let n = map.value(for: "parameter-store") {
+            env.parameterStore = stringMap(n, path: "\(path).parameter-store").map { ($0.key, $0.value) }
+            for (name, _) in env.parameterStore { checkVariableName(name, n, "\(path).parameter-store") }
+        }
+        if let n = map.value(for: "secrets-manager") {
+            for entry in stringMap(n, path: "\(path).secrets-manager") {
+                checkVariableName(entry.key, n, "\(path).secrets-manager")
+                let ref = SecretReference(parsing: entry.value)
+                if ref.secretId.isEmpty {
+                    error(entry.node, "\(path).secrets-manager.\(entry.key)",
+                          "the reference must start with a secret id: secret-id:json-key:version-stage:version-id")
+                }
+                env.secretsManager.append((entry.key, ref))
+            }
+        }
+        if let n = map.value(for: "exported-variables") {
+            env.exportedVariables = stringList(n, path: "\(path).exported-variables").map(\.text)
+            for name in env.exportedVariables {
+                checkVariableName(name, n, "\(path).exported-variables")
+                if name.hasPrefix("AWS_") {
+                    error(n, "\(path).exported-variables", "'\(name)' cannot be exported: names starting with AWS_ are reserved")
+                }
+            }
+        }
+        if let n = map.value(for: "git-credential-helper") {
+            env.gitCredentialHelper = boolean(n, "\(path).git-credential-helper") ?? false
+        }
+        let secretNames = Set(env.parameterStore.map(\.name) + env.secretsManager.map(\.name))
+        for name in env.exportedVariables where secretNames.contains(name) {
+            error(map.value(for: "exported-variables"), "\(path).exported-variables",
+                  "'\(name)' comes from parameter-store or secrets-manager and cannot be exported")
+        }
+        return env
+    }
+
+    mutating func parseVariables(_ node: Node, path: String, legacy: Bool) -> [(name: String, value: String)] {
+        var result: [(String, String)] = []
+        var source = node
+        if legacy, let map = mapping(node, path) {
+            // 0.1: environment_variables: { plaintext: { NAME: value } }
+            warnUnknownKeys(map, known: ["plaintext"], path: path)
+            guard let plain = map.value(for: "plaintext") else { return [] }
+            source = plain
+        }
+        for entry in stringMap(source, path: legacy ? "\(path).plaintext" : path) {
+            checkVariableName(entry.key, entry.keyNode, path)
+            if entry.key.hasPrefix("CODEBUILD_") {
+                warning(entry.keyNode, "\(path).\(entry.key)",
+                        "names starting with CODEBUILD_ are reserved by CodeBuild; this value is ignored")
+                continue
+            }
+            result.append((entry.key, entry.value))
+        }
+        return result
+    }
+
+    mutating func parseProxy(_ node: Node) -> Proxy? {
+        guard let map = mapping(node, "proxy") else { return nil }
+        warnUnknownKeys(map, known: ["upload-artifacts", "logs"], path: "proxy")
+        return Proxy(uploadArtifacts: map.value(for: "upload-artifacts").flatMap { boolean($0, "proxy.upload-artifacts") } ?? false,
+                     logs: map.value(for: "logs").flatMap { boolean($0, "proxy.logs") } ?? false)
+    }
+
+    mutating func parseBatch(_ node: Node) -> Batch? {
+        guard let map = mapping(node, "batch") else { return nil }
+        let kinds = ["build-list", "build-matrix", "build-graph", "build-fanout"]
+        warnUnknownKeys(map, known: ["fast-fail"] + kinds, path: "batch")
+        let fastFail = map.value(for: "fast-fail").flatMap { boolean($0, "batch.fast-fail") }
+        return Batch(fastFail: fastFail, kinds: kinds.filter { map.value(for: $0) != nil })
+    }
+
+    mutating func parsePhases(_ node: Node) -> [PhaseName: Phase] {
+        var phases: [PhaseName: Phase] = [:]
+        guard let map = mapping(node, "phases") else { return phases }
+        for (keyNode, value) in map {
+            guard let name = keyNode.string else { continue }
+            guard let phaseName = PhaseName(rawValue: name) else {
+                let hint = PhaseName.allCases.first { $0.rawValue.replacingOccurrences(of: "_", with: "") == name.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "") }
+                error(keyNode, "phases.\(name)", "unknown phase '\(name)'" + (hint.map { "; did you mean '\($0.rawValue)'?" } ?? "; phases are install, pre_build, build and post_build"))
+                continue
+            }
+            phases[phaseName] = parsePhase(value, name: phaseName)
+        }
+        return phases
+    }
+
+    mutating func parsePhase(_ node: Node, name: PhaseName) -> Phase {
+        let path = "phases.\(name.rawValue)"
+        var phase = Phase()
+        if isNull(node) { return phase }
+        guard let map = mapping(node, path) else { return phase }
+        warnUnknownKeys(map, known: ["run-as", "on-failure", "runtime-versions", "commands", "finally"], path: path)
+        if let n = map.value(for: "run-as") { phase.runAs = scalar(n, "\(path).run-as") }
+        if let n = map.value(for: "on-failure"), let text = scalar(n, "\(path).on-failure") {
+            switch OnFailure.parse(text) {
+            case .success(let value): phase.onFailure = value
+            case .failure(let problem): error(n, "\(path).on-failure", problem.message)
+            }
+        }
+        if let n = map.value(for: "runtime-versions") {
+            if name != .install {
+                warning(n, "\(path).runtime-versions", "runtime-versions is only read in the install phase; ignored here")
+            } else {
+                phase.runtimeVersions = stringMap(n, path: "\(path).runtime-versions").map { ($0.key, $0.value) }
+            }
+        }
+        if let n = map.value(for: "commands") {
+            phase.commands = stringList(n, path: "\(path).commands").map { Command($0.text, location: $0.location) }
+        } else if name != .install && map.value(for: "finally") == nil && map.value(for: "runtime-versions") == nil {
+            warning(node, "\(path).commands", "the phase has no commands")
+        }
+        if let n = map.value(for: "finally") {
+            phase.finally = stringList(n, path: "\(path).finally").map { Command($0.text, location: $0.location) }
+        }
+        return phase
+    }
+
+    mutating func parseReports(_ node: Node) -> [Report] {
+        guard let map = mapping(node, "reports") else { return [] }
+        var reports: [Report] = []
+        for (keyNode, value) in map {
+            guard let name = keyNode.string else { continue }
+            let path = "reports.\(name)"
+            guard let r = mapping(value, path) else { continue }
+            warnUnknownKeys(r, known: ["files", "base-directory", "discard-paths", "file-format"], path: path)
+            guard let files = r.value(for: "files") else {
+                error(value, "\(path).files", "a report group needs 'files'")
+                continue
+            }
+            let format = r.value(for: "file-format").flatMap { scalar($0, "\(path).file-format") } ?? "JUNITXML"
+            let formats = ["JUNITXML", "CUCUMBERJSON", "TESTNGXML", "VISUALSTUDIOTRX", "NUNITXML", "NUNIT3XML",
+                           "CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV"]
+            if !formats.contains(format) {
+                error(r.value(for: "file-format"), "\(path).file-format", "unknown report format '\(format)'; one of \(formats.joined(separator: ", "))")
+            }
+            reports.append(Report(name: name,
+                                  files: stringList(files, path: "\(path).files").map(\.text),
+                                  baseDirectory: r.value(for: "base-directory").flatMap { scalar($0, "\(path).base-directory") },
+                                  discardPaths: r.value(for: "discard-paths").flatMap { boolean($0, "\(path).discard-paths") } ?? false,
+                                  fileFormat: format))
+        }
+        return reports
+    }
+
+    mutating func parseArtifacts(_ node: Node, path: String, primary: Bool) -> Artifacts? {
+        guard let map = mapping(node, path) else { return nil }
+        var known = ["files", "name", "discard-paths", "base-directory", "exclude-paths", "enable-symlinks", "s3-prefix"]
+        if primary { known.append("secondary-artifacts") }
+        warnUnknownKeys(map, known: known, path: path)
+        var artifacts = Artifacts()
+        if let n = map.value(for: "files") {
+            artifacts.files = stringList(n, path: "\(path).files").map(\.text)
+            for (i, pattern) in artifacts.files.enumerated() { checkPattern(pattern, n, "\(path).files[\(i)]") }
+        } else {
+            let why = primary && map.value(for: "secondary-artifacts") != nil
+                ? "artifacts.files is required even when only secondary-artifacts are used (CodeBuild rejects the spec otherwise)"
+                : "an artifact block needs 'files', for example `files: ['**/*']`"
+            error(node, "\(path).files", why)
+        }
+        if let n = map.value(for: "name") { artifacts.name = scalar(n, "\(path).name") }
+        if let n = map.value(for: "discard-paths") { artifacts.discardPaths = boolean(n, "\(path).discard-paths") ?? false }
+        if let n = map.value(for: "base-directory") {
+            artifacts.baseDirectory = scalar(n, "\(path).base-directory")
+            if let base = artifacts.baseDirectory { checkPattern(base, n, "\(path).base-directory") }
+        }
+        if let n = map.value(for: "exclude-paths") {
+            artifacts.excludePaths = stringListOrScalar(n, path: "\(path).exclude-paths")
+        }
+        if let n = map.value(for: "enable-symlinks") { artifacts.enableSymlinks = boolean(n, "\(path).enable-symlinks") ?? false }
+        if let n = map.value(for: "s3-prefix") { artifacts.s3Prefix = scalar(n, "\(path).s3-prefix") }
+        if primary, let n = map.value(for: "secondary-artifacts"), let secondary = mapping(n, "\(path).secondary-artifacts") {
+            for (keyNode, value) in secondary {
+                guard let id = keyNode.string else { continue }
+                if id.isEmpty || id.contains("/") || id == "." || id == ".." {
+                    error(keyNode, "\(path).secondary-artifacts.\(id)", "an artifact identifier must be a plain name without '/'")
+                    continue
+                }
+                if let block = parseArtifacts(value, path: "\(path).secondary-artifacts.\(id)", primary: false) {
+                    artifacts.secondary.append((id, block))
+                }
+            }
+            artifacts.secondary.sort { $0.identifier < $1.identifier }
+        }
+        return artifacts
+    }
+
+    mutating func parseCache(_ node: Node) -> Cache? {
+        guard let map = mapping(node, "cache") else { return nil }
+        warnUnknownKeys(map, known: ["paths", "key", "fallback-keys", "action"], path: "cache")
+        guard let pathsNode = map.value(for: "paths") else {
+            error(node, "cache.paths", "a cache block needs 'paths' (the directories or globs to keep between builds)")
+            return nil
+        }
+        var cache = Cache(paths: stringList(pathsNode, path: "cache.paths").map(\.text))
+        if let n = map.value(for: "key") { cache.key = scalar(n, "cache.key") }
+        if let n = map.value(for: "fallback-keys") {
+            cache.fallbackKeys = stringList(n, path: "cache.fallback-keys").map(\.text)
+            if cache.fallbackKeys.count > 5 {
+                error(n, "cache.fallback-keys", "at most 5 fallback keys are allowed (found \(cache.fallbackKeys.count))")
+            }
+            if cache.key == nil {
+                warning(n, "cache.fallback-keys", "fallback-keys are ignored without cache.key")
+            }
+        }
+        if let n = map.value(for: "action"), let text = scalar(n, "cache.action") {
+            switch text.lowercased() {
+            case "restore": cache.action = .restore
+            case "save": cache.action = .save
+            default: error(n, "cache.action", "cache.action must be 'restore' or 'save' (leave it out to do both)")
+            }
+        }
+        return cache
+    }
+
+    // MARK: - Typed node access
+
+    mutating func mapping(_ node: Node, _ path: String) -> Node.Mapping? {
+        if case .mapping(let m) = node { return m }
+        error(node, path, "\(path.isEmpty ? "the buildspec" : path) must be a mapping of keys to values, not \(describe(node))")
+        return nil
+    }
+
+    mutating func scalar(_ node: Node, _ path: String) -> String? {
+        if case .scalar(let s) = node {
+            if s.style == .plain && ["~", "null", "Null", "NULL", ""].contains(s.string) { return nil }
+            return s.string
+        }
+        error(node, path, "\(path) must be a single value, not \(describe(node))")
+        return nil
+    }
+
+    mutating func boolean(_ node: Node, _ path: String) -> Bool? {
+        guard let text = scalar(node, path) else { return nil }
+        switch text.lowercased() {
+        case "yes", "true", "on", "y": return true
+        case "no", "false", "off", "n": return false
+        default:
+            error(node, path, "\(path) must be yes or no, not '\(text)'")
+            return nil
+        }
+    }
+
+    /// A list of scalars; a block scalar item keeps its text as written.
+    mutating func stringList(_ node: Node, path: String) -> [(text: String, location: SourceLocation?)] {
+        if isNull(node) { return [] }
+        guard case .sequence(let seq) = node else {
+            error(node, path, "\(path) must be a list of strings, not \(describe(node))")
+            return []
+        }
+        var items: [(String, SourceLocation?)] = []
+        for (i, item) in seq.enumerated() {
+            guard case .scalar(let s) = item else {
+                let hint = describe(item) == "a mapping"
+                    ? " (a command containing ': ' must be quoted)" : ""
+                error(item, "\(path)[\(i)]", "each item of \(path) must be a string, not \(describe(item))\(hint)")
+                continue
+            }
+            items.append((s.string, location(item)))
+        }
+        return items
+    }
+
+    mutating func stringListOrScalar(_ node: Node, path: String) -> [String] {
+        if case .scalar = node { return scalar(node, path).map { [$0] } ?? [] }
+        return stringList(node, path: path).map(\.text)
+    }
+
+    /// A mapping of names to scalar values, in document order.
+    mutating func stringMap(_ node: Node, path: String) -> [(key: String, value: String, keyNode: Node, node: Node)] {
+        if isNull(node) { return [] }
+        guard let map = mapping(node, path) else { return [] }
+        var result: [(String, String, Node, Node)] = []
+        for (keyNode, value) in map {
+            guard let key = keyNode.string else { continue }
+            guard case .scalar(let s) = value else {
+                error(value, "\(path).\(key)", "\(path).\(key) must be a single value, not \(describe(value)); quote it if it is text")
+                continue
+            }
+            let text = (s.style == .plain && ["~", "null", "Null", "NULL"].contains(s.string)) ? "" : s.string
+            result.append((key, text, keyNode, value))
+        }
+        return result
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        if case .scalar(let s) = node, s.style == .plain, ["~", "null", "Null", "NULL", ""].contains(s.string) { return true }
+        return false
+    }
+
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(let s): return "the value '\(s.string)'"
+        case .alias: return "an alias"
+        }
+    }
+
+    // MARK: - Checks
+
+    mutating func warnUnknownKeys(_ map: Node.Mapping, known: [String], path: String) {
+        for (keyNode, _) in map {
+            guard let key = keyNode.string, !known.contains(key) else { continue }
+            let near = known.min { editDistance($0, key) < editDistance($1, key) }
+            let hint = near.flatMap { editDistance($0, key) <= 2 ? "; did you mean '\($0)'?" : nil } ?? ""
+            warning(keyNode, path.isEmpty ? key : "\(path).\(key)", "unknown key '\(key)' is ignored\(hint)")
+        }
+    }
+
+    mutating func checkVariableName(_ name: String, _ node: Node?, _ path: String) {
+        let valid = !name.isEmpty && name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+            && !(name.first!.isNumber)
+        if !valid {
+            error(node, "\(path).\(name)", "'\(name)' is not a valid environment variable name (letters, digits and _, not starting with a digit)")
+        }
+    }
+
+    mutating func checkPattern(_ pattern: String, _ node: Node, _ path: String) {
+        if pattern.hasPrefix("/") && path.hasPrefix("artifacts") {
+            error(node, path, "'\(pattern)' is absolute; artifact paths are relative to the source directory")
+        } else if pattern.hasPrefix("./") {
+            warning(node, path, "do not start artifact paths with './'; it is removed")
+        }
+        if pattern.split(separator: "/").contains("..") {
+            error(node, path, "'\(pattern)' leaves the source directory with '..'")
+        }
+    }
+
+    // MARK: - Diagnostics
+
+    func location(_ node: Node?) -> SourceLocation? {
+        guard let mark = node?.mark else { return nil }
+        return SourceLocation(file: file, line: mark.line, column: mark.column)
+    }
+
+    mutating func error(_ node: Node?, _ path: String, _ message: String) {
+        diagnostics.append(Diagnostic(.error, at: location(node), keyPath: path, message))
+    }
+
+    mutating func error(_ location: SourceLocation?, _ path: String, _ message: String) {
+        diagnostics.append(Diagnostic(.error, at: location, keyPath: path, message))
+    }
+
+    mutating func warning(_ node: Node?, _ path: String, _ message: String) {
+        diagnostics.append(Diagnostic(.warning, at: location(node), keyPath: path, message))
+    }
+
+    func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            var message = "YAML syntax error: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if problem.contains("tab") || problem.contains("cannot start any token") {
+                message += "; YAML does not allow tabs for indentation, and a value starting with a special character must be quoted"
+            }
+            return Diagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), keyPath: "", message)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return Diagnostic(.error, at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column), keyPath: "",
+                              "duplicate key '\(duplicates.first ?? "")' in a mapping; each key may appear once")
+        case .reader(let problem, _, _, _):
+            return Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), keyPath: "", "cannot read the YAML: \(problem)")
+        default:
+            return Diagnostic(.error, at: nil, keyPath: "", "YAML error: \(error)")
+        }
+    }
+}
+
+extension Node.Mapping {
+    func value(for key: String) -> Node? {
+        for (k, v) in self where k.string == key { return v }
+        return nil
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}

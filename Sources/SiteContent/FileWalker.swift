@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One entry found by `FileWalker`.
+public struct WalkedEntry: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case file
+        case symlink(target: String)
+        case directory
+    }
+
+    /// Relative to the walked root, `/`-separated.
+    public var path: String
+    public var kind: Kind
+    public var size: Int64
+    /// Modification time in nanoseconds since the epoch.
+    public var mtimeNanoseconds: Int64
+    public var device: UInt64
+    public var inode: UInt64
+    public var mode: UInt32
+}
+
+/// Lists a directory tree depth-first, sorted byte-wise by path, without following
+/// symbolic links unless asked (and then with loop protection).
+public struct FileWalker: Sendable {
+    public var followSymlinks: Bool
+    public var includeDirectories: Bool
+
+    public init(followSymlinks: Bool = false, includeDirectories: Bool = false) {
+        self.followSymlinks = followSymlinks
+        self.includeDirectories = includeDirectories
+    }
+
+    /// Entries under `root` (files, symlinks, and directories when asked).
+    /// A missing root gives no entries. Broken links are reported as symlinks.
+    public func walk(_ root: String, prefix: String = "") -> [WalkedEntry] {
+        var result: [WalkedEntry] = []
+        var visited = Set<[UInt64]>()
+        var st = stat()
+        if stat(root, &st) == 0 { visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]) }
+        walk(root, relative: prefix, into: &result, visited: &visited)
+        return result
+    }
+
+    private func walk(_ directory: String, relative: String, into result: inout [WalkedEntry], visited: inout Set<[UInt64]>) {
+        guard let dir = opendir(directory) else { return }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            names.append(name)
+        }
+        closedir(dir)
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        for name in names {
+            let full = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            var st = stat()
+            guard lstat(full, &st) == 0 else { continue }
+            var entry = Self.entry(rel, st)
+            if (st.st_mode & S_IFMT) == S_IFLNK {
+                var target = [CChar](repeating: 0, count: 4097)
+                let n = readlink(full, &target, 4096)
+                let targetText = n >= 0 ? String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+                var resolved = stat()
+                if followSymlinks, stat(full, &resolved) == 0 {
+                    entry = Self.entry(rel, resolved)
+                    if (resolved.st_mode & S_IFMT) == S_IFDIR {
+                        let key = [UInt64(resolved.st_dev), UInt64(resolved.st_ino)]
+                        guard !visited.contains(key) else { continue }
+                        visited.insert(key)
+                        if includeDirectories { result.append(entry) }
+                        walk(full, relative: rel, into: &result, visited: &visited)
+                        visited.remove(key)
+                        continue
+                    }
+                    result.append(entry)
+                } else {
+                    entry.kind = .symlink(target: targetText)
+                    result.append(entry)
+                }
+            } else if (st.st_mode & S_IFMT) == S_IFDIR {
+                let key = [UInt64(st.st_dev), UInt64(st.st_ino)]
+                visited.insert(key)
+                if includeDirectories { result.append(entry) }
+                walk(full, relative: rel, into: &result, visited: &visited)
+                visited.remove(key)
+            } else if (st.st_mode & S_IFMT) == S_IFREG {
+                result.append(entry)
+            }
+        }
+    }
+
+    static func entry(_ path: String, _ st: stat) -> WalkedEntry {
+        let kind: WalkedEntry.Kind = (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
+        let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        return WalkedEntry(path: path, kind: kind, size: Int64(st.st_size), mtimeNanoseconds: mtime,
+                           device: UInt64(st.st_dev), inode: UInt64(st.st_ino), mode: UInt32(st.st_mode))
+    }
+}

@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A CodeBuild-style path pattern: `*`, `?` and `[…]` within one path component,
+/// `**` across any number of components (zero included). Dotfiles match like any
+/// other name. A pattern ending in `/` means everything below that directory.
+public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+    let components: [String]
+
+    public init(_ text: String) {
+        self.text = text
+        var cleaned = text
+        while cleaned.hasPrefix("./") { cleaned.removeFirst(2) }
+        var parts = cleaned.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if cleaned.hasSuffix("/") { parts += ["**", "*"] }
+        components = parts
+    }
+
+    public var description: String { text }
+
+    /// Whether the pattern has any wildcard.
+    public var isLiteral: Bool { components.allSatisfy { !Self.hasWildcard($0) } }
+
+    /// The leading components without wildcards: the only directory worth walking.
+    public var literalPrefix: [String] {
+        Array(components.prefix { !Self.hasWildcard($0) })
+    }
+
+    /// The path with the literal components only (for a pattern without wildcards).
+    public var literalPath: String { components.joined(separator: "/") }
+
+    static func hasWildcard(_ component: String) -> Bool {
+        component.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+    }
+
+    /// Matches a relative path such as `assets/css/site.css`.
+    public func matches(_ path: String) -> Bool {
+        matches(components: path.split(separator: "/").map(String.init))
+    }
+
+    public func matches(components path: [String]) -> Bool {
+        Self.match(components[...], path[...])
+    }
+
+    static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
+        guard let head = pattern.first else { return path.isEmpty }
+        if head == "**" {
+            let rest = pattern.dropFirst()
+            // `**` takes zero or more whole components.
+            var candidate = path
+            while true {
+                if match(rest, candidate) { return true }
+                guard !candidate.isEmpty else { return false }
+                candidate = candidate.dropFirst()
+            }
+        }
+        guard let name = path.first, componentMatches(head, name) else { return false }
+        return match(pattern.dropFirst(), path.dropFirst())
+    }
+
+    static func componentMatches(_ pattern: String, _ name: String) -> Bool {
+        if !hasWildcard(pattern) { return pattern == name }
+        return fnmatch(pattern, name, 0) == 0
+    }
+}

@@ -1,0 +1,233 @@
+import ArgumentParser
+import BuildRunner
+import BuildSpec
+import Dispatch
+import Foundation
+import SiteContent
+
+/// Flags shared by every command that runs a buildspec (`build`, and later `run`).
+struct BuildOptions: ParsableArguments {
+    @Option(help: "The source directory (CODEBUILD_SRC_DIR). Default: the current directory.")
+    var source: String?
+
+    @Option(help: "The buildspec file. Default: buildspec.yml in the source directory.")
+    var buildspec: String?
+
+    @Option(help: "Write the primary artifact's files here as a tree (secondary artifacts below it, by identifier). Default: .sitebuild/artifacts")
+    var out: String?
+
+    @Option(help: "Also write the primary artifact as a deterministic ZIP here.")
+    var zip: String?
+
+    @Option(name: .customLong("env"), help: "Set a variable for the build (beats the buildspec and --env-file). NAME alone passes on this shell's value.")
+    var env: [String] = []
+
+    @Option(help: "A file of NAME=value lines (# comments, no quote processing), like CodeBuild local's -e.")
+    var envFile: [String] = []
+
+    @Flag(help: "Newline-delimited JSON events on stdout; the human log goes to stderr.")
+    var json = false
+
+    @Option(help: "Stop the build after this long: 90s, 15m, 2h, 1h30m, or minutes. Default: 60m.")
+    var timeout: String = "60m"
+
+    @Option(help: "Write the exported-variables (values at the end of post_build) to this file as NAME=value lines.")
+    var exportedVariablesFile: String?
+
+    @Option(help: "The project name used in CODEBUILD_BUILD_ID. Default: the source directory's name.")
+    var project: String?
+}
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Run a buildspec's phases and collect its artifacts (a local, reproducible CodeBuild build).")
+
+    @OptionGroup var options: BuildOptions
+
+    func run() throws {
+        let status = BuildInvocation.run(options)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Turns command-line options into a build and its result into an exit status.
+enum BuildInvocation {
+    static func run(_ options: BuildOptions) -> Int32 {
+        let prepared: Prepared
+        do {
+            prepared = try prepare(options)
+        } catch let error as BuildSpecError {
+            for diagnostic in error.diagnostics { writeAll(2, Array("\(diagnostic)\n".utf8)) }
+            let count = error.errors.count
+            printError("the buildspec has \(count) error\(count == 1 ? "" : "s"); nothing was run")
+            return ExitStatus.invalidInput
+        } catch {
+            printError("\(error)")
+            return ExitStatus.invalidInput
+        }
+        let json = options.json
+        let textFD: Int32 = json ? 2 : 1
+        let eventSink: BuildLog.Sink? = json ? { @Sendable bytes in writeAll(1, bytes) } : nil
+        let log = BuildLog(text: { bytes in writeAll(textFD, bytes) }, events: eventSink)
+        for warning in prepared.warnings { log.warning(warning.description) }
+
+        let cancellation = Cancellation()
+        let signals = SignalWatch(cancellation: cancellation)
+        defer { signals.stop() }
+        let engine = BuildEngine(spec: prepared.spec, configuration: prepared.configuration, log: log, cancellation: cancellation)
+        let result = engine.run()
+        defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
+
+        if let file = options.exportedVariablesFile {
+            do {
+                try writeDotenv(result.exportedVariables, to: file)
+            } catch {
+                printError("--exported-variables-file \(file): cannot write it: \(error)")
+                return ExitStatus.deployFailed
+            }
+        }
+        switch result.status {
+        case .succeeded: return ExitStatus.success
+        case .failed, .timedOut: return ExitStatus.buildFailed
+        case .stopped: return ExitStatus.interrupted
+        case .fault: return result.failureKind == .invalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
+        }
+    }
+
+    struct Prepared {
+        var spec: BuildSpec
+        var warnings: [Diagnostic]
+        var configuration: BuildConfiguration
+        var helperDirectory: String
+    }
+
+    static func prepare(_ options: BuildOptions) throws -> Prepared {
+        let fm = FileManager.default
+        let cwd = fm.currentDirectoryPath
+        let environment = ProcessInfo.processInfo.environment
+        let source = absolutePath(options.source ?? ".", relativeTo: cwd)
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw UsageError("--source \(options.source ?? "."): no such directory")
+        }
+        let buildspecPath: String
+        if let given = options.buildspec {
+            let fromCwd = absolutePath(given, relativeTo: cwd)
+            let fromSource = absolutePath(given, relativeTo: source)
+            buildspecPath = fm.fileExists(atPath: fromCwd) || given.hasPrefix("/") ? fromCwd : fromSource
+        } else {
+            buildspecPath = source + "/buildspec.yml"
+        }
+        if options.buildspec == nil && !fm.fileExists(atPath: buildspecPath) {
+            throw UsageError("no buildspec.yml in \(source); pass --buildspec FILE, or run `sitebuild init` to write one")
+        }
+        let (spec, warnings) = try BuildSpecParser.parse(contentsOf: buildspecPath)
+
+        var overrides: [(name: String, value: String)] = []
+        for file in options.envFile { overrides += try EnvironmentOptions.parseEnvFile(absolutePath(file, relativeTo: cwd)) }
+        for flag in options.env { overrides.append(try EnvironmentOptions.parseEnvFlag(flag, environment: environment)) }
+        let timeout = try EnvironmentOptions.parseTimeout(options.timeout)
+
+        let out = absolutePath(options.out ?? ".sitebuild/artifacts", relativeTo: cwd)
+        try checkOutputDirectory(out, flag: options.out == nil ? nil : "--out", source: source, cwd: cwd, environment: environment)
+        let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
+        if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw UsageError("--zip \(options.zip!): is a directory; give the ZIP file's path, such as site.zip")
+        }
+
+        let helper = try makeHelperDirectory()
+        var configuration = BuildConfiguration(
+            sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
+            overrides: overrides, timeout: timeout, cacheDirectory: cacheDirectory(environment),
+            projectName: options.project, baseEnvironment: environment, helperDirectory: helper,
+            archiveTimestamp: DeterministicArchive.defaultTimestamp(environment: environment))
+        if let inside = relativePath(out, under: source) { configuration.excludedDirectories.append(inside) }
+        return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
+    }
+
+    /// The output directory is replaced wholesale, so it must not hold anything else
+    /// the user cares about: never the source, the working directory, home or `/`.
+    static func checkOutputDirectory(_ out: String, flag: String?, source: String, cwd: String, environment: [String: String]) throws {
+        let name = flag.map { "\($0) \(out)" } ?? "the output directory \(out)"
+        for (protected, what) in [(source, "the source directory"), (cwd, "the working directory"),
+                                  (environment["HOME"] ?? "/root", "your home directory"), ("/", "the root directory")] {
+            if out == protected || protected.hasPrefix(out.hasSuffix("/") ? out : out + "/") {
+                throw UsageError("\(name) would replace \(what); choose a directory of its own, such as ./dist-out")
+            }
+        }
+    }
+
+    static func cacheDirectory(_ environment: [String: String]) -> String {
+        if let dir = environment["SITEBUILD_CACHE_DIR"], !dir.isEmpty { return dir }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/sitebuild" }
+        return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/sitebuild"
+    }
+
+    /// A directory holding `codebuild-hash-files`, a link to this binary.
+    static func makeHelperDirectory() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/sitebuild-bin-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw UsageError("cannot create a temporary directory in \(NSTemporaryDirectory())") }
+        let dir = String(cString: made)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        try FileManager.default.createSymbolicLink(atPath: dir + "/" + HashFilesCommand.programName, withDestinationPath: executable)
+        return dir
+    }
+
+    static func writeDotenv(_ variables: [(name: String, value: String)], to path: String) throws {
+        var text = ""
+        for (name, value) in variables {
+            let plain = !value.isEmpty && value.allSatisfy { !$0.isWhitespace && !"\"'\\$`#".contains($0) }
+            if plain || value.isEmpty {
+                text += "\(name)=\(value)\n"
+            } else {
+                var escaped = ""
+                for c in value {
+                    switch c {
+                    case "\\": escaped += "\\\\"
+                    case "\"": escaped += "\\\""
+                    case "\n": escaped += "\\n"
+                    case "$": escaped += "\\$"
+                    case "`": escaped += "\\`"
+                    default: escaped.append(c)
+                    }
+                }
+                text += "\(name)=\"\(escaped)\"\n"
+            }
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+func absolutePath(_ path: String, relativeTo base: String) -> String {
+    let joined = path.hasPrefix("/") ? path : base + "/" + path
+    return URL(fileURLWithPath: joined).standardizedFileURL.path
+}
+
+/// `path` relative to `root` when it lies below it.
+func relativePath(_ path: String, under root: String) -> String? {
+    let prefix = root.hasSuffix("/") ? root : root + "/"
+    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
+}
+
+/// SIGINT and SIGTERM stop the build cleanly: the running command's process group is
+/// stopped, nothing further runs, and the exit status is 130.
+final class SignalWatch {
+    private let sources: [DispatchSourceSignal]
+
+    init(cancellation: Cancellation) {
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { cancellation.cancel(.interrupted(signal: signalNumber)) }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func stop() {
+        for source in sources { source.cancel() }
+    }
+}

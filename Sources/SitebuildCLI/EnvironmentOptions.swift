@@ -1,0 +1,72 @@
+import Foundation
+
+/// Reads `--env-file` files (CodeBuild local agent format: `NAME=value` lines, `#`
+/// comments, no quote processing) and `--env NAME=VALUE` flags.
+enum EnvironmentOptions {
+    static func parseEnvFile(_ path: String) throws -> [(name: String, value: String)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("--env-file \(path): the file does not exist or cannot be read")
+        }
+        var result: [(String, String)] = []
+        for (index, rawLine) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = String(rawLine)
+            if line.hasSuffix("\r") { line.removeLast() }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw UsageError("\(path):\(index + 1):1: expected NAME=value, found '\(trimmed)'")
+            }
+            var name = String(line[..<eq]).trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("export ") { name = String(name.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            guard isValidName(name) else {
+                throw UsageError("\(path):\(index + 1):1: '\(name)' is not a valid variable name (letters, digits and _, not starting with a digit)")
+            }
+            result.append((name, String(line[line.index(after: eq)...])))
+        }
+        return result
+    }
+
+    static func parseEnvFlag(_ text: String, environment: [String: String]) throws -> (name: String, value: String) {
+        if let eq = text.firstIndex(of: "=") {
+            let name = String(text[..<eq])
+            guard isValidName(name) else {
+                throw UsageError("--env \(text): '\(name)' is not a valid variable name; write --env NAME=VALUE")
+            }
+            return (name, String(text[text.index(after: eq)...]))
+        }
+        guard isValidName(text) else { throw UsageError("--env \(text): write --env NAME=VALUE (or --env NAME to pass on this shell's value)") }
+        guard let value = environment[text] else {
+            throw UsageError("--env \(text): \(text) is not set in this shell; write --env \(text)=VALUE")
+        }
+        return (text, value)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+    }
+
+    /// `90s`, `15m`, `2h`, `1h30m`, or a bare number of minutes (CodeBuild's unit).
+    static func parseTimeout(_ text: String) throws -> Duration {
+        let bad = UsageError("--timeout \(text): write a duration such as 90s, 15m, 2h or 1h30m (a bare number is minutes)")
+        if let minutes = Int(text) {
+            guard minutes > 0 else { throw bad }
+            return .seconds(minutes * 60)
+        }
+        var total = 0
+        var number = ""
+        for c in text {
+            if c.isNumber { number.append(c); continue }
+            guard let value = Int(number) else { throw bad }
+            switch c {
+            case "h": total += value * 3600
+            case "m": total += value * 60
+            case "s": total += value
+            default: throw bad
+            }
+            number = ""
+        }
+        guard number.isEmpty, total > 0 else { throw bad }
+        return .seconds(total)
+    }
+}

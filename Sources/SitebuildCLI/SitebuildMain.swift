@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+
+/// Entry point shared by the `sitebuild` executable: dispatches on the program name
+/// (`codebuild-hash-files` is the same binary under another name), then on the
+/// subcommand.
+public enum SitebuildMain {
+    public static func main() async {
+        let arguments = CommandLine.arguments
+        let program = (arguments.first.map { ($0 as NSString).lastPathComponent }) ?? "sitebuild"
+        if program == HashFilesCommand.programName {
+            exit(HashFilesCommand.run(Array(arguments.dropFirst())))
+        }
+        await Sitebuild.main()
+    }
+}
+
+/// Exit codes of the command-line contract.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let buildFailed: Int32 = 1
+    public static let invalidInput: Int32 = 2
+    public static let deployFailed: Int32 = 3
+    public static let conflict: Int32 = 4
+    public static let interrupted: Int32 = 130
+}
+
+struct Sitebuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sitebuild",
+        abstract: "Build a static site from a CodeBuild buildspec and deploy it.",
+        version: SitebuildVersion.current,
+        subcommands: [BuildCommand.self, ValidateCommand.self])
+}
+
+enum SitebuildVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,8 @@
+import SitebuildCLI
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await SitebuildMain.main()
+    }
+}
