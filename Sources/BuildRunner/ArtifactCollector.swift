@@ -128,16 +128,16 @@ public struct ArtifactCollector: Sendable {
         var files = byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
 
         if artifacts.discardPaths {
-            var seen: [String: ArtifactFile] = [:]
+            var firstPath: [String: String] = [:]
             var flattened: [ArtifactFile] = []
             for var file in files {
                 let name = (file.path as NSString).lastPathComponent
-                if let first = seen[name] {
-                    warnings.append("discard-paths: '\(file.path)' and '\(first.path)' both become '\(name)'; keeping '\(first.path)' (the first in path order)")
+                if let first = firstPath[name] {
+                    warnings.append("discard-paths: '\(file.path)' and '\(first)' both become '\(name)'; keeping '\(first)' (the first in path order)")
                     continue
                 }
+                firstPath[name] = file.path
                 file.path = name
-                seen[name] = file
                 flattened.append(file)
             }
             files = flattened.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }

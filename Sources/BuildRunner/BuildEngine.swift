@@ -522,7 +522,7 @@ public final class BuildEngine {
             if let link = file.symlinkTarget {
                 try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
             } else {
-                try fm.copyItem(atPath: file.source, toPath: target)
+                try FileCopy.copyContents(of: file.source, to: target, executable: file.executable)
             }
         }
     }

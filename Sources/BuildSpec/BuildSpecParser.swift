@@ -190,8 +190,10 @@ public struct BuildSpecParser {
         for (keyNode, value) in map {
             guard let name = keyNode.string else { continue }
             guard let phaseName = PhaseName(rawValue: name) else {
-                let hint = PhaseName.allCases.first { $0.rawValue.replacingOccurrences(of: "_", with: "") == name.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "") }
-                error(keyNode, "phases.\(name)", "unknown phase '\(name)'" + (hint.map { "; did you mean '\($0.rawValue)'?" } ?? "; phases are install, pre_build, build and post_build"))
+                let normalized = name.lowercased().replacingOccurrences(of: "-", with: "_")
+                let hint = PhaseName.allCases.map(\.rawValue).min { editDistance($0, normalized) < editDistance($1, normalized) }
+                    .flatMap { editDistance($0, normalized) <= 2 ? $0 : nil }
+                error(keyNode, "phases.\(name)", "unknown phase '\(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? "; phases are install, pre_build, build and post_build"))
                 continue
             }
             phases[phaseName] = parsePhase(value, name: phaseName)

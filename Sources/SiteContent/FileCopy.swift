@@ -1,0 +1,25 @@
+import Foundation
+
+/// Copies file contents (following links), with a fixed mode, in large blocks.
+public enum FileCopy {
+    public static func copyContents(of source: String, to target: String, executable: Bool = false) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0o755 : 0o644)
+        guard output >= 0 else { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
+            if n == 0 { return }
+            var offset = 0
+            while offset < n {
+                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
+                if w < 0 { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
+                offset += w
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+import BuildRunner
+import Foundation
+import Testing
+
+@Suite struct ArtifactTests {
+    func files(under dir: String) -> [String] {
+        (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])
+            .filter { path in
+                var isDir: ObjCBool = false
+                FileManager.default.fileExists(atPath: dir + "/" + path, isDirectory: &isDir)
+                return !isDir.boolValue
+            }.sorted()
+    }
+
+    @Test func globsBaseDirectoryAndExcludes() throws {
+        let h = try BuildHarness()
+        for path in ["dist/index.html", "dist/.well-known/security.txt", "dist/assets/app.js", "dist/assets/app.js.map",
+                     "dist/assets/img/logo.svg", "other.txt"] {
+            try h.write(path, path)
+        }
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - cd dist
+            artifacts:
+              base-directory: dist
+              files:
+                - '**/*'
+              exclude-paths:
+                - '**/*.map'
+            """, out: out)
+        // `cd dist` in a command does not move the artifact base: paths resolve against the source.
+        #expect(run.result.status == .succeeded)
+        #expect(files(under: out) == [".well-known/security.txt", "assets/app.js", "assets/img/logo.svg", "index.html"])
+        #expect(run.log.contains("Expanding base directory path: dist"))
+        #expect(run.log.contains("Found 4 file(s)"))
+    }
+
+    @Test func starStaysInOneDirectoryAndDoubleStarCrosses() throws {
+        let h = try BuildHarness()
+        for path in ["a.txt", "dir/b.txt", "dir/sub/c.txt"] { try h.write(path, path) }
+        let out = h.root + "/out"
+        _ = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files:
+                - '*.txt'
+                - 'dir/*'
+            """, out: out)
+        #expect(files(under: out) == ["a.txt", "dir/b.txt"])
+        _ = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files:
+                - 'dir/**/*'
+            """, out: out)
+        #expect(files(under: out) == ["dir/b.txt", "dir/sub/c.txt"])
+    }
+
+    @Test func noMatchingPathsFailsWithClientError() throws {
+        let h = try BuildHarness()
+        try h.write("x/file.txt", "x")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p ../elsewhere && echo hi > ../elsewhere/out.txt
+            artifacts:
+              files:
+                - out.txt
+                - missing/**/*
+            """, out: h.root + "/out")
+        #expect(run.result.status == .failed)
+        #expect(run.phase("BUILD")?.status == "SUCCEEDED")
+        #expect(run.phase("UPLOAD_ARTIFACTS")?.contextCode == "CLIENT_ERROR")
+        #expect(run.log.contains("Skipping invalid file path out.txt"))
+        #expect(run.log.contains("Phase context status code: CLIENT_ERROR Message: no matching artifact paths found"))
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/out"))
+    }
+
+    @Test func discardPathsKeepsTheFirstOfDuplicateNamesAndWarns() throws {
+        let h = try BuildHarness()
+        try h.write("a/x.txt", "from a")
+        try h.write("b/x.txt", "from b")
+        try h.write("b/y.txt", "y")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              discard-paths: yes
+              files:
+                - '**/*.txt'
+            """, out: out)
+        #expect(files(under: out) == ["x.txt", "y.txt"])
+        #expect(h.read(out + "/x.txt") == "from a")
+        #expect(run.log.contains("discard-paths: 'b/x.txt' and 'a/x.txt' both become 'x.txt'"))
+    }
+
+    @Test func aBareDirectoryNameTakesItsFilesWithAWarning() throws {
+        let h = try BuildHarness()
+        try h.write("public/index.html", "i")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files:
+                - public
+            """, out: out)
+        #expect(files(under: out) == ["public/index.html"])
+        #expect(run.log.contains("'public' names a directory"))
+    }
+
+    @Test func baseDirectoryGlobAndSecondaryArtifacts() throws {
+        let h = try BuildHarness()
+        try h.write("build-web/index.html", "w")
+        try h.write("build-docs/guide.html", "d")
+        try h.write("reports/junit.xml", "<testsuite/>")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            reports:
+              unit:
+                files:
+                  - '**/*.xml'
+                base-directory: reports
+            artifacts:
+              base-directory: 'build-*'
+              files:
+                - '**/*'
+              secondary-artifacts:
+                docs:
+                  base-directory: build-docs
+                  files:
+                    - '*.html'
+                  name: docs-$CODEBUILD_BUILD_NUMBER
+            """, out: out)
+        #expect(run.result.status == .succeeded)
+        #expect(files(under: out) == ["docs/guide.html", "guide.html", "index.html"])
+        #expect(run.result.artifacts.map(\.identifier) == [nil, "docs"])
+        #expect(run.result.artifacts.last?.name == "docs-1")
+        #expect(run.result.reports.first?.files == ["junit.xml"])
+    }
+
+    @Test func symlinksAreFollowedUnlessEnabled() throws {
+        let h = try BuildHarness()
+        try h.write("site/real.txt", "content")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/site/link.txt", withDestinationPath: "real.txt")
+        let out = h.root + "/out"
+        _ = try h.run("version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  base-directory: site\n  files: ['**/*']\n", out: out)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: out + "/link.txt")) == nil)
+        #expect(h.read(out + "/link.txt") == "content")
+        _ = try h.run("version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  base-directory: site\n  enable-symlinks: yes\n  files: ['**/*']\n", out: out)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: out + "/link.txt")) == "real.txt")
+    }
+
+    @Test func twoBuildsOfTheSameInputGiveByteIdenticalZips() throws {
+        let h = try BuildHarness()
+        let spec = """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - rm -rf dist && mkdir -p dist/sub && echo one > dist/a.txt && echo two > dist/sub/b.txt && printf '#!/bin/sh\\n' > dist/run.sh && chmod +x dist/run.sh
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """
+        let first = h.root + "/first.zip", second = h.root + "/second.zip"
+        _ = try h.run(spec, zip: first)
+        sleep(1)
+        _ = try h.run(spec, zip: second)
+        let a = try #require(FileManager.default.contents(atPath: first))
+        let b = try #require(FileManager.default.contents(atPath: second))
+        #expect(a == b)
+        #expect(!a.isEmpty)
+    }
+
+    @Test func theOutputDirectoryIsReplacedWhole() throws {
+        let h = try BuildHarness()
+        let out = h.root + "/out"
+        try h.write(out + "/stale.txt", "old")
+        try h.write("fresh.txt", "new")
+        _ = try h.run("version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  files: [fresh.txt]\n", out: out)
+        #expect(files(under: out) == ["fresh.txt"])
+    }
+}
+
+@Suite struct CacheTests {
+    @Test func aKeyedCacheIsSavedAfterSuccessAndRestoredBeforeInstall() throws {
+        let h = try BuildHarness()
+        let spec = """
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - if [ -f deps/lib.txt ]; then echo "restored $(cat deps/lib.txt)"; else mkdir -p deps && echo v1 > deps/lib.txt && echo fetched; fi
+            cache:
+              key: deps-$(echo v1)
+              paths:
+                - 'deps/**/*'
+            """
+        let first = try h.run(spec)
+        #expect(first.log.outputLines == ["fetched"])
+        #expect(first.log.contains("Cache miss for key deps-v1"))
+        #expect(first.log.contains("Saved 1 file(s) to the cache with key deps-v1"))
+        try FileManager.default.removeItem(atPath: h.source + "/deps")
+        let second = try h.run(spec)
+        #expect(second.log.outputLines == ["restored v1"])
+        #expect(second.log.contains("Cache for key deps-v1 exists already"))
+    }
+
+    @Test func fallbackKeysMatchByPrefix() throws {
+        let h = try BuildHarness()
+        let save = """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p deps && echo old > deps/x
+            cache:
+              key: npm-aaa
+              paths: [deps]
+            """
+        _ = try h.run(save)
+        try FileManager.default.removeItem(atPath: h.source + "/deps")
+        let restore = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - cat deps/x
+            cache:
+              key: npm-bbb
+              fallback-keys:
+                - npm-
+              paths: [deps]
+              action: restore
+            """)
+        #expect(restore.log.outputLines == ["old"])
+        #expect(restore.log.contains("(fallback)"))
+    }
+
+    @Test func aFailedBuildDoesNotSaveTheCache() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p deps && echo x > deps/x && false
+            cache:
+              key: k1
+              paths: [deps]
+            """)
+        #expect(!run.log.contains("Saved"))
+    }
+}

@@ -1,0 +1,252 @@
+import BuildRunner
+import Foundation
+import Testing
+
+@Suite struct EnvironmentTests {
+    @Test func codeBuildVariablesArePresent() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "src=$CODEBUILD_SRC_DIR"
+                  - echo "id=$CODEBUILD_BUILD_ID"
+                  - echo "arn=$CODEBUILD_BUILD_ARN"
+                  - echo "number=$CODEBUILD_BUILD_NUMBER"
+                  - echo "start=$CODEBUILD_START_TIME"
+                  - echo "local=$CODEBUILD_LOCAL_BUILD succeeding=$CODEBUILD_BUILD_SUCCEEDING initiator=${CODEBUILD_INITIATOR:+set}"
+                  - echo "pwd=$PWD"
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "USER": "tester"])
+        let lines = run.log.outputLines
+        #expect(lines.contains("src=\(h.source)"))
+        #expect(lines.contains("pwd=\(h.source)"))
+        let id = try #require(lines.first { $0.hasPrefix("id=") })
+        #expect(id.range(of: #"^id=test:[0-9a-f-]{36}$"#, options: .regularExpression) != nil)
+        #expect(lines.contains { $0.hasPrefix("arn=arn:aws:codebuild:us-east-1:000000000000:build/test:") })
+        #expect(lines.contains("number=1"))
+        let start = try #require(lines.first { $0.hasPrefix("start=") })
+        #expect(start.range(of: #"^start=\d{13}$"#, options: .regularExpression) != nil)
+        #expect(lines.contains("local=true succeeding=1 initiator=set"))
+        #expect(run.result.buildId.hasPrefix("test:"))
+
+        let second = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo number=$CODEBUILD_BUILD_NUMBER\n")
+        #expect(second.log.outputLines.contains("number=2"))
+    }
+
+    @Test func resolvedSourceVersionComesFromGit() throws {
+        let h = try BuildHarness()
+        try h.write("README", "x")
+        let git = "git -c user.name=t -c user.email=t@example.com"
+        let setup = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - git init -q . && \(git) add README && \(git) commit -qm init && git rev-parse HEAD
+            """)
+        let commit = try #require(setup.log.outputLines.last)
+        let run = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo resolved=$CODEBUILD_RESOLVED_SOURCE_VERSION\n")
+        #expect(run.log.outputLines.contains("resolved=\(commit)"))
+    }
+
+    @Test func resolvedSourceVersionIsUnsetOutsideARepository() throws {
+        let h = try BuildHarness()
+        let run = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"resolved=${CODEBUILD_RESOLVED_SOURCE_VERSION-unset}\"\n",
+                            environment: ["PATH": "/usr/bin:/bin", "GIT_CEILING_DIRECTORIES": (FileManager.default.temporaryDirectory.path)])
+        #expect(run.log.outputLines.contains("resolved=unset"))
+    }
+
+    @Test func precedenceIsBuildspecThenEnvFileThenFlagsAndValuesAreLiteral() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                A: from-buildspec
+                B: from-buildspec
+                C: from-buildspec
+                D: "$A-and-more"
+                PATH: "$PATH:/extra"
+            phases:
+              build:
+                commands:
+                  - echo "A=$A B=$B C=$C"
+                  - echo "D=$D"
+            """, overrides: [("B", "from-env-file"), ("C", "from-env-file"), ("C", "from-flag")],
+                 environment: ["PATH": "/usr/bin:/bin", "A": "from-process"])
+        #expect(run.log.outputLines.contains("A=from-buildspec B=from-env-file C=from-flag"))
+        // No recursive expansion: D holds the literal text "$A-and-more".
+        #expect(run.log.outputLines.contains("D=$A-and-more"))
+    }
+
+    @Test func exportedVariablesAreTheValuesAtTheEndOfPostBuild() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                STAGE: initial
+              exported-variables:
+                - STAGE
+                - COMMIT_LABEL
+                - NEVER_SET
+            phases:
+              build:
+                commands:
+                  - STAGE=built
+                  - COMMIT_LABEL="label with spaces"
+              post_build:
+                commands:
+                  - STAGE=final
+            """)
+        #expect(run.result.exportedVariables.map(\.name) == ["STAGE", "COMMIT_LABEL"])
+        #expect(run.result.exportedVariables.map(\.value) == ["final", "label with spaces"])
+    }
+}
+
+@Suite struct MaskingTests {
+    @Test func parameterStoreAndSecretsManagerValuesAreMaskedEverywhere() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              parameter-store:
+                DB_PASSWORD: /prod/db/password
+              secrets-manager:
+                API_KEY: prod/api:key
+              exported-variables:
+                - LEAK
+            phases:
+              build:
+                commands:
+                  - echo "password is $DB_PASSWORD and key is $API_KEY"
+                  - echo "s3cr3t-P4ss" >&2
+                  - LEAK="copy-$DB_PASSWORD"
+                  - echo s3cr3t-P4ss; exit 3
+            """, secrets: FixedSecrets(parameters: ["/prod/db/password": "s3cr3t-P4ss"], secrets: ["prod/api": "k3y-V4lue-123"]),
+                 json: true)
+        #expect(!run.log.contains("s3cr3t-P4ss"))
+        #expect(!run.log.contains("k3y-V4lue-123"))
+        #expect(run.log.outputLines.contains("password is *** and key is ***"))
+        #expect(!run.events.joined().contains("s3cr3t-P4ss"))
+        #expect(run.result.exportedVariables.first?.value == "copy-***")
+    }
+
+    @Test func aMultiLineSecretIsMaskedWholeAndLineByLine() throws {
+        let h = try BuildHarness()
+        let key = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END KEY-----"
+        let run = try h.run("""
+            version: 0.2
+            env:
+              secrets-manager:
+                PRIVATE_KEY: deploy-key
+            phases:
+              build:
+                commands:
+                  - printf '%s\\n' "$PRIVATE_KEY"
+                  - printf '%s\\n' "$PRIVATE_KEY" | sed -n 2p
+                  - printf 'start %s end\\n' "$PRIVATE_KEY" | tr '\\n' ' '
+            """, secrets: FixedSecrets(secrets: ["deploy-key": key]))
+        #expect(!run.log.contains("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"))
+        #expect(!run.log.contains("BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"))
+        #expect(run.log.contains("***"))
+    }
+
+    @Test func aSecretSplitAcrossWritesIsStillMasked() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - printf 'AKIA'; sleep 0.2; printf 'SPLITSECRET99'; sleep 0.2; printf '\\n'
+            """, environment: ["PATH": "/usr/bin:/bin", "AWS_SECRET_ACCESS_KEY": "AKIASPLITSECRET99"])
+        #expect(!run.log.contains("AKIASPLITSECRET99"))
+        #expect(run.log.outputLines.contains("***"))
+    }
+
+    @Test func secretsInCommandTextAreMaskedInTheLog() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo literal-token-abcdef123 > /dev/null
+            """, overrides: [], environment: ["PATH": "/usr/bin:/bin", "AWS_SESSION_TOKEN": "literal-token-abcdef123"])
+        #expect(!run.log.contains("literal-token-abcdef123"))
+        #expect(run.log.contains("Running command echo *** > /dev/null"))
+    }
+
+    @Test func withoutAnAWSClientSecretsFailWithAClearMessage() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              parameter-store:
+                TOKEN: /x/token
+            phases:
+              build:
+                commands:
+                  - echo should-not-run
+            """)
+        #expect(run.result.status == .fault)
+        #expect(run.result.message?.contains("--env NAME=VALUE") == true)
+        #expect(!run.log.outputLines.contains("should-not-run"))
+    }
+}
+
+@Suite struct TimeoutAndInterruptTests {
+    @Test func aTimeoutKillsTheProcessGroupAndRunsNothingFurther() throws {
+        let h = try BuildHarness()
+        let marker = "timeout-\(UUID().uuidString.prefix(8)).sh"
+        try h.write(marker, "sleep 60\n")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo before; sh ./\(marker); echo after
+                finally:
+                  - echo finally-after-timeout
+              post_build:
+                commands:
+                  - echo post
+            """, timeout: .seconds(1))
+        #expect(run.result.status == .timedOut)
+        #expect(run.log.outputLines == ["before"])
+        #expect(run.phase("BUILD")?.status == "TIMED_OUT")
+        #expect(!run.ran("POST_BUILD"))
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = !processExists(named: marker)
+            if !gone { usleep(100_000) }
+        }
+        #expect(gone)
+    }
+
+    @Test func cancellationStopsTheBuildCleanly() throws {
+        let h = try BuildHarness()
+        let cancellation = Cancellation()
+        let trigger = h.source + "/started"
+        Thread.detachNewThread {
+            for _ in 0..<200 where !FileManager.default.fileExists(atPath: trigger) { usleep(20_000) }
+            cancellation.cancel(.interrupted(signal: SIGINT))
+        }
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - touch started; sleep 30
+                  - echo never
+              post_build:
+                commands:
+                  - echo never-post
+            """, cancellation: cancellation)
+        #expect(run.result.status == .stopped)
+        #expect(run.phase("BUILD")?.status == "STOPPED")
+        #expect(!run.log.contains("never"))
+    }
+}

@@ -1,0 +1,227 @@
+import BuildRunner
+import Foundation
+import Testing
+
+/// The phase-transition table run with real commands (see docs/buildspec-behaviour.md).
+@Suite struct PhaseTransitionRunTests {
+    static let artifacts = """
+        artifacts:
+          files:
+            - out.txt
+        """
+
+    @Test func installFailureSkipsLaterPhasesAndArtifacts() throws {
+        let h = try BuildHarness()
+        try h.write("out.txt", "x")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - exit 1
+                  - echo skipped-in-phase
+                finally:
+                  - echo install-finally
+              pre_build:
+                commands:
+                  - echo pre_build-ran
+              build:
+                commands:
+                  - echo build-ran
+              post_build:
+                commands:
+                  - echo post_build-ran
+            \(Self.artifacts)
+            """)
+        #expect(run.result.status == .failed)
+        #expect(run.log.outputLines == ["install-finally"])
+        #expect(run.phase("INSTALL")?.status == "FAILED")
+        #expect(!run.ran("PRE_BUILD") && !run.ran("BUILD") && !run.ran("POST_BUILD") && !run.ran("UPLOAD_ARTIFACTS"))
+    }
+
+    @Test func preBuildFailureSkipsBuildAndPostBuild() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              pre_build:
+                commands:
+                  - false
+              build:
+                commands:
+                  - echo build-ran
+              post_build:
+                commands:
+                  - echo post_build-ran
+            """)
+        #expect(run.result.status == .failed)
+        #expect(run.log.outputLines.isEmpty)
+        #expect(!run.ran("BUILD"))
+    }
+
+    @Test func buildFailureStillRunsPostBuildWithSucceedingZeroAndUploadsArtifacts() throws {
+        let h = try BuildHarness()
+        try h.write("out.txt", "x")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "in build $CODEBUILD_BUILD_SUCCEEDING"
+                  - false
+                finally:
+                  - echo "finally sees $CODEBUILD_BUILD_SUCCEEDING"
+              post_build:
+                commands:
+                  - echo "post_build sees $CODEBUILD_BUILD_SUCCEEDING"
+            \(Self.artifacts)
+            """, out: out)
+        #expect(run.result.status == .failed)
+        #expect(run.log.outputLines == ["in build 1", "finally sees 0", "post_build sees 0"])
+        #expect(run.phase("UPLOAD_ARTIFACTS")?.status == "SUCCEEDED")
+        #expect(FileManager.default.fileExists(atPath: out + "/out.txt"))
+    }
+
+    @Test func postBuildFailureStillUploadsArtifacts() throws {
+        let h = try BuildHarness()
+        try h.write("out.txt", "x")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              post_build:
+                commands:
+                  - exit 2
+            \(Self.artifacts)
+            """, out: h.root + "/out")
+        #expect(run.result.status == .failed)
+        #expect(run.phase("POST_BUILD")?.status == "FAILED")
+        #expect(run.phase("UPLOAD_ARTIFACTS")?.status == "SUCCEEDED")
+    }
+
+    @Test func abortStopsEverythingIncludingPostBuildAndArtifacts() throws {
+        let h = try BuildHarness()
+        try h.write("out.txt", "x")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: ABORT
+                commands:
+                  - false
+                finally:
+                  - echo finally-still-runs
+              post_build:
+                commands:
+                  - echo post_build-ran
+            \(Self.artifacts)
+            """)
+        #expect(run.result.status == .failed)
+        #expect(run.log.outputLines == ["finally-still-runs"])
+        #expect(!run.ran("POST_BUILD") && !run.ran("UPLOAD_ARTIFACTS"))
+    }
+
+    @Test func continueGoesOnAfterAnInstallFailureAndTheBuildEndsFailed() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                on-failure: CONTINUE
+                commands:
+                  - false
+              pre_build:
+                commands:
+                  - echo "pre_build runs with $CODEBUILD_BUILD_SUCCEEDING"
+            """)
+        #expect(run.log.outputLines == ["pre_build runs with 0"])
+        #expect(run.phase("INSTALL")?.status == "FAILED")
+        #expect(run.phase("PRE_BUILD")?.status == "SUCCEEDED")
+        #expect(run.result.status == .failed)
+    }
+
+    @Test func aFailingFinallyCommandStopsTheRestOfFinally() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo ok
+                finally:
+                  - echo f1
+                  - exit 4
+                  - echo f3
+            """)
+        #expect(run.log.outputLines == ["ok", "f1"])
+        #expect(run.phase("BUILD")?.status == "FAILED")
+        #expect(run.phase("BUILD")?.contextMessage == "Error while executing command: exit 4. Reason: exit status 4")
+    }
+
+    @Test func retryRerunsTheWholePhaseUntilItSucceeds() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: RETRY-2
+                commands:
+                  - echo attempt
+                  - n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; test $n -ge 3
+            """)
+        #expect(run.result.status == .succeeded)
+        #expect(run.log.outputLines.filter { $0 == "attempt" }.count == 3)
+        #expect(run.result.phases.filter { $0.name == "BUILD" }.map(\.status) == ["FAILED", "FAILED", "SUCCEEDED"])
+    }
+
+    @Test func retryGivesUpAfterItsCountAndWhenThePatternDoesNotMatch() throws {
+        let h = try BuildHarness()
+        let exhausted = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: RETRY-1
+                commands:
+                  - echo attempt; false
+              post_build:
+                commands:
+                  - echo post
+            """)
+        #expect(exhausted.log.outputLines == ["attempt", "attempt", "post"])
+        #expect(exhausted.result.status == .failed)
+
+        let patterned = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: RETRY-3-connection reset
+                commands:
+                  - echo "disk full"; false
+            """)
+        #expect(patterned.log.outputLines == ["disk full"])
+
+        let matching = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: RETRY-1-connection (reset|refused)
+                commands:
+                  - 'echo "error: connection refused"; false'
+            """)
+        #expect(matching.log.outputLines.count == 2)
+    }
+
+    @Test func phasesNotInTheBuildspecAreStillEnteredAndSucceed() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo only-build
+            """)
+        #expect(run.result.phases.map(\.name) == ["DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS"])
+        #expect(run.log.contains("Phases found in YAML: 1\n"))
+        #expect(run.log.contains(" BUILD: 1 commands\n"))
+    }
+}

@@ -1,0 +1,209 @@
+import BuildRunner
+import Foundation
+import Testing
+
+/// CodeBuild 0.2's execution model: each command is its own script; directory and
+/// variables carry over, shell options and functions do not.
+@Suite struct ShellStateTests {
+    @Test func directoryCarriesAcrossCommandsAndPhases() throws {
+        let h = try BuildHarness()
+        try FileManager.default.createDirectory(atPath: h.source + "/a/b", withIntermediateDirectories: true)
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - cd a
+                  - cd b
+              build:
+                commands:
+                  - pwd
+            """)
+        #expect(run.result.status == .succeeded)
+        #expect(run.log.outputLines.contains(h.source + "/a/b"))
+    }
+
+    @Test func assignedAndExportedVariablesCarryOver() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              pre_build:
+                commands:
+                  - PLAIN=one
+                  - export EXPORTED=two
+                  - VERSION=$(echo 1.2.3)
+              build:
+                commands:
+                  - echo "plain=$PLAIN exported=$EXPORTED version=$VERSION"
+                  - sh -c 'echo child sees $PLAIN'
+            """)
+        #expect(run.log.outputLines.contains("plain=one exported=two version=1.2.3"))
+        #expect(run.log.outputLines.contains("child sees one"))
+    }
+
+    @Test func shellOptionsFunctionsAndAliasesDoNotCarryOver() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - set -e
+                  - false; echo "after false"
+                  - greet() { echo hi; }
+                  - greet || echo "no function"
+                  - set -u
+                  - echo "unset is ${NOT_SET_ANYWHERE}empty"
+            """)
+        #expect(run.result.status == .succeeded)
+        #expect(run.log.outputLines.contains("after false"))
+        #expect(run.log.outputLines.contains("no function"))
+        #expect(run.log.outputLines.contains("unset is empty"))
+    }
+
+    @Test func exitInsideACommandLosesItsStateAndSetsTheStatus() throws {
+        let h = try BuildHarness()
+        try FileManager.default.createDirectory(atPath: h.source + "/sub", withIntermediateDirectories: true)
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - LOST=yes; cd sub; exit 0
+                  - echo "lost=${LOST:-unset} dir=$(basename "$PWD")"
+                  - exit 7
+                  - echo never
+            """)
+        #expect(run.log.outputLines.contains("lost=unset dir=src"))
+        #expect(!run.log.outputLines.contains("never"))
+        #expect(run.log.contains("Command did not exit successfully exit 7 exit status 7"))
+        #expect(run.log.contains("Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command: exit 7. Reason: exit status 7"))
+        #expect(run.result.status == .failed)
+    }
+
+    @Test func aMultiLineBlockIsOneCommandWhoseLastStatusCounts() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - |
+                    echo first
+                    false
+                    echo last
+                  - |
+                    echo second block
+                    false
+            """)
+        #expect(run.log.contains("Running command echo first\nfalse\necho last\n"))
+        #expect(run.log.outputLines.contains("last"))
+        #expect(run.log.contains("Command did not exit successfully echo second block\nfalse"))
+        #expect(run.phase("BUILD")?.status == "FAILED")
+    }
+
+    @Test func defaultShellIsShAndBashIsHonoured() throws {
+        let h = try BuildHarness()
+        let sh = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - if [[ 1 == 1 ]]; then echo double-bracket; fi
+            """)
+        // dash has no [[: the error names the script and line 4, as CodeBuild's logs do.
+        #expect(!sh.log.outputLines.contains("double-bracket"))
+        #expect(sh.log.contains("script.sh: 4:"))
+        let bash = try h.run("""
+            version: 0.2
+            env:
+              shell: bash
+            phases:
+              build:
+                commands:
+                  - if [[ 1 == 1 ]]; then echo double-bracket; fi
+                  - set -o pipefail; echo "bash $BASH_VERSION" | cut -c1-4
+                  - declare -A map; map[a]=1; echo "array ${map[a]}"
+                  - echo "array later ${map[a]:-gone}"
+            """)
+        #expect(bash.result.status == .succeeded)
+        #expect(bash.log.outputLines.contains("double-bracket"))
+        #expect(bash.log.outputLines.contains("array 1"))
+        #expect(bash.log.outputLines.contains("array later gone"))
+    }
+
+    @Test func valuesWithSpacesQuotesAndNewlinesSurviveTheRoundTrip() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                LITERAL: 'it''s "quoted" $HOME and `ticks`'
+            phases:
+              install:
+                commands:
+                  - TRICKY="a 'b' \\"c\\" $(printf 'x\\ny')"
+              build:
+                commands:
+                  - printf '[%s]\\n' "$LITERAL"
+                  - printf '<%s>\\n' "$TRICKY"
+            """)
+        #expect(run.log.outputLines.contains("[it's \"quoted\" $HOME and `ticks`]"))
+        #expect(run.log.contains("<a 'b' \"c\" x\ny>"))
+    }
+
+    @Test func version01RunsEveryCommandInAFreshShell() throws {
+        let h = try BuildHarness()
+        try FileManager.default.createDirectory(atPath: h.source + "/sub", withIntermediateDirectories: true)
+        let run = try h.run("""
+            version: 0.1
+            environment_variables:
+              plaintext:
+                OLD_STYLE: yes-it-works
+            phases:
+              build:
+                commands:
+                  - cd sub; KEPT=no
+                  - echo "dir=$(basename "$PWD") kept=${KEPT:-unset} old=$OLD_STYLE"
+            """)
+        #expect(run.log.outputLines.contains("dir=src kept=unset old=yes-it-works"))
+    }
+
+    @Test func backgroundProcessesDoNotBlockAndAreStoppedAtTheEnd() throws {
+        let h = try BuildHarness()
+        let marker = "bg-\(UUID().uuidString.prefix(8)).sh"
+        try h.write(marker, "sleep 60\n")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - sh ./\(marker) &
+                  - echo next
+            """)
+        // The command returned although its background child held the output pipe, and
+        // the child was still alive at the end of the build, when sitebuild stopped it.
+        #expect(run.log.outputLines.contains("next"))
+        #expect(run.log.contains("Stopped 1 background process group(s)"))
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = !processExists(named: marker)
+            if !gone { usleep(100_000) }
+        }
+        #expect(gone)
+    }
+}
+
+/// Whether any process's command line contains `text`.
+func processExists(named text: String) -> Bool {
+    guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+    for pid in pids where pid.allSatisfy(\.isNumber) {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+        if String(decoding: data, as: UTF8.self).contains(text) {
+            if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains(") Z ") { continue }
+            return true
+        }
+    }
+    return false
+}

@@ -1,0 +1,225 @@
+import Foundation
+import SiteContent
+import Testing
+
+@Suite struct BuildCommandTests {
+    @Test func aSuccessfulBuildExitsZeroAndWritesArtifactsAndExports() throws {
+        let h = try CLIHarness()
+        try h.write("site/buildspec.yml", """
+            version: 0.2
+            env:
+              exported-variables: [RESULT, QUOTED]
+            phases:
+              build:
+                commands:
+                  - mkdir -p public && echo hello > public/index.html
+                  - RESULT=done
+                  - QUOTED='a "b" $c'
+            artifacts:
+              base-directory: public
+              files: ['**/*']
+            """)
+        let run = try h.run(["build", "--source", "site", "--out", "out", "--zip", "site.zip", "--exported-variables-file", "exports.env"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("[Container] "))
+        #expect(run.stdout.contains("Phase complete: BUILD State: SUCCEEDED"))
+        #expect(h.read("out/index.html") == "hello\n")
+        #expect(h.exists("site.zip"))
+        #expect(h.read("exports.env") == "RESULT=done\nQUOTED=\"a \\\"b\\\" \\$c\"\n")
+    }
+
+    @Test func aFailedBuildExitsOne() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 5\n")
+        let run = try h.run(["build"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("Reason: exit status 5"))
+    }
+
+    @Test func anInvalidBuildspecExitsTwoWithLocationsAndRunsNothing() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - touch ran-anyway
+                  - echo a: b
+              biuld:
+                commands: []
+            """)
+        let run = try h.run(["build"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("buildspec.yml:6:9: error: phases.build.commands[1]"))
+        #expect(run.stderr.contains("buildspec.yml:7:3: error: phases.biuld: unknown phase 'biuld'; did you mean 'build'?"))
+        #expect(!h.exists("ran-anyway"))
+    }
+
+    @Test func validateChecksWithoutRunning() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n    on-failure: STOP\n")
+        let bad = try h.run(["validate"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("buildspec.yml:6:17: error: phases.build.on-failure: 'STOP' is not a valid on-failure value"))
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n    colour: blue\n")
+        let ok = try h.run(["validate", "--json"])
+        #expect(ok.status == 0)
+        let value = try JSONValue.parse(Data(ok.stdout.utf8))
+        #expect(value["valid"] == .bool(true))
+        #expect(value["diagnostics"]?.arrayValue?.first?["severity"] == .string("warning"))
+        #expect(!h.exists("ran"))
+    }
+
+    @Test func badFlagsAndEnvFilesExitTwoNamingTheFlagOrLine() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n")
+        try h.write("vars.env", "# comment\nGOOD=1\nnot a line\n")
+        let envFile = try h.run(["build", "--env-file", "vars.env"])
+        #expect(envFile.status == 2)
+        #expect(envFile.stderr.contains("vars.env:3:1: expected NAME=value"))
+        let timeout = try h.run(["build", "--timeout", "soon"])
+        #expect(timeout.status == 2)
+        #expect(timeout.stderr.contains("--timeout soon"))
+        let env = try h.run(["build", "--env", "1BAD=x"])
+        #expect(env.status == 2)
+        #expect(env.stderr.contains("--env 1BAD=x"))
+        let out = try h.run(["build", "--out", "."])
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("--out"))
+        let source = try h.run(["build", "--source", "nowhere"])
+        #expect(source.status == 2)
+        #expect(source.stderr.contains("--source nowhere: no such directory"))
+        #expect(!h.exists("ran"))
+    }
+
+    @Test func envFileAndFlagsOverrideTheBuildspec() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            env:
+              variables:
+                A: spec
+                B: spec
+            phases:
+              build:
+                commands:
+                  - echo "A=$A B=$B"
+            """)
+        try h.write("vars.env", "A=file\nB=file\n")
+        let run = try h.run(["build", "--env-file", "vars.env", "--env", "B=flag"])
+        #expect(run.stdout.contains("A=file B=flag\n"))
+    }
+
+    @Test func jsonModePrintsEventsOnStdoutAndTheLogOnStderr() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nenv:\n  exported-variables: [X]\nphases:\n  build:\n    commands:\n      - echo hi; X=42\n")
+        let run = try h.run(["build", "--json"])
+        #expect(run.status == 0)
+        let events = try run.stdout.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
+        #expect(events.first?["event"] == .string("build_started"))
+        #expect(events.contains { $0["event"] == .string("command_finished") && $0["exitCode"] == .int(0) })
+        let result = try #require(events.last?["result"])
+        #expect(result["status"] == .string("SUCCEEDED"))
+        #expect(result["exportedVariables"]?["X"] == .string("42"))
+        #expect(result["phases"]?.arrayValue?.count == 6)
+        #expect(run.stderr.contains("hi\n"))
+        #expect(!run.stdout.contains("[Container]"))
+    }
+
+    @Test func secretKeysInTheEnvironmentNeverReachTheOutput() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"key=$AWS_SECRET_ACCESS_KEY\"; env | grep AWS_SECRET\n")
+        let run = try h.run(["build", "--json"], environment: ["AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"])
+        #expect(run.status == 0)
+        #expect(!(run.stdout + run.stderr).contains("wJalrXUtnFEMI"))
+        #expect(run.stderr.contains("key=***"))
+    }
+
+    @Test func interruptingStopsTheBuildWithExit130() throws {
+        let h = try CLIHarness()
+        let marker = "interrupt-\(UUID().uuidString.prefix(8)).sh"
+        try h.write(marker, "sleep 60\n")
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - touch started; sh ./\(marker)
+                  - touch second-command-ran
+              post_build:
+                commands:
+                  - touch post-build-ran
+            """)
+        let (process, out, err) = try h.start(["build"])
+        for _ in 0..<300 where !h.exists("started") { usleep(20_000) }
+        #expect(h.exists("started"))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        #expect(process.terminationStatus == 130)
+        #expect(!h.exists("second-command-ran"))
+        #expect(!h.exists("post-build-ran"))
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = !FileManager.default.fileExists(atPath: "/proc/\(process.processIdentifier)")
+                && !processRunning(marker)
+            if !gone { usleep(100_000) }
+        }
+        #expect(gone)
+    }
+
+    @Test func codebuildHashFilesIsOnThePathForCacheKeys() throws {
+        let h = try CLIHarness()
+        try h.write("package-lock.json", "{\"lockfileVersion\": 3}\n")
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - codebuild-hash-files package-lock.json
+                  - sha256sum package-lock.json | cut -d' ' -f1
+                  - mkdir -p deps && echo x > deps/x
+            cache:
+              key: npm-$(codebuild-hash-files package-lock.json)
+              paths: ['deps/**/*']
+            """)
+        let run = try h.run(["build"])
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("[Container]") && !$0.isEmpty }
+        #expect(lines.count == 2)
+        #expect(lines.first == lines.last)
+        #expect(run.stdout.contains("with key npm-\(lines[0])"))
+    }
+
+    @Test func deterministicZipsAcrossRunsOfTheBinary() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - rm -rf dist && mkdir -p dist/a && date > /dev/null && echo 1 > dist/a/one.txt && echo 2 > dist/two.txt
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """)
+        _ = try h.run(["build", "--zip", "first.zip"], environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+        sleep(1)
+        _ = try h.run(["build", "--zip", "second.zip"], environment: ["SOURCE_DATE_EPOCH": "1700000000", "TZ": "America/New_York"])
+        let a = FileManager.default.contents(atPath: h.root + "/first.zip")
+        let b = FileManager.default.contents(atPath: h.root + "/second.zip")
+        #expect(a != nil && a == b)
+    }
+}
+
+func processRunning(_ text: String) -> Bool {
+    guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+    for pid in pids where pid.allSatisfy(\.isNumber) {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+              String(decoding: data, as: UTF8.self).contains(text) else { continue }
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains(") Z ") { continue }
+        return true
+    }
+    return false
+}

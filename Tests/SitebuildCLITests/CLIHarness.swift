@@ -1,0 +1,77 @@
+import Foundation
+
+/// Runs the built `sitebuild` binary end to end in a temporary directory.
+final class CLIHarness {
+    let root: String
+
+    /// The binary next to the test bundle (`swift build` puts both in one folder), or
+    /// `$SITEBUILD_BIN`.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SITEBUILD_BIN"] { return path }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = (me as NSString).deletingLastPathComponent
+        // Test bundles may live in a .xctest folder on some layouts.
+        while !FileManager.default.isExecutableFile(atPath: dir + "/sitebuild") && dir.count > 1 {
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        return dir + "/sitebuild"
+    }
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func write(_ path: String, _ content: String) throws {
+        let full = root + "/" + path
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(content.utf8).write(to: URL(fileURLWithPath: full))
+    }
+
+    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: root + "/" + path) }
+
+    func read(_ path: String) -> String? {
+        FileManager.default.contents(atPath: root + "/" + path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Starts the binary; the caller waits.
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        var env = ProcessInfo.processInfo.environment
+        env["SITEBUILD_CACHE_DIR"] = root + "/.cache"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        let (process, out, err) = try start(arguments, environment: environment)
+        // Read both pipes at once so neither fills up.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var stdout = Data(), stderr = Data()
+        group.enter()
+        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        process.waitUntilExit()
+        group.wait()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
