@@ -37,25 +37,53 @@ final class ShellSession {
         let script = CommandScript(command: command, directory: isolated ? sourceDirectory : currentDirectory,
                                    environmentFile: environmentFile, directoryFile: directoryFile,
                                    buildSucceeding: buildSucceeding, isolated: isolated)
-        try Data(script.text.utf8).write(to: URL(fileURLWithPath: scriptPath))
+        try writeFile(scriptPath, script.text)
         return [shellPath, scriptPath]
     }
 
     /// Reads where the last command left the shell.
     func commandFinished() {
-        guard !isolated, let data = FileManager.default.contents(atPath: directoryFile) else { return }
-        var text = String(decoding: data, as: UTF8.self)
-        if text.hasSuffix("\n") { text.removeLast() }
-        if !text.isEmpty { currentDirectory = text }
-        unlink(directoryFile)
+        guard !isolated else { return }
+        let fd = open(directoryFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer {
+            close(fd)
+            unlink(directoryFile)
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        if bytes.last == 10 { bytes.removeLast() }
+        if !bytes.isEmpty { currentDirectory = String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// Writes a small file in one call: no temporary file and no fsync (the state
+    /// files live only as long as the build).
+    private func writeFile(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ProcessError("cannot write \(path)", errno: errno) }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ProcessError("cannot write \(path)", errno: errno)
+            }
+            offset += n
+        }
     }
 
     /// A helper script run with the build's current variables (not logged as a command).
     func helperArguments(_ body: String) throws -> [String] {
         let path = directory + "/helper.sh"
         let restore = isolated ? ":" : "set -a; . \(shellQuoted(environmentFile)); set +a"
-        try Data("cd -- \(shellQuoted(isolated ? sourceDirectory : currentDirectory)) || exit 1\n\(restore)\n\(body)\n".utf8)
-            .write(to: URL(fileURLWithPath: path))
+        try writeFile(path, "cd -- \(shellQuoted(isolated ? sourceDirectory : currentDirectory)) || exit 1\n\(restore)\n\(body)\n")
         return [shellPath, path]
     }
 
