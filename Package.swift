@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "sitebuild",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sitebuild", targets: ["sitebuild"]),
     ],
@@ -26,8 +26,10 @@ let package = Package(
         .target(name: "SiteContent", dependencies: ["CXXHash", "CArchive"]),
         .target(name: "BuildRunner", dependencies: ["BuildSpec", "SiteContent"]),
         .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl"]),
+        .target(name: "Deploy", dependencies: ["SiteContent"]),
+        .target(name: "Preview", dependencies: ["SiteContent", "Deploy"]),
         .target(name: "SitebuildCLI", dependencies: [
-            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore",
+            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI"]),
@@ -35,6 +37,8 @@ let package = Package(
         .testTarget(name: "BuildSpecTests", dependencies: ["BuildSpec"]),
         .testTarget(name: "SiteContentTests", dependencies: ["SiteContent"]),
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent"]),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
         .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "sitebuild"]),
     ]
 )

@@ -114,12 +114,14 @@ public struct BuildSpecParser {
             env.variables = parseVariables(n, path: "\(path).variables", legacy: false)
         }
         if let n = map.value(for: "parameter-store") {
-            env.parameterStore = stringMap(n, path: "\(path).parameter-store").map { ($0.key, $0.value) }
-            for (name, _) in env.parameterStore { checkVariableName(name, n, "\(path).parameter-store") }
+            for entry in stringMap(n, path: "\(path).parameter-store") {
+                checkVariableName(entry.key, entry.keyNode, "\(path).parameter-store")
+                env.parameterStore.append((entry.key, entry.value))
+            }
         }
         if let n = map.value(for: "secrets-manager") {
             for entry in stringMap(n, path: "\(path).secrets-manager") {
-                checkVariableName(entry.key, n, "\(path).secrets-manager")
+                checkVariableName(entry.key, entry.keyNode, "\(path).secrets-manager")
                 let ref = SecretReference(parsing: entry.value)
                 if ref.secretId.isEmpty {
                     error(entry.node, "\(path).secrets-manager.\(entry.key)",
@@ -128,12 +130,15 @@ public struct BuildSpecParser {
                 env.secretsManager.append((entry.key, ref))
             }
         }
+        var exportedLocations: [String: SourceLocation?] = [:]
         if let n = map.value(for: "exported-variables") {
-            env.exportedVariables = stringList(n, path: "\(path).exported-variables").map(\.text)
-            for name in env.exportedVariables {
-                checkVariableName(name, n, "\(path).exported-variables")
-                if name.hasPrefix("AWS_") {
-                    error(n, "\(path).exported-variables", "'\(name)' cannot be exported: names starting with AWS_ are reserved")
+            let items = stringList(n, path: "\(path).exported-variables")
+            env.exportedVariables = items.map(\.text)
+            for (i, item) in items.enumerated() {
+                exportedLocations[item.text] = item.location
+                checkVariableName(item.text, item.location, "\(path).exported-variables[\(i)]")
+                if item.text.hasPrefix("AWS_") {
+                    error(item.location, "\(path).exported-variables[\(i)]", "'\(item.text)' cannot be exported: names starting with AWS_ are reserved")
                 }
             }
         }
@@ -142,7 +147,7 @@ public struct BuildSpecParser {
         }
         let secretNames = Set(env.parameterStore.map(\.name) + env.secretsManager.map(\.name))
         for name in env.exportedVariables where secretNames.contains(name) {
-            error(map.value(for: "exported-variables"), "\(path).exported-variables",
+            error(exportedLocations[name] ?? nil, "\(path).exported-variables",
                   "'\(name)' comes from parameter-store or secrets-manager and cannot be exported")
         }
         return env
@@ -157,10 +162,11 @@ public struct BuildSpecParser {
             guard let plain = map.value(for: "plaintext") else { return [] }
             source = plain
         }
-        for entry in stringMap(source, path: legacy ? "\(path).plaintext" : path) {
-            checkVariableName(entry.key, entry.keyNode, path)
+        let mapPath = legacy ? "\(path).plaintext" : path
+        for entry in stringMap(source, path: mapPath) {
+            checkVariableName(entry.key, entry.keyNode, mapPath)
             if entry.key.hasPrefix("CODEBUILD_") {
-                warning(entry.keyNode, "\(path).\(entry.key)",
+                warning(entry.keyNode, "\(mapPath).\(entry.key)",
                         "names starting with CODEBUILD_ are reserved by CodeBuild; this value is ignored")
                 continue
             }
@@ -266,8 +272,9 @@ public struct BuildSpecParser {
         warnUnknownKeys(map, known: known, path: path)
         var artifacts = Artifacts()
         if let n = map.value(for: "files") {
-            artifacts.files = stringList(n, path: "\(path).files").map(\.text)
-            for (i, pattern) in artifacts.files.enumerated() { checkPattern(pattern, n, "\(path).files[\(i)]") }
+            let items = stringList(n, path: "\(path).files")
+            artifacts.files = items.map(\.text)
+            for (i, item) in items.enumerated() { checkPattern(item.text, item.location, "\(path).files[\(i)]") }
         } else {
             let why = primary && map.value(for: "secondary-artifacts") != nil
                 ? "artifacts.files is required even when only secondary-artifacts are used (CodeBuild rejects the spec otherwise)"
@@ -278,7 +285,7 @@ public struct BuildSpecParser {
         if let n = map.value(for: "discard-paths") { artifacts.discardPaths = boolean(n, "\(path).discard-paths") ?? false }
         if let n = map.value(for: "base-directory") {
             artifacts.baseDirectory = scalar(n, "\(path).base-directory")
-            if let base = artifacts.baseDirectory { checkPattern(base, n, "\(path).base-directory") }
+            if let base = artifacts.baseDirectory { checkPattern(base, location(n), "\(path).base-directory") }
         }
         if let n = map.value(for: "exclude-paths") {
             artifacts.excludePaths = stringListOrScalar(n, path: "\(path).exclude-paths")
@@ -425,14 +432,18 @@ public struct BuildSpecParser {
     }
 
     mutating func checkVariableName(_ name: String, _ node: Node?, _ path: String) {
+        checkVariableName(name, location(node), path)
+    }
+
+    mutating func checkVariableName(_ name: String, _ location: SourceLocation?, _ path: String) {
         let valid = !name.isEmpty && name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
             && !(name.first!.isNumber)
         if !valid {
-            error(node, "\(path).\(name)", "'\(name)' is not a valid environment variable name (letters, digits and _, not starting with a digit)")
+            error(location, path.hasSuffix("]") ? path : "\(path).\(name)", "'\(name)' is not a valid environment variable name (letters, digits and _, not starting with a digit)")
         }
     }
 
-    mutating func checkPattern(_ pattern: String, _ node: Node, _ path: String) {
+    mutating func checkPattern(_ pattern: String, _ node: SourceLocation?, _ path: String) {
         if pattern.hasPrefix("/") && path.hasPrefix("artifacts") {
             error(node, path, "'\(pattern)' is absolute; artifact paths are relative to the source directory")
         } else if pattern.hasPrefix("./") {
@@ -460,6 +471,10 @@ public struct BuildSpecParser {
 
     mutating func warning(_ node: Node?, _ path: String, _ message: String) {
         diagnostics.append(Diagnostic(.warning, at: location(node), keyPath: path, message))
+    }
+
+    mutating func warning(_ location: SourceLocation?, _ path: String, _ message: String) {
+        diagnostics.append(Diagnostic(.warning, at: location, keyPath: path, message))
     }
 
     func yamlDiagnostic(_ error: YamlError) -> Diagnostic {

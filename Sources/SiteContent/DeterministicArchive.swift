@@ -44,8 +44,16 @@ public struct DeterministicArchive: Sendable {
 
     /// Writes `items` to `destination` (replaced atomically).
     public func write(_ items: [ArchiveItem], to destination: String) throws {
+        // libarchive converts names through the C locale and ZIP stores local time: both
+        // are process-wide, so writes are serialized and run in UTF-8 and UTC.
+        archiveLock.lock()
+        defer { archiveLock.unlock() }
+        let utf8 = UTF8Locale()
+        defer { utf8.restore() }
         let sorted = items.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         let temporary = destination + ".partial-\(getpid())"
+        var finished = false
+        defer { if !finished { unlink(temporary) } }
         guard let archive = archive_write_new() else { throw ArchiveError("cannot create an archive writer") }
         defer { archive_write_free(archive) }
         switch format {
@@ -55,14 +63,6 @@ public struct DeterministicArchive: Sendable {
             archive_write_set_options(archive, "zip:compression=deflate")
         case .tar:
             archive_write_set_format_pax_restricted(archive)
-        }
-        // ZIP stores local (DOS) time: pin the zone so every machine writes the same bytes.
-        let savedTZ = getenv("TZ").map { String(cString: $0) }
-        setenv("TZ", "UTC0", 1)
-        tzset()
-        defer {
-            if let savedTZ { setenv("TZ", savedTZ, 1) } else { unsetenv("TZ") }
-            tzset()
         }
         guard archive_write_open_filename(archive, temporary) == ARCHIVE_OK else {
             throw ArchiveError("cannot write \(destination): \(String(cString: archive_error_string(archive)))")
@@ -107,6 +107,7 @@ public struct DeterministicArchive: Sendable {
         guard rename(temporary, destination) == 0 else {
             throw ArchiveError("cannot move the archive into place at \(destination): \(String(cString: strerror(errno)))")
         }
+        finished = true
     }
 
     private func check(_ status: Int32, _ archive: OpaquePointer, _ path: String) throws {
@@ -123,8 +124,13 @@ public enum ArchiveReader {
     @discardableResult
     public static func extract(_ archivePath: String, to destination: String,
                                map: (String) -> String? = { $0 }) throws -> [String] {
+        archiveLock.lock()
+        defer { archiveLock.unlock() }
+        let utf8 = UTF8Locale()
+        defer { utf8.restore() }
         guard let archive = archive_read_new() else { throw ArchiveError("cannot create an archive reader") }
         defer { archive_read_free(archive) }
+        let realDestination = realPath(destination) ?? destination
         archive_read_support_format_all(archive)
         archive_read_support_filter_all(archive)
         guard archive_read_open_filename(archive, archivePath, 1 << 20) == ARCHIVE_OK else {
@@ -148,8 +154,14 @@ public enum ArchiveReader {
             guard let mapped = map(name) else { continue }
             let target = mapped.hasPrefix("/") ? mapped : destination + "/" + mapped
             let type = archive_entry_filetype(entry)
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            let parent = (target as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            if !mapped.hasPrefix("/") {
+                // A link written earlier must not carry later entries out of the destination.
+                guard let realParent = realPath(parent), realParent == realDestination || realParent.hasPrefix(realDestination + "/") else {
+                    throw ArchiveError("\(archivePath): the entry '\(name)' would be written outside \(destination) through a symbolic link; refusing it")
+                }
+            }
             if type == sb_ae_ifdir() {
                 try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
                 continue
@@ -182,4 +194,36 @@ public enum ArchiveReader {
         }
         return written
     }
+}
+
+/// Serializes libarchive use (it depends on process-wide locale and time zone).
+let archiveLock = NSLock()
+
+/// Switches this thread to a UTF-8 character locale (libarchive converts names with it)
+/// and the process to UTC, until `restore()`.
+struct UTF8Locale {
+    let previousLocale: locale_t?
+    let created: locale_t?
+    let savedTZ: String?
+
+    init() {
+        created = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil)
+        previousLocale = created.map { uselocale($0) } ?? nil
+        savedTZ = getenv("TZ").map { String(cString: $0) }
+        setenv("TZ", "UTC0", 1)
+        tzset()
+    }
+
+    func restore() {
+        if let previousLocale { uselocale(previousLocale) }
+        if let created { freelocale(created) }
+        if let savedTZ { setenv("TZ", savedTZ, 1) } else { unsetenv("TZ") }
+        tzset()
+    }
+}
+
+func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }

@@ -22,7 +22,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 
-    /// Whether the pattern has any wildcard.
+    /// Whether the pattern has no wildcard at all.
     public var isLiteral: Bool { components.allSatisfy { !Self.hasWildcard($0) } }
 
     /// The leading components without wildcards: the only directory worth walking.

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A JSON value whose objects keep their key order, serialized canonically: the same
-/// value always gives the same bytes (manifests, events and results rely on this).
+/// A JSON value whose objects keep the key order they were built with, serialized
+/// canonically: the same value always gives the same bytes (manifests, events and results
+/// rely on this).
 public enum JSONValue: Sendable, Equatable {
     case string(String)
     case int(Int64)
@@ -66,7 +67,8 @@ public enum JSONValue: Sendable, Equatable {
         out += "\""
     }
 
-    /// Parses JSON text (objects keep their key order).
+    /// Parses JSON text. Object keys come back sorted (the platform parser does not keep
+    /// their order); nothing here depends on the order of parsed keys.
     public static func parse(_ data: Data) throws -> JSONValue {
         let any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         return from(any)

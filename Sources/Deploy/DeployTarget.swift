@@ -1,0 +1,57 @@
+import Foundation
+import SiteContent
+
+/// Counts of one upload.
+public struct UploadStats: Sendable, Equatable {
+    /// Objects written from the local tree.
+    public var uploaded = 0
+    public var uploadedBytes: Int64 = 0
+    /// Objects made from content the target already had (hard link, server-side copy).
+    public var reused = 0
+    /// Objects already in place (a resumed deploy).
+    public var skipped = 0
+
+    public init() {}
+}
+
+/// Where versions live. Implementations: `LocalTarget` (a directory), `S3Target`.
+/// The layout is the same everywhere: `<version>/<path>`, then
+/// `_sitebuild/manifests/<version>.json` written last and never overwritten, and one
+/// `_sitebuild/releases/<time>-<version>.json` per flip.
+public protocol DeployTarget: Sendable {
+    /// `file:///…` or `s3://…`, for messages.
+    var url: String { get }
+    func manifestExists(_ version: String) async throws -> Bool
+    func readManifest(_ version: String) async throws -> Manifest?
+    /// Every version with a manifest (complete versions).
+    func listVersions() async throws -> [String]
+    /// Puts the manifest's missing objects in place, taking bytes from `sourceRoot`.
+    /// `reusable` lists complete versions whose identical content may be reused.
+    func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
+                progress: @Sendable (UploadStats) -> Void) async throws -> UploadStats
+    /// Writes the manifest only if none exists (If-None-Match: *). Returns false when
+    /// one existed already.
+    func writeManifest(_ manifest: Manifest) async throws -> Bool
+    func writeRelease(_ record: ReleaseRecord) async throws
+    func listReleases() async throws -> [ReleaseRecord]
+    /// Deletes a version: its manifest first (so it is never half-served), then its objects.
+    func deleteVersion(_ version: String) async throws
+    /// Version prefixes without a manifest (left by interrupted deploys), with their age.
+    func incompleteVersions() async throws -> [(version: String, modified: Date)]
+}
+
+/// A deploy or target failure (exit code 3), naming what failed and what to do.
+public struct DeployError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Version ids must be safe path segments and never clash with `_sitebuild`.
+public enum VersionId {
+    public static func validate(_ id: String) throws {
+        let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+        guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {
+            throw DeployError("'\(id)' is not a valid version id: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '_', '.' or '-'")
+        }
+    }
+}

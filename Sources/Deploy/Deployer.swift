@@ -1,0 +1,154 @@
+import Foundation
+import SiteContent
+
+/// What a deploy did, or (dry run) would do.
+public struct DeployOutcome: Sendable {
+    public enum Kind: String, Sendable {
+        /// The version was already live: nothing uploaded, nothing flipped.
+        case unchanged
+        /// The version existed complete and only the pointer moved.
+        case flippedExisting = "flipped"
+        /// Objects were uploaded, the manifest written and the pointer moved.
+        case deployed
+        /// Dry run: nothing changed.
+        case planned
+    }
+
+    public var kind: Kind
+    public var version: String
+    public var previous: String?
+    public var fileCount: Int
+    public var totalBytes: Int64
+    public var stats: UploadStats
+    public var hashedFiles: Int
+    public var warnings: [String]
+    /// Files the dry run would upload (path order), when planned.
+    public var plannedUploads: [String]
+}
+
+/// The deploy state machine: hash → manifest → (upload missing → manifest) → flip (CAS)
+/// → release record. Nothing a reader can reach changes before the flip, and a killed
+/// run is completed by the next one (objects in place are skipped).
+public struct Deployer: Sendable {
+    public var target: DeployTarget
+    public var pointer: PointerStore
+    public var builder: ManifestBuilder
+    public var statCacheDirectory: String?
+    public var log: @Sendable (String) -> Void
+
+    public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
+                statCacheDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.target = target
+        self.pointer = pointer
+        self.builder = builder
+        self.statCacheDirectory = statCacheDirectory
+        self.log = log
+    }
+
+    /// Hashes `directory` into a manifest (with the stat cache).
+    public func manifest(for directory: String, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String], Int) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DeployError("\(directory) is not a directory: nothing to deploy")
+        }
+        let cache = statCacheDirectory.map { StatCache(directory: $0, root: directory) } ?? StatCache()
+        let hashed = try TreeHasher().hash(root: directory, cache: cache)
+        guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy") }
+        cache.save(keeping: hashed.files.map(\.path))
+        do {
+            let (manifest, warnings) = try builder.build(hashed.files, version: version, metadata: metadata)
+            return (manifest, warnings, hashed.hashedCount)
+        } catch let failure as PathValidation.Failure {
+            throw DeployError("\(directory): \(failure.description)")
+        }
+    }
+
+    public func deploy(directory: String, version: String? = nil, dryRun: Bool = false,
+                       progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
+        if let version { try VersionId.validate(version) }
+        let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor())]
+        let (manifest, warnings, hashedCount) = try manifest(for: directory, version: version, metadata: metadata)
+        let state = try await pointer.read()
+        var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
+                                    totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
+                                    warnings: warnings, plannedUploads: [])
+        let exists = try await target.manifestExists(manifest.version)
+        if exists && state.version == manifest.version {
+            outcome.kind = .unchanged
+            return outcome
+        }
+        if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
+            throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: choose another --version-id")
+        }
+        if dryRun {
+            if !exists {
+                let live = try await state.version.asyncFlatMap { try await target.readManifest($0) }
+                let liveHashes = Set(live?.entries.map(\.hash) ?? [])
+                outcome.plannedUploads = manifest.entries.filter { !liveHashes.contains($0.hash) }.map(\.path)
+            }
+            return outcome
+        }
+        if !exists {
+            let reusable = try await state.version.asyncFlatMap { try await target.readManifest($0) }.map { [$0] } ?? []
+            outcome.stats = try await target.upload(manifest, from: directory, reusable: reusable, progress: progress)
+            _ = try await target.writeManifest(manifest)
+            outcome.kind = .deployed
+        } else {
+            outcome.kind = .flippedExisting
+        }
+        try await flip(to: manifest.version, expected: state, action: "deploy")
+        return outcome
+    }
+
+    /// Moves the pointer with compare-and-swap and records the release. Flipping to the
+    /// version that is already there (another runner won with the same content) succeeds.
+    public func flip(to version: String, expected: PointerState, action: String) async throws {
+        do {
+            try await pointer.compareAndSwap(expected: expected, to: version)
+        } catch let conflict as PointerConflict where conflict.found == version {
+            log("the pointer already holds \(version) (another deploy of the same content won the race)")
+            return
+        }
+        do {
+            try await target.writeRelease(ReleaseRecord(from: expected.version, to: version, action: action))
+        } catch {
+            log("warning: \(version) is live, but the release record could not be written: \(error)")
+        }
+    }
+
+    /// The version live before the current one, from the release records.
+    public func previousVersion(live: String?) async throws -> String? {
+        let releases = try await target.listReleases()
+        for record in releases.reversed() where record.to == live {
+            if let from = record.from, from != live { return from }
+        }
+        return nil
+    }
+
+    /// Flips back to `version`, or to the previous release when nil.
+    public func rollback(to version: String?) async throws -> (from: String?, to: String) {
+        let state = try await pointer.read()
+        let wanted: String
+        if let version {
+            wanted = version
+        } else if let previous = try await previousVersion(live: state.version) {
+            wanted = previous
+        } else {
+            throw DeployError("there is no previous release to roll back to; name a version (see `sitebuild versions`)")
+        }
+        try VersionId.validate(wanted)
+        guard try await target.manifestExists(wanted) else {
+            throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`")
+        }
+        if state.version == wanted { return (state.version, wanted) }
+        try await flip(to: wanted, expected: state, action: "rollback")
+        return (state.version, wanted)
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The live pointer as a file holding the version id. A compare-and-swap takes an
+/// exclusive lock (flock on `<file>.lock`), checks the value, writes a temporary file
+/// and renames it over the pointer, so readers always see a whole value.
+public struct LocalPointerStore: PointerStore {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var url: String { "file://" + path }
+
+    public func read() async throws -> PointerState {
+        let value = Self.readValue(path)
+        return PointerState(version: value, token: value ?? "")
+    }
+
+    static func readValue(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    public func compareAndSwap(expected: PointerState, to version: String) async throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw DeployError("cannot open the pointer lock \(path).lock: \(String(cString: strerror(errno)))") }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw DeployError("cannot lock \(path).lock: \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(lockFD, LOCK_UN) }
+        let current = Self.readValue(path)
+        guard (current ?? "") == (expected.token ?? "") else {
+            throw PointerConflict(expected: expected.version, found: current, wanted: version)
+        }
+        let temporary = path + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DeployError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array((version + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw DeployError("cannot update the pointer \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

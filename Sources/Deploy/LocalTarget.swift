@@ -1,0 +1,197 @@
+import Dispatch
+import Foundation
+import SiteContent
+
+/// A directory with the same layout as the S3 target. Objects are written under a
+/// temporary name and renamed; content a complete version already has is hard-linked,
+/// not copied; objects are read-only once in place; a version whose manifest exists is
+/// never touched again.
+public struct LocalTarget: DeployTarget {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public var url: String { "file://" + root }
+    var manifests: String { root + "/_sitebuild/manifests" }
+    var releases: String { root + "/_sitebuild/releases" }
+
+    func manifestPath(_ version: String) -> String { manifests + "/" + version + ".json" }
+
+    public func manifestExists(_ version: String) async throws -> Bool {
+        FileManager.default.fileExists(atPath: manifestPath(version))
+    }
+
+    public func readManifest(_ version: String) async throws -> Manifest? {
+        guard let data = FileManager.default.contents(atPath: manifestPath(version)) else { return nil }
+        do {
+            return try Manifest.parse(data)
+        } catch {
+            throw DeployError("the manifest \(manifestPath(version)) is damaged: \(error)")
+        }
+    }
+
+    public func listVersions() async throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    public func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
+                       progress: @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        let versionRoot = root + "/" + manifest.version
+        try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
+        var reusableContent: [ContentHash: String] = [:]
+        for other in reusable where other.version != manifest.version {
+            for entry in other.entries where reusableContent[entry.hash] == nil {
+                reusableContent[entry.hash] = root + "/" + other.version + "/" + entry.path
+            }
+        }
+        let known = reusableContent
+        let entries = manifest.entries
+        let stats = StatsBox()
+        let failure = FailureBox()
+        let next = WorkCounter()
+        let workers = min(4, max(1, entries.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while failure.first == nil {
+                let i = next.take()
+                guard i < entries.count else { return }
+                let entry = entries[i]
+                let target = versionRoot + "/" + entry.path
+                do {
+                    var st = stat()
+                    if lstat(target, &st) == 0, Int64(st.st_size) == entry.size {
+                        stats.update { $0.skipped += 1 }
+                        continue
+                    }
+                    try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                            withIntermediateDirectories: true)
+                    let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
+                    unlink(temporary)
+                    if let existing = known[entry.hash], link(existing, temporary) == 0 {
+                        stats.update { $0.reused += 1 }
+                    } else {
+                        let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
+                        try FileCopy.copyContents(of: source, to: temporary)
+                        var copied = stat()
+                        guard stat(temporary, &copied) == 0, Int64(copied.st_size) == entry.size else {
+                            unlink(temporary)
+                            throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
+                        }
+                        chmod(temporary, 0o444)
+                        stats.update {
+                            $0.uploaded += 1
+                            $0.uploadedBytes += entry.size
+                        }
+                    }
+                    guard rename(temporary, target) == 0 else {
+                        throw DeployError("cannot move \(target) into place: \(String(cString: strerror(errno)))")
+                    }
+                    let current = stats.value
+                    if (current.uploaded + current.reused) % 500 == 0 { progress(current) }
+                } catch {
+                    failure.set("\(error)")
+                }
+            }
+        }
+        if let message = failure.first { throw DeployError(message) }
+        return stats.value
+    }
+
+    public func writeManifest(_ manifest: Manifest) async throws -> Bool {
+        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
+        let final = manifestPath(manifest.version)
+        let temporary = manifests + "/.\(manifest.version).\(getpid()).tmp"
+        try Data(manifest.serialized().utf8).write(to: URL(fileURLWithPath: temporary))
+        defer { unlink(temporary) }
+        // link() fails if the name exists: a create-only write, like If-None-Match: *.
+        if link(temporary, final) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw DeployError("cannot write the manifest \(final): \(String(cString: strerror(errno)))")
+    }
+
+    public func writeRelease(_ record: ReleaseRecord) async throws {
+        try FileManager.default.createDirectory(atPath: releases, withIntermediateDirectories: true)
+        try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: releases + "/" + record.fileName), options: .atomic)
+    }
+
+    public func listReleases() async throws -> [ReleaseRecord] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: releases)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
+    }
+
+    public func deleteVersion(_ version: String) async throws {
+        try VersionId.validate(version)
+        unlink(manifestPath(version))
+        let dir = root + "/" + version
+        // Files are read-only; their directories are not, so removal works.
+        if FileManager.default.fileExists(atPath: dir) {
+            try FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    public func incompleteVersions() async throws -> [(version: String, modified: Date)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        var result: [(String, Date)] = []
+        for name in names where !name.hasPrefix("_") && !name.hasPrefix(".") {
+            guard (try? VersionId.validate(name)) != nil, !FileManager.default.fileExists(atPath: manifestPath(name)) else { continue }
+            let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + name)
+            guard attributes?[.type] as? FileAttributeType == .typeDirectory else { continue }
+            result.append((name, attributes?[.modificationDate] as? Date ?? Date()))
+        }
+        return result
+    }
+}
+
+/// Upload counters shared by the copy workers.
+final class StatsBox: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private var stats = UploadStats()
+    private let lock = NSLock()
+
+    func update(_ change: (inout UploadStats) -> Void) {
+        lock.lock()
+        change(&stats)
+        lock.unlock()
+    }
+
+    var value: UploadStats {
+        lock.lock()
+        defer { lock.unlock() }
+        return stats
+    }
+}
+
+/// The first failure of a group of workers.
+final class FailureBox: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private var message: String?
+    private let lock = NSLock()
+
+    func set(_ text: String) {
+        lock.lock()
+        if message == nil { message = text }
+        lock.unlock()
+    }
+
+    var first: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return message
+    }
+}
+
+/// Hands out work item numbers to workers.
+final class WorkCounter: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private var value = 0
+    private let lock = NSLock()
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}

@@ -1,0 +1,39 @@
+/// What a pointer store holds now, with the token a compare-and-swap must present
+/// (an ETag, a DynamoDB condition value, or the value itself for a file).
+public struct PointerState: Sendable, Equatable {
+    public var version: String?
+    public var token: String?
+
+    public init(version: String?, token: String?) {
+        self.version = version
+        self.token = token
+    }
+}
+
+/// Another deploy moved the pointer between our read and our write (exit code 4).
+public struct PointerConflict: Error, Sendable, CustomStringConvertible {
+    public var expected: String?
+    public var found: String?
+    public var wanted: String
+
+    public init(expected: String?, found: String?, wanted: String) {
+        self.expected = expected
+        self.found = found
+        self.wanted = wanted
+    }
+
+    public var description: String {
+        "the live version moved while this deploy ran: expected \(expected ?? "none") but found \(found ?? "none"); "
+            + "\(wanted) is uploaded and complete but not live. Run the command again to make it live (or `sitebuild rollback \(wanted)`)."
+    }
+}
+
+/// The live-version pointer. Implementations: a local file, CloudFront KeyValueStore,
+/// DynamoDB, an S3 object. The flip is the only mutation of what is live.
+public protocol PointerStore: Sendable {
+    var url: String { get }
+    func read() async throws -> PointerState
+    /// Sets the pointer to `version` only if it still holds what `expected` says;
+    /// otherwise throws `PointerConflict`.
+    func compareAndSwap(expected: PointerState, to version: String) async throws
+}

@@ -1,0 +1,42 @@
+import Foundation
+import SiteContent
+
+/// Which versions `prune` deletes, and why each kept one stays. Pure: the caller reads
+/// the versions, releases and pointer and passes them in.
+public struct PrunePlan: Sendable, Equatable {
+    public var delete: [String]
+    /// Version → the reason it is kept.
+    public var keep: [String: String]
+    /// Prefixes without a manifest older than the grace period (interrupted deploys).
+    public var deleteIncomplete: [String]
+
+    /// - Parameters:
+    ///   - versions: complete versions with their creation time.
+    ///   - keepCount: how many of the newest versions to keep besides live and previous.
+    ///   - grace: anything live (or made) within this long ago is kept.
+    public static func make(versions: [(version: String, created: Date)], releases: [ReleaseRecord], live: String?,
+                            previous: String?, keepCount: Int, grace: TimeInterval, now: Date = Date(),
+                            incomplete: [(version: String, modified: Date)] = []) -> PrunePlan {
+        var keep: [String: String] = [:]
+        if let live { keep[live] = "live" }
+        if let previous, keep[previous] == nil { keep[previous] = "previous release (instant rollback)" }
+        let cutoff = now.addingTimeInterval(-grace)
+        for record in releases where record.at >= cutoff {
+            // `from` was live until this flip, `to` from it: both were live within the grace period.
+            if let from = record.from, keep[from] == nil { keep[from] = "live within the grace period" }
+            if keep[record.to] == nil { keep[record.to] = "live within the grace period" }
+        }
+        let newest = versions.sorted { $0.created > $1.created }
+        var kept = 0
+        for item in newest where keep[item.version] == nil && kept < keepCount {
+            keep[item.version] = "one of the \(keepCount) newest"
+            kept += 1
+        }
+        for item in versions where keep[item.version] == nil && item.created >= cutoff {
+            keep[item.version] = "made within the grace period"
+        }
+        let delete = versions.map(\.version).filter { keep[$0] == nil }.sorted()
+        let incompleteOld = incomplete.filter { $0.modified < cutoff && keep[$0.version] == nil }.map(\.version).sorted()
+        return PrunePlan(delete: delete, keep: keep, deleteIncomplete: incompleteOld)
+    }
+}

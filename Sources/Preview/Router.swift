@@ -1,0 +1,99 @@
+import SiteContent
+
+/// What to do with a viewer request: the same rules as the CloudFront Function in
+/// `cloudfront/function.js`, checked against `cloudfront/routing-cases.json`.
+public enum RouteDecision: Sendable, Equatable {
+    /// Serve the object at this origin path (`/<version>/…`).
+    case rewrite(String)
+    /// Answer with a redirect to this location.
+    case redirect(String, status: Int)
+    /// No live version: the request goes on unchanged.
+    case unchanged
+}
+
+/// What to do about trailing slashes on extension-less paths.
+public enum TrailingSlash: String, Sendable, CaseIterable {
+    /// Serve `/a` and `/a/` both, without redirecting.
+    case none
+    /// Redirect `/a` to `/a/`.
+    case always
+    /// Redirect `/a/` to `/a`.
+    case never
+}
+
+/// The URI router shared by `sitebuild serve` and the CloudFront Function.
+///
+/// Redirects first (both modes): `…/index.html` → `…/`; with `always`, an extension-less
+/// last segment → add `/`; with `never`, a trailing `/` (not the root) → remove it.
+/// Redirects keep the query string. Then rewrites under `/<version>`:
+/// - static: `/` and `…/` → `…/index.html`; a last segment with an extension → as is;
+///   else `…` → `….html` (the manifest adds `x.html` for every `x/index.html` lacking it);
+/// - spa: a last segment with an extension → as is; everything else → `/index.html`.
+public struct Router: Sendable {
+    public var mode: RoutingMode
+    public var trailingSlash: TrailingSlash
+
+    public init(mode: RoutingMode = .static, trailingSlash: TrailingSlash = .none) {
+        self.mode = mode
+        self.trailingSlash = trailingSlash
+    }
+
+    public func route(uri: String, querystring: String = "", version: String?) -> RouteDecision {
+        guard let version, !version.isEmpty, uri.hasPrefix("/") else { return .unchanged }
+        let last = uri.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+        let hasExtension = Self.hasExtension(last)
+
+        if uri.hasSuffix("/index.html") {
+            return .redirect(Self.location(String(uri.dropLast("index.html".count))) + Self.query(querystring), status: 301)
+        }
+        if trailingSlash == .always && !last.isEmpty && !hasExtension {
+            return .redirect(Self.location(uri + "/") + Self.query(querystring), status: 301)
+        }
+        if trailingSlash == .never && uri != "/" && uri.hasSuffix("/") {
+            return .redirect(Self.location(String(uri.dropLast())) + Self.query(querystring), status: 301)
+        }
+
+        switch mode {
+        case .static:
+            if uri.hasSuffix("/") { return .rewrite("/\(version)\(uri)index.html") }
+            if hasExtension { return .rewrite("/\(version)\(uri)") }
+            return .rewrite("/\(version)\(uri).html")
+        case .spa:
+            if hasExtension { return .rewrite("/\(version)\(uri)") }
+            return .rewrite("/\(version)/index.html")
+        }
+    }
+
+    /// A last segment names a file when it has a dot that is neither its first nor its
+    /// last character (`app.js`), or starts with a dot and has more after it (`.htaccess`).
+    public static func hasExtension(_ segment: String) -> Bool {
+        let chars = Array(segment)
+        guard chars.count > 1 else { return false }
+        if chars[0] == "." { return true }
+        for i in 1..<(chars.count - 1) where chars[i] == "." { return true }
+        return false
+    }
+
+    /// A redirect target is always a path on this site: leading `/` and `\` collapse to
+    /// one `/`, so `//evil.example/index.html` cannot send a browser elsewhere.
+    static func location(_ path: String) -> String {
+        "/" + path.drop { $0 == "/" || $0 == "\\" }
+    }
+
+    /// Rebuilds the query string the way the CloudFront Function sees it: keys in order
+    /// of first appearance, repeated keys grouped, `k` alone for an empty value.
+    static func query(_ raw: String) -> String {
+        guard !raw.isEmpty else { return "" }
+        var order: [String] = []
+        var values: [String: [String]] = [:]
+        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            if values[key] == nil { order.append(key) }
+            values[key, default: []].append(value)
+        }
+        let items = order.flatMap { key in values[key]!.map { $0.isEmpty ? key : "\(key)=\($0)" } }
+        return items.isEmpty ? "" : "?" + items.joined(separator: "&")
+    }
+}

@@ -1,0 +1,42 @@
+/// The built-in MIME table: the modern web types, text types with `charset=utf-8`.
+public enum MimeTypes {
+    static let table: [String: String] = [
+        // Documents
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+        "xhtml": "application/xhtml+xml", "xml": "application/xml", "rss": "application/rss+xml",
+        "atom": "application/atom+xml", "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
+        "csv": "text/csv; charset=utf-8", "pdf": "application/pdf", "ics": "text/calendar; charset=utf-8",
+        // Code and data
+        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
+        "cjs": "text/javascript; charset=utf-8", "json": "application/json", "jsonld": "application/ld+json",
+        "map": "application/json", "webmanifest": "application/manifest+json", "wasm": "application/wasm",
+        "yaml": "application/yaml", "yml": "application/yaml", "toml": "application/toml",
+        // Images
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
+        "avif": "image/avif", "svg": "image/svg+xml", "ico": "image/x-icon", "bmp": "image/bmp",
+        "tif": "image/tiff", "tiff": "image/tiff", "apng": "image/apng", "jxl": "image/jxl", "heic": "image/heic",
+        // Fonts
+        "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf", "otf": "font/otf", "eot": "application/vnd.ms-fontobject",
+        // Audio and video
+        "mp3": "audio/mpeg", "ogg": "audio/ogg", "oga": "audio/ogg", "wav": "audio/wav", "flac": "audio/flac",
+        "m4a": "audio/mp4", "aac": "audio/aac", "opus": "audio/ogg", "mp4": "video/mp4", "m4v": "video/mp4",
+        "webm": "video/webm", "ogv": "video/ogg", "mov": "video/quicktime", "m3u8": "application/vnd.apple.mpegurl",
+        "ts": "video/mp2t", "vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip",
+        // Archives and misc
+        "zip": "application/zip", "gz": "application/gzip", "tar": "application/x-tar", "br": "application/octet-stream",
+        "zst": "application/zstd", "7z": "application/x-7z-compressed", "bin": "application/octet-stream",
+        "apk": "application/vnd.android.package-archive", "glb": "model/gltf-binary", "gltf": "model/gltf+json",
+        "usdz": "model/vnd.usdz+zip", "epub": "application/epub+zip", "swf": "application/x-shockwave-flash",
+        "sh": "text/x-shellscript; charset=utf-8", "asc": "text/plain; charset=utf-8", "pem": "application/x-pem-file",
+    ]
+
+    /// The type for a path from its extension (case-insensitive); `application/octet-stream`
+    /// when unknown.
+    public static func type(for path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if name == "apple-app-site-association" { return "application/json" }
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
+        let ext = name[name.index(after: dot)...].lowercased()
+        return table[ext] ?? "application/octet-stream"
+    }
+}

@@ -1,0 +1,514 @@
+import BuildSpec
+import Testing
+
+/// Errors: the spec is rejected, and each error names file:line:column and key path.
+@Suite("BuildSpecParser: errors and their locations")
+struct BuildSpecDiagnosticsTests {
+    @Test func tabIndentationIsASyntaxError() throws {
+        let error = try rejectSpec("version: 0.2\nphases:\n\tbuild:\n    commands: [make]\n", file: "spec/tab.yml")
+        #expect(error.errors.count == 1)
+        let d = try #require(error.errors.first)
+        #expect(d.location?.file == "spec/tab.yml")
+        #expect(lineColumn(d) == [3, 1])
+        #expect(d.keyPath == "")
+        #expect(d.message.hasPrefix("YAML syntax error: "))
+        #expect(d.message.contains("tabs"))
+        #expect(d.description.hasPrefix("spec/tab.yml:3:1: error: YAML syntax error: "))
+    }
+
+    @Test func unclosedBracketIsASyntaxError() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [echo a, echo b
+        artifacts:
+          files: ['**/*']
+        """)
+        let d = try #require(error.errors.first)
+        #expect(error.errors.count == 1)
+        #expect(d.message.contains("did not find expected ',' or ']'"))
+        // libyaml reads `echo b` on into the next line and stops at the ':' of `artifacts:`;
+        // the context names the '[' that was never closed.
+        #expect(lineColumn(d) == [5, 10])
+        #expect(d.message.contains("line 4, column 15"))
+    }
+
+    @Test func stringInsteadOfCommandList() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: "echo"
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases.build.commands")
+        #expect(lineColumn(d) == [4, 15])
+        #expect(d.message.contains("must be a list of strings"))
+        #expect(d.description == "buildspec.yml:4:15: error: phases.build.commands: phases.build.commands must be a list of strings, not the value 'echo'")
+    }
+
+    @Test func unquotedColonMakesAMappingInsteadOfACommand() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - echo ok
+              - echo a: b
+        """)
+        #expect(error.errors.count == 1)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases.build.commands[1]")
+        #expect(lineColumn(d) == [6, 9])
+        #expect(d.message.contains("a mapping"))
+        #expect(d.message.contains("must be quoted"))
+    }
+
+    @Test func mappingInFinally() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          post_build:
+            commands: [make]
+            finally:
+              - - nested
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases.post_build.finally[0]")
+        #expect(lineColumn(d) == [6, 9])
+        #expect(d.message.contains("a list"))
+        #expect(!d.message.contains("must be quoted"))
+    }
+
+    @Test(arguments: [
+        ("prebuild", "pre_build"), ("pre-build", "pre_build"), ("PostBuild", "post_build"),
+        ("Build", "build"), ("INSTALL", "install"),
+    ])
+    func unknownPhaseWithHint(_ written: String, _ hint: String) throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+          \(written):
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases.\(written)")
+        #expect(lineColumn(d) == [5, 3])
+        #expect(d.message.contains("unknown phase '\(written)'"))
+        #expect(d.message.contains("did you mean '\(hint)'?"))
+    }
+
+    @Test func unknownPhaseWithoutHint() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          test:
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases.test")
+        #expect(lineColumn(d) == [3, 3])
+        #expect(!d.message.contains("did you mean"))
+        #expect(d.message.contains("install, pre_build, build and post_build"))
+    }
+
+    @Test func missingVersion() throws {
+        let error = try rejectSpec("""
+        phases:
+          build:
+            commands: [make]
+        """)
+        #expect(error.errors.count == 1)
+        let d = try diagnostic(error.diagnostics, keyPath: "version")
+        #expect(lineColumn(d) == [1, 1])
+        #expect(d.message.contains("no 'version'"))
+    }
+
+    @Test(arguments: ["0.20", "1.0", "0.3", "2", "\"0.2 \"", "v0.2"])
+    func unsupportedVersion(_ written: String) throws {
+        let error = try rejectSpec("# comment\nversion: \(written)\nphases:\n  build:\n    commands: [make]\n")
+        let d = try diagnostic(error.diagnostics, keyPath: "version")
+        #expect(lineColumn(d) == [2, 10])
+        #expect(d.message.contains("unsupported buildspec version"))
+    }
+
+    @Test func missingPhases() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        artifacts:
+          files: ['**/*']
+        """)
+        #expect(error.errors.count == 1)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases")
+        #expect(lineColumn(d) == [1, 1])
+        #expect(d.message.contains("no 'phases'"))
+    }
+
+    @Test func missingVersionAndPhasesAreBothReported() throws {
+        let error = try rejectSpec("run-as: root\n")
+        #expect(Set(error.errors.map(\.keyPath)) == ["version", "phases"])
+    }
+
+    @Test func emptyDocument() throws {
+        let error = try rejectSpec("# only a comment\n")
+        #expect(error.errors.count == 1)
+        #expect(lineColumn(error.errors[0]) == [1, 1])
+        #expect(error.errors[0].message.contains("empty"))
+    }
+
+    @Test func rootMustBeAMapping() throws {
+        let error = try rejectSpec("- version: 0.2\n")
+        let d = try diagnostic(error.diagnostics, keyPath: "")
+        #expect(lineColumn(d) == [1, 1])
+        #expect(d.message.contains("must be a mapping"))
+    }
+
+    @Test func duplicatePhaseKey() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [a]
+          build:
+            commands: [b]
+        """)
+        #expect(error.errors.count == 1)
+        let d = try #require(error.errors.first)
+        #expect(d.message.contains("duplicate key 'build'"))
+        // Yams reports the first occurrence of the key.
+        #expect(lineColumn(d) == [3, 3])
+    }
+
+    @Test func duplicateTopLevelKey() throws {
+        let error = try rejectSpec("version: 0.2\nversion: 0.1\nphases:\n  build:\n    commands: [a]\n")
+        let d = try #require(error.errors.first)
+        #expect(d.message.contains("duplicate key 'version'"))
+        #expect(lineColumn(d) == [1, 1])
+    }
+
+    @Test(arguments: ["abort", "Continue", "RETRY-101", "RETRY-[", "STOP", "RETRY-"])
+    func invalidOnFailure(_ written: String) throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            on-failure: \(written)
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "phases.build.on-failure")
+        #expect(lineColumn(d) == [4, 17])
+        #expect(error.errors.count == 1)
+    }
+
+    @Test func exportedAWSNamesAreRejected() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          exported-variables:
+            - IMAGE
+            - AWS_REGION
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "env.exported-variables[1]")
+        #expect(d.location?.file == specFile)
+        #expect(d.message.contains("'AWS_REGION' cannot be exported"))
+        #expect(d.message.contains("AWS_ are reserved"))
+    }
+
+    /// Regression: the error is placed at the start of the list (line 4, the valid `IMAGE`),
+    /// not at the offending item on line 5: `parseEnvironment` drops the item locations
+    /// that `stringList` returns and passes the list node.
+    @Test func exportedAWSNameErrorPointsAtTheItem() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          exported-variables:
+            - IMAGE
+            - AWS_REGION
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try #require(error.errors.first)
+        #expect(lineColumn(d) == [5, 7])
+    }
+
+    /// Regression: like exported-variables, each artifacts.files[i] error is placed at the
+    /// start of the list instead of item i.
+    @Test func artifactPatternErrorPointsAtTheItem() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files:
+            - dist/**/*
+            - ../secret
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "artifacts.files[1]")
+        #expect(d.message.contains("'..'"))
+        #expect(lineColumn(d) == [8, 7])
+    }
+
+    /// Regression: an invalid name in parameter-store (or secrets-manager) is located at
+    /// the start of the mapping (the first, valid, name) instead of at the bad name.
+    @Test(arguments: ["parameter-store", "secrets-manager"])
+    func invalidSecretVariableNamePointsAtTheName(_ section: String) throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          \(section):
+            GOOD: good
+            1BAD: bad
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "env.\(section).1BAD")
+        #expect(d.message.contains("not a valid environment variable name"))
+        #expect(lineColumn(d) == [5, 5])
+    }
+
+    @Test func exportedSecretsAreRejected() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          parameter-store:
+            DB_PASS: /db/pass
+          secrets-manager:
+            TOKEN: tok
+          exported-variables: [DB_PASS, TOKEN, OK]
+        phases:
+          build:
+            commands: [make]
+        """)
+        let messages = error.errors.filter { $0.keyPath == "env.exported-variables" }.map(\.message)
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.contains("'DB_PASS'") })
+        #expect(messages.contains { $0.contains("'TOKEN'") })
+        #expect(error.errors.compactMap(lineColumn).sorted { $0[1] < $1[1] } == [[7, 24], [7, 33]])
+    }
+
+    @Test func artifactsWithOnlySecondaryArtifacts() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          secondary-artifacts:
+            site:
+              files: ['**/*']
+        """)
+        #expect(error.errors.count == 1)
+        let d = try diagnostic(error.diagnostics, keyPath: "artifacts.files")
+        #expect(lineColumn(d) == [6, 3])
+        #expect(d.message.contains("required even when only secondary-artifacts"))
+    }
+
+    @Test func secondaryArtifactWithoutFiles() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files: ['**/*']
+          secondary-artifacts:
+            site:
+              name: x
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "artifacts.secondary-artifacts.site.files")
+        #expect(lineColumn(d) == [9, 7])
+    }
+
+    @Test func secondaryArtifactsInsideASecondaryArtifactAreUnknown() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files: ['**/*']
+          secondary-artifacts:
+            site:
+              files: [a]
+              secondary-artifacts: {}
+        """)
+        #expect(spec.artifacts?.secondary.first?.artifacts.secondary.isEmpty == true)
+        _ = try diagnostic(warnings, keyPath: "artifacts.secondary-artifacts.site.secondary-artifacts", severity: .warning)
+    }
+
+    @Test(arguments: ["a/b", "..", "."])
+    func invalidSecondaryIdentifier(_ id: String) throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files: ['**/*']
+          secondary-artifacts:
+            "\(id)":
+              files: [a]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "artifacts.secondary-artifacts.\(id)")
+        #expect(lineColumn(d) == [8, 5])
+    }
+
+    @Test func absoluteAndParentArtifactPaths() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files:
+            - /etc/passwd
+            - dist/../../secret
+          base-directory: ../out
+        """)
+        #expect(try diagnostic(error.diagnostics, keyPath: "artifacts.files[0]").message.contains("absolute"))
+        #expect(try diagnostic(error.diagnostics, keyPath: "artifacts.files[1]").message.contains("'..'"))
+        let base = try diagnostic(error.diagnostics, keyPath: "artifacts.base-directory")
+        #expect(lineColumn(base) == [9, 19])
+    }
+
+    @Test func wrongTypesForSections() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env: bash
+        phases:
+          - build
+        artifacts: dist
+        cache:
+          key: k
+        proxy: [yes]
+        """)
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "env")) == [2, 6])
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "phases")) == [4, 3])
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "artifacts")) == [5, 12])
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "cache.paths")) == [7, 3])
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "proxy")) == [8, 8])
+        #expect(error.errors.count == 5)
+    }
+
+    @Test func variableValueMustBeAScalar() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          variables:
+            LIST: [a, b]
+            OK: fine
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "env.variables.LIST")
+        #expect(lineColumn(d) == [4, 11])
+        #expect(d.message.contains("quote it"))
+    }
+
+    @Test(arguments: ["1ABC", "MY-VAR", "A B", "ÄRGER"])
+    func invalidVariableNames(_ name: String) throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          variables:
+            "\(name)": x
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "env.variables.\(name)")
+        #expect(lineColumn(d) == [4, 5])
+    }
+
+    @Test(arguments: ["powershell.exe", "cmd.exe", "zsh"])
+    func unsupportedShells(_ shell: String) throws {
+        let error = try rejectSpec("version: 0.2\nenv:\n  shell: \(shell)\nphases:\n  build:\n    commands: [make]\n")
+        let d = try diagnostic(error.diagnostics, keyPath: "env.shell")
+        #expect(lineColumn(d) == [3, 10])
+    }
+
+    @Test func invalidBoolean() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          git-credential-helper: maybe
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try diagnostic(error.diagnostics, keyPath: "env.git-credential-helper")
+        #expect(lineColumn(d) == [3, 26])
+        #expect(d.message.contains("yes or no"))
+    }
+
+    @Test func reportErrors() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        reports:
+          nofiles:
+            base-directory: x
+          badformat:
+            files: [a.xml]
+            file-format: XUNIT
+        """)
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "reports.nofiles.files")) == [7, 5])
+        let format = try diagnostic(error.diagnostics, keyPath: "reports.badformat.file-format")
+        #expect(lineColumn(format) == [10, 18])
+        #expect(format.message.contains("XUNIT"))
+    }
+
+    @Test func cacheErrors() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        cache:
+          paths: [a/**/*]
+          key: k
+          fallback-keys: [a, b, c, d, e, f]
+          action: both
+        """)
+        let keys = try diagnostic(error.diagnostics, keyPath: "cache.fallback-keys")
+        #expect(lineColumn(keys) == [8, 18])
+        #expect(keys.message.contains("at most 5"))
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "cache.action")) == [9, 11])
+    }
+
+    @Test func allErrorsAreCollected() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            on-failure: sometimes
+            commands: "make"
+          testing:
+            commands: [x]
+        artifacts:
+          name: x
+        """)
+        #expect(Set(error.errors.map(\.keyPath)) == ["phases.build.on-failure", "phases.build.commands", "phases.testing", "artifacts.files"])
+        // Locations follow the document, and the description prints one line per finding.
+        #expect(error.description.split(separator: "\n").count == error.diagnostics.count)
+    }
+
+    @Test func warningsAreReportedWithErrors() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        bogus: 1
+        phases:
+          build:
+            commands: "make"
+        """)
+        #expect(error.errors.count == 1)
+        #expect(error.diagnostics.contains { $0.severity == .warning && $0.keyPath == "bogus" })
+    }
+}
