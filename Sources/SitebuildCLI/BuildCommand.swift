@@ -13,7 +13,7 @@ struct BuildOptions: ParsableArguments {
     @Option(help: "The buildspec file. Default: buildspec.yml in the source directory.")
     var buildspec: String?
 
-    @Option(help: "Write the primary artifact's files here as a tree (secondary artifacts below it, by identifier). Default: .sitebuild/artifacts")
+    @Option(help: "Write the primary artifact's files here as a tree (secondary artifacts below it, by identifier). Default: .sitebuild/_build/artifacts")
     var out: String?
 
     @Option(help: "Also write the primary artifact as a deterministic ZIP here.")
@@ -129,7 +129,7 @@ enum BuildInvocation {
         for flag in options.env { overrides.append(try EnvironmentOptions.parseEnvFlag(flag, environment: environment)) }
         let timeout = try EnvironmentOptions.parseTimeout(options.timeout)
 
-        let out = absolutePath(options.out ?? ".sitebuild/artifacts", relativeTo: cwd)
+        let out = absolutePath(options.out ?? ".sitebuild/_build/artifacts", relativeTo: cwd)
         try checkOutputDirectory(out, flag: options.out == nil ? nil : "--out", source: source, cwd: cwd, environment: environment)
         let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
@@ -144,6 +144,20 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(environment: environment))
         if let inside = relativePath(out, under: source) { configuration.excludedDirectories.append(inside) }
         return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
+    }
+
+    /// For `run`: a buildspec without `artifacts` has nothing to deploy. Returns the
+    /// message, or nil when the primary artifact is defined (or the spec is invalid: the
+    /// build itself reports that).
+    static func checkDeployable(_ options: BuildOptions) -> String? {
+        let cwd = FileManager.default.currentDirectoryPath
+        let source = absolutePath(options.source ?? ".", relativeTo: cwd)
+        let path = options.buildspec.map { absolutePath($0, relativeTo: cwd) } ?? source + "/buildspec.yml"
+        guard let (spec, _) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
+        if spec.artifacts == nil {
+            return "\(path) has no artifacts section, so a run has nothing to deploy; add for example\n  artifacts:\n    base-directory: dist\n    files: ['**/*']"
+        }
+        return nil
     }
 
     /// The output directory is replaced wholesale, so it must not hold anything else

@@ -30,7 +30,8 @@ struct Sitebuild: AsyncParsableCommand {
         commandName: "sitebuild",
         abstract: "Build a static site from a CodeBuild buildspec and deploy it.",
         version: SitebuildVersion.current,
-        subcommands: [BuildCommand.self, ValidateCommand.self])
+        subcommands: [RunCommand.self, BuildCommand.self, DeployCommand.self, VersionsCommand.self, RollbackCommand.self,
+                      PruneCommand.self, ServeCommand.self, ValidateCommand.self, HashCommand.self])
 }
 
 enum SitebuildVersion {

@@ -1,0 +1,181 @@
+import Foundation
+
+/// A small HTTP/1.1 server for `sitebuild serve`: one thread per connection, keep-alive,
+/// GET and HEAD. It binds to loopback only unless told otherwise.
+public final class PreviewServer: @unchecked Sendable {
+    // @unchecked: `listener` is set once in `start` before any thread reads it.
+    let site: PreviewSite
+    let host: String
+    var listener: Int32 = -1
+    public private(set) var port: Int = 0
+    let log: @Sendable (String) -> Void
+
+    public init(site: PreviewSite, host: String = "127.0.0.1", port: Int, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.site = site
+        self.host = host
+        self.port = port
+        self.log = log
+    }
+
+    /// Binds and listens; afterwards `port` is the real port (useful with port 0).
+    public func start() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PreviewError("cannot create a socket: \(String(cString: strerror(errno)))") }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(fd)
+            throw PreviewError("--host \(host): not an IPv4 address")
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw PreviewError("--port \(port): cannot listen on \(host):\(port) (\(reason)); choose another port")
+        }
+        guard listen(fd, 128) == 0 else {
+            close(fd)
+            throw PreviewError("cannot listen: \(String(cString: strerror(errno)))")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: actual.sin_port))
+        listener = fd
+    }
+
+    /// Accepts connections until the process ends.
+    public func run() -> Never {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { continue }
+            Thread.detachNewThread { [self] in
+                handle(client)
+                close(client)
+            }
+        }
+    }
+
+    /// Serves requests on one connection until it closes or asks to.
+    func handle(_ fd: Int32) {
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            // Read until the end of the header block.
+            var headerEnd: Int?
+            while headerEnd == nil {
+                headerEnd = Self.findHeaderEnd(buffer)
+                if headerEnd != nil { break }
+                guard buffer.count < 65536 else { return respondRaw(fd, 431, "Request Header Fields Too Large") }
+                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { return }
+                buffer += chunk[0..<n]
+            }
+            let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+            buffer.removeFirst(headerEnd! + 4)
+            var lines = head.components(separatedBy: "\r\n")
+            let requestLine = lines.removeFirst().split(separator: " ")
+            guard requestLine.count == 3 else { return respondRaw(fd, 400, "Bad Request") }
+            var headers: [String: String] = [:]
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            // Skip a request body; previews take none.
+            if let length = headers["content-length"].flatMap(Int.init), length > 0 {
+                var remaining = length - min(length, buffer.count)
+                buffer.removeFirst(min(length, buffer.count))
+                while remaining > 0 {
+                    let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, remaining), 0) }
+                    if n <= 0 { return }
+                    remaining -= n
+                }
+            }
+            let method = String(requestLine[0])
+            let target = String(requestLine[1])
+            let version = String(requestLine[2])
+            let response = site.respond(method: method, target: target, headers: headers)
+            let keepAlive = version == "HTTP/1.1" ? headers["connection"]?.lowercased() != "close" : headers["connection"]?.lowercased() == "keep-alive"
+            log("\(method) \(target) \(response.status)")
+            guard write(fd, response, keepAlive: keepAlive) else { return }
+            if !keepAlive { return }
+        }
+    }
+
+    static func findHeaderEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i
+        }
+        return nil
+    }
+
+    func write(_ fd: Int32, _ response: PreviewResponse, keepAlive: Bool) -> Bool {
+        var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
+        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
+        head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        guard send(fd, Array(head.utf8)) else { return false }
+        switch response.body {
+        case .none: return true
+        case .bytes(let bytes): return send(fd, bytes)
+        case .file(let path, let offset, let length):
+            let file = open(path, O_RDONLY | O_CLOEXEC)
+            guard file >= 0 else { return false }
+            defer { close(file) }
+            var position = off_t(offset)
+            var remaining = length
+            while remaining > 0 {
+                let n = sendfile(fd, file, &position, Int(min(remaining, 1 << 20)))
+                if n <= 0 { return false }
+                remaining -= Int64(n)
+            }
+            return true
+        }
+    }
+
+    func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    func respondRaw(_ fd: Int32, _ status: Int, _ message: String) {
+        let body = Array((message + "\n").utf8)
+        _ = write(fd, PreviewResponse(status: status, headers: [("Content-Type", "text/plain"), ("Content-Length", String(body.count))],
+                                      body: .bytes(body)), keepAlive: false)
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 206: return "Partial Content"
+        case 301: return "Moved Permanently"
+        case 304: return "Not Modified"
+        case 400: return "Bad Request"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 416: return "Range Not Satisfiable"
+        case 431: return "Request Header Fields Too Large"
+        case 503: return "Service Unavailable"
+        default: return "Status"
+        }
+    }
+}
+
+public struct PreviewError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

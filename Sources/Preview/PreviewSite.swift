@@ -1,0 +1,162 @@
+import Deploy
+import Foundation
+import SiteContent
+
+/// An HTTP response to write: status, headers and a body from memory or a file range.
+public struct PreviewResponse: Sendable {
+    public enum Body: Sendable {
+        case none
+        case bytes([UInt8])
+        case file(path: String, offset: Int64, length: Int64)
+    }
+
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Body
+
+    public var contentLength: Int64 {
+        switch body {
+        case .none: return 0
+        case .bytes(let b): return Int64(b.count)
+        case .file(_, _, let length): return length
+        }
+    }
+}
+
+/// Answers preview requests for a local target: reads the live pointer on every request
+/// (a flip or rollback shows at once), routes the URI like the CloudFront Function, and
+/// serves the object with the manifest's headers, ETag/304, HEAD and single byte ranges.
+public final class PreviewSite: @unchecked Sendable {
+    // @unchecked: the manifest cache is only touched under `lock`.
+    public let root: String
+    public let pointerPath: String
+    public let router: Router
+    private var manifests: [String: Manifest] = [:]
+    private let lock = NSLock()
+
+    public init(root: String, pointerPath: String, router: Router) {
+        self.root = root
+        self.pointerPath = pointerPath
+        self.router = router
+    }
+
+    public func liveVersion() -> String? {
+        guard let data = FileManager.default.contents(atPath: pointerPath) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    func manifest(_ version: String) -> Manifest? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = manifests[version] { return cached }
+        guard (try? VersionId.validate(version)) != nil,
+              let data = FileManager.default.contents(atPath: root + "/_sitebuild/manifests/\(version).json"),
+              let manifest = try? Manifest.parse(data) else { return nil }
+        manifests[version] = manifest
+        return manifest
+    }
+
+    public func respond(method: String, target: String, headers: [String: String]) -> PreviewResponse {
+        guard method == "GET" || method == "HEAD" else {
+            return text(405, "Method Not Allowed\n", extra: [("Allow", "GET, HEAD")])
+        }
+        let (uri, query) = Self.split(target)
+        guard let version = liveVersion() else {
+            return text(503, "No version is live yet: run `sitebuild run` or `sitebuild deploy DIR` first.\n")
+        }
+        guard let manifest = manifest(version) else {
+            return text(503, "The live version \(version) has no manifest in \(root).\n")
+        }
+        switch router.route(uri: uri, querystring: query, version: version) {
+        case .unchanged:
+            return text(404, "Not Found\n")
+        case .redirect(let location, let status):
+            return PreviewResponse(status: status, headers: [("Location", location), ("Cache-Control", "max-age=3600"),
+                                                             ("Content-Length", "0")], body: .none)
+        case .rewrite(let originPath):
+            let key = Self.percentDecode(String(originPath.dropFirst(version.count + 2)))
+            if let entry = manifest.entry(at: key) {
+                return serve(entry, version: version, headers: headers, method: method, status: 200)
+            }
+            if let notFound = manifest.entry(at: "404.html") {
+                var response = serve(notFound, version: version, headers: [:], method: method, status: 404)
+                response.headers.removeAll { $0.0 == "ETag" || $0.0 == "Accept-Ranges" }
+                return response
+            }
+            return text(404, "Not Found: \(uri)\n")
+        }
+    }
+
+    func serve(_ entry: ManifestEntry, version: String, headers: [String: String], method: String, status: Int) -> PreviewResponse {
+        let path = root + "/" + version + "/" + entry.path
+        let etag = "\"\(entry.hash.hex)\""
+        var out: [(String, String)] = [("Content-Type", entry.headers.contentType), ("Cache-Control", entry.headers.cacheControl)]
+        if let encoding = entry.headers.contentEncoding { out.append(("Content-Encoding", encoding)) }
+        out += entry.headers.extra.map { ($0.name, $0.value) }
+        out += [("ETag", etag), ("Accept-Ranges", "bytes"), ("X-Sitebuild-Version", version)]
+        if status == 200, let match = headers["if-none-match"],
+           match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") == etag }) {
+            return PreviewResponse(status: 304, headers: out.filter { $0.0 != "Content-Type" }, body: .none)
+        }
+        var offset: Int64 = 0
+        var length = entry.size
+        var code = status
+        if status == 200, let range = headers["range"] {
+            switch Self.parseRange(range, size: entry.size) {
+            case .full: break
+            case .unsatisfiable:
+                return PreviewResponse(status: 416, headers: [("Content-Range", "bytes */\(entry.size)"), ("Content-Length", "0")], body: .none)
+            case .range(let start, let end):
+                offset = start
+                length = end - start + 1
+                code = 206
+                out.append(("Content-Range", "bytes \(start)-\(end)/\(entry.size)"))
+            }
+        }
+        out.append(("Content-Length", String(length)))
+        return PreviewResponse(status: code, headers: out, body: method == "HEAD" ? .none : .file(path: path, offset: offset, length: length))
+    }
+
+    func text(_ status: Int, _ message: String, extra: [(String, String)] = []) -> PreviewResponse {
+        let bytes = Array(message.utf8)
+        return PreviewResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(bytes.count)),
+                                                         ("Cache-Control", "no-store")] + extra, body: .bytes(bytes))
+    }
+
+    enum RangeResult: Equatable {
+        case full
+        case unsatisfiable
+        case range(Int64, Int64)
+    }
+
+    /// One `bytes=` range (`a-b`, `a-`, `-n`). Several ranges are answered with the whole
+    /// file (allowed by RFC 9110); a range past the end is unsatisfiable.
+    static func parseRange(_ header: String, size: Int64) -> RangeResult {
+        let value = header.trimmingCharacters(in: .whitespaces)
+        guard value.hasPrefix("bytes=") else { return .full }
+        let spec = value.dropFirst(6)
+        guard !spec.contains(",") else { return .full }
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { return .full }
+        if parts[0].isEmpty {
+            guard let suffix = Int64(parts[1]), suffix > 0 else { return .unsatisfiable }
+            guard size > 0 else { return .unsatisfiable }
+            return .range(max(0, size - suffix), size - 1)
+        }
+        guard let start = Int64(parts[0]) else { return .full }
+        guard start < size else { return .unsatisfiable }
+        if parts[1].isEmpty { return .range(start, size - 1) }
+        guard let end = Int64(parts[1]), end >= start else { return .full }
+        return .range(start, min(end, size - 1))
+    }
+
+    static func split(_ target: String) -> (String, String) {
+        guard let q = target.firstIndex(of: "?") else { return (target, "") }
+        return (String(target[..<q]), String(target[target.index(after: q)...]))
+    }
+
+    static func percentDecode(_ text: String) -> String {
+        text.removingPercentEncoding ?? text
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import BuildRunner
+import Deploy
+import Foundation
+import Preview
+import SiteContent
+
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Deploy an already built directory as a new immutable version and make it live.")
+
+    @Argument(help: "The built site directory.")
+    var directory: String
+
+    @OptionGroup var target: TargetOptions
+    @OptionGroup var routing: RoutingOptions
+
+    @Option(help: "The version id: content (the content hash, default), commit (git HEAD of the current directory), or a literal id.")
+    var versionId: String = "content"
+
+    @Flag(help: "Print what would be uploaded and flipped, and change nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
+                                                versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+enum DeployInvocation {
+    static func run(directory: String, target: TargetOptions, routing: RoutingOptions, versionId: String, dryRun: Bool,
+                    configDirectory: String, sourceDirectory: String) async -> Int32 {
+        let reporter = Reporter(json: target.json)
+        let deployer: Deployer
+        let version: String?
+        do {
+            let resolved = try target.resolve(configDirectory: configDirectory)
+            let mode = try routing.routingMode(resolved.config)
+            _ = try routing.trailing(resolved.config)
+            version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory)
+            deployer = Deployer(target: resolved.target, pointer: resolved.pointer,
+                                builder: ManifestBuilder(policy: HeaderPolicy(rules: resolved.config.headerRules), mode: mode),
+                                statCacheDirectory: BuildInvocation.cacheDirectory(resolved.environment) + "/stat-cache",
+                                log: { message in reporter.say(message) })
+        } catch {
+            reporter.say("\(error)")
+            return ExitStatus.invalidInput
+        }
+        do {
+            let started = ContinuousClock.now
+            let outcome = try await deployer.deploy(directory: directory, version: version, dryRun: dryRun) { stats in
+                reporter.event("upload_progress", [("uploaded", .int(Int64(stats.uploaded))), ("reused", .int(Int64(stats.reused))),
+                                                   ("bytes", .int(stats.uploadedBytes))])
+            }
+            let elapsed = ContinuousClock.now - started
+            report(outcome, target: deployer.target.url, elapsed: elapsed, reporter: reporter)
+            return ExitStatus.success
+        } catch let conflict as PointerConflict {
+            reporter.say("conflict: \(conflict)")
+            reporter.event("result", [("status", .string("CONFLICT")), ("version", .string(conflict.wanted)),
+                                      ("expected", conflict.expected.map(JSONValue.string) ?? .null),
+                                      ("found", conflict.found.map(JSONValue.string) ?? .null)])
+            return ExitStatus.conflict
+        } catch let error as DeployError {
+            reporter.say("deploy failed: \(error); nothing live changed")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
+            return error.description.contains("is not a valid version id") || error.description.contains("not a directory")
+                || error.description.contains("has no files") ? ExitStatus.invalidInput : ExitStatus.deployFailed
+        } catch {
+            reporter.say("deploy failed: \(error); nothing live changed")
+            return ExitStatus.deployFailed
+        }
+    }
+
+    static func resolveVersionId(_ text: String, sourceDirectory: String) throws -> String? {
+        switch text {
+        case "content": return nil
+        case "commit":
+            var output: [UInt8] = []
+            let termination = try? ProcessRunner().run(["/usr/bin/git", "-C", sourceDirectory, "rev-parse", "HEAD"],
+                                                       environment: ProcessInfo.processInfo.environment) { output.append(contentsOf: $0) }
+            let commit = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard termination == .exited(0), commit.count == 40 else {
+                throw UsageError("--version-id commit: \(sourceDirectory) is not a git work tree with a commit; use --version-id content or a literal id")
+            }
+            return commit
+        default:
+            do { try VersionId.validate(text) } catch { throw UsageError("--version-id \(text): \(error)") }
+            return text
+        }
+    }
+
+    static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, reporter: Reporter) {
+        for warning in outcome.warnings { reporter.say("warning: \(warning)") }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let summary = "\(outcome.fileCount) files, \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
+        switch outcome.kind {
+        case .unchanged:
+            reporter.say("nothing to deploy: version \(outcome.version) (\(summary)) is already live on \(target)")
+        case .planned:
+            if outcome.previous == outcome.version {
+                reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
+            } else {
+                reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new file(s) and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
+                for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
+                if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
+            }
+        case .flippedExisting:
+            reporter.say("version \(outcome.version) was already uploaded; live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
+        case .deployed:
+            reporter.say("uploaded \(outcome.stats.uploaded) file(s) (\(humanBytes(outcome.stats.uploadedBytes))), reused \(outcome.stats.reused), already in place \(outcome.stats.skipped)")
+            reporter.say("live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target) — \(summary), \(String(format: "%.2f", seconds)) s")
+        }
+        reporter.event("result", [
+            ("status", .string(outcome.kind == .planned ? "PLANNED" : "SUCCEEDED")),
+            ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
+            ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(outcome.fileCount))),
+            ("bytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
+            ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
+            ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
+            ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))),
+            ("durationMs", .int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
+        ])
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Build with the buildspec, then deploy the primary artifact as a new version and make it live.")
+
+    @OptionGroup var build: BuildOptions
+    @Option(help: "Where versions live: file:///dir or a directory path. Default: .sitebuild")
+    var target: String?
+    @Option(help: "The live-version pointer: file:///path. Default: <target>/_sitebuild/live")
+    var pointer: String?
+    @Option(help: "Settings file. Default: sitebuild.yml in the source directory.")
+    var config: String?
+    @OptionGroup var routing: RoutingOptions
+    @Option(help: "The version id: content (default), commit (the source's git HEAD, as the Hosting Toolkit does), or a literal id.")
+    var versionId: String = "content"
+    @Flag(help: "Build, then print what would be deployed, and change nothing on the target.")
+    var dryRun = false
+
+    func run() async throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        let source = absolutePath(build.source ?? ".", relativeTo: cwd)
+        var buildOptions = build
+        if buildOptions.out == nil { buildOptions.out = ".sitebuild/_build/artifacts" }
+        // A run deploys the primary artifact: check it is there before spending a build on it.
+        if let precheck = BuildInvocation.checkDeployable(buildOptions) {
+            printError(precheck)
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let status = BuildInvocation.run(buildOptions)
+        guard status == 0 else { throw ExitCode(status) }
+        var targetOptions = TargetOptions()
+        targetOptions.target = target
+        targetOptions.pointer = pointer
+        targetOptions.config = config
+        targetOptions.json = build.json
+        let out = absolutePath(buildOptions.out!, relativeTo: cwd)
+        let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, versionId: versionId,
+                                                      dryRun: dryRun, configDirectory: source, sourceDirectory: source)
+        if deployStatus != 0 { throw ExitCode(deployStatus) }
+    }
+}

@@ -1,0 +1,121 @@
+import BuildSpec
+import Foundation
+import SiteContent
+import Yams
+
+/// `sitebuild.yml`: where to deploy, how to route, which headers to send, how to prune.
+/// Every key is optional; flags and `SITEBUILD_*` variables win over it.
+struct SiteConfig {
+    var target: String?
+    var pointer: String?
+    var mode: RoutingMode?
+    var trailingSlash: String?
+    var headerRules: [HeaderRule] = []
+    var pruneKeep: Int?
+    var pruneGrace: String?
+    var file: String?
+
+    /// Reads `path` if it exists; errors name file:line:column and the key.
+    static func load(_ path: String) throws -> SiteConfig {
+        guard let data = FileManager.default.contents(atPath: path) else { return SiteConfig() }
+        var config = SiteConfig()
+        config.file = path
+        let text = String(decoding: data, as: UTF8.self)
+        func fail(_ node: Node?, _ key: String, _ message: String) -> UsageError {
+            let place = node?.mark.map { "\(path):\($0.line):\($0.column): " } ?? "\(path): "
+            return UsageError("\(place)\(key): \(message)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            if case .scanner(_, let problem, let mark, _) = error { throw UsageError("\(path):\(mark.line):\(mark.column): YAML syntax error: \(problem)") }
+            if case .parser(_, let problem, let mark, _) = error { throw UsageError("\(path):\(mark.line):\(mark.column): YAML syntax error: \(problem)") }
+            throw UsageError("\(path): YAML error: \(error)")
+        }
+        guard let root else { return config }
+        guard case .mapping(let map) = root else { throw fail(root, "sitebuild.yml", "must be a mapping of settings") }
+        func scalar(_ node: Node, _ key: String) throws -> String {
+            guard case .scalar(let s) = node else { throw fail(node, key, "must be a single value") }
+            return s.string
+        }
+        let known = ["target", "pointer", "mode", "trailing-slash", "headers", "prune"]
+        for (keyNode, value) in map {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "target": config.target = try scalar(value, key)
+            case "pointer": config.pointer = try scalar(value, key)
+            case "mode":
+                let text = try scalar(value, key)
+                guard let mode = RoutingMode(rawValue: text) else { throw fail(value, key, "'\(text)' is not a mode; use static or spa") }
+                config.mode = mode
+            case "trailing-slash":
+                let text = try scalar(value, key)
+                guard ["none", "always", "never"].contains(text) else { throw fail(value, key, "'\(text)' is not valid; use none, always or never") }
+                config.trailingSlash = text
+            case "headers":
+                guard case .sequence(let rules) = value else { throw fail(value, key, "must be a list of rules, each with `match:` and headers") }
+                for (i, ruleNode) in rules.enumerated() {
+                    let path = "headers[\(i)]"
+                    guard case .mapping(let rule) = ruleNode else { throw fail(ruleNode, path, "must be a mapping with `match:`") }
+                    var match: String?
+                    var built = HeaderRule(pattern: "**")
+                    for (k, v) in rule {
+                        let name = k.string ?? ""
+                        switch name {
+                        case "match": match = try scalar(v, "\(path).match")
+                        case "cache-control": built.cacheControl = try scalar(v, "\(path).cache-control")
+                        case "content-type": built.contentType = try scalar(v, "\(path).content-type")
+                        case "content-encoding": built.contentEncoding = try scalar(v, "\(path).content-encoding")
+                        case "set":
+                            guard case .mapping(let extra) = v else { throw fail(v, "\(path).set", "must map header names to values") }
+                            for (hk, hv) in extra {
+                                let header = hk.string ?? ""
+                                guard !header.isEmpty, header.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                                    throw fail(hk, "\(path).set", "'\(header)' is not a valid header name")
+                                }
+                                built.extra.append((header, try scalar(hv, "\(path).set.\(header)")))
+                            }
+                        default:
+                            throw fail(k, "\(path).\(name)", "unknown key; use match, cache-control, content-type, content-encoding or set")
+                        }
+                    }
+                    guard let match else { throw fail(ruleNode, path, "a header rule needs `match:` (a glob such as '**/*.html')") }
+                    built.pattern = GlobPattern(match)
+                    config.headerRules.append(built)
+                }
+            case "prune":
+                guard case .mapping(let prune) = value else { throw fail(value, key, "must be a mapping with keep and grace") }
+                for (k, v) in prune {
+                    switch k.string ?? "" {
+                    case "keep":
+                        let text = try scalar(v, "prune.keep")
+                        guard let n = Int(text), n >= 0 else { throw fail(v, "prune.keep", "must be a whole number of versions") }
+                        config.pruneKeep = n
+                    case "grace": config.pruneGrace = try scalar(v, "prune.grace")
+                    default: throw fail(k, "prune.\(k.string ?? "")", "unknown key; use keep or grace")
+                    }
+                }
+            default:
+                let hint = known.min { editDistance($0, key) < editDistance($1, key) }.flatMap { editDistance($0, key) <= 2 ? "; did you mean '\($0)'?" : nil } ?? ""
+                throw fail(keyNode, key, "unknown setting\(hint) (known: \(known.joined(separator: ", ")))")
+            }
+        }
+        return config
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}

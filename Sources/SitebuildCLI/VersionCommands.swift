@@ -1,0 +1,253 @@
+import ArgumentParser
+import Deploy
+import Foundation
+import Preview
+import SiteContent
+
+struct VersionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "versions", abstract: "List the versions on the target and which is live.")
+
+    @OptionGroup var target: TargetOptions
+
+    func run() async throws {
+        let reporter = Reporter(json: target.json)
+        let resolved: TargetOptions.Resolved
+        do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath) } catch {
+            reporter.say("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        do {
+            let live = try await resolved.pointer.read().version
+            let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+            let previous = try await deployer.previousVersion(live: live)
+            var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
+            for version in try await resolved.target.listVersions() {
+                guard let manifest = try await resolved.target.readManifest(version) else { continue }
+                let created = manifest.metadata.first { $0.0 == "createdAt" }?.1 ?? ""
+                rows.append((version, created, manifest.entries.count, manifest.totalBytes))
+            }
+            rows.sort { $0.created > $1.created }
+            if target.json {
+                let items = rows.map { row in
+                    JSONValue.object([("version", .string(row.version)), ("createdAt", .string(row.created)), ("files", .int(Int64(row.files))),
+                                      ("bytes", .int(row.bytes)), ("live", .bool(row.version == live)), ("previous", .bool(row.version == previous))])
+                }
+                writeAll(1, Array((JSONValue.object([("target", .string(resolved.target.url)), ("live", live.map(JSONValue.string) ?? .null),
+                                                     ("versions", .array(items))]).serialized() + "\n").utf8))
+                return
+            }
+            if rows.isEmpty {
+                writeAll(1, Array("No versions on \(resolved.target.url) yet: run `sitebuild run` or `sitebuild deploy DIR`.\n".utf8))
+                return
+            }
+            var text = "VERSION             CREATED (UTC)             FILES       SIZE  STATUS\n"
+            for row in rows {
+                let status = row.version == live ? "live" : row.version == previous ? "previous" : ""
+                text += row.version.padding(toLength: max(18, row.version.count), withPad: " ", startingAt: 0) + "  "
+                    + row.created.padding(toLength: 24, withPad: " ", startingAt: 0) + "  "
+                    + String(row.files).leftPadded(5) + "  " + humanBytes(row.bytes).leftPadded(9) + "  " + status + "\n"
+            }
+            writeAll(1, Array(text.utf8))
+        } catch {
+            reporter.say("\(error)")
+            throw ExitCode(ExitStatus.deployFailed)
+        }
+    }
+}
+
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Make an earlier version live again (default: the previous release).")
+
+    @Argument(help: "The version to make live. Default: the one live before the current.")
+    var version: String?
+
+    @OptionGroup var target: TargetOptions
+
+    func run() async throws {
+        let reporter = Reporter(json: target.json)
+        let resolved: TargetOptions.Resolved
+        do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath) } catch {
+            reporter.say("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
+        do {
+            let (from, to) = try await deployer.rollback(to: version)
+            if from == to {
+                reporter.say("version \(to) is already live; nothing changed")
+            } else {
+                reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)")
+            }
+            reporter.event("result", [("status", .string("SUCCEEDED")), ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
+        } catch let conflict as PointerConflict {
+            reporter.say("conflict: \(conflict)")
+            throw ExitCode(ExitStatus.conflict)
+        } catch let error as DeployError {
+            reporter.say("rollback failed: \(error)")
+            throw ExitCode(error.description.contains("does not exist") || error.description.contains("no previous release")
+                || error.description.contains("not a valid version id") ? ExitStatus.invalidInput : ExitStatus.deployFailed)
+        }
+    }
+}
+
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete old versions: keeps the live one, the previous one, the newest N, and anything live within the grace period.")
+
+    @Option(help: "How many of the newest versions to keep besides live and previous. Default: 5 (or prune.keep).")
+    var keep: Int?
+
+    @Option(help: "Keep anything live or made within this long: 30m, 24h, 7d. Default: 24h (or prune.grace).")
+    var grace: String?
+
+    @Flag(help: "Print what would be deleted and delete nothing.")
+    var dryRun = false
+
+    @OptionGroup var target: TargetOptions
+
+    func run() async throws {
+        let reporter = Reporter(json: target.json)
+        let resolved: TargetOptions.Resolved
+        let graceSeconds: TimeInterval
+        let keepCount: Int
+        do {
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
+            let graceText = grace ?? resolved.config.pruneGrace ?? "24h"
+            graceSeconds = try parseDuration(graceText, flag: grace != nil ? "--grace" : "prune.grace")
+            keepCount = keep ?? resolved.config.pruneKeep ?? 5
+            guard keepCount >= 0 else { throw UsageError("--keep \(keepCount): must be 0 or more") }
+        } catch {
+            reporter.say("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        do {
+            let live = try await resolved.pointer.read().version
+            let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+            let previous = try await deployer.previousVersion(live: live)
+            var versions: [(String, Date)] = []
+            for version in try await resolved.target.listVersions() {
+                let manifest = try await resolved.target.readManifest(version)
+                let created = manifest?.metadata.first { $0.0 == "createdAt" }.flatMap { ReleaseRecord.parseISOTime($0.1) } ?? .distantPast
+                versions.append((version, created))
+            }
+            let plan = PrunePlan.make(versions: versions, releases: try await resolved.target.listReleases(), live: live, previous: previous,
+                                      keepCount: keepCount, grace: graceSeconds, incomplete: try await resolved.target.incompleteVersions())
+            for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
+            for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
+            for version in plan.deleteIncomplete { reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: left by an interrupted deploy)") }
+            if !dryRun {
+                // Re-read the pointer right before deleting: never delete what became live meanwhile.
+                let liveNow = try await resolved.pointer.read().version
+                for version in plan.delete + plan.deleteIncomplete where version != liveNow {
+                    try await resolved.target.deleteVersion(version)
+                }
+            }
+            if plan.delete.isEmpty && plan.deleteIncomplete.isEmpty { reporter.say("nothing to prune") }
+            reporter.event("result", [("status", .string(dryRun ? "PLANNED" : "SUCCEEDED")),
+                                      ("deleted", .array((plan.delete + plan.deleteIncomplete).map(JSONValue.string))),
+                                      ("kept", .object(plan.keep.keys.sorted().map { ($0, .string(plan.keep[$0]!)) }))])
+        } catch {
+            reporter.say("prune failed: \(error)")
+            throw ExitCode(ExitStatus.deployFailed)
+        }
+    }
+}
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Preview the live version of a local target through the same router as the CloudFront Function.")
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 8080
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @OptionGroup var target: TargetOptions
+    @OptionGroup var routing: RoutingOptions
+
+    @Flag(help: "Log each request to stderr.")
+    var verbose = false
+
+    func run() throws {
+        let resolved: TargetOptions.Resolved
+        let router: Router
+        do {
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
+            router = try routing.router(resolved.config)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let site = PreviewSite(root: resolved.target.root, pointerPath: resolved.pointer.path, router: router)
+        let verbose = self.verbose
+        let server = PreviewServer(site: site, host: host, port: port, log: { line in if verbose { printError(line) } })
+        do { try server.start() } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let live = site.liveVersion() ?? "none yet"
+        let line = "Serving \(resolved.target.url) (live version: \(live), mode \(router.mode.rawValue)) at http://\(host):\(server.port)/ — Ctrl-C to stop\n"
+        writeAll(1, Array(line.utf8))
+        server.run()
+    }
+}
+
+struct HashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Hash a built directory and print the version id it would deploy as.")
+
+    @Argument(help: "The built site directory.")
+    var directory: String
+
+    @OptionGroup var routing: RoutingOptions
+
+    @Flag(help: "Ignore the stat cache (read every byte).")
+    var noCache = false
+
+    @Option(help: "Files hashed at once. Default: the number of cores.")
+    var jobs: Int?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        let dir = absolutePath(directory, relativeTo: cwd)
+        let env = ProcessInfo.processInfo.environment
+        do {
+            let config = try SiteConfig.load(cwd + "/sitebuild.yml")
+            var hasher = TreeHasher()
+            if let jobs { hasher.concurrency = max(1, jobs) }
+            let cache = noCache ? StatCache() : StatCache(directory: BuildInvocation.cacheDirectory(env) + "/stat-cache", root: dir)
+            let started = ContinuousClock.now
+            let result = try hasher.hash(root: dir, cache: cache)
+            if !noCache { cache.save(keeping: result.files.map(\.path)) }
+            let (manifest, warnings) = try ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: try routing.routingMode(config))
+                .build(result.files)
+            let elapsed = ContinuousClock.now - started
+            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            for warning in warnings { printError("warning: \(warning)") }
+            if json {
+                let value = JSONValue.object([("version", .string(manifest.version)), ("files", .int(Int64(result.files.count))),
+                                              ("bytes", .int(result.files.reduce(0) { $0 + $1.size })), ("hashedFiles", .int(Int64(result.hashedCount))),
+                                              ("hashedBytes", .int(result.hashedBytes)), ("durationMs", .int(ms))])
+                writeAll(1, Array((value.serialized() + "\n").utf8))
+            } else {
+                writeAll(1, Array("\(manifest.version)  \(result.files.count) files, \(humanBytes(result.files.reduce(0) { $0 + $1.size })), \(result.hashedCount) read, \(ms) ms\n".utf8))
+            }
+        } catch {
+            printError("\(dir): \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
