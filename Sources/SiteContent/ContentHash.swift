@@ -19,18 +19,25 @@ public struct ContentHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(of text: String) {
-        self.init(of: Array(text.utf8))
+        var copy = text
+        var high: UInt64 = 0, low: UInt64 = 0
+        copy.withUTF8 { sb_xxh3_oneshot($0.baseAddress, $0.count, &high, &low) }
+        self.init(high: high, low: low)
     }
 
     public var description: String { hex }
 
     public var hex: String {
-        Self.hex64(high) + Self.hex64(low)
-    }
-
-    static func hex64(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            digits.withUTF8Buffer { table in
+                for i in 0..<16 {
+                    buffer[i] = table[Int((high >> (60 - 4 * UInt64(i))) & 0xf)]
+                    buffer[16 + i] = table[Int((low >> (60 - 4 * UInt64(i))) & 0xf)]
+                }
+            }
+            return 32
+        }
     }
 }
 

@@ -93,11 +93,10 @@ public struct HeaderPolicy: Sendable {
     }
 
     static func defaultCacheControl(for path: String) -> String {
-        let name = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
-        let lowerPath = path.lowercased()
+        let name = lastSegment(path).lowercased()
         if name.hasSuffix(".html") || name.hasSuffix(".htm") || name == "robots.txt" || name.hasSuffix(".webmanifest")
             || (name.hasPrefix("sitemap") && name.hasSuffix(".xml")) || name == "sw.js" || name == "service-worker.js"
-            || lowerPath.hasPrefix(".well-known/") || name == "manifest.json" || name.hasSuffix(".rss") || name.hasSuffix(".atom")
+            || path.hasPrefix(".well-known/") || name == "manifest.json" || name.hasSuffix(".rss") || name.hasSuffix(".atom")
             || name == "feed.xml" || name == "index.xml" {
             return entryPointCache
         }
@@ -107,6 +106,8 @@ public struct HeaderPolicy: Sendable {
     /// A name with a part between separators that looks like a content hash: 8 or more
     /// hex digits, or 8 base64url characters mixing letters and digits (Vite, esbuild).
     static func isFingerprinted(_ name: String) -> Bool {
+        // Cheap rejection: a hash part needs at least 8 characters besides the extension.
+        guard name.utf8.count >= 10, name.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return false }
         let parts = name.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "_" || $0 == "~" }).dropLast()
         for part in parts.dropFirst(name.hasPrefix(".") ? 0 : 1) where part.count >= 8 {
             let hex = part.allSatisfy { $0.isHexDigit }

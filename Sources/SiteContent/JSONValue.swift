@@ -51,6 +51,13 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     static func writeString(_ s: String, into out: inout String) {
+        // Most strings need no escaping: append them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

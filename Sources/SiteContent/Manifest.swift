@@ -45,6 +45,8 @@ public struct Manifest: Sendable, Equatable {
         self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         self.metadata = metadata
         self.version = ""
+        self.canonicalEntries = JSONValue.array(self.entries.map(\.canonicalJSON)).serialized()
+        self.contentId = String(ContentHash(of: canonicalEntries).hex.prefix(Self.contentIdLength))
         self.version = version ?? contentId
     }
 
@@ -53,14 +55,10 @@ public struct Manifest: Sendable, Equatable {
     }
 
     /// The canonical text of the entries (what the content id is computed from).
-    public var canonicalEntries: String {
-        JSONValue.array(entries.map(\.canonicalJSON)).serialized()
-    }
+    public private(set) var canonicalEntries: String
 
     /// The first 16 hex digits of the XXH3-128 of the canonical entries.
-    public var contentId: String {
-        String(ContentHash(of: canonicalEntries).hex.prefix(Self.contentIdLength))
-    }
+    public private(set) var contentId: String
 
     public var totalBytes: Int64 { entries.reduce(0) { $0 + $1.size } }
 
@@ -155,6 +153,11 @@ public struct ManifestBuilder: Sendable {
 /// characters, and no two paths that differ only in Unicode normalisation (an error:
 /// they would be one file on some systems and two on S3) or only in case (a warning:
 /// fine on S3 and Linux, a clash on macOS and Windows checkouts).
+func asciiLowercased(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5a }) else { return text }
+    return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5a ? $0 + 32 : $0 }, as: UTF8.self)
+}
+
 public enum PathValidation {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -165,27 +168,53 @@ public enum PathValidation {
         var normalized: [String: String] = [:]
         var folded: [String: String] = [:]
         for path in paths {
+            let ascii = path.utf8.allSatisfy { $0 < 0x80 }
             if path.isEmpty || path.hasPrefix("/") {
                 throw Failure(description: "'\(path)' is not a relative path")
             }
-            for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
-                if segment.isEmpty || segment == "." || segment == ".." {
-                    throw Failure(description: "'\(path)' has an empty, '.' or '..' segment; rename it")
+            var segmentStart = true
+            var segmentLength = 0
+            var dots = 0
+            for byte in path.utf8 {
+                if byte == 0x2f {
+                    if segmentLength == 0 || (dots == segmentLength && dots <= 2) {
+                        throw Failure(description: "'\(path)' has an empty, '.' or '..' segment; rename it")
+                    }
+                    segmentStart = true
+                    segmentLength = 0
+                    dots = 0
+                    continue
                 }
+                if byte < 0x20 || byte == 0x7f {
+                    throw Failure(description: "'\(path.debugDescription)' contains a control character; rename the file")
+                }
+                segmentStart = false
+                segmentLength += 1
+                if byte == 0x2e { dots += 1 }
             }
-            if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            if segmentStart || segmentLength == 0 || (dots == segmentLength && dots <= 2) {
+                throw Failure(description: "'\(path)' has an empty, '.' or '..' segment; rename it")
+            }
+            if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
                 throw Failure(description: "'\(path.debugDescription)' contains a control character; rename the file")
             }
             if path.utf8.count > 1024 - 40 {
                 throw Failure(description: "'\(path.prefix(80))…' is longer than an S3 key allows (984 bytes with the version prefix)")
             }
-            let nfc = path.precomposedStringWithCanonicalMapping
-            if let other = normalized[nfc], other != path {
-                throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
+            // An ASCII path is its own normal form.
+            let nfc = ascii ? path : path.precomposedStringWithCanonicalMapping
+            if !ascii {
+                if let other = normalized[nfc], other != path {
+                    throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
+                }
+                normalized[nfc] = path
             }
-            normalized[nfc] = path
-            let lower = nfc.lowercased()
+            let lower = ascii ? asciiLowercased(path) : nfc.lowercased()
             if let other = folded[lower], other != path {
+                if !ascii || other.utf8.contains(where: { $0 >= 0x80 }),
+                   other.precomposedStringWithCanonicalMapping == nfc {
+                    throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
+                }
                 warnings.append("'\(path)' and '\(other)' differ only in case: both are kept, but they clash on case-insensitive file systems")
             }
             folded[lower] = path

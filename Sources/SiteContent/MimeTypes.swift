@@ -33,10 +33,17 @@ public enum MimeTypes {
     /// The type for a path from its extension (case-insensitive); `application/octet-stream`
     /// when unknown.
     public static func type(for path: String) -> String {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = lastSegment(path)
         if name == "apple-app-site-association" { return "application/json" }
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
-        let ext = name[name.index(after: dot)...].lowercased()
-        return table[ext] ?? "application/octet-stream"
+        guard let dot = name.utf8.lastIndex(of: 0x2e), dot != name.startIndex else { return "application/octet-stream" }
+        let ext = name[name.index(after: dot)...]
+        if let type = table[String(ext)] { return type }
+        return table[ext.lowercased()] ?? "application/octet-stream"
     }
+}
+
+/// The text after the last `/` (the whole path when there is none).
+func lastSegment(_ path: String) -> Substring {
+    guard let slash = path.utf8.lastIndex(of: 0x2f) else { return path[...] }
+    return path[path.index(after: slash)...]
 }

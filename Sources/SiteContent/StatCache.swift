@@ -39,9 +39,11 @@ public final class StatCache: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Writes the cache back, keeping only the paths seen in this walk.
+    /// Writes the cache back, keeping only the paths seen in this walk. Nothing is
+    /// written when nothing changed.
     public func save(keeping paths: [String]) {
         guard let file else { return }
+        if updates.isEmpty && paths.count == entries.count && paths.allSatisfy({ entries[$0] != nil }) { return }
         lock.lock()
         let merged = entries.merging(updates) { $1 }
         lock.unlock()
@@ -69,13 +71,39 @@ public final class StatCache: @unchecked Sendable {
         }
     }
 
+    /// `device \t inode \t size \t mtime \t hash \t path`, parsed without building strings
+    /// for the numbers.
     private func parseLine(_ line: UnsafeBufferPointer<UInt8>) {
-        var fields: [Substring] = []
-        let text = String(decoding: line, as: UTF8.self)
-        fields = text.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false)
-        guard fields.count == 6, let device = UInt64(fields[0]), let inode = UInt64(fields[1]), let size = Int64(fields[2]),
-              let mtime = Int64(fields[3]), fields[4].count == 32,
-              let high = UInt64(fields[4].prefix(16), radix: 16), let low = UInt64(fields[4].suffix(16), radix: 16) else { return }
-        entries[String(fields[5])] = (Key(device: device, inode: inode, size: size, mtime: mtime), ContentHash(high: high, low: low))
+        var numbers: [UInt64] = []
+        var position = 0
+        while numbers.count < 4 {
+            var value: UInt64 = 0
+            var digits = 0
+            var negative = false
+            if position < line.count && line[position] == 0x2d { negative = true; position += 1 }
+            while position < line.count, line[position] >= 0x30, line[position] <= 0x39 {
+                value = value &* 10 &+ UInt64(line[position] - 0x30)
+                position += 1
+                digits += 1
+            }
+            guard digits > 0, position < line.count, line[position] == 9 else { return }
+            numbers.append(negative ? UInt64(bitPattern: -Int64(value)) : value)
+            position += 1
+        }
+        guard position + 33 < line.count, line[position + 32] == 9 else { return }
+        var high: UInt64 = 0, low: UInt64 = 0
+        for i in 0..<32 {
+            let c = line[position + i]
+            let nibble: UInt64
+            switch c {
+            case 0x30...0x39: nibble = UInt64(c - 0x30)
+            case 0x61...0x66: nibble = UInt64(c - 0x61 + 10)
+            default: return
+            }
+            if i < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
+        }
+        let path = String(decoding: UnsafeBufferPointer(rebasing: line[(position + 33)...]), as: UTF8.self)
+        entries[path] = (Key(device: numbers[0], inode: numbers[1], size: Int64(bitPattern: numbers[2]), mtime: Int64(bitPattern: numbers[3])),
+                         ContentHash(high: high, low: low))
     }
 }

@@ -1,0 +1,521 @@
+import Deploy
+import Foundation
+import SiteContent
+import Testing
+
+/// A pointer store that lets another "runner" flip the pointer between our read and our
+/// compare-and-swap.
+struct RacingPointerStore: PointerStore {
+    let inner: LocalPointerStore
+    let competitor: String
+    var url: String { inner.url }
+
+    func read() async throws -> PointerState { try await inner.read() }
+
+    func compareAndSwap(expected: PointerState, to version: String) async throws {
+        try await inner.compareAndSwap(expected: expected, to: competitor)
+        try await inner.compareAndSwap(expected: expected, to: version)
+    }
+}
+
+/// What the target and pointer looked like at the moment of the compare-and-swap.
+final class FlipObservation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _events: [(pointerBefore: String?, manifestExisted: Bool, objectsInPlace: Bool, wanted: String)] = []
+    var events: [(pointerBefore: String?, manifestExisted: Bool, objectsInPlace: Bool, wanted: String)] {
+        lock.lock(); defer { lock.unlock() }
+        return _events
+    }
+    func add(_ e: (pointerBefore: String?, manifestExisted: Bool, objectsInPlace: Bool, wanted: String)) {
+        lock.lock(); _events.append(e); lock.unlock()
+    }
+}
+
+/// Records, at flip time, whether the new version is complete and what was live.
+struct ObservingPointerStore: PointerStore {
+    let inner: LocalPointerStore
+    let target: LocalTarget
+    let observation: FlipObservation
+    var url: String { inner.url }
+
+    func read() async throws -> PointerState { try await inner.read() }
+
+    func compareAndSwap(expected: PointerState, to version: String) async throws {
+        let before = try await inner.read().version
+        let manifest = try await target.readManifest(version)
+        let inPlace = manifest.map { m in m.entries.allSatisfy { FileManager.default.fileExists(atPath: target.root + "/" + version + "/" + $0.path) } } ?? false
+        observation.add((before, manifest != nil, inPlace, version))
+        try await inner.compareAndSwap(expected: expected, to: version)
+    }
+}
+
+@Suite("LocalTarget, LocalPointerStore and Deployer")
+struct DeployerTests {
+    @Test func firstDeployUploadsEverything() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let deployer = f.deployer()
+        let outcome = try await deployer.deploy(directory: f.source)
+        let v = outcome.version
+        #expect(outcome.kind == .deployed)
+        #expect(outcome.previous == nil)
+        #expect(outcome.fileCount == 7)  // six files and the docs.html alias
+        #expect(outcome.stats.uploaded == 7)
+        #expect(outcome.stats.reused == 0)
+        #expect(outcome.stats.skipped == 0)
+        #expect(outcome.stats.uploadedBytes == outcome.totalBytes)
+        #expect(outcome.hashedFiles == 6)
+
+        // The manifest, written create-only, equals what the deployer computes.
+        let data = try #require(FileManager.default.contents(atPath: f.manifestPath(v)))
+        let written = try Manifest.parse(data)
+        let (computed, _, _) = try deployer.manifest(for: f.source)
+        #expect(written == computed)
+        #expect(written.version == v)
+        #expect(try await f.target.readManifest(v) == computed)
+        #expect(try await f.target.manifestExists(v))
+        #expect(try await f.target.listVersions() == [v])
+        #expect(try await f.target.incompleteVersions().isEmpty)
+
+        // The pointer file holds exactly the version.
+        #expect(String(decoding: FileManager.default.contents(atPath: f.pointerPath) ?? Data(), as: UTF8.self) == v + "\n")
+        #expect(try await f.pointer.read() == PointerState(version: v, token: v))
+
+        // One release record.
+        let files = f.releaseFiles()
+        #expect(files.count == 1)
+        #expect(files.first?.hasSuffix("-\(v).json") == true)
+        let record = try #require(FileManager.default.contents(atPath: f.releasesDirectory + "/" + files[0]).flatMap(ReleaseRecord.parse))
+        #expect(record.from == nil)
+        #expect(record.to == v)
+        #expect(record.action == "deploy")
+        #expect(try await f.target.listReleases() == [record])
+
+        // Every object has the source's bytes and is read-only.
+        for entry in written.entries {
+            let object = f.object(v, entry.path)
+            let expected = FileManager.default.contents(atPath: f.source + "/" + (entry.aliasOf ?? entry.path))
+            #expect(FileManager.default.contents(atPath: object) == expected, "\(entry.path)")
+            #expect(fileStat(object)?.permissions == 0o444, "\(entry.path)")
+        }
+        // No temporary files are left.
+        let leftovers = snapshot(f.targetRoot).keys.filter { $0.contains(".sitebuild-tmp") || $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func redeployingTheSameTreeChangesNothing() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let first = try await f.deployer().deploy(directory: f.source)
+        let before = snapshot(f.targetRoot)
+        let second = try await f.deployer().deploy(directory: f.source)
+        #expect(second.kind == .unchanged)
+        #expect(second.version == first.version)
+        #expect(second.previous == first.version)
+        #expect(second.stats == UploadStats())
+        #expect(second.hashedFiles == 0)  // all from the stat cache
+        #expect(snapshot(f.targetRoot) == before)
+        #expect(f.releaseFiles().count == 1)
+        #expect(f.live == first.version)
+    }
+
+    @Test func changedTreeReusesUnchangedContentAsHardLinks() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+        let v1Contents = Dictionary(uniqueKeysWithValues: try #require(await f.target.readManifest(v1)).entries.map {
+            ($0.path, FileManager.default.contents(atPath: f.object(v1, $0.path)))
+        })
+
+        try f.writeSource("index.html", "<h1>home two</h1>\n")
+        try f.writeSource("new.txt", "brand new\n")
+        let outcome = try await d.deploy(directory: f.source)
+        let v2 = outcome.version
+        #expect(outcome.kind == .deployed)
+        #expect(v2 != v1)
+        #expect(outcome.previous == v1)
+        #expect(outcome.stats.uploaded == 2)
+        #expect(outcome.stats.reused == 6)
+        #expect(outcome.stats.skipped == 0)
+        #expect(f.live == v2)
+
+        // Unchanged content is a hard link to an object of v1 with the same bytes (the alias
+        // docs.html and docs/index.html share a hash, so either may be the link's source).
+        let m1 = try #require(await f.target.readManifest(v1))
+        var v1ByInode: [UInt64: ManifestEntry] = [:]
+        for entry in m1.entries { v1ByInode[try #require(fileStat(f.object(v1, entry.path))).inode] = entry }
+        let m2 = try #require(await f.target.readManifest(v2))
+        for path in ["about.html", "docs/index.html", "docs.html", "assets/app.css", "assets/logo.png", "404.html"] {
+            let b = try #require(fileStat(f.object(v2, path)), "\(path)")
+            let source = v1ByInode[b.inode]
+            #expect(source != nil, "\(path) should be a hard link to a v1 object")
+            #expect(source?.hash == m2.entry(at: path)?.hash, "\(path)")
+            #expect(b.links >= 2, "\(path)")
+            #expect(b.permissions == 0o444, "\(path)")
+        }
+        #expect(fileStat(f.object(v1, "about.html"))?.inode == fileStat(f.object(v2, "about.html"))?.inode)
+        for path in ["index.html", "new.txt"] {
+            let b = try #require(fileStat(f.object(v2, path)))
+            #expect(b.links == 1, "\(path)")
+            #expect(b.permissions == 0o444, "\(path)")
+        }
+        #expect(fileStat(f.object(v1, "index.html"))?.inode != fileStat(f.object(v2, "index.html"))?.inode)
+        #expect(String(decoding: FileManager.default.contents(atPath: f.object(v2, "index.html")) ?? Data(), as: UTF8.self) == "<h1>home two</h1>\n")
+        // The old version is untouched.
+        for (path, contents) in v1Contents {
+            #expect(FileManager.default.contents(atPath: f.object(v1, path)) == contents, "\(path)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: f.object(v1, "new.txt")))
+
+        let records = try await f.target.listReleases()
+        #expect(records.map(\.to) == [v1, v2])
+        #expect(records.map(\.from) == [nil, v1])
+        #expect(try await f.target.listVersions() == [v1, v2].sorted())
+    }
+
+    @Test func dryRunChangesNothingAndListsPlannedUploads() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let empty = snapshot(f.targetRoot)
+        let planned = try await d.deploy(directory: f.source, dryRun: true)
+        #expect(planned.kind == .planned)
+        #expect(planned.plannedUploads == ["404.html", "about.html", "assets/app.css", "assets/logo.png", "docs.html", "docs/index.html", "index.html"])
+        #expect(planned.stats == UploadStats())
+        #expect(snapshot(f.targetRoot) == empty)
+        #expect(f.live == nil)
+
+        let v1 = try await d.deploy(directory: f.source).version
+        #expect(planned.version == v1)
+        try f.writeSource("index.html", "<h1>changed</h1>\n")
+        try f.writeSource("extra/page.html", "<p>extra</p>\n")
+        let before = snapshot(f.targetRoot)
+        let second = try await d.deploy(directory: f.source, dryRun: true)
+        #expect(second.kind == .planned)
+        #expect(second.previous == v1)
+        #expect(second.version != v1)
+        #expect(second.plannedUploads == ["extra/page.html", "index.html"])
+        #expect(snapshot(f.targetRoot) == before)
+        #expect(f.live == v1)
+        #expect(try await f.target.manifestExists(second.version) == false)
+    }
+
+    @Test func rollback() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+
+        // Only one release: nothing to roll back to.
+        await #expect(throws: DeployError.self) { try await d.rollback(to: nil) }
+        #expect(f.live == v1)
+
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        #expect(f.live == v2)
+
+        let back = try await d.rollback(to: nil)
+        #expect(back.from == v2)
+        #expect(back.to == v1)
+        #expect(f.live == v1)
+        let records = try await f.target.listReleases()
+        #expect(records.count == 3)
+        #expect(records.last?.action == "rollback")
+        #expect(records.last?.from == v2)
+        #expect(records.last?.to == v1)
+        #expect(try await d.previousVersion(live: v1) == v2)
+
+        // Rolling back again goes forward to v2 (the release before the current one).
+        let forward = try await d.rollback(to: nil)
+        #expect(forward.to == v2)
+        #expect(f.live == v2)
+
+        // Naming the live version is a no-op without a record.
+        let same = try await d.rollback(to: v2)
+        #expect(same.from == v2 && same.to == v2)
+        #expect(try await f.target.listReleases().count == 4)
+
+        // Unknown or invalid versions fail and leave the pointer alone.
+        await #expect(throws: DeployError.self) { try await d.rollback(to: "0123456789abcdef") }
+        await #expect(throws: DeployError.self) { try await d.rollback(to: "../etc") }
+        await #expect(throws: DeployError.self) { try await d.rollback(to: "_sitebuild") }
+        #expect(f.live == v2)
+        #expect(try await f.target.listReleases().count == 4)
+
+        // An explicit version works.
+        let explicit = try await d.rollback(to: v1)
+        #expect(explicit.from == v2 && explicit.to == v1)
+        #expect(f.live == v1)
+    }
+
+    @Test func writeManifestIsCreateOnly() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let (manifest, _) = try buildManifest(f.source)
+        #expect(try await f.target.writeManifest(manifest))
+        let path = f.manifestPath(manifest.version)
+        let first = try #require(FileManager.default.contents(atPath: path))
+        #expect(String(decoding: first, as: UTF8.self) == manifest.serialized())
+        let stat1 = fileStat(path)
+
+        let other = Manifest(entries: manifest.entries, version: manifest.version, metadata: [("createdBy", "someone else")])
+        #expect(other.serialized() != manifest.serialized())
+        #expect(try await f.target.writeManifest(other) == false)
+        #expect(FileManager.default.contents(atPath: path) == first)
+        #expect(fileStat(path)?.inode == stat1?.inode)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/_sitebuild/manifests") == [manifest.version + ".json"])
+    }
+
+    @Test func literalVersionIds() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let first = try await d.deploy(directory: f.source, version: "release-1")
+        #expect(first.kind == .deployed)
+        #expect(first.version == "release-1")
+        #expect(f.live == "release-1")
+        #expect(try await d.deploy(directory: f.source, version: "release-1").kind == .unchanged)
+
+        try f.writeSource("index.html", "<h1>other content</h1>\n")
+        for bad in ["_sitebuild", ".hidden", "-x", "a/b", "", String(repeating: "a", count: 129)] {
+            await #expect(throws: DeployError.self, "\(bad)") { try await d.deploy(directory: f.source, version: bad) }
+        }
+        #expect(f.live == "release-1")
+        // A content-id deploy of a tree that is complete but not live only flips.
+        try f.writeSite()
+        let flipped = try await d.deploy(directory: f.source)
+        #expect(flipped.kind == .deployed)
+        try f.writeSource("index.html", "<h1>again</h1>\n")
+        let third = try await d.deploy(directory: f.source)
+        try f.writeSite()
+        let back = try await d.deploy(directory: f.source)
+        #expect(back.kind == .flippedExisting)
+        #expect(back.version == flipped.version)
+        #expect(back.previous == third.version)
+        #expect(back.stats == UploadStats())
+        #expect(f.live == flipped.version)
+    }
+
+    /// Versions are immutable: other content under an existing literal id must be refused,
+    /// whether or not that id is live.
+    @Test func differentContentUnderAnExistingLiteralVersionIsRefused() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        _ = try await d.deploy(directory: f.source, version: "release-1")
+        _ = try await d.deploy(directory: f.source, version: "release-2")
+        try f.writeSource("index.html", "<h1>other content</h1>\n")
+        // Not live: refused.
+        await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-1") }
+        #expect(f.live == "release-2")
+        // Live: must be refused too, not reported as "unchanged" with the new content never deployed.
+        await withKnownIssue("Deployer.deploy returns .unchanged before comparing content ids for a live literal version") {
+            await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-2") }
+        }
+        #expect(f.live == "release-2")
+        let served = FileManager.default.contents(atPath: f.object("release-2", "index.html")).map { String(decoding: $0, as: UTF8.self) }
+        #expect(served == "<h1>home one</h1>\n")
+    }
+
+    @Test func deployOfMissingOrEmptyDirectoryFails() async throws {
+        let f = try DeployFixture()
+        await #expect(throws: DeployError.self) { try await f.deployer().deploy(directory: f.source) }  // empty
+        await #expect(throws: DeployError.self) { try await f.deployer().deploy(directory: f.source + "/nope") }
+        #expect(f.live == nil)
+    }
+
+    // MARK: resume
+
+    @Test func resumedDeploySkipsObjectsAlreadyInPlace() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        try f.writeSource("blog/index.html", "<h1>blog</h1>\n")
+        try f.writeSource("big.bin", pseudoRandomBytes(200_000, seed: 5))
+        let (m2, _, _) = try f.deployer().manifest(for: f.source)
+
+        // An interrupted run: some objects of the new version are in place, no manifest, no flip.
+        let done = m2.entries.filter { ["big.bin", "blog/index.html", "about.html"].contains($0.path) }
+        try #require(done.count == 3)
+        let partial = Manifest(entries: done, version: m2.version)
+        let interrupted = try await f.target.upload(partial, from: f.source, reusable: []) { _ in }
+        #expect(interrupted.uploaded == 3)
+        #expect(f.live == v1)
+        #expect(try await f.target.manifestExists(m2.version) == false)
+        #expect(try await f.target.listVersions() == [v1])
+        #expect(try await f.target.incompleteVersions().map(\.version) == [m2.version])
+        let inodes = done.map { fileStat(f.object(m2.version, $0.path))?.inode }
+
+        let observation = FlipObservation()
+        let observing = ObservingPointerStore(inner: f.pointer, target: f.target, observation: observation)
+        let outcome = try await f.deployer(pointer: observing).deploy(directory: f.source)
+        #expect(outcome.kind == .deployed)
+        #expect(outcome.version == m2.version)
+        #expect(outcome.stats.skipped == 3)
+        #expect(outcome.stats.uploaded + outcome.stats.reused + outcome.stats.skipped == m2.entries.count)
+        #expect(outcome.stats.reused == 5)  // 404, app.css, logo.png, docs/index.html, docs.html from v1
+        #expect(outcome.stats.uploaded == 2)  // index.html, blog.html alias
+        #expect(done.map { fileStat(f.object(m2.version, $0.path))?.inode } == inodes)
+
+        // The pointer moved once, at the end, when everything was in place.
+        let events = observation.events
+        #expect(events.count == 1)
+        #expect(events.first?.pointerBefore == v1)
+        #expect(events.first?.manifestExisted == true)
+        #expect(events.first?.objectsInPlace == true)
+        #expect(f.live == m2.version)
+        #expect(try await f.target.incompleteVersions().isEmpty)
+        for entry in m2.entries {
+            #expect(FileManager.default.contents(atPath: f.object(m2.version, entry.path))
+                        == FileManager.default.contents(atPath: f.source + "/" + (entry.aliasOf ?? entry.path)), "\(entry.path)")
+        }
+    }
+
+    @Test func resumeAfterEverythingWasUploaded() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let (m, _, _) = try f.deployer().manifest(for: f.source)
+        _ = try await f.target.upload(m, from: f.source, reusable: []) { _ in }
+        #expect(f.live == nil)
+        let outcome = try await f.deployer().deploy(directory: f.source)
+        #expect(outcome.kind == .deployed)
+        #expect(outcome.stats.skipped == m.entries.count)
+        #expect(outcome.stats.uploaded == 0)
+        #expect(f.live == m.version)
+    }
+
+    /// With a literal version id (`--version-id commit`), a rebuild after an interrupted
+    /// deploy can give different bytes of the same size; skipping "already in place"
+    /// objects by size alone serves the old bytes under the new manifest's hash.
+    @Test func resumeWithLiteralVersionDoesNotKeepStaleBytes() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        try f.writeSource("build-info.txt", "built at 2026-01-01T10:00:00Z\n")
+        let (first, _, _) = try f.deployer().manifest(for: f.source, version: "commit-abc123")
+        _ = try await f.target.upload(first, from: f.source, reusable: []) { _ in }  // interrupted: no manifest
+
+        try f.writeSource("build-info.txt", "built at 2026-01-01T10:05:00Z\n")  // same size
+        let outcome = try await f.deployer().deploy(directory: f.source, version: "commit-abc123")
+        #expect(outcome.kind == .deployed)
+        let manifest = try #require(await f.target.readManifest("commit-abc123"))
+        let entry = try #require(manifest.entry(at: "build-info.txt"))
+        let served = try #require(FileManager.default.contents(atPath: f.object("commit-abc123", "build-info.txt")))
+        withKnownIssue("LocalTarget.upload skips an existing object when only its size matches") {
+            #expect(ContentHash(of: served) == entry.hash)
+            #expect(String(decoding: served, as: UTF8.self) == "built at 2026-01-01T10:05:00Z\n")
+        }
+    }
+
+    // MARK: stale pointer
+
+    @Test func flipWithStaleStateConflicts() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>mine</h1>\n")
+        let (m2, _, _) = try d.manifest(for: f.source)
+        let state = try await f.pointer.read()
+        #expect(state.version == v1)
+        _ = try await f.target.upload(m2, from: f.source, reusable: []) { _ in }
+        #expect(try await f.target.writeManifest(m2))
+
+        // Another runner flips between our read and our compare-and-swap.
+        try await f.pointer.compareAndSwap(expected: state, to: "someone-else")
+        do {
+            try await d.flip(to: m2.version, expected: state, action: "deploy")
+            Issue.record("the flip should have conflicted")
+        } catch let conflict as PointerConflict {
+            #expect(conflict.expected == v1)
+            #expect(conflict.found == "someone-else")
+            #expect(conflict.wanted == m2.version)
+            #expect(conflict.description.contains(v1) && conflict.description.contains("someone-else") && conflict.description.contains(m2.version))
+        }
+        #expect(f.live == "someone-else")
+        #expect(f.releaseFiles().count == 1)
+    }
+
+    @Test func flipToOurOwnVersionAlreadyLiveIsSuccess() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let messages = MessageLog()
+        let d = f.deployer(log: { messages.add($0) })
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>same content, two runners</h1>\n")
+        let (m2, _, _) = try d.manifest(for: f.source)
+        let state = try await f.pointer.read()
+        _ = try await f.target.upload(m2, from: f.source, reusable: []) { _ in }
+        _ = try await f.target.writeManifest(m2)
+        try await f.pointer.compareAndSwap(expected: state, to: m2.version)  // the other runner won with the same content
+        try await d.flip(to: m2.version, expected: state, action: "deploy")
+        #expect(f.live == m2.version)
+        #expect(messages.lines.contains { $0.contains(m2.version) })
+        #expect(try await f.pointer.read().version != v1)
+    }
+
+    @Test func deployWhosePointerWentStaleConflicts() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>racing</h1>\n")
+        let racing = RacingPointerStore(inner: f.pointer, competitor: "other-runner")
+        do {
+            _ = try await f.deployer(pointer: racing).deploy(directory: f.source)
+            Issue.record("the deploy should have conflicted")
+        } catch let conflict as PointerConflict {
+            #expect(conflict.expected == v1)
+            #expect(conflict.found == "other-runner")
+        }
+        #expect(f.live == "other-runner")
+        // The new version is complete but not live; a plain rerun makes it live.
+        let (m2, _, _) = try f.deployer().manifest(for: f.source)
+        #expect(try await f.target.manifestExists(m2.version))
+        let rerun = try await f.deployer().deploy(directory: f.source)
+        #expect(rerun.kind == .flippedExisting)
+        #expect(rerun.previous == "other-runner")
+        #expect(f.live == m2.version)
+    }
+
+    @Test func deployWhoseRaceWasWonWithTheSameVersionSucceeds() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        _ = try await f.deployer().deploy(directory: f.source)
+        try f.writeSource("index.html", "<h1>twins</h1>\n")
+        let (m2, _, _) = try f.deployer().manifest(for: f.source)
+        let racing = RacingPointerStore(inner: f.pointer, competitor: m2.version)
+        let outcome = try await f.deployer(pointer: racing).deploy(directory: f.source)
+        #expect(outcome.kind == .deployed)
+        #expect(outcome.version == m2.version)
+        #expect(f.live == m2.version)
+    }
+
+    @Test func pointerStoreBasics() async throws {
+        let dir = try TempDir("pointer")
+        let store = LocalPointerStore(path: dir.url("nested/dir/live"))
+        #expect(try await store.read() == PointerState(version: nil, token: ""))
+        try await store.compareAndSwap(expected: store.read(), to: "v1")
+        #expect(try await store.read() == PointerState(version: "v1", token: "v1"))
+        await #expect(throws: PointerConflict.self) { try await store.compareAndSwap(expected: PointerState(version: nil, token: ""), to: "v2") }
+        await #expect(throws: PointerConflict.self) { try await store.compareAndSwap(expected: PointerState(version: "v0", token: "v0"), to: "v2") }
+        #expect(try await store.read().version == "v1")
+        try await store.compareAndSwap(expected: PointerState(version: "v1", token: "v1"), to: "v2")
+        #expect(try await store.read().version == "v2")
+        // Whitespace around the value is ignored; an empty file is "no version".
+        try Data("  v3 \n\n".utf8).write(to: URL(fileURLWithPath: dir.url("nested/dir/live")))
+        #expect(try await store.read().version == "v3")
+        try Data().write(to: URL(fileURLWithPath: dir.url("nested/dir/live")))
+        #expect(try await store.read().version == nil)
+        #expect(store.url == "file://" + dir.url("nested/dir/live"))
+        // No temporary files are left next to the pointer.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url("nested/dir")).sorted() == ["live", "live.lock"])
+    }
+}
+
+final class MessageLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _lines: [String] = []
+    func add(_ line: String) { lock.lock(); _lines.append(line); lock.unlock() }
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return _lines }
+}

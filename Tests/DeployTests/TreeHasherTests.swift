@@ -1,0 +1,165 @@
+import Deploy
+import Foundation
+@testable import SiteContent
+import Testing
+
+@Suite("TreeHasher and StatCache")
+struct TreeHasherTests {
+    static let xxhsum = "/usr/bin/xxhsum"
+
+    /// A tree with an empty file, small text, a nested binary, a file larger than 3 MiB
+    /// (not a multiple of the block size) and an executable.
+    static func makeTree(_ dir: TempDir) throws -> [String] {
+        try dir.write("empty.txt", [])
+        try dir.write("index.html", "<!doctype html><title>héllo</title>\n")
+        try dir.write("assets/img/photo.bin", pseudoRandomBytes(100_003, seed: 9))
+        try dir.write("big/blob.bin", pseudoRandomBytes(3 * 1024 * 1024 + 4_099, seed: 11))
+        let script = try dir.write("bin/run.sh", "#!/bin/sh\necho hi\n")
+        chmod(script, 0o755)
+        return ["assets/img/photo.bin", "big/blob.bin", "bin/run.sh", "empty.txt", "index.html"]
+    }
+
+    /// `xxhsum -H2` of each file, run as one real subprocess.
+    static func referenceHashes(root: String, paths: [String]) throws -> [String: String] {
+        let result = try runProcess(xxhsum, ["-H2"] + paths.map { root + "/" + $0 })
+        try #require(result.status == 0, "xxhsum failed: \(result.stderr)")
+        var hashes: [String: String] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 1)
+            try #require(fields.count == 2, "unexpected xxhsum line: \(line)")
+            let file = fields[1].trimmingCharacters(in: .whitespaces)
+            hashes[String(file.dropFirst(root.count + 1))] = String(fields[0])
+        }
+        return hashes
+    }
+
+    @Test func hashesMatchXxhsumCommandLine() throws {
+        let dir = try TempDir("treehash")
+        let paths = try Self.makeTree(dir)
+        let result = try TreeHasher().hash(root: dir.path)
+        let expected = try Self.referenceHashes(root: dir.path, paths: paths)
+        #expect(expected.count == paths.count)
+        #expect(result.files.map(\.path).sorted() == paths)
+        for file in result.files {
+            #expect(file.hash.hex == expected[file.path], "\(file.path)")
+        }
+        // The empty file's digest is XXH3-128 of nothing.
+        #expect(result.files.first { $0.path == "empty.txt" }?.hash.hex == "99aa06d3014798d86001c324468d497f")
+        let big = try #require(result.files.first { $0.path == "big/blob.bin" })
+        #expect(big.size == Int64(3 * 1024 * 1024 + 4_099))
+        #expect(result.files.first { $0.path == "bin/run.sh" }?.executable == true)
+        #expect(result.files.first { $0.path == "index.html" }?.executable == false)
+        #expect(result.hashedCount == paths.count)
+        #expect(result.hashedBytes == result.files.reduce(0) { $0 + $1.size })
+    }
+
+    @Test func concurrencyAndBlockSizeDoNotChangeTheResult() throws {
+        let dir = try TempDir("treehash-conc")
+        _ = try Self.makeTree(dir)
+        for i in 0..<20 { try dir.write("many/f\(i).txt", "file \(i)\n" + String(repeating: "x", count: i * 37)) }
+        var serial = TreeHasher()
+        serial.concurrency = 1
+        var parallel = TreeHasher()
+        parallel.concurrency = 8
+        var smallBlocks = TreeHasher()
+        smallBlocks.concurrency = 3
+        smallBlocks.blockSize = 4093  // odd size: many partial updates
+        let a = try serial.hash(root: dir.path)
+        let b = try parallel.hash(root: dir.path)
+        let c = try smallBlocks.hash(root: dir.path)
+        #expect(a.files.count == 25)
+        #expect(a.files == b.files)
+        #expect(a.files == c.files)
+        #expect(a.hashedCount == b.hashedCount && a.hashedBytes == b.hashedBytes)
+    }
+
+    @Test func statCacheSkipsUnchangedFilesAndRereadsChangedOnes() throws {
+        let dir = try TempDir("treehash-cache")
+        let cacheDir = try TempDir("statcache")
+        let paths = try Self.makeTree(dir)
+
+        let first = try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path))
+        #expect(first.hashedCount == paths.count)
+        // Not saved yet: a new cache from disk knows nothing.
+        #expect(try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path)).hashedCount == paths.count)
+
+        let cache1 = StatCache(directory: cacheDir.path, root: dir.path)
+        let warm = try TreeHasher().hash(root: dir.path, cache: cache1)
+        cache1.save(keeping: warm.files.map(\.path))
+
+        // Second run from the cache on disk: nothing read, same hashes.
+        let cache2 = StatCache(directory: cacheDir.path, root: dir.path)
+        let second = try TreeHasher().hash(root: dir.path, cache: cache2)
+        #expect(second.hashedCount == 0)
+        #expect(second.hashedBytes == 0)
+        #expect(second.files == first.files)
+
+        // Touch one file (same bytes, new mtime): only it is read again.
+        let touched = dir.url("index.html")
+        try setModificationTime(touched, seconds: 1_600_000_000, nanoseconds: 123)
+        let cache3 = StatCache(directory: cacheDir.path, root: dir.path)
+        let third = try TreeHasher().hash(root: dir.path, cache: cache3)
+        #expect(third.hashedCount == 1)
+        #expect(third.hashedBytes == fileStat(touched)!.size)
+        #expect(third.files == first.files)
+        cache3.save(keeping: third.files.map(\.path))
+
+        // Modify one file: only it is read, and its new hash is the real one.
+        try dir.write("assets/img/photo.bin", pseudoRandomBytes(100_010, seed: 99))
+        let cache4 = StatCache(directory: cacheDir.path, root: dir.path)
+        let fourth = try TreeHasher().hash(root: dir.path, cache: cache4)
+        #expect(fourth.hashedCount == 1)
+        #expect(fourth.hashedBytes == 100_010)
+        let reference = try Self.referenceHashes(root: dir.path, paths: ["assets/img/photo.bin"])
+        #expect(fourth.files.first { $0.path == "assets/img/photo.bin" }?.hash.hex == reference["assets/img/photo.bin"])
+        cache4.save(keeping: fourth.files.map(\.path))
+        #expect(try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path)).hashedCount == 0)
+    }
+
+    @Test func damagedStatCacheIsIgnored() throws {
+        let dir = try TempDir("treehash-damaged")
+        let cacheDir = try TempDir("statcache-damaged")
+        let paths = try Self.makeTree(dir)
+        let cache = StatCache(directory: cacheDir.path, root: dir.path)
+        let first = try TreeHasher().hash(root: dir.path, cache: cache)
+        cache.save(keeping: first.files.map(\.path))
+        let files = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path)
+        try #require(files.count == 1)
+        // Garbage, a truncated line and a line with a wrong hash length.
+        try Data("not\ta\tcache\nline\n1\t2\t3\t4\tabc\tindex.html\n".utf8).write(to: URL(fileURLWithPath: cacheDir.path + "/" + files[0]))
+        let again = try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path))
+        #expect(again.hashedCount == paths.count)
+        #expect(again.files == first.files)
+    }
+
+    /// A file rewritten in place (same inode, same size) whose mtime is then set back to
+    /// the old value (`cp -p`, `touch -r`, `SOURCE_DATE_EPOCH`-normalising build tools)
+    /// must not be taken from the cache: its ctime changed.
+    @Test func inPlaceRewriteWithRestoredMtimeIsDetected() throws {
+        let dir = try TempDir("treehash-ctime")
+        let cacheDir = try TempDir("statcache-ctime")
+        let file = try dir.write("app.js", "console.log('version 1.2.3')\n")
+        try setModificationTime(file, seconds: 315_532_800)
+        let before = try #require(fileStat(file))
+        let cache = StatCache(directory: cacheDir.path, root: dir.path)
+        let first = try TreeHasher().hash(root: dir.path, cache: cache)
+        cache.save(keeping: first.files.map(\.path))
+
+        // Rewrite in place: same inode, same size, then restore the mtime.
+        let fd = open(file, O_WRONLY | O_TRUNC)
+        try #require(fd >= 0)
+        let bytes = Array("console.log('version 1.2.4')\n".utf8)
+        #expect(write(fd, bytes, bytes.count) == bytes.count)
+        close(fd)
+        try setModificationTime(file, seconds: 315_532_800)
+        let after = try #require(fileStat(file))
+        try #require(before.inode == after.inode && before.size == after.size && before.mtimeNanoseconds == after.mtimeNanoseconds)
+
+        let second = try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path))
+        let reference = try Self.referenceHashes(root: dir.path, paths: ["app.js"])
+        withKnownIssue("StatCache key has no ctime: an in-place same-size rewrite with a restored mtime returns the stale hash") {
+            #expect(second.files.first?.hash.hex == reference["app.js"])
+            #expect(second.hashedCount == 1)
+        }
+    }
+}

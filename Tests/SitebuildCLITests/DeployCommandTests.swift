@@ -1,0 +1,287 @@
+import Foundation
+import SiteContent
+import Testing
+
+/// The local target end to end: `run`, `serve`, `rollback`, `prune`, kills and races,
+/// through the built binary.
+@Suite struct DeployCommandTests {
+    static let buildspec = """
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - rm -rf dist && mkdir -p dist/assets && cp -R pages/. dist/ && echo "body{}" > dist/assets/site.css
+        artifacts:
+          base-directory: dist
+          files: ['**/*']
+        """
+
+    func makeSite(_ h: CLIHarness, title: String) throws {
+        try h.write("site/buildspec.yml", Self.buildspec)
+        try h.write("site/pages/index.html", "<h1>\(title)</h1>\n")
+        try h.write("site/pages/about.html", "<p>about</p>\n")
+        try h.write("site/pages/docs/index.html", "<p>docs</p>\n")
+    }
+
+    func live(_ h: CLIHarness) -> String? {
+        h.read(".sitebuild/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func runDeploysThenSkipsAnUnchangedTreeThenMakesANewVersion() throws {
+        let h = try CLIHarness()
+        try makeSite(h, title: "one")
+        let first = try h.run(["run", "--source", "site"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let v1 = try #require(live(h))
+        #expect(h.read(".sitebuild/\(v1)/index.html") == "<h1>one</h1>\n")
+        #expect(h.exists(".sitebuild/_sitebuild/manifests/\(v1).json"))
+        // The static-mode alias: /docs resolves to docs.html.
+        #expect(h.read(".sitebuild/\(v1)/docs.html") == "<p>docs</p>\n")
+
+        let again = try h.run(["run", "--source", "site"])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("nothing to deploy: version \(v1)"))
+
+        try h.write("site/pages/index.html", "<h1>two</h1>\n")
+        let second = try h.run(["run", "--source", "site", "--json"])
+        #expect(second.status == 0)
+        let v2 = try #require(live(h))
+        #expect(v2 != v1)
+        let result = try #require(second.stdout.split(separator: "\n").last { $0.contains("\"event\":\"result\"") && $0.contains("\"action\"") })
+        let value = try JSONValue.parse(Data(result.utf8))
+        #expect(value["version"] == .string(v2))
+        #expect(value["previous"] == .string(v1))
+        #expect(value["uploaded"] == .int(1))
+        // about.html, docs/index.html, its docs.html alias and the stylesheet are reused.
+        #expect(value["reused"] == .int(4))
+    }
+
+    @Test func versionsRollbackAndPrune() throws {
+        let h = try CLIHarness()
+        var versions: [String] = []
+        for title in ["a", "b", "c", "d"] {
+            try makeSite(h, title: title)
+            #expect(try h.run(["run", "--source", "site"]).status == 0)
+            versions.append(try #require(live(h)))
+        }
+        let list = try h.run(["versions", "--json"])
+        let value = try JSONValue.parse(Data(list.stdout.utf8))
+        #expect(value["live"] == .string(versions[3]))
+        #expect(value["versions"]?.arrayValue?.count == 4)
+
+        let rollback = try h.run(["rollback"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(live(h) == versions[2])
+        #expect(rollback.stderr.contains("live version is now \(versions[2]) (was \(versions[3]))"))
+        #expect(try h.run(["rollback", versions[0]]).status == 0)
+        #expect(live(h) == versions[0])
+        let unknown = try h.run(["rollback", "deadbeefdeadbeef"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("does not exist"))
+
+        // Everything was live moments ago: a grace period keeps it all.
+        let graceful = try h.run(["prune", "--keep", "0", "--grace", "1h"])
+        #expect(graceful.status == 0)
+        #expect(graceful.stderr.contains("nothing to prune"))
+        let dry = try h.run(["prune", "--keep", "0", "--grace", "0s", "--dry-run"])
+        #expect(dry.stderr.contains("would delete"))
+        #expect(h.exists(".sitebuild/\(versions[1])"))
+        let prune = try h.run(["prune", "--keep", "0", "--grace", "0s"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        // Live (a) and the previous release (b's successor chain: the version live before a) stay.
+        #expect(h.exists(".sitebuild/\(versions[0])/index.html"))
+        #expect(h.exists(".sitebuild/_sitebuild/manifests/\(versions[2]).json"))
+        #expect(!h.exists(".sitebuild/_sitebuild/manifests/\(versions[1]).json"))
+        #expect(!h.exists(".sitebuild/\(versions[1])"))
+        #expect(h.read(".sitebuild/\(versions[0])/about.html") == "<p>about</p>\n")
+        let badGrace = try h.run(["prune", "--grace", "soon"])
+        #expect(badGrace.status == 2)
+        #expect(badGrace.stderr.contains("--grace soon"))
+    }
+
+    @Test func serveShowsTheLiveVersionAndFollowsFlipsAtOnce() throws {
+        let h = try CLIHarness()
+        try makeSite(h, title: "first")
+        #expect(try h.run(["run", "--source", "site"]).status == 0)
+        let (server, out, _) = try h.start(["serve", "--port", "0"])
+        defer { server.terminate(); server.waitUntilExit() }
+        let line = String(decoding: out.fileHandleForReading.availableDataLine(), as: UTF8.self)
+        #expect(line.contains("Serving file://"))
+        let port = try #require(line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+            .map { String(line[$0]).split(separator: ":").last.map(String.init) ?? "" })
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try httpGet(base + "/").body == "<h1>first</h1>\n")
+        #expect(try httpGet(base + "/docs").body == "<p>docs</p>\n")
+        #expect(try httpGet(base + "/docs/index.html").status == 301)
+
+        try makeSite(h, title: "second")
+        #expect(try h.run(["run", "--source", "site"]).status == 0)
+        #expect(try httpGet(base + "/").body == "<h1>second</h1>\n")
+        #expect(try h.run(["rollback"]).status == 0)
+        #expect(try httpGet(base + "/").body == "<h1>first</h1>\n")
+    }
+
+    @Test func aKilledDeployLeavesTheLiveVersionAndTheNextRunCompletesIt() throws {
+        let h = try CLIHarness()
+        try h.write("small/index.html", "small\n")
+        #expect(try h.run(["deploy", "small"]).status == 0)
+        let before = try #require(live(h))
+        // A tree big enough that copying it takes a while.
+        let big = h.root + "/big"
+        let chunk = String(repeating: "x", count: 16 * 1024)
+        for i in 0..<6000 {
+            try h.write("big/d\(i % 60)/f\(i).txt", "\(i)\n" + chunk)
+        }
+        try h.write("big/index.html", "big\n")
+        let (process, _, _) = try h.start(["deploy", big])
+        // Kill it once part of the new version is in place.
+        var newVersion: String?
+        for _ in 0..<5000 {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild")) ?? []
+            if let candidate = names.first(where: { $0 != before && !$0.hasPrefix("_") && !$0.hasPrefix(".") }) {
+                let placed = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/" + candidate)) ?? []
+                if placed.count >= 10 {
+                    newVersion = candidate
+                    break
+                }
+            }
+            usleep(2000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let version = try #require(newVersion)
+        #expect(process.terminationReason == .uncaughtSignal, "the deploy finished before it could be killed")
+        #expect(live(h) == before)
+        #expect(!h.exists(".sitebuild/_sitebuild/manifests/\(version).json"))
+
+        let rerun = try h.run(["deploy", big, "--json"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(live(h) == version)
+        let result = try JSONValue.parse(Data(try #require(rerun.stdout.split(separator: "\n").last).utf8))
+        #expect((result["skipped"]?.intValue ?? 0) > 0)
+        #expect(h.read(".sitebuild/\(version)/index.html") == "big\n")
+    }
+
+    @Test func twoConcurrentDeploysNeverLoseAFlip() throws {
+        let h = try CLIHarness()
+        try h.write("base/index.html", "base\n")
+        #expect(try h.run(["deploy", "base"]).status == 0)
+        let chunk = String(repeating: "y", count: 8 * 1024)
+        for name in ["one", "two"] {
+            for i in 0..<1500 { try h.write("\(name)/d\(i % 30)/f\(i).txt", "\(name) \(i)\n" + chunk) }
+            try h.write("\(name)/index.html", "\(name)\n")
+        }
+        let a = try h.start(["deploy", "one"])
+        let b = try h.start(["deploy", "two"])
+        a.0.waitUntilExit()
+        b.0.waitUntilExit()
+        let errA = String(decoding: a.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errB = String(decoding: b.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let statuses = [a.0.terminationStatus, b.0.terminationStatus]
+        let final = try #require(live(h))
+        let content = h.read(".sitebuild/\(final)/index.html")
+        if statuses.contains(4) {
+            // One lost the race: it says so, naming what it expected, what it found and its own version.
+            #expect(statuses.sorted() == [0, 4])
+            let loser = statuses[0] == 4 ? errA : errB
+            #expect(loser.contains("the live version moved while this deploy ran"))
+            #expect(loser.contains(final))
+            #expect(content == (statuses[0] == 0 ? "one\n" : "two\n"))
+        } else {
+            // Serialized by timing: both flipped, one after the other, and the records chain.
+            #expect(statuses == [0, 0])
+            let releases = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").sorted()
+            #expect(releases.count == 3)
+        }
+        #expect(content == "one\n" || content == "two\n")
+    }
+
+    @Test func badTargetsAndSettingsExitTwo() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "x")
+        let s3 = try h.run(["deploy", "dist", "--target", "s3://bucket/site"])
+        #expect(s3.status == 2)
+        #expect(s3.stderr.contains("--target s3://bucket/site"))
+        try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")
+        let config = try h.run(["deploy", "dist"])
+        #expect(config.status == 2)
+        #expect(config.stderr.contains("sitebuild.yml:4:5: headers[0].cache-controll: unknown key"))
+        try h.write("sitebuild.yml", "mode: spa\n")
+        let version = try h.run(["deploy", "dist", "--version-id", "../x"])
+        #expect(version.status == 2)
+        #expect(version.stderr.contains("--version-id ../x"))
+        let missing = try h.run(["deploy", "nowhere"])
+        #expect(missing.status == 2)
+        #expect(!h.exists(".sitebuild/_sitebuild/live"))
+    }
+
+    @Test func headerRulesFromSitebuildYmlReachTheManifestAndChangeTheVersion() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "x")
+        try h.write("dist/app.js", "y")
+        let plain = try h.run(["hash", "dist", "--json"])
+        try h.write("sitebuild.yml", "headers:\n  - match: '*.js'\n    cache-control: no-store\n    set:\n      X-Frame-Options: DENY\n")
+        let ruled = try h.run(["hash", "dist", "--json"])
+        let v1 = try JSONValue.parse(Data(plain.stdout.utf8))["version"]
+        let v2 = try JSONValue.parse(Data(ruled.stdout.utf8))["version"]
+        #expect(v1 != nil && v1 != v2)
+        #expect(try h.run(["deploy", "dist"]).status == 0)
+        let current = try #require(live(h))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(current).json")))
+        let js = try #require(manifest.entry(at: "app.js"))
+        #expect(js.headers.cacheControl == "no-store")
+        #expect(js.headers.extra.first?.name == "X-Frame-Options")
+    }
+}
+
+extension FileHandle {
+    /// Reads until the first newline.
+    func availableDataLine() -> Data {
+        var data = Data()
+        while true {
+            let byte = readData(ofLength: 1)
+            if byte.isEmpty || byte == Data([10]) { return data }
+            data.append(byte)
+        }
+    }
+}
+
+/// A plain HTTP GET over a real socket to 127.0.0.1.
+func httpGet(_ url: String, headers: [String: String] = [:]) throws -> (status: Int, headers: [String: String], body: String) {
+    guard let parsed = URL(string: url), let port = parsed.port else { throw CLIError("bad URL \(url)") }
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw CLIError("cannot connect to \(url)") }
+    var request = "GET \(parsed.path.isEmpty ? "/" : parsed.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (k, v) in headers { request += "\(k): \(v)\r\n" }
+    request += "\r\n"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var response = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = recv(fd, &buffer, buffer.count, 0)
+        if n <= 0 { break }
+        response.append(contentsOf: buffer[0..<n])
+    }
+    let text = String(decoding: response, as: UTF8.self)
+    guard let split = text.range(of: "\r\n\r\n") else { throw CLIError("no HTTP response from \(url)") }
+    let lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+    let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+    var fields: [String: String] = [:]
+    for line in lines.dropFirst() {
+        if let colon = line.firstIndex(of: ":") { fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+    }
+    return (status, fields, String(text[split.upperBound...]))
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
