@@ -17,8 +17,10 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash",
-                       providers: [.apt(["libxxhash-dev"])]),
+        // XXH3 from libxxhash's header (libxxhash-dev), built for SSE2 and AVX2 and
+        // dispatched at run time: Debian's libxxhash.so is baseline x86-64 only.
+        .target(name: "CXXHash", path: "Sources/CXXHash", sources: ["xxh3_generic.c", "xxh3_avx2.c", "xxh3_dispatch.c"],
+                publicHeadersPath: "include", cSettings: [.headerSearchPath("."), .unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
 

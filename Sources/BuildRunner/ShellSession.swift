@@ -22,7 +22,7 @@ final class ShellSession {
         scriptPath = directory + "/script.sh"
         environmentFile = directory + "/env.sh"
         directoryFile = directory + "/dir.txt"
-        FileManager.default.createFile(atPath: environmentFile, contents: Data())
+        _ = FileManager.default.createFile(atPath: environmentFile, contents: Data())
         self.isolated = isolated
         self.sourceDirectory = sourceDirectory
         currentDirectory = sourceDirectory

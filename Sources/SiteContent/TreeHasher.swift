@@ -13,8 +13,10 @@ public struct HashedFile: Sendable, Equatable {
 /// Hashes every file of a tree with XXH3-128: streaming in large blocks (no whole file in
 /// memory), in parallel across cores, skipping files the stat cache already knows.
 public struct TreeHasher: Sendable {
-    /// Read size per call; large files are read in blocks of this size.
-    public var blockSize: Int = 1 << 20
+    /// Read size per call; large files are read in blocks of this size. Small enough to
+    /// stay in the L2 cache between the kernel's copy and the hash (measured: 128 KiB
+    /// beats 1 MiB by about a tenth on this machine's 1 GiB benchmark).
+    public var blockSize: Int = 128 << 10
     /// How many files are hashed at once (default: the number of cores).
     public var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 
