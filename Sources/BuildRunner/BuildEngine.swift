@@ -181,7 +181,10 @@ public final class BuildEngine {
         }
         try resolveRunAs()
         session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source)
-        if let session, runAs != nil { try giveSessionToRunAsUser(session) }
+        let users = ([spec.runAs] + spec.phases.values.map(\.runAs)).compactMap { $0 }
+        if let session, users.contains(where: { getpwnam($0).map { $0.pointee.pw_uid != geteuid() } ?? false }) {
+            session.shared = true
+        }
         log.container("Moving to directory \(source)")
         restoreCache()
         let defined = PhaseName.allCases.filter { spec.phases[$0] != nil }
@@ -563,12 +566,6 @@ public final class BuildEngine {
 
     private func runAsArguments(_ user: (uid: UInt32, gid: UInt32, name: String)) -> [String] {
         ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups", "--"]
-    }
-
-    private func giveSessionToRunAsUser(_ session: ShellSession) throws {
-        // Every user of the build must be able to read and write the shared state files.
-        chmod(session.directory, 0o777)
-        for file in [session.environmentFile] { chmod(file, 0o666) }
     }
 
     // MARK: - Cleanup

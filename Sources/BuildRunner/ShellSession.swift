@@ -11,6 +11,14 @@ final class ShellSession {
     let shellPath: String
     let isolated: Bool
     var currentDirectory: String
+    /// Set when commands run as other users (`run-as`): the state files must be readable
+    /// and writable by them.
+    var shared = false {
+        didSet {
+            chmod(directory, shared ? 0o777 : 0o700)
+            chmod(environmentFile, shared ? 0o666 : 0o600)
+        }
+    }
     private let sourceDirectory: String
 
     init(shell: Environment.Shell, isolated: Bool, sourceDirectory: String) throws {
@@ -64,7 +72,7 @@ final class ShellSession {
     /// Writes a small file in one call: no temporary file and no fsync (the state
     /// files live only as long as the build).
     private func writeFile(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, shared ? 0o644 : 0o600)
         guard fd >= 0 else { throw ProcessError("cannot write \(path)", errno: errno) }
         defer { close(fd) }
         var bytes = Array(text.utf8)
