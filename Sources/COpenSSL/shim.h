@@ -9,6 +9,9 @@
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 #include <openssl/crypto.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+#include <openssl/core_names.h>
 
 /* Typed entry points for the OpenSSL macros and variadic calls Swift cannot import. */
 static inline const EVP_MD *sb_evp_sha256(void) { return EVP_sha256(); }
@@ -23,4 +26,77 @@ static inline unsigned char *sb_hmac_sha256(const void *key, int keylen, const u
     return HMAC(EVP_sha256(), key, keylen, d, n, out, outlen);
 }
 static inline unsigned long sb_err_get(void) { return ERR_get_error(); }
+static inline void sb_err_string(unsigned long code, char *buf, size_t len) { ERR_error_string_n(code, buf, len); }
+static inline void sb_err_clear(void) { ERR_clear_error(); }
+
+/* P-256 (prime256v1) for SigV4A. Keys cross this boundary as raw bytes: a 32-byte big-endian
+   private scalar and a 65-byte uncompressed public point (04 || X || Y). */
+
+/* Writes scalar·G as an uncompressed point into out65. Returns 1 on success, 0 on failure. */
+static inline int sb_p256_public_point(const unsigned char *scalar, size_t scalar_len, unsigned char *out65) {
+    int ok = 0;
+    EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    EC_POINT *point = group ? EC_POINT_new(group) : NULL;
+    BIGNUM *d = BN_bin2bn(scalar, (int)scalar_len, NULL);
+    BN_CTX *ctx = BN_CTX_new();
+    if (group && point && d && ctx && EC_POINT_mul(group, point, d, NULL, NULL, ctx) == 1 &&
+        EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, out65, 65, ctx) == 65) {
+        ok = 1;
+    }
+    BN_CTX_free(ctx);
+    BN_clear_free(d);
+    EC_POINT_free(point);
+    EC_GROUP_free(group);
+    return ok;
+}
+
+/* A P-256 EVP_PKEY from raw parts: a key pair when scalar is non-NULL, else a public key.
+   Returns NULL on failure (e.g. a point not on the curve); free with sb_pkey_free. */
+static inline EVP_PKEY *sb_p256_pkey(const unsigned char *scalar, size_t scalar_len,
+                                     const unsigned char *point, size_t point_len) {
+    EVP_PKEY *pkey = NULL;
+    OSSL_PARAM *params = NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    BIGNUM *d = scalar ? BN_bin2bn(scalar, (int)scalar_len, NULL) : NULL;
+    if (bld && ctx && (scalar == NULL || d) &&
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) == 1 &&
+        (d == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) == 1) &&
+        (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+        EVP_PKEY_fromdata_init(ctx) == 1) {
+        if (EVP_PKEY_fromdata(ctx, &pkey, d ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1) {
+            pkey = NULL;
+        }
+    }
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    BN_clear_free(d);
+    return pkey;
+}
+static inline void sb_pkey_free(EVP_PKEY *key) { EVP_PKEY_free(key); }
+
+/* ECDSA over SHA-256(msg), DER encoded. sig must hold 72 bytes; *sig_len is in/out.
+   Returns 1 on success, 0 on failure. */
+static inline int sb_ecdsa_sha256_sign(EVP_PKEY *key, const void *msg, size_t msg_len,
+                                       unsigned char *sig, size_t *sig_len) {
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = c && EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, key) == 1 &&
+             EVP_DigestSign(c, sig, sig_len, (const unsigned char *)msg, msg_len) == 1;
+    EVP_MD_CTX_free(c);
+    return ok;
+}
+
+/* Verifies a DER ECDSA signature over SHA-256(msg): 1 valid, 0 invalid, negative on error. */
+static inline int sb_ecdsa_sha256_verify(EVP_PKEY *key, const void *msg, size_t msg_len,
+                                         const unsigned char *sig, size_t sig_len) {
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int rc = -1;
+    if (c && EVP_DigestVerifyInit(c, NULL, EVP_sha256(), NULL, key) == 1) {
+        rc = EVP_DigestVerify(c, sig, sig_len, (const unsigned char *)msg, msg_len);
+    }
+    EVP_MD_CTX_free(c);
+    return rc;
+}
 #endif

@@ -73,12 +73,12 @@ public struct Deployer: Sendable {
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
                                     warnings: warnings, plannedUploads: [])
         let exists = try await target.manifestExists(manifest.version)
+        if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
+            throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: choose another --version-id")
+        }
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged
             return outcome
-        }
-        if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
-            throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: choose another --version-id")
         }
         if dryRun {
             if !exists {

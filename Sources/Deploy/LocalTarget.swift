@@ -61,10 +61,14 @@ public struct LocalTarget: DeployTarget {
                 let target = versionRoot + "/" + entry.path
                 do {
                     var st = stat()
-                    if lstat(target, &st) == 0, Int64(st.st_size) == entry.size {
+                    // An object left by an interrupted deploy is kept only if its bytes are
+                    // the ones this manifest names (a rebuild may differ at the same size).
+                    if lstat(target, &st) == 0, Int64(st.st_size) == entry.size,
+                       (try? ContentHash(ofFile: target)) == entry.hash {
                         stats.update { $0.skipped += 1 }
                         continue
                     }
+                    if lstat(target, &st) == 0 { unlink(target) }
                     try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
                                                             withIntermediateDirectories: true)
                     let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"

@@ -104,7 +104,10 @@ public final class PreviewServer: @unchecked Sendable {
             let target = String(requestLine[1])
             let version = String(requestLine[2])
             let response = site.respond(method: method, target: target, headers: headers)
-            let keepAlive = version == "HTTP/1.1" ? headers["connection"]?.lowercased() != "close" : headers["connection"]?.lowercased() == "keep-alive"
+            // A chunked body is not read: answer, then close rather than misread it as the next request.
+            let chunked = headers["transfer-encoding"] != nil
+            let keepAlive = !chunked && (version == "HTTP/1.1" ? headers["connection"]?.lowercased() != "close"
+                                                             : headers["connection"]?.lowercased() == "keep-alive")
             log("\(method) \(target) \(response.status)")
             guard write(fd, response, keepAlive: keepAlive) else { return }
             if !keepAlive { return }

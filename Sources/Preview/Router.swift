@@ -39,23 +39,28 @@ public struct Router: Sendable {
     }
 
     public func route(uri: String, querystring: String = "", version: String?) -> RouteDecision {
-        guard let version, !version.isEmpty, uri.hasPrefix("/") else { return .unchanged }
-        let last = uri.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let hasExtension = Self.hasExtension(last)
+        guard let version, !version.isEmpty, uri.utf8.first == 0x2f else { return .unchanged }
+        // Byte-wise, as the JavaScript function works on UTF-16 code units: `/` and `.` are
+        // ASCII, so a combining mark after them must not hide them.
+        let bytes = Array(uri.utf8)
+        let lastStart = (bytes.lastIndex(of: 0x2f) ?? -1) + 1
+        let last = Array(bytes[lastStart...])
+        let hasExtension = Self.hasExtension(bytes: last)
 
-        if uri.hasSuffix("/index.html") {
-            return .redirect(Self.location(String(uri.dropLast("index.html".count))) + Self.query(querystring), status: 301)
+        let endsWithSlash = bytes.last == 0x2f
+        if bytes.count >= 11 && bytes.suffix(11).elementsEqual("/index.html".utf8) {
+            return .redirect(Self.location(String(decoding: bytes.dropLast(10), as: UTF8.self)) + Self.query(querystring), status: 301)
         }
         if trailingSlash == .always && !last.isEmpty && !hasExtension {
             return .redirect(Self.location(uri + "/") + Self.query(querystring), status: 301)
         }
-        if trailingSlash == .never && uri != "/" && uri.hasSuffix("/") {
-            return .redirect(Self.location(String(uri.dropLast())) + Self.query(querystring), status: 301)
+        if trailingSlash == .never && bytes != [0x2f] && endsWithSlash {
+            return .redirect(Self.location(String(decoding: bytes.dropLast(), as: UTF8.self)) + Self.query(querystring), status: 301)
         }
 
         switch mode {
         case .static:
-            if uri.hasSuffix("/") { return .rewrite("/\(version)\(uri)index.html") }
+            if endsWithSlash { return .rewrite("/\(version)\(uri)index.html") }
             if hasExtension { return .rewrite("/\(version)\(uri)") }
             return .rewrite("/\(version)\(uri).html")
         case .spa:
@@ -67,17 +72,20 @@ public struct Router: Sendable {
     /// A last segment names a file when it has a dot that is neither its first nor its
     /// last character (`app.js`), or starts with a dot and has more after it (`.htaccess`).
     public static func hasExtension(_ segment: String) -> Bool {
-        let chars = Array(segment)
-        guard chars.count > 1 else { return false }
-        if chars[0] == "." { return true }
-        for i in 1..<(chars.count - 1) where chars[i] == "." { return true }
+        hasExtension(bytes: Array(segment.utf8))
+    }
+
+    static func hasExtension(bytes: [UInt8]) -> Bool {
+        guard bytes.count > 1 else { return false }
+        if bytes[0] == 0x2e { return true }
+        for i in 1..<(bytes.count - 1) where bytes[i] == 0x2e { return true }
         return false
     }
 
     /// A redirect target is always a path on this site: leading `/` and `\` collapse to
     /// one `/`, so `//evil.example/index.html` cannot send a browser elsewhere.
     static func location(_ path: String) -> String {
-        "/" + path.drop { $0 == "/" || $0 == "\\" }
+        "/" + String(decoding: path.utf8.drop { $0 == 0x2f || $0 == 0x5c }, as: UTF8.self)
     }
 
     /// Rebuilds the query string the way the CloudFront Function sees it: keys in order

@@ -18,6 +18,8 @@ public struct WalkedEntry: Sendable, Equatable {
     public var size: Int64
     /// Modification time in nanoseconds since the epoch.
     public var mtimeNanoseconds: Int64
+    /// Inode change time in nanoseconds: moves on every write, even when mtime is restored.
+    public var ctimeNanoseconds: Int64
     public var device: UInt64
     public var inode: UInt64
     public var mode: UInt32
@@ -99,7 +101,8 @@ public struct FileWalker: Sendable {
     static func entry(_ path: String, _ st: stat) -> WalkedEntry {
         let kind: WalkedEntry.Kind = (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        return WalkedEntry(path: path, kind: kind, size: Int64(st.st_size), mtimeNanoseconds: mtime,
+        let ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+        return WalkedEntry(path: path, kind: kind, size: Int64(st.st_size), mtimeNanoseconds: mtime, ctimeNanoseconds: ctime,
                            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), mode: UInt32(st.st_mode))
     }
 }

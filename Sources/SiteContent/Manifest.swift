@@ -204,13 +204,13 @@ public enum PathValidation {
             // An ASCII path is its own normal form.
             let nfc = ascii ? path : path.precomposedStringWithCanonicalMapping
             if !ascii {
-                if let other = normalized[nfc], other != path {
+                if let other = normalized[nfc], !other.utf8.elementsEqual(path.utf8) {
                     throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
                 }
                 normalized[nfc] = path
             }
             let lower = ascii ? asciiLowercased(path) : nfc.lowercased()
-            if let other = folded[lower], other != path {
+            if let other = folded[lower], !other.utf8.elementsEqual(path.utf8) {
                 if !ascii || other.utf8.contains(where: { $0 >= 0x80 }),
                    other.precomposedStringWithCanonicalMapping == nfc {
                     throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")

@@ -1,8 +1,11 @@
 import Foundation
 
-/// Remembers each file's hash by (device, inode, size, mtime in ns), so an unchanged
-/// tree re-hashes in a stat walk. Stored as text lines under the cache directory, one
-/// file per tree root; a damaged cache file is ignored.
+/// Remembers each file's hash by (device, inode, size, mtime and ctime in ns), so an
+/// unchanged tree re-hashes in a stat walk. ctime catches a rewrite whose mtime was put
+/// back (`cp -p`, builds that pin mtimes). On file systems with whole-second times, a file
+/// changed within the last two seconds is not cached, since a second change in the same
+/// second would look the same (git's "racy" rule). Stored as text lines under the cache directory, one file per tree
+/// root; a damaged cache file is ignored.
 public final class StatCache: @unchecked Sendable {
     // @unchecked: `entries` is only read during hashing and replaced under `lock`.
     struct Key: Hashable {
@@ -10,6 +13,7 @@ public final class StatCache: @unchecked Sendable {
         var inode: UInt64
         var size: Int64
         var mtime: Int64
+        var ctime: Int64
     }
 
     private var entries: [String: (Key, ContentHash)] = [:]
@@ -24,7 +28,7 @@ public final class StatCache: @unchecked Sendable {
 
     /// The cache for the tree at `root`, kept in `directory`.
     public init(directory: String, root: String) {
-        file = directory + "/" + ContentHash(of: root).hex + ".tsv"
+        file = directory + "/" + ContentHash(of: root).hex + ".v2.tsv"
         load()
     }
 
@@ -34,6 +38,13 @@ public final class StatCache: @unchecked Sendable {
     }
 
     func store(_ path: String, _ key: Key, _ hash: ContentHash) {
+        // On a file system with whole-second times, a change in the same second as the
+        // cache entry would look unchanged: do not cache files that recent there.
+        let coarse = key.mtime % 1_000_000_000 == 0 && key.ctime % 1_000_000_000 == 0
+        if coarse {
+            let racyAfter = (Int64(Date().timeIntervalSince1970) - 2) * 1_000_000_000
+            guard key.mtime < racyAfter, key.ctime < racyAfter else { return }
+        }
         lock.lock()
         updates[path] = (key, hash)
         lock.unlock()
@@ -51,7 +62,7 @@ public final class StatCache: @unchecked Sendable {
         text.reserveCapacity(paths.count * 100)
         for path in paths {
             guard let (key, hash) = merged[path], !path.contains("\t"), !path.contains("\n") else { continue }
-            text += "\(key.device)\t\(key.inode)\t\(key.size)\t\(key.mtime)\t\(hash.hex)\t\(path)\n"
+            text += "\(key.device)\t\(key.inode)\t\(key.size)\t\(key.mtime)\t\(key.ctime)\t\(hash.hex)\t\(path)\n"
         }
         try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
@@ -71,12 +82,12 @@ public final class StatCache: @unchecked Sendable {
         }
     }
 
-    /// `device \t inode \t size \t mtime \t hash \t path`, parsed without building strings
+    /// `device \t inode \t size \t mtime \t ctime \t hash \t path`, parsed without building strings
     /// for the numbers.
     private func parseLine(_ line: UnsafeBufferPointer<UInt8>) {
         var numbers: [UInt64] = []
         var position = 0
-        while numbers.count < 4 {
+        while numbers.count < 5 {
             var value: UInt64 = 0
             var digits = 0
             var negative = false
@@ -103,7 +114,8 @@ public final class StatCache: @unchecked Sendable {
             if i < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
         }
         let path = String(decoding: UnsafeBufferPointer(rebasing: line[(position + 33)...]), as: UTF8.self)
-        entries[path] = (Key(device: numbers[0], inode: numbers[1], size: Int64(bitPattern: numbers[2]), mtime: Int64(bitPattern: numbers[3])),
+        entries[path] = (Key(device: numbers[0], inode: numbers[1], size: Int64(bitPattern: numbers[2]), mtime: Int64(bitPattern: numbers[3]),
+                                 ctime: Int64(bitPattern: numbers[4])),
                          ContentHash(high: high, low: low))
     }
 }

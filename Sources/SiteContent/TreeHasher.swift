@@ -58,7 +58,8 @@ public struct TreeHasher: Sendable {
                             guard n < order.count else { return }
                             let index = order[n]
                             let entry = entries[index]
-                            let key = StatCache.Key(device: entry.device, inode: entry.inode, size: entry.size, mtime: entry.mtimeNanoseconds)
+                            let key = StatCache.Key(device: entry.device, inode: entry.inode, size: entry.size, mtime: entry.mtimeNanoseconds,
+                                                   ctime: entry.ctimeNanoseconds)
                             if let cached = cache.lookup(entry.path, key) {
                                 results[index] = HashedFile(path: entry.path, size: entry.size, hash: cached, executable: entry.mode & 0o111 != 0)
                                 continue
@@ -100,6 +101,17 @@ public struct TreeHasher: Sendable {
         var high: UInt64 = 0, low: UInt64 = 0
         sb_xxh3_digest(state, &high, &low)
         return ContentHash(high: high, low: low)
+    }
+}
+
+extension ContentHash {
+    /// The XXH3-128 of a file's bytes, read in blocks.
+    public init(ofFile path: String) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 << 10, alignment: 64)
+        defer { buffer.deallocate() }
+        let state = sb_xxh3_new()
+        defer { sb_xxh3_free(state) }
+        self = try TreeHasher.hashFile(path, state: state, buffer: buffer)
     }
 }
 

@@ -310,9 +310,7 @@ struct DeployerTests {
         await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-1") }
         #expect(f.live == "release-2")
         // Live: must be refused too, not reported as "unchanged" with the new content never deployed.
-        await withKnownIssue("Deployer.deploy returns .unchanged before comparing content ids for a live literal version") {
-            await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-2") }
-        }
+        await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-2") }
         #expect(f.live == "release-2")
         let served = FileManager.default.contents(atPath: f.object("release-2", "index.html")).map { String(decoding: $0, as: UTF8.self) }
         #expect(served == "<h1>home one</h1>\n")
@@ -402,10 +400,8 @@ struct DeployerTests {
         let manifest = try #require(await f.target.readManifest("commit-abc123"))
         let entry = try #require(manifest.entry(at: "build-info.txt"))
         let served = try #require(FileManager.default.contents(atPath: f.object("commit-abc123", "build-info.txt")))
-        withKnownIssue("LocalTarget.upload skips an existing object when only its size matches") {
-            #expect(ContentHash(of: served) == entry.hash)
-            #expect(String(decoding: served, as: UTF8.self) == "built at 2026-01-01T10:05:00Z\n")
-        }
+        #expect(ContentHash(of: served) == entry.hash)
+        #expect(String(decoding: served, as: UTF8.self) == "built at 2026-01-01T10:05:00Z\n")
     }
 
     // MARK: stale pointer

@@ -137,9 +137,7 @@ struct ManifestTests {
         let nfc = "caf\u{E9}.html"
         let nfd = "cafe\u{301}.html"
         #expect(Array(nfc.utf8) != Array(nfd.utf8))
-        withKnownIssue("PathValidation compares with Swift String ==, which treats NFC and NFD as equal") {
-            #expect(throws: PathValidation.Failure.self) { try PathValidation.check(["docs/" + nfc, "docs/" + nfd]) }
-        }
+        #expect(throws: PathValidation.Failure.self) { try PathValidation.check(["docs/" + nfc, "docs/" + nfd]) }
         // Case-only duplicates are a warning naming both.
         let warnings = try PathValidation.check(["README.md", "readme.md", "other.txt"])
         #expect(warnings.count == 1)
@@ -169,9 +167,7 @@ struct ManifestTests {
         try c.write("caf\u{E9}.html", "nfc")
         try c.write("cafe\u{301}.html", "nfd")
         #expect(try FileManager.default.contentsOfDirectory(atPath: c.path).count == 2)
-        withKnownIssue("NFC/NFD duplicate file names pass validation") {
-            #expect(throws: PathValidation.Failure.self) { try buildManifest(c.path) }
-        }
+        #expect(throws: PathValidation.Failure.self) { try buildManifest(c.path) }
     }
 
     @Test func headerPolicyDefaults() {
