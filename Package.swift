@@ -42,5 +42,6 @@ let package = Package(
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
         .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "sitebuild"]),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
     ]
 )
