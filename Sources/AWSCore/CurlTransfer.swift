@@ -1,0 +1,372 @@
+import CCurl
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One request on its way through the curl multi handle: the easy handle, the body source,
+/// the response being assembled, and the continuation of the task awaiting it.
+///
+/// Curl's callbacks reach this object through an `Unmanaged` pointer set as their user data;
+/// the event loop's table of active transfers holds the strong reference meanwhile.
+final class CurlTransfer: @unchecked Sendable {
+    // @unchecked: the submitting task sets everything up in `init` and in `start`, then hands
+    // the transfer to the event loop through the loop's Mutex (which orders those writes before
+    // the loop's reads). From then on only the event-loop thread touches the mutable state: the
+    // curl callbacks run inside curl_multi_perform on that thread. `cancelRequested` is atomic
+    // because the cancelling task sets it from anywhere.
+
+    let request: HTTPRequest
+    let easy: UnsafeMutableRawPointer
+    /// Set by a cancelled task; the event loop checks it when it picks the transfer up.
+    let cancelRequested = Atomic<Bool>(false)
+
+    private let body: HTTPRequestBody
+    private let sink: HTTPResponseSink
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var continuation: CheckedContinuation<HTTPResponse, any Error>?
+
+    // Request body source.
+    private var bodyFile: Int32 = -1
+    private var bodySent: Int64 = 0
+
+    // Response being assembled.
+    private var status = 0
+    private var headers = HTTPResponseHeaders()
+    private var collected: [UInt8] = []
+    private var sinkFile: Int32 = -1
+    /// A failure found inside a callback; it takes precedence over the CURLcode it causes.
+    private var callbackFailure: HTTPClientError?
+
+    /// Opens the body file and configures an easy handle for `request`; throws
+    /// ``HTTPClientError`` when the file cannot be read or curl rejects an option.
+    init(request: HTTPRequest, body: HTTPRequestBody, sink: HTTPResponseSink, caBundlePath: String?,
+         proxy: String? = nil, noProxy: String? = nil) throws {
+        guard let easy = curl_easy_init() else {
+            throw HTTPClientError.invalidRequest("libcurl could not create a transfer handle (out of memory?)", url: request.url)
+        }
+        self.request = request
+        self.body = body
+        self.sink = sink
+        self.easy = easy
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        do {
+            try openBodyFile()
+            try configure(caBundlePath: caBundlePath, proxy: proxy, noProxy: noProxy)
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    deinit { release() }
+
+    /// Stores the continuation to resume when the transfer ends; called before submission.
+    func start(_ continuation: CheckedContinuation<HTTPResponse, any Error>) {
+        self.continuation = continuation
+    }
+
+    /// Resumes the waiting task with `result` (exactly once) and frees the curl resources.
+    /// The easy handle must no longer be in the multi handle.
+    func finish(_ result: Result<HTTPResponse, any Error>) {
+        release()
+        continuation?.resume(with: result)
+        continuation = nil
+    }
+
+    /// The outcome of a transfer curl reports as done with `code`.
+    func outcome(of code: CURLcode) -> Result<HTTPResponse, any Error> {
+        if let callbackFailure { return .failure(callbackFailure) }
+        guard code == CURLE_OK else {
+            let buffered = String(cString: errorBuffer)
+            let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered
+            return .failure(HTTPClientError.transfer(code, url: request.url, detail: detail, caFile: caFile()))
+        }
+        var responseCode = 0
+        _ = sb_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)
+        if case .file(let path) = sink, (200..<300).contains(responseCode), sinkFile < 0 {
+            // An empty 2xx body still leaves the file the caller asked for.
+            if let failure = openSinkFile(path) { return .failure(failure) }
+        }
+        return .success(HTTPResponse(status: responseCode, headers: headers, body: collected))
+    }
+
+    private func caFile() -> String {
+        var path: UnsafePointer<CChar>?
+        if sb_curl_getinfo_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK, let path {
+            return String(cString: path)
+        }
+        return "(libcurl's built-in default)"
+    }
+
+    private func release() {
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+        if bodyFile >= 0 { close(bodyFile) }
+        bodyFile = -1
+        if sinkFile >= 0 { close(sinkFile) }
+        sinkFile = -1
+        if !released {
+            curl_easy_cleanup(easy)
+            errorBuffer.deallocate()
+            released = true
+        }
+    }
+
+    private var released = false
+
+    // MARK: - Setup
+
+    private func openBodyFile() throws {
+        guard case .file(let path, let offset, let length) = body else { return }
+        guard offset >= 0, length >= 0 else {
+            throw HTTPClientError.invalidRequest("the body range of \(path) has a negative offset or length", url: request.url)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HTTPClientError.fileIO("open", path: path, errno: errno, url: request.url) }
+        bodyFile = fd
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw HTTPClientError.fileIO("stat", path: path, errno: errno, url: request.url) }
+        if Int64(info.st_size) < offset + length {
+            throw HTTPClientError.fileTooShort(path: path, offset: offset, length: length, size: Int64(info.st_size), url: request.url)
+        }
+    }
+
+    private func configure(caBundlePath: String?, proxy: String?, noProxy: String?) throws {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        var codes: [CURLcode] = []
+        func set(_ option: CURLoption, _ value: Int) { codes.append(sb_curl_setopt_long(easy, option, value)) }
+
+        codes.append(sb_curl_setopt_string(easy, CURLOPT_URL, request.url))
+        codes.append(sb_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
+        // S3 keys may hold "./" and "../" segments; they are signed as sent.
+        set(CURLOPT_PATH_AS_IS, 1)
+        set(CURLOPT_TCP_KEEPALIVE, 1)
+        set(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect * 1000))
+        set(CURLOPT_LOW_SPEED_LIMIT, request.timeouts.lowSpeedLimit)
+        set(CURLOPT_LOW_SPEED_TIME, request.timeouts.lowSpeedTime)
+        if let total = request.timeouts.total { set(CURLOPT_TIMEOUT_MS, Int(total * 1000)) }
+        set(CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
+        set(CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
+        if let caBundlePath { codes.append(sb_curl_setopt_string(easy, CURLOPT_CAINFO, caBundlePath)) }
+        // The proxy comes from the client's configuration (read from the environment once);
+        // an empty CURLOPT_PROXY stops libcurl from reading the environment again itself.
+        codes.append(sb_curl_setopt_string(easy, CURLOPT_PROXY, proxy ?? ""))
+        if let noProxy { codes.append(sb_curl_setopt_string(easy, CURLOPT_NOPROXY, noProxy)) }
+
+        codes.append(sb_curl_setopt_header(easy, curlHeaderCallback))
+        codes.append(sb_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
+        codes.append(sb_curl_setopt_write(easy, curlWriteCallback))
+        codes.append(sb_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
+
+        let method = request.method.uppercased()
+        let sendsBody: Bool
+        switch method {
+        case "HEAD":
+            set(CURLOPT_NOBODY, 1)
+            sendsBody = false
+        case "POST":
+            // The read callback supplies the body; POSTFIELDSIZE gives the Content-Length.
+            set(CURLOPT_POST, 1)
+            codes.append(sb_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.length)))
+            sendsBody = true
+        case "PUT":
+            sendsBody = true
+        default:
+            sendsBody = body != .none
+        }
+        if sendsBody && method != "POST" {
+            // UPLOAD sends PUT with Content-Length from INFILESIZE; other methods override the verb.
+            set(CURLOPT_UPLOAD, 1)
+            codes.append(sb_curl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(body.length)))
+        }
+        if sendsBody {
+            codes.append(sb_curl_setopt_read(easy, curlReadCallback))
+            codes.append(sb_curl_setopt_pointer(easy, CURLOPT_READDATA, context))
+            codes.append(sb_curl_setopt_seek(easy, curlSeekCallback))
+            codes.append(sb_curl_setopt_pointer(easy, CURLOPT_SEEKDATA, context))
+        }
+        switch method {
+        case "GET" where !sendsBody:
+            set(CURLOPT_HTTPGET, 1)
+        case "HEAD", "POST", "PUT":
+            break
+        default:
+            codes.append(sb_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method))
+        }
+
+        headerList = buildHeaderList(sendsBody: sendsBody)
+        codes.append(sb_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
+
+        if let failed = codes.first(where: { $0 != CURLE_OK }) {
+            throw HTTPClientError.invalidRequest(
+                "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed))) (curl error \(failed.rawValue))",
+                url: request.url)
+        }
+    }
+
+    /// The request's headers in order, plus `Expect:` (no 100-continue round trip) and a
+    /// Content-Type for bodies that have none, so curl never adds a form-urlencoded one.
+    private func buildHeaderList(sendsBody: Bool) -> UnsafeMutablePointer<curl_slist>? {
+        var lines: [String] = []
+        for (name, value) in request.headers {
+            // "Name:" would tell curl to remove the header; "Name;" sends it with no value.
+            lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
+        }
+        let hasContentType = request.header("Content-Type") != nil
+        if !hasContentType {
+            if sendsBody && body.length > 0 {
+                lines.append("Content-Type: application/octet-stream")
+            } else if request.method.uppercased() == "POST" {
+                lines.append("Content-Type:")
+            }
+        }
+        if request.header("Expect") == nil { lines.append("Expect:") }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in lines {
+            list = curl_slist_append(list, line)
+        }
+        return list
+    }
+
+    // MARK: - Callbacks (event-loop thread)
+
+    /// Copies up to `capacity` body bytes into `buffer`; returns the count, 0 at the end, or
+    /// CURL_READFUNC_ABORT after recording a file error.
+    fileprivate func readBody(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        switch body {
+        case .none:
+            return 0
+        case .bytes(let bytes):
+            let count = min(capacity, bytes.count - Int(bodySent))
+            guard count > 0 else { return 0 }
+            bytes.withUnsafeBytes { raw in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + Int(bodySent), byteCount: count)
+            }
+            bodySent += Int64(count)
+            return count
+        case .file(let path, let offset, let length):
+            let wanted = Int(min(Int64(capacity), length - bodySent))
+            guard wanted > 0 else { return 0 }
+            while true {
+                let got = pread(bodyFile, buffer, wanted, off_t(offset + bodySent))
+                if got > 0 {
+                    bodySent += Int64(got)
+                    return got
+                }
+                if got < 0 && errno == EINTR { continue }
+                if got == 0 {
+                    callbackFailure = .fileTooShort(path: path, offset: offset, length: length,
+                                                    size: offset + bodySent, url: request.url)
+                } else {
+                    callbackFailure = .fileIO("read", path: path, errno: errno, url: request.url)
+                }
+                return sb_curl_readfunc_abort()
+            }
+        }
+    }
+
+    /// Rewinds the body to `position`, for curl resending on a fresh connection.
+    fileprivate func seekBody(to position: Int64, origin: Int32) -> Int32 {
+        guard origin == SEEK_SET, position >= 0, position <= body.length else { return CURL_SEEKFUNC_FAIL }
+        bodySent = position
+        return CURL_SEEKFUNC_OK
+    }
+
+    fileprivate func receiveHeader(_ line: String) {
+        // "\r\n" is one Character, so test for newlines, not for "\r" and "\n".
+        let trimmed = line.trimmingSuffix { $0.isNewline }
+        if trimmed.hasPrefix("HTTP/") {
+            // A new response (after a 100 Continue, say) starts its header block afresh.
+            let parts = trimmed.split(separator: " ", maxSplits: 2)
+            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            headers = HTTPResponseHeaders()
+            return
+        }
+        guard let colon = trimmed.firstIndex(of: ":") else { return }
+        let name = String(trimmed[..<colon])
+        let value = trimmed[trimmed.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+        headers.append(name: name, value: String(value).trimmingSuffix { $0 == " " || $0 == "\t" })
+    }
+
+    /// Delivers `count` body bytes to the sink; returns `count`, or 0 (which makes curl stop
+    /// with CURLE_WRITE_ERROR) after recording the failure.
+    fileprivate func receiveBody(_ data: UnsafeRawBufferPointer) -> Int {
+        let success = (200..<300).contains(status)
+        switch sink {
+        case .collect(let limit):
+            guard collected.count + data.count <= limit else {
+                callbackFailure = .responseBodyTooLarge(limit: limit, url: request.url)
+                return 0
+            }
+            collected.append(contentsOf: data)
+        case .file(let path) where success:
+            if sinkFile < 0, let failure = openSinkFile(path) {
+                callbackFailure = failure
+                return 0
+            }
+            var written = 0
+            while written < data.count {
+                let result = write(sinkFile, data.baseAddress! + written, data.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    callbackFailure = .fileIO("write", path: path, errno: errno, url: request.url)
+                    return 0
+                }
+                written += result
+            }
+        case .discard where success:
+            break
+        case .file, .discard:
+            let room = HTTPResponseSink.errorBodyLimit - collected.count
+            if room > 0 { collected.append(contentsOf: data.prefix(room)) }
+        }
+        return data.count
+    }
+
+    private func openSinkFile(_ path: String) -> HTTPClientError? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return .fileIO("create", path: path, errno: errno, url: request.url) }
+        sinkFile = fd
+        return nil
+    }
+}
+
+private extension String {
+    func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var result = Substring(self)
+        while let last = result.last, predicate(last) { result = result.dropLast() }
+        return String(result)
+    }
+}
+
+private func transfer(_ context: UnsafeMutableRawPointer?) -> CurlTransfer {
+    Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+}
+
+private let curlReadCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, context in
+    transfer(context).readBody(into: buffer!, capacity: size * count)
+}
+
+private let curlSeekCallback: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, Int32) -> Int32 = {
+    context, offset, origin in
+    transfer(context).seekBody(to: Int64(offset), origin: origin)
+}
+
+private let curlHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, context in
+    let length = size * count
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+    transfer(context).receiveHeader(String(decoding: bytes, as: UTF8.self))
+    return length
+}
+
+private let curlWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, context in
+    transfer(context).receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count))
+}

@@ -1,0 +1,56 @@
+/// One HTTP request as the client sends it: the signer has already produced every header.
+public struct HTTPRequest: Sendable, Equatable {
+    /// How long the client waits before giving up on a slow or silent server.
+    public struct Timeouts: Sendable, Equatable {
+        /// Seconds allowed for the TCP (and TLS) connection to be established.
+        public var connect: Double
+        /// Below this many bytes per second for `lowSpeedTime` seconds, the transfer is
+        /// abandoned as stalled. Zero disables the check.
+        public var lowSpeedLimit: Int
+        /// Seconds the transfer may stay below `lowSpeedLimit`.
+        public var lowSpeedTime: Int
+        /// Seconds allowed for the whole exchange, or nil for no limit (large uploads are
+        /// bounded by the low-speed check instead).
+        public var total: Double?
+
+        public init(connect: Double = 10, lowSpeedLimit: Int = 1, lowSpeedTime: Int = 60, total: Double? = nil) {
+            self.connect = connect
+            self.lowSpeedLimit = lowSpeedLimit
+            self.lowSpeedTime = lowSpeedTime
+            self.total = total
+        }
+    }
+
+    /// The method token, upper case: `GET`, `PUT`, `POST`, `HEAD`, `DELETE`, ….
+    public var method: String
+    /// The absolute URL, already percent-encoded (as signed).
+    public var url: String
+    /// Header fields in the order they are sent; names keep the caller's spelling.
+    public var headers: [(name: String, value: String)]
+    public var timeouts: Timeouts
+    /// Whether the server's TLS certificate and host name are checked against the CA bundle.
+    /// Only tests against self-signed local endpoints should turn this off.
+    public var verifyTLS: Bool
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [],
+                timeouts: Timeouts = Timeouts(), verifyTLS: Bool = true) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.timeouts = timeouts
+        self.verifyTLS = verifyTLS
+    }
+
+    /// The value of the first header named `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
+    }
+
+    public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
+        lhs.method == rhs.method && lhs.url == rhs.url && lhs.timeouts == rhs.timeouts
+            && lhs.verifyTLS == rhs.verifyTLS
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+    }
+}
