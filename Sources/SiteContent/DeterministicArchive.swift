@@ -200,25 +200,26 @@ public enum ArchiveReader {
 let archiveLock = NSLock()
 
 /// Switches this thread to a UTF-8 character locale (libarchive converts names with it)
-/// and the process to UTC, until `restore()`.
+/// until `restore()`, and the process to UTC for good (ZIP stores local time). Commands a
+/// build runs get the environment captured before, so their time zone is unchanged.
 struct UTF8Locale {
     let previousLocale: locale_t?
     let created: locale_t?
-    let savedTZ: String?
 
     init() {
         created = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil)
         previousLocale = created.map { uselocale($0) } ?? nil
-        savedTZ = getenv("TZ").map { String(cString: $0) }
-        setenv("TZ", "UTC0", 1)
-        tzset()
+        // TZ is set once and left set: changing the environment while other threads read
+        // it is unsafe, so it happens at most once per process.
+        if getenv("TZ").map({ String(cString: $0) }) != "UTC0" {
+            setenv("TZ", "UTC0", 1)
+            tzset()
+        }
     }
 
     func restore() {
         if let previousLocale { uselocale(previousLocale) }
         if let created { freelocale(created) }
-        if let savedTZ { setenv("TZ", savedTZ, 1) } else { unsetenv("TZ") }
-        tzset()
     }
 }
 
