@@ -138,7 +138,7 @@ public final class BuildEngine {
 
     private func finish(_ status: BuildStatus, message: String?, started: ContinuousClock.Instant,
                         artifacts: [ArtifactOutput], reports: [(String, [String])], exported: [(String, String)]) -> BuildResult {
-        let duration = milliseconds(ContinuousClock.now - started)
+        let duration = (ContinuousClock.now - started).milliseconds
         let result = BuildResult(status: status, buildId: buildId, buildNumber: buildNumber, phases: phases,
                                  exportedVariables: exported.map { ($0.0, log.mask($0.1)) }, artifacts: artifacts,
                                  reports: reports.map { (group: $0.0, files: $0.1) },
@@ -346,13 +346,13 @@ public final class BuildEngine {
         session.commandFinished()
         log.event("command_finished", [("phase", .string(phase.logName)), ("command", .string(command.text)),
                                        ("exitCode", .int(Int64(status))),
-                                       ("durationMs", .int(milliseconds(ContinuousClock.now - commandStart)))])
+                                       ("durationMs", .int((ContinuousClock.now - commandStart).milliseconds))])
         return (status, log.mask(String(decoding: tail, as: UTF8.self)))
     }
 
     private func record(_ name: String, _ status: String, since start: ContinuousClock.Instant,
                         code: String = "", message: String = "", attempt: Int = 1) {
-        let record = PhaseRecord(name: name, status: status, durationMilliseconds: milliseconds(ContinuousClock.now - start),
+        let record = PhaseRecord(name: name, status: status, durationMilliseconds: (ContinuousClock.now - start).milliseconds,
                                  contextCode: code, contextMessage: log.mask(message), attempt: attempt)
         phases.append(record)
         log.event("phase_finished", [("phase", .string(name)), ("status", .string(status)),
@@ -593,7 +593,3 @@ public func formatDuration(_ duration: Duration) -> String {
     return text
 }
 
-func milliseconds(_ duration: Duration) -> Int64 {
-    let (seconds, attoseconds) = duration.components
-    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-}

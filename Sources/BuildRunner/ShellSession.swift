@@ -1,5 +1,6 @@
 import BuildSpec
 import Foundation
+import SiteContent
 
 /// The state files one build's commands share (CodeBuild's `env.sh`, `dir.txt` and
 /// `script.sh`), in a private temporary directory removed at the end.
@@ -75,15 +76,9 @@ final class ShellSession {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, shared ? 0o644 : 0o600)
         guard fd >= 0 else { throw ProcessError("cannot write \(path)", errno: errno) }
         defer { close(fd) }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ProcessError("cannot write \(path)", errno: errno)
-            }
-            offset += n
+        var text = text
+        guard text.withUTF8({ writeFully(fd, UnsafeRawBufferPointer($0)) }) else {
+            throw ProcessError("cannot write \(path)", errno: errno)
         }
     }
 

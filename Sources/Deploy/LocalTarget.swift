@@ -185,17 +185,3 @@ final class FailureBox: @unchecked Sendable {
         return message
     }
 }
-
-/// Hands out work item numbers to workers.
-final class WorkCounter: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private var value = 0
-    private let lock = NSLock()
-
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
-    }
-}

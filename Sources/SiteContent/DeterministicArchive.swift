@@ -183,11 +183,8 @@ public enum ArchiveReader {
                 let n = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
                 if n < 0 { throw ArchiveError("cannot read \(name) from \(archivePath): \(String(cString: archive_error_string(archive)))") }
                 if n == 0 { break }
-                var offset = 0
-                while offset < n {
-                    let w = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, n - offset) }
-                    if w < 0 { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
-                    offset += w
+                guard buffer.withUnsafeBytes({ writeFully(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else {
+                    throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))")
                 }
             }
             written.append(target)

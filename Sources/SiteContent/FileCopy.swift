@@ -14,11 +14,8 @@ public enum FileCopy {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n < 0 { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
             if n == 0 { return }
-            var offset = 0
-            while offset < n {
-                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
-                if w < 0 { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
-                offset += w
+            guard buffer.withUnsafeBytes({ writeFully(output, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else {
+                throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -40,7 +40,7 @@ public struct TreeHasher: Sendable {
         // Biggest first, so one large file does not finish alone at the end.
         let order = entries.indices.sorted { entries[$0].size > entries[$1].size }
         let workers = max(1, min(concurrency, order.count))
-        let next = Counter()
+        let next = WorkCounter()
         let blockSize = self.blockSize
         results.withUnsafeMutableBufferPointer { resultBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
@@ -54,7 +54,7 @@ public struct TreeHasher: Sendable {
                         let state = sb_xxh3_new()
                         defer { sb_xxh3_free(state) }
                         while true {
-                            let n = next.increment()
+                            let n = next.take()
                             guard n < order.count else { return }
                             let index = order[n]
                             let entry = entries[index]
@@ -112,20 +112,5 @@ extension ContentHash {
         let state = sb_xxh3_new()
         defer { sb_xxh3_free(state) }
         self = try TreeHasher.hashFile(path, state: state, buffer: buffer)
-    }
-}
-
-/// A shared work counter for the hashing workers.
-final class Counter: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private var value = 0
-    private let lock = NSLock()
-
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        let current = value
-        value += 1
-        return current
     }
 }

@@ -95,7 +95,7 @@ enum DeployInvocation {
 
     static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, reporter: Reporter) {
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let summary = "\(outcome.fileCount) files, \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
         switch outcome.kind {
         case .unchanged:
@@ -122,7 +122,7 @@ enum DeployInvocation {
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
             ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))),
-            ("durationMs", .int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
+            ("durationMs", .int(elapsed.milliseconds)),
         ])
     }
 }

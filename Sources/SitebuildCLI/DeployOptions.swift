@@ -91,24 +91,13 @@ struct RoutingOptions: ParsableArguments {
 
 /// Durations for prune's grace period: `90s`, `15m`, `2h`, `7d`, `1d12h`.
 func parseDuration(_ text: String, flag: String) throws -> TimeInterval {
-    var total = 0.0
-    var number = ""
-    for c in text {
-        if c.isNumber { number.append(c); continue }
-        guard let value = Double(number) else { throw UsageError("\(flag) \(text): write a duration such as 30m, 24h or 7d") }
-        switch c {
-        case "d": total += value * 86400
-        case "h": total += value * 3600
-        case "m": total += value * 60
-        case "s": total += value
-        default: throw UsageError("\(flag) \(text): write a duration such as 30m, 24h or 7d")
-        }
-        number = ""
+    if Double(text) != nil {
+        throw UsageError("\(flag) \(text): add a unit (s, m, h or d), such as \(text)h")
     }
-    if !number.isEmpty {
-        throw UsageError("\(flag) \(text): add a unit (s, m, h or d), such as \(number)h")
+    guard let seconds = parseDurationText(text, bareNumberUnit: nil) else {
+        throw UsageError("\(flag) \(text): write a duration such as 30m, 24h or 7d")
     }
-    return total
+    return seconds
 }
 
 func humanBytes(_ bytes: Int64) -> String {

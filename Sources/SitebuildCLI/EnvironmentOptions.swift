@@ -48,25 +48,30 @@ enum EnvironmentOptions {
 
     /// `90s`, `15m`, `2h`, `1h30m`, or a bare number of minutes (CodeBuild's unit).
     static func parseTimeout(_ text: String) throws -> Duration {
-        let bad = UsageError("--timeout \(text): write a duration such as 90s, 15m, 2h or 1h30m (a bare number is minutes)")
-        if let minutes = Int(text) {
-            guard minutes > 0 else { throw bad }
-            return .seconds(minutes * 60)
+        guard let seconds = parseDurationText(text, bareNumberUnit: 60), seconds > 0 else {
+            throw UsageError("--timeout \(text): write a duration such as 90s, 15m, 2h or 1h30m (a bare number is minutes)")
         }
-        var total = 0
-        var number = ""
-        for c in text {
-            if c.isNumber { number.append(c); continue }
-            guard let value = Int(number) else { throw bad }
-            switch c {
-            case "h": total += value * 3600
-            case "m": total += value * 60
-            case "s": total += value
-            default: throw bad
-            }
-            number = ""
-        }
-        guard number.isEmpty, total > 0 else { throw bad }
-        return .seconds(total)
+        return .seconds(seconds)
     }
+}
+
+/// Seconds in `text` written as numbers with units d, h, m, s (`1d12h`, `90s`); a bare
+/// number counts in `bareNumberUnit` seconds when given. Nil when malformed.
+func parseDurationText(_ text: String, bareNumberUnit: Double?) -> Double? {
+    if let unit = bareNumberUnit, let value = Double(text) { return value * unit }
+    var total = 0.0
+    var number = ""
+    for c in text {
+        if c.isNumber { number.append(c); continue }
+        guard let value = Double(number) else { return nil }
+        switch c {
+        case "d": total += value * 86400
+        case "h": total += value * 3600
+        case "m": total += value * 60
+        case "s": total += value
+        default: return nil
+        }
+        number = ""
+    }
+    return number.isEmpty && !text.isEmpty ? total : nil
 }

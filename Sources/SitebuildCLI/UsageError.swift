@@ -1,4 +1,5 @@
 import Foundation
+import SiteContent
 
 /// A problem with what the user typed or wrote (a flag, a config or env file): printed
 /// as one sentence naming the flag or file, exit code 2, nothing run.
@@ -9,15 +10,7 @@ struct UsageError: Error, CustomStringConvertible {
 
 /// Writes all of `bytes` to a file descriptor (stdout or stderr), unbuffered.
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        offset += n
-    }
+    bytes.withUnsafeBytes { _ = writeFully(fd, $0) }
 }
 
 func printError(_ message: String) {

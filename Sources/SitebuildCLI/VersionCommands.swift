@@ -229,7 +229,7 @@ struct HashCommand: ParsableCommand {
             let (manifest, warnings) = try ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: try routing.routingMode(config))
                 .build(result.files)
             let elapsed = ContinuousClock.now - started
-            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            let ms = elapsed.milliseconds
             for warning in warnings { printError("warning: \(warning)") }
             if json {
                 let value = JSONValue.object([("version", .string(manifest.version)), ("files", .int(Int64(result.files.count))),

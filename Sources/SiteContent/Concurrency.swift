@@ -1,0 +1,46 @@
+import Foundation
+
+/// Hands out work item numbers to a group of workers, each number once.
+public final class WorkCounter: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private var value = 0
+    private let lock = NSLock()
+
+    public init() {}
+
+    /// The next item number (0, 1, 2, …).
+    public func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for logs and JSON events.
+    public var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Seconds as a floating-point number, for human summaries.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Writes all of `bytes` to a file descriptor, retrying short writes and EINTR.
+/// Returns false when the descriptor refuses (errno says why).
+@discardableResult
+public func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += n
+    }
+    return true
+}
