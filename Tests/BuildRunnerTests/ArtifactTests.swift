@@ -274,3 +274,47 @@ import Testing
         #expect(!run.log.contains("Saved"))
     }
 }
+
+@Suite struct LocalOnlyKeysTests {
+    @Test func batchProxyRuntimeVersionsAndCredentialHelperAreLoggedAndTheBuildRuns() throws {
+        let h = try BuildHarness()
+        try h.write("site/index.html", "i")
+        try h.write("docs/guide.html", "g")
+        let run = try h.run("""
+            version: 0.2
+            env:
+              git-credential-helper: yes
+            proxy:
+              upload-artifacts: yes
+              logs: no
+            batch:
+              fast-fail: true
+              build-list:
+                - identifier: one
+            phases:
+              install:
+                runtime-versions:
+                  nodejs: 18
+                  python: 3.11
+                commands:
+                  - echo installed
+            artifacts:
+              base-directory: site
+              files: ['**/*']
+              secondary-artifacts:
+                docs:
+                  base-directory: docs
+                  files: ['*.html']
+            """, zip: h.root + "/zips/site.zip")
+        #expect(run.result.status == .succeeded)
+        #expect(run.log.contains("Warning: batch (build-list) is not supported locally; running one ordinary build"))
+        #expect(run.log.contains("proxy settings (upload-artifacts: yes, logs: no) have no effect in a local build"))
+        #expect(run.log.contains("Selecting 'nodejs' runtime version '18' based on manual selections..."))
+        #expect(run.log.contains("Selecting 'python' runtime version '3.11' based on manual selections..."))
+        #expect(run.log.contains("git-credential-helper: git uses this machine's own credential configuration"))
+        #expect(run.log.outputLines == ["installed"])
+        // The secondary artifact's ZIP goes beside the primary one, named by its identifier.
+        #expect(run.result.artifacts.map(\.zip) == [h.root + "/zips/site.zip", h.root + "/zips/docs.zip"])
+        #expect(FileManager.default.fileExists(atPath: h.root + "/zips/docs.zip"))
+    }
+}
