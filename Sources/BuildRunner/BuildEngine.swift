@@ -220,9 +220,9 @@ public final class BuildEngine {
                 ("CODEBUILD_CI", "false"),
                 ("CODEBUILD_PROJECT_ARN", "arn:aws:codebuild:\(region):000000000000:project/\(configuration.projectName)"),
             ]
-        } else if let id = env["CODEBUILD_BUILD_ID"], let number = Int(env["CODEBUILD_BUILD_NUMBER"] ?? "") {
+        } else if let number = Int(env["CODEBUILD_BUILD_NUMBER"] ?? "") {
+            // Inside CodeBuild the real build number is the one to report.
             buildNumber = number
-            _ = id
         }
         if let commit = git.commit {
             codebuild.append(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit))
@@ -338,7 +338,6 @@ public final class BuildEngine {
             }
             status = termination.status
         } catch {
-            log.output(UnsafeRawBufferPointer(start: nil, count: 0))
             log.container("Cannot run the command: \(error)")
             status = 127
         }

@@ -1,0 +1,43 @@
+/// Tries providers in order and returns the first credentials found. When none yields any, it
+/// throws one ``CredentialError`` listing every source tried and why it had nothing.
+public struct CredentialChain: CredentialProvider {
+    public let providers: [any CredentialProvider]
+
+    public init(_ providers: [any CredentialProvider]) {
+        self.providers = providers
+    }
+
+    public func credentials() async throws -> ResolvedCredentials {
+        var attempts: [(source: String, reason: String)] = []
+        for provider in providers {
+            try Task.checkCancellation()
+            do {
+                return try await provider.credentials()
+            } catch let error as CredentialError {
+                attempts.append((error.source, error.isNotConfigured ? "not configured (\(error.reason))" : error.reason))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                attempts.append((String(describing: type(of: provider)), String(describing: error)))
+            }
+        }
+        throw CredentialError.chainExhausted(attempts)
+    }
+
+    /// The SDK's default order: environment, web identity, shared files (profile), container
+    /// endpoint, EC2 instance metadata; cached and refreshed five minutes before expiry.
+    ///
+    /// - Parameters:
+    ///   - environment: the variables to read (the process environment in the program).
+    ///   - profile: the `--profile` option, which overrides `AWS_PROFILE`.
+    public static func standard(environment: [String: String], profile: String? = nil,
+                                httpClient: any HTTPClient) -> CachingCredentialProvider {
+        CachingCredentialProvider(CredentialChain([
+            EnvironmentCredentialProvider(environment: environment),
+            WebIdentityCredentialProvider(environment: environment, httpClient: httpClient),
+            ProfileCredentialProvider(environment: environment, profile: profile),
+            ContainerCredentialProvider(environment: environment, httpClient: httpClient),
+            InstanceMetadataCredentialProvider(environment: environment, httpClient: httpClient),
+        ]))
+    }
+}

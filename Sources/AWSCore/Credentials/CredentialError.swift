@@ -1,0 +1,64 @@
+/// Why a credential source yielded no credentials, as a sentence that names the source, what
+/// was wrong and what to do. Never contains secret values.
+public struct CredentialError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable {
+        case notConfigured(reason: String)
+        case failed(reason: String)
+        case chainExhausted(attempts: [(source: String, reason: String)])
+        case regionMissing(profile: String)
+    }
+
+    private let code: Code
+    /// The source that failed: `environment`, `container endpoint`, ….
+    public let source: String
+
+    private init(_ code: Code, source: String) {
+        self.code = code
+        self.source = source
+    }
+
+    /// The source is not set up here (no variables, no file, no profile); the next one may be.
+    public static func notConfigured(_ source: String, _ reason: String) -> CredentialError {
+        CredentialError(.notConfigured(reason: reason), source: source)
+    }
+
+    /// The source is set up but did not produce credentials.
+    public static func failed(_ source: String, _ reason: String) -> CredentialError {
+        CredentialError(.failed(reason: reason), source: source)
+    }
+
+    /// No provider of a chain produced credentials; `attempts` gives each one's reason.
+    static func chainExhausted(_ attempts: [(source: String, reason: String)]) -> CredentialError {
+        CredentialError(.chainExhausted(attempts: attempts), source: "credential chain")
+    }
+
+    /// No region is configured anywhere ``RegionResolver`` looks.
+    static func regionMissing(profile: String) -> CredentialError {
+        CredentialError(.regionMissing(profile: profile), source: "region")
+    }
+
+    public var isNotConfigured: Bool { if case .notConfigured = code { return true } else { return false } }
+
+    /// The reason alone, without the source name.
+    public var reason: String {
+        switch code {
+        case .notConfigured(let reason), .failed(let reason): return reason
+        case .chainExhausted, .regionMissing: return description
+        }
+    }
+
+    public var description: String {
+        switch code {
+        case .notConfigured(let reason):
+            return "\(source): not configured: \(reason)"
+        case .failed(let reason):
+            return "\(source): \(reason)"
+        case .chainExhausted(let attempts):
+            let lines = attempts.map { "  - \($0.source): \($0.reason)" }
+            return "no AWS credentials found; tried, in order:\n" + lines.joined(separator: "\n")
+                + "\nset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --profile or AWS_PROFILE, or run where a container or instance role is available"
+        case .regionMissing(let profile):
+            return "no AWS region configured; pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or add `region = …` to profile \(profile) in the AWS config file"
+        }
+    }
+}

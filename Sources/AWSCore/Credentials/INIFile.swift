@@ -1,0 +1,87 @@
+/// The sections of an AWS shared credentials or config file: `[name]` headers, `key = value`
+/// lines, `#` and `;` comment lines, and indented continuation lines (sub-properties), which are
+/// appended to the previous value on a new line, as botocore does.
+public struct INIFile: Sendable, Equatable {
+    /// Keys and values of each section; a repeated section merges into the first.
+    public private(set) var sections: [String: [String: String]] = [:]
+    /// Section names in the order they first appear.
+    public private(set) var sectionNames: [String] = []
+
+    public init() {}
+
+    /// Parses `text`; `path` only names the file in errors.
+    public init(parsing text: String, path: String) throws(INIParseError) {
+        var current: String?
+        var lastKey: String?
+        var lineNumber = 0
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            lineNumber += 1
+            var line = Substring(rawLine)
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
+
+            if line.first == " " || line.first == "\t" {
+                guard let section = current, let key = lastKey else {
+                    throw INIParseError(path: path, line: lineNumber,
+                                        message: "indented line `\(trimmed)` continues no `key = value` line; remove the indentation")
+                }
+                sections[section]![key]! += "\n" + trimmed
+                continue
+            }
+
+            if trimmed.hasPrefix("[") {
+                guard let close = trimmed.lastIndex(of: "]") else {
+                    throw INIParseError(path: path, line: lineNumber, message: "section header `\(trimmed)` has no closing `]`")
+                }
+                let after = trimmed[trimmed.index(after: close)...].trimmingWhitespace()
+                guard after.isEmpty || after.hasPrefix("#") || after.hasPrefix(";") else {
+                    throw INIParseError(path: path, line: lineNumber, message: "unexpected text `\(after)` after the section header")
+                }
+                let name = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close].trimmingWhitespace())
+                guard !name.isEmpty else {
+                    throw INIParseError(path: path, line: lineNumber, message: "empty section name `[]`")
+                }
+                if sections[name] == nil {
+                    sections[name] = [:]
+                    sectionNames.append(name)
+                }
+                current = name
+                lastKey = nil
+                continue
+            }
+
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw INIParseError(path: path, line: lineNumber, message: "expected `key = value` or `[section]`, found `\(trimmed)`")
+            }
+            let key = String(trimmed[..<equals].trimmingWhitespace())
+            let value = String(trimmed[trimmed.index(after: equals)...].trimmingWhitespace())
+            guard !key.isEmpty else {
+                throw INIParseError(path: path, line: lineNumber, message: "missing key before `=`")
+            }
+            guard let section = current else {
+                throw INIParseError(path: path, line: lineNumber, message: "`\(key)` appears before any `[section]` header")
+            }
+            sections[section]![key] = value
+            lastKey = key
+        }
+    }
+}
+
+/// A line of an INI file that could not be read, as `path:line: message`.
+public struct INIParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(path):\(line): \(message)" }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
+        return text
+    }
+}
