@@ -23,7 +23,6 @@ public final class BuildEngine {
     private var deadline: ContinuousClock.Instant = .now
     private let buildUUID = UUID().uuidString.lowercased()
     private var buildNumber = 1
-    private var runAs: (uid: UInt32, gid: UInt32, name: String)?
     private var failureKind: BuildResult.FailureKind?
 
     public init(spec: BuildSpec, configuration: BuildConfiguration, log: BuildLog,
@@ -179,12 +178,9 @@ public final class BuildEngine {
             }
             log.warning("runtime-versions are not installed by sitebuild: the tools on PATH are used as they are")
         }
-        try resolveRunAs()
+        let otherUsers = try resolveRunAs()
         session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source)
-        let users = ([spec.runAs] + spec.phases.values.map(\.runAs)).compactMap { $0 }
-        if let session, users.contains(where: { getpwnam($0).map { $0.pointee.pw_uid != geteuid() } ?? false }) {
-            session.shared = true
-        }
+        session?.shared = otherUsers
         log.container("Moving to directory \(source)")
         restoreCache()
         let defined = PhaseName.allCases.filter { spec.phases[$0] != nil }
@@ -541,9 +537,10 @@ public final class BuildEngine {
 
     // MARK: - run-as
 
-    private func resolveRunAs() throws {
+    /// Checks every `run-as` user; returns whether any command runs as another user.
+    private func resolveRunAs() throws -> Bool {
         let names = Set(([spec.runAs] + spec.phases.values.map(\.runAs)).compactMap { $0 })
-        guard !names.isEmpty else { return }
+        guard !names.isEmpty else { return false }
         for name in names {
             guard let entry = getpwnam(name) else {
                 throw BuildInputError("run-as: there is no user '\(name)' on this machine; create it or remove run-as")
@@ -552,9 +549,7 @@ public final class BuildEngine {
                 throw BuildInputError("run-as: switching to user '\(name)' needs sitebuild to run as root (it runs as uid \(geteuid()))")
             }
         }
-        if let global = spec.runAs, let entry = getpwnam(global) {
-            runAs = (entry.pointee.pw_uid, entry.pointee.pw_gid, global)
-        }
+        return names.contains { getpwnam($0).map { $0.pointee.pw_uid != geteuid() } ?? false }
     }
 
     private func runAs(for phase: PhaseName) -> (uid: UInt32, gid: UInt32, name: String)? {
