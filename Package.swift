@@ -28,10 +28,11 @@ let package = Package(
         .target(name: "SiteContent", dependencies: ["CXXHash", "CArchive"]),
         .target(name: "BuildRunner", dependencies: ["BuildSpec", "SiteContent"]),
         .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl"]),
+        .target(name: "AWSServices", dependencies: ["AWSCore"]),
         .target(name: "Deploy", dependencies: ["SiteContent"]),
         .target(name: "Preview", dependencies: ["SiteContent", "Deploy"]),
         .target(name: "SitebuildCLI", dependencies: [
-            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
+            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "AWSServices", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI"]),
@@ -41,7 +42,8 @@ let package = Package(
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
-        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "sitebuild"]),
+        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "AWSServices", "sitebuild"]),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
+        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "AWSCore"]),
     ]
 )

@@ -75,7 +75,8 @@ enum BuildInvocation {
         let cancellation = Cancellation()
         let signals = SignalWatch(cancellation: cancellation)
         defer { signals.stop() }
-        let engine = BuildEngine(spec: prepared.spec, configuration: prepared.configuration, log: log, cancellation: cancellation)
+        let engine = BuildEngine(spec: prepared.spec, configuration: prepared.configuration, log: log, cancellation: cancellation,
+                                 secrets: AWSSecretSource(environment: ProcessInfo.processInfo.environment))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
 

@@ -1,0 +1,90 @@
+/// A service call that failed: the sentence names the service, the operation, the error code
+/// and what to do. It never contains request or response values other than the service's own
+/// error message, which AWS does not fill with secret values.
+public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable {
+        /// The service answered with an error document.
+        case service(code: String, message: String?, status: Int)
+        /// No answer: connection, TLS, timeout, or retries exhausted.
+        case transport(reason: String)
+        /// The service answered 2xx with a body this client cannot read.
+        case malformedResponse(reason: String)
+        /// The endpoint URL is unusable.
+        case badEndpoint(url: String, source: String)
+    }
+
+    private let code: Code
+    /// The service's display name: `SSM`, `Secrets Manager`.
+    public let service: String
+    /// The operation name: `GetParameters`.
+    public let operation: String
+
+    private init(_ code: Code, service: String, operation: String) {
+        self.code = code
+        self.service = service
+        self.operation = operation
+    }
+
+    static func service(_ service: String, _ operation: String, code: String, message: String?, status: Int) -> AWSServiceError {
+        AWSServiceError(.service(code: code, message: message, status: status), service: service, operation: operation)
+    }
+
+    static func transport(_ service: String, _ operation: String, _ reason: String) -> AWSServiceError {
+        AWSServiceError(.transport(reason: reason), service: service, operation: operation)
+    }
+
+    static func malformedResponse(_ service: String, _ operation: String, _ reason: String) -> AWSServiceError {
+        AWSServiceError(.malformedResponse(reason: reason), service: service, operation: operation)
+    }
+
+    static func badEndpoint(_ service: String, _ operation: String, url: String, source: String) -> AWSServiceError {
+        AWSServiceError(.badEndpoint(url: url, source: source), service: service, operation: operation)
+    }
+
+    /// The AWS error code (`ResourceNotFoundException`), or nil when the service gave none.
+    public var errorCode: String? {
+        if case .service(let code, _, _) = code { return code }
+        return nil
+    }
+
+    /// The HTTP status of the error response, or nil when there was none.
+    public var status: Int? {
+        if case .service(_, _, let status) = code { return status }
+        return nil
+    }
+
+    public var description: String {
+        let call = "\(service) \(operation)"
+        switch code {
+        case .service(let code, let message, let status):
+            let detail = message.map { ": \($0)" } ?? ""
+            return "\(call) failed with \(code) (HTTP \(status))\(detail); \(Self.advice(code: code, service: service, operation: operation))"
+        case .transport(let reason):
+            return "\(call) failed: \(reason)"
+        case .malformedResponse(let reason):
+            return "\(call) returned a response sitebuild cannot read (\(reason)); check that the endpoint is really \(service)"
+        case .badEndpoint(let url, let source):
+            return "\(call): the endpoint '\(url)' from \(source) is not a valid URL; set it to something like https://host:port"
+        }
+    }
+
+    private static func advice(code: String, service: String, operation: String) -> String {
+        switch code {
+        case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
+            return "allow \(operation) for these credentials in IAM (and kms:Decrypt for encrypted values)"
+        case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
+             "IncompleteSignature", "ExpiredTokenException", "ExpiredToken":
+            return "check the AWS credentials (they are wrong or expired) and the region"
+        case "ResourceNotFoundException", "ParameterNotFound":
+            return "check the name, the region and the account; create it if it is missing"
+        case "DecryptionFailure", "KMSAccessDeniedException", "KMSDisabledException", "KMSNotFoundException":
+            return "check that the KMS key exists, is enabled and that these credentials may use it"
+        case "ThrottlingException", "TooManyUpdates":
+            return "\(service) is throttling; retry later"
+        case "ValidationException", "InvalidParameterException", "InvalidRequestException":
+            return "fix the request as the message says"
+        default:
+            return "see the \(service) documentation for \(code)"
+        }
+    }
+}

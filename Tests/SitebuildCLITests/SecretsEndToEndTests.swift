@@ -1,0 +1,139 @@
+import BuildSpec
+import Foundation
+@testable import SitebuildCLI
+import Testing
+
+/// `env.parameter-store` and `env.secrets-manager` through the built binary and the
+/// `AWSSecretSource` adapter, against a real moto_server on loopback.
+@Suite(.serialized) struct SecretsEndToEnd {
+    static let password = "pw-Db-9f8e7d6c"
+    static let token = "tok-Api-1a2b3c4d"
+    static let plain = "plain-Secret-5e6f"
+
+    private func seed(_ moto: MotoServer) async throws {
+        try await moto.putParameter("/app/db-password", Self.password, type: "SecureString")
+        try await moto.putParameter("/app/user", "deploy")
+        try await moto.createSecret("app/json", string: #"{"token":"\#(Self.token)","port":5432}"#)
+        try await moto.createSecret("app/plain", string: Self.plain)
+    }
+
+    @Test func aBuildSeesParameterAndSecretValuesAndTheLogMasksThem() async throws {
+        try await withMotoServer { moto in
+            try await seed(moto)
+            let h = try CLIHarness()
+            try h.write("buildspec.yml", """
+                version: 0.2
+                env:
+                  parameter-store:
+                    DB_PASSWORD: /app/db-password
+                    DB_USER: /app/user
+                  secrets-manager:
+                    API_TOKEN: app/json:token
+                    DB_PORT: app/json:port
+                    PLAIN: app/plain::AWSCURRENT
+                phases:
+                  build:
+                    commands:
+                      - test "$DB_PASSWORD" = "\(Self.password)" && echo parameter-ok
+                      - test "$DB_USER" = deploy && echo user-ok
+                      - test "$API_TOKEN" = "\(Self.token)" && echo json-key-ok
+                      - test "$DB_PORT" = 5432 && echo number-ok
+                      - test "$PLAIN" = "\(Self.plain)" && echo plain-ok
+                      - echo "leak $DB_PASSWORD $API_TOKEN $PLAIN"
+                """)
+            let run = try h.run(["build"], environment: moto.environment)
+            #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+            for marker in ["parameter-ok", "user-ok", "json-key-ok", "number-ok", "plain-ok", "leak *** *** ***"] {
+                #expect(run.stdout.contains(marker), "missing \(marker) in:\n\(run.stdout)")
+            }
+            for secret in [Self.password, Self.token, Self.plain] {
+                #expect(!run.stdout.contains(secret))
+                #expect(!run.stderr.contains(secret))
+            }
+        }
+    }
+
+    @Test func missingParametersAndJSONKeysStopTheBuildBeforeAnyCommandWithExitThree() async throws {
+        try await withMotoServer { moto in
+            try await seed(moto)
+            let h = try CLIHarness()
+            try h.write("params.yml", """
+                version: 0.2
+                env:
+                  parameter-store:
+                    DB_PASSWORD: /app/db-password
+                    GONE: /app/gone
+                phases:
+                  build:
+                    commands:
+                      - echo command-ran
+                """)
+            let missingParameter = try h.run(["build", "--buildspec", "params.yml"], environment: moto.environment)
+            #expect(missingParameter.status == 3)
+            #expect(missingParameter.stdout.contains("SSM has no parameter '/app/gone'"), "\(missingParameter.stdout)")
+            #expect(!missingParameter.stdout.contains("command-ran"))
+
+            try h.write("key.yml", """
+                version: 0.2
+                env:
+                  secrets-manager:
+                    API_TOKEN: app/json:nokey
+                phases:
+                  build:
+                    commands:
+                      - echo command-ran
+                """)
+            let missingKey = try h.run(["build", "--buildspec", "key.yml"], environment: moto.environment)
+            #expect(missingKey.status == 3)
+            #expect(missingKey.stdout.contains("has no JSON key 'nokey'"), "\(missingKey.stdout)")
+            #expect(!missingKey.stdout.contains("command-ran"))
+            #expect(!missingKey.stdout.contains(Self.token) && !missingKey.stderr.contains(Self.token))
+
+            try h.write("secret.yml", """
+                version: 0.2
+                env:
+                  secrets-manager:
+                    API_TOKEN: app/nope
+                phases:
+                  build:
+                    commands:
+                      - echo command-ran
+                """)
+            let missingSecret = try h.run(["build", "--buildspec", "secret.yml"], environment: moto.environment)
+            #expect(missingSecret.status == 3)
+            #expect(missingSecret.stdout.contains("Secrets Manager GetSecretValue failed with ResourceNotFoundException"), "\(missingSecret.stdout)")
+        }
+    }
+
+    @Test func withoutARegionTheBuildSaysWhatToSet() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            env:
+              parameter-store:
+                DB_PASSWORD: /app/db-password
+            phases:
+              build:
+                commands:
+                  - echo command-ran
+            """)
+        let run = try h.run(["build"], environment: [
+            "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "HOME": h.root,
+            "AWS_CONFIG_FILE": h.root + "/no-config", "AWS_SHARED_CREDENTIALS_FILE": h.root + "/no-credentials",
+        ])
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("need an AWS region"), "\(run.stdout)")
+        #expect(run.stdout.contains("AWS_REGION"))
+        #expect(!run.stdout.contains("command-ran"))
+    }
+
+    @Test func aJSONKeyIsReadAsTextWithoutRevealingTheSecret() throws {
+        #expect(try AWSSecretSource.value(of: "user", in: #"{"user":"u1","n":3,"ok":true}"#, secretId: "s") == "u1")
+        #expect(try AWSSecretSource.value(of: "n", in: #"{"user":"u1","n":3}"#, secretId: "s") == "3")
+        let notJSON = #expect(throws: (any Error).self) { try AWSSecretSource.value(of: "k", in: "hunter2-secret", secretId: "s") }
+        #expect(notJSON.map { "\($0)" }?.contains("hunter2") == false)
+        let missing = #expect(throws: (any Error).self) { try AWSSecretSource.value(of: "k", in: #"{"a":"hunter2"}"#, secretId: "s") }
+        let text = missing.map { "\($0)" } ?? ""
+        #expect(text.contains("no JSON key 'k'") && !text.contains("hunter2"))
+    }
+}
