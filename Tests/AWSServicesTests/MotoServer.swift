@@ -36,14 +36,14 @@ final class MotoServer: @unchecked Sendable {
         try process.run()
 
         let client = CurlHTTPClient()
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while true {
             let probe = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/moto-api/",
                                     timeouts: .init(connect: 1, lowSpeedLimit: 0, lowSpeedTime: 0, total: 2))
             if (try? await client.execute(probe)) != nil { break }
             guard process.isRunning, ContinuousClock.now < deadline else {
                 stop()
-                throw MotoSetupError(description: "moto_server did not start listening on port \(port) within 30 s (is it installed?)")
+                throw MotoSetupError(description: "moto_server did not start listening on port \(port) within 120 s (is it installed?)")
             }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -1,0 +1,504 @@
+import AWSCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Amazon S3 over REST-XML, signed with SigV4 (single URI encoding, `x-amz-content-sha256`).
+///
+/// Addressing:
+/// - A custom endpoint (`AWS_ENDPOINT_URL_S3`, `--endpoint-url`, `AWS_ENDPOINT_URL`: moto,
+///   MinIO, …) is always addressed path style: `{endpoint}/{bucket}/{key}`.
+/// - The public AWS endpoint uses virtual-hosted style, `https://{bucket}.s3.{region}.amazonaws.com/{key}`,
+///   when the bucket name is a valid DNS label that also matches the TLS wildcard certificate:
+///   3–63 characters of `a–z 0–9 -`, starting and ending with a letter or digit, no dots (a
+///   dot would need a second wildcard level) and not shaped like an IP address. Any other
+///   name, or `forcePathStyle`, uses path style `https://s3.{region}.amazonaws.com/{bucket}/{key}`.
+public struct S3Client: Sendable {
+    /// How the body is represented in `x-amz-content-sha256`.
+    public enum PayloadSigning: Sendable, Equatable {
+        /// The hex SHA-256 of the body (files are hashed by streaming the range first).
+        case sha256
+        /// `UNSIGNED-PAYLOAD`: only sensible over HTTPS.
+        case unsigned
+    }
+
+    public static let serviceName = "S3"
+    public let endpoint: AWSEndpoint
+    public let region: String
+    public let credentials: any CredentialProvider
+    public let httpClient: any HTTPClient
+    public let forcePathStyle: Bool
+    public let payloadSigning: PayloadSigning
+    public let clock: @Sendable () -> Date
+
+    public init(endpoint: AWSEndpoint, region: String, credentials: any CredentialProvider,
+                httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient(), forcePathStyle: Bool = false,
+                payloadSigning: PayloadSigning = .sha256, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+        self.httpClient = httpClient
+        self.forcePathStyle = forcePathStyle
+        self.payloadSigning = payloadSigning
+        self.clock = clock
+    }
+
+    /// A client for `region` with the endpoint from `AWS_ENDPOINT_URL_S3`, `endpointURL`,
+    /// `AWS_ENDPOINT_URL` or the public regional one.
+    public init(region: String, credentials: any CredentialProvider, environment: [String: String],
+                endpointURL: String? = nil, httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient(),
+                forcePathStyle: Bool = false, payloadSigning: PayloadSigning = .sha256) {
+        let endpoint = AWSEndpoint.resolve(endpointPrefix: "s3", environmentSuffix: "S3", region: region,
+                                           option: endpointURL, environment: environment)
+        self.init(endpoint: endpoint, region: region, credentials: credentials, httpClient: httpClient,
+                  forcePathStyle: forcePathStyle, payloadSigning: payloadSigning)
+    }
+
+    // MARK: - Types
+
+    /// Headers stored with an object.
+    public struct ObjectAttributes: Sendable, Equatable {
+        public var contentType: String?
+        public var cacheControl: String?
+        public var contentEncoding: String?
+        public var contentDisposition: String?
+        /// `x-amz-meta-*` values by their name without the prefix (S3 lower-cases names).
+        public var metadata: [String: String]
+
+        public init(contentType: String? = nil, cacheControl: String? = nil, contentEncoding: String? = nil,
+                    contentDisposition: String? = nil, metadata: [String: String] = [:]) {
+            self.contentType = contentType
+            self.cacheControl = cacheControl
+            self.contentEncoding = contentEncoding
+            self.contentDisposition = contentDisposition
+            self.metadata = metadata
+        }
+
+        var headers: [(String, String)] {
+            var headers: [(String, String)] = [("Content-Type", contentType ?? "application/octet-stream")]
+            if let cacheControl { headers.append(("Cache-Control", cacheControl)) }
+            if let contentEncoding { headers.append(("Content-Encoding", contentEncoding)) }
+            if let contentDisposition { headers.append(("Content-Disposition", contentDisposition)) }
+            for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                headers.append(("x-amz-meta-" + name.lowercased(), value))
+            }
+            return headers
+        }
+    }
+
+    /// What HeadObject / GetObject report about an object.
+    public struct ObjectInfo: Sendable, Equatable {
+        public var size: Int64
+        /// The ETag with its quotes removed.
+        public var etag: String?
+        public var lastModified: String?
+        public var attributes: ObjectAttributes
+
+        init(headers: HTTPResponseHeaders) {
+            size = headers.first("content-length").flatMap { Int64($0) } ?? 0
+            etag = headers.first("etag").map(S3Client.unquote)
+            lastModified = headers.first("last-modified")
+            var metadata: [String: String] = [:]
+            for field in headers where field.name.lowercased().hasPrefix("x-amz-meta-") {
+                metadata[String(field.name.lowercased().dropFirst("x-amz-meta-".count))] = field.value
+            }
+            attributes = ObjectAttributes(contentType: headers.first("content-type"), cacheControl: headers.first("cache-control"),
+                                          contentEncoding: headers.first("content-encoding"),
+                                          contentDisposition: headers.first("content-disposition"), metadata: metadata)
+        }
+    }
+
+    /// The result of a conditional write.
+    public enum WriteOutcome: Sendable, Equatable {
+        /// Stored; the new ETag without quotes.
+        case stored(etag: String?)
+        /// `If-None-Match: *` and the key already exists (HTTP 412 PreconditionFailed).
+        case alreadyExists
+    }
+
+    /// One object of a listing.
+    public struct ObjectSummary: Sendable, Equatable {
+        public var key: String
+        public var size: Int64
+        public var etag: String?
+        public var lastModified: String?
+    }
+
+    /// One page of ListObjectsV2.
+    public struct ListPage: Sendable, Equatable {
+        public var objects: [ObjectSummary]
+        public var commonPrefixes: [String]
+        /// The token of the next page, or nil on the last one.
+        public var nextContinuationToken: String?
+    }
+
+    /// A key DeleteObjects could not delete.
+    public struct DeleteError: Sendable, Equatable {
+        public var key: String
+        public var code: String
+        public var message: String?
+    }
+
+    /// A multipart upload in progress.
+    public struct MultipartUpload: Sendable, Equatable {
+        public var key: String
+        public var uploadId: String
+        public var initiated: String?
+    }
+
+    /// One uploaded part, for CompleteMultipartUpload.
+    public struct CompletedPart: Sendable, Equatable {
+        public var partNumber: Int
+        /// The ETag as UploadPart returned it (quotes removed).
+        public var etag: String
+        public init(partNumber: Int, etag: String) {
+            self.partNumber = partNumber
+            self.etag = etag
+        }
+    }
+
+    public static let maxKeysPerDelete = 1000
+
+    // MARK: - Buckets
+
+    /// CreateBucket; a location constraint is sent outside us-east-1.
+    public func createBucket(_ bucket: String) async throws {
+        var body: [UInt8] = []
+        if region != "us-east-1" {
+            body = Array(("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                + "<LocationConstraint>\(S3XML.escape(region))</LocationConstraint></CreateBucketConfiguration>").utf8)
+        }
+        _ = try await send("CreateBucket", method: "PUT", bucket: bucket, key: nil,
+                           headers: [("Content-Type", "application/xml")], body: .bytes(body))
+    }
+
+    // MARK: - Objects
+
+    /// PutObject from bytes or a file range. With `ifNoneMatch`, sends `If-None-Match: *` and
+    /// answers ``WriteOutcome/alreadyExists`` instead of throwing when the key exists.
+    public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
+                          ifNoneMatch: Bool = false) async throws -> WriteOutcome {
+        var headers = attributes.headers
+        if ifNoneMatch { headers.append(("If-None-Match", "*")) }
+        let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key, headers: headers, body: body,
+                                      accepting: ifNoneMatch ? [412] : [])
+        if response.status == 412 { return .alreadyExists }
+        return .stored(etag: response.headers.first("etag").map(Self.unquote))
+    }
+
+    /// HeadObject, or nil when the object does not exist (404).
+    public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
+        let response = try await send("HeadObject", method: "HEAD", bucket: bucket, key: key, accepting: [404])
+        return response.status == 404 ? nil : ObjectInfo(headers: response.headers)
+    }
+
+    /// GetObject into memory (up to `limit` bytes).
+    public func getObject(bucket: String, key: String, limit: Int = HTTPResponseSink.defaultCollectLimit) async throws -> (info: ObjectInfo, body: [UInt8]) {
+        let response = try await send("GetObject", method: "GET", bucket: bucket, key: key, sink: .collect(limit: limit))
+        return (ObjectInfo(headers: response.headers), response.body)
+    }
+
+    /// GetObject streamed into the file at `path` (replaced atomically by the retrying client).
+    public func getObject(bucket: String, key: String, toFile path: String) async throws -> ObjectInfo {
+        let response = try await send("GetObject", method: "GET", bucket: bucket, key: key, sink: .file(path: path))
+        return ObjectInfo(headers: response.headers)
+    }
+
+    /// One page of ListObjectsV2 (keys are requested URL-encoded and decoded here).
+    public func listObjectsPage(bucket: String, prefix: String? = nil, delimiter: String? = nil, maxKeys: Int? = nil,
+                                continuationToken: String? = nil) async throws -> ListPage {
+        var query: [SigningRequest.QueryItem] = [.init("list-type", "2"), .init("encoding-type", "url")]
+        if let prefix { query.append(.init("prefix", prefix)) }
+        if let delimiter { query.append(.init("delimiter", delimiter)) }
+        if let maxKeys { query.append(.init("max-keys", String(maxKeys))) }
+        if let continuationToken { query.append(.init("continuation-token", continuationToken)) }
+        let response = try await send("ListObjectsV2", method: "GET", bucket: bucket, key: nil, query: query)
+        let root = try parse("ListObjectsV2", response.body)
+        let encoded = root.text("EncodingType") == "url"
+        let decode: (String) -> String = { encoded ? Self.decodeListKey($0) : $0 }
+        let objects = root.elements("Contents").map { item in
+            ObjectSummary(key: decode(item.text("Key") ?? ""), size: Int64(item.text("Size") ?? "") ?? 0,
+                          etag: item.text("ETag").map(Self.unquote), lastModified: item.text("LastModified"))
+        }
+        let prefixes = root.elements("CommonPrefixes").compactMap { $0.text("Prefix").map(decode) }
+        let truncated = root.text("IsTruncated") == "true"
+        let token = root.text("NextContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
+        return ListPage(objects: objects, commonPrefixes: prefixes, nextContinuationToken: truncated ? token : nil)
+    }
+
+    /// Every page of ListObjectsV2, concatenated.
+    public func listObjects(bucket: String, prefix: String? = nil, delimiter: String? = nil,
+                            maxKeys: Int? = nil) async throws -> (objects: [ObjectSummary], commonPrefixes: [String], pages: Int) {
+        var objects: [ObjectSummary] = []
+        var prefixes: [String] = []
+        var token: String?
+        var pages = 0
+        repeat {
+            try Task.checkCancellation()
+            let page = try await listObjectsPage(bucket: bucket, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys,
+                                                 continuationToken: token)
+            pages += 1
+            objects += page.objects
+            prefixes += page.commonPrefixes
+            token = page.nextContinuationToken
+        } while token != nil
+        return (objects, prefixes, pages)
+    }
+
+    /// CopyObject. With `replacing`, the destination gets exactly those attributes
+    /// (`x-amz-metadata-directive: REPLACE`); without, they are copied. Returns the new ETag.
+    public func copyObject(bucket: String, sourceKey: String, destinationKey: String, sourceBucket: String? = nil,
+                           replacing attributes: ObjectAttributes? = nil) async throws -> String? {
+        var headers: [(String, String)] = [
+            ("x-amz-copy-source", "/" + URIEncoding.encode(sourceBucket ?? bucket) + "/" + URIEncoding.encode(sourceKey, keepingSlashes: true)),
+        ]
+        if let attributes {
+            headers.append(("x-amz-metadata-directive", "REPLACE"))
+            headers += attributes.headers
+        } else {
+            headers.append(("x-amz-metadata-directive", "COPY"))
+        }
+        let response = try await send("CopyObject", method: "PUT", bucket: bucket, key: destinationKey, headers: headers)
+        return try parse("CopyObject", response.body).text("ETag").map(Self.unquote)
+    }
+
+    /// DeleteObjects in batches of ``maxKeysPerDelete`` (quiet mode); returns the keys S3
+    /// could not delete. A missing key counts as deleted.
+    public func deleteObjects(bucket: String, keys: [String]) async throws -> [DeleteError] {
+        var errors: [DeleteError] = []
+        var start = 0
+        while start < keys.count {
+            let batch = keys[start..<min(start + Self.maxKeysPerDelete, keys.count)]
+            start += batch.count
+            var xml = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+            for key in batch { xml += "<Object><Key>\(S3XML.escape(key))</Key></Object>" }
+            xml += "</Delete>"
+            let body = Array(xml.utf8)
+            let response = try await send("DeleteObjects", method: "POST", bucket: bucket, key: nil, query: [.init("delete", nil)],
+                                          headers: [("Content-Type", "application/xml"), ("Content-MD5", S3MD5.contentMD5(body))],
+                                          body: .bytes(body))
+            let root = try parse("DeleteObjects", response.body)
+            errors += root.elements("Error").map {
+                DeleteError(key: $0.text("Key") ?? "", code: $0.text("Code") ?? "Unknown", message: $0.text("Message"))
+            }
+        }
+        return errors
+    }
+
+    // MARK: - Multipart
+
+    /// CreateMultipartUpload; returns the upload ID.
+    public func createMultipartUpload(bucket: String, key: String, attributes: ObjectAttributes = ObjectAttributes()) async throws -> String {
+        let response = try await send("CreateMultipartUpload", method: "POST", bucket: bucket, key: key, query: [.init("uploads", nil)],
+                                      headers: attributes.headers)
+        guard let id = try parse("CreateMultipartUpload", response.body).text("UploadId"), !id.isEmpty else {
+            throw AWSServiceError.malformedResponse(Self.serviceName, "CreateMultipartUpload", "no UploadId")
+        }
+        return id
+    }
+
+    /// UploadPart of `body` (normally a file range); returns the part's ETag.
+    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: HTTPRequestBody) async throws -> CompletedPart {
+        let response = try await send("UploadPart", method: "PUT", bucket: bucket, key: key,
+                                      query: [.init("partNumber", String(partNumber)), .init("uploadId", uploadId)],
+                                      headers: [("Content-Type", "application/octet-stream")], body: body)
+        guard let etag = response.headers.first("etag") else {
+            throw AWSServiceError.malformedResponse(Self.serviceName, "UploadPart", "no ETag header")
+        }
+        return CompletedPart(partNumber: partNumber, etag: Self.unquote(etag))
+    }
+
+    /// CompleteMultipartUpload with `parts` (sorted here). With `ifNoneMatch`, answers
+    /// ``WriteOutcome/alreadyExists`` on 412.
+    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [CompletedPart],
+                                        ifNoneMatch: Bool = false) async throws -> WriteOutcome {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
+            xml += "<Part><PartNumber>\(part.partNumber)</PartNumber><ETag>\"\(S3XML.escape(part.etag))\"</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        var headers: [(String, String)] = [("Content-Type", "application/xml")]
+        if ifNoneMatch { headers.append(("If-None-Match", "*")) }
+        let response = try await send("CompleteMultipartUpload", method: "POST", bucket: bucket, key: key,
+                                      query: [.init("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8)),
+                                      accepting: ifNoneMatch ? [412] : [])
+        if response.status == 412 { return .alreadyExists }
+        return .stored(etag: try parse("CompleteMultipartUpload", response.body).text("ETag").map(Self.unquote))
+    }
+
+    /// AbortMultipartUpload.
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+        _ = try await send("AbortMultipartUpload", method: "DELETE", bucket: bucket, key: key, query: [.init("uploadId", uploadId)])
+    }
+
+    /// Every multipart upload in progress under `prefix`, following the markers.
+    public func listMultipartUploads(bucket: String, prefix: String? = nil) async throws -> [MultipartUpload] {
+        var uploads: [MultipartUpload] = []
+        var keyMarker: String?
+        var uploadIdMarker: String?
+        while true {
+            var query: [SigningRequest.QueryItem] = [.init("uploads", nil)]
+            if let keyMarker { query.append(.init("key-marker", keyMarker)) }
+            if let prefix { query.append(.init("prefix", prefix)) }
+            if let uploadIdMarker { query.append(.init("upload-id-marker", uploadIdMarker)) }
+            let response = try await send("ListMultipartUploads", method: "GET", bucket: bucket, key: nil, query: query)
+            let root = try parse("ListMultipartUploads", response.body)
+            uploads += root.elements("Upload").map {
+                MultipartUpload(key: $0.text("Key") ?? "", uploadId: $0.text("UploadId") ?? "", initiated: $0.text("Initiated"))
+            }
+            guard root.text("IsTruncated") == "true", let next = root.text("NextKeyMarker"), !next.isEmpty else { break }
+            if next == keyMarker && root.text("NextUploadIdMarker") == uploadIdMarker { break }
+            keyMarker = next
+            uploadIdMarker = root.text("NextUploadIdMarker")
+        }
+        return uploads
+    }
+
+    // MARK: - Addressing
+
+    /// Whether `bucket` can be addressed as `{bucket}.s3.{region}.amazonaws.com` over TLS.
+    public static func isVirtualHostCompatible(_ bucket: String) -> Bool {
+        let bytes = Array(bucket.utf8)
+        guard (3...63).contains(bytes.count) else { return false }
+        func alnum(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        guard alnum(bytes[0]), alnum(bytes[bytes.count - 1]) else { return false }
+        guard bytes.allSatisfy({ alnum($0) || $0 == UInt8(ascii: "-") }) else { return false }
+        return !bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    /// The URL prefix (scheme and authority), `Host` header and request path of an object or
+    /// bucket request.
+    func address(bucket: String, key: String?) throws -> (base: String, host: String, path: String) {
+        guard let components = URLComponents(string: endpoint.url), let scheme = components.scheme,
+              let host = components.host, !host.isEmpty else {
+            throw AWSServiceError.badEndpoint(Self.serviceName, "request", url: endpoint.url, source: endpoint.source)
+        }
+        let port = components.port.map { ":\($0)" } ?? ""
+        let keyPath = key.map { "/" + URIEncoding.encode($0, keepingSlashes: true) } ?? ""
+        if endpoint.source == "default" && !forcePathStyle && Self.isVirtualHostCompatible(bucket) {
+            let virtualHost = bucket + "." + host
+            return ("\(scheme)://\(virtualHost)\(port)", virtualHost + port, key == nil ? "/" : keyPath)
+        }
+        var root = components.percentEncodedPath
+        if root.hasSuffix("/") { root.removeLast() }
+        return ("\(scheme)://\(host)\(port)", host + port, root + "/" + URIEncoding.encode(bucket) + keyPath)
+    }
+
+    // MARK: - Sending
+
+    /// Signs and sends one request; returns the response when it is 2xx or its status is in
+    /// `accepting`, and throws ``AWSServiceError`` otherwise.
+    func send(_ operation: String, method: String, bucket: String, key: String?, query: [SigningRequest.QueryItem] = [],
+              headers: [(String, String)] = [], body: HTTPRequestBody = .none,
+              sink: HTTPResponseSink = .collect(limit: 16 * 1024 * 1024), accepting: Set<Int> = []) async throws -> HTTPResponse {
+        let (base, host, path) = try address(bucket: bucket, key: key)
+        let payload = try payloadHash(operation, body)
+        let resolved = try await credentials.credentials()
+        var signingHeaders = [SigningRequest.Header("Host", host)]
+        signingHeaders += headers.map { SigningRequest.Header($0.0, $0.1) }
+        let unsigned = SigningRequest(method: method, path: path, query: query, headers: signingHeaders, payload: payload)
+        let signer = SigV4Signer(credentials: resolved.awsCredentials, region: region, service: "s3")
+        let signed = signer.sign(unsigned, date: clock())
+        let request = HTTPRequest(method: method, url: base + signed.request.target,
+                                  headers: signed.request.headers.map { ($0.name, $0.value) },
+                                  timeouts: .init(connect: 10, lowSpeedLimit: 1, lowSpeedTime: 60, total: nil))
+        let response: HTTPResponse
+        do {
+            response = try await httpClient.execute(request, body: body, responseBody: sink)
+        } catch let error as RetryExhaustedError {
+            if let last = error.lastResponse {
+                throw serviceError(operation, last)
+            }
+            throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw AWSServiceError.transport(Self.serviceName, operation, "\(error) (endpoint \(endpoint.url) from \(endpoint.source))")
+        }
+        if accepting.contains(response.status) { return response }
+        guard response.isSuccess else { throw serviceError(operation, response) }
+        // CopyObject and CompleteMultipartUpload can fail inside a 200.
+        if case .collect = sink, method == "PUT" || method == "POST", ServiceErrorCode.errorDocumentCode(in: response.body) != nil {
+            throw serviceError(operation, response)
+        }
+        return response
+    }
+
+    /// `x-amz-content-sha256` for `body`: hashed (streaming a file range) or unsigned.
+    func payloadHash(_ operation: String, _ body: HTTPRequestBody) throws -> SigningRequest.Payload {
+        switch (payloadSigning, body) {
+        case (.unsigned, _): return .unsigned
+        case (.sha256, .none): return .empty
+        case (.sha256, .bytes(let bytes)): return .bytes(bytes)
+        case (.sha256, .file(let path, let offset, let length)):
+            return .precomputed(try Self.sha256Hex(path: path, offset: offset, length: length, operation: operation))
+        }
+    }
+
+    /// The hex SHA-256 of `length` bytes of `path` from `offset`, read in 1 MiB blocks.
+    static func sha256Hex(path: String, offset: Int64, length: Int64, operation: String = "PutObject") throws -> String {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw AWSServiceError.transport(serviceName, operation, "cannot open \(path) (errno \(errno))")
+        }
+        defer { close(descriptor) }
+        let hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var position = offset
+        var remaining = length
+        while remaining > 0 {
+            let wanted = Int(min(Int64(buffer.count), remaining))
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted, off_t(position)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                throw AWSServiceError.transport(serviceName, operation, "cannot read \(path) at \(position) (errno \(errno), file shorter than the range?)")
+            }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            position += Int64(count)
+            remaining -= Int64(count)
+        }
+        return hasher.finalize().hexString
+    }
+
+    func parse(_ operation: String, _ body: [UInt8]) throws -> S3XMLElement {
+        do {
+            return try S3XML.parse(body)
+        } catch {
+            throw AWSServiceError.malformedResponse(Self.serviceName, operation, "\(error)")
+        }
+    }
+
+    /// The error of a failed response: the XML `<Code>`/`<Message>`, or for body-less
+    /// answers (HEAD) a code from the status.
+    func serviceError(_ operation: String, _ response: HTTPResponse) -> AWSServiceError {
+        let document = try? S3XML.parse(response.body)
+        let fallback: String = switch response.status {
+        case 404: key404(operation)
+        case 403: "AccessDenied"
+        case 412: "PreconditionFailed"
+        case 304: "NotModified"
+        case 301: "PermanentRedirect"
+        default: "HTTP\(response.status)"
+        }
+        let code = ServiceErrorCode.parse(headers: response.headers, body: response.body) ?? fallback
+        return AWSServiceError.service(Self.serviceName, operation, code: code, message: document?.text("Message"), status: response.status)
+    }
+
+    private func key404(_ operation: String) -> String { operation == "HeadObject" ? "NoSuchKey" : "NotFound" }
+
+    static func unquote(_ etag: String) -> String {
+        var value = etag.trimmingCharacters(in: .whitespaces)
+        if value.hasPrefix("W/") { value.removeFirst(2) }
+        if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+        if value.hasPrefix("&quot;") { value = value.replacingOccurrences(of: "&quot;", with: "") }
+        return value
+    }
+
+    /// A key from a listing with `encoding-type=url`: `+` is a space, `%XX` a byte.
+    static func decodeListKey(_ value: String) -> String {
+        URIEncoding.decode(value.replacingOccurrences(of: "+", with: " "))
+    }
+}
