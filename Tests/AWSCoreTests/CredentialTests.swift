@@ -114,9 +114,9 @@ struct CredentialTests {
         ("[a] trailing\n", 1, "after the section header"),
     ])
     func iniErrorsNameTheLine(text: String, line: Int, fragment: String) throws {
-        let error = #expect(throws: INIParseError.self) { try INIFile(parsing: text, path: "/tmp/x/config") }
+        let error = #expect(throws: INIParseError.self) { try INIFile(parsing: text, path: "profiles/config") }
         #expect(error?.line == line)
-        #expect(error?.description.hasPrefix("/tmp/x/config:\(line): ") == true)
+        #expect(error?.description.hasPrefix("profiles/config:\(line): ") == true)
         #expect(error?.description.contains(fragment) == true, "\(String(describing: error))")
     }
 
