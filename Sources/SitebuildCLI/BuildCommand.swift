@@ -36,6 +36,12 @@ struct BuildOptions: ParsableArguments {
 
     @Option(help: "The project name used in CODEBUILD_BUILD_ID. Default: the source directory's name.")
     var project: String?
+
+    @Option(help: "The AWS profile for env.parameter-store and env.secrets-manager (default: AWS_PROFILE, then default).")
+    var profile: String?
+
+    @Option(help: "The AWS region for env.parameter-store and env.secrets-manager (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
+    var region: String?
 }
 
 struct BuildCommand: ParsableCommand {
@@ -76,7 +82,8 @@ enum BuildInvocation {
         let signals = SignalWatch(cancellation: cancellation)
         defer { signals.stop() }
         let engine = BuildEngine(spec: prepared.spec, configuration: prepared.configuration, log: log, cancellation: cancellation,
-                                 secrets: AWSSecretSource(environment: ProcessInfo.processInfo.environment))
+                                 secrets: AWSSecretSource(environment: ProcessInfo.processInfo.environment,
+                                                          profile: options.profile, region: options.region))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
 
