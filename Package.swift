@@ -42,8 +42,10 @@ let package = Package(
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
-        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "AWSServices", "sitebuild"]),
-        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
-        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "AWSCore"]),
+        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "AWSServices", "TestSupport", "sitebuild"]),
+        // Servers the test targets start on 127.0.0.1 (moto_server and helpers), shared by them.
+        .target(name: "TestSupport", dependencies: ["AWSCore", "AWSServices"], path: "Tests/TestSupport"),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"]),
+        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "AWSCore", "TestSupport"]),
     ]
 )

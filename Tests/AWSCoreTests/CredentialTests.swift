@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import AWSCore
+import TestSupport
 
 /// The credential providers, chain, cache and region resolution against real files in a
 /// temporary `$HOME` and a real loopback server (CredentialTestServer).

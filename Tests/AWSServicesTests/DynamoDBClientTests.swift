@@ -1,6 +1,7 @@
 import AWSCore
 @testable import AWSServices
 import Testing
+import TestSupport
 
 /// DynamoDB JSON 1.0 against a real moto_server on loopback.
 @Suite(.serialized) struct DynamoDBClientTests {

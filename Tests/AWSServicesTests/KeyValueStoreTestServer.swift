@@ -1,6 +1,7 @@
 import AWSCore
 @testable import AWSServices
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,7 @@ final class KeyValueStoreTestServer: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     init() async throws {
-        port = try Self.freePort()
+        port = try LoopbackServerProcess.freePort()
         scriptPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("sitebuild-kvs-\(UUID().uuidString).py").path
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
@@ -40,28 +41,14 @@ final class KeyValueStoreTestServer: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
 
-        let client = CurlHTTPClient()
-        let deadline = ContinuousClock.now + .seconds(120)
-        while true {
-            let probe = HTTPRequest(method: "GET", url: "\(baseURL)/",
-                                    timeouts: .init(connect: 1, lowSpeedLimit: 0, lowSpeedTime: 0, total: 2))
-            if (try? await client.execute(probe)) != nil { break }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                stop()
-                throw MotoSetupError(description: "the KeyValueStore test server did not start on port \(port) within 120 s (python3 with cryptography installed?)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await LoopbackServerProcess.waitUntilAnswering(
+            port: port, path: "/", process: process,
+            failure: "the KeyValueStore test server did not start on port \(port) within 120 s (python3 with cryptography installed?)")
     }
 
     func stop() {
-        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(2)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        LoopbackServerProcess.terminate(process)
+        try? FileManager.default.removeItem(atPath: scriptPath)
     }
 
     /// A client of this server's store signing with `secret` (the right one by default).
@@ -70,24 +57,6 @@ final class KeyValueStoreTestServer: @unchecked Sendable {
                            "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE": baseURL]
         return try KeyValueStoreClient(kvsARN: Self.storeARN, credentials: EnvironmentCredentialProvider(environment: environment),
                                        environment: environment)
-    }
-
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw MotoSetupError(description: "socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw MotoSetupError(description: "could not bind a loopback port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static let script = #"""

@@ -1,6 +1,7 @@
 import AWSCore
 @testable import AWSServices
 import Testing
+import TestSupport
 
 /// SSM and Secrets Manager against a real moto_server on loopback.
 @Suite(.serialized) struct MotoServiceTests {

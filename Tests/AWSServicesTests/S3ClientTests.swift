@@ -2,6 +2,7 @@ import AWSCore
 @testable import AWSServices
 import Foundation
 import Testing
+import TestSupport
 
 /// Counts the requests passing through, so tests can check batching.
 final class S3RequestLog: HTTPClient, @unchecked Sendable {

@@ -2,6 +2,7 @@ import BuildSpec
 import Foundation
 @testable import SitebuildCLI
 import Testing
+import TestSupport
 
 /// `env.parameter-store` and `env.secrets-manager` through the built binary and the
 /// `AWSSecretSource` adapter, against a real moto_server on loopback.

@@ -1,0 +1,82 @@
+import AWSCore
+import AWSServices
+import Foundation
+
+/// `moto_server` on a free loopback port, started and stopped by the test. Shared by every
+/// test target that talks to moto.
+public final class MotoServer: @unchecked Sendable {
+    // @unchecked: the properties are set in `init` and never change.
+    public let port: Int
+    private let process: Process
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// What a client of this server needs: the endpoint, dummy keys and a region.
+    public var environment: [String: String] {
+        ["AWS_ENDPOINT_URL": baseURL, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+         "AWS_REGION": "us-east-1"]
+    }
+
+    public init() async throws {
+        port = try LoopbackServerProcess.freePort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+
+        try await LoopbackServerProcess.waitUntilAnswering(
+            port: port, path: "/moto-api/", process: process,
+            failure: "moto_server did not start listening on port \(port) within 120 s (is it installed? scripts/setup installs it)")
+    }
+
+    public func stop() {
+        LoopbackServerProcess.terminate(process)
+    }
+
+    // MARK: - Clients and seeding
+
+    public var credentials: any CredentialProvider { EnvironmentCredentialProvider(environment: environment) }
+
+    public func ssm() -> SSMClient {
+        SSMClient(region: "us-east-1", credentials: credentials, environment: environment)
+    }
+
+    public func secretsManager() -> SecretsManagerClient {
+        SecretsManagerClient(region: "us-east-1", credentials: credentials, environment: environment)
+    }
+
+    private struct PutParameterInput: Encodable {
+        var Name: String
+        var Value: String
+        var `Type`: String
+        var Overwrite = true
+    }
+
+    private struct CreateSecretInput: Encodable {
+        var Name: String
+        var SecretString: String?
+        var SecretBinary: Data?
+    }
+
+    private struct Ignored: Decodable {}
+
+    /// Stores a parameter with the project's own JSON client (`Type` String or SecureString).
+    public func putParameter(_ name: String, _ value: String, type: String = "String") async throws {
+        let _: Ignored = try await ssm().client.call("PutParameter", PutParameterInput(Name: name, Value: value, Type: type))
+    }
+
+    public func createSecret(_ name: String, string: String? = nil, binary: [UInt8]? = nil) async throws {
+        let _: Ignored = try await secretsManager().client.call(
+            "CreateSecret", CreateSecretInput(Name: name, SecretString: string, SecretBinary: binary.map { Data($0) }))
+    }
+}
+
+/// Runs `body` with a fresh moto_server and stops it afterwards.
+public func withMotoServer<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+    let server = try await MotoServer()
+    defer { server.stop() }
+    return try await body(server)
+}
