@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import AWSCore
 #if canImport(Glibc)
 import Glibc
@@ -23,41 +24,13 @@ import Glibc
 final class FaultInjectionServer: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change; `stop` is idempotent
     // through Process itself.
-    let port: Int
-    private let process: Process
-    private let stdin: Pipe
-    private let directory: URL
+    private let server: PythonScriptServer
+    var port: Int { server.port }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { server.baseURL }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fault-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let scriptURL = directory.appendingPathComponent("fault_server.py")
-        try Data(FaultInjectionServer.script.utf8).write(to: scriptURL)
-
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptURL.path]
-        let stdout = Pipe()
-        stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.standardError
-        try process.run()
-
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let text = String(data: line, encoding: .utf8),
-              let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw HTTPTestServer.TestServerError(message: "the fault-injection server did not print its port (python3 missing?); got \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = port
+        server = try PythonScriptServer(script: FaultInjectionServer.script, name: "fault_server")
     }
 
     func url(_ path: String) -> String { baseURL + path }
@@ -76,12 +49,7 @@ final class FaultInjectionServer: @unchecked Sendable {
 
     /// Closes stdin (the server exits) and kills it if it has not within a second.
     func stop() {
-        try? stdin.fileHandleForWriting.close()
-        let deadline = ContinuousClock.now + .seconds(1)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: directory)
+        server.stop()
     }
 
     static let script = #"""

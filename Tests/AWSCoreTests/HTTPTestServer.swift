@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,42 +15,14 @@ import Glibc
 final class HTTPTestServer: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change; `stop` is idempotent
     // through Process itself.
-    let port: Int
-    private let process: Process
-    private let stdin: Pipe
-    private let directory: URL
+    private let server: PythonScriptServer
+    var port: Int { server.port }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { server.baseURL }
 
     /// Writes the script to a temporary directory, starts `python3` on it and reads the port.
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("http-test-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let scriptURL = directory.appendingPathComponent("http_test_server.py")
-        try Data(HTTPTestServer.script.utf8).write(to: scriptURL)
-
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptURL.path]
-        let stdout = Pipe()
-        stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.standardError
-        try process.run()
-
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let text = String(data: line, encoding: .utf8),
-              let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw TestServerError(message: "the test HTTP server did not print its port (python3 missing?); got \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = port
+        server = try PythonScriptServer(script: HTTPTestServer.script, name: "http_test_server")
     }
 
     func url(_ path: String) -> String { baseURL + path }
@@ -58,12 +31,7 @@ final class HTTPTestServer: @unchecked Sendable {
     /// second. (Not SIGTERM: a child started from a dispatch thread inherits a signal mask
     /// that blocks it.)
     func stop() {
-        try? stdin.fileHandleForWriting.close()
-        let deadline = ContinuousClock.now + .seconds(1)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: directory)
+        server.stop()
     }
 
     struct TestServerError: Error, CustomStringConvertible {
