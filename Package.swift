@@ -29,18 +29,19 @@ let package = Package(
         .target(name: "BuildRunner", dependencies: ["BuildSpec", "SiteContent"]),
         .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl"]),
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
-        .target(name: "Deploy", dependencies: ["SiteContent"]),
+        .target(name: "Deploy", dependencies: ["SiteContent", "AWSCore", "AWSServices"]),
         .target(name: "Preview", dependencies: ["SiteContent", "Deploy"]),
         .target(name: "SitebuildCLI", dependencies: [
             "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "AWSServices", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI"]),
+        .executableTarget(name: "sitebuild-s3bench", dependencies: ["AWSCore", "AWSServices"]),
 
         .testTarget(name: "BuildSpecTests", dependencies: ["BuildSpec"]),
         .testTarget(name: "SiteContentTests", dependencies: ["SiteContent"]),
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent", "AWSCore", "AWSServices", "TestSupport"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
         .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "AWSServices", "TestSupport", "sitebuild"]),
         // Servers the test targets start on 127.0.0.1 (moto_server and helpers), shared by them.

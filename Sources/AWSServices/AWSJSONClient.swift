@@ -76,7 +76,7 @@ public struct AWSJSONClient: Sendable {
             response = try await httpClient.execute(request, body: .bytes(payload), responseBody: .collect(limit: 8 * 1024 * 1024))
         } catch let error as RetryExhaustedError {
             if let last = error.lastResponse, !last.isSuccess {
-                throw serviceError(operation, last)
+                throw serviceError(operation, last).attributing(credentialsTo: resolved.source)
             }
             throw AWSServiceError.transport(serviceName, operation, "\(error)")
         } catch is CancellationError {
@@ -84,7 +84,7 @@ public struct AWSJSONClient: Sendable {
         } catch {
             throw AWSServiceError.transport(serviceName, operation, "\(error) (endpoint \(endpoint.url) from \(endpoint.source))")
         }
-        guard response.isSuccess else { throw serviceError(operation, response) }
+        guard response.isSuccess else { throw serviceError(operation, response).attributing(credentialsTo: resolved.source) }
         return response.body
     }
 

@@ -18,11 +18,21 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
     public let service: String
     /// The operation name: `GetParameters`.
     public let operation: String
+    /// Where the request's credentials came from (`environment`, `profile ci`, …), when the
+    /// client recorded it; named in the advice for credential errors.
+    public private(set) var credentialSource: String?
 
     private init(_ code: Code, service: String, operation: String) {
         self.code = code
         self.service = service
         self.operation = operation
+    }
+
+    /// This error, naming `source` as where the credentials came from (see ``credentialSource``).
+    public func attributing(credentialsTo source: String) -> AWSServiceError {
+        var error = self
+        error.credentialSource = source
+        return error
     }
 
     static func service(_ service: String, _ operation: String, code: String, message: String?, status: Int) -> AWSServiceError {
@@ -58,7 +68,8 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         switch code {
         case .service(let code, let message, let status):
             let detail = message.map { ": \($0)" } ?? ""
-            return "\(call) failed with \(code) (HTTP \(status))\(detail); \(Self.advice(code: code, service: service, operation: operation))"
+            return "\(call) failed with \(code) (HTTP \(status))\(detail); "
+                + Self.advice(code: code, service: service, operation: operation, credentialSource: credentialSource)
         case .transport(let reason):
             return "\(call) failed: \(reason)"
         case .malformedResponse(let reason):
@@ -68,13 +79,21 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    private static func advice(code: String, service: String, operation: String) -> String {
+    private static func advice(code: String, service: String, operation: String, credentialSource: String?) -> String {
+        let credentials = "the AWS credentials" + (credentialSource.map { " from \($0)" } ?? "")
         switch code {
         case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
-            return "allow \(operation) for these credentials in IAM (and kms:Decrypt for encrypted values)"
-        case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
-             "IncompleteSignature", "ExpiredTokenException", "ExpiredToken":
-            return "check the AWS credentials (they are wrong or expired) and the region"
+            return "allow \(operation) for \(credentials) in IAM (and kms:Decrypt for encrypted values)"
+        case "SignatureDoesNotMatch", "InvalidSignatureException":
+            return "the request signature did not match: check \(credentials); the secret access key "
+                + "must be the one of that access key ID (also check the region and the system clock)"
+        case "InvalidAccessKeyId", "UnrecognizedClientException", "InvalidClientTokenId":
+            return "the access key ID is not known to \(service): check \(credentials); the key must exist, be active "
+                + "and belong to this partition and endpoint"
+        case "ExpiredTokenException", "ExpiredToken", "TokenRefreshRequired":
+            return "the session token of \(credentials) has expired; get fresh temporary credentials"
+        case "IncompleteSignature", "MissingAuthenticationToken":
+            return "check \(credentials) (they are wrong, incomplete or missing) and the region"
         case "ResourceNotFoundException", "ParameterNotFound":
             return "check the name, the region and the account; create it if it is missing"
         case "DecryptionFailure", "KMSAccessDeniedException", "KMSDisabledException", "KMSNotFoundException":

@@ -218,14 +218,16 @@ public struct DynamoDBClient: Sendable {
         do {
             response = try await httpClient.execute(request, body: .bytes(payload), responseBody: .collect(limit: 8 * 1024 * 1024))
         } catch let error as RetryExhaustedError {
-            if let last = error.lastResponse, !last.isSuccess { throw Self.serviceError(operation, last) }
+            if let last = error.lastResponse, !last.isSuccess {
+                throw Self.serviceError(operation, last).attributing(credentialsTo: resolved.source)
+            }
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error) (endpoint \(endpoint.url) from \(endpoint.source))")
         }
-        guard response.isSuccess else { throw Self.serviceError(operation, response) }
+        guard response.isSuccess else { throw Self.serviceError(operation, response).attributing(credentialsTo: resolved.source) }
         return response.body
     }
 

@@ -115,6 +115,9 @@ public struct S3Client: Sendable {
         case stored(etag: String?)
         /// `If-None-Match: *` and the key already exists (HTTP 412 PreconditionFailed).
         case alreadyExists
+        /// `If-Match` and the object's ETag is another one (HTTP 412), or it does not exist
+        /// (HTTP 404).
+        case etagMismatch
     }
 
     /// One object of a listing.
@@ -177,13 +180,16 @@ public struct S3Client: Sendable {
 
     /// PutObject from bytes or a file range. With `ifNoneMatch`, sends `If-None-Match: *` and
     /// answers ``WriteOutcome/alreadyExists`` instead of throwing when the key exists.
+    /// With `ifMatch`, sends `If-Match: "<etag>"` and answers ``WriteOutcome/etagMismatch`` when
+    /// the object changed or vanished (a compare-and-swap of a small object).
     public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
-                          ifNoneMatch: Bool = false) async throws -> WriteOutcome {
+                          ifNoneMatch: Bool = false, ifMatch: String? = nil) async throws -> WriteOutcome {
         var headers = attributes.headers
         if ifNoneMatch { headers.append(("If-None-Match", "*")) }
+        if let ifMatch { headers.append(("If-Match", "\"" + Self.unquote(ifMatch) + "\"")) }
         let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key, headers: headers, body: body,
-                                      accepting: ifNoneMatch ? [412] : [])
-        if response.status == 412 { return .alreadyExists }
+                                      accepting: ifMatch != nil ? [412, 404] : ifNoneMatch ? [412] : [])
+        if response.status == 412 || response.status == 404 { return ifMatch != nil ? .etagMismatch : .alreadyExists }
         return .stored(etag: response.headers.first("etag").map(Self.unquote))
     }
 
@@ -309,6 +315,22 @@ public struct S3Client: Sendable {
         return CompletedPart(partNumber: partNumber, etag: Self.unquote(etag))
     }
 
+    /// UploadPartCopy: part `partNumber` is the byte range `range` (inclusive bounds) of an
+    /// existing object, copied server-side. Returns the part's ETag.
+    public func uploadPartCopy(bucket: String, key: String, uploadId: String, partNumber: Int, sourceKey: String,
+                               sourceBucket: String? = nil, range: ClosedRange<Int64>) async throws -> CompletedPart {
+        let headers: [(String, String)] = [
+            ("x-amz-copy-source", "/" + URIEncoding.encode(sourceBucket ?? bucket) + "/" + URIEncoding.encode(sourceKey, keepingSlashes: true)),
+            ("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"),
+        ]
+        let response = try await send("UploadPartCopy", method: "PUT", bucket: bucket, key: key,
+                                      query: [.init("partNumber", String(partNumber)), .init("uploadId", uploadId)], headers: headers)
+        guard let etag = try parse("UploadPartCopy", response.body).text("ETag") else {
+            throw AWSServiceError.malformedResponse(Self.serviceName, "UploadPartCopy", "no ETag in CopyPartResult")
+        }
+        return CompletedPart(partNumber: partNumber, etag: Self.unquote(etag))
+    }
+
     /// CompleteMultipartUpload with `parts` (sorted here). With `ifNoneMatch`, answers
     /// ``WriteOutcome/alreadyExists`` on 412.
     public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [CompletedPart],
@@ -410,7 +432,7 @@ public struct S3Client: Sendable {
             response = try await httpClient.execute(request, body: body, responseBody: sink)
         } catch let error as RetryExhaustedError {
             if let last = error.lastResponse {
-                throw serviceError(operation, last)
+                throw serviceError(operation, last).attributing(credentialsTo: resolved.source)
             }
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
         } catch is CancellationError {
@@ -419,10 +441,10 @@ public struct S3Client: Sendable {
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error) (endpoint \(endpoint.url) from \(endpoint.source))")
         }
         if accepting.contains(response.status) { return response }
-        guard response.isSuccess else { throw serviceError(operation, response) }
+        guard response.isSuccess else { throw serviceError(operation, response).attributing(credentialsTo: resolved.source) }
         // CopyObject and CompleteMultipartUpload can fail inside a 200.
         if case .collect = sink, method == "PUT" || method == "POST", ServiceErrorCode.errorDocumentCode(in: response.body) != nil {
-            throw serviceError(operation, response)
+            throw serviceError(operation, response).attributing(credentialsTo: resolved.source)
         }
         return response
     }

@@ -10,6 +10,12 @@ public struct UploadStats: Sendable, Equatable {
     public var reused = 0
     /// Objects already in place (a resumed deploy).
     public var skipped = 0
+    /// The objects and bytes of the whole version, for progress.
+    public var plannedFiles = 0
+    public var plannedBytes: Int64 = 0
+
+    /// Objects dealt with so far.
+    public var done: Int { uploaded + reused + skipped }
 
     public init() {}
 }
@@ -28,7 +34,7 @@ public protocol DeployTarget: Sendable {
     /// Puts the manifest's missing objects in place, taking bytes from `sourceRoot`.
     /// `reusable` lists complete versions whose identical content may be reused.
     func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
-                progress: @Sendable (UploadStats) -> Void) async throws -> UploadStats
+                progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats
     /// Writes the manifest only if none exists (If-None-Match: *). Returns false when
     /// one existed already.
     func writeManifest(_ manifest: Manifest) async throws -> Bool

@@ -38,7 +38,7 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
-                       progress: @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+                       progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         var reusableContent: [ContentHash: String] = [:]
@@ -50,6 +50,10 @@ public struct LocalTarget: DeployTarget {
         let known = reusableContent
         let entries = manifest.entries
         let stats = StatsBox()
+        stats.update {
+            $0.plannedFiles = entries.count
+            $0.plannedBytes = manifest.totalBytes
+        }
         let failure = FailureBox()
         let next = WorkCounter()
         let workers = min(4, max(1, entries.count))

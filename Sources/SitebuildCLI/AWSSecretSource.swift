@@ -15,6 +15,7 @@ final class AWSSecretSource: SecretSource {
     private let environment: [String: String]
     private let profile: String?
     private let regionOption: String?
+    private let endpointURL: String?
     /// The clients, made on first use.
     private let clients = Mutex<Clients?>(nil)
 
@@ -24,10 +25,11 @@ final class AWSSecretSource: SecretSource {
         var secretsManager: SecretsManagerClient
     }
 
-    init(environment: [String: String], profile: String? = nil, region: String? = nil) {
+    init(environment: [String: String], profile: String? = nil, region: String? = nil, endpointURL: String? = nil) {
         self.environment = environment
         self.profile = profile
         self.regionOption = region
+        self.endpointURL = endpointURL
     }
 
     func parameters(named names: [String]) throws -> [String: String] {
@@ -95,9 +97,10 @@ final class AWSSecretSource: SecretSource {
             let http = AWSJSONClient.defaultHTTPClient()
             let made = Clients(
                 region: region.name,
-                ssm: SSMClient(region: region.name, credentials: credentials, environment: environment, httpClient: http),
+                ssm: SSMClient(region: region.name, credentials: credentials, environment: environment, endpointURL: endpointURL,
+                               httpClient: http),
                 secretsManager: SecretsManagerClient(region: region.name, credentials: credentials, environment: environment,
-                                                     httpClient: http))
+                                                     endpointURL: endpointURL, httpClient: http))
             cached = made
             return made
         }

@@ -37,11 +37,6 @@ struct BuildOptions: ParsableArguments {
     @Option(help: "The project name used in CODEBUILD_BUILD_ID. Default: the source directory's name.")
     var project: String?
 
-    @Option(help: "The AWS profile for env.parameter-store and env.secrets-manager (default: AWS_PROFILE, then default).")
-    var profile: String?
-
-    @Option(help: "The AWS region for env.parameter-store and env.secrets-manager (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
-    var region: String?
 }
 
 struct BuildCommand: ParsableCommand {
@@ -50,16 +45,17 @@ struct BuildCommand: ParsableCommand {
         abstract: "Run a buildspec's phases and collect its artifacts (a local, reproducible CodeBuild build).")
 
     @OptionGroup var options: BuildOptions
+    @OptionGroup(title: "AWS (for env.parameter-store and env.secrets-manager)") var aws: AWSOptions
 
     func run() throws {
-        let status = BuildInvocation.run(options)
+        let status = BuildInvocation.run(options, aws: aws)
         if status != 0 { throw ExitCode(status) }
     }
 }
 
 /// Turns command-line options into a build and its result into an exit status.
 enum BuildInvocation {
-    static func run(_ options: BuildOptions) -> Int32 {
+    static func run(_ options: BuildOptions, aws: AWSOptions) -> Int32 {
         let prepared: Prepared
         do {
             prepared = try prepare(options)
@@ -83,7 +79,8 @@ enum BuildInvocation {
         defer { signals.stop() }
         let engine = BuildEngine(spec: prepared.spec, configuration: prepared.configuration, log: log, cancellation: cancellation,
                                  secrets: AWSSecretSource(environment: ProcessInfo.processInfo.environment,
-                                                          profile: options.profile, region: options.region))
+                                                          profile: aws.profile, region: aws.region,
+                                                          endpointURL: aws.endpointUrl))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
 

@@ -36,8 +36,9 @@ enum DeployInvocation {
         let reporter = Reporter(json: target.json)
         let deployer: Deployer
         let version: String?
+        let resolved: TargetOptions.Resolved
         do {
-            let resolved = try target.resolve(configDirectory: configDirectory)
+            resolved = try target.resolve(configDirectory: configDirectory)
             let mode = try routing.routingMode(resolved.config)
             _ = try routing.trailing(resolved.config)
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory)
@@ -51,12 +52,22 @@ enum DeployInvocation {
         }
         do {
             let started = ContinuousClock.now
-            let outcome = try await deployer.deploy(directory: directory, version: version, dryRun: dryRun) { stats in
-                reporter.event("upload_progress", [("uploaded", .int(Int64(stats.uploaded))), ("reused", .int(Int64(stats.reused))),
-                                                   ("bytes", .int(stats.uploadedBytes))])
+            let progress = ProgressLine(json: target.json)
+            let outcome: DeployOutcome
+            do {
+                outcome = try await deployer.deploy(directory: directory, version: version, dryRun: dryRun) { stats in
+                    progress.show(stats)
+                    reporter.event("upload_progress", [("uploaded", .int(Int64(stats.uploaded))), ("reused", .int(Int64(stats.reused))),
+                                                       ("skipped", .int(Int64(stats.skipped))), ("files", .int(Int64(stats.plannedFiles))),
+                                                       ("bytes", .int(stats.uploadedBytes))])
+                }
+                progress.finish()
+            } catch {
+                progress.finish()
+                throw error
             }
             let elapsed = ContinuousClock.now - started
-            report(outcome, target: deployer.target.url, elapsed: elapsed, reporter: reporter)
+            report(outcome, target: deployer.target.url, elapsed: elapsed, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
@@ -93,7 +104,8 @@ enum DeployInvocation {
         }
     }
 
-    static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, reporter: Reporter) {
+    static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, requests: RequestCounter, reporter: Reporter) {
+        let requestCount = requests.total
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
         let summary = "\(outcome.fileCount) files, \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
@@ -111,7 +123,8 @@ enum DeployInvocation {
         case .flippedExisting:
             reporter.say("version \(outcome.version) was already uploaded; live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
         case .deployed:
-            reporter.say("uploaded \(outcome.stats.uploaded) file(s) (\(humanBytes(outcome.stats.uploadedBytes))), reused \(outcome.stats.reused), already in place \(outcome.stats.skipped)")
+            reporter.say("uploaded \(outcome.stats.uploaded) file(s) (\(humanBytes(outcome.stats.uploadedBytes))), copied \(outcome.stats.reused) unchanged, "
+                + "already in place \(outcome.stats.skipped)" + (requestCount > 0 ? "; \(requestCount) AWS requests" : ""))
             reporter.say("live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target) — \(summary), \(String(format: "%.2f", seconds)) s")
         }
         reporter.event("result", [
@@ -122,6 +135,7 @@ enum DeployInvocation {
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
             ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))),
+            ("requests", .int(Int64(requestCount))),
             ("durationMs", .int(elapsed.milliseconds)),
         ])
     }
@@ -133,13 +147,17 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Build with the buildspec, then deploy the primary artifact as a new version and make it live.")
 
     @OptionGroup var build: BuildOptions
-    @Option(help: "Where versions live: file:///dir or a directory path. Default: .sitebuild")
+    @Option(help: "Where versions live: s3://bucket/prefix, file:///dir or a directory path. Default: .sitebuild")
     var target: String?
-    @Option(help: "The live-version pointer: file:///path. Default: <target>/_sitebuild/live")
+    @Option(help: "The live-version pointer: cloudfront-kvs://<kvs-arn>#key, dynamodb://table#key, s3://bucket/key or file:///path. Default: <target>/_sitebuild/live")
     var pointer: String?
     @Option(help: "Settings file. Default: sitebuild.yml in the source directory.")
     var config: String?
     @OptionGroup var routing: RoutingOptions
+    @Option(help: "The CloudFront distribution id serving the target (for invalidation). Default: SITEBUILD_DISTRIBUTION, sitebuild.yml's distribution.")
+    var distribution: String?
+    @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
+    @OptionGroup(title: "AWS") var aws: AWSOptions
     @Option(help: "The version id: content (default), commit (the source's git HEAD, as the Hosting Toolkit does), or a literal id.")
     var versionId: String = "content"
     @Flag(help: "Build, then print what would be deployed, and change nothing on the target.")
@@ -155,13 +173,15 @@ struct RunCommand: AsyncParsableCommand {
             printError(precheck)
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let status = BuildInvocation.run(buildOptions)
+        let status = BuildInvocation.run(buildOptions, aws: aws)
         guard status == 0 else { throw ExitCode(status) }
         var targetOptions = TargetOptions()
         targetOptions.target = target
         targetOptions.pointer = pointer
         targetOptions.config = config
         targetOptions.json = build.json
+        targetOptions.aws = aws
+        targetOptions.distribution = distribution
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, versionId: versionId,
                                                       dryRun: dryRun, configDirectory: source, sourceDirectory: source)

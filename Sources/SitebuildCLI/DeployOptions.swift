@@ -8,10 +8,10 @@ import SiteContent
 /// `sitebuild.yml`, then the defaults (the local target `.sitebuild/` in the working
 /// directory, its pointer `_sitebuild/live`).
 struct TargetOptions: ParsableArguments {
-    @Option(help: "Where versions live: file:///dir or a directory path (s3://bucket/prefix with the AWS client). Default: .sitebuild")
+    @Option(help: "Where versions live: s3://bucket/prefix, file:///dir or a directory path. Default: .sitebuild")
     var target: String?
 
-    @Option(help: "The live-version pointer: file:///path. Default: <target>/_sitebuild/live")
+    @Option(help: "The live-version pointer: cloudfront-kvs://<kvs-arn>#key, dynamodb://table#key, s3://bucket/key or file:///path. Default: <target>/_sitebuild/live")
     var pointer: String?
 
     @Option(help: "Settings file. Default: sitebuild.yml in the source (or current) directory.")
@@ -20,11 +20,28 @@ struct TargetOptions: ParsableArguments {
     @Flag(help: "Newline-delimited JSON events on stdout.")
     var json = false
 
+    @Option(help: "The CloudFront distribution id serving the target (for invalidation and doctor). Default: SITEBUILD_DISTRIBUTION, sitebuild.yml's distribution.")
+    var distribution: String?
+
+    @OptionGroup(title: "AWS") var aws: AWSOptions
+
+    /// The pointer key when a KVS or DynamoDB URL names none: the Hosting Toolkit's.
+    static let defaultPointerKey = "path"
+
     struct Resolved {
-        var target: LocalTarget
-        var pointer: LocalPointerStore
+        var target: any DeployTarget
+        var pointer: any PointerStore
         var config: SiteConfig
         var environment: [String: String]
+        var aws: AWSContext
+        /// The CloudFront distribution id, when one is configured.
+        var distribution: String?
+
+        /// The local target and pointer file, for `serve`.
+        var local: (target: LocalTarget, pointer: LocalPointerStore)? {
+            guard let target = target as? LocalTarget, let pointer = pointer as? LocalPointerStore else { return nil }
+            return (target, pointer)
+        }
     }
 
     func resolve(configDirectory: String) throws -> Resolved {
@@ -35,12 +52,64 @@ struct TargetOptions: ParsableArguments {
             throw UsageError("--config \(config!): no such file")
         }
         let settings = try SiteConfig.load(configPath)
+        let context = AWSContext(options: aws, environment: env)
         let (targetText, targetSource) = first([(target, "--target"), (env["SITEBUILD_TARGET"], "SITEBUILD_TARGET"),
                                                 (settings.target, "\(configPath): target")]) ?? (".sitebuild", "default")
-        let root = try Self.localPath(targetText, what: targetSource, cwd: cwd, kind: "target")
-        let pointerText = first([(pointer, "--pointer"), (env["SITEBUILD_POINTER"], "SITEBUILD_POINTER"), (settings.pointer, "\(configPath): pointer")])
-        let pointerPath = try pointerText.map { try Self.localPath($0.0, what: $0.1, cwd: cwd, kind: "pointer") } ?? root + "/_sitebuild/live"
-        return Resolved(target: LocalTarget(root: root), pointer: LocalPointerStore(path: pointerPath), config: settings, environment: env)
+        let pointerSetting = first([(pointer, "--pointer"), (env["SITEBUILD_POINTER"], "SITEBUILD_POINTER"),
+                                    (settings.pointer, "\(configPath): pointer")])
+        let resolvedTarget: any DeployTarget
+        let defaultPointer: any PointerStore
+        if targetText.hasPrefix("s3://") {
+            let location = try usage { try S3Location.parse(targetText, what: targetSource) }
+            let what = "\(targetSource) \(targetText)"
+            let reporter = Reporter(json: json)
+            resolvedTarget = S3Target(client: try context.s3(for: what), location: location, log: { reporter.say($0) })
+            defaultPointer = S3PointerStore(client: try context.s3(for: what), bucket: location.bucket,
+                                            key: location.prefix + "_sitebuild/live")
+        } else {
+            let root = try Self.localPath(targetText, what: targetSource, cwd: cwd, kind: "target")
+            resolvedTarget = LocalTarget(root: root)
+            defaultPointer = LocalPointerStore(path: root + "/_sitebuild/live")
+        }
+        let resolvedPointer = try pointerSetting.map { try Self.pointerStore($0.0, what: $0.1, cwd: cwd, context: context) } ?? defaultPointer
+        let distributionId = first([(distribution, "--distribution"), (env["SITEBUILD_DISTRIBUTION"], "SITEBUILD_DISTRIBUTION"),
+                                    (settings.distribution, "\(configPath): distribution")])
+        if let (id, source) = distributionId, !id.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || id.count > 32 {
+            throw UsageError("\(source) \(id): not a CloudFront distribution id (upper-case letters and digits, such as E2QWRUHAPOMQZL)")
+        }
+        return Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
+                        distribution: distributionId?.0)
+    }
+
+    /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,
+    /// `file:///path` or a path.
+    static func pointerStore(_ text: String, what: String, cwd: String, context: AWSContext) throws -> any PointerStore {
+        func split(_ rest: Substring) -> (String, String) {
+            guard let hash = rest.lastIndex(of: "#") else { return (String(rest), defaultPointerKey) }
+            let key = String(rest[rest.index(after: hash)...])
+            return (String(rest[..<hash]), key.isEmpty ? defaultPointerKey : key)
+        }
+        let label = "\(what) \(text)"
+        if text.hasPrefix("cloudfront-kvs://") {
+            let (arn, key) = split(text.dropFirst("cloudfront-kvs://".count))
+            return KeyValueStorePointerStore(client: try context.keyValueStore(arn: arn, what: label), key: key)
+        }
+        if text.hasPrefix("dynamodb://") {
+            let (table, key) = split(text.dropFirst("dynamodb://".count))
+            let validTable = (3...255).contains(table.count)
+                && table.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+            guard validTable else {
+                throw UsageError("\(label): '\(table)' is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.'); write dynamodb://table#key")
+            }
+            return DynamoDBPointerStore(client: try context.dynamoDB(for: label), table: table, key: key)
+        }
+        if text.hasPrefix("s3://") {
+            let location = try usage { try S3Location.parse(text, what: what) }
+            let key = String(location.prefix.dropLast())
+            guard !key.isEmpty else { throw UsageError("\(label): name the pointer object, such as s3://\(location.bucket)/_sitebuild/live") }
+            return S3PointerStore(client: try context.s3(for: label), bucket: location.bucket, key: key)
+        }
+        return LocalPointerStore(path: try localPath(text, what: what, cwd: cwd, kind: "pointer"))
     }
 
     func first(_ candidates: [(String?, String)]) -> (String, String)? {
@@ -49,16 +118,48 @@ struct TargetOptions: ParsableArguments {
     }
 
     static func localPath(_ text: String, what: String, cwd: String, kind: String) throws -> String {
-        for scheme in ["s3://", "cloudfront-kvs://", "dynamodb://", "http://", "https://"] where text.hasPrefix(scheme) {
-            throw UsageError("\(what) \(text): \(scheme) \(kind)s need the AWS client, which this build of sitebuild does not have yet; use file:///dir or a directory")
-        }
         if text.hasPrefix("file://") {
             let path = String(text.dropFirst("file://".count))
             guard path.hasPrefix("/") else { throw UsageError("\(what) \(text): a file URL needs an absolute path, such as file:///srv/site") }
             return URL(fileURLWithPath: path).standardizedFileURL.path
         }
-        if text.contains("://") { throw UsageError("\(what) \(text): unknown URL scheme; use file:///dir or a directory") }
+        if text.contains("://") {
+            let schemes = kind == "target" ? "s3://bucket/prefix, file:///dir or a directory"
+                : "cloudfront-kvs://<kvs-arn>#key, dynamodb://table#key, s3://bucket/key, file:///path or a path"
+            throw UsageError("\(what) \(text): unknown URL scheme; use \(schemes)")
+        }
         return absolutePath(text, relativeTo: cwd)
+    }
+}
+
+/// Runs `body`, turning a ``DeployError`` about the input into a usage error (exit 2).
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as DeployError { throw UsageError(error.description) }
+}
+
+/// When and how to invalidate CloudFront after a flip.
+struct InvalidationOptions: ParsableArguments {
+    @Option(help: "auto (default: only when the pointer is not a KeyValueStore, since KVS routing gives every version new cache keys), always, or never.")
+    var invalidate: String?
+
+    @Flag(help: "Wait until the invalidation has completed.")
+    var wait = false
+
+    @Option(help: "Give up waiting after this long (30s, 10m, 1h). Default: 15m.")
+    var waitTimeout: String = "15m"
+
+    enum Mode: String {
+        case auto, always, never
+    }
+
+    func mode(_ config: SiteConfig) throws -> Mode {
+        let text = invalidate ?? config.invalidate ?? "auto"
+        guard let mode = Mode(rawValue: text) else { throw UsageError("--invalidate \(text): use auto, always or never") }
+        return mode
+    }
+
+    func timeout() throws -> Duration {
+        .seconds(try parseDuration(waitTimeout, flag: "--wait-timeout"))
     }
 }
 
@@ -123,5 +224,34 @@ struct Reporter: Sendable {
         guard json else { return }
         let value = JSONValue.object([("event", .string(name))] + fields)
         writeAll(1, Array((value.serialized() + "\n").utf8))
+    }
+}
+
+/// The upload progress line on a terminal: files, bytes, rate and time left, redrawn in
+/// place on stderr (never with `--json`, never when stderr is a file or pipe).
+final class ProgressLine: Sendable {
+    let enabled: Bool
+    let started = ContinuousClock.now
+
+    init(json: Bool) {
+        enabled = !json && isatty(2) == 1
+    }
+
+    func show(_ stats: UploadStats) {
+        guard enabled, stats.plannedFiles > 0 else { return }
+        let elapsed = (ContinuousClock.now - started).seconds
+        let rate = elapsed > 0 ? Double(stats.uploadedBytes) / elapsed : 0
+        var line = "\u{1B}[2K\r  \(stats.done)/\(stats.plannedFiles) files, \(humanBytes(stats.uploadedBytes)) uploaded"
+        if rate > 0 { line += ", \(humanBytes(Int64(rate)))/s" }
+        if stats.done > 0 && stats.done < stats.plannedFiles && elapsed > 1 {
+            let left = elapsed / Double(stats.done) * Double(stats.plannedFiles - stats.done)
+            line += ", about \(Int(left.rounded(.up))) s left"
+        }
+        writeAll(2, Array(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        writeAll(2, Array("\u{1B}[2K\r".utf8))
     }
 }

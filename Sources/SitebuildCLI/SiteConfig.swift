@@ -8,6 +8,12 @@ import Yams
 struct SiteConfig {
     var target: String?
     var pointer: String?
+    /// The CloudFront distribution id, for invalidation and doctor.
+    var distribution: String?
+    /// `invalidate: auto | always | never`.
+    var invalidate: String?
+    /// Domains the site is served on, for doctor's certificate and DNS checks.
+    var domains: [String] = []
     var mode: RoutingMode?
     var trailingSlash: String?
     var headerRules: [HeaderRule] = []
@@ -39,12 +45,23 @@ struct SiteConfig {
             guard case .scalar(let s) = node else { throw fail(node, key, "must be a single value") }
             return s.string
         }
-        let known = ["target", "pointer", "mode", "trailing-slash", "headers", "prune"]
+        let known = ["target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
         for (keyNode, value) in map {
             let key = keyNode.string ?? ""
             switch key {
             case "target": config.target = try scalar(value, key)
             case "pointer": config.pointer = try scalar(value, key)
+            case "distribution": config.distribution = try scalar(value, key)
+            case "invalidate":
+                let text = try scalar(value, key)
+                guard ["auto", "always", "never"].contains(text) else { throw fail(value, key, "'\(text)' is not valid; use auto, always or never") }
+                config.invalidate = text
+            case "domains":
+                switch value {
+                case .scalar: config.domains = [try scalar(value, key)]
+                case .sequence(let items): config.domains = try items.enumerated().map { try scalar($0.element, "domains[\($0.offset)]") }
+                default: throw fail(value, key, "must be a domain or a list of domains")
+                }
             case "mode":
                 let text = try scalar(value, key)
                 guard let mode = RoutingMode(rawValue: text) else { throw fail(value, key, "'\(text)' is not a mode; use static or spa") }

@@ -174,14 +174,20 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let resolved: TargetOptions.Resolved
         let router: Router
+        let local: (target: LocalTarget, pointer: LocalPointerStore)
         do {
             resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
             router = try routing.router(resolved.config)
+            guard let found = resolved.local else {
+                throw UsageError("serve previews a local target with a file pointer; \(resolved.target.url) with the pointer \(resolved.pointer.url) is not one. "
+                    + "Deploy the same build to a local target (sitebuild deploy DIR --target .sitebuild) and serve that")
+            }
+            local = found
         } catch {
             printError("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let site = PreviewSite(root: resolved.target.root, pointerPath: resolved.pointer.path, router: router)
+        let site = PreviewSite(root: local.target.root, pointerPath: local.pointer.path, router: router)
         let verbose = self.verbose
         let server = PreviewServer(site: site, host: host, port: port, log: { line in if verbose { printError(line) } })
         do { try server.start() } catch {

@@ -2,6 +2,7 @@ import AWSCore
 @testable import AWSServices
 import Foundation
 import Testing
+import TestSupport
 
 /// KeyValueStore client against the project's SigV4A-verifying test server.
 @Suite(.serialized) struct KeyValueStoreClientTests {

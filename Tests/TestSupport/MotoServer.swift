@@ -17,11 +17,19 @@ public final class MotoServer: @unchecked Sendable {
          "AWS_REGION": "us-east-1"]
     }
 
-    public init() async throws {
+    /// Starts moto_server.
+    ///
+    /// - Parameter extraEnvironment: variables added to the server's environment, e.g.
+    ///   `["INITIAL_NO_AUTH_ACTION_COUNT": "3"]` to make moto check signatures after three
+    ///   calls (see ``createIAMUserWithAccessKey(userName:)``).
+    public init(extraEnvironment: [String: String] = [:]) async throws {
         port = try LoopbackServerProcess.freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
+        if !extraEnvironment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { _, extra in extra }
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -74,9 +82,11 @@ public final class MotoServer: @unchecked Sendable {
     }
 }
 
-/// Runs `body` with a fresh moto_server and stops it afterwards.
-public func withMotoServer<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
-    let server = try await MotoServer()
+/// Runs `body` with a fresh moto_server (with `extraEnvironment` added to its environment)
+/// and stops it afterwards.
+public func withMotoServer<T>(extraEnvironment: [String: String] = [:],
+                              _ body: (MotoServer) async throws -> T) async throws -> T {
+    let server = try await MotoServer(extraEnvironment: extraEnvironment)
     defer { server.stop() }
     return try await body(server)
 }

@@ -24,8 +24,9 @@ public struct CredentialChain: CredentialProvider {
         throw CredentialError.chainExhausted(attempts)
     }
 
-    /// The SDK's default order: environment, web identity, shared files (profile), container
-    /// endpoint, EC2 instance metadata; cached and refreshed five minutes before expiry.
+    /// The SDK's default order: environment, web identity, shared files (profile, including role
+    /// profiles assumed through STS), container endpoint, EC2 instance metadata; cached and
+    /// refreshed five minutes before expiry.
     ///
     /// - Parameters:
     ///   - environment: the variables to read (the process environment in the program).
@@ -35,7 +36,7 @@ public struct CredentialChain: CredentialProvider {
         CachingCredentialProvider(CredentialChain([
             EnvironmentCredentialProvider(environment: environment),
             WebIdentityCredentialProvider(environment: environment, httpClient: httpClient),
-            ProfileCredentialProvider(environment: environment, profile: profile),
+            ProfileCredentialProvider(environment: environment, profile: profile, httpClient: httpClient),
             ContainerCredentialProvider(environment: environment, httpClient: httpClient),
             InstanceMetadataCredentialProvider(environment: environment, httpClient: httpClient),
         ]))

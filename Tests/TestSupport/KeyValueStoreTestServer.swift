@@ -1,7 +1,6 @@
 import AWSCore
-@testable import AWSServices
+import AWSServices
 import Foundation
-import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,19 +15,19 @@ import Glibc
 /// the secret with the SigV4A counter-mode KDF (checked against the published AKIDEXAMPLE
 /// vector at start-up), rebuilds the canonical request from what it received (the wire path
 /// encoded a second time) and verifies the DER ECDSA signature with `cryptography`.
-final class KeyValueStoreTestServer: @unchecked Sendable {
+public final class KeyValueStoreTestServer: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
-    static let accessKeyId = "AKIDKVSTEST"
-    static let secretAccessKey = "kvs-test-secret/+example"
-    static let storeARN = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
+    public static let accessKeyId = "AKIDKVSTEST"
+    public static let secretAccessKey = "kvs-test-secret/+example"
+    public static let storeARN = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 
-    let port: Int
+    public let port: Int
     private let process: Process
     private let scriptPath: String
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    init() async throws {
+    public init() async throws {
         port = try LoopbackServerProcess.freePort()
         scriptPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("sitebuild-kvs-\(UUID().uuidString).py").path
@@ -46,13 +45,13 @@ final class KeyValueStoreTestServer: @unchecked Sendable {
             failure: "the KeyValueStore test server did not start on port \(port) within 120 s (python3 with cryptography installed?)")
     }
 
-    func stop() {
+    public func stop() {
         LoopbackServerProcess.terminate(process)
         try? FileManager.default.removeItem(atPath: scriptPath)
     }
 
     /// A client of this server's store signing with `secret` (the right one by default).
-    func client(secret: String = KeyValueStoreTestServer.secretAccessKey) throws -> KeyValueStoreClient {
+    public func client(secret: String = KeyValueStoreTestServer.secretAccessKey) throws -> KeyValueStoreClient {
         let environment = ["AWS_ACCESS_KEY_ID": Self.accessKeyId, "AWS_SECRET_ACCESS_KEY": secret,
                            "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE": baseURL]
         return try KeyValueStoreClient(kvsARN: Self.storeARN, credentials: EnvironmentCredentialProvider(environment: environment),
@@ -207,7 +206,7 @@ server.serve_forever()
 }
 
 /// Runs `body` with a fresh KeyValueStore test server and stops it afterwards.
-func withKeyValueStoreTestServer<T>(_ body: (KeyValueStoreTestServer) async throws -> T) async throws -> T {
+public func withKeyValueStoreTestServer<T>(_ body: (KeyValueStoreTestServer) async throws -> T) async throws -> T {
     let server = try await KeyValueStoreTestServer()
     defer { server.stop() }
     return try await body(server)

@@ -1,0 +1,130 @@
+import AWSCore
+import AWSServices
+import Foundation
+
+/// The pointer as a small S3 object holding the version id; the compare-and-swap is a
+/// PutObject with `If-Match: <etag>` (or `If-None-Match: *` for the first flip).
+public struct S3PointerStore: PointerStore {
+    public let client: S3Client
+    public let bucket: String
+    public let key: String
+
+    public init(client: S3Client, bucket: String, key: String) {
+        self.client = client
+        self.bucket = bucket
+        self.key = key
+    }
+
+    public var url: String { "s3://\(bucket)/\(key)" }
+
+    public func read() async throws -> PointerState {
+        do {
+            let (info, body) = try await client.getObject(bucket: bucket, key: key, limit: 64 << 10)
+            let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return PointerState(version: text.isEmpty ? nil : text, token: info.etag)
+        } catch let error as AWSServiceError where error.status == 404 {
+            return PointerState(version: nil, token: nil)
+        }
+    }
+
+    public func compareAndSwap(expected: PointerState, to version: String) async throws {
+        let body = HTTPRequestBody.bytes(Array(version.utf8))
+        let attributes = S3Client.ObjectAttributes(contentType: "text/plain; charset=utf-8", cacheControl: "no-store")
+        let outcome: S3Client.WriteOutcome
+        if let token = expected.token {
+            outcome = try await client.putObject(bucket: bucket, key: key, body: body, attributes: attributes, ifMatch: token)
+        } else {
+            outcome = try await client.putObject(bucket: bucket, key: key, body: body, attributes: attributes, ifNoneMatch: true)
+        }
+        if case .stored = outcome { return }
+        let now = try await read()
+        throw PointerConflict(expected: expected.version, found: now.version, wanted: version)
+    }
+}
+
+/// The pointer as a DynamoDB item `{<partitionKey>: <key>, version: <id>}`; the
+/// compare-and-swap is a PutItem conditioned on the version read before.
+public struct DynamoDBPointerStore: PointerStore {
+    public let client: DynamoDBClient
+    public let table: String
+    public let key: String
+    /// The table's partition key attribute (a string).
+    public let partitionKey: String
+    public static let versionAttribute = "version"
+
+    public init(client: DynamoDBClient, table: String, key: String, partitionKey: String = "id") {
+        self.client = client
+        self.table = table
+        self.key = key
+        self.partitionKey = partitionKey
+    }
+
+    public var url: String { "dynamodb://\(table)#\(key)" }
+
+    public func read() async throws -> PointerState {
+        let item = try await client.getItem(table: table, key: [partitionKey: .string(key)])
+        guard case .string(let version)? = item?[Self.versionAttribute] else { return PointerState(version: nil, token: nil) }
+        return PointerState(version: version, token: version)
+    }
+
+    public func compareAndSwap(expected: PointerState, to version: String) async throws {
+        let item: DynamoDBClient.Item = [partitionKey: .string(key), Self.versionAttribute: .string(version),
+                                         "updatedAt": .string(ReleaseRecord.isoTime(Date()))]
+        let condition: DynamoDBClient.Condition
+        if let current = expected.version {
+            condition = .init("#v = :expected", names: ["#v": Self.versionAttribute], values: [":expected": .string(current)])
+        } else {
+            condition = .init("attribute_not_exists(#pk)", names: ["#pk": partitionKey])
+        }
+        if try await client.putItem(table: table, item: item, condition: condition) == .written { return }
+        let now = try await read()
+        throw PointerConflict(expected: expected.version, found: now.version, wanted: version)
+    }
+}
+
+/// The pointer as a CloudFront KeyValueStore key (the Hosting Toolkit's `path`), read by the
+/// viewer-request function. The store has one ETag for all keys: when a write is refused
+/// because *another* key changed, the store is re-read and the write retried; when our key
+/// holds something other than what this deploy read, it stops with a conflict.
+public struct KeyValueStorePointerStore: PointerStore {
+    public let client: KeyValueStoreClient
+    public let key: String
+    /// Writes refused because other keys changed, retried this many times.
+    public var maximumRetries = 8
+
+    public init(client: KeyValueStoreClient, key: String) {
+        self.client = client
+        self.key = key
+    }
+
+    public var url: String { "cloudfront-kvs://\(client.kvsARN)#\(key)" }
+
+    public func read() async throws -> PointerState {
+        // The ETag first: a change to our key after it makes the write fail, never pass.
+        let etag = try await client.describe().etag
+        do {
+            return PointerState(version: try await client.getKey(key), token: etag)
+        } catch let error as AWSServiceError where error.status == 404 {
+            return PointerState(version: nil, token: etag)
+        }
+    }
+
+    public func compareAndSwap(expected: PointerState, to version: String) async throws {
+        var etag: String
+        if let token = expected.token { etag = token } else { etag = try await client.describe().etag }
+        for _ in 0...maximumRetries {
+            switch try await client.putKey(key, value: version, ifMatch: etag) {
+            case .written:
+                return
+            case .conflict:
+                let now = try await read()
+                guard now.version == expected.version, let token = now.token else {
+                    throw PointerConflict(expected: expected.version, found: now.version, wanted: version)
+                }
+                etag = token
+            }
+        }
+        throw DeployError("\(url): the KeyValueStore kept changing under this deploy (\(maximumRetries + 1) writes refused "
+            + "because other keys changed); \(version) is uploaded but not live: run the command again")
+    }
+}

@@ -1,0 +1,376 @@
+import AWSCore
+import AWSServices
+import Foundation
+import SiteContent
+import Synchronization
+
+/// `s3://bucket/prefix`, parsed.
+public struct S3Location: Sendable, Equatable, CustomStringConvertible {
+    public var bucket: String
+    /// Empty, or ending in `/`.
+    public var prefix: String
+
+    public init(bucket: String, prefix: String) {
+        self.bucket = bucket
+        var cleaned = prefix
+        while cleaned.hasPrefix("/") { cleaned.removeFirst() }
+        if !cleaned.isEmpty && !cleaned.hasSuffix("/") { cleaned += "/" }
+        self.prefix = cleaned
+    }
+
+    /// Parses `s3://bucket[/prefix]`; `what` names the flag or setting for the message.
+    public static func parse(_ text: String, what: String) throws -> S3Location {
+        guard text.hasPrefix("s3://") else { throw DeployError("\(what) \(text): an S3 location starts with s3://") }
+        let rest = text.dropFirst("s3://".count)
+        let bucket = String(rest.prefix { $0 != "/" })
+        let valid = (3...63).contains(bucket.count) && bucket.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
+            && bucket.first.map { $0.isLowercase || $0.isNumber } == true && bucket.last.map { $0.isLowercase || $0.isNumber } == true
+        guard valid else {
+            throw DeployError("\(what) \(text): '\(bucket)' is not a valid bucket name (3 to 63 lower-case letters, digits, '-' or '.'); write s3://bucket/prefix")
+        }
+        let prefix = String(rest.dropFirst(bucket.count))
+        if prefix.contains("//") || prefix.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
+            throw DeployError("\(what) \(text): the prefix may not contain '//', '.' or '..' segments")
+        }
+        return S3Location(bucket: bucket, prefix: prefix)
+    }
+
+    public var description: String { "s3://\(bucket)/\(prefix)" }
+}
+
+/// Versions in an S3 bucket, with the layout of ``LocalTarget``.
+///
+/// A deploy plans from manifests, not listings: content whose hash a reusable (live) version
+/// already has is copied server-side (CopyObject with the entry's headers; UploadPartCopy
+/// above 5 GiB); the rest streams from disk, as one PutObject up to
+/// ``multipartThreshold`` and as a multipart upload with parallel parts above it. A rerun
+/// after a kill lists the version prefix, keeps objects whose ETag (or recorded content
+/// hash) matches, and aborts the multipart uploads the killed run left behind.
+public struct S3Target: DeployTarget {
+    public let client: S3Client
+    public let location: S3Location
+    /// Objects up to this size go in one PutObject.
+    public var multipartThreshold: Int64 = 16 << 20
+    /// The smallest part of a multipart upload (grown so 10,000 parts are never exceeded).
+    public var minimumPartSize: Int64 = 8 << 20
+    /// Objects transferred at once (requests in flight are further limited by the client's
+    /// adaptive concurrency).
+    public var workers: Int = 32
+    /// Parts of one multipart upload in flight at once.
+    public var partWorkers: Int = 8
+    /// Where messages about resumed work go.
+    public var log: @Sendable (String) -> Void
+
+    /// The largest single CopyObject S3 accepts.
+    public static let maximumCopySize: Int64 = 5 << 30
+    /// The metadata key recording an object's content hash (`x-amz-meta-sitebuild-hash`).
+    public static let hashMetadataKey = "sitebuild-hash"
+
+    public init(client: S3Client, location: S3Location, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.client = client
+        self.location = location
+        self.log = log
+    }
+
+    public var url: String { location.description }
+    var bucket: String { location.bucket }
+    var manifestsPrefix: String { location.prefix + "_sitebuild/manifests/" }
+    var releasesPrefix: String { location.prefix + "_sitebuild/releases/" }
+    func manifestKey(_ version: String) -> String { manifestsPrefix + version + ".json" }
+
+    // MARK: - Manifests and releases
+
+    public func manifestExists(_ version: String) async throws -> Bool {
+        try await client.headObject(bucket: bucket, key: manifestKey(version)) != nil
+    }
+
+    public func readManifest(_ version: String) async throws -> Manifest? {
+        guard let body = try await getIfPresent(manifestKey(version)) else { return nil }
+        do {
+            return try Manifest.parse(Data(body))
+        } catch {
+            throw DeployError("the manifest s3://\(bucket)/\(manifestKey(version)) is damaged: \(error)")
+        }
+    }
+
+    func getIfPresent(_ key: String) async throws -> [UInt8]? {
+        do {
+            return try await client.getObject(bucket: bucket, key: key, limit: 512 << 20).body
+        } catch let error as AWSServiceError where error.status == 404 {
+            return nil
+        }
+    }
+
+    public func listVersions() async throws -> [String] {
+        try await client.listObjects(bucket: bucket, prefix: manifestsPrefix).objects
+            .map { String($0.key.dropFirst(manifestsPrefix.count)) }
+            .filter { $0.hasSuffix(".json") && !$0.contains("/") }
+            .map { String($0.dropLast(5)) }
+            .sorted()
+    }
+
+    public func writeManifest(_ manifest: Manifest) async throws -> Bool {
+        let outcome = try await client.putObject(bucket: bucket, key: manifestKey(manifest.version),
+                                                 body: .bytes(Array(manifest.serialized().utf8)),
+                                                 attributes: .init(contentType: "application/json", cacheControl: "no-store"),
+                                                 ifNoneMatch: true)
+        return outcome != .alreadyExists
+    }
+
+    public func writeRelease(_ record: ReleaseRecord) async throws {
+        _ = try await client.putObject(bucket: bucket, key: releasesPrefix + record.fileName,
+                                       body: .bytes(Array((record.json.serialized() + "\n").utf8)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+    }
+
+    public func listReleases() async throws -> [ReleaseRecord] {
+        let keys = try await client.listObjects(bucket: bucket, prefix: releasesPrefix).objects.map(\.key)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        // Fetched 16 at a time; the order is the keys' (time-stamped names).
+        var records = [ReleaseRecord?](repeating: nil, count: keys.count)
+        var start = 0
+        while start < keys.count {
+            let batch = start..<min(start + 16, keys.count)
+            try await withThrowingTaskGroup(of: (Int, ReleaseRecord?).self) { group in
+                for index in batch {
+                    group.addTask {
+                        let body = try await getIfPresent(keys[index])
+                        return (index, body.flatMap { ReleaseRecord.parse(Data($0)) })
+                    }
+                }
+                for try await (index, record) in group { records[index] = record }
+            }
+            start = batch.upperBound
+        }
+        return records.compactMap { $0 }
+    }
+
+    public func deleteVersion(_ version: String) async throws {
+        try VersionId.validate(version)
+        // The manifest goes first: a version without one is never offered to readers again.
+        let manifestErrors = try await client.deleteObjects(bucket: bucket, keys: [manifestKey(version)])
+        if let failure = manifestErrors.first {
+            throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
+        }
+        let keys = try await client.listObjects(bucket: bucket, prefix: location.prefix + version + "/").objects.map(\.key)
+        let errors = try await client.deleteObjects(bucket: bucket, keys: keys)
+        if !errors.isEmpty {
+            let sample = errors.prefix(3).map { "\($0.key): \($0.code)" }.joined(separator: ", ")
+            throw DeployError("\(errors.count) object(s) of version \(version) could not be deleted (\(sample)); run prune again")
+        }
+    }
+
+    public func incompleteVersions() async throws -> [(version: String, modified: Date)] {
+        let listing = try await client.listObjects(bucket: bucket, prefix: location.prefix, delimiter: "/")
+        let complete = Set(try await listVersions())
+        var result: [(String, Date)] = []
+        for prefix in listing.commonPrefixes {
+            let name = String(prefix.dropFirst(location.prefix.count).dropLast())
+            guard !name.hasPrefix("_"), (try? VersionId.validate(name)) != nil, !complete.contains(name) else { continue }
+            let page = try await client.listObjectsPage(bucket: bucket, prefix: prefix, maxKeys: 1)
+            let modified = page.objects.first?.lastModified.flatMap(Self.parseTime) ?? Date()
+            result.append((name, modified))
+        }
+        return result
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    // MARK: - Upload
+
+    /// The part size for an object of `size`: at least ``minimumPartSize``, a whole number of
+    /// MiB, and large enough that the object has at most 10,000 parts.
+    public func partSize(for size: Int64) -> Int64 {
+        let mebibyte: Int64 = 1 << 20
+        let needed = (size + 9_999) / 10_000
+        let rounded = (needed + mebibyte - 1) / mebibyte * mebibyte
+        return max(minimumPartSize, rounded)
+    }
+
+    func attributes(_ entry: ManifestEntry) -> S3Client.ObjectAttributes {
+        var metadata = [Self.hashMetadataKey: entry.hash.hex]
+        var disposition: String?
+        for (name, value) in entry.headers.extra {
+            if name.lowercased() == "content-disposition" {
+                disposition = value
+            } else {
+                // S3 keeps only a few standard headers; others travel as metadata for a
+                // response-headers policy or the function to apply.
+                metadata["header-" + name.lowercased()] = value
+            }
+        }
+        return S3Client.ObjectAttributes(contentType: entry.headers.contentType, cacheControl: entry.headers.cacheControl,
+                                         contentEncoding: entry.headers.contentEncoding, contentDisposition: disposition,
+                                         metadata: metadata)
+    }
+
+    public func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
+                       progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        let versionPrefix = location.prefix + manifest.version + "/"
+        // A killed run may have left multipart uploads; they cost storage until aborted.
+        for orphan in try await client.listMultipartUploads(bucket: bucket, prefix: versionPrefix) {
+            try await client.abortMultipartUpload(bucket: bucket, key: orphan.key, uploadId: orphan.uploadId)
+            log("aborted an unfinished multipart upload of s3://\(bucket)/\(orphan.key) left by an interrupted deploy")
+        }
+        let listed = try await client.listObjects(bucket: bucket, prefix: versionPrefix).objects
+        var existing: [String: S3Client.ObjectSummary] = [:]
+        for object in listed { existing[object.key] = object }
+        if !existing.isEmpty { log("resuming: \(existing.count) object(s) of \(manifest.version) are already on \(url)") }
+
+        var reusableContent: [ContentHash: (key: String, size: Int64)] = [:]
+        for other in reusable where other.version != manifest.version {
+            for entry in other.entries where reusableContent[entry.hash] == nil {
+                reusableContent[entry.hash] = (location.prefix + other.version + "/" + entry.path, entry.size)
+            }
+        }
+        let known = reusableContent
+        let present = existing
+        let entries = manifest.entries
+        var initial = UploadStats()
+        initial.plannedFiles = entries.count
+        initial.plannedBytes = manifest.totalBytes
+        let stats = Locked(initial)
+        let next = WorkCounter()
+        let lastReport = Locked(ContinuousClock.now)
+        let workerCount = min(workers, max(1, entries.count))
+        let report: @Sendable () -> UploadStats? = {
+            let now = ContinuousClock.now
+            let due = lastReport.withLock { last -> Bool in
+                guard now - last >= .milliseconds(250) else { return false }
+                last = now
+                return true
+            }
+            return due ? stats.withLock { $0 } : nil
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<workerCount {
+                group.addTask {
+                    while true {
+                        try Task.checkCancellation()
+                        let index = next.take()
+                        guard index < entries.count else { return }
+                        let entry = entries[index]
+                        let key = versionPrefix + entry.path
+                        let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
+                        if let object = present[key], try await isInPlace(object, entry: entry, source: source) {
+                            stats.withLock { $0.skipped += 1 }
+                        } else if let origin = known[entry.hash], origin.size == entry.size {
+                            try await copy(from: origin.key, to: key, entry: entry)
+                            stats.withLock { $0.reused += 1 }
+                        } else {
+                            try await put(source, to: key, entry: entry)
+                            stats.withLock {
+                                $0.uploaded += 1
+                                $0.uploadedBytes += entry.size
+                            }
+                        }
+                        if let snapshot = report() { progress(snapshot) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let final = stats.withLock { $0 }
+        progress(final)
+        return final
+    }
+
+    /// Whether an object a previous run left holds this entry's bytes: its ETag is the MD5 (or
+    /// multipart MD5) of the local file, or its recorded content hash is the entry's.
+    func isInPlace(_ object: S3Client.ObjectSummary, entry: ManifestEntry, source: String) async throws -> Bool {
+        guard object.size == entry.size else { return false }
+        if let etag = object.etag {
+            let multipart = etag.contains("-")
+            let expected = S3MD5.expectedETag(path: source, size: entry.size, partSize: multipart ? partSize(for: entry.size) : nil)
+            if expected == etag { return true }
+        }
+        let info = try await client.headObject(bucket: bucket, key: object.key)
+        return info?.attributes.metadata[Self.hashMetadataKey] == entry.hash.hex
+    }
+
+    func copy(from sourceKey: String, to key: String, entry: ManifestEntry) async throws {
+        if entry.size <= Self.maximumCopySize {
+            _ = try await client.copyObject(bucket: bucket, sourceKey: sourceKey, destinationKey: key, replacing: attributes(entry))
+            return
+        }
+        let size = entry.size
+        let part = max(partSize(for: size), 512 << 20)
+        try await multipart(key: key, entry: entry, size: size, partSize: part) { uploadId, number, range in
+            try await client.uploadPartCopy(bucket: bucket, key: key, uploadId: uploadId, partNumber: number, sourceKey: sourceKey, range: range)
+        }
+    }
+
+    func put(_ source: String, to key: String, entry: ManifestEntry) async throws {
+        var status = stat()
+        guard stat(source, &status) == 0 else {
+            throw DeployError("\(source) vanished while deploying: build again")
+        }
+        guard Int64(status.st_size) == entry.size else {
+            throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
+        }
+        if entry.size <= multipartThreshold {
+            _ = try await client.putObject(bucket: bucket, key: key, body: .file(path: source, offset: 0, length: entry.size),
+                                           attributes: attributes(entry))
+            return
+        }
+        try await multipart(key: key, entry: entry, size: entry.size, partSize: partSize(for: entry.size)) { uploadId, number, range in
+            try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                                        body: .file(path: source, offset: range.lowerBound, length: range.count))
+        }
+    }
+
+    /// A multipart upload of `size` bytes in parts of `partSize`, ``partWorkers`` at a time;
+    /// aborted if any part fails.
+    func multipart(key: String, entry: ManifestEntry, size: Int64, partSize: Int64,
+                   part: @escaping @Sendable (String, Int, ClosedRange<Int64>) async throws -> S3Client.CompletedPart) async throws {
+        let uploadId = try await client.createMultipartUpload(bucket: bucket, key: key, attributes: attributes(entry))
+        let count = Int((size + partSize - 1) / partSize)
+        do {
+            let next = WorkCounter()
+            let parts = Locked<[S3Client.CompletedPart]>([])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<min(partWorkers, count) {
+                    group.addTask {
+                        while true {
+                            try Task.checkCancellation()
+                            let index = next.take()
+                            guard index < count else { return }
+                            let start = Int64(index) * partSize
+                            let end = min(start + partSize, size) - 1
+                            let done = try await part(uploadId, index + 1, start...end)
+                            parts.withLock { $0.append(done) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            _ = try await client.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts.withLock { $0 })
+        } catch {
+            try? await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+            throw error
+        }
+    }
+}
+
+extension ClosedRange where Bound == Int64 {
+    fileprivate var count: Int64 { upperBound - lowerBound + 1 }
+}
+
+/// A value shared by concurrent tasks, behind a lock.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<R: Sendable>(_ body: (inout sending Value) throws -> sending R) rethrows -> R {
+        try mutex.withLock(body)
+    }
+}

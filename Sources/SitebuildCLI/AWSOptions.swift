@@ -1,0 +1,108 @@
+import AWSCore
+import AWSServices
+import ArgumentParser
+import Deploy
+import Foundation
+import Synchronization
+
+/// `--profile`, `--region` and `--endpoint-url`, shared by every command that may talk to AWS.
+struct AWSOptions: ParsableArguments {
+    @Option(help: "The AWS profile (default: AWS_PROFILE, then default).")
+    var profile: String?
+
+    @Option(help: "The AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
+    var region: String?
+
+    @Option(help: "Send every AWS request to this endpoint (an S3-compatible server or an emulator); AWS_ENDPOINT_URL_<SERVICE> still wins per service.")
+    var endpointUrl: String?
+
+    @Flag(help: "Address S3 buckets in the path (https://host/bucket/key) even on AWS.")
+    var pathStyle = false
+}
+
+/// The AWS clients of one command, made on first use from the options and environment: a
+/// deploy to the local target never needs credentials or a region.
+final class AWSContext: Sendable {
+    let options: AWSOptions
+    let environment: [String: String]
+    /// Every request sent on the wire (retries included), for the summary.
+    let requests = RequestCounter()
+    private let shared = Mutex<Shared?>(nil)
+
+    private struct Shared: Sendable {
+        var credentials: any CredentialProvider
+        var http: any HTTPClient
+    }
+
+    init(options: AWSOptions, environment: [String: String]) {
+        self.options = options
+        self.environment = environment
+    }
+
+    private func base() -> Shared {
+        shared.withLock { cached in
+            if let cached { return cached }
+            let credentials = CredentialChain.standard(environment: environment, profile: options.profile, httpClient: CurlHTTPClient())
+            // One connection pool and one adaptive in-flight limit for the whole command.
+            let http = RetryingHTTPClient(wrapping: CountingHTTPClient(base: CurlHTTPClient(), counter: requests),
+                                          concurrency: AdaptiveConcurrency(initial: 32, minimum: 2, maximum: 64))
+            let made = Shared(credentials: credentials, http: http)
+            cached = made
+            return made
+        }
+    }
+
+    /// The region, or a usage error saying how to set one (`what` names what needs it).
+    func region(for what: String) throws -> String {
+        do {
+            return try RegionResolver.require(option: options.region, profile: options.profile, environment: environment).name
+        } catch {
+            throw UsageError("\(what) needs an AWS region: \(error)")
+        }
+    }
+
+    func s3(for what: String) throws -> S3Client {
+        let shared = base()
+        return S3Client(region: try region(for: what), credentials: shared.credentials, environment: environment,
+                        endpointURL: options.endpointUrl, httpClient: shared.http, forcePathStyle: options.pathStyle)
+    }
+
+    func dynamoDB(for what: String) throws -> DynamoDBClient {
+        let shared = base()
+        return DynamoDBClient(region: try region(for: what), credentials: shared.credentials, environment: environment,
+                              endpointURL: options.endpointUrl, httpClient: shared.http)
+    }
+
+    func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
+        let shared = base()
+        do {
+            return try KeyValueStoreClient(kvsARN: arn, credentials: shared.credentials, environment: environment,
+                                           endpointURL: options.endpointUrl, httpClient: shared.http)
+        } catch {
+            throw UsageError("\(what): '\(arn)' is not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>)")
+        }
+    }
+}
+
+/// Requests by HTTP method.
+final class RequestCounter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func add(_ method: String) {
+        counts.withLock { $0[method, default: 0] += 1 }
+    }
+
+    var byMethod: [String: Int] { counts.withLock { $0 } }
+    var total: Int { byMethod.values.reduce(0, +) }
+}
+
+/// Counts the requests another client sends.
+struct CountingHTTPClient: HTTPClient {
+    let base: any HTTPClient
+    let counter: RequestCounter
+
+    func execute(_ request: HTTPRequest, body: HTTPRequestBody, responseBody: HTTPResponseSink) async throws -> HTTPResponse {
+        counter.add(request.method.uppercased())
+        return try await base.execute(request, body: body, responseBody: responseBody)
+    }
+}

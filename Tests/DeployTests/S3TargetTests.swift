@@ -1,0 +1,148 @@
+import AWSCore
+import AWSServices
+@testable import Deploy
+import Foundation
+import SiteContent
+import Testing
+import TestSupport
+
+/// ``S3Target`` and the AWS pointer stores against moto_server and the KeyValueStore test
+/// server on loopback.
+@Suite(.serialized) struct S3TargetTests {
+    func client(_ moto: MotoServer) -> S3Client {
+        S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+    }
+
+    /// A target whose multipart threshold is small enough to test with a few MiB.
+    func target(_ client: S3Client, _ location: S3Location) -> S3Target {
+        var target = S3Target(client: client, location: location)
+        target.multipartThreshold = 6 << 20
+        target.minimumPartSize = 5 << 20
+        return target
+    }
+
+    @Test func partSizesKeepUnderTenThousandParts() {
+        let target = S3Target(client: S3Client(endpoint: AWSEndpoint(url: "http://127.0.0.1:1", source: "test"), region: "us-east-1",
+                                               credentials: EnvironmentCredentialProvider(environment: [:])),
+                              location: S3Location(bucket: "b", prefix: ""))
+        #expect(target.partSize(for: 1 << 20) == 8 << 20)
+        #expect(target.partSize(for: 80 << 30) == 9 << 20)  // 80 GiB / 10,000 = 8.2 MiB → 9 MiB
+        let huge: Int64 = 5 << 40
+        let part = target.partSize(for: huge)
+        #expect((huge + part - 1) / part <= 10_000)
+        #expect(part % (1 << 20) == 0)
+    }
+
+    @Test func locationsParseAndRejectBadBuckets() throws {
+        #expect(try S3Location.parse("s3://my-site/www", what: "--target") == S3Location(bucket: "my-site", prefix: "www/"))
+        #expect(try S3Location.parse("s3://my-site", what: "--target").prefix == "")
+        #expect(try S3Location.parse("s3://my-site/a/b/", what: "--target").prefix == "a/b/")
+        for bad in ["s3://My_Site", "s3://ab", "s3://site/a//b", "s3://site/../x", "s3://-site"] {
+            #expect(throws: DeployError.self) { try S3Location.parse(bad, what: "--target") }
+        }
+    }
+
+    @Test func largeFilesGoMultipartAndAreCopiedServerSideIntoTheNextVersion() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("big")
+            let site = try TempDir("s3-target")
+            var bytes = [UInt8](repeating: 0, count: 13 << 20)
+            for i in stride(from: 0, to: bytes.count, by: 4096) { bytes[i] = UInt8(truncatingIfNeeded: i / 4096) }
+            try site.write("video.bin", bytes)
+            try site.write("index.html", Array("<p>one</p>".utf8))
+            let target = target(s3, S3Location(bucket: "big", prefix: "site"))
+            let deployer = Deployer(target: target, pointer: S3PointerStore(client: s3, bucket: "big", key: "site/_sitebuild/live"))
+            let first = try await deployer.deploy(directory: site.path)
+            #expect(first.stats.uploaded == 2)
+            let video = try #require(try await s3.listObjects(bucket: "big", prefix: "site/\(first.version)/video.bin").objects.first)
+            #expect(video.size == Int64(bytes.count))
+            #expect(video.etag?.hasSuffix("-3") == true, "13 MiB in 5 MiB parts: \(video.etag ?? "")")
+            #expect(try await s3.getObject(bucket: "big", key: "site/\(first.version)/video.bin").body == bytes)
+
+            try site.write("index.html", Array("<p>two</p>".utf8))
+            let second = try await deployer.deploy(directory: site.path)
+            #expect(second.stats.uploaded == 1)
+            #expect(second.stats.reused == 1)
+            let copied = try await s3.headObject(bucket: "big", key: "site/\(second.version)/video.bin")
+            #expect(copied?.size == Int64(bytes.count))
+            #expect(copied?.attributes.metadata[S3Target.hashMetadataKey] != nil)
+        }
+    }
+
+    @Test func aResumedUploadKeepsMatchingObjectsReplacesWrongOnesAndAbortsOrphanedMultipartUploads() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("resume")
+            let site = try TempDir("s3-target")
+            try site.write("a.txt", Array("alpha".utf8))
+            try site.write("b.txt", Array("bravo".utf8))
+            try site.write("c.txt", Array("charlie".utf8))
+            let target = target(s3, S3Location(bucket: "resume", prefix: ""))
+            let (manifest, _, _) = try Deployer(target: target, pointer: S3PointerStore(client: s3, bucket: "resume", key: "_sitebuild/live"))
+                .manifest(for: site.path)
+            let version = manifest.version
+            // What an interrupted run left: one right object, one with the wrong bytes of the
+            // same size, and an unfinished multipart upload.
+            _ = try await s3.putObject(bucket: "resume", key: "\(version)/a.txt", body: .bytes(Array("alpha".utf8)))
+            _ = try await s3.putObject(bucket: "resume", key: "\(version)/b.txt", body: .bytes(Array("BRAVO".utf8)))
+            _ = try await s3.createMultipartUpload(bucket: "resume", key: "\(version)/c.txt")
+            let stats = try await target.upload(manifest, from: site.path, reusable: []) { _ in }
+            #expect(stats.skipped == 1)
+            #expect(stats.uploaded == 2)
+            #expect(try await s3.getObject(bucket: "resume", key: "\(version)/b.txt").body == Array("bravo".utf8))
+            #expect(try await s3.listMultipartUploads(bucket: "resume", prefix: "\(version)/").isEmpty)
+            #expect(try await target.manifestExists(version) == false)
+            #expect(try await target.writeManifest(manifest))
+            #expect(try await target.writeManifest(manifest) == false, "the manifest is create-only")
+            #expect(try await target.incompleteVersions().isEmpty)
+        }
+    }
+
+    /// Two deploys read the same pointer state; only the first compare-and-swap may succeed.
+    func raceTwoFlips(_ store: some PointerStore) async throws {
+        let start = try await store.read()
+        try await store.compareAndSwap(expected: start, to: "v1")
+        let before = try await store.read()
+        #expect(before.version == "v1")
+        try await store.compareAndSwap(expected: before, to: "v2")
+        do {
+            try await store.compareAndSwap(expected: before, to: "v3")
+            Issue.record("a stale compare-and-swap succeeded on \(store.url)")
+        } catch let conflict as PointerConflict {
+            #expect(conflict.expected == "v1")
+            #expect(conflict.found == "v2")
+            #expect(conflict.wanted == "v3")
+        }
+        #expect(try await store.read().version == "v2")
+    }
+
+    @Test func s3AndDynamoDBPointersRefuseAStaleCompareAndSwap() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("pointers")
+            try await raceTwoFlips(S3PointerStore(client: s3, bucket: "pointers", key: "live"))
+            let dynamo = DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+            try await dynamo.createTable("live", partitionKey: "id")
+            try await raceTwoFlips(DynamoDBPointerStore(client: dynamo, table: "live", key: "path"))
+            // A first flip when someone else made the first one is a conflict too.
+            let empty = DynamoDBPointerStore(client: dynamo, table: "live", key: "other")
+            let none = try await empty.read()
+            try await empty.compareAndSwap(expected: none, to: "a")
+            await #expect(throws: PointerConflict.self) { try await empty.compareAndSwap(expected: none, to: "b") }
+        }
+    }
+
+    @Test func keyValueStorePointerRetriesWhenOnlyOtherKeysChanged() async throws {
+        try await withKeyValueStoreTestServer { server in
+            let kvs = try server.client()
+            try await raceTwoFlips(KeyValueStorePointerStore(client: kvs, key: "path"))
+            let store = KeyValueStorePointerStore(client: kvs, key: "path")
+            let state = try await store.read()
+            _ = try await kvs.putKey("unrelated", value: "1", ifMatch: try await kvs.describe().etag)
+            try await store.compareAndSwap(expected: state, to: "v4")
+            #expect(try await kvs.getKey("path") == "v4")
+            #expect(try await kvs.getKey("unrelated") == "1")
+        }
+    }
+}

@@ -1,0 +1,310 @@
+import AWSCore
+import AWSServices
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sitebuild run` / `deploy` / `versions` / `rollback` / `prune` with the built binary
+/// against moto_server (S3, DynamoDB) and the project's KeyValueStore test server.
+@Suite(.serialized) struct S3DeployEndToEnd {
+    static let buildspec = """
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - mkdir -p dist/docs dist/assets
+              - printf '<h1>home</h1>' > dist/index.html
+              - printf '<h1>docs</h1>' > dist/docs/index.html
+              - printf 'body{}' > dist/assets/site.css
+              - printf 'not found' > dist/404.html
+        artifacts:
+          base-directory: dist
+          files:
+            - '**/*'
+        """
+
+    func s3(_ moto: MotoServer) -> S3Client {
+        S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+    }
+
+    func keys(_ client: S3Client, _ bucket: String, prefix: String = "") async throws -> [String: S3Client.ObjectSummary] {
+        var result: [String: S3Client.ObjectSummary] = [:]
+        for object in try await client.listObjects(bucket: bucket, prefix: prefix).objects { result[object.key] = object }
+        return result
+    }
+
+    func text(_ client: S3Client, _ bucket: String, _ key: String) async throws -> String {
+        String(decoding: try await client.getObject(bucket: bucket, key: key).body, as: UTF8.self)
+    }
+
+    /// The JSON `result` event of a `--json` run.
+    func result(_ output: CLIHarness.Output) -> [String: Any] {
+        for line in output.stdout.split(separator: "\n").reversed() {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["event"] as? String == "result" {
+                return object
+            }
+        }
+        return [:]
+    }
+
+    @Test func runDeploysToS3ThenNoChangeThenOneFileChangeCopiesTheRest() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("site")
+            let h = try CLIHarness()
+            try h.write("buildspec.yml", Self.buildspec)
+            let target = "s3://site/www"
+
+            let first = try h.run(["run", "--target", target, "--json"], environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let firstResult = result(first)
+            let version = try #require(firstResult["version"] as? String)
+            #expect(firstResult["uploaded"] as? Int == 5)
+
+            let objects = try await keys(client, "site", prefix: "www/")
+            for path in ["index.html", "docs/index.html", "assets/site.css", "404.html", "docs.html"] {
+                #expect(objects["www/\(version)/\(path)"] != nil, "missing \(path): \(objects.keys.sorted())")
+            }
+            let index = try await client.headObject(bucket: "site", key: "www/\(version)/index.html")
+            #expect(index?.attributes.contentType?.hasPrefix("text/html") == true)
+            #expect(index?.attributes.cacheControl != nil)
+            let css = try await client.headObject(bucket: "site", key: "www/\(version)/assets/site.css")
+            #expect(css?.attributes.contentType?.hasPrefix("text/css") == true)
+            #expect(try await text(client, "site", "www/_sitebuild/live") == version)
+            let manifest = try await text(client, "site", "www/_sitebuild/manifests/\(version).json")
+            #expect(manifest.contains("docs/index.html"))
+            let releases = objects.keys.filter { $0.hasPrefix("www/_sitebuild/releases/") }
+            #expect(releases.count == 1)
+            let record = try await text(client, "site", try #require(releases.first))
+            #expect(record.contains("\"to\":\"\(version)\""))
+
+            // No change: nothing uploaded, nothing flipped, no new release.
+            let second = try h.run(["run", "--target", target, "--json"], environment: moto.environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(result(second)["action"] as? String == "unchanged")
+            #expect(try await keys(client, "site", prefix: "www/_sitebuild/releases/").count == 1)
+
+            // One file changes: one upload, the rest copied server-side.
+            try h.write("buildspec.yml", Self.buildspec.replacingOccurrences(of: "body{}", with: "body{color:red}"))
+            let third = try h.run(["run", "--target", target, "--json"], environment: moto.environment)
+            #expect(third.status == 0, "\(third.stderr)")
+            let thirdResult = result(third)
+            let next = try #require(thirdResult["version"] as? String)
+            #expect(next != version)
+            #expect(thirdResult["uploaded"] as? Int == 1)
+            #expect(thirdResult["reused"] as? Int == 4)
+            #expect(try await text(client, "site", "www/\(next)/assets/site.css") == "body{color:red}")
+            let copied = try await client.headObject(bucket: "site", key: "www/\(next)/docs/index.html")
+            #expect(copied?.attributes.contentType?.hasPrefix("text/html") == true)
+            #expect(try await text(client, "site", "www/_sitebuild/live") == next)
+
+            // versions, rollback, prune work as on the local target.
+            let versions = try h.run(["versions", "--target", target, "--json"], environment: moto.environment)
+            #expect(versions.status == 0, "\(versions.stderr)")
+            #expect(versions.stdout.contains("\"live\":\"\(next)\""))
+            let rollback = try h.run(["rollback", "--target", target], environment: moto.environment)
+            #expect(rollback.status == 0, "\(rollback.stderr)")
+            #expect(try await text(client, "site", "www/_sitebuild/live") == version)
+            let prune = try h.run(["prune", "--target", target, "--keep", "0", "--grace", "0s"], environment: moto.environment)
+            #expect(prune.status == 0, "\(prune.stderr)")
+            // Live and previous are never pruned.
+            #expect(try await keys(client, "site", prefix: "www/\(version)/").count == 5)
+            #expect(try await keys(client, "site", prefix: "www/\(next)/").count == 5)
+        }
+    }
+
+    @Test func pruneDeletesOldVersionsOnS3ButKeepsLiveAndPrevious() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("prune")
+            let h = try CLIHarness()
+            var versions: [String] = []
+            for n in 1...3 {
+                try h.write("site/index.html", "<p>\(n)</p>")
+                let run = try h.run(["deploy", "site", "--target", "s3://prune", "--json"], environment: moto.environment)
+                #expect(run.status == 0, "\(run.stderr)")
+                versions.append(try #require(result(run)["version"] as? String))
+            }
+            let prune = try h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s"], environment: moto.environment)
+            #expect(prune.status == 0, "\(prune.stderr)")
+            let left = try await keys(client, "prune")
+            #expect(left["\(versions[0])/index.html"] == nil)
+            #expect(left["_sitebuild/manifests/\(versions[0]).json"] == nil)
+            #expect(left["\(versions[1])/index.html"] != nil)
+            #expect(left["\(versions[2])/index.html"] != nil)
+        }
+    }
+
+    @Test func dynamoDBPointerFlipsWithCompareAndSwap() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("ddb-site")
+            let dynamo = DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+            try await dynamo.createTable("pointers", partitionKey: "id")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            let run = try h.run(["deploy", "site", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
+                                environment: moto.environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            let version = try #require(result(run)["version"] as? String)
+            let item = try await dynamo.getItem(table: "pointers", key: ["id": .string("prod")])
+            #expect(item?["version"] == .string(version))
+            // The S3 pointer object is not used.
+            #expect(try await client.headObject(bucket: "ddb-site", key: "p/_sitebuild/live") == nil)
+            let versions = try h.run(["versions", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
+                                     environment: moto.environment)
+            #expect(versions.stdout.contains("\"live\":\"\(version)\""))
+        }
+    }
+
+    @Test func keyValueStorePointerUsesTheToolkitKeyPathByDefault() async throws {
+        try await withMotoServer { moto in
+            try await withKeyValueStoreTestServer { kvs in
+                let client = s3(moto)
+                try await client.createBucket("kvs-site")
+                let h = try CLIHarness()
+                try h.write("site/index.html", "<p>kvs</p>")
+                var environment = moto.environment
+                environment["AWS_ACCESS_KEY_ID"] = KeyValueStoreTestServer.accessKeyId
+                environment["AWS_SECRET_ACCESS_KEY"] = KeyValueStoreTestServer.secretAccessKey
+                environment["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"] = kvs.baseURL
+                let pointer = "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)"
+                let run = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json"], environment: environment)
+                #expect(run.status == 0, "\(run.stderr)")
+                let version = try #require(result(run)["version"] as? String)
+                #expect(try await kvs.client().getKey("path") == version)
+
+                // Another key changing moves the store's ETag; the flip re-reads and succeeds.
+                try h.write("site/index.html", "<p>kvs 2</p>")
+                let store = try kvs.client()
+                _ = try await store.putKey("other", value: "x", ifMatch: try await store.describe().etag)
+                let second = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json"], environment: environment)
+                #expect(second.status == 0, "\(second.stderr)")
+                let next = try #require(result(second)["version"] as? String)
+                #expect(try await kvs.client().getKey("path") == next)
+
+                // A wrong secret is refused by the server's independent SigV4A check: exit 3, pointer unchanged.
+                try h.write("site/index.html", "<p>kvs 3</p>")
+                environment["AWS_SECRET_ACCESS_KEY"] = "wrong"
+                let refused = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer], environment: environment)
+                #expect(refused.status == 3, "\(refused.stderr)")
+                #expect(try await kvs.client().getKey("path") == next)
+            }
+        }
+    }
+
+    @Test func aKilledDeployLeavesTheLiveSiteAloneAndTheRerunCompletesIt() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("kill")
+            let h = try CLIHarness()
+            try h.write("v1/index.html", "<p>v1</p>")
+            let first = try h.run(["deploy", "v1", "--target", "s3://kill", "--json"], environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let live = try #require(result(first)["version"] as? String)
+
+            // Enough files that the upload is still running when it is killed.
+            let count = 1500
+            for n in 0..<count { try h.write("v2/page\(n).html", "<p>page \(n) \(String(repeating: "x", count: n % 200))</p>") }
+            let (process, _, _) = try h.start(["deploy", "v2", "--target", "s3://kill"], environment: moto.environment)
+            var seen = 0
+            for _ in 0..<2000 where seen < 50 {
+                try await Task.sleep(for: .milliseconds(20))
+                seen = try await client.listObjectsPage(bucket: "kill", maxKeys: 1000).objects.filter { $0.key.hasSuffix(".html") }.count - 1
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(seen >= 50, "the deploy never started uploading")
+            // Killed mid-upload: the live pointer and the old version are untouched, no manifest.
+            #expect(try await text(client, "kill", "_sitebuild/live") == live)
+            let manifests = try await keys(client, "kill", prefix: "_sitebuild/manifests/")
+            #expect(manifests.count == 1, "\(manifests.keys)")
+
+            let rerun = try h.run(["deploy", "v2", "--target", "s3://kill", "--json"], environment: moto.environment)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            let outcome = result(rerun)
+            let next = try #require(outcome["version"] as? String)
+            let skipped = outcome["skipped"] as? Int ?? 0
+            #expect(skipped > 0, "the rerun uploaded everything again: \(outcome)")
+            #expect(skipped + (outcome["uploaded"] as? Int ?? 0) == count)
+            let objects = try await keys(client, "kill", prefix: "\(next)/")
+            #expect(objects.count == count)
+            #expect(try await text(client, "kill", "\(next)/page7.html") == "<p>page 7 \(String(repeating: "x", count: 7))</p>")
+            #expect(try await text(client, "kill", "_sitebuild/live") == next)
+        }
+    }
+
+    @Test func concurrentDeploysEndWithExactlyOneFlipPerSuccess() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("race")
+            let h = try CLIHarness()
+            let runners = 4
+            for n in 0..<runners { try h.write("site\(n)/index.html", "<p>runner \(n)</p>") }
+            let started = try (0..<runners).map { try h.start(["deploy", "site\($0)", "--target", "s3://race", "--json"], environment: moto.environment) }
+            var statuses: [Int32] = []
+            var winners: [String] = []
+            for (process, out, _) in started {
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                statuses.append(process.terminationStatus)
+                let output = CLIHarness.Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
+                if process.terminationStatus == 0, let version = result(output)["version"] as? String { winners.append(version) }
+            }
+            #expect(statuses.allSatisfy { $0 == 0 || $0 == 4 }, "\(statuses)")
+            #expect(!winners.isEmpty)
+            // Every success is one release record; the live version is the last successful flip's.
+            let releases = try await keys(client, "race", prefix: "_sitebuild/releases/")
+            #expect(releases.count == winners.count)
+            let live = try await text(client, "race", "_sitebuild/live")
+            #expect(winners.contains(live))
+            // Every release record's `from` is the version live before it: a chain, no lost flip.
+            var chain: [String: String] = [:]
+            for key in releases.keys {
+                let record = try JSONSerialization.jsonObject(with: Data(try await text(client, "race", key).utf8)) as? [String: Any]
+                chain[record?["to"] as? String ?? ""] = record?["from"] as? String ?? "none"
+            }
+            #expect(Set(chain.values).count == chain.count, "two flips started from the same version: \(chain)")
+        }
+    }
+
+    @Test func deploysConvergeThroughSlowDownAndConnectionResets() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("faulty")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, slowDownEvery: 5, resetEvery: 13)
+            defer { proxy.stop() }
+            let h = try CLIHarness()
+            for n in 0..<120 { try h.write("site/p\(n).html", "<p>\(n)</p>") }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let run = try h.run(["deploy", "site", "--target", "s3://faulty", "--json"], environment: environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            let version = try #require(result(run)["version"] as? String)
+            let stats = try await proxy.stats()
+            #expect(stats.slowdowns > 10 && stats.resets > 5, "\(stats)")
+            #expect(try await keys(client, "faulty", prefix: "\(version)/").count == 120)
+            #expect(try await text(client, "faulty", "_sitebuild/live") == version)
+        }
+    }
+
+    @Test func badTargetsAndPointersAreUsageErrorsNamingTheFlag() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "x")
+        let cases: [([String], String)] = [
+            (["--target", "s3://Bad_Bucket"], "--target s3://Bad_Bucket"),
+            (["--target", "s3://ok-bucket", "--pointer", "dynamodb://x#k"], "--pointer dynamodb://x#k"),
+            (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://not-an-arn"], "not a CloudFront KeyValueStore ARN"),
+            (["--target", "s3://ok-bucket", "--pointer", "s3://ok-bucket"], "name the pointer object"),
+            (["--target", "ftp://x"], "unknown URL scheme"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try h.run(["deploy", "site"] + arguments, environment: ["AWS_REGION": "us-east-1"])
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains(expected), "\(arguments): \(run.stderr)")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AWSCore
+import Foundation
+
+/// A loopback HTTP proxy in front of another server (moto_server) that injects faults into
+/// a steady share of the traffic, for end-to-end convergence tests: every `slowDownEvery`-th
+/// request gets `503 SlowDown` without reaching the upstream, every `resetEvery`-th is read
+/// and then answered by closing the connection with an RST. Other requests are forwarded
+/// as they are (method, path, headers, body) and their answers relayed.
+/// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n}`.
+public final class FaultInjectingProxy: @unchecked Sendable {
+    // @unchecked: the properties are set in `init` and never change.
+    private let server: PythonScriptServer
+
+    public var baseURL: String { server.baseURL }
+
+    public init(upstream: String, slowDownEvery: Int, resetEvery: Int) throws {
+        let script = Self.script
+            .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
+            .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
+            .replacingOccurrences(of: "@RESET@", with: String(resetEvery))
+        server = try PythonScriptServer(script: script, name: "fault_proxy")
+    }
+
+    public func stop() { server.stop() }
+
+    public struct Stats: Decodable, Sendable {
+        public var requests: Int
+        public var slowdowns: Int
+        public var resets: Int
+    }
+
+    public func stats() async throws -> Stats {
+        let response = try await CurlHTTPClient().execute(HTTPRequest(method: "GET", url: baseURL + "/_proxy/stats"))
+        return try JSONDecoder().decode(Stats.self, from: Data(response.body))
+    }
+
+    static let script = #"""
+import http.client, json, socket, struct, sys, threading, urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+UPSTREAM = urllib.parse.urlsplit("@UPSTREAM@")
+SLOWDOWN_EVERY = @SLOWDOWN@
+RESET_EVERY = @RESET@
+lock = threading.Lock()
+stats = {"requests": 0, "slowdowns": 0, "resets": 0}
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+
+    def handle_any(self):
+        if self.path == "/_proxy/stats":
+            body = json.dumps(stats).encode()
+            self.send_response(200); self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body); return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with lock:
+            stats["requests"] += 1
+            n = stats["requests"]
+            fault = None
+            if RESET_EVERY and n % RESET_EVERY == 0: fault = "reset"; stats["resets"] += 1
+            elif SLOWDOWN_EVERY and n % SLOWDOWN_EVERY == 0: fault = "slowdown"; stats["slowdowns"] += 1
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close(); self.close_connection = True; return
+        if fault == "slowdown":
+            err = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            self.send_response(503); self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(err))); self.end_headers(); self.wfile.write(err); return
+        conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        head = self.command == "HEAD"
+        for k, v in resp.getheaders():
+            if k.lower() not in HOP and (head or k.lower() != "content-length"): self.send_header(k, v)
+        if not head: self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD": self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+sys.stdin.read()
+"""#
+}
