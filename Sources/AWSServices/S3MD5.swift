@@ -22,7 +22,7 @@ public enum S3MD5 {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: Int(max(1, min(size, 1 << 20))))
         func md5(offset: Int64, length: Int64) -> [UInt8]? {
             let context = sb_md_ctx_new()
             defer { sb_md_ctx_free(context) }

@@ -24,6 +24,8 @@ public struct DeployOutcome: Sendable {
     public var warnings: [String]
     /// Files the dry run would upload (path order), when planned.
     public var plannedUploads: [String]
+    /// The version's manifest.
+    public var manifest: Manifest? = nil
 }
 
 /// The deploy state machine: hash → manifest → (upload missing → manifest) → flip (CAS)
@@ -71,7 +73,7 @@ public struct Deployer: Sendable {
         let state = try await pointer.read()
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
-                                    warnings: warnings, plannedUploads: [])
+                                    warnings: warnings, plannedUploads: [], manifest: manifest)
         let exists = try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
             throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: choose another --version-id")

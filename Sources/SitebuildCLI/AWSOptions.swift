@@ -73,6 +73,12 @@ final class AWSContext: Sendable {
                               endpointURL: options.endpointUrl, httpClient: shared.http)
     }
 
+    func cloudFront() -> CloudFrontClient {
+        let shared = base()
+        return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
+                                region: options.region, httpClient: shared.http)
+    }
+
     func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
         let shared = base()
         do {
@@ -81,6 +87,20 @@ final class AWSContext: Sendable {
         } catch {
             throw UsageError("\(what): '\(arn)' is not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>)")
         }
+    }
+
+    /// ACM in us-east-1 whatever the region: CloudFront only uses certificates from there.
+    func acm() -> ACMClient {
+        let shared = base()
+        return ACMClient(region: ACMClient.cloudFrontRegion, credentials: shared.credentials, environment: environment,
+                         endpointURL: options.endpointUrl, httpClient: shared.http)
+    }
+
+    /// Route 53 (global).
+    func route53() -> Route53Client {
+        let shared = base()
+        return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
+                             httpClient: shared.http)
     }
 }
 

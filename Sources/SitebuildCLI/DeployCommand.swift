@@ -15,6 +15,7 @@ struct DeployCommand: AsyncParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @OptionGroup var routing: RoutingOptions
+    @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
 
     @Option(help: "The version id: content (the content hash, default), commit (git HEAD of the current directory), or a literal id.")
     var versionId: String = "content"
@@ -25,22 +26,26 @@ struct DeployCommand: AsyncParsableCommand {
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
         let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
-                                                versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd)
+                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd)
         if status != 0 { throw ExitCode(status) }
     }
 }
 
 enum DeployInvocation {
-    static func run(directory: String, target: TargetOptions, routing: RoutingOptions, versionId: String, dryRun: Bool,
+    static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
+                    versionId: String, dryRun: Bool,
                     configDirectory: String, sourceDirectory: String) async -> Int32 {
         let reporter = Reporter(json: target.json)
         let deployer: Deployer
         let version: String?
         let resolved: TargetOptions.Resolved
+        let mode: RoutingMode
         do {
             resolved = try target.resolve(configDirectory: configDirectory)
-            let mode = try routing.routingMode(resolved.config)
+            mode = try routing.routingMode(resolved.config)
             _ = try routing.trailing(resolved.config)
+            _ = try invalidation.mode(resolved.config)
+            _ = try invalidation.timeout()
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory)
             deployer = Deployer(target: resolved.target, pointer: resolved.pointer,
                                 builder: ManifestBuilder(policy: HeaderPolicy(rules: resolved.config.headerRules), mode: mode),
@@ -66,8 +71,15 @@ enum DeployInvocation {
                 progress.finish()
                 throw error
             }
-            let elapsed = ContinuousClock.now - started
-            report(outcome, target: deployer.target.url, elapsed: elapsed, requests: resolved.aws.requests, reporter: reporter)
+            if outcome.kind == .deployed || outcome.kind == .flippedExisting || (outcome.kind == .planned && outcome.previous != outcome.version) {
+                let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                if let failed = await step.run(from: outcome.previous, to: outcome.manifest, toVersion: outcome.version,
+                                               dryRun: outcome.kind == .planned) {
+                    report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
+                    return failed
+                }
+            }
+            report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
@@ -183,7 +195,8 @@ struct RunCommand: AsyncParsableCommand {
         targetOptions.aws = aws
         targetOptions.distribution = distribution
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
-        let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, versionId: versionId,
+        let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
+                                                      versionId: versionId,
                                                       dryRun: dryRun, configDirectory: source, sourceDirectory: source)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
     }

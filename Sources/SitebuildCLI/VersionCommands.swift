@@ -62,11 +62,19 @@ struct RollbackCommand: AsyncParsableCommand {
     var version: String?
 
     @OptionGroup var target: TargetOptions
+    @OptionGroup var routing: RoutingOptions
+    @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
 
     func run() async throws {
         let reporter = Reporter(json: target.json)
         let resolved: TargetOptions.Resolved
-        do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath) } catch {
+        let mode: RoutingMode
+        do {
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
+            mode = try routing.routingMode(resolved.config)
+            _ = try invalidation.mode(resolved.config)
+            _ = try invalidation.timeout()
+        } catch {
             reporter.say("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
@@ -77,6 +85,8 @@ struct RollbackCommand: AsyncParsableCommand {
                 reporter.say("version \(to) is already live; nothing changed")
             } else {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)")
+                let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) { throw ExitCode(failed) }
             }
             reporter.event("result", [("status", .string("SUCCEEDED")), ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
         } catch let conflict as PointerConflict {

@@ -205,6 +205,45 @@ struct S3CannedHTTPClient: HTTPClient {
         }
     }
 
+    @Test func ifMatchWritesOnlyOverTheETagItWasGiven() async throws {
+        try await withMotoServer { moto in
+            let s3 = try await moto.s3Bucket(httpClient: CurlHTTPClient())
+            guard case .stored(let etag?) = try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v1".utf8))) else {
+                Issue.record("no ETag"); return
+            }
+            #expect(try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v2".utf8)), ifMatch: etag) != .etagMismatch)
+            // The ETag moved: a second write presenting the old one is refused.
+            #expect(try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v3".utf8)), ifMatch: etag) == .etagMismatch)
+            #expect(try await s3.getObject(bucket: "site-bucket", key: "live").body == Array("v2".utf8))
+            // If-Match on a key that does not exist is refused too.
+            #expect(try await s3.putObject(bucket: "site-bucket", key: "absent", body: .bytes([1]), ifMatch: etag) == .etagMismatch)
+        }
+    }
+
+    @Test func uploadPartCopyAssemblesAnObjectFromRangesOfAnother() async throws {
+        try await withMotoServer { moto in
+            let s3 = try await moto.s3Bucket(httpClient: CurlHTTPClient())
+            var bytes = [UInt8](repeating: 0, count: 11 << 20)
+            for i in 0..<bytes.count where i % 1000 == 0 { bytes[i] = UInt8(truncatingIfNeeded: i / 1000) }
+            _ = try await s3.putObject(bucket: "site-bucket", key: "source.bin", body: .bytes(bytes))
+            let upload = try await s3.createMultipartUpload(bucket: "site-bucket", key: "copy.bin")
+            let part = Int64(5 << 20)
+            var parts: [S3Client.CompletedPart] = []
+            var start: Int64 = 0
+            var number = 1
+            while start < Int64(bytes.count) {
+                let end = min(start + part, Int64(bytes.count)) - 1
+                parts.append(try await s3.uploadPartCopy(bucket: "site-bucket", key: "copy.bin", uploadId: upload, partNumber: number,
+                                                         sourceKey: "source.bin", range: start...end))
+                start = end + 1
+                number += 1
+            }
+            _ = try await s3.completeMultipartUpload(bucket: "site-bucket", key: "copy.bin", uploadId: upload, parts: parts)
+            #expect(parts.count == 3)
+            #expect(try await s3.getObject(bucket: "site-bucket", key: "copy.bin").body == bytes)
+        }
+    }
+
     @Test func listingPagesThroughThousandsOfKeysAndDeleteBatchesByAThousand() async throws {
         try await withMotoServer { moto in
             let log = S3RequestLog(wrapping: AWSJSONClient.defaultHTTPClient())

@@ -181,8 +181,11 @@ import Glibc
                 try h.write("site/index.html", "<p>kvs 2</p>")
                 let store = try kvs.client()
                 _ = try await store.putKey("other", value: "x", ifMatch: try await store.describe().etag)
-                let second = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json"], environment: environment)
+                let second = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json",
+                                        "--distribution", "EDFDVBD6EXAMPLE"], environment: environment)
                 #expect(second.status == 0, "\(second.stderr)")
+                // KVS routing gives the new version new cache keys: nothing to invalidate.
+                #expect(second.stdout.contains(#""event":"invalidation","status":"NONE""#), "\(second.stdout)")
                 let next = try #require(result(second)["version"] as? String)
                 #expect(try await kvs.client().getKey("path") == next)
 
@@ -288,6 +291,49 @@ import Glibc
             #expect(stats.slowdowns > 10 && stats.resets > 5, "\(stats)")
             #expect(try await keys(client, "faulty", prefix: "\(version)/").count == 120)
             #expect(try await text(client, "faulty", "_sitebuild/live") == version)
+        }
+    }
+
+    @Test func aFlipInvalidatesOnlyTheChangedURLsUnlessTheKeyValueStoreRoutesVersions() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("cdn-site")
+            let cloudFront = CloudFrontClient(credentials: moto.credentials, environment: moto.environment)
+            let distribution = try await cloudFront.createDistribution(
+                configXML: minimalDistributionConfig(callerReference: "e2e", originDomain: "cdn-site.s3.us-east-1.amazonaws.com")).id
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>home</p>")
+            try h.write("site/docs/index.html", "<p>docs</p>")
+            try h.write("site/logo.svg", "<svg/>")
+            let common = ["--target", "s3://cdn-site", "--distribution", distribution, "--json"]
+            let first = try h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            // No earlier version to compare with: everything.
+            #expect(first.stdout.contains(#""paths":["/*"]"#), "\(first.stdout)")
+
+            try h.write("site/docs/index.html", "<p>docs 2</p>")
+            let dryRun = try h.run(["deploy", "site", "--dry-run"] + common, environment: moto.environment)
+            #expect(dryRun.status == 0, "\(dryRun.stderr)")
+            #expect(dryRun.stdout.contains(#""status":"PLANNED""#), "\(dryRun.stdout)")
+            let before = try await cloudFront.listInvalidations(distributionId: distribution)
+
+            let second = try h.run(["deploy", "site", "--wait"] + common, environment: moto.environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stdout.contains(#""status":"COMPLETED""#), "\(second.stdout)")
+            let after = try await cloudFront.listInvalidations(distributionId: distribution)
+            #expect(after.count == before.count + 1, "the dry run must not invalidate")
+            let newest = try #require(after.first { item in !before.contains { $0.id == item.id } })
+            let paths = Set(try await cloudFront.getInvalidation(distributionId: distribution, id: newest.id).paths)
+            #expect(paths == ["/docs", "/docs/", "/docs/index.html", "/docs.html"], "\(paths)")
+
+            // never: nothing sent.
+            try h.write("site/logo.svg", "<svg></svg>")
+            let never = try h.run(["deploy", "site", "--invalidate", "never"] + common, environment: moto.environment)
+            #expect(never.status == 0, "\(never.stderr)")
+            #expect(try await cloudFront.listInvalidations(distributionId: distribution).count == after.count)
+            let bad = try h.run(["deploy", "site", "--invalidate", "sometimes"] + common, environment: moto.environment)
+            #expect(bad.status == 2)
+            #expect(bad.stderr.contains("--invalidate sometimes"))
         }
     }
 

@@ -1,0 +1,675 @@
+import AWSServices
+import Foundation
+
+/// The pre-flight check (`sitebuild doctor`) as a pure function: ``Preflight/evaluate(_:)``
+/// turns what was fetched (``PreflightFacts``, gathered by ``PreflightProbe``) into one
+/// ``PreflightCheck`` per thing checked, each failure saying precisely what is wrong and what
+/// to do. Nothing here talks to a server, so every message is testable.
+public enum Preflight {
+    /// A certificate expiring within this many days fails the check.
+    public static let certificateWarningDays = 30
+
+    /// The checks, in the order they are printed: target, pointer, live version,
+    /// distribution, origin, viewer-request function, the function's KeyValueStore, then
+    /// alias, certificate and DNS for each domain.
+    public static func evaluate(_ facts: PreflightFacts) -> [PreflightCheck] {
+        var checks = [targetCheck(facts), pointerCheck(facts), liveVersionCheck(facts)]
+        guard let id = facts.distributionId else {
+            checks.append(.init(name: "distribution", status: .skip, subject: "distribution",
+                                detail: "none configured (--distribution, SITEBUILD_DISTRIBUTION or distribution: in sitebuild.yml), "
+                                    + "so CloudFront, certificate and DNS are not checked"))
+            if !facts.domains.isEmpty {
+                checks.append(.init(name: "domains", status: .skip, subject: "domains " + facts.domains.joined(separator: ", "),
+                                    detail: "need a distribution to check the alias, certificate and DNS against"))
+            }
+            return checks
+        }
+        let distributionCheck = self.distributionCheck(id: id, facts.distribution)
+        checks.append(distributionCheck)
+        guard case .found(let distribution)? = facts.distribution else {
+            let why = "distribution \(id) could not be read (see above)"
+            checks.append(.init(name: "origin", status: .skip, subject: "origin", detail: why))
+            checks.append(.init(name: "viewer-request-function", status: .skip, subject: "viewer-request function", detail: why))
+            for domain in facts.domains {
+                checks.append(.init(name: "domain", domain: domain, status: .skip, subject: "domain \(domain)", detail: why))
+            }
+            return checks
+        }
+        checks.append(originCheck(distribution, target: facts.target))
+        checks.append(functionCheck(distribution))
+        if let check = functionStoreCheck(distribution, pointer: facts.pointer, function: facts.function) { checks.append(check) }
+        if facts.domains.isEmpty {
+            checks.append(.init(name: "domains", status: .skip, subject: "domains",
+                                detail: "none configured (--domain or domains: in sitebuild.yml), so certificate and DNS are not checked"))
+        }
+        for domain in facts.domains {
+            checks.append(aliasCheck(domain, distribution))
+            checks.append(certificateCheck(domain, distribution, facts.certificate, now: facts.now))
+            checks.append(dnsCheck(domain, distribution, facts.dns[domain]))
+        }
+        return checks
+    }
+
+    // MARK: - Target, pointer, live version
+
+    static func targetCheck(_ facts: PreflightFacts) -> PreflightCheck {
+        switch facts.target {
+        case .s3(let bucket, let prefix, let region, let probe):
+            let subject = "bucket \(bucket)"
+            let target = "s3://\(bucket)/\(prefix)"
+            switch probe {
+            case .reachable(let found?) where found != region:
+                return .fail("target", subject, wrongRegion(bucket: bucket, found: found, signing: region))
+            case .reachable:
+                return .ok("target", subject, "exists and is reachable with these credentials (\(region))")
+            case .missing:
+                return .fail("target", subject, "no such bucket (target \(target), region \(region)): create it "
+                    + "(aws s3 mb s3://\(bucket) --region \(region)) or fix the target (--target, SITEBUILD_TARGET or target: in sitebuild.yml)")
+            case .denied(let credentials):
+                return .fail("target", subject, "access denied (HeadBucket answered 403) with \(credentialsText(credentials)): "
+                    + "allow s3:ListBucket on arn:aws:s3:::\(bucket) and s3:GetObject, s3:PutObject and s3:DeleteObject on "
+                    + "arn:aws:s3:::\(bucket)/\(prefix)*, or check that the bucket belongs to this account (bucket names are global)")
+            case .otherRegion(let found):
+                return .fail("target", subject, wrongRegion(bucket: bucket, found: found, signing: region))
+            case .failed(let text):
+                return .fail("target", subject, "cannot be reached: \(text)")
+            }
+        case .local(let root, let access):
+            let subject = "directory \(root)"
+            switch access {
+            case .writable:
+                return .ok("target", subject, "exists and is writable")
+            case .creatable(let parent):
+                return .ok("target", subject, "does not exist yet; the first deploy creates it (\(parent) is writable)")
+            case .notWritable(let path):
+                return .fail("target", subject, "\(path) is not writable by this user: fix its permissions or choose another --target")
+            case .notDirectory(let path):
+                return .fail("target", subject, "\(path) is a file, not a directory: move it away or choose another --target")
+            }
+        }
+    }
+
+    static func wrongRegion(bucket: String, found: String, signing: String) -> String {
+        "the bucket is in region \(found), but requests are signed for \(signing): pass --region \(found) (or set AWS_REGION=\(found))"
+    }
+
+    static func credentialsText(_ source: String?) -> String {
+        "the AWS credentials" + (source.map { " from \($0)" } ?? "")
+    }
+
+    static func pointerCheck(_ facts: PreflightFacts) -> PreflightCheck {
+        let subject = "pointer \(facts.pointerURL)"
+        let read = facts.live
+        switch facts.pointer {
+        case .keyValueStore(let arn, _):
+            switch read {
+            case .found: return .ok("pointer", subject, "the KeyValueStore is reachable")
+            case .missing:
+                return .fail("pointer", subject, "no KeyValueStore \(arn): create one (aws cloudfront create-key-value-store --name NAME) "
+                    + "and put its ARN in --pointer, or fix the ARN (aws cloudfront list-key-value-stores)")
+            case .denied(let credentials):
+                return .fail("pointer", subject, "access denied with \(credentialsText(credentials)): allow "
+                    + "cloudfront-keyvaluestore:DescribeKeyValueStore, GetKey and PutKey on \(arn)")
+            case .failed(let text):
+                return .fail("pointer", subject, "cannot be read: \(text)")
+            }
+        case .dynamoDB(let table, _, let region, let partitionKey):
+            switch read {
+            case .found: return .ok("pointer", subject, "the DynamoDB table is reachable (\(region))")
+            case .missing:
+                return .fail("pointer", subject, "no DynamoDB table \(table) in \(region): create it with the string partition key "
+                    + "'\(partitionKey)' (aws dynamodb create-table --region \(region) --table-name \(table) "
+                    + "--attribute-definitions AttributeName=\(partitionKey),AttributeType=S "
+                    + "--key-schema AttributeName=\(partitionKey),KeyType=HASH --billing-mode PAY_PER_REQUEST) or fix --pointer")
+            case .denied(let credentials):
+                return .fail("pointer", subject, "access denied with \(credentialsText(credentials)): allow dynamodb:GetItem and "
+                    + "dynamodb:PutItem on table \(table) in \(region)")
+            case .failed(let text):
+                return .fail("pointer", subject, "cannot be read: \(text)")
+            }
+        case .s3(let bucket, let key):
+            if case .s3(let targetBucket, _, _, let probe) = facts.target, targetBucket == bucket {
+                guard probe.isReachable else {
+                    return .skip("pointer", subject, "it lives in bucket \(bucket), which is not reachable (see above)")
+                }
+            } else if let probe = facts.pointerBucket {
+                switch probe {
+                case .reachable: break
+                case .missing:
+                    return .fail("pointer", subject, "no bucket \(bucket) for the pointer: create it (aws s3 mb s3://\(bucket)) or fix --pointer")
+                case .denied(let credentials):
+                    return .fail("pointer", subject, "access denied to bucket \(bucket) (HeadBucket answered 403) with "
+                        + "\(credentialsText(credentials)): allow s3:ListBucket on arn:aws:s3:::\(bucket)")
+                case .otherRegion(let found):
+                    return .fail("pointer", subject, "bucket \(bucket) is in region \(found), not the region the requests are signed for: "
+                        + "keep the pointer in the target's region or bucket")
+                case .failed(let text):
+                    return .fail("pointer", subject, "bucket \(bucket) cannot be reached: \(text)")
+                }
+            }
+            switch read {
+            case .found: return .ok("pointer", subject, "readable")
+            case .missing: return .fail("pointer", subject, "no bucket \(bucket): create it or fix --pointer")
+            case .denied(let credentials):
+                return .fail("pointer", subject, "access denied with \(credentialsText(credentials)): allow s3:GetObject and "
+                    + "s3:PutObject on arn:aws:s3:::\(bucket)/\(key)")
+            case .failed(let text):
+                return .fail("pointer", subject, "cannot be read: \(text)")
+            }
+        case .local(let path):
+            switch facts.pointerAccess ?? .writable {
+            case .notWritable(let directory):
+                return .fail("pointer", subject, "\(directory) is not writable by this user, so a deploy cannot flip \(path): "
+                    + "fix its permissions or choose another --pointer")
+            case .notDirectory(let file):
+                return .fail("pointer", subject, "\(file) is a file where the pointer's directory should be: move it away or choose another --pointer")
+            case .writable, .creatable:
+                break
+            }
+            switch read {
+            case .found: return .ok("pointer", subject, "readable, and its directory is writable")
+            case .missing, .denied: return .fail("pointer", subject, "\(path) cannot be read: fix its permissions")
+            case .failed(let text): return .fail("pointer", subject, "cannot be read: \(text)")
+            }
+        case .other:
+            switch read {
+            case .found: return .ok("pointer", subject, "readable")
+            case .missing: return .fail("pointer", subject, "does not exist")
+            case .denied(let credentials): return .fail("pointer", subject, "access denied with \(credentialsText(credentials))")
+            case .failed(let text): return .fail("pointer", subject, "cannot be read: \(text)")
+            }
+        }
+    }
+
+    /// Where a version's manifest lives on the target.
+    public static func manifestLocation(_ target: PreflightFacts.Target, version: String) -> String {
+        switch target {
+        case .s3(let bucket, let prefix, _, _): "s3://\(bucket)/\(prefix)_sitebuild/manifests/\(version).json"
+        case .local(let root, _): root + "/_sitebuild/manifests/\(version).json"
+        }
+    }
+
+    static func liveVersionCheck(_ facts: PreflightFacts) -> PreflightCheck {
+        let subject = "live version"
+        guard case .found(let value) = facts.live else {
+            return .skip("live-version", subject, "the pointer could not be read (see above)")
+        }
+        if case .s3(let bucket, _, _, let probe) = facts.target, !probe.isReachable,
+           case .s3(let pointerBucket, _) = facts.pointer, pointerBucket == bucket {
+            return .skip("live-version", subject, "bucket \(bucket) is not reachable (see above)")
+        }
+        guard let version = value else {
+            return .skip("live-version", subject, "nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
+        }
+        let subjectWithVersion = "live version \(version)"
+        let manifest = manifestLocation(facts.target, version: version)
+        switch facts.liveManifest {
+        case nil:
+            return .skip("live-version", subjectWithVersion, "the target is not reachable (see above)")
+        case .found(true)?:
+            return .ok("live-version", subjectWithVersion, "complete (\(manifest) exists)")
+        case .found(false)?:
+            return .fail("live-version", subjectWithVersion, "the pointer names \(version), but \(manifest) does not exist: "
+                + "that version was deleted or never finished uploading, so the site serves errors; deploy again, or "
+                + "`sitebuild rollback VERSION` to a complete one (`sitebuild versions` lists them)")
+        case .missing?:
+            return .fail("live-version", subjectWithVersion, "\(manifest) cannot be read: the target is missing")
+        case .denied(let credentials)?:
+            return .fail("live-version", subjectWithVersion, "\(manifest) cannot be read with \(credentialsText(credentials)): "
+                + "allow s3:GetObject on the target")
+        case .failed(let text)?:
+            return .fail("live-version", subjectWithVersion, "\(manifest) cannot be read: \(text)")
+        }
+    }
+
+    // MARK: - Distribution
+
+    static func distributionCheck(id: String, _ lookup: PreflightLookup<CloudFrontClient.Distribution>?) -> PreflightCheck {
+        let subject = "distribution \(id)"
+        switch lookup {
+        case nil:
+            return .skip("distribution", subject, "not looked up")
+        case .missing?:
+            return .fail("distribution", subject, "no such distribution in this account: check the id "
+                + "(aws cloudfront list-distributions --query 'DistributionList.Items[].[Id,DomainName,Aliases.Items]') "
+                + "and that the credentials belong to the distribution's account")
+        case .denied(let credentials)?:
+            return .fail("distribution", subject, "access denied with \(credentialsText(credentials)): allow cloudfront:GetDistribution "
+                + "and cloudfront:DescribeFunction (and cloudfront:CreateInvalidation for deploys)")
+        case .failed(let text)?:
+            return .fail("distribution", subject, "cannot be read: \(text)")
+        case .found(let distribution)?:
+            let domain = distribution.domainName ?? "(no domain name)"
+            guard distribution.enabled else {
+                return .fail("distribution", subject, "\(domain) is disabled, so it serves nothing: enable it "
+                    + "(the console, or aws cloudfront get-distribution-config then update-distribution with Enabled true)")
+            }
+            let status = distribution.status ?? "unknown"
+            if status.caseInsensitiveCompare("Deployed") == .orderedSame {
+                return .ok("distribution", subject, "\(domain), enabled, Deployed")
+            }
+            if status.caseInsensitiveCompare("InProgress") == .orderedSame {
+                return .ok("distribution", subject, "\(domain), enabled, still InProgress: its last change is reaching the edge "
+                    + "locations (usually minutes); until it is Deployed some requests see the previous configuration")
+            }
+            return .ok("distribution", subject, "\(domain), enabled, status \(status)")
+        }
+    }
+
+    static func originCheck(_ distribution: CloudFrontClient.Distribution, target: PreflightFacts.Target) -> PreflightCheck {
+        guard case .s3(let bucket, _, let region, _) = target else {
+            return .skip("origin", "origin", "the target is a local directory, which CloudFront cannot read")
+        }
+        let subject = "origin of \(distribution.id)"
+        let prefix = bucket.lowercased() + "."
+        if let origin = distribution.originDomainNames.first(where: { $0.lowercased().hasPrefix(prefix) }) {
+            return .ok("origin", subject, "\(origin) is bucket \(bucket)")
+        }
+        let origins = distribution.originDomainNames.isEmpty ? "it has none" : "its origins: " + distribution.originDomainNames.joined(separator: ", ")
+        return .fail("origin", subject, "no origin is bucket \(bucket) (\(origins)): CloudFront reads from somewhere other than "
+            + "where sitebuild deploys; point the origin at \(bucket).s3.\(region).amazonaws.com, or fix the target")
+    }
+
+    /// The viewer-request function of the default cache behavior, if any.
+    static func viewerRequestFunction(_ distribution: CloudFrontClient.Distribution) -> CloudFrontClient.FunctionAssociation? {
+        distribution.functionAssociations.first { $0.eventType.caseInsensitiveCompare("viewer-request") == .orderedSame }
+    }
+
+    /// The function name of a function ARN (`arn:aws:cloudfront::123:function/router` → `router`).
+    public static func functionName(ofARN arn: String) -> String {
+        arn.split(separator: "/").last.map(String.init) ?? arn
+    }
+
+    static func functionCheck(_ distribution: CloudFrontClient.Distribution) -> PreflightCheck {
+        let subject = "viewer-request function"
+        if let association = viewerRequestFunction(distribution) {
+            return .ok("viewer-request-function", subject, "\(functionName(ofARN: association.functionARN)) is associated with "
+                + "the default cache behavior of \(distribution.id)")
+        }
+        let others = distribution.functionAssociations.map { "\($0.eventType) \(functionName(ofARN: $0.functionARN))" }
+        let has = others.isEmpty ? "" : " (it has only " + others.joined(separator: ", ") + ")"
+        return .fail("viewer-request-function", subject, "the default cache behavior of \(distribution.id) has no viewer-request "
+            + "function\(has): nothing maps a request to the live version's files; publish cloudfront/function.js as a "
+            + "CloudFront Function (runtime cloudfront-js-2.0) and associate it with the default cache behavior's viewer-request event")
+    }
+
+    static func functionStoreCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer,
+                                   function: PreflightLookup<CloudFrontClient.FunctionDescription>?) -> PreflightCheck? {
+        let subject = "function KeyValueStore"
+        guard case .keyValueStore(let arn, _) = pointer else {
+            return nil
+        }
+        guard let association = viewerRequestFunction(distribution) else {
+            return .skip("function-key-value-store", subject, "no viewer-request function (see above)")
+        }
+        let name = functionName(ofARN: association.functionARN)
+        let subjectWithName = "function \(name) KeyValueStore"
+        switch function {
+        case nil:
+            return .skip("function-key-value-store", subjectWithName, "not looked up")
+        case .missing?:
+            return .fail("function-key-value-store", subjectWithName, "DescribeFunction found no LIVE stage of \(name): publish it "
+                + "(aws cloudfront publish-function --name \(name) --if-match ETAG)")
+        case .denied(let credentials)?:
+            return .fail("function-key-value-store", subjectWithName, "access denied with \(credentialsText(credentials)): "
+                + "allow cloudfront:DescribeFunction")
+        case .failed(let text)?:
+            return .fail("function-key-value-store", subjectWithName, "cannot be described: \(text)")
+        case .found(let description)?:
+            if description.keyValueStoreARNs.contains(arn) {
+                return .ok("function-key-value-store", subjectWithName, "reads the pointer's KeyValueStore \(arn)")
+            }
+            let has = description.keyValueStoreARNs.isEmpty ? "is associated with no KeyValueStore"
+                : "is associated with " + description.keyValueStoreARNs.joined(separator: ", ")
+            let config = "'{\"Comment\":\"sitebuild router\",\"Runtime\":\"cloudfront-js-2.0\",\"KeyValueStoreAssociations\":"
+                + "{\"Quantity\":1,\"Items\":[{\"KeyValueStoreARN\":\"\(arn)\"}]}}'"
+            return .fail("function-key-value-store", subjectWithName, "the LIVE function \(has), not the pointer's KeyValueStore "
+                + "\(arn): deploys write a store the function does not read, so a flip changes nothing; associate the store with the "
+                + "function (aws cloudfront update-function --name \(name) --if-match ETAG --function-config \(config) "
+                + "--function-code fileb://function.js, then aws cloudfront publish-function --name \(name) --if-match NEW_ETAG), "
+                + "or point --pointer at the function's store")
+        }
+    }
+
+    // MARK: - Domains
+
+    /// `Example.COM.` → `example.com`; Route 53's `\052` → `*`.
+    public static func normalizeDomain(_ name: String) -> String {
+        var text = name.lowercased().replacingOccurrences(of: "\\052", with: "*")
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// Whether a distribution alias (`www.example.com` or `*.example.com`) serves `domain`.
+    static func alias(_ alias: String, serves domain: String) -> Bool {
+        let alias = normalizeDomain(alias)
+        if alias == domain { return true }
+        guard alias.hasPrefix("*.") else { return false }
+        let suffix = alias.dropFirst(1)
+        guard domain.hasSuffix(suffix) else { return false }
+        let label = domain.dropLast(suffix.count)
+        return !label.isEmpty && !label.contains(".")
+    }
+
+    /// The zones that could hold `domain`'s records, most specific first
+    /// (`www.example.com` → `www.example.com`, `example.com`).
+    public static func zoneCandidates(_ domain: String) -> [String] {
+        var labels = normalizeDomain(domain).split(separator: ".").map(String.init)
+        if labels.first == "*" { labels.removeFirst() }
+        guard labels.count >= 2 else { return labels.isEmpty ? [] : [labels.joined(separator: ".")] }
+        return (0...(labels.count - 2)).map { labels[$0...].joined(separator: ".") }
+    }
+
+    static func date(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    static func aliasCheck(_ domain: String, _ distribution: CloudFrontClient.Distribution) -> PreflightCheck {
+        let subject = "alias \(domain)"
+        if distribution.aliases.contains(where: { alias($0, serves: domain) }) {
+            return PreflightCheck(name: "domain-alias", domain: domain, status: .ok, subject: subject,
+                                  detail: "an alternate domain name of \(distribution.id)")
+        }
+        let aliases = distribution.aliases.isEmpty ? "it has none" : "its aliases: " + distribution.aliases.joined(separator: ", ")
+        return PreflightCheck(name: "domain-alias", domain: domain, status: .fail, subject: subject,
+                              detail: "not an alternate domain name of distribution \(distribution.id) (\(aliases)): CloudFront "
+                                + "refuses requests for \(domain); add it to the distribution's alternate domain names (Aliases)")
+    }
+
+    static func certificateCheck(_ domain: String, _ distribution: CloudFrontClient.Distribution,
+                                 _ lookup: PreflightLookup<ACMClient.Certificate>?, now: Date) -> PreflightCheck {
+        let subject = "certificate for \(domain)"
+        func result(_ status: PreflightCheck.Status, _ detail: String) -> PreflightCheck {
+            PreflightCheck(name: "certificate", domain: domain, status: status, subject: subject, detail: detail)
+        }
+        let request = "request one in us-east-1 (aws acm request-certificate --region us-east-1 --domain-name \(domain) "
+            + "--validation-method DNS), validate it and attach it to distribution \(distribution.id)"
+        guard let arn = distribution.acmCertificateArn else {
+            return result(.fail, "distribution \(distribution.id) has no ACM certificate (it uses the default *.cloudfront.net one, "
+                + "which cannot cover \(domain)): \(request)")
+        }
+        switch lookup {
+        case nil:
+            return result(.skip, "\(arn) was not looked up")
+        case .missing?:
+            return result(.fail, "\(arn), the distribution's certificate, does not exist in ACM in us-east-1 (CloudFront "
+                + "only uses certificates from us-east-1): \(request)")
+        case .denied(let credentials)?:
+            return result(.fail, "access denied with \(credentialsText(credentials)): allow acm:DescribeCertificate on \(arn)")
+        case .failed(let text)?:
+            return result(.fail, "\(arn) cannot be described: \(text)")
+        case .found(let certificate)?:
+            var problems: [String] = []
+            if !certificate.covers(domain) {
+                var names = certificate.subjectAlternativeNames
+                if !names.contains(certificate.domainName) { names.insert(certificate.domainName, at: 0) }
+                problems.append("\(arn) covers \(names.joined(separator: ", ")), not \(domain): \(request) with every name the site uses")
+            }
+            let issued = certificate.status == "ISSUED"
+            if !issued && certificate.status != "EXPIRED" {
+                problems.append("\(arn) is \(certificate.status), not ISSUED: "
+                    + (certificate.status == "PENDING_VALIDATION"
+                        ? "create the DNS validation records ACM lists (aws acm describe-certificate --region us-east-1 "
+                            + "--certificate-arn \(arn)) and wait until it is issued"
+                        : "request a new certificate and attach it"))
+            }
+            if let notAfter = certificate.notAfter {
+                let renew = certificate.type == "IMPORTED"
+                    ? "import a renewed certificate (aws acm import-certificate --region us-east-1 --certificate-arn \(arn) …)"
+                    : "renew it (ACM renews Amazon-issued certificates only while their DNS validation records resolve) or attach a new one"
+                if notAfter <= now || certificate.status == "EXPIRED" {
+                    problems.append("\(arn) expired on \(date(notAfter)): \(renew)")
+                } else if notAfter < now.addingTimeInterval(Double(certificateWarningDays) * 86_400) {
+                    let days = Int(notAfter.timeIntervalSince(now) / 86_400)
+                    problems.append("\(arn) expires on \(date(notAfter)), in \(days) day\(days == 1 ? "" : "s") "
+                        + "(less than \(certificateWarningDays)): \(renew)")
+                }
+            } else if certificate.status == "EXPIRED" {
+                problems.append("\(arn) has expired: request a new certificate and attach it")
+            }
+            if problems.isEmpty {
+                let until = certificate.notAfter.map { ", valid until \(date($0))" } ?? ""
+                return result(.ok, "\(certificate.domainName) (\(arn)) covers it\(until)")
+            }
+            return result(.fail, problems.joined(separator: "; also "))
+        }
+    }
+
+    static func dnsCheck(_ domain: String, _ distribution: CloudFrontClient.Distribution,
+                         _ lookup: PreflightLookup<PreflightFacts.DNSRecords>?) -> PreflightCheck {
+        let subject = "DNS \(domain)"
+        func result(_ status: PreflightCheck.Status, _ detail: String) -> PreflightCheck {
+            PreflightCheck(name: "dns", domain: domain, status: status, subject: subject, detail: detail)
+        }
+        guard let target = distribution.domainName.map(normalizeDomain) else {
+            return result(.skip, "distribution \(distribution.id) has no domain name yet")
+        }
+        switch lookup {
+        case nil:
+            return result(.skip, "Route 53 was not looked up")
+        case .missing?:
+            let zones = zoneCandidates(domain).map { $0 + "." }.joined(separator: ", ")
+            return result(.fail, "no Route 53 hosted zone for \(domain) (looked for \(zones)): create the zone and delegate the "
+                + "domain to its name servers, then add an alias A record for \(domain) to \(target)")
+        case .denied(let credentials)?:
+            return result(.fail, "access denied with \(credentialsText(credentials)): allow route53:ListHostedZonesByName and "
+                + "route53:ListResourceRecordSets")
+        case .failed(let text)?:
+            return result(.fail, "cannot be read from Route 53: \(text)")
+        case .found(let zone)?:
+            let addressRecords = zone.records.filter { $0.type == "A" || $0.type == "AAAA" }
+            let matching = addressRecords.filter { record in
+                record.aliasTarget.map { aliasTarget($0.dnsName) == target } ?? false
+            }
+            if !matching.isEmpty {
+                let types = matching.map(\.type).joined(separator: ", ")
+                return result(.ok, "alias \(types) in zone \(zone.zoneName) points at \(target)")
+            }
+            let cname = zone.records.first { $0.type == "CNAME" }
+            if let cname, cname.values.contains(where: { normalizeDomain($0) == target }) {
+                return result(.ok, "CNAME in zone \(zone.zoneName) points at \(target)")
+            }
+            let batch = "'{\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"\(domain)\",\"Type\":\"A\","
+                + "\"AliasTarget\":{\"HostedZoneId\":\"\(Route53Client.cloudFrontHostedZoneId)\",\"DNSName\":\"\(target)\","
+                + "\"EvaluateTargetHealth\":false}}}]}'"
+            let fix = "aws route53 change-resource-record-sets --hosted-zone-id \(zone.zoneId) --change-batch \(batch)"
+            if let alias = addressRecords.first(where: { $0.aliasTarget != nil }), let aliasTarget = alias.aliasTarget {
+                return result(.fail, "the alias \(alias.type) record in zone \(zone.zoneName) points at "
+                    + "\(normalizeDomain(aliasTarget.dnsName)), not distribution \(distribution.id) (\(target)): point it at the "
+                    + "distribution (\(fix))")
+            }
+            if let plain = addressRecords.first {
+                return result(.fail, "the \(plain.type) record in zone \(zone.zoneName) holds \(plain.values.joined(separator: ", ")), "
+                    + "not an alias to distribution \(distribution.id) (\(target)): replace it with an alias record (\(fix))")
+            }
+            if let cname {
+                return result(.fail, "the CNAME in zone \(zone.zoneName) points at \(cname.values.map(normalizeDomain).joined(separator: ", ")), "
+                    + "not distribution \(distribution.id) (\(target)): delete it and create an alias A record (\(fix))")
+            }
+            return result(.fail, "zone \(zone.zoneName) has no A or AAAA record for \(domain): create an alias A record to "
+                + "\(target) (\(fix))")
+        }
+    }
+
+    /// An alias target's DNS name compared with a distribution domain: lower case, no
+    /// trailing dot, no `dualstack.` prefix.
+    static func aliasTarget(_ name: String) -> String {
+        let name = normalizeDomain(name)
+        return name.hasPrefix("dualstack.") ? String(name.dropFirst("dualstack.".count)) : name
+    }
+}
+
+/// The outcome of one pre-flight check.
+public struct PreflightCheck: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case ok, fail, skip
+    }
+
+    /// A stable identifier for scripts: `target`, `pointer`, `live-version`, `distribution`,
+    /// `origin`, `viewer-request-function`, `function-key-value-store`, `domains`,
+    /// `domain-alias`, `certificate`, `dns`, `domain`.
+    public var name: String
+    /// The domain of a per-domain check.
+    public var domain: String?
+    public var status: Status
+    /// What was checked: `bucket site`, `distribution E2QWRUHAPOMQZL`.
+    public var subject: String
+    /// What was found; for a failure, what is wrong and what to do.
+    public var detail: String?
+
+    public init(name: String, domain: String? = nil, status: Status, subject: String, detail: String?) {
+        self.name = name
+        self.domain = domain
+        self.status = status
+        self.subject = subject
+        self.detail = detail
+    }
+
+    static func ok(_ name: String, _ subject: String, _ detail: String) -> PreflightCheck {
+        PreflightCheck(name: name, status: .ok, subject: subject, detail: detail)
+    }
+
+    static func fail(_ name: String, _ subject: String, _ detail: String) -> PreflightCheck {
+        PreflightCheck(name: name, status: .fail, subject: subject, detail: detail)
+    }
+
+    static func skip(_ name: String, _ subject: String, _ detail: String) -> PreflightCheck {
+        PreflightCheck(name: name, status: .skip, subject: subject, detail: detail)
+    }
+
+    /// `subject: detail`.
+    public var message: String { detail.map { "\(subject): \($0)" } ?? subject }
+
+    /// The printed line: `ok   …`, `FAIL …` or `skip …`.
+    public var line: String {
+        switch status {
+        case .ok: "ok   " + message
+        case .fail: "FAIL " + message
+        case .skip: "skip " + message
+        }
+    }
+}
+
+/// The answer to one look-up.
+public enum PreflightLookup<Value: Sendable>: Sendable {
+    case found(Value)
+    /// The service said the thing does not exist (`NoSuchDistribution`, `ResourceNotFoundException`, …).
+    case missing
+    /// 403 access denied; `credentials` names where the credentials came from, when known.
+    case denied(credentials: String?)
+    /// Anything else, described.
+    case failed(String)
+}
+
+extension PreflightLookup: Equatable where Value: Equatable {}
+
+/// Everything the pre-flight check looked up. Optional look-ups are nil when they were not
+/// made (no distribution configured, an earlier look-up failed, …).
+public struct PreflightFacts: Sendable {
+    public enum Target: Sendable, Equatable {
+        /// `region` is the one requests are signed for.
+        case s3(bucket: String, prefix: String, region: String, probe: BucketProbe)
+        case local(root: String, access: LocalAccess)
+    }
+
+    /// What HeadBucket said.
+    public enum BucketProbe: Sendable, Equatable {
+        /// It exists and these credentials may use it; `region` from `x-amz-bucket-region`.
+        case reachable(region: String?)
+        case missing
+        case denied(credentials: String?)
+        /// A redirect to (or a 400 naming) another region.
+        case otherRegion(String)
+        case failed(String)
+
+        public var isReachable: Bool {
+            if case .reachable = self { return true }
+            return false
+        }
+    }
+
+    /// Whether a local directory can be written.
+    public enum LocalAccess: Sendable, Equatable {
+        /// An existing, writable directory.
+        case writable
+        /// It does not exist; `parent`, its nearest existing ancestor, is a writable directory.
+        case creatable(parent: String)
+        /// This directory (the path itself or its nearest existing ancestor) is not writable.
+        case notWritable(String)
+        /// This path is a file where a directory is needed.
+        case notDirectory(String)
+    }
+
+    public enum Pointer: Sendable, Equatable {
+        case keyValueStore(arn: String, key: String)
+        case dynamoDB(table: String, key: String, region: String, partitionKey: String)
+        case s3(bucket: String, key: String)
+        case local(path: String)
+        case other
+    }
+
+    /// Route 53's records for one domain.
+    public struct DNSRecords: Sendable, Equatable {
+        /// With its trailing dot: `example.com.`.
+        public var zoneName: String
+        public var zoneId: String
+        /// The zone's record sets named exactly as the domain.
+        public var records: [Route53Client.ResourceRecordSet]
+
+        public init(zoneName: String, zoneId: String, records: [Route53Client.ResourceRecordSet]) {
+            self.zoneName = zoneName
+            self.zoneId = zoneId
+            self.records = records
+        }
+    }
+
+    public var target: Target
+    public var pointer: Pointer
+    public var pointerURL: String
+    /// The pointer's value: `.found(nil)` when nothing is live yet.
+    public var live: PreflightLookup<String?>
+    /// HeadBucket of an S3 pointer's bucket when it is not the target's.
+    public var pointerBucket: BucketProbe?
+    /// Whether a local pointer's directory can be written.
+    public var pointerAccess: LocalAccess?
+    /// Whether the live version's manifest exists; nil when not looked up.
+    public var liveManifest: PreflightLookup<Bool>?
+    /// The configured distribution id; nil when none is.
+    public var distributionId: String?
+    public var distribution: PreflightLookup<CloudFrontClient.Distribution>?
+    /// DescribeFunction (LIVE) of the viewer-request function, with a KeyValueStore pointer.
+    public var function: PreflightLookup<CloudFrontClient.FunctionDescription>?
+    /// The configured domains, normalized (lower case, no trailing dot).
+    public var domains: [String]
+    /// DescribeCertificate of the distribution's ACM certificate, when domains are configured.
+    public var certificate: PreflightLookup<ACMClient.Certificate>?
+    /// Route 53 per domain: `.missing` when no hosted zone holds it.
+    public var dns: [String: PreflightLookup<DNSRecords>]
+    /// The time certificates are checked against.
+    public var now: Date
+
+    public init(target: Target, pointer: Pointer, pointerURL: String, live: PreflightLookup<String?>,
+                pointerBucket: BucketProbe? = nil, pointerAccess: LocalAccess? = nil, liveManifest: PreflightLookup<Bool>? = nil,
+                distributionId: String? = nil, distribution: PreflightLookup<CloudFrontClient.Distribution>? = nil,
+                function: PreflightLookup<CloudFrontClient.FunctionDescription>? = nil, domains: [String] = [],
+                certificate: PreflightLookup<ACMClient.Certificate>? = nil, dns: [String: PreflightLookup<DNSRecords>] = [:],
+                now: Date) {
+        self.target = target
+        self.pointer = pointer
+        self.pointerURL = pointerURL
+        self.live = live
+        self.pointerBucket = pointerBucket
+        self.pointerAccess = pointerAccess
+        self.liveManifest = liveManifest
+        self.distributionId = distributionId
+        self.distribution = distribution
+        self.function = function
+        self.domains = domains
+        self.certificate = certificate
+        self.dns = dns
+        self.now = now
+    }
+}

@@ -1,0 +1,204 @@
+import AWSCore
+import AWSServices
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Gathers the ``PreflightFacts`` of a site: reads only (HeadBucket, the pointer, the live
+/// manifest, GetDistribution, DescribeFunction, DescribeCertificate, Route 53 listings); it
+/// never changes anything. Every failure is kept as a fact for ``Preflight/evaluate(_:)``
+/// to explain, so ``gather()`` does not throw.
+public struct PreflightProbe: Sendable {
+    public var target: any DeployTarget
+    public var pointer: any PointerStore
+    /// The distribution id; nil skips every CloudFront, ACM and Route 53 look-up.
+    public var distributionId: String?
+    /// Normalized domains (see ``Preflight/normalizeDomain(_:)``).
+    public var domains: [String]
+    public var cloudFront: CloudFrontClient?
+    public var acm: ACMClient?
+    public var route53: Route53Client?
+    public var now: Date
+
+    public init(target: any DeployTarget, pointer: any PointerStore, distributionId: String?, domains: [String],
+                cloudFront: CloudFrontClient?, acm: ACMClient?, route53: Route53Client?, now: Date = Date()) {
+        self.target = target
+        self.pointer = pointer
+        self.distributionId = distributionId
+        self.domains = domains
+        self.cloudFront = cloudFront
+        self.acm = acm
+        self.route53 = route53
+        self.now = now
+    }
+
+    public func gather() async -> PreflightFacts {
+        let targetFacts = await probeTarget()
+        var facts = PreflightFacts(target: targetFacts, pointer: .other, pointerURL: pointer.url, live: .found(nil),
+                                   distributionId: distributionId, domains: domains, now: now)
+        switch pointer {
+        case let store as KeyValueStorePointerStore:
+            facts.pointer = .keyValueStore(arn: store.client.kvsARN, key: store.key)
+        case let store as DynamoDBPointerStore:
+            facts.pointer = .dynamoDB(table: store.table, key: store.key, region: store.client.region, partitionKey: store.partitionKey)
+        case let store as S3PointerStore:
+            facts.pointer = .s3(bucket: store.bucket, key: store.key)
+            if (target as? S3Target)?.location.bucket != store.bucket {
+                facts.pointerBucket = await Self.probeBucket(store.bucket, client: store.client)
+            }
+        case let store as LocalPointerStore:
+            facts.pointer = .local(path: store.path)
+            facts.pointerAccess = Self.localAccess((store.path as NSString).deletingLastPathComponent)
+        default:
+            break
+        }
+        let pointerUsable = facts.pointerBucket.map(\.isReachable) ?? true
+        if pointerUsable {
+            do {
+                facts.live = .found(try await pointer.read().version)
+            } catch {
+                facts.live = Self.failure(error)
+            }
+        }
+        if case .found(let version?) = facts.live, Self.isUsable(targetFacts) {
+            do {
+                facts.liveManifest = .found(try await target.manifestExists(version))
+            } catch {
+                facts.liveManifest = Self.failure(error)
+            }
+        }
+        guard let distributionId, let cloudFront else { return facts }
+        let distribution: CloudFrontClient.Distribution
+        do {
+            distribution = try await cloudFront.getDistribution(id: distributionId)
+            facts.distribution = .found(distribution)
+        } catch {
+            facts.distribution = Self.failure(error)
+            return facts
+        }
+        if case .keyValueStore = facts.pointer, let association = Preflight.viewerRequestFunction(distribution) {
+            do {
+                facts.function = .found(try await cloudFront.describeFunction(name: Preflight.functionName(ofARN: association.functionARN)))
+            } catch {
+                facts.function = Self.failure(error)
+            }
+        }
+        guard !domains.isEmpty else { return facts }
+        if let arn = distribution.acmCertificateArn, let acm {
+            do {
+                facts.certificate = .found(try await acm.describeCertificate(arn: arn))
+            } catch {
+                facts.certificate = Self.failure(error)
+            }
+        }
+        if let route53 {
+            for domain in domains where facts.dns[domain] == nil {
+                facts.dns[domain] = await Self.records(of: domain, route53: route53)
+            }
+        }
+        return facts
+    }
+
+    // MARK: - Look-ups
+
+    func probeTarget() async -> PreflightFacts.Target {
+        switch target {
+        case let s3 as S3Target:
+            return .s3(bucket: s3.location.bucket, prefix: s3.location.prefix, region: s3.client.region,
+                       probe: await Self.probeBucket(s3.location.bucket, client: s3.client))
+        case let local as LocalTarget:
+            return .local(root: local.root, access: Self.localAccess(local.root))
+        default:
+            return .local(root: target.url, access: .writable)
+        }
+    }
+
+    static func isUsable(_ target: PreflightFacts.Target) -> Bool {
+        switch target {
+        case .s3(_, _, _, let probe): probe.isReachable
+        case .local: true
+        }
+    }
+
+    /// HeadBucket, as a fact.
+    static func probeBucket(_ bucket: String, client: S3Client) async -> PreflightFacts.BucketProbe {
+        do {
+            let head = try await client.headBucket(bucket)
+            switch head.status {
+            case 404:
+                return .missing
+            case 403:
+                return .denied(credentials: try? await client.credentials.credentials().source)
+            case 301, 400:
+                if let region = head.region, region != client.region { return .otherRegion(region) }
+                return .failed("HeadBucket answered HTTP \(head.status)")
+            default:
+                return .reachable(region: head.region)
+            }
+        } catch {
+            return failureProbe(error)
+        }
+    }
+
+    static func failureProbe(_ error: any Error) -> PreflightFacts.BucketProbe {
+        let lookup: PreflightLookup<Bool> = failure(error)
+        switch lookup {
+        case .missing: return .missing
+        case .denied(let credentials): return .denied(credentials: credentials)
+        case .failed(let text): return .failed(text)
+        case .found: return .failed("\(error)")
+        }
+    }
+
+    /// The error codes that mean "it does not exist".
+    static let missingCodes: Set<String> = ["NoSuchDistribution", "NoSuchFunctionExists", "ResourceNotFoundException",
+                                             "NoSuchHostedZone", "NoSuchBucket", "EntityNotFoundException"]
+
+    /// An error as a look-up answer: missing, denied or failed.
+    public static func failure<Value>(_ error: any Error) -> PreflightLookup<Value> {
+        if let error = error as? AWSServiceError, let code = error.errorCode {
+            if missingCodes.contains(code) { return .missing }
+            if code.hasPrefix("AccessDenied") || code == "UnauthorizedOperation" { return .denied(credentials: error.credentialSource) }
+        }
+        return .failed("\(error)")
+    }
+
+    /// Whether `path` (or, when it does not exist, its nearest existing ancestor) is a
+    /// writable directory.
+    public static func localAccess(_ path: String) -> PreflightFacts.LocalAccess {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { return .notDirectory(path) }
+            return access(path, W_OK) == 0 ? .writable : .notWritable(path)
+        }
+        var parent = path
+        repeat {
+            parent = (parent as NSString).deletingLastPathComponent
+        } while !parent.isEmpty && parent != "/" && !FileManager.default.fileExists(atPath: parent)
+        if parent.isEmpty { parent = "/" }
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return .notDirectory(parent)
+        }
+        return access(parent, W_OK) == 0 ? .creatable(parent: parent) : .notWritable(parent)
+    }
+
+    /// The hosted zone holding `domain` (the most specific public one) and its records named
+    /// `domain`; `.missing` when no zone holds it.
+    static func records(of domain: String, route53: Route53Client) async -> PreflightLookup<PreflightFacts.DNSRecords> {
+        do {
+            for candidate in Preflight.zoneCandidates(domain) {
+                let zones = try await route53.listHostedZonesByName(dnsName: candidate)
+                guard let zone = zones.first(where: { Preflight.normalizeDomain($0.name) == candidate && !$0.privateZone }) else {
+                    continue
+                }
+                let sets = try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: domain)
+                let named = sets.filter { Preflight.normalizeDomain($0.name) == domain }
+                return .found(.init(zoneName: zone.name, zoneId: zone.id, records: named))
+            }
+            return .missing
+        } catch {
+            return failure(error)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import AWSServices
+import Deploy
+import Foundation
+import SiteContent
+
+/// What to invalidate after a flip, and doing it. With a KeyValueStore pointer the
+/// viewer-request function routes each version under its own prefix, so a flip gives every
+/// URL new cache keys and `auto` invalidates nothing; with any other pointer (the
+/// distribution cannot read it, so it serves fixed paths) `auto` invalidates the URLs of the
+/// files that changed between the two versions.
+struct InvalidationStep {
+    var resolved: TargetOptions.Resolved
+    var options: InvalidationOptions
+    var routing: RoutingMode
+    var reporter: Reporter
+
+    /// The plan for flipping from `old` to `new`, or nil with the reason when nothing is sent.
+    func plan(from old: String?, to new: Manifest?, toVersion: String) async throws -> (InvalidationPlan?, String) {
+        guard let distribution = resolved.distribution else { return (nil, "no CloudFront distribution configured (--distribution)") }
+        let mode = try options.mode(resolved.config)
+        if mode == .never { return (nil, "--invalidate never") }
+        if mode == .auto && resolved.pointer is KeyValueStorePointerStore {
+            return (nil, "the pointer is a KeyValueStore: \(distribution) serves \(toVersion) under new cache keys, nothing is stale (--invalidate always to invalidate anyway)")
+        }
+        let planner = InvalidationPlanner(mode: routing)
+        guard let old, let oldManifest = try await resolved.target.readManifest(old) else {
+            return (InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached"), "")
+        }
+        guard let newManifest = try await { () async throws -> Manifest? in
+            if let new { return new }
+            return try await resolved.target.readManifest(toVersion)
+        }() else { return (nil, "version \(toVersion) has no manifest") }
+        let changed = ManifestDiff.changedKeys(from: oldManifest, to: newManifest)
+        let keys = Set(oldManifest.entries.map(\.path)).union(newManifest.entries.map(\.path))
+        let plan = planner.plan(changed: changed, siteKeys: keys)
+        return plan.isEmpty ? (nil, plan.reason) : (plan, "")
+    }
+
+    /// Prints the plan (dry run) or submits it and, with `--wait`, waits for it. Returns an
+    /// exit status when the invalidation failed.
+    func run(from old: String?, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
+        do {
+            let (plan, reason) = try await plan(from: old, to: new, toVersion: toVersion)
+            guard let plan, let distribution = resolved.distribution else {
+                if resolved.distribution != nil { reporter.say("invalidation: none (\(reason))") }
+                reporter.event("invalidation", [("status", .string("NONE")), ("reason", .string(reason))])
+                return nil
+            }
+            let sample = plan.paths.prefix(10).joined(separator: " ") + (plan.paths.count > 10 ? " … (\(plan.paths.count) paths)" : "")
+            if dryRun {
+                reporter.say("dry run: would invalidate \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
+                reporter.event("invalidation", [("status", .string("PLANNED")), ("paths", .array(plan.paths.map(JSONValue.string))),
+                                                ("reason", .string(plan.reason))])
+                return nil
+            }
+            let reporter = self.reporter
+            let invalidator = Invalidator(service: CloudFrontInvalidations(client: resolved.aws.cloudFront(), distributionId: distribution)) { event in
+                switch event {
+                case .throttled(let attempt, let delay):
+                    reporter.say("invalidation: CloudFront is busy (too many invalidations in progress); attempt \(attempt) in \(delay.seconds.rounded()) s")
+                case .waitingForRoom(let paths, let wildcards):
+                    reporter.say("invalidation: waiting for earlier invalidations (\(paths) paths, \(wildcards) wildcards in progress)")
+                case .polled(let completed, let total):
+                    reporter.say("invalidation: \(completed) of \(total) complete")
+                case .submitted:
+                    break
+                }
+            }
+            let flip = ReleaseRecord.isoTime(Date())
+            let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip)
+            let ids = submitted.map(\.id)
+            reporter.say("invalidation \(ids.joined(separator: ", ")) of \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
+            reporter.event("invalidation", [("status", .string("SUBMITTED")), ("ids", .array(ids.map(JSONValue.string))),
+                                            ("paths", .array(plan.paths.map(JSONValue.string))), ("reason", .string(plan.reason))])
+            if options.wait {
+                try await invalidator.wait(for: submitted, timeout: try options.timeout())
+                reporter.say("invalidation complete")
+                reporter.event("invalidation", [("status", .string("COMPLETED")), ("ids", .array(ids.map(JSONValue.string)))])
+            }
+            return nil
+        } catch let error as UsageError {
+            reporter.say("\(error)")
+            return ExitStatus.invalidInput
+        } catch {
+            reporter.say("\(toVersion) is live, but the CloudFront invalidation failed: \(error). Invalidate by hand (aws cloudfront create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*') or run `sitebuild rollback \(toVersion)` again")
+            reporter.event("invalidation", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            return ExitStatus.deployFailed
+        }
+    }
+}
