@@ -148,6 +148,7 @@ public enum Preflight {
                 }
             }
             switch read {
+            case .found(nil): return .ok("pointer", subject, "reachable; not written yet (the first deploy writes it)")
             case .found: return .ok("pointer", subject, "readable")
             case .missing: return .fail("pointer", subject, "no bucket \(bucket): create it or fix --pointer")
             case .denied(let credentials):
@@ -167,6 +168,7 @@ public enum Preflight {
                 break
             }
             switch read {
+            case .found(nil): return .ok("pointer", subject, "not written yet; the first deploy can create it")
             case .found: return .ok("pointer", subject, "readable, and its directory is writable")
             case .missing, .denied: return .fail("pointer", subject, "\(path) cannot be read: fix its permissions")
             case .failed(let text): return .fail("pointer", subject, "cannot be read: \(text)")

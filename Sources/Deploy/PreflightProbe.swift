@@ -134,7 +134,8 @@ public struct PreflightProbe: Sendable {
                 if let region = head.region, region != client.region { return .otherRegion(region) }
                 return .failed("HeadBucket answered HTTP \(head.status)")
             default:
-                return .reachable(region: head.region)
+                // S3-compatible servers (a custom endpoint) name regions their own way.
+                return .reachable(region: client.endpoint.source == "default" ? head.region : nil)
             }
         } catch {
             return failureProbe(error)

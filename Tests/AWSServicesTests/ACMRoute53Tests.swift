@@ -15,36 +15,11 @@ import TestSupport
         Route53Client(credentials: moto.credentials, environment: moto.environment, httpClient: httpClient)
     }
 
-    /// A self-signed certificate and its key, made with the openssl CLI.
-    private func selfSignedCertificate(commonName: String, alternativeNames: [String], days: Int) throws -> (certificate: String, key: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("acm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let certificatePath = directory.appendingPathComponent("cert.pem").path
-        let keyPath = directory.appendingPathComponent("key.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath,
-                             "-days", String(days), "-subj", "/CN=\(commonName)",
-                             "-addext", "subjectAltName=" + alternativeNames.map { "DNS:\($0)" }.joined(separator: ",")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let certificate = FileManager.default.contents(atPath: certificatePath),
-              let key = FileManager.default.contents(atPath: keyPath) else {
-            throw TestServerSetupError("openssl req -x509 failed with status \(process.terminationStatus)")
-        }
-        return (String(decoding: certificate, as: UTF8.self), String(decoding: key, as: UTF8.self))
-    }
-
     // MARK: - ACM
 
     @Test func anImportedCertificateIsDescribed() async throws {
         try await withMotoServer { moto in
-            let pem = try selfSignedCertificate(commonName: "site.example.com",
-                                                alternativeNames: ["site.example.com", "*.site.example.com"], days: 30)
+            let pem = try selfSignedCertificate(names: ["site.example.com", "*.site.example.com"], days: 30)
             let log = S3RequestLog(wrapping: AWSJSONClient.defaultHTTPClient())
             let client = acm(moto, httpClient: log)
             let arn = try await client.importCertificate(certificatePEM: pem.certificate, privateKeyPEM: pem.key)

@@ -199,6 +199,32 @@ import Glibc
         }
     }
 
+    @Test func theFirstFlipOfAKeyValueStoreStopsBeforeUploadingWhenTheDistributionCannotServeIt() async throws {
+        try await withMotoServer { moto in
+            try await withKeyValueStoreTestServer { kvs in
+                let client = s3(moto)
+                try await client.createBucket("first-flip")
+                // moto's distributions have no viewer-request function: nothing would route to the version.
+                let cloudFront = CloudFrontClient(credentials: moto.credentials, environment: moto.environment)
+                let distribution = try await cloudFront.createDistribution(
+                    configXML: minimalDistributionConfig(callerReference: "first", originDomain: "first-flip.s3.us-east-1.amazonaws.com")).id
+                let h = try CLIHarness()
+                try h.write("site/index.html", "<p>first</p>")
+                var environment = moto.environment
+                environment["AWS_ACCESS_KEY_ID"] = KeyValueStoreTestServer.accessKeyId
+                environment["AWS_SECRET_ACCESS_KEY"] = KeyValueStoreTestServer.secretAccessKey
+                environment["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"] = kvs.baseURL
+                let run = try h.run(["deploy", "site", "--target", "s3://first-flip", "--distribution", distribution,
+                                     "--pointer", "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)"], environment: environment)
+                #expect(run.status == 3, "\(run.stderr)")
+                #expect(run.stderr.contains("viewer-request"), "\(run.stderr)")
+                #expect(run.stderr.contains("nothing was uploaded"), "\(run.stderr)")
+                #expect(try await client.listObjects(bucket: "first-flip").objects.isEmpty)
+                await #expect(throws: AWSServiceError.self) { try await kvs.client().getKey("path") }
+            }
+        }
+    }
+
     @Test func aKilledDeployLeavesTheLiveSiteAloneAndTheRerunCompletesIt() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)

@@ -1,0 +1,367 @@
+@testable import AWSServices
+import Deploy
+import Foundation
+import Testing
+
+/// ``Preflight/evaluate(_:)`` from hand-made facts: every failure's message, no servers.
+@Suite struct PreflightTests {
+    static let now = Date(timeIntervalSince1970: 1_750_000_000)  // 2025-06-15T15:06:40Z
+    static let kvs = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
+    static let otherKVS = "arn:aws:cloudfront::123456789012:key-value-store/ffffffff-0000-0000-0000-000000000000"
+    static let certificateARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    static let routerARN = "arn:aws:cloudfront::123456789012:function/sitebuild-router"
+
+    static func distribution(enabled: Bool = true, status: String = "Deployed", aliases: [String] = ["www.example.com"],
+                             functions: [CloudFrontClient.FunctionAssociation] = [.init(eventType: "viewer-request", functionARN: routerARN)],
+                             certificate: String? = certificateARN,
+                             origins: [String] = ["site.s3.us-east-1.amazonaws.com"]) -> CloudFrontClient.Distribution {
+        CloudFrontClient.Distribution(id: "E2QWRUHAPOMQZL", arn: nil, status: status, domainName: "d111111abcdef8.cloudfront.net",
+                                      aliases: aliases, enabled: enabled, functionAssociations: functions, acmCertificateArn: certificate,
+                                      originDomainNames: origins, inProgressInvalidationBatches: 0, etag: nil)
+    }
+
+    static func certificate(names: [String] = ["example.com", "*.example.com"], status: String = "ISSUED",
+                            days: Double = 200, type: String = "AMAZON_ISSUED") -> ACMClient.Certificate {
+        ACMClient.Certificate(arn: certificateARN, domainName: names[0], subjectAlternativeNames: names, status: status,
+                              notAfter: now.addingTimeInterval(days * 86_400), inUseBy: [], type: type)
+    }
+
+    static func aliasRecord(_ name: String = "www.example.com.", type: String = "A",
+                            to target: String = "d111111abcdef8.cloudfront.net.") -> Route53Client.ResourceRecordSet {
+        .init(name: name, type: type, aliasTarget: .init(hostedZoneId: Route53Client.cloudFrontHostedZoneId, dnsName: target))
+    }
+
+    static func dns(_ records: [Route53Client.ResourceRecordSet]) -> PreflightLookup<PreflightFacts.DNSRecords> {
+        .found(.init(zoneName: "example.com.", zoneId: "Z1D633PJN98FT9", records: records))
+    }
+
+    /// Everything in place: an S3 target, a KeyValueStore pointer, one domain.
+    static func healthy() -> PreflightFacts {
+        PreflightFacts(
+            target: .s3(bucket: "site", prefix: "www/", region: "us-east-1", probe: .reachable(region: "us-east-1")),
+            pointer: .keyValueStore(arn: kvs, key: "path"), pointerURL: "cloudfront-kvs://\(kvs)#path", live: .found("v1"),
+            liveManifest: .found(true), distributionId: "E2QWRUHAPOMQZL", distribution: .found(distribution()),
+            function: .found(.init(name: "sitebuild-router", functionARN: routerARN, stage: "LIVE", status: "DEPLOYED",
+                                   runtime: "cloudfront-js-2.0", keyValueStoreARNs: [kvs], etag: "E1")),
+            domains: ["www.example.com"], certificate: .found(certificate()), dns: ["www.example.com": dns([aliasRecord()])],
+            now: now)
+    }
+
+    func check(_ facts: PreflightFacts, _ name: String) throws -> PreflightCheck {
+        try #require(Preflight.evaluate(facts).first { $0.name == name }, "no \(name) check")
+    }
+
+    func failure(_ facts: PreflightFacts, _ name: String) throws -> String {
+        let result = try check(facts, name)
+        #expect(result.status == .fail, "\(result.line)")
+        return result.message
+    }
+
+    // MARK: - All good
+
+    @Test func everythingInPlacePassesEveryCheckInOrder() {
+        let checks = Preflight.evaluate(Self.healthy())
+        #expect(checks.map(\.name) == ["target", "pointer", "live-version", "distribution", "origin", "viewer-request-function",
+                                       "function-key-value-store", "domain-alias", "certificate", "dns"])
+        #expect(checks.allSatisfy { $0.status == .ok }, "\(checks.map(\.line))")
+        #expect(checks[0].line == "ok   bucket site: exists and is reachable with these credentials (us-east-1)")
+        #expect(checks[2].line == "ok   live version v1: complete (s3://site/www/_sitebuild/manifests/v1.json exists)")
+        #expect(checks[3].line == "ok   distribution E2QWRUHAPOMQZL: d111111abcdef8.cloudfront.net, enabled, Deployed")
+        #expect(checks[6].message.contains("reads the pointer's KeyValueStore \(Self.kvs)"))
+        #expect(checks[8].message == "certificate for www.example.com: example.com (\(Self.certificateARN)) covers it, valid until 2026-01-01")
+        #expect(checks[9].message == "DNS www.example.com: alias A in zone example.com. points at d111111abcdef8.cloudfront.net")
+        #expect(checks[9].domain == "www.example.com")
+    }
+
+    // MARK: - Target
+
+    @Test func aMissingBucketSaysHowToCreateIt() throws {
+        var facts = Self.healthy()
+        facts.target = .s3(bucket: "site", prefix: "www/", region: "eu-west-1", probe: .missing)
+        let message = try failure(facts, "target")
+        #expect(message.hasPrefix("bucket site: no such bucket (target s3://site/www/, region eu-west-1)"))
+        #expect(message.contains("aws s3 mb s3://site --region eu-west-1"))
+        #expect(message.contains("--target"))
+    }
+
+    @Test func aDeniedBucketNamesTheCredentialsAndPermissions() throws {
+        var facts = Self.healthy()
+        facts.target = .s3(bucket: "site", prefix: "www/", region: "us-east-1", probe: .denied(credentials: "profile ci"))
+        let message = try failure(facts, "target")
+        #expect(message.contains("access denied (HeadBucket answered 403) with the AWS credentials from profile ci"))
+        #expect(message.contains("s3:ListBucket on arn:aws:s3:::site"))
+        #expect(message.contains("arn:aws:s3:::site/www/*"))
+    }
+
+    @Test func aBucketInAnotherRegionNamesTheRegion() throws {
+        var facts = Self.healthy()
+        facts.target = .s3(bucket: "site", prefix: "", region: "us-east-1", probe: .otherRegion("eu-central-1"))
+        #expect(try failure(facts, "target").contains("in region eu-central-1, but requests are signed for us-east-1: pass --region eu-central-1"))
+        facts.target = .s3(bucket: "site", prefix: "", region: "us-east-1", probe: .reachable(region: "eu-central-1"))
+        #expect(try failure(facts, "target").contains("pass --region eu-central-1"))
+        facts.target = .s3(bucket: "site", prefix: "", region: "us-east-1", probe: .failed("S3 HeadBucket failed: timeout"))
+        #expect(try failure(facts, "target") == "bucket site: cannot be reached: S3 HeadBucket failed: timeout")
+    }
+
+    @Test func localDirectories() throws {
+        var facts = Self.healthy()
+        facts.target = .local(root: "/srv/site", access: .writable)
+        #expect(try check(facts, "target").line == "ok   directory /srv/site: exists and is writable")
+        facts.target = .local(root: "/srv/site", access: .creatable(parent: "/srv"))
+        #expect(try check(facts, "target").status == .ok)
+        facts.target = .local(root: "/srv/site", access: .notWritable("/srv"))
+        #expect(try failure(facts, "target") == "directory /srv/site: /srv is not writable by this user: fix its permissions or choose another --target")
+        facts.target = .local(root: "/srv/site", access: .notDirectory("/srv/site"))
+        #expect(try failure(facts, "target").contains("/srv/site is a file, not a directory"))
+        // CloudFront cannot read a local target.
+        #expect(try check(facts, "origin").status == .skip)
+    }
+
+    // MARK: - Pointer and live version
+
+    @Test func aMissingKeyValueStoreIsNamed() throws {
+        var facts = Self.healthy()
+        facts.live = .missing
+        let message = try failure(facts, "pointer")
+        #expect(message.contains("no KeyValueStore \(Self.kvs)"))
+        #expect(message.contains("aws cloudfront create-key-value-store"))
+        #expect(try check(facts, "live-version").status == .skip)
+        facts.live = .denied(credentials: "environment")
+        #expect(try failure(facts, "pointer").contains("cloudfront-keyvaluestore:DescribeKeyValueStore"))
+    }
+
+    @Test func aMissingDynamoDBTableIsNamedWithTheCommandThatCreatesIt() throws {
+        var facts = Self.healthy()
+        facts.pointer = .dynamoDB(table: "site-pointer", key: "path", region: "eu-west-1", partitionKey: "id")
+        facts.pointerURL = "dynamodb://site-pointer#path"
+        facts.live = .missing
+        let message = try failure(facts, "pointer")
+        #expect(message.hasPrefix("pointer dynamodb://site-pointer#path: no DynamoDB table site-pointer in eu-west-1"))
+        #expect(message.contains("aws dynamodb create-table --region eu-west-1 --table-name site-pointer"))
+        #expect(message.contains("AttributeName=id,AttributeType=S"))
+        // The function's store is only checked for a KeyValueStore pointer.
+        #expect(!Preflight.evaluate(facts).contains { $0.name == "function-key-value-store" })
+        facts.live = .denied(credentials: nil)
+        #expect(try failure(facts, "pointer").contains("allow dynamodb:GetItem and dynamodb:PutItem on table site-pointer"))
+    }
+
+    @Test func anS3PointerInAnotherBucket() throws {
+        var facts = Self.healthy()
+        facts.pointer = .s3(bucket: "pointers", key: "site/live")
+        facts.pointerURL = "s3://pointers/site/live"
+        facts.pointerBucket = .missing
+        #expect(try failure(facts, "pointer").contains("no bucket pointers for the pointer"))
+        facts.pointerBucket = .reachable(region: nil)
+        facts.live = .denied(credentials: nil)
+        #expect(try failure(facts, "pointer").contains("s3:GetObject and s3:PutObject on arn:aws:s3:::pointers/site/live"))
+    }
+
+    @Test func anS3PointerInAMissingTargetBucketIsSkipped() throws {
+        var facts = Self.healthy()
+        facts.target = .s3(bucket: "site", prefix: "", region: "us-east-1", probe: .missing)
+        facts.pointer = .s3(bucket: "site", key: "_sitebuild/live")
+        facts.pointerURL = "s3://site/_sitebuild/live"
+        facts.live = .found(nil)
+        facts.liveManifest = nil
+        #expect(try check(facts, "pointer").status == .skip)
+        #expect(try check(facts, "live-version").message.contains("bucket site is not reachable"))
+    }
+
+    @Test func aLocalPointerInAReadOnlyDirectory() throws {
+        var facts = Self.healthy()
+        facts.pointer = .local(path: "/srv/site/_sitebuild/live")
+        facts.pointerURL = "file:///srv/site/_sitebuild/live"
+        facts.pointerAccess = .notWritable("/srv/site/_sitebuild")
+        #expect(try failure(facts, "pointer").contains("/srv/site/_sitebuild is not writable by this user, so a deploy cannot flip"))
+    }
+
+    @Test func aLiveVersionWithoutManifestFails() throws {
+        var facts = Self.healthy()
+        facts.liveManifest = .found(false)
+        let message = try failure(facts, "live-version")
+        #expect(message.hasPrefix("live version v1: the pointer names v1, but s3://site/www/_sitebuild/manifests/v1.json does not exist"))
+        #expect(message.contains("sitebuild rollback"))
+        facts.live = .found(nil)
+        #expect(try check(facts, "live-version").line == "skip live version: nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
+    }
+
+    // MARK: - Distribution
+
+    @Test func noDistributionConfiguredSkipsTheCloudFrontChecks() {
+        var facts = Self.healthy()
+        facts.distributionId = nil
+        facts.distribution = nil
+        let checks = Preflight.evaluate(facts)
+        #expect(checks.map(\.name) == ["target", "pointer", "live-version", "distribution", "domains"])
+        #expect(checks[3].status == .skip && checks[3].message.contains("--distribution"))
+        #expect(checks[4].status == .skip && checks[4].message.contains("www.example.com"))
+    }
+
+    @Test func aMissingDistributionFailsAndSkipsWhatDependsOnIt() throws {
+        var facts = Self.healthy()
+        facts.distribution = .missing
+        let checks = Preflight.evaluate(facts)
+        let distribution = try #require(checks.first { $0.name == "distribution" })
+        #expect(distribution.status == .fail)
+        #expect(distribution.message.hasPrefix("distribution E2QWRUHAPOMQZL: no such distribution in this account"))
+        #expect(distribution.message.contains("aws cloudfront list-distributions"))
+        #expect(checks.filter { $0.status == .fail }.count == 1)
+        #expect(checks.contains { $0.name == "domain" && $0.status == .skip && $0.domain == "www.example.com" })
+        facts.distribution = .denied(credentials: "environment")
+        #expect(try failure(facts, "distribution").contains("allow cloudfront:GetDistribution"))
+    }
+
+    @Test func aDisabledDistributionFailsAndOneInProgressPasses() throws {
+        var facts = Self.healthy()
+        facts.distribution = .found(Self.distribution(enabled: false))
+        #expect(try failure(facts, "distribution").contains("d111111abcdef8.cloudfront.net is disabled, so it serves nothing"))
+        facts.distribution = .found(Self.distribution(status: "InProgress"))
+        let check = try check(facts, "distribution")
+        #expect(check.status == .ok)
+        #expect(check.message.contains("still InProgress"))
+    }
+
+    @Test func anOriginOtherThanTheBucketIsNamed() throws {
+        var facts = Self.healthy()
+        facts.distribution = .found(Self.distribution(origins: ["old-site.s3.us-east-1.amazonaws.com", "api.example.com"]))
+        let message = try failure(facts, "origin")
+        #expect(message.contains("no origin is bucket site (its origins: old-site.s3.us-east-1.amazonaws.com, api.example.com)"))
+        #expect(message.contains("site.s3.us-east-1.amazonaws.com"))
+        // "site." must start the origin: "site-other." is another bucket.
+        facts.distribution = .found(Self.distribution(origins: ["site-other.s3.us-east-1.amazonaws.com"]))
+        #expect(try check(facts, "origin").status == .fail)
+    }
+
+    @Test func noViewerRequestFunctionFails() throws {
+        var facts = Self.healthy()
+        facts.distribution = .found(Self.distribution(functions: [.init(eventType: "viewer-response", functionARN: Self.routerARN)]))
+        facts.function = nil
+        let message = try failure(facts, "viewer-request-function")
+        #expect(message.contains("the default cache behavior of E2QWRUHAPOMQZL has no viewer-request function (it has only viewer-response sitebuild-router)"))
+        #expect(message.contains("cloudfront/function.js"))
+        #expect(try check(facts, "function-key-value-store").status == .skip)
+    }
+
+    @Test func aFunctionReadingAnotherStoreNamesBothARNsAndTheFix() throws {
+        var facts = Self.healthy()
+        facts.function = .found(.init(name: "sitebuild-router", functionARN: Self.routerARN, stage: "LIVE", status: "DEPLOYED",
+                                      runtime: "cloudfront-js-2.0", keyValueStoreARNs: [Self.otherKVS], etag: "E1"))
+        let message = try failure(facts, "function-key-value-store")
+        #expect(message.hasPrefix("function sitebuild-router KeyValueStore: the LIVE function is associated with \(Self.otherKVS), "
+            + "not the pointer's KeyValueStore \(Self.kvs)"))
+        #expect(message.contains("aws cloudfront update-function --name sitebuild-router"))
+        #expect(message.contains("\"KeyValueStoreARN\":\"\(Self.kvs)\""))
+        #expect(message.contains("aws cloudfront publish-function --name sitebuild-router"))
+
+        facts.function = .found(.init(name: "sitebuild-router", functionARN: nil, stage: "LIVE", status: nil, runtime: nil,
+                                      keyValueStoreARNs: [], etag: nil))
+        #expect(try failure(facts, "function-key-value-store").contains("is associated with no KeyValueStore"))
+        facts.function = .missing
+        #expect(try failure(facts, "function-key-value-store").contains("no LIVE stage of sitebuild-router"))
+    }
+
+    // MARK: - Domains
+
+    @Test func aDomainMissingFromTheAliasesFails() throws {
+        var facts = Self.healthy()
+        facts.distribution = .found(Self.distribution(aliases: ["example.com"]))
+        let message = try failure(facts, "domain-alias")
+        #expect(message == "alias www.example.com: not an alternate domain name of distribution E2QWRUHAPOMQZL (its aliases: example.com): "
+            + "CloudFront refuses requests for www.example.com; add it to the distribution's alternate domain names (Aliases)")
+        facts.distribution = .found(Self.distribution(aliases: ["*.example.com"]))
+        #expect(try check(facts, "domain-alias").status == .ok)
+    }
+
+    @Test func certificateFailures() throws {
+        var facts = Self.healthy()
+        facts.distribution = .found(Self.distribution(certificate: nil))
+        #expect(try failure(facts, "certificate").contains("has no ACM certificate (it uses the default *.cloudfront.net one"))
+
+        facts = Self.healthy()
+        facts.certificate = .missing
+        #expect(try failure(facts, "certificate").contains("does not exist in ACM in us-east-1"))
+
+        facts.certificate = .found(Self.certificate(names: ["example.org", "www.example.org"]))
+        #expect(try failure(facts, "certificate").contains("covers example.org, www.example.org, not www.example.com"))
+
+        facts.certificate = .found(Self.certificate(names: ["a.b.example.com", "*.b.example.com"]))
+        #expect(try failure(facts, "certificate").contains("not www.example.com"))
+
+        facts.certificate = .found(Self.certificate(status: "PENDING_VALIDATION"))
+        let pending = try failure(facts, "certificate")
+        #expect(pending.contains("is PENDING_VALIDATION, not ISSUED"))
+        #expect(pending.contains("aws acm describe-certificate --region us-east-1"))
+
+        facts.certificate = .found(Self.certificate(days: -3))
+        #expect(try failure(facts, "certificate").contains("expired on 2025-06-12"))
+
+        facts.certificate = .found(Self.certificate(days: 10, type: "IMPORTED"))
+        let soon = try failure(facts, "certificate")
+        #expect(soon.contains("expires on 2025-06-25, in 10 days (less than 30)"))
+        #expect(soon.contains("aws acm import-certificate"))
+
+        facts.certificate = .found(Self.certificate(days: 31))
+        #expect(try check(facts, "certificate").status == .ok)
+
+        // Several problems at once are all named.
+        facts.certificate = .found(Self.certificate(names: ["example.org"], days: 5))
+        let both = try failure(facts, "certificate")
+        #expect(both.contains("not www.example.com") && both.contains("; also ") && both.contains("in 5 days"))
+    }
+
+    @Test func dnsFailuresNameWhatTheRecordPointsAt() throws {
+        var facts = Self.healthy()
+        facts.dns["www.example.com"] = .missing
+        #expect(try failure(facts, "dns").contains("no Route 53 hosted zone for www.example.com (looked for www.example.com., example.com.)"))
+
+        facts.dns["www.example.com"] = Self.dns([Self.aliasRecord(to: "d999999zzzzzz9.cloudfront.net.")])
+        let elsewhere = try failure(facts, "dns")
+        #expect(elsewhere.contains("the alias A record in zone example.com. points at d999999zzzzzz9.cloudfront.net, "
+            + "not distribution E2QWRUHAPOMQZL (d111111abcdef8.cloudfront.net)"))
+        #expect(elsewhere.contains("aws route53 change-resource-record-sets --hosted-zone-id Z1D633PJN98FT9"))
+        #expect(elsewhere.contains("\"HostedZoneId\":\"Z2FDTNDATAQYW2\""))
+
+        facts.dns["www.example.com"] = Self.dns([.init(name: "www.example.com.", type: "A", ttl: 300, values: ["192.0.2.1"])])
+        #expect(try failure(facts, "dns").contains("the A record in zone example.com. holds 192.0.2.1, not an alias"))
+
+        facts.dns["www.example.com"] = Self.dns([.init(name: "www.example.com.", type: "CNAME", ttl: 300, values: ["old.example.net."])])
+        #expect(try failure(facts, "dns").contains("the CNAME in zone example.com. points at old.example.net"))
+
+        facts.dns["www.example.com"] = Self.dns([])
+        #expect(try failure(facts, "dns").contains("zone example.com. has no A or AAAA record for www.example.com"))
+
+        facts.dns["www.example.com"] = .denied(credentials: nil)
+        #expect(try failure(facts, "dns").contains("route53:ListResourceRecordSets"))
+    }
+
+    @Test func dnsRecordsThatReachTheDistributionPass() throws {
+        var facts = Self.healthy()
+        for records in [[Self.aliasRecord(type: "AAAA", to: "dualstack.D111111ABCDEF8.cloudfront.net")],
+                        [Self.aliasRecord(to: "d111111abcdef8.cloudfront.net")],
+                        [Route53Client.ResourceRecordSet(name: "www.example.com.", type: "CNAME", ttl: 60,
+                                                         values: ["d111111abcdef8.cloudfront.net"])]] {
+            facts.dns["www.example.com"] = Self.dns(records)
+            #expect(try check(facts, "dns").status == .ok, "\(records)")
+        }
+    }
+
+    @Test func domainsAreCheckedOneByOne() {
+        var facts = Self.healthy()
+        facts.domains = ["www.example.com", "shop.example.org"]
+        facts.dns["shop.example.org"] = .missing
+        let checks = Preflight.evaluate(facts).filter { $0.domain == "shop.example.org" }
+        #expect(checks.map(\.name) == ["domain-alias", "certificate", "dns"])
+        #expect(checks.allSatisfy { $0.status == .fail })
+    }
+
+    @Test func namesAndLines() {
+        #expect(Preflight.normalizeDomain("WWW.Example.COM.") == "www.example.com")
+        #expect(Preflight.normalizeDomain("\\052.example.com.") == "*.example.com")
+        #expect(Preflight.zoneCandidates("a.b.example.com") == ["a.b.example.com", "b.example.com", "example.com"])
+        #expect(Preflight.zoneCandidates("*.example.com") == ["example.com"])
+        #expect(Preflight.functionName(ofARN: Self.routerARN) == "sitebuild-router")
+        #expect(Preflight.manifestLocation(.local(root: "/srv/site", access: .writable), version: "v2") == "/srv/site/_sitebuild/manifests/v2.json")
+        #expect(PreflightCheck(name: "x", status: .fail, subject: "thing", detail: "broken").line == "FAIL thing: broken")
+        #expect(PreflightCheck(name: "x", status: .skip, subject: "thing", detail: "n/a").line == "skip thing: n/a")
+    }
+}
