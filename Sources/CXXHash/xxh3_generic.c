@@ -5,3 +5,6 @@
 #include "xxh3_variants.h"
 
 XXH3_VARIANT(generic)
+
+/* The xxHash version this was compiled from (XXH_VERSION_NUMBER: major*10000 + minor*100 + release). */
+unsigned sb_xxh_version_number(void) { return XXH_VERSION_NUMBER; }

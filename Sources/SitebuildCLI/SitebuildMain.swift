@@ -1,5 +1,7 @@
+import AWSCore
 import ArgumentParser
 import Foundation
+import SiteContent
 
 /// Entry point shared by the `sitebuild` executable: dispatches on the program name
 /// (`codebuild-hash-files` is the same binary under another name), then on the
@@ -29,11 +31,23 @@ struct Sitebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sitebuild",
         abstract: "Build a static site from a CodeBuild buildspec and deploy it.",
-        version: SitebuildVersion.current,
+        version: SitebuildVersion.description,
         subcommands: [RunCommand.self, BuildCommand.self, DeployCommand.self, VersionsCommand.self, RollbackCommand.self,
                       PruneCommand.self, ServeCommand.self, ValidateCommand.self, HashCommand.self, DoctorCommand.self])
 }
 
 enum SitebuildVersion {
     static let current = "0.1.0"
+
+    /// What `--version` prints: the version, then the C libraries this binary runs on (they
+    /// are the runtime dependencies a container or another distribution must provide).
+    static var description: String {
+        """
+        sitebuild \(current)
+        libcurl: \(AWSCoreLibraries.curl)
+        libcrypto: \(AWSCoreLibraries.openSSL)
+        libarchive: \(SiteContentLibraries.libarchive)
+        hashing: \(SiteContentLibraries.xxhash)
+        """
+    }
 }

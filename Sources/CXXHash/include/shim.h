@@ -15,4 +15,6 @@ void sb_xxh3_digest(const sb_xxh3_state *state, unsigned long long *high, unsign
 void sb_xxh3_oneshot(const void *data, size_t length, unsigned long long *high, unsigned long long *low);
 /* Which implementation runs: "avx2" or "sse2" (or "scalar" off x86-64). */
 const char *sb_xxh3_implementation(void);
+/* The xxHash version the hashing code was compiled from: major*10000 + minor*100 + release. */
+unsigned sb_xxh_version_number(void);
 #endif
