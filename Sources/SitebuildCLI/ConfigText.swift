@@ -1,0 +1,87 @@
+import Foundation
+
+/// Small readers for configuration text, tolerant of TOML, YAML and JSON spellings.
+enum ConfigText {
+    /// The value of a top-level-looking `key = value`, `key: value` or `"key": value` line,
+    /// matched case-insensitively (Hugo's keys are), without quotes; nil when absent.
+    static func value(of key: String, in text: String) -> String? {
+        let wanted = key.lowercased()
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            var line = rawLine.drop { $0 == " " || $0 == "\t" }
+            guard !line.hasPrefix("#"), !line.hasPrefix("//") else { continue }
+            if line.first == "\"" || line.first == "'" { line = line.dropFirst() }
+            guard line.lowercased().hasPrefix(wanted) else { continue }
+            var rest = line.dropFirst(wanted.count)
+            if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard let separator = rest.first, separator == "=" || separator == ":" else { continue }
+            let value = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+            return unquote(value.hasSuffix(",") ? String(value.dropLast()) : value)
+        }
+        return nil
+    }
+
+    static func unquote(_ text: String) -> String {
+        var value = text.trimmingCharacters(in: .whitespaces)
+        if let quote = value.first, quote == "\"" || quote == "'" || quote == "`",
+           let end = value.dropFirst().firstIndex(of: quote) {
+            value = String(value[value.index(after: value.startIndex)..<end])
+        }
+        return value
+    }
+
+    /// The gem names a Gemfile declares (`gem "jekyll", "~> 4.3"`), comments skipped.
+    static func gemfileGems(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).compactMap { rawLine in
+            let line = rawLine.drop { $0 == " " || $0 == "\t" }
+            guard line.hasPrefix("gem ") || line.hasPrefix("gem\t") else { return nil }
+            let name = unquote(String(line.dropFirst(4)))
+            return name.isEmpty ? nil : name
+        }
+    }
+
+    /// JavaScript or TypeScript source without its comment lines, so a commented-out
+    /// setting does not count.
+    static func withoutComments(_ source: String) -> String {
+        var inBlock = false
+        var kept: [Substring] = []
+        for line in source.split(whereSeparator: \.isNewline) {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if inBlock {
+                if trimmed.contains("*/") { inBlock = false }
+                continue
+            }
+            if trimmed.hasPrefix("//") { continue }
+            if trimmed.hasPrefix("/*") {
+                inBlock = !trimmed.contains("*/")
+                continue
+            }
+            kept.append(line)
+        }
+        return kept.joined(separator: "\n")
+    }
+
+    /// The first quoted string after `key:` in JavaScript source (`outDir: 'build'`).
+    static func jsString(after key: String, in source: String) -> String? {
+        let code = withoutComments(source)
+        var searchStart = code.startIndex
+        while let range = code.range(of: key, range: searchStart..<code.endIndex) {
+            searchStart = range.upperBound
+            // A whole word: not part of a longer identifier.
+            if range.lowerBound > code.startIndex {
+                let before = code[code.index(before: range.lowerBound)]
+                if before.isLetter || before.isNumber || before == "_" || before == "$" { continue }
+            }
+            var rest = code[range.upperBound...].drop { $0 == " " || $0 == "\t" }
+            if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == ":" else { continue }
+            rest = rest.dropFirst().drop { $0.isWhitespace }
+            guard let quote = rest.first, quote == "\"" || quote == "'" || quote == "`" else { continue }
+            let body = rest.dropFirst()
+            guard let end = body.firstIndex(of: quote) else { continue }
+            return String(body[..<end])
+        }
+        return nil
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+
+/// Everything a template needs to write a buildspec and a sitebuild.yml: the framework,
+/// where the app is, how to install and build it, where the site lands, and why.
+struct SiteRecipe: Sendable {
+    struct NodeInstall: Sendable, Equatable {
+        var packageManager: PackageManager
+        /// Where the install runs (the lockfile's folder), relative to the root.
+        var directory: String
+        /// The lockfile, relative to the root; nil when there is none.
+        var lockfile: String?
+    }
+
+    struct RubyInstall: Sendable, Equatable {
+        /// Whether a Gemfile pins the gems (`bundle install`), or jekyll is installed alone.
+        var bundler: Bool
+        /// The file the cache key hashes (Gemfile.lock or Gemfile), relative to the root.
+        var keyFile: String?
+    }
+
+    struct PythonInstall: Sendable, Equatable {
+        /// requirements.txt relative to the root; nil installs mkdocs alone.
+        var requirements: String?
+        /// mkdocs.yml uses the Material theme (installed with mkdocs when there is no requirements.txt).
+        var material: Bool
+    }
+
+    var detected: DetectedFramework
+    /// The app's folder relative to the root (`""`: the root itself).
+    var appDirectory: String
+    /// Where the build writes the site, relative to the app folder, as the framework says it.
+    var outputDirectory: String
+    /// The same folder relative to the root: the artifact's base directory.
+    var artifactDirectory: String
+    var node: NodeInstall?
+    var ruby: RubyInstall?
+    var python: PythonInstall?
+    var buildCommand: String?
+    /// Hugo themes are often git submodules: fetch them before building.
+    var updatesSubmodules = false
+    /// What was found and concluded, one sentence each.
+    var evidence: [String]
+    var warnings: [String] = []
+
+    var framework: Framework { detected.framework }
+    var displayName: String { detected.displayName }
+
+    /// The recipe behind the files in `buildspecs/`: the app at the root, its package.json
+    /// having the framework's build script, and the package manager's lockfile.
+    static func standard(_ framework: Framework, packageManager: PackageManager = .npm) -> SiteRecipe {
+        var recipe = SiteRecipe(detected: DetectedFramework(framework: framework, evidence: []), appDirectory: "",
+                                outputDirectory: framework.defaultOutputDirectory, artifactDirectory: framework.defaultOutputDirectory,
+                                evidence: [])
+        if framework.usesNode {
+            recipe.node = NodeInstall(packageManager: packageManager, directory: "", lockfile: packageManager.lockfiles[0])
+            recipe.buildCommand = framework.buildScript.map(packageManager.runScript)
+        }
+        switch framework {
+        case .hugo: recipe.buildCommand = "hugo --minify"
+        case .jekyll:
+            recipe.ruby = RubyInstall(bundler: true, keyFile: "Gemfile.lock")
+            recipe.buildCommand = "bundle exec jekyll build"
+        case .mkdocs:
+            recipe.python = PythonInstall(requirements: "requirements.txt", material: false)
+            recipe.buildCommand = "mkdocs build"
+        default: break
+        }
+        return recipe
+    }
+}
+
+/// Works out a `SiteRecipe` from the project's files once the framework is known
+/// (detected, or named with `--framework`). Pure over `ProjectFiles`.
+struct SitePlanner: Sendable {
+    let files: any ProjectFiles
+
+    func plan(_ detected: DetectedFramework, app: String, packageManager: PackageManager? = nil) throws -> SiteRecipe {
+        let framework = detected.framework
+        let detector = FrameworkDetector(files: files)
+        let manifest = try detector.manifest(in: app)
+        var recipe = SiteRecipe(detected: detected, appDirectory: app, outputDirectory: framework.defaultOutputDirectory,
+                                artifactDirectory: "", evidence: detected.evidence)
+        func file(_ name: String) -> String { ProjectPath.join(app, name) }
+
+        // Install: Node packages for Node frameworks, and for generators whose site has a package.json with packages.
+        let wantsNode = framework.usesNode || (framework != .plain && manifest?.hasDependencies == true)
+        if wantsNode {
+            if manifest == nil {
+                recipe.warnings.append("there is no \(file("package.json")): the \(framework.displayName) template installs and builds with npm, which needs one")
+            }
+            recipe.node = try nodeInstall(app: app, override: packageManager, recipe: &recipe)
+        }
+        let pm = recipe.node?.packageManager ?? .npm
+
+        // Build.
+        if framework.usesNode {
+            if let script = framework.buildScript, let text = manifest?.scripts[script] {
+                recipe.buildCommand = pm.runScript(script)
+                recipe.evidence.append("\(file("package.json")) script \"\(script)\" is \"\(text)\" → \(pm.runScript(script))")
+            } else if let cli = framework.cliBuildCommand {
+                recipe.buildCommand = pm.exec(cli)
+                recipe.evidence.append("\(file("package.json")) has no \"\(framework.buildScript ?? "build")\" script → \(pm.exec(cli))")
+            }
+        }
+        switch framework {
+        case .plain:
+            recipe.outputDirectory = detector.plainSiteFolder(in: app) ?? "."
+        case .vite, .astro:
+            let configs = framework == .vite ? ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", "vite.config.cts"]
+                                             : ["astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts", "astro.config.cjs"]
+            override(&recipe, key: "outDir", in: configs.map(file))
+        case .eleventy:
+            override(&recipe, key: "output", in: [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts"].map(file))
+        case .nextjs:
+            planNext(&recipe, manifest: manifest, file: file)
+        case .hugo:
+            recipe.buildCommand = "hugo --minify"
+            let configs = FrameworkDetector.hugoConfigFiles + ["config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
+                                                               "config/_default/config.yaml"] + FrameworkDetector.genericConfigFiles
+            if let (config, text) = configs.lazy.compactMap({ name in self.files.read(file(name)).map { (file(name), $0) } }).first,
+               let publishDir = ConfigText.value(of: "publishDir", in: text), !publishDir.isEmpty {
+                recipe.outputDirectory = publishDir
+                recipe.evidence.append("\(config) sets publishDir \(publishDir)")
+            }
+            recipe.updatesSubmodules = files.isFile(".gitmodules")
+        case .jekyll:
+            if files.isFile(file("Gemfile")) {
+                let lock = file("Gemfile.lock")
+                recipe.ruby = SiteRecipe.RubyInstall(bundler: true, keyFile: files.isFile(lock) ? lock : file("Gemfile"))
+                recipe.buildCommand = "bundle exec jekyll build"
+            } else {
+                recipe.ruby = SiteRecipe.RubyInstall(bundler: false, keyFile: nil)
+                recipe.buildCommand = "jekyll build"
+                recipe.warnings.append("there is no \(file("Gemfile")): the build installs the newest jekyll gem; pin versions with a Gemfile (bundle init && bundle add jekyll) and commit Gemfile.lock")
+            }
+        case .mkdocs:
+            let config = files.read(file("mkdocs.yml")) ?? files.read(file("mkdocs.yaml")) ?? ""
+            let requirements = file("requirements.txt")
+            let material = config.split(whereSeparator: \.isNewline).contains { line in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return trimmed == "name: material" || trimmed == "theme: material" || trimmed == "name: 'material'" || trimmed == "name: \"material\""
+            }
+            if files.isFile(requirements) {
+                recipe.python = SiteRecipe.PythonInstall(requirements: requirements, material: material)
+                recipe.evidence.append("\(requirements) → pip install -r \(requirements)")
+            } else {
+                recipe.python = SiteRecipe.PythonInstall(requirements: nil, material: material)
+                recipe.warnings.append("there is no \(requirements): the build installs the newest mkdocs\(material ? " and mkdocs-material" : ""); pin versions in requirements.txt")
+            }
+            recipe.buildCommand = "mkdocs build"
+            if let siteDir = ConfigText.value(of: "site_dir", in: config), !siteDir.isEmpty {
+                recipe.outputDirectory = siteDir
+                recipe.evidence.append("\(file("mkdocs.yml")) sets site_dir \(siteDir)")
+            }
+        default:
+            break
+        }
+        if let resolved = ProjectPath.resolve(recipe.outputDirectory, from: app) {
+            recipe.artifactDirectory = resolved.isEmpty ? "." : resolved
+        } else {
+            recipe.warnings.append("the output folder \(recipe.outputDirectory) is outside \(app.isEmpty ? "the project" : app); using \(framework.defaultOutputDirectory)")
+            recipe.outputDirectory = framework.defaultOutputDirectory
+            recipe.artifactDirectory = ProjectPath.join(app, framework.defaultOutputDirectory)
+        }
+        return recipe
+    }
+
+    /// Reads an output-folder setting from the first JavaScript config that has it.
+    private func override(_ recipe: inout SiteRecipe, key: String, in configs: [String]) {
+        for config in configs {
+            guard let text = files.read(config), let value = ConfigText.jsString(after: key, in: text), !value.isEmpty else { continue }
+            recipe.outputDirectory = value
+            recipe.evidence.append("\(config) sets \(key) '\(value)'")
+            return
+        }
+    }
+
+    /// Next.js writes a static site only with `output: 'export'` (`next export` is gone since 14).
+    private func planNext(_ recipe: inout SiteRecipe, manifest: PackageManifest?, file: (String) -> String) {
+        let configs = ["next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs", "next.config.mts"].map(file)
+        let found = configs.compactMap { path in files.read(path).map { (path, $0) } }
+        if let (path, text) = found.first(where: { ConfigText.jsString(after: "output", in: $0.1) == "export" }) {
+            recipe.evidence.append("\(path) sets output: 'export' (static export into out/)")
+            if let distDir = ConfigText.jsString(after: "distDir", in: text), !distDir.isEmpty {
+                recipe.outputDirectory = distDir
+                recipe.evidence.append("\(path) sets distDir '\(distDir)'")
+            }
+        } else if let (path, _) = found.first {
+            recipe.warnings.append("Next.js builds a static site only with output: 'export', and \(path) does not set it. Add it to the config object, e.g. `const nextConfig = { output: 'export' }`; until then `next build` writes no out/ folder and the build stops with a message")
+        } else {
+            recipe.warnings.append("Next.js builds a static site only with output: 'export', and there is no next.config.*. Create \(file("next.config.mjs")) with `export default { output: 'export' }`; until then `next build` writes no out/ folder and the build stops with a message")
+        }
+        if let (name, text) = manifest?.scripts.sorted(by: { $0.key < $1.key }).first(where: { $0.value.contains("next export") }) {
+            recipe.warnings.append("package.json script \"\(name)\" runs `next export` (\"\(text)\"), which Next.js 14 removed: use `next build` with output: 'export'")
+        }
+    }
+
+    /// The package manager and where it installs: the nearest folder from the app up to the
+    /// root with a lockfile; without one, the workspace root or the app itself.
+    private func nodeInstall(app: String, override: PackageManager?, recipe: inout SiteRecipe) throws -> SiteRecipe.NodeInstall {
+        let chain = ProjectPath.ancestry(app)
+        let detector = FrameworkDetector(files: files)
+        let manifests = try chain.map { try detector.manifest(in: $0) }
+        let declared: (PackageManager, String)? = zip(chain, manifests).lazy.compactMap { dir, manifest -> (PackageManager, String)? in
+            guard let field = manifest?.packageManager, let pm = Self.packageManager(fromField: field) else { return nil }
+            return (pm, "\(ProjectPath.join(dir, "package.json")) has packageManager \(field)")
+        }.first
+        let whereInstalled = { (dir: String) -> String in
+            dir == app ? "" : (dir.isEmpty ? ", installed at the repository root" : ", installed in \(dir)")
+        }
+        for dir in chain {
+            let present: [(PackageManager, String)] = [PackageManager.pnpm, .yarn, .bun, .npm].flatMap { pm in
+                pm.lockfiles.filter { files.isFile(ProjectPath.join(dir, $0)) }.map { (pm, ProjectPath.join(dir, $0)) }
+            }
+            guard !present.isEmpty else { continue }
+            var chosen = present[0]
+            var reason = "\(chosen.1) → "
+            if let override {
+                let family: (PackageManager) -> PackageManager = { $0 == .yarnBerry ? .yarn : $0 }
+                if let match = present.first(where: { $0.0 == family(override) }) {
+                    chosen = (override, match.1)
+                    reason = "--package-manager \(override.rawValue) with \(match.1) → "
+                } else {
+                    recipe.warnings.append("--package-manager \(override.rawValue), but \(dir.isEmpty ? "the root" : dir) has \(present.map(\.1).joined(separator: ", ")) and no \(override.lockfiles[0]): installing without a lockfile")
+                    recipe.evidence.append("--package-manager \(override.rawValue)")
+                    return SiteRecipe.NodeInstall(packageManager: override, directory: dir, lockfile: nil)
+                }
+            } else if present.count > 1 {
+                if let declared, let match = present.first(where: { $0.0 == declared.0 || ($0.0 == .yarn && declared.0 == .yarnBerry) }) {
+                    chosen = match
+                    reason = "\(declared.1), \(match.1) → "
+                }
+                recipe.warnings.append("several lockfiles (\(present.map(\.1).joined(separator: ", "))): using \(chosen.1); delete the others or pass --package-manager")
+            }
+            if chosen.0 == .yarn || chosen.0 == .yarnBerry, override == nil {
+                let berry = berryEvidence(dir: dir, lockfile: chosen.1, declared: declared)
+                chosen.0 = berry == nil ? .yarn : .yarnBerry
+                if let berry { reason = "\(chosen.1) (\(berry)) → " }
+            }
+            recipe.evidence.append(reason + chosen.0.rawValue + whereInstalled(dir))
+            return SiteRecipe.NodeInstall(packageManager: chosen.0, directory: dir, lockfile: chosen.1)
+        }
+        // No lockfile anywhere: the workspace root installs for all its packages.
+        let workspaceRoot = zip(chain, manifests).first { dir, manifest in
+            manifest?.workspaces != nil || files.isFile(ProjectPath.join(dir, "pnpm-workspace.yaml"))
+        }?.0
+        let directory = workspaceRoot ?? app
+        let pm = override ?? declared?.0 ?? .npm
+        let because = override != nil ? "--package-manager \(pm.rawValue)" : declared.map(\.1) ?? "no lockfile"
+        recipe.evidence.append("\(because) → \(pm.rawValue)\(whereInstalled(directory))")
+        recipe.warnings.append("no lockfile: `\(pm.installCommand(hasLockfile: false))` resolves versions afresh on every build; commit the lockfile \(pm.program) writes (\(pm.lockfiles[0])) for reproducible builds")
+        return SiteRecipe.NodeInstall(packageManager: pm, directory: directory, lockfile: nil)
+    }
+
+    /// Why a yarn.lock belongs to Yarn 2+, or nil for Yarn 1.
+    private func berryEvidence(dir: String, lockfile: String, declared: (PackageManager, String)?) -> String? {
+        if files.isFile(ProjectPath.join(dir, ".yarnrc.yml")) { return "Yarn 2+: \(ProjectPath.join(dir, ".yarnrc.yml")) exists" }
+        if let declared, declared.0 == .yarnBerry { return "Yarn 2+: \(declared.1)" }
+        if files.read(lockfile)?.contains("__metadata:") == true { return "Yarn 2+: the lockfile has __metadata" }
+        return nil
+    }
+
+    /// `pnpm@9.1.0` → pnpm, `yarn@4.1.0` → yarn-berry, `yarn@1.22.19` → yarn.
+    static func packageManager(fromField field: String) -> PackageManager? {
+        let parts = field.split(separator: "@", maxSplits: 1)
+        guard let name = parts.first else { return nil }
+        switch name {
+        case "npm": return .npm
+        case "pnpm": return .pnpm
+        case "bun": return .bun
+        case "yarn":
+            let major = parts.count > 1 ? Int(parts[1].prefix { $0.isNumber }) : nil
+            return (major ?? 1) >= 2 ? .yarnBerry : .yarn
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,347 @@
+import Testing
+@testable import SitebuildCLI
+
+/// Framework, package manager and output folder detection on fixture trees: one per
+/// framework, and the cases a substring match or a naive rule gets wrong.
+@Suite struct FrameworkDetectionTests {
+    func framework(_ tree: FixtureTree, app: String = "") throws -> DetectedFramework? {
+        if case .detected(let found) = try tree.detect(app: app) { return found }
+        return nil
+    }
+
+    func notes(_ tree: FixtureTree) throws -> [String] {
+        if case .unknown(let notes) = try tree.detect() { return notes }
+        return []
+    }
+
+    // MARK: - One fixture per framework
+
+    static let nodeCases: [(Framework, [String: String])] = [
+        (.vite, ["package.json": packageJSON(dependencies: ["vue": "^3.4.0"], devDependencies: ["vite": "^5.2.0"], scripts: ["build": "vite build"])]),
+        (.createReactApp, ["package.json": packageJSON(dependencies: ["react": "^18.2.0", "react-scripts": "5.0.1"], scripts: ["build": "react-scripts build"])]),
+        (.angular, ["package.json": packageJSON(dependencies: ["@angular/core": "^17.3.0"], scripts: ["build": "ng build"]), "angular.json": "{}"]),
+        (.nextjs, ["package.json": packageJSON(dependencies: ["next": "14.2.3", "react": "18.3.1"]), "next.config.mjs": "export default { output: 'export' }\n"]),
+        (.nuxt, ["package.json": packageJSON(dependencies: ["nuxt": "^3.11.0"], scripts: ["generate": "nuxt generate"])]),
+        (.astro, ["package.json": packageJSON(dependencies: ["astro": "^4.5.0"], devDependencies: ["vite": "^5.0.0"])]),
+        (.gatsby, ["package.json": packageJSON(dependencies: ["gatsby": "^5.13.0", "react": "^18.2.0"])]),
+        (.docusaurus, ["package.json": packageJSON(dependencies: ["@docusaurus/core": "3.2.0", "react": "^18.0.0"])]),
+        (.sveltekit, ["package.json": packageJSON(devDependencies: ["@sveltejs/kit": "^2.0.0", "svelte": "^4.2.0", "vite": "^5.0.0"])]),
+        (.eleventy, ["package.json": packageJSON(devDependencies: ["@11ty/eleventy": "^2.0.1"])]),
+    ]
+
+    @Test(arguments: nodeCases.map(\.0))
+    func eachNodeFrameworkIsFoundByItsPackage(_ expected: Framework) throws {
+        let files = try #require(Self.nodeCases.first { $0.0 == expected }?.1)
+        let found = try #require(try framework(FixtureTree(files)))
+        #expect(found.framework == expected)
+        #expect(found.evidence.first?.hasPrefix("package.json has ") == true)
+    }
+
+    @Test func viteEvidenceNamesThePackageKindVersionAndLibrary() throws {
+        let tree = FixtureTree(["package.json": packageJSON(dependencies: ["react": "^18.2.0", "react-dom": "^18.2.0"], devDependencies: ["vite": "5.2.0"]),
+                                "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"])
+        let recipe = try tree.recipe()
+        #expect(recipe.displayName == "Vite (React)")
+        #expect(recipe.evidence.contains("package.json has devDependency vite 5.2.0"))
+        #expect(recipe.evidence.contains("package.json has dependency react ^18.2.0"))
+        #expect(recipe.evidence.contains("pnpm-lock.yaml → pnpm"))
+        #expect(recipe.node == SiteRecipe.NodeInstall(packageManager: .pnpm, directory: "", lockfile: "pnpm-lock.yaml"))
+        #expect(recipe.buildCommand == "pnpm exec vite build")
+        #expect(recipe.artifactDirectory == "dist")
+    }
+
+    @Test func hugoWithHugoToml() throws {
+        #expect(try framework(FixtureTree(["hugo.toml": "title = 'x'\n"]))?.framework == .hugo)
+    }
+
+    @Test func hugoWithConfigTomlAndItsMarkers() throws {
+        let tree = FixtureTree(["config.toml": "baseURL = \"https://example.org/\"\ntitle = \"Blog\"\ntheme = \"ananke\"\npublishDir = \"docs\"\n",
+                                "content/posts/first.md": "# hi\n", "themes/ananke/theme.toml": ""])
+        let found = try #require(try framework(tree))
+        #expect(found.framework == .hugo)
+        #expect(found.evidence == ["config.toml with a baseURL key (Hugo)"])
+        let recipe = try tree.recipe()
+        #expect(recipe.artifactDirectory == "docs")
+        #expect(recipe.buildCommand == "hugo --minify")
+        #expect(recipe.node == nil)
+        // Layout folders alone are enough too.
+        let folders = FixtureTree(["config.yaml": "title: Blog\n", "content/_index.md": "", "layouts/index.html": ""])
+        #expect(try framework(folders)?.framework == .hugo)
+    }
+
+    @Test func aZolaConfigTomlIsNotHugo() throws {
+        let tree = FixtureTree(["config.toml": "base_url = \"https://example.org\"\n", "content/_index.md": "", "templates/index.html": ""])
+        #expect(try framework(tree) == nil)
+        #expect(try notes(tree).contains { $0.contains("config.toml exists but has none of Hugo's markers") })
+    }
+
+    @Test func hugoWithAPackageJsonAlsoInstallsNodePackages() throws {
+        let tree = FixtureTree(["hugo.yaml": "baseURL: /\n", "package.json": packageJSON(devDependencies: ["tailwindcss": "^3.4.0"]),
+                                "package-lock.json": "{}", ".gitmodules": "[submodule \"themes/x\"]\n"])
+        let recipe = try tree.recipe()
+        #expect(recipe.framework == .hugo)
+        #expect(recipe.node?.packageManager == .npm)
+        #expect(recipe.updatesSubmodules)
+    }
+
+    @Test func jekyllWithGemfile() throws {
+        let tree = FixtureTree(["_config.yml": "title: Blog\n", "Gemfile": "source \"https://rubygems.org\"\ngem \"jekyll\", \"~> 4.3\"\n",
+                                "Gemfile.lock": "GEM\n"])
+        let recipe = try tree.recipe()
+        #expect(recipe.framework == .jekyll)
+        #expect(recipe.evidence.first == "_config.yml and Gemfile with gem \"jekyll\"")
+        #expect(recipe.ruby == SiteRecipe.RubyInstall(bundler: true, keyFile: "Gemfile.lock"))
+        #expect(recipe.buildCommand == "bundle exec jekyll build")
+        #expect(recipe.artifactDirectory == "_site")
+        #expect(recipe.warnings.isEmpty)
+        let pages = FixtureTree(["_config.yml": "title: x\n", "Gemfile": "gem 'github-pages', group: :jekyll_plugins\n"])
+        #expect(try framework(pages)?.framework == .jekyll)
+    }
+
+    @Test func jekyllWithoutGemfileIsFoundByItsFoldersAndInstallsJekyllAlone() throws {
+        let tree = FixtureTree(["_config.yml": "title: Blog\n", "_posts/2024-01-01-hello.md": "---\n---\nhi\n", "index.md": "hi\n"])
+        let recipe = try tree.recipe()
+        #expect(recipe.framework == .jekyll)
+        #expect(recipe.ruby == SiteRecipe.RubyInstall(bundler: false, keyFile: nil))
+        #expect(recipe.buildCommand == "jekyll build")
+        #expect(recipe.warnings.contains { $0.hasPrefix("there is no Gemfile") })
+    }
+
+    @Test func aConfigYmlAloneOrWithAnotherGemfileOrAJupyterBookIsNotJekyll() throws {
+        #expect(try framework(FixtureTree(["_config.yml": "title: x\n"])) == nil)
+        #expect(try framework(FixtureTree(["_config.yml": "title: x\n", "Gemfile": "gem \"rails\"\n"])) == nil)
+        #expect(try framework(FixtureTree(["_config.yml": "title: x\n", "_toc.yml": "root: intro\n", "_data/x.yml": ""])) == nil)
+    }
+
+    @Test func mkdocsWithSiteDirMaterialAndRequirements() throws {
+        let tree = FixtureTree(["mkdocs.yml": "site_name: Docs\nsite_dir: public\ntheme:\n  name: material\n", "docs/index.md": "# Docs\n",
+                                "requirements.txt": "mkdocs-material==9.5.0\n"])
+        let recipe = try tree.recipe()
+        #expect(recipe.framework == .mkdocs)
+        #expect(recipe.artifactDirectory == "public")
+        #expect(recipe.python == SiteRecipe.PythonInstall(requirements: "requirements.txt", material: true))
+        let bare = try FixtureTree(["mkdocs.yml": "site_name: Docs\n"]).recipe()
+        #expect(bare.artifactDirectory == "site")
+        #expect(bare.python == SiteRecipe.PythonInstall(requirements: nil, material: false))
+        #expect(bare.warnings.contains { $0.hasPrefix("there is no requirements.txt") })
+    }
+
+    @Test func plainHTMLAtTheRootOrInAPublicFolder() throws {
+        let root = try FixtureTree(["index.html": "<h1>hi</h1>", "about.html": ""]).recipe()
+        #expect(root.framework == .plain)
+        #expect(root.artifactDirectory == ".")
+        #expect(root.node == nil)
+        let nested = try FixtureTree(["public/index.html": "<h1>hi</h1>", "README.md": ""]).recipe()
+        #expect(nested.artifactDirectory == "public")
+        #expect(nested.evidence == ["public/index.html and no site generator: the files are the site"])
+    }
+
+    // MARK: - Tricky cases
+
+    @Test func scriptNamesAndDescriptionsNeverCount() throws {
+        // The Hosting Toolkit took "linting" (it contains "ng") for Angular, and "next" in a
+        // script for Next.js.
+        let scripts = ["linting": "eslint .", "testing": "vitest", "ng": "echo ng", "next-step": "echo next", "vue-check": "echo vue"]
+        let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"], scripts: scripts,
+                                                            extra: "\"description\": \"ng angular next vue: a thing for testing and linting\"")])
+        let found = try #require(try framework(tree))
+        #expect(found.framework == .vite)
+        #expect(found.flavor == nil)
+        // With no framework packages at all, the scripts alone detect nothing.
+        let none = FixtureTree(["package.json": packageJSON(dependencies: ["lodash": "^4.17.21"], scripts: scripts)])
+        #expect(try framework(none) == nil)
+    }
+
+    @Test func packageNamesMatchExactlyNotBySubstring() throws {
+        // `next-auth` is not `next`, `@angular/core-extras` is not `@angular/core`, `vite-plugin-x` is not `vite`.
+        let tree = FixtureTree(["package.json": packageJSON(dependencies: ["next-auth": "4.0.0", "@angular/core-extras": "1.0.0", "vite-plugin-x": "1.0.0", "astro-icon": "1.0.0"]),
+                                "angular.json": "{}", "index.html": ""])
+        #expect(try framework(tree)?.framework == .plain)
+    }
+
+    @Test func reactWithoutViteIsCreateReactAppOnlyWithReactScripts() throws {
+        let plainReact = FixtureTree(["package.json": packageJSON(dependencies: ["react": "^18.2.0", "react-dom": "^18.2.0"], scripts: ["build": "webpack"])])
+        #expect(try framework(plainReact) == nil)
+        #expect(try notes(plainReact).contains("package.json has dependency react ^18.2.0, but no build tool sitebuild knows (vite, react-scripts, next, gatsby, astro…)"))
+        let cra = FixtureTree(["package.json": packageJSON(dependencies: ["react": "^18.2.0", "react-scripts": "5.0.1"])])
+        #expect(try framework(cra)?.framework == .createReactApp)
+        let vite = FixtureTree(["package.json": packageJSON(dependencies: ["react": "^18.2.0"], devDependencies: ["vite": "^5.0.0", "@vitejs/plugin-react": "^4.0.0"])])
+        #expect(try framework(vite)?.displayName == "Vite (React)")
+    }
+
+    @Test func angularNeedsAngularJson() throws {
+        let noWorkspaceFile = FixtureTree(["package.json": packageJSON(dependencies: ["@angular/core": "^17.0.0"])])
+        #expect(try framework(noWorkspaceFile) == nil)
+        #expect(try notes(noWorkspaceFile).first?.contains("but there is no angular.json") == true)
+        let recipe = try FixtureTree(["package.json": packageJSON(dependencies: ["@angular/core": "^17.0.0"], scripts: ["build": "ng build"]),
+                                      "angular.json": "{}", "package-lock.json": "{}"]).recipe()
+        #expect(recipe.framework == .angular)
+        #expect(recipe.buildCommand == "npm run build")
+        #expect(recipe.artifactDirectory == Framework.angularOutputDirectory)
+    }
+
+    @Test func nextWithoutExportConfigSaysHowToAddIt() throws {
+        let none = try FixtureTree(["package.json": packageJSON(dependencies: ["next": "14.2.0"], scripts: ["build": "next build"])]).recipe()
+        #expect(none.framework == .nextjs)
+        #expect(none.warnings.contains { $0.contains("there is no next.config.*") && $0.contains("export default { output: 'export' }") })
+        let withoutExport = try FixtureTree(["package.json": packageJSON(dependencies: ["next": "14.2.0"]),
+                                             "next.config.js": "module.exports = {\n  reactStrictMode: true,\n  // output: 'export',\n}\n"]).recipe()
+        #expect(withoutExport.warnings.contains { $0.contains("next.config.js does not set it") && $0.contains("output: 'export'") })
+        let exported = try FixtureTree(["package.json": packageJSON(dependencies: ["next": "14.2.0"], scripts: ["build": "next build"]), "package-lock.json": "{}",
+                                        "next.config.ts": "const nextConfig: NextConfig = {\n  output: \"export\",\n  distDir: 'build',\n}\nexport default nextConfig\n"]).recipe()
+        #expect(exported.warnings.isEmpty)
+        #expect(exported.evidence.contains("next.config.ts sets output: 'export' (static export into out/)"))
+        #expect(exported.artifactDirectory == "build")
+        let oldExport = try FixtureTree(["package.json": packageJSON(dependencies: ["next": "13.0.0"], scripts: ["build": "next build && next export"])]).recipe()
+        #expect(oldExport.warnings.contains { $0.contains("`next export`") && $0.contains("Next.js 14 removed") })
+    }
+
+    @Test func viteBasedFrameworksWithoutATemplateAreNamedNotMistakenForVite() throws {
+        let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0", "vitepress": "^1.0.0"])])
+        guard case .unsupported(let name, let evidence, let hint) = try tree.detect() else {
+            Issue.record("VitePress should be reported as unsupported")
+            return
+        }
+        #expect(name == "VitePress")
+        #expect(evidence == "package.json has devDependency vitepress ^1.0.0")
+        #expect(hint?.contains(".vitepress/dist") == true)
+    }
+
+    @Test func aBuildScriptForAnUnknownToolIsNotPlainHTML() throws {
+        let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["parcel": "^2.0.0"], scripts: ["build": "parcel build index.html"]),
+                                "index.html": "<script src=app.js></script>"])
+        #expect(try framework(tree) == nil)
+        #expect(try notes(tree).first?.contains("has a build script (\"parcel build index.html\")") == true)
+    }
+
+    @Test func nothingAtAllIsUnknown() throws {
+        #expect(try FixtureTree(["README.md": "hi"]).detect() == .unknown(notes: []))
+        #expect(throws: InitError.self) { try FixtureTree(["README.md": "hi"]).recipe() }
+    }
+
+    @Test func anInvalidPackageJsonNamesTheFile() throws {
+        let error = try #require(throws: UsageError.self) { try FixtureTree(["package.json": "{ \"dependencies\": "]).detect() }
+        #expect(error.description.hasPrefix("package.json is not valid JSON"))
+    }
+
+    // MARK: - Monorepos
+
+    static let monorepo: [String: String] = [
+        "package.json": packageJSON(scripts: ["linting": "eslint ."], extra: "\"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\", \"!packages/ignored\"]"),
+        "package-lock.json": "{}",
+        "apps/web/package.json": packageJSON(dependencies: ["react": "^18.2.0"], devDependencies: ["vite": "^5.2.0"], scripts: ["build": "vite build"]),
+        "apps/web/vite.config.ts": "export default defineConfig({\n  build: { outDir: 'build/site' },\n})\n",
+        "apps/docs/package.json": packageJSON(dependencies: ["@docusaurus/core": "3.2.0"], scripts: ["build": "docusaurus build"]),
+        "packages/ui/package.json": packageJSON(dependencies: ["react": "^18.2.0"]),
+        "packages/ignored/package.json": packageJSON(dependencies: ["astro": "^4.0.0"]),
+        "apps/node_modules/x/package.json": "{}",
+    ]
+
+    @Test func aWorkspaceRootListsItsAppsForAppInstead() throws {
+        let tree = FixtureTree(Self.monorepo)
+        guard case .workspace(let evidence, let candidates) = try tree.detect() else {
+            Issue.record("a workspace root should ask for --app")
+            return
+        }
+        #expect(evidence == "package.json has workspaces")
+        #expect(candidates.map(\.path) == ["apps/docs", "apps/web", "packages/ui"])
+        #expect(candidates.map { $0.framework?.framework } == [.docusaurus, .vite, nil])
+        let error = try #require(throws: InitError.self) { try tree.recipe() }
+        #expect(error.code == .workspaceRoot)
+        #expect(error.description.contains("--app apps/web     Vite (React)"))
+        #expect(error.description.contains("--app packages/ui  (no site framework found)"))
+    }
+
+    @Test func anAppOfAWorkspaceInstallsAtTheRootAndBuildsInItsFolder() throws {
+        let recipe = try FixtureTree(Self.monorepo).recipe(app: "apps/web")
+        #expect(recipe.framework == .vite)
+        #expect(recipe.node == SiteRecipe.NodeInstall(packageManager: .npm, directory: "", lockfile: "package-lock.json"))
+        #expect(recipe.evidence.contains("package-lock.json → npm, installed at the repository root"))
+        #expect(recipe.evidence.contains("apps/web/vite.config.ts sets outDir 'build/site'"))
+        #expect(recipe.artifactDirectory == "apps/web/build/site")
+        #expect(recipe.buildCommand == "npm run build")
+    }
+
+    @Test func aPnpmWorkspaceFileMakesAWorkspaceRoot() throws {
+        let tree = FixtureTree(["package.json": packageJSON(), "pnpm-workspace.yaml": "packages:\n  - 'sites/**'\n", "pnpm-lock.yaml": "",
+                                "sites/blog/package.json": packageJSON(dependencies: ["astro": "^4.0.0"])])
+        guard case .workspace(let evidence, let candidates) = try tree.detect() else {
+            Issue.record("a pnpm workspace root should ask for --app")
+            return
+        }
+        #expect(evidence == "pnpm-workspace.yaml exists")
+        #expect(candidates.map(\.path) == ["sites/blog"])
+        let recipe = try tree.recipe(app: "sites/blog")
+        #expect(recipe.node?.packageManager == .pnpm)
+        #expect(recipe.artifactDirectory == "sites/blog/dist")
+    }
+
+    @Test func aFrameworkAtTheWorkspaceRootWins() throws {
+        var files = Self.monorepo
+        files["package.json"] = packageJSON(dependencies: ["next": "14.0.0"], extra: "\"workspaces\": [\"packages/*\"]")
+        #expect(try framework(FixtureTree(files))?.framework == .nextjs)
+    }
+
+    // MARK: - Package managers
+
+    @Test(arguments: [
+        (["pnpm-lock.yaml": ""], PackageManager.pnpm, "pnpm-lock.yaml → pnpm"),
+        (["yarn.lock": "# yarn lockfile v1\n"], .yarn, "yarn.lock → yarn"),
+        (["yarn.lock": "__metadata:\n  version: 8\n"], .yarnBerry, "yarn.lock (Yarn 2+: the lockfile has __metadata) → yarn-berry"),
+        (["yarn.lock": "", ".yarnrc.yml": "nodeLinker: node-modules\n"], .yarnBerry, "yarn.lock (Yarn 2+: .yarnrc.yml exists) → yarn-berry"),
+        (["bun.lockb": ""], .bun, "bun.lockb → bun"),
+        (["bun.lock": "{}"], .bun, "bun.lock → bun"),
+        (["package-lock.json": "{}"], .npm, "package-lock.json → npm"),
+        (["npm-shrinkwrap.json": "{}"], .npm, "npm-shrinkwrap.json → npm"),
+    ])
+    func theLockfileChoosesThePackageManager(_ lockfiles: [String: String], _ expected: PackageManager, _ evidence: String) throws {
+        var files = lockfiles
+        files["package.json"] = packageJSON(devDependencies: ["astro": "^4.0.0"])
+        let recipe = try FixtureTree(files).recipe()
+        #expect(recipe.node?.packageManager == expected)
+        #expect(recipe.evidence.contains(evidence))
+        #expect(recipe.warnings.isEmpty)
+    }
+
+    @Test func withoutALockfileThePackageManagerFieldOrNpmInstallsAndWarns() throws {
+        let bare = try FixtureTree(["package.json": packageJSON(devDependencies: ["astro": "^4.0.0"])]).recipe()
+        #expect(bare.node == SiteRecipe.NodeInstall(packageManager: .npm, directory: "", lockfile: nil))
+        #expect(bare.warnings.contains { $0.hasPrefix("no lockfile: `npm install") })
+        let declared = try FixtureTree(["package.json": packageJSON(devDependencies: ["astro": "^4.0.0"], extra: "\"packageManager\": \"yarn@4.1.1\"")]).recipe()
+        #expect(declared.node?.packageManager == .yarnBerry)
+        #expect(declared.evidence.contains("package.json has packageManager yarn@4.1.1 → yarn-berry"))
+    }
+
+    @Test func severalLockfilesFollowThePackageManagerFieldAndWarn() throws {
+        let recipe = try FixtureTree(["package.json": packageJSON(devDependencies: ["astro": "^4.0.0"], extra: "\"packageManager\": \"npm@10.5.0\""),
+                                      "package-lock.json": "{}", "yarn.lock": ""]).recipe()
+        #expect(recipe.node?.packageManager == .npm)
+        #expect(recipe.warnings.contains { $0.hasPrefix("several lockfiles (yarn.lock, package-lock.json): using package-lock.json") })
+    }
+
+    @Test func packageManagerAndFrameworkFlagsOverrideDetection() throws {
+        let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0"], scripts: ["build": "vite build"]), "pnpm-lock.yaml": ""])
+        let recipe = try tree.recipe(framework: "cra", packageManager: "pnpm")
+        #expect(recipe.framework == .createReactApp)
+        #expect(recipe.evidence.first == "--framework cra (detection skipped)")
+        #expect(recipe.buildCommand == "pnpm run build")
+        #expect(throws: InitError.self) { try tree.recipe(framework: "jquery") }
+        #expect(throws: InitError.self) { try tree.recipe(packageManager: "pip") }
+    }
+
+    // MARK: - Output folders read from config
+
+    @Test func outputFoldersComeFromTheFrameworksConfig() throws {
+        let eleventy = try FixtureTree(["package.json": packageJSON(devDependencies: ["@11ty/eleventy": "^2.0.0"]),
+                                        "eleventy.config.js": "module.exports = function () {\n  return { dir: { input: \"src\", output: \"dist\" } };\n};\n"]).recipe()
+        #expect(eleventy.artifactDirectory == "dist")
+        #expect(eleventy.buildCommand == "npx eleventy")
+        let nuxt = try FixtureTree(["package.json": packageJSON(dependencies: ["nuxt": "^3.0.0"], scripts: ["build": "nuxt build"])]).recipe()
+        #expect(nuxt.buildCommand == "npx nuxt generate")
+        #expect(nuxt.artifactDirectory == ".output/public")
+        let outside = try FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0"]),
+                                       "vite.config.js": "export default { build: { outDir: '../../dist' } }\n"]).recipe()
+        #expect(outside.artifactDirectory == "dist")
+        #expect(outside.warnings.contains { $0.contains("../../dist is outside the project") })
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import SiteContent
+import Testing
+
+/// `sitebuild init` through the built binary: what it writes and says, that it never
+/// overwrites without --force, its exit codes, and init followed by run end to end.
+@Suite struct InitCommandTests {
+    static func onPath(_ program: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }
+    }
+
+    func live(_ h: CLIHarness) -> String? {
+        h.read(".sitebuild/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func initThenRunDeploysAPlainHTMLSite() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>home</h1>\n")
+        try h.write("site/docs/index.html", "<p>docs</p>\n")
+        try h.write("site/css/site.css", "body{}\n")
+        let initRun = try h.run(["init", "site"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        #expect(initRun.stdout.contains("Detected plain HTML:\n  - index.html and no site generator: the files are the site\n"))
+        #expect(initRun.stdout.contains("Build: nothing to build → . (routing static)"))
+        #expect(initRun.stdout.contains("sitebuild run"))
+        #expect(h.read("site/sitebuild.yml")?.contains("mode: static") == true)
+
+        let validate = try h.run(["validate", "--source", "site"])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stderr.isEmpty)
+
+        let run = try h.run(["run", "--source", "site"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let version = try #require(live(h))
+        #expect(h.read(".sitebuild/\(version)/index.html") == "<h1>home</h1>\n")
+        #expect(h.read(".sitebuild/\(version)/css/site.css") == "body{}\n")
+        // sitebuild's own files are not part of the site.
+        #expect(!h.exists(".sitebuild/\(version)/buildspec.yml"))
+        #expect(!h.exists(".sitebuild/\(version)/sitebuild.yml"))
+    }
+
+    @Test func initNeverOverwritesWithoutForce() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>home</h1>\n")
+        try h.write("site/buildspec.yml", "# mine\n")
+        let refused = try h.run(["init", "site"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("buildspec.yml already exists in \(h.root)/site; pass --force to replace it"))
+        #expect(h.read("site/buildspec.yml") == "# mine\n")
+        // Nothing is written when either file is in the way.
+        #expect(!h.exists("site/sitebuild.yml"))
+
+        try h.write("site/sitebuild.yml", "mode: spa\n")
+        let both = try h.run(["init", "site"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("buildspec.yml and sitebuild.yml already exist"))
+        #expect(h.read("site/sitebuild.yml") == "mode: spa\n")
+
+        // --print shows the files and writes nothing.
+        let printed = try h.run(["init", "site", "--print"])
+        #expect(printed.status == 0)
+        #expect(printed.stdout.hasPrefix("# ==> buildspec.yml <==\n# Plain HTML site."))
+        #expect(h.read("site/buildspec.yml") == "# mine\n")
+
+        let forced = try h.run(["init", "site", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.contains("(replaced buildspec.yml and sitebuild.yml)"))
+        #expect(h.read("site/buildspec.yml")?.hasPrefix("# Plain HTML site.") == true)
+        #expect(h.read("site/sitebuild.yml")?.contains("mode: static") == true)
+    }
+
+    @Test func anUnknownProjectExitsTwoWithTheSupportedFrameworks() throws {
+        let h = try CLIHarness()
+        try h.write("app/package.json", #"{"dependencies": {"react": "^18.2.0"}, "scripts": {"linting": "eslint .", "build": "webpack"}}"#)
+        let run = try h.run(["init", "app"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("no framework found in \(h.root)/app\n"))
+        #expect(run.stderr.contains("package.json has dependency react ^18.2.0, but no build tool sitebuild knows"))
+        #expect(run.stderr.contains("Supported (pass one with --framework NAME):"))
+        #expect(run.stderr.contains("  hugo        Hugo"))
+        #expect(!h.exists("app/buildspec.yml"))
+
+        let json = try h.run(["init", "app", "--json"])
+        #expect(json.status == 2)
+        let value = try JSONValue.parse(Data(json.stdout.utf8))
+        #expect(value["supported"]?.arrayValue?.contains(.string("angular")) == true)
+
+        let forced = try h.run(["init", "app", "--framework", "vite"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.contains("Using Vite:\n  - --framework vite (detection skipped)"))
+        #expect(h.read("app/buildspec.yml")?.contains("npm run build") == true)
+    }
+
+    @Test func aWorkspaceRootAsksForAppThenInitWritesTheAppsBuildspec() throws {
+        let h = try CLIHarness()
+        try h.write("repo/package.json", #"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#)
+        try h.write("repo/pnpm-lock.yaml", "lockfileVersion: '9.0'\n")
+        try h.write("repo/apps/web/package.json", #"{"dependencies": {"react": "^18.3.1"}, "devDependencies": {"vite": "^5.2.0"}, "scripts": {"build": "vite build"}}"#)
+        try h.write("repo/apps/blog/package.json", #"{"dependencies": {"astro": "^4.8.0"}, "scripts": {"build": "astro build"}}"#)
+        try h.write("repo/packages/ui/package.json", #"{"name": "ui"}"#)
+        try h.write("repo/.gitignore", "node_modules/\n")
+
+        let ask = try h.run(["init", "repo"])
+        #expect(ask.status == 2)
+        #expect(ask.stderr.contains("choose the app with --app:\n  --app apps/blog    Astro\n  --app apps/web     Vite (React)\n  --app packages/ui  (no site framework found)"))
+
+        let json = try h.run(["init", "repo", "--json"])
+        let candidates = try JSONValue.parse(Data(json.stdout.utf8))["candidates"]?.arrayValue
+        #expect(candidates?.first?["app"] == .string("apps/blog"))
+        #expect(candidates?.first?["framework"] == .string("astro"))
+
+        let written = try h.run(["init", "repo", "--app", "apps/web", "--json"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let value = try JSONValue.parse(Data(written.stdout.utf8))
+        #expect(value["framework"] == .string("vite"))
+        #expect(value["app"] == .string("apps/web"))
+        #expect(value["packageManager"] == .string("pnpm"))
+        #expect(value["output"] == .string("apps/web/dist"))
+        #expect(value["mode"] == .string("spa"))
+        #expect(value["gitignore"] == .array([.string(".sitebuild/"), .string(".pnpm-store/")]))
+        #expect(value["evidence"]?.arrayValue?.contains(.string("pnpm-lock.yaml → pnpm, installed at the repository root")) == true)
+        let buildspec = try #require(h.read("repo/buildspec.yml"))
+        #expect(buildspec.contains("      - cd \"$CODEBUILD_SRC_DIR/apps/web\"\n      - pnpm run build\n"))
+        #expect(buildspec.contains("  base-directory: apps/web/dist\n"))
+        #expect(try h.run(["validate", "--source", "repo"]).status == 0)
+
+        let missing = try h.run(["init", "repo", "--app", "apps/nothere"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("--app apps/nothere: there is no folder apps/nothere"))
+        #expect(try h.run(["init", "repo", "--app", "../elsewhere"]).status == 2)
+    }
+
+    @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
+        let h = try CLIHarness()
+        try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)
+        try h.write("web/package-lock.json", "{}")
+        try h.write("web/next.config.js", "module.exports = { reactStrictMode: true }\n")
+        let run = try h.run(["init", "web"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("warning: Next.js builds a static site only with output: 'export', and next.config.js does not set it."))
+        #expect(h.read("web/buildspec.yml")?.contains("next build wrote no out/ folder") == true)
+    }
+
+    /// Hugo from Debian (`apt-get install hugo`) builds a site end to end: init detects it,
+    /// the buildspec uses the hugo on PATH, run deploys the result.
+    @Test(.enabled(if: InitCommandTests.onPath("hugo"), "hugo is not on PATH (Debian: apt-get install hugo); the Hugo end-to-end build is skipped"))
+    func initThenRunBuildsAHugoSite() throws {
+        let h = try CLIHarness()
+        try h.write("blog/hugo.toml", """
+            baseURL = "https://example.org/"
+            title = "Field notes"
+            disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
+            """)
+        try h.write("blog/content/about.md", "---\ntitle: About\n---\nWritten by a test.\n")
+        try h.write("blog/layouts/index.html", "<!doctype html><title>{{ .Site.Title }}</title><h1>{{ .Site.Title }}</h1>\n")
+        try h.write("blog/layouts/_default/single.html", "<!doctype html><title>{{ .Title }}</title><main>{{ .Content }}</main>\n")
+        try h.write("blog/layouts/_default/list.html", "<!doctype html><title>{{ .Title }}</title>\n")
+        let initRun = try h.run(["init", "blog"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        #expect(initRun.stdout.contains("Detected Hugo:\n  - hugo.toml is Hugo's configuration file\n"))
+        #expect(initRun.stdout.contains("Build: hugo --minify → public (routing static)"))
+
+        let run = try h.run(["run", "--source", "blog"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("Running command hugo --minify"))
+        let version = try #require(live(h))
+        #expect(h.read(".sitebuild/\(version)/index.html")?.contains("<h1>Field notes</h1>") == true)
+        #expect(h.read(".sitebuild/\(version)/about/index.html")?.contains("Written by a test.") == true)
+    }
+}

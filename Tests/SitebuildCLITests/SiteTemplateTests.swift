@@ -1,0 +1,194 @@
+import BuildSpec
+import Foundation
+import SiteContent
+import Testing
+@testable import SitebuildCLI
+
+/// Every rendered template (each framework, each package manager, at the root and in a
+/// monorepo app) is a buildspec the validator accepts without a warning, and a
+/// sitebuild.yml that loads; `buildspecs/` holds exactly the standard renderings.
+@Suite struct SiteTemplateTests {
+    /// The renderings worth checking: each framework with each package manager (Node
+    /// frameworks), at the root, in an app installed at the root, and in an app with its
+    /// own lockfile; plus the variants detection produces.
+    static var recipes: [(name: String, recipe: SiteRecipe)] {
+        var all: [(String, SiteRecipe)] = []
+        for framework in Framework.allCases {
+            let managers: [PackageManager] = framework.usesNode ? PackageManager.allCases : [.npm]
+            for pm in managers {
+                let base = SiteRecipe.standard(framework, packageManager: pm)
+                all.append(("\(framework.rawValue)/\(pm.rawValue)", base))
+                var workspaceApp = base
+                workspaceApp.appDirectory = "apps/web"
+                workspaceApp.artifactDirectory = ProjectPath.join("apps/web", base.outputDirectory)
+                all.append(("\(framework.rawValue)/\(pm.rawValue)/workspace-app", workspaceApp))
+                if var node = base.node {
+                    node.directory = "apps/web"
+                    node.lockfile = ProjectPath.join("apps/web", pm.lockfiles[0])
+                    var ownLockfile = workspaceApp
+                    ownLockfile.node = node
+                    all.append(("\(framework.rawValue)/\(pm.rawValue)/app-lockfile", ownLockfile))
+                    var noLockfile = base
+                    noLockfile.node?.lockfile = nil
+                    all.append(("\(framework.rawValue)/\(pm.rawValue)/no-lockfile", noLockfile))
+                }
+            }
+        }
+        var jekyllAlone = SiteRecipe.standard(.jekyll)
+        jekyllAlone.ruby = SiteRecipe.RubyInstall(bundler: false, keyFile: nil)
+        jekyllAlone.buildCommand = "jekyll build"
+        all.append(("jekyll/no-gemfile", jekyllAlone))
+        var mkdocsAlone = SiteRecipe.standard(.mkdocs)
+        mkdocsAlone.python = SiteRecipe.PythonInstall(requirements: nil, material: true)
+        all.append(("mkdocs/no-requirements", mkdocsAlone))
+        var mkdocsApp = SiteRecipe.standard(.mkdocs)
+        mkdocsApp.appDirectory = "docs-site"
+        mkdocsApp.python = SiteRecipe.PythonInstall(requirements: "docs-site/requirements.txt", material: false)
+        mkdocsApp.artifactDirectory = "docs-site/site"
+        all.append(("mkdocs/app", mkdocsApp))
+        var hugoNode = SiteRecipe.standard(.hugo)
+        hugoNode.node = SiteRecipe.NodeInstall(packageManager: .pnpm, directory: "", lockfile: "pnpm-lock.yaml")
+        hugoNode.updatesSubmodules = true
+        all.append(("hugo/pnpm-submodules", hugoNode))
+        var plainFolder = SiteRecipe.standard(.plain)
+        plainFolder.outputDirectory = "public"
+        plainFolder.artifactDirectory = "public"
+        all.append(("plain/public", plainFolder))
+        return all
+    }
+
+    @Test func everyRenderedBuildspecValidatesWithoutWarnings() throws {
+        let all = Self.recipes
+        #expect(all.count > 100)
+        for (name, recipe) in all {
+            let text = SiteTemplate.buildspec(for: recipe)
+            do {
+                let (spec, warnings) = try BuildSpecParser.parse(text, file: "buildspec.yml")
+                #expect(warnings.isEmpty, "\(name): \(warnings)")
+                #expect(spec.artifacts?.baseDirectory == recipe.artifactDirectory, "\(name)")
+                #expect(spec.artifacts?.files == ["**/*"], "\(name)")
+                let commands = PhaseName.allCases.flatMap { spec.phases[$0]?.commands.map(\.text) ?? [] }
+                if let build = recipe.buildCommand { #expect(commands.contains(build), "\(name)") }
+                if let node = recipe.node {
+                    #expect(commands.contains(node.packageManager.installCommand(hasLockfile: node.lockfile != nil)), "\(name)")
+                    let key = try #require(spec.cache?.key, "\(name)")
+                    #expect(key.hasPrefix(node.packageManager.rawValue + "-"), "\(name)")
+                    #expect(key.contains("$(codebuild-hash-files \(node.lockfile ?? ProjectPath.join(node.directory, "package.json"))"), "\(name)")
+                    #expect(spec.cache?.paths.contains(ProjectPath.join(node.directory, node.packageManager.cacheDirectory, "**/*")) == true, "\(name)")
+                }
+                if !recipe.appDirectory.isEmpty {
+                    #expect(spec.phases[.build]?.commands.first?.text == "cd \"$CODEBUILD_SRC_DIR/\(recipe.appDirectory)\"", "\(name)")
+                }
+            } catch let error as BuildSpecError {
+                Issue.record("\(name) does not validate:\n\(error.diagnostics)\n\(text)")
+            }
+        }
+    }
+
+    @Test func everyRenderedSiteConfigLoadsWithItsModeAndHeaderRules() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-templates-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for framework in Framework.allCases {
+            let path = folder + "/\(framework.rawValue).yml"
+            try Data(SiteTemplate.siteConfig(for: .standard(framework)).utf8).write(to: URL(fileURLWithPath: path))
+            let config = try SiteConfig.load(path)
+            #expect(config.mode == framework.routingMode, "\(framework)")
+            #expect(config.headerRules.map(\.pattern.text) == framework.immutableAssetGlobs, "\(framework)")
+            #expect(config.headerRules.allSatisfy { $0.cacheControl == "public, max-age=31536000, immutable" })
+            #expect(config.target == nil)
+            for glob in framework.immutableAssetGlobs {
+                // The rule reaches files below the folder.
+                let sample = glob.replacingOccurrences(of: "**", with: "deep/name.js")
+                #expect(HeaderPolicy(rules: config.headerRules).headers(for: sample).cacheControl == HeaderPolicy.immutableCache, "\(framework): \(sample)")
+            }
+        }
+    }
+
+    @Test func routingModesAndAssetFolders() {
+        #expect(Framework.allCases.filter { $0.routingMode == .spa } == [.vite, .createReactApp, .angular])
+        #expect(Framework.nextjs.immutableAssetGlobs == ["_next/static/**"])
+        #expect(Framework.astro.immutableAssetGlobs == ["_astro/**"])
+        #expect(Framework.createReactApp.immutableAssetGlobs == ["static/**"])
+    }
+
+    @Test func multiLineCommandsBecomeOneBlockCommandEach() throws {
+        let text = SiteTemplate.buildspec(for: .standard(.angular, packageManager: .pnpm))
+        let (spec, _) = try BuildSpecParser.parse(text, file: "buildspec.yml")
+        let build = try #require(spec.phases[.build]?.commands.map(\.text))
+        #expect(build == ["pnpm run build", SiteTemplate.angularCopy + "\n"])
+        // Commands that YAML would misread as plain scalars are written as blocks.
+        #expect(SiteTemplate.isPlainScalar("npm ci --cache .npm-cache"))
+        #expect(!SiteTemplate.isPlainScalar("echo a: b"))
+        #expect(!SiteTemplate.isPlainScalar("echo x #not a comment"))
+        #expect(!SiteTemplate.isPlainScalar("{ echo; }"))
+    }
+
+    @Test(.enabled(if: SiteTemplateTests.which("node") != nil, "node is not on PATH: the angular.json one-liner cannot run"))
+    func theAngularOneLinerFindsTheOutputFolderOfEachBuilder() throws {
+        let node = try #require(Self.which("node"))
+        let cases: [(String, String)] = [
+            // Angular 17+: the application builder writes <outputPath>/browser.
+            (#"{"projects":{"shop":{"projectType":"application","architect":{"build":{"builder":"@angular-devkit/build-angular:application","options":{"outputPath":"dist/shop"}}}}}}"#, "dist/shop/browser"),
+            (#"{"projects":{"shop":{"architect":{"build":{"builder":"@angular/build:application","options":{"outputPath":{"base":"out","browser":""}}}}}}}"#, "out"),
+            (#"{"projects":{"lib":{"projectType":"library"},"app":{"projectType":"application","architect":{"build":{"builder":"@angular/build:application"}}}}}"#, "dist/app/browser"),
+            // Angular 16 and older: the browser builder writes outputPath itself.
+            (#"{"defaultProject":"old","projects":{"old":{"architect":{"build":{"builder":"@angular-devkit/build-angular:browser","options":{"outputPath":"dist/old"}}}}}}"#, "dist/old"),
+        ]
+        let script = SiteTemplate.angularCopy
+        let start = try #require(script.range(of: "node -e '")).upperBound
+        let end = try #require(script.range(of: "')\n", range: start..<script.endIndex)).lowerBound
+        let javascript = String(script[start..<end])
+        for (angularJSON, expected) in cases {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-angular-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try Data(angularJSON.utf8).write(to: folder.appendingPathComponent("angular.json"))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: node)
+            process.arguments = ["-e", javascript]
+            process.currentDirectoryURL = folder
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(String(decoding: output, as: UTF8.self) == expected + "\n", "\(angularJSON)")
+        }
+    }
+
+    static func which(_ program: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(program)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    // MARK: - buildspecs/
+
+    /// The repository's buildspecs/ folder, found from this file's path.
+    static var buildspecsFolder: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("buildspecs").path
+    }
+
+    /// `buildspecs/<framework>.yml` and `.sitebuild.yml` are the standard renderings (npm for
+    /// Node frameworks). `SITEBUILD_WRITE_BUILDSPECS=1 swift test --filter SiteTemplateTests`
+    /// rewrites them after a template change.
+    @Test func theBuildspecsFolderHoldsTheStandardRenderings() throws {
+        let folder = Self.buildspecsFolder
+        let rewrite = ProcessInfo.processInfo.environment["SITEBUILD_WRITE_BUILDSPECS"] == "1"
+        for framework in Framework.allCases {
+            let recipe = SiteRecipe.standard(framework)
+            for (name, text) in [("\(framework.rawValue).yml", SiteTemplate.buildspec(for: recipe)),
+                                 ("\(framework.rawValue).sitebuild.yml", SiteTemplate.siteConfig(for: recipe))] {
+                let path = folder + "/" + name
+                if rewrite { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
+                let stored = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+                #expect(stored == text, "buildspecs/\(name) differs from the template; rerun with SITEBUILD_WRITE_BUILDSPECS=1")
+            }
+        }
+        let expected = Set(Framework.allCases.flatMap { ["\($0.rawValue).yml", "\($0.rawValue).sitebuild.yml"] } + ["README.md"])
+        let present = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        #expect(present == expected)
+    }
+}
