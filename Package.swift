@@ -37,6 +37,8 @@ let package = Package(
         ]),
         .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI"]),
         .executableTarget(name: "sitebuild-s3bench", dependencies: ["AWSCore", "AWSServices"]),
+        // Randomized fuzzing of the archive extractor and the buildspec parser (docs/fuzzing.md).
+        .executableTarget(name: "sitebuild-fuzz", dependencies: ["SiteContent", "BuildSpec"]),
 
         .testTarget(name: "BuildSpecTests", dependencies: ["BuildSpec"]),
         .testTarget(name: "SiteContentTests", dependencies: ["SiteContent"]),

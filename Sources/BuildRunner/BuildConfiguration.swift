@@ -26,6 +26,9 @@ public struct BuildConfiguration: Sendable {
     /// Directories, relative to the source, that artifacts never take files from
     /// (sitebuild's own output when it lies inside the source).
     public var excludedDirectories: [String] = [".sitebuild"]
+    /// What the source resolver learned (``ResolvedSource/variables``): set in the build's
+    /// environment after sitebuild's own CODEBUILD_* values, before the buildspec's.
+    public var sourceVariables: [(name: String, value: String)] = []
 
     public init(sourceDirectory: String, buildspecPath: String, outputDirectory: String? = nil, zipPath: String? = nil,
                 overrides: [(name: String, value: String)] = [], timeout: Duration = .seconds(3600),

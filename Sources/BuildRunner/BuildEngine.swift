@@ -196,6 +196,8 @@ public final class BuildEngine {
     private func composeEnvironment(startDate: Date) throws {
         var env = configuration.baseEnvironment
         let inCodeBuild = env["CODEBUILD_BUILD_ID"] != nil
+        // GIT_CEILING_DIRECTORIES from the source keeps git from reading an enclosing repository.
+        for (name, value) in configuration.sourceVariables { env[name] = value }
         let git = GitInfo.read(configuration.sourceDirectory, environment: env)
         buildNumber = nextBuildNumber()
         let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
@@ -226,6 +228,7 @@ public final class BuildEngine {
         }
         if let url = git.remoteURL, !inCodeBuild { codebuild.append(("CODEBUILD_SOURCE_REPO_URL", url)) }
         for (name, value) in codebuild { env[name] = value }
+        for (name, value) in configuration.sourceVariables { env[name] = value }
         if let helpers = configuration.helperDirectory {
             env["PATH"] = helpers + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         }

@@ -19,6 +19,7 @@ struct GitInfo {
             return text.isEmpty ? nil : text
         }
         guard let commit = run(["rev-parse", "--verify", "-q", "HEAD"]), commit.count >= 40 else { return GitInfo() }
-        return GitInfo(commit: commit, remoteURL: run(["config", "--get", "remote.origin.url"]))
+        // A remote URL may hold a token: the build sees it without one.
+        return GitInfo(commit: commit, remoteURL: run(["config", "--get", "remote.origin.url"]).map(BuildSource.withoutUserinfo))
     }
 }

@@ -24,8 +24,12 @@ public struct ArchiveItem: Sendable, Equatable {
 /// no owners.
 public struct DeterministicArchive: Sendable {
     public enum Format: Sendable { case zip, tar }
+    /// A compression filter over a tar (a ZIP compresses each entry itself).
+    public enum Compression: Sendable { case none, gzip, zstd }
 
     public var format: Format
+    /// For `.tar`: `.gzip` writes a .tar.gz, `.zstd` a .tar.zst.
+    public var compression: Compression = .none
     /// Seconds since the epoch stamped on every entry.
     public var timestamp: Int64
 
@@ -63,6 +67,11 @@ public struct DeterministicArchive: Sendable {
             archive_write_set_options(archive, "zip:compression=deflate")
         case .tar:
             archive_write_set_format_pax_restricted(archive)
+            switch compression {
+            case .none: break
+            case .gzip: archive_write_add_filter_gzip(archive)
+            case .zstd: archive_write_add_filter_zstd(archive)
+            }
         }
         guard archive_write_open_filename(archive, temporary) == ARCHIVE_OK else {
             throw ArchiveError("cannot write \(destination): \(String(cString: archive_error_string(archive)))")

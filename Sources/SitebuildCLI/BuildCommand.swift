@@ -7,8 +7,15 @@ import SiteContent
 
 /// Flags shared by every command that runs a buildspec (`build`, and later `run`).
 struct BuildOptions: ParsableArguments {
-    @Option(help: "The source directory (CODEBUILD_SRC_DIR). Default: the current directory.")
+    @Option(help: ArgumentHelp("What to build: a directory, a git URL with #branch, #tag or #commit, a .zip/.tar.gz/.tar.zst file, or s3://bucket/key.zip. Default: SITEBUILD_SOURCE, sitebuild.yml's source, the current directory.",
+                               valueName: "source"))
     var source: String?
+
+    @Flag(help: "Build a directory source in a fresh copy under .sitebuild/_work, without .git, .sitebuild/ and git-ignored files.")
+    var clean = false
+
+    @Flag(help: "Also check out the git source's submodules (recursively, shallow).")
+    var submodules = false
 
     @Option(help: "The buildspec file. Default: buildspec.yml in the source directory.")
     var buildspec: String?
@@ -55,15 +62,19 @@ struct BuildCommand: ParsableCommand {
 
 /// Turns command-line options into a build and its result into an exit status.
 enum BuildInvocation {
-    static func run(_ options: BuildOptions, aws: AWSOptions) -> Int32 {
+    /// `source`: the already resolved source (`run` resolves it first); nil to resolve it here.
+    static func run(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil) -> Int32 {
         let prepared: Prepared
         do {
-            prepared = try prepare(options)
+            prepared = try prepare(options, aws: aws, source: source)
         } catch let error as BuildSpecError {
             for diagnostic in error.diagnostics { writeAll(2, Array("\(diagnostic)\n".utf8)) }
             let count = error.errors.count
             printError("the buildspec has \(count) error\(count == 1 ? "" : "s"); nothing was run")
             return ExitStatus.invalidInput
+        } catch let error as SourceError {
+            printError("\(error)")
+            return SourceResolution.exitStatus(error)
         } catch {
             printError("\(error)")
             return ExitStatus.invalidInput
@@ -107,15 +118,13 @@ enum BuildInvocation {
         var helperDirectory: String
     }
 
-    static func prepare(_ options: BuildOptions) throws -> Prepared {
+    static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil) throws -> Prepared {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath
         let environment = ProcessInfo.processInfo.environment
-        let source = absolutePath(options.source ?? ".", relativeTo: cwd)
+        let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws).source
+        let source = resolvedSource.directory
         var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw UsageError("--source \(options.source ?? "."): no such directory")
-        }
         let buildspecPath: String
         if let given = options.buildspec {
             let fromCwd = absolutePath(given, relativeTo: cwd)
@@ -125,7 +134,7 @@ enum BuildInvocation {
             buildspecPath = source + "/buildspec.yml"
         }
         if options.buildspec == nil && !fm.fileExists(atPath: buildspecPath) {
-            throw UsageError("no buildspec.yml in \(source); pass --buildspec FILE, or run `sitebuild init` to write one")
+            throw UsageError("no buildspec.yml in \(source)\(resolvedSource.kind == .directory ? "" : " (from \(resolvedSource.label))"); pass --buildspec FILE, or run `sitebuild init` to write one")
         }
         let (spec, warnings) = try BuildSpecParser.parse(contentsOf: buildspecPath)
 
@@ -145,8 +154,11 @@ enum BuildInvocation {
         var configuration = BuildConfiguration(
             sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
             overrides: overrides, timeout: timeout, cacheDirectory: cacheDirectory(environment),
-            projectName: options.project, baseEnvironment: environment, helperDirectory: helper,
-            archiveTimestamp: DeterministicArchive.defaultTimestamp(environment: environment))
+            projectName: options.project ?? (resolvedSource.kind == .directory ? nil : resolvedSource.name),
+            baseEnvironment: environment, helperDirectory: helper,
+            archiveTimestamp: DeterministicArchive.defaultTimestamp(
+                environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
+        configuration.sourceVariables = resolvedSource.variables
         if let inside = relativePath(out, under: source) { configuration.excludedDirectories.append(inside) }
         return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
     }
@@ -154,9 +166,9 @@ enum BuildInvocation {
     /// For `run`: a buildspec without `artifacts` has nothing to deploy. Returns the
     /// message, or nil when the primary artifact is defined (or the spec is invalid: the
     /// build itself reports that).
-    static func checkDeployable(_ options: BuildOptions) -> String? {
+    static func checkDeployable(_ options: BuildOptions, sourceDirectory: String? = nil) -> String? {
         let cwd = FileManager.default.currentDirectoryPath
-        let source = absolutePath(options.source ?? ".", relativeTo: cwd)
+        let source = sourceDirectory ?? absolutePath(options.source ?? ".", relativeTo: cwd)
         let path = options.buildspec.map { absolutePath($0, relativeTo: cwd) } ?? source + "/buildspec.yml"
         guard let (spec, _) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
         if spec.artifacts == nil {

@@ -34,7 +34,7 @@ struct DeployCommand: AsyncParsableCommand {
 enum DeployInvocation {
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
-                    configDirectory: String, sourceDirectory: String) async -> Int32 {
+                    configDirectory: String, sourceDirectory: String, source: ResolvedSource? = nil) async -> Int32 {
         let reporter = Reporter(json: target.json)
         let deployer: Deployer
         let version: String?
@@ -46,7 +46,7 @@ enum DeployInvocation {
             _ = try routing.trailing(resolved.config)
             _ = try invalidation.mode(resolved.config)
             _ = try invalidation.timeout()
-            version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory)
+            version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
             deployer = Deployer(target: resolved.target, pointer: resolved.pointer,
                                 builder: ManifestBuilder(policy: HeaderPolicy(rules: resolved.config.headerRules), mode: mode),
                                 statCacheDirectory: BuildInvocation.cacheDirectory(resolved.environment) + "/stat-cache",
@@ -57,6 +57,12 @@ enum DeployInvocation {
         }
         do {
             let started = ContinuousClock.now
+            if !dryRun, let failures = try await firstFlipPreflight(resolved), !failures.isEmpty {
+                for check in failures { reporter.say(check.line) }
+                reporter.say("pre-flight failed before the first flip to \(resolved.pointer.url): nothing was uploaded or made live; fix the above (`sitebuild doctor` checks everything)")
+                reporter.event("result", [("status", .string("FAILED")), ("message", .string(failures.map(\.message).joined(separator: "; ")))])
+                return ExitStatus.deployFailed
+            }
             let progress = ProgressLine(json: target.json)
             let outcome: DeployOutcome
             do {
@@ -98,10 +104,36 @@ enum DeployInvocation {
         }
     }
 
-    static func resolveVersionId(_ text: String, sourceDirectory: String) throws -> String? {
+    /// Before the first flip of a KeyValueStore pointer read by a distribution (the seed
+    /// architecture; the pointer holds nothing yet), the checks `doctor` makes of the target,
+    /// the distribution, its viewer-request function and the function's KeyValueStore: a
+    /// first deploy that could never be served stops before uploading anything. Later deploys
+    /// skip it.
+    static func firstFlipPreflight(_ resolved: TargetOptions.Resolved) async throws -> [PreflightCheck]? {
+        guard let distribution = resolved.distribution, resolved.pointer is KeyValueStorePointerStore,
+              try await resolved.pointer.read().version == nil else { return nil }
+        let probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: distribution, domains: [],
+                                   cloudFront: resolved.aws.cloudFront(), acm: nil, route53: nil)
+        return Preflight.evaluate(await probe.gather()).filter { $0.status == .fail }
+    }
+
+    /// `source`: what `run` built, for `commit` (the commit checked out) and `zip-name`.
+    static func resolveVersionId(_ text: String, sourceDirectory: String, source: ResolvedSource? = nil) throws -> String? {
         switch text {
         case "content": return nil
+        case "zip-name":
+            guard let source, let stem = source.archiveStem else {
+                throw UsageError("--version-id zip-name names the version after the source archive, but the source is not a ZIP or tar file; use sitebuild run --source site.zip (or s3://bucket/key.zip), or --version-id content")
+            }
+            guard let id = SourceResolution.versionId(fromArchiveStem: stem) else {
+                throw UsageError("--version-id zip-name: the archive name '\(stem)' has no letters or digits to make a version id from; rename the archive or give a literal id")
+            }
+            return id
         case "commit":
+            if let commit = source?.commit { return commit }
+            if let source, source.kind == .archive {
+                throw UsageError("--version-id commit: the source \(source.label) is an archive, not a git checkout; use --version-id zip-name, content or a literal id")
+            }
             var output: [UInt8] = []
             let termination = try? ProcessRunner().run(["/usr/bin/git", "-C", sourceDirectory, "rev-parse", "HEAD"],
                                                        environment: ProcessInfo.processInfo.environment) { output.append(contentsOf: $0) }
@@ -170,22 +202,36 @@ struct RunCommand: AsyncParsableCommand {
     var distribution: String?
     @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
     @OptionGroup(title: "AWS") var aws: AWSOptions
-    @Option(help: "The version id: content (default), commit (the source's git HEAD, as the Hosting Toolkit does), or a literal id.")
+    @Option(help: "The version id: content (default), commit (the source's git HEAD, as the Hosting Toolkit does), zip-name (the source archive's file name without its extension, as the toolkit names ZIP uploads), or a literal id.")
     var versionId: String = "content"
     @Flag(help: "Build, then print what would be deployed, and change nothing on the target.")
     var dryRun = false
 
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
-        let source = absolutePath(build.source ?? ".", relativeTo: cwd)
         var buildOptions = build
         if buildOptions.out == nil { buildOptions.out = ".sitebuild/_build/artifacts" }
+        // The source is fetched once, here: the build and the deploy both use it.
+        let resolved: SourceResolution.Outcome
+        do {
+            resolved = try await SourceResolution.resolve(build, aws: aws, configFile: config)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(SourceResolution.exitStatus(error))
+        }
+        let source = resolved.source.directory
         // A run deploys the primary artifact: check it is there before spending a build on it.
-        if let precheck = BuildInvocation.checkDeployable(buildOptions) {
+        if let precheck = BuildInvocation.checkDeployable(buildOptions, sourceDirectory: source) {
             printError(precheck)
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let status = BuildInvocation.run(buildOptions, aws: aws)
+        do {
+            _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let status = BuildInvocation.run(buildOptions, aws: aws, source: resolved.source)
         guard status == 0 else { throw ExitCode(status) }
         var targetOptions = TargetOptions()
         targetOptions.target = target
@@ -197,7 +243,8 @@ struct RunCommand: AsyncParsableCommand {
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,
-                                                      dryRun: dryRun, configDirectory: source, sourceDirectory: source)
+                                                      dryRun: dryRun, configDirectory: resolved.configDirectory, sourceDirectory: source,
+                                                      source: resolved.source)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
     }
 }

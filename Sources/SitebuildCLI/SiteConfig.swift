@@ -6,6 +6,11 @@ import Yams
 /// `sitebuild.yml`: where to deploy, how to route, which headers to send, how to prune.
 /// Every key is optional; flags and `SITEBUILD_*` variables win over it.
 struct SiteConfig {
+    /// `source:`: what to build (a directory, git URL, archive or s3:// archive), read
+    /// when neither `--source` nor SITEBUILD_SOURCE is given.
+    var source: String?
+    /// `file:line:column` of the `source:` value, for messages.
+    var sourcePlace: String?
     var target: String?
     var pointer: String?
     /// The CloudFront distribution id, for invalidation and doctor.
@@ -45,10 +50,13 @@ struct SiteConfig {
             guard case .scalar(let s) = node else { throw fail(node, key, "must be a single value") }
             return s.string
         }
-        let known = ["target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
+        let known = ["source", "target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
         for (keyNode, value) in map {
             let key = keyNode.string ?? ""
             switch key {
+            case "source":
+                config.source = try scalar(value, key)
+                config.sourcePlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
             case "target": config.target = try scalar(value, key)
             case "pointer": config.pointer = try scalar(value, key)
             case "distribution": config.distribution = try scalar(value, key)

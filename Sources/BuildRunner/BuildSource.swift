@@ -1,0 +1,155 @@
+import Foundation
+
+/// Where a build's source comes from, as given to `--source` or `source:` in sitebuild.yml.
+public enum BuildSource: Sendable, Equatable {
+    /// A directory on this machine (absolute).
+    case directory(String)
+    /// A git repository URL (as given, credentials included) and an optional ref:
+    /// a branch, a tag, a full ref name or a full or abbreviated commit.
+    case git(url: String, ref: String?)
+    /// A ZIP or (compressed) tar file on this machine (absolute).
+    case archive(path: String)
+    /// A ZIP or tar object in S3: `s3://bucket/key`.
+    case s3Archive(bucket: String, key: String)
+
+    /// Whether this is a git repository (``git(url:ref:)``).
+    public var isGit: Bool {
+        if case .git = self { return true }
+        return false
+    }
+
+    /// File name endings read as archives, longest first.
+    public static let archiveExtensions = [".tar.gz", ".tar.zst", ".tar.bz2", ".tar.xz", ".tgz", ".tzst", ".zip", ".tar"]
+
+    /// Reads `text`. `what` names where it came from (`--source`, `sitebuild.yml: source`)
+    /// for errors; relative paths are taken from `base`.
+    public static func parse(_ text: String, what: String, relativeTo base: String) throws -> BuildSource {
+        let label = "\(what) \(redacted(text))"
+        guard !text.isEmpty else { throw SourceError(.invalidInput, "\(what): empty; give a directory, a git URL, a .zip or .tar.gz file, or s3://bucket/key.zip") }
+        if text.hasPrefix("s3://") {
+            let rest = text.dropFirst("s3://".count)
+            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+                throw SourceError(.invalidInput, "\(label): name an object, such as s3://bucket/releases/site.zip")
+            }
+            let key = String(rest[rest.index(after: slash)...])
+            guard archiveExtension(of: key) != nil else {
+                throw SourceError(.invalidInput, "\(label): an S3 source must be a .zip, .tar.gz, .tgz or .tar.zst object")
+            }
+            return .s3Archive(bucket: String(rest[..<slash]), key: key)
+        }
+        if let scheme = urlScheme(text) {
+            switch scheme {
+            case "https", "http", "ssh", "git", "git+ssh", "git+https", "git+http", "file", "git+file":
+                let plain = scheme.hasPrefix("git+") ? String(text.dropFirst(4)) : text
+                if scheme == "file" || scheme == "git+file" {
+                    let path = String(plain.dropFirst("file://".count))
+                    if scheme == "file", archiveExtension(of: path) != nil, !path.contains("#") {
+                        return .archive(path: URL(fileURLWithPath: path).standardizedFileURL.path)
+                    }
+                }
+                if (scheme == "https" || scheme == "http"), archiveExtension(of: splitRef(plain).url) != nil {
+                    throw SourceError(.invalidInput, "\(label): archives are read from a file or from S3, not downloaded over HTTP; download it first, or give a git URL")
+                }
+                let (url, ref) = splitRef(plain)
+                return .git(url: url, ref: ref)
+            default:
+                throw SourceError(.invalidInput, "\(label): unknown URL scheme '\(scheme)'; use a directory, a git URL (https://, ssh://, git@host:repo, file://), a .zip or .tar.gz file, or s3://bucket/key.zip")
+            }
+        }
+        if isSCPLike(text) {
+            let (url, ref) = splitRef(text)
+            return .git(url: url, ref: ref)
+        }
+        let fm = FileManager.default
+        let full = absolute(text, base)
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: full, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return .directory(full) }
+            if archiveExtension(of: full) != nil { return .archive(path: full) }
+            throw SourceError(.invalidInput, "\(label): a file, but not a .zip, .tar.gz, .tgz or .tar.zst archive; give a directory or an archive")
+        }
+        // `path#ref`: a local repository at a branch, tag or commit.
+        if let hash = text.lastIndex(of: "#") {
+            let repository = absolute(String(text[..<hash]), base)
+            if fm.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue {
+                let ref = String(text[text.index(after: hash)...])
+                return .git(url: "file://" + repository, ref: ref.isEmpty ? nil : ref)
+            }
+        }
+        if archiveExtension(of: full) != nil {
+            throw SourceError(.invalidInput, "\(label): no such file")
+        }
+        throw SourceError(.invalidInput, "\(label): no such directory (give a directory, a git URL with #ref, a .zip or .tar.gz file, or s3://bucket/key.zip)")
+    }
+
+    /// The archive ending of `path` (lower-cased match), or nil.
+    public static func archiveExtension(of path: String) -> String? {
+        let lower = path.lowercased()
+        return archiveExtensions.first { lower.hasSuffix($0) && lower.count > $0.count }
+    }
+
+    /// The file name of an archive without its archive ending: `site-v12` for `…/site-v12.tar.gz`.
+    public static func archiveStem(of path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        guard let ending = archiveExtension(of: name) else { return name }
+        return String(name.dropLast(ending.count))
+    }
+
+    /// `url` with any user name and password replaced by `***`, for messages.
+    public static func redacted(_ url: String) -> String {
+        replacingUserinfo(in: url, with: "***@")
+    }
+
+    /// `url` without user name and password, for CODEBUILD_SOURCE_REPO_URL.
+    public static func withoutUserinfo(_ url: String) -> String {
+        replacingUserinfo(in: url, with: "")
+    }
+
+    /// Every `scheme://userinfo@` in `text` (a URL or a git message quoting one) redacted.
+    public static func redactingURLs(in text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let range = rest.range(of: "://") {
+            result += rest[..<range.upperBound]
+            rest = rest[range.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\n" } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                result += "***@"
+                rest = rest[rest.index(after: at)...]
+            }
+        }
+        return result + rest
+    }
+
+    private static func replacingUserinfo(in url: String, with replacement: String) -> String {
+        guard let range = url.range(of: "://") else { return url }
+        let authority = url[range.upperBound...]
+        let end = authority.firstIndex(of: "/") ?? authority.endIndex
+        guard let at = authority[..<end].lastIndex(of: "@") else { return url }
+        return String(url[..<range.upperBound]) + replacement + String(authority[authority.index(after: at)...])
+    }
+
+    private static func urlScheme(_ text: String) -> String? {
+        guard let range = text.range(of: "://") else { return nil }
+        let scheme = text[..<range.lowerBound]
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }) else { return nil }
+        return scheme.lowercased()
+    }
+
+    /// `user@host:path`, git's scp-like syntax (not a local path with a colon in it).
+    private static func isSCPLike(_ text: String) -> Bool {
+        guard let colon = text.firstIndex(of: ":"), let at = text.firstIndex(of: "@"), at < colon else { return false }
+        let host = text[text.index(after: at)..<colon]
+        return !text[..<at].contains("/") && !host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.".contains($0)) }
+    }
+
+    private static func splitRef(_ text: String) -> (url: String, ref: String?) {
+        guard let hash = text.lastIndex(of: "#") else { return (text, nil) }
+        let ref = String(text[text.index(after: hash)...])
+        return (String(text[..<hash]), ref.isEmpty ? nil : ref)
+    }
+
+    private static func absolute(_ path: String, _ base: String) -> String {
+        URL(fileURLWithPath: path.hasPrefix("/") ? path : base + "/" + path).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// The environment git runs with, and the URL it is given: credentials never go on a
+/// command line. For HTTPS, a password or token (from the URL's user info,
+/// `SITEBUILD_GIT_TOKEN` or `GITHUB_TOKEN`) is handed to git by a small askpass script that
+/// reads it from git's environment and answers only for the URL's host. SSH uses the
+/// agent and keys as they are, in batch mode (never a prompt); `GIT_ASKPASS` set by the
+/// caller is kept when sitebuild has no token of its own to give.
+struct GitCredentials {
+    /// The URL for git, without a password (and for HTTPS without any user info).
+    var url: String
+    var environment: [String: String]
+    private var askpassDirectory: String?
+
+    static let askpassScript = """
+        #!/bin/sh
+        # sitebuild: answers git's credential prompts from the environment, for one host only.
+        case "$1" in
+          *"//$SITEBUILD_ASKPASS_HOST'"*|*"@$SITEBUILD_ASKPASS_HOST'"*) ;;
+          *) exit 1 ;;
+        esac
+        case "$1" in
+          Username*) printf '%s\\n' "$SITEBUILD_ASKPASS_USERNAME" ;;
+          *) printf '%s\\n' "$SITEBUILD_ASKPASS_PASSWORD" ;;
+        esac
+
+        """
+
+    init(url: String, environment base: [String: String], scratch: String) throws {
+        var env = base
+        // A repository discovered from the caller's hook or shell must not leak in.
+        for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+                     "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_NAMESPACE"] {
+            env[name] = nil
+        }
+        env["GIT_TERMINAL_PROMPT"] = "0"
+        if env["GIT_SSH_COMMAND"] == nil && env["GIT_SSH"] == nil {
+            env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+        }
+        self.url = url
+        let lower = url.lowercased()
+        if lower.hasPrefix("https://") || lower.hasPrefix("http://"), let parts = Self.userinfo(of: url) {
+            let token = parts.password ?? [base["SITEBUILD_GIT_TOKEN"], base["GITHUB_TOKEN"]].compactMap { $0 }.first { !$0.isEmpty }
+            self.url = BuildSource.withoutUserinfo(url)
+            if parts.user != nil || token != nil {
+                let directory = scratch + "/askpass-\(getpid())"
+                try? FileManager.default.removeItem(atPath: directory)
+                guard mkdir(directory, 0o700) == 0 else {
+                    throw SourceError(.invalidInput, "cannot create \(directory) for git credentials: \(String(cString: strerror(errno)))")
+                }
+                let script = directory + "/askpass"
+                guard FileManager.default.createFile(atPath: script, contents: Data(Self.askpassScript.utf8),
+                                                     attributes: [.posixPermissions: 0o700]) else {
+                    throw SourceError(.invalidInput, "cannot write the git askpass helper in \(directory)")
+                }
+                askpassDirectory = directory
+                env["GIT_ASKPASS"] = script
+                env["SSH_ASKPASS"] = nil
+                env["SITEBUILD_ASKPASS_HOST"] = parts.host
+                env["SITEBUILD_ASKPASS_USERNAME"] = parts.user ?? "x-access-token"
+                env["SITEBUILD_ASKPASS_PASSWORD"] = token ?? ""
+            }
+        } else if let parts = Self.userinfo(of: url), parts.password != nil {
+            // ssh:// and git:// cannot take a password from git; drop it rather than pass it on.
+            let user = parts.user.map { $0 + "@" } ?? ""
+            self.url = BuildSource.withoutUserinfo(url).replacingOccurrences(of: "://", with: "://" + user)
+        }
+        environment = env
+    }
+
+    /// Removes the askpass helper.
+    func remove() {
+        if let askpassDirectory { try? FileManager.default.removeItem(atPath: askpassDirectory) }
+    }
+
+    /// The user, password (percent-decoded) and host[:port] of `url`; nil without a host.
+    static func userinfo(of url: String) -> (user: String?, password: String?, host: String)? {
+        guard let range = url.range(of: "://") else { return nil }
+        let authorityAndPath = url[range.upperBound...]
+        let authority = authorityAndPath[..<(authorityAndPath.firstIndex(of: "/") ?? authorityAndPath.endIndex)]
+        guard let at = authority.lastIndex(of: "@") else { return (nil, nil, String(authority)) }
+        let info = authority[..<at]
+        let host = String(authority[authority.index(after: at)...])
+        if let colon = info.firstIndex(of: ":") {
+            let user = String(info[..<colon]).removingPercentEncoding ?? String(info[..<colon])
+            let password = String(info[info.index(after: colon)...])
+            return (user.isEmpty ? nil : user, password.removingPercentEncoding ?? password, host)
+        }
+        let user = String(info).removingPercentEncoding ?? String(info)
+        return (user.isEmpty ? nil : user, nil, host)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import SiteContent
+
+/// A fresh copy of a source directory for `--clean`: what git would check out plus new
+/// files it does not ignore (`git ls-files -co --exclude-standard`) in a git work tree,
+/// everything otherwise; never `.git` or `.sitebuild/`. Symbolic links are copied as
+/// links; a file keeps only its execute bit.
+struct SourceCopy {
+    /// The git executable, when installed.
+    let git: String?
+    let environment: [String: String]
+    /// Absolute paths never copied (the work directory, when it lies inside the source).
+    let excluded: [String]
+
+    /// Copies `source` to `destination` (created); returns the number of files copied.
+    @discardableResult
+    func copy(from source: String, to destination: String) throws -> Int {
+        try makeDirectory(destination)
+        var count = 0
+        if let paths = try gitListedPaths(source) {
+            for path in paths where !isSkipped(path) {
+                count += try copyItem(source + "/" + path, to: destination + "/" + path, recursive: true)
+            }
+        } else {
+            count += try copyTree(source, to: destination)
+        }
+        return count
+    }
+
+    /// The paths git would keep, relative to `source`; nil when it is not a work tree.
+    private func gitListedPaths(_ source: String) throws -> [String]? {
+        guard let git else { return nil }
+        let probe = try? CapturedCommand.run([git, "-C", source, "rev-parse", "--is-inside-work-tree"], environment: environment)
+        guard let probe, probe.succeeded, probe.stdoutText == "true" else { return nil }
+        let listing = try CapturedCommand.run([git, "-C", source, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                              environment: environment)
+        guard listing.succeeded else {
+            throw SourceError(.invalidInput, "--clean: git could not list the files of \(source): \(listing.stderrText)")
+        }
+        var seen = Set<String>()
+        return listing.stdout.split(separator: 0).compactMap { bytes in
+            var path = String(decoding: bytes, as: UTF8.self)
+            if path.hasSuffix("/") { path.removeLast() }
+            return seen.insert(path).inserted ? path : nil
+        }
+    }
+
+    private func isSkipped(_ relative: String) -> Bool {
+        relative.split(separator: "/").contains { $0 == ".git" || $0 == ".sitebuild" }
+    }
+
+    /// Copies one file, link or (for a submodule or nested repository) directory tree.
+    private func copyItem(_ from: String, to: String, recursive: Bool) throws -> Int {
+        if excluded.contains(from) { return 0 }
+        var st = stat()
+        guard lstat(from, &st) == 0 else { return 0 }   // listed by git but deleted
+        try makeDirectory((to as NSString).deletingLastPathComponent)
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            do {
+                try FileCopy.copyContents(of: from, to: to, executable: st.st_mode & 0o111 != 0)
+            } catch {
+                throw SourceError(.invalidInput, "--clean: \(error)")
+            }
+            return 1
+        case S_IFLNK:
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: from), symlink(target, to) == 0 else {
+                throw SourceError(.invalidInput, "--clean: cannot copy the link \(from): \(String(cString: strerror(errno)))")
+            }
+            return 1
+        case S_IFDIR:
+            return recursive ? try copyTree(from, to: to) : 0
+        default:
+            return 0
+        }
+    }
+
+    private func copyTree(_ from: String, to: String) throws -> Int {
+        try makeDirectory(to)
+        var count = 0
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: from)) ?? []
+        for name in names.sorted() where name != ".git" && name != ".sitebuild" {
+            count += try copyItem(from + "/" + name, to: to + "/" + name, recursive: true)
+        }
+        return count
+    }
+
+    private func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw SourceError(.invalidInput, "--clean: cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+}

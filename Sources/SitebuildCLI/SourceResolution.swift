@@ -1,0 +1,107 @@
+import BuildRunner
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The build's source from `--source`, then `SITEBUILD_SOURCE`, then `source:` in the
+/// settings file, then the current directory; fetched, copied or extracted by
+/// ``SourceResolver`` into `.sitebuild/_work/<name>` when it is not a directory built in place.
+enum SourceResolution {
+    /// The source setting and where it came from.
+    struct Setting {
+        var text: String
+        /// `--source`, `SITEBUILD_SOURCE` or `sitebuild.yml:3:9: source`.
+        var what: String
+        /// Relative paths are taken from here.
+        var base: String
+        /// The settings file that named the source, if it was one.
+        var configFile: String?
+    }
+
+    /// A resolved source and the directory whose sitebuild.yml holds the deploy settings.
+    struct Outcome {
+        var source: ResolvedSource
+        var configDirectory: String
+    }
+
+    static func setting(_ options: BuildOptions, configFile: String?, cwd: String, environment: [String: String]) throws -> Setting {
+        if let given = options.source { return Setting(text: given, what: "--source", base: cwd) }
+        if let given = environment["SITEBUILD_SOURCE"], !given.isEmpty { return Setting(text: given, what: "SITEBUILD_SOURCE", base: cwd) }
+        let path = configFile ?? cwd + "/sitebuild.yml"
+        let config = try SiteConfig.load(path)
+        if let given = config.source, !given.isEmpty {
+            return Setting(text: given, what: "\(config.sourcePlace ?? path): source", base: (path as NSString).deletingLastPathComponent,
+                           configFile: path)
+        }
+        return Setting(text: ".", what: "--source", base: cwd)
+    }
+
+    /// Resolves the source of `build` or `run`. `configFile` is `run --config`.
+    static func resolve(_ options: BuildOptions, aws: AWSOptions, configFile: String? = nil) async throws -> Outcome {
+        let cwd = FileManager.default.currentDirectoryPath
+        let environment = ProcessInfo.processInfo.environment
+        let configPath = configFile.map { absolutePath($0, relativeTo: cwd) }
+        let setting = try setting(options, configFile: configPath, cwd: cwd, environment: environment)
+        let location = try BuildSource.parse(setting.text, what: setting.what, relativeTo: setting.base)
+        if options.submodules, !location.isGit {
+            throw UsageError("--submodules: applies to a git source (a URL with #ref); \(setting.what) \(BuildSource.redacted(setting.text)) is not one")
+        }
+        let json = options.json
+        var resolver = SourceResolver(workRoot: SourceResolver.workRoot(cwd: cwd, environment: environment), environment: environment,
+                                      limits: try SourceResolver.limits(environment: environment),
+                                      fetcher: S3ArchiveFetcher(context: AWSContext(options: aws, environment: environment)),
+                                      log: { line in writeAll(json ? 2 : 1, Array("[Source] \(line)\n".utf8)) })
+        resolver.clean = options.clean
+        resolver.submodules = options.submodules
+        let source = try await resolver.resolve(location)
+
+        let configDirectory: String
+        if let file = setting.configFile {
+            configDirectory = (file as NSString).deletingLastPathComponent
+        } else {
+            switch (source.kind, location) {
+            case (.directory, _): configDirectory = source.directory
+            case (.cleanCopy, .directory(let original)): configDirectory = original
+            default:
+                configDirectory = FileManager.default.fileExists(atPath: source.directory + "/sitebuild.yml") ? source.directory : cwd
+            }
+        }
+        return Outcome(source: source, configDirectory: configDirectory)
+    }
+
+    /// ``resolve(_:aws:configFile:)`` for synchronous callers (`sitebuild build`, which runs
+    /// on the main thread, outside the concurrency pool the download needs).
+    static func resolveBlocking(_ options: BuildOptions, aws: AWSOptions) throws -> Outcome {
+        let result = Mutex<Result<Outcome, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                let outcome = try await resolve(options, aws: aws)
+                result.withLock { $0 = .success(outcome) }
+            } catch {
+                result.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+
+    /// The exit status for a failure to resolve the source.
+    static func exitStatus(_ error: any Error) -> Int32 {
+        if let error = error as? SourceError, error.kind == .unavailable { return ExitStatus.deployFailed }
+        return ExitStatus.invalidInput
+    }
+
+    /// `name` made into a valid version id: characters other than letters, digits, `.`,
+    /// `_` and `-` become `-`, leading `.`, `_` and `-` go, at most 128 characters.
+    static func versionId(fromArchiveStem name: String) -> String? {
+        var id = String(name.unicodeScalars.map { scalar -> Character in
+            let c = Character(scalar)
+            return scalar.isASCII && (c.isLetter || c.isNumber || "._-".contains(c)) ? c : "-"
+        })
+        while let first = id.first, "._-".contains(first) { id.removeFirst() }
+        id = String(id.prefix(128))
+        return id.isEmpty ? nil : id
+    }
+}

@@ -1,0 +1,186 @@
+@testable import BuildRunner
+import Foundation
+import SiteContent
+import Testing
+
+@Suite("BuildSource.parse")
+struct BuildSourceTests {
+    let base: String
+
+    init() throws {
+        base = FileManager.default.temporaryDirectory.appendingPathComponent("source-location-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base + "/site", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: base + "/release.tar.gz"))
+        try Data().write(to: URL(fileURLWithPath: base + "/notes.txt"))
+    }
+
+    func parse(_ text: String) throws -> BuildSource {
+        try BuildSource.parse(text, what: "--source", relativeTo: base)
+    }
+
+    func message(_ text: String) -> String {
+        do {
+            _ = try parse(text)
+            return "parsed"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func directoriesArchivesAndLocalRepositories() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        #expect(try parse("site") == .directory(base + "/site"))
+        #expect(try parse(".") == .directory(base))
+        #expect(try parse("release.tar.gz") == .archive(path: base + "/release.tar.gz"))
+        #expect(try parse("file://\(base)/release.tar.gz") == .archive(path: base + "/release.tar.gz"))
+        #expect(try parse("site#v1.2") == .git(url: "file://\(base)/site", ref: "v1.2"))
+        #expect(message("notes.txt").contains("not a .zip, .tar.gz, .tgz or .tar.zst archive"))
+        #expect(message("missing.zip") == "--source missing.zip: no such file")
+        #expect(message("missing").hasPrefix("--source missing: no such directory"))
+    }
+
+    @Test func gitURLs() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        #expect(try parse("https://github.com/org/site.git#main") == .git(url: "https://github.com/org/site.git", ref: "main"))
+        #expect(try parse("https://github.com/org/site") == .git(url: "https://github.com/org/site", ref: String?.none))
+        #expect(try parse("git@github.com:org/site.git#v2") == .git(url: "git@github.com:org/site.git", ref: "v2"))
+        #expect(try parse("git+ssh://git@host/org/site#abc1234") == .git(url: "ssh://git@host/org/site", ref: "abc1234"))
+        #expect(try parse("file:///srv/site.git#refs/pull/7/head") == .git(url: "file:///srv/site.git", ref: "refs/pull/7/head"))
+        #expect(message("ftp://host/site").contains("unknown URL scheme 'ftp'"))
+        #expect(message("https://example.com/site.zip").contains("not downloaded over HTTP"))
+        // A password in the URL never reaches a message.
+        #expect(message("gopher://me:pw@host/x").hasPrefix("--source gopher://***@host/x: unknown URL scheme"))
+    }
+
+    @Test func s3Archives() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        #expect(try parse("s3://uploads/releases/site-v7.zip") == .s3Archive(bucket: "uploads", key: "releases/site-v7.zip"))
+        #expect(try parse("s3://uploads/site.tgz") == .s3Archive(bucket: "uploads", key: "site.tgz"))
+        #expect(message("s3://uploads/site").contains("must be a .zip, .tar.gz, .tgz or .tar.zst object"))
+        #expect(message("s3://uploads").contains("name an object"))
+        #expect(message("s3://uploads/").contains("name an object"))
+    }
+
+    @Test func archiveNames() {
+        #expect(BuildSource.archiveStem(of: "/x/site-v1.tar.gz") == "site-v1")
+        #expect(BuildSource.archiveStem(of: "releases/A.ZIP") == "A")
+        #expect(BuildSource.archiveStem(of: "b.tar.zst") == "b")
+        #expect(BuildSource.archiveExtension(of: ".zip") == nil)
+    }
+
+    @Test func redaction() {
+        #expect(BuildSource.redacted("https://user:pw@github.com/o/r.git") == "https://***@github.com/o/r.git")
+        #expect(BuildSource.redacted("https://github.com/o/r.git") == "https://github.com/o/r.git")
+        #expect(BuildSource.withoutUserinfo("https://ghp_token@github.com/o/r") == "https://github.com/o/r")
+        #expect(BuildSource.redactingURLs(in: "fatal: unable to access 'https://tok@github.com/o/r/': 403\nand http://a:b@c:8/x")
+                == "fatal: unable to access 'https://***@github.com/o/r/': 403\nand http://***@c:8/x")
+        #expect(SourceResolver.repositoryName("git@github.com:org/my-site.git") == "my-site")
+        #expect(SourceResolver.repositoryName("https://tok@host/org/site") == "site")
+        #expect(SourceResolver.repositoryName("file:///srv/repos/site.git") == "site")
+    }
+}
+
+@Suite("Extraction limits")
+struct ExtractionLimitTests {
+    @Test func sizesAndVariables() throws {
+        #expect(SourceResolver.parseSize("4G") == 4 << 30)
+        #expect(SourceResolver.parseSize("512M") == 512 << 20)
+        #expect(SourceResolver.parseSize("1GiB") == 1 << 30)
+        #expect(SourceResolver.parseSize("64kb") == 64 << 10)
+        #expect(SourceResolver.parseSize("1000") == 1000)
+        #expect(SourceResolver.parseSize("lots") == nil)
+        #expect(SourceResolver.parseSize("99999999999T") == nil)
+        let limits = try SourceResolver.limits(environment: ["SITEBUILD_EXTRACT_MAX_BYTES": "1G", "SITEBUILD_EXTRACT_MAX_ENTRIES": "50"])
+        #expect(limits == ExtractionLimits(totalBytes: 1 << 30, fileBytes: 2 << 30, entries: 50))
+        #expect(try SourceResolver.limits(environment: [:]) == .standard)
+        #expect(throws: SourceError.self) { try SourceResolver.limits(environment: ["SITEBUILD_EXTRACT_MAX_ENTRIES": "0"]) }
+    }
+}
+
+@Suite("Git credentials")
+struct GitCredentialTests {
+    let scratch: String
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("git-credentials-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+
+    @Test func aPasswordInAnHTTPSURLGoesToTheAskpassEnvironment() throws {
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let credentials = try GitCredentials(url: "https://ci:p%40ss@git.example.com:8443/org/site.git",
+                                             environment: ["GIT_DIR": "/elsewhere", "PATH": "/usr/bin:/bin"], scratch: scratch)
+        #expect(credentials.url == "https://git.example.com:8443/org/site.git")
+        let env = credentials.environment
+        #expect(env["GIT_DIR"] == nil)
+        #expect(env["GIT_TERMINAL_PROMPT"] == "0")
+        #expect(env["GIT_SSH_COMMAND"] == "ssh -o BatchMode=yes")
+        #expect(env["SITEBUILD_ASKPASS_USERNAME"] == "ci")
+        #expect(env["SITEBUILD_ASKPASS_PASSWORD"] == "p@ss")
+        #expect(env["SITEBUILD_ASKPASS_HOST"] == "git.example.com:8443")
+        let script = try #require(env["GIT_ASKPASS"])
+        #expect(try FileManager.default.attributesOfItem(atPath: script)[.posixPermissions] as? Int == 0o700)
+        // The script answers git's prompts for that host only.
+        #expect(try askpass(script, env, "Username for 'https://git.example.com:8443': ") == (0, "ci\n"))
+        #expect(try askpass(script, env, "Password for 'https://ci@git.example.com:8443': ") == (0, "p@ss\n"))
+        #expect(try askpass(script, env, "Password for 'https://evil.example.com': ").status != 0)
+        #expect(try askpass(script, env, "Password for 'https://git.example.com:8443.evil.example': ").status != 0)
+        credentials.remove()
+        #expect(!FileManager.default.fileExists(atPath: script))
+    }
+
+    @Test func tokensFromTheEnvironment() throws {
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let github = try GitCredentials(url: "https://github.com/org/site.git", environment: ["GITHUB_TOKEN": "gh"], scratch: scratch)
+        #expect(github.environment["SITEBUILD_ASKPASS_USERNAME"] == "x-access-token")
+        #expect(github.environment["SITEBUILD_ASKPASS_PASSWORD"] == "gh")
+        github.remove()
+        let both = try GitCredentials(url: "https://github.com/org/site.git",
+                                      environment: ["GITHUB_TOKEN": "gh", "SITEBUILD_GIT_TOKEN": "sb"], scratch: scratch)
+        #expect(both.environment["SITEBUILD_ASKPASS_PASSWORD"] == "sb")
+        both.remove()
+        let none = try GitCredentials(url: "https://github.com/org/site.git", environment: ["GIT_ASKPASS": "/usr/bin/mine"], scratch: scratch)
+        #expect(none.environment["GIT_ASKPASS"] == "/usr/bin/mine")
+        #expect(none.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil)
+        // SSH cannot take a password from git: it is dropped, the user name kept.
+        let ssh = try GitCredentials(url: "ssh://git:secret@host/org/site.git", environment: [:], scratch: scratch)
+        #expect(ssh.url == "ssh://git@host/org/site.git")
+        #expect(ssh.environment["GIT_ASKPASS"] == nil)
+    }
+
+    func askpass(_ script: String, _ env: [String: String], _ prompt: String) throws -> (status: Int32, output: String) {
+        let output = try CapturedCommand.run([script, prompt], environment: env)
+        return (output.termination.status, String(decoding: output.stdout, as: UTF8.self))
+    }
+}
+
+@Suite("Work directories")
+struct WorkDirectoryTests {
+    @Test func namesAreSanitizedAndForeignDirectoriesKept() throws {
+        #expect(WorkDirectory.sanitizedName("..site v2/x") == "site-v2-x")
+        #expect(WorkDirectory.sanitizedName("") == "source")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("work-root-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A directory sitebuild did not make is never emptied.
+        try FileManager.default.createDirectory(atPath: root + "/precious", withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: root + "/precious/data"))
+        let error = try #require(throws: SourceError.self) { try WorkDirectory.prepare(root: root, name: "precious") }
+        #expect(error.description.contains("was not made by sitebuild"))
+        #expect(FileManager.default.fileExists(atPath: root + "/precious/data"))
+        // One sitebuild made is emptied on the next run.
+        let work = try WorkDirectory.prepare(root: root, name: "site")
+        try Data().write(to: URL(fileURLWithPath: work.path + "/old"))
+        let again = try WorkDirectory.prepare(root: root, name: "site")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: again.path) == [WorkDirectory.marker])
+    }
+
+    @Test func aSecondProcessIsToldTheWorkDirectoryIsBusy() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("work-lock-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try WorkDirectory.prepare(root: root, name: "busy")
+        // flock(1) from util-linux stands in for a second sitebuild process.
+        let flock = try #require(CapturedCommand.find("flock", environment: ProcessInfo.processInfo.environment), "flock(1) from util-linux")
+        let other = try CapturedCommand.run([flock, "-n", root + "/busy.lock", "true"], environment: [:])
+        #expect(other.termination != .exited(0), "the lock is held while this process lives")
+    }
+}

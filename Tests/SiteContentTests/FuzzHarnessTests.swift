@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// Runs `sitebuild-fuzz` (the extractor and buildspec-parser fuzzer) for
+/// `SITEBUILD_FUZZ_SECONDS` (default 5) in its own process, so a crash is reported as a
+/// failure with the input that caused it rather than ending the test run. See docs/fuzzing.md.
+@Suite struct FuzzHarnessTests {
+    /// The fuzzer next to the test bundle (`swift build` puts executables there), or
+    /// `$SITEBUILD_FUZZ_BIN`.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SITEBUILD_FUZZ_BIN"] { return path }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = (me as NSString).deletingLastPathComponent
+        while !FileManager.default.isExecutableFile(atPath: dir + "/sitebuild-fuzz") && dir.count > 1 {
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        return dir + "/sitebuild-fuzz"
+    }
+
+    @Test func extractorAndBuildspecParserSurviveRandomInput() throws {
+        let binary = Self.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: build it with `swift build --build-tests`")
+        let seconds = ProcessInfo.processInfo.environment["SITEBUILD_FUZZ_SECONDS"] ?? "5"
+        let work = try TemporaryDirectory("fuzz")
+        var passed = false
+        // A failed run keeps its directory: the input that crashed or broke an invariant is there.
+        defer { if passed { work.remove() } }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["all", "--seconds", seconds, "--work", work.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // The fuzzer stops itself on a hung input (its watchdog); this only guards against
+        // the fuzzer itself never ending.
+        let pid = process.processIdentifier
+        let backstop = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + (Double(seconds) ?? 5) * 3 + 300, execute: backstop)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        backstop.cancel()
+
+        passed = process.terminationReason == .exit && process.terminationStatus == 0 && text.contains("nothing found")
+        #expect(passed, """
+            sitebuild-fuzz ended with \(process.terminationReason == .exit ? "status" : "signal") \(process.terminationStatus); \
+            its inputs are in \(work.path) (current.input / current.yml is the last one; replay it with sitebuild-fuzz --replay FILE):
+            \(text)
+            """)
+        #expect(text.contains("extractor: ") && text.contains("buildspec: "), "both fuzzers ran: \(text)")
+    }
+}

@@ -1,0 +1,335 @@
+import AWSCore
+import AWSServices
+import Foundation
+import SiteContent
+import Testing
+import TestSupport
+
+/// `--source` with the built binary: git repositories (a local bare repository made here),
+/// clean copies, local ZIPs and S3 ZIPs on moto_server, and hostile archives.
+@Suite(.serialized) struct SourceEndToEndTests {
+    static let reportingBuildspec = """
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - echo "resolved=$CODEBUILD_RESOLVED_SOURCE_VERSION"
+              - echo "version=$CODEBUILD_SOURCE_VERSION"
+              - echo "repo=$CODEBUILD_SOURCE_REPO_URL"
+              - echo "epoch=$SOURCE_DATE_EPOCH"
+              - echo "release=$(cat release.txt)"
+              - mkdir -p dist && cp release.txt dist/index.html
+        artifacts:
+          base-directory: dist
+          files: ['**/*']
+        """
+
+    struct Repository {
+        var bare: String
+        var first: String
+        var second: String
+        var feature: String
+    }
+
+    /// `repo.git` in the harness root: main has two commits (the first tagged v1),
+    /// `feature` a third, each at a fixed time.
+    func makeRepository(_ h: CLIHarness) throws -> Repository {
+        let work = h.root + "/repo-work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: work)
+        let first = try GitFixture.commit(["buildspec.yml": Self.reportingBuildspec, "release.txt": "one"], in: work,
+                                          date: 1_700_000_000, message: "one")
+        try GitFixture.git(["tag", "-a", "v1", "-m", "release 1"], in: work, date: 1_700_000_001)
+        let second = try GitFixture.commit(["release.txt": "two"], in: work, date: 1_700_000_500, message: "two")
+        try GitFixture.git(["checkout", "-q", "-b", "feature"], in: work)
+        let feature = try GitFixture.commit(["release.txt": "three"], in: work, date: 1_700_001_000, message: "three")
+        try GitFixture.git(["checkout", "-q", "main"], in: work)
+        try GitFixture.git(["clone", "-q", "--bare", work, h.root + "/repo.git"], in: h.root)
+        return Repository(bare: h.root + "/repo.git", first: first, second: second, feature: feature)
+    }
+
+    @Test func gitSourceAtABranchATagAndACommit() throws {
+        let h = try CLIHarness()
+        let repo = try makeRepository(h)
+        let fileURL = "file://" + repo.bare
+        let cases: [(source: String, commit: String, version: String, epoch: Int, release: String)] = [
+            ("repo.git#main", repo.second, "main", 1_700_000_500, "two"),
+            (fileURL + "#feature", repo.feature, "feature", 1_700_001_000, "three"),
+            (fileURL + "#v1", repo.first, "v1", 1_700_000_000, "one"),
+            (fileURL + "#" + repo.feature, repo.feature, repo.feature, 1_700_001_000, "three"),
+            ("repo.git#" + String(repo.first.prefix(9)), repo.first, String(repo.first.prefix(9)), 1_700_000_000, "one"),
+            (fileURL, repo.second, "main", 1_700_000_500, "two"),
+        ]
+        for item in cases {
+            let run = try h.run(["build", "--source", item.source, "--out", "out"])
+            #expect(run.status == 0, "\(item.source): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("resolved=\(item.commit)\n"), "\(item.source): \(run.stdout)")
+            #expect(run.stdout.contains("version=\(item.version)\n"), "\(item.source): \(run.stdout)")
+            #expect(run.stdout.contains("epoch=\(item.epoch)\n"), "\(item.source)")
+            #expect(run.stdout.contains("repo=\(fileURL)\n"), "\(item.source)")
+            #expect(run.stdout.contains("release=\(item.release)\n"), "\(item.source)")
+            #expect(h.read("out/index.html") == item.release)
+            // The checkout lives in the work directory, named after the repository.
+            #expect(run.stdout.contains("CODEBUILD_SRC_DIR=\(h.root)/.sitebuild/_work/repo/src"))
+        }
+    }
+
+    @Test func gitSourceWithAnUnknownRefIsInvalidInput() throws {
+        let h = try CLIHarness()
+        _ = try makeRepository(h)
+        let run = try h.run(["build", "--source", "repo.git#no-such-branch"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("no branch, tag or commit named 'no-such-branch'"), "\(run.stderr)")
+    }
+
+    @Test func gitSubmodulesOnRequest() throws {
+        let h = try CLIHarness()
+        let library = h.root + "/library-work"
+        try FileManager.default.createDirectory(atPath: library, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: library)
+        try GitFixture.commit(["lib.txt": "from the submodule"], in: library, date: 1_700_000_000, message: "lib")
+        try GitFixture.git(["clone", "-q", "--bare", library, h.root + "/library.git"], in: h.root)
+        let app = h.root + "/app-work"
+        try FileManager.default.createDirectory(atPath: app, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: app)
+        let allowFile = ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow", "GIT_CONFIG_VALUE_0": "always"]
+        try GitFixture.git(["submodule", "add", "-q", "file://\(h.root)/library.git", "vendor/library"], in: app, extraEnvironment: allowFile)
+        try GitFixture.commit(["buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - cat vendor/library/lib.txt\n"],
+                              in: app, date: 1_700_000_100, message: "app")
+        try GitFixture.git(["clone", "-q", "--bare", app, h.root + "/app.git"], in: h.root)
+
+        let with = try h.run(["build", "--source", "app.git#main", "--submodules"], environment: allowFile)
+        #expect(with.status == 0, "\(with.stdout)\(with.stderr)")
+        #expect(with.stdout.contains("from the submodule"))
+        let without = try h.run(["build", "--source", "app.git#main"], environment: allowFile)
+        #expect(without.status == 1, "the submodule is not checked out without --submodules")
+
+        let notGit = try h.run(["build", "--submodules"])
+        #expect(notGit.status == 2)
+        #expect(notGit.stderr.contains("--submodules: applies to a git source"))
+    }
+
+    @Test func credentialsInTheURLOrEnvironmentAreNeverPrinted() throws {
+        let h = try CLIHarness()
+        // A closed port: git fails to connect; the error names the URL without its password.
+        let closed = try LoopbackServerProcess.freePort()
+        let run = try h.run(["build", "--source", "https://builder:hunter2-secret@127.0.0.1:\(closed)/org/site.git#main"],
+                            environment: ["SITEBUILD_GIT_TOKEN": "env-token-secret"])
+        #expect(run.status == 3, "a connection failure is not the user's input: \(run.stderr)")
+        #expect(run.stderr.contains("https://***@127.0.0.1:\(closed)/org/site.git"), "\(run.stderr)")
+        for secret in ["hunter2-secret", "env-token-secret", "builder"] {
+            #expect(!run.stderr.contains(secret) && !run.stdout.contains(secret), "\(secret) printed")
+        }
+    }
+
+    /// An HTTP server that asks for Basic credentials and records what git sends: the
+    /// token reaches the server through the askpass helper, and nowhere else.
+    @Test func aTokenReachesTheGitServerThroughAskpass() throws {
+        let h = try CLIHarness()
+        let record = h.root + "/authorization.txt"
+        let server = try PythonScriptServer(script: #"""
+            import http.server, os, sys, threading
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    auth = self.headers.get("Authorization")
+                    if not auth:
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                    else:
+                        with open("\#(record)", "a") as f:
+                            f.write(auth + "\n")
+                        self.send_response(403)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                def log_message(self, *args):
+                    pass
+            def exit_when_stdin_closes():
+                sys.stdin.buffer.read()
+                os._exit(0)
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """#, name: "git-auth")
+        defer { server.stop() }
+        let run = try h.run(["build", "--source", "\(server.baseURL)/org/site.git#main"],
+                            environment: ["SITEBUILD_GIT_TOKEN": "tok-123-secret"])
+        #expect(run.status == 2, "\(run.stderr)")
+        let sent = h.read("authorization.txt") ?? ""
+        let expected = "Basic " + Data("x-access-token:tok-123-secret".utf8).base64EncodedString()
+        #expect(sent.contains(expected), "the server saw: \(sent)")
+        #expect(!run.stderr.contains("tok-123-secret") && !run.stdout.contains("tok-123-secret"))
+        // The askpass helper is gone after the clone.
+        let work = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work/site")) ?? []
+        #expect(!work.contains { $0.hasPrefix("askpass") }, "\(work)")
+    }
+
+    @Test func cleanCopyLeavesOutGitSitebuildAndIgnoredFiles() throws {
+        let h = try CLIHarness()
+        let site = h.root + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: site)
+        let commit = try GitFixture.commit([
+            ".gitignore": "secret.env\nnode_modules/\n",
+            "index.html": "home",
+            "buildspec.yml": """
+                version: 0.2
+                phases:
+                  build:
+                    commands:
+                      - find . -path ./dist -prune -o -print | sort | sed 's/^/listed /'
+                      - echo "resolved=$CODEBUILD_RESOLVED_SOURCE_VERSION"
+                      - touch built-here
+                      - mkdir -p dist && cp index.html dist/
+                artifacts:
+                  base-directory: dist
+                  files: ['**/*']
+                """,
+        ], in: site, date: 1_700_000_000, message: "site")
+        try h.write("site/secret.env", "TOKEN=1")
+        try h.write("site/node_modules/big/index.js", "x")
+        try h.write("site/new-page.html", "untracked but not ignored")
+        try h.write("site/.sitebuild/_build/old", "old output")
+
+        let run = try h.run(["build", "--source", "site", "--clean", "--out", "out"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        for kept in ["./index.html", "./new-page.html", "./buildspec.yml", "./.gitignore"] {
+            #expect(run.stdout.contains("listed \(kept)\n"), "\(kept) missing: \(run.stdout)")
+        }
+        for dropped in ["./.git\n", "./.git/", "./secret.env", "./node_modules", "./.sitebuild"] {
+            #expect(!run.stdout.contains("listed \(dropped)"), "\(dropped) copied")
+        }
+        #expect(run.stdout.contains("resolved=\(commit)\n"))
+        #expect(!h.exists("site/built-here"), "the build ran in the copy, not the original")
+        #expect(h.exists(".sitebuild/_work/site/src/built-here"))
+        #expect(h.read("out/index.html") == "home")
+    }
+
+    /// The local ZIP and the Hosting Toolkit's convention of naming the version after it.
+    @Test func zipSourceRunWithZipNameVersion() throws {
+        let h = try CLIHarness()
+        try h.write("content/buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p dist && cp page.html dist/index.html
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """)
+        try h.write("content/page.html", "<h1>zipped</h1>")
+        let items = ["buildspec.yml", "page.html"].map { ArchiveItem(path: "site/\($0)", content: .file(sourcePath: h.root + "/content/" + $0)) }
+        try DeterministicArchive(format: .zip).write(items, to: h.root + "/release 2024.06+1.zip")
+
+        let run = try h.run(["run", "--source", "release 2024.06+1.zip", "--version-id", "zip-name", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"version\":\"release-2024.06-1\""), "\(run.stdout)")
+        #expect(h.read(".sitebuild/release-2024.06-1/index.html") == "<h1>zipped</h1>")
+        #expect(h.read(".sitebuild/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines) == "release-2024.06-1")
+
+        let notAnArchive = try h.run(["run", "--source", "content", "--version-id", "zip-name"])
+        #expect(notAnArchive.status == 2)
+        #expect(notAnArchive.stderr.contains("--version-id zip-name names the version after the source archive"))
+    }
+
+    /// Also: the extracted tree lies inside the current directory's repository, yet the
+    /// build does not see that repository.
+    @Test func sourceFromSitebuildYml() throws {
+        let h = try CLIHarness()
+        try h.write("content/buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo from-the-archive
+                  - echo "resolved=[$CODEBUILD_RESOLVED_SOURCE_VERSION]"
+                  - git rev-parse --show-toplevel 2>/dev/null || echo no-enclosing-repository
+            """)
+        try DeterministicArchive(format: .zip).write([ArchiveItem(path: "buildspec.yml", content: .file(sourcePath: h.root + "/content/buildspec.yml"))],
+                                                     to: h.root + "/site.zip")
+        try h.write("sitebuild.yml", "source: site.zip\n")
+        try GitFixture.git(["init", "-q", "-b", "main"], in: h.root)
+        try GitFixture.commit([".gitignore": ".sitebuild/\n"], in: h.root, date: 1_700_000_000, message: "outer")
+        let run = try h.run(["build"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("from-the-archive"))
+        #expect(run.stdout.contains("resolved=[]\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("no-enclosing-repository"), "\(run.stdout)")
+
+        try h.write("sitebuild.yml", "target: .sitebuild\nsource: missing.zip\n")
+        let missing = try h.run(["build"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("sitebuild.yml:2:9: source missing.zip: no such file"), "\(missing.stderr)")
+    }
+
+    @Test func hostileZipIsRefusedWithExitTwoAndNothingOutsideTheWorkDirectory() throws {
+        let h = try CLIHarness()
+        try h.write("content/ok.txt", "ok")
+        try FileManager.default.createDirectory(atPath: h.root + "/sentinel", withIntermediateDirectories: true)
+        // From the extraction's temporary directory in .sitebuild/_work/evil, four levels up is the harness root.
+        let items = [ArchiveItem(path: "ok.txt", content: .file(sourcePath: h.root + "/content/ok.txt")),
+                     ArchiveItem(path: "../../../../sentinel/owned", content: .file(sourcePath: h.root + "/content/ok.txt"))]
+        try DeterministicArchive(format: .zip).write(items, to: h.root + "/evil.zip")
+        let run = try h.run(["build", "--source", "evil.zip"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("\(h.root)/evil.zip: the entry '../../../../sentinel/owned' has a '..' component"), "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.root + "/sentinel").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work/evil") == [".sitebuild-work"])
+
+        let bomb = try h.run(["build", "--source", "evil.zip"], environment: ["SITEBUILD_EXTRACT_MAX_BYTES": "lots"])
+        #expect(bomb.status == 2)
+        #expect(bomb.stderr.contains("SITEBUILD_EXTRACT_MAX_BYTES=lots: not a size"))
+    }
+
+    @Test func zipBombThroughTheCLINamesTheLimitToRaise() throws {
+        let h = try CLIHarness()
+        let zeros = h.root + "/zeros.bin"
+        try Data(count: 3 << 20).write(to: URL(fileURLWithPath: zeros))
+        try DeterministicArchive(format: .zip).write([ArchiveItem(path: "zeros.bin", content: .file(sourcePath: zeros))], to: h.root + "/bomb.zip")
+        let run = try h.run(["build", "--source", "bomb.zip"], environment: ["SITEBUILD_EXTRACT_MAX_FILE_BYTES": "1M"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("the entry 'zeros.bin' expands past the per-file limit of 1 MiB"), "\(run.stderr)")
+        #expect(run.stderr.contains("(SITEBUILD_EXTRACT_MAX_FILE_BYTES sets the per-file limit)"))
+    }
+
+    @Test func s3ZipSourceOnMoto() async throws {
+        try await withMotoServer { moto in
+            let client = S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+            try await client.createBucket("uploads")
+            try await client.createBucket("site")
+            let h = try CLIHarness()
+            try h.write("content/buildspec.yml", """
+                version: 0.2
+                phases:
+                  build:
+                    commands:
+                      - echo "repo=$CODEBUILD_SOURCE_REPO_URL"
+                      - mkdir -p dist && cp page.html dist/index.html
+                artifacts:
+                  base-directory: dist
+                  files: ['**/*']
+                """)
+            try h.write("content/page.html", "<h1>from s3</h1>")
+            let items = ["buildspec.yml", "page.html"].map { ArchiveItem(path: $0, content: .file(sourcePath: h.root + "/content/" + $0)) }
+            try DeterministicArchive(format: .zip).write(items, to: h.root + "/site-v7.zip")
+            let body = try Data(contentsOf: URL(fileURLWithPath: h.root + "/site-v7.zip"))
+            _ = try await client.putObject(bucket: "uploads", key: "releases/site-v7.zip", body: .bytes(Array(body)))
+
+            let run = try h.run(["run", "--source", "s3://uploads/releases/site-v7.zip", "--version-id", "zip-name",
+                                 "--target", "s3://site/www", "--json"], environment: moto.environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("\"version\":\"site-v7\""))
+            #expect(run.stderr.contains("repo=s3://uploads/releases/site-v7.zip"), "the build log goes to stderr with --json")
+            let page = try await client.getObject(bucket: "site", key: "www/site-v7/index.html")
+            #expect(String(decoding: page.body, as: UTF8.self) == "<h1>from s3</h1>")
+            // The download is removed once extracted.
+            let work = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work/site-v7")
+            #expect(Set(work) == [".sitebuild-work", "src"])
+
+            let missing = try h.run(["build", "--source", "s3://uploads/releases/nope.zip"], environment: moto.environment)
+            #expect(missing.status == 2)
+            #expect(missing.stderr.contains("s3://uploads/releases/nope.zip: no such object"), "\(missing.stderr)")
+        }
+    }
+}
