@@ -231,7 +231,8 @@ public struct S3Target: DeployTarget {
         }
         let known = reusableContent
         let present = existing
-        let entries = manifest.entries
+        // The largest first: a big file started last would finish alone after the rest.
+        let entries = manifest.entries.sorted { $0.size > $1.size }
         var initial = UploadStats()
         initial.plannedFiles = entries.count
         initial.plannedBytes = manifest.totalBytes
@@ -301,7 +302,7 @@ public struct S3Target: DeployTarget {
         }
         let size = entry.size
         let part = max(partSize(for: size), 512 << 20)
-        try await multipart(key: key, entry: entry, size: size, partSize: part) { uploadId, number, range in
+        try await multipart(key: key, attributes: attributes(entry), size: size, partSize: part) { uploadId, number, range in
             try await client.uploadPartCopy(bucket: bucket, key: key, uploadId: uploadId, partNumber: number, sourceKey: sourceKey, range: range)
         }
     }
@@ -319,7 +320,25 @@ public struct S3Target: DeployTarget {
                                            attributes: attributes(entry))
             return
         }
-        try await multipart(key: key, entry: entry, size: entry.size, partSize: partSize(for: entry.size)) { uploadId, number, range in
+        try await multipart(key: key, attributes: attributes(entry), size: entry.size, partSize: partSize(for: entry.size)) { uploadId, number, range in
+            try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                                        body: .file(path: source, offset: range.lowerBound, length: range.count))
+        }
+    }
+
+    /// Uploads the local file `source` to `key` in this target's bucket (the key as given,
+    /// not below the prefix): one PutObject up to ``multipartThreshold``, else a multipart
+    /// upload with ``partWorkers`` parts in flight. For files outside a version (build
+    /// cache archives).
+    public func uploadFile(_ source: String, toKey key: String, attributes: S3Client.ObjectAttributes = S3Client.ObjectAttributes()) async throws {
+        var status = stat()
+        guard stat(source, &status) == 0 else { throw DeployError("cannot read \(source): \(String(cString: strerror(errno)))") }
+        let size = Int64(status.st_size)
+        if size <= multipartThreshold {
+            _ = try await client.putObject(bucket: bucket, key: key, body: .file(path: source, offset: 0, length: size), attributes: attributes)
+            return
+        }
+        try await multipart(key: key, attributes: attributes, size: size, partSize: partSize(for: size)) { uploadId, number, range in
             try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                                         body: .file(path: source, offset: range.lowerBound, length: range.count))
         }
@@ -327,9 +346,9 @@ public struct S3Target: DeployTarget {
 
     /// A multipart upload of `size` bytes in parts of `partSize`, ``partWorkers`` at a time;
     /// aborted if any part fails.
-    func multipart(key: String, entry: ManifestEntry, size: Int64, partSize: Int64,
+    func multipart(key: String, attributes: S3Client.ObjectAttributes, size: Int64, partSize: Int64,
                    part: @escaping @Sendable (String, Int, ClosedRange<Int64>) async throws -> S3Client.CompletedPart) async throws {
-        let uploadId = try await client.createMultipartUpload(bucket: bucket, key: key, attributes: attributes(entry))
+        let uploadId = try await client.createMultipartUpload(bucket: bucket, key: key, attributes: attributes)
         let count = Int((size + partSize - 1) / partSize)
         do {
             let next = WorkCounter()

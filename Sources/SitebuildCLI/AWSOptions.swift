@@ -43,8 +43,11 @@ final class AWSContext: Sendable {
         shared.withLock { cached in
             if let cached { return cached }
             let credentials = CredentialChain.standard(environment: environment, profile: options.profile, httpClient: CurlHTTPClient())
-            // One connection pool and one adaptive in-flight limit for the whole command.
-            let http = RetryingHTTPClient(wrapping: CountingHTTPClient(base: CurlHTTPClient(), counter: requests),
+            // One connection pool and one adaptive in-flight limit for the whole command; as
+            // many connections per host as the limit allows requests in flight (curl's pool
+            // defaulted to 16, which capped a deploy at 16 requests however many it started).
+            let curl = CurlHTTPClient(configuration: .init(maxConnectionsPerHost: 64, maxTotalConnections: 64))
+            let http = RetryingHTTPClient(wrapping: CountingHTTPClient(base: curl, counter: requests),
                                           concurrency: AdaptiveConcurrency(initial: 32, minimum: 2, maximum: 64))
             let made = Shared(credentials: credentials, http: http)
             cached = made

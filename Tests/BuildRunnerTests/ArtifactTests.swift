@@ -7,7 +7,7 @@ import Testing
         (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])
             .filter { path in
                 var isDir: ObjCBool = false
-                FileManager.default.fileExists(atPath: dir + "/" + path, isDirectory: &isDir)
+                _ = FileManager.default.fileExists(atPath: dir + "/" + path, isDirectory: &isDir)
                 return !isDir.boolValue
             }.sorted()
     }

@@ -115,3 +115,30 @@ struct JSONValueTests {
         #expect(JSONValue.object([("dup", .int(1)), ("dup", .int(2))])["dup"]?.intValue == 1)
     }
 }
+
+/// The byte-level parser behind `JSONValue.parse`.
+@Suite struct JSONParserTests {
+    func parse(_ text: String) throws -> JSONValue { try JSONValue.parse(Data(text.utf8)) }
+
+    @Test func scalarsNestingEscapesAndSurrogatePairs() throws {
+        let value = try parse(#" { "b": [1, -2, 3.5, 1e3, true, false, null], "a": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00 q" } "#)
+        #expect(value["a"]?.stringValue == "x\"\\/\u{8}\u{c}\n\r\té😀 q")
+        #expect(value["b"] == .array([.int(1), .int(-2), .double(3.5), .int(1000), .bool(true), .bool(false), .null]))
+        #expect(try parse("\"café ünï\"") == .string("café ünï"))
+        #expect(try parse("{}") == .object([]))
+        #expect(try parse("[]") == .array([]))
+    }
+
+    @Test func keysComeBackSortedAndRoundTrip() throws {
+        let value = try parse(#"{"z":1,"a":{"y":2,"b":3}}"#)
+        #expect(value.serialized() == #"{"a":{"b":3,"y":2},"z":1}"#)
+        #expect(try parse(value.serialized()) == value)
+    }
+
+    @Test func malformedTextIsAnErrorWithItsOffset() {
+        for bad in ["", "{", "[1,]", "{\"a\" 1}", "\"open", "tru", "01x", "\"\\ud800\"", "\"\\q\"", "[1] 2", "\"a\u{1}b\"", "-"] {
+            #expect(throws: JSONParseError.self, "\(bad)") { try parse(bad) }
+        }
+        #expect(throws: JSONParseError.self) { try parse(String(repeating: "[", count: 600) + String(repeating: "]", count: 600)) }
+    }
+}
