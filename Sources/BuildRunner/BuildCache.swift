@@ -92,6 +92,33 @@ struct BuildCache {
         return Array(items.values)
     }
 
+    /// Takes a verified archive downloaded from a remote cache into this cache as the entry
+    /// for `key` (the file is moved; libarchive reads the compressed tar as it is).
+    func adopt(_ downloaded: String, key: String, now: Double) throws -> Entry {
+        let archive = archivePath(for: key)
+        let meta = JSONValue.object([("key", .string(key)), ("created", .double(now))])
+        try Data(meta.serialized().utf8).write(to: URL(fileURLWithPath: String(archive.dropLast(4)) + ".json"), options: .atomic)
+        guard rename(downloaded, archive) == 0 else {
+            throw ArchiveError("cannot move \(downloaded) to \(archive): \(String(cString: strerror(errno)))")
+        }
+        return Entry(key: key, archive: archive, created: now)
+    }
+
+    /// A fresh file name in the cache directory for a download or an upload.
+    func temporaryPath(_ suffix: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        return root + "/.tmp-\(getpid())-\(UUID().uuidString.lowercased())" + suffix
+    }
+
+    /// Writes `paths` as a zstd-compressed tar for a remote cache; returns the file count.
+    func writeCompressed(paths: [String], to path: String) throws -> Int {
+        let items = collect(paths)
+        var writer = DeterministicArchive(format: .tar)
+        writer.compression = .zstd
+        try writer.write(items, to: path)
+        return items.count
+    }
+
     /// Writes the entry for `key`; returns the number of files, or nil when a keyed
     /// entry exists already.
     func save(key: String, keyed: Bool, paths: [String], now: Double) throws -> Int? {
@@ -99,7 +126,17 @@ struct BuildCache {
         if keyed && FileManager.default.fileExists(atPath: archive) { return nil }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let items = collect(paths)
-        try DeterministicArchive(format: .tar).write(items, to: archive)
+        // Written beside it and renamed: runners sharing this directory never see half an archive.
+        let partial = try temporaryPath(".tar")
+        do {
+            try DeterministicArchive(format: .tar).write(items, to: partial)
+            guard rename(partial, archive) == 0 else {
+                throw ArchiveError("cannot move \(partial) to \(archive): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(partial)
+            throw error
+        }
         let meta = JSONValue.object([("key", .string(key)), ("created", .double(now)), ("files", .int(Int64(items.count)))])
         try Data(meta.serialized().utf8).write(to: URL(fileURLWithPath: String(archive.dropLast(4)) + ".json"), options: .atomic)
         return items.count

@@ -29,6 +29,9 @@ public struct BuildConfiguration: Sendable {
     /// What the source resolver learned (``ResolvedSource/variables``): set in the build's
     /// environment after sitebuild's own CODEBUILD_* values, before the buildspec's.
     public var sourceVariables: [(name: String, value: String)] = []
+    /// A build cache shared with other runners (`--cache s3://bucket/prefix`): restored
+    /// from when the local cache lacks the exact key, saved to after a successful build.
+    public var remoteCache: (any RemoteCacheStore)?
 
     public init(sourceDirectory: String, buildspecPath: String, outputDirectory: String? = nil, zipPath: String? = nil,
                 overrides: [(name: String, value: String)] = [], timeout: Duration = .seconds(3600),

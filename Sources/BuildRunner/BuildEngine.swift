@@ -410,15 +410,24 @@ public final class BuildEngine {
             return
         }
         let store = BuildCache(cacheDirectory: configuration.cacheDirectory, sourceDirectory: configuration.sourceDirectory)
-        let key = cache.key.flatMap(expand) ?? store.defaultKey
+        let remote = configuration.remoteCache
+        // Without a key, runners sharing a remote cache share one slot (CodeBuild: one per project).
+        let defaultKey = remote.map { "sitebuild-default-" + ContentHash(of: $0.description).hex } ?? store.defaultKey
+        let key = cache.key.flatMap(expand) ?? defaultKey
         resolvedCacheKey = key
         guard cache.action != .save else {
             log.container("Cache action is save: not restoring")
             return
         }
         let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand)
-        guard let entry = store.find(key: key, fallbacks: fallbacks) else {
-            log.container("Cache miss for key \(key)" + (fallbacks.isEmpty ? "" : " and fallback keys \(fallbacks.joined(separator: ", "))"))
+        var entry = store.find(key: key, fallbacks: [])
+        if entry == nil, let remote {
+            entry = restoreRemote(remote, store: store, key: key, fallbacks: fallbacks)
+        }
+        if entry == nil { entry = store.find(key: key, fallbacks: fallbacks) }
+        guard let entry else {
+            log.container("Cache miss for key \(key)" + (fallbacks.isEmpty ? "" : " and fallback keys \(fallbacks.joined(separator: ", "))")
+                + (remote.map { " (local cache and \($0.description))" } ?? ""))
             return
         }
         do {
@@ -429,19 +438,79 @@ public final class BuildEngine {
         }
     }
 
+    /// Looks `key` (then the fallbacks) up in the remote cache, downloads and verifies the
+    /// entry and adds it to the local cache. Any failure is a warning: the build goes on.
+    private func restoreRemote(_ remote: any RemoteCacheStore, store: BuildCache, key: String, fallbacks: [String]) -> BuildCache.Entry? {
+        let found: RemoteCacheEntry?
+        do {
+            found = try remote.find(key: key, fallbacks: fallbacks)
+        } catch {
+            log.warning("cannot look up the cache in \(remote.description): \(error); building without it")
+            return nil
+        }
+        guard let found else {
+            log.container("No cache entry for key \(key)\(fallbacks.isEmpty ? "" : " or fallback keys \(fallbacks.joined(separator: ", "))") in \(remote.description)")
+            return nil
+        }
+        log.container("Downloading cache for key \(found.key) from \(found.location) (\(found.size) bytes)")
+        var partial: String?
+        defer { if let partial { unlink(partial) } }
+        do {
+            let path = try store.temporaryPath(".tar.zst")
+            partial = path
+            try remote.download(found, to: path)
+            do {
+                try ArchiveReader.verifyTar(path)
+            } catch {
+                log.warning("cache entry \(found.location) is damaged; building without it (\(error))")
+                damagedRemoteKey = found.key
+                return nil
+            }
+            let entry = try store.adopt(path, key: found.key, now: Date().timeIntervalSince1970)
+            partial = nil
+            return entry
+        } catch {
+            log.warning("cannot download the cache entry \(found.location): \(error); building without it")
+            return nil
+        }
+    }
+
     private var resolvedCacheKey: String?
+    /// A remote entry found damaged on restore: replaced on save even when keyed.
+    private var damagedRemoteKey: String?
 
     private func saveCache() {
         guard let cache = spec.cache, !cache.paths.isEmpty, cache.action != .restore, let key = resolvedCacheKey else { return }
         let store = BuildCache(cacheDirectory: configuration.cacheDirectory, sourceDirectory: configuration.sourceDirectory)
+        let keyed = cache.key != nil
         do {
-            if let count = try store.save(key: key, keyed: cache.key != nil, paths: cache.paths, now: Date().timeIntervalSince1970) {
+            if let count = try store.save(key: key, keyed: keyed, paths: cache.paths, now: Date().timeIntervalSince1970) {
                 log.container("Saved \(count) file(s) to the cache with key \(key)")
             } else {
                 log.container("Cache for key \(key) exists already; a keyed cache is not updated")
             }
         } catch {
             log.warning("cannot save the cache for key \(key): \(error)")
+        }
+        if let remote = configuration.remoteCache { saveRemote(remote, store: store, key: key, keyed: keyed, paths: cache.paths) }
+    }
+
+    /// Uploads the cache: a keyed entry the remote store has already is left as it is.
+    private func saveRemote(_ remote: any RemoteCacheStore, store: BuildCache, key: String, keyed: Bool, paths: [String]) {
+        do {
+            if keyed, damagedRemoteKey != key, try remote.contains(key: key) {
+                log.container("Cache for key \(key) exists already in \(remote.description); a keyed cache is not updated")
+                return
+            }
+            let path = try store.temporaryPath(".tar.zst")
+            defer { unlink(path) }
+            let count = try store.writeCompressed(paths: paths, to: path)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+            let location = try remote.upload(path, key: key)
+            if damagedRemoteKey == key { log.container("Replaced the damaged cache entry for key \(key)") }
+            log.container("Uploaded \(count) file(s) to the cache with key \(key) at \(location)\(size.map { " (\($0) bytes)" } ?? "")")
+        } catch {
+            log.warning("cannot upload the cache for key \(key) to \(remote.description): \(error)")
         }
     }
 

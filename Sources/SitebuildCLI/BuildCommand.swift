@@ -44,6 +44,10 @@ struct BuildOptions: ParsableArguments {
     @Option(help: "The project name used in CODEBUILD_BUILD_ID. Default: the source directory's name.")
     var project: String?
 
+    @Option(help: ArgumentHelp("Share the build cache (cache.paths) through S3: s3://bucket/prefix. Default: SITEBUILD_CACHE, sitebuild.yml's cache.",
+                               valueName: "s3-url"))
+    var cache: String?
+
 }
 
 struct BuildCommand: ParsableCommand {
@@ -159,6 +163,8 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
+        configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
+                                                                configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)
         if let inside = relativePath(out, under: source) { configuration.excludedDirectories.append(inside) }
         return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
     }

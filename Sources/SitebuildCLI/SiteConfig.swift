@@ -12,6 +12,10 @@ struct SiteConfig {
     /// `file:line:column` of the `source:` value, for messages.
     var sourcePlace: String?
     var target: String?
+    /// `cache:`: a build cache shared through S3 (`s3://bucket/prefix`).
+    var cache: String?
+    /// `file:line:column` of the `cache:` value, for messages.
+    var cachePlace: String?
     var pointer: String?
     /// The CloudFront distribution id, for invalidation and doctor.
     var distribution: String?
@@ -50,13 +54,16 @@ struct SiteConfig {
             guard case .scalar(let s) = node else { throw fail(node, key, "must be a single value") }
             return s.string
         }
-        let known = ["source", "target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
+        let known = ["source", "cache", "target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
         for (keyNode, value) in map {
             let key = keyNode.string ?? ""
             switch key {
             case "source":
                 config.source = try scalar(value, key)
                 config.sourcePlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+            case "cache":
+                config.cache = try scalar(value, key)
+                config.cachePlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
             case "target": config.target = try scalar(value, key)
             case "pointer": config.pointer = try scalar(value, key)
             case "distribution": config.distribution = try scalar(value, key)

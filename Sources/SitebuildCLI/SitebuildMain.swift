@@ -33,7 +33,7 @@ struct Sitebuild: AsyncParsableCommand {
         abstract: "Build a static site from a CodeBuild buildspec and deploy it.",
         version: SitebuildVersion.description,
         subcommands: [RunCommand.self, BuildCommand.self, DeployCommand.self, VersionsCommand.self, RollbackCommand.self,
-                      PruneCommand.self, ServeCommand.self, InitCommand.self, ValidateCommand.self, HashCommand.self, DoctorCommand.self])
+                      PruneCommand.self, ServeCommand.self, InitCommand.self, ValidateCommand.self, HashCommand.self, DoctorCommand.self, WatchCommand.self])
 }
 
 enum SitebuildVersion {

@@ -1,0 +1,268 @@
+import AWSServices
+import ArgumentParser
+import Deploy
+import Dispatch
+import Foundation
+import SiteContent
+import Synchronization
+
+/// `sitebuild watch s3://bucket/prefix/`: the Hosting Toolkit's upload trigger for
+/// self-hosted runners. Polls the prefix for new source archives and runs the whole
+/// pipeline (`sitebuild run --source s3://…`) for each, in upload order. What was built is
+/// remembered in the bucket: one state object per archive (key + ETag) at
+/// `<prefix>_sitebuild/watch/<hash>.json`, claimed with a conditional write before the
+/// build, so watchers sharing a prefix never build one archive twice.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Build and deploy each new .zip, .tar.gz or .tar.zst uploaded under an S3 prefix, once, in upload order.",
+        discussion: """
+            A build that failed is recorded and not retried; delete its state object (the watch prints \
+            its key) or pass --retry-failed to build it again. Arguments after `--` go to `sitebuild run` as they are.
+            """)
+
+    @Argument(help: ArgumentHelp("Where archives are uploaded: s3://bucket/prefix/.", valueName: "s3-url"))
+    var location: String
+
+    @Option(help: "How long to wait between polls: 30s, 5m, … (a bare number is seconds).")
+    var interval: String = "30s"
+
+    @Flag(help: "Poll once, build what is new, and exit (1 when a build failed).")
+    var once = false
+
+    @Flag(help: "Build again the archives whose recorded build failed.")
+    var retryFailed = false
+
+    @Option(help: "Passed to run: where versions live.")
+    var target: String?
+    @Option(help: "Passed to run: the live-version pointer.")
+    var pointer: String?
+    @Option(help: "Passed to run: the CloudFront distribution id.")
+    var distribution: String?
+    @Option(help: "Passed to run: the version id (default: zip-name, the archive's name, as the toolkit names versions).")
+    var versionId: String = "zip-name"
+    @Option(help: "Passed to run: the buildspec file.")
+    var buildspec: String?
+    @Option(help: "Passed to run: the settings file.")
+    var config: String?
+    @Option(help: "Passed to run: share the build cache through S3 (s3://bucket/prefix).")
+    var cache: String?
+
+    @OptionGroup(title: "AWS") var aws: AWSOptions
+
+    @Argument(parsing: .postTerminator, help: "More arguments for `sitebuild run`.")
+    var runArguments: [String] = []
+
+    static let archiveSuffixes = [".zip", ".tar.gz", ".tgz", ".tar.zst"]
+
+    func run() async throws {
+        let watched: S3Location
+        do {
+            watched = try S3Location.parse(location, what: "watch")
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        guard let seconds = parseDurationText(interval, bareNumberUnit: 1), seconds > 0 else {
+            printError("--interval \(interval): write a duration such as 30s, 5m or 1h")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let client: S3Client
+        do {
+            client = try AWSContext(options: aws, environment: environment).s3(for: "watch \(location)")
+        } catch {
+            printError("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let watcher = Watcher(client: client, location: watched, retryFailed: retryFailed, runArguments: runArgumentList())
+        while true {
+            let failed: Int
+            do {
+                failed = try await watcher.pass()
+            } catch {
+                printError("watch \(watched): \(error)")
+                if once { throw ExitCode(ExitStatus.deployFailed) }
+                failed = 0
+            }
+            if once {
+                if failed > 0 { throw ExitCode(ExitStatus.buildFailed) }
+                return
+            }
+            try await Task.sleep(for: .seconds(seconds))
+        }
+    }
+
+    /// The flags every `run` gets (the source is added per archive).
+    func runArgumentList() -> [String] {
+        var arguments = ["--version-id", versionId]
+        for (flag, value) in [("--target", target), ("--pointer", pointer), ("--distribution", distribution),
+                              ("--buildspec", buildspec), ("--config", config), ("--cache", cache),
+                              ("--profile", aws.profile), ("--region", aws.region), ("--endpoint-url", aws.endpointUrl)] {
+            if let value { arguments += [flag, value] }
+        }
+        if aws.pathStyle { arguments.append("--path-style") }
+        return arguments + runArguments
+    }
+}
+
+/// One watcher's passes over a prefix.
+struct Watcher {
+    let client: S3Client
+    let location: S3Location
+    let retryFailed: Bool
+    let runArguments: [String]
+
+    var statePrefix: String { location.prefix + "_sitebuild/watch/" }
+
+    func stateKey(_ object: S3Client.ObjectSummary) -> String {
+        statePrefix + ContentHash(of: object.key + "\n" + (object.etag ?? "")).hex + ".json"
+    }
+
+    /// Archives under the prefix, oldest upload first (then by key; S3 writes every
+    /// LastModified of a listing in one ISO 8601 format, so they compare as text).
+    func archives() async throws -> [S3Client.ObjectSummary] {
+        let listed = try await client.listObjects(bucket: location.bucket, prefix: location.prefix).objects
+        return listed.filter { object in
+            !object.key.hasPrefix(statePrefix) && WatchCommand.archiveSuffixes.contains { object.key.lowercased().hasSuffix($0) }
+        }.sorted { ($0.lastModified ?? "", $0.key) < ($1.lastModified ?? "", $1.key) }
+    }
+
+    /// Builds every new archive once; returns how many builds failed.
+    func pass() async throws -> Int {
+        let known = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
+        var failed = 0
+        for archive in try await archives() {
+            let state = stateKey(archive)
+            let source = "s3://\(location.bucket)/\(archive.key)"
+            var claim = stateRecord(source: source, archive: archive, status: "building")
+            let outcome: S3Client.WriteOutcome
+            if known.contains(state) {
+                guard retryFailed, let (record, etag) = try await readState(state), record["status"]?.stringValue == "failed" else { continue }
+                claim = stateRecord(source: source, archive: archive, status: "building", attempt: (record["attempt"]?.intValue ?? 1) + 1)
+                outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
+                                                     attributes: .init(contentType: "application/json"), ifMatch: etag)
+                if outcome == .etagMismatch { continue }
+            } else {
+                outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
+                                                     attributes: .init(contentType: "application/json"), ifNoneMatch: true)
+                if outcome == .alreadyExists { continue }
+            }
+            say("building \(source) (claimed s3://\(location.bucket)/\(state))")
+            let (status, version) = await runPipeline(source: source)
+            var result = claim.objectFields
+            result.removeAll { ["status", "exitStatus", "version", "finished"].contains($0.0) }
+            result.append(("status", .string(status == 0 ? "succeeded" : "failed")))
+            result.append(("exitStatus", .int(Int64(status))))
+            if let version { result.append(("version", .string(version))) }
+            result.append(("finished", .string(Self.timestamp())))
+            _ = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(JSONValue.object(result).serialized().utf8)),
+                                           attributes: .init(contentType: "application/json"))
+            if status == 0 {
+                say("built \(source): live version \(version ?? "unchanged")")
+            } else {
+                failed += 1
+                say("the build of \(source) failed (exit status \(status)); it is not retried: delete s3://\(location.bucket)/\(state) or pass --retry-failed to build it again")
+            }
+        }
+        return failed
+    }
+
+    func stateRecord(source: String, archive: S3Client.ObjectSummary, status: String, attempt: Int64 = 1) -> JSONValue {
+        .object([("source", .string(source)), ("etag", .string(archive.etag ?? "")), ("size", .int(archive.size)),
+                 ("uploaded", .string(archive.lastModified ?? "")), ("status", .string(status)), ("attempt", .int(attempt)),
+                 ("watcher", .string(ProcessInfo.processInfo.hostName + ":\(getpid())")), ("claimed", .string(Self.timestamp()))])
+    }
+
+    func readState(_ key: String) async throws -> (JSONValue, String)? {
+        let (info, body) = try await client.getObject(bucket: location.bucket, key: key)
+        guard let etag = info.etag, let value = try? JSONValue.parse(Data(body)) else { return nil }
+        return (value, etag)
+    }
+
+    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    func say(_ line: String) { writeAll(1, Array("[Watch] \(line)\n".utf8)) }
+
+    /// Runs `sitebuild run --source <source> …` with this binary, its output passed through;
+    /// returns the exit status and the version it made live.
+    func runPipeline(source: String) async -> (Int32, String?) {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let arguments = ["run", "--source", source] + runArguments
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+                let output = Pipe(), errors = Pipe()
+                process.standardOutput = output
+                process.standardError = errors
+                process.standardInput = FileHandle.nullDevice
+                do {
+                    try process.run()
+                } catch {
+                    printError("cannot start \(executable): \(error)")
+                    continuation.resume(returning: (ExitStatus.deployFailed, nil))
+                    return
+                }
+                // Both streams pass through as they come; run reports the flip on stderr
+                // (on stdout with --json).
+                let found = FoundVersion()
+                let group = DispatchGroup()
+                for (pipe, fd) in [(output, Int32(1)), (errors, Int32(2))] {
+                    group.enter()
+                    DispatchQueue.global().async {
+                        Self.tee(pipe.fileHandleForReading, to: fd) { line in
+                            if let version = Self.liveVersion(in: line) { found.value.withLock { $0 = version } }
+                        }
+                        group.leave()
+                    }
+                }
+                group.wait()
+                let version = found.value.withLock { $0 }
+                process.waitUntilExit()
+                let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+                continuation.resume(returning: (status, version))
+            }
+        }
+    }
+
+    /// Copies `handle` to `fd` until its end, calling `line` with each complete line.
+    static func tee(_ handle: FileHandle, to fd: Int32, line: (String) -> Void) {
+        var pending: [UInt8] = []
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            writeAll(fd, Array(chunk))
+            pending += chunk
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                line(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+    }
+
+    /// The version in run's `live version is now <v> (was …)` line (or its JSON result).
+    static func liveVersion(in line: String) -> String? {
+        if let range = line.range(of: "live version is now ") {
+            return line[range.upperBound...].split(separator: " ").first.map(String.init)
+        }
+        if line.hasPrefix("{"), let value = try? JSONValue.parse(Data(line.utf8)), value["event"]?.stringValue == "result" {
+            return value["version"]?.stringValue
+        }
+        return nil
+    }
+}
+
+extension JSONValue {
+    /// The fields of an object, in order (empty for other values).
+    var objectFields: [(String, JSONValue)] {
+        if case .object(let fields) = self { return fields }
+        return []
+    }
+}
+
+/// The version a run reported, shared by the threads reading its output.
+private final class FoundVersion: Sendable {
+    let value = Mutex<String?>(nil)
+}

@@ -1,0 +1,154 @@
+import AWSCore
+import AWSServices
+import Foundation
+import SiteContent
+import Testing
+import TestSupport
+
+/// `--cache s3://bucket/prefix` with the built binary against moto_server: each run uses
+/// a fresh working directory and local cache directory, as a fresh CI runner would.
+@Suite(.serialized) struct S3CacheEndToEndTests {
+    /// install reports whether deps/lib.txt came back from the cache (before anything
+    /// could make it); build makes it when it did not.
+    static let buildspec = """
+        version: 0.2
+        phases:
+          install:
+            commands:
+              - if [ -f deps/lib.txt ]; then echo "cached=$(cat deps/lib.txt)"; else echo "cached=none"; fi
+          build:
+            commands:
+              - mkdir -p deps dist
+              - '[ -f deps/lib.txt ] || echo "made-by-$RUN" > deps/lib.txt'
+              - echo page > dist/index.html
+        cache:
+          key: deps-$KEYPART
+          fallback-keys:
+            - deps-
+          paths:
+            - 'deps/**/*'
+        artifacts:
+          base-directory: dist
+          files: ['**/*']
+        """
+
+    func runner() throws -> CLIHarness {
+        let h = try CLIHarness()
+        try h.write("site/buildspec.yml", Self.buildspec)
+        return h
+    }
+
+    func build(_ h: CLIHarness, _ moto: MotoServer, key: String, run: String) throws -> CLIHarness.Output {
+        try h.run(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=\(key)", "--env", "RUN=\(run)"],
+                  environment: moto.environment)
+    }
+
+    func client(_ moto: MotoServer) -> S3Client {
+        S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+    }
+
+    @Test func savesThenRestoresOnAFreshRunnerAndMatchesFallbackKeys() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("cache")
+            let first = try build(try runner(), moto, key: "a", run: "one")
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("cached=none"), "\(first.stdout)")
+            #expect(first.stdout.contains("Uploaded 1 file(s) to the cache with key deps-a at s3://cache/team/deps-a.tar.zst"), "\(first.stdout)")
+            #expect(try await s3.headObject(bucket: "cache", key: "team/deps-a.tar.zst") != nil)
+
+            // A fresh runner: its own work dir and (empty) local cache dir.
+            let second = try build(try runner(), moto, key: "a", run: "two")
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stdout.contains("Downloading cache for key deps-a from s3://cache/team/deps-a.tar.zst"), "\(second.stdout)")
+            #expect(second.stdout.contains("cached=made-by-one"), "\(second.stdout)")
+            #expect(second.stdout.contains("exists already in s3://cache/team/; a keyed cache is not updated"), "\(second.stdout)")
+
+            // Another key: the fallback prefix deps- finds deps-a, and deps-b is saved.
+            let third = try build(try runner(), moto, key: "b", run: "three")
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(third.stdout.contains("cached=made-by-one"), "\(third.stdout)")
+            #expect(third.stdout.contains("from key deps-a (fallback)"), "\(third.stdout)")
+            #expect(try await s3.headObject(bucket: "cache", key: "team/deps-b.tar.zst") != nil)
+
+            // A key with '/' and spaces is encoded; fallback matching still works on it.
+            let odd = try build(try runner(), moto, key: "x/y z", run: "four")
+            #expect(odd.status == 0, "\(odd.stderr)")
+            #expect(try await s3.headObject(bucket: "cache", key: "team/deps-x%2Fy%20z.tar.zst") != nil)
+        }
+    }
+
+    @Test func aGarbageRemoteEntryIsSurvivedAndReplaced() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("cache")
+            #expect(try build(try runner(), moto, key: "a", run: "one").status == 0)
+            _ = try await s3.putObject(bucket: "cache", key: "team/deps-a.tar.zst", body: .bytes(Array("not an archive at all\n".utf8)))
+
+            let damaged = try build(try runner(), moto, key: "a", run: "two")
+            #expect(damaged.status == 0, "\(damaged.stderr)")
+            #expect(damaged.stdout.contains("Warning: cache entry s3://cache/team/deps-a.tar.zst is damaged; building without it"),
+                    "\(damaged.stdout)\n\(damaged.stderr)")
+            #expect(damaged.stdout.contains("cached=none"))
+            #expect(damaged.stdout.contains("Replaced the damaged cache entry for key deps-a"), "\(damaged.stdout)")
+
+            let repaired = try build(try runner(), moto, key: "a", run: "three")
+            #expect(repaired.status == 0, "\(repaired.stderr)")
+            #expect(repaired.stdout.contains("cached=made-by-two"), "\(repaired.stdout)")
+        }
+    }
+
+    @Test func aTruncatedRemoteEntryIsSurvived() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("cache")
+            let h = try runner()
+            // Enough incompressible content that a cut lands inside the data.
+            try h.write("site/deps/random.bin", "")
+            var random = SystemRandomNumberGenerator()
+            let bytes = (0..<(256 << 10)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            try Data(bytes).write(to: URL(fileURLWithPath: h.root + "/site/deps/random.bin"))
+            #expect(try build(h, moto, key: "a", run: "one").status == 0)
+            let whole = try await s3.getObject(bucket: "cache", key: "team/deps-a.tar.zst").body
+            #expect(whole.count > 100_000)
+            _ = try await s3.putObject(bucket: "cache", key: "team/deps-a.tar.zst", body: .bytes(Array(whole.prefix(whole.count / 2))))
+
+            let truncated = try build(try runner(), moto, key: "a", run: "two")
+            #expect(truncated.status == 0, "\(truncated.stderr)")
+            #expect(truncated.stdout.contains("Warning: cache entry s3://cache/team/deps-a.tar.zst is damaged; building without it"),
+                    "\(truncated.stdout)\n\(truncated.stderr)")
+            #expect(truncated.stdout.contains("cached=none"))
+        }
+    }
+
+    @Test func twoRunnersSharingOnePrefixAtOnceBothSucceed() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("cache")
+            let runners = [try runner(), try runner()]
+            let outputs = try runners.enumerated().map { index, h in
+                try h.start(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=shared", "--env", "RUN=r\(index)"],
+                            environment: moto.environment)
+            }
+            let results = outputs.map { process, out, err -> (Int32, String, String) in
+                let group = DispatchGroup()
+                nonisolated(unsafe) var stdout = Data(), stderr = Data()
+                group.enter()
+                DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+                group.enter()
+                DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+                process.waitUntilExit()
+                group.wait()
+                return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+            }
+            for (status, stdout, stderr) in results {
+                #expect(status == 0, "\(stdout)\n\(stderr)")
+            }
+            // Whichever upload landed, the entry is whole: a third runner restores it.
+            let third = try build(try runner(), moto, key: "shared", run: "three")
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(third.stdout.contains("cached=made-by-r"), "\(third.stdout)")
+            #expect(!third.stdout.contains("damaged"))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import AWSCore
+import AWSServices
+import Foundation
+import SiteContent
+import Testing
+import TestSupport
+
+/// `sitebuild watch s3://bucket/prefix/ --once` with the built binary against moto_server.
+@Suite(.serialized) struct WatchEndToEndTests {
+    func client(_ moto: MotoServer) -> S3Client {
+        S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+    }
+
+    /// Uploads a ZIP whose site's index.html says `page` (a failing build with `fail`).
+    func upload(_ s3: S3Client, _ h: CLIHarness, key: String, page: String, fail: Bool = false) async throws {
+        let name = (key as NSString).lastPathComponent
+        try h.write("zips/\(name)/buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - \(fail ? "exit 3" : "echo building-\(page)")
+                  - mkdir -p dist && cp page.html dist/index.html
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """)
+        try h.write("zips/\(name)/page.html", page)
+        let items = ["buildspec.yml", "page.html"].map { ArchiveItem(path: $0, content: .file(sourcePath: h.root + "/zips/\(name)/" + $0)) }
+        try DeterministicArchive(format: .zip).write(items, to: h.root + "/zips/\(name).zip")
+        let body = try Data(contentsOf: URL(fileURLWithPath: h.root + "/zips/\(name).zip"))
+        _ = try await s3.putObject(bucket: "uploads", key: key, body: .bytes(Array(body)))
+    }
+
+    func watch(_ h: CLIHarness, _ moto: MotoServer, _ extra: [String] = []) throws -> CLIHarness.Output {
+        try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra, environment: moto.environment)
+    }
+
+    func keys(_ s3: S3Client, _ bucket: String, _ prefix: String) async throws -> [String] {
+        try await s3.listObjects(bucket: bucket, prefix: prefix).objects.map(\.key)
+    }
+
+    func lines(_ text: String, containing needle: String) -> [String] {
+        text.split(separator: "\n").map(String.init).filter { $0.contains(needle) }
+    }
+
+    @Test func buildsNewArchivesOnceInUploadOrder() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            // Key order is the reverse of upload order: the upload time decides.
+            try await upload(s3, h, key: "incoming/b-first.zip", page: "first")
+            try await Task.sleep(for: .milliseconds(1100))  // LastModified has one-second resolution on some stores
+            try await upload(s3, h, key: "incoming/a-second.zip", page: "second")
+            _ = try await s3.putObject(bucket: "uploads", key: "incoming/notes.txt", body: .bytes(Array("not a source".utf8)))
+
+            let run = try watch(h, moto)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            let built = lines(run.stdout, containing: "[Watch] building ")
+            #expect(built.count == 2, "\(run.stdout)")
+            #expect(built.first?.contains("s3://uploads/incoming/b-first.zip") == true, "\(built)")
+            #expect(built.last?.contains("s3://uploads/incoming/a-second.zip") == true, "\(built)")
+            #expect(run.stdout.contains("[Watch] built s3://uploads/incoming/a-second.zip: live version a-second"), "\(run.stdout)")
+            let first = try await s3.getObject(bucket: "site", key: "www/b-first/index.html")
+            #expect(String(decoding: first.body, as: UTF8.self) == "first")
+            let live = try await s3.getObject(bucket: "site", key: "www/_sitebuild/live")
+            #expect(String(decoding: live.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "a-second")
+            #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == 2)
+
+            let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/")
+            #expect(states.count == 2)
+            for state in states {
+                let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: state).body))
+                #expect(record["status"]?.stringValue == "succeeded", "\(record.serialized())")
+                #expect(record["exitStatus"]?.intValue == 0)
+            }
+
+            let again = try watch(h, moto)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(lines(again.stdout, containing: "[Watch] building ").isEmpty, "\(again.stdout)")
+            #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == 2)
+        }
+    }
+
+    @Test func aFailedBuildIsRecordedAndRetriedOnlyWhenAsked() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/broken.zip", page: "x", fail: true)
+            let run = try watch(h, moto)
+            #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("or pass --retry-failed to build it again"), "\(run.stdout)")
+            let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/")
+            #expect(states.count == 1)
+            let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: states[0]).body))
+            #expect(record["status"]?.stringValue == "failed")
+            #expect(record["exitStatus"]?.intValue == 1)
+
+            let skipped = try watch(h, moto)
+            #expect(skipped.status == 0)
+            #expect(lines(skipped.stdout, containing: "[Watch] building ").isEmpty)
+
+            let retried = try watch(h, moto, ["--retry-failed"])
+            #expect(retried.status == 1)
+            #expect(lines(retried.stdout, containing: "[Watch] building ").count == 1, "\(retried.stdout)")
+            let again = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: states[0]).body))
+            #expect(again["attempt"]?.intValue == 2)
+        }
+    }
+
+    @Test func twoWatchersStartedAtOnceBuildEachArchiveOnce() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            for (index, name) in ["one", "two", "three"].enumerated() {
+                try await upload(s3, h, key: "incoming/r\(index)-\(name).zip", page: name)
+            }
+            // Two runners, each in its own directory.
+            let watchers = [try CLIHarness(), try CLIHarness()]
+            let started = try watchers.map {
+                try $0.start(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: moto.environment)
+            }
+            var stdout = ""
+            for (process, out, err) in started {
+                let group = DispatchGroup()
+                nonisolated(unsafe) var text = Data(), errors = Data()
+                group.enter()
+                DispatchQueue.global().async { text = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+                group.enter()
+                DispatchQueue.global().async { errors = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+                process.waitUntilExit()
+                group.wait()
+                let output = String(decoding: text, as: UTF8.self)
+                #expect(process.terminationStatus == 0, "\(output)\n\(String(decoding: errors, as: UTF8.self))")
+                stdout += output
+            }
+            let built = lines(stdout, containing: "[Watch] building ")
+            #expect(built.count == 3, "\(built)")
+            for name in ["r0-one", "r1-two", "r2-three"] {
+                #expect(built.filter { $0.contains("incoming/\(name).zip") }.count == 1, "\(name): \(built)")
+                #expect(try await s3.headObject(bucket: "site", key: "www/_sitebuild/manifests/\(name).json") != nil)
+            }
+            #expect(try await keys(s3, "uploads", "incoming/_sitebuild/watch/").count == 3)
+            #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == 3)
+        }
+    }
+}
