@@ -367,11 +367,7 @@ public struct CloudFrontClient: Sendable {
     }
 
     func parse(_ operation: String, _ body: [UInt8]) throws -> S3XMLElement {
-        do {
-            return try S3XML.parse(body)
-        } catch {
-            throw AWSServiceError.malformedResponse(Self.serviceName, operation, "\(error)")
-        }
+        try S3XML.parse(body, service: Self.serviceName, operation: operation)
     }
 
     /// The error of a non-2xx response: `<ErrorResponse><Error><Code>`/`<Message>`, or a code

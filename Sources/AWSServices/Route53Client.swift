@@ -233,11 +233,7 @@ public struct Route53Client: Sendable {
         guard response.isSuccess else {
             throw Self.serviceError(operation, response).attributing(credentialsTo: resolved.source)
         }
-        do {
-            return try S3XML.parse(response.body)
-        } catch {
-            throw AWSServiceError.malformedResponse(Self.serviceName, operation, "\(error)")
-        }
+        return try S3XML.parse(response.body, service: Self.serviceName, operation: operation)
     }
 
     /// The error of a non-2xx response: `<ErrorResponse><Error><Code>`, or the root element of

@@ -509,11 +509,7 @@ public struct S3Client: Sendable {
     }
 
     func parse(_ operation: String, _ body: [UInt8]) throws -> S3XMLElement {
-        do {
-            return try S3XML.parse(body)
-        } catch {
-            throw AWSServiceError.malformedResponse(Self.serviceName, operation, "\(error)")
-        }
+        try S3XML.parse(body, service: Self.serviceName, operation: operation)
     }
 
     /// The error of a failed response: the XML `<Code>`/`<Message>`, or for body-less

@@ -46,6 +46,15 @@ public enum S3XML {
     }
 
     /// The root element of `bytes`.
+    /// Parses a response body of `operation`; unreadable XML is the service's malformed answer.
+    static func parse(_ bytes: [UInt8], service: String, operation: String) throws -> S3XMLElement {
+        do {
+            return try parse(bytes)
+        } catch {
+            throw AWSServiceError.malformedResponse(service, operation, "\(error)")
+        }
+    }
+
     public static func parse(_ bytes: [UInt8]) throws -> S3XMLElement {
         let parser = XMLParser(data: Data(bytes))
         let builder = Builder()
