@@ -1,6 +1,8 @@
 #ifndef SITEBUILD_CCURL_SHIM_H
 #define SITEBUILD_CCURL_SHIM_H
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 /* curl_easy_setopt and curl_easy_getinfo are variadic: Swift cannot call them.
    These typed wrappers are the only way the Swift code reaches them. */
@@ -18,6 +20,15 @@ static inline CURLcode sb_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v) { 
 static inline CURLcode sb_curl_getinfo_string(CURL *h, CURLINFO i, const char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode sb_curl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode sb_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode sb_curl_multi_setopt_pointer(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
+/* The socket interface: curl says which sockets to watch and when to time out; the caller
+   waits with epoll and reports readiness with curl_multi_socket_action. */
+static inline CURLMcode sb_curl_multi_setopt_socketfunction(CURLM *m, int (*f)(CURL *, curl_socket_t, int, void *, void *)) {
+    return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f);
+}
+static inline CURLMcode sb_curl_multi_setopt_timerfunction(CURLM *m, int (*f)(CURLM *, long, void *)) {
+    return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, f);
+}
 /* The CURLcode of a finished transfer: CURLMsg.data is a union Swift reads awkwardly. */
 static inline CURLcode sb_curl_msg_result(const CURLMsg *m) { return m->data.result; }
 /* The read callback's "abort the transfer" return value, as the size_t the callback returns. */
