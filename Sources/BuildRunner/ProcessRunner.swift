@@ -29,6 +29,48 @@ public struct ProcessError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// Starts `arguments[0]` (an absolute path) with exactly `environment`: stdin on /dev/null,
+/// stdout and stderr on the given descriptors, the signals a shell resets back to their
+/// defaults and none blocked, and, with `newProcessGroup`, in a process group of its own.
+/// Shared by ``ProcessRunner`` (build commands) and ``CapturedCommand`` (helper programs).
+func spawnChild(_ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32,
+                newProcessGroup: Bool) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    posix_spawnattr_setsigmask(&attributes, &mask)
+    var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+    if newProcessGroup {
+        posix_spawnattr_setpgroup(&attributes, 0)
+        flags |= POSIX_SPAWN_SETPGROUP
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
+
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+    guard result == 0 else { throw ProcessError("cannot start \(arguments[0])", errno: result) }
+    return pid
+}
+
 /// Runs one program in its own process group with stdin on /dev/null and stdout and
 /// stderr on one pipe, so output arrives interleaved exactly as produced. Returns when
 /// the program exits, even if background children still hold the pipe open.
@@ -57,36 +99,14 @@ public struct ProcessRunner: Sendable {
         _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
         defer { close(readFD) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeFD, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let pid: pid_t
+        do {
+            pid = try spawnChild(arguments, environment: environment, stdout: writeFD, stderr: writeFD, newProcessGroup: true)
+        } catch {
+            close(writeFD)
+            throw error
         }
-        var pid: pid_t = 0
-        let spawnResult = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
         close(writeFD)
-        guard spawnResult == 0 else { throw ProcessError("cannot start \(arguments[0])", errno: spawnResult) }
         onStart(pid)
 
         var watch = ChildWatch(pid: pid, killGrace: killGrace)

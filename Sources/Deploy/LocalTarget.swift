@@ -49,16 +49,15 @@ public struct LocalTarget: DeployTarget {
         }
         let known = reusableContent
         let entries = manifest.entries
-        let stats = StatsBox()
-        stats.update {
-            $0.plannedFiles = entries.count
-            $0.plannedBytes = manifest.totalBytes
-        }
-        let failure = FailureBox()
+        var initial = UploadStats()
+        initial.plannedFiles = entries.count
+        initial.plannedBytes = manifest.totalBytes
+        let stats = Locked(initial)
+        let failure = Locked<String?>(nil)
         let next = WorkCounter()
         let workers = min(4, max(1, entries.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while failure.first == nil {
+            while failure.withLock({ $0 }) == nil {
                 let i = next.take()
                 guard i < entries.count else { return }
                 let entry = entries[i]
@@ -69,7 +68,7 @@ public struct LocalTarget: DeployTarget {
                     // the ones this manifest names (a rebuild may differ at the same size).
                     if lstat(target, &st) == 0, Int64(st.st_size) == entry.size,
                        (try? ContentHash(ofFile: target)) == entry.hash {
-                        stats.update { $0.skipped += 1 }
+                        stats.withLock { $0.skipped += 1 }
                         continue
                     }
                     if lstat(target, &st) == 0 { unlink(target) }
@@ -78,7 +77,7 @@ public struct LocalTarget: DeployTarget {
                     let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
                     unlink(temporary)
                     if let existing = known[entry.hash], link(existing, temporary) == 0 {
-                        stats.update { $0.reused += 1 }
+                        stats.withLock { $0.reused += 1 }
                     } else {
                         let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
                         try FileCopy.copyContents(of: source, to: temporary)
@@ -88,7 +87,7 @@ public struct LocalTarget: DeployTarget {
                             throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
                         }
                         chmod(temporary, 0o444)
-                        stats.update {
+                        stats.withLock {
                             $0.uploaded += 1
                             $0.uploadedBytes += entry.size
                         }
@@ -96,15 +95,17 @@ public struct LocalTarget: DeployTarget {
                     guard rename(temporary, target) == 0 else {
                         throw DeployError("cannot move \(target) into place: \(String(cString: strerror(errno)))")
                     }
-                    let current = stats.value
+                    let current = stats.withLock { $0 }
                     if (current.uploaded + current.reused) % 500 == 0 { progress(current) }
                 } catch {
-                    failure.set("\(error)")
+                    failure.withLock { first in
+                        if first == nil { first = "\(error)" }
+                    }
                 }
             }
         }
-        if let message = failure.first { throw DeployError(message) }
-        return stats.value
+        if let message = failure.withLock({ $0 }) { throw DeployError(message) }
+        return stats.withLock { $0 }
     }
 
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
@@ -149,43 +150,5 @@ public struct LocalTarget: DeployTarget {
             result.append((name, attributes?[.modificationDate] as? Date ?? Date()))
         }
         return result
-    }
-}
-
-/// Upload counters shared by the copy workers.
-final class StatsBox: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private var stats = UploadStats()
-    private let lock = NSLock()
-
-    func update(_ change: (inout UploadStats) -> Void) {
-        lock.lock()
-        change(&stats)
-        lock.unlock()
-    }
-
-    var value: UploadStats {
-        lock.lock()
-        defer { lock.unlock() }
-        return stats
-    }
-}
-
-/// The first failure of a group of workers.
-final class FailureBox: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private var message: String?
-    private let lock = NSLock()
-
-    func set(_ text: String) {
-        lock.lock()
-        if message == nil { message = text }
-        lock.unlock()
-    }
-
-    var first: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return message
     }
 }

@@ -2,7 +2,6 @@ import AWSCore
 import AWSServices
 import Foundation
 import SiteContent
-import Synchronization
 
 /// `s3://bucket/prefix`, parsed.
 public struct S3Location: Sendable, Equatable, CustomStringConvertible {
@@ -379,17 +378,4 @@ public struct S3Target: DeployTarget {
 
 extension ClosedRange where Bound == Int64 {
     fileprivate var count: Int64 { upperBound - lowerBound + 1 }
-}
-
-/// A value shared by concurrent tasks, behind a lock.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) {
-        mutex = Mutex(value)
-    }
-
-    func withLock<R: Sendable>(_ body: (inout sending Value) throws -> sending R) rethrows -> R {
-        try mutex.withLock(body)
-    }
 }

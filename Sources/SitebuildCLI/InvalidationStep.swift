@@ -26,10 +26,8 @@ struct InvalidationStep {
         guard let old, let oldManifest = try await resolved.target.readManifest(old) else {
             return (InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached"), "")
         }
-        guard let newManifest = try await { () async throws -> Manifest? in
-            if let new { return new }
-            return try await resolved.target.readManifest(toVersion)
-        }() else { return (nil, "version \(toVersion) has no manifest") }
+        let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
+        guard let newManifest = new ?? read else { return (nil, "version \(toVersion) has no manifest") }
         let changed = ManifestDiff.changedKeys(from: oldManifest, to: newManifest)
         let keys = Set(oldManifest.entries.map(\.path)).union(newManifest.entries.map(\.path))
         let plan = planner.plan(changed: changed, siteKeys: keys)
