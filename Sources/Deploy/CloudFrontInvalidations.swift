@@ -33,17 +33,36 @@ public struct CloudFrontInvalidations: InvalidationService {
 /// only one of them: what a viewer could get stale from a cache keyed by URL alone.
 public enum ManifestDiff {
     public static func changedKeys(from old: Manifest, to new: Manifest) -> [String] {
-        var before: [String: ManifestEntry] = [:]
-        for entry in old.entries { before[entry.path] = entry }
+        // Both are sorted byte-wise by path: one merge pass, nothing copied but the answer.
+        let before = old.entries, after = new.entries
         var changed: [String] = []
-        for entry in new.entries {
-            if let previous = before.removeValue(forKey: entry.path) {
-                if previous.hash != entry.hash || previous.headers != entry.headers { changed.append(entry.path) }
+        var i = 0, j = 0
+        while i < before.count || j < after.count {
+            if i == before.count {
+                changed.append(after.path(at: j))
+                j += 1
+                continue
+            }
+            if j == after.count {
+                changed.append(before.path(at: i))
+                i += 1
+                continue
+            }
+            let order = before.comparePath(at: i, with: after, at: j)
+            if order < 0 {
+                changed.append(before.path(at: i))
+                i += 1
+            } else if order > 0 {
+                changed.append(after.path(at: j))
+                j += 1
             } else {
-                changed.append(entry.path)
+                if before.hash(at: i) != after.hash(at: j) || before.headers(at: i) != after.headers(at: j) {
+                    changed.append(after.path(at: j))
+                }
+                i += 1
+                j += 1
             }
         }
-        changed += before.keys
         return changed.sorted()
     }
 }

@@ -56,7 +56,7 @@ public struct Deployer: Sendable {
         let cache = statCacheDirectory.map { StatCache(directory: $0, root: directory) } ?? StatCache()
         let hashed = try TreeHasher().hash(root: directory, cache: cache)
         guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy") }
-        cache.save(keeping: hashed.files.map(\.path))
+        cache.save()
         do {
             let (manifest, warnings) = try builder.build(hashed.files, version: version, metadata: metadata)
             return (manifest, warnings, hashed.hashedCount)
@@ -85,8 +85,9 @@ public struct Deployer: Sendable {
         if dryRun {
             if !exists {
                 let live = try await state.version.asyncFlatMap { try await target.readManifest($0) }
-                let liveHashes = Set(live?.entries.map(\.hash) ?? [])
-                outcome.plannedUploads = manifest.entries.filter { !liveHashes.contains($0.hash) }.map(\.path)
+                let known = ReusableContent(live.map { [$0] } ?? [], excluding: manifest.version)
+                let entries = manifest.entries
+                outcome.plannedUploads = entries.indices.filter { !known.contains(entries.hash(at: $0)) }.map { entries.path(at: $0) }
             }
             return outcome
         }

@@ -24,9 +24,9 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func readManifest(_ version: String) async throws -> Manifest? {
-        guard let data = FileManager.default.contents(atPath: manifestPath(version)) else { return nil }
+        guard FileManager.default.fileExists(atPath: manifestPath(version)) else { return nil }
         do {
-            return try Manifest.parse(data)
+            return try Manifest.read(contentsOfFile: manifestPath(version))
         } catch {
             throw DeployError("the manifest \(manifestPath(version)) is damaged: \(error)")
         }
@@ -41,13 +41,7 @@ public struct LocalTarget: DeployTarget {
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
-        var reusableContent: [ContentHash: String] = [:]
-        for other in reusable where other.version != manifest.version {
-            for entry in other.entries where reusableContent[entry.hash] == nil {
-                reusableContent[entry.hash] = root + "/" + other.version + "/" + entry.path
-            }
-        }
-        let known = reusableContent
+        let known = ReusableContent(reusable, excluding: manifest.version)
         let entries = manifest.entries
         var initial = UploadStats()
         initial.plannedFiles = entries.count
@@ -76,7 +70,7 @@ public struct LocalTarget: DeployTarget {
                                                             withIntermediateDirectories: true)
                     let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
                     unlink(temporary)
-                    if let existing = known[entry.hash], link(existing, temporary) == 0 {
+                    if let origin = known.find(entry.hash, size: entry.size), link(root + "/" + origin.version + "/" + origin.path, temporary) == 0 {
                         stats.withLock { $0.reused += 1 }
                     } else {
                         let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
@@ -112,7 +106,7 @@ public struct LocalTarget: DeployTarget {
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
         let final = manifestPath(manifest.version)
         let temporary = manifests + "/.\(manifest.version).\(getpid()).tmp"
-        try Data(manifest.serialized().utf8).write(to: URL(fileURLWithPath: temporary))
+        try manifest.write(toFile: temporary)
         defer { unlink(temporary) }
         // link() fails if the name exists: a create-only write, like If-None-Match: *.
         if link(temporary, final) == 0 { return true }

@@ -84,9 +84,17 @@ public struct S3Target: DeployTarget {
     }
 
     public func readManifest(_ version: String) async throws -> Manifest? {
-        guard let body = try await getIfPresent(manifestKey(version)) else { return nil }
+        // Downloaded to a file and read from it in pieces: a large site's manifest is never
+        // held in memory as text.
+        let file = try TemporaryFile(prefix: "manifest")
+        defer { file.remove() }
         do {
-            return try Manifest.parse(Data(body))
+            _ = try await client.getObject(bucket: bucket, key: manifestKey(version), toFile: file.path)
+        } catch let error as AWSServiceError where error.status == 404 {
+            return nil
+        }
+        do {
+            return try Manifest.read(contentsOfFile: file.path)
         } catch {
             throw DeployError("the manifest s3://\(bucket)/\(manifestKey(version)) is damaged: \(error)")
         }
@@ -109,8 +117,14 @@ public struct S3Target: DeployTarget {
     }
 
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
+        // Streamed to a file and uploaded from it, like any object.
+        let file = try TemporaryFile(prefix: "manifest")
+        defer { file.remove() }
+        try manifest.write(toFile: file.path)
+        var status = stat()
+        guard stat(file.path, &status) == 0 else { throw DeployError("cannot read \(file.path): \(String(cString: strerror(errno)))") }
         let outcome = try await client.putObject(bucket: bucket, key: manifestKey(manifest.version),
-                                                 body: .bytes(Array(manifest.serialized().utf8)),
+                                                 body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
                                                  attributes: .init(contentType: "application/json", cacheControl: "no-store"),
                                                  ifNoneMatch: true)
         return outcome != .alreadyExists
@@ -222,23 +236,18 @@ public struct S3Target: DeployTarget {
         for object in listed { existing[object.key] = object }
         if !existing.isEmpty { log("resuming: \(existing.count) object(s) of \(manifest.version) are already on \(url)") }
 
-        var reusableContent: [ContentHash: (key: String, size: Int64)] = [:]
-        for other in reusable where other.version != manifest.version {
-            for entry in other.entries where reusableContent[entry.hash] == nil {
-                reusableContent[entry.hash] = (location.prefix + other.version + "/" + entry.path, entry.size)
-            }
-        }
-        let known = reusableContent
+        let known = ReusableContent(reusable, excluding: manifest.version)
         let present = existing
         // The largest first: a big file started last would finish alone after the rest.
-        let entries = manifest.entries.sorted { $0.size > $1.size }
+        let all = manifest.entries
+        let order = (0..<Int32(all.count)).sorted { all.size(at: Int($0)) > all.size(at: Int($1)) }
         var initial = UploadStats()
-        initial.plannedFiles = entries.count
+        initial.plannedFiles = order.count
         initial.plannedBytes = manifest.totalBytes
         let stats = Locked(initial)
         let next = WorkCounter()
         let lastReport = Locked(ContinuousClock.now)
-        let workerCount = min(workers, max(1, entries.count))
+        let workerCount = min(workers, max(1, order.count))
         let report: @Sendable () -> UploadStats? = {
             let now = ContinuousClock.now
             let due = lastReport.withLock { last -> Bool in
@@ -254,14 +263,14 @@ public struct S3Target: DeployTarget {
                     while true {
                         try Task.checkCancellation()
                         let index = next.take()
-                        guard index < entries.count else { return }
-                        let entry = entries[index]
+                        guard index < order.count else { return }
+                        let entry = all[Int(order[index])]
                         let key = versionPrefix + entry.path
                         let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
                         if let object = present[key], try await isInPlace(object, entry: entry, source: source) {
                             stats.withLock { $0.skipped += 1 }
-                        } else if let origin = known[entry.hash], origin.size == entry.size {
-                            try await copy(from: origin.key, to: key, entry: entry)
+                        } else if let origin = known.find(entry.hash, size: entry.size) {
+                            try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry)
                             stats.withLock { $0.reused += 1 }
                         } else {
                             try await put(source, to: key, entry: entry)

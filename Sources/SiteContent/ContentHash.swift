@@ -1,7 +1,7 @@
 import CXXHash
 
 /// An XXH3-128 digest, printed as 32 lower-case hex digits (the same as `xxhsum -H2`).
-public struct ContentHash: Sendable, Hashable, CustomStringConvertible {
+public struct ContentHash: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var high: UInt64
     public var low: UInt64
 
@@ -26,6 +26,10 @@ public struct ContentHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { hex }
+
+    public static func < (lhs: ContentHash, rhs: ContentHash) -> Bool {
+        lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
+    }
 
     public var hex: String {
         let digits: StaticString = "0123456789abcdef"

@@ -40,20 +40,34 @@ public struct FileWalker: Sendable {
     /// A missing root gives no entries. Broken links are reported as symlinks.
     public func walk(_ root: String, prefix: String = "") -> [WalkedEntry] {
         var result: [WalkedEntry] = []
-        var visited = Set<[UInt64]>()
-        var st = stat()
-        if stat(root, &st) == 0 { visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]) }
-        walk(root, relative: prefix, into: &result, visited: &visited)
+        walk(root, prefix: prefix) { result.append($0) }
         return result
     }
 
-    private func walk(_ directory: String, relative: String, into result: inout [WalkedEntry], visited: inout Set<[UInt64]>) {
+    /// Calls `visit` with each entry, in the same order as `walk(_:prefix:)`, without
+    /// collecting them.
+    public func walk(_ root: String, prefix: String = "", visit: (WalkedEntry) -> Void) {
+        var visited = Set<[UInt64]>()
+        var st = stat()
+        if stat(root, &st) == 0 { visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]) }
+        withoutActuallyEscaping(visit) { visit in
+            var sink = Sink(visit: visit)
+            walk(root, relative: prefix, into: &sink, visited: &visited)
+        }
+    }
+
+    private struct Sink {
+        let visit: (WalkedEntry) -> Void
+        func append(_ entry: WalkedEntry) { visit(entry) }
+    }
+
+    private func walk(_ directory: String, relative: String, into result: inout Sink, visited: inout Set<[UInt64]>) {
         guard let dir = opendir(directory) else { return }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            // Read the name in place: copying `d_name` (a 256-byte tuple) would read past a
+            // short record at the end of readdir's buffer, and fault when that is a page end.
+            let name = String(cString: (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
             names.append(name)
         }
@@ -97,6 +111,8 @@ public struct FileWalker: Sendable {
             }
         }
     }
+
+    static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
 
     static func entry(_ path: String, _ st: stat) -> WalkedEntry {
         let kind: WalkedEntry.Kind = (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file

@@ -17,6 +17,8 @@ public struct ManifestEntry: Sendable, Equatable {
         self.aliasOf = aliasOf
     }
 
+    /// The entry as a JSON tree: the reference the streaming canonical writer
+    /// (``ManifestTable/writeCanonicalEntries(to:)``) is tested against.
     var canonicalJSON: JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("path", .string(path)), ("size", .int(size)), ("hash", .string(hash.hex)),
@@ -31,86 +33,128 @@ public struct ManifestEntry: Sendable, Equatable {
 
 /// The list of a version's files. Its canonical serialization (entries sorted by path
 /// byte-wise, fixed key order, no white space) is hashed into the version id, so the same
-/// output gives the same version on every machine.
+/// output gives the same version on every machine. The entries are kept in columns
+/// (``ManifestTable``) and the canonical text is streamed into the hash, never kept.
 public struct Manifest: Sendable, Equatable {
-    public var entries: [ManifestEntry]
+    let table: ManifestTable
     /// The version id: the content id by default, or one given with `--version-id`.
     public var version: String
     /// When and how the manifest was made; not part of the content id.
     public var metadata: [(String, String)]
+    /// The first 16 hex digits of the XXH3-128 of the canonical entries.
+    public let contentId: String
 
     public static let contentIdLength = 16
 
-    public init(entries: [ManifestEntry], version: String? = nil, metadata: [(String, String)] = []) {
-        self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    public init(entries: some Sequence<ManifestEntry>, version: String? = nil, metadata: [(String, String)] = []) {
+        var builder = ManifestTableBuilder(capacity: entries.underestimatedCount)
+        for entry in entries { builder.append(entry) }
+        self.init(table: builder.finish(), version: version, metadata: metadata)
+    }
+
+    init(table: ManifestTable, version: String?, metadata: [(String, String)]) {
+        self.table = table
         self.metadata = metadata
-        self.version = ""
-        self.canonicalEntries = JSONValue.array(self.entries.map(\.canonicalJSON)).serialized()
-        self.contentId = String(ContentHash(of: canonicalEntries).hex.prefix(Self.contentIdLength))
-        self.version = version ?? contentId
+        let hasher = ContentHasher()
+        let writer = ByteWriter { hasher.update(UnsafeRawBufferPointer($0)) }
+        table.writeCanonicalEntries(to: writer)
+        writer.flush()
+        let id = String(hasher.finalize().hex.prefix(Self.contentIdLength))
+        self.contentId = id
+        self.version = version ?? id
     }
 
     public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
         lhs.version == rhs.version && lhs.entries == rhs.entries
     }
 
+    /// The entries, sorted byte-wise by path.
+    public var entries: ManifestEntries { ManifestEntries(table: table) }
+
     /// The canonical text of the entries (what the content id is computed from).
-    public private(set) var canonicalEntries: String
+    public var canonicalEntries: String {
+        var bytes: [UInt8] = []
+        let writer = ByteWriter { bytes.append(contentsOf: $0) }
+        table.writeCanonicalEntries(to: writer)
+        writer.flush()
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
-    /// The first 16 hex digits of the XXH3-128 of the canonical entries.
-    public private(set) var contentId: String
-
-    public var totalBytes: Int64 { entries.reduce(0) { $0 + $1.size } }
+    public var totalBytes: Int64 { table.totalBytes }
 
     /// The manifest file: `{"sitebuild":1,"version":…,"contentId":…,"metadata":{…},"entries":[…]}`.
     public func serialized() -> String {
-        let body = canonicalEntries
+        var bytes: [UInt8] = []
+        write { bytes.append(contentsOf: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Streams the manifest file's bytes to `sink` in pieces of at most 64 KiB.
+    public func write(to sink: @escaping (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         let head = JSONValue.object([("sitebuild", .int(1)), ("version", .string(version)), ("contentId", .string(contentId)),
-                                     ("fileCount", .int(Int64(entries.count))), ("totalBytes", .int(totalBytes)),
+                                     ("fileCount", .int(Int64(table.count))), ("totalBytes", .int(totalBytes)),
                                      ("metadata", .object(metadata.map { ($0.0, .string($0.1)) }))]).serialized()
-        return String(head.dropLast()) + ",\"entries\":" + body + "}\n"
+        let writer = ByteWriter(sink: sink)
+        writer.append(Array(head.utf8.dropLast()))
+        writer.append(literal: ",\"entries\":")
+        table.writeCanonicalEntries(to: writer)
+        writer.append(literal: "}\n")
+        writer.flush()
+        if let failure = writer.failure { try { throw failure }() }
+    }
+
+    /// Writes the manifest file to `path` (created or truncated), streaming.
+    public func write(toFile path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ArchiveError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        try write { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ArchiveError("cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+                done += n
+            }
+        }
     }
 
     /// Reads a manifest file written by `serialized()`.
     public static func parse(_ data: Data) throws -> Manifest {
-        let value = try JSONValue.parse(data)
-        guard let version = value["version"]?.stringValue, let items = value["entries"]?.arrayValue else {
-            throw ArchiveError("not a sitebuild manifest (no version or entries)")
-        }
-        var entries: [ManifestEntry] = []
-        entries.reserveCapacity(items.count)
-        for item in items {
-            guard let path = item["path"]?.stringValue, let size = item["size"]?.intValue, let hex = item["hash"]?.stringValue,
-                  hex.count == 32, let high = UInt64(hex.prefix(16), radix: 16), let low = UInt64(hex.suffix(16), radix: 16),
-                  let type = item["contentType"]?.stringValue, let cache = item["cacheControl"]?.stringValue else {
-                throw ArchiveError("a manifest entry is incomplete: \(item.serialized().prefix(200))")
+        var reader = ManifestReader()
+        try data.withUnsafeBytes { try reader.feed($0.bindMemory(to: UInt8.self)) }
+        return try reader.finish()
+    }
+
+    /// Reads a manifest file from disk in 64 KiB pieces (never the whole text in memory).
+    public static func read(contentsOfFile path: String) throws -> Manifest {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var reader = ManifestReader()
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))")
             }
-            var extra: [(String, String)] = []
-            if case .object(let pairs)? = item["headers"] {
-                extra = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
-            }
-            entries.append(ManifestEntry(path: path, size: size, hash: ContentHash(high: high, low: low),
-                                         headers: FileHeaders(contentType: type, cacheControl: cache,
-                                                              contentEncoding: item["contentEncoding"]?.stringValue, extra: extra),
-                                         aliasOf: item["aliasOf"]?.stringValue))
+            if n == 0 { break }
+            try buffer.withUnsafeBufferPointer { try reader.feed(UnsafeBufferPointer(rebasing: $0[0..<n])) }
         }
-        var metadata: [(String, String)] = []
-        if case .object(let pairs)? = value["metadata"] {
-            metadata = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
-        }
-        return Manifest(entries: entries, version: version, metadata: metadata)
+        return try reader.finish()
     }
 
     /// The entry served at `path`, if any.
     public func entry(at path: String) -> ManifestEntry? {
-        var low = 0, high = entries.count - 1
-        while low <= high {
-            let mid = (low + high) / 2
-            let candidate = entries[mid].path
-            if candidate == path { return entries[mid] }
-            if candidate.utf8.lexicographicallyPrecedes(path.utf8) { low = mid + 1 } else { high = mid - 1 }
-        }
-        return nil
+        table.index(of: path).map { table.entry($0) }
+    }
+
+    /// The index in ``entries`` of the entry at `path`.
+    public func index(of path: String) -> Int? {
+        table.index(of: path)
     }
 }
 
@@ -132,20 +176,31 @@ public struct ManifestBuilder: Sendable {
         self.mode = mode
     }
 
-    public func build(_ files: [HashedFile], version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String]) {
-        let warnings = try PathValidation.check(files.map(\.path))
-        var entries = files.map { ManifestEntry(path: $0.path, size: $0.size, hash: $0.hash, headers: policy.headers(for: $0.path)) }
-        if mode == .static {
-            let present = Set(entries.map(\.path))
-            for entry in entries where entry.path.hasSuffix("/index.html") {
-                let alias = String(entry.path.dropLast("/index.html".count)) + ".html"
-                if !present.contains(alias) {
-                    entries.append(ManifestEntry(path: alias, size: entry.size, hash: entry.hash,
-                                                 headers: policy.headers(for: alias), aliasOf: entry.path))
+    public func build(_ files: HashedFiles, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String]) {
+        let warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
+        let suffix = Array("/index.html".utf8)
+        let aliasCount = mode == .static ? files.indices.count { files.pathBytes[files.pathRange($0)].reversed().starts(with: suffix.reversed()) } : 0
+        var builder = ManifestTableBuilder(capacity: files.count + aliasCount, pathBytes: files.pathBytes.count * 2)
+        files.pathBytes.withUnsafeBufferPointer { bytes in
+            for index in files.indices {
+                let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
+                let text = String(decoding: path, as: UTF8.self)
+                builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text))
+            }
+            guard mode == .static else { return }
+            // `x.html` for every `x/index.html`, dropped when the tree has its own `x.html`.
+            for index in files.indices {
+                let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
+                guard path.count > suffix.count, path.suffix(suffix.count).elementsEqual(suffix) else { continue }
+                let alias = String(decoding: path.prefix(path.count - suffix.count), as: UTF8.self) + ".html"
+                var aliasText = alias
+                aliasText.withUTF8 { aliasBytes in
+                    builder.appendWeakAlias(path: aliasBytes, size: files.sizes[index], hash: files.hashes[index],
+                                            headers: policy.headers(for: alias), aliasOf: path)
                 }
             }
         }
-        return (Manifest(entries: entries, version: version, metadata: metadata), warnings)
+        return (Manifest(table: builder.finish(), version: version, metadata: metadata), warnings)
     }
 }
 
@@ -163,11 +218,15 @@ public enum PathValidation {
         public var description: String
     }
 
-    public static func check(_ paths: [String]) throws -> [String] {
+    public static func check<Paths: RandomAccessCollection<String>>(_ paths: Paths) throws -> [String] where Paths.Index == Int {
         var warnings: [String] = []
         var normalized: [String: String] = [:]
-        var folded: [String: String] = [:]
-        for path in paths {
+        // Case-folded path → index of the path, keyed by the XXH3-128 of the folded text so
+        // the table holds no strings (a large tree's paths would double in memory).
+        var folded: [ContentHash: Int] = [:]
+        folded.reserveCapacity(paths.count)
+        for position in paths.indices {
+            let path = paths[position]
             let ascii = path.utf8.allSatisfy { $0 < 0x80 }
             if path.isEmpty || path.hasPrefix("/") {
                 throw Failure(description: "'\(path)' is not a relative path")
@@ -210,14 +269,15 @@ public enum PathValidation {
                 normalized[nfc] = path
             }
             let lower = ascii ? asciiLowercased(path) : nfc.lowercased()
-            if let other = folded[lower], !other.utf8.elementsEqual(path.utf8) {
+            let key = ContentHash(of: lower)
+            if let otherIndex = folded[key], case let other = paths[otherIndex], !other.utf8.elementsEqual(path.utf8) {
                 if !ascii || other.utf8.contains(where: { $0 >= 0x80 }),
                    other.precomposedStringWithCanonicalMapping == nfc {
                     throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
                 }
                 warnings.append("'\(path)' and '\(other)' differ only in case: both are kept, but they clash on case-insensitive file systems")
             }
-            folded[lower] = path
+            folded[key] = position
         }
         return warnings
     }

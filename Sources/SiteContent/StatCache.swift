@@ -7,8 +7,9 @@ import Foundation
 /// second would look the same (git's "racy" rule). Stored as text lines under the cache directory, one file per tree
 /// root; a damaged cache file is ignored.
 public final class StatCache: @unchecked Sendable {
-    // @unchecked: `entries` is only read during hashing and replaced under `lock`.
-    struct Key: Hashable {
+    // @unchecked: `records` is only read while hashing; `pending` is set by the one hasher
+    // run and read by `save()` under `lock`.
+    public struct Key: Hashable, Sendable {
         var device: UInt64
         var inode: UInt64
         var size: Int64
@@ -16,8 +17,16 @@ public final class StatCache: @unchecked Sendable {
         var ctime: Int64
     }
 
-    private var entries: [String: (Key, ContentHash)] = [:]
-    private var updates: [String: (Key, ContentHash)] = [:]
+    /// A file's identity and its hash. The key alone identifies the bytes (the same device
+    /// and inode is the same file; size, mtime and ctime move when it is written), so the
+    /// records are looked up by key, sorted by (device, inode), with no path kept in memory.
+    struct Record {
+        var key: Key
+        var hash: ContentHash
+    }
+
+    private var records: [Record] = []
+    private var pending: (files: HashedFiles, keys: [Key], changed: Bool)?
     private let lock = NSLock()
     let file: String?
 
@@ -32,54 +41,115 @@ public final class StatCache: @unchecked Sendable {
         load()
     }
 
-    func lookup(_ path: String, _ key: Key) -> ContentHash? {
-        guard let (cachedKey, hash) = entries[path], cachedKey == key else { return nil }
-        return hash
+    func lookup(_ key: Key) -> ContentHash? {
+        var low = 0, high = records.count
+        while low < high {
+            let mid = (low + high) / 2
+            let probe = records[mid].key
+            if probe.device < key.device || (probe.device == key.device && probe.inode < key.inode) { low = mid + 1 } else { high = mid }
+        }
+        guard low < records.count, records[low].key == key else { return nil }
+        return records[low].hash
     }
 
-    func store(_ path: String, _ key: Key, _ hash: ContentHash) {
-        // On a file system with whole-second times, a change in the same second as the
-        // cache entry would look unchanged: do not cache files that recent there.
+    /// What the last hashing of the tree found, for `save()`.
+    func remember(files: HashedFiles, keys: [Key], changed: Bool) {
+        lock.lock()
+        pending = (files, keys, changed || keys.count != records.count)
+        lock.unlock()
+    }
+
+    /// Whether a file with this key may be cached: on a file system with whole-second
+    /// times, a change in the same second as the cache entry would look unchanged.
+    static func isCacheable(_ key: Key, now: Date = Date()) -> Bool {
         let coarse = key.mtime % 1_000_000_000 == 0 && key.ctime % 1_000_000_000 == 0
-        if coarse {
-            let racyAfter = (Int64(Date().timeIntervalSince1970) - 2) * 1_000_000_000
-            guard key.mtime < racyAfter, key.ctime < racyAfter else { return }
-        }
-        lock.lock()
-        updates[path] = (key, hash)
-        lock.unlock()
+        guard coarse else { return true }
+        let racyAfter = (Int64(now.timeIntervalSince1970) - 2) * 1_000_000_000
+        return key.mtime < racyAfter && key.ctime < racyAfter
     }
 
-    /// Writes the cache back, keeping only the paths seen in this walk. Nothing is
-    /// written when nothing changed.
-    public func save(keeping paths: [String]) {
-        guard let file else { return }
-        if updates.isEmpty && paths.count == entries.count && paths.allSatisfy({ entries[$0] != nil }) { return }
+    /// Writes what the last hashing found back to the cache file (streamed to a temporary
+    /// file, then renamed), and frees the loaded table: call it once, after hashing.
+    /// Nothing is written when nothing changed.
+    public func save() {
         lock.lock()
-        let merged = entries.merging(updates) { $1 }
+        let taken = pending
+        pending = nil
+        // The lookups are done: free the table before the manifest is built.
+        records = []
         lock.unlock()
-        var text = ""
-        text.reserveCapacity(paths.count * 100)
-        for path in paths {
-            guard let (key, hash) = merged[path], !path.contains("\t"), !path.contains("\n") else { continue }
-            text += "\(key.device)\t\(key.inode)\t\(key.size)\t\(key.mtime)\t\(key.ctime)\t\(hash.hex)\t\(path)\n"
+        guard let file, let (files, keys, changed) = taken, changed else { return }
+        let directory = (file as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = file + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        var failed = false
+        let writer = ByteWriter { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                done += n
+            }
         }
-        try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try? Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-        entries = merged
-        updates = [:]
+        let now = Date()
+        files.pathBytes.withUnsafeBufferPointer { bytes in
+            for index in 0..<keys.count {
+                let key = keys[index]
+                let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
+                guard Self.isCacheable(key, now: now), !path.contains(9), !path.contains(10) else { continue }
+                for number in [key.device, key.inode] {
+                    var text = String(number)
+                    text.withUTF8 { writer.append($0) }
+                    writer.append(9)
+                }
+                for number in [key.size, key.mtime, key.ctime] {
+                    writer.appendDecimal(number)
+                    writer.append(9)
+                }
+                writer.appendHex(files.hashes[index])
+                writer.append(9)
+                writer.append(path)
+                writer.append(10)
+            }
+        }
+        writer.flush()
+        close(descriptor)
+        if failed || writer.failure != nil || rename(temporary, file) != 0 { unlink(temporary) }
     }
 
     private func load() {
-        guard let file, let data = FileManager.default.contents(atPath: file) else { return }
-        data.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        guard let file else { return }
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var carry: [UInt8] = []
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
             var lineStart = 0
-            for i in 0..<bytes.count where bytes[i] == 10 {
-                parseLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
-                lineStart = i + 1
+            buffer.withUnsafeBufferPointer { bytes in
+                for i in 0..<n where bytes[i] == 10 {
+                    if carry.isEmpty {
+                        parseLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
+                    } else {
+                        carry.append(contentsOf: bytes[lineStart..<i])
+                        carry.withUnsafeBufferPointer { parseLine($0) }
+                        carry.removeAll(keepingCapacity: true)
+                    }
+                    lineStart = i + 1
+                }
+                carry.append(contentsOf: bytes[lineStart..<n])
             }
         }
+        records.sort { $0.key.device != $1.key.device ? $0.key.device < $1.key.device : $0.key.inode < $1.key.inode }
     }
 
     /// `device \t inode \t size \t mtime \t ctime \t hash \t path`, parsed without building strings
@@ -113,9 +183,8 @@ public final class StatCache: @unchecked Sendable {
             }
             if i < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
         }
-        let path = String(decoding: UnsafeBufferPointer(rebasing: line[(position + 33)...]), as: UTF8.self)
-        entries[path] = (Key(device: numbers[0], inode: numbers[1], size: Int64(bitPattern: numbers[2]), mtime: Int64(bitPattern: numbers[3]),
-                                 ctime: Int64(bitPattern: numbers[4])),
-                         ContentHash(high: high, low: low))
+        records.append(Record(key: Key(device: numbers[0], inode: numbers[1], size: Int64(bitPattern: numbers[2]),
+                                       mtime: Int64(bitPattern: numbers[3]), ctime: Int64(bitPattern: numbers[4])),
+                              hash: ContentHash(high: high, low: low)))
     }
 }

@@ -10,6 +10,33 @@ public struct HashedFile: Sendable, Equatable {
     public var executable: Bool
 }
 
+/// The files of a hashed tree, in walk order, kept in columns (every path in one byte
+/// buffer): a few dozen bytes per file instead of a `String` and a struct each.
+public struct HashedFiles: RandomAccessCollection, Sendable, Equatable {
+    let pathBytes: [UInt8]
+    let pathEnds: [UInt32]
+    let sizes: [Int64]
+    let hashes: [ContentHash]
+    let executable: [Bool]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { pathEnds.count }
+
+    func pathRange(_ index: Int) -> Range<Int> {
+        (index == 0 ? 0 : Int(pathEnds[index - 1]))..<Int(pathEnds[index])
+    }
+
+    public func path(at index: Int) -> String {
+        pathBytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[pathRange(index)]), as: UTF8.self) }
+    }
+
+    public subscript(position: Int) -> HashedFile {
+        HashedFile(path: path(at: position), size: sizes[position], hash: hashes[position], executable: executable[position])
+    }
+
+    public var totalBytes: Int64 { sizes.reduce(0, +) }
+}
+
 /// Hashes every file of a tree with XXH3-128: streaming in large blocks (no whole file in
 /// memory), in parallel across cores, skipping files the stat cache already knows.
 public struct TreeHasher: Sendable {
@@ -23,7 +50,7 @@ public struct TreeHasher: Sendable {
     public init() {}
 
     public struct Result: Sendable {
-        public var files: [HashedFile]
+        public var files: HashedFiles
         /// Files whose bytes were read (the rest came from the stat cache).
         public var hashedCount: Int
         public var hashedBytes: Int64
@@ -31,21 +58,35 @@ public struct TreeHasher: Sendable {
 
     /// Hashes the regular files below `root` (links are followed; a link to a directory
     /// is walked with loop protection). Paths are `/`-separated and relative to `root`.
+    /// What was found is remembered by `cache` for its `save()`.
     public func hash(root: String, cache: StatCache = StatCache()) throws -> Result {
-        let entries = FileWalker(followSymlinks: true).walk(root).filter { $0.kind == .file }
-        var results = [HashedFile?](repeating: nil, count: entries.count)
-        var failures = [String?](repeating: nil, count: entries.count)
-        var readFlags = [Bool](repeating: false, count: entries.count)
+        var pathBytes: [UInt8] = []
+        var pathEnds: [UInt32] = []
+        var keys: [StatCache.Key] = []
+        var executable: [Bool] = []
+        FileWalker(followSymlinks: true).walk(root) { entry in
+            guard entry.kind == .file else { return }
+            pathBytes.append(contentsOf: entry.path.utf8)
+            pathEnds.append(UInt32(pathBytes.count))
+            keys.append(StatCache.Key(device: entry.device, inode: entry.inode, size: entry.size, mtime: entry.mtimeNanoseconds,
+                                      ctime: entry.ctimeNanoseconds))
+            executable.append(entry.mode & 0o111 != 0)
+        }
+        let count = keys.count
+        var hashes = [ContentHash](repeating: ContentHash(high: 0, low: 0), count: count)
+        var failures = [String?](repeating: nil, count: count)
+        var readFlags = [Bool](repeating: false, count: count)
 
         // Biggest first, so one large file does not finish alone at the end.
-        let order = entries.indices.sorted { entries[$0].size > entries[$1].size }
+        let order = (0..<Int32(count)).sorted { keys[Int($0)].size > keys[Int($1)].size }
         let workers = max(1, min(concurrency, order.count))
         let next = WorkCounter()
         let blockSize = self.blockSize
-        results.withUnsafeMutableBufferPointer { resultBuffer in
+        let paths = pathBytes, ends = pathEnds, statKeys = keys
+        hashes.withUnsafeMutableBufferPointer { hashBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
                 readFlags.withUnsafeMutableBufferPointer { readBuffer in
-                    nonisolated(unsafe) let results = resultBuffer
+                    nonisolated(unsafe) let hashes = hashBuffer
                     nonisolated(unsafe) let failures = failureBuffer
                     nonisolated(unsafe) let reads = readBuffer
                     DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -56,18 +97,16 @@ public struct TreeHasher: Sendable {
                         while true {
                             let n = next.take()
                             guard n < order.count else { return }
-                            let index = order[n]
-                            let entry = entries[index]
-                            let key = StatCache.Key(device: entry.device, inode: entry.inode, size: entry.size, mtime: entry.mtimeNanoseconds,
-                                                   ctime: entry.ctimeNanoseconds)
-                            if let cached = cache.lookup(entry.path, key) {
-                                results[index] = HashedFile(path: entry.path, size: entry.size, hash: cached, executable: entry.mode & 0o111 != 0)
+                            let index = Int(order[n])
+                            let key = statKeys[index]
+                            if let cached = cache.lookup(key) {
+                                hashes[index] = cached
                                 continue
                             }
+                            let range = (index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])
+                            let path = root + "/" + paths.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
                             do {
-                                let hash = try Self.hashFile(root + "/" + entry.path, state: state, buffer: buffer)
-                                cache.store(entry.path, key, hash)
-                                results[index] = HashedFile(path: entry.path, size: entry.size, hash: hash, executable: entry.mode & 0o111 != 0)
+                                hashes[index] = try Self.hashFile(path, state: state, buffer: buffer)
                                 reads[index] = true
                             } catch {
                                 failures[index] = "\(error)"
@@ -77,11 +116,16 @@ public struct TreeHasher: Sendable {
                 }
             }
         }
-        if let failure = failures.compactMap({ $0 }).first { throw ArchiveError(failure) }
-        let files = results.compactMap { $0 }
+        if let failure = failures.first(where: { $0 != nil }) ?? nil { throw ArchiveError(failure) }
+        let files = HashedFiles(pathBytes: pathBytes, pathEnds: pathEnds, sizes: keys.map(\.size), hashes: hashes, executable: executable)
         var hashedBytes: Int64 = 0
-        for (i, read) in readFlags.enumerated() where read { hashedBytes += entries[i].size }
-        return Result(files: files, hashedCount: readFlags.filter { $0 }.count, hashedBytes: hashedBytes)
+        var hashedCount = 0
+        for (i, read) in readFlags.enumerated() where read {
+            hashedBytes += keys[i].size
+            hashedCount += 1
+        }
+        cache.remember(files: files, keys: keys, changed: hashedCount > 0)
+        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes)
     }
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {

@@ -241,7 +241,7 @@ struct HashCommand: ParsableCommand {
             let cache = noCache ? StatCache() : StatCache(directory: BuildInvocation.cacheDirectory(env) + "/stat-cache", root: dir)
             let started = ContinuousClock.now
             let result = try hasher.hash(root: dir, cache: cache)
-            if !noCache { cache.save(keeping: result.files.map(\.path)) }
+            if !noCache { cache.save() }
             let (manifest, warnings) = try ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: try routing.routingMode(config))
                 .build(result.files)
             let elapsed = ContinuousClock.now - started
@@ -249,11 +249,11 @@ struct HashCommand: ParsableCommand {
             for warning in warnings { printError("warning: \(warning)") }
             if json {
                 let value = JSONValue.object([("version", .string(manifest.version)), ("files", .int(Int64(result.files.count))),
-                                              ("bytes", .int(result.files.reduce(0) { $0 + $1.size })), ("hashedFiles", .int(Int64(result.hashedCount))),
+                                              ("bytes", .int(result.files.totalBytes)), ("hashedFiles", .int(Int64(result.hashedCount))),
                                               ("hashedBytes", .int(result.hashedBytes)), ("durationMs", .int(ms))])
                 writeAll(1, Array((value.serialized() + "\n").utf8))
             } else {
-                writeAll(1, Array("\(manifest.version)  \(result.files.count) files, \(humanBytes(result.files.reduce(0) { $0 + $1.size })), \(result.hashedCount) read, \(ms) ms\n".utf8))
+                writeAll(1, Array("\(manifest.version)  \(result.files.count) files, \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
             }
         } catch {
             printError("\(dir): \(error)")

@@ -182,9 +182,9 @@ enum S3Bench {
             }
             defer { closedir(handle) }
             while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
+                // In place: copying the 256-byte `d_name` can read past the record's end.
+                let name = String(cString: (UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+                    .assumingMemoryBound(to: CChar.self))
                 if name == "." || name == ".." { continue }
                 let path = directory + "/" + name
                 let child = relative.isEmpty ? name : relative + "/" + name

@@ -85,7 +85,7 @@ struct TreeHasherTests {
 
         let cache1 = StatCache(directory: cacheDir.path, root: dir.path)
         let warm = try TreeHasher().hash(root: dir.path, cache: cache1)
-        cache1.save(keeping: warm.files.map(\.path))
+        cache1.save()
 
         // Second run from the cache on disk: nothing read, same hashes.
         let cache2 = StatCache(directory: cacheDir.path, root: dir.path)
@@ -102,7 +102,7 @@ struct TreeHasherTests {
         #expect(third.hashedCount == 1)
         #expect(third.hashedBytes == fileStat(touched)!.size)
         #expect(third.files == first.files)
-        cache3.save(keeping: third.files.map(\.path))
+        cache3.save()
 
         // Modify one file: only it is read, and its new hash is the real one.
         try dir.write("assets/img/photo.bin", pseudoRandomBytes(100_010, seed: 99))
@@ -112,7 +112,7 @@ struct TreeHasherTests {
         #expect(fourth.hashedBytes == 100_010)
         let reference = try Self.referenceHashes(root: dir.path, paths: ["assets/img/photo.bin"])
         #expect(fourth.files.first { $0.path == "assets/img/photo.bin" }?.hash.hex == reference["assets/img/photo.bin"])
-        cache4.save(keeping: fourth.files.map(\.path))
+        cache4.save()
         #expect(try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path)).hashedCount == 0)
     }
 
@@ -122,7 +122,7 @@ struct TreeHasherTests {
         let paths = try Self.makeTree(dir)
         let cache = StatCache(directory: cacheDir.path, root: dir.path)
         let first = try TreeHasher().hash(root: dir.path, cache: cache)
-        cache.save(keeping: first.files.map(\.path))
+        cache.save()
         let files = try FileManager.default.contentsOfDirectory(atPath: cacheDir.path)
         try #require(files.count == 1)
         // Garbage, a truncated line and a line with a wrong hash length.
@@ -143,7 +143,7 @@ struct TreeHasherTests {
         let before = try #require(fileStat(file))
         let cache = StatCache(directory: cacheDir.path, root: dir.path)
         let first = try TreeHasher().hash(root: dir.path, cache: cache)
-        cache.save(keeping: first.files.map(\.path))
+        cache.save()
 
         // Rewrite in place: same inode, same size, then restore the mtime.
         let fd = open(file, O_WRONLY | O_TRUNC)

@@ -161,4 +161,24 @@ struct FileWalkerTests {
         defer { tmp.remove() }
         #expect(FileWalker().walk(tmp.url("link-to-a")).map(\.path) == ["y/deep.txt", "z.txt"])
     }
+
+    /// Names of every length up to the 255-byte limit, many to a directory, so records end
+    /// at every offset of readdir's buffer: each name comes back whole and exact.
+    @Test func longNamesAtEveryRecordOffset() throws {
+        let tmp = try TemporaryDirectory("filewalker-names")
+        defer { tmp.remove() }
+        var expected: [String] = []
+        for length in 1...255 {
+            let name = String(repeating: Character(UnicodeScalar(UInt8(97 + length % 26))), count: length - 1) + "\(length % 10)"
+            try tmp.write("d/" + name, "x")
+            expected.append("d/" + name)
+        }
+        try tmp.write("d/" + String(repeating: "é", count: 127), "two-byte letters: 254 bytes")
+        expected.append("d/" + String(repeating: "é", count: 127))
+        let walked = FileWalker().walk(tmp.path).map(\.path)
+        #expect(walked == expected.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        var visited: [String] = []
+        FileWalker().walk(tmp.path) { visited.append($0.path) }
+        #expect(visited == walked)
+    }
 }
