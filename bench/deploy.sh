@@ -24,7 +24,9 @@
 # small files (1-30 KiB) to the sink with 0 ms latency.
 # Prints a table, ratios against `aws s3 sync`, and a PASS/FAIL line per target of the issue.
 #
-# Usage: bench/deploy.sh [path/to/sitebuild]      (default: swift build -c release --product sitebuild)
+# Usage: bench/deploy.sh [path/to/sitebuild]
+#   default: the binary as released (containers/, scripts/check-runtime-image):
+#   swift build -c release --static-swift-stdlib --scratch-path .build-static --product sitebuild
 #   FILES=5000 BIG_MIB=100 BIG_COUNT=2 CONCURRENCY=32 LATENCY_MS=20 JITTER_MS=0
 #   SERVERS="moto sink-latency" (add sink for 0 ms)  TOOLS="sitebuild aws rclone boto3"
 #   RSS_CHECK=1 RSS_FACTOR=10 KEEP_BYTES=33554432 (objects the sink keeps whole: manifests)
@@ -55,8 +57,9 @@ command -v aws >/dev/null || die "needs the aws CLI to create buckets (pip insta
 work=$(mktemp -d)
 bin=${1:-}
 if [ -z "$bin" ]; then
-  swift build -c release --product sitebuild >"$work/build.log" 2>&1 || { tail -20 "$work/build.log" >&2; die "swift build failed"; }
-  bin="$(swift build -c release --show-bin-path)/sitebuild"
+  swift build -c release --static-swift-stdlib --scratch-path .build-static --product sitebuild >"$work/build.log" 2>&1 \
+    || { tail -20 "$work/build.log" >&2; die "swift build failed"; }
+  bin="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/sitebuild"
 fi
 [ -x "$bin" ] || die "no sitebuild binary at $bin"
 # A private copy: the tree's binary may be rebuilt while the benchmark runs.

@@ -315,7 +315,17 @@ public struct S3Target: DeployTarget {
         }
     }
 
+    /// Objects up to this size are read once into memory, hashed for the signature and sent
+    /// from the same bytes (a file body is read twice: for its SHA-256, then to send it).
+    /// Bounded: workers × this size.
+    public static let inMemoryPutLimit: Int64 = 64 << 10
+
     func put(_ source: String, to key: String, entry: ManifestEntry) async throws {
+        if entry.size <= Self.inMemoryPutLimit {
+            let bytes = try Self.readWhole(source, expectedSize: entry.size)
+            _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(bytes), attributes: attributes(entry))
+            return
+        }
         var status = stat()
         guard stat(source, &status) == 0 else {
             throw DeployError("\(source) vanished while deploying: build again")
@@ -332,6 +342,30 @@ public struct S3Target: DeployTarget {
             try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                                         body: .file(path: source, offset: range.lowerBound, length: range.count))
         }
+    }
+
+    /// The bytes of a small file, which must still be `expectedSize` long.
+    static func readWhole(_ source: String, expectedSize: Int64) throws -> [UInt8] {
+        let descriptor = open(source, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw DeployError("\(source) vanished while deploying: build again") }
+        defer { close(descriptor) }
+        // One byte more than expected: a file that grew is noticed without another stat.
+        var bytes = [UInt8](repeating: 0, count: Int(expectedSize) + 1)
+        var filled = 0
+        while filled < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DeployError("cannot read \(source): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        guard filled == Int(expectedSize) else {
+            throw DeployError("\(source) changed while deploying (its size is no longer \(expectedSize) bytes); build again")
+        }
+        bytes.removeLast()
+        return bytes
     }
 
     /// Uploads the local file `source` to `key` in this target's bucket (the key as given,
