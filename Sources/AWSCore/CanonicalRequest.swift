@@ -15,14 +15,28 @@ struct CanonicalRequest: Equatable {
          hashedPayload: String, options: SigningOptions) {
         let canonicalHeaders = CanonicalRequest.canonicalHeaders(headers)
         signedHeaders = canonicalHeaders.map(\.name)
-        text = [
-            method,
-            CanonicalRequest.canonicalURI(path, options: options),
-            CanonicalRequest.canonicalQuery(query),
-            canonicalHeaders.map { "\($0.name):\($0.value)\n" }.joined(),
-            signedHeaders.joined(separator: ";"),
-            hashedPayload,
-        ].joined(separator: "\n")
+        var text = ""
+        text.reserveCapacity(256 + path.utf8.count + canonicalHeaders.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        text += method
+        text += "\n"
+        text += CanonicalRequest.canonicalURI(path, options: options)
+        text += "\n"
+        text += CanonicalRequest.canonicalQuery(query)
+        text += "\n"
+        for header in canonicalHeaders {
+            text += header.name
+            text += ":"
+            text += header.value
+            text += "\n"
+        }
+        text += "\n"
+        for (i, name) in signedHeaders.enumerated() {
+            if i > 0 { text += ";" }
+            text += name
+        }
+        text += "\n"
+        text += hashedPayload
+        self.text = text
     }
 
     /// The wire path as the signature sees it.
@@ -52,15 +66,51 @@ struct CanonicalRequest: Equatable {
     /// Lower-case names with trimmed, space-collapsed values; repeated names joined with `,`
     /// in the order sent; sorted by name. Headers in `unsignedHeaderNames` are left out.
     static func canonicalHeaders(_ headers: [SigningRequest.Header]) -> [(name: String, value: String)] {
-        var valuesByName: [String: [String]] = [:]
+        // A stable sort by lower-cased name, then equal names merged in the order sent: no
+        // dictionary, and no string work for the usual ASCII name and already-clean value.
+        var lowered: [(name: String, value: String)] = []
+        lowered.reserveCapacity(headers.count)
         for header in headers {
-            let name = String(trimmingWhitespace(Substring(header.name))).lowercased()
+            let name = lowercasedTrimmedName(header.name)
             if unsignedHeaderNames.contains(name) { continue }
-            valuesByName[name, default: []].append(collapsingWhitespace(header.value))
+            lowered.append((name, isCollapsed(header.value) ? header.value : collapsingWhitespace(header.value)))
         }
-        return valuesByName
-            .map { (name: $0.key, value: $0.value.joined(separator: ",")) }
-            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        let order = lowered.indices.sorted { a, b in
+            lowered[a].name == lowered[b].name ? a < b : lowered[a].name.utf8.lexicographicallyPrecedes(lowered[b].name.utf8)
+        }
+        var result: [(name: String, value: String)] = []
+        result.reserveCapacity(order.count)
+        for index in order {
+            let header = lowered[index]
+            if let last = result.last, last.name == header.name {
+                result[result.count - 1].value += "," + header.value
+            } else {
+                result.append(header)
+            }
+        }
+        return result
+    }
+
+    /// `name` lower-cased and trimmed, without building new strings when it already is.
+    static func lowercasedTrimmedName(_ name: String) -> String {
+        let clean = name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && !($0 >= 0x41 && $0 <= 0x5a) }
+        if clean { return name }
+        return String(trimmingWhitespace(Substring(name))).lowercased()
+    }
+
+    /// Whether `value` has no leading or trailing white space and no run to collapse.
+    static func isCollapsed(_ value: String) -> Bool {
+        var previousSpace = true  // a leading space is not collapsed
+        for byte in value.utf8 {
+            switch byte {
+            case 0x09, 0x0a, 0x0d: return false
+            case 0x20:
+                if previousSpace { return false }
+                previousSpace = true
+            default: previousSpace = false
+            }
+        }
+        return !previousSpace || value.isEmpty
     }
 
     /// `value` trimmed, with each inner run of spaces, tabs or (folded) line breaks made one space.

@@ -277,20 +277,40 @@ final class CurlTransfer: @unchecked Sendable {
         return CURL_SEEKFUNC_OK
     }
 
-    fileprivate func receiveHeader(_ line: String) {
-        // "\r\n" is one Character, so test for newlines, not for "\r" and "\n".
-        let trimmed = line.trimmingSuffix { $0.isNewline }
-        if trimmed.hasPrefix("HTTP/") {
+    fileprivate func receiveHeader(_ line: UnsafeRawBufferPointer) {
+        // Bytes, not Characters: this runs for every header line of every response.
+        var end = line.count
+        while end > 0, line[end - 1] == 0x0a || line[end - 1] == 0x0d { end -= 1 }
+        let bytes = UnsafeRawBufferPointer(rebasing: line[0..<end])
+        if bytes.starts(with: "HTTP/".utf8) {
             // A new response (after a 100 Continue, say) starts its header block afresh.
-            let parts = trimmed.split(separator: " ", maxSplits: 2)
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            var index = 0
+            while index < bytes.count, bytes[index] != 0x20 { index += 1 }
+            while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+            var code = 0
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, digits < 4 {
+                code = code * 10 + Int(bytes[index] - 0x30)
+                index += 1
+                digits += 1
+            }
+            status = digits == 3 ? code : 0
             headers = HTTPResponseHeaders()
             return
         }
-        guard let colon = trimmed.firstIndex(of: ":") else { return }
-        let name = String(trimmed[..<colon])
-        let value = trimmed[trimmed.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-        headers.append(name: name, value: String(value).trimmingSuffix { $0 == " " || $0 == "\t" })
+        guard let colon = bytes.firstIndex(of: 0x3a) else { return }
+        var valueStart = colon + 1
+        while valueStart < bytes.count, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+        var valueEnd = bytes.count
+        while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        let name = String(unsafeUninitializedCapacity: colon) { buffer in
+            for i in 0..<colon {
+                let byte = bytes[i]
+                buffer[i] = byte >= 0x41 && byte <= 0x5a ? byte + 32 : byte
+            }
+            return colon
+        }
+        headers.append(lowercasedName: name, value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self))
     }
 
     /// Delivers `count` body bytes to the sink; returns `count`, or 0 (which makes curl stop
@@ -362,7 +382,7 @@ private let curlHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?, In
     buffer, size, count, context in
     let length = size * count
     let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-    transfer(context).receiveHeader(String(decoding: bytes, as: UTF8.self))
+    transfer(context).receiveHeader(bytes)
     return length
 }
 

@@ -18,6 +18,11 @@ public struct HTTPResponseHeaders: Sendable, Equatable, Sequence {
         fields.append(Field(name: name.lowercased(), value: value))
     }
 
+    /// Appends a field whose name is already lower-case.
+    mutating func append(lowercasedName name: String, value: String) {
+        fields.append(Field(name: name, value: value))
+    }
+
     /// Every value of the header `name`, in arrival order.
     public subscript(name: String) -> [String] {
         let wanted = name.lowercased()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Signs requests with AWS Signature Version 4 (`AWS4-HMAC-SHA256`), in the `Authorization`
 /// header or as a presigned URL.
@@ -26,7 +27,7 @@ public struct SigV4Signer: Sendable {
     /// and `Authorization` added, signed as of `date`.
     public func sign(_ request: SigningRequest, date: Date) -> SignedRequest {
         let amzDate = AMZDate(date)
-        let key = signingKey(dateStamp: amzDate.dateStamp)
+        let key = SigV4SigningKeyCache.shared.key(for: self, dateStamp: amzDate.dateStamp)
         return procedure(for: amzDate).signHeaders(request, at: amzDate) { stringToSign in
             HMACSHA256.authenticate(stringToSign, key: key).hexString
         }
@@ -60,5 +61,40 @@ public struct SigV4Signer: Sendable {
         SigningProcedure(algorithm: SigV4Signer.algorithm, credentials: credentials,
                          credentialScope: credentialScope(dateStamp: date.dateStamp), options: options,
                          regionSet: nil)
+    }
+}
+
+/// The last signing key derived, so a run of requests with the same credentials, region and
+/// service on the same day pays for the four-HMAC chain once instead of per request. It keeps
+/// a reference to the secret the credentials already hold, not a copy of its own.
+final class SigV4SigningKeyCache: Sendable {
+    static let shared = SigV4SigningKeyCache()
+
+    private struct Entry {
+        var accessKeyId: String
+        var secretAccessKey: String
+        var dateStamp: String
+        var region: String
+        var service: String
+        var key: [UInt8]
+    }
+
+    private let last = Mutex<Entry?>(nil)
+
+    func key(for signer: SigV4Signer, dateStamp: String) -> [UInt8] {
+        let credentials = signer.credentials
+        if let hit = last.withLock({ entry -> [UInt8]? in
+            guard let entry, entry.dateStamp == dateStamp, entry.region == signer.region, entry.service == signer.service,
+                  entry.accessKeyId == credentials.accessKeyId, entry.secretAccessKey == credentials.secretAccessKey else { return nil }
+            return entry.key
+        }) {
+            return hit
+        }
+        let key = signer.signingKey(dateStamp: dateStamp)
+        last.withLock {
+            $0 = Entry(accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, dateStamp: dateStamp,
+                       region: signer.region, service: signer.service, key: key)
+        }
+        return key
     }
 }

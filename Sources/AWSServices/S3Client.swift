@@ -531,6 +531,13 @@ public struct S3Client: Sendable {
     private func key404(_ operation: String) -> String { operation == "HeadObject" ? "NoSuchKey" : "NotFound" }
 
     static func unquote(_ etag: String) -> String {
+        // The usual `"hex"` (or bare hex) without Foundation's character sets.
+        let utf8 = etag.utf8
+        if utf8.count >= 2, utf8.first == 0x22, utf8.last == 0x22,
+           !utf8.dropFirst().dropLast().contains(where: { $0 == 0x22 || $0 == 0x26 || $0 <= 0x20 }) {
+            return String(etag.dropFirst().dropLast())
+        }
+        if !utf8.contains(where: { $0 == 0x22 || $0 == 0x26 || $0 <= 0x20 || $0 == 0x2f }) { return etag }
         var value = etag.trimmingCharacters(in: .whitespaces)
         if value.hasPrefix("W/") { value.removeFirst(2) }
         if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }

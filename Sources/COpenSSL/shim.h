@@ -14,7 +14,21 @@
 #include <openssl/core_names.h>
 
 /* Typed entry points for the OpenSSL macros and variadic calls Swift cannot import. */
-static inline const EVP_MD *sb_evp_sha256(void) { return EVP_sha256(); }
+/* SHA-256 fetched from the default provider once: passing EVP_sha256() makes every digest
+   init look the implementation up again (a lock and a name search per hash). */
+static inline const EVP_MD *sb_evp_sha256(void) {
+    static EVP_MD *cached = NULL;
+    EVP_MD *md = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+    if (md) return md;
+    md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!md) return EVP_sha256();
+    EVP_MD *expected = NULL;
+    if (!__atomic_compare_exchange_n(&cached, &expected, md, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        EVP_MD_free(md);
+        md = expected;
+    }
+    return md;
+}
 static inline const EVP_MD *sb_evp_md5(void) { return EVP_md5(); }
 static inline EVP_MD_CTX *sb_md_ctx_new(void) { return EVP_MD_CTX_new(); }
 static inline void sb_md_ctx_free(EVP_MD_CTX *c) { EVP_MD_CTX_free(c); }

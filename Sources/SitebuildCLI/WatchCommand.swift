@@ -149,7 +149,13 @@ struct Watcher {
                 if outcome == .alreadyExists { continue }
             }
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")
-            let (status, version) = await runPipeline(source: source)
+            var (status, version) = await runPipeline(source: source)
+            if status == ExitStatus.conflict {
+                // Another runner flipped the pointer while this one deployed: the version is
+                // complete, so running again makes it live (uploads nothing, one flip).
+                say("the live version moved while \(source) deployed (another runner flipped it); running again to make it live")
+                (status, version) = await runPipeline(source: source)
+            }
             var result = claim.objectFields
             result.removeAll { ["status", "exitStatus", "version", "finished"].contains($0.0) }
             result.append(("status", .string(status == 0 ? "succeeded" : "failed")))
