@@ -35,7 +35,8 @@ let package = Package(
             "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "AWSServices", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI"]),
+        .target(name: "CMemory", path: "Sources/CMemory"),
+        .executableTarget(name: "sitebuild", dependencies: ["SitebuildCLI", "CMemory"]),
         .executableTarget(name: "sitebuild-s3bench", dependencies: ["AWSCore", "AWSServices"]),
         // Randomized fuzzing of the archive extractor and the buildspec parser (docs/fuzzing.md).
         .executableTarget(name: "sitebuild-fuzz", dependencies: ["SiteContent", "BuildSpec"]),

@@ -173,14 +173,34 @@ struct ManifestTableBuilder {
 
     var count: Int { pathEnds.count }
 
+    /// Room for `entries` more rows in the fixed-size columns (when the count is known ahead,
+    /// as a manifest file's `fileCount`), so they never grow by doubling.
+    mutating func reserve(entries: Int) {
+        let total = count + entries
+        pathEnds.reserveCapacity(total)
+        sizes.reserveCapacity(total)
+        hashes.reserveCapacity(total)
+        headerIndex.reserveCapacity(total)
+        aliasSlot.reserveCapacity(total)
+    }
+
+    /// Grows a byte column by a quarter rather than doubling it: the slack of a large path
+    /// buffer is what would otherwise decide the peak.
+    @inline(__always) private static func makeRoom(_ bytes: inout [UInt8], for extra: Int) {
+        let needed = bytes.count + extra
+        if needed > bytes.capacity { bytes.reserveCapacity(max(needed, bytes.capacity + bytes.capacity / 4 + 4096)) }
+    }
+
     mutating func append(path: UnsafeBufferPointer<UInt8>, size: Int64, hash: ContentHash, headers: FileHeaders,
                          aliasOf: UnsafeBufferPointer<UInt8>? = nil) {
+        Self.makeRoom(&pathBytes, for: path.count)
         pathBytes.append(contentsOf: path)
         pathEnds.append(UInt32(pathBytes.count))
         sizes.append(size)
         hashes.append(hash)
         headerIndex.append(intern(headers))
         if let aliasOf {
+            Self.makeRoom(&aliasBytes, for: aliasOf.count)
             aliasBytes.append(contentsOf: aliasOf)
             aliasEnds.append(UInt32(aliasBytes.count))
             aliasSlot.append(Int32(aliasEnds.count - 1))
@@ -278,6 +298,10 @@ struct ManifestTableBuilder {
             hashes = order.map { hashes[Int($0)] }
             headerIndex = order.map { headerIndex[Int($0)] }
             aliasSlot = order.map { aliasSlot[Int($0)] }
+        }
+        if pathBytes.capacity > pathBytes.count + pathBytes.count / 8 + 4096 {
+            // Already sorted (a parsed manifest): give back the growth slack before keeping it.
+            pathBytes = pathBytes.withUnsafeBufferPointer { Array($0) }
         }
         let newPathBytes = pathBytes, newEnds = pathEnds, newSizes = sizes, newHashes = hashes, newHeaderIndex = headerIndex
         let newAliasSlot = aliasSlot
@@ -563,6 +587,7 @@ struct ManifestReader {
                 head.removeLast()
                 inEntries = true
                 sawEntries = true
+                if let count = Self.declaredFileCount(in: head) { builder.reserve(entries: min(count, 50_000_000)) }
             }
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
             depth -= 1
@@ -570,6 +595,28 @@ struct ManifestReader {
         default:
             break
         }
+    }
+
+    /// The `"fileCount":N` written before the entries, if the head has it (a size hint only:
+    /// the entries themselves are what is read).
+    static func declaredFileCount(in head: [UInt8]) -> Int? {
+        let key = Array("\"fileCount\":".utf8)
+        guard head.count > key.count else { return nil }
+        var start = 0
+        while start + key.count <= head.count {
+            if head[start] == key[0], head[start..<(start + key.count)].elementsEqual(key) { break }
+            start += 1
+        }
+        var index = start + key.count
+        guard index < head.count else { return nil }
+        var value = 0
+        var digits = 0
+        while index < head.count, head[index] >= 0x30, head[index] <= 0x39, digits < 12 {
+            value = value * 10 + Int(head[index] - 0x30)
+            index += 1
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     private mutating func finishElement() throws {

@@ -164,7 +164,7 @@ struct BuildSpecFuzzer {
     }
 
     static func outcome(_ text: String) -> Outcome {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        let lines = yamlLineCount(text)
         do {
             let (spec, warnings) = try BuildSpecParser.parse(text, file: "fuzz.yml")
             let summary = "parsed \(spec.phases.count) phases, warnings: " + warnings.map(\.description).joined(separator: "|")
@@ -179,6 +179,23 @@ struct BuildSpecFuzzer {
         } catch {
             return Outcome(kind: "?", summary: "", problem: "an error that is not a BuildSpecError: \(type(of: error)): \(error)")
         }
+    }
+
+    /// Lines as YAML (libyaml) counts them, which is what diagnostics report: CR, LF and CR LF
+    /// each end a line, and so do NEL, LS and PS. (Counting "\n" alone put a diagnostic after
+    /// a lone CR "outside the text".)
+    static func yamlLineCount(_ text: String) -> Int {
+        var lines = 1
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: if !previousCR { lines += 1 }
+            case 0x0D, 0x85, 0x2028, 0x2029: lines += 1
+            default: break
+            }
+            previousCR = scalar.value == 0x0D
+        }
+        return lines
     }
 
     private static func check(_ diagnostics: [Diagnostic], lines: Int) -> String? {

@@ -51,4 +51,29 @@ import Testing
             """)
         #expect(text.contains("extractor: ") && text.contains("buildspec: "), "both fuzzers ran: \(text)")
     }
+
+    /// A finding of a CI run: a lone CR is a line break to YAML, so a syntax error at the end
+    /// of such a text is reported one line further than a count of "\n" alone; the fuzzer's
+    /// "diagnostic inside the text" check counts lines as YAML does.
+    @Test func loneCarriageReturnFindingReplaysClean() throws {
+        let binary = Self.binary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is missing: build it with `swift build --build-tests`")
+        let work = try TemporaryDirectory("fuzz-replay")
+        defer { work.remove() }
+        let input: [UInt8] = Array("secrets-manager:\nversion: 0.\rM".utf8) + [0xE6] + Array("Bk>".utf8) + [0xE7]
+            + Array("5 variabl: {a: {a: {a: {a:".utf8)
+        let file = try work.write("finding.yml", Data(input))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--replay", file]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("refused at YAML syntax error"), "\(text)")
+        #expect(!text.contains("FOUND"), "\(text)")
+    }
 }
