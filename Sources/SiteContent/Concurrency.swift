@@ -29,6 +29,29 @@ extension Duration {
     }
 }
 
+/// Calls `body` with the file's bytes in pieces of at most 64 KiB, in order (EINTR retried).
+func forEachChunk(ofFile path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    defer { close(descriptor) }
+    var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        if n == 0 { return }
+        try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+    }
+}
+
+/// The byte range of element `index` of strings packed one after another, where `ends[i]` is
+/// where string `i` ends (manifest paths, hashed-file paths, alias targets).
+@inline(__always) func packedRange(_ ends: [UInt32], _ index: Int) -> Range<Int> {
+    (index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])
+}
+
 /// Writes all of `bytes` to a file descriptor, retrying short writes and EINTR.
 /// Returns false when the descriptor refuses (errno says why).
 @discardableResult

@@ -65,3 +65,22 @@ public final class ContentHasher {
         return ContentHash(high: high, low: low)
     }
 }
+
+extension ContentHash {
+    /// Parses 32 hex digits (either case).
+    public init?(hex: String) {
+        guard hex.utf8.count == 32 else { return nil }
+        var high: UInt64 = 0, low: UInt64 = 0
+        for (i, c) in hex.utf8.enumerated() {
+            let nibble: UInt64
+            switch c {
+            case 0x30...0x39: nibble = UInt64(c - 0x30)
+            case 0x61...0x66: nibble = UInt64(c - 0x61 + 10)
+            case 0x41...0x46: nibble = UInt64(c - 0x41 + 10)
+            default: return nil
+            }
+            if i < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
+        }
+        self.init(high: high, low: low)
+    }
+}

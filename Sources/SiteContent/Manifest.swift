@@ -109,14 +109,8 @@ public struct Manifest: Sendable, Equatable {
         guard descriptor >= 0 else { throw ArchiveError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         try write { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw ArchiveError("cannot write \(path): \(String(cString: strerror(errno)))")
-                }
-                done += n
+            guard writeFully(descriptor, UnsafeRawBufferPointer(bytes)) else {
+                throw ArchiveError("cannot write \(path): \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -130,31 +124,14 @@ public struct Manifest: Sendable, Equatable {
 
     /// Reads a manifest file from disk in 64 KiB pieces (never the whole text in memory).
     public static func read(contentsOfFile path: String) throws -> Manifest {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
         var reader = ManifestReader()
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            try buffer.withUnsafeBufferPointer { try reader.feed(UnsafeBufferPointer(rebasing: $0[0..<n])) }
-        }
+        try forEachChunk(ofFile: path) { try reader.feed($0) }
         return try reader.finish()
     }
 
     /// The entry served at `path`, if any.
     public func entry(at path: String) -> ManifestEntry? {
         table.index(of: path).map { table.entry($0) }
-    }
-
-    /// The index in ``entries`` of the entry at `path`.
-    public func index(of path: String) -> Int? {
-        table.index(of: path)
     }
 }
 

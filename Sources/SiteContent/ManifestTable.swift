@@ -33,21 +33,9 @@ final class ManifestTable: Sendable {
         self.totalBytes = sizes.reduce(0, +)
     }
 
-    static let empty = ManifestTable(pathBytes: [], pathEnds: [], sizes: [], hashes: [], headerIndex: [], headerSets: [],
-                                     aliasTargets: [], unresolvedAliases: [])
-
     var count: Int { pathEnds.count }
 
-    @inline(__always) func pathRange(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : Int(pathEnds[index - 1]))..<Int(pathEnds[index])
-    }
-
-    func pathHasSuffix(_ index: Int, _ suffix: StaticString) -> Bool {
-        let range = pathRange(index)
-        let count = suffix.utf8CodeUnitCount
-        guard range.count >= count else { return false }
-        return pathBytes[(range.upperBound - count)..<range.upperBound].elementsEqual(UnsafeBufferPointer(start: suffix.utf8Start, count: count))
-    }
+    @inline(__always) func pathRange(_ index: Int) -> Range<Int> { packedRange(pathEnds, index) }
 
     func path(_ index: Int) -> String {
         pathBytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[pathRange(index)]), as: UTF8.self) }
@@ -239,9 +227,7 @@ struct ManifestTableBuilder {
         return index
     }
 
-    private func range(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : Int(pathEnds[index - 1]))..<Int(pathEnds[index])
-    }
+    private func range(_ index: Int) -> Range<Int> { packedRange(pathEnds, index) }
 
     /// The table, sorted byte-wise by path (stable: of two equal paths the first stays
     /// first; a weak alias after a real entry of its path is dropped).
@@ -303,17 +289,15 @@ struct ManifestTableBuilder {
             // Already sorted (a parsed manifest): give back the growth slack before keeping it.
             pathBytes = pathBytes.withUnsafeBufferPointer { Array($0) }
         }
-        let newPathBytes = pathBytes, newEnds = pathEnds, newSizes = sizes, newHashes = hashes, newHeaderIndex = headerIndex
-        let newAliasSlot = aliasSlot
-        var aliasTargets = [Int32](repeating: -1, count: newEnds.count)
+        var aliasTargets = [Int32](repeating: -1, count: pathEnds.count)
         var unresolved: [String] = []
         if !aliasEnds.isEmpty {
-            let partial = ManifestTable(pathBytes: newPathBytes, pathEnds: newEnds, sizes: [], hashes: [], headerIndex: [], headerSets: [],
+            let partial = ManifestTable(pathBytes: pathBytes, pathEnds: pathEnds, sizes: [], hashes: [], headerIndex: [], headerSets: [],
                                         aliasTargets: [], unresolvedAliases: [])
             aliasBytes.withUnsafeBufferPointer { bytes in
-                for row in 0..<newEnds.count where newAliasSlot[row] >= 0 {
-                    let slot = Int(newAliasSlot[row])
-                    let target = UnsafeBufferPointer(rebasing: bytes[(slot == 0 ? 0 : Int(aliasEnds[slot - 1]))..<Int(aliasEnds[slot])])
+                for row in 0..<pathEnds.count where aliasSlot[row] >= 0 {
+                    let slot = Int(aliasSlot[row])
+                    let target = UnsafeBufferPointer(rebasing: bytes[packedRange(aliasEnds, slot)])
                     if let index = partial.index(of: target) {
                         aliasTargets[row] = Int32(index)
                     } else {
@@ -323,7 +307,7 @@ struct ManifestTableBuilder {
                 }
             }
         }
-        return ManifestTable(pathBytes: newPathBytes, pathEnds: newEnds, sizes: newSizes, hashes: newHashes, headerIndex: newHeaderIndex,
+        return ManifestTable(pathBytes: pathBytes, pathEnds: pathEnds, sizes: sizes, hashes: hashes, headerIndex: headerIndex,
                              headerSets: headerSets, aliasTargets: aliasTargets, unresolvedAliases: unresolved)
     }
 }
@@ -655,24 +639,5 @@ struct ManifestReader {
             metadata = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
         }
         return Manifest(table: builder.finish(), version: version, metadata: metadata)
-    }
-}
-
-extension ContentHash {
-    /// Parses 32 hex digits (either case).
-    public init?(hex: String) {
-        guard hex.utf8.count == 32 else { return nil }
-        var high: UInt64 = 0, low: UInt64 = 0
-        for (i, c) in hex.utf8.enumerated() {
-            let nibble: UInt64
-            switch c {
-            case 0x30...0x39: nibble = UInt64(c - 0x30)
-            case 0x61...0x66: nibble = UInt64(c - 0x61 + 10)
-            case 0x41...0x46: nibble = UInt64(c - 0x41 + 10)
-            default: return nil
-            }
-            if i < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
-        }
-        self.init(high: high, low: low)
     }
 }

@@ -86,16 +86,7 @@ public final class StatCache: @unchecked Sendable {
         guard descriptor >= 0 else { return }
         var failed = false
         let writer = ByteWriter { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failed = true
-                    return
-                }
-                done += n
-            }
+            if !writeFully(descriptor, UnsafeRawBufferPointer(bytes)) { failed = true }
         }
         let now = Date()
         files.pathBytes.withUnsafeBufferPointer { bytes in
@@ -125,29 +116,20 @@ public final class StatCache: @unchecked Sendable {
 
     private func load() {
         guard let file else { return }
-        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var carry: [UInt8] = []
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+        try? forEachChunk(ofFile: file) { bytes in
             var lineStart = 0
-            buffer.withUnsafeBufferPointer { bytes in
-                for i in 0..<n where bytes[i] == 10 {
-                    if carry.isEmpty {
-                        parseLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
-                    } else {
-                        carry.append(contentsOf: bytes[lineStart..<i])
-                        carry.withUnsafeBufferPointer { parseLine($0) }
-                        carry.removeAll(keepingCapacity: true)
-                    }
-                    lineStart = i + 1
+            for i in 0..<bytes.count where bytes[i] == 10 {
+                if carry.isEmpty {
+                    parseLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
+                } else {
+                    carry.append(contentsOf: bytes[lineStart..<i])
+                    carry.withUnsafeBufferPointer { parseLine($0) }
+                    carry.removeAll(keepingCapacity: true)
                 }
-                carry.append(contentsOf: bytes[lineStart..<n])
+                lineStart = i + 1
             }
+            carry.append(contentsOf: bytes[lineStart...])
         }
         records.sort { $0.key.device != $1.key.device ? $0.key.device < $1.key.device : $0.key.inode < $1.key.inode }
     }

@@ -22,9 +22,7 @@ public struct HashedFiles: RandomAccessCollection, Sendable, Equatable {
     public var startIndex: Int { 0 }
     public var endIndex: Int { pathEnds.count }
 
-    func pathRange(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : Int(pathEnds[index - 1]))..<Int(pathEnds[index])
-    }
+    func pathRange(_ index: Int) -> Range<Int> { packedRange(pathEnds, index) }
 
     public func path(at index: Int) -> String {
         pathBytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[pathRange(index)]), as: UTF8.self) }
@@ -103,7 +101,7 @@ public struct TreeHasher: Sendable {
                                 hashes[index] = cached
                                 continue
                             }
-                            let range = (index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])
+                            let range = packedRange(ends, index)
                             let path = root + "/" + paths.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
                             do {
                                 hashes[index] = try Self.hashFile(path, state: state, buffer: buffer)
