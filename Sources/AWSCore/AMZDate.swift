@@ -25,7 +25,7 @@ public struct AMZDate: Sendable, Equatable {
 
     /// Proleptic Gregorian year, month and day for a count of days since 1970-01-01
     /// (Howard Hinnant's `civil_from_days`).
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -35,5 +35,100 @@ public struct AMZDate: Sendable, Equatable {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
+
+/// UTC timestamps as release records, manifests and S3 listings write them
+/// (`2026-11-27T06:40:00.123Z`), formatted and parsed by arithmetic: no DateFormatter, whose
+/// first use loads ICU's calendar and locale data (megabytes of a static binary paged in).
+public enum UTCTime {
+    /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (milliseconds truncated), or without `.SSS` when
+    /// `milliseconds` is false.
+    public static func iso(_ date: Date, milliseconds: Bool = true) -> String {
+        let (year, month, day, hour, minute, second, millisecond) = fields(date)
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(hour, 2) + ":" + pad(minute, 2) + ":"
+            + pad(second, 2) + (milliseconds ? "." + pad(millisecond, 3) : "") + "Z"
+    }
+
+    /// `yyyyMMddTHHmmss.SSSZ`: sorts as the time does, and is safe in a key or file name.
+    public static func compact(_ date: Date) -> String {
+        let (year, month, day, hour, minute, second, millisecond) = fields(date)
+        return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(hour, 2) + pad(minute, 2) + pad(second, 2)
+            + "." + pad(millisecond, 3) + "Z"
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ss[.fraction]Z` (any number of fraction digits; a lower-case `t`/`z`
+    /// too); nil for anything else, such as an offset other than `Z` or an impossible date.
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20 else { return nil }
+        func number(_ start: Int, _ count: Int) -> Int64? {
+            var value: Int64 = 0
+            for index in start..<(start + count) {
+                let byte = bytes[index]
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0, 4), bytes[4] == 0x2d, let month = number(5, 2), bytes[7] == 0x2d, let day = number(8, 2),
+              bytes[10] == 0x54 || bytes[10] == 0x74, let hour = number(11, 2), bytes[13] == 0x3a, let minute = number(14, 2),
+              bytes[16] == 0x3a, let second = number(17, 2) else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if bytes[index] == 0x2e {
+            index += 1
+            var digits: Int64 = 0, scale: Int64 = 1
+            let start = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                if scale < 1_000_000_000 {  // nanoseconds at most
+                    digits = digits * 10 + Int64(bytes[index] - 0x30)
+                    scale *= 10
+                }
+                index += 1
+            }
+            guard index > start else { return nil }
+            fraction = Double(digits) / Double(scale)
+        }
+        guard index == bytes.count - 1, bytes[index] == 0x5a || bytes[index] == 0x7a else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month, of: year), hour < 24, minute < 60, second < 61 else { return nil }
+        let days = AMZDate.days(fromCivil: year, month, day)
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction)
+    }
+
+    private static func daysIn(_ month: Int64, of year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    private static func fields(_ date: Date) -> (Int64, Int64, Int64, Int64, Int64, Int64, Int64) {
+        // Truncated to the millisecond, but a value a rounding error below a whole millisecond
+        // (x.706 stored as x.70599999…; a Date keeps seconds since 2001 in a Double, so one
+        // made from seconds since 1970 is off by up to a microsecond) is that millisecond.
+        let scaled = date.timeIntervalSince1970 * 1000
+        let milliseconds = Int64(abs(scaled - scaled.rounded()) < 1e-2 ? scaled.rounded() : scaled.rounded(.down))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = AMZDate.civil(fromDays: days)
+        return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, milliseconds - seconds * 1000)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

@@ -482,7 +482,7 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// The hex SHA-256 of `length` bytes of `path` from `offset`, read in 1 MiB blocks.
+    /// The hex SHA-256 of `length` bytes of `path` from `offset`, read in 64 KiB blocks.
     static func sha256Hex(path: String, offset: Int64, length: Int64, operation: String = "PutObject") throws -> String {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
@@ -490,18 +490,22 @@ public struct S3Client: Sendable {
         }
         defer { close(descriptor) }
         let hasher = SHA256()
-        // Sized to the range: a zero-filled 1 MiB buffer per small object was ~10% of the CPU of small PUTs.
-        var buffer = [UInt8](repeating: 0, count: Int(max(1, min(length, 1 << 20))))
+        // At most 64 KiB and never zero-filled: a zero-filled 1 MiB buffer per small object was
+        // ~10% of the CPU of small PUTs, and a 1 MiB one per part (above the allocator's mmap
+        // threshold) was mapped, faulted in page by page and unmapped every time.
+        let capacity = Int(max(1, min(length, 64 << 10)))
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
         var position = offset
         var remaining = length
         while remaining > 0 {
-            let wanted = Int(min(Int64(buffer.count), remaining))
-            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted, off_t(position)) }
+            let wanted = Int(min(Int64(capacity), remaining))
+            let count = pread(descriptor, buffer, wanted, off_t(position))
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
                 throw AWSServiceError.transport(serviceName, operation, "cannot read \(path) at \(position) (errno \(errno), file shorter than the range?)")
             }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
             position += Int64(count)
             remaining -= Int64(count)
         }

@@ -66,7 +66,16 @@ func spawnChild(_ arguments: [String], environment: [String: String], stdout: In
         envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+    var result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+    // ETXTBSY: a script this process just wrote (the git askpass helper) is still open for
+    // writing in a child another thread forked in that moment, until that child's exec
+    // closes it. The window is a fork-to-exec; a few short waits outlast it.
+    var waits = 0
+    while result == ETXTBSY && waits < 50 {
+        usleep(10_000)
+        waits += 1
+        result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+    }
     guard result == 0 else { throw ProcessError("cannot start \(arguments[0])", errno: result) }
     return pid
 }

@@ -31,9 +31,12 @@ public protocol DeployTarget: Sendable {
     func readManifest(_ version: String) async throws -> Manifest?
     /// Every version with a manifest (complete versions).
     func listVersions() async throws -> [String]
-    /// Puts the manifest's missing objects in place, taking bytes from `sourceRoot`.
-    /// `reusable` lists complete versions whose identical content may be reused.
-    func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
+    /// What the complete `version` already holds of `manifest`'s content (its manifest
+    /// streamed, never held whole); `.empty` when that version has no manifest.
+    func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent
+    /// Puts the manifest's missing objects in place, taking bytes from `sourceRoot`, and
+    /// bytes `reusable` says a complete version has from there.
+    func upload(_ manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
                 progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats
     /// Writes the manifest only if none exists (If-None-Match: *). Returns false when
     /// one existed already.

@@ -57,9 +57,12 @@ public struct Deployer: Sendable {
         let hashed = try TreeHasher().hash(root: directory, cache: cache)
         guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy") }
         cache.save()
+        let hashedCount = hashed.hashedCount
+        let files = hashed.files
+        _ = consume hashed
         do {
-            let (manifest, warnings) = try builder.build(hashed.files, version: version, metadata: metadata)
-            return (manifest, warnings, hashed.hashedCount)
+            let (manifest, warnings) = try builder.build(consume files, version: version, metadata: metadata)
+            return (manifest, warnings, hashedCount)
         } catch let failure as PathValidation.Failure {
             throw DeployError("\(directory): \(failure.description)")
         }
@@ -69,12 +72,16 @@ public struct Deployer: Sendable {
                        progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
         if let version { try VersionId.validate(version) }
         let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor())]
+        // The pointer, and whether the live version's manifest is there, are read while the
+        // tree is walked: a re-deploy of what is live then costs the walk and no round trip
+        // after it. (An earlier read only widens the window the compare-and-swap guards.)
+        async let live = readLive()
         let (manifest, warnings, hashedCount) = try manifest(for: directory, version: version, metadata: metadata)
-        let state = try await pointer.read()
+        let (state, liveComplete) = try await live
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
                                     warnings: warnings, plannedUploads: [], manifest: manifest)
-        let exists = try await target.manifestExists(manifest.version)
+        let exists = state.version == manifest.version ? liveComplete : try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
             throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: choose another --version-id")
         }
@@ -84,16 +91,15 @@ public struct Deployer: Sendable {
         }
         if dryRun {
             if !exists {
-                let live = try await state.version.asyncFlatMap { try await target.readManifest($0) }
-                let known = ReusableContent(live.map { [$0] } ?? [], excluding: manifest.version)
+                let known = try await reusable(for: manifest, live: state.version)
                 let entries = manifest.entries
-                outcome.plannedUploads = entries.indices.filter { !known.contains(entries.hash(at: $0)) }.map { entries.path(at: $0) }
+                outcome.plannedUploads = entries.indices.filter { known.origin(of: $0, in: entries) == nil }.map { entries.path(at: $0) }
             }
             return outcome
         }
         if !exists {
-            let reusable = try await state.version.asyncFlatMap { try await target.readManifest($0) }.map { [$0] } ?? []
-            outcome.stats = try await target.upload(manifest, from: directory, reusable: reusable, progress: progress)
+            let known = try await reusable(for: manifest, live: state.version)
+            outcome.stats = try await target.upload(manifest, from: directory, reusable: known, progress: progress)
             _ = try await target.writeManifest(manifest)
             outcome.kind = .deployed
         } else {
@@ -101,6 +107,19 @@ public struct Deployer: Sendable {
         }
         try await flip(to: manifest.version, expected: state, action: "deploy")
         return outcome
+    }
+
+    /// What the live version already holds of `manifest`'s content.
+    private func reusable(for manifest: Manifest, live: String?) async throws -> ReusableContent {
+        guard let live else { return .empty }
+        return try await target.reusableContent(for: manifest, from: live)
+    }
+
+    /// The pointer's state and whether the version it names has its manifest (is complete).
+    private func readLive() async throws -> (PointerState, Bool) {
+        let state = try await pointer.read()
+        guard let version = state.version else { return (state, false) }
+        return (state, try await target.manifestExists(version))
     }
 
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
@@ -146,12 +165,5 @@ public struct Deployer: Sendable {
         if state.version == wanted { return (state.version, wanted) }
         try await flip(to: wanted, expected: state, action: "rollback")
         return (state.version, wanted)
-    }
-}
-
-extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

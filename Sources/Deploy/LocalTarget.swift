@@ -37,11 +37,19 @@ public struct LocalTarget: DeployTarget {
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    public func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
+    public func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
+        guard FileManager.default.fileExists(atPath: manifestPath(version)) else { return .empty }
+        do {
+            return try ReusableContent(for: manifest, version: version, manifestFile: manifestPath(version))
+        } catch {
+            throw DeployError("the manifest \(manifestPath(version)) is damaged: \(error)")
+        }
+    }
+
+    public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
-        let known = ReusableContent(reusable, excluding: manifest.version)
         let entries = manifest.entries
         var initial = UploadStats()
         initial.plannedFiles = entries.count
@@ -70,7 +78,7 @@ public struct LocalTarget: DeployTarget {
                                                             withIntermediateDirectories: true)
                     let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
                     unlink(temporary)
-                    if let origin = known.find(entry.hash, size: entry.size), link(root + "/" + origin.version + "/" + origin.path, temporary) == 0 {
+                    if let origin = known.origin(of: i, in: entries), link(root + "/" + origin.version + "/" + origin.path, temporary) == 0 {
                         stats.withLock { $0.reused += 1 }
                     } else {
                         let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)

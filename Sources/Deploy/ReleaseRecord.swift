@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 import SiteContent
 
@@ -35,30 +36,21 @@ public struct ReleaseRecord: Sendable, Equatable {
     public static func defaultActor() -> String {
         let env = ProcessInfo.processInfo.environment
         let user = env["USER"] ?? env["LOGNAME"] ?? "unknown"
-        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+        return "\(user)@\(hostName())"
     }
 
-    static func compactTime(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
-        return f.string(from: date)
+    /// This machine's name as `gethostname` has it. (`ProcessInfo.hostName` looks the name up
+    /// in DNS for its canonical form: a resolver round trip, or a stall where DNS is slow.)
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
     }
 
-    public static func isoTime(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
-        return f.string(from: date)
-    }
+    static func compactTime(_ date: Date) -> String { UTCTime.compact(date) }
 
-    public static func parseISOTime(_ text: String) -> Date? {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
-        return f.date(from: text)
-    }
+    public static func isoTime(_ date: Date) -> String { UTCTime.iso(date) }
+
+    public static func parseISOTime(_ text: String) -> Date? { UTCTime.parse(text) }
 }

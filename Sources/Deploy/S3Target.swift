@@ -84,8 +84,17 @@ public struct S3Target: DeployTarget {
     }
 
     public func readManifest(_ version: String) async throws -> Manifest? {
-        // Downloaded to a file and read from it in pieces: a large site's manifest is never
-        // held in memory as text.
+        try await withManifestFile(version) { try Manifest.read(contentsOfFile: $0) }
+    }
+
+    public func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
+        guard version != manifest.version else { return .empty }
+        return try await withManifestFile(version) { try ReusableContent(for: manifest, version: version, manifestFile: $0) } ?? .empty
+    }
+
+    /// `read` of the version's manifest, downloaded to a temporary file (a large site's
+    /// manifest is never held in memory as text); nil when there is none.
+    private func withManifestFile<T>(_ version: String, _ read: (String) throws -> T) async throws -> T? {
         let file = try TemporaryFile(prefix: "manifest")
         defer { file.remove() }
         do {
@@ -94,7 +103,7 @@ public struct S3Target: DeployTarget {
             return nil
         }
         do {
-            return try Manifest.read(contentsOfFile: file.path)
+            return try read(file.path)
         } catch {
             throw DeployError("the manifest s3://\(bucket)/\(manifestKey(version)) is damaged: \(error)")
         }
@@ -187,13 +196,7 @@ public struct S3Target: DeployTarget {
         return result
     }
 
-    static func parseTime(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
+    static func parseTime(_ text: String) -> Date? { UTCTime.parse(text) }
 
     // MARK: - Upload
 
@@ -223,7 +226,7 @@ public struct S3Target: DeployTarget {
                                          metadata: metadata)
     }
 
-    public func upload(_ manifest: Manifest, from sourceRoot: String, reusable: [Manifest],
+    public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionPrefix = location.prefix + manifest.version + "/"
         // A killed run may have left multipart uploads; they cost storage until aborted.
@@ -236,7 +239,6 @@ public struct S3Target: DeployTarget {
         for object in listed { existing[object.key] = object }
         if !existing.isEmpty { log("resuming: \(existing.count) object(s) of \(manifest.version) are already on \(url)") }
 
-        let known = ReusableContent(reusable, excluding: manifest.version)
         let present = existing
         // The largest first: a big file started last would finish alone after the rest.
         let all = manifest.entries
@@ -264,12 +266,13 @@ public struct S3Target: DeployTarget {
                         try Task.checkCancellation()
                         let index = next.take()
                         guard index < order.count else { return }
-                        let entry = all[Int(order[index])]
+                        let row = Int(order[index])
+                        let entry = all[row]
                         let key = versionPrefix + entry.path
                         let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
                         if let object = present[key], try await isInPlace(object, entry: entry, source: source) {
                             stats.withLock { $0.skipped += 1 }
-                        } else if let origin = known.find(entry.hash, size: entry.size) {
+                        } else if let origin = known.origin(of: row, in: all) {
                             try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry)
                             stats.withLock { $0.reused += 1 }
                         } else {

@@ -143,7 +143,8 @@ struct ManifestTableBuilder {
     private var headerIndex: [UInt32] = []
     private var headerSets: [FileHeaders] = []
     private var headerLookup: [FileHeaders: UInt32] = [:]
-    /// Per row: -1, or the slot of the path it is an alias of in `aliasBytes`/`aliasEnds`.
+    /// Per row: -1; or ≥ 0, the slot of the path it is an alias of in `aliasBytes`/`aliasEnds`;
+    /// or ≤ -2, `-2 - row` for an alias of an earlier row (no path bytes kept for it).
     private var aliasSlot: [Int32] = []
     private var aliasBytes: [UInt8] = []
     private var aliasEnds: [UInt32] = []
@@ -212,11 +213,18 @@ struct ManifestTableBuilder {
         append(path: entry.path, size: entry.size, hash: entry.hash, headers: entry.headers, aliasOf: entry.aliasOf)
     }
 
-    /// Adds an alias that is dropped if a non-alias entry has the same path.
-    mutating func appendWeakAlias(path: UnsafeBufferPointer<UInt8>, size: Int64, hash: ContentHash, headers: FileHeaders,
-                                  aliasOf: UnsafeBufferPointer<UInt8>) {
+    /// Adds an alias of the (non-alias) row `target`, dropped if a non-alias entry has the
+    /// same path. Its size and hash are the target's.
+    mutating func appendWeakAlias(path: UnsafeBufferPointer<UInt8>, headers: FileHeaders, aliasOfRow target: Int) {
+        precondition(target < count && aliasSlot[target] == -1, "a weak alias names an earlier non-alias row")
         weakAliases = true
-        append(path: path, size: size, hash: hash, headers: headers, aliasOf: aliasOf)
+        Self.makeRoom(&pathBytes, for: path.count)
+        pathBytes.append(contentsOf: path)
+        pathEnds.append(UInt32(pathBytes.count))
+        sizes.append(sizes[target])
+        hashes.append(hashes[target])
+        headerIndex.append(intern(headers))
+        aliasSlot.append(Int32(-2 - target))
     }
 
     private mutating func intern(_ headers: FileHeaders) -> UInt32 {
@@ -241,10 +249,11 @@ struct ManifestTableBuilder {
             }
             return false
         }
+        var order: [Int32] = []
         if needsWork {
             // The row order (dropping weak aliases a real entry shadows), then each column
             // rebuilt in that order one at a time, so only one column is ever doubled.
-            var order: [Int32] = pathBytes.withUnsafeBufferPointer { bytes in
+            order = pathBytes.withUnsafeBufferPointer { bytes in
                 (0..<Int32(n)).sorted { a, b in
                     let order = ManifestTable.compare(UnsafeBufferPointer(rebasing: bytes[range(Int(a))]),
                                                       UnsafeBufferPointer(rebasing: bytes[range(Int(b))]))
@@ -256,7 +265,7 @@ struct ManifestTableBuilder {
                     var kept: [Int32] = []
                     kept.reserveCapacity(order.count)
                     for row in order {
-                        if aliasSlot[Int(row)] >= 0, let previous = kept.last,
+                        if aliasSlot[Int(row)] <= -2, let previous = kept.last,
                            ManifestTable.compare(UnsafeBufferPointer(rebasing: bytes[range(Int(previous))]),
                                                  UnsafeBufferPointer(rebasing: bytes[range(Int(row))])) == 0 {
                             continue
@@ -290,6 +299,15 @@ struct ManifestTableBuilder {
             pathBytes = pathBytes.withUnsafeBufferPointer { Array($0) }
         }
         var aliasTargets = [Int32](repeating: -1, count: pathEnds.count)
+        if let first = aliasSlot.firstIndex(where: { $0 <= -2 }) {
+            // Aliases of rows: the target's position after the sort (rows are never dropped
+            // as targets: only weak aliases are).
+            var position = [Int32](repeating: -1, count: n)
+            for (index, row) in order.enumerated() { position[Int(row)] = Int32(index) }  // weak aliases: always sorted
+            for row in first..<aliasSlot.count where aliasSlot[row] <= -2 {
+                aliasTargets[row] = position[Int(-2 - aliasSlot[row])]
+            }
+        }
         var unresolved: [String] = []
         if !aliasEnds.isEmpty {
             let partial = ManifestTable(pathBytes: pathBytes, pathEnds: pathEnds, sizes: [], hashes: [], headerIndex: [], headerSets: [],
@@ -481,8 +499,15 @@ struct ManifestReader {
     private var afterComma = false
     private var offset = 0
     private(set) var entryCount = 0
+    /// When set, each entry goes here instead of into a table.
+    private var visit: ((ManifestEntry) throws -> Void)?
 
     init() {}
+
+    /// A reader that hands each entry to `visit` and keeps none of them.
+    init(visiting visit: @escaping (ManifestEntry) throws -> Void) {
+        self.visit = visit
+    }
 
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         for byte in bytes {
@@ -571,7 +596,7 @@ struct ManifestReader {
                 head.removeLast()
                 inEntries = true
                 sawEntries = true
-                if let count = Self.declaredFileCount(in: head) { builder.reserve(entries: min(count, 50_000_000)) }
+                if visit == nil, let count = Self.declaredFileCount(in: head) { builder.reserve(entries: min(count, 50_000_000)) }
             }
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
             depth -= 1
@@ -619,21 +644,34 @@ struct ManifestReader {
         if case .object(let pairs)? = value["headers"] {
             extra = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
         }
-        builder.append(path: path, size: size, hash: hash,
-                       headers: FileHeaders(contentType: type, cacheControl: cache, contentEncoding: value["contentEncoding"]?.stringValue,
-                                            extra: extra),
-                       aliasOf: value["aliasOf"]?.stringValue)
+        let headers = FileHeaders(contentType: type, cacheControl: cache, contentEncoding: value["contentEncoding"]?.stringValue, extra: extra)
+        if let visit {
+            try visit(ManifestEntry(path: path, size: size, hash: hash, headers: headers, aliasOf: value["aliasOf"]?.stringValue))
+        } else {
+            builder.append(path: path, size: size, hash: hash, headers: headers, aliasOf: value["aliasOf"]?.stringValue)
+        }
     }
 
     private func failure(_ reason: String) -> JSONParseError { JSONParseError(offset: offset, reason: reason) }
 
-    /// The manifest, once every byte was fed.
-    consuming func finish() throws -> Manifest {
+    /// The manifest's version and the rest of its head, once every byte was fed.
+    private func finishHead() throws -> (version: String, head: JSONValue) {
         guard depth == 0, !inString else { throw JSONParseError(offset: offset, reason: "unexpected end") }
         let value = try JSONValue.parse(Data(head))
         guard let version = value["version"]?.stringValue, sawEntries, case .array? = value["entries"] else {
             throw ArchiveError("not a sitebuild manifest (no version or entries)")
         }
+        return (version, value)
+    }
+
+    /// The version named by a manifest read with `init(visiting:)`, once every byte was fed.
+    func finishVisiting() throws -> String {
+        try finishHead().version
+    }
+
+    /// The manifest, once every byte was fed.
+    consuming func finish() throws -> Manifest {
+        let (version, value) = try finishHead()
         var metadata: [(String, String)] = []
         if case .object(let pairs)? = value["metadata"] {
             metadata = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }

@@ -33,6 +33,17 @@ public struct HashedFiles: RandomAccessCollection, Sendable, Equatable {
     }
 
     public var totalBytes: Int64 { sizes.reduce(0, +) }
+
+    init(pathBytes: [UInt8], pathEnds: [UInt32], sizes: [Int64], hashes: [ContentHash], executable: [Bool]) {
+        self.pathBytes = pathBytes
+        self.pathEnds = pathEnds
+        self.sizes = sizes
+        self.hashes = hashes
+        self.executable = executable
+    }
+
+    /// No files.
+    init() { self.init(pathBytes: [], pathEnds: [], sizes: [], hashes: [], executable: []) }
 }
 
 /// Hashes every file of a tree with XXH3-128: streaming in large blocks (no whole file in

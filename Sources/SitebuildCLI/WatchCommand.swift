@@ -1,3 +1,4 @@
+import AWSCore
 import AWSServices
 import ArgumentParser
 import Deploy
@@ -177,7 +178,7 @@ struct Watcher {
     func stateRecord(source: String, archive: S3Client.ObjectSummary, status: String, attempt: Int64 = 1) -> JSONValue {
         .object([("source", .string(source)), ("etag", .string(archive.etag ?? "")), ("size", .int(archive.size)),
                  ("uploaded", .string(archive.lastModified ?? "")), ("status", .string(status)), ("attempt", .int(attempt)),
-                 ("watcher", .string(ProcessInfo.processInfo.hostName + ":\(getpid())")), ("claimed", .string(Self.timestamp()))])
+                 ("watcher", .string(ReleaseRecord.hostName() + ":\(getpid())")), ("claimed", .string(Self.timestamp()))])
     }
 
     func readState(_ key: String) async throws -> (JSONValue, String)? {
@@ -186,7 +187,7 @@ struct Watcher {
         return (value, etag)
     }
 
-    static func timestamp() -> String { ISO8601DateFormatter().string(from: Date()) }
+    static func timestamp() -> String { UTCTime.iso(Date(), milliseconds: false) }
 
     func say(_ line: String) { writeAll(1, Array("[Watch] \(line)\n".utf8)) }
 

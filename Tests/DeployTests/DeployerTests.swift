@@ -338,7 +338,7 @@ struct DeployerTests {
         let done = m2.entries.filter { ["big.bin", "blog/index.html", "about.html"].contains($0.path) }
         try #require(done.count == 3)
         let partial = Manifest(entries: done, version: m2.version)
-        let interrupted = try await f.target.upload(partial, from: f.source, reusable: []) { _ in }
+        let interrupted = try await f.target.upload(partial, from: f.source, reusable: .empty) { _ in }
         #expect(interrupted.uploaded == 3)
         #expect(f.live == v1)
         #expect(try await f.target.manifestExists(m2.version) == false)
@@ -375,7 +375,7 @@ struct DeployerTests {
         let f = try DeployFixture()
         try f.writeSite()
         let (m, _, _) = try f.deployer().manifest(for: f.source)
-        _ = try await f.target.upload(m, from: f.source, reusable: []) { _ in }
+        _ = try await f.target.upload(m, from: f.source, reusable: .empty) { _ in }
         #expect(f.live == nil)
         let outcome = try await f.deployer().deploy(directory: f.source)
         #expect(outcome.kind == .deployed)
@@ -392,7 +392,7 @@ struct DeployerTests {
         try f.writeSite()
         try f.writeSource("build-info.txt", "built at 2026-01-01T10:00:00Z\n")
         let (first, _, _) = try f.deployer().manifest(for: f.source, version: "commit-abc123")
-        _ = try await f.target.upload(first, from: f.source, reusable: []) { _ in }  // interrupted: no manifest
+        _ = try await f.target.upload(first, from: f.source, reusable: .empty) { _ in }  // interrupted: no manifest
 
         try f.writeSource("build-info.txt", "built at 2026-01-01T10:05:00Z\n")  // same size
         let outcome = try await f.deployer().deploy(directory: f.source, version: "commit-abc123")
@@ -415,7 +415,7 @@ struct DeployerTests {
         let (m2, _, _) = try d.manifest(for: f.source)
         let state = try await f.pointer.read()
         #expect(state.version == v1)
-        _ = try await f.target.upload(m2, from: f.source, reusable: []) { _ in }
+        _ = try await f.target.upload(m2, from: f.source, reusable: .empty) { _ in }
         #expect(try await f.target.writeManifest(m2))
 
         // Another runner flips between our read and our compare-and-swap.
@@ -442,7 +442,7 @@ struct DeployerTests {
         try f.writeSource("index.html", "<h1>same content, two runners</h1>\n")
         let (m2, _, _) = try d.manifest(for: f.source)
         let state = try await f.pointer.read()
-        _ = try await f.target.upload(m2, from: f.source, reusable: []) { _ in }
+        _ = try await f.target.upload(m2, from: f.source, reusable: .empty) { _ in }
         _ = try await f.target.writeManifest(m2)
         try await f.pointer.compareAndSwap(expected: state, to: m2.version)  // the other runner won with the same content
         try await d.flip(to: m2.version, expected: state, action: "deploy")

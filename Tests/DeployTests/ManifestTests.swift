@@ -132,6 +132,31 @@ struct ManifestTests {
         #expect(spa.version != manifest.version)
     }
 
+    /// Aliases are added by row and sorted with everything else: names that sort differently
+    /// from their `x/index.html` (`a-b`, `a.b`, `a0`, `a`) still point at their own index.
+    @Test func staticAliasesPointAtTheirIndexAfterTheSort() throws {
+        let a = try TempDir("manifest-alias-order")
+        let names = ["a", "a-b", "a.b", "a0", "a_", "b", "ab", "a b", "Z", "é"]
+        for name in names {
+            try a.write("\(name)/index.html", "index of \(name)")
+            try a.write("\(name)/deep/index.html", "deep index of \(name)")
+        }
+        try a.write("a0.html", "a0's own page")
+        let (manifest, _) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static))
+        let entries = Array(manifest.entries)
+        #expect(entries.map(\.path) == entries.map(\.path).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for entry in entries where entry.aliasOf != nil {
+            let target = try #require(manifest.entry(at: entry.aliasOf!))
+            #expect(entry.aliasOf == String(entry.path.dropLast(5)) + "/index.html")
+            #expect(entry.hash == target.hash && entry.size == target.size)
+        }
+        #expect(entries.count { $0.aliasOf != nil } == names.count * 2 - 1)
+        #expect(manifest.entry(at: "a0.html")?.aliasOf == nil)
+        // The same tree read back from its file: aliases by path resolve to the same entries.
+        let parsed = try Manifest.parse(Data(manifest.serialized().utf8))
+        #expect(Array(parsed.entries) == entries)
+    }
+
     @Test func pathValidation() throws {
         // Unicode normalisation duplicates are an error (both as file names on disk and as paths).
         let nfc = "caf\u{E9}.html"

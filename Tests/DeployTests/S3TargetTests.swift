@@ -87,7 +87,7 @@ import TestSupport
             _ = try await s3.putObject(bucket: "resume", key: "\(version)/a.txt", body: .bytes(Array("alpha".utf8)))
             _ = try await s3.putObject(bucket: "resume", key: "\(version)/b.txt", body: .bytes(Array("BRAVO".utf8)))
             _ = try await s3.createMultipartUpload(bucket: "resume", key: "\(version)/c.txt")
-            let stats = try await target.upload(manifest, from: site.path, reusable: []) { _ in }
+            let stats = try await target.upload(manifest, from: site.path, reusable: .empty) { _ in }
             #expect(stats.skipped == 1)
             #expect(stats.uploaded == 2)
             #expect(try await s3.getObject(bucket: "resume", key: "\(version)/b.txt").body == Array("bravo".utf8))
