@@ -62,7 +62,12 @@ final class CLIHarness {
 
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let (process, out, err) = try start(arguments, environment: environment)
-        // Read both pipes at once so neither fills up.
+        return Self.collect(process, out, err)
+    }
+
+    /// Waits for a started process, reading its stdout and stderr pipes at once so neither
+    /// fills up (any child process: the binary, git).
+    static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) -> Output {
         let group = DispatchGroup()
         nonisolated(unsafe) var stdout = Data(), stderr = Data()
         group.enter()

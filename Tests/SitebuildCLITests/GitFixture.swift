@@ -37,18 +37,11 @@ enum GitFixture {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var stdout = Data(), stderr = Data()
-        group.enter()
-        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        process.waitUntilExit()
-        group.wait()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "git \(arguments.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
+        let output = CLIHarness.collect(process, out, err)
+        guard output.status == 0 else {
+            throw Failure(description: "git \(arguments.joined(separator: " ")) failed: \(output.stderr)")
         }
-        return String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Writes `files` in `directory` (a work tree), then commits them at `date`; returns the commit.

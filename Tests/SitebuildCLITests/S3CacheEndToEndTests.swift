@@ -130,19 +130,8 @@ import TestSupport
                 try h.start(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=shared", "--env", "RUN=r\(index)"],
                             environment: moto.environment)
             }
-            let results = outputs.map { process, out, err -> (Int32, String, String) in
-                let group = DispatchGroup()
-                nonisolated(unsafe) var stdout = Data(), stderr = Data()
-                group.enter()
-                DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-                group.enter()
-                DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-                process.waitUntilExit()
-                group.wait()
-                return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-            }
-            for (status, stdout, stderr) in results {
-                #expect(status == 0, "\(stdout)\n\(stderr)")
+            for output in outputs.map({ CLIHarness.collect($0.0, $0.1, $0.2) }) {
+                #expect(output.status == 0, "\(output.stdout)\n\(output.stderr)")
             }
             // Whichever upload landed, the entry is whole: a third runner restores it.
             let third = try build(try runner(), moto, key: "shared", run: "three")

@@ -128,17 +128,9 @@ import TestSupport
             }
             var stdout = ""
             for (process, out, err) in started {
-                let group = DispatchGroup()
-                nonisolated(unsafe) var text = Data(), errors = Data()
-                group.enter()
-                DispatchQueue.global().async { text = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-                group.enter()
-                DispatchQueue.global().async { errors = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-                process.waitUntilExit()
-                group.wait()
-                let output = String(decoding: text, as: UTF8.self)
-                #expect(process.terminationStatus == 0, "\(output)\n\(String(decoding: errors, as: UTF8.self))")
-                stdout += output
+                let output = CLIHarness.collect(process, out, err)
+                #expect(output.status == 0, "\(output.stdout)\n\(output.stderr)")
+                stdout += output.stdout
             }
             let built = lines(stdout, containing: "[Watch] building ")
             #expect(built.count == 3, "\(built)")
