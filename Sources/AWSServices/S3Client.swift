@@ -31,10 +31,30 @@ public struct S3Client: Sendable {
     public let forcePathStyle: Bool
     public let payloadSigning: PayloadSigning
     public let clock: @Sendable () -> Date
+    /// The endpoint URL's parts, parsed once (URLComponents per request was ~3 % of the CPU
+    /// of small PUTs); nil when it is not an absolute URL with a host.
+    private let endpointParts: EndpointParts?
+
+    private struct EndpointParts: Sendable {
+        var scheme: String
+        var host: String
+        /// `:port` or empty.
+        var port: String
+        /// The path below which buckets sit, without a trailing `/`.
+        var root: String
+    }
 
     public init(endpoint: AWSEndpoint, region: String, credentials: any CredentialProvider,
                 httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient(), forcePathStyle: Bool = false,
                 payloadSigning: PayloadSigning = .sha256, clock: @escaping @Sendable () -> Date = { Date() }) {
+        if let components = URLComponents(string: endpoint.url), let scheme = components.scheme,
+           let host = components.host, !host.isEmpty {
+            var root = components.percentEncodedPath
+            if root.hasSuffix("/") { root.removeLast() }
+            endpointParts = EndpointParts(scheme: scheme, host: host, port: components.port.map { ":\($0)" } ?? "", root: root)
+        } else {
+            endpointParts = nil
+        }
         self.endpoint = endpoint
         self.region = region
         self.credentials = credentials
@@ -416,19 +436,16 @@ public struct S3Client: Sendable {
     /// The URL prefix (scheme and authority), `Host` header and request path of an object or
     /// bucket request.
     func address(bucket: String, key: String?) throws -> (base: String, host: String, path: String) {
-        guard let components = URLComponents(string: endpoint.url), let scheme = components.scheme,
-              let host = components.host, !host.isEmpty else {
+        guard let parts = endpointParts else {
             throw AWSServiceError.badEndpoint(Self.serviceName, "request", url: endpoint.url, source: endpoint.source)
         }
-        let port = components.port.map { ":\($0)" } ?? ""
+        let (scheme, host, port) = (parts.scheme, parts.host, parts.port)
         let keyPath = key.map { "/" + URIEncoding.encode($0, keepingSlashes: true) } ?? ""
         if endpoint.source == "default" && !forcePathStyle && Self.isVirtualHostCompatible(bucket) {
             let virtualHost = bucket + "." + host
             return ("\(scheme)://\(virtualHost)\(port)", virtualHost + port, key == nil ? "/" : keyPath)
         }
-        var root = components.percentEncodedPath
-        if root.hasSuffix("/") { root.removeLast() }
-        return ("\(scheme)://\(host)\(port)", host + port, root + "/" + URIEncoding.encode(bucket) + keyPath)
+        return ("\(scheme)://\(host)\(port)", host + port, parts.root + "/" + URIEncoding.encode(bucket) + keyPath)
     }
 
     // MARK: - Sending
