@@ -33,11 +33,17 @@ public struct CloudFrontInvalidations: InvalidationService {
 /// only one of them: what a viewer could get stale from a cache keyed by URL alone.
 public enum ManifestDiff {
     public static func changedKeys(from old: Manifest, to new: Manifest) -> [String] {
+        changes(from: old, to: new).keys
+    }
+
+    /// The changed keys (sorted), and how many distinct keys the two versions have together.
+    public static func changes(from old: Manifest, to new: Manifest) -> (keys: [String], pathCount: Int) {
         // Both are sorted byte-wise by path: one merge pass, nothing copied but the answer.
         let before = old.entries, after = new.entries
         var changed: [String] = []
-        var i = 0, j = 0
+        var i = 0, j = 0, paths = 0
         while i < before.count || j < after.count {
+            paths += 1
             if i == before.count {
                 changed.append(after.path(at: j))
                 j += 1
@@ -63,6 +69,6 @@ public enum ManifestDiff {
                 j += 1
             }
         }
-        return changed.sorted()
+        return (changed.sorted(), paths)
     }
 }

@@ -83,12 +83,27 @@ public struct InvalidationPlanner: Sendable {
     /// to all of them is `/*` without listing paths.
     public func plan(changed: some Sequence<String>, siteKeys: Set<String>? = nil) -> InvalidationPlan {
         let keys = Set(changed.compactMap(Self.normalizeKey))
-        guard !keys.isEmpty else { return InvalidationPlan(paths: [], reason: "no file changed: nothing to invalidate") }
+        var everything: Int?
         if let siteKeys {
             let all = Set(siteKeys.compactMap(Self.normalizeKey))
-            if !all.isEmpty, all.isSubset(of: keys) {
-                return InvalidationPlan(paths: ["/*"], reason: "all \(all.count) files changed: invalidating everything (/*)")
-            }
+            if !all.isEmpty, all.isSubset(of: keys) { everything = all.count }
+        }
+        return plan(keys: keys, everything: everything)
+    }
+
+    /// The plan for `changed` keys out of `siteKeyCount` distinct keys of the two versions
+    /// (the keys are among them): all of them changed is `/*`. For manifests, whose key sets
+    /// are counted in the merge that finds the changes, without a set of every key.
+    public func plan(changed: some Sequence<String>, siteKeyCount: Int) -> InvalidationPlan {
+        let keys = Set(changed.compactMap(Self.normalizeKey))
+        return plan(keys: keys, everything: siteKeyCount > 0 && keys.count == siteKeyCount ? siteKeyCount : nil)
+    }
+
+    /// `everything`: when every key of the site changed, how many there are.
+    private func plan(keys: Set<String>, everything: Int?) -> InvalidationPlan {
+        guard !keys.isEmpty else { return InvalidationPlan(paths: [], reason: "no file changed: nothing to invalidate") }
+        if let everything {
+            return InvalidationPlan(paths: ["/*"], reason: "all \(everything) files changed: invalidating everything (/*)")
         }
         if mode == .spa, keys.contains("index.html") {
             return InvalidationPlan(paths: ["/*"], reason: "index.html changed and answers every route in spa mode: invalidating everything (/*)")

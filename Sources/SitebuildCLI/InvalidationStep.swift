@@ -28,9 +28,8 @@ struct InvalidationStep {
         }
         let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
         guard let newManifest = new ?? read else { return (nil, "version \(toVersion) has no manifest") }
-        let changed = ManifestDiff.changedKeys(from: oldManifest, to: newManifest)
-        let keys = Set(oldManifest.entries.map(\.path)).union(newManifest.entries.map(\.path))
-        let plan = planner.plan(changed: changed, siteKeys: keys)
+        let (changed, pathCount) = ManifestDiff.changes(from: oldManifest, to: newManifest)
+        let plan = planner.plan(changed: changed, siteKeyCount: pathCount)
         return plan.isEmpty ? (nil, plan.reason) : (plan, "")
     }
 
