@@ -112,6 +112,43 @@ import TestSupport
         }
     }
 
+    /// Another runner flips the pointer between this deploy's read and its compare-and-swap
+    /// (a proxy does it on cue): `run` exits 4, and the watcher runs the pipeline again, which
+    /// finds its version complete and makes it live with one flip.
+    @Test func aFlipLostToAnotherRunnerIsRunAgainAndMadeLive() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/_sitebuild/live", value: "someone-else"))
+            defer { proxy.stop() }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/mine.zip", page: "mine")
+            let run = try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(try await proxy.stats().pointerFlips == 1)
+            #expect(lines(run.stdout, containing: "running again to make it live").count == 1, "\(run.stdout)")
+            #expect(lines(run.stdout, containing: "[Watch] built s3://uploads/incoming/mine.zip: live version mine").count == 1, "\(run.stdout)")
+            // Live, with one release record: from the other runner's version to this one.
+            #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "mine")
+            let releases = try await keys(s3, "site", "www/_sitebuild/releases/")
+            #expect(releases.count == 1)
+            if let key = releases.first {
+                let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "site", key: key).body))
+                #expect(record["from"]?.stringValue == "someone-else")
+                #expect(record["to"]?.stringValue == "mine")
+            }
+            let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/")
+            #expect(states.count == 1)
+            if let state = states.first {
+                let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: state).body))
+                #expect(record["status"]?.stringValue == "succeeded")
+            }
+        }
+    }
+
     @Test func twoWatchersStartedAtOnceBuildEachArchiveOnce() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)

@@ -6,18 +6,25 @@ import Foundation
 /// request gets `503 SlowDown` without reaching the upstream, every `resetEvery`-th is read
 /// and then answered by closing the connection with an RST. Other requests are forwarded
 /// as they are (method, path, headers, body) and their answers relayed.
-/// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n}`.
+/// With `flipPointer`, the first conditional write (`If-Match` or `If-None-Match`) to a path
+/// ending in its suffix is preceded by an unconditional write of its value to the same object
+/// upstream: another runner's flip landing between a deploy's read of the pointer and its
+/// compare-and-swap, on cue.
+/// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n}`.
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
     private let server: PythonScriptServer
 
     public var baseURL: String { server.baseURL }
 
-    public init(upstream: String, slowDownEvery: Int, resetEvery: Int) throws {
+    public init(upstream: String, slowDownEvery: Int = 0, resetEvery: Int = 0,
+                flipPointer: (pathSuffix: String, value: String)? = nil) throws {
         let script = Self.script
             .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
             .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
             .replacingOccurrences(of: "@RESET@", with: String(resetEvery))
+            .replacingOccurrences(of: "@FLIP_SUFFIX@", with: flipPointer?.pathSuffix ?? "")
+            .replacingOccurrences(of: "@FLIP_VALUE@", with: flipPointer?.value ?? "")
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -27,6 +34,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var requests: Int
         public var slowdowns: Int
         public var resets: Int
+        public var pointerFlips: Int
     }
 
     public func stats() async throws -> Stats {
@@ -42,7 +50,9 @@ UPSTREAM = urllib.parse.urlsplit("@UPSTREAM@")
 SLOWDOWN_EVERY = @SLOWDOWN@
 RESET_EVERY = @RESET@
 lock = threading.Lock()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0}
+FLIP_SUFFIX = "@FLIP_SUFFIX@"
+FLIP_VALUE = "@FLIP_VALUE@".encode()
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0}
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,8 +79,18 @@ class Handler(BaseHTTPRequestHandler):
             err = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
             self.send_response(503); self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(err))); self.end_headers(); self.wfile.write(err); return
-        conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        flip = False
+        if FLIP_SUFFIX and self.command == "PUT" and self.path.split("?")[0].endswith(FLIP_SUFFIX) and (self.headers.get("If-Match") or self.headers.get("If-None-Match")):
+            with lock:
+                flip = stats["pointerFlips"] == 0
+                if flip: stats["pointerFlips"] += 1
+        if flip:
+            other = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
+            other.request("PUT", self.path.split("?")[0], body=FLIP_VALUE,
+                          headers={"Host": self.headers.get("Host", ""), "Content-Type": "text/plain"})
+            other.getresponse().read(); other.close()
+        conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
         conn.request(self.command, self.path, body=body, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
