@@ -13,6 +13,13 @@ public enum SitebuildMain {
         if program == HashFilesCommand.programName {
             exit(HashFilesCommand.run(Array(arguments.dropFirst())))
         }
+        // The libraries' versions are asked for only here: curl_version() initialises libldap,
+        // which loads the SASL plugins and reads ldap.conf (a few milliseconds and ~1 MB of
+        // mapped libraries on every run, when it was part of the command configuration).
+        if arguments.dropFirst().elementsEqual(["--version"]) {
+            print(SitebuildVersion.description)
+            exit(ExitStatus.success)
+        }
         await Sitebuild.main()
     }
 }
@@ -31,7 +38,7 @@ struct Sitebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sitebuild",
         abstract: "Build a static site from a CodeBuild buildspec and deploy it.",
-        version: SitebuildVersion.description,
+        version: "sitebuild \(SitebuildVersion.current)",
         subcommands: [RunCommand.self, BuildCommand.self, DeployCommand.self, VersionsCommand.self, RollbackCommand.self,
                       PruneCommand.self, ServeCommand.self, InitCommand.self, ValidateCommand.self, HashCommand.self, DoctorCommand.self, WatchCommand.self])
 }
