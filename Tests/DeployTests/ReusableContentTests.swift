@@ -59,12 +59,14 @@ struct ReusableContentTests {
         var generator = SystemRandomNumberGenerator()
         for round in 0..<5 {
             let contents = (0..<40).map { "content \($0)" }
-            let old = Manifest(entries: (0..<300).map { i in
-                Self.entry("p\(Int.random(in: 0..<500, using: &generator))/\(i % 7).html", contents.randomElement(using: &generator)!)
+            // 300 distinct paths each (a manifest never repeats one), overlapping in part.
+            let oldPaths = (0..<500).shuffled(using: &generator).prefix(300)
+            let newPaths = (0..<500).shuffled(using: &generator).prefix(300)
+            let old = Manifest(entries: oldPaths.map { k in
+                Self.entry("p\(k)/\(k % 7).html", contents.randomElement(using: &generator)!)
             }, version: "old-\(round)")
-            let new = Manifest(entries: (0..<300).map { i in
-                Self.entry("p\(Int.random(in: 0..<500, using: &generator))/\(i % 7).html", contents.randomElement(using: &generator)!
-                           + (i % 5 == 0 ? " changed" : ""))
+            let new = Manifest(entries: newPaths.map { k in
+                Self.entry("p\(k)/\(k % 7).html", contents.randomElement(using: &generator)! + (k % 5 == 0 ? " changed" : ""))
             }, version: "new-\(round)")
             let reusable = try ReusableContent(for: new, version: old.version, manifestFile: Self.file(old, in: dir))
             let entries = new.entries
