@@ -2,6 +2,7 @@ import AWSCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Amazon S3 over REST-XML, signed with SigV4 (single URI encoding, `x-amz-content-sha256`).
@@ -34,6 +35,18 @@ public struct S3Client: Sendable {
     /// The endpoint URL's parts, parsed once (URLComponents per request was ~3 % of the CPU
     /// of small PUTs); nil when it is not an absolute URL with a host.
     private let endpointParts: EndpointParts?
+    /// Buckets S3 said are in another region (its 301/400 answers name it in
+    /// `x-amz-bucket-region`), by endpoint and bucket, for every client of the process: the
+    /// target, pointer and cache clients of one deploy learn it once.
+    private static let bucketRegions = Mutex<[String: String]>([:])
+
+    private func knownRegion(of bucket: String) -> String? {
+        Self.bucketRegions.withLock { $0[endpoint.url + " " + bucket] }
+    }
+
+    private func remember(region: String, of bucket: String) {
+        Self.bucketRegions.withLock { $0[endpoint.url + " " + bucket] = region }
+    }
 
     private struct EndpointParts: Sendable {
         var scheme: String
@@ -435,9 +448,14 @@ public struct S3Client: Sendable {
 
     /// The URL prefix (scheme and authority), `Host` header and request path of an object or
     /// bucket request.
-    func address(bucket: String, key: String?) throws -> (base: String, host: String, path: String) {
-        guard let parts = endpointParts else {
+    func address(bucket: String, key: String?, region requested: String? = nil) throws -> (base: String, host: String, path: String) {
+        guard var parts = endpointParts else {
             throw AWSServiceError.badEndpoint(Self.serviceName, "request", url: endpoint.url, source: endpoint.source)
+        }
+        if let requested, requested != region, endpoint.source == "default" {
+            // The public endpoint of the bucket's region (a configured endpoint is kept as it is).
+            let domain = requested.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+            parts.host = "s3.\(requested).\(domain)"
         }
         let (scheme, host, port) = (parts.scheme, parts.host, parts.port)
         let keyPath = key.map { "/" + URIEncoding.encode($0, keepingSlashes: true) } ?? ""
@@ -455,9 +473,40 @@ public struct S3Client: Sendable {
     func send(_ operation: String, method: String, bucket: String, key: String?, query: [SigningRequest.QueryItem] = [],
               headers: [(String, String)] = [], body: HTTPRequestBody = .none,
               sink: HTTPResponseSink = .collect(limit: 16 * 1024 * 1024), accepting: Set<Int> = []) async throws -> HTTPResponse {
-        let (base, host, path) = try address(bucket: bucket, key: key)
         let payload = try payloadHash(operation, body)
         let resolved = try await credentials.credentials()
+        let bucketRegion = bucket.isEmpty ? region : knownRegion(of: bucket) ?? region
+        var response = try await sendSigned(operation, method: method, bucket: bucket, key: key, query: query, headers: headers,
+                                            body: body, payload: payload, sink: sink, credentials: resolved, region: bucketRegion)
+        // A bucket in another region: S3 answers 301 (or 400 to a signature for the wrong
+        // region) naming the bucket's region; send it again there, and remember the region.
+        if !bucket.isEmpty, [301, 307, 400].contains(response.status), !accepting.contains(response.status),
+           let other = Self.redirectRegion(response), other != bucketRegion {
+            remember(region: other, of: bucket)
+            response = try await sendSigned(operation, method: method, bucket: bucket, key: key, query: query, headers: headers,
+                                            body: body, payload: payload, sink: sink, credentials: resolved, region: other)
+        }
+        if accepting.contains(response.status) { return response }
+        guard response.isSuccess else { throw serviceError(operation, response).attributing(credentialsTo: resolved.source) }
+        // CopyObject and CompleteMultipartUpload can fail inside a 200.
+        if case .collect = sink, method == "PUT" || method == "POST", ServiceErrorCode.errorDocumentCode(in: response.body) != nil {
+            throw serviceError(operation, response).attributing(credentialsTo: resolved.source)
+        }
+        return response
+    }
+
+    /// The region a redirect names: `x-amz-bucket-region`, else the error document's `<Region>`.
+    static func redirectRegion(_ response: HTTPResponse) -> String? {
+        if let region = response.headers.first("x-amz-bucket-region"), !region.isEmpty { return region }
+        guard let document = try? S3XML.parse(response.body), let region = document.text("Region"), !region.isEmpty else { return nil }
+        return region
+    }
+
+    /// One signed request in `region`; the response whatever its status.
+    private func sendSigned(_ operation: String, method: String, bucket: String, key: String?, query: [SigningRequest.QueryItem],
+                            headers: [(String, String)], body: HTTPRequestBody, payload: SigningRequest.Payload,
+                            sink: HTTPResponseSink, credentials resolved: ResolvedCredentials, region: String) async throws -> HTTPResponse {
+        let (base, host, path) = try address(bucket: bucket, key: key, region: region)
         var signingHeaders = [SigningRequest.Header("Host", host)]
         signingHeaders += headers.map { SigningRequest.Header($0.0, $0.1) }
         let unsigned = SigningRequest(method: method, path: path, query: query, headers: signingHeaders, payload: payload)
@@ -478,12 +527,6 @@ public struct S3Client: Sendable {
             throw CancellationError()
         } catch {
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error) (endpoint \(endpoint.url) from \(endpoint.source))")
-        }
-        if accepting.contains(response.status) { return response }
-        guard response.isSuccess else { throw serviceError(operation, response).attributing(credentialsTo: resolved.source) }
-        // CopyObject and CompleteMultipartUpload can fail inside a 200.
-        if case .collect = sink, method == "PUT" || method == "POST", ServiceErrorCode.errorDocumentCode(in: response.body) != nil {
-            throw serviceError(operation, response).attributing(credentialsTo: resolved.source)
         }
         return response
     }

@@ -65,6 +65,16 @@ func s3TemporaryFile(size: Int, seed: UInt64 = 42) throws -> String {
         #expect(S3Client.isVirtualHostCompatible("abc-123"))
     }
 
+    @Test func aRedirectedBucketIsAddressedInItsRegion() throws {
+        let client = S3Client(region: "us-east-1", credentials: credentials, environment: [:])
+        let other = try client.address(bucket: "my-site", key: "k", region: "eu-west-1")
+        #expect(other.base == "https://my-site.s3.eu-west-1.amazonaws.com")
+        #expect(try client.address(bucket: "my-site", key: "k", region: "cn-north-1").host == "my-site.s3.cn-north-1.amazonaws.com.cn")
+        // A configured endpoint is kept: only the signature's region changes.
+        let custom = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9000"])
+        #expect(try custom.address(bucket: "my-site", key: "k", region: "eu-west-1").base == "http://127.0.0.1:9000")
+    }
+
     @Test func customEndpointsArePathStyle() throws {
         let client = S3Client(region: "us-east-1", credentials: credentials,
                               environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000/base/"])
@@ -371,3 +381,45 @@ struct S3CannedHTTPClient: HTTPClient {
         }
     }
 }
+
+/// A bucket in another region than the client's: S3 answers 301 naming the bucket's region
+/// (a proxy in front of moto plays that part); the client sends the request again signed for
+/// that region and remembers it for the bucket.
+@Suite struct S3RegionRedirectTests {
+    @Test func requestsFollowTheBucketsRegionAndRememberIt() async throws {
+        try await withMotoServer { moto in
+            try await moto.s3().createBucket("far-bucket")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, bucketRegion: "eu-west-1")
+            defer { proxy.stop() }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let log = S3RequestLog(wrapping: AWSJSONClient.defaultHTTPClient())
+            let client = S3Client(region: "us-east-1", credentials: moto.credentials, environment: environment, httpClient: log)
+            let file = try s3TemporaryFile(size: 70_000)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            _ = try await client.putObject(bucket: "far-bucket", key: "a.bin", body: .file(path: file, offset: 0, length: 70_000))
+            #expect(try await proxy.stats().redirects == 1)
+            // Later requests go to the bucket's region at once.
+            let (_, body) = try await client.getObject(bucket: "far-bucket", key: "a.bin")
+            #expect(body == Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+            #expect(try await client.headObject(bucket: "far-bucket", key: "a.bin") != nil)
+            #expect(try await proxy.stats().redirects == 1)
+            let scopes = log.all.compactMap { request in
+                request.headers.first { $0.0.lowercased() == "authorization" }?.1.components(separatedBy: "/").dropFirst(2).first
+            }
+            #expect(scopes == ["us-east-1", "eu-west-1", "eu-west-1", "eu-west-1"], "\(scopes)")
+        }
+    }
+
+    @Test func aRedirectWithoutARegionIsAnError() async throws {
+        // A 301 that names no region (or the region already used) is reported, not followed.
+        let body = Array("<Error><Code>PermanentRedirect</Code><Message>elsewhere</Message></Error>".utf8)
+        let log = S3RequestLog(wrapping: S3CannedHTTPClient(response: HTTPResponse(status: 301, body: body)))
+        let client = S3Client(region: "us-east-1", credentials: EnvironmentCredentialProvider(environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"]),
+                              environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"], httpClient: log)
+        let error = await #expect(throws: AWSServiceError.self) { _ = try await client.getObject(bucket: "b", key: "k") }
+        #expect(error?.errorCode == "PermanentRedirect")
+        #expect(log.all.count == 1)
+    }
+}
+

@@ -320,6 +320,28 @@ import Glibc
         }
     }
 
+    /// `--region` names another region than the bucket's: S3's 301 (played by a proxy) is
+    /// followed, and the deploy completes with every request after the first signed for the
+    /// bucket's region.
+    @Test func aBucketInAnotherRegionIsFollowed() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("far-site")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, bucketRegion: "ap-southeast-2")
+            defer { proxy.stop() }
+            let h = try CLIHarness()
+            for n in 0..<20 { try h.write("site/p\(n).html", "<p>\(n)</p>") }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let run = try h.run(["deploy", "site", "--target", "s3://far-site", "--region", "us-east-1", "--json"], environment: environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            let version = try #require(result(run)["version"] as? String)
+            #expect(try await proxy.stats().redirects == 1)
+            #expect(try await keys(client, "far-site", prefix: "\(version)/").count == 20)
+            #expect(try await text(client, "far-site", "_sitebuild/live") == version)
+        }
+    }
+
     @Test func aFlipInvalidatesOnlyTheChangedURLsUnlessTheKeyValueStoreRoutesVersions() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)

@@ -10,7 +10,10 @@ import Foundation
 /// ending in its suffix is preceded by an unconditional write of its value to the same object
 /// upstream: another runner's flip landing between a deploy's read of the pointer and its
 /// compare-and-swap, on cue.
-/// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n}`.
+/// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
+/// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
+/// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
+/// "redirects": n}`.
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
     private let server: PythonScriptServer
@@ -18,13 +21,14 @@ public final class FaultInjectingProxy: @unchecked Sendable {
     public var baseURL: String { server.baseURL }
 
     public init(upstream: String, slowDownEvery: Int = 0, resetEvery: Int = 0,
-                flipPointer: (pathSuffix: String, value: String)? = nil) throws {
+                flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil) throws {
         let script = Self.script
             .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
             .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
             .replacingOccurrences(of: "@RESET@", with: String(resetEvery))
             .replacingOccurrences(of: "@FLIP_SUFFIX@", with: flipPointer?.pathSuffix ?? "")
             .replacingOccurrences(of: "@FLIP_VALUE@", with: flipPointer?.value ?? "")
+            .replacingOccurrences(of: "@BUCKET_REGION@", with: bucketRegion ?? "")
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -35,6 +39,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var slowdowns: Int
         public var resets: Int
         public var pointerFlips: Int
+        public var redirects: Int
     }
 
     public func stats() async throws -> Stats {
@@ -52,7 +57,8 @@ RESET_EVERY = @RESET@
 lock = threading.Lock()
 FLIP_SUFFIX = "@FLIP_SUFFIX@"
 FLIP_VALUE = "@FLIP_VALUE@".encode()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0}
+BUCKET_REGION = "@BUCKET_REGION@"
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0}
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 class Handler(BaseHTTPRequestHandler):
@@ -75,6 +81,16 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close(); self.close_connection = True; return
+        if BUCKET_REGION:
+            scope = (self.headers.get("Authorization") or "").split("Credential=")[-1].split(",")[0].split("/")
+            if len(scope) < 3 or scope[2] != BUCKET_REGION:
+                with lock: stats["redirects"] += 1
+                err = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are "
+                       "attempting to access must be addressed using the specified endpoint.</Message><Region>%s</Region></Error>" % BUCKET_REGION).encode()
+                self.send_response(301); self.send_header("x-amz-bucket-region", BUCKET_REGION)
+                self.send_header("Content-Type", "application/xml"); self.send_header("Content-Length", str(len(err))); self.end_headers()
+                if self.command != "HEAD": self.wfile.write(err)
+                return
         if fault == "slowdown":
             err = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
             self.send_response(503); self.send_header("Content-Type", "application/xml")
