@@ -67,8 +67,9 @@ public enum UTCTime {
             + "." + pad(millisecond, 3) + "Z"
     }
 
-    /// `yyyy-MM-ddTHH:mm:ss[.fraction]Z` (any number of fraction digits; a lower-case `t`/`z`
-    /// too); nil for anything else, such as an offset other than `Z` or an impossible date.
+    /// `yyyy-MM-ddTHH:mm:ss[.fraction]` then `Z` or an offset `±HH:MM` / `±HHMM` (any number
+    /// of fraction digits; a lower-case `t`/`z` too); nil for anything else, such as an
+    /// impossible date.
     public static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }
@@ -100,10 +101,21 @@ public enum UTCTime {
             guard index > start else { return nil }
             fraction = Double(digits) / Double(scale)
         }
-        guard index == bytes.count - 1, bytes[index] == 0x5a || bytes[index] == 0x7a else { return nil }
+        var offset: Int64 = 0
+        if index == bytes.count - 1, bytes[index] == 0x5a || bytes[index] == 0x7a {
+            offset = 0
+        } else if bytes[index] == 0x2b || bytes[index] == 0x2d {
+            let sign: Int64 = bytes[index] == 0x2b ? 1 : -1
+            let colon = bytes.count - index == 6
+            guard colon || bytes.count - index == 5, let hours = number(index + 1, 2), !colon || bytes[index + 3] == 0x3a,
+                  let minutes = number(index + (colon ? 4 : 3), 2), hours < 24, minutes < 60 else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
+        } else {
+            return nil
+        }
         guard (1...12).contains(month), day >= 1, day <= daysIn(month, of: year), hour < 24, minute < 60, second < 61 else { return nil }
         let days = AMZDate.days(fromCivil: year, month, day)
-        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction)
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction)
     }
 
     private static func daysIn(_ month: Int64, of year: Int64) -> Int64 {

@@ -39,7 +39,17 @@ struct UTCTimeTests {
         #expect(UTCTime.parse("2026-11-27T06:08:41Z")?.timeIntervalSince1970 == 1_795_759_721)
         #expect(UTCTime.parse("2026-11-27T06:08:41.5Z")?.timeIntervalSince1970 == 1_795_759_721.5)
         #expect(UTCTime.parse("2024-02-29T00:00:00.000Z") != nil)
-        for bad in ["", "2026-11-27", "2026-11-27T06:08:41", "2026-11-27T06:08:41+01:00", "2026-13-01T00:00:00Z",
+        // Offsets, as credential_process output may carry them.
+        #expect(UTCTime.parse("2026-11-27T07:08:41+01:00")?.timeIntervalSince1970 == 1_795_759_721)
+        #expect(UTCTime.parse("2026-11-27T01:38:41.5-0430")?.timeIntervalSince1970 == 1_795_759_721.5)
+        #expect(UTCTime.parse("2026-11-27T06:08:41+00:00") == UTCTime.parse("2026-11-27T06:08:41Z"))
+        // What ISO8601DateFormatter reads, this reads the same.
+        let reference = ISO8601DateFormatter()
+        for text in ["2016-02-25T06:03:31Z", "2026-11-27T07:08:41+01:00", "1999-12-31T23:59:59-08:00"] {
+            #expect(UTCTime.parse(text) == reference.date(from: text), "\(text)")
+        }
+        for bad in ["", "2026-11-27", "2026-11-27T06:08:41", "2026-11-27T06:08:41+1", "2026-11-27T06:08:41+01:0", "2026-11-27T06:08:41+25:00",
+                    "2026-13-01T00:00:00Z",
                     "2023-02-29T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T06:08:41.Z", "2026-11-27 06:08:41Z",
                     "2026-11-27T06:08:41.000Zjunk", "２026-11-27T06:08:41Z"] {
             #expect(UTCTime.parse(bad) == nil, "\(bad)")

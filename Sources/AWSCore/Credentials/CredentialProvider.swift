@@ -46,16 +46,11 @@ extension ResolvedCredentials: CustomStringConvertible {
 
 /// The ISO 8601 timestamps of credential documents (`2016-02-25T06:03:31Z`, optionally with
 /// fractional seconds).
+/// Parsed and written by arithmetic (`UTCTime`): ISO8601DateFormatter's first use loads ICU,
+/// megabytes of a static binary paged in on every run with expiring (container, instance,
+/// STS) credentials.
 enum CredentialTimestamp {
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
+    static func parse(_ text: String) -> Date? { UTCTime.parse(text) }
 
-    static func format(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
+    static func format(_ date: Date) -> String { UTCTime.iso(date, milliseconds: false) }
 }
