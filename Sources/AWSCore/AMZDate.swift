@@ -11,16 +11,23 @@ public struct AMZDate: Sendable, Equatable {
 
     /// The UTC calendar form of `date`, truncated to whole seconds.
     public init(_ date: Date) {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let (year, month, day, hour, minute, second) = AMZDate.calendar(ofSecond: Int64(date.timeIntervalSince1970.rounded(.down)))
+        let pad = AMZDate.pad
+        timestamp = pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(hour, 2) + pad(minute, 2) + pad(second, 2) + "Z"
+    }
+
+    /// UTC year, month, day, hour, minute and second of a second since 1970-01-01.
+    static func calendar(ofSecond seconds: Int64) -> (Int64, Int64, Int64, Int64, Int64, Int64) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = AMZDate.civil(fromDays: days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        timestamp = pad(year, 4) + pad(month, 2) + pad(day, 2) + "T"
-            + pad(secondOfDay / 3600, 2) + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2) + "Z"
+        let (year, month, day) = civil(fromDays: days)
+        return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+    }
+
+    /// `value` in decimal, zero-padded to `width` digits.
+    static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     /// Proleptic Gregorian year, month and day for a count of days since 1970-01-01
@@ -133,14 +140,9 @@ public enum UTCTime {
         let scaled = date.timeIntervalSince1970 * 1000
         let milliseconds = Int64(abs(scaled - scaled.rounded()) < 1e-2 ? scaled.rounded() : scaled.rounded(.down))
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = AMZDate.civil(fromDays: days)
-        return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, milliseconds - seconds * 1000)
+        let (year, month, day, hour, minute, second) = AMZDate.calendar(ofSecond: seconds)
+        return (year, month, day, hour, minute, second, milliseconds - seconds * 1000)
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
+    private static let pad = AMZDate.pad
 }

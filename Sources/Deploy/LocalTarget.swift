@@ -24,26 +24,27 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func readManifest(_ version: String) async throws -> Manifest? {
-        guard FileManager.default.fileExists(atPath: manifestPath(version)) else { return nil }
+        try withManifestFile(version) { try Manifest.read(contentsOfFile: $0) }
+    }
+
+    public func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
+        try withManifestFile(version) { try ReusableContent(for: manifest, version: version, manifestFile: $0) } ?? .empty
+    }
+
+    /// `read` of the version's manifest file; nil when there is none.
+    private func withManifestFile<T>(_ version: String, _ read: (String) throws -> T) throws -> T? {
+        let path = manifestPath(version)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            return try Manifest.read(contentsOfFile: manifestPath(version))
+            return try read(path)
         } catch {
-            throw DeployError("the manifest \(manifestPath(version)) is damaged: \(error)")
+            throw DeployError("the manifest \(path) is damaged: \(error)")
         }
     }
 
     public func listVersions() async throws -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
-    }
-
-    public func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
-        guard FileManager.default.fileExists(atPath: manifestPath(version)) else { return .empty }
-        do {
-            return try ReusableContent(for: manifest, version: version, manifestFile: manifestPath(version))
-        } catch {
-            throw DeployError("the manifest \(manifestPath(version)) is damaged: \(error)")
-        }
     }
 
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,

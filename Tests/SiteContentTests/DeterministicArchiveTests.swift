@@ -285,12 +285,7 @@ struct DeterministicArchiveTests {
         environment["LC_ALL"] = nil
         environment["LANG"] = nil
         process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let log = try mergedOutput(of: process)
         // The child really ran the child test (and was not filtered to nothing).
         #expect(log.contains("nonASCIITarChild"), "child output: \(log)")
         #expect(process.terminationReason == .exit && process.terminationStatus == 0,

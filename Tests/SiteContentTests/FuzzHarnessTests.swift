@@ -29,19 +29,16 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["all", "--seconds", seconds, "--work", work.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        try process.run()
         // The fuzzer stops itself on a hung input (its watchdog); this only guards against
         // the fuzzer itself never ending.
-        let pid = process.processIdentifier
-        let backstop = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + (Double(seconds) ?? 5) * 3 + 300, execute: backstop)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        backstop.cancel()
+        var backstop: DispatchWorkItem?
+        let text = try mergedOutput(of: process) { pid in
+            let kill = DispatchWorkItem { _ = Glibc.kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + (Double(seconds) ?? 5) * 3 + 300, execute: kill)
+            backstop = kill
+        }
+        backstop?.cancel()
 
         passed = process.terminationReason == .exit && process.terminationStatus == 0 && text.contains("nothing found")
         #expect(passed, """
@@ -66,12 +63,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--replay", file]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try mergedOutput(of: process)
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("refused at YAML syntax error"), "\(text)")
         #expect(!text.contains("FOUND"), "\(text)")

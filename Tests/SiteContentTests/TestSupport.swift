@@ -131,3 +131,16 @@ struct TarBuilder {
         Data(bytes + [UInt8](repeating: 0, count: 1024))
     }
 }
+
+/// Runs `process` with stdout and stderr on one pipe and returns what it wrote, once it has
+/// exited. `started` runs between the start and the reading (to arm a watchdog, say).
+func mergedOutput(of process: Process, started: (pid_t) -> Void = { _ in }) throws -> String {
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    started(process.processIdentifier)
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return text
+}
