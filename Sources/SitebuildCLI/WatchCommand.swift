@@ -151,9 +151,12 @@ struct Watcher {
             }
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")
             var (status, version) = await runPipeline(source: source)
-            if status == ExitStatus.conflict {
+            var reruns = 0
+            while status == ExitStatus.conflict && reruns < Self.conflictReruns {
                 // Another runner flipped the pointer while this one deployed: the version is
-                // complete, so running again makes it live (uploads nothing, one flip).
+                // complete, so running again makes it live (uploads nothing, one flip). Another
+                // flip can land in that window too while other watchers are busy: again, a few times.
+                reruns += 1
                 say("the live version moved while \(source) deployed (another runner flipped it); running again to make it live")
                 (status, version) = await runPipeline(source: source)
             }
@@ -186,6 +189,9 @@ struct Watcher {
         guard let etag = info.etag, let value = try? JSONValue.parse(Data(body)) else { return nil }
         return (value, etag)
     }
+
+    /// How many times a run that lost its flip (exit 4) is run again.
+    static let conflictReruns = 5
 
     static func timestamp() -> String { UTCTime.iso(Date(), milliseconds: false) }
 
