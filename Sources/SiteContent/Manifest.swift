@@ -156,15 +156,20 @@ public enum RoutingMode: String, Sendable, CaseIterable {
 }
 
 /// Builds a manifest from a hashed tree: validates paths, applies the header policy and,
-/// in static mode, adds `x.html` for every `x/index.html` that has no `x.html`, so the
-/// CloudFront Function can send `/x` to `/x.html` without knowing the files.
+/// with `aliases` (static mode unless `/x` is redirected to `/x/`), adds `x.html` for every
+/// `x/index.html` that has no `x.html`, so the CloudFront Function can send `/x` to `/x.html`
+/// without knowing the files.
 public struct ManifestBuilder: Sendable {
     public var policy: HeaderPolicy
     public var mode: RoutingMode
+    /// Whether `x.html` aliases are added: by default in static mode. Off when every `/x` is
+    /// redirected to `/x/` (trailing slash `always`), where no request reaches an alias.
+    public var aliases: Bool
 
-    public init(policy: HeaderPolicy = HeaderPolicy(), mode: RoutingMode = .static) {
+    public init(policy: HeaderPolicy = HeaderPolicy(), mode: RoutingMode = .static, aliases: Bool? = nil) {
         self.policy = policy
         self.mode = mode
+        self.aliases = aliases ?? (mode == .static)
     }
 
     /// The manifest of `files`. Pass the files with `consume` to have their columns freed
@@ -172,7 +177,7 @@ public struct ManifestBuilder: Sendable {
     public func build(_ files: consuming HashedFiles, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String]) {
         let warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
         let suffix = Array("/index.html".utf8)
-        let aliasCount = mode == .static ? files.indices.count { files.pathBytes[files.pathRange($0)].reversed().starts(with: suffix.reversed()) } : 0
+        let aliasCount = aliases ? files.indices.count { files.pathBytes[files.pathRange($0)].reversed().starts(with: suffix.reversed()) } : 0
         var builder = ManifestTableBuilder(capacity: files.count + aliasCount, pathBytes: files.pathBytes.count * 2)
         files.pathBytes.withUnsafeBufferPointer { bytes in
             for index in files.indices {
@@ -180,7 +185,7 @@ public struct ManifestBuilder: Sendable {
                 let text = String(decoding: path, as: UTF8.self)
                 builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text))
             }
-            guard mode == .static else { return }
+            guard aliases else { return }
             // `x.html` for every `x/index.html` (row `index` above), dropped when the tree has its own `x.html`.
             for index in files.indices {
                 let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])

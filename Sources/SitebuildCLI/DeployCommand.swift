@@ -43,12 +43,12 @@ enum DeployInvocation {
         do {
             resolved = try target.resolve(configDirectory: configDirectory)
             mode = try routing.routingMode(resolved.config)
-            _ = try routing.trailing(resolved.config)
+            let builder = try routing.manifestBuilder(resolved.config)
             _ = try invalidation.mode(resolved.config)
             _ = try invalidation.timeout()
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
             deployer = Deployer(target: resolved.target, pointer: resolved.pointer,
-                                builder: ManifestBuilder(policy: HeaderPolicy(rules: resolved.config.headerRules), mode: mode),
+                                builder: builder,
                                 statCacheDirectory: BuildInvocation.cacheDirectory(resolved.environment) + "/stat-cache",
                                 log: { message in reporter.say(message) })
         } catch {

@@ -183,6 +183,15 @@ struct RoutingOptions: ParsableArguments {
         return config.mode ?? .static
     }
 
+    /// The manifest builder for these routing settings: static mode adds `x.html` aliases unless
+    /// `/x` is always redirected to `/x/`. `deploy` and `hash` must agree (the version id is the
+    /// manifest's hash).
+    func manifestBuilder(_ config: SiteConfig) throws -> ManifestBuilder {
+        let mode = try routingMode(config)
+        let redirected = try trailing(config) == .always
+        return ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: mode, aliases: mode == .static && !redirected)
+    }
+
     func trailing(_ config: SiteConfig) throws -> TrailingSlash {
         let text = trailingSlash ?? config.trailingSlash ?? "none"
         guard let value = TrailingSlash(rawValue: text) else { throw UsageError("--trailing-slash \(text): use none, always or never") }

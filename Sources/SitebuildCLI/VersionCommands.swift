@@ -242,8 +242,7 @@ struct HashCommand: ParsableCommand {
             let started = ContinuousClock.now
             let result = try hasher.hash(root: dir, cache: cache)
             if !noCache { cache.save() }
-            let (manifest, warnings) = try ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: try routing.routingMode(config))
-                .build(result.files)
+            let (manifest, warnings) = try routing.manifestBuilder(config).build(result.files)
             let elapsed = ContinuousClock.now - started
             let ms = elapsed.milliseconds
             for warning in warnings { printError("warning: \(warning)") }

@@ -232,6 +232,36 @@ import Testing
         #expect(js.headers.cacheControl == "no-store")
         #expect(js.headers.extra.first?.name == "X-Frame-Options")
     }
+
+    @Test func trailingSlashAlwaysStoresNoAliasesAndHashAgreesWithDeploy() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "home")
+        try h.write("dist/about/index.html", "about")
+        func manifest(_ version: String) throws -> Manifest {
+            try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(version).json")))
+        }
+        func hashed(_ extra: [String] = []) throws -> String? {
+            let result = try h.run(["hash", "dist", "--json"] + extra)
+            return try JSONValue.parse(Data(result.stdout.utf8))["version"]?.stringValue
+        }
+        // Default static routing: /about reaches about/index.html through the about.html alias.
+        #expect(try h.run(["deploy", "dist"]).status == 0)
+        let aliased = try #require(live(h))
+        #expect(try hashed() == aliased)
+        #expect(try manifest(aliased).entry(at: "about.html") != nil)
+        // /about is redirected to /about/: no alias is stored, and `hash` names the same version.
+        #expect(try h.run(["deploy", "dist", "--trailing-slash", "always"]).status == 0)
+        let plain = try #require(live(h))
+        #expect(plain != aliased)
+        #expect(try hashed(["--trailing-slash", "always"]) == plain)
+        #expect(try manifest(plain).entry(at: "about.html") == nil)
+        #expect(try manifest(plain).entry(at: "about/index.html") != nil)
+        // The same from sitebuild.yml.
+        try h.write("sitebuild.yml", "trailing-slash: always\n")
+        #expect(try hashed() == plain)
+        try h.write("sitebuild.yml", "trailing-slash: never\n")
+        #expect(try hashed() == aliased)
+    }
 }
 
 extension FileHandle {
