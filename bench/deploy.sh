@@ -13,6 +13,8 @@
 #   moto          moto_server (faithful, slow: it caps every client at a few hundred PUT/s)
 #   sink-latency  bench/s3sink with LATENCY_MS ms (+ JITTER_MS) per request, modelling S3 round trips
 #   sink          bench/s3sink with no added latency (optional)
+#   sink-close    as sink-latency, but every answer says Connection: close as moto_server's do
+#                 (optional: the cost of a connection per request without moto's pacing)
 # For each server and tool: a fresh bucket, then
 #   first      the first deploy to the empty bucket
 #   nochange   the same tree again (sitebuild: warm stat cache, as on the machine that deployed)
@@ -28,7 +30,7 @@
 #   default: the binary as released (containers/, scripts/check-runtime-image):
 #   swift build -c release --static-swift-stdlib --scratch-path .build-static --product sitebuild
 #   FILES=5000 BIG_MIB=100 BIG_COUNT=2 CONCURRENCY=32 LATENCY_MS=20 JITTER_MS=0
-#   SERVERS="moto sink-latency" (add sink for 0 ms)  TOOLS="sitebuild aws rclone boto3"
+#   SERVERS="moto sink-latency" (add sink for 0 ms, sink-close for Connection: close)  TOOLS="sitebuild aws rclone boto3"
 #   RSS_CHECK=1 RSS_FACTOR=10 KEEP_BYTES=33554432 (objects the sink keeps whole: manifests)
 #   quick run: FILES=300 BIG_MIB=20 SERVERS=sink-latency bench/deploy.sh
 set -uo pipefail
@@ -109,14 +111,15 @@ start_server() {  # start_server NAME (once)
       moto_server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
       server_pid[$server]=$!; pids+=($!)
       wait_for "http://127.0.0.1:$port/moto-api/" 120 ;;
-    sink|sink-latency)
-      local latency=0 jitter=0
-      [ "$server" = sink-latency ] && latency=$LATENCY_MS jitter=$JITTER_MS
+    sink|sink-latency|sink-close)
+      local latency=0 jitter=0 close=()
+      [ "$server" != sink ] && latency=$LATENCY_MS jitter=$JITTER_MS
+      [ "$server" = sink-close ] && close=(--close)
       python3 bench/s3sink/s3sink.py --port "$port" --keep-bytes "$KEEP_BYTES" --latency-ms "$latency" --jitter-ms "$jitter" \
-        > "$work/$server.log" 2>&1 &
+        "${close[@]}" > "$work/$server.log" 2>&1 &
       server_pid[$server]=$!; pids+=($!)
       wait_for "http://127.0.0.1:$port/_sink/stats" 30 ;;
-    *) die "unknown server $server (moto, sink-latency, sink)" ;;
+    *) die "unknown server $server (moto, sink-latency, sink-close, sink)" ;;
   esac
   endpoint[$server]="http://127.0.0.1:$port"
 }
@@ -279,7 +282,8 @@ for line in open(results):
     f = line.rstrip("\n").split("\t")
     rows.append(dict(server=f[0], phase=f[1], tool=f[2], ok=f[3] == "ok", wall=float(f[4]), cpu=float(f[5]) + float(f[6]),
                      rss=int(f[7]) / 1024, requests=int(f[8] or 0), server_cpu=float(f[9]), breakdown=f[10], note=f[11], load=float(f[12])))
-names = {"moto": "moto_server", "sink": "s3sink 0 ms", "sink-latency": "s3sink $LATENCY_MS ms" + (" +0..$JITTER_MS" if $JITTER_MS else "")}
+lat_name = "s3sink $LATENCY_MS ms" + (" +0..$JITTER_MS" if $JITTER_MS else "")
+names = {"moto": "moto_server", "sink": "s3sink 0 ms", "sink-latency": lat_name, "sink-close": lat_name + " close"}
 print(f"site: {SITE_FILES} files, {SITE_BYTES / 2**20:.0f} MiB ($site_summary; FILES=$FILES BIG_MIB=$BIG_MIB BIG_COUNT=$BIG_COUNT); "
       f"one-file change: $changed")
 print("tools: sitebuild (release, --json), $(aws --version 2>&1 | cut -d' ' -f1,4) s3 sync with max_concurrent_requests=$CONCURRENCY "

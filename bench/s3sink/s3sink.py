@@ -239,7 +239,8 @@ class Body:
 # Server
 
 class Sink:
-    def __init__(self, latency_ms=0.0, jitter_ms=0.0, keep_bytes=MIB, verbose=False):
+    def __init__(self, latency_ms=0.0, jitter_ms=0.0, keep_bytes=MIB, verbose=False, close=False):
+        self.close = close
         self.latency = latency_ms / 1000.0
         self.jitter = jitter_ms / 1000.0
         self.random = random.Random(1)
@@ -292,6 +293,8 @@ class Sink:
                     break
                 try:
                     request = self.parse_head(head)
+                    if self.close:
+                        request.keep_alive = False
                 except BadRequest as error:
                     self.write_error(writer, None, S3Error(400, "BadRequest", str(error)))
                     break
@@ -1161,7 +1164,8 @@ class BadRequestBody(S3Error):
 # ---------------------------------------------------------------------------------------
 
 async def main_async(args):
-    sink = Sink(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, keep_bytes=args.keep_bytes, verbose=args.verbose)
+    sink = Sink(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, keep_bytes=args.keep_bytes, verbose=args.verbose,
+                close=args.close)
     server = await asyncio.start_server(sink.connection, args.host, args.port, limit=MAX_HEADER_BYTES,
                                         backlog=1024, reuse_address=True)
     port = server.sockets[0].getsockname()[1]
@@ -1185,6 +1189,8 @@ def main():
                         help="adds a uniformly random 0..J ms on top of --latency-ms (seeded), so answers arrive spread out as on S3")
     parser.add_argument("--keep-bytes", type=int, default=MIB, help="objects smaller than this keep their bytes (default 1 MiB)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--close", action="store_true",
+                        help="answer every request with Connection: close, as moto_server (werkzeug) does")
     args = parser.parse_args()
     asyncio.run(main_async(args))
 
