@@ -71,4 +71,35 @@ public enum ManifestDiff {
         }
         return (changed.sorted(), paths)
     }
+
+    /// `changes(from:to:)` with the old version's manifest streamed from `manifestFile` (one
+    /// entry at a time, never held whole): one flag per entry of `new`, and the answer. The
+    /// file may list its entries in any order; it must name `version`.
+    public static func changes(fromManifestFile manifestFile: String, version: String, to new: Manifest) throws -> (keys: [String], pathCount: Int) {
+        let after = new.entries
+        var seen = [Bool](repeating: false, count: after.count)
+        var modified: [String] = []
+        var removed: [String] = []
+        let named = try Manifest.forEachEntry(inFile: manifestFile) { old in
+            guard let index = new.index(of: old.path) else {
+                removed.append(old.path)
+                return
+            }
+            guard !seen[index] else { return }
+            seen[index] = true
+            if after.hash(at: index) != old.hash || after.headers(at: index) != old.headers {
+                modified.append(old.path)
+            }
+        }
+        guard named == version else {
+            throw DeployError("the manifest of \(version) names version \(named): it was not written by sitebuild for this version")
+        }
+        removed.sort()
+        var gone: [String] = []
+        gone.reserveCapacity(removed.count)
+        for path in removed where gone.last != path { gone.append(path) }
+        var changed = modified + gone
+        for index in after.indices where !seen[index] { changed.append(after.path(at: index)) }
+        return (changed.sorted(), after.count + gone.count)
+    }
 }

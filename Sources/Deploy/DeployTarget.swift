@@ -34,6 +34,9 @@ public protocol DeployTarget: Sendable {
     /// What the complete `version` already holds of `manifest`'s content (its manifest
     /// streamed, never held whole); `.empty` when that version has no manifest.
     func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent
+    /// What changed from the complete `version` to `manifest` (``ManifestDiff``), its manifest
+    /// streamed; nil when that version has no manifest.
+    func changes(from version: String, to manifest: Manifest) async throws -> (keys: [String], pathCount: Int)?
     /// Puts the manifest's missing objects in place, taking bytes from `sourceRoot`, and
     /// bytes `reusable` says a complete version has from there.
     func upload(_ manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,

@@ -31,6 +31,10 @@ public struct LocalTarget: DeployTarget {
         try withManifestFile(version) { try ReusableContent(for: manifest, version: version, manifestFile: $0) } ?? .empty
     }
 
+    public func changes(from version: String, to manifest: Manifest) async throws -> (keys: [String], pathCount: Int)? {
+        try withManifestFile(version) { try ManifestDiff.changes(fromManifestFile: $0, version: version, to: manifest) }
+    }
+
     /// `read` of the version's manifest file; nil when there is none.
     private func withManifestFile<T>(_ version: String, _ read: (String) throws -> T) throws -> T? {
         let path = manifestPath(version)

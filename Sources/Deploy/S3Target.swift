@@ -92,6 +92,10 @@ public struct S3Target: DeployTarget {
         return try await withManifestFile(version) { try ReusableContent(for: manifest, version: version, manifestFile: $0) } ?? .empty
     }
 
+    public func changes(from version: String, to manifest: Manifest) async throws -> (keys: [String], pathCount: Int)? {
+        try await withManifestFile(version) { try ManifestDiff.changes(fromManifestFile: $0, version: version, to: manifest) }
+    }
+
     /// `read` of the version's manifest, downloaded to a temporary file (a large site's
     /// manifest is never held in memory as text); nil when there is none.
     private func withManifestFile<T>(_ version: String, _ read: (String) throws -> T) async throws -> T? {

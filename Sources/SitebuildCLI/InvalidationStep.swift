@@ -23,12 +23,12 @@ struct InvalidationStep {
             return (nil, "the pointer is a KeyValueStore: \(distribution) serves \(toVersion) under new cache keys, nothing is stale (--invalidate always to invalidate anyway)")
         }
         let planner = InvalidationPlanner(mode: routing)
-        guard let old, let oldManifest = try await resolved.target.readManifest(old) else {
-            return (InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached"), "")
-        }
+        let everything = InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached")
+        guard let old else { return (everything, "") }
         let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
         guard let newManifest = new ?? read else { return (nil, "version \(toVersion) has no manifest") }
-        let (changed, pathCount) = ManifestDiff.changes(from: oldManifest, to: newManifest)
+        // The earlier version's manifest is streamed against the new one, never held.
+        guard let (changed, pathCount) = try await resolved.target.changes(from: old, to: newManifest) else { return (everything, "") }
         let plan = planner.plan(changed: changed, siteKeyCount: pathCount)
         return plan.isEmpty ? (nil, plan.reason) : (plan, "")
     }

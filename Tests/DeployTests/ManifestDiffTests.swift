@@ -1,4 +1,5 @@
 @testable import Deploy
+import Foundation
 import SiteContent
 import Testing
 
@@ -35,6 +36,47 @@ import Testing
         #expect(planner.plan(changed: ManifestDiff.changes(from: old, to: all).keys, siteKeyCount: 3).paths == ["/*"])
         #expect(planner.plan(changed: ManifestDiff.changes(from: old, to: some).keys, siteKeyCount: 3).paths != ["/*"])
         #expect(planner.plan(changed: [], siteKeyCount: 0).paths.isEmpty)
+    }
+
+    /// The streamed diff (the earlier manifest read from its file one entry at a time) gives
+    /// the merge's answer: random pairs of versions sharing, changing, adding and dropping paths.
+    @Test func streamedFromTheFileMatchesTheMerge() throws {
+        let dir = try TempDir("diff-streamed")
+        var random = SystemRandomNumberGenerator()
+        let paths = (0..<60).map { i in i % 4 == 0 ? "d\(i % 3)/p\(i)/index.html" : "d\(i % 5)/f\(i).css" }
+        func version(_ name: String) -> Manifest {
+            var entries: [ManifestEntry] = []
+            for path in paths where Int.random(in: 0..<4, using: &random) != 0 {
+                entries.append(entry(path, "c\(Int.random(in: 0..<3, using: &random))",
+                                     cacheControl: Bool.random(using: &random) ? "no-store" : nil))
+            }
+            return Manifest(entries: entries, version: name)
+        }
+        for round in 0..<40 {
+            let old = version("old\(round)"), new = version("new\(round)")
+            let path = dir.url("\(old.version).json")
+            try old.write(toFile: path)
+            let streamed = try ManifestDiff.changes(fromManifestFile: path, version: old.version, to: new)
+            let merged = ManifestDiff.changes(from: old, to: new)
+            #expect(streamed.keys == merged.keys)
+            #expect(streamed.pathCount == merged.pathCount)
+        }
+        // Entries in any order, one listed twice: the same answer.
+        let old = Manifest(entries: [entry("a.css", "a"), entry("b.css", "b"), entry("gone.html", "g"), entry("z.js", "z")], version: "v1")
+        let new = Manifest(entries: [entry("a.css", "a2"), entry("b.css", "b"), entry("new.html", "n"), entry("z.js", "z")], version: "v2")
+        guard case .object(var fields) = try JSONValue.parse(Data(old.serialized().utf8)),
+              let at = fields.firstIndex(where: { $0.0 == "entries" }), case .array(let items) = fields[at].1 else {
+            Issue.record("a manifest is an object with an entries array")
+            return
+        }
+        fields[at].1 = .array(items.reversed() + [items[2], items[0]])
+        let shuffled = try dir.write("v1.json", JSONValue.object(fields).serialized())
+        let streamed = try ManifestDiff.changes(fromManifestFile: shuffled, version: "v1", to: new)
+        #expect(streamed.keys == ["a.css", "gone.html", "new.html"])
+        #expect(streamed.pathCount == 5)
+        #expect(streamed.keys == ManifestDiff.changes(from: old, to: new).keys)
+        // A file naming another version is not that version's manifest.
+        #expect(throws: DeployError.self) { try ManifestDiff.changes(fromManifestFile: shuffled, version: "v0", to: new) }
     }
 
     @Test func identicalVersionsChangeNothing() {
