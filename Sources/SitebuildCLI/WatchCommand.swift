@@ -152,23 +152,34 @@ struct Watcher {
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")
             var (status, version) = await runPipeline(source: source)
             var reruns = 0
+            var supersededBy: String?
             while status == ExitStatus.conflict && reruns < Self.conflictReruns {
-                // Another runner flipped the pointer while this one deployed: the version is
-                // complete, so running again makes it live (uploads nothing, one flip). Another
-                // flip can land in that window too while other watchers are busy: again, a few times.
+                // Another runner flipped the pointer while this one deployed. When a later
+                // upload has been claimed by a watcher, its flip is (or will be) the one that
+                // should stay: this archive's version is complete but is not made live.
+                if let newer = try await newerClaim(than: archive) {
+                    supersededBy = newer
+                    break
+                }
+                // Otherwise the version is complete, so running again makes it live (uploads
+                // nothing, one flip). Another flip can land in that window too while other
+                // watchers are busy: again, a few times.
                 reruns += 1
                 say("the live version moved while \(source) deployed (another runner flipped it); running again to make it live")
                 (status, version) = await runPipeline(source: source)
             }
             var result = claim.objectFields
             result.removeAll { ["status", "exitStatus", "version", "finished"].contains($0.0) }
-            result.append(("status", .string(status == 0 ? "succeeded" : "failed")))
+            result.append(("status", .string(supersededBy != nil ? "superseded" : status == 0 ? "succeeded" : "failed")))
             result.append(("exitStatus", .int(Int64(status))))
             if let version { result.append(("version", .string(version))) }
+            if let supersededBy { result.append(("supersededBy", .string(supersededBy))) }
             result.append(("finished", .string(Self.timestamp())))
             _ = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(JSONValue.object(result).serialized().utf8)),
                                            attributes: .init(contentType: "application/json"))
-            if status == 0 {
+            if let supersededBy {
+                say("built \(source), not made live: another runner flipped the pointer, and \(supersededBy) was uploaded later and is live or being deployed")
+            } else if status == 0 {
                 say("built \(source): live version \(version ?? "unchanged")")
             } else {
                 failed += 1
@@ -176,6 +187,18 @@ struct Watcher {
             }
         }
         return failed
+    }
+
+    /// A later upload under the prefix (by LastModified, then key, as ``archives()`` orders
+    /// them) that a watcher has claimed and not failed, as `s3://bucket/key`; nil when none.
+    func newerClaim(than archive: S3Client.ObjectSummary) async throws -> String? {
+        let claimed = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
+        let mine = (archive.lastModified ?? "", archive.key)
+        for other in try await archives().reversed() where (other.lastModified ?? "", other.key) > mine && claimed.contains(stateKey(other)) {
+            guard let (record, _) = try await readState(stateKey(other)), record["status"]?.stringValue != "failed" else { continue }
+            return "s3://\(location.bucket)/\(other.key)"
+        }
+        return nil
     }
 
     func stateRecord(source: String, archive: S3Client.ObjectSummary, status: String, attempt: Int64 = 1) -> JSONValue {

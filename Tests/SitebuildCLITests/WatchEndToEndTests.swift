@@ -149,6 +149,46 @@ import TestSupport
         }
     }
 
+    /// The flip is lost while a later upload is claimed by another watcher (its state object
+    /// says `building`): that upload's flip should stay, so this archive is recorded
+    /// `superseded`, not run again, and the pointer keeps the other runner's version.
+    @Test func aFlipLostWhileALaterUploadIsClaimedLeavesThePointerAlone() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/_sitebuild/live", value: "later"))
+            defer { proxy.stop() }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/earlier.zip", page: "earlier")
+            try await Task.sleep(for: .milliseconds(1100))  // LastModified has one-second resolution
+            try await upload(s3, h, key: "incoming/later.zip", page: "later")
+            // Another watcher has claimed the later upload.
+            let later = try #require(try await s3.listObjects(bucket: "uploads", prefix: "incoming/later").objects.first)
+            let claimKey = "incoming/_sitebuild/watch/" + ContentHash(of: later.key + "\n" + (later.etag ?? "")).hex + ".json"
+            _ = try await s3.putObject(bucket: "uploads", key: claimKey,
+                                       body: .bytes(Array(#"{"source":"s3://uploads/incoming/later.zip","status":"building"}"#.utf8)))
+            let run = try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(try await proxy.stats().pointerFlips == 1)
+            #expect(lines(run.stdout, containing: "[Watch] building ").count == 1, "\(run.stdout)")
+            #expect(lines(run.stdout, containing: "running again").isEmpty, "\(run.stdout)")
+            #expect(lines(run.stdout, containing: "not made live").count == 1, "\(run.stdout)")
+            // The later upload's flip stays; the earlier version is complete, ready for a rollback.
+            #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "later")
+            #expect(try await s3.headObject(bucket: "site", key: "www/_sitebuild/manifests/earlier.json") != nil)
+            #expect(try await keys(s3, "site", "www/_sitebuild/releases/").isEmpty)
+            let earlier = try #require(try await s3.listObjects(bucket: "uploads", prefix: "incoming/earlier").objects.first)
+            let stateKey = "incoming/_sitebuild/watch/" + ContentHash(of: earlier.key + "\n" + (earlier.etag ?? "")).hex + ".json"
+            let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: stateKey).body))
+            #expect(record["status"]?.stringValue == "superseded")
+            #expect(record["supersededBy"]?.stringValue == "s3://uploads/incoming/later.zip")
+            #expect(record["exitStatus"]?.intValue == 4)
+        }
+    }
+
     @Test func twoWatchersStartedAtOnceBuildEachArchiveOnce() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
@@ -175,8 +215,22 @@ import TestSupport
                 #expect(built.filter { $0.contains("incoming/\(name).zip") }.count == 1, "\(name): \(built)")
                 #expect(try await s3.headObject(bucket: "site", key: "www/_sitebuild/manifests/\(name).json") != nil)
             }
-            #expect(try await keys(s3, "uploads", "incoming/_sitebuild/watch/").count == 3)
-            #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == 3)
+            // Each archive ends succeeded (made live: one release record each) or, when its flip
+            // lost to a runner while a later upload was claimed, superseded by that later upload.
+            let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/")
+            #expect(states.count == 3)
+            var succeeded = 0
+            for state in states {
+                let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: state).body))
+                let source = record["source"]?.stringValue ?? ""
+                switch record["status"]?.stringValue {
+                case "succeeded": succeeded += 1
+                case "superseded": #expect((record["supersededBy"]?.stringValue ?? "") > source, "\(record.serialized())")
+                default: Issue.record("unexpected state \(record.serialized())")
+                }
+            }
+            #expect(succeeded >= 1)
+            #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == succeeded)
         }
     }
 }
