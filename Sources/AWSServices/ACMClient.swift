@@ -81,7 +81,7 @@ public struct ACMClient: Sendable {
             if let seconds = try? container.decode(Double.self) {
                 date = Date(timeIntervalSince1970: seconds)
             } else if let text = try? container.decode(String.self) {
-                date = Double(text).map { Date(timeIntervalSince1970: $0) } ?? ISO8601DateFormatter().date(from: text)
+                date = Double(text).map { Date(timeIntervalSince1970: $0) } ?? UTCTime.parse(text)
             }
         }
     }

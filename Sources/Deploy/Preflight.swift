@@ -1,3 +1,4 @@
+import AWSCore
 import AWSServices
 import Foundation
 
@@ -362,11 +363,9 @@ public enum Preflight {
         return (0...(labels.count - 2)).map { labels[$0...].joined(separator: ".") }
     }
 
+    /// `2026-11-27`, in UTC.
     static func date(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        String(UTCTime.iso(date, milliseconds: false).prefix(10))
     }
 
     static func aliasCheck(_ domain: String, _ distribution: CloudFrontClient.Distribution) -> PreflightCheck {
