@@ -75,6 +75,11 @@ public struct ReusableContent: Sendable {
         return (version, source == 0 ? entries.path(at: index) : otherPaths[Int(source) - 1])
     }
 
+    /// Whether the entry at `index` can be made from a complete version's object.
+    public func canReuse(_ index: Int) -> Bool {
+        version != nil && index < sources.count && sources[index] >= 0
+    }
+
     /// How many entries can be reused.
     public var reusableCount: Int { sources.count { $0 >= 0 } }
 

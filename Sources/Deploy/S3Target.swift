@@ -57,6 +57,10 @@ public struct S3Target: DeployTarget {
     public var workers: Int = 32
     /// Parts of one multipart upload in flight at once.
     public var partWorkers: Int = 8
+    /// Server-side copies (and checks of objects a killed run left) at once, besides the
+    /// `workers` uploads: no bytes pass through this machine, so a copy costs a round trip and
+    /// little else, and a one-file change is mostly copies.
+    public var copyWorkers: Int = 96
     /// Where messages about resumed work go.
     public var log: @Sendable (String) -> Void
 
@@ -245,15 +249,17 @@ public struct S3Target: DeployTarget {
 
         let present = existing
         // The largest first: a big file started last would finish alone after the rest.
+        // Uploads and copies are two queues with their own workers, so the copies of a
+        // one-file change are not held to the upload concurrency.
         let all = manifest.entries
-        let order = (0..<Int32(all.count)).sorted { all.size(at: Int($0)) > all.size(at: Int($1)) }
+        let sorted = (0..<Int32(all.count)).sorted { all.size(at: Int($0)) > all.size(at: Int($1)) }
+        let uploads = sorted.filter { !known.canReuse(Int($0)) }
+        let copies = sorted.filter { known.canReuse(Int($0)) }
         var initial = UploadStats()
-        initial.plannedFiles = order.count
+        initial.plannedFiles = sorted.count
         initial.plannedBytes = manifest.totalBytes
         let stats = Locked(initial)
-        let next = WorkCounter()
         let lastReport = Locked(ContinuousClock.now)
-        let workerCount = min(workers, max(1, order.count))
         let report: @Sendable () -> UploadStats? = {
             let now = ContinuousClock.now
             let due = lastReport.withLock { last -> Bool in
@@ -263,30 +269,36 @@ public struct S3Target: DeployTarget {
             }
             return due ? stats.withLock { $0 } : nil
         }
+        // One object: skipped when a killed run left it in place, else copied or uploaded.
+        let place: @Sendable (Int) async throws -> Void = { row in
+            let entry = all[row]
+            let key = versionPrefix + entry.path
+            let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
+            if let object = present[key], try await isInPlace(object, entry: entry, source: source) {
+                stats.withLock { $0.skipped += 1 }
+            } else if let origin = known.origin(of: row, in: all) {
+                try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry)
+                stats.withLock { $0.reused += 1 }
+            } else {
+                try await put(source, to: key, entry: entry)
+                stats.withLock {
+                    $0.uploaded += 1
+                    $0.uploadedBytes += entry.size
+                }
+            }
+            if let snapshot = report() { progress(snapshot) }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<workerCount {
-                group.addTask {
-                    while true {
-                        try Task.checkCancellation()
-                        let index = next.take()
-                        guard index < order.count else { return }
-                        let row = Int(order[index])
-                        let entry = all[row]
-                        let key = versionPrefix + entry.path
-                        let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
-                        if let object = present[key], try await isInPlace(object, entry: entry, source: source) {
-                            stats.withLock { $0.skipped += 1 }
-                        } else if let origin = known.origin(of: row, in: all) {
-                            try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry)
-                            stats.withLock { $0.reused += 1 }
-                        } else {
-                            try await put(source, to: key, entry: entry)
-                            stats.withLock {
-                                $0.uploaded += 1
-                                $0.uploadedBytes += entry.size
-                            }
+            for (queue, workerCount) in [(uploads, workers), (copies, copyWorkers)] where !queue.isEmpty {
+                let next = WorkCounter()
+                for _ in 0..<min(max(1, workerCount), queue.count) {
+                    group.addTask {
+                        while true {
+                            try Task.checkCancellation()
+                            let index = next.take()
+                            guard index < queue.count else { return }
+                            try await place(Int(queue[index]))
                         }
-                        if let snapshot = report() { progress(snapshot) }
                     }
                 }
             }

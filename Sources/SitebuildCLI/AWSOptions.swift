@@ -46,9 +46,9 @@ final class AWSContext: Sendable {
             // One connection pool and one adaptive in-flight limit for the whole command; as
             // many connections per host as the limit allows requests in flight (curl's pool
             // defaulted to 16, which capped a deploy at 16 requests however many it started).
-            let curl = CurlHTTPClient(configuration: .init(maxConnectionsPerHost: 64, maxTotalConnections: 64))
+            let curl = CurlHTTPClient(configuration: .init(maxConnectionsPerHost: 128, maxTotalConnections: 128))
             let http = RetryingHTTPClient(wrapping: CountingHTTPClient(base: curl, counter: requests),
-                                          concurrency: AdaptiveConcurrency(initial: 32, minimum: 2, maximum: 64))
+                                          concurrency: AdaptiveConcurrency(initial: 64, minimum: 2, maximum: 128))
             let made = Shared(credentials: credentials, http: http)
             cached = made
             return made
