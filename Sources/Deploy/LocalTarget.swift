@@ -1,3 +1,4 @@
+import AWSCore
 import Dispatch
 import Foundation
 import SiteContent
@@ -16,6 +17,9 @@ public struct LocalTarget: DeployTarget {
     public var url: String { "file://" + root }
     var manifests: String { root + "/_sitebuild/manifests" }
     var releases: String { root + "/_sitebuild/releases" }
+    /// Versions being written (see ``S3Target/pendingKey(_:)``).
+    var pending: String { root + "/_sitebuild/pending" }
+    func pendingPath(_ version: String) -> String { pending + "/" + version + ".json" }
 
     func manifestPath(_ version: String) -> String { manifests + "/" + version + ".json" }
 
@@ -54,6 +58,10 @@ public struct LocalTarget: DeployTarget {
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
+        try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
+        let record = JSONValue.object([("version", .string(manifest.version)), ("started", .string(UTCTime.iso(Date()))),
+                                       ("host", .string(ReleaseRecord.hostName()))])
+        try Data((record.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: pendingPath(manifest.version)), options: .atomic)
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()
@@ -122,8 +130,14 @@ public struct LocalTarget: DeployTarget {
         try manifest.write(toFile: temporary)
         defer { unlink(temporary) }
         // link() fails if the name exists: a create-only write, like If-None-Match: *.
-        if link(temporary, final) == 0 { return true }
-        if errno == EEXIST { return false }
+        if link(temporary, final) == 0 {
+            unlink(pendingPath(manifest.version))
+            return true
+        }
+        if errno == EEXIST {
+            unlink(pendingPath(manifest.version))
+            return false
+        }
         throw DeployError("cannot write the manifest \(final): \(String(cString: strerror(errno)))")
     }
 
@@ -140,6 +154,7 @@ public struct LocalTarget: DeployTarget {
     public func deleteVersion(_ version: String) async throws {
         try VersionId.validate(version)
         unlink(manifestPath(version))
+        unlink(pendingPath(version))
         let dir = root + "/" + version
         // Files are read-only; their directories are not, so removal works.
         if FileManager.default.fileExists(atPath: dir) {
@@ -147,14 +162,16 @@ public struct LocalTarget: DeployTarget {
         }
     }
 
+    /// Versions a deploy started (their pending marker) that have no manifest, with the time
+    /// the deploy started; nothing else in the directory is taken for a version.
     public func incompleteVersions() async throws -> [(version: String, modified: Date)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: pending)) ?? []
         var result: [(String, Date)] = []
-        for name in names where !name.hasPrefix("_") && !name.hasPrefix(".") {
-            guard (try? VersionId.validate(name)) != nil, !FileManager.default.fileExists(atPath: manifestPath(name)) else { continue }
-            let attributes = try? FileManager.default.attributesOfItem(atPath: root + "/" + name)
-            guard attributes?[.type] as? FileAttributeType == .typeDirectory else { continue }
-            result.append((name, attributes?[.modificationDate] as? Date ?? Date()))
+        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let version = String(name.dropLast(5))
+            guard (try? VersionId.validate(version)) != nil, !FileManager.default.fileExists(atPath: manifestPath(version)) else { continue }
+            let attributes = try? FileManager.default.attributesOfItem(atPath: pending + "/" + name)
+            result.append((version, attributes?[.modificationDate] as? Date ?? Date()))
         }
         return result
     }

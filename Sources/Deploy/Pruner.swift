@@ -20,6 +20,13 @@ public struct PrunePlan: Sendable, Equatable {
         var keep: [String: String] = [:]
         if let live { keep[live] = "live" }
         if let previous, keep[previous] == nil { keep[previous] = "previous release (instant rollback)" }
+        // What the release records say is live and was live before it: kept even when the
+        // pointer read says otherwise (prune run with another pointer than the deploys use,
+        // or none), since deleting the live version is the one mistake prune must not make.
+        if let last = releases.max(by: { $0.at < $1.at }) {
+            if keep[last.to] == nil { keep[last.to] = "live according to the last release record" }
+            if let from = last.from, keep[from] == nil { keep[from] = "live before the last release record" }
+        }
         let cutoff = now.addingTimeInterval(-grace)
         for record in releases where record.at >= cutoff {
             // `from` was live until this flip, `to` from it: both were live within the grace period.
@@ -37,6 +44,9 @@ public struct PrunePlan: Sendable, Equatable {
         }
         let delete = versions.map(\.version).filter { keep[$0] == nil }.sorted()
         let incompleteOld = incomplete.filter { $0.modified < cutoff && keep[$0.version] == nil }.map(\.version).sorted()
+        // Only versions that exist are reported kept (a release record can name one pruned since).
+        let existing = Set(versions.map(\.version)).union(incomplete.map(\.version))
+        keep = keep.filter { existing.contains($0.key) || $0.key == live }
         return PrunePlan(delete: delete, keep: keep, deleteIncomplete: incompleteOld)
     }
 }

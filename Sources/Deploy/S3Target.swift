@@ -79,7 +79,11 @@ public struct S3Target: DeployTarget {
     var bucket: String { location.bucket }
     var manifestsPrefix: String { location.prefix + "_sitebuild/manifests/" }
     var releasesPrefix: String { location.prefix + "_sitebuild/releases/" }
+    var pendingPrefix: String { location.prefix + "_sitebuild/pending/" }
     func manifestKey(_ version: String) -> String { manifestsPrefix + version + ".json" }
+    /// Written before a version's first object and removed once its manifest is: the versions
+    /// a deploy started and did not finish, the only prefixes `prune` deletes without a manifest.
+    func pendingKey(_ version: String) -> String { pendingPrefix + version + ".json" }
 
     // MARK: - Manifests and releases
 
@@ -144,6 +148,8 @@ public struct S3Target: DeployTarget {
                                                  body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
                                                  attributes: .init(contentType: "application/json", cacheControl: "no-store"),
                                                  ifNoneMatch: true)
+        // The version is complete (or was already): no longer pending.
+        _ = try? await client.deleteObjects(bucket: bucket, keys: [pendingKey(manifest.version)])
         return outcome != .alreadyExists
     }
 
@@ -183,23 +189,26 @@ public struct S3Target: DeployTarget {
             throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
         }
         let keys = try await client.listObjects(bucket: bucket, prefix: location.prefix + version + "/").objects.map(\.key)
-        let errors = try await client.deleteObjects(bucket: bucket, keys: keys)
+        let errors = try await client.deleteObjects(bucket: bucket, keys: keys + [pendingKey(version)])
         if !errors.isEmpty {
             let sample = errors.prefix(3).map { "\($0.key): \($0.code)" }.joined(separator: ", ")
             throw DeployError("\(errors.count) object(s) of version \(version) could not be deleted (\(sample)); run prune again")
         }
     }
 
+    /// Versions a deploy started (their pending marker) that have no manifest, with the time
+    /// the deploy started. Nothing else under the prefix is ever taken for a version: other
+    /// sites and folders in the bucket are not sitebuild's to delete.
     public func incompleteVersions() async throws -> [(version: String, modified: Date)] {
-        let listing = try await client.listObjects(bucket: bucket, prefix: location.prefix, delimiter: "/")
+        let markers = try await client.listObjects(bucket: bucket, prefix: pendingPrefix).objects
         let complete = Set(try await listVersions())
         var result: [(String, Date)] = []
-        for prefix in listing.commonPrefixes {
-            let name = String(prefix.dropFirst(location.prefix.count).dropLast())
-            guard !name.hasPrefix("_"), (try? VersionId.validate(name)) != nil, !complete.contains(name) else { continue }
-            let page = try await client.listObjectsPage(bucket: bucket, prefix: prefix, maxKeys: 1)
-            let modified = page.objects.first?.lastModified.flatMap(Self.parseTime) ?? Date()
-            result.append((name, modified))
+        for marker in markers {
+            let name = String(marker.key.dropFirst(pendingPrefix.count))
+            guard name.hasSuffix(".json"), !name.contains("/") else { continue }
+            let version = String(name.dropLast(5))
+            guard (try? VersionId.validate(version)) != nil, !complete.contains(version) else { continue }
+            result.append((version, marker.lastModified.flatMap(Self.parseTime) ?? Date()))
         }
         return result
     }
@@ -237,6 +246,7 @@ public struct S3Target: DeployTarget {
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionPrefix = location.prefix + manifest.version + "/"
+        try await markPending(manifest.version)
         // A killed run may have left multipart uploads; they cost storage until aborted.
         for orphan in try await client.listMultipartUploads(bucket: bucket, prefix: versionPrefix) {
             try await client.abortMultipartUpload(bucket: bucket, key: orphan.key, uploadId: orphan.uploadId)
@@ -307,6 +317,14 @@ public struct S3Target: DeployTarget {
         let final = stats.withLock { $0 }
         progress(final)
         return final
+    }
+
+    /// Records that `version` is being written (see ``pendingKey(_:)``).
+    func markPending(_ version: String) async throws {
+        let record = JSONValue.object([("version", .string(version)), ("started", .string(UTCTime.iso(Date()))),
+                                       ("host", .string(ReleaseRecord.hostName()))])
+        _ = try await client.putObject(bucket: bucket, key: pendingKey(version), body: .bytes(Array((record.serialized() + "\n").utf8)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
     }
 
     /// Whether an object a previous run left holds this entry's bytes: its ETag is the MD5 (or

@@ -141,7 +141,13 @@ struct PruneCommand: AsyncParsableCommand {
                 let created = manifest?.metadata.first { $0.0 == "createdAt" }.flatMap { ReleaseRecord.parseISOTime($0.1) } ?? .distantPast
                 versions.append((version, created))
             }
-            let plan = PrunePlan.make(versions: versions, releases: try await resolved.target.listReleases(), live: live, previous: previous,
+            let releases = try await resolved.target.listReleases()
+            if let last = releases.max(by: { $0.at < $1.at }), last.to != live {
+                reporter.say("warning: the pointer \(resolved.pointer.url) says \(live.map { "\($0) is live" } ?? "no version is live"), "
+                    + "but the last release on \(resolved.target.url) made \(last.to) live: is this the pointer the deploys use (--pointer, sitebuild.yml)? "
+                    + "Both are kept")
+            }
+            let plan = PrunePlan.make(versions: versions, releases: releases, live: live, previous: previous,
                                       keepCount: keepCount, grace: graceSeconds, incomplete: try await resolved.target.incompleteVersions())
             for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }

@@ -24,6 +24,24 @@ struct PruneTests {
         #expect(plan.deleteIncomplete.isEmpty)
     }
 
+    /// Pruned with a pointer other than the deploys' (or none): the pointer names no live
+    /// version, but the release records do; the last release's two sides stay.
+    @Test func keepsWhatTheLastReleaseRecordMadeLiveWhateverThePointerSays() {
+        let versions = ["a", "b", "c", "d"].enumerated().map { (version: $0.element, created: Self.ago(Double(400 - 100 * $0.offset))) }
+        let releases = [Self.release(nil, "a", daysAgo: 300), Self.release("a", "d", daysAgo: 90), Self.release("d", "b", daysAgo: 60)]
+        for live in [nil, "c"] as [String?] {
+            let plan = PrunePlan.make(versions: versions, releases: releases, live: live, previous: nil,
+                                      keepCount: 0, grace: 1 * Self.day, now: Self.now)
+            #expect(plan.keep["b"] == "live according to the last release record")
+            #expect(plan.keep["d"] == "live before the last release record")
+            #expect(plan.delete == (live == nil ? ["a", "c"] : ["a"]))
+        }
+        // Versions that no longer exist are not reported kept.
+        let gone = PrunePlan.make(versions: [(version: "b", created: Self.ago(5))], releases: releases, live: "b", previous: "d",
+                                  keepCount: 0, grace: 1 * Self.day, now: Self.now)
+        #expect(Set(gone.keep.keys) == ["b"])
+    }
+
     @Test func keepsTheNNewest() {
         let versions = (1...8).map { (version: "v\($0)", created: Self.ago(Double(100 - $0))) }  // v8 newest
         let plan = PrunePlan.make(versions: versions, releases: [], live: "v2", previous: "v8", keepCount: 3,
@@ -98,8 +116,11 @@ struct PruneTests {
         #expect(fileStat(shared)?.inode == fileStat(f.object(v1, "assets/logo.png"))?.inode)
         #expect(fileStat(shared)?.links == 2)
 
-        // Also an incomplete version left by an interrupted run.
-        try FileManager.default.createDirectory(atPath: f.targetRoot + "/deadbeefdeadbeef/assets", withIntermediateDirectories: true)
+        // Also an incomplete version left by an interrupted run (objects written, no manifest),
+        // and a folder no deploy started, which is not a version whatever its name.
+        let (unfinished, _) = try buildManifest(f.source, version: "deadbeefdeadbeef")
+        _ = try await f.target.upload(unfinished, from: f.source, reusable: .empty, progress: { _ in })
+        try FileManager.default.createDirectory(atPath: f.targetRoot + "/0123456789abcdef/assets", withIntermediateDirectories: true)
         #expect(try await f.target.incompleteVersions().map(\.version) == ["deadbeefdeadbeef"])
 
         try await f.target.deleteVersion(v1)

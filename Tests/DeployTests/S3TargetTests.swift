@@ -87,9 +87,15 @@ import TestSupport
             _ = try await s3.putObject(bucket: "resume", key: "\(version)/a.txt", body: .bytes(Array("alpha".utf8)))
             _ = try await s3.putObject(bucket: "resume", key: "\(version)/b.txt", body: .bytes(Array("BRAVO".utf8)))
             _ = try await s3.createMultipartUpload(bucket: "resume", key: "\(version)/c.txt")
+            // Other folders of the bucket, one named like a version: no deploy started them.
+            _ = try await s3.putObject(bucket: "resume", key: "uploads/notes.txt", body: .bytes(Array("mine".utf8)))
+            _ = try await s3.putObject(bucket: "resume", key: "0123456789abcdef/index.html", body: .bytes(Array("other".utf8)))
+            #expect(try await target.incompleteVersions().isEmpty)
             let stats = try await target.upload(manifest, from: site.path, reusable: .empty) { _ in }
             #expect(stats.skipped == 1)
             #expect(stats.uploaded == 2)
+            // Written, not complete: the one version prune may delete without a manifest.
+            #expect(try await target.incompleteVersions().map(\.version) == [version])
             #expect(try await s3.getObject(bucket: "resume", key: "\(version)/b.txt").body == Array("bravo".utf8))
             #expect(try await s3.listMultipartUploads(bucket: "resume", prefix: "\(version)/").isEmpty)
             #expect(try await target.manifestExists(version) == false)
