@@ -36,6 +36,8 @@ public struct Deployer: Sendable {
     public var pointer: PointerStore
     public var builder: ManifestBuilder
     public var statCacheDirectory: String?
+    /// Paths inside a deployed directory that are not site files (see ``TreeHasher/excluding``).
+    public var excluding: [String] = []
     public var log: @Sendable (String) -> Void
 
     public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
@@ -54,7 +56,9 @@ public struct Deployer: Sendable {
             throw DeployError("\(directory) is not a directory: nothing to deploy")
         }
         let cache = statCacheDirectory.map { StatCache(directory: $0, root: directory) } ?? StatCache()
-        let hashed = try TreeHasher().hash(root: directory, cache: cache)
+        var hasher = TreeHasher()
+        hasher.excluding = excluding
+        let hashed = try hasher.hash(root: directory, cache: cache)
         guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy") }
         cache.save()
         let hashedCount = hashed.hashedCount

@@ -30,10 +30,23 @@ public struct WalkedEntry: Sendable, Equatable {
 public struct FileWalker: Sendable {
     public var followSymlinks: Bool
     public var includeDirectories: Bool
+    /// Files and directories (by device and inode) left out with everything below them.
+    public var skipping: Set<[UInt64]>
 
-    public init(followSymlinks: Bool = false, includeDirectories: Bool = false) {
+    public init(followSymlinks: Bool = false, includeDirectories: Bool = false, skipping: Set<[UInt64]> = []) {
         self.followSymlinks = followSymlinks
         self.includeDirectories = includeDirectories
+        self.skipping = skipping
+    }
+
+    /// The device and inode of each existing path of `paths` (links followed), for `skipping`.
+    public static func identities(of paths: [String]) -> Set<[UInt64]> {
+        var result = Set<[UInt64]>()
+        for path in paths {
+            var st = stat()
+            if stat(path, &st) == 0 { result.insert([UInt64(st.st_dev), UInt64(st.st_ino)]) }
+        }
+        return result
     }
 
     /// Entries under `root` (files, symlinks, and directories when asked).
@@ -78,6 +91,11 @@ public struct FileWalker: Sendable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
             guard lstat(full, &st) == 0 else { continue }
+            if !skipping.isEmpty {
+                var resolved = st
+                if followSymlinks && (st.st_mode & S_IFMT) == S_IFLNK { _ = stat(full, &resolved) }
+                if skipping.contains([UInt64(resolved.st_dev), UInt64(resolved.st_ino)]) { continue }
+            }
             var entry = Self.entry(rel, st)
             if (st.st_mode & S_IFMT) == S_IFLNK {
                 var target = [CChar](repeating: 0, count: 4097)

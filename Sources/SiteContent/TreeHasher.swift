@@ -55,6 +55,9 @@ public struct TreeHasher: Sendable {
     public var blockSize: Int = 128 << 10
     /// How many files are hashed at once (default: the number of cores).
     public var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Paths below the root that are not part of the tree (sitebuild's own state directory,
+    /// a local target inside the deployed directory, its settings file), with what is below them.
+    public var excluding: [String] = []
 
     public init() {}
 
@@ -73,7 +76,7 @@ public struct TreeHasher: Sendable {
         var pathEnds: [UInt32] = []
         var keys: [StatCache.Key] = []
         var executable: [Bool] = []
-        FileWalker(followSymlinks: true).walk(root) { entry in
+        FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding)).walk(root) { entry in
             guard entry.kind == .file else { return }
             pathBytes.append(contentsOf: entry.path.utf8)
             pathEnds.append(UInt32(pathBytes.count))

@@ -32,6 +32,24 @@ struct DeployCommand: AsyncParsableCommand {
 }
 
 enum DeployInvocation {
+    /// What a deployed directory may contain that is not the site: sitebuild's state directory
+    /// (`.sitebuild`: the default local target, build outputs), the local target, the cache
+    /// directory and the settings file. `hash` leaves out the same, so the version ids agree.
+    static func siteExclusions(configDirectory: String, configPath: String, environment: [String: String],
+                               localTarget: String? = nil) -> [String] {
+        [configDirectory + "/.sitebuild", configPath, BuildInvocation.cacheDirectory(environment)] + (localTarget.map { [$0] } ?? [])
+    }
+
+    /// A warning when `directory` holds a `sitebuild.yml` that is not the settings file read:
+    /// it would be deployed as a site file and its settings ignored.
+    static func misplacedSettingsNote(directory: String, configPath: String) -> String? {
+        let inside = directory + "/sitebuild.yml"
+        guard FileManager.default.fileExists(atPath: inside),
+              FileWalker.identities(of: [inside]) != FileWalker.identities(of: [configPath]) else { return nil }
+        return "warning: \(inside) is deployed as a site file and its settings are not read; sitebuild reads \(configPath) "
+            + "(the current directory's, or --config)"
+    }
+
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
                     configDirectory: String, sourceDirectory: String, source: ResolvedSource? = nil) async -> Int32 {
@@ -47,10 +65,14 @@ enum DeployInvocation {
             _ = try invalidation.mode(resolved.config)
             _ = try invalidation.timeout()
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
-            deployer = Deployer(target: resolved.target, pointer: resolved.pointer,
+            var made = Deployer(target: resolved.target, pointer: resolved.pointer,
                                 builder: builder,
                                 statCacheDirectory: BuildInvocation.cacheDirectory(resolved.environment) + "/stat-cache",
                                 log: { message in reporter.say(message) })
+            made.excluding = siteExclusions(configDirectory: configDirectory, configPath: resolved.configPath,
+                                            environment: resolved.environment, localTarget: resolved.local?.target.root)
+            deployer = made
+            if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
         } catch {
             reporter.say("\(error)")
             return ExitStatus.invalidInput

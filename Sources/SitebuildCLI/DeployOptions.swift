@@ -36,6 +36,8 @@ struct TargetOptions: ParsableArguments {
         var aws: AWSContext
         /// The CloudFront distribution id, when one is configured.
         var distribution: String?
+        /// The settings file read (which may not exist).
+        var configPath: String
 
         /// The local target and pointer file, for `serve`.
         var local: (target: LocalTarget, pointer: LocalPointerStore)? {
@@ -78,7 +80,7 @@ struct TargetOptions: ParsableArguments {
             throw UsageError("\(source) \(id): not a CloudFront distribution id (upper-case letters and digits, such as E2QWRUHAPOMQZL)")
         }
         return Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
-                        distribution: distributionId?.0)
+                        distribution: distributionId?.0, configPath: configPath)
     }
 
     /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,

@@ -233,6 +233,31 @@ import Testing
         #expect(js.headers.extra.first?.name == "X-Frame-Options")
     }
 
+    /// `deploy .` from the project folder: the default local target (`.sitebuild`, inside the
+    /// deployed directory) and the settings file are not site files, so a second deploy finds
+    /// nothing to do instead of nesting the first version into the second.
+    @Test func deployingTheProjectFolderLeavesOutSitebuildsOwnFiles() throws {
+        let h = try CLIHarness()
+        try h.write("index.html", "home")
+        try h.write("sitebuild.yml", "mode: static\n")
+        let first = try h.run(["deploy", "."])
+        #expect(first.status == 0, "\(first.stderr)")
+        let version = try #require(live(h))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(version).json")))
+        #expect(manifest.entries.map(\.path) == ["index.html"])
+        #expect(try h.run(["hash", ".", "--json"]).stdout.contains("\"\(version)\""))
+        let second = try h.run(["deploy", "."])
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("nothing to deploy"), "\(second.stderr)")
+        #expect(live(h) == version)
+        // A sitebuild.yml inside a built directory is a site file, and its settings are not read: said so.
+        try h.write("dist/index.html", "home")
+        try h.write("dist/sitebuild.yml", "mode: spa\n")
+        let misplaced = try h.run(["deploy", "dist"])
+        #expect(misplaced.status == 0)
+        #expect(misplaced.stderr.contains("dist/sitebuild.yml is deployed as a site file and its settings are not read"), "\(misplaced.stderr)")
+    }
+
     @Test func trailingSlashAlwaysStoresNoAliasesAndHashAgreesWithDeploy() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "home")
