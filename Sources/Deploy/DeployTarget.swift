@@ -50,12 +50,25 @@ public protocol DeployTarget: Sendable {
     func deleteVersion(_ version: String) async throws
     /// Version prefixes without a manifest (left by interrupted deploys), with their age.
     func incompleteVersions() async throws -> [(version: String, modified: Date)]
+    /// Throws (invalid input) when a path of `manifest` cannot be stored on this target, before
+    /// anything is written: an S3 key longer than 1,024 bytes with the prefix and version.
+    func checkKeys(_ manifest: Manifest) throws
+}
+
+extension DeployTarget {
+    public func checkKeys(_ manifest: Manifest) throws {}
 }
 
 /// A deploy or target failure (exit code 3), naming what failed and what to do.
 public struct DeployError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The input is wrong (a path, a version id, the directory), not the target: exit 2, and
+    /// nothing was sent.
+    public var isInvalidInput: Bool
+    public init(_ description: String, invalidInput: Bool = false) {
+        self.description = description
+        self.isInvalidInput = invalidInput
+    }
 }
 
 /// Version ids must be safe path segments and never clash with `_sitebuild`.
@@ -63,7 +76,8 @@ public enum VersionId {
     public static func validate(_ id: String) throws {
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
         guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {
-            throw DeployError("'\(id)' is not a valid version id: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '_', '.' or '-'")
+            throw DeployError("'\(id)' is not a valid version id: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '_', '.' or '-'",
+                              invalidInput: true)
         }
     }
 }

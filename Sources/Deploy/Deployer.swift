@@ -53,19 +53,25 @@ public struct Deployer: Sendable {
     public func manifest(for directory: String, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String], Int) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DeployError("\(directory) is not a directory: nothing to deploy")
+            throw DeployError("\(directory) is not a directory: nothing to deploy", invalidInput: true)
         }
         let cache = statCacheDirectory.map { StatCache(directory: $0, root: directory) } ?? StatCache()
         var hasher = TreeHasher()
         hasher.excluding = excluding
         let hashed = try hasher.hash(root: directory, cache: cache)
-        guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy") }
+        guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy", invalidInput: true) }
         cache.save()
         let hashedCount = hashed.hashedCount
         let files = hashed.files
         _ = consume hashed
         do {
-            let (manifest, warnings) = try builder.build(consume files, version: version, metadata: metadata)
+            let (manifest, warnings): (Manifest, [String])
+            do {
+                (manifest, warnings) = try builder.build(consume files, version: version, metadata: metadata)
+            } catch let failure as PathValidation.Failure {
+                throw DeployError("\(directory): \(failure.description)", invalidInput: true)
+            }
+            try target.checkKeys(manifest)
             return (manifest, warnings, hashedCount)
         } catch let failure as PathValidation.Failure {
             throw DeployError("\(directory): \(failure.description)")

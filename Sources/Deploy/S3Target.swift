@@ -319,6 +319,17 @@ public struct S3Target: DeployTarget {
         return final
     }
 
+    /// S3 keys are at most 1,024 bytes: `<prefix><version>/<path>` for the longest path.
+    public func checkKeys(_ manifest: Manifest) throws {
+        let base = location.prefix.utf8.count + manifest.version.utf8.count + 1
+        let entries = manifest.entries
+        guard let longest = entries.indices.max(by: { entries.pathLength(at: $0) < entries.pathLength(at: $1) }),
+              base + entries.pathLength(at: longest) > 1024 else { return }
+        let path = entries.path(at: longest)
+        throw DeployError("'\(path.prefix(80))…' would be an S3 key of \(base + path.utf8.count) bytes below s3://\(bucket)/\(location.prefix)"
+            + "\(manifest.version)/ (S3 allows 1,024): shorten the path or the target prefix", invalidInput: true)
+    }
+
     /// Records that `version` is being written (see ``pendingKey(_:)``).
     func markPending(_ version: String) async throws {
         let record = JSONValue.object([("version", .string(version)), ("started", .string(UTCTime.iso(Date()))),

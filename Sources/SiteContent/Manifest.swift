@@ -241,7 +241,7 @@ public enum PathValidation {
                     continue
                 }
                 if byte < 0x20 || byte == 0x7f {
-                    throw Failure(description: "'\(path.debugDescription)' contains a control character; rename the file")
+                    throw Failure(description: "\(path.debugDescription) contains a control character; rename the file")
                 }
                 segmentStart = false
                 segmentLength += 1
@@ -251,7 +251,7 @@ public enum PathValidation {
                 throw Failure(description: "'\(path)' has an empty, '.' or '..' segment; rename it")
             }
             if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
-                throw Failure(description: "'\(path.debugDescription)' contains a control character; rename the file")
+                throw Failure(description: "\(path.debugDescription) contains a control character; rename the file")
             }
             if path.utf8.count > 1024 - 40 {
                 throw Failure(description: "'\(path.prefix(80))…' is longer than an S3 key allows (984 bytes with the version prefix)")

@@ -353,6 +353,8 @@ public struct ManifestEntries: RandomAccessCollection, Sendable, Equatable {
 
     /// The path of entry `index`, without building the whole entry.
     public func path(at index: Int) -> String { table.path(index) }
+    /// The UTF-8 length of entry `index`'s path.
+    public func pathLength(at index: Int) -> Int { table.pathRange(index).count }
     public func hash(at index: Int) -> ContentHash { table.hashes[index] }
     public func size(at index: Int) -> Int64 { table.sizes[index] }
     public func headers(at index: Int) -> FileHeaders { table.headerSets[Int(table.headerIndex[index])] }

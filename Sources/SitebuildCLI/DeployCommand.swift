@@ -118,10 +118,10 @@ enum DeployInvocation {
         } catch let error as DeployError {
             reporter.say("deploy failed: \(error); nothing live changed")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
-            return error.description.contains("is not a valid version id") || error.description.contains("not a directory")
-                || error.description.contains("has no files") ? ExitStatus.invalidInput : ExitStatus.deployFailed
+            return error.isInvalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
         } catch {
             reporter.say("deploy failed: \(error); nothing live changed")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             return ExitStatus.deployFailed
         }
     }

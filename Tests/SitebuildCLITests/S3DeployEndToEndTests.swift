@@ -128,6 +128,20 @@ import Glibc
                 #expect(run.status == 0, "\(run.stderr)")
                 versions.append(try #require(result(run)["version"] as? String))
             }
+            // Other things in the bucket: another site, an uploads folder, a folder named like
+            // a version. No deploy of this target started them: prune leaves them alone.
+            try h.write("other/index.html", "<p>other</p>")
+            #expect(try h.run(["deploy", "other", "--target", "s3://prune/other-site"], environment: moto.environment).status == 0)
+            _ = try await client.putObject(bucket: "prune", key: "uploads/user.txt", body: .bytes(Array("mine".utf8)))
+            _ = try await client.putObject(bucket: "prune", key: "0123456789abcdef/index.html", body: .bytes(Array("x".utf8)))
+            // A prune with a pointer the deploys did not use (no live version there): the last
+            // release's two sides are kept all the same, with a warning.
+            let elsewhere = try h.run(["prune", "--target", "s3://prune", "--pointer", "file://\(h.root)/elsewhere/live", "--keep", "0",
+                                       "--grace", "0s", "--dry-run"], environment: moto.environment)
+            #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+            #expect(elsewhere.stderr.contains("but the last release on s3://prune/ made \(versions[2]) live"), "\(elsewhere.stderr)")
+            #expect(elsewhere.stderr.contains("would delete \(versions[0])"), "\(elsewhere.stderr)")
+            #expect(!elsewhere.stderr.contains("would delete \(versions[1])") && !elsewhere.stderr.contains("would delete \(versions[2])"))
             let prune = try h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s"], environment: moto.environment)
             #expect(prune.status == 0, "\(prune.stderr)")
             let left = try await keys(client, "prune")
@@ -135,6 +149,49 @@ import Glibc
             #expect(left["_sitebuild/manifests/\(versions[0]).json"] == nil)
             #expect(left["\(versions[1])/index.html"] != nil)
             #expect(left["\(versions[2])/index.html"] != nil)
+            #expect(left["uploads/user.txt"] != nil)
+            #expect(left["0123456789abcdef/index.html"] != nil)
+            #expect(left.keys.contains { $0.hasPrefix("other-site/_sitebuild/manifests/") })
+            #expect(left["other-site/_sitebuild/live"] != nil)
+            #expect(!left.keys.contains { $0.hasPrefix("_sitebuild/pending/") }, "complete versions leave no pending marker")
+        }
+    }
+
+    /// Paths S3 cannot store and a bucket that is not there: exit 2 (input) or 3 (target), a
+    /// JSON result either way, and nothing written.
+    @Test func badPathsAreInputErrorsAndEveryFailureEndsWithAResultEvent() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("paths")
+            let h = try CLIHarness()
+            // 978 bytes of path: within the 984 a version allows, past 1,024 below a 60-byte prefix.
+            let segment = String(repeating: "d", count: 240)
+            let long = [segment, segment, segment, segment].joined(separator: "/") + "/" + String(repeating: "f", count: 14)
+            #expect(long.utf8.count == 978)
+            try h.write("long/index.html", "x")
+            try h.write("long/" + long, "x")
+            let prefix = String(repeating: "p", count: 60)
+            let tooLong = try h.run(["deploy", "long", "--target", "s3://paths/\(prefix)", "--json"], environment: moto.environment)
+            #expect(tooLong.status == 2, "\(tooLong.stderr)")
+            #expect(tooLong.stderr.contains("S3 allows 1,024"), "\(tooLong.stderr)")
+            #expect(result(tooLong)["status"] as? String == "FAILED")
+            // The same tree below a short prefix fits.
+            #expect(try h.run(["deploy", "long", "--target", "s3://paths/p"], environment: moto.environment).status == 0)
+            let before = try await keys(client, "paths")
+            #expect(!before.keys.contains { $0.hasPrefix(prefix) }, "nothing was written below the long prefix")
+
+            try h.write("ctl/index.html", "x")
+            try h.write("ctl/bad\u{01}.txt", "x")
+            let control = try h.run(["deploy", "ctl", "--target", "s3://paths/ctl", "--json"], environment: moto.environment)
+            #expect(control.status == 2, "\(control.stderr)")
+            #expect(control.stderr.contains("contains a control character"), "\(control.stderr)")
+            #expect(!control.stderr.contains("'\""), "the name is quoted once: \(control.stderr)")
+            #expect(result(control)["status"] as? String == "FAILED")
+            #expect(try await keys(client, "paths") == before)
+
+            let missing = try h.run(["deploy", "long", "--target", "s3://no-such-bucket-here/x", "--json"], environment: moto.environment)
+            #expect(missing.status == 3, "\(missing.stderr)")
+            #expect(result(missing)["status"] as? String == "FAILED", "\(missing.stdout)")
         }
     }
 
