@@ -166,11 +166,11 @@ public struct Deployer: Sendable {
         } else if let previous = try await previousVersion(live: state.version) {
             wanted = previous
         } else {
-            throw DeployError("there is no previous release to roll back to; name a version (see `sitebuild versions`)")
+            throw DeployError("there is no previous release to roll back to; name a version (see `sitebuild versions`)", invalidInput: true)
         }
         try VersionId.validate(wanted)
         guard try await target.manifestExists(wanted) else {
-            throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`")
+            throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`", invalidInput: true)
         }
         if state.version == wanted { return (state.version, wanted) }
         try await flip(to: wanted, expected: state, action: "rollback")

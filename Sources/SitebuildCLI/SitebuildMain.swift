@@ -20,7 +20,38 @@ public enum SitebuildMain {
             print(SitebuildVersion.description)
             exit(ExitStatus.success)
         }
-        await Sitebuild.main()
+        await run(Array(arguments.dropFirst()))
+    }
+
+    /// ArgumentParser's own `main`, but a command line it cannot parse (an unknown flag, a
+    /// missing argument, a value of the wrong type) exits 2 like every other invalid input of
+    /// the contract, not with its EX_USAGE 64; help and `--version` keep their behaviour.
+    static func run(_ arguments: [String]) async {
+        let command: any ParsableCommand
+        do {
+            command = try Sitebuild.parseAsRoot(arguments)
+        } catch {
+            exitForError(error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var plain = command
+                try plain.run()
+            }
+        } catch {
+            exitForError(error)
+        }
+        exit(ExitStatus.success)
+    }
+
+    static func exitForError(_ error: any Error) -> Never {
+        if Sitebuild.exitCode(for: error) == .validationFailure {
+            writeAll(2, Array((Sitebuild.fullMessage(for: error) + "\n").utf8))
+            exit(ExitStatus.invalidInput)
+        }
+        Sitebuild.exit(withError: error)
     }
 }
 

@@ -89,13 +89,16 @@ struct RollbackCommand: AsyncParsableCommand {
                 if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) { throw ExitCode(failed) }
             }
             reporter.event("result", [("status", .string("SUCCEEDED")), ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
+        } catch let exit as ExitCode {
+            throw exit
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
+            reporter.event("result", [("status", .string("CONFLICT")), ("message", .string(conflict.description))])
             throw ExitCode(ExitStatus.conflict)
-        } catch let error as DeployError {
-            reporter.say("rollback failed: \(error)")
-            throw ExitCode(error.description.contains("does not exist") || error.description.contains("no previous release")
-                || error.description.contains("not a valid version id") ? ExitStatus.invalidInput : ExitStatus.deployFailed)
+        } catch {
+            reporter.say("rollback failed: \(error); nothing live changed")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            throw ExitCode((error as? DeployError)?.isInvalidInput == true ? ExitStatus.invalidInput : ExitStatus.deployFailed)
         }
     }
 }

@@ -213,6 +213,17 @@ import Testing
         let missing = try h.run(["deploy", "nowhere"])
         #expect(missing.status == 2)
         #expect(!h.exists(".sitebuild/_sitebuild/live"))
+        // Command lines the parser refuses are invalid input too (2, not ArgumentParser's 64).
+        for arguments in [["deploy", "dist", "--bogus"], ["deploy"], ["prune", "--keep", "abc"], ["versions", "extra"]] {
+            let refused = try h.run(arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.status) \(refused.stderr)")
+            #expect(refused.stderr.contains("Error:"), "\(arguments): \(refused.stderr)")
+        }
+        #expect(try h.run(["deploy", "--help"]).status == 0)
+        // A --json rollback that fails still ends with a result event.
+        let rollback = try h.run(["rollback", "nope", "--json"])
+        #expect(rollback.status == 2)
+        #expect(rollback.stdout.contains("\"event\":\"result\"") && rollback.stdout.contains("\"FAILED\""), "\(rollback.stdout)")
     }
 
     @Test func headerRulesFromSitebuildYmlReachTheManifestAndChangeTheVersion() throws {
