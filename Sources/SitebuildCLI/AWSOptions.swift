@@ -18,6 +18,19 @@ struct AWSOptions: ParsableArguments {
 
     @Flag(help: "Address S3 buckets in the path (https://host/bucket/key) even on AWS.")
     var pathStyle = false
+
+    func validate() throws {
+        if let endpointUrl, !Self.isEndpoint(endpointUrl) {
+            throw ValidationError("--endpoint-url \(endpointUrl): write an http:// or https:// URL with a host, such as http://127.0.0.1:5000")
+        }
+    }
+
+    /// An `http` or `https` URL with a host.
+    static func isEndpoint(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else { return false }
+        return true
+    }
 }
 
 /// The AWS clients of one command, made on first use from the options and environment: a
