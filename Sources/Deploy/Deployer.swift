@@ -24,6 +24,8 @@ public struct DeployOutcome: Sendable {
     public var warnings: [String]
     /// Files the dry run would upload (path order), when planned.
     public var plannedUploads: [String]
+    /// Files the dry run would copy from content the target has (server-side), when planned.
+    public var plannedCopies = 0
     /// The version's manifest.
     public var manifest: Manifest? = nil
 }
@@ -103,7 +105,8 @@ public struct Deployer: Sendable {
             if !exists {
                 let known = try await reusable(for: manifest, live: state.version)
                 let entries = manifest.entries
-                outcome.plannedUploads = entries.indices.filter { known.origin(of: $0, in: entries) == nil }.map { entries.path(at: $0) }
+                outcome.plannedUploads = entries.indices.filter { !known.canReuse($0) }.map { entries.path(at: $0) }
+                outcome.plannedCopies = entries.count - outcome.plannedUploads.count
             }
             return outcome
         }

@@ -170,6 +170,21 @@ enum DeployInvocation {
         }
     }
 
+    /// S3 serves `headers[].set` headers as `x-amz-meta-header-<name>`: said once per deploy
+    /// that has any, with what turns them back into real headers.
+    static func metadataHeadersNote(_ manifest: Manifest?) -> String? {
+        guard let manifest else { return nil }
+        var names: [String] = []
+        for entry in manifest.entries {
+            for (name, _) in entry.headers.extra where name.lowercased() != "content-disposition" && !names.contains(name) {
+                names.append(name)
+            }
+        }
+        guard !names.isEmpty else { return nil }
+        return "note: S3 keeps \(names.joined(separator: ", ")) as object metadata (x-amz-meta-header-…); attach cloudfront/viewer-response.js "
+            + "as the distribution's viewer-response function to send them as headers"
+    }
+
     static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, requests: RequestCounter, reporter: Reporter) {
         let requestCount = requests.total
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
@@ -182,13 +197,14 @@ enum DeployInvocation {
             if outcome.previous == outcome.version {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
-                reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new file(s) and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
+                reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new file(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
                 for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             }
         case .flippedExisting:
             reporter.say("version \(outcome.version) was already uploaded; live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
         case .deployed:
+            if target.hasPrefix("s3://"), let note = metadataHeadersNote(outcome.manifest) { reporter.say(note) }
             reporter.say("uploaded \(outcome.stats.uploaded) file(s) (\(humanBytes(outcome.stats.uploadedBytes))), copied \(outcome.stats.reused) unchanged, "
                 + "already in place \(outcome.stats.skipped)" + (requestCount > 0 ? "; \(requestCount) AWS requests" : ""))
             reporter.say("live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target) — \(summary), \(String(format: "%.2f", seconds)) s")
@@ -200,7 +216,7 @@ enum DeployInvocation {
             ("bytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
-            ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))),
+            ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),
             ("requests", .int(Int64(requestCount))),
             ("durationMs", .int(elapsed.milliseconds)),
         ])

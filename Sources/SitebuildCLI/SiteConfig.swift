@@ -25,6 +25,25 @@ struct SiteConfig {
     var domains: [String] = []
     var mode: RoutingMode?
     var trailingSlash: String?
+
+    /// Why `name` cannot be a per-file header (`headers[].set`), or nil when it can: the server
+    /// and CloudFront compute these, S3 keeps them itself, or they have keys of their own.
+    static func unsettableHeader(_ name: String) -> String? {
+        let lower = name.lowercased()
+        switch lower {
+        case "cache-control", "content-type", "content-encoding":
+            return "use the rule's `\(lower)` key"
+        case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te", "expect",
+             "proxy-authenticate", "proxy-authorization", "proxy-connection", "host", "date", "etag", "last-modified",
+             "accept-ranges", "content-range", "age", "via", "warning", "x-cache":
+            return "the server and CloudFront set it for every response"
+        default:
+            if lower.hasPrefix("x-amz-") || lower.hasPrefix("x-amzn-") || lower.hasPrefix("x-edge-") || lower.hasPrefix("x-accel-") {
+                return "S3 and CloudFront reserve x-amz-, x-amzn-, x-edge- and x-accel- names"
+            }
+            return nil
+        }
+    }
     var headerRules: [HeaderRule] = []
     var pruneKeep: Int?
     var pruneGrace: String?
@@ -105,6 +124,9 @@ struct SiteConfig {
                                 let header = hk.string ?? ""
                                 guard !header.isEmpty, header.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                                     throw fail(hk, "\(path).set", "'\(header)' is not a valid header name")
+                                }
+                                if let reason = Self.unsettableHeader(header) {
+                                    throw fail(hk, "\(path).set", "'\(header)' cannot be set per file: \(reason)")
                                 }
                                 built.extra.append((header, try scalar(hv, "\(path).set.\(header)")))
                             }

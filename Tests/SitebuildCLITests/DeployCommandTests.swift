@@ -206,6 +206,14 @@ import Testing
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
         #expect(config.stderr.contains("sitebuild.yml:4:5: headers[0].cache-controll: unknown key"))
+        // Headers a file cannot carry are refused where they are written.
+        for (header, reason) in [("Content-Length", "the server and CloudFront set it"), ("cache-control", "use the rule's `cache-control` key"),
+                                 ("x-amz-meta-a", "S3 and CloudFront reserve")] {
+            try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    set:\n      \(header): x\n")
+            let refused = try h.run(["deploy", "dist"])
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("sitebuild.yml:4:7: headers[0].set: '\(header)' cannot be set per file: \(reason)"), "\(refused.stderr)")
+        }
         try h.write("sitebuild.yml", "mode: spa\n")
         let version = try h.run(["deploy", "dist", "--version-id", "../x"])
         #expect(version.status == 2)

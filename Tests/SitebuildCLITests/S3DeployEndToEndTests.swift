@@ -157,6 +157,32 @@ import Glibc
         }
     }
 
+    /// Headers set per file travel as S3 metadata, and the deploy says what serves them; a dry
+    /// run names the uploads and counts the copies.
+    @Test func setHeadersAreStoredAsMetadataAndTheDryRunCountsCopies() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("headers")
+            let h = try CLIHarness()
+            try h.write("sitebuild.yml", "headers:\n  - match: '**/*.html'\n    set:\n      X-Frame-Options: DENY\n")
+            try h.write("site/index.html", "<p>1</p>")
+            try h.write("site/a.css", "a{}")
+            try h.write("site/b.css", "b{}")
+            let first = try h.run(["deploy", "site", "--target", "s3://headers", "--json"], environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stderr.contains("note: S3 keeps X-Frame-Options as object metadata (x-amz-meta-header-…); attach cloudfront/viewer-response.js"),
+                    "\(first.stderr)")
+            let version = try #require(result(first)["version"] as? String)
+            let head = try #require(try await client.headObject(bucket: "headers", key: "\(version)/index.html"))
+            #expect(head.attributes.metadata["header-x-frame-options"] == "DENY")
+            try h.write("site/index.html", "<p>2</p>")
+            let plan = try h.run(["deploy", "site", "--target", "s3://headers", "--dry-run"], environment: moto.environment)
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stderr.contains("would upload 1 new file(s), copy 2 unchanged and flip"), "\(plan.stderr)")
+            #expect(plan.stderr.contains("  upload index.html"), "\(plan.stderr)")
+        }
+    }
+
     /// Paths S3 cannot store and a bucket that is not there: exit 2 (input) or 3 (target), a
     /// JSON result either way, and nothing written.
     @Test func badPathsAreInputErrorsAndEveryFailureEndsWithAResultEvent() async throws {
