@@ -254,8 +254,24 @@ public struct S3Target: DeployTarget {
         }
         let listed = try await client.listObjects(bucket: bucket, prefix: versionPrefix).objects
         var existing: [String: S3Client.ObjectSummary] = [:]
-        for object in listed { existing[object.key] = object }
+        var strays: [String] = []
+        for object in listed {
+            // An object the manifest does not list (a killed run of other content under the same
+            // version id, or put there by hand) would be served from the version: removed.
+            if manifest.index(of: String(object.key.dropFirst(versionPrefix.count))) == nil {
+                strays.append(object.key)
+            } else {
+                existing[object.key] = object
+            }
+        }
         if !existing.isEmpty { log("resuming: \(existing.count) object(s) of \(manifest.version) are already on \(url)") }
+        if !strays.isEmpty {
+            let failures = try await client.deleteObjects(bucket: bucket, keys: strays)
+            if let failure = failures.first {
+                throw DeployError("cannot delete s3://\(bucket)/\(failure.key), which version \(manifest.version) does not list: \(failure.code)")
+            }
+            log("removed \(strays.count) object(s) under s3://\(bucket)/\(versionPrefix) that version \(manifest.version) does not list")
+        }
 
         let present = existing
         // The largest first: a big file started last would finish alone after the rest.

@@ -87,6 +87,8 @@ import TestSupport
             _ = try await s3.putObject(bucket: "resume", key: "\(version)/a.txt", body: .bytes(Array("alpha".utf8)))
             _ = try await s3.putObject(bucket: "resume", key: "\(version)/b.txt", body: .bytes(Array("BRAVO".utf8)))
             _ = try await s3.createMultipartUpload(bucket: "resume", key: "\(version)/c.txt")
+            // An object the manifest does not list, under the version's prefix.
+            _ = try await s3.putObject(bucket: "resume", key: "\(version)/stray.txt", body: .bytes(Array("stray".utf8)))
             // Other folders of the bucket, one named like a version: no deploy started them.
             _ = try await s3.putObject(bucket: "resume", key: "uploads/notes.txt", body: .bytes(Array("mine".utf8)))
             _ = try await s3.putObject(bucket: "resume", key: "0123456789abcdef/index.html", body: .bytes(Array("other".utf8)))
@@ -98,6 +100,7 @@ import TestSupport
             #expect(try await target.incompleteVersions().map(\.version) == [version])
             #expect(try await s3.getObject(bucket: "resume", key: "\(version)/b.txt").body == Array("bravo".utf8))
             #expect(try await s3.listMultipartUploads(bucket: "resume", prefix: "\(version)/").isEmpty)
+            #expect(try await s3.headObject(bucket: "resume", key: "\(version)/stray.txt") == nil, "a key the manifest does not list is removed")
             #expect(try await target.manifestExists(version) == false)
             #expect(try await target.writeManifest(manifest))
             #expect(try await target.writeManifest(manifest) == false, "the manifest is create-only")
