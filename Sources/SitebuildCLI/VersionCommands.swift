@@ -164,7 +164,7 @@ struct PruneCommand: AsyncParsableCommand {
             }
             if plan.delete.isEmpty && plan.deleteIncomplete.isEmpty { reporter.say("nothing to prune") }
             reporter.event("result", [("status", .string(dryRun ? "PLANNED" : "SUCCEEDED")),
-                                      ("deleted", .array((plan.delete + plan.deleteIncomplete).map(JSONValue.string))),
+                                      (dryRun ? "wouldDelete" : "deleted", .array((plan.delete + plan.deleteIncomplete).map(JSONValue.string))),
                                       ("kept", .object(plan.keep.keys.sorted().map { ($0, .string(plan.keep[$0]!)) }))])
         } catch {
             reporter.say("prune failed: \(error)")

@@ -142,6 +142,10 @@ import Glibc
             #expect(elsewhere.stderr.contains("but the last release on s3://prune/ made \(versions[2]) live"), "\(elsewhere.stderr)")
             #expect(elsewhere.stderr.contains("would delete \(versions[0])"), "\(elsewhere.stderr)")
             #expect(!elsewhere.stderr.contains("would delete \(versions[1])") && !elsewhere.stderr.contains("would delete \(versions[2])"))
+            let planned = try h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s", "--dry-run", "--json"],
+                                    environment: moto.environment)
+            #expect(result(planned)["wouldDelete"] as? [String] == [versions[0]], "\(planned.stdout)")
+            #expect(result(planned)["deleted"] == nil)
             let prune = try h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s"], environment: moto.environment)
             #expect(prune.status == 0, "\(prune.stderr)")
             let left = try await keys(client, "prune")
