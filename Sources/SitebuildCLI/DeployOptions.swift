@@ -56,9 +56,9 @@ struct TargetOptions: ParsableArguments {
         let settings = try SiteConfig.load(configPath)
         let context = AWSContext(options: aws, environment: env)
         let (targetText, targetSource) = first([(target, "--target"), (env["SITEBUILD_TARGET"], "SITEBUILD_TARGET"),
-                                                (settings.target, "\(configPath): target")]) ?? (".sitebuild", "default")
+                                                (settings.target, "\(settings.targetPlace ?? configPath): target")]) ?? (".sitebuild", "default")
         let pointerSetting = first([(pointer, "--pointer"), (env["SITEBUILD_POINTER"], "SITEBUILD_POINTER"),
-                                    (settings.pointer, "\(configPath): pointer")])
+                                    (settings.pointer, "\(settings.pointerPlace ?? configPath): pointer")])
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore
         if targetText.hasPrefix("s3://") {
@@ -75,7 +75,7 @@ struct TargetOptions: ParsableArguments {
         }
         let resolvedPointer = try pointerSetting.map { try Self.pointerStore($0.0, what: $0.1, cwd: cwd, context: context) } ?? defaultPointer
         let distributionId = first([(distribution, "--distribution"), (env["SITEBUILD_DISTRIBUTION"], "SITEBUILD_DISTRIBUTION"),
-                                    (settings.distribution, "\(configPath): distribution")])
+                                    (settings.distribution, "\(settings.distributionPlace ?? configPath): distribution")])
         if let (id, source) = distributionId, !id.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || id.count > 32 {
             throw UsageError("\(source) \(id): not a CloudFront distribution id (upper-case letters and digits, such as E2QWRUHAPOMQZL)")
         }

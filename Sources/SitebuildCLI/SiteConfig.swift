@@ -16,6 +16,10 @@ struct SiteConfig {
     var cache: String?
     /// `file:line:column` of the `cache:` value, for messages.
     var cachePlace: String?
+    /// Where `target`, `pointer` and `distribution` were written (`file:line:column`), for errors.
+    var targetPlace: String?
+    var pointerPlace: String?
+    var distributionPlace: String?
     var pointer: String?
     /// The CloudFront distribution id, for invalidation and doctor.
     var distribution: String?
@@ -83,9 +87,15 @@ struct SiteConfig {
             case "cache":
                 config.cache = try scalar(value, key)
                 config.cachePlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
-            case "target": config.target = try scalar(value, key)
-            case "pointer": config.pointer = try scalar(value, key)
-            case "distribution": config.distribution = try scalar(value, key)
+            case "target":
+                config.target = try scalar(value, key)
+                config.targetPlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+            case "pointer":
+                config.pointer = try scalar(value, key)
+                config.pointerPlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+            case "distribution":
+                config.distribution = try scalar(value, key)
+                config.distributionPlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
             case "invalidate":
                 let text = try scalar(value, key)
                 guard ["auto", "always", "never"].contains(text) else { throw fail(value, key, "'\(text)' is not valid; use auto, always or never") }

@@ -206,6 +206,11 @@ import Testing
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
         #expect(config.stderr.contains("sitebuild.yml:4:5: headers[0].cache-controll: unknown key"))
+        // A bad target in sitebuild.yml is reported where it is written.
+        try h.write("sitebuild.yml", "mode: static\ntarget: s3://BAD/x\n")
+        let badTarget = try h.run(["deploy", "dist"])
+        #expect(badTarget.status == 2)
+        #expect(badTarget.stderr.contains("sitebuild.yml:2:9: target s3://BAD/x: 'BAD' is not a valid bucket name"), "\(badTarget.stderr)")
         // Headers a file cannot carry are refused where they are written.
         for (header, reason) in [("Content-Length", "the server and CloudFront set it"), ("cache-control", "use the rule's `cache-control` key"),
                                  ("x-amz-meta-a", "S3 and CloudFront reserve")] {
