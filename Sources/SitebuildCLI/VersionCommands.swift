@@ -258,11 +258,15 @@ struct HashCommand: ParsableCommand {
             for warning in warnings { printError("warning: \(warning)") }
             if json {
                 let value = JSONValue.object([("version", .string(manifest.version)), ("files", .int(Int64(result.files.count))),
+                                              ("objects", .int(Int64(manifest.entries.count))),
                                               ("bytes", .int(result.files.totalBytes)), ("hashedFiles", .int(Int64(result.hashedCount))),
                                               ("hashedBytes", .int(result.hashedBytes)), ("durationMs", .int(ms))])
                 writeAll(1, Array((value.serialized() + "\n").utf8))
             } else {
-                writeAll(1, Array("\(manifest.version)  \(result.files.count) files, \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
+                // A deploy counts the version's objects, x.html aliases included: said when they differ.
+                let aliases = manifest.entries.count - result.files.count
+                let objects = aliases > 0 ? " (\(manifest.entries.count) objects with \(aliases) x.html alias(es))" : ""
+                writeAll(1, Array("\(manifest.version)  \(result.files.count) files\(objects), \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
             }
         } catch {
             printError("\(dir): \(error)")

@@ -299,6 +299,7 @@ import Testing
         let aliased = try #require(live(h))
         #expect(try hashed() == aliased)
         #expect(try manifest(aliased).entry(at: "about.html") != nil)
+        #expect(try h.run(["hash", "dist"]).stdout.contains("2 files (3 objects with 1 x.html alias(es))"))
         // /about is redirected to /about/: no alias is stored, and `hash` names the same version.
         #expect(try h.run(["deploy", "dist", "--trailing-slash", "always"]).status == 0)
         let plain = try #require(live(h))
