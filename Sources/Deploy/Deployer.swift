@@ -65,19 +65,20 @@ public struct Deployer: Sendable {
         cache.save()
         let hashedCount = hashed.hashedCount
         let files = hashed.files
+        let broken = hashed.brokenLinks
         _ = consume hashed
+        var (manifest, warnings): (Manifest, [String])
         do {
-            let (manifest, warnings): (Manifest, [String])
-            do {
-                (manifest, warnings) = try builder.build(consume files, version: version, metadata: metadata)
-            } catch let failure as PathValidation.Failure {
-                throw DeployError("\(directory): \(failure.description)", invalidInput: true)
-            }
-            try target.checkKeys(manifest)
-            return (manifest, warnings, hashedCount)
+            (manifest, warnings) = try builder.build(consume files, version: version, metadata: metadata)
         } catch let failure as PathValidation.Failure {
-            throw DeployError("\(directory): \(failure.description)")
+            throw DeployError("\(directory): \(failure.description)", invalidInput: true)
         }
+        try target.checkKeys(manifest)
+        if !broken.isEmpty {
+            let sample = broken.prefix(5).joined(separator: ", ") + (broken.count > 5 ? ", …" : "")
+            warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample)")
+        }
+        return (manifest, warnings, hashedCount)
     }
 
     public func deploy(directory: String, version: String? = nil, dryRun: Bool = false,

@@ -66,6 +66,8 @@ public struct TreeHasher: Sendable {
         /// Files whose bytes were read (the rest came from the stat cache).
         public var hashedCount: Int
         public var hashedBytes: Int64
+        /// Symbolic links whose target does not exist (left out), relative to the root.
+        public var brokenLinks: [String] = []
     }
 
     /// Hashes the regular files below `root` (links are followed; a link to a directory
@@ -76,7 +78,9 @@ public struct TreeHasher: Sendable {
         var pathEnds: [UInt32] = []
         var keys: [StatCache.Key] = []
         var executable: [Bool] = []
+        var brokenLinks: [String] = []
         FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding)).walk(root) { entry in
+            if case .symlink = entry.kind { brokenLinks.append(entry.path) }
             guard entry.kind == .file else { return }
             pathBytes.append(contentsOf: entry.path.utf8)
             pathEnds.append(UInt32(pathBytes.count))
@@ -137,7 +141,7 @@ public struct TreeHasher: Sendable {
             hashedCount += 1
         }
         cache.remember(files: files, keys: keys, changed: hashedCount > 0)
-        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes)
+        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks)
     }
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {

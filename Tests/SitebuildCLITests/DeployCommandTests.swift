@@ -275,6 +275,13 @@ import Testing
         #expect(second.status == 0)
         #expect(second.stderr.contains("nothing to deploy"), "\(second.stderr)")
         #expect(live(h) == version)
+        // A link to nothing is left out, with a warning naming it.
+        try h.write("links/index.html", "home")
+        symlink("missing.html", h.root + "/links/broken.html")
+        let linked = try h.run(["deploy", "links"])
+        #expect(linked.status == 0)
+        #expect(linked.stderr.contains("warning: 1 symbolic link(s) in"), "\(linked.stderr)")
+        #expect(linked.stderr.contains("point to nothing and are not deployed: broken.html"), "\(linked.stderr)")
         // A sitebuild.yml inside a built directory is a site file, and its settings are not read: said so.
         try h.write("dist/index.html", "home")
         try h.write("dist/sitebuild.yml", "mode: spa\n")
