@@ -73,6 +73,8 @@ struct SiteConfig {
         }
         guard let root else { return config }
         guard case .mapping(let map) = root else { throw fail(root, "sitebuild.yml", "must be a mapping of settings") }
+        /// `file:line:column` of a value, for messages about it later.
+        func place(_ node: Node) -> String { node.mark.map { "\(path):\($0.line):\($0.column)" } ?? path }
         func scalar(_ node: Node, _ key: String) throws -> String {
             guard case .scalar(let s) = node else { throw fail(node, key, "must be a single value") }
             return s.string
@@ -83,19 +85,19 @@ struct SiteConfig {
             switch key {
             case "source":
                 config.source = try scalar(value, key)
-                config.sourcePlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+                config.sourcePlace = place(value)
             case "cache":
                 config.cache = try scalar(value, key)
-                config.cachePlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+                config.cachePlace = place(value)
             case "target":
                 config.target = try scalar(value, key)
-                config.targetPlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+                config.targetPlace = place(value)
             case "pointer":
                 config.pointer = try scalar(value, key)
-                config.pointerPlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+                config.pointerPlace = place(value)
             case "distribution":
                 config.distribution = try scalar(value, key)
-                config.distributionPlace = value.mark.map { "\(path):\($0.line):\($0.column)" } ?? path
+                config.distributionPlace = place(value)
             case "invalidate":
                 let text = try scalar(value, key)
                 guard ["auto", "always", "never"].contains(text) else { throw fail(value, key, "'\(text)' is not valid; use auto, always or never") }

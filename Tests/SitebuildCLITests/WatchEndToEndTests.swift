@@ -36,6 +36,25 @@ import TestSupport
         try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra, environment: moto.environment)
     }
 
+    /// The buckets `uploads` and `site`, and a proxy in front of moto that writes `value` to the
+    /// pointer just before the deploy's first conditional write of it (another runner's flip).
+    func withFlippingProxy(_ moto: MotoServer, flipTo value: String,
+                           _ body: (S3Client, FaultInjectingProxy, [String: String]) async throws -> Void) async throws {
+        let s3 = client(moto)
+        try await s3.createBucket("uploads")
+        try await s3.createBucket("site")
+        let proxy = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/_sitebuild/live", value: value))
+        defer { proxy.stop() }
+        var environment = moto.environment
+        environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+        try await body(s3, proxy, environment)
+    }
+
+    /// The watcher's state object of an archive as listed.
+    func stateKey(_ archive: S3Client.ObjectSummary) -> String {
+        "incoming/_sitebuild/watch/" + ContentHash(of: archive.key + "\n" + (archive.etag ?? "")).hex + ".json"
+    }
+
     func keys(_ s3: S3Client, _ bucket: String, _ prefix: String) async throws -> [String] {
         try await s3.listObjects(bucket: bucket, prefix: prefix).objects.map(\.key)
     }
@@ -116,14 +135,7 @@ import TestSupport
     /// (a proxy does it on cue): `run` exits 4, and the watcher runs the pipeline again, which
     /// finds its version complete and makes it live with one flip.
     @Test func aFlipLostToAnotherRunnerIsRunAgainAndMadeLive() async throws {
-        try await withMotoServer { moto in
-            let s3 = client(moto)
-            try await s3.createBucket("uploads")
-            try await s3.createBucket("site")
-            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/_sitebuild/live", value: "someone-else"))
-            defer { proxy.stop() }
-            var environment = moto.environment
-            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+        try await withMotoServer { moto in try await withFlippingProxy(moto, flipTo: "someone-else") { s3, proxy, environment in
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/mine.zip", page: "mine")
             let run = try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
@@ -146,29 +158,21 @@ import TestSupport
                 let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: state).body))
                 #expect(record["status"]?.stringValue == "succeeded")
             }
-        }
+        } }
     }
 
     /// The flip is lost while a later upload is claimed by another watcher (its state object
     /// says `building`): that upload's flip should stay, so this archive is recorded
     /// `superseded`, not run again, and the pointer keeps the other runner's version.
     @Test func aFlipLostWhileALaterUploadIsClaimedLeavesThePointerAlone() async throws {
-        try await withMotoServer { moto in
-            let s3 = client(moto)
-            try await s3.createBucket("uploads")
-            try await s3.createBucket("site")
-            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/_sitebuild/live", value: "later"))
-            defer { proxy.stop() }
-            var environment = moto.environment
-            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+        try await withMotoServer { moto in try await withFlippingProxy(moto, flipTo: "later") { s3, proxy, environment in
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/earlier.zip", page: "earlier")
             try await Task.sleep(for: .milliseconds(1100))  // LastModified has one-second resolution
             try await upload(s3, h, key: "incoming/later.zip", page: "later")
             // Another watcher has claimed the later upload.
             let later = try #require(try await s3.listObjects(bucket: "uploads", prefix: "incoming/later").objects.first)
-            let claimKey = "incoming/_sitebuild/watch/" + ContentHash(of: later.key + "\n" + (later.etag ?? "")).hex + ".json"
-            _ = try await s3.putObject(bucket: "uploads", key: claimKey,
+            _ = try await s3.putObject(bucket: "uploads", key: stateKey(later),
                                        body: .bytes(Array(#"{"source":"s3://uploads/incoming/later.zip","status":"building"}"#.utf8)))
             let run = try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
@@ -181,12 +185,11 @@ import TestSupport
             #expect(try await s3.headObject(bucket: "site", key: "www/_sitebuild/manifests/earlier.json") != nil)
             #expect(try await keys(s3, "site", "www/_sitebuild/releases/").isEmpty)
             let earlier = try #require(try await s3.listObjects(bucket: "uploads", prefix: "incoming/earlier").objects.first)
-            let stateKey = "incoming/_sitebuild/watch/" + ContentHash(of: earlier.key + "\n" + (earlier.etag ?? "")).hex + ".json"
-            let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: stateKey).body))
+            let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: stateKey(earlier)).body))
             #expect(record["status"]?.stringValue == "superseded")
             #expect(record["supersededBy"]?.stringValue == "s3://uploads/incoming/later.zip")
             #expect(record["exitStatus"]?.intValue == 4)
-        }
+        } }
     }
 
     @Test func twoWatchersStartedAtOnceBuildEachArchiveOnce() async throws {
