@@ -6,7 +6,7 @@ public struct BuildConfiguration: Sendable {
     public var sourceDirectory: String
     /// The buildspec's path, for the `YAML location is …` line.
     public var buildspecPath: String
-    /// Where the primary artifact's files go as a tree (secondary ones below it, by identifier).
+    /// Where the primary artifact's files go as a tree (a secondary one beside it, at `<this>-<identifier>`).
     public var outputDirectory: String?
     /// Where the primary artifact's deterministic ZIP goes (secondary ones beside it).
     public var zipPath: String?

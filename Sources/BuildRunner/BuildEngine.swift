@@ -549,18 +549,26 @@ public final class BuildEngine {
         }
 
         var outputs: [ArtifactOutput] = []
-        let staging = configuration.outputDirectory.map { $0 + ".partial-\(getpid())" }
-        if let staging {
-            try? FileManager.default.removeItem(atPath: staging)
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        // Each artifact gets its own tree: the primary's at `out`, a secondary one beside it at
+        // `out-<identifier>` (never inside the primary's tree, which `run` deploys). Each is
+        // written to a staging directory and swapped in whole at the end.
+        var trees: [(staging: String, final: String)] = []
+        var written = false
+        defer {
+            // A failure part way leaves no staging directory behind.
+            if !written { for tree in trees { try? FileManager.default.removeItem(atPath: tree.staging) } }
         }
         for (identifier, block, selection) in blocks {
             var output = ArtifactOutput(identifier: identifier, name: block.name.flatMap(expand),
                                         files: selection.files.map(\.path))
-            if let staging, let out = configuration.outputDirectory {
-                let root = identifier.map { staging + "/" + $0 } ?? staging
-                try writeTree(selection.files, to: root)
-                output.directory = identifier.map { out + "/" + $0 } ?? out
+            if let out = configuration.outputDirectory {
+                let final = identifier.map { out + "-" + $0 } ?? out
+                let staging = final + ".partial-\(getpid())"
+                try? FileManager.default.removeItem(atPath: staging)
+                try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+                try writeTree(selection.files, to: staging)
+                trees.append((staging, final))
+                output.directory = final
             }
             if let zip = configuration.zipPath {
                 let target = identifier.map { ((zip as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\($0).zip") } ?? zip
@@ -577,9 +585,10 @@ public final class BuildEngine {
             outputs.append(output)
             log.event("artifact", [("artifact", output.json)])
         }
-        if let staging, let out = configuration.outputDirectory {
-            try replaceDirectory(out, with: staging)
-            log.container("Wrote \(outputs.first?.files.count ?? 0) file(s) to \(out)")
+        written = true
+        for tree in trees { try replaceDirectory(tree.final, with: tree.staging) }
+        for output in outputs {
+            if let directory = output.directory { log.container("Wrote \(output.files.count) file(s) to \(directory)") }
         }
         return (outputs, reports)
     }

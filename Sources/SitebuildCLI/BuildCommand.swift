@@ -20,7 +20,7 @@ struct BuildOptions: ParsableArguments {
     @Option(help: "The buildspec file. Default: buildspec.yml in the source directory.")
     var buildspec: String?
 
-    @Option(help: "Write the primary artifact's files here as a tree (secondary artifacts below it, by identifier). Default: .sitebuild/_build/artifacts")
+    @Option(help: "Write the primary artifact's files here as a tree (a secondary artifact beside it, at <out>-<identifier>). Default: .sitebuild/_build/artifacts")
     var out: String?
 
     @Option(help: "Also write the primary artifact as a deterministic ZIP here.")

@@ -154,10 +154,41 @@ import Testing
                   name: docs-$CODEBUILD_BUILD_NUMBER
             """, out: out)
         #expect(run.result.status == .succeeded)
-        #expect(files(under: out) == ["docs/guide.html", "guide.html", "index.html"])
+        // The secondary artifact's tree is beside the primary's, never inside it.
+        #expect(files(under: out) == ["guide.html", "index.html"])
+        #expect(files(under: out + "-docs") == ["guide.html"])
+        #expect(run.result.artifacts.map(\.directory) == [out, out + "-docs"])
         #expect(run.result.artifacts.map(\.identifier) == [nil, "docs"])
         #expect(run.result.artifacts.last?.name == "docs-1")
         #expect(run.result.reports.first?.files == ["junit.xml"])
+    }
+
+    /// A secondary artifact named like a folder of the primary one leaves the primary's files
+    /// as they are (it was written into the primary's tree, over its files).
+    @Test func aSecondaryArtifactNeverChangesThePrimaryTree() throws {
+        let h = try BuildHarness()
+        try h.write("public/index.html", "site")
+        try h.write("public/reports/index.html", "primary-report")
+        try h.write("testout/index.html", "junit")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: public
+              files: ['**/*']
+              secondary-artifacts:
+                reports:
+                  base-directory: testout
+                  files: ['**/*']
+            """, out: out)
+        #expect(run.result.status == .succeeded)
+        #expect(files(under: out) == ["index.html", "reports/index.html"])
+        #expect(h.read(out + "/reports/index.html") == "primary-report")
+        #expect(h.read(out + "-reports/index.html") == "junit")
+        #expect(!FileManager.default.fileExists(atPath: out + ".partial-\(getpid())"))
     }
 
     @Test func symlinksAreFollowedUnlessEnabled() throws {
