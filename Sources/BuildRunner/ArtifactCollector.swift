@@ -71,9 +71,17 @@ public struct ArtifactCollector: Sendable {
                 log.append("Skipping invalid base directory path \(base)")
                 continue
             }
+            guard FileWalker.isInside(baseDir, FileWalker.realPath(sourceDirectory)) else {
+                warnings.append("skipping base directory '\(base)': it leads outside the source directory (a symbolic link)")
+                continue
+            }
             log.append("Expanding file paths for base directory \(base)")
             log.append("Assembling file list")
-            let entries = FileWalker(followSymlinks: !artifacts.enableSymlinks).walk(baseDir).filter { entry in
+            // Links are followed only within the source directory: one to /etc or a home
+            // directory would copy this machine's files into the site.
+            var walker = FileWalker(followSymlinks: !artifacts.enableSymlinks)
+            walker.confinedTo = FileWalker.realPath(sourceDirectory)
+            let entries = walker.walk(baseDir).filter { entry in
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
                 return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") }
             }
@@ -103,6 +111,10 @@ public struct ArtifactCollector: Sendable {
                         if artifacts.enableSymlinks {
                             file.symlinkTarget = target
                             file.executable = false
+                        } else if FileManager.default.fileExists(atPath: source) {
+                            warnings.append("skipping '\(entry.path)': the symbolic link leads outside the source directory (to '\(target)'); "
+                                + "copy what it points to into the build output, or set enable-symlinks: yes to keep the link itself")
+                            continue
                         } else {
                             warnings.append("skipping '\(entry.path)': the symbolic link points to '\(target)', which does not exist")
                             continue

@@ -32,6 +32,9 @@ public struct FileWalker: Sendable {
     public var includeDirectories: Bool
     /// Files and directories (by device and inode) left out with everything below them.
     public var skipping: Set<[UInt64]>
+    /// With `followSymlinks`: a link whose target resolves outside this directory (a real
+    /// path) is not followed but reported as a link, like a broken one.
+    public var confinedTo: String?
 
     public init(followSymlinks: Bool = false, includeDirectories: Bool = false, skipping: Set<[UInt64]> = []) {
         self.followSymlinks = followSymlinks
@@ -102,7 +105,7 @@ public struct FileWalker: Sendable {
                 let n = readlink(full, &target, 4096)
                 let targetText = n >= 0 ? String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
                 var resolved = stat()
-                if followSymlinks, stat(full, &resolved) == 0 {
+                if followSymlinks, Self.isInside(full, confinedTo), stat(full, &resolved) == 0 {
                     entry = Self.entry(rel, resolved)
                     if (resolved.st_mode & S_IFMT) == S_IFDIR {
                         let key = [UInt64(resolved.st_dev), UInt64(resolved.st_ino)]
@@ -128,6 +131,22 @@ public struct FileWalker: Sendable {
                 result.append(entry)
             }
         }
+    }
+
+    /// Whether `path` resolves (links followed) to `root` or below it; true without a root.
+    public static func isInside(_ path: String, _ root: String?) -> Bool {
+        guard let root else { return true }
+        guard let resolved = realpath(path, nil) else { return true }  // broken: stat says so
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        return real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    /// The real path of `path` (links resolved), or `path` when it cannot be resolved.
+    public static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!

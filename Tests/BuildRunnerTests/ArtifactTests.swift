@@ -203,6 +203,33 @@ import Testing
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: out + "/link.txt")) == "real.txt")
     }
 
+    /// Links are followed only inside the source directory: a link to a directory or file
+    /// elsewhere on the machine is left out with a warning, as is a base directory that is one.
+    @Test func linksLeadingOutsideTheSourceAreNotFollowed() throws {
+        let h = try BuildHarness()
+        // Beside the source directory (h.root/src), not in it.
+        let outside = h.root + "/outside"
+        try FileManager.default.createDirectory(atPath: outside + "/dir", withIntermediateDirectories: true)
+        try Data("private".utf8).write(to: URL(fileURLWithPath: outside + "/secret.txt"))
+        try Data("private".utf8).write(to: URL(fileURLWithPath: outside + "/dir/key.pem"))
+        try h.write("site/index.html", "home")
+        try h.write("shared/logo.svg", "<svg/>")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/site/etc", withDestinationPath: outside + "/dir")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/site/secret.txt", withDestinationPath: outside + "/secret.txt")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/site/logo.svg", withDestinationPath: "../shared/logo.svg")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/elsewhere", withDestinationPath: outside)
+        let out = h.root + "/out"
+        let run = try h.run("version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  base-directory: site\n  files: ['**/*']\n", out: out)
+        #expect(run.result.status == .succeeded)
+        // A link within the source (../shared) is followed; the two leading out are not.
+        #expect(files(under: out) == ["index.html", "logo.svg"])
+        #expect(run.log.contains("skipping 'etc': the symbolic link leads outside the source directory"), "\(run.log)")
+        #expect(run.log.contains("skipping 'secret.txt': the symbolic link leads outside the source directory"))
+        let based = try h.run("version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  base-directory: elsewhere\n  files: ['**/*']\n", out: out)
+        #expect(based.result.status != .succeeded)
+        #expect(based.log.contains("skipping base directory 'elsewhere': it leads outside the source directory"), "\(based.log)")
+    }
+
     @Test func twoBuildsOfTheSameInputGiveByteIdenticalZips() throws {
         let h = try BuildHarness()
         let spec = """
