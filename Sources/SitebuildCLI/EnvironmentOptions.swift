@@ -8,7 +8,9 @@ enum EnvironmentOptions {
             throw UsageError("--env-file \(path): the file does not exist or cannot be read")
         }
         var result: [(String, String)] = []
-        for (index, rawLine) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in String(decoding: data, as: UTF8.self)
+            .split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            // ("\r\n" is one Character in Swift: a split on "\n" alone never splits a CRLF file.)
             var line = String(rawLine)
             if line.hasSuffix("\r") { line.removeLast() }
             let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -108,6 +108,10 @@ import Testing
         try h.write("vars.env", "A=file\nB=file\n")
         let run = try h.run(["build", "--env-file", "vars.env", "--env", "B=flag"])
         #expect(run.stdout.contains("A=file B=flag\n"))
+        // A file saved with Windows line ends reads the same.
+        try h.write("crlf.env", "A=crlf\r\nB=crlf\r\n# note\r\n")
+        let crlf = try h.run(["build", "--env-file", "crlf.env"])
+        #expect(crlf.stdout.contains("A=crlf B=crlf\n"), "\(crlf.stdout)")
     }
 
     @Test func jsonModePrintsEventsOnStdoutAndTheLogOnStderr() throws {
