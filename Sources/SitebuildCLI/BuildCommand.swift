@@ -122,6 +122,21 @@ enum BuildInvocation {
         var helperDirectory: String
     }
 
+    /// CodeBuild sets AWS_REGION and AWS_DEFAULT_REGION in every build (`aws … --region
+    /// $AWS_DEFAULT_REGION` is common in buildspecs): `--region` sets both; otherwise one fills
+    /// the other, or the profile's region both. Unset when no region is known.
+    static func withRegion(_ environment: [String: String], aws: AWSOptions) -> [String: String] {
+        var result = environment
+        let known = aws.region ?? environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["AWS_DEFAULT_REGION"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (try? AWSContext(options: aws, environment: environment).region(for: "the build"))
+        guard let region = known else { return result }
+        for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] where aws.region != nil || (result[name] ?? "").isEmpty {
+            result[name] = region
+        }
+        return result
+    }
+
     static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil) throws -> Prepared {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath
@@ -159,13 +174,17 @@ enum BuildInvocation {
             sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
             overrides: overrides, timeout: timeout, cacheDirectory: cacheDirectory(environment),
             projectName: options.project ?? (resolvedSource.kind == .directory ? nil : resolvedSource.name),
-            baseEnvironment: environment, helperDirectory: helper,
+            baseEnvironment: withRegion(environment, aws: aws), helperDirectory: helper,
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
         configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
                                                                 configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)
-        if let inside = relativePath(out, under: source) { configuration.excludedDirectories.append(inside) }
+        if let inside = relativePath(out, under: source) {
+            // The output trees (the primary's and each secondary one beside it) are not sources.
+            configuration.excludedDirectories.append(inside)
+            for secondary in spec.artifacts?.secondary ?? [] { configuration.excludedDirectories.append(inside + "-" + secondary.identifier) }
+        }
         return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
     }
 

@@ -114,6 +114,22 @@ import Testing
         #expect(crlf.stdout.contains("A=crlf B=crlf\n"), "\(crlf.stdout)")
     }
 
+    /// CodeBuild sets both region variables in every build.
+    @Test func theRegionVariablesAreSetAsInCodeBuild() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"[$AWS_REGION][$AWS_DEFAULT_REGION]\"\n")
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_REGION"] = nil
+        environment["AWS_DEFAULT_REGION"] = nil
+        environment["AWS_CONFIG_FILE"] = h.root + "/no-aws-config"
+        environment["AWS_PROFILE"] = nil
+        #expect(try h.run(["build", "--region", "eu-west-1"], environment: environment).stdout.contains("[eu-west-1][eu-west-1]"))
+        environment["AWS_DEFAULT_REGION"] = "ap-south-1"
+        #expect(try h.run(["build"], environment: environment).stdout.contains("[ap-south-1][ap-south-1]"))
+        environment["AWS_DEFAULT_REGION"] = nil
+        #expect(try h.run(["build"], environment: environment).stdout.contains("[][]"), "no region known: none invented")
+    }
+
     @Test func jsonModePrintsEventsOnStdoutAndTheLogOnStderr() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nenv:\n  exported-variables: [X]\nphases:\n  build:\n    commands:\n      - echo hi; X=42\n")
