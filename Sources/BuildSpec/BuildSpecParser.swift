@@ -5,6 +5,8 @@ import Yams
 /// `file:line:column` and key path. Pure: text in, value and diagnostics out.
 public struct BuildSpecParser {
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Mappings merge keys (`<<`) may still pull in (see ``mergingKeys(_:_:)``).
+    var mergeBudget = 10_000
     let file: String
 
     /// Parses `text` (the contents of `file`). Throws `BuildSpecError` when any error was
@@ -339,9 +341,54 @@ public struct BuildSpecParser {
     // MARK: - Typed node access
 
     mutating func mapping(_ node: Node, _ path: String) -> Node.Mapping? {
-        if case .mapping(let m) = node { return m }
+        if case .mapping(let m) = node { return mergingKeys(m, path) }
         error(node, path, "\(path.isEmpty ? "the buildspec" : path) must be a mapping of keys to values, not \(describe(node))")
         return nil
+    }
+
+    /// `m` with its YAML merge keys applied (`<<: *defaults`, `<<: [*a, *b]`), as YAML 1.1
+    /// loaders (and so CodeBuild) read them: the mapping's own keys win, then the merged
+    /// mappings' in the order listed. Only mappings the parser reads are merged, and a budget
+    /// bounds the work, so nested aliases cannot make it blow up.
+    mutating func mergingKeys(_ m: Node.Mapping, _ path: String) -> Node.Mapping {
+        guard m.contains(where: { Self.isMergeKey($0.key) }) else { return m }
+        var own: [(Node, Node)] = []
+        var sources: [Node.Mapping] = []
+        for (key, value) in m {
+            guard Self.isMergeKey(key) else {
+                own.append((key, value))
+                continue
+            }
+            let items: [Node]
+            if case .sequence(let list) = value { items = Array(list) } else { items = [value] }
+            for item in items {
+                guard case .mapping(let source) = item else {
+                    error(item, path, "a merge key (<<) takes a mapping or a list of mappings, not \(describe(item))")
+                    continue
+                }
+                mergeBudget -= 1
+                guard mergeBudget >= 0 else {
+                    error(item, path, "too many merge keys (<<): the buildspec merges more than 10,000 mappings")
+                    return Node.Mapping(own, m.tag, m.style, m.mark)
+                }
+                sources.append(mergingKeys(source, path))
+            }
+        }
+        var seen = Set(own.compactMap { $0.0.string })
+        var pairs = own
+        for source in sources {
+            for (key, value) in source where !seen.contains(key.string ?? "") {
+                pairs.append((key, value))
+                if let name = key.string { seen.insert(name) }
+            }
+        }
+        return Node.Mapping(pairs, m.tag, m.style, m.mark)
+    }
+
+    /// `<<` as a plain key (YAML's merge key).
+    static func isMergeKey(_ key: Node) -> Bool {
+        guard case .scalar(let s) = key else { return false }
+        return s.string == "<<" && s.style == .plain
     }
 
     mutating func scalar(_ node: Node, _ path: String) -> String? {

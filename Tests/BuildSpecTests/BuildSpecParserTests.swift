@@ -425,6 +425,34 @@ struct BuildSpecParserTests {
         #expect(spec.phases[.postBuild]?.commands.map(\.text) == ["make", "make test"])
     }
 
+    /// YAML merge keys, as YAML 1.1 loaders read them: the mapping's own keys win, then the
+    /// merged mappings' in the order listed.
+    @Test func mergeKeysAreApplied() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        x-defaults: &defaults
+          on-failure: CONTINUE
+          commands: [echo default]
+        x-more: &more
+          finally: [echo finally]
+          on-failure: ABORT
+        phases:
+          build:
+            <<: *defaults
+          post_build:
+            <<: [*more, *defaults]
+            commands: [echo own]
+        """)
+        #expect(spec.phases[.build]?.commands.map(\.text) == ["echo default"])
+        #expect(spec.phases[.build]?.onFailure == .continue)
+        #expect(spec.phases[.postBuild]?.commands.map(\.text) == ["echo own"])
+        #expect(spec.phases[.postBuild]?.finally.map(\.text) == ["echo finally"])
+        #expect(spec.phases[.postBuild]?.onFailure == .abort)
+        #expect(!warnings.contains { $0.message.contains("'<<'") }, "\(warnings)")
+        // A merge key naming something other than mappings is an error at its place.
+        #expect(throws: BuildSpecError.self) { try parseSpec("version: 0.2\nphases:\n  build:\n    <<: [a, b]\n    commands: [x]\n") }
+    }
+
     @Test func installMayHaveNoCommandsWithoutWarning() throws {
         let (spec, warnings) = try parseSpec("""
         version: 0.2
