@@ -23,7 +23,7 @@ final class ShellSession {
     private let sourceDirectory: String
 
     init(shell: Environment.Shell, isolated: Bool, sourceDirectory: String) throws {
-        var template = Array((NSTemporaryDirectory() + "/sitebuild-XXXXXX").utf8CString)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("sitebuild-XXXXXX")).utf8CString)
         guard let made = mkdtemp(&template) else {
             throw ProcessError("cannot create a temporary directory in \(NSTemporaryDirectory())", errno: errno)
         }

@@ -5,7 +5,7 @@ struct TemporaryFile: Sendable {
     let path: String
 
     init(prefix: String) throws {
-        var template = Array((NSTemporaryDirectory() + "/sitebuild-\(prefix)-XXXXXX").utf8CString)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("sitebuild-\(prefix)-XXXXXX")).utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
             throw DeployError("cannot create a temporary file in \(NSTemporaryDirectory()): \(String(cString: strerror(errno))); set TMPDIR to a writable directory")

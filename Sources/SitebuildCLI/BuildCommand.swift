@@ -222,7 +222,7 @@ enum BuildInvocation {
 
     /// A directory holding `codebuild-hash-files`, a link to this binary.
     static func makeHelperDirectory() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/sitebuild-bin-XXXXXX").utf8CString)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("sitebuild-bin-XXXXXX")).utf8CString)
         guard let made = mkdtemp(&template) else { throw UsageError("cannot create a temporary directory in \(NSTemporaryDirectory())") }
         let dir = String(cString: made)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
