@@ -43,11 +43,13 @@ public final class BuildLog: Sendable {
     }
 
     /// `[Container] 2026/11/26 21:45:33.123456 <message>`
+    /// Only the message is masked: the prefix and the time stay readable (and parseable) even
+    /// when a secret is a single character.
     public func container(_ message: String) {
-        let line = "[Container] \(Self.timestamp(clock())) \(message)\n"
+        let prefix = "[Container] \(Self.timestamp(clock())) "
         let bytes: [UInt8] = state.withLock { state in
             var out: [UInt8] = state.atLineStart ? [] : [10]
-            out += state.masker.mask(line).utf8
+            out += (prefix + state.masker.mask(message) + "\n").utf8
             state.atLineStart = true
             return out
         }
@@ -84,12 +86,22 @@ public final class BuildLog: Sendable {
         text(bytes)
     }
 
-    /// One JSON event (`{"event":"…","time":"…",…}`), masked.
+    /// One JSON event (`{"event":"…","time":"…",…}`): the fields' string values are masked,
+    /// not the keys, the event's name or its time, so the line stays well-formed and readable.
     public func event(_ name: String, _ fields: [(String, JSONValue)] = []) {
         guard let events else { return }
-        let value = JSONValue.object([("event", .string(name)), ("time", .string(Self.isoTimestamp(clock())))] + fields)
-        let line = mask(value.serialized()) + "\n"
-        events(Array(line.utf8))
+        let masked = state.withLock { state in fields.map { ($0.0, Self.maskStrings($0.1, with: &state.masker)) } }
+        let value = JSONValue.object([("event", .string(name)), ("time", .string(Self.isoTimestamp(clock())))] + masked)
+        events(Array((value.serialized() + "\n").utf8))
+    }
+
+    static func maskStrings(_ value: JSONValue, with masker: inout SecretMasker) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(masker.mask(text))
+        case .array(let items): return .array(items.map { maskStrings($0, with: &masker) })
+        case .object(let pairs): return .object(pairs.map { ($0.0, maskStrings($0.1, with: &masker)) })
+        default: return value
+        }
     }
 
     public var emitsEvents: Bool { events != nil }

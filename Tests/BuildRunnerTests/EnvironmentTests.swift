@@ -1,5 +1,6 @@
 import BuildRunner
 import Foundation
+import SiteContent
 import Testing
 
 @Suite struct EnvironmentTests {
@@ -177,6 +178,36 @@ import Testing
             """, overrides: [], environment: ["PATH": "/usr/bin:/bin", "AWS_SESSION_TOKEN": "literal-token-abcdef123"])
         #expect(!run.log.contains("literal-token-abcdef123"))
         #expect(run.log.contains("Running command echo *** > /dev/null"))
+    }
+
+    /// A one-character secret masks its occurrences in what commands print and in messages,
+    /// never the log's own `[Container]` prefix and time, nor the JSON events' keys.
+    @Test func aShortSecretLeavesTheLogsOwnPrefixAndEventKeysAlone() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              secrets-manager:
+                ONE: short
+            phases:
+              build:
+                commands:
+                  - echo "a $ONE b"
+            """, secrets: FixedSecrets(secrets: ["short": "5"]), json: true)
+        #expect(run.log.outputLines.contains("a *** b"), "\(run.log)")
+        let containerLines = run.log.split(separator: "\n").filter { $0.hasPrefix("[Container] ") }
+        #expect(!containerLines.isEmpty)
+        for line in containerLines {
+            // `[Container] 2026/11/27 09:50:49.154060 …`: the time is intact.
+            let time = line.dropFirst("[Container] ".count).prefix(26)
+            #expect(time.count == 26 && !time.contains("*"), "\(line)")
+        }
+        #expect(!run.events.isEmpty)
+        for line in run.events {
+            let value = try JSONValue.parse(Data(line.utf8))
+            #expect(value["event"]?.stringValue?.contains("*") == false, "\(line)")
+            #expect(value["time"]?.stringValue?.contains("*") == false, "\(line)")
+        }
     }
 
     @Test func withoutAnAWSClientSecretsFailWithAClearMessage() throws {
