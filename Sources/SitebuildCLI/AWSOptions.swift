@@ -20,6 +20,14 @@ struct AWSOptions: ParsableArguments {
     var pathStyle = false
 
     func validate() throws {
+        // --profile names a profile of the shared files (as `aws --profile` does).
+        if let profile {
+            let files = try? SharedConfigFiles(environment: ProcessInfo.processInfo.environment)
+            if files?.profile(profile) == nil {
+                let where_ = files.map { "\($0.configPath) or \($0.credentialsPath)" } ?? "the AWS config files"
+                throw ValidationError("--profile \(profile): there is no such profile in \(where_); add [profile \(profile)] or pick another")
+            }
+        }
         if let endpointUrl, !Self.isEndpoint(endpointUrl) {
             throw ValidationError("--endpoint-url \(endpointUrl): write an http:// or https:// URL with a host, such as http://127.0.0.1:5000")
         }

@@ -173,6 +173,17 @@ struct CredentialTests {
             }
             #expect(missing?.isNotConfigured == true)
             #expect(missing?.description.contains("no profile staging") == true)
+
+            // In the standard chain an explicit profile wins over keys in the environment, and a
+            // missing one is an error rather than a fall-through to the environment's keys.
+            let withKeys = home.environment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret"])
+            let chosen = try await CredentialChain.standard(environment: withKeys, profile: "release", httpClient: CurlHTTPClient()).credentials()
+            #expect(chosen.accessKeyId == "AKIDRELEASE")
+            await #expect(throws: CredentialError.self) {
+                try await CredentialChain.standard(environment: withKeys, profile: "staging", httpClient: CurlHTTPClient()).credentials()
+            }
+            let unnamed = try await CredentialChain.standard(environment: withKeys, httpClient: CurlHTTPClient()).credentials()
+            #expect(unnamed.accessKeyId == "AKIDENV")
         }
     }
 

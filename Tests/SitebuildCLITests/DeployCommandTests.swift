@@ -228,7 +228,8 @@ import Testing
         #expect(!h.exists(".sitebuild/_sitebuild/live"))
         // Command lines the parser refuses are invalid input too (2, not ArgumentParser's 64).
         for arguments in [["deploy", "dist", "--bogus"], ["deploy"], ["prune", "--keep", "abc"], ["versions", "extra"],
-                          ["deploy", "dist", "--endpoint-url", "notaurl"], ["versions", "--endpoint-url", "ftp://127.0.0.1:9"]] {
+                          ["deploy", "dist", "--endpoint-url", "notaurl"], ["versions", "--endpoint-url", "ftp://127.0.0.1:9"],
+                          ["versions", "--target", "s3://bucket/site", "--profile", "no-such-profile-here"]] {
             let refused = try h.run(arguments)
             #expect(refused.status == 2, "\(arguments): \(refused.status) \(refused.stderr)")
             #expect(refused.stderr.contains("Error:"), "\(arguments): \(refused.stderr)")

@@ -33,7 +33,13 @@ public struct CredentialChain: CredentialProvider {
     ///   - profile: the `--profile` option, which overrides `AWS_PROFILE`.
     public static func standard(environment: [String: String], profile: String? = nil,
                                 httpClient: any HTTPClient) -> CachingCredentialProvider {
-        CachingCredentialProvider(CredentialChain([
+        // An explicit --profile means that profile, as in the aws CLI: keys in the environment
+        // (or a container's, an instance's) must not stand in for it, and a profile that is
+        // not there is an error, not a reason to try the next source.
+        if let profile {
+            return CachingCredentialProvider(ProfileCredentialProvider(environment: environment, profile: profile, httpClient: httpClient))
+        }
+        return CachingCredentialProvider(CredentialChain([
             EnvironmentCredentialProvider(environment: environment),
             WebIdentityCredentialProvider(environment: environment, httpClient: httpClient),
             ProfileCredentialProvider(environment: environment, profile: profile, httpClient: httpClient),
