@@ -71,7 +71,7 @@ public struct ArtifactCollector: Sendable {
                 log.append("Skipping invalid base directory path \(base)")
                 continue
             }
-            guard FileWalker.isInside(baseDir, FileWalker.realPath(sourceDirectory)) else {
+            guard FileWalker.isInside(baseDir, [FileWalker.realPath(sourceDirectory)]) else {
                 warnings.append("skipping base directory '\(base)': it leads outside the source directory (a symbolic link)")
                 continue
             }
@@ -80,7 +80,7 @@ public struct ArtifactCollector: Sendable {
             // Links are followed only within the source directory: one to /etc or a home
             // directory would copy this machine's files into the site.
             var walker = FileWalker(followSymlinks: !artifacts.enableSymlinks)
-            walker.confinedTo = FileWalker.realPath(sourceDirectory)
+            walker.confinedTo = [FileWalker.realPath(sourceDirectory)]
             let entries = walker.walk(baseDir).filter { entry in
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
                 return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") }

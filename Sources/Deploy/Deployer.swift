@@ -40,6 +40,9 @@ public struct Deployer: Sendable {
     public var statCacheDirectory: String?
     /// Paths inside a deployed directory that are not site files (see ``TreeHasher/excluding``).
     public var excluding: [String] = []
+    /// Links in a deployed directory are followed only to these directories and below (see
+    /// ``TreeHasher/confinedTo``); empty: anywhere.
+    public var confinedTo: [String] = []
     public var log: @Sendable (String) -> Void
 
     public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
@@ -60,12 +63,14 @@ public struct Deployer: Sendable {
         let cache = statCacheDirectory.map { StatCache(directory: $0, root: directory) } ?? StatCache()
         var hasher = TreeHasher()
         hasher.excluding = excluding
+        hasher.confinedTo = confinedTo
         let hashed = try hasher.hash(root: directory, cache: cache)
         guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy", invalidInput: true) }
         cache.save()
         let hashedCount = hashed.hashedCount
         let files = hashed.files
         let broken = hashed.brokenLinks
+        let outside = hashed.outsideLinks
         _ = consume hashed
         var (manifest, warnings): (Manifest, [String])
         do {
@@ -74,6 +79,11 @@ public struct Deployer: Sendable {
             throw DeployError("\(directory): \(failure.description)", invalidInput: true)
         }
         try target.checkKeys(manifest)
+        if !outside.isEmpty {
+            let sample = outside.prefix(5).joined(separator: ", ") + (outside.count > 5 ? ", …" : "")
+            warnings.append("\(outside.count) symbolic link(s) in \(directory) lead outside it and the project and are not deployed "
+                + "(they would publish this machine's files): \(sample)")
+        }
         if !broken.isEmpty {
             let sample = broken.prefix(5).joined(separator: ", ") + (broken.count > 5 ? ", …" : "")
             warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample)")

@@ -32,9 +32,9 @@ public struct FileWalker: Sendable {
     public var includeDirectories: Bool
     /// Files and directories (by device and inode) left out with everything below them.
     public var skipping: Set<[UInt64]>
-    /// With `followSymlinks`: a link whose target resolves outside this directory (a real
-    /// path) is not followed but reported as a link, like a broken one.
-    public var confinedTo: String?
+    /// With `followSymlinks`: a link whose target resolves outside all of these directories
+    /// (real paths) is not followed but reported as a link, like a broken one. Empty: any.
+    public var confinedTo: [String] = []
 
     public init(followSymlinks: Bool = false, includeDirectories: Bool = false, skipping: Set<[UInt64]> = []) {
         self.followSymlinks = followSymlinks
@@ -133,13 +133,13 @@ public struct FileWalker: Sendable {
         }
     }
 
-    /// Whether `path` resolves (links followed) to `root` or below it; true without a root.
-    public static func isInside(_ path: String, _ root: String?) -> Bool {
-        guard let root else { return true }
+    /// Whether `path` resolves (links followed) to one of `roots` or below; true without roots.
+    public static func isInside(_ path: String, _ roots: [String]) -> Bool {
+        guard !roots.isEmpty else { return true }
         guard let resolved = realpath(path, nil) else { return true }  // broken: stat says so
         defer { free(resolved) }
         let real = String(cString: resolved)
-        return real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        return roots.contains { root in real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/") }
     }
 
     /// The real path of `path` (links resolved), or `path` when it cannot be resolved.

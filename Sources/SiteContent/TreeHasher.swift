@@ -58,6 +58,8 @@ public struct TreeHasher: Sendable {
     /// Paths below the root that are not part of the tree (sitebuild's own state directory,
     /// a local target inside the deployed directory, its settings file), with what is below them.
     public var excluding: [String] = []
+    /// Links are followed only to these directories (real paths) and below; empty: anywhere.
+    public var confinedTo: [String] = []
 
     public init() {}
 
@@ -68,6 +70,8 @@ public struct TreeHasher: Sendable {
         public var hashedBytes: Int64
         /// Symbolic links whose target does not exist (left out), relative to the root.
         public var brokenLinks: [String] = []
+        /// Symbolic links leading outside ``TreeHasher/confinedTo`` (left out).
+        public var outsideLinks: [String] = []
     }
 
     /// Hashes the regular files below `root` (links are followed; a link to a directory
@@ -79,8 +83,17 @@ public struct TreeHasher: Sendable {
         var keys: [StatCache.Key] = []
         var executable: [Bool] = []
         var brokenLinks: [String] = []
-        FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding)).walk(root) { entry in
-            if case .symlink = entry.kind { brokenLinks.append(entry.path) }
+        var outsideLinks: [String] = []
+        var walker = FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding))
+        walker.confinedTo = confinedTo
+        walker.walk(root) { entry in
+            if case .symlink = entry.kind {
+                if FileManager.default.fileExists(atPath: root + "/" + entry.path) {
+                    outsideLinks.append(entry.path)
+                } else {
+                    brokenLinks.append(entry.path)
+                }
+            }
             guard entry.kind == .file else { return }
             pathBytes.append(contentsOf: entry.path.utf8)
             pathEnds.append(UInt32(pathBytes.count))
@@ -141,7 +154,7 @@ public struct TreeHasher: Sendable {
             hashedCount += 1
         }
         cache.remember(files: files, keys: keys, changed: hashedCount > 0)
-        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks)
+        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks, outsideLinks: outsideLinks)
     }
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {

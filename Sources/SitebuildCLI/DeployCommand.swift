@@ -40,6 +40,12 @@ enum DeployInvocation {
         [configDirectory + "/.sitebuild", configPath, BuildInvocation.cacheDirectory(environment)] + (localTarget.map { [$0] } ?? [])
     }
 
+    /// Where links in a deployed directory may lead: the directory itself and the project (the
+    /// directory settings come from). `hash` uses the same, so the version ids agree.
+    static func linkRoots(directory: String, configDirectory: String) -> [String] {
+        [FileWalker.realPath(directory), FileWalker.realPath(configDirectory)]
+    }
+
     /// A warning when `directory` holds a `sitebuild.yml` that is not the settings file read:
     /// it would be deployed as a site file and its settings ignored.
     static func misplacedSettingsNote(directory: String, configPath: String) -> String? {
@@ -71,6 +77,7 @@ enum DeployInvocation {
                                 log: { message in reporter.say(message) })
             made.excluding = siteExclusions(configDirectory: configDirectory, configPath: resolved.configPath,
                                             environment: resolved.environment, localTarget: resolved.local?.target.root)
+            made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
             deployer = made
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
         } catch {

@@ -248,6 +248,7 @@ struct HashCommand: ParsableCommand {
             var hasher = TreeHasher()
             if let jobs { hasher.concurrency = max(1, jobs) }
             hasher.excluding = DeployInvocation.siteExclusions(configDirectory: cwd, configPath: cwd + "/sitebuild.yml", environment: env)
+            hasher.confinedTo = DeployInvocation.linkRoots(directory: dir, configDirectory: cwd)
             let cache = noCache ? StatCache() : StatCache(directory: BuildInvocation.cacheDirectory(env) + "/stat-cache", root: dir)
             let started = ContinuousClock.now
             let result = try hasher.hash(root: dir, cache: cache)

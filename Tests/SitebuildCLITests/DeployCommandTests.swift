@@ -276,13 +276,23 @@ import Testing
         #expect(second.status == 0)
         #expect(second.stderr.contains("nothing to deploy"), "\(second.stderr)")
         #expect(live(h) == version)
-        // A link to nothing is left out, with a warning naming it.
+        // A link to nothing is left out, with a warning naming it; so is one leading out of the
+        // directory and the project (this machine's files); one into the project is followed.
         try h.write("links/index.html", "home")
+        try h.write("shared/site.css", "body{}")
         symlink("missing.html", h.root + "/links/broken.html")
+        symlink("/etc/hostname", h.root + "/links/host.txt")
+        symlink("/etc", h.root + "/links/etc")
+        symlink("../shared/site.css", h.root + "/links/site.css")
         let linked = try h.run(["deploy", "links"])
-        #expect(linked.status == 0)
-        #expect(linked.stderr.contains("warning: 1 symbolic link(s) in"), "\(linked.stderr)")
+        #expect(linked.status == 0, "\(linked.stderr)")
         #expect(linked.stderr.contains("point to nothing and are not deployed: broken.html"), "\(linked.stderr)")
+        #expect(linked.stderr.contains("2 symbolic link(s) in"), "\(linked.stderr)")
+        #expect(linked.stderr.contains("lead outside it and the project and are not deployed (they would publish this machine's files): etc, host.txt"),
+                "\(linked.stderr)")
+        let linkedVersion = try #require(live(h))
+        let linkedManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(linkedVersion).json")))
+        #expect(linkedManifest.entries.map(\.path) == ["index.html", "site.css"])
         // A sitebuild.yml inside a built directory is a site file, and its settings are not read: said so.
         try h.write("dist/index.html", "home")
         try h.write("dist/sitebuild.yml", "mode: spa\n")
