@@ -38,6 +38,18 @@ struct TargetOptions: ParsableArguments {
         var distribution: String?
         /// The settings file read (which may not exist).
         var configPath: String
+        /// No target was given (flag, SITEBUILD_TARGET, sitebuild.yml): the default `.sitebuild`.
+        var targetIsDefault = false
+
+        /// Self, or a usage error when the target is a local directory that does not exist:
+        /// for the commands that read a target (versions, rollback, prune, serve), a mistyped
+        /// path should not read as "no versions yet". (The first deploy makes the directory.)
+        func requiringTarget() throws -> Resolved {
+            if !targetIsDefault, let local = target as? LocalTarget, !FileManager.default.fileExists(atPath: local.root) {
+                throw UsageError("\(local.url): no such directory; check --target (a local target is made by its first deploy)")
+            }
+            return self
+        }
 
         /// The local target and pointer file, for `serve`.
         var local: (target: LocalTarget, pointer: LocalPointerStore)? {
@@ -80,7 +92,7 @@ struct TargetOptions: ParsableArguments {
             throw UsageError("\(source) \(id): not a CloudFront distribution id (upper-case letters and digits, such as E2QWRUHAPOMQZL)")
         }
         return Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
-                        distribution: distributionId?.0, configPath: configPath)
+                        distribution: distributionId?.0, configPath: configPath, targetIsDefault: targetSource == "default")
     }
 
     /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,

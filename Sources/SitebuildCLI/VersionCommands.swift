@@ -12,7 +12,7 @@ struct VersionsCommand: AsyncParsableCommand {
     func run() async throws {
         let reporter = Reporter(json: target.json)
         let resolved: TargetOptions.Resolved
-        do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath) } catch {
+        do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget() } catch {
             reporter.say("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
@@ -70,7 +70,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let resolved: TargetOptions.Resolved
         let mode: RoutingMode
         do {
-            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget()
             mode = try routing.routingMode(resolved.config)
             _ = try invalidation.mode(resolved.config)
             _ = try invalidation.timeout()
@@ -125,7 +125,7 @@ struct PruneCommand: AsyncParsableCommand {
         let graceSeconds: TimeInterval
         let keepCount: Int
         do {
-            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget()
             let graceText = grace ?? resolved.config.pruneGrace ?? "24h"
             graceSeconds = try parseDuration(graceText, flag: grace != nil ? "--grace" : "prune.grace")
             keepCount = keep ?? resolved.config.pruneKeep ?? 5
@@ -181,6 +181,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port: Int = 8080
 
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port): use 0 to 65535 (0 picks a free port)") }
+    }
+
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
 
@@ -195,7 +199,7 @@ struct ServeCommand: ParsableCommand {
         let router: Router
         let local: (target: LocalTarget, pointer: LocalPointerStore)
         do {
-            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget()
             router = try routing.router(resolved.config)
             guard let found = resolved.local else {
                 throw UsageError("serve previews a local target with a file pointer; \(resolved.target.url) with the pointer \(resolved.pointer.url) is not one. "
@@ -244,6 +248,10 @@ struct HashCommand: ParsableCommand {
         let dir = absolutePath(directory, relativeTo: cwd)
         let env = ProcessInfo.processInfo.environment
         do {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw UsageError("not a directory; give the built site's directory")
+            }
             let config = try SiteConfig.load(cwd + "/sitebuild.yml")
             var hasher = TreeHasher()
             if let jobs { hasher.concurrency = max(1, jobs) }
