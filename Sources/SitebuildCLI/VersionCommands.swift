@@ -40,10 +40,12 @@ struct VersionsCommand: AsyncParsableCommand {
                 writeAll(1, Array("No versions on \(resolved.target.url) yet: run `sitebuild run` or `sitebuild deploy DIR`.\n".utf8))
                 return
             }
-            var text = "VERSION             CREATED (UTC)             FILES       SIZE  STATUS\n"
+            // The version column is as wide as the longest id (`--version-id` names can be long).
+            let width = max(18, rows.map(\.version.count).max() ?? 0)
+            var text = "VERSION".padding(toLength: width, withPad: " ", startingAt: 0) + "  CREATED (UTC)             FILES       SIZE  STATUS\n"
             for row in rows {
                 let status = row.version == live ? "live" : row.version == previous ? "previous" : ""
-                text += row.version.padding(toLength: max(18, row.version.count), withPad: " ", startingAt: 0) + "  "
+                text += row.version.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                     + row.created.padding(toLength: 24, withPad: " ", startingAt: 0) + "  "
                     + String(row.files).leftPadded(5) + "  " + humanBytes(row.bytes).leftPadded(9) + "  " + status + "\n"
             }
