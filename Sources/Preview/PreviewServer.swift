@@ -9,11 +9,15 @@ public final class PreviewServer: @unchecked Sendable {
     var listener: Int32 = -1
     public private(set) var port: Int = 0
     let log: @Sendable (String) -> Void
+    /// How long a kept-alive connection may stay idle before it is closed.
+    let idleTimeout: Int
 
-    public init(site: PreviewSite, host: String = "127.0.0.1", port: Int, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(site: PreviewSite, host: String = "127.0.0.1", port: Int, idleTimeout: Int = 30,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.site = site
         self.host = host
         self.port = port
+        self.idleTimeout = idleTimeout
         self.log = log
     }
 
@@ -65,7 +69,7 @@ public final class PreviewServer: @unchecked Sendable {
 
     /// Serves requests on one connection until it closes or asks to.
     func handle(_ fd: Int32) {
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: idleTimeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)

@@ -114,7 +114,9 @@ final class ServedSite: @unchecked Sendable {
                             builder: ManifestBuilder(mode: mode))
         if deploy { _ = try await deployer.deploy(directory: source) }
         let site = PreviewSite(root: root, pointerPath: pointerPath, router: Router(mode: mode, trailingSlash: trailingSlash))
-        server = PreviewServer(site: site, host: "127.0.0.1", port: 0)
+        // A long idle window: a test that keeps a connection open across a deploy must not
+        // depend on the deploy finishing within the default 30 s on a loaded CI machine.
+        server = PreviewServer(site: site, host: "127.0.0.1", port: 0, idleTimeout: 600)
         try server.start()
         let server = self.server
         Thread.detachNewThread { server.run() }
