@@ -18,7 +18,9 @@ struct S3ArchiveFetcher: RemoteArchiveFetcher {
         } catch let error as AWSServiceError {
             let missing = error.status == 404 || error.errorCode == "NoSuchKey" || error.errorCode == "NoSuchBucket"
             throw SourceError(missing ? .invalidInput : .unavailable,
-                              missing ? "\(url): no such object; check the bucket and key (and --region / --endpoint-url)"
+                              error.errorCode == "NoSuchBucket"
+                                ? "\(url): there is no bucket \(bucket); check the bucket name (and --region / --endpoint-url)"
+                                : missing ? "\(url): no such object; check the bucket and key (and --region / --endpoint-url)"
                                   : "\(url): the download failed: \(error)")
         }
     }

@@ -330,6 +330,9 @@ import TestSupport
             let missing = try h.run(["build", "--source", "s3://uploads/releases/nope.zip"], environment: moto.environment)
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("s3://uploads/releases/nope.zip: no such object"), "\(missing.stderr)")
+            let noBucket = try h.run(["build", "--source", "s3://no-such-bucket-here/x.zip"], environment: moto.environment)
+            #expect(noBucket.status == 2)
+            #expect(noBucket.stderr.contains("s3://no-such-bucket-here/x.zip: there is no bucket no-such-bucket-here"), "\(noBucket.stderr)")
         }
     }
 }
