@@ -111,7 +111,7 @@ public struct ArtifactCollector: Sendable {
                         if artifacts.enableSymlinks {
                             file.symlinkTarget = target
                             file.executable = false
-                        } else if FileManager.default.fileExists(atPath: source) {
+                        } else if entry.leadsOutside {
                             warnings.append("skipping '\(entry.path)': the symbolic link leads outside the source directory (to '\(target)'); "
                                 + "copy what it points to into the build output, or set enable-symlinks: yes to keep the link itself")
                             continue

@@ -23,6 +23,9 @@ public struct WalkedEntry: Sendable, Equatable {
     public var device: UInt64
     public var inode: UInt64
     public var mode: UInt32
+    /// For a link not followed: its target exists but lies outside ``FileWalker/confinedTo``
+    /// (false: the target does not exist, or links are not followed).
+    public var leadsOutside = false
 }
 
 /// Lists a directory tree depth-first, sorted byte-wise by path, without following
@@ -94,18 +97,20 @@ public struct FileWalker: Sendable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
             guard lstat(full, &st) == 0 else { continue }
+            let isLink = (st.st_mode & S_IFMT) == S_IFLNK
+            // A followed link's target, stat'ed once: for `skipping` and for the walk.
+            var resolved = st
+            let resolves = isLink && followSymlinks && stat(full, &resolved) == 0
             if !skipping.isEmpty {
-                var resolved = st
-                if followSymlinks && (st.st_mode & S_IFMT) == S_IFLNK { _ = stat(full, &resolved) }
-                if skipping.contains([UInt64(resolved.st_dev), UInt64(resolved.st_ino)]) { continue }
+                let identity = resolves ? resolved : st
+                if skipping.contains([UInt64(identity.st_dev), UInt64(identity.st_ino)]) { continue }
             }
             var entry = Self.entry(rel, st)
-            if (st.st_mode & S_IFMT) == S_IFLNK {
+            if isLink {
                 var target = [CChar](repeating: 0, count: 4097)
                 let n = readlink(full, &target, 4096)
                 let targetText = n >= 0 ? String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-                var resolved = stat()
-                if followSymlinks, Self.isInside(full, confinedTo), stat(full, &resolved) == 0 {
+                if resolves && Self.isInside(full, confinedTo) {
                     entry = Self.entry(rel, resolved)
                     if (resolved.st_mode & S_IFMT) == S_IFDIR {
                         let key = [UInt64(resolved.st_dev), UInt64(resolved.st_ino)]
@@ -119,6 +124,7 @@ public struct FileWalker: Sendable {
                     result.append(entry)
                 } else {
                     entry.kind = .symlink(target: targetText)
+                    entry.leadsOutside = resolves
                     result.append(entry)
                 }
             } else if (st.st_mode & S_IFMT) == S_IFDIR {

@@ -88,11 +88,7 @@ public struct TreeHasher: Sendable {
         walker.confinedTo = confinedTo
         walker.walk(root) { entry in
             if case .symlink = entry.kind {
-                if FileManager.default.fileExists(atPath: root + "/" + entry.path) {
-                    outsideLinks.append(entry.path)
-                } else {
-                    brokenLinks.append(entry.path)
-                }
+                if entry.leadsOutside { outsideLinks.append(entry.path) } else { brokenLinks.append(entry.path) }
             }
             guard entry.kind == .file else { return }
             pathBytes.append(contentsOf: entry.path.utf8)
