@@ -79,14 +79,14 @@ public struct Deployer: Sendable {
             throw DeployError("\(directory): \(failure.description)", invalidInput: true)
         }
         try target.checkKeys(manifest)
+        // The first five paths of `links`, for a warning.
+        func sample(_ links: [String]) -> String { links.prefix(5).joined(separator: ", ") + (links.count > 5 ? ", …" : "") }
         if !outside.isEmpty {
-            let sample = outside.prefix(5).joined(separator: ", ") + (outside.count > 5 ? ", …" : "")
             warnings.append("\(outside.count) symbolic link(s) in \(directory) lead outside it and the project and are not deployed "
-                + "(they would publish this machine's files): \(sample)")
+                + "(they would publish this machine's files): \(sample(outside))")
         }
         if !broken.isEmpty {
-            let sample = broken.prefix(5).joined(separator: ", ") + (broken.count > 5 ? ", …" : "")
-            warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample)")
+            warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample(broken))")
         }
         return (manifest, warnings, hashedCount)
     }

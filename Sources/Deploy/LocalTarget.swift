@@ -1,4 +1,3 @@
-import AWSCore
 import Dispatch
 import Foundation
 import SiteContent
@@ -59,9 +58,7 @@ public struct LocalTarget: DeployTarget {
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
         try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
-        let record = JSONValue.object([("version", .string(manifest.version)), ("started", .string(UTCTime.iso(Date()))),
-                                       ("host", .string(ReleaseRecord.hostName()))])
-        try Data((record.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: pendingPath(manifest.version)), options: .atomic)
+        try Data(ReleaseRecord.pendingMarker(version: manifest.version)).write(to: URL(fileURLWithPath: pendingPath(manifest.version)), options: .atomic)
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()

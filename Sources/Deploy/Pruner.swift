@@ -23,7 +23,7 @@ public struct PrunePlan: Sendable, Equatable {
         // What the release records say is live and was live before it: kept even when the
         // pointer read says otherwise (prune run with another pointer than the deploys use,
         // or none), since deleting the live version is the one mistake prune must not make.
-        if let last = releases.max(by: { $0.at < $1.at }) {
+        if let last = ReleaseRecord.latest(in: releases) {
             if keep[last.to] == nil { keep[last.to] = "live according to the last release record" }
             if let from = last.from, keep[from] == nil { keep[from] = "live before the last release record" }
         }

@@ -41,6 +41,19 @@ public struct ReleaseRecord: Sendable, Equatable {
 
     /// This machine's name as `gethostname` has it. (`ProcessInfo.hostName` looks the name up
     /// in DNS for its canonical form: a resolver round trip, or a stall where DNS is slow.)
+    /// The record with the latest time: the last flip (nil without records).
+    public static func latest(in records: [ReleaseRecord]) -> ReleaseRecord? {
+        records.max { $0.at < $1.at }
+    }
+
+    /// The body of a version's pending marker (`_sitebuild/pending/<version>.json`, written by
+    /// a target before the version's first object): the version, when and where it started.
+    static func pendingMarker(version: String) -> [UInt8] {
+        let record = JSONValue.object([("version", .string(version)), ("started", .string(UTCTime.iso(Date()))),
+                                       ("host", .string(hostName()))])
+        return Array((record.serialized() + "\n").utf8)
+    }
+
     public static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }

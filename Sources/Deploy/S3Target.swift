@@ -226,16 +226,33 @@ public struct S3Target: DeployTarget {
         return max(minimumPartSize, rounded)
     }
 
+    /// Whether an extra header of a file is stored as object metadata (`x-amz-meta-header-<name>`):
+    /// S3 keeps only a few standard headers; the others travel as metadata for
+    /// `cloudfront/viewer-response.js` (or a response-headers policy) to send.
+    static func travelsAsMetadata(_ name: String) -> Bool {
+        name.lowercased() != "content-disposition"
+    }
+
+    /// The extra headers of `manifest` that are stored as metadata, in first-seen order.
+    public static func metadataHeaderNames(in manifest: Manifest) -> [String] {
+        let entries = manifest.entries
+        var names: [String] = []
+        for index in entries.indices {
+            for (name, _) in entries.headers(at: index).extra where travelsAsMetadata(name) && !names.contains(name) {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
     func attributes(_ entry: ManifestEntry) -> S3Client.ObjectAttributes {
         var metadata = [Self.hashMetadataKey: entry.hash.hex]
         var disposition: String?
         for (name, value) in entry.headers.extra {
-            if name.lowercased() == "content-disposition" {
-                disposition = value
-            } else {
-                // S3 keeps only a few standard headers; others travel as metadata for a
-                // response-headers policy or the function to apply.
+            if Self.travelsAsMetadata(name) {
                 metadata["header-" + name.lowercased()] = value
+            } else {
+                disposition = value
             }
         }
         return S3Client.ObjectAttributes(contentType: entry.headers.contentType, cacheControl: entry.headers.cacheControl,
@@ -348,9 +365,7 @@ public struct S3Target: DeployTarget {
 
     /// Records that `version` is being written (see ``pendingKey(_:)``).
     func markPending(_ version: String) async throws {
-        let record = JSONValue.object([("version", .string(version)), ("started", .string(UTCTime.iso(Date()))),
-                                       ("host", .string(ReleaseRecord.hostName()))])
-        _ = try await client.putObject(bucket: bucket, key: pendingKey(version), body: .bytes(Array((record.serialized() + "\n").utf8)),
+        _ = try await client.putObject(bucket: bucket, key: pendingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
                                        attributes: .init(contentType: "application/json", cacheControl: "no-store"))
     }
 

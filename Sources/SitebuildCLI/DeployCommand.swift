@@ -181,12 +181,7 @@ enum DeployInvocation {
     /// that has any, with what turns them back into real headers.
     static func metadataHeadersNote(_ manifest: Manifest?) -> String? {
         guard let manifest else { return nil }
-        var names: [String] = []
-        for entry in manifest.entries {
-            for (name, _) in entry.headers.extra where name.lowercased() != "content-disposition" && !names.contains(name) {
-                names.append(name)
-            }
-        }
+        let names = S3Target.metadataHeaderNames(in: manifest)
         guard !names.isEmpty else { return nil }
         return "note: S3 keeps \(names.joined(separator: ", ")) as object metadata (x-amz-meta-header-…); attach cloudfront/viewer-response.js "
             + "as the distribution's viewer-response function to send them as headers"

@@ -147,7 +147,7 @@ struct PruneCommand: AsyncParsableCommand {
                 versions.append((version, created))
             }
             let releases = try await resolved.target.listReleases()
-            if let last = releases.max(by: { $0.at < $1.at }), last.to != live {
+            if let last = ReleaseRecord.latest(in: releases), last.to != live {
                 reporter.say("warning: the pointer \(resolved.pointer.url) says \(live.map { "\($0) is live" } ?? "no version is live"), "
                     + "but the last release on \(resolved.target.url) made \(last.to) live: is this the pointer the deploys use (--pointer, sitebuild.yml)? "
                     + "Both are kept")
