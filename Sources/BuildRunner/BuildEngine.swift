@@ -253,6 +253,9 @@ public final class BuildEngine {
         // Credentials never reach the log, whatever a command prints.
         log.addSecrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"].compactMap { env[$0] }.filter { $0.count >= 8 })
         env["CODEBUILD_SRC_DIR"] = configuration.sourceDirectory
+        // Marks every process of this build, so that those which leave its process groups
+        // (setsid, daemons) are found and stopped when it ends.
+        env[LeftoverProcesses.variable] = buildUUID
         environment = env
     }
 
@@ -646,13 +649,13 @@ public final class BuildEngine {
     // MARK: - Cleanup
 
     private func stopBackgroundProcesses() {
-        var stopped = 0
-        for group in Set(processGroups) where kill(-group, 0) == 0 {
-            kill(-group, SIGTERM)
-            stopped += 1
+        let leftovers = LeftoverProcesses(groups: Set(processGroups), marker: "\(LeftoverProcesses.variable)=\(buildUUID)")
+        let stopped = leftovers.stop(grace: runner.killGrace)
+        if stopped.inGroups > 0 {
+            log.container("Stopped \(stopped.inGroups) background process(es) the build left running")
         }
-        if stopped > 0 {
-            log.container("Stopped \(stopped) background process group(s) the build left running")
+        if stopped.escaped > 0 {
+            log.container("Stopped \(stopped.escaped) process(es) the build started outside its process groups (setsid, daemons)")
         }
     }
 }

@@ -1,4 +1,4 @@
-import BuildRunner
+@testable import BuildRunner
 import Foundation
 import Testing
 
@@ -185,7 +185,7 @@ import Testing
         // The command returned although its background child held the output pipe, and
         // the child was still alive at the end of the build, when sitebuild stopped it.
         #expect(run.log.outputLines.contains("next"))
-        #expect(run.log.contains("Stopped 1 background process group(s)"))
+        #expect(run.log.contains("background process(es) the build left running"))
         var gone = false
         for _ in 0..<50 where !gone {
             gone = !processExists(named: marker)
@@ -193,9 +193,48 @@ import Testing
         }
         #expect(gone)
     }
+
+    /// A process that leaves the build's process groups (setsid, as daemons such as ssh-agent
+    /// do) is still found through the marker variable it inherited, and stopped: with SIGTERM,
+    /// or SIGKILL when it ignores SIGTERM. CodeBuild's container teardown would end it too.
+    @Test func processesThatLeftTheProcessGroupAreStoppedAtTheEnd() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - setsid -f sh -c 'echo $$ > polite.pid; exec sleep 300' < /dev/null > /dev/null 2>&1
+                  - setsid -f sh -c 'trap "" TERM; echo $$ > stubborn.pid; while :; do sleep 1; done' < /dev/null > /dev/null 2>&1
+                  - for i in 1 2 3 4 5 6 7 8 9 10; do [ -s polite.pid ] && [ -s stubborn.pid ] && break; sleep 0.2; done
+                  - echo "marker=${SITEBUILD_BUILD_ID:+set}"
+            """)
+        #expect(run.result.status == .succeeded)
+        #expect(run.log.outputLines.contains("marker=set"))
+        #expect(run.log.contains("process(es) the build started outside its process groups"))
+        for file in ["polite.pid", "stubborn.pid"] {
+            let pid = try #require(h.read(file).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            var alive = true
+            for _ in 0..<50 where alive {
+                alive = LeftoverProcesses.stat(pid).map { $0.state != "Z" } ?? false
+                if alive { usleep(100_000) }
+            }
+            #expect(!alive, "\(file): process \(pid) outlived the build")
+        }
+    }
+
+    @Test func leftoverScanReadsMarkersFromTheEnvironmentBlock() throws {
+        // The marker must match a whole NAME=value entry, not a prefix of a longer value.
+        let me = getpid()
+        let stat = try #require(LeftoverProcesses.stat(me))
+        #expect(stat.state == "R" || stat.state == "S")
+        #expect(stat.group == getpgrp())
+        let path = try #require(ProcessInfo.processInfo.environment["PATH"])
+        #expect(LeftoverProcesses.environment(of: me, contains: Array("PATH=\(path)".utf8)))
+        #expect(!LeftoverProcesses.environment(of: me, contains: Array("PATH=\(path.dropLast())".utf8)))
+    }
 }
 
-/// Whether any process's command line contains `text`.
 func processExists(named text: String) -> Bool {
     guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
     for pid in pids where pid.allSatisfy(\.isNumber) {

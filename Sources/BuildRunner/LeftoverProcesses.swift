@@ -1,0 +1,93 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The processes a build left running when it ends, found in /proc: those still in one of
+/// the process groups its commands ran in (`cmd &`), and those that left the groups
+/// (`setsid`, daemons such as `ssh-agent` or a Gradle daemon) but still carry the build's
+/// marker variable in the environment they were started with. CodeBuild ends them all when it
+/// tears the container down; a local build stops them itself.
+struct LeftoverProcesses {
+    /// The marker variable; its value is the build's UUID.
+    static let variable = "SITEBUILD_BUILD_ID"
+
+    /// The process groups the build's commands ran in.
+    var groups: Set<pid_t>
+    /// `NAME=value`, the variable every command of this build (and what it starts) inherits.
+    var marker: String
+
+    /// The live processes (zombies excluded) of this build, other than the caller.
+    func find() -> [(pid: pid_t, inGroup: Bool)] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let me = getpid()
+        // A build's processes started after this one: older ones need no environment read.
+        let since = Self.stat(me)?.started ?? 0
+        let needle = Array(marker.utf8)
+        var found: [(pid: pid_t, inGroup: Bool)] = []
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != me, let process = Self.stat(pid),
+                  process.state != "Z", process.state != "X" else { continue }
+            if groups.contains(process.group) {
+                found.append((pid, true))
+            } else if process.started >= since, Self.environment(of: pid, contains: needle) {
+                found.append((pid, false))
+            }
+        }
+        return found
+    }
+
+    /// Stops what `find` reports: SIGTERM (and SIGCONT, for stopped ones), then SIGKILL to
+    /// whatever is still alive after `grace` seconds. Returns the counts stopped.
+    func stop(grace: Double) -> (inGroups: Int, escaped: Int) {
+        let first = find()
+        guard !first.isEmpty else { return (0, 0) }
+        for (pid, _) in first {
+            kill(pid, SIGTERM)
+            kill(pid, SIGCONT)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
+        var left = first
+        while !left.isEmpty, ContinuousClock.now < deadline {
+            usleep(20_000)
+            left = find()
+        }
+        for (pid, _) in left { kill(pid, SIGKILL) }
+        return (first.count { $0.inGroup }, first.count { !$0.inGroup })
+    }
+
+    /// The state letter, process group and start time (clock ticks after boot) of `pid` from
+    /// /proc/PID/stat, nil when it is gone.
+    static func stat(_ pid: pid_t) -> (state: Character, group: pid_t, started: UInt64)? {
+        guard let bytes = read("/proc/\(pid)/stat", limit: 4096),
+              let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // After "pid (comm) ": state ppid pgrp … starttime (the 22nd field); comm may itself
+        // contain spaces and parentheses, hence the last ")".
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count >= 20, let state = fields[0].first,
+              let group = pid_t(String(decoding: fields[2], as: UTF8.self)),
+              let started = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
+        return (Character(UnicodeScalar(state)), group, started)
+    }
+
+    /// Whether the environment `pid` was started with holds exactly `needle` (`NAME=value`).
+    /// Processes of other users cannot be read and do not match.
+    static func environment(of pid: pid_t, contains needle: [UInt8]) -> Bool {
+        guard let bytes = read("/proc/\(pid)/environ", limit: 1 << 22) else { return false }
+        return bytes.split(separator: 0).contains { $0.elementsEqual(needle) }
+    }
+
+    private static func read(_ path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while result.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return result
+    }
+}
