@@ -32,6 +32,8 @@ struct SiteConfig {
 
     /// Why `name` cannot be a per-file header (`headers[].set`), or nil when it can: the server
     /// and CloudFront compute these, S3 keeps them itself, or they have keys of their own.
+    /// It refuses at least what `cloudfront/viewer-response.js` would drop at the edge
+    /// (`viewerResponseRefusalsAreAllRefusedHere` checks), so nothing is dropped silently.
     static func unsettableHeader(_ name: String) -> String? {
         let lower = name.lowercased()
         switch lower {
@@ -39,7 +41,7 @@ struct SiteConfig {
             return "use the rule's `\(lower)` key"
         case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te", "expect",
              "proxy-authenticate", "proxy-authorization", "proxy-connection", "host", "date", "etag", "last-modified",
-             "accept-ranges", "content-range", "age", "via", "warning", "x-cache":
+             "accept-ranges", "content-range", "age", "via", "warning", "x-cache", "x-forwarded-proto", "x-real-ip":
             return "the server and CloudFront set it for every response"
         default:
             if lower.hasPrefix("x-amz-") || lower.hasPrefix("x-amzn-") || lower.hasPrefix("x-edge-") || lower.hasPrefix("x-accel-") {
