@@ -105,7 +105,7 @@ public final class PreviewServer: @unchecked Sendable {
                 }
             }
             let method = String(requestLine[0])
-            let target = String(requestLine[1])
+            let target = Self.originForm(String(requestLine[1]))
             let version = String(requestLine[2])
             let response = site.respond(method: method, target: target, headers: headers)
             // A chunked body is not read: answer, then close rather than misread it as the next request.
@@ -116,6 +116,16 @@ public final class PreviewServer: @unchecked Sendable {
             guard write(fd, response, keepAlive: keepAlive) else { return }
             if !keepAlive { return }
         }
+    }
+
+    /// The path and query of a request target. HTTP/1.1 servers must accept the absolute form
+    /// (`GET http://host/a?b HTTP/1.1`, as proxies send it); the host part is not used.
+    static func originForm(_ target: String) -> String {
+        let lower = target.prefix(8).lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return target }
+        let afterScheme = target[target.index(target.startIndex, offsetBy: lower.hasPrefix("http://") ? 7 : 8)...]
+        guard let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+        return afterScheme[slash] == "?" ? "/" + afterScheme[slash...] : String(afterScheme[slash...])
     }
 
     static func findHeaderEnd(_ bytes: [UInt8]) -> Int? {

@@ -280,6 +280,20 @@ struct PreviewServerTests {
         }
     }
 
+    /// RFC 9112 §3.2.2: a server must accept the absolute form of the request target.
+    @Test func absoluteFormRequestTargetsAreServed() async throws {
+        let site = try await ServedSite()
+        let connection = try HTTPConnection(port: site.port)
+        try connection.send("GET", "http://127.0.0.1:\(site.port)/about")
+        #expect(try connection.readResponse().body == Self.bytes("about.html"))
+        try connection.send("GET", "HTTP://example.com")
+        #expect(try connection.readResponse().body == Self.bytes("index.html"))
+        try connection.send("GET", "https://example.com?x=1")
+        #expect(try connection.readResponse().body == Self.bytes("index.html"))
+        #expect(PreviewServer.originForm("/a/b?c") == "/a/b?c")
+        #expect(PreviewServer.originForm("http://h:1/a/b?c") == "/a/b?c")
+    }
+
     @Test func http10ClosesUnlessKeepAlive() async throws {
         let site = try await ServedSite()
         let connection = try HTTPConnection(port: site.port)
