@@ -65,6 +65,23 @@ final class CLIHarness {
         return Self.collect(process, out, err)
     }
 
+    /// The same from an async test: the wait happens on a thread of its own. Blocking in a
+    /// task would hold one of the few threads of Swift's cooperative pool (two on a 2-core
+    /// machine) for the whole run of the binary, and every other test's tasks (in-process
+    /// servers, clients) would stall behind it.
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+        let (process, out, err) = try start(arguments, environment: environment)
+        return await Self.collectOffPool(process, out, err)
+    }
+
+    /// `collect` on a dedicated thread, for async callers.
+    static func collectOffPool(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Output {
+        nonisolated(unsafe) let parts = (process, out, err)
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: collect(parts.0, parts.1, parts.2)) }
+        }
+    }
+
     /// Waits for a started process, reading its stdout and stderr pipes at once so neither
     /// fills up (any child process: the binary, git).
     static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) -> Output {

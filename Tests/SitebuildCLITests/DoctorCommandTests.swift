@@ -143,7 +143,7 @@ import TestSupport
                     environment["AWS_SECRET_ACCESS_KEY"] = KeyValueStoreTestServer.secretAccessKey
                     environment["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"] = kvs.baseURL
                     environment["AWS_ENDPOINT_URL_CLOUDFRONT"] = cloudFront.baseURL
-                    let doctor = try h.run(["doctor", "--target", "s3://missing-site/www", "--pointer", "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)",
+                    let doctor = try await h.run(["doctor", "--target", "s3://missing-site/www", "--pointer", "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)",
                                             "--distribution", distribution.id, "--domain", "www.example.com", "--domain", "shop.example.org"],
                                            environment: environment)
                     #expect(doctor.status == 3, "\(doctor.stdout)\n\(doctor.stderr)")
@@ -196,7 +196,7 @@ import TestSupport
                 domains:
                   - www.example.net
                 """)
-            let doctor = try h.run(["doctor", "--json"], environment: moto.environment)
+            let doctor = try await h.run(["doctor", "--json"], environment: moto.environment)
             #expect(doctor.status == 3, "\(doctor.stderr)")
             let (checks, result) = Self.events(doctor)
             func check(_ name: String) -> [String: Any] { checks.first { $0["name"] as? String == name } ?? [:] }
@@ -218,7 +218,7 @@ import TestSupport
             // Human lines go to stderr with --json.
             #expect(doctor.stderr.contains("FAIL viewer-request function"))
 
-            let missing = try h.run(["doctor", "--distribution", "ENOSUCHDIST1"], environment: moto.environment)
+            let missing = try await h.run(["doctor", "--distribution", "ENOSUCHDIST1"], environment: moto.environment)
             #expect(missing.status == 3)
             #expect(missing.stdout.contains("FAIL distribution ENOSUCHDIST1: no such distribution in this account"), "\(missing.stdout)")
             #expect(missing.stdout.contains("skip DNS www.example.net") || missing.stdout.contains("skip domain www.example.net"), "\(missing.stdout)")

@@ -58,7 +58,7 @@ import Glibc
             try h.write("buildspec.yml", Self.buildspec)
             let target = "s3://site/www"
 
-            let first = try h.run(["run", "--target", target, "--json"], environment: moto.environment)
+            let first = try await h.run(["run", "--target", target, "--json"], environment: moto.environment)
             #expect(first.status == 0, "\(first.stderr)")
             let firstResult = result(first)
             let version = try #require(firstResult["version"] as? String)
@@ -82,14 +82,14 @@ import Glibc
             #expect(record.contains("\"to\":\"\(version)\""))
 
             // No change: nothing uploaded, nothing flipped, no new release.
-            let second = try h.run(["run", "--target", target, "--json"], environment: moto.environment)
+            let second = try await h.run(["run", "--target", target, "--json"], environment: moto.environment)
             #expect(second.status == 0, "\(second.stderr)")
             #expect(result(second)["action"] as? String == "unchanged")
             #expect(try await keys(client, "site", prefix: "www/_sitebuild/releases/").count == 1)
 
             // One file changes: one upload, the rest copied server-side.
             try h.write("buildspec.yml", Self.buildspec.replacingOccurrences(of: "body{}", with: "body{color:red}"))
-            let third = try h.run(["run", "--target", target, "--json"], environment: moto.environment)
+            let third = try await h.run(["run", "--target", target, "--json"], environment: moto.environment)
             #expect(third.status == 0, "\(third.stderr)")
             let thirdResult = result(third)
             let next = try #require(thirdResult["version"] as? String)
@@ -102,13 +102,13 @@ import Glibc
             #expect(try await text(client, "site", "www/_sitebuild/live") == next)
 
             // versions, rollback, prune work as on the local target.
-            let versions = try h.run(["versions", "--target", target, "--json"], environment: moto.environment)
+            let versions = try await h.run(["versions", "--target", target, "--json"], environment: moto.environment)
             #expect(versions.status == 0, "\(versions.stderr)")
             #expect(versions.stdout.contains("\"live\":\"\(next)\""))
-            let rollback = try h.run(["rollback", "--target", target], environment: moto.environment)
+            let rollback = try await h.run(["rollback", "--target", target], environment: moto.environment)
             #expect(rollback.status == 0, "\(rollback.stderr)")
             #expect(try await text(client, "site", "www/_sitebuild/live") == version)
-            let prune = try h.run(["prune", "--target", target, "--keep", "0", "--grace", "0s"], environment: moto.environment)
+            let prune = try await h.run(["prune", "--target", target, "--keep", "0", "--grace", "0s"], environment: moto.environment)
             #expect(prune.status == 0, "\(prune.stderr)")
             // Live and previous are never pruned.
             #expect(try await keys(client, "site", prefix: "www/\(version)/").count == 5)
@@ -124,29 +124,29 @@ import Glibc
             var versions: [String] = []
             for n in 1...3 {
                 try h.write("site/index.html", "<p>\(n)</p>")
-                let run = try h.run(["deploy", "site", "--target", "s3://prune", "--json"], environment: moto.environment)
+                let run = try await h.run(["deploy", "site", "--target", "s3://prune", "--json"], environment: moto.environment)
                 #expect(run.status == 0, "\(run.stderr)")
                 versions.append(try #require(result(run)["version"] as? String))
             }
             // Other things in the bucket: another site, an uploads folder, a folder named like
             // a version. No deploy of this target started them: prune leaves them alone.
             try h.write("other/index.html", "<p>other</p>")
-            #expect(try h.run(["deploy", "other", "--target", "s3://prune/other-site"], environment: moto.environment).status == 0)
+            #expect(try await h.run(["deploy", "other", "--target", "s3://prune/other-site"], environment: moto.environment).status == 0)
             _ = try await client.putObject(bucket: "prune", key: "uploads/user.txt", body: .bytes(Array("mine".utf8)))
             _ = try await client.putObject(bucket: "prune", key: "0123456789abcdef/index.html", body: .bytes(Array("x".utf8)))
             // A prune with a pointer the deploys did not use (no live version there): the last
             // release's two sides are kept all the same, with a warning.
-            let elsewhere = try h.run(["prune", "--target", "s3://prune", "--pointer", "file://\(h.root)/elsewhere/live", "--keep", "0",
+            let elsewhere = try await h.run(["prune", "--target", "s3://prune", "--pointer", "file://\(h.root)/elsewhere/live", "--keep", "0",
                                        "--grace", "0s", "--dry-run"], environment: moto.environment)
             #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
             #expect(elsewhere.stderr.contains("but the last release on s3://prune/ made \(versions[2]) live"), "\(elsewhere.stderr)")
             #expect(elsewhere.stderr.contains("would delete \(versions[0])"), "\(elsewhere.stderr)")
             #expect(!elsewhere.stderr.contains("would delete \(versions[1])") && !elsewhere.stderr.contains("would delete \(versions[2])"))
-            let planned = try h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s", "--dry-run", "--json"],
+            let planned = try await h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s", "--dry-run", "--json"],
                                     environment: moto.environment)
             #expect(result(planned)["wouldDelete"] as? [String] == [versions[0]], "\(planned.stdout)")
             #expect(result(planned)["deleted"] == nil)
-            let prune = try h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s"], environment: moto.environment)
+            let prune = try await h.run(["prune", "--target", "s3://prune", "--keep", "0", "--grace", "0s"], environment: moto.environment)
             #expect(prune.status == 0, "\(prune.stderr)")
             let left = try await keys(client, "prune")
             #expect(left["\(versions[0])/index.html"] == nil)
@@ -172,7 +172,7 @@ import Glibc
             try h.write("site/index.html", "<p>1</p>")
             try h.write("site/a.css", "a{}")
             try h.write("site/b.css", "b{}")
-            let first = try h.run(["deploy", "site", "--target", "s3://headers", "--json"], environment: moto.environment)
+            let first = try await h.run(["deploy", "site", "--target", "s3://headers", "--json"], environment: moto.environment)
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stderr.contains("note: S3 keeps X-Frame-Options as object metadata (x-amz-meta-header-…); attach cloudfront/viewer-response.js"),
                     "\(first.stderr)")
@@ -180,7 +180,7 @@ import Glibc
             let head = try #require(try await client.headObject(bucket: "headers", key: "\(version)/index.html"))
             #expect(head.attributes.metadata["header-x-frame-options"] == "DENY")
             try h.write("site/index.html", "<p>2</p>")
-            let plan = try h.run(["deploy", "site", "--target", "s3://headers", "--dry-run"], environment: moto.environment)
+            let plan = try await h.run(["deploy", "site", "--target", "s3://headers", "--dry-run"], environment: moto.environment)
             #expect(plan.status == 0, "\(plan.stderr)")
             #expect(plan.stderr.contains("would upload 1 new file(s), copy 2 unchanged and flip"), "\(plan.stderr)")
             #expect(plan.stderr.contains("  upload index.html"), "\(plan.stderr)")
@@ -201,25 +201,25 @@ import Glibc
             try h.write("long/index.html", "x")
             try h.write("long/" + long, "x")
             let prefix = String(repeating: "p", count: 60)
-            let tooLong = try h.run(["deploy", "long", "--target", "s3://paths/\(prefix)", "--json"], environment: moto.environment)
+            let tooLong = try await h.run(["deploy", "long", "--target", "s3://paths/\(prefix)", "--json"], environment: moto.environment)
             #expect(tooLong.status == 2, "\(tooLong.stderr)")
             #expect(tooLong.stderr.contains("S3 allows 1,024"), "\(tooLong.stderr)")
             #expect(result(tooLong)["status"] as? String == "FAILED")
             // The same tree below a short prefix fits.
-            #expect(try h.run(["deploy", "long", "--target", "s3://paths/p"], environment: moto.environment).status == 0)
+            #expect(try await h.run(["deploy", "long", "--target", "s3://paths/p"], environment: moto.environment).status == 0)
             let before = try await keys(client, "paths")
             #expect(!before.keys.contains { $0.hasPrefix(prefix) }, "nothing was written below the long prefix")
 
             try h.write("ctl/index.html", "x")
             try h.write("ctl/bad\u{01}.txt", "x")
-            let control = try h.run(["deploy", "ctl", "--target", "s3://paths/ctl", "--json"], environment: moto.environment)
+            let control = try await h.run(["deploy", "ctl", "--target", "s3://paths/ctl", "--json"], environment: moto.environment)
             #expect(control.status == 2, "\(control.stderr)")
             #expect(control.stderr.contains("contains a control character"), "\(control.stderr)")
             #expect(!control.stderr.contains("'\""), "the name is quoted once: \(control.stderr)")
             #expect(result(control)["status"] as? String == "FAILED")
             #expect(try await keys(client, "paths") == before)
 
-            let missing = try h.run(["deploy", "long", "--target", "s3://no-such-bucket-here/x", "--json"], environment: moto.environment)
+            let missing = try await h.run(["deploy", "long", "--target", "s3://no-such-bucket-here/x", "--json"], environment: moto.environment)
             #expect(missing.status == 3, "\(missing.stderr)")
             #expect(result(missing)["status"] as? String == "FAILED", "\(missing.stdout)")
         }
@@ -233,7 +233,7 @@ import Glibc
             try await dynamo.createTable("pointers", partitionKey: "id")
             let h = try CLIHarness()
             try h.write("site/index.html", "<p>one</p>")
-            let run = try h.run(["deploy", "site", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
+            let run = try await h.run(["deploy", "site", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
                                 environment: moto.environment)
             #expect(run.status == 0, "\(run.stderr)")
             let version = try #require(result(run)["version"] as? String)
@@ -241,7 +241,7 @@ import Glibc
             #expect(item?["version"] == .string(version))
             // The S3 pointer object is not used.
             #expect(try await client.headObject(bucket: "ddb-site", key: "p/_sitebuild/live") == nil)
-            let versions = try h.run(["versions", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
+            let versions = try await h.run(["versions", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
                                      environment: moto.environment)
             #expect(versions.stdout.contains("\"live\":\"\(version)\""))
         }
@@ -259,7 +259,7 @@ import Glibc
                 environment["AWS_SECRET_ACCESS_KEY"] = KeyValueStoreTestServer.secretAccessKey
                 environment["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"] = kvs.baseURL
                 let pointer = "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)"
-                let run = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json"], environment: environment)
+                let run = try await h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json"], environment: environment)
                 #expect(run.status == 0, "\(run.stderr)")
                 let version = try #require(result(run)["version"] as? String)
                 #expect(try await kvs.client().getKey("path") == version)
@@ -268,7 +268,7 @@ import Glibc
                 try h.write("site/index.html", "<p>kvs 2</p>")
                 let store = try kvs.client()
                 _ = try await store.putKey("other", value: "x", ifMatch: try await store.describe().etag)
-                let second = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json",
+                let second = try await h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer, "--json",
                                         "--distribution", "EDFDVBD6EXAMPLE"], environment: environment)
                 #expect(second.status == 0, "\(second.stderr)")
                 // KVS routing gives the new version new cache keys: nothing to invalidate.
@@ -279,7 +279,7 @@ import Glibc
                 // A wrong secret is refused by the server's independent SigV4A check: exit 3, pointer unchanged.
                 try h.write("site/index.html", "<p>kvs 3</p>")
                 environment["AWS_SECRET_ACCESS_KEY"] = "wrong"
-                let refused = try h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer], environment: environment)
+                let refused = try await h.run(["deploy", "site", "--target", "s3://kvs-site", "--pointer", pointer], environment: environment)
                 #expect(refused.status == 3, "\(refused.stderr)")
                 #expect(try await kvs.client().getKey("path") == next)
             }
@@ -301,7 +301,7 @@ import Glibc
                 environment["AWS_ACCESS_KEY_ID"] = KeyValueStoreTestServer.accessKeyId
                 environment["AWS_SECRET_ACCESS_KEY"] = KeyValueStoreTestServer.secretAccessKey
                 environment["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"] = kvs.baseURL
-                let run = try h.run(["deploy", "site", "--target", "s3://first-flip", "--distribution", distribution,
+                let run = try await h.run(["deploy", "site", "--target", "s3://first-flip", "--distribution", distribution,
                                      "--pointer", "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)"], environment: environment)
                 #expect(run.status == 3, "\(run.stderr)")
                 #expect(run.stderr.contains("viewer-request"), "\(run.stderr)")
@@ -318,7 +318,7 @@ import Glibc
             try await client.createBucket("kill")
             let h = try CLIHarness()
             try h.write("v1/index.html", "<p>v1</p>")
-            let first = try h.run(["deploy", "v1", "--target", "s3://kill", "--json"], environment: moto.environment)
+            let first = try await h.run(["deploy", "v1", "--target", "s3://kill", "--json"], environment: moto.environment)
             #expect(first.status == 0, "\(first.stderr)")
             let live = try #require(result(first)["version"] as? String)
 
@@ -339,7 +339,7 @@ import Glibc
             let manifests = try await keys(client, "kill", prefix: "_sitebuild/manifests/")
             #expect(manifests.count == 1, "\(manifests.keys)")
 
-            let rerun = try h.run(["deploy", "v2", "--target", "s3://kill", "--json"], environment: moto.environment)
+            let rerun = try await h.run(["deploy", "v2", "--target", "s3://kill", "--json"], environment: moto.environment)
             #expect(rerun.status == 0, "\(rerun.stderr)")
             let outcome = result(rerun)
             let next = try #require(outcome["version"] as? String)
@@ -397,7 +397,7 @@ import Glibc
             for n in 0..<120 { try h.write("site/p\(n).html", "<p>\(n)</p>") }
             var environment = moto.environment
             environment["AWS_ENDPOINT_URL"] = proxy.baseURL
-            let run = try h.run(["deploy", "site", "--target", "s3://faulty", "--json"], environment: environment)
+            let run = try await h.run(["deploy", "site", "--target", "s3://faulty", "--json"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             let version = try #require(result(run)["version"] as? String)
             let stats = try await proxy.stats()
@@ -420,7 +420,7 @@ import Glibc
             for n in 0..<20 { try h.write("site/p\(n).html", "<p>\(n)</p>") }
             var environment = moto.environment
             environment["AWS_ENDPOINT_URL"] = proxy.baseURL
-            let run = try h.run(["deploy", "site", "--target", "s3://far-site", "--region", "us-east-1", "--json"], environment: environment)
+            let run = try await h.run(["deploy", "site", "--target", "s3://far-site", "--region", "us-east-1", "--json"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             let version = try #require(result(run)["version"] as? String)
             #expect(try await proxy.stats().redirects == 1)
@@ -441,18 +441,18 @@ import Glibc
             try h.write("site/docs/index.html", "<p>docs</p>")
             try h.write("site/logo.svg", "<svg/>")
             let common = ["--target", "s3://cdn-site", "--distribution", distribution, "--json"]
-            let first = try h.run(["deploy", "site"] + common, environment: moto.environment)
+            let first = try await h.run(["deploy", "site"] + common, environment: moto.environment)
             #expect(first.status == 0, "\(first.stderr)")
             // No earlier version to compare with: everything.
             #expect(first.stdout.contains(#""paths":["/*"]"#), "\(first.stdout)")
 
             try h.write("site/docs/index.html", "<p>docs 2</p>")
-            let dryRun = try h.run(["deploy", "site", "--dry-run"] + common, environment: moto.environment)
+            let dryRun = try await h.run(["deploy", "site", "--dry-run"] + common, environment: moto.environment)
             #expect(dryRun.status == 0, "\(dryRun.stderr)")
             #expect(dryRun.stdout.contains(#""status":"PLANNED""#), "\(dryRun.stdout)")
             let before = try await cloudFront.listInvalidations(distributionId: distribution)
 
-            let second = try h.run(["deploy", "site", "--wait"] + common, environment: moto.environment)
+            let second = try await h.run(["deploy", "site", "--wait"] + common, environment: moto.environment)
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains(#""status":"COMPLETED""#), "\(second.stdout)")
             let after = try await cloudFront.listInvalidations(distributionId: distribution)
@@ -463,10 +463,10 @@ import Glibc
 
             // never: nothing sent.
             try h.write("site/logo.svg", "<svg></svg>")
-            let never = try h.run(["deploy", "site", "--invalidate", "never"] + common, environment: moto.environment)
+            let never = try await h.run(["deploy", "site", "--invalidate", "never"] + common, environment: moto.environment)
             #expect(never.status == 0, "\(never.stderr)")
             #expect(try await cloudFront.listInvalidations(distributionId: distribution).count == after.count)
-            let bad = try h.run(["deploy", "site", "--invalidate", "sometimes"] + common, environment: moto.environment)
+            let bad = try await h.run(["deploy", "site", "--invalidate", "sometimes"] + common, environment: moto.environment)
             #expect(bad.status == 2)
             #expect(bad.stderr.contains("--invalidate sometimes"))
         }

@@ -42,7 +42,7 @@ import TestSupport
                       - test "$PLAIN" = "\(Self.plain)" && echo plain-ok
                       - echo "leak $DB_PASSWORD $API_TOKEN $PLAIN"
                 """)
-            let run = try h.run(["build"], environment: moto.environment)
+            let run = try await h.run(["build"], environment: moto.environment)
             #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
             for marker in ["parameter-ok", "user-ok", "json-key-ok", "number-ok", "plain-ok", "leak *** *** ***"] {
                 #expect(run.stdout.contains(marker), "missing \(marker) in:\n\(run.stdout)")
@@ -69,7 +69,7 @@ import TestSupport
                     commands:
                       - echo command-ran
                 """)
-            let missingParameter = try h.run(["build", "--buildspec", "params.yml"], environment: moto.environment)
+            let missingParameter = try await h.run(["build", "--buildspec", "params.yml"], environment: moto.environment)
             #expect(missingParameter.status == 3)
             #expect(missingParameter.stdout.contains("SSM has no parameter '/app/gone'"), "\(missingParameter.stdout)")
             #expect(!missingParameter.stdout.contains("command-ran"))
@@ -84,7 +84,7 @@ import TestSupport
                     commands:
                       - echo command-ran
                 """)
-            let missingKey = try h.run(["build", "--buildspec", "key.yml"], environment: moto.environment)
+            let missingKey = try await h.run(["build", "--buildspec", "key.yml"], environment: moto.environment)
             #expect(missingKey.status == 3)
             #expect(missingKey.stdout.contains("has no JSON key 'nokey'"), "\(missingKey.stdout)")
             #expect(!missingKey.stdout.contains("command-ran"))
@@ -100,7 +100,7 @@ import TestSupport
                     commands:
                       - echo command-ran
                 """)
-            let missingSecret = try h.run(["build", "--buildspec", "secret.yml"], environment: moto.environment)
+            let missingSecret = try await h.run(["build", "--buildspec", "secret.yml"], environment: moto.environment)
             #expect(missingSecret.status == 3)
             #expect(missingSecret.stdout.contains("Secrets Manager GetSecretValue failed with ResourceNotFoundException"), "\(missingSecret.stdout)")
         }

@@ -316,7 +316,7 @@ import TestSupport
             let body = try Data(contentsOf: URL(fileURLWithPath: h.root + "/site-v7.zip"))
             _ = try await client.putObject(bucket: "uploads", key: "releases/site-v7.zip", body: .bytes(Array(body)))
 
-            let run = try h.run(["run", "--source", "s3://uploads/releases/site-v7.zip", "--version-id", "zip-name",
+            let run = try await h.run(["run", "--source", "s3://uploads/releases/site-v7.zip", "--version-id", "zip-name",
                                  "--target", "s3://site/www", "--json"], environment: moto.environment)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout.contains("\"version\":\"site-v7\""))
@@ -327,10 +327,10 @@ import TestSupport
             let work = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work/site-v7")
             #expect(Set(work) == [".sitebuild-work", "src"])
 
-            let missing = try h.run(["build", "--source", "s3://uploads/releases/nope.zip"], environment: moto.environment)
+            let missing = try await h.run(["build", "--source", "s3://uploads/releases/nope.zip"], environment: moto.environment)
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("s3://uploads/releases/nope.zip: no such object"), "\(missing.stderr)")
-            let noBucket = try h.run(["build", "--source", "s3://no-such-bucket-here/x.zip"], environment: moto.environment)
+            let noBucket = try await h.run(["build", "--source", "s3://no-such-bucket-here/x.zip"], environment: moto.environment)
             #expect(noBucket.status == 2)
             #expect(noBucket.stderr.contains("s3://no-such-bucket-here/x.zip: there is no bucket no-such-bucket-here"), "\(noBucket.stderr)")
         }

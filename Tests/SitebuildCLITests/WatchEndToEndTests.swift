@@ -138,7 +138,7 @@ import TestSupport
         try await withMotoServer { moto in try await withFlippingProxy(moto, flipTo: "someone-else") { s3, proxy, environment in
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/mine.zip", page: "mine")
-            let run = try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
+            let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             #expect(try await proxy.stats().pointerFlips == 1)
             #expect(lines(run.stdout, containing: "running again to make it live").count == 1, "\(run.stdout)")
@@ -174,7 +174,7 @@ import TestSupport
             let later = try #require(try await s3.listObjects(bucket: "uploads", prefix: "incoming/later").objects.first)
             _ = try await s3.putObject(bucket: "uploads", key: stateKey(later),
                                        body: .bytes(Array(#"{"source":"s3://uploads/incoming/later.zip","status":"building"}"#.utf8)))
-            let run = try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
+            let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             #expect(try await proxy.stats().pointerFlips == 1)
             #expect(lines(run.stdout, containing: "[Watch] building ").count == 1, "\(run.stdout)")
