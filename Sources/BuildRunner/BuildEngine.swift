@@ -330,8 +330,10 @@ public final class BuildEngine {
         var tail: [UInt8] = []
         let status: Int32
         do {
-            var arguments = try session.prepare(command.text, buildSucceeding: !buildFailed && !phaseFailed)
-            if let user = runAs(for: phase) { arguments = runAsArguments(user) + arguments }
+            let user = runAs(for: phase)
+            var arguments = try session.prepare(command.text, buildSucceeding: !buildFailed && !phaseFailed,
+                                                owner: user.map { ($0.uid, $0.gid) })
+            if let user { arguments = runAsArguments(user) + arguments }
             let termination = try runner.run(arguments, environment: environment, cancellation: cancellation,
                                              deadline: deadline, onStart: { processGroups.append($0) }) { chunk in
                 log.output(chunk)

@@ -12,14 +12,13 @@ final class ShellSession {
     let shellPath: String
     let isolated: Bool
     var currentDirectory: String
-    /// Set when commands run as other users (`run-as`): the state files must be readable
-    /// and writable by them.
-    var shared = false {
-        didSet {
-            chmod(directory, shared ? 0o777 : 0o700)
-            chmod(environmentFile, shared ? 0o666 : 0o600)
-        }
-    }
+    /// Set when commands run as other users (`run-as`). The state then belongs, before each
+    /// command, to the user who runs it (`prepare`'s `owner`): the directory stays 0700 and
+    /// the files 0600, so no one outside the build can read the variables (secrets among
+    /// them) or change what the next command runs. Every file is created afresh
+    /// (O_EXCL|O_NOFOLLOW), so a link left in its place by a `run-as` user is never written
+    /// through by root.
+    var shared = false
     private let sourceDirectory: String
 
     init(shell: Environment.Shell, isolated: Bool, sourceDirectory: String) throws {
@@ -42,23 +41,43 @@ final class ShellSession {
     }
 
     /// Writes the script for one command and returns the argument list that runs it.
-    func prepare(_ command: String, buildSucceeding: Bool) throws -> [String] {
+    /// `owner`: the user the command runs as when it is not sitebuild's own (`run-as`).
+    func prepare(_ command: String, buildSucceeding: Bool, owner: (uid: UInt32, gid: UInt32)? = nil) throws -> [String] {
         let script = CommandScript(command: command, directory: isolated ? sourceDirectory : currentDirectory,
                                    environmentFile: environmentFile, directoryFile: directoryFile,
                                    buildSucceeding: buildSucceeding, isolated: isolated)
-        try writeFile(scriptPath, script.text)
+        if shared {
+            let (uid, gid) = owner ?? (geteuid(), getegid())
+            guard chown(directory, uid, gid) == 0, chmod(directory, 0o700) == 0 else {
+                throw ProcessError("cannot hand \(directory) to uid \(uid)", errno: errno)
+            }
+            // The variables the last command left, re-created for this command's user.
+            let variables = readFile(environmentFile) ?? []
+            try writeFile(environmentFile, variables, owner: (uid, gid))
+            unlink(directoryFile)
+            try writeFile(scriptPath, Array(script.text.utf8), owner: (uid, gid))
+        } else {
+            try writeFile(scriptPath, Array(script.text.utf8))
+        }
         return [shellPath, scriptPath]
     }
 
     /// Reads where the last command left the shell.
     func commandFinished() {
         guard !isolated else { return }
-        let fd = open(directoryFile, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer {
-            close(fd)
-            unlink(directoryFile)
-        }
+        defer { unlink(directoryFile) }
+        guard var bytes = readFile(directoryFile) else { return }
+        if bytes.last == 10 { bytes.removeLast() }
+        if !bytes.isEmpty { currentDirectory = String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// A state file's bytes; nil when it is missing or not a regular file (never through a link).
+    private func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -66,18 +85,21 @@ final class ShellSession {
             if n <= 0 { break }
             bytes += buffer[0..<n]
         }
-        if bytes.last == 10 { bytes.removeLast() }
-        if !bytes.isEmpty { currentDirectory = String(decoding: bytes, as: UTF8.self) }
+        return bytes
     }
 
-    /// Writes a small file in one call: no temporary file and no fsync (the state
-    /// files live only as long as the build).
-    private func writeFile(_ path: String, _ text: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, shared ? 0o644 : 0o600)
+    /// Writes a small file in one call: no temporary file and no fsync (the state files live
+    /// only as long as the build). The file is created afresh, 0600, never through a link,
+    /// and handed to `owner` when given.
+    private func writeFile(_ path: String, _ bytes: [UInt8], owner: (uid: UInt32, gid: UInt32)? = nil) throws {
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ProcessError("cannot write \(path)", errno: errno) }
         defer { close(fd) }
-        var text = text
-        guard text.withUTF8({ writeFully(fd, UnsafeRawBufferPointer($0)) }) else {
+        if let owner, fchown(fd, owner.uid, owner.gid) != 0 {
+            throw ProcessError("cannot hand \(path) to uid \(owner.uid)", errno: errno)
+        }
+        guard bytes.withUnsafeBytes({ writeFully(fd, $0) }) else {
             throw ProcessError("cannot write \(path)", errno: errno)
         }
     }
@@ -86,7 +108,7 @@ final class ShellSession {
     func helperArguments(_ body: String) throws -> [String] {
         let path = directory + "/helper.sh"
         let restore = isolated ? ":" : "set -a; . \(shellQuoted(environmentFile)); set +a"
-        try writeFile(path, "cd -- \(shellQuoted(isolated ? sourceDirectory : currentDirectory)) || exit 1\n\(restore)\n\(body)\n")
+        try writeFile(path, Array("cd -- \(shellQuoted(isolated ? sourceDirectory : currentDirectory)) || exit 1\n\(restore)\n\(body)\n".utf8))
         return [shellPath, path]
     }
 

@@ -225,6 +225,8 @@ enum BuildInvocation {
         var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("sitebuild-bin-XXXXXX")).utf8CString)
         guard let made = mkdtemp(&template) else { throw UsageError("cannot create a temporary directory in \(NSTemporaryDirectory())") }
         let dir = String(cString: made)
+        // Commands that run as other users (run-as) need the helpers too.
+        chmod(dir, 0o755)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         try FileManager.default.createSymbolicLink(atPath: dir + "/" + HashFilesCommand.programName, withDestinationPath: executable)
         return dir
