@@ -56,6 +56,18 @@ enum DeployInvocation {
             + "(the current directory's, or --config)"
     }
 
+    /// The deploy's settings from flags, the environment and the settings file, checked. `run`
+    /// calls it before the build too, so a bad setting stops it before any phase runs.
+    static func settings(target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
+                         configDirectory: String) throws -> (resolved: TargetOptions.Resolved, mode: RoutingMode, builder: ManifestBuilder) {
+        let resolved = try target.resolve(configDirectory: configDirectory)
+        let mode = try routing.routingMode(resolved.config)
+        let builder = try routing.manifestBuilder(resolved.config)
+        _ = try invalidation.mode(resolved.config)
+        _ = try invalidation.timeout()
+        return (resolved, mode, builder)
+    }
+
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
                     configDirectory: String, sourceDirectory: String, source: ResolvedSource? = nil) async -> Int32 {
@@ -65,11 +77,9 @@ enum DeployInvocation {
         let resolved: TargetOptions.Resolved
         let mode: RoutingMode
         do {
-            resolved = try target.resolve(configDirectory: configDirectory)
-            mode = try routing.routingMode(resolved.config)
-            let builder = try routing.manifestBuilder(resolved.config)
-            _ = try invalidation.mode(resolved.config)
-            _ = try invalidation.timeout()
+            let builder: ManifestBuilder
+            (resolved, mode, builder) = try settings(target: target, routing: routing, invalidation: invalidation,
+                                                     configDirectory: configDirectory)
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
             var made = Deployer(target: resolved.target, pointer: resolved.pointer,
                                 builder: builder,
@@ -265,14 +275,6 @@ struct RunCommand: AsyncParsableCommand {
             printError(precheck)
             throw ExitCode(ExitStatus.invalidInput)
         }
-        do {
-            _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(ExitStatus.invalidInput)
-        }
-        let status = BuildInvocation.run(buildOptions, aws: aws, source: resolved.source)
-        guard status == 0 else { throw ExitCode(status) }
         var targetOptions = TargetOptions()
         targetOptions.target = target
         targetOptions.pointer = pointer
@@ -280,6 +282,17 @@ struct RunCommand: AsyncParsableCommand {
         targetOptions.json = build.json
         targetOptions.aws = aws
         targetOptions.distribution = distribution
+        // Bad deploy settings stop the run before the build, not after it.
+        do {
+            _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
+            _ = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
+                                              configDirectory: resolved.configDirectory)
+        } catch {
+            Reporter(json: build.json).say("\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        let status = BuildInvocation.run(buildOptions, aws: aws, source: resolved.source)
+        guard status == 0 else { throw ExitCode(status) }
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,

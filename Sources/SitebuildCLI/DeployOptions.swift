@@ -71,6 +71,11 @@ struct TargetOptions: ParsableArguments {
                                                 (settings.target, "\(settings.targetPlace ?? configPath): target")]) ?? (".sitebuild", "default")
         let pointerSetting = first([(pointer, "--pointer"), (env["SITEBUILD_POINTER"], "SITEBUILD_POINTER"),
                                     (settings.pointer, "\(settings.pointerPlace ?? configPath): pointer")])
+        // A relative path written in the settings file is relative to that file, wherever
+        // sitebuild runs from (as a relative `source:` is); on the command line and in the
+        // environment, to the current directory.
+        let settingsDirectory = (configPath as NSString).deletingLastPathComponent
+        func base(_ source: String) -> String { source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default" ? cwd : settingsDirectory }
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore
         if targetText.hasPrefix("s3://") {
@@ -81,11 +86,11 @@ struct TargetOptions: ParsableArguments {
             defaultPointer = S3PointerStore(client: try context.s3(for: what), bucket: location.bucket,
                                             key: location.prefix + "_sitebuild/live")
         } else {
-            let root = try Self.localPath(targetText, what: targetSource, cwd: cwd, kind: "target")
+            let root = try Self.localPath(targetText, what: targetSource, cwd: base(targetSource), kind: "target")
             resolvedTarget = LocalTarget(root: root)
             defaultPointer = LocalPointerStore(path: root + "/_sitebuild/live")
         }
-        let resolvedPointer = try pointerSetting.map { try Self.pointerStore($0.0, what: $0.1, cwd: cwd, context: context) } ?? defaultPointer
+        let resolvedPointer = try pointerSetting.map { try Self.pointerStore($0.0, what: $0.1, cwd: base($0.1), context: context) } ?? defaultPointer
         let distributionId = first([(distribution, "--distribution"), (env["SITEBUILD_DISTRIBUTION"], "SITEBUILD_DISTRIBUTION"),
                                     (settings.distribution, "\(settings.distributionPlace ?? configPath): distribution")])
         if let (id, source) = distributionId, !id.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || id.count > 32 {

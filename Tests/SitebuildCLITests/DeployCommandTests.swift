@@ -196,6 +196,44 @@ import Testing
         #expect(content == "one\n" || content == "two\n")
     }
 
+    /// A `run` checks its deploy settings before the build: a bad one runs no phase.
+    @Test func runChecksDeploySettingsBeforeBuilding() throws {
+        let h = try CLIHarness()
+        try makeSite(h, title: "one")
+        try h.write("site/buildspec.yml", Self.buildspec.replacingOccurrences(of: "- rm -rf dist", with: "- touch ../built && rm -rf dist"))
+        for (arguments, named) in [(["--mode", "spaa"], "spaa"), (["--trailing-slash", "yes"], "yes"), (["--invalidate", "x"], "x"),
+                                   (["--target", "ftp://x"], "ftp://x"), (["--pointer", "dynamodb://x#k"], "dynamodb://x#k"),
+                                   (["--distribution", "e123"], "e123")] {
+            let run = try h.run(["run", "--source", "site"] + arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.contains(named), "\(arguments): \(run.stderr)")
+            #expect(!run.stdout.contains("Entering phase"), "\(arguments)")
+            #expect(!h.exists("built"), "\(arguments): the build ran")
+        }
+        try h.write("site/sitebuild.yml", "target: ftp://x\n")
+        let fromFile = try h.run(["run", "--source", "site"])
+        #expect(fromFile.status == 2)
+        #expect(fromFile.stderr.contains("sitebuild.yml:1:9"), "\(fromFile.stderr)")
+        #expect(!h.exists("built"))
+    }
+
+    /// A relative target or pointer in sitebuild.yml is relative to that file, wherever
+    /// sitebuild runs from; on the command line, to the current directory.
+    @Test func relativePathsInTheSettingsFileAreRelativeToIt() throws {
+        let h = try CLIHarness()
+        try h.write("proj/dist/index.html", "<h1>x</h1>\n")
+        try h.write("proj/sitebuild.yml", "target: ./versions\npointer: ./live.txt\n")
+        try h.write("elsewhere/.keep", "")
+        let deploy = try h.run(["deploy", "proj/dist", "--config", "proj/sitebuild.yml"])
+        #expect(deploy.status == 0, "\(deploy.stderr)")
+        let live = try #require(h.read("proj/live.txt")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(h.read("proj/versions/\(live)/index.html") == "<h1>x</h1>\n")
+        #expect(!h.exists("versions"))
+        let flag = try h.run(["deploy", "proj/dist", "--config", "proj/sitebuild.yml", "--target", "flagged", "--pointer", "flagged-live"])
+        #expect(flag.status == 0, "\(flag.stderr)")
+        #expect(h.exists("flagged/\(live)/index.html"))
+    }
+
     @Test func badTargetsAndSettingsExitTwo() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "x")
