@@ -71,6 +71,12 @@ struct SiteConfig {
         } catch let error as YamlError {
             if case .scanner(_, let problem, let mark, _) = error { throw UsageError("\(path):\(mark.line):\(mark.column): YAML syntax error: \(problem)") }
             if case .parser(_, let problem, let mark, _) = error { throw UsageError("\(path):\(mark.line):\(mark.column): YAML syntax error: \(problem)") }
+            if case .duplicatedKeysInMapping(let duplicates, let context) = error {
+                let key = duplicates.first ?? ""
+                let first = (line: context.mark.line, column: context.mark.column)
+                let at = YAMLDuplicateKey.repeated(key, firstAt: first, in: text) ?? first
+                throw UsageError("\(path):\(at.line):\(at.column): \(key): \(YAMLDuplicateKey.message(key, firstLine: first.line, repeatedAt: at))")
+            }
             throw UsageError("\(path): YAML error: \(error)")
         }
         guard let root else { return config }

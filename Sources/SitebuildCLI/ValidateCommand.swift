@@ -14,6 +14,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "The buildspec file. Default: buildspec.yml in the source directory.")
     var buildspec: String?
 
+    @Option(help: "The settings file to check too. Default: sitebuild.yml in the source directory, when there is one.")
+    var config: String?
+
     @Flag(help: "Print the findings as one JSON object.")
     var json = false
 
@@ -23,6 +26,7 @@ struct ValidateCommand: ParsableCommand {
         let path = buildspec.map { absolutePath($0, relativeTo: cwd) } ?? source + "/buildspec.yml"
         var diagnostics: [Diagnostic]
         var summary: String?
+        var settingsSummary: String?
         do {
             let (spec, warnings) = try BuildSpecParser.parse(contentsOf: path)
             diagnostics = warnings
@@ -30,6 +34,21 @@ struct ValidateCommand: ParsableCommand {
             summary = "\(path): valid buildspec \(spec.version.rawValue) (\(spec.phases.count) phase\(spec.phases.count == 1 ? "" : "s"), \(commands) command\(commands == 1 ? "" : "s"))"
         } catch let error as BuildSpecError {
             diagnostics = error.diagnostics
+        }
+        // The settings file, read as deploy and run read it.
+        let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? source + "/sitebuild.yml"
+        if config != nil && !FileManager.default.fileExists(atPath: configPath) {
+            diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config \(config!): no such file"))
+        } else if FileManager.default.fileExists(atPath: configPath) {
+            do {
+                let settings = try SiteConfig.load(configPath)
+                // The settings' routing and invalidation values, as with no flags given.
+                _ = try RoutingOptions.parse([]).manifestBuilder(settings)
+                _ = try InvalidationOptions.parse([]).mode(settings)
+                settingsSummary = "\(configPath): valid settings"
+            } catch {
+                diagnostics.append(Self.diagnostic(fromMessage: "\(error)", file: configPath))
+            }
         }
         let errors = diagnostics.filter { $0.severity == .error }.count
         if json {
@@ -45,7 +64,27 @@ struct ValidateCommand: ParsableCommand {
         } else {
             for d in diagnostics { writeAll(2, Array("\(d)\n".utf8)) }
             if let summary, errors == 0 { writeAll(1, Array("\(summary)\n".utf8)) }
+            if let settingsSummary, errors == 0 { writeAll(1, Array("\(settingsSummary)\n".utf8)) }
         }
         if errors > 0 { throw ExitCode(ExitStatus.invalidInput) }
+    }
+
+    /// A settings error (`file:line:column: key: message`) as a diagnostic with its place.
+    static func diagnostic(fromMessage message: String, file: String) -> Diagnostic {
+        let prefix = file + ":"
+        guard message.hasPrefix(prefix) else { return Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), keyPath: "", message) }
+        let rest = message.dropFirst(prefix.count)
+        let parts = rest.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) else {
+            return Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), keyPath: "",
+                              String(rest.drop { $0 == " " }))
+        }
+        var text = parts[2].drop { $0 == " " }
+        var keyPath = ""
+        if let colon = text.range(of: ": "), !text[..<colon.lowerBound].contains(" ") {
+            keyPath = String(text[..<colon.lowerBound])
+            text = text[colon.upperBound...]
+        }
+        return Diagnostic(.error, at: SourceLocation(file: file, line: line, column: column), keyPath: keyPath, String(text))
     }
 }

@@ -172,16 +172,39 @@ struct BuildSpecDiagnosticsTests {
         """)
         #expect(error.errors.count == 1)
         let d = try #require(error.errors.first)
-        #expect(d.message.contains("duplicate key 'build'"))
-        // Yams reports the first occurrence of the key.
-        #expect(lineColumn(d) == [3, 3])
+        #expect(d.message.contains("duplicate key 'build' (first at line 3)"))
+        // The repeated key is the one reported (Yams itself names the first occurrence).
+        #expect(lineColumn(d) == [5, 3])
+    }
+
+    @Test func duplicateKeyIsReportedWhereItIsRepeated() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          variables:
+            A: 1
+            B: 2
+            C: 3
+            # a comment
+            C: 4
+        phases:
+          build:
+            commands: [a]
+        """)
+        let d = try #require(error.errors.first)
+        #expect(d.message.contains("duplicate key 'C' (first at line 6)"), "\(d)")
+        #expect(lineColumn(d) == [8, 5])
+        // A key of the same name in a nested mapping is not the repeat.
+        #expect(YAMLDuplicateKey.repeated("a", firstAt: (1, 1), in: "a:\n  a: 1\nb: 2\n'a': 3\n")! == (4, 1))
+        // Flow mappings are not searched: the first occurrence is reported.
+        #expect(YAMLDuplicateKey.repeated("a", firstAt: (1, 2), in: "{a: 1, a: 2}") == nil)
     }
 
     @Test func duplicateTopLevelKey() throws {
         let error = try rejectSpec("version: 0.2\nversion: 0.1\nphases:\n  build:\n    commands: [a]\n")
         let d = try #require(error.errors.first)
-        #expect(d.message.contains("duplicate key 'version'"))
-        #expect(lineColumn(d) == [1, 1])
+        #expect(d.message.contains("duplicate key 'version' (first at line 1)"))
+        #expect(lineColumn(d) == [2, 1])
     }
 
     @Test(arguments: ["abort", "Continue", "RETRY-101", "RETRY-[", "STOP", "RETRY-"])

@@ -70,6 +70,30 @@ import Testing
         #expect(!h.exists("ran"))
     }
 
+    @Test func validateChecksTheSettingsFileToo() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n")
+        try h.write("sitebuild.yml", "mode: spa\ntargett: x\n")
+        let bad = try h.run(["validate"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("sitebuild.yml:2:1: error: targett: unknown setting"), "\(bad.stderr)")
+        let json = try h.run(["validate", "--json"])
+        let diagnostics = try #require(try JSONValue.parse(Data(json.stdout.utf8))["diagnostics"]?.arrayValue)
+        #expect(diagnostics.contains { $0["line"] == .int(2) && $0["keyPath"] == .string("targett") })
+        try h.write("sitebuild.yml", "mode: spa\ntrailing-slash: always\nmode: static\n")
+        let duplicate = try h.run(["validate"])
+        #expect(duplicate.status == 2)
+        #expect(duplicate.stderr.contains("sitebuild.yml:3:1: error: mode: duplicate key 'mode' (first at line 1)"), "\(duplicate.stderr)")
+        try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '*.html'\n    set:\n      X-Real-IP: 1\n")
+        #expect(try h.run(["validate"]).stderr.contains("sitebuild.yml:5:7: error: headers[0].set: 'X-Real-IP' cannot be set per file"))
+        try h.write("sitebuild.yml", "mode: spa\ntarget: ./out\n")
+        let ok = try h.run(["validate"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("sitebuild.yml: valid settings"))
+        #expect(try h.run(["validate", "--config", "nope.yml"]).status == 2)
+        #expect(!h.exists("ran"))
+    }
+
     @Test func badFlagsAndEnvFilesExitTwoNamingTheFlagOrLine() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n")
