@@ -1,4 +1,5 @@
 import Foundation
+import SiteContent
 import Synchronization
 
 /// `<work root>/<name>`: where a fetched or copied source lives for one run. It is
@@ -62,6 +63,12 @@ enum WorkDirectoryLock {
     private static let held = Mutex<[String: Int32]>([:])
 
     static func acquire(_ path: String) throws {
+        try acquire(path, busy: "another sitebuild process is using the work directory \((path as NSString).deletingPathExtension); wait for it to finish, or set SITEBUILD_WORK_DIR to build elsewhere")
+    }
+
+    /// Takes the lock file `path` for the life of the process, or fails with `busy` when
+    /// another process holds it.
+    static func acquire(_ path: String, busy: @autoclosure () -> String) throws {
         try held.withLock { held in
             if held[path] != nil { return }
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -70,9 +77,22 @@ enum WorkDirectoryLock {
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
-                throw SourceError(.invalidInput, "another sitebuild process is using the work directory \((path as NSString).deletingPathExtension); wait for it to finish, or set SITEBUILD_WORK_DIR to build elsewhere")
+                throw SourceError(.invalidInput, busy())
             }
             held[path] = fd
         }
+    }
+}
+
+/// The build output directory, locked for the life of the process: a second build or run
+/// writing the same directory (two runs started from one folder) would replace the files the
+/// first one is deploying. The lock file lives in the cache directory, named by the path.
+public enum OutputDirectoryLock {
+    public static func acquire(_ output: String, cacheDirectory: String, flag: String?) throws {
+        let directory = cacheDirectory + "/locks"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/output-" + ContentHash(of: output).hex.prefix(16) + ".lock"
+        try WorkDirectoryLock.acquire(path, busy: "another sitebuild process is building into \(output); wait for it to finish, or "
+            + (flag == nil ? "pass --out DIR to build elsewhere" : "give each build its own \(flag!)"))
     }
 }

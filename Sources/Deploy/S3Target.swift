@@ -401,7 +401,7 @@ public struct S3Target: DeployTarget {
 
     func put(_ source: String, to key: String, entry: ManifestEntry) async throws {
         if entry.size <= Self.inMemoryPutLimit {
-            let bytes = try Self.readWhole(source, expectedSize: entry.size)
+            let bytes = try Self.readPlanned(source, entry: entry)
             _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(bytes), attributes: attributes(entry))
             return
         }
@@ -421,6 +421,17 @@ public struct S3Target: DeployTarget {
             try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                                         body: .file(path: source, offset: range.lowerBound, length: range.count))
         }
+    }
+
+    /// The bytes of a small file, which must still be what the plan hashed: the bytes are at
+    /// hand, so checking them costs next to nothing, and a file rewritten with the same size
+    /// (another build into the same directory) is not published under the old hash.
+    static func readPlanned(_ source: String, entry: ManifestEntry) throws -> [UInt8] {
+        let bytes = try readWhole(source, expectedSize: entry.size)
+        guard ContentHash(of: bytes) == entry.hash else {
+            throw DeployError("\(source) changed while deploying (its content no longer has the hash it was planned with); build again")
+        }
+        return bytes
     }
 
     /// The bytes of a small file, which must still be `expectedSize` long.

@@ -168,6 +168,12 @@ enum BuildInvocation {
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
             throw UsageError("--zip \(options.zip!): is a directory; give the ZIP file's path, such as site.zip")
         }
+        // A secondary artifact's ZIP goes beside the primary's, as <identifier>.zip.
+        if let zip, let clash = spec.artifacts?.secondary.first(where: { (zip as NSString).lastPathComponent == $0.identifier + ".zip" }) {
+            throw UsageError("--zip \(options.zip!): the secondary artifact '\(clash.identifier)' is written to the same file "
+                + "(\(clash.identifier).zip beside the primary ZIP); give the primary ZIP another name, such as primary.zip")
+        }
+        try OutputDirectoryLock.acquire(out, cacheDirectory: cacheDirectory(environment), flag: options.out == nil ? nil : "--out")
 
         let helper = try makeHelperDirectory()
         var configuration = BuildConfiguration(

@@ -155,3 +155,18 @@ import TestSupport
         }
     }
 }
+
+@Suite struct PlannedBytesTests {
+    /// A small file rewritten with the same size after planning is refused, not published
+    /// under the hash the plan gave it.
+    @Test func aFileRewrittenWithTheSameSizeIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("planned-\(UUID().uuidString)").path
+        defer { unlink(path) }
+        try Data("MANY 1".utf8).write(to: URL(fileURLWithPath: path))
+        let entry = ManifestEntry(path: "p1.html", size: 6, hash: ContentHash(of: Array("MANY 1".utf8)),
+                                  headers: FileHeaders(contentType: "text/html", cacheControl: "no-cache"))
+        #expect(try S3Target.readPlanned(path, entry: entry) == Array("MANY 1".utf8))
+        try Data("MANX 1".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DeployError.self) { try S3Target.readPlanned(path, entry: entry) }
+    }
+}

@@ -70,6 +70,61 @@ import Testing
         #expect(!h.exists("ran"))
     }
 
+    @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - touch ran; mkdir -p a b; echo a > a/x; echo b > b/y
+            artifacts:
+              base-directory: a
+              files: ['**/*']
+              secondary-artifacts:
+                site:
+                  base-directory: b
+                  files: ['**/*']
+            """)
+        let clash = try h.run(["build", "--zip", "o/site.zip"])
+        #expect(clash.status == 2)
+        #expect(clash.stderr.contains("--zip o/site.zip: the secondary artifact 'site' is written to the same file"), "\(clash.stderr)")
+        #expect(!h.exists("ran"))
+        let ok = try h.run(["build", "--zip", "o/primary.zip"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(h.exists("o/primary.zip") && h.exists("o/site.zip"))
+    }
+
+    /// Two builds into one output directory at once: the second is told and stops, instead of
+    /// replacing the files the first one may be deploying.
+    @Test func aSecondBuildIntoTheSameOutputDirectoryWaitsItsTurn() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - touch started; i=0; while [ ! -e release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+                  - echo page > index.html
+            artifacts:
+              files: [index.html]
+            """)
+        let (first, out, err) = try h.start(["build"])
+        var waited = 0
+        while !h.exists("started") && waited < 600 { usleep(100_000); waited += 1 }
+        let second = try h.run(["build"])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("another sitebuild process is building into"), "\(second.stderr)")
+        #expect(second.stderr.contains("pass --out DIR"))
+        // Another output directory is fine meanwhile.
+        try h.write("release", "")
+        let elsewhere = try h.run(["build", "--out", "other"])
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        let firstResult = CLIHarness.collect(first, out, err)
+        #expect(firstResult.status == 0, "\(firstResult.stderr)")
+        #expect(try h.run(["build"]).status == 0)
+    }
+
     @Test func validateChecksTheSettingsFileToo() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n")
@@ -104,6 +159,12 @@ import Testing
         let timeout = try h.run(["build", "--timeout", "soon"])
         #expect(timeout.status == 2)
         #expect(timeout.stderr.contains("--timeout soon"))
+        // Numbers too large for a duration, and what Double() would read but nobody writes.
+        for text in ["inf", "1e30", "9223372036854775807", "0x10", "nan", "99999999999m"] {
+            let refused = try h.run(["build", "--timeout", text])
+            #expect(refused.status == 2, "\(text): \(refused.stderr)")
+            #expect(refused.stderr.contains("--timeout \(text)"))
+        }
         let env = try h.run(["build", "--env", "1BAD=x"])
         #expect(env.status == 2)
         #expect(env.stderr.contains("--env 1BAD=x"))
