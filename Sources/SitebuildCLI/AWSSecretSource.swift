@@ -47,9 +47,15 @@ final class AWSSecretSource: SecretSource {
     func secret(_ reference: SecretReference) throws -> String {
         let clients = try resolveClients()
         let stage = reference.versionId == nil ? (reference.versionStage ?? "AWSCURRENT") : reference.versionStage
-        let value = try Self.wait {
-            try await clients.secretsManager.getSecretValue(secretId: reference.secretId, versionStage: stage,
-                                                            versionId: reference.versionId)
+        let value: SecretsManagerClient.SecretValue
+        do {
+            value = try Self.wait {
+                try await clients.secretsManager.getSecretValue(secretId: reference.secretId, versionStage: stage,
+                                                                versionId: reference.versionId)
+            }
+        } catch {
+            let version = reference.versionId.map { " version id \($0)" } ?? stage.map { " (\($0))" } ?? ""
+            throw SecretSourceError("env.secrets-manager: cannot read the secret '\(reference.secretId)'\(version) in \(clients.region): \(error)")
         }
         let text: String
         switch value {

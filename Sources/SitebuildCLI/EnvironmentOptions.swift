@@ -60,11 +60,16 @@ enum EnvironmentOptions {
 /// Seconds in `text` written as numbers with units d, h, m, s (`1d12h`, `90s`); a bare
 /// number counts in `bareNumberUnit` seconds when given. Nil when malformed.
 func parseDurationText(_ text: String, bareNumberUnit: Double?) -> Double? {
-    if let unit = bareNumberUnit, let value = Double(text) { return value * unit }
+    // Ten years: beyond any build or grace period, and far from Duration's limits.
+    let longest = 10 * 365 * 86400.0
+    if let unit = bareNumberUnit, !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+       let value = Double(text) {
+        return value * unit <= longest ? value * unit : nil
+    }
     var total = 0.0
     var number = ""
     for c in text {
-        if c.isNumber { number.append(c); continue }
+        if c.isASCII && c.isNumber { number.append(c); continue }
         guard let value = Double(number) else { return nil }
         switch c {
         case "d": total += value * 86400
@@ -75,5 +80,5 @@ func parseDurationText(_ text: String, bareNumberUnit: Double?) -> Double? {
         }
         number = ""
     }
-    return number.isEmpty && !text.isEmpty ? total : nil
+    return number.isEmpty && !text.isEmpty && total <= longest ? total : nil
 }

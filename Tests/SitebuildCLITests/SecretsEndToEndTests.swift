@@ -103,6 +103,7 @@ import TestSupport
             let missingSecret = try await h.run(["build", "--buildspec", "secret.yml"], environment: moto.environment)
             #expect(missingSecret.status == 3)
             #expect(missingSecret.stdout.contains("Secrets Manager GetSecretValue failed with ResourceNotFoundException"), "\(missingSecret.stdout)")
+            #expect(missingSecret.stdout.contains("cannot read the secret 'app/nope' (AWSCURRENT) in us-east-1"), "\(missingSecret.stdout)")
         }
     }
 
