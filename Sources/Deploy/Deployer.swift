@@ -124,7 +124,12 @@ public struct Deployer: Sendable {
         if !exists {
             let known = try await reusable(for: manifest, live: state.version)
             outcome.stats = try await target.upload(manifest, from: directory, reusable: known, progress: progress)
-            _ = try await target.writeManifest(manifest)
+            if try await !target.writeManifest(manifest), version != nil,
+               let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
+                // Another deploy of this literal id, with other content, completed it first.
+                throw DeployError("another deploy completed version \(manifest.version) with different content while this one "
+                    + "uploaded, so its objects may mix both; nothing was made live by this deploy: give each content its own --version-id")
+            }
             outcome.kind = .deployed
         } else {
             outcome.kind = .flippedExisting
@@ -188,6 +193,17 @@ public struct Deployer: Sendable {
         }
         if state.version == wanted { return (state.version, wanted) }
         try await flip(to: wanted, expected: state, action: "rollback")
+        // A prune that planned before the flip may have deleted the version since the check
+        // above: then the pointer is put back, since a live version without files serves errors.
+        if try await !target.manifestExists(wanted) {
+            let now = try await pointer.read()
+            var restored = false
+            if now.version == wanted, let previous = state.version {
+                restored = (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil
+            }
+            throw DeployError("version \(wanted) was deleted (by a prune running at the same time) as it was made live; "
+                + (restored ? "the pointer is back on \(state.version!)" : "check the pointer with `sitebuild versions`"))
+        }
         return (state.version, wanted)
     }
 }

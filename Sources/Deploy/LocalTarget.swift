@@ -19,6 +19,9 @@ public struct LocalTarget: DeployTarget {
     /// Versions being written (see ``S3Target/pendingKey(_:)``).
     var pending: String { root + "/_sitebuild/pending" }
     func pendingPath(_ version: String) -> String { pending + "/" + version + ".json" }
+    /// Versions being deleted (see ``S3Target/deletingKey(_:)``).
+    var deleting: String { root + "/_sitebuild/deleting" }
+    func deletingPath(_ version: String) -> String { deleting + "/" + version + ".json" }
 
     func manifestPath(_ version: String) -> String { manifests + "/" + version + ".json" }
 
@@ -57,8 +60,7 @@ public struct LocalTarget: DeployTarget {
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
-        try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
-        try Data(ReleaseRecord.pendingMarker(version: manifest.version)).write(to: URL(fileURLWithPath: pendingPath(manifest.version)), options: .atomic)
+        try markPending(manifest.version)
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()
@@ -120,12 +122,25 @@ public struct LocalTarget: DeployTarget {
         return stats.withLock { $0 }
     }
 
+    /// Records that `version` is being written (see ``S3Target/pendingKey(_:)``).
+    func markPending(_ version: String) throws {
+        try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
+        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: pendingPath(version)), options: .atomic)
+    }
+
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
         let final = manifestPath(manifest.version)
         let temporary = manifests + "/.\(manifest.version).\(getpid()).tmp"
         try manifest.write(toFile: temporary)
         defer { unlink(temporary) }
+        // No pending marker: a prune deleted this unfinished version, or another deploy of the
+        // same content completed it.
+        if !FileManager.default.fileExists(atPath: pendingPath(manifest.version)) {
+            if FileManager.default.fileExists(atPath: final) { return false }
+            throw DeployError("the files of version \(manifest.version) were deleted while this deploy ran (a prune took it for "
+                + "an abandoned deploy); nothing was made live: deploy again")
+        }
         // link() fails if the name exists: a create-only write, like If-None-Match: *.
         if link(temporary, final) == 0 {
             unlink(pendingPath(manifest.version))
@@ -150,6 +165,8 @@ public struct LocalTarget: DeployTarget {
 
     public func deleteVersion(_ version: String) async throws {
         try VersionId.validate(version)
+        try FileManager.default.createDirectory(atPath: deleting, withIntermediateDirectories: true)
+        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: deletingPath(version)), options: .atomic)
         unlink(manifestPath(version))
         unlink(pendingPath(version))
         let dir = root + "/" + version
@@ -157,19 +174,24 @@ public struct LocalTarget: DeployTarget {
         if FileManager.default.fileExists(atPath: dir) {
             try FileManager.default.removeItem(atPath: dir)
         }
+        unlink(deletingPath(version))
     }
 
     /// Versions a deploy started (their pending marker) that have no manifest, with the time
     /// the deploy started; nothing else in the directory is taken for a version.
     public func incompleteVersions() async throws -> [(version: String, modified: Date)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: pending)) ?? []
-        var result: [(String, Date)] = []
-        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            let version = String(name.dropLast(5))
-            guard (try? VersionId.validate(version)) != nil, !FileManager.default.fileExists(atPath: manifestPath(version)) else { continue }
-            let attributes = try? FileManager.default.attributesOfItem(atPath: pending + "/" + name)
-            result.append((version, attributes?[.modificationDate] as? Date ?? Date()))
+        var result: [String: Date] = [:]
+        for (directory, interrupted) in [(pending, false), (deleting, true)] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                let version = String(name.dropLast(5))
+                guard (try? VersionId.validate(version)) != nil,
+                      interrupted || !FileManager.default.fileExists(atPath: manifestPath(version)) else { continue }
+                let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
+                // An interrupted deletion is finished at once.
+                result[version] = interrupted ? .distantPast : attributes?[.modificationDate] as? Date ?? Date()
+            }
         }
-        return result
+        return result.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
     }
 }

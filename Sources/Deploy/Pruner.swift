@@ -7,8 +7,13 @@ public struct PrunePlan: Sendable, Equatable {
     public var delete: [String]
     /// Version → the reason it is kept.
     public var keep: [String: String]
-    /// Prefixes without a manifest older than the grace period (interrupted deploys).
+    /// Versions without a manifest whose deploy started over a day ago (and longer ago than the
+    /// grace period): interrupted deploys. Those deleted half-way count as started long ago.
     public var deleteIncomplete: [String]
+
+    /// How long an unfinished version is left alone whatever the grace period: its deploy may
+    /// still be running (a long upload), and deleting its objects would break it.
+    public static let unfinishedDeployAge: TimeInterval = 24 * 3600
 
     /// - Parameters:
     ///   - versions: complete versions with their creation time.
@@ -43,7 +48,11 @@ public struct PrunePlan: Sendable, Equatable {
             keep[item.version] = "made within the grace period"
         }
         let delete = versions.map(\.version).filter { keep[$0] == nil }.sorted()
-        let incompleteOld = incomplete.filter { $0.modified < cutoff && keep[$0.version] == nil }.map(\.version).sorted()
+        let abandoned = now.addingTimeInterval(-max(grace, unfinishedDeployAge))
+        let incompleteOld = incomplete.filter { $0.modified < abandoned && keep[$0.version] == nil }.map(\.version).sorted()
+        for item in incomplete where item.modified >= abandoned && keep[item.version] == nil {
+            keep[item.version] = "unfinished: its deploy started within \(Int(max(grace, unfinishedDeployAge) / 3600)) hours and may still be running"
+        }
         // Only versions that exist are reported kept (a release record can name one pruned since).
         let existing = Set(versions.map(\.version)).union(incomplete.map(\.version))
         keep = keep.filter { existing.contains($0.key) || $0.key == live }

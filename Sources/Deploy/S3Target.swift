@@ -84,6 +84,10 @@ public struct S3Target: DeployTarget {
     /// Written before a version's first object and removed once its manifest is: the versions
     /// a deploy started and did not finish, the only prefixes `prune` deletes without a manifest.
     func pendingKey(_ version: String) -> String { pendingPrefix + version + ".json" }
+    /// `_sitebuild/deleting/<version>.json`: written by `deleteVersion` before anything else, so
+    /// that a prune killed half-way is finished by the next one.
+    var deletingPrefix: String { location.prefix + "_sitebuild/deleting/" }
+    func deletingKey(_ version: String) -> String { deletingPrefix + version + ".json" }
 
     // MARK: - Manifests and releases
 
@@ -138,6 +142,13 @@ public struct S3Target: DeployTarget {
     }
 
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
+        // The pending marker is gone when a prune took this unfinished version for an abandoned
+        // one and deleted its objects, or when another deploy of the same content completed it.
+        if try await client.headObject(bucket: bucket, key: pendingKey(manifest.version)) == nil {
+            if try await manifestExists(manifest.version) { return false }
+            throw DeployError("the objects of version \(manifest.version) were deleted while this deploy ran (a prune took it for "
+                + "an abandoned deploy); nothing was made live: deploy again")
+        }
         // Streamed to a file and uploaded from it, like any object.
         let file = try TemporaryFile(prefix: "manifest")
         defer { file.remove() }
@@ -183,6 +194,8 @@ public struct S3Target: DeployTarget {
 
     public func deleteVersion(_ version: String) async throws {
         try VersionId.validate(version)
+        _ = try await client.putObject(bucket: bucket, key: deletingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
         // The manifest goes first: a version without one is never offered to readers again.
         let manifestErrors = try await client.deleteObjects(bucket: bucket, keys: [manifestKey(version)])
         if let failure = manifestErrors.first {
@@ -194,23 +207,27 @@ public struct S3Target: DeployTarget {
             let sample = errors.prefix(3).map { "\($0.key): \($0.code)" }.joined(separator: ", ")
             throw DeployError("\(errors.count) object(s) of version \(version) could not be deleted (\(sample)); run prune again")
         }
+        _ = try await client.deleteObjects(bucket: bucket, keys: [deletingKey(version)])
     }
 
     /// Versions a deploy started (their pending marker) that have no manifest, with the time
     /// the deploy started. Nothing else under the prefix is ever taken for a version: other
     /// sites and folders in the bucket are not sitebuild's to delete.
+    /// A version whose deletion was interrupted counts as started in the distant past: it is
+    /// deleted at once.
     public func incompleteVersions() async throws -> [(version: String, modified: Date)] {
-        let markers = try await client.listObjects(bucket: bucket, prefix: pendingPrefix).objects
         let complete = Set(try await listVersions())
-        var result: [(String, Date)] = []
-        for marker in markers {
-            let name = String(marker.key.dropFirst(pendingPrefix.count))
-            guard name.hasSuffix(".json"), !name.contains("/") else { continue }
-            let version = String(name.dropLast(5))
-            guard (try? VersionId.validate(version)) != nil, !complete.contains(version) else { continue }
-            result.append((version, marker.lastModified.flatMap(Self.parseTime) ?? Date()))
+        var result: [String: Date] = [:]
+        for (prefix, interrupted) in [(pendingPrefix, false), (deletingPrefix, true)] {
+            for marker in try await client.listObjects(bucket: bucket, prefix: prefix).objects {
+                let name = String(marker.key.dropFirst(prefix.count))
+                guard name.hasSuffix(".json"), !name.contains("/") else { continue }
+                let version = String(name.dropLast(5))
+                guard (try? VersionId.validate(version)) != nil, interrupted || !complete.contains(version) else { continue }
+                result[version] = interrupted ? .distantPast : marker.lastModified.flatMap(Self.parseTime) ?? Date()
+            }
         }
-        return result
+        return result.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
     }
 
     static func parseTime(_ text: String) -> Date? { UTCTime.parse(text) }

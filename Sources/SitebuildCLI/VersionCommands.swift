@@ -158,9 +158,13 @@ struct PruneCommand: AsyncParsableCommand {
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
             for version in plan.deleteIncomplete { reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: left by an interrupted deploy)") }
             if !dryRun {
-                // Re-read the pointer right before deleting: never delete what became live meanwhile.
-                let liveNow = try await resolved.pointer.read().version
-                for version in plan.delete + plan.deleteIncomplete where version != liveNow {
+                // The pointer is read again right before each deletion: never delete what a
+                // rollback or deploy made live meanwhile.
+                for version in plan.delete + plan.deleteIncomplete {
+                    if try await resolved.pointer.read().version == version {
+                        reporter.say("keep \(version): it was made live while prune ran")
+                        continue
+                    }
                     try await resolved.target.deleteVersion(version)
                 }
             }

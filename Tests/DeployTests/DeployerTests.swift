@@ -1,4 +1,4 @@
-import Deploy
+@testable import Deploy
 import Foundation
 import SiteContent
 import Testing
@@ -253,6 +253,9 @@ struct DeployerTests {
         let f = try DeployFixture()
         try f.writeSite()
         let (manifest, _) = try buildManifest(f.source)
+        // Without its pending marker (never uploaded, or pruned meanwhile) the manifest is refused.
+        await #expect(throws: DeployError.self) { try await f.target.writeManifest(manifest) }
+        try f.target.markPending(manifest.version)
         #expect(try await f.target.writeManifest(manifest))
         let path = f.manifestPath(manifest.version)
         let first = try #require(FileManager.default.contents(atPath: path))

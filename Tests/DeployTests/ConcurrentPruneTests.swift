@@ -1,0 +1,134 @@
+@testable import Deploy
+import Foundation
+import SiteContent
+import Synchronization
+import Testing
+
+/// A local target that runs a hook at one step of a deploy: the moment another process
+/// (a prune, a second deploy) acts, which no real run reproduces on cue.
+final class HookedTarget: DeployTarget, @unchecked Sendable {
+    let inner: LocalTarget
+    /// Runs once, before the first `writeManifest`.
+    let beforeWriteManifest = Mutex<(@Sendable () async throws -> Void)?>(nil)
+    /// Runs once, before the first `writeRelease` (that is, right after a flip's swap).
+    let beforeWriteRelease = Mutex<(@Sendable () async throws -> Void)?>(nil)
+
+    init(_ inner: LocalTarget) { self.inner = inner }
+
+    var url: String { inner.url }
+    func manifestExists(_ version: String) async throws -> Bool { try await inner.manifestExists(version) }
+    func readManifest(_ version: String) async throws -> Manifest? { try await inner.readManifest(version) }
+    func listVersions() async throws -> [String] { try await inner.listVersions() }
+    func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
+        try await inner.reusableContent(for: manifest, from: version)
+    }
+    func changes(from version: String, to manifest: Manifest) async throws -> (keys: [String], pathCount: Int)? {
+        try await inner.changes(from: version, to: manifest)
+    }
+    func upload(_ manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
+                progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        try await inner.upload(manifest, from: sourceRoot, reusable: reusable, progress: progress)
+    }
+    func writeManifest(_ manifest: Manifest) async throws -> Bool {
+        if let hook = beforeWriteManifest.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
+        return try await inner.writeManifest(manifest)
+    }
+    func writeRelease(_ record: ReleaseRecord) async throws {
+        if let hook = beforeWriteRelease.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
+        try await inner.writeRelease(record)
+    }
+    func listReleases() async throws -> [ReleaseRecord] { try await inner.listReleases() }
+    func deleteVersion(_ version: String) async throws { try await inner.deleteVersion(version) }
+    func incompleteVersions() async throws -> [(version: String, modified: Date)] { try await inner.incompleteVersions() }
+}
+
+@Suite("Prune and deploys at the same time")
+struct ConcurrentPruneTests {
+    /// A prune that takes a running deploy's version for an abandoned one and deletes it: the
+    /// deploy notices at its manifest write and makes nothing live.
+    @Test func aDeployWhoseObjectsWerePrunedMakesNothingLive() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        let (m2, _) = try buildManifest(f.source)
+        hooked.beforeWriteManifest.withLock { $0 = { try await inner.deleteVersion(m2.version) } }
+        let deployer = Deployer(target: hooked, pointer: f.pointer)
+        await #expect(throws: DeployError.self) { try await deployer.deploy(directory: f.source) }
+        #expect(f.live == v1)
+        #expect(try await f.target.manifestExists(m2.version) == false)
+        // The next deploy completes it.
+        #expect(try await f.deployer().deploy(directory: f.source).version == m2.version)
+        #expect(f.live == m2.version)
+    }
+
+    /// Two deploys of one literal id with different content: the one whose manifest write
+    /// finds the other's manifest stops, instead of flipping to objects that mix both.
+    @Test func aLiteralIdCompletedByOtherContentIsNotMadeLive() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let other = try TempDir()
+        try other.write("index.html", "<h1>other</h1>\n")
+        let hooked = HookedTarget(f.target)
+        let innerDeployer = f.deployer()
+        hooked.beforeWriteManifest.withLock { $0 = { _ = try await innerDeployer.deploy(directory: other.path, version: "rel-1") } }
+        let deployer = Deployer(target: hooked, pointer: f.pointer)
+        await #expect(throws: DeployError.self) { try await deployer.deploy(directory: f.source, version: "rel-1") }
+        // The other deploy won and is live; this one flipped nothing.
+        #expect(f.live == "rel-1")
+        #expect(try await f.target.readManifest("rel-1")?.entries.count == 1)
+    }
+
+    /// A rollback to a version that a prune deletes as the pointer moves: the pointer is put
+    /// back, since a live version without files would serve errors.
+    @Test func aRollbackToAVersionDeletedMeanwhileIsUndone() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        hooked.beforeWriteRelease.withLock { $0 = { try await inner.deleteVersion(v1) } }
+        let deployer = Deployer(target: hooked, pointer: f.pointer)
+        let error = await #expect(throws: DeployError.self) { try await deployer.rollback(to: v1) }
+        #expect(error?.description.contains("the pointer is back on \(v2)") == true, "\(String(describing: error))")
+        #expect(f.live == v2)
+    }
+
+    /// A prune killed half-way through deleting a version leaves a marker; the next prune
+    /// finishes the job at once, whatever the grace period.
+    @Test func anInterruptedDeletionIsFinishedByTheNextPrune() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        _ = try await f.deployer().deploy(directory: f.source)
+        // The state a kill leaves after the marker and the manifest's removal.
+        try FileManager.default.createDirectory(atPath: f.targetRoot + "/_sitebuild/deleting", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/_sitebuild/deleting/\(v1).json"))
+        unlink(f.manifestPath(v1))
+        let incomplete = try await f.target.incompleteVersions()
+        #expect(incomplete.map(\.version) == [v1])
+        #expect(incomplete.first?.modified == .distantPast)
+        let plan = PrunePlan.make(versions: [], releases: [], live: nil, previous: nil, keepCount: 5, grace: 7 * 86400,
+                                  incomplete: incomplete)
+        #expect(plan.deleteIncomplete == [v1])
+        try await f.target.deleteVersion(v1)
+        #expect(try await f.target.incompleteVersions().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/" + v1))
+    }
+
+    /// With --grace 0s, an unfinished version whose deploy started an hour ago is kept: its
+    /// deploy may still be uploading. After a day it is taken for abandoned.
+    @Test func unfinishedVersionsAreLeftForADayWhateverTheGrace() {
+        let now = Date(timeIntervalSince1970: 2_000_000_000)
+        let plan = PrunePlan.make(versions: [], releases: [], live: nil, previous: nil, keepCount: 0, grace: 0, now: now,
+                                  incomplete: [(version: "uploading", modified: now.addingTimeInterval(-3600)),
+                                               (version: "abandoned", modified: now.addingTimeInterval(-25 * 3600))])
+        #expect(plan.deleteIncomplete == ["abandoned"])
+        #expect(plan.keep["uploading"]?.contains("may still be running") == true)
+    }
+}
