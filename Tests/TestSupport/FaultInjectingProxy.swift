@@ -94,7 +94,10 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "slowdown":
             err = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
             self.send_response(503); self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(err))); self.end_headers(); self.wfile.write(err); return
+            # A HEAD response has no body (S3 sends none); one would be read as the next response.
+            self.send_header("Content-Length", str(len(err))); self.end_headers()
+            if self.command != "HEAD": self.wfile.write(err)
+            return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         flip = False
         if FLIP_SUFFIX and self.command == "PUT" and self.path.split("?")[0].endswith(FLIP_SUFFIX) and (self.headers.get("If-Match") or self.headers.get("If-None-Match")):
