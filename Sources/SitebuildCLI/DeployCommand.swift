@@ -120,7 +120,9 @@ enum DeployInvocation {
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                 if let failed = await step.run(from: outcome.previous, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: outcome.kind == .planned) {
-                    report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
+                    // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
+                    report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                           reporter: reporter, status: "INVALIDATION_FAILED")
                     return failed
                 }
             }
@@ -197,7 +199,8 @@ enum DeployInvocation {
             + "as the distribution's viewer-response function to send them as headers"
     }
 
-    static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, requests: RequestCounter, reporter: Reporter) {
+    static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, requests: RequestCounter, reporter: Reporter,
+                       status: String? = nil) {
         let requestCount = requests.total
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
@@ -222,7 +225,7 @@ enum DeployInvocation {
             reporter.say("live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target) — \(summary), \(String(format: "%.2f", seconds)) s")
         }
         reporter.event("result", [
-            ("status", .string(outcome.kind == .planned ? "PLANNED" : "SUCCEEDED")),
+            ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
             ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
             ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(outcome.fileCount))),
             ("bytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),

@@ -79,7 +79,8 @@ struct InvalidationStep {
             reporter.say("\(error)")
             return ExitStatus.invalidInput
         } catch {
-            reporter.say("\(toVersion) is live, but the CloudFront invalidation failed: \(error). Invalidate by hand (aws cloudfront create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*') or run `sitebuild rollback \(toVersion)` again")
+            reporter.say("\(toVersion) is live, but the CloudFront invalidation failed: \(error). Until it is invalidated, viewers may get "
+                + "cached files of the version before: aws cloudfront create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'")
             reporter.event("invalidation", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             return ExitStatus.deployFailed
         }

@@ -88,7 +88,11 @@ struct RollbackCommand: AsyncParsableCommand {
             } else {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)")
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
-                if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) { throw ExitCode(failed) }
+                if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) {
+                    reporter.event("result", [("status", .string("INVALIDATION_FAILED")), ("version", .string(to)),
+                                              ("previous", from.map(JSONValue.string) ?? .null)])
+                    throw ExitCode(failed)
+                }
             }
             reporter.event("result", [("status", .string("SUCCEEDED")), ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
         } catch let exit as ExitCode {

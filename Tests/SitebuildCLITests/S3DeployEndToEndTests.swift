@@ -469,6 +469,19 @@ import Glibc
             let bad = try await h.run(["deploy", "site", "--invalidate", "sometimes"] + common, environment: moto.environment)
             #expect(bad.status == 2)
             #expect(bad.stderr.contains("--invalidate sometimes"))
+
+            // A distribution that does not exist: the version still goes live, and the run says
+            // exactly that (exit 3, result INVALIDATION_FAILED, the command to invalidate).
+            try h.write("site/logo.svg", "<svg>3</svg>")
+            let failing = try await h.run(["deploy", "site", "--target", "s3://cdn-site", "--distribution", "EBOGUS123", "--json"],
+                                          environment: moto.environment)
+            #expect(failing.status == 3, "\(failing.stderr)")
+            #expect(failing.stdout.contains(#""status":"INVALIDATION_FAILED""#), "\(failing.stdout)")
+            #expect(failing.stderr.contains("is live, but the CloudFront invalidation failed"), "\(failing.stderr)")
+            #expect(failing.stderr.contains("aws cloudfront create-invalidation --distribution-id EBOGUS123"))
+            #expect(!failing.stderr.contains("sitebuild rollback"))
+            let liveNow = try await text(client, "cdn-site", "_sitebuild/live")
+            #expect(failing.stdout.contains(#""version":"\#(liveNow)""#))
         }
     }
 
