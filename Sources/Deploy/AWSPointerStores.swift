@@ -23,6 +23,10 @@ public struct S3PointerStore: PointerStore {
             let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return PointerState(version: text.isEmpty ? nil : text, token: info.etag)
         } catch let error as AWSServiceError where error.status == 404 {
+            // No object: nothing is live yet. No bucket is a mistake, not an empty pointer.
+            if error.errorCode == "NoSuchBucket" {
+                throw DeployError("the pointer \(url): the bucket '\(bucket)' does not exist; create it, or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
+            }
             return PointerState(version: nil, token: nil)
         }
     }

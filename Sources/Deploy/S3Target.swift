@@ -61,6 +61,10 @@ public struct S3Target: DeployTarget {
     /// `workers` uploads: no bytes pass through this machine, so a copy costs a round trip and
     /// little else, and a one-file change is mostly copies.
     public var copyWorkers: Int = 96
+    /// How old an unfinished multipart upload under a version must be before a deploy aborts
+    /// it as left by a killed one (an S3 lifecycle rule that aborts incomplete multipart
+    /// uploads after a day catches the rest).
+    public var orphanedUploadAge: TimeInterval = 3600
     /// Where messages about resumed work go.
     public var log: @Sendable (String) -> Void
 
@@ -232,6 +236,12 @@ public struct S3Target: DeployTarget {
 
     static func parseTime(_ text: String) -> Date? { UTCTime.parse(text) }
 
+    /// The multipart uploads started before `cutoff` (or at an unknown time).
+    static func orphans(_ uploads: [S3Client.MultipartUpload], startedBefore cutoff: Date) -> [S3Client.MultipartUpload] {
+        uploads.filter { ($0.initiated.flatMap(parseTime) ?? .distantPast) < cutoff }
+    }
+
+
     // MARK: - Upload
 
     /// The part size for an object of `size`: at least ``minimumPartSize``, a whole number of
@@ -281,8 +291,11 @@ public struct S3Target: DeployTarget {
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionPrefix = location.prefix + manifest.version + "/"
         try await markPending(manifest.version)
-        // A killed run may have left multipart uploads; they cost storage until aborted.
-        for orphan in try await client.listMultipartUploads(bucket: bucket, prefix: versionPrefix) {
+        // A killed run may have left multipart uploads; they cost storage until aborted. Only
+        // those started over an hour ago: a younger one may belong to a deploy of the same
+        // content running now, which would fail if its upload were aborted under it.
+        let unfinished = try await client.listMultipartUploads(bucket: bucket, prefix: versionPrefix)
+        for orphan in Self.orphans(unfinished, startedBefore: Date().addingTimeInterval(-orphanedUploadAge)) {
             try await client.abortMultipartUpload(bucket: bucket, key: orphan.key, uploadId: orphan.uploadId)
             log("aborted an unfinished multipart upload of s3://\(bucket)/\(orphan.key) left by an interrupted deploy")
         }

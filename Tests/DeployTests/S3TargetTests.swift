@@ -1,5 +1,5 @@
 import AWSCore
-import AWSServices
+@testable import AWSServices
 @testable import Deploy
 import Foundation
 import SiteContent
@@ -93,6 +93,8 @@ import TestSupport
             _ = try await s3.putObject(bucket: "resume", key: "uploads/notes.txt", body: .bytes(Array("mine".utf8)))
             _ = try await s3.putObject(bucket: "resume", key: "0123456789abcdef/index.html", body: .bytes(Array("other".utf8)))
             #expect(try await target.incompleteVersions().isEmpty)
+            // moto reports every upload as started in 2010, so the age rule (see
+            // `onlyMultipartUploadsOlderThanAnHourAreOrphans`) takes it for a killed deploy's.
             let stats = try await target.upload(manifest, from: site.path, reusable: .empty) { _ in }
             #expect(stats.skipped == 1)
             #expect(stats.uploaded == 2)
@@ -131,6 +133,12 @@ import TestSupport
             let s3 = client(moto)
             try await s3.createBucket("pointers")
             try await raceTwoFlips(S3PointerStore(client: s3, bucket: "pointers", key: "live"))
+            // No object reads as "nothing live"; no bucket is an error naming it.
+            #expect(try await S3PointerStore(client: s3, bucket: "pointers", key: "never-written").read().version == nil)
+            let missing = await #expect(throws: DeployError.self) {
+                try await S3PointerStore(client: s3, bucket: "no-such-pointer-bucket", key: "live").read()
+            }
+            #expect(missing?.description.contains("the bucket 'no-such-pointer-bucket' does not exist") == true)
             let dynamo = DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
             try await dynamo.createTable("live", partitionKey: "id")
             try await raceTwoFlips(DynamoDBPointerStore(client: dynamo, table: "live", key: "path"))
@@ -168,5 +176,21 @@ import TestSupport
         #expect(try S3Target.readPlanned(path, entry: entry) == Array("MANY 1".utf8))
         try Data("MANX 1".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: DeployError.self) { try S3Target.readPlanned(path, entry: entry) }
+    }
+}
+
+@Suite struct OrphanedUploadTests {
+    /// A multipart upload started within the hour may belong to a deploy of the same content
+    /// running now: only older ones (or of unknown age) are aborted as a killed deploy's.
+    @Test func onlyMultipartUploadsOlderThanAnHourAreOrphans() {
+        let now = Date(timeIntervalSince1970: 2_000_000_000)
+        func upload(_ key: String, _ initiated: String?) -> S3Client.MultipartUpload {
+            S3Client.MultipartUpload(key: key, uploadId: key, initiated: initiated)
+        }
+        let uploads = [upload("running", UTCTime.iso(now.addingTimeInterval(-60))),
+                       upload("killed", UTCTime.iso(now.addingTimeInterval(-7200))),
+                       upload("unknown", nil)]
+        let cutoff = now.addingTimeInterval(-3600)
+        #expect(S3Target.orphans(uploads, startedBefore: cutoff).map(\.key) == ["killed", "unknown"])
     }
 }
