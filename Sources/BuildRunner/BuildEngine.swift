@@ -234,9 +234,22 @@ public final class BuildEngine {
         }
 
         for (name, value) in spec.env.variables { env[name] = value }
+        // A parameter name or secret id may name a variable (`COMMITID: $SSM_PARAM_COMMITID`, as
+        // the Hosting Toolkit's S3-mode buildspec does with its project's variables): expanded
+        // from the environment so far, the build's --env and --env-file included.
+        var references = env
+        for (name, value) in configuration.overrides { references[name] = value }
+        func expanded(_ text: String, _ key: String) throws -> String {
+            let (result, missing) = Self.expandReferences(text, in: references)
+            if let name = missing.first {
+                throw BuildInputError("\(key): '\(text)' refers to the variable \(name), which is not set; set it (--env \(name)=…) or write the name itself")
+            }
+            return result
+        }
         if !spec.env.parameterStore.isEmpty {
-            let values = try secrets.parameters(named: spec.env.parameterStore.map(\.parameter))
-            for (name, parameter) in spec.env.parameterStore {
+            let names = try spec.env.parameterStore.map { try expanded($0.parameter, "env.parameter-store.\($0.name)") }
+            let values = try secrets.parameters(named: names)
+            for ((name, _), parameter) in zip(spec.env.parameterStore, names) {
                 guard let value = values[parameter] else {
                     throw SecretSourceError("env.parameter-store.\(name): the parameter '\(parameter)' was not found")
                 }
@@ -244,7 +257,9 @@ public final class BuildEngine {
                 env[name] = value
             }
         }
-        for (name, reference) in spec.env.secretsManager {
+        for (name, written) in spec.env.secretsManager {
+            var reference = written
+            reference.secretId = try expanded(written.secretId, "env.secrets-manager.\(name)")
             let value = try secrets.secret(reference)
             log.addSecrets([value])
             env[name] = value
@@ -257,6 +272,37 @@ public final class BuildEngine {
         // (setsid, daemons) are found and stopped when it ends.
         env[LeftoverProcesses.variable] = buildUUID
         environment = env
+    }
+
+    /// `text` with `$NAME` and `${NAME}` replaced from `environment`, and the names that were
+    /// not set. A `$` followed by anything else stays as it is.
+    static func expandReferences(_ text: String, in environment: [String: String]) -> (String, missing: [String]) {
+        guard text.contains("$") else { return (text, []) }
+        var result = ""
+        var missing: [String] = []
+        var rest = Substring(text)
+        func isNameCharacter(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
+        while let dollar = rest.firstIndex(of: "$") {
+            result += rest[..<dollar]
+            var after = rest[rest.index(after: dollar)...]
+            var name: Substring
+            if after.first == "{", let close = after.firstIndex(of: "}") {
+                name = after[after.index(after: after.startIndex)..<close]
+                after = after[after.index(after: close)...]
+            } else {
+                name = after.prefix { isNameCharacter($0) }
+                after = after.dropFirst(name.count)
+            }
+            guard let first = name.first, !first.isNumber, name.allSatisfy(isNameCharacter) else {
+                result += "$"
+                rest = rest[rest.index(after: dollar)...]
+                continue
+            }
+            if let value = environment[String(name)] { result += value } else { missing.append(String(name)) }
+            rest = after
+        }
+        result += rest
+        return (result, missing)
     }
 
     private func nextBuildNumber() -> Int {

@@ -1,9 +1,18 @@
-import BuildRunner
+@testable import BuildRunner
 import Foundation
 import SiteContent
 import Testing
 
 @Suite struct EnvironmentTests {
+    @Test func referencesInParameterNamesAreExpanded() {
+        let env = ["A": "/app", "B_2": "x"]
+        #expect(BuildEngine.expandReferences("$A/user", in: env) == ("/app/user", []))
+        #expect(BuildEngine.expandReferences("${A}-${B_2}", in: env) == ("/app-x", []))
+        #expect(BuildEngine.expandReferences("/plain/name", in: env) == ("/plain/name", []))
+        #expect(BuildEngine.expandReferences("cost$ $5 ${", in: env) == ("cost$ $5 ${", []))
+        #expect(BuildEngine.expandReferences("$MISSING/x", in: env) == ("/x", ["MISSING"]))
+    }
+
     @Test func codeBuildVariablesArePresent() throws {
         let h = try BuildHarness()
         let run = try h.run("""

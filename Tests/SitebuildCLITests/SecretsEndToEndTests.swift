@@ -54,6 +54,40 @@ import TestSupport
         }
     }
 
+    /// The Hosting Toolkit's S3-mode buildspec names its parameters through project variables
+    /// (`COMMITID: $SSM_PARAM_COMMITID`): the reference is expanded before the lookup.
+    @Test func parameterNamesAndSecretIdsMayNameVariables() async throws {
+        try await withMotoServer { moto in
+            try await seed(moto)
+            let h = try CLIHarness()
+            try h.write("buildspec.yml", """
+                version: 0.2
+                env:
+                  parameter-store:
+                    DB_PASSWORD: $SSM_PARAM_PASSWORD
+                    DB_USER: /app/${WHO}
+                  secrets-manager:
+                    PLAIN: ${SECRET_NAME}
+                phases:
+                  build:
+                    commands:
+                      - test "$DB_PASSWORD" = "\(Self.password)" && echo parameter-ok
+                      - test "$DB_USER" = deploy && echo user-ok
+                      - test "$PLAIN" = "\(Self.plain)" && echo secret-ok
+                """)
+            var environment = moto.environment
+            environment["SSM_PARAM_PASSWORD"] = "/app/db-password"
+            let run = try await h.run(["build", "--env", "WHO=user", "--env", "SECRET_NAME=app/plain"], environment: environment)
+            #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+            for marker in ["parameter-ok", "user-ok", "secret-ok"] { #expect(run.stdout.contains(marker), "\(run.stdout)") }
+            // A variable that is not set is named, before any command.
+            let unset = try await h.run(["build", "--env", "WHO=user"], environment: moto.environment)
+            #expect(unset.status == 2, "\(unset.stdout)")
+            #expect((unset.stdout + unset.stderr).contains("env.parameter-store.DB_PASSWORD: '$SSM_PARAM_PASSWORD' refers to the variable SSM_PARAM_PASSWORD, which is not set"))
+            #expect(!unset.stdout.contains("parameter-ok"))
+        }
+    }
+
     @Test func missingParametersAndJSONKeysStopTheBuildBeforeAnyCommandWithExitThree() async throws {
         try await withMotoServer { moto in
             try await seed(moto)
