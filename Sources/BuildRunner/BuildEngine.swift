@@ -138,10 +138,11 @@ public final class BuildEngine {
     private func finish(_ status: BuildStatus, message: String?, started: ContinuousClock.Instant,
                         artifacts: [ArtifactOutput], reports: [(String, [String])], exported: [(String, String)]) -> BuildResult {
         let duration = (ContinuousClock.now - started).milliseconds
-        let result = BuildResult(status: status, buildId: buildId, buildNumber: buildNumber, phases: phases,
+        var result = BuildResult(status: status, buildId: buildId, buildNumber: buildNumber, phases: phases,
                                  exportedVariables: exported.map { ($0.0, log.mask($0.1)) }, artifacts: artifacts,
                                  reports: reports.map { (group: $0.0, files: $0.1) },
                                  durationMilliseconds: duration, message: message.map(log.mask), failureKind: failureKind)
+        result.exportedValues = exported.map { (name: $0.0, value: $0.1) }
         log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))
         log.event("result", [("result", result.json)])
         return result

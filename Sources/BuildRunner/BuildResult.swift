@@ -47,7 +47,11 @@ public struct BuildResult: Sendable {
     public var buildId: String
     public var buildNumber: Int
     public var phases: [PhaseRecord]
+    /// `env.exported-variables` with secrets masked: for the log and the JSON result.
     public var exportedVariables: [(name: String, value: String)]
+    /// The same with their real values, for `--exported-variables-file` only (as CodeBuild hands
+    /// the real values to CodePipeline); never logged.
+    public var exportedValues: [(name: String, value: String)] = []
     public var artifacts: [ArtifactOutput]
     public var reports: [(group: String, files: [String])]
     public var durationMilliseconds: Int64

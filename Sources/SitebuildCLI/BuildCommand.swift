@@ -101,7 +101,7 @@ enum BuildInvocation {
 
         if let file = options.exportedVariablesFile {
             do {
-                try writeDotenv(result.exportedVariables, to: file)
+                try writeDotenv(result.exportedValues, to: file)
             } catch {
                 printError("--exported-variables-file \(file): cannot write it: \(error)")
                 return ExitStatus.deployFailed
@@ -175,6 +175,13 @@ enum BuildInvocation {
         }
         try OutputDirectoryLock.acquire(out, cacheDirectory: cacheDirectory(environment), flag: options.out == nil ? nil : "--out")
 
+        if let file = options.exportedVariablesFile {
+            // Checked now, not after a build whose result it would then fail to record.
+            let directory = (absolutePath(file, relativeTo: cwd) as NSString).deletingLastPathComponent
+            if access(directory, W_OK) != 0 {
+                throw UsageError("--exported-variables-file \(file): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable directory")
+            }
+        }
         let helper = try makeHelperDirectory()
         var configuration = BuildConfiguration(
             sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
@@ -259,7 +266,18 @@ enum BuildInvocation {
                 text += "\(name)=\"\(escaped)\"\n"
             }
         }
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        // The real values (secrets copied into an exported variable among them): the owner's only.
+        let temporary = path + ".tmp-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw UsageError(String(cString: strerror(errno))) }
+        let written = Array(text.utf8).withUnsafeBytes { writeFully(fd, $0) }
+        close(fd)
+        guard written, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw UsageError(reason)
+        }
     }
 }
 

@@ -23,8 +23,34 @@ enum EnvironmentOptions {
             guard isValidName(name) else {
                 throw UsageError("\(path):\(index + 1):1: '\(name)' is not a valid variable name (letters, digits and _, not starting with a digit)")
             }
-            result.append((name, String(line[line.index(after: eq)...])))
+            result.append((name, unquoted(String(line[line.index(after: eq)...]))))
         }
+        return result
+    }
+
+    /// A value written whole in double quotes (with \\ \" \n \$ \` escapes, as
+    /// `--exported-variables-file` writes them) or single quotes (literal), as dotenv files
+    /// have it; anything else as it is.
+    static func unquoted(_ value: String) -> String {
+        if value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") { return String(value.dropFirst().dropLast()) }
+        guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { return value }
+        var result = ""
+        var escaping = false
+        for c in value.dropFirst().dropLast() {
+            if escaping {
+                switch c {
+                case "n": result.append("\n")
+                case "\\", "\"", "$", "`": result.append(c)
+                default: result.append("\\"); result.append(c)
+                }
+                escaping = false
+            } else if c == "\\" {
+                escaping = true
+            } else {
+                result.append(c)
+            }
+        }
+        if escaping { result.append("\\") }
         return result
     }
 

@@ -26,6 +26,16 @@ import Testing
         #expect(h.read("out/index.html") == "hello\n")
         #expect(h.exists("site.zip"))
         #expect(h.read("exports.env") == "RESULT=done\nQUOTED=\"a \\\"b\\\" \\$c\"\n")
+        var info = stat()
+        #expect(stat(h.root + "/exports.env", &info) == 0 && info.st_mode & 0o777 == 0o600)
+        // The file reads back through --env-file: the values round-trip.
+        try h.write("echo.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - printf '%s|%s\\n' \"$RESULT\" \"$QUOTED\"\n")
+        let again = try h.run(["build", "--buildspec", "echo.yml", "--env-file", "exports.env"])
+        #expect(again.stdout.contains("done|a \"b\" $c"), "\(again.stdout)")
+        // A file it could not write is refused before the build.
+        let unwritable = try h.run(["build", "--source", "site", "--out", "out2", "--exported-variables-file", "no/such/dir/x.env"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stderr.contains("--exported-variables-file no/such/dir/x.env: cannot write in"), "\(unwritable.stderr)")
     }
 
     @Test func aFailedBuildExitsOne() throws {
