@@ -71,6 +71,7 @@ public struct Deployer: Sendable {
         let files = hashed.files
         let broken = hashed.brokenLinks
         let outside = hashed.outsideLinks
+        let excludedByName = hashed.excludedByName
         _ = consume hashed
         var (manifest, warnings): (Manifest, [String])
         do {
@@ -87,6 +88,10 @@ public struct Deployer: Sendable {
         }
         if !broken.isEmpty {
             warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample(broken))")
+        }
+        if !excludedByName.isEmpty {
+            warnings.append("\(sample(excludedByName)) in \(directory) not deployed: a git repository's history and config "
+                + "(remote URLs with their tokens) must not be public; set the artifact's base-directory to the built site")
         }
         return (manifest, warnings, hashedCount)
     }

@@ -26,6 +26,8 @@ public struct WalkedEntry: Sendable, Equatable {
     /// For a link not followed: its target exists but lies outside ``FileWalker/confinedTo``
     /// (false: the target does not exist, or links are not followed).
     public var leadsOutside = false
+    /// Left out (not walked into) because its name is in ``FileWalker/skippingNames``.
+    public var skippedByName = false
 }
 
 /// Lists a directory tree depth-first, sorted byte-wise by path, without following
@@ -35,6 +37,9 @@ public struct FileWalker: Sendable {
     public var includeDirectories: Bool
     /// Files and directories (by device and inode) left out with everything below them.
     public var skipping: Set<[UInt64]>
+    /// Names (such as `.git`) left out wherever they are: reported with
+    /// ``WalkedEntry/skippedByName`` and not walked into.
+    public var skippingNames: Set<String> = []
     /// With `followSymlinks`: a link whose target resolves outside all of these directories
     /// (real paths) is not followed but reported as a link, like a broken one. Empty: any.
     public var confinedTo: [String] = []
@@ -97,6 +102,12 @@ public struct FileWalker: Sendable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
             guard lstat(full, &st) == 0 else { continue }
+            if skippingNames.contains(name) {
+                var skipped = Self.entry(rel, st)
+                skipped.skippedByName = true
+                result.append(skipped)
+                continue
+            }
             let isLink = (st.st_mode & S_IFMT) == S_IFLNK
             // A followed link's target, stat'ed once: for `skipping` and for the walk.
             var resolved = st

@@ -60,6 +60,9 @@ public struct TreeHasher: Sendable {
     public var excluding: [String] = []
     /// Links are followed only to these directories (real paths) and below; empty: anywhere.
     public var confinedTo: [String] = []
+    /// Names never part of a site, wherever they are: a `.git` directory (or a worktree's `.git`
+    /// file) holds the repository's history and its remote URLs, tokens included.
+    public var excludingNames: Set<String> = [".git"]
 
     public init() {}
 
@@ -72,6 +75,8 @@ public struct TreeHasher: Sendable {
         public var brokenLinks: [String] = []
         /// Symbolic links leading outside ``TreeHasher/confinedTo`` (left out).
         public var outsideLinks: [String] = []
+        /// Paths left out for their name (``TreeHasher/excludingNames``).
+        public var excludedByName: [String] = []
     }
 
     /// Hashes the regular files below `root` (links are followed; a link to a directory
@@ -84,9 +89,15 @@ public struct TreeHasher: Sendable {
         var executable: [Bool] = []
         var brokenLinks: [String] = []
         var outsideLinks: [String] = []
+        var excludedByName: [String] = []
         var walker = FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding))
         walker.confinedTo = confinedTo
+        walker.skippingNames = excludingNames
         walker.walk(root) { entry in
+            if entry.skippedByName {
+                excludedByName.append(entry.path)
+                return
+            }
             if case .symlink = entry.kind {
                 if entry.leadsOutside { outsideLinks.append(entry.path) } else { brokenLinks.append(entry.path) }
             }
@@ -150,7 +161,8 @@ public struct TreeHasher: Sendable {
             hashedCount += 1
         }
         cache.remember(files: files, keys: keys, changed: hashedCount > 0)
-        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks, outsideLinks: outsideLinks)
+        return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks, outsideLinks: outsideLinks,
+                      excludedByName: excludedByName)
     }
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {

@@ -249,6 +249,25 @@ struct DeployerTests {
         #expect(f.live == v1)
     }
 
+    /// A `.git` directory (or a worktree's `.git` file) is never published, wherever it is:
+    /// its config holds remote URLs, tokens included. The deploy says what it left out.
+    @Test func gitRepositoriesInTheTreeAreNotDeployed() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        try f.writeSource(".git/config", "[remote \"origin\"]\n\turl = https://user:ghp_secret@github.com/o/r\n")
+        try f.writeSource(".git/HEAD", "ref: refs/heads/main\n")
+        try f.writeSource("vendor/lib/.git", "gitdir: ../../.git/modules/lib\n")
+        try f.writeSource("vendor/lib/readme.txt", "kept\n")
+        try f.writeSource(".gitignore", "node_modules\n")
+        let outcome = try await f.deployer().deploy(directory: f.source)
+        let manifest = try #require(outcome.manifest)
+        let paths = manifest.entries.indices.map { manifest.entries.path(at: $0) }
+        #expect(!paths.contains { $0.hasPrefix(".git/") || $0.hasSuffix("/.git") })
+        #expect(paths.contains("vendor/lib/readme.txt") && paths.contains(".gitignore"))
+        #expect(!FileManager.default.fileExists(atPath: f.object(outcome.version, ".git/config")))
+        #expect(outcome.warnings.contains { $0.contains(".git, vendor/lib/.git") && $0.contains("not deployed") }, "\(outcome.warnings)")
+    }
+
     @Test func writeManifestIsCreateOnly() async throws {
         let f = try DeployFixture()
         try f.writeSite()
