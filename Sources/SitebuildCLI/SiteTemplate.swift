@@ -98,7 +98,11 @@ enum SiteTemplate {
 
         lines += ["artifacts:", "  base-directory: \(recipe.artifactDirectory)", "  files:", "    - '**/*'"]
         if recipe.framework == .plain {
-            let excluded = [".git/**/*", ".github/**/*", ".sitebuild/**/*", "node_modules/**/*", ".gitignore", "buildspec.yml", "sitebuild.yml"]
+            // The project's own files, not the site's: a .env holds secrets; editors' folders,
+            // the README and the repository's dotfiles are not pages. (.well-known/ stays.)
+            let excluded = [".git/**/*", ".github/**/*", ".sitebuild/**/*", "node_modules/**/*", ".gitignore", ".gitattributes",
+                            "**/.env", "**/.env.*", ".vscode/**/*", ".idea/**/*", "**/.DS_Store", ".editorconfig", "README.md",
+                            "buildspec.yml", "sitebuild.yml"]
             // Only the ones that can be below the site folder.
             let base = recipe.artifactDirectory
             let relevant = excluded.filter { base == "." || base == recipe.appDirectory || !$0.hasSuffix(".yml") }

@@ -19,6 +19,13 @@ import Testing
         try h.write("site/index.html", "<h1>home</h1>\n")
         try h.write("site/docs/index.html", "<p>docs</p>\n")
         try h.write("site/css/site.css", "body{}\n")
+        // The project's files that are not pages: never published.
+        try h.write("site/.env", "SECRET=1\n")
+        try h.write("site/.env.production", "SECRET=2\n")
+        try h.write("site/sub/.env", "SECRET=3\n")
+        try h.write("site/.vscode/settings.json", "{}\n")
+        try h.write("site/README.md", "# notes\n")
+        try h.write("site/.well-known/security.txt", "Contact: mailto:a@b.c\n")
         let initRun = try h.run(["init", "site"])
         #expect(initRun.status == 0, "\(initRun.stderr)")
         #expect(initRun.stdout.contains("Detected plain HTML:\n  - index.html and no site generator: the files are the site\n"))
@@ -38,6 +45,10 @@ import Testing
         // sitebuild's own files are not part of the site.
         #expect(!h.exists(".sitebuild/\(version)/buildspec.yml"))
         #expect(!h.exists(".sitebuild/\(version)/sitebuild.yml"))
+        for secretOrProjectFile in [".env", ".env.production", "sub/.env", ".vscode/settings.json", "README.md"] {
+            #expect(!h.exists(".sitebuild/\(version)/\(secretOrProjectFile)"), "\(secretOrProjectFile) was published")
+        }
+        #expect(h.exists(".sitebuild/\(version)/.well-known/security.txt"))
     }
 
     @Test func initNeverOverwritesWithoutForce() throws {
