@@ -21,23 +21,32 @@ public final class PreviewServer: @unchecked Sendable {
         self.log = log
     }
 
-    /// Binds and listens; afterwards `port` is the real port (useful with port 0).
+    /// Binds and listens; afterwards `port` is the real port (useful with port 0). `host` is an
+    /// IPv4 or IPv6 address or a name (`localhost`), bound at its first address.
     public func start() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        let lookup = getaddrinfo(host, String(port), &hints, &found)
+        guard lookup == 0, let first = found else {
+            throw PreviewError("--host \(host): not an address or a name this machine can resolve (\(String(cString: gai_strerror(lookup))))")
+        }
+        defer { freeaddrinfo(found) }
+        // IPv4 first when a name has both (localhost): what browsers and curl try first too.
+        var chosen = first
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let current = candidate {
+            if current.pointee.ai_family == AF_INET { chosen = current; break }
+            candidate = current.pointee.ai_next
+        }
+        let family = chosen.pointee.ai_family
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw PreviewError("cannot create a socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            close(fd)
-            throw PreviewError("--host \(host): not an IPv4 address")
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else {
+        guard bind(fd, chosen.pointee.ai_addr, chosen.pointee.ai_addrlen) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
             throw PreviewError("--port \(port): cannot listen on \(host):\(port) (\(reason)); choose another port")
@@ -46,12 +55,16 @@ public final class PreviewServer: @unchecked Sendable {
             close(fd)
             throw PreviewError("cannot listen: \(String(cString: strerror(errno)))")
         }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var actual = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        port = Int(UInt16(bigEndian: actual.sin_port))
+        port = withUnsafePointer(to: &actual) { pointer in
+            family == AF_INET6
+                ? pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                : pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
         listener = fd
     }
 

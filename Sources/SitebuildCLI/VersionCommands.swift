@@ -195,7 +195,7 @@ struct ServeCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): use 0 to 65535 (0 picks a free port)") }
     }
 
-    @Option(help: "Address to listen on.")
+    @Option(help: "Address or name to listen on: 127.0.0.1 (default), localhost, ::1, 0.0.0.0 (every interface).")
     var host: String = "127.0.0.1"
 
     @OptionGroup var target: TargetOptions

@@ -280,6 +280,22 @@ struct PreviewServerTests {
         }
     }
 
+    /// `--host localhost` (a name, not only an IPv4 literal) and IPv6 addresses are accepted.
+    @Test func serveListensOnANameOrAnIPv6Address() async throws {
+        let site = try await ServedSite()
+        let named = PreviewServer(site: site.server.site, host: "localhost", port: 0)
+        try named.start()
+        #expect(named.port > 0)
+        Thread.detachNewThread { named.run() }
+        let connection = try HTTPConnection(port: named.port)
+        try connection.send("GET", "/about")
+        #expect(try connection.readResponse().body == Self.bytes("about.html"))
+        let six = PreviewServer(site: site.server.site, host: "::1", port: 0)
+        // Machines without IPv6 loopback cannot bind ::1; where they can, the port is real.
+        if (try? six.start()) != nil { #expect(six.port > 0) }
+        #expect(throws: PreviewError.self) { try PreviewServer(site: site.server.site, host: "no-such-host.invalid", port: 0).start() }
+    }
+
     /// RFC 9112 §3.2.2: a server must accept the absolute form of the request target.
     @Test func absoluteFormRequestTargetsAreServed() async throws {
         let site = try await ServedSite()
