@@ -321,6 +321,10 @@ public struct S3Target: DeployTarget {
         }
 
         let present = existing
+        // With a content id the headers are part of the id, so an object of the right bytes has
+        // the right headers. A literal id (--version-id commit, a name) may be resumed with
+        // other headers (sitebuild.yml changed in between): then they are compared too.
+        let literalId = manifest.version != manifest.contentId
         // The largest first: a big file started last would finish alone after the rest.
         // Uploads and copies are two queues with their own workers, so the copies of a
         // one-file change are not held to the upload concurrency.
@@ -347,7 +351,7 @@ public struct S3Target: DeployTarget {
             let entry = all[row]
             let key = versionPrefix + entry.path
             let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
-            if let object = present[key], try await isInPlace(object, entry: entry, source: source) {
+            if let object = present[key], try await isInPlace(object, entry: entry, source: source, checkHeaders: literalId) {
                 stats.withLock { $0.skipped += 1 }
             } else if let origin = known.origin(of: row, in: all) {
                 try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry)
@@ -401,8 +405,17 @@ public struct S3Target: DeployTarget {
 
     /// Whether an object a previous run left holds this entry's bytes: its ETag is the MD5 (or
     /// multipart MD5) of the local file, or its recorded content hash is the entry's.
-    func isInPlace(_ object: S3Client.ObjectSummary, entry: ManifestEntry, source: String) async throws -> Bool {
+    func isInPlace(_ object: S3Client.ObjectSummary, entry: ManifestEntry, source: String, checkHeaders: Bool = false) async throws -> Bool {
         guard object.size == entry.size else { return false }
+        if checkHeaders {
+            guard let info = try await client.headObject(bucket: bucket, key: object.key) else { return false }
+            let wanted = attributes(entry)
+            let stored = info.attributes
+            guard stored.contentType == wanted.contentType, stored.cacheControl == wanted.cacheControl,
+                  stored.contentEncoding == wanted.contentEncoding, stored.contentDisposition == wanted.contentDisposition,
+                  stored.metadata == wanted.metadata else { return false }
+            return true
+        }
         if let etag = object.etag {
             let multipart = etag.contains("-")
             let expected = S3MD5.expectedETag(path: source, size: entry.size, partSize: multipart ? partSize(for: entry.size) : nil)

@@ -42,6 +42,34 @@ import TestSupport
         }
     }
 
+    /// A literal version id resumed after its headers changed (sitebuild.yml edited between a
+    /// killed run and the rerun): objects with the right bytes but old headers are rewritten.
+    @Test func aResumedLiteralIdGetsTheHeadersOfTheRerun() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("headers-resume")
+            let site = try TempDir("s3-target")
+            try site.write("a.html", Array("<p>a</p>".utf8))
+            try site.write("b.css", Array("b{}".utf8))
+            let target = target(s3, S3Location(bucket: "headers-resume", prefix: ""))
+            func manifest(_ cache: String) throws -> Manifest {
+                let builder = ManifestBuilder(policy: HeaderPolicy(rules: [HeaderRule(pattern: "**/*", cacheControl: cache)]))
+                return try Deployer(target: target, pointer: S3PointerStore(client: s3, bucket: "headers-resume", key: "live"), builder: builder)
+                    .manifest(for: site.path, version: "rel-1").0
+            }
+            // The killed run: its objects are in place, with max-age=1111, and no manifest.
+            _ = try await target.upload(try manifest("max-age=1111"), from: site.path, reusable: .empty) { _ in }
+            let rerun = try manifest("max-age=2222")
+            let stats = try await target.upload(rerun, from: site.path, reusable: .empty) { _ in }
+            #expect(stats.skipped == 0)
+            for key in ["rel-1/a.html", "rel-1/b.css"] {
+                #expect(try await s3.headObject(bucket: "headers-resume", key: key)?.attributes.cacheControl == "max-age=2222", "\(key)")
+            }
+            // Resumed again with the same headers: everything is in place.
+            #expect(try await target.upload(rerun, from: site.path, reusable: .empty) { _ in }.skipped == 2)
+        }
+    }
+
     @Test func largeFilesGoMultipartAndAreCopiedServerSideIntoTheNextVersion() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
