@@ -66,7 +66,13 @@ public struct DynamoDBPointerStore: PointerStore {
     public var url: String { "dynamodb://\(table)#\(key)" }
 
     public func read() async throws -> PointerState {
-        let item = try await client.getItem(table: table, key: [partitionKey: .string(key)])
+        let item: DynamoDBClient.Item?
+        do {
+            item = try await client.getItem(table: table, key: [partitionKey: .string(key)])
+        } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ResourceNotFoundException") == true {
+            throw DeployError("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region; create it "
+                + "(partition key '\(partitionKey)', a string), or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
+        }
         guard case .string(let version)? = item?[Self.versionAttribute] else { return PointerState(version: nil, token: nil) }
         return PointerState(version: version, token: version)
     }

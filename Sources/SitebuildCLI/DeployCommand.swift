@@ -92,6 +92,7 @@ enum DeployInvocation {
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
         } catch {
             reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             return ExitStatus.invalidInput
         }
         do {
@@ -209,7 +210,7 @@ enum DeployInvocation {
         case .unchanged:
             reporter.say("nothing to deploy: version \(outcome.version) (\(summary)) is already live on \(target)")
         case .planned:
-            if outcome.previous == outcome.version {
+            if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
                 reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new file(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")

@@ -244,6 +244,14 @@ import Glibc
             let versions = try await h.run(["versions", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://pointers#prod", "--json"],
                                      environment: moto.environment)
             #expect(versions.stdout.contains("\"live\":\"\(version)\""))
+            // A table that does not exist is named, before anything is uploaded.
+            try h.write("site/index.html", "<p>two</p>")
+            let objectsBefore = try await client.listObjects(bucket: "ddb-site", prefix: "p/").objects.count
+            let missing = try await h.run(["deploy", "site", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://no-such-table#prod"],
+                                          environment: moto.environment)
+            #expect(missing.status == 3)
+            #expect(missing.stderr.contains("the DynamoDB table 'no-such-table' does not exist"), "\(missing.stderr)")
+            #expect(try await client.listObjects(bucket: "ddb-site", prefix: "p/").objects.count == objectsBefore)
         }
     }
 
