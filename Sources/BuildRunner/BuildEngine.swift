@@ -109,7 +109,8 @@ public final class BuildEngine {
             exported = readExportedVariables()
             if uploadArtifacts {
                 let phaseStart = ContinuousClock.now
-                log.container("Entering phase UPLOAD_ARTIFACTS")
+                // CodeBuild's log has no "Entering phase" line for UPLOAD_ARTIFACTS: its first line
+                // is "Expanding base directory path". The JSON stream still marks the start.
                 log.event("phase_started", [("phase", .string("UPLOAD_ARTIFACTS"))])
                 do {
                     (artifacts, reports) = try uploadArtifactsPhase()

@@ -37,6 +37,10 @@ import Testing
         #expect(files(under: out) == [".well-known/security.txt", "assets/app.js", "assets/img/logo.svg", "index.html"])
         #expect(run.log.contains("Expanding base directory path: dist"))
         #expect(run.log.contains("Found 4 file(s)"))
+        // As CodeBuild logs it: the post_build context line, then the artifact lines, with no
+        // "Entering phase" line for UPLOAD_ARTIFACTS.
+        #expect(!run.log.contains("Entering phase UPLOAD_ARTIFACTS"))
+        #expect(run.log.contains("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED"))
     }
 
     @Test func starStaysInOneDirectoryAndDoubleStarCrosses() throws {
