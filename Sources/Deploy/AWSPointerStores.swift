@@ -25,7 +25,7 @@ public struct S3PointerStore: PointerStore {
         } catch let error as AWSServiceError where error.status == 404 {
             // No object: nothing is live yet. No bucket is a mistake, not an empty pointer.
             if error.errorCode == "NoSuchBucket" {
-                throw DeployError("the pointer \(url): the bucket '\(bucket)' does not exist; create it, or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
+                throw PointerResourceMissing("the pointer \(url): the bucket '\(bucket)' does not exist; create it, or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
             }
             return PointerState(version: nil, token: nil)
         }
@@ -48,6 +48,13 @@ public struct S3PointerStore: PointerStore {
 
 /// The pointer as a DynamoDB item `{<partitionKey>: <key>, version: <id>}`; the
 /// compare-and-swap is a PutItem conditioned on the version read before.
+/// The bucket or table a pointer lives in does not exist: named, for deploy's message;
+/// `sitebuild doctor` counts it as missing.
+public struct PointerResourceMissing: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 public struct DynamoDBPointerStore: PointerStore {
     public let client: DynamoDBClient
     public let table: String
@@ -70,7 +77,7 @@ public struct DynamoDBPointerStore: PointerStore {
         do {
             item = try await client.getItem(table: table, key: [partitionKey: .string(key)])
         } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ResourceNotFoundException") == true {
-            throw DeployError("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region; create it "
+            throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region; create it "
                 + "(partition key '\(partitionKey)', a string), or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
         }
         guard case .string(let version)? = item?[Self.versionAttribute] else { return PointerState(version: nil, token: nil) }

@@ -158,6 +158,7 @@ public struct PreflightProbe: Sendable {
 
     /// An error as a look-up answer: missing, denied or failed.
     public static func failure<Value>(_ error: any Error) -> PreflightLookup<Value> {
+        if error is PointerResourceMissing { return .missing }
         if let error = error as? AWSServiceError, let code = error.errorCode {
             if missingCodes.contains(code) { return .missing }
             if code.hasPrefix("AccessDenied") || code == "UnauthorizedOperation" { return .denied(credentials: error.credentialSource) }

@@ -163,7 +163,7 @@ import TestSupport
             try await raceTwoFlips(S3PointerStore(client: s3, bucket: "pointers", key: "live"))
             // No object reads as "nothing live"; no bucket is an error naming it.
             #expect(try await S3PointerStore(client: s3, bucket: "pointers", key: "never-written").read().version == nil)
-            let missing = await #expect(throws: DeployError.self) {
+            let missing = await #expect(throws: PointerResourceMissing.self) {
                 try await S3PointerStore(client: s3, bucket: "no-such-pointer-bucket", key: "live").read()
             }
             #expect(missing?.description.contains("the bucket 'no-such-pointer-bucket' does not exist") == true)
