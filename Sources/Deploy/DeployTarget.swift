@@ -45,7 +45,11 @@ public protocol DeployTarget: Sendable {
     /// one existed already.
     func writeManifest(_ manifest: Manifest) async throws -> Bool
     func writeRelease(_ record: ReleaseRecord) async throws
-    func listReleases() async throws -> [ReleaseRecord]
+    /// The release records' file names (`<compact time>-<version>.json`), oldest first: a
+    /// listing, no record read. Their names say when and to which version each flip was.
+    func listReleaseNames() async throws -> [String]
+    /// The records named (from ``listReleaseNames()``), in that order; unreadable ones left out.
+    func readReleases(named names: [String]) async throws -> [ReleaseRecord]
     /// Deletes a version: its manifest first (so it is never half-served), then its objects.
     func deleteVersion(_ version: String) async throws
     /// Version prefixes without a manifest (left by interrupted deploys), with their age.
@@ -57,6 +61,12 @@ public protocol DeployTarget: Sendable {
 
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
+
+    /// Every release record, oldest first (one read per record: for tests and small targets;
+    /// `previousVersion` and prune read only the records they need).
+    public func listReleases() async throws -> [ReleaseRecord] {
+        try await readReleases(named: listReleaseNames())
+    }
 }
 
 /// A deploy or target failure (exit code 3), naming what failed and what to do.

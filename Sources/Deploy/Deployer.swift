@@ -174,9 +174,14 @@ public struct Deployer: Sendable {
 
     /// The version live before the current one, from the release records.
     public func previousVersion(live: String?) async throws -> String? {
-        let releases = try await target.listReleases()
-        for record in releases.reversed() where record.to == live {
-            if let from = record.from, from != live { return from }
+        // Only the records that made `live` live are read (their names say so), newest first:
+        // usually one read, however many releases the target has.
+        guard let live else { return nil }
+        let names = try await target.listReleaseNames().filter { ReleaseRecord.fileName($0, isFlipTo: live) }
+        for name in names.reversed() {
+            for record in try await target.readReleases(named: [name]) where record.to == live {
+                if let from = record.from, from != live { return from }
+            }
         }
         return nil
     }

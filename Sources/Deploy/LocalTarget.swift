@@ -158,9 +158,12 @@ public struct LocalTarget: DeployTarget {
         try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: releases + "/" + record.fileName), options: .atomic)
     }
 
-    public func listReleases() async throws -> [ReleaseRecord] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: releases)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        return names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
+    public func listReleaseNames() async throws -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: releases)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
+        names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
     }
 
     public func deleteVersion(_ version: String) async throws {

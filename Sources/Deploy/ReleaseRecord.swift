@@ -63,6 +63,24 @@ public struct ReleaseRecord: Sendable, Equatable {
 
     static func compactTime(_ date: Date) -> String { UTCTime.compact(date) }
 
+    /// The time of a record from its file name (`yyyyMMddTHHmmss.SSSZ-<version>.json`); nil
+    /// when the name is not of that form.
+    public static func time(fromFileName name: String) -> Date? {
+        let bytes = Array(name.utf8)
+        guard bytes.count > 21, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "."), bytes[19] == UInt8(ascii: "Z"),
+              bytes[20] == UInt8(ascii: "-") else { return nil }
+        let text = String(decoding: bytes[0..<20], as: UTF8.self)
+        func part(_ from: Int, _ count: Int) -> Substring {
+            text[text.index(text.startIndex, offsetBy: from)..<text.index(text.startIndex, offsetBy: from + count)]
+        }
+        return UTCTime.parse("\(part(0, 4))-\(part(4, 2))-\(part(6, 2))T\(part(9, 2)):\(part(11, 2)):\(part(13, 2))\(part(15, 5))")
+    }
+
+    /// Whether the record named `name` made `version` live (its name ends with the version).
+    public static func fileName(_ name: String, isFlipTo version: String) -> Bool {
+        name.hasSuffix("-\(version).json") && name.utf8.count == 21 + version.utf8.count + 5
+    }
+
     public static func isoTime(_ date: Date) -> String { UTCTime.iso(date) }
 
     public static func parseISOTime(_ text: String) -> Date? { UTCTime.parse(text) }

@@ -174,10 +174,15 @@ public struct S3Target: DeployTarget {
                                        attributes: .init(contentType: "application/json", cacheControl: "no-store"))
     }
 
-    public func listReleases() async throws -> [ReleaseRecord] {
-        let keys = try await client.listObjects(bucket: bucket, prefix: releasesPrefix).objects.map(\.key)
-            .filter { $0.hasSuffix(".json") }.sorted()
-        // Fetched 16 at a time; the order is the keys' (time-stamped names).
+    public func listReleaseNames() async throws -> [String] {
+        try await client.listObjects(bucket: bucket, prefix: releasesPrefix).objects
+            .map { String($0.key.dropFirst(releasesPrefix.count)) }
+            .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
+    }
+
+    public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
+        let keys = names.map { releasesPrefix + $0 }
+        // Fetched 16 at a time; the order is the names'.
         var records = [ReleaseRecord?](repeating: nil, count: keys.count)
         var start = 0
         while start < keys.count {

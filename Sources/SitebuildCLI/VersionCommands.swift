@@ -150,7 +150,14 @@ struct PruneCommand: AsyncParsableCommand {
                 let created = manifest?.metadata.first { $0.0 == "createdAt" }.flatMap { ReleaseRecord.parseISOTime($0.1) } ?? .distantPast
                 versions.append((version, created))
             }
-            let releases = try await resolved.target.listReleases()
+            // The records prune needs: the last one, and those within the grace period (their
+            // names carry the time; a minute's slack for clocks). Older ones are not read.
+            let names = try await resolved.target.listReleaseNames()
+            let recent = Date().addingTimeInterval(-graceSeconds - 60)
+            let needed = names.enumerated().filter { index, name in
+                index == names.count - 1 || (ReleaseRecord.time(fromFileName: name).map { $0 >= recent } ?? true)
+            }.map(\.element)
+            let releases = try await resolved.target.readReleases(named: needed)
             if let last = ReleaseRecord.latest(in: releases), last.to != live {
                 reporter.say("warning: the pointer \(resolved.pointer.url) says \(live.map { "\($0) is live" } ?? "no version is live"), "
                     + "but the last release on \(resolved.target.url) made \(last.to) live: is this the pointer the deploys use (--pointer, sitebuild.yml)? "

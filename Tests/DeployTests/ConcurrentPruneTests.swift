@@ -1,3 +1,4 @@
+import AWSCore
 @testable import Deploy
 import Foundation
 import SiteContent
@@ -37,7 +38,13 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
         if let hook = beforeWriteRelease.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
         try await inner.writeRelease(record)
     }
-    func listReleases() async throws -> [ReleaseRecord] { try await inner.listReleases() }
+    func listReleaseNames() async throws -> [String] { try await inner.listReleaseNames() }
+    func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
+        readCount.withLock { $0 += names.count }
+        return try await inner.readReleases(named: names)
+    }
+    /// How many release records were read through this target.
+    let readCount = Mutex(0)
     func deleteVersion(_ version: String) async throws { try await inner.deleteVersion(version) }
     func incompleteVersions() async throws -> [(version: String, modified: Date)] { try await inner.incompleteVersions() }
 }
@@ -96,6 +103,29 @@ struct ConcurrentPruneTests {
         let error = await #expect(throws: DeployError.self) { try await deployer.rollback(to: v1) }
         #expect(error?.description.contains("the pointer is back on \(v2)") == true, "\(String(describing: error))")
         #expect(f.live == v2)
+    }
+
+    /// Rollback finds the previous release by reading the records that made the live version
+    /// live (their names say which), not every record the target ever got.
+    @Test func thePreviousReleaseIsFoundWithoutReadingEveryRecord() async throws {
+        let f = try DeployFixture()
+        var versions: [String] = []
+        for n in 0..<12 {
+            try f.writeSource("index.html", "<h1>\(n)</h1>\n")
+            versions.append(try await f.deployer().deploy(directory: f.source).version)
+        }
+        let counted = HookedTarget(f.target)
+        let deployer = Deployer(target: counted, pointer: f.pointer)
+        #expect(try await deployer.previousVersion(live: versions[11]) == versions[10])
+        #expect(counted.readCount.withLock { $0 } == 1)
+        let back = try await deployer.rollback(to: nil)
+        #expect(back.to == versions[10])
+        // A version made live twice: the newest record that made it live decides.
+        #expect(try await deployer.previousVersion(live: versions[10]) == versions[11])
+        #expect(ReleaseRecord.time(fromFileName: "20261127T115300.123Z-abc.json") == UTCTime.parse("2026-11-27T11:53:00.123Z"))
+        #expect(ReleaseRecord.time(fromFileName: "notes.json") == nil)
+        #expect(ReleaseRecord.fileName("20261127T115300.123Z-abc.json", isFlipTo: "abc"))
+        #expect(!ReleaseRecord.fileName("20261127T115300.123Z-xabc.json", isFlipTo: "abc"))
     }
 
     /// A prune killed half-way through deleting a version leaves a marker; the next prune
