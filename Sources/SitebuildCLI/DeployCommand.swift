@@ -90,6 +90,7 @@ enum DeployInvocation {
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
             deployer = made
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
+            if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         } catch {
             reporter.say("\(error)")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])

@@ -40,6 +40,10 @@ struct TargetOptions: ParsableArguments {
         var configPath: String
         /// No target was given (flag, SITEBUILD_TARGET, sitebuild.yml): the default `.sitebuild`.
         var targetIsDefault = false
+        /// Set when the target and the pointer come from different places (one from a flag or
+        /// the environment, the other from sitebuild.yml): a staging --target with the
+        /// settings file's production pointer would flip production to a version it cannot serve.
+        var mixedSourcesWarning: String?
 
         /// Self, or a usage error when the target is a local directory that does not exist:
         /// for the commands that read a target (versions, rollback, prune, serve), a mistyped
@@ -96,8 +100,16 @@ struct TargetOptions: ParsableArguments {
         if let (id, source) = distributionId, !id.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || id.count > 32 {
             throw UsageError("\(source) \(id): not a CloudFront distribution id (upper-case letters and digits, such as E2QWRUHAPOMQZL)")
         }
-        return Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
-                        distribution: distributionId?.0, configPath: configPath, targetIsDefault: targetSource == "default")
+        var resolved = Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
+                                distribution: distributionId?.0, configPath: configPath, targetIsDefault: targetSource == "default")
+        if let (_, pointerSource) = pointerSetting {
+            let fromFile = { (source: String) in !(source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default") }
+            if targetSource != "default" && fromFile(targetSource) != fromFile(pointerSource) {
+                resolved.mixedSourcesWarning = "warning: the target comes from \(targetSource) (\(resolvedTarget.url)) but the pointer from "
+                    + "\(pointerSource) (\(resolvedPointer.url)): check that they belong together"
+            }
+        }
+        return resolved
     }
 
     /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,

@@ -80,6 +80,7 @@ struct RollbackCommand: AsyncParsableCommand {
             reporter.say("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         let deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
         do {
             let (from, to) = try await deployer.rollback(to: version)

@@ -232,6 +232,12 @@ import Testing
         let flag = try h.run(["deploy", "proj/dist", "--config", "proj/sitebuild.yml", "--target", "flagged", "--pointer", "flagged-live"])
         #expect(flag.status == 0, "\(flag.stderr)")
         #expect(h.exists("flagged/\(live)/index.html"))
+        #expect(!flag.stderr.contains("check that they belong together"))
+        // A --target with the settings file's pointer: allowed, with a warning naming both.
+        let mixed = try h.run(["deploy", "proj/dist", "--config", "proj/sitebuild.yml", "--target", "staging"])
+        #expect(mixed.status == 0, "\(mixed.stderr)")
+        #expect(mixed.stderr.contains("warning: the target comes from --target"), "\(mixed.stderr)")
+        #expect(mixed.stderr.contains("sitebuild.yml:2:10: pointer"), "\(mixed.stderr)")
     }
 
     @Test func badTargetsAndSettingsExitTwo() throws {
