@@ -59,8 +59,8 @@ enum DeployInvocation {
     /// The deploy's settings from flags, the environment and the settings file, checked. `run`
     /// calls it before the build too, so a bad setting stops it before any phase runs.
     static func settings(target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
-                         configDirectory: String) throws -> (resolved: TargetOptions.Resolved, mode: RoutingMode, builder: ManifestBuilder) {
-        let resolved = try target.resolve(configDirectory: configDirectory)
+                         configDirectory: String, relativeBase: String? = nil) throws -> (resolved: TargetOptions.Resolved, mode: RoutingMode, builder: ManifestBuilder) {
+        let resolved = try target.resolve(configDirectory: configDirectory, relativeBase: relativeBase)
         let mode = try routing.routingMode(resolved.config)
         let builder = try routing.manifestBuilder(resolved.config)
         _ = try invalidation.mode(resolved.config)
@@ -70,7 +70,8 @@ enum DeployInvocation {
 
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
-                    configDirectory: String, sourceDirectory: String, source: ResolvedSource? = nil) async -> Int32 {
+                    configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
+                    source: ResolvedSource? = nil) async -> Int32 {
         let reporter = Reporter(json: target.json)
         let deployer: Deployer
         let version: String?
@@ -79,7 +80,7 @@ enum DeployInvocation {
         do {
             let builder: ManifestBuilder
             (resolved, mode, builder) = try settings(target: target, routing: routing, invalidation: invalidation,
-                                                     configDirectory: configDirectory)
+                                                     configDirectory: configDirectory, relativeBase: relativeBase)
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
             var made = Deployer(target: resolved.target, pointer: resolved.pointer,
                                 builder: builder,
@@ -291,7 +292,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
             _ = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
-                                              configDirectory: resolved.configDirectory)
+                                              configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
         } catch {
             Reporter(json: build.json).say("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
@@ -301,7 +302,8 @@ struct RunCommand: AsyncParsableCommand {
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,
-                                                      dryRun: dryRun, configDirectory: resolved.configDirectory, sourceDirectory: source,
+                                                      dryRun: dryRun, configDirectory: resolved.configDirectory,
+                                                      relativeBase: resolved.relativeBase, sourceDirectory: source,
                                                       source: resolved.source)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
     }

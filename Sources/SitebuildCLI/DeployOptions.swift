@@ -62,7 +62,9 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
-    func resolve(configDirectory: String) throws -> Resolved {
+    /// `relativeBase`: what a relative target or pointer in the settings file is relative to
+    /// (nil: the settings file's folder).
+    func resolve(configDirectory: String, relativeBase: String? = nil) throws -> Resolved {
         let env = ProcessInfo.processInfo.environment
         let cwd = FileManager.default.currentDirectoryPath
         let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? configDirectory + "/sitebuild.yml"
@@ -78,7 +80,7 @@ struct TargetOptions: ParsableArguments {
         // A relative path written in the settings file is relative to that file, wherever
         // sitebuild runs from (as a relative `source:` is); on the command line and in the
         // environment, to the current directory.
-        let settingsDirectory = (configPath as NSString).deletingLastPathComponent
+        let settingsDirectory = relativeBase ?? (configPath as NSString).deletingLastPathComponent
         func base(_ source: String) -> String { source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default" ? cwd : settingsDirectory }
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore

@@ -22,6 +22,10 @@ enum SourceResolution {
     struct Outcome {
         var source: ResolvedSource
         var configDirectory: String
+        /// What a relative target or pointer in the settings file is relative to: the file's
+        /// folder, except in a fetched source (git, ZIP, S3), whose checkout is replaced on
+        /// every fetch: there, the current directory (nil: the file's folder).
+        var relativeBase: String? = nil
     }
 
     static func setting(_ options: BuildOptions, configFile: String?, cwd: String, environment: [String: String]) throws -> Setting {
@@ -66,7 +70,9 @@ enum SourceResolution {
                 configDirectory = FileManager.default.fileExists(atPath: source.directory + "/sitebuild.yml") ? source.directory : cwd
             }
         }
-        return Outcome(source: source, configDirectory: configDirectory)
+        let fetched = setting.configFile == nil && configDirectory == source.directory
+            && source.kind != .directory && source.kind != .cleanCopy
+        return Outcome(source: source, configDirectory: configDirectory, relativeBase: fetched ? cwd : nil)
     }
 
     /// ``resolve(_:aws:configFile:)`` for synchronous callers (`sitebuild build`, which runs

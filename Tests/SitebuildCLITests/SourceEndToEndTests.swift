@@ -74,6 +74,25 @@ import TestSupport
         }
     }
 
+    /// A relative target in a fetched source's sitebuild.yml is relative to the current
+    /// directory: the checkout it came with is replaced on every fetch, and the versions with it.
+    @Test func aRelativeTargetInAFetchedSourcesSettingsIsKeptAcrossFetches() throws {
+        let h = try CLIHarness()
+        let work = h.root + "/settings-work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: work)
+        _ = try GitFixture.commit(["buildspec.yml": Self.reportingBuildspec, "release.txt": "one", "sitebuild.yml": "target: deployed-site\n"],
+                                  in: work, date: 1_700_000_000, message: "one")
+        let first = try h.run(["run", "--source", "file://\(work)#main"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let live = try #require(h.read("deployed-site/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        _ = try GitFixture.commit(["release.txt": "two"], in: work, date: 1_700_000_100, message: "two")
+        let second = try h.run(["run", "--source", "file://\(work)#main"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("(was \(live))") || second.stderr.contains("(was \(live))"), "\(second.stdout)\n\(second.stderr)")
+        #expect(h.exists("deployed-site/\(live)/index.html"))
+    }
+
     @Test func gitSourceWithAnUnknownRefIsInvalidInput() throws {
         let h = try CLIHarness()
         _ = try makeRepository(h)
