@@ -68,11 +68,12 @@ enum WorkDirectoryLock {
 
     /// Takes the lock file `path` for the life of the process, or fails with `busy` when
     /// another process holds it.
-    static func acquire(_ path: String, busy: @autoclosure () -> String) throws {
+    static func acquire(_ path: String, busy: @autoclosure () -> String, optional: Bool = false) throws {
         try held.withLock { held in
             if held[path] != nil { return }
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
+                if optional { return }
                 throw SourceError(.invalidInput, "cannot create the lock file \(path): \(String(cString: strerror(errno)))")
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -86,13 +87,15 @@ enum WorkDirectoryLock {
 
 /// The build output directory, locked for the life of the process: a second build or run
 /// writing the same directory (two runs started from one folder) would replace the files the
-/// first one is deploying. The lock file lives in the cache directory, named by the path.
+/// first one is deploying. The lock file lives in the cache directory, named by the path;
+/// where the cache directory cannot be written (HOME=/ in a container), builds go unlocked, as
+/// they did before, rather than fail.
 public enum OutputDirectoryLock {
     public static func acquire(_ output: String, cacheDirectory: String, flag: String?) throws {
         let directory = cacheDirectory + "/locks"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/output-" + ContentHash(of: output).hex.prefix(16) + ".lock"
         try WorkDirectoryLock.acquire(path, busy: "another sitebuild process is building into \(output); wait for it to finish, or "
-            + (flag == nil ? "pass --out DIR to build elsewhere" : "give each build its own \(flag!)"))
+            + (flag == nil ? "pass --out DIR to build elsewhere" : "give each build its own \(flag!)"), optional: true)
     }
 }

@@ -133,6 +133,10 @@ import Testing
         let firstResult = CLIHarness.collect(first, out, err)
         #expect(firstResult.status == 0, "\(firstResult.stderr)")
         #expect(try h.run(["build"]).status == 0)
+        // A cache directory that cannot be written (HOME=/ in a container) leaves builds unlocked,
+        // not failed.
+        let unlocked = try h.run(["build", "--out", "o3"], environment: ["SITEBUILD_CACHE_DIR": "/proc/sitebuild-no-such-dir"])
+        #expect(unlocked.status == 0, "\(unlocked.stderr)")
     }
 
     @Test func validateChecksTheSettingsFileToo() throws {
