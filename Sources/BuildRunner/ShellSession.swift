@@ -5,6 +5,10 @@ import SiteContent
 /// The state files one build's commands share (CodeBuild's `env.sh`, `dir.txt` and
 /// `script.sh`), in a private temporary directory removed at the end.
 final class ShellSession {
+    /// The private temporary directory (root's, or the invoking user's): never handed over,
+    /// so no `run-as` user can rename or replace what is inside it.
+    let container: String
+    /// `<container>/state`: the state files; handed to each `run-as` command's user.
     let directory: String
     let scriptPath: String
     let environmentFile: String
@@ -26,7 +30,9 @@ final class ShellSession {
         guard let made = mkdtemp(&template) else {
             throw ProcessError("cannot create a temporary directory in \(NSTemporaryDirectory())", errno: errno)
         }
-        directory = String(cString: made)
+        container = String(cString: made)
+        directory = container + "/state"
+        guard mkdir(directory, 0o700) == 0 else { throw ProcessError("cannot create \(directory)", errno: errno) }
         scriptPath = directory + "/script.sh"
         environmentFile = directory + "/env.sh"
         directoryFile = directory + "/dir.txt"
@@ -48,13 +54,7 @@ final class ShellSession {
                                    buildSucceeding: buildSucceeding, isolated: isolated)
         if shared {
             let (uid, gid) = owner ?? (geteuid(), getegid())
-            guard chown(directory, uid, gid) == 0, chmod(directory, 0o700) == 0 else {
-                throw ProcessError("cannot hand \(directory) to uid \(uid)", errno: errno)
-            }
-            // The variables the last command left, re-created for this command's user.
-            let variables = readFile(environmentFile) ?? []
-            try writeFile(environmentFile, variables, owner: (uid, gid))
-            unlink(directoryFile)
+            try handOver(to: (uid, gid))
             try writeFile(scriptPath, Array(script.text.utf8), owner: (uid, gid))
         } else {
             try writeFile(scriptPath, Array(script.text.utf8))
@@ -104,8 +104,25 @@ final class ShellSession {
         }
     }
 
+    /// Gives the state directory and the variables file to `owner` for the next command. The
+    /// container above it stays sitebuild's, so the path cannot be swapped for a link; the
+    /// variables are read without following links and written afresh.
+    private func handOver(to owner: (uid: UInt32, gid: UInt32)) throws {
+        // Others may pass through the container (to reach state/), not list or change it.
+        chmod(container, 0o711)
+        guard chown(directory, owner.uid, owner.gid) == 0, chmod(directory, 0o700) == 0 else {
+            throw ProcessError("cannot hand \(directory) to uid \(owner.uid)", errno: errno)
+        }
+        let variables = readFile(environmentFile) ?? []
+        try writeFile(environmentFile, variables, owner: owner)
+        unlink(directoryFile)
+    }
+
     /// A helper script run with the build's current variables (not logged as a command).
     func helperArguments(_ body: String) throws -> [String] {
+        // Helpers run as sitebuild's user: the state is taken back first, so a run-as user's
+        // leftover process cannot change the helper between its write and its run.
+        if shared { try handOver(to: (geteuid(), getegid())) }
         let path = directory + "/helper.sh"
         let restore = isolated ? ":" : "set -a; . \(shellQuoted(environmentFile)); set +a"
         try writeFile(path, Array("cd -- \(shellQuoted(isolated ? sourceDirectory : currentDirectory)) || exit 1\n\(restore)\n\(body)\n".utf8))
@@ -113,6 +130,6 @@ final class ShellSession {
     }
 
     func remove() {
-        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: container)
     }
 }
