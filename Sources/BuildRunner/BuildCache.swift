@@ -50,22 +50,41 @@ struct BuildCache {
         return nil
     }
 
-    /// Extracts an entry over the source directory (cached items win over source items).
-    func restore(_ entry: Entry) throws -> Int {
-        try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name in
-            if name.hasPrefix("src/") { return String(name.dropFirst(4)) }
-            if name.hasPrefix("root/") { return "/" + name.dropFirst(5) }
-            return nil
+    /// Extracts an entry over the source directory (cached items win over source items). Only
+    /// what `paths` (the buildspec's `cache.paths`) names is restored: an entry shared through
+    /// a remote cache, or planted in a local one, cannot write the buildspec, the site's pages
+    /// or any other file. Returns the files restored and the entries left out.
+    func restore(_ entry: Entry, paths: [String]) throws -> (restored: Int, ignored: Int) {
+        let allowed = Self.matchers(paths)
+        var ignored = 0
+        let restored = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name in
+            let isSource = name.hasPrefix("src/")
+            guard isSource || name.hasPrefix("root/") else { ignored += 1; return nil }
+            let path = String(name.dropFirst(isSource ? 4 : 5))
+            guard allowed.contains(where: { $0.absolute != isSource && ($0.pattern.matches(path) || $0.below.matches(path)) }) else {
+                ignored += 1
+                return nil
+            }
+            return isSource ? path : "/" + path
         }.count
+        return (restored, ignored)
+    }
+
+    /// Each `cache.paths` entry as patterns: absolute or relative to the source, and the same
+    /// for what is below a literal directory.
+    static func matchers(_ paths: [String]) -> [(absolute: Bool, pattern: GlobPattern, below: GlobPattern)] {
+        paths.map { text in
+            let absolute = text.hasPrefix("/")
+            let pattern = GlobPattern(absolute ? String(text.drop { $0 == "/" }) : text)
+            return (absolute, pattern, pattern.isLiteral ? GlobPattern(pattern.literalPath + "/") : pattern)
+        }
     }
 
     /// Collects the files `paths` name (relative to the source directory or absolute;
     /// a directory means everything below it).
     func collect(_ paths: [String]) -> [ArchiveItem] {
         var items: [String: ArchiveItem] = [:]
-        for text in paths {
-            let absolute = text.hasPrefix("/")
-            let pattern = GlobPattern(absolute ? String(text.drop { $0 == "/" }) : text)
+        for (absolute, pattern, below) in Self.matchers(paths) {
             let prefix = pattern.literalPrefix.joined(separator: "/")
             let walkRoot = absolute ? "/" + prefix : (prefix.isEmpty ? sourceDirectory : sourceDirectory + "/" + prefix)
             var isDirectory: ObjCBool = false
@@ -78,7 +97,6 @@ struct BuildCache {
                                             prefix: (prefix as NSString).deletingLastPathComponent)
                     .filter { $0.path == prefix }
             }
-            let below = pattern.isLiteral ? GlobPattern(pattern.literalPath + "/") : pattern
             for entry in entries where pattern.matches(entry.path) || below.matches(entry.path) {
                 let stored = (absolute ? "root/" : "src/") + entry.path
                 let source = (absolute ? "/" : sourceDirectory + "/") + entry.path

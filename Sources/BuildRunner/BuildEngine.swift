@@ -484,8 +484,11 @@ public final class BuildEngine {
             return
         }
         do {
-            let count = try store.restore(entry)
+            let (count, ignored) = try store.restore(entry, paths: cache.paths)
             log.container("Restored \(count) cached file(s) from key \(entry.key)\(entry.key == key ? "" : " (fallback)")")
+            if ignored > 0 {
+                log.warning("the cache entry for key \(entry.key) holds \(ignored) file(s) outside cache.paths; they were not restored")
+            }
         } catch {
             log.warning("cannot restore the cache for key \(entry.key): \(error); going on without it")
         }
