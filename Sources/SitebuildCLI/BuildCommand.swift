@@ -164,6 +164,11 @@ enum BuildInvocation {
 
         let out = absolutePath(options.out ?? ".sitebuild/_build/artifacts", relativeTo: cwd)
         try checkOutputDirectory(out, flag: options.out == nil ? nil : "--out", source: source, cwd: cwd, environment: environment)
+        // Each secondary artifact replaces <out>-<identifier> the same way.
+        for secondary in spec.artifacts?.secondary ?? [] {
+            try checkOutputDirectory(out + "-" + secondary.identifier, flag: "the secondary artifact '\(secondary.identifier)', written to",
+                                     source: source, cwd: cwd, environment: environment)
+        }
         let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
             throw UsageError("--zip \(options.zip!): is a directory; give the ZIP file's path, such as site.zip")

@@ -100,6 +100,14 @@ import Testing
         #expect(clash.status == 2)
         #expect(clash.stderr.contains("--zip o/site.zip: the secondary artifact 'site' is written to the same file"), "\(clash.stderr)")
         #expect(!h.exists("ran"))
+        // <out>-<identifier> is replaced whole too: never the source (here proj-site, the
+        // source, is what --out proj plus the secondary 'site' would name).
+        try h.write("proj-site/buildspec.yml", h.read("buildspec.yml")!)
+        try h.write("proj-site/precious.txt", "keep me")
+        let wipe = try h.run(["build", "--source", "proj-site", "--out", "proj"])
+        #expect(wipe.status == 2, "\(wipe.stderr)")
+        #expect(wipe.stderr.contains("the secondary artifact 'site', written to"), "\(wipe.stderr)")
+        #expect(h.read("proj-site/precious.txt") == "keep me")
         let ok = try h.run(["build", "--zip", "o/primary.zip"])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(h.exists("o/primary.zip") && h.exists("o/site.zip"))
