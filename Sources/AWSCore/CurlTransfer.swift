@@ -199,6 +199,10 @@ final class CurlTransfer: @unchecked Sendable {
             codes.append(sb_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method))
         }
 
+        // A line break in a header would end it and start another (curl sends lines as given).
+        if let (name, _) = request.headers.first(where: { $0.0.contains(where: \.isNewline) || $0.1.contains(where: \.isNewline) }) {
+            throw HTTPClientError.invalidRequest("the header \(name.filter { !$0.isNewline }) has a line break in its name or value", url: request.url)
+        }
         headerList = buildHeaderList(sendsBody: sendsBody)
         codes.append(sb_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
 

@@ -151,7 +151,11 @@ public final class PreviewServer: @unchecked Sendable {
 
     func write(_ fd: Int32, _ response: PreviewResponse, keepAlive: Bool) -> Bool {
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
-        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
+        // A header with a line break (a manifest written by hand or by an older sitebuild) is
+        // left out: it would split the response.
+        for (name, value) in response.headers where !name.contains(where: \.isNewline) && !value.contains(where: \.isNewline) {
+            head += "\(name): \(value)\r\n"
+        }
         head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         guard send(fd, Array(head.utf8)) else { return false }
         switch response.body {

@@ -131,24 +131,35 @@ struct SiteConfig {
                     guard case .mapping(let rule) = ruleNode else { throw fail(ruleNode, path, "must be a mapping with `match:`") }
                     var match: String?
                     var built = HeaderRule(pattern: "**")
+                    // A header value goes into S3 requests and serve's responses as it is: one with a
+                    // line break would add headers of its own; non-ASCII is not sent reliably.
+                    func headerValue(_ node: Node, _ key: String) throws -> String {
+                        let text = try scalar(node, key)
+                        if let bad = text.unicodeScalars.first(where: { !(($0.value >= 0x20 && $0.value < 0x7F) || $0 == "\t") }) {
+                            let shown = bad.value < 0x20 || bad.value == 0x7F ? String(format: "U+%04X (a control character)", bad.value)
+                                : "'\(bad)' (not ASCII)"
+                            throw fail(node, key, "header values are printable ASCII; this one has \(shown)")
+                        }
+                        return text
+                    }
                     for (k, v) in rule {
                         let name = k.string ?? ""
                         switch name {
                         case "match": match = try scalar(v, "\(path).match")
-                        case "cache-control": built.cacheControl = try scalar(v, "\(path).cache-control")
-                        case "content-type": built.contentType = try scalar(v, "\(path).content-type")
-                        case "content-encoding": built.contentEncoding = try scalar(v, "\(path).content-encoding")
+                        case "cache-control": built.cacheControl = try headerValue(v, "\(path).cache-control")
+                        case "content-type": built.contentType = try headerValue(v, "\(path).content-type")
+                        case "content-encoding": built.contentEncoding = try headerValue(v, "\(path).content-encoding")
                         case "set":
                             guard case .mapping(let extra) = v else { throw fail(v, "\(path).set", "must map header names to values") }
                             for (hk, hv) in extra {
                                 let header = hk.string ?? ""
-                                guard !header.isEmpty, header.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
-                                    throw fail(hk, "\(path).set", "'\(header)' is not a valid header name")
+                                guard !header.isEmpty, header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                                    throw fail(hk, "\(path).set", "'\(header)' is not a valid header name (ASCII letters, digits and '-')")
                                 }
                                 if let reason = Self.unsettableHeader(header) {
                                     throw fail(hk, "\(path).set", "'\(header)' cannot be set per file: \(reason)")
                                 }
-                                built.extra.append((header, try scalar(hv, "\(path).set.\(header)")))
+                                built.extra.append((header, try headerValue(hv, "\(path).set.\(header)")))
                             }
                         default:
                             throw fail(k, "\(path).\(name)", "unknown key; use match, cache-control, content-type, content-encoding or set")

@@ -31,6 +31,20 @@ struct HTTPClientTests {
 
     // MARK: - Methods and headers
 
+    /// A header with a line break would end and start another header on the wire: refused.
+    @Test func headersWithLineBreaksAreRefused() async throws {
+        try await withHTTPTestServer { server in
+            let client = CurlHTTPClient()
+            await #expect(throws: HTTPClientError.self) {
+                _ = try await client.execute(HTTPRequest(method: "GET", url: server.url("/echo"),
+                                                         headers: [("Cache-Control", "no-cache\r\nX-Injected: 1")]))
+            }
+            // The client goes on serving other requests.
+            let next = try await client.execute(HTTPRequest(method: "GET", url: server.url("/echo")))
+            #expect(next.status == 200)
+        }
+    }
+
     @Test func getReturnsStatusHeadersAndBody() async throws {
         try await withHTTPTestServer { server in
             let client = CurlHTTPClient()

@@ -163,6 +163,18 @@ import Testing
         #expect(duplicate.stderr.contains("sitebuild.yml:3:1: error: mode: duplicate key 'mode' (first at line 1)"), "\(duplicate.stderr)")
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '*.html'\n    set:\n      X-Real-IP: 1\n")
         #expect(try h.run(["validate"]).stderr.contains("sitebuild.yml:5:7: error: headers[0].set: 'X-Real-IP' cannot be set per file"))
+        // Header values with line breaks (response splitting, extra request headers) or
+        // non-ASCII, and non-ASCII header names, are refused where they are written.
+        for (yaml, expected) in [("      X-Test: \"a\\r\\nSet-Cookie: evil=1\"\n", "sitebuild.yml:5:15: error: headers[0].set.X-Test: header values are printable ASCII; this one has U+000D"),
+                                 ("      X-T\u{E9}st: a\n", "'X-T\u{E9}st' is not a valid header name"),
+                                 ("      X-Test: caf\u{E9}\n", "this one has '\u{E9}' (not ASCII)")] {
+            try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '*.html'\n    set:\n" + yaml)
+            let refused = try h.run(["validate"])
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains(expected), "\(refused.stderr)")
+        }
+        try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    cache-control: \"no-cache\\nX-Evil: 1\"\n")
+        #expect(try h.run(["validate"]).stderr.contains("headers[0].cache-control: header values are printable ASCII"))
         try h.write("sitebuild.yml", "mode: spa\ntarget: ./out\n")
         let ok = try h.run(["validate"])
         #expect(ok.status == 0)
