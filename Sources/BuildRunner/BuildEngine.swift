@@ -268,7 +268,10 @@ public final class BuildEngine {
         }
         for (name, value) in configuration.overrides { env[name] = value }
         // Credentials never reach the log, whatever a command prints.
-        log.addSecrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"].compactMap { env[$0] }.filter { $0.count >= 8 })
+        // So do the git tokens sitebuild itself uses for sources (they stay in the environment:
+        // build steps use GITHUB_TOKEN for registries and APIs).
+        log.addSecrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"]
+            .compactMap { env[$0] }.filter { $0.count >= 8 })
         env["CODEBUILD_SRC_DIR"] = configuration.sourceDirectory
         // Marks every process of this build, so that those which leave its process groups
         // (setsid, daemons) are found and stopped when it ends.

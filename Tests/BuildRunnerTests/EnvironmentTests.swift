@@ -178,6 +178,20 @@ import Testing
         #expect(run.log.outputLines.contains("***"))
     }
 
+    /// The git tokens sitebuild reads for sources are masked like AWS keys (and stay set).
+    @Test func gitTokensAreMasked() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "tokens $SITEBUILD_GIT_TOKEN $GITHUB_TOKEN"
+            """, environment: ["PATH": "/usr/bin:/bin", "SITEBUILD_GIT_TOKEN": "ENVTOKENxyz987", "GITHUB_TOKEN": "ghp_abcdefgh1234"])
+        #expect(run.log.outputLines.contains("tokens *** ***"), "\(run.log)")
+        #expect(!run.log.contains("ENVTOKENxyz987") && !run.log.contains("ghp_abcdefgh1234"))
+    }
+
     @Test func secretsInCommandTextAreMaskedInTheLog() throws {
         let h = try BuildHarness()
         let run = try h.run("""
