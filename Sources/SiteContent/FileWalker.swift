@@ -112,6 +112,18 @@ public struct FileWalker: Sendable {
             // A followed link's target, stat'ed once: for `skipping` and for the walk.
             var resolved = st
             let resolves = isLink && followSymlinks && stat(full, &resolved) == 0
+            // A link under another name to something skipped by name (`g -> ../.git`,
+            // `cfg -> ../.git/config`) is skipped too.
+            if resolves, !skippingNames.isEmpty, let real = realpath(full, nil) {
+                let components = String(cString: real).split(separator: "/")
+                free(real)
+                if components.contains(where: { skippingNames.contains(String($0)) }) {
+                    var skipped = Self.entry(rel, st)
+                    skipped.skippedByName = true
+                    result.append(skipped)
+                    continue
+                }
+            }
             if !skipping.isEmpty {
                 let identity = resolves ? resolved : st
                 if skipping.contains([UInt64(identity.st_dev), UInt64(identity.st_ino)]) { continue }
