@@ -17,21 +17,26 @@ struct LeftoverProcesses {
     /// `NAME=value`, the variable every command of this build (and what it starts) inherits.
     var marker: String
 
-    /// The live processes (zombies excluded) of this build, other than the caller.
-    func find() -> [(pid: pid_t, inGroup: Bool)] {
+    /// The live processes (zombies excluded) of this build, other than the caller, with their
+    /// start times. A process counts when it started after sitebuild and carries the build's
+    /// marker, or is in one of the build's process groups and its environment cannot be read
+    /// (a setgid program such as ssh-agent, run by a non-root sitebuild). A process whose
+    /// group id was reused by something unrelated lacks the marker and is left alone.
+    func find() -> [(pid: pid_t, started: UInt64, inGroup: Bool)] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         let me = getpid()
         // A build's processes started after this one: older ones need no environment read.
         let since = Self.stat(me)?.started ?? 0
         let needle = Array(marker.utf8)
-        var found: [(pid: pid_t, inGroup: Bool)] = []
+        var found: [(pid: pid_t, started: UInt64, inGroup: Bool)] = []
         for entry in entries {
             guard let pid = pid_t(entry), pid != me, let process = Self.stat(pid),
-                  process.state != "Z", process.state != "X" else { continue }
-            if groups.contains(process.group) {
-                found.append((pid, true))
-            } else if process.started >= since, Self.environment(of: pid, contains: needle) {
-                found.append((pid, false))
+                  process.state != "Z", process.state != "X", process.started >= since else { continue }
+            let inGroup = groups.contains(process.group)
+            switch Self.environment(of: pid, contains: needle) {
+            case true?: found.append((pid, process.started, inGroup))
+            case nil where inGroup: found.append((pid, process.started, true))
+            default: continue
             }
         }
         return found
@@ -42,17 +47,22 @@ struct LeftoverProcesses {
     func stop(grace: Double) -> (inGroups: Int, escaped: Int) {
         let first = find()
         guard !first.isEmpty else { return (0, 0) }
-        for (pid, _) in first {
-            kill(pid, SIGTERM)
-            kill(pid, SIGCONT)
+        for process in first {
+            kill(process.pid, SIGTERM)
+            kill(process.pid, SIGCONT)
+        }
+        // Only those are watched (by pid and start time, so a reused pid is not touched).
+        func alive(_ process: (pid: pid_t, started: UInt64, inGroup: Bool)) -> Bool {
+            guard let now = Self.stat(process.pid) else { return false }
+            return now.started == process.started && now.state != "Z" && now.state != "X"
         }
         let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
         var left = first
         while !left.isEmpty, ContinuousClock.now < deadline {
             usleep(20_000)
-            left = find()
+            left = left.filter(alive)
         }
-        for (pid, _) in left { kill(pid, SIGKILL) }
+        for process in left where alive(process) { kill(process.pid, SIGKILL) }
         return (first.count { $0.inGroup }, first.count { !$0.inGroup })
     }
 
@@ -70,10 +80,10 @@ struct LeftoverProcesses {
         return (Character(UnicodeScalar(state)), group, started)
     }
 
-    /// Whether the environment `pid` was started with holds exactly `needle` (`NAME=value`).
-    /// Processes of other users cannot be read and do not match.
-    static func environment(of pid: pid_t, contains needle: [UInt8]) -> Bool {
-        guard let bytes = read("/proc/\(pid)/environ", limit: 1 << 22) else { return false }
+    /// Whether the environment `pid` was started with holds exactly `needle` (`NAME=value`);
+    /// nil when it cannot be read (another user's process, a setgid program).
+    static func environment(of pid: pid_t, contains needle: [UInt8]) -> Bool? {
+        guard let bytes = read("/proc/\(pid)/environ", limit: 1 << 22) else { return nil }
         return bytes.split(separator: 0).contains { $0.elementsEqual(needle) }
     }
 

@@ -230,8 +230,9 @@ import Testing
         #expect(stat.state == "R" || stat.state == "S")
         #expect(stat.group == getpgrp())
         let path = try #require(ProcessInfo.processInfo.environment["PATH"])
-        #expect(LeftoverProcesses.environment(of: me, contains: Array("PATH=\(path)".utf8)))
-        #expect(!LeftoverProcesses.environment(of: me, contains: Array("PATH=\(path.dropLast())".utf8)))
+        #expect(LeftoverProcesses.environment(of: me, contains: Array("PATH=\(path)".utf8)) == true)
+        #expect(LeftoverProcesses.environment(of: me, contains: Array("PATH=\(path.dropLast())".utf8)) == false)
+        #expect(LeftoverProcesses.environment(of: 999_999_999, contains: Array("PATH=x".utf8)) == nil)
     }
 }
 
