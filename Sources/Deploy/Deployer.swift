@@ -140,6 +140,11 @@ public struct Deployer: Sendable {
             outcome.kind = .flippedExisting
         }
         try await flip(to: manifest.version, expected: state, action: "deploy")
+        if outcome.kind == .flippedExisting {
+            // An existing version may be deleted by a prune as the pointer moves to it (a
+            // revert to old content): as for rollback, the pointer is then put back.
+            try await undoFlipIfDeleted(manifest.version, previous: state.version)
+        }
         return outcome
     }
 
@@ -203,17 +208,20 @@ public struct Deployer: Sendable {
         }
         if state.version == wanted { return (state.version, wanted) }
         try await flip(to: wanted, expected: state, action: "rollback")
-        // A prune that planned before the flip may have deleted the version since the check
-        // above: then the pointer is put back, since a live version without files serves errors.
-        if try await !target.manifestExists(wanted) {
-            let now = try await pointer.read()
-            var restored = false
-            if now.version == wanted, let previous = state.version {
-                restored = (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil
-            }
-            throw DeployError("version \(wanted) was deleted (by a prune running at the same time) as it was made live; "
-                + (restored ? "the pointer is back on \(state.version!)" : "check the pointer with `sitebuild versions`"))
-        }
+        try await undoFlipIfDeleted(wanted, previous: state.version)
         return (state.version, wanted)
+    }
+
+    /// A prune that planned before a flip to an existing version may have deleted it since:
+    /// then the pointer is put back, since a live version without files serves errors.
+    private func undoFlipIfDeleted(_ version: String, previous: String?) async throws {
+        guard try await !target.manifestExists(version) else { return }
+        let now = try await pointer.read()
+        var restored = false
+        if now.version == version, let previous {
+            restored = (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil
+        }
+        throw DeployError("version \(version) was deleted (by a prune running at the same time) as it was made live; "
+            + (restored ? "the pointer is back on \(previous!)" : "check the pointer with `sitebuild versions`"))
     }
 }

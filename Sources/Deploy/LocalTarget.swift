@@ -126,6 +126,8 @@ public struct LocalTarget: DeployTarget {
     func markPending(_ version: String) throws {
         try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
         try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: pendingPath(version)), options: .atomic)
+        // A deploy that starts the version again supersedes a deletion a killed prune left.
+        unlink(deletingPath(version))
     }
 
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
@@ -188,8 +190,9 @@ public struct LocalTarget: DeployTarget {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
                 let version = String(name.dropLast(5))
-                guard (try? VersionId.validate(version)) != nil,
-                      interrupted || !FileManager.default.fileExists(atPath: manifestPath(version)) else { continue }
+                // A complete version goes through prune's keep rules, whatever marker a killed
+                // prune left.
+                guard (try? VersionId.validate(version)) != nil, !FileManager.default.fileExists(atPath: manifestPath(version)) else { continue }
                 let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
                 // An interrupted deletion is finished at once.
                 result[version] = interrupted ? .distantPast : attributes?[.modificationDate] as? Date ?? Date()

@@ -49,7 +49,9 @@ public struct PrunePlan: Sendable, Equatable {
         }
         let delete = versions.map(\.version).filter { keep[$0] == nil }.sorted()
         let abandoned = now.addingTimeInterval(-max(grace, unfinishedDeployAge))
-        let incompleteOld = incomplete.filter { $0.modified < abandoned && keep[$0.version] == nil }.map(\.version).sorted()
+        let complete = Set(versions.map(\.version))
+        let incompleteOld = incomplete.filter { $0.modified < abandoned && keep[$0.version] == nil && !complete.contains($0.version) }
+            .map(\.version).sorted()
         for item in incomplete where item.modified >= abandoned && keep[item.version] == nil {
             keep[item.version] = "unfinished: its deploy started within \(Int(max(grace, unfinishedDeployAge) / 3600)) hours and may still be running"
         }

@@ -232,7 +232,9 @@ public struct S3Target: DeployTarget {
                 let name = String(marker.key.dropFirst(prefix.count))
                 guard name.hasSuffix(".json"), !name.contains("/") else { continue }
                 let version = String(name.dropLast(5))
-                guard (try? VersionId.validate(version)) != nil, interrupted || !complete.contains(version) else { continue }
+                // A complete version goes through prune's keep rules, whatever marker a killed
+                // prune left (that marker goes when the version is deleted or deployed again).
+                guard (try? VersionId.validate(version)) != nil, !complete.contains(version) else { continue }
                 result[version] = interrupted ? .distantPast : marker.lastModified.flatMap(Self.parseTime) ?? Date()
             }
         }
@@ -406,6 +408,8 @@ public struct S3Target: DeployTarget {
     func markPending(_ version: String) async throws {
         _ = try await client.putObject(bucket: bucket, key: pendingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
                                        attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        // A deploy that starts the version again supersedes a deletion a killed prune left.
+        _ = try await client.deleteObjects(bucket: bucket, keys: [deletingKey(version)])
     }
 
     /// Whether an object a previous run left holds this entry's bytes: its ETag is the MD5 (or

@@ -169,6 +169,7 @@ struct PruneCommand: AsyncParsableCommand {
             for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
             for version in plan.deleteIncomplete { reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: left by an interrupted deploy)") }
+            var deleted: [String] = []
             if !dryRun {
                 // The pointer is read again right before each deletion: never delete what a
                 // rollback or deploy made live meanwhile.
@@ -178,11 +179,12 @@ struct PruneCommand: AsyncParsableCommand {
                         continue
                     }
                     try await resolved.target.deleteVersion(version)
+                    deleted.append(version)
                 }
             }
             if plan.delete.isEmpty && plan.deleteIncomplete.isEmpty { reporter.say("nothing to prune") }
             reporter.event("result", [("status", .string(dryRun ? "PLANNED" : "SUCCEEDED")),
-                                      (dryRun ? "wouldDelete" : "deleted", .array((plan.delete + plan.deleteIncomplete).map(JSONValue.string))),
+                                      (dryRun ? "wouldDelete" : "deleted", .array((dryRun ? plan.delete + plan.deleteIncomplete : deleted).map(JSONValue.string))),
                                       ("kept", .object(plan.keep.keys.sorted().map { ($0, .string(plan.keep[$0]!)) }))])
         } catch {
             reporter.say("prune failed: \(error)")

@@ -149,6 +149,31 @@ struct ConcurrentPruneTests {
         try await f.target.deleteVersion(v1)
         #expect(try await f.target.incompleteVersions().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/" + v1))
+
+        // A marker beside a complete version (the kill came before the manifest went) leaves it
+        // to the keep rules; deploying the version again clears the marker.
+        let v2 = try #require(f.live)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/_sitebuild/deleting/\(v2).json"))
+        #expect(try await f.target.incompleteVersions().isEmpty)
+        try f.target.markPending(v2)
+        #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/_sitebuild/deleting/\(v2).json"))
+    }
+
+    /// A deploy whose content is an existing version (a revert) that a prune deletes as the
+    /// pointer moves to it: the pointer is put back.
+    @Test func aRevertToAVersionDeletedMeanwhileIsUndone() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSite()  // the first content again
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        hooked.beforeWriteRelease.withLock { $0 = { try await inner.deleteVersion(v1) } }
+        let deployer = Deployer(target: hooked, pointer: f.pointer)
+        await #expect(throws: DeployError.self) { try await deployer.deploy(directory: f.source) }
+        #expect(f.live == v2)
     }
 
     /// With --grace 0s, an unfinished version whose deploy started an hour ago is kept: its
