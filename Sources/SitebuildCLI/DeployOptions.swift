@@ -64,8 +64,9 @@ struct TargetOptions: ParsableArguments {
 
     /// `relativeBase`: what a relative target or pointer in the settings file is relative to
     /// (nil: the settings file's folder).
-    func resolve(configDirectory: String, relativeBase: String? = nil) throws -> Resolved {
-        let env = ProcessInfo.processInfo.environment
+    func resolve(configDirectory: String, relativeBase: String? = nil,
+                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved {
+        let env = environment
         let cwd = FileManager.default.currentDirectoryPath
         let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? configDirectory + "/sitebuild.yml"
         if config != nil && !FileManager.default.fileExists(atPath: configPath) {

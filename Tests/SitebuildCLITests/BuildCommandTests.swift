@@ -175,6 +175,18 @@ import Testing
         }
         try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    cache-control: \"no-cache\\nX-Evil: 1\"\n")
         #expect(try h.run(["validate"]).stderr.contains("headers[0].cache-control: header values are printable ASCII"))
+        // Target, pointer and distribution are checked as deploy checks them.
+        for (yaml, expected) in [("target: ftp://x/y\n", "sitebuild.yml:1:9"), ("pointer: weird://a\n", "sitebuild.yml:1:10"),
+                                 ("distribution: not-an-id\n", "not a CloudFront distribution id"),
+                                 ("target: s3://Bad_Bucket/x\n", "'Bad_Bucket' is not a valid bucket name")] {
+            try h.write("sitebuild.yml", yaml)
+            let refused = try h.run(["validate"])
+            #expect(refused.status == 2, "\(yaml): \(refused.stderr)")
+            #expect(refused.stderr.contains(expected), "\(yaml): \(refused.stderr)")
+        }
+        try h.write("sitebuild.yml", "target: s3://good-bucket/site\npointer: dynamodb://pointers#prod\ndistribution: E2QWRUHAPOMQZL\n")
+        let aws = try h.run(["validate"], environment: ["AWS_REGION": "", "AWS_DEFAULT_REGION": ""])
+        #expect(aws.status == 0, "\(aws.stderr)")
         try h.write("sitebuild.yml", "mode: spa\ntarget: ./out\n")
         let ok = try h.run(["validate"])
         #expect(ok.status == 0)
