@@ -29,7 +29,7 @@ struct BuildOptions: ParsableArguments {
     @Option(name: .customLong("env"), help: "Set a variable for the build (beats the buildspec and --env-file). NAME alone passes on this shell's value.")
     var env: [String] = []
 
-    @Option(help: "A file of NAME=value lines (# comments, no quote processing), like CodeBuild local's -e.")
+    @Option(help: "A file of NAME=value lines (# comments; a value in double or single quotes is unquoted, as dotenv files have it).")
     var envFile: [String] = []
 
     @Flag(help: "Newline-delimited JSON events on stdout; the human log goes to stderr.")
@@ -75,12 +75,15 @@ enum BuildInvocation {
             for diagnostic in error.diagnostics { writeAll(2, Array("\(diagnostic)\n".utf8)) }
             let count = error.errors.count
             printError("the buildspec has \(count) error\(count == 1 ? "" : "s"); nothing was run")
+            failedResult(options.json, error.errors.map(\.description).joined(separator: "; "))
             return ExitStatus.invalidInput
         } catch let error as SourceError {
             printError("\(error)")
+            failedResult(options.json, "\(error)")
             return SourceResolution.exitStatus(error)
         } catch {
             printError("\(error)")
+            failedResult(options.json, "\(error)")
             return ExitStatus.invalidInput
         }
         let json = options.json
@@ -113,6 +116,11 @@ enum BuildInvocation {
         case .stopped: return ExitStatus.interrupted
         case .fault: return result.failureKind == .invalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
         }
+    }
+
+    /// With --json, a build that never started still ends its stream with a result event.
+    static func failedResult(_ json: Bool, _ message: String) {
+        Reporter(json: json).event("result", [("status", .string("FAILED")), ("message", .string(message))])
     }
 
     struct Prepared {
@@ -263,6 +271,8 @@ enum BuildInvocation {
                     case "\\": escaped += "\\\\"
                     case "\"": escaped += "\\\""
                     case "\n": escaped += "\\n"
+                    case "\r\n": escaped += "\\r\\n"
+                    case "\r": escaped += "\\r"
                     case "$": escaped += "\\$"
                     case "`": escaped += "\\`"
                     default: escaped.append(c)

@@ -273,12 +273,14 @@ struct RunCommand: AsyncParsableCommand {
             resolved = try await SourceResolution.resolve(build, aws: aws, configFile: config)
         } catch {
             printError("\(error)")
+            BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(SourceResolution.exitStatus(error))
         }
         let source = resolved.source.directory
         // A run deploys the primary artifact: check it is there before spending a build on it.
         if let precheck = BuildInvocation.checkDeployable(buildOptions, sourceDirectory: source) {
             printError(precheck)
+            BuildInvocation.failedResult(build.json, precheck)
             throw ExitCode(ExitStatus.invalidInput)
         }
         var targetOptions = TargetOptions()
@@ -295,6 +297,7 @@ struct RunCommand: AsyncParsableCommand {
                                               configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
         } catch {
             Reporter(json: build.json).say("\(error)")
+            BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         let status = BuildInvocation.run(buildOptions, aws: aws, source: resolved.source)

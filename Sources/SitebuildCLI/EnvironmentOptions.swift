@@ -40,6 +40,7 @@ enum EnvironmentOptions {
             if escaping {
                 switch c {
                 case "n": result.append("\n")
+                case "r": result.append("\r")
                 case "\\", "\"", "$", "`": result.append(c)
                 default: result.append("\\"); result.append(c)
                 }

@@ -14,6 +14,7 @@ struct VersionsCommand: AsyncParsableCommand {
         let resolved: TargetOptions.Resolved
         do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget() } catch {
             reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
         do {
@@ -52,6 +53,7 @@ struct VersionsCommand: AsyncParsableCommand {
             writeAll(1, Array(text.utf8))
         } catch {
             reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.deployFailed)
         }
     }
@@ -78,6 +80,7 @@ struct RollbackCommand: AsyncParsableCommand {
             _ = try invalidation.timeout()
         } catch {
             reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
@@ -139,6 +142,7 @@ struct PruneCommand: AsyncParsableCommand {
             guard keepCount >= 0 else { throw UsageError("--keep \(keepCount): must be 0 or more") }
         } catch {
             reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
         do {

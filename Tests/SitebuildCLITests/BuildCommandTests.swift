@@ -38,6 +38,23 @@ import Testing
         #expect(unwritable.stderr.contains("--exported-variables-file no/such/dir/x.env: cannot write in"), "\(unwritable.stderr)")
     }
 
+    /// With --json, a build or run that never starts still ends stdout with a result event
+    /// (CI recipes read the last line).
+    @Test func invalidInputEndsTheJSONStreamWithAResult() throws {
+        let h = try CLIHarness()
+        for arguments in [["build", "--buildspec", "nope.yml", "--json"], ["build", "--source", "nope.zip", "--json"],
+                          ["run", "--source", "nope.zip", "--json"], ["run", "--mode", "spaa", "--json"]] {
+            if arguments.contains("spaa") {
+                try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo\nartifacts:\n  files: ['**/*']\n")
+            }
+            let run = try h.run(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            let last = try #require(run.stdout.split(separator: "\n").last, "\(arguments): no JSON on stdout")
+            let value = try JSONValue.parse(Data(last.utf8))
+            #expect(value["event"] == .string("result") && value["status"] == .string("FAILED"), "\(arguments): \(last)")
+        }
+    }
+
     @Test func aFailedBuildExitsOne() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 5\n")
