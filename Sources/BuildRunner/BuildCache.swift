@@ -70,6 +70,12 @@ struct BuildCache {
         return (restored, ignored)
     }
 
+    /// Removes a (damaged) entry: its archive and its key file.
+    func discard(_ entry: Entry) {
+        unlink(entry.archive)
+        unlink(String(entry.archive.dropLast(4)) + ".json")
+    }
+
     /// Each `cache.paths` entry as patterns: absolute or relative to the source, and the same
     /// for what is below a literal directory.
     static func matchers(_ paths: [String]) -> [(absolute: Bool, pattern: GlobPattern, below: GlobPattern)] {

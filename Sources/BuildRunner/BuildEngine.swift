@@ -438,7 +438,9 @@ public final class BuildEngine {
     /// `cache.key` and `artifacts.name`.
     func expand(_ text: String) -> String? {
         let marker = "SITEBUILD_EXPAND_\(UInt32.random(in: 0...UInt32.max))"
-        let (status, output) = runHelper("cat <<\(marker)\n\(text)\n\(marker)")
+        // Only standard output is the value: an error message of a command in it (a missing
+        // file for codebuild-hash-files) must not become part of a cache key.
+        let (status, output) = runHelper("{ cat <<\(marker)\n\(text)\n\(marker)\n} 2>/dev/null")
         guard status == 0 else { return nil }
         return output.hasSuffix("\n") ? String(output.dropLast()) : output
     }
@@ -469,13 +471,21 @@ public final class BuildEngine {
         let remote = configuration.remoteCache
         // Without a key, runners sharing a remote cache share one slot (CodeBuild: one per project).
         let defaultKey = remote.map { "sitebuild-default-" + ContentHash(of: $0.description).hex } ?? store.defaultKey
-        let key = cache.key.flatMap(expand) ?? defaultKey
+        var key = cache.key.flatMap(expand) ?? defaultKey
+        if key.isEmpty {
+            log.warning("cache.key '\(cache.key ?? "")' expands to nothing; using the default slot")
+            key = defaultKey
+        }
+        if log.mask(key) != key {
+            log.warning("cache.key contains a secret's value, which is stored in clear in the cache's file names and S3 keys; build the key from values that are not secret")
+        }
         resolvedCacheKey = key
         guard cache.action != .save else {
             log.container("Cache action is save: not restoring")
             return
         }
-        let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand)
+        // A fallback that expands to nothing would match every entry (a prefix of all keys).
+        let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand).filter { !$0.isEmpty }
         var entry = store.find(key: key, fallbacks: [])
         if entry == nil, let remote {
             entry = restoreRemote(remote, store: store, key: key, fallbacks: fallbacks)
@@ -493,7 +503,10 @@ public final class BuildEngine {
                 log.warning("the cache entry for key \(entry.key) holds \(ignored) file(s) outside cache.paths; they were not restored")
             }
         } catch {
-            log.warning("cannot restore the cache for key \(entry.key): \(error); going on without it")
+            // A damaged entry is dropped, so that this build's save replaces it (a keyed entry
+            // is otherwise never rewritten).
+            store.discard(entry)
+            log.warning("cannot restore the cache for key \(entry.key): \(error); the damaged entry was removed from the local cache; going on without it")
         }
     }
 

@@ -321,6 +321,71 @@ import Testing
         #expect(restore.log.contains("(fallback)"))
     }
 
+    /// A fallback key that expands to nothing matches nothing (it was a prefix of every key).
+    @Test func anEmptyFallbackKeyMatchesNothing() throws {
+        let h = try BuildHarness()
+        _ = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p deps && echo theirs > deps/x\ncache:\n  key: other-project-1\n  paths: [deps]\n")
+        try FileManager.default.removeItem(atPath: h.source + "/deps")
+        let mine = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - test -f deps/x && echo restored || echo fresh
+            cache:
+              key: mine-1
+              fallback-keys:
+                - ${BASE_BRANCH}
+              paths: [deps]
+              action: restore
+            """)
+        #expect(mine.log.outputLines == ["fresh"], "\(mine.log)")
+    }
+
+    /// A cache key is the standard output of its expansion: an error message is not part of it.
+    @Test func aCacheKeyIgnoresStandardError() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p deps && echo x > deps/x
+            cache:
+              key: npm/$(ls no-such-lockfile)-v1
+              paths: [deps]
+            """)
+        #expect(run.log.contains("Saved 1 file(s) to the cache with key npm/-v1"), "\(run.log)")
+    }
+
+    /// A damaged local entry is dropped when its restore fails, so the build's save replaces it.
+    @Test func aDamagedCacheEntryIsReplaced() throws {
+        let h = try BuildHarness()
+        let spec = """
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - if [ -s deps/lib.txt ]; then echo "restored $(cat deps/lib.txt)"; else mkdir -p deps && echo v1 > deps/lib.txt && echo fetched; fi
+            cache:
+              key: deps-v1
+              paths: ['deps/**/*']
+            """
+        _ = try h.run(spec)
+        let entries = try FileManager.default.contentsOfDirectory(atPath: h.cache + "/build-cache").filter { $0.hasSuffix(".tar") }
+        let archive = h.cache + "/build-cache/" + (try #require(entries.first))
+        let fd = open(archive, O_WRONLY)
+        ftruncate(fd, 700)
+        close(fd)
+        try FileManager.default.removeItem(atPath: h.source + "/deps")
+        let damaged = try h.run(spec)
+        #expect(damaged.log.contains("the damaged entry was removed from the local cache"), "\(damaged.log)")
+        #expect(damaged.log.contains("Saved 1 file(s) to the cache with key deps-v1"), "\(damaged.log)")
+        try FileManager.default.removeItem(atPath: h.source + "/deps")
+        let third = try h.run(spec)
+        #expect(third.log.outputLines == ["restored v1"], "\(third.log)")
+    }
+
     @Test func aFailedBuildDoesNotSaveTheCache() throws {
         let h = try BuildHarness()
         let run = try h.run("""
