@@ -267,6 +267,12 @@ struct HashCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Option(help: "Settings file, as deploy reads it. Default: sitebuild.yml in the current directory.")
+    var config: String?
+
+    @Option(help: "The target deploy would use, when it is a local directory inside DIR (left out, as deploy leaves it out). Default: SITEBUILD_TARGET, sitebuild.yml's target.")
+    var target: String?
+
     func run() throws {
         let cwd = FileManager.default.currentDirectoryPath
         let dir = absolutePath(directory, relativeTo: cwd)
@@ -276,10 +282,17 @@ struct HashCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw UsageError("not a directory; give the built site's directory")
             }
-            let config = try SiteConfig.load(cwd + "/sitebuild.yml")
+            // The settings and target as deploy resolves them, so that the ids agree (a region is
+            // given only so that an S3 target parses offline; nothing is sent).
+            var arguments = ["--region", env["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1"]
+            if let config { arguments += ["--config", config] }
+            if let target { arguments += ["--target", target] }
+            let resolved = try TargetOptions.parse(arguments).resolve(configDirectory: cwd)
+            let config = resolved.config
             var hasher = TreeHasher()
             if let jobs { hasher.concurrency = max(1, jobs) }
-            hasher.excluding = DeployInvocation.siteExclusions(configDirectory: cwd, configPath: cwd + "/sitebuild.yml", environment: env)
+            hasher.excluding = DeployInvocation.siteExclusions(configDirectory: cwd, configPath: resolved.configPath, environment: env,
+                                                               localTarget: resolved.local?.target.root)
             hasher.confinedTo = DeployInvocation.linkRoots(directory: dir, configDirectory: cwd)
             let cache = noCache ? StatCache() : StatCache(directory: BuildInvocation.cacheDirectory(env) + "/stat-cache", root: dir)
             let started = ContinuousClock.now

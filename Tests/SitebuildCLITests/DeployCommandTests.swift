@@ -240,6 +240,27 @@ import Testing
         #expect(mixed.stderr.contains("sitebuild.yml:2:10: pointer"), "\(mixed.stderr)")
     }
 
+    /// `hash` and `deploy` agree on the version id when the settings put the local target
+    /// inside the deployed directory, and with --config.
+    @Test func hashAgreesWithDeployAboutTheTargetAndTheSettingsFile() throws {
+        let h = try CLIHarness()
+        try h.write("index.html", "<h1>hi</h1>\n")
+        try h.write("sitebuild.yml", "target: out-target\n")
+        let before = try h.run(["hash", ".", "--json"])
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(try h.run(["deploy", "."]).status == 0)
+        let live = try #require(h.read("out-target/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let after = try h.run(["hash", ".", "--json"])
+        #expect(try JSONValue.parse(Data(after.stdout.utf8))["version"] == .string(live), "\(after.stdout)")
+        #expect(try JSONValue.parse(Data(before.stdout.utf8))["version"] == .string(live))
+        // With --config: the file read is left out by both, and its settings apply to both.
+        try h.write("prod.yml", "mode: spa\ntarget: prod-target\n")
+        #expect(try h.run(["deploy", ".", "--config", "prod.yml"]).status == 0)
+        let prodLive = try #require(h.read("prod-target/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let prodHash = try h.run(["hash", ".", "--config", "prod.yml", "--json"])
+        #expect(try JSONValue.parse(Data(prodHash.stdout.utf8))["version"] == .string(prodLive), "\(prodHash.stdout)")
+    }
+
     @Test func badTargetsAndSettingsExitTwo() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "x")
