@@ -47,8 +47,12 @@ public final class PreviewServer: @unchecked Sendable {
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         guard bind(fd, chosen.pointee.ai_addr, chosen.pointee.ai_addrlen) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
+            let reason = String(cString: strerror(code))
             close(fd)
+            if code == EADDRNOTAVAIL {
+                throw PreviewError("--host \(host): not an address of this machine (\(reason)); use 127.0.0.1, localhost, ::1 or 0.0.0.0")
+            }
             throw PreviewError("--port \(port): cannot listen on \(host):\(port) (\(reason)); choose another port")
         }
         guard listen(fd, 128) == 0 else {

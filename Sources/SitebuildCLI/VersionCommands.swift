@@ -242,7 +242,7 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let live = site.liveVersion() ?? "none yet"
-        let line = "Serving \(resolved.target.url) (live version: \(live), mode \(router.mode.rawValue)) at http://\(host):\(server.port)/ — Ctrl-C to stop\n"
+        let line = "Serving \(resolved.target.url) (live version: \(live), mode \(router.mode.rawValue)) at http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/ — Ctrl-C to stop\n"
         writeAll(1, Array(line.utf8))
         server.run()
     }

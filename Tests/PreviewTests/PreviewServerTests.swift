@@ -294,6 +294,9 @@ struct PreviewServerTests {
         // Machines without IPv6 loopback cannot bind ::1; where they can, the port is real.
         if (try? six.start()) != nil { #expect(six.port > 0) }
         #expect(throws: PreviewError.self) { try PreviewServer(site: site.server.site, host: "no-such-host.invalid", port: 0).start() }
+        // An address this machine does not have is named as the problem, not the port.
+        let foreign = #expect(throws: PreviewError.self) { try PreviewServer(site: site.server.site, host: "192.0.2.1", port: 0).start() }
+        #expect("\(foreign.map { "\($0)" } ?? "")".contains("--host 192.0.2.1: not an address of this machine"))
     }
 
     /// RFC 9112 §3.2.2: a server must accept the absolute form of the request target.
