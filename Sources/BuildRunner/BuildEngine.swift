@@ -673,7 +673,8 @@ public final class BuildEngine {
             if let link = file.symlinkTarget {
                 try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
             } else {
-                try FileCopy.copyContents(of: file.source, to: target, executable: file.executable)
+                try FileCopy.copyContents(of: file.source, to: target, executable: file.executable,
+                                          identity: file.inode == 0 ? nil : (file.device, file.inode))
             }
         }
     }
