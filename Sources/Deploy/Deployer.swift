@@ -44,6 +44,9 @@ public struct Deployer: Sendable {
     /// ``TreeHasher/confinedTo``); empty: anywhere.
     public var confinedTo: [String] = []
     public var log: @Sendable (String) -> Void
+    /// Called right before a deploy's flip with the version to be made live; throwing stops the
+    /// deploy without flipping (`watch` checks that no later upload went live meanwhile).
+    public var beforeFlip: (@Sendable (String) async throws -> Void)?
 
     public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
                 statCacheDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -139,6 +142,7 @@ public struct Deployer: Sendable {
         } else {
             outcome.kind = .flippedExisting
         }
+        if let beforeFlip { try await beforeFlip(manifest.version) }
         try await flip(to: manifest.version, expected: state, action: "deploy")
         if outcome.kind == .flippedExisting {
             // An existing version may be deleted by a prune as the pointer moves to it (a

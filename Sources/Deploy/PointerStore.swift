@@ -15,15 +15,19 @@ public struct PointerConflict: Error, Sendable, CustomStringConvertible {
     public var expected: String?
     public var found: String?
     public var wanted: String
+    /// Why the flip was not made, when not because the pointer moved (a later upload is live).
+    public var reason: String?
 
-    public init(expected: String?, found: String?, wanted: String) {
+    public init(expected: String?, found: String?, wanted: String, reason: String? = nil) {
         self.expected = expected
         self.found = found
         self.wanted = wanted
+        self.reason = reason
     }
 
     public var description: String {
-        "the live version moved while this deploy ran: expected \(expected ?? "none") but found \(found ?? "none"); "
+        if let reason { return reason }
+        return "the live version moved while this deploy ran: expected \(expected ?? "none") but found \(found ?? "none"); "
             + "\(wanted) is uploaded and complete but not live. Run the command again to make it live (or `sitebuild rollback \(wanted)`)."
     }
 }

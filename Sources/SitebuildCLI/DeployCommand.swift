@@ -89,6 +89,10 @@ enum DeployInvocation {
             made.excluding = siteExclusions(configDirectory: configDirectory, configPath: resolved.configPath,
                                             environment: resolved.environment, localTarget: resolved.local?.target.root)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
+            if let guardInfo = WatchGuard(environment: resolved.environment) {
+                let context = resolved.aws
+                made.beforeFlip = { version in try await guardInfo.check(context: context, version: version) }
+            }
             deployer = made
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }

@@ -150,7 +150,7 @@ struct Watcher {
                 if outcome == .alreadyExists { continue }
             }
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")
-            var (status, version) = await runPipeline(source: source)
+            var (status, version) = await runPipeline(source: source, archive: archive)
             var reruns = 0
             var supersededBy: String?
             while status == ExitStatus.conflict && reruns < Self.conflictReruns {
@@ -166,7 +166,7 @@ struct Watcher {
                 // watchers are busy: again, a few times.
                 reruns += 1
                 say("the live version moved while \(source) deployed (another runner flipped it); running again to make it live")
-                (status, version) = await runPipeline(source: source)
+                (status, version) = await runPipeline(source: source, archive: archive)
             }
             var result = claim.objectFields
             result.removeAll { ["status", "exitStatus", "version", "finished"].contains($0.0) }
@@ -201,6 +201,17 @@ struct Watcher {
         return nil
     }
 
+    /// A later upload (as ``archives()`` orders them) whose build succeeded, that is, was made
+    /// live: an earlier archive flipped after it would put older content live over it.
+    func newerLive(than uploaded: String, key: String) async throws -> String? {
+        let claimed = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
+        for other in try await archives().reversed() where (other.lastModified ?? "", other.key) > (uploaded, key) && claimed.contains(stateKey(other)) {
+            guard let (record, _) = try await readState(stateKey(other)), record["status"]?.stringValue == "succeeded" else { continue }
+            return "s3://\(location.bucket)/\(other.key)"
+        }
+        return nil
+    }
+
     func stateRecord(source: String, archive: S3Client.ObjectSummary, status: String, attempt: Int64 = 1) -> JSONValue {
         .object([("source", .string(source)), ("etag", .string(archive.etag ?? "")), ("size", .int(archive.size)),
                  ("uploaded", .string(archive.lastModified ?? "")), ("status", .string(status)), ("attempt", .int(attempt)),
@@ -222,14 +233,20 @@ struct Watcher {
 
     /// Runs `sitebuild run --source <source> …` with this binary, its output passed through;
     /// returns the exit status and the version it made live.
-    func runPipeline(source: String) async -> (Int32, String?) {
+    func runPipeline(source: String, archive: S3Client.ObjectSummary) async -> (Int32, String?) {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let arguments = ["run", "--source", source] + runArguments
+        // The run checks, right before its flip, that no later upload has gone live meanwhile.
+        var guarded = ProcessInfo.processInfo.environment
+        guarded[WatchGuard.variable] = WatchGuard(bucket: location.bucket, prefix: location.prefix,
+                                                  uploaded: archive.lastModified ?? "", key: archive.key).encoded
+        let environment = guarded
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
                 process.arguments = arguments
+                process.environment = environment
                 let output = Pipe(), errors = Pipe()
                 process.standardOutput = output
                 process.standardError = errors
@@ -301,4 +318,45 @@ extension JSONValue {
 /// The version a run reported, shared by the threads reading its output.
 private final class FoundVersion: Sendable {
     let value = Mutex<String?>(nil)
+}
+
+/// What a watcher tells the `run` it starts (in `SITEBUILD_WATCH_GUARD`): the watched prefix and
+/// the archive's place in upload order. Right before its flip the run checks that no later
+/// upload has been made live meanwhile, and if one has, stops without flipping (exit 4; the
+/// watcher then records the archive `superseded`).
+struct WatchGuard {
+    static let variable = "SITEBUILD_WATCH_GUARD"
+    var bucket: String
+    var prefix: String
+    var uploaded: String
+    var key: String
+
+    var encoded: String {
+        JSONValue.object([("bucket", .string(bucket)), ("prefix", .string(prefix)), ("uploaded", .string(uploaded)),
+                          ("key", .string(key))]).serialized()
+    }
+
+    init(bucket: String, prefix: String, uploaded: String, key: String) {
+        self.bucket = bucket
+        self.prefix = prefix
+        self.uploaded = uploaded
+        self.key = key
+    }
+
+    init?(environment: [String: String]) {
+        guard let text = environment[Self.variable], let value = try? JSONValue.parse(Data(text.utf8)),
+              let bucket = value["bucket"]?.stringValue, let prefix = value["prefix"]?.stringValue,
+              let uploaded = value["uploaded"]?.stringValue, let key = value["key"]?.stringValue else { return nil }
+        self.init(bucket: bucket, prefix: prefix, uploaded: uploaded, key: key)
+    }
+
+    /// The check the run makes before its flip.
+    func check(context: AWSContext, version: String) async throws {
+        let client = try context.s3(for: "watch s3://\(bucket)/\(prefix)")
+        let watcher = Watcher(client: client, location: S3Location(bucket: bucket, prefix: prefix), retryFailed: false, runArguments: [])
+        if let newer = try await watcher.newerLive(than: uploaded, key: key) {
+            throw PointerConflict(expected: nil, found: nil, wanted: version,
+                                  reason: "\(newer) was uploaded later and is already live; \(version) is complete but not made live")
+        }
+    }
 }

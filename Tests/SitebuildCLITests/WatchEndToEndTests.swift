@@ -192,6 +192,40 @@ import TestSupport
         } }
     }
 
+    /// An earlier upload whose build ends after a later upload went live (another watcher, a
+    /// quicker build) is not flipped over it: the run checks right before its flip, stops, and
+    /// the archive is recorded superseded. Its flip would not conflict (it read the pointer
+    /// after the later flip), so only that check keeps the newer content live.
+    @Test func anEarlierUploadFinishingLastDoesNotGoLiveOverALaterOne() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/earlier.zip", page: "earlier")
+            try await Task.sleep(for: .milliseconds(1100))  // LastModified has one-second resolution
+            try await upload(s3, h, key: "incoming/later.zip", page: "later")
+            // Another watcher is busy with the earlier upload while the later one is built and goes live.
+            let earlier = try #require(try await s3.listObjects(bucket: "uploads", prefix: "incoming/earlier").objects.first)
+            _ = try await s3.putObject(bucket: "uploads", key: stateKey(earlier),
+                                       body: .bytes(Array(#"{"source":"s3://uploads/incoming/earlier.zip","status":"building"}"#.utf8)))
+            let first = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: moto.environment)
+            #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+            #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "later")
+            // The earlier build now finishes (as that other watcher would): it must not go live.
+            _ = try await s3.deleteObjects(bucket: "uploads", keys: [stateKey(earlier)])
+            let second = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: moto.environment)
+            #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
+            #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "later")
+            #expect(lines(second.stderr + second.stdout, containing: "was uploaded later and is already live").count >= 1, "\(second.stdout)\n\(second.stderr)")
+            let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: stateKey(earlier)).body))
+            #expect(record["status"]?.stringValue == "superseded", "\(record.serialized())")
+            #expect(record["supersededBy"]?.stringValue == "s3://uploads/incoming/later.zip")
+            // Its version is complete, ready for a rollback if wanted.
+            #expect(try await s3.headObject(bucket: "site", key: "www/_sitebuild/manifests/earlier.json") != nil)
+        }
+    }
+
     @Test func twoWatchersStartedAtOnceBuildEachArchiveOnce() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
