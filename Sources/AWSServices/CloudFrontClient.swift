@@ -122,6 +122,8 @@ public struct CloudFrontClient: Sendable {
         public var acmCertificateArn: String?
         /// Each origin's domain name, in order.
         public var originDomainNames: [String]
+        /// Each origin's path (`/site`, or empty), in the same order.
+        public var originPaths: [String] = []
         public var inProgressInvalidationBatches: Int?
         /// The `ETag` response header (the distribution config's version, for updates).
         public var etag: String?
@@ -303,6 +305,8 @@ public struct CloudFrontClient: Sendable {
             functionAssociations: associations,
             acmCertificateArn: nonEmpty(config.text("ViewerCertificate", "ACMCertificateArn")),
             originDomainNames: config.elements("Origins", "Items", "Origin").compactMap { nonEmpty($0.text("DomainName")) },
+            originPaths: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
+                .map { $0.text("OriginPath") ?? "" },
             inProgressInvalidationBatches: root.text("InProgressInvalidationBatches").flatMap { Int($0) },
             etag: etag)
     }

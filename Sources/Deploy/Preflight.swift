@@ -260,13 +260,24 @@ public enum Preflight {
     }
 
     static func originCheck(_ distribution: CloudFrontClient.Distribution, target: PreflightFacts.Target) -> PreflightCheck {
-        guard case .s3(let bucket, _, let region, _) = target else {
+        guard case .s3(let bucket, let targetPrefix, let region, _) = target else {
             return .skip("origin", "origin", "the target is a local directory, which CloudFront cannot read")
         }
         let subject = "origin of \(distribution.id)"
         let prefix = bucket.lowercased() + "."
-        if let origin = distribution.originDomainNames.first(where: { $0.lowercased().hasPrefix(prefix) }) {
-            return .ok("origin", subject, "\(origin) is bucket \(bucket)")
+        if let index = distribution.originDomainNames.firstIndex(where: { $0.lowercased().hasPrefix(prefix) }) {
+            let origin = distribution.originDomainNames[index]
+            // The function rewrites a request to /<version>/…, so the origin must start at the
+            // target's prefix: OriginPath /<prefix> (none when the versions sit at the root).
+            let wanted = targetPrefix.isEmpty ? "" : "/" + targetPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            let path = index < distribution.originPaths.count ? distribution.originPaths[index] : ""
+            let normalized = path == "/" ? "" : (path.hasSuffix("/") ? String(path.dropLast()) : path)
+            guard normalized == wanted else {
+                return .fail("origin", subject, "\(origin) has origin path '\(path)', but the versions are under "
+                    + "s3://\(bucket)/\(targetPrefix): requests for /<version>/… would miss them; set the origin path to "
+                    + (wanted.isEmpty ? "nothing" : "'\(wanted)'") + ", or deploy to s3://\(bucket)\(normalized.isEmpty ? "" : normalized)")
+            }
+            return .ok("origin", subject, "\(origin) is bucket \(bucket)" + (wanted.isEmpty ? "" : ", origin path \(wanted)"))
         }
         let origins = distribution.originDomainNames.isEmpty ? "it has none" : "its origins: " + distribution.originDomainNames.joined(separator: ", ")
         return .fail("origin", subject, "no origin is bucket \(bucket) (\(origins)): CloudFront reads from somewhere other than "

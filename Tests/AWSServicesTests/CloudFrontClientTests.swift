@@ -126,7 +126,7 @@ extension MotoServer {
             <Aliases><Quantity>2</Quantity><Items><CNAME>example.com</CNAME><CNAME>www.example.com</CNAME></Items></Aliases>
             <DefaultRootObject>index.html</DefaultRootObject>
             <Origins><Quantity>2</Quantity><Items>
-              <Origin><Id>s3</Id><DomainName>site.s3.us-east-1.amazonaws.com</DomainName><OriginPath></OriginPath></Origin>
+              <Origin><Id>s3</Id><DomainName>site.s3.us-east-1.amazonaws.com</DomainName><OriginPath>/www</OriginPath></Origin>
               <Origin><Id>api</Id><DomainName>api.example.com</DomainName></Origin>
             </Items></Origins>
             <DefaultCacheBehavior>
@@ -161,7 +161,8 @@ extension MotoServer {
                 .init(eventType: "viewer-response", functionARN: "arn:aws:cloudfront::123456789012:function/headers"),
             ],
             acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
-            originDomainNames: ["site.s3.us-east-1.amazonaws.com", "api.example.com"], inProgressInvalidationBatches: 2, etag: "E3ETAG"))
+            originDomainNames: ["site.s3.us-east-1.amazonaws.com", "api.example.com"], originPaths: ["/www", ""],
+            inProgressInvalidationBatches: 2, etag: "E3ETAG"))
 
         let plain = """
         <Distribution><Id>E1</Id><DistributionConfig><Enabled>false</Enabled>\

@@ -14,10 +14,13 @@ import Testing
     static func distribution(enabled: Bool = true, status: String = "Deployed", aliases: [String] = ["www.example.com"],
                              functions: [CloudFrontClient.FunctionAssociation] = [.init(eventType: "viewer-request", functionARN: routerARN)],
                              certificate: String? = certificateARN,
-                             origins: [String] = ["site.s3.us-east-1.amazonaws.com"]) -> CloudFrontClient.Distribution {
+                             origins: [String] = ["site.s3.us-east-1.amazonaws.com"],
+                             originPaths: [String]? = nil) -> CloudFrontClient.Distribution {
+        // The healthy fixture's target is s3://site/www/: its origin path is /www.
         CloudFrontClient.Distribution(id: "E2QWRUHAPOMQZL", arn: nil, status: status, domainName: "d111111abcdef8.cloudfront.net",
                                       aliases: aliases, enabled: enabled, functionAssociations: functions, acmCertificateArn: certificate,
-                                      originDomainNames: origins, inProgressInvalidationBatches: 0, etag: nil)
+                                      originDomainNames: origins, originPaths: originPaths ?? origins.map { _ in "/www" },
+                                      inProgressInvalidationBatches: 0, etag: nil)
     }
 
     static func certificate(names: [String] = ["example.com", "*.example.com"], status: String = "ISSUED",
@@ -230,6 +233,21 @@ import Testing
         // "site." must start the origin: "site-other." is another bucket.
         facts.distribution = .found(Self.distribution(origins: ["site-other.s3.us-east-1.amazonaws.com"]))
         #expect(try check(facts, "origin").status == .fail)
+    }
+
+    /// The function rewrites requests to /<version>/…, so the bucket's origin must start at the
+    /// target's prefix: an origin path that differs fails, naming both.
+    @Test func anOriginPathThatMissesTheTargetPrefixFails() throws {
+        var facts = Self.healthy()
+        #expect(try check(facts, "origin").message.contains("origin path /www"))
+        facts.distribution = .found(Self.distribution(originPaths: [""]))
+        let message = try failure(facts, "origin")
+        #expect(message.contains("site.s3.us-east-1.amazonaws.com has origin path '', but the versions are under s3://site/www/"), "\(message)")
+        #expect(message.contains("set the origin path to '/www'"))
+        facts.distribution = .found(Self.distribution(originPaths: ["/www/"]))
+        #expect(try check(facts, "origin").status == .ok)
+        facts.distribution = .found(Self.distribution(originPaths: ["/other"]))
+        #expect(try failure(facts, "origin").contains("or deploy to s3://site/other"))
     }
 
     @Test func noViewerRequestFunctionFails() throws {
