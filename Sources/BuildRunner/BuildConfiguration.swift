@@ -32,6 +32,10 @@ public struct BuildConfiguration: Sendable {
     /// A build cache shared with other runners (`--cache s3://bucket/prefix`): restored
     /// from when the local cache lacks the exact key, saved to after a successful build.
     public var remoteCache: (any RemoteCacheStore)?
+    /// What the local cache's keyless slot is named after, when not the source directory: for
+    /// an archive source, where archives are uploaded (each archive is extracted to its own
+    /// work directory, so a slot per directory would never be used twice).
+    public var cacheSlot: String?
 
     public init(sourceDirectory: String, buildspecPath: String, outputDirectory: String? = nil, zipPath: String? = nil,
                 overrides: [(name: String, value: String)] = [], timeout: Duration = .seconds(3600),

@@ -204,6 +204,10 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
+        if resolvedSource.kind == .archive {
+            // site-1.zip, site-2.zip … uploaded to one place share the keyless cache slot.
+            configuration.cacheSlot = "archives in " + (resolvedSource.label as NSString).deletingLastPathComponent
+        }
         configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
                                                                 configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)
         if let inside = relativePath(out, under: source) {

@@ -224,6 +224,38 @@ import TestSupport
         #expect(h.read("out/index.html") == "home")
     }
 
+    /// Archives uploaded to one place (site-1.zip, site-2.zip, as watch builds them) share the
+    /// keyless cache slot: each is extracted to its own work directory, so a slot per directory
+    /// would never be used twice.
+    @Test func archivesFromOnePlaceShareTheKeylessCacheSlot() throws {
+        let h = try CLIHarness()
+        try h.write("content/buildspec.yml", """
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - if [ -f deps/marker ]; then echo "deps-restored"; else mkdir -p deps && echo x > deps/marker && echo "deps-fetched"; fi
+              build:
+                commands:
+                  - mkdir -p dist && cp page.html dist/index.html
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            cache:
+              paths: ['deps/**/*']
+            """)
+        try h.write("content/page.html", "<h1>zipped</h1>")
+        let items = ["buildspec.yml", "page.html"].map { ArchiveItem(path: $0, content: .file(sourcePath: h.root + "/content/" + $0)) }
+        try FileManager.default.createDirectory(atPath: h.root + "/uploads", withIntermediateDirectories: true)
+        for name in ["site-1", "site-2"] { try DeterministicArchive(format: .zip).write(items, to: h.root + "/uploads/\(name).zip") }
+        let first = try h.run(["build", "--source", "uploads/site-1.zip"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("deps-fetched"))
+        let second = try h.run(["build", "--source", "uploads/site-2.zip"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("deps-restored"), "\(second.stdout)")
+    }
+
     /// The local ZIP and the Hosting Toolkit's convention of naming the version after it.
     @Test func zipSourceRunWithZipNameVersion() throws {
         let h = try CLIHarness()
