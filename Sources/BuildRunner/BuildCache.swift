@@ -108,7 +108,10 @@ struct BuildCache {
                 let source = (absolute ? "/" : sourceDirectory + "/") + entry.path
                 switch entry.kind {
                 case .symlink(let target): items[stored] = ArchiveItem(path: stored, content: .symlink(target: target))
-                case .file: items[stored] = ArchiveItem(path: stored, content: .file(sourcePath: source), executable: entry.mode & 0o111 != 0)
+                case .file:
+                    var item = ArchiveItem(path: stored, content: .file(sourcePath: source), executable: entry.mode & 0o111 != 0)
+                    item.identity = [entry.device, entry.inode]
+                    items[stored] = item
                 case .directory: break
                 }
             }

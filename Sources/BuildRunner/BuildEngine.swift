@@ -647,9 +647,11 @@ public final class BuildEngine {
                 let target = identifier.map { ((zip as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\($0).zip") } ?? zip
                 try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let items = selection.files.map { file in
-                    ArchiveItem(path: file.path,
-                                content: file.symlinkTarget.map { .symlink(target: $0) } ?? .file(sourcePath: file.source),
-                                executable: file.executable)
+                    var item = ArchiveItem(path: file.path,
+                                           content: file.symlinkTarget.map { .symlink(target: $0) } ?? .file(sourcePath: file.source),
+                                           executable: file.executable)
+                    if file.inode != 0 { item.identity = [file.device, file.inode] }
+                    return item
                 }
                 try DeterministicArchive(format: .zip, timestamp: configuration.archiveTimestamp).write(items, to: target)
                 output.zip = target

@@ -11,6 +11,9 @@ public struct ArchiveItem: Sendable, Equatable {
     public var path: String
     public var content: Content
     public var executable: Bool
+    /// The device and inode the file had when it was chosen: the writer refuses a path that
+    /// now leads to another file (a link swapped in meanwhile). Nil: not checked.
+    public var identity: [UInt64]?
 
     public init(path: String, content: Content, executable: Bool = false) {
         self.path = path
@@ -97,6 +100,9 @@ public struct DeterministicArchive: Sendable {
                 defer { close(fd) }
                 var st = stat()
                 fstat(fd, &st)
+                if let identity = item.identity, identity != [UInt64(st.st_dev), UInt64(st.st_ino)] {
+                    throw ArchiveError("\(source) changed while it was being archived (it now leads to another file); build again")
+                }
                 archive_entry_set_filetype(entry, sb_ae_ifreg())
                 archive_entry_set_perm(entry, item.executable ? 0o755 : 0o644)
                 archive_entry_set_size(entry, Int64(st.st_size))

@@ -20,5 +20,11 @@ import Testing
         symlink(dir + "/secret", dir + "/x")
         #expect(throws: ArchiveError.self) { try FileCopy.copyContents(of: dir + "/x", to: dir + "/copy2", identity: identity) }
         #expect(!FileManager.default.fileExists(atPath: dir + "/copy2"))
+        // The archive writer checks the same way.
+        var item = ArchiveItem(path: "x", content: .file(sourcePath: dir + "/x"))
+        item.identity = [identity.device, identity.inode]
+        #expect(throws: ArchiveError.self) { try DeterministicArchive(format: .zip).write([item], to: dir + "/a.zip") }
+        item.identity = nil
+        try DeterministicArchive(format: .zip).write([item], to: dir + "/b.zip")
     }
 }
