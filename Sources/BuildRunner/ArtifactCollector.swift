@@ -9,8 +9,7 @@ public struct ArtifactFile: Sendable, Equatable {
     public var symlinkTarget: String?
     public var executable: Bool
     /// The device and inode of the file chosen (links followed): the copy checks it still is.
-    public var device: UInt64 = 0
-    public var inode: UInt64 = 0
+    public var identity: [UInt64]?
 }
 
 /// The files of one artifact block, and what the collector had to say about them.
@@ -109,7 +108,7 @@ public struct ArtifactCollector: Sendable {
                 for entry in matched {
                     let source = baseDir + "/" + entry.path
                     var file = ArtifactFile(path: entry.path, source: source, symlinkTarget: nil,
-                                            executable: entry.mode & 0o111 != 0, device: entry.device, inode: entry.inode)
+                                            executable: entry.mode & 0o111 != 0, identity: entry.identity)
                     if case .symlink(let target) = entry.kind {
                         if artifacts.enableSymlinks {
                             file.symlinkTarget = target

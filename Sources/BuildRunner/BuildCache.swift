@@ -110,7 +110,7 @@ struct BuildCache {
                 case .symlink(let target): items[stored] = ArchiveItem(path: stored, content: .symlink(target: target))
                 case .file:
                     var item = ArchiveItem(path: stored, content: .file(sourcePath: source), executable: entry.mode & 0o111 != 0)
-                    item.identity = [entry.device, entry.inode]
+                    item.identity = entry.identity
                     items[stored] = item
                 case .directory: break
                 }

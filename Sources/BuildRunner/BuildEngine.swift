@@ -650,7 +650,7 @@ public final class BuildEngine {
                     var item = ArchiveItem(path: file.path,
                                            content: file.symlinkTarget.map { .symlink(target: $0) } ?? .file(sourcePath: file.source),
                                            executable: file.executable)
-                    if file.inode != 0 { item.identity = [file.device, file.inode] }
+                    item.identity = file.identity
                     return item
                 }
                 try DeterministicArchive(format: .zip, timestamp: configuration.archiveTimestamp).write(items, to: target)
@@ -676,8 +676,7 @@ public final class BuildEngine {
             if let link = file.symlinkTarget {
                 try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
             } else {
-                try FileCopy.copyContents(of: file.source, to: target, executable: file.executable,
-                                          identity: file.inode == 0 ? nil : (file.device, file.inode))
+                try FileCopy.copyContents(of: file.source, to: target, executable: file.executable, identity: file.identity)
             }
         }
     }

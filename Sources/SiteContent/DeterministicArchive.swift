@@ -100,9 +100,7 @@ public struct DeterministicArchive: Sendable {
                 defer { close(fd) }
                 var st = stat()
                 fstat(fd, &st)
-                if let identity = item.identity, identity != [UInt64(st.st_dev), UInt64(st.st_ino)] {
-                    throw ArchiveError("\(source) changed while it was being archived (it now leads to another file); build again")
-                }
+                try FileCopy.check(st, is: item.identity, source)
                 archive_entry_set_filetype(entry, sb_ae_ifreg())
                 archive_entry_set_perm(entry, item.executable ? 0o755 : 0o644)
                 archive_entry_set_size(entry, Int64(st.st_size))

@@ -2,19 +2,24 @@ import Foundation
 
 /// Copies file contents (following links), with a fixed mode, in large blocks.
 public enum FileCopy {
+    /// Throws when the file opened (`opened`, from fstat) is not the one chosen (`identity`, its
+    /// device and inode then; nil: not checked): the path was swapped for a link meanwhile.
+    public static func check(_ opened: stat, is identity: [UInt64]?, _ source: String) throws {
+        if let identity, FileWalker.identity(opened) != identity {
+            throw ArchiveError("\(source) changed while it was being read (it now leads to another file); build again")
+        }
+    }
+
     /// `identity`: the device and inode `source` had when it was chosen (links followed); the
     /// copy is refused when the path now leads to another file (a link swapped in meanwhile).
     public static func copyContents(of source: String, to target: String, executable: Bool = false,
-                                    identity: (device: UInt64, inode: UInt64)? = nil) throws {
+                                    identity: [UInt64]? = nil) throws {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
         defer { close(input) }
-        if let identity {
-            var opened = stat()
-            guard fstat(input, &opened) == 0, UInt64(opened.st_dev) == identity.device, UInt64(opened.st_ino) == identity.inode else {
-                throw ArchiveError("\(source) changed while it was being copied (it now leads to another file); build again")
-            }
-        }
+        var opened = stat()
+        fstat(input, &opened)
+        try check(opened, is: identity, source)
         let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0o755 : 0o644)
         guard output >= 0 else { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
         defer { close(output) }

@@ -28,6 +28,9 @@ public struct WalkedEntry: Sendable, Equatable {
     public var leadsOutside = false
     /// Left out (not walked into) because its name is in ``FileWalker/skippingNames``.
     public var skippedByName = false
+
+    /// The device and inode (of the target, for a followed link), as ``FileWalker/identity(_:)``.
+    public var identity: [UInt64] { [device, inode] }
 }
 
 /// Lists a directory tree depth-first, sorted byte-wise by path, without following
@@ -55,7 +58,7 @@ public struct FileWalker: Sendable {
         var result = Set<[UInt64]>()
         for path in paths {
             var st = stat()
-            if stat(path, &st) == 0 { result.insert([UInt64(st.st_dev), UInt64(st.st_ino)]) }
+            if stat(path, &st) == 0 { result.insert(identity(st)) }
         }
         return result
     }
@@ -73,7 +76,7 @@ public struct FileWalker: Sendable {
     public func walk(_ root: String, prefix: String = "", visit: (WalkedEntry) -> Void) {
         var visited = Set<[UInt64]>()
         var st = stat()
-        if stat(root, &st) == 0 { visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]) }
+        if stat(root, &st) == 0 { visited.insert(Self.identity(st)) }
         withoutActuallyEscaping(visit) { visit in
             var sink = Sink(visit: visit)
             walk(root, relative: prefix, into: &sink, visited: &visited)
@@ -102,32 +105,20 @@ public struct FileWalker: Sendable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
             guard lstat(full, &st) == 0 else { continue }
-            if skippingNames.contains(name) {
+            let isLink = (st.st_mode & S_IFMT) == S_IFLNK
+            // A followed link's target, stat'ed once: for `skipping` and for the walk.
+            var resolved = st
+            let resolves = isLink && followSymlinks && stat(full, &resolved) == 0
+            // A name skipped wherever it is, and a link under another name to it or into it
+            // (`g -> ../.git`, `cfg -> ../.git/config`).
+            if !skippingNames.isEmpty, skippingNames.contains(name)
+                || (resolves && Self.realPath(full).split(separator: "/").contains { skippingNames.contains(String($0)) }) {
                 var skipped = Self.entry(rel, st)
                 skipped.skippedByName = true
                 result.append(skipped)
                 continue
             }
-            let isLink = (st.st_mode & S_IFMT) == S_IFLNK
-            // A followed link's target, stat'ed once: for `skipping` and for the walk.
-            var resolved = st
-            let resolves = isLink && followSymlinks && stat(full, &resolved) == 0
-            // A link under another name to something skipped by name (`g -> ../.git`,
-            // `cfg -> ../.git/config`) is skipped too.
-            if resolves, !skippingNames.isEmpty, let real = realpath(full, nil) {
-                let components = String(cString: real).split(separator: "/")
-                free(real)
-                if components.contains(where: { skippingNames.contains(String($0)) }) {
-                    var skipped = Self.entry(rel, st)
-                    skipped.skippedByName = true
-                    result.append(skipped)
-                    continue
-                }
-            }
-            if !skipping.isEmpty {
-                let identity = resolves ? resolved : st
-                if skipping.contains([UInt64(identity.st_dev), UInt64(identity.st_ino)]) { continue }
-            }
+            if !skipping.isEmpty, skipping.contains(Self.identity(resolves ? resolved : st)) { continue }
             var entry = Self.entry(rel, st)
             if isLink {
                 var target = [CChar](repeating: 0, count: 4097)
@@ -136,7 +127,7 @@ public struct FileWalker: Sendable {
                 if resolves && Self.isInside(full, confinedTo) {
                     entry = Self.entry(rel, resolved)
                     if (resolved.st_mode & S_IFMT) == S_IFDIR {
-                        let key = [UInt64(resolved.st_dev), UInt64(resolved.st_ino)]
+                        let key = Self.identity(resolved)
                         guard !visited.contains(key) else { continue }
                         visited.insert(key)
                         if includeDirectories { result.append(entry) }
@@ -151,7 +142,7 @@ public struct FileWalker: Sendable {
                     result.append(entry)
                 }
             } else if (st.st_mode & S_IFMT) == S_IFDIR {
-                let key = [UInt64(st.st_dev), UInt64(st.st_ino)]
+                let key = Self.identity(st)
                 visited.insert(key)
                 if includeDirectories { result.append(entry) }
                 walk(full, relative: rel, into: &result, visited: &visited)
@@ -179,6 +170,9 @@ public struct FileWalker: Sendable {
     }
 
     static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
+    /// A file's device and inode, as ``skipping`` and ``WalkedEntry/identity`` hold them.
+    public static func identity(_ st: stat) -> [UInt64] { [UInt64(st.st_dev), UInt64(st.st_ino)] }
 
     static func entry(_ path: String, _ st: stat) -> WalkedEntry {
         let kind: WalkedEntry.Kind = (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file

@@ -13,7 +13,7 @@ import Testing
         try Data("root only".utf8).write(to: URL(fileURLWithPath: dir + "/secret"))
         var chosen = stat()
         #expect(stat(dir + "/x", &chosen) == 0)
-        let identity = (device: UInt64(chosen.st_dev), inode: UInt64(chosen.st_ino))
+        let identity = FileWalker.identity(chosen)
         try FileCopy.copyContents(of: dir + "/x", to: dir + "/copy1", identity: identity)
         #expect(FileManager.default.contents(atPath: dir + "/copy1") == Data("site page".utf8))
         unlink(dir + "/x")
@@ -22,7 +22,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir + "/copy2"))
         // The archive writer checks the same way.
         var item = ArchiveItem(path: "x", content: .file(sourcePath: dir + "/x"))
-        item.identity = [identity.device, identity.inode]
+        item.identity = identity
         #expect(throws: ArchiveError.self) { try DeterministicArchive(format: .zip).write([item], to: dir + "/a.zip") }
         item.identity = nil
         try DeterministicArchive(format: .zip).write([item], to: dir + "/b.zip")
