@@ -536,11 +536,8 @@ public struct BuildSpecParser {
             }
             return Diagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), keyPath: "", message)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            let key = duplicates.first ?? ""
-            let first = context.mark
-            let at = YAMLDuplicateKey.repeated(key, firstAt: (first.line, first.column), in: context.text)
-            return Diagnostic(.error, at: SourceLocation(file: file, line: at?.line ?? first.line, column: at?.column ?? first.column),
-                              keyPath: "", YAMLDuplicateKey.message(key, firstLine: first.line, repeatedAt: at))
+            let at = YAMLDuplicateKey.report(duplicates.first ?? "", firstAt: (context.mark.line, context.mark.column), in: context.text)
+            return Diagnostic(.error, at: SourceLocation(file: file, line: at.line, column: at.column), keyPath: "", at.message)
         case .reader(let problem, _, _, _):
             return Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), keyPath: "", "cannot read the YAML: \(problem)")
         default:

@@ -25,6 +25,15 @@ public enum YAMLDuplicateKey {
         return nil
     }
 
+    /// Where to report a duplicated `key` that Yams found first at `firstAt` (the repeat when it
+    /// can be found, else the first), and the message.
+    public static func report(_ key: String, firstAt: (line: Int, column: Int), in text: String)
+        -> (line: Int, column: Int, message: String) {
+        let repeatedAt = repeated(key, firstAt: firstAt, in: text)
+        let at = repeatedAt ?? firstAt
+        return (at.line, at.column, message(key, firstLine: firstAt.line, repeatedAt: repeatedAt))
+    }
+
     /// The message for a duplicated key.
     public static func message(_ key: String, firstLine: Int, repeatedAt: (line: Int, column: Int)?) -> String {
         if let repeatedAt, repeatedAt.line != firstLine {

@@ -62,6 +62,13 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
+    /// Options read from `--config`/`--target` only, with a region so that S3 and DynamoDB URLs
+    /// resolve offline (nothing is sent): for commands that check or hash as deploy would.
+    static func offline(config: String?, target: String? = nil) throws -> TargetOptions {
+        let region = ProcessInfo.processInfo.environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1"
+        return try parse(["--region", region] + (config.map { ["--config", $0] } ?? []) + (target.map { ["--target", $0] } ?? []))
+    }
+
     /// `relativeBase`: what a relative target or pointer in the settings file is relative to
     /// (nil: the settings file's folder).
     func resolve(configDirectory: String, relativeBase: String? = nil,
@@ -82,7 +89,9 @@ struct TargetOptions: ParsableArguments {
         // sitebuild runs from (as a relative `source:` is); on the command line and in the
         // environment, to the current directory.
         let settingsDirectory = relativeBase ?? (configPath as NSString).deletingLastPathComponent
-        func base(_ source: String) -> String { source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default" ? cwd : settingsDirectory }
+        /// Whether a setting's source (as `first` names it) is the settings file.
+        func fromFile(_ source: String) -> Bool { !(source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default") }
+        func base(_ source: String) -> String { fromFile(source) ? settingsDirectory : cwd }
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore
         if targetText.hasPrefix("s3://") {
@@ -106,7 +115,6 @@ struct TargetOptions: ParsableArguments {
         var resolved = Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
                                 distribution: distributionId?.0, configPath: configPath, targetIsDefault: targetSource == "default")
         if let (_, pointerSource) = pointerSetting {
-            let fromFile = { (source: String) in !(source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default") }
             if targetSource != "default" && fromFile(targetSource) != fromFile(pointerSource) {
                 resolved.mixedSourcesWarning = "warning: the target comes from \(targetSource) (\(resolvedTarget.url)) but the pointer from "
                     + "\(pointerSource) (\(resolvedPointer.url)): check that they belong together"

@@ -73,9 +73,8 @@ struct SiteConfig {
             if case .parser(_, let problem, let mark, _) = error { throw UsageError("\(path):\(mark.line):\(mark.column): YAML syntax error: \(problem)") }
             if case .duplicatedKeysInMapping(let duplicates, let context) = error {
                 let key = duplicates.first ?? ""
-                let first = (line: context.mark.line, column: context.mark.column)
-                let at = YAMLDuplicateKey.repeated(key, firstAt: first, in: text) ?? first
-                throw UsageError("\(path):\(at.line):\(at.column): \(key): \(YAMLDuplicateKey.message(key, firstLine: first.line, repeatedAt: at))")
+                let at = YAMLDuplicateKey.report(key, firstAt: (context.mark.line, context.mark.column), in: text)
+                throw UsageError("\(path):\(at.line):\(at.column): \(key): \(at.message)")
             }
             throw UsageError("\(path): YAML error: \(error)")
         }

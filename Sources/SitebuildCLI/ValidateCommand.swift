@@ -45,11 +45,9 @@ struct ValidateCommand: ParsableCommand {
                 // The settings' routing and invalidation values, as with no flags given.
                 _ = try RoutingOptions.parse([]).manifestBuilder(settings)
                 _ = try InvalidationOptions.parse([]).mode(settings)
-                // Its target, pointer and distribution, read as deploy reads them (a region is
-                // given only so that S3 and DynamoDB URLs can be checked offline; nothing is sent).
+                // Its target, pointer and distribution, read as deploy reads them (offline).
                 if settings.target != nil || settings.pointer != nil || settings.distribution != nil {
-                    let region = ProcessInfo.processInfo.environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1"
-                    let options = try TargetOptions.parse(["--config", configPath, "--region", region])
+                    let options = try TargetOptions.offline(config: configPath)
                     var environment = ProcessInfo.processInfo.environment
                     for name in ["SITEBUILD_TARGET", "SITEBUILD_POINTER", "SITEBUILD_DISTRIBUTION"] { environment[name] = nil }
                     _ = try options.resolve(configDirectory: source, environment: environment)

@@ -282,12 +282,8 @@ struct HashCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw UsageError("not a directory; give the built site's directory")
             }
-            // The settings and target as deploy resolves them, so that the ids agree (a region is
-            // given only so that an S3 target parses offline; nothing is sent).
-            var arguments = ["--region", env["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1"]
-            if let config { arguments += ["--config", config] }
-            if let target { arguments += ["--target", target] }
-            let resolved = try TargetOptions.parse(arguments).resolve(configDirectory: cwd)
+            // The settings and target as deploy resolves them (offline), so that the ids agree.
+            let resolved = try TargetOptions.offline(config: config, target: target).resolve(configDirectory: cwd)
             let config = resolved.config
             var hasher = TreeHasher()
             if let jobs { hasher.concurrency = max(1, jobs) }

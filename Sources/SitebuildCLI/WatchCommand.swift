@@ -192,21 +192,20 @@ struct Watcher {
     /// A later upload under the prefix (by LastModified, then key, as ``archives()`` orders
     /// them) that a watcher has claimed and not failed, as `s3://bucket/key`; nil when none.
     func newerClaim(than archive: S3Client.ObjectSummary) async throws -> String? {
-        let claimed = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
-        let mine = (archive.lastModified ?? "", archive.key)
-        for other in try await archives().reversed() where (other.lastModified ?? "", other.key) > mine && claimed.contains(stateKey(other)) {
-            guard let (record, _) = try await readState(stateKey(other)), record["status"]?.stringValue != "failed" else { continue }
-            return "s3://\(location.bucket)/\(other.key)"
-        }
-        return nil
+        try await laterUpload(after: archive.lastModified ?? "", key: archive.key) { $0 != "failed" }
     }
 
-    /// A later upload (as ``archives()`` orders them) whose build succeeded, that is, was made
-    /// live: an earlier archive flipped after it would put older content live over it.
+    /// A later upload whose build succeeded, that is, was made live: an earlier archive flipped
+    /// after it would put older content live over it.
     func newerLive(than uploaded: String, key: String) async throws -> String? {
+        try await laterUpload(after: uploaded, key: key) { $0 == "succeeded" }
+    }
+
+    /// The latest upload after (`uploaded`, `key`) whose state object's status passes `status`.
+    private func laterUpload(after uploaded: String, key: String, status: (String?) -> Bool) async throws -> String? {
         let claimed = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
         for other in try await archives().reversed() where (other.lastModified ?? "", other.key) > (uploaded, key) && claimed.contains(stateKey(other)) {
-            guard let (record, _) = try await readState(stateKey(other)), record["status"]?.stringValue == "succeeded" else { continue }
+            guard let (record, _) = try await readState(stateKey(other)), status(record["status"]?.stringValue) else { continue }
             return "s3://\(location.bucket)/\(other.key)"
         }
         return nil
