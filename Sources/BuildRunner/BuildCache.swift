@@ -20,8 +20,9 @@ struct BuildCache {
         var created: Double
     }
 
-    /// The key used when the buildspec gives none: one slot per source directory.
-    var defaultKey: String { "sitebuild-default-" + ContentHash(of: sourceDirectory).hex }
+    /// The key used when the buildspec gives none: one slot per `slot` (the source directory,
+    /// where archives are uploaded, or a remote cache's location).
+    static func defaultKey(slot: String) -> String { "sitebuild-default-" + ContentHash(of: slot).hex }
 
     func archivePath(for key: String) -> String { root + "/" + ContentHash(of: key).hex + ".tar" }
 

@@ -470,8 +470,7 @@ public final class BuildEngine {
         let store = BuildCache(cacheDirectory: configuration.cacheDirectory, sourceDirectory: configuration.sourceDirectory)
         let remote = configuration.remoteCache
         // Without a key, runners sharing a remote cache share one slot (CodeBuild: one per project).
-        let defaultKey = remote.map { "sitebuild-default-" + ContentHash(of: $0.description).hex }
-            ?? configuration.cacheSlot.map { "sitebuild-default-" + ContentHash(of: $0).hex } ?? store.defaultKey
+        let defaultKey = BuildCache.defaultKey(slot: remote?.description ?? configuration.cacheSlot ?? configuration.sourceDirectory)
         var key = cache.key.flatMap(expand) ?? defaultKey
         if key.isEmpty {
             log.warning("cache.key '\(cache.key ?? "")' expands to nothing; using the default slot")

@@ -46,8 +46,6 @@ public struct S3PointerStore: PointerStore {
     }
 }
 
-/// The pointer as a DynamoDB item `{<partitionKey>: <key>, version: <id>}`; the
-/// compare-and-swap is a PutItem conditioned on the version read before.
 /// The bucket or table a pointer lives in does not exist: named, for deploy's message;
 /// `sitebuild doctor` counts it as missing.
 public struct PointerResourceMissing: Error, Sendable, CustomStringConvertible {
@@ -55,6 +53,8 @@ public struct PointerResourceMissing: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// The pointer as a DynamoDB item `{<partitionKey>: <key>, version: <id>}`; the
+/// compare-and-swap is a PutItem conditioned on the version read before.
 public struct DynamoDBPointerStore: PointerStore {
     public let client: DynamoDBClient
     public let table: String

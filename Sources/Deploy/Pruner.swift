@@ -48,15 +48,16 @@ public struct PrunePlan: Sendable, Equatable {
             keep[item.version] = "made within the grace period"
         }
         let delete = versions.map(\.version).filter { keep[$0] == nil }.sorted()
-        let abandoned = now.addingTimeInterval(-max(grace, unfinishedDeployAge))
+        let unfinishedWindow = max(grace, unfinishedDeployAge)
+        let abandoned = now.addingTimeInterval(-unfinishedWindow)
         let complete = Set(versions.map(\.version))
         let incompleteOld = incomplete.filter { $0.modified < abandoned && keep[$0.version] == nil && !complete.contains($0.version) }
             .map(\.version).sorted()
         for item in incomplete where item.modified >= abandoned && keep[item.version] == nil {
-            keep[item.version] = "unfinished: its deploy started within \(Int(max(grace, unfinishedDeployAge) / 3600)) hours and may still be running"
+            keep[item.version] = "unfinished: its deploy started within \(Int(unfinishedWindow / 3600)) hours and may still be running"
         }
         // Only versions that exist are reported kept (a release record can name one pruned since).
-        let existing = Set(versions.map(\.version)).union(incomplete.map(\.version))
+        let existing = complete.union(incomplete.map(\.version))
         keep = keep.filter { existing.contains($0.key) || $0.key == live }
         return PrunePlan(delete: delete, keep: keep, deleteIncomplete: incompleteOld)
     }

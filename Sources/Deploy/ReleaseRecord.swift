@@ -39,8 +39,6 @@ public struct ReleaseRecord: Sendable, Equatable {
         return "\(user)@\(hostName())"
     }
 
-    /// This machine's name as `gethostname` has it. (`ProcessInfo.hostName` looks the name up
-    /// in DNS for its canonical form: a resolver round trip, or a stall where DNS is slow.)
     /// The record with the latest time: the last flip (nil without records).
     public static func latest(in records: [ReleaseRecord]) -> ReleaseRecord? {
         records.max { $0.at < $1.at }
@@ -54,6 +52,8 @@ public struct ReleaseRecord: Sendable, Equatable {
         return Array((record.serialized() + "\n").utf8)
     }
 
+    /// This machine's name as `gethostname` has it. (`ProcessInfo.hostName` looks the name up
+    /// in DNS for its canonical form: a resolver round trip, or a stall where DNS is slow.)
     public static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }

@@ -248,7 +248,6 @@ public struct S3Target: DeployTarget {
         uploads.filter { ($0.initiated.flatMap(parseTime) ?? .distantPast) < cutoff }
     }
 
-
     // MARK: - Upload
 
     /// The part size for an object of `size`: at least ``minimumPartSize``, a whole number of
@@ -417,13 +416,8 @@ public struct S3Target: DeployTarget {
     func isInPlace(_ object: S3Client.ObjectSummary, entry: ManifestEntry, source: String, checkHeaders: Bool = false) async throws -> Bool {
         guard object.size == entry.size else { return false }
         if checkHeaders {
-            guard let info = try await client.headObject(bucket: bucket, key: object.key) else { return false }
-            let wanted = attributes(entry)
-            let stored = info.attributes
-            guard stored.contentType == wanted.contentType, stored.cacheControl == wanted.cacheControl,
-                  stored.contentEncoding == wanted.contentEncoding, stored.contentDisposition == wanted.contentDisposition,
-                  stored.metadata == wanted.metadata else { return false }
-            return true
+            // The headers and metadata (the content hash among them) as this entry would store them.
+            return try await client.headObject(bucket: bucket, key: object.key)?.attributes == attributes(entry)
         }
         if let etag = object.etag {
             let multipart = etag.contains("-")
