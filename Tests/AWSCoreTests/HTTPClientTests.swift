@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AWSCore
 #if canImport(Glibc)
 import Glibc
@@ -314,13 +315,15 @@ struct HTTPClientTests {
     }
 
     @Test func refusedConnectionNamesTheURL() async throws {
-        let url = "http://127.0.0.1:\(try closedPort())/object"
+        let refusing = try RefusingLoopbackPort()
+        let url = "http://127.0.0.1:\(refusing.port)/object"
         let error = try await #require(throws: HTTPClientError.self) {
             try await CurlHTTPClient().execute(HTTPRequest(method: "GET", url: url))
         }
         #expect(error.isConnectFailure)
         #expect(error.isRetryable)
         #expect(error.description.contains("could not connect to \(url)"))
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func missingCABundleIsNamed() async throws {
@@ -481,20 +484,4 @@ func residentMemoryBytes() throws -> Int {
         throw HTTPTestServer.TestServerError(message: "no VmRSS line in /proc/self/status")
     }
     return kilobytes * 1024
-}
-
-/// A loopback port nothing listens on: bound, read, then closed.
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw HTTPTestServer.TestServerError(message: "could not bind a loopback socket") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

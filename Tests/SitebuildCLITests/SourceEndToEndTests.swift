@@ -131,7 +131,8 @@ import TestSupport
     @Test func credentialsInTheURLOrEnvironmentAreNeverPrinted() throws {
         let h = try CLIHarness()
         // A closed port: git fails to connect; the error names the URL without its password.
-        let closed = try LoopbackServerProcess.freePort()
+        let refusing = try RefusingLoopbackPort()
+        let closed = refusing.port
         let run = try h.run(["build", "--source", "https://builder:hunter2-secret@127.0.0.1:\(closed)/org/site.git#main"],
                             environment: ["SITEBUILD_GIT_TOKEN": "env-token-secret"])
         #expect(run.status == 3, "a connection failure is not the user's input: \(run.stderr)")
@@ -139,6 +140,7 @@ import TestSupport
         for secret in ["hunter2-secret", "env-token-secret", "builder"] {
             #expect(!run.stderr.contains(secret) && !run.stdout.contains(secret), "\(secret) printed")
         }
+        withExtendedLifetime(refusing) {}
     }
 
     /// An HTTP server that asks for Basic credentials and records what git sends: the

@@ -28,21 +28,12 @@ public final class KeyValueStoreTestServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public init() async throws {
-        port = try LoopbackServerProcess.freePort()
         scriptPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("sitebuild-kvs-\(UUID().uuidString).py").path
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptPath, String(port), Self.accessKeyId, Self.secretAccessKey, Self.storeARN]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-
-        try await LoopbackServerProcess.waitUntilAnswering(
-            port: port, path: "/", process: process,
-            failure: "the KeyValueStore test server did not start on port \(port) within 120 s (python3 with cryptography installed?)")
+        (process, port) = try await LoopbackServerProcess.startReportingPort(
+            ["python3", scriptPath, Self.accessKeyId, Self.secretAccessKey, Self.storeARN],
+            failure: "the KeyValueStore test server did not start within 120 s (python3 with cryptography installed?)")
     }
 
     public func stop() {
@@ -83,7 +74,7 @@ def derive_private_scalar(akid, secret):
 _d = "%064x" % derive_private_scalar("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 assert _d.startswith("7efc8c0e") and _d.endswith("5be9259c"), _d
 
-port, akid, secret, arn = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+akid, secret, arn = sys.argv[1], sys.argv[2], sys.argv[3]
 PUBLIC_KEY = ec.derive_private_key(derive_private_scalar(akid, secret), ec.SECP256R1()).public_key()
 STATE = {"version": 1, "items": {}}
 LOCK = threading.Lock()
@@ -200,7 +191,8 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = handle_any
 
 ThreadingHTTPServer.daemon_threads = True
-server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_port, flush=True)
 server.serve_forever()
 """#
 }

@@ -1,4 +1,3 @@
-import AWSCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,13 +9,17 @@ public struct TestServerSetupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Helpers for servers that tests start as subprocesses on 127.0.0.1.
-public enum LoopbackServerProcess {
-    /// A port nothing listens on now: bind to port 0, read the port, close.
-    public static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// A loopback port that refuses connections for as long as this value lives: a socket bound to
+/// it and not listening, so no server another test starts meanwhile can take the port (a port
+/// bound, read and closed can be handed out again at once).
+public final class RefusingLoopbackPort: @unchecked Sendable {
+    // @unchecked: both properties are set in `init` and never change.
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TestServerSetupError("socket() failed: errno \(errno)") }
-        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -27,26 +30,68 @@ public enum LoopbackServerProcess {
                 bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
             }
         }
-        guard bound else { throw TestServerSetupError("could not bind a loopback port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            let code = errno
+            close(descriptor)
+            throw TestServerSetupError("could not bind a loopback port: errno \(code)")
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Waits until `GET http://127.0.0.1:<port><path>` answers at all (any status), for up to
-    /// 120 s: a loaded CI machine starts Python servers slowly. Stops `process` and throws
-    /// `failure` when it exits or the time is up.
-    public static func waitUntilAnswering(port: Int, path: String, process: Process, failure: String) async throws {
-        let client = CurlHTTPClient()
-        let deadline = ContinuousClock.now + .seconds(120)
-        while true {
-            let probe = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)\(path)",
-                                    timeouts: .init(connect: 1, lowSpeedLimit: 0, lowSpeedTime: 0, total: 2))
-            if (try? await client.execute(probe)) != nil { return }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                terminate(process)
-                throw TestServerSetupError(failure)
-            }
-            try await Task.sleep(for: .milliseconds(100))
+    deinit { close(descriptor) }
+}
+
+/// Helpers for servers that tests start as subprocesses on 127.0.0.1.
+public enum LoopbackServerProcess {
+    /// Starts `arguments` (the first looked up on PATH) with stdin and stderr closed, and reads
+    /// the port the server bound from its first line of stdout; the rest of its stdout is
+    /// drained and dropped. A server that binds port 0 itself and says which port it got
+    /// cannot lose that port to another test's server, as one handed the number of a port
+    /// bound, read and closed can between that choice and its own bind (a DynamoDB test once
+    /// talked to another test's KeyValueStore server that way). Stops the process and throws `failure` when it exits first or says nothing
+    /// within 120 s (a loaded CI machine imports Python packages slowly).
+    public static func startReportingPort(_ arguments: [String], environment: [String: String]? = nil,
+                                          failure: String) async throws -> (process: Process, port: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(120))
+            terminate(process)
         }
+        defer { watchdog.cancel() }
+        let reader = stdout.fileHandleForReading
+        let line: Data = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var line = Data()
+                var resumed = false
+                while true {
+                    let chunk = reader.availableData
+                    if chunk.isEmpty { break }
+                    guard !resumed else { continue }
+                    line.append(chunk)
+                    if line.contains(UInt8(ascii: "\n")) {
+                        resumed = true
+                        continuation.resume(returning: line)
+                    }
+                }
+                if !resumed { continuation.resume(returning: line) }
+            }
+        }
+        let text = String(decoding: line.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        guard let port = Int(text.trimmingCharacters(in: .whitespaces)), (1...65535).contains(port) else {
+            terminate(process)
+            throw TestServerSetupError(text.isEmpty ? failure : "\(failure); it printed: \(text)")
+        }
+        return (process, port)
     }
 
     /// SIGTERM, then SIGKILL after 2 s; waits for the exit.

@@ -23,22 +23,26 @@ public final class MotoServer: @unchecked Sendable {
     ///   `["INITIAL_NO_AUTH_ACTION_COUNT": "3"]` to make moto check signatures after three
     ///   calls (see ``createIAMUserWithAccessKey(userName:)``).
     public init(extraEnvironment: [String: String] = [:]) async throws {
-        port = try LoopbackServerProcess.freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["moto_server", "-H", "127.0.0.1", "-p", String(port)]
-        if !extraEnvironment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { _, extra in extra }
-        }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-
-        try await LoopbackServerProcess.waitUntilAnswering(
-            port: port, path: "/moto-api/", process: process,
-            failure: "moto_server did not start listening on port \(port) within 120 s (is it installed? scripts/setup installs it)")
+        let environment = extraEnvironment.isEmpty ? nil
+            : ProcessInfo.processInfo.environment.merging(extraEnvironment) { _, extra in extra }
+        (process, port) = try await LoopbackServerProcess.startReportingPort(
+            ["python3", "-c", Self.script], environment: environment,
+            failure: "moto_server did not start within 120 s (is moto[server] installed for python3? scripts/setup installs it)")
     }
+
+    /// What `moto_server -H 127.0.0.1` runs, on a port the kernel picks when it binds, which
+    /// it prints (and sets as MOTO_PORT, which moto reads to build URLs pointing at itself).
+    static let script = """
+        import os, sys
+        from werkzeug.serving import make_server
+        from moto.server import DomainDispatcherApplication, create_backend_app
+        app = DomainDispatcherApplication(create_backend_app)
+        app.debug = True
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        os.environ["MOTO_PORT"] = str(server.server_port)
+        print(server.server_port, flush=True)
+        server.serve_forever()
+        """
 
     public func stop() {
         LoopbackServerProcess.terminate(process)
