@@ -246,12 +246,16 @@ struct CredentialTests {
             let provider = ContainerCredentialProvider(
                 environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/task-1234"],
                 httpClient: CurlHTTPClient(), relativeBase: server.baseURL)
+            let asked = Date()
             let credentials = try await provider.credentials()
+            let answered = Date()
             #expect(credentials.accessKeyId == "ASIACONTAINER1")
             #expect(credentials.secretAccessKey == "secret-ASIACONTAINER1")
             #expect(credentials.sessionToken == "session-ASIACONTAINER1")
             let expiration = try #require(credentials.expiration)
-            #expect(abs(expiration.timeIntervalSinceNow - 3600) < 60)
+            // The server stamps now + 3600 s, to the second, while the call is in flight.
+            #expect(expiration >= asked.addingTimeInterval(3600 - 1) && expiration <= answered.addingTimeInterval(3600 + 1),
+                    "\(expiration) not an hour after \(asked)…\(answered)")
             #expect(credentials.source == "container endpoint")
         }
     }
@@ -507,14 +511,18 @@ struct CredentialTests {
             let clock = ManualClock(Date())
             let cache = CachingCredentialProvider(provider, now: { clock.now })
 
+            let first = try await cache.credentials()
+            #expect(first.accessKeyId == "ASIACONTAINER1")
             #expect(try await cache.credentials().accessKeyId == "ASIACONTAINER1")
-            #expect(try await cache.credentials().accessKeyId == "ASIACONTAINER1")
-            clock.advance(by: 3600 - 200)
-            #expect(try await cache.credentials().accessKeyId == "ASIACONTAINER2")
+            // 200 s before the expiry the server stamped (an hour after it answered): within
+            // the refresh window, whenever the answer came.
+            clock.advance(by: try #require(first.expiration).timeIntervalSince(clock.now) - 200)
+            let second = try await cache.credentials()
+            #expect(second.accessKeyId == "ASIACONTAINER2")
 
             // Credentials that already expire within the window are fetched again on each call.
             try await server.setExpiresIn(120)
-            clock.advance(by: 3600)
+            clock.advance(by: try #require(second.expiration).timeIntervalSince(clock.now) - 200)
             #expect(try await cache.credentials().accessKeyId == "ASIACONTAINER3")
             #expect(try await cache.credentials().accessKeyId == "ASIACONTAINER4")
             #expect(try await server.stats().container == 4)

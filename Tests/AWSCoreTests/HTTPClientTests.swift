@@ -340,19 +340,17 @@ struct HTTPClientTests {
         }
     }
 
-    @Test func cancellationStopsASlowTransferPromptly() async throws {
+    /// The server answers after an hour: if cancelling did not stop the transfer, the test
+    /// would hang until its time limit instead of finishing.
+    @Test(.timeLimit(.minutes(10))) func cancellationStopsASlowTransferPromptly() async throws {
         try await withHTTPTestServer { server in
             let client = CurlHTTPClient()
-            let request = HTTPRequest(method: "GET", url: server.url("/slow?seconds=10"),
+            let request = HTTPRequest(method: "GET", url: server.url("/slow?seconds=3600"),
                                       timeouts: .init(lowSpeedLimit: 0, lowSpeedTime: 0))
-            let clock = ContinuousClock()
-            let start = clock.now
             let task = Task { try await client.execute(request) }
             try await Task.sleep(for: .milliseconds(300))
             task.cancel()
             let result = await task.result
-            // The server answers after 10 s; returning before that shows the transfer was stopped.
-            #expect(clock.now - start < .seconds(9))
             #expect(throws: CancellationError.self) { try result.get() }
 
             // The client keeps working after a cancellation.

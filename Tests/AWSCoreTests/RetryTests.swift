@@ -328,15 +328,15 @@ import Testing
 
     /// The backoff is an hour: if cancelling did not end the sleep, the test would hang until
     /// its time limit instead of finishing.
-    @Test(.timeLimit(.minutes(2))) func cancellationStopsTheBackoff() async throws {
+    @Test(.timeLimit(.minutes(10))) func cancellationStopsTheBackoff() async throws {
         try await withFaultInjectionServer { server in
             let policy = RetryPolicy(baseDelay: .seconds(3600), throttlingBaseDelay: .seconds(3600), maxDelay: .seconds(3600), random: { 1 })
             let client = RetryingHTTPClient(wrapping: CurlHTTPClient(), policy: policy)
             let key = key()
             let task = Task { try await client.execute(HTTPRequest(method: "GET", url: server.url("/fault/slowdown/100/\(key)"))) }
-            // Wait until the first attempt has been answered and the client is backing off.
-            let deadline = ContinuousClock.now + .seconds(10)
-            while try await server.counts(key).count < 1 && ContinuousClock.now < deadline {
+            // Wait until the first attempt has been answered and the client is backing off
+            // (however long a loaded machine takes: the time limit bounds it).
+            while try await server.counts(key).count < 1 {
                 try await Task.sleep(for: .milliseconds(20))
             }
             try await Task.sleep(for: .milliseconds(100))
