@@ -257,7 +257,7 @@ import Testing
     @Test func aTimeoutKillsTheProcessGroupAndRunsNothingFurther() throws {
         let h = try BuildHarness()
         let marker = "timeout-\(UUID().uuidString.prefix(8)).sh"
-        try h.write(marker, "sleep 60\n")
+        try h.write(marker, "sleep 600\n")
         let run = try h.run("""
             version: 0.2
             phases:
@@ -269,13 +269,13 @@ import Testing
               post_build:
                 commands:
                   - echo post
-            """, timeout: .seconds(1))
+            """, timeout: .seconds(20))  // the build's whole time, set-up included: room for a loaded machine
         #expect(run.result.status == .timedOut)
         #expect(run.log.outputLines == ["before"])
         #expect(run.phase("BUILD")?.status == "TIMED_OUT")
         #expect(!run.ran("POST_BUILD"))
         var gone = false
-        for _ in 0..<50 where !gone {
+        for _ in 0..<600 where !gone {
             gone = !processExists(named: marker)
             if !gone { usleep(100_000) }
         }
@@ -287,7 +287,7 @@ import Testing
         let cancellation = Cancellation()
         let trigger = h.source + "/started"
         Thread.detachNewThread {
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: trigger) { usleep(20_000) }
+            for _ in 0..<30_000 where !FileManager.default.fileExists(atPath: trigger) { usleep(20_000) }
             cancellation.cancel(.interrupted(signal: SIGINT))
         }
         let run = try h.run("""
@@ -295,7 +295,7 @@ import Testing
             phases:
               build:
                 commands:
-                  - touch started; sleep 30
+                  - touch started; sleep 600
                   - echo never
               post_build:
                 commands:

@@ -139,14 +139,14 @@ import Testing
             phases:
               build:
                 commands:
-                  - touch started; i=0; while [ ! -e release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+                  - touch started; while [ ! -e release ]; do sleep 0.1; done
                   - echo page > index.html
             artifacts:
               files: [index.html]
             """)
         let (first, out, err) = try h.start(["build"])
         var waited = 0
-        while !h.exists("started") && waited < 600 { usleep(100_000); waited += 1 }
+        while !h.exists("started") && waited < 6000 { usleep(100_000); waited += 1 }
         let second = try h.run(["build"])
         #expect(second.status == 2)
         #expect(second.stderr.contains("another sitebuild process is building into"), "\(second.stderr)")
@@ -306,7 +306,7 @@ import Testing
     @Test func interruptingStopsTheBuildWithExit130() throws {
         let h = try CLIHarness()
         let marker = "interrupt-\(UUID().uuidString.prefix(8)).sh"
-        try h.write(marker, "sleep 60\n")
+        try h.write(marker, "sleep 600\n")
         try h.write("buildspec.yml", """
             version: 0.2
             phases:
@@ -319,7 +319,7 @@ import Testing
                   - touch post-build-ran
             """)
         let (process, out, err) = try h.start(["build"])
-        for _ in 0..<300 where !h.exists("started") { usleep(20_000) }
+        for _ in 0..<30_000 where !h.exists("started") { usleep(20_000) }
         #expect(h.exists("started"))
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
@@ -329,7 +329,7 @@ import Testing
         #expect(!h.exists("second-command-ran"))
         #expect(!h.exists("post-build-ran"))
         var gone = false
-        for _ in 0..<50 where !gone {
+        for _ in 0..<600 where !gone {
             gone = !FileManager.default.fileExists(atPath: "/proc/\(process.processIdentifier)")
                 && !processRunning(marker)
             if !gone { usleep(100_000) }

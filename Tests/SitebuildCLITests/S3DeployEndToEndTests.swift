@@ -333,14 +333,20 @@ import Glibc
             // Enough files that the upload is still running when it is killed.
             let count = 1500
             for n in 0..<count { try h.write("v2/page\(n).html", "<p>page \(n) \(String(repeating: "x", count: n % 200))</p>") }
-            let (process, _, _) = try h.start(["deploy", "v2", "--target", "s3://kill"], environment: moto.environment)
-            var seen = 0
-            for _ in 0..<2000 where seen < 50 {
+            // Through a proxy that answers 50 uploads and holds the rest: the deploy is certainly
+            // mid-upload when it is killed, however slowly a loaded machine runs this test.
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdUploadsAfter: 50)
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let (process, _, _) = try h.start(["deploy", "v2", "--target", "s3://kill"], environment: proxied)
+            while process.isRunning, try await proxy.stats().held == 0 {
                 try await Task.sleep(for: .milliseconds(20))
-                seen = try await client.listObjectsPage(bucket: "kill", maxKeys: 1000).objects.filter { $0.key.hasSuffix(".html") }.count - 1
             }
+            #expect(process.isRunning, "the deploy ended before it could be killed")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            let seen = try await client.listObjectsPage(bucket: "kill", maxKeys: 1000).objects.filter { $0.key.hasSuffix(".html") }.count - 1
             #expect(seen >= 50, "the deploy never started uploading")
             // Killed mid-upload: the live pointer and the old version are untouched, no manifest.
             #expect(try await text(client, "kill", "_sitebuild/live") == live)

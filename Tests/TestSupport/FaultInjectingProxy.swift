@@ -5,7 +5,12 @@ import Foundation
 /// a steady share of the traffic, for end-to-end convergence tests: every `slowDownEvery`-th
 /// request gets `503 SlowDown` without reaching the upstream, every `resetEvery`-th is read
 /// and then answered by closing the connection with an RST. Other requests are forwarded
-/// as they are (method, path, headers, body) and their answers relayed.
+/// as they are (method, path, headers, body) and their answers relayed. No request (method and
+/// path) is faulted more than twice, so a client that retries five times always gets through:
+/// the test is of convergence, not of luck.
+/// With `holdUploadsAfter` N, the object uploads (PUTs outside `_sitebuild/`) after the N-th are
+/// held unanswered until the proxy stops: a deploy that is certain to be mid-upload when the
+/// test kills it.
 /// With `flipPointer`, the first conditional write (`If-Match` or `If-None-Match`) to a path
 /// ending in its suffix is preceded by an unconditional write of its value to the same object
 /// upstream: another runner's flip landing between a deploy's read of the pointer and its
@@ -13,7 +18,7 @@ import Foundation
 /// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n}`.
+/// "redirects": n, "held": n}`.
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
     private let server: PythonScriptServer
@@ -21,7 +26,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
     public var baseURL: String { server.baseURL }
 
     public init(upstream: String, slowDownEvery: Int = 0, resetEvery: Int = 0,
-                flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil) throws {
+                flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil,
+                holdUploadsAfter: Int = 0) throws {
         let script = Self.script
             .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
             .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
@@ -29,6 +35,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             .replacingOccurrences(of: "@FLIP_SUFFIX@", with: flipPointer?.pathSuffix ?? "")
             .replacingOccurrences(of: "@FLIP_VALUE@", with: flipPointer?.value ?? "")
             .replacingOccurrences(of: "@BUCKET_REGION@", with: bucketRegion ?? "")
+            .replacingOccurrences(of: "@HOLD_AFTER@", with: String(holdUploadsAfter))
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -40,6 +47,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var resets: Int
         public var pointerFlips: Int
         public var redirects: Int
+        public var held: Int
     }
 
     public func stats() async throws -> Stats {
@@ -58,7 +66,10 @@ lock = threading.Lock()
 FLIP_SUFFIX = "@FLIP_SUFFIX@"
 FLIP_VALUE = "@FLIP_VALUE@".encode()
 BUCKET_REGION = "@BUCKET_REGION@"
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0}
+HOLD_AFTER = @HOLD_AFTER@
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0}
+faulted = {}
+uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 class Handler(BaseHTTPRequestHandler):
@@ -76,8 +87,18 @@ class Handler(BaseHTTPRequestHandler):
             stats["requests"] += 1
             n = stats["requests"]
             fault = None
-            if RESET_EVERY and n % RESET_EVERY == 0: fault = "reset"; stats["resets"] += 1
-            elif SLOWDOWN_EVERY and n % SLOWDOWN_EVERY == 0: fault = "slowdown"; stats["slowdowns"] += 1
+            key = (self.command, self.path)
+            if faulted.get(key, 0) < 2:
+                if RESET_EVERY and n % RESET_EVERY == 0: fault = "reset"; stats["resets"] += 1
+                elif SLOWDOWN_EVERY and n % SLOWDOWN_EVERY == 0: fault = "slowdown"; stats["slowdowns"] += 1
+                if fault: faulted[key] = faulted.get(key, 0) + 1
+            hold = False
+            if HOLD_AFTER and self.command == "PUT" and "/_sitebuild/" not in self.path.split("?")[0]:
+                uploads[0] += 1
+                hold = uploads[0] > HOLD_AFTER
+                if hold: stats["held"] += 1
+        if hold:
+            threading.Event().wait()
         if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close(); self.close_connection = True; return
