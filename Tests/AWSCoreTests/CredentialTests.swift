@@ -305,8 +305,12 @@ struct CredentialTests {
 
     @Test func instanceMetadataUsesTheSessionToken() async throws {
         try await withCredentialTestServer { server in
+            // AWS_METADATA_SERVICE_TIMEOUT: a loaded machine's Python server may take more than
+            // the one second allowed by default.
             let provider = InstanceMetadataCredentialProvider(
-                environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL + "/"], httpClient: CurlHTTPClient())
+                environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL + "/", "AWS_METADATA_SERVICE_TIMEOUT": "60"],
+                httpClient: CurlHTTPClient())
+            #expect(provider.timeout == 60)
             let credentials = try await provider.credentials()
             #expect(credentials.accessKeyId == "ASIAIMDS1")
             #expect(credentials.sessionToken == "session-ASIAIMDS1")
@@ -330,11 +334,15 @@ struct CredentialTests {
         #expect(disabled?.isNotConfigured == true)
 
         // A closed loopback port: fails at once, with advice.
+        let refusing = try RefusingLoopbackPort()
         let unreachable = await #expect(throws: CredentialError.self) {
-            try await InstanceMetadataCredentialProvider(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"],
+            try await InstanceMetadataCredentialProvider(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(refusing.port)"],
                                                          httpClient: CurlHTTPClient()).credentials()
         }
         #expect(unreachable?.description.contains("AWS_EC2_METADATA_DISABLED") == true)
+        withExtendedLifetime(refusing) {}
+        #expect(InstanceMetadataCredentialProvider(environment: [:], httpClient: CurlHTTPClient()).timeout == 1)
+        #expect(InstanceMetadataCredentialProvider(environment: ["AWS_METADATA_SERVICE_TIMEOUT": "soon"], httpClient: CurlHTTPClient()).timeout == 1)
     }
 
     // MARK: - Web identity (moto_server)
@@ -405,7 +413,8 @@ struct CredentialTests {
             #expect(try await chain(home.environment()).credentials().source == "profile default")
 
             try await withCredentialTestServer { server in
-                let environment = home.environment(["AWS_PROFILE": "absent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL])
+                let environment = home.environment(["AWS_PROFILE": "absent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
+                                                    "AWS_METADATA_SERVICE_TIMEOUT": "60"])
                 let fromIMDS = try await chain(environment).credentials()
                 #expect(fromIMDS.source == "EC2 instance metadata")
             }

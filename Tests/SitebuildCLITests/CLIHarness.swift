@@ -50,6 +50,11 @@ final class CLIHarness {
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var env = ProcessInfo.processInfo.environment
         env["SITEBUILD_CACHE_DIR"] = root + "/.cache"
+        // The tests' servers are on loopback: a machine's proxy settings must not route them
+        // away (a test about proxies passes its own).
+        for name in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+            env[name] = nil
+        }
         for (k, v) in environment { env[k] = v }
         process.environment = env
         let out = Pipe(), err = Pipe()

@@ -173,11 +173,19 @@ import Testing
         }
         let a = try h.start(["deploy", "one"])
         let b = try h.start(["deploy", "two"])
-        a.0.waitUntilExit()
-        b.0.waitUntilExit()
-        let errA = String(decoding: a.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errB = String(decoding: b.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let statuses = [a.0.terminationStatus, b.0.terminationStatus]
+        // Both drained at once (collect reads stdout and stderr while waiting): a pipe left
+        // full would stop its deploy.
+        let drained = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outputB = CLIHarness.Output(status: -1, stdout: "", stderr: "")
+        nonisolated(unsafe) let processB = b
+        Thread.detachNewThread {
+            outputB = CLIHarness.collect(processB.0, processB.1, processB.2)
+            drained.signal()
+        }
+        let outputA = CLIHarness.collect(a.0, a.1, a.2)
+        drained.wait()
+        let errA = outputA.stderr, errB = outputB.stderr
+        let statuses = [outputA.status, outputB.status]
         let final = try #require(live(h))
         let content = h.read(".sitebuild/\(final)/index.html")
         if statuses.contains(4) {

@@ -176,10 +176,12 @@ import TestSupport
                   - echo command-ran
             """)
         // A closed loopback port as the endpoint: the region is accepted, the call then fails (exit 3).
+        let refusing = try RefusingLoopbackPort()
+        defer { withExtendedLifetime(refusing) {} }
         let run = try h.run(["build", "--region", "eu-west-1"], environment: [
             "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "HOME": h.root,
             "AWS_CONFIG_FILE": h.root + "/no-config", "AWS_SHARED_CREDENTIALS_FILE": h.root + "/no-credentials",
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": "http://127.0.0.1:\(refusing.port)",
         ])
         #expect(run.status == 3, "\(run.stdout)")
         #expect(!run.stdout.contains("need an AWS region"))

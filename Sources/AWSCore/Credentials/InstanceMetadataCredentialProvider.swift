@@ -3,7 +3,8 @@ import Foundation
 /// Credentials of the EC2 instance role through IMDSv2: a session token from
 /// `PUT /latest/api/token`, the role name from `/latest/meta-data/iam/security-credentials/`,
 /// then that role's credentials. Timeouts are one second, so a machine that is not on EC2 (or a
-/// container behind the default hop limit) fails fast.
+/// container behind the default hop limit) fails fast; `AWS_METADATA_SERVICE_TIMEOUT` (seconds,
+/// as the aws CLI reads it) allows more.
 ///
 /// Honours `AWS_EC2_METADATA_DISABLED=true` and `AWS_EC2_METADATA_SERVICE_ENDPOINT`.
 public struct InstanceMetadataCredentialProvider: CredentialProvider {
@@ -14,10 +15,14 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
     /// Seconds allowed for each request.
     public let timeout: Double
 
-    public init(environment: [String: String], httpClient: any HTTPClient, timeout: Double = 1) {
+    /// - Parameter timeout: seconds per request; by default `AWS_METADATA_SERVICE_TIMEOUT` when
+    ///   it is a positive number, else 1.
+    public init(environment: [String: String], httpClient: any HTTPClient, timeout: Double? = nil) {
         self.environment = environment
         self.httpClient = httpClient
         self.timeout = timeout
+            ?? environment["AWS_METADATA_SERVICE_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+            ?? 1
     }
 
     public func credentials() async throws -> ResolvedCredentials {
