@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 import SiteContent
 
@@ -50,8 +51,16 @@ public protocol DeployTarget: Sendable {
     func listReleaseNames() async throws -> [String]
     /// The records named (from ``listReleaseNames()``), in that order; unreadable ones left out.
     func readReleases(named names: [String]) async throws -> [ReleaseRecord]
-    /// Deletes a version: its manifest first (so it is never half-served), then its objects.
+    /// Deletes a version: its deleting marker, its manifest (so it is never half-served), then
+    /// its objects. Prune goes through ``prune(_:isLive:)``, which checks first that no deploy
+    /// or rollback is using the version.
     func deleteVersion(_ version: String) async throws
+    /// When the marker of `kind` for `version` was written, if there is one.
+    func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date?
+    /// Writes prune's deleting marker for `version` (``VersionMarker/deleting``).
+    func markDeleting(_ version: String) async throws
+    /// Removes it: the deletion was called off.
+    func unmarkDeleting(_ version: String) async throws
     /// Version prefixes without a manifest (left by interrupted deploys), with their age.
     func incompleteVersions() async throws -> [(version: String, modified: Date)]
     /// Throws (invalid input) when a path of `manifest` cannot be stored on this target, before
@@ -59,8 +68,62 @@ public protocol DeployTarget: Sendable {
     func checkKeys(_ manifest: Manifest) throws
 }
 
+/// The markers under `_sitebuild/` that say a version is being written or deleted.
+public enum VersionMarker: Sendable {
+    /// `pending/<version>.json`: a deploy started writing the version (removed with its manifest).
+    case pending
+    /// `deleting/<version>.json`: a prune started deleting it (removed when it is gone).
+    case deleting
+}
+
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
+
+    /// Prune's deletion of `version`, safe against a deploy or rollback using it at the same
+    /// time. The deleting marker is written first and only then are the pointer (`isLive`) and
+    /// the version's pending marker read, while a deploy writes its pending marker before it
+    /// reads the deleting one (``claimFromPrune(_:)``) and a flip moves the pointer before it
+    /// reads the deleting marker (`Deployer`): each side writes, then reads the other's write,
+    /// so at least one of them sees the other and backs off. Returns why the version was kept,
+    /// or nil when it was deleted.
+    public func prune(_ version: String, isLive: () async throws -> Bool) async throws -> String? {
+        try VersionId.validate(version)
+        try await markDeleting(version)
+        var reason: String?
+        if try await isLive() {
+            reason = "it was made live while prune ran"
+        } else if let started = try await markerTime(.pending, of: version),
+                  started > Date().addingTimeInterval(-PrunePlan.unfinishedDeployAge) {
+            reason = "a deploy started writing it while prune ran"
+        }
+        if let reason {
+            try await unmarkDeleting(version)
+            return reason
+        }
+        try await deleteVersion(version)
+        return nil
+    }
+
+    /// Whether a prune is deleting `version` now: its deleting marker is younger than
+    /// ``PrunePlan/deletionMarkerLifetime`` (an older one was left by a killed prune).
+    public func isBeingDeleted(_ version: String) async throws -> Date? {
+        guard let started = try await markerTime(.deleting, of: version),
+              started > Date().addingTimeInterval(-PrunePlan.deletionMarkerLifetime) else { return nil }
+        return started
+    }
+
+    /// Called by a deploy right after it wrote `version`'s pending marker: throws when a prune
+    /// is deleting that version now (it restores an old version's content a prune is removing);
+    /// clears the marker a killed prune left.
+    func claimFromPrune(_ version: String) async throws {
+        guard let started = try await markerTime(.deleting, of: version) else { return }
+        if started > Date().addingTimeInterval(-PrunePlan.deletionMarkerLifetime) {
+            throw DeployError("version \(version) is being deleted by a prune that started at \(UTCTime.iso(started)) "
+                + "(_sitebuild/deleting/\(version).json on \(url)); nothing was made live: deploy again once the prune has finished "
+                + "(a marker over an hour old is taken for a killed prune's and cleared)")
+        }
+        try await unmarkDeleting(version)
+    }
 
     /// Every release record, oldest first (one read per record: for tests and small targets;
     /// `previousVersion` and prune read only the records they need).

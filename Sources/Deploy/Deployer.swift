@@ -197,6 +197,7 @@ public struct Deployer: Sendable {
 
     /// Flips back to `version`, or to the previous release when nil.
     public func rollback(to version: String?) async throws -> (from: String?, to: String) {
+        if let version { try VersionId.validate(version) }
         let state = try await pointer.read()
         let wanted: String
         if let version {
@@ -216,16 +217,27 @@ public struct Deployer: Sendable {
         return (state.version, wanted)
     }
 
-    /// A prune that planned before a flip to an existing version may have deleted it since:
-    /// then the pointer is put back, since a live version without files serves errors.
+    /// A prune that planned before a flip to an existing version may be deleting it, or have
+    /// deleted it: then the pointer is put back (a live version without files serves errors)
+    /// and a release record says so. Read after the flip: a prune writes its deleting marker
+    /// before it reads the pointer, so either it sees this flip and keeps the version, or this
+    /// sees its marker (``DeployTarget/prune(_:isLive:)``).
     private func undoFlipIfDeleted(_ version: String, previous: String?) async throws {
-        guard try await !target.manifestExists(version) else { return }
+        let deleting = try await target.isBeingDeleted(version) != nil
+        if !deleting, try await target.manifestExists(version) { return }
         let now = try await pointer.read()
         var restored = false
         if now.version == version, let previous {
             restored = (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil
+            if restored {
+                do {
+                    try await target.writeRelease(ReleaseRecord(from: version, to: previous, action: "undo"))
+                } catch {
+                    log("warning: \(previous) is live again, but the release record could not be written: \(error)")
+                }
+            }
         }
-        throw DeployError("version \(version) was deleted (by a prune running at the same time) as it was made live; "
-            + (restored ? "the pointer is back on \(previous!)" : "check the pointer with `sitebuild versions`"))
+        throw DeployError("version \(version) \(deleting ? "is being deleted" : "was deleted") by a prune running at the same time "
+            + "as it was made live; " + (restored ? "the pointer is back on \(previous!)" : "check the pointer with `sitebuild versions`"))
     }
 }

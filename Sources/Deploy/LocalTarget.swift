@@ -60,7 +60,7 @@ public struct LocalTarget: DeployTarget {
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
-        try markPending(manifest.version)
+        try await markPending(manifest.version)
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()
@@ -122,11 +122,27 @@ public struct LocalTarget: DeployTarget {
         return stats.withLock { $0 }
     }
 
-    /// Records that `version` is being written (see ``S3Target/pendingKey(_:)``).
-    func markPending(_ version: String) throws {
+    /// Records that `version` is being written (see ``S3Target/pendingKey(_:)``), then checks
+    /// that no prune is deleting it.
+    func markPending(_ version: String) async throws {
         try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
         try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: pendingPath(version)), options: .atomic)
-        // A deploy that starts the version again supersedes a deletion a killed prune left.
+        try await claimFromPrune(version)
+    }
+
+    public func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date? {
+        let path = kind == .pending ? pendingPath(version) : deletingPath(version)
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9)
+    }
+
+    public func markDeleting(_ version: String) async throws {
+        try FileManager.default.createDirectory(atPath: deleting, withIntermediateDirectories: true)
+        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: deletingPath(version)), options: .atomic)
+    }
+
+    public func unmarkDeleting(_ version: String) async throws {
         unlink(deletingPath(version))
     }
 
@@ -170,8 +186,7 @@ public struct LocalTarget: DeployTarget {
 
     public func deleteVersion(_ version: String) async throws {
         try VersionId.validate(version)
-        try FileManager.default.createDirectory(atPath: deleting, withIntermediateDirectories: true)
-        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: deletingPath(version)), options: .atomic)
+        try await markDeleting(version)
         unlink(manifestPath(version))
         unlink(pendingPath(version))
         let dir = root + "/" + version

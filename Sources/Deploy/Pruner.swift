@@ -15,6 +15,10 @@ public struct PrunePlan: Sendable, Equatable {
     /// still be running (a long upload), and deleting its objects would break it.
     public static let unfinishedDeployAge: TimeInterval = 24 * 3600
 
+    /// How long a prune's deleting marker means "being deleted now"; an older one was left by
+    /// a prune that was killed, and a deploy of that version clears it.
+    public static let deletionMarkerLifetime: TimeInterval = 3600
+
     /// - Parameters:
     ///   - versions: complete versions with their creation time.
     ///   - keepCount: how many of the newest versions to keep besides live and previous.

@@ -203,8 +203,7 @@ public struct S3Target: DeployTarget {
 
     public func deleteVersion(_ version: String) async throws {
         try VersionId.validate(version)
-        _ = try await client.putObject(bucket: bucket, key: deletingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        try await markDeleting(version)
         // The manifest goes first: a version without one is never offered to readers again.
         let manifestErrors = try await client.deleteObjects(bucket: bucket, keys: [manifestKey(version)])
         if let failure = manifestErrors.first {
@@ -403,11 +402,29 @@ public struct S3Target: DeployTarget {
             + "\(manifest.version)/ (S3 allows 1,024): shorten the path or the target prefix", invalidInput: true)
     }
 
-    /// Records that `version` is being written (see ``pendingKey(_:)``).
+    /// Records that `version` is being written (see ``pendingKey(_:)``), then checks that no
+    /// prune is deleting it.
     func markPending(_ version: String) async throws {
         _ = try await client.putObject(bucket: bucket, key: pendingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
                                        attributes: .init(contentType: "application/json", cacheControl: "no-store"))
-        // A deploy that starts the version again supersedes a deletion a killed prune left.
+        try await claimFromPrune(version)
+    }
+
+    /// The marker's LastModified, from a listing of its exact key (a listing's time is ISO
+    /// 8601, with milliseconds).
+    public func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date? {
+        let key = kind == .pending ? pendingKey(version) : deletingKey(version)
+        guard let marker = try await client.listObjectsPage(bucket: bucket, prefix: key, maxKeys: 1).objects.first,
+              marker.key == key else { return nil }
+        return marker.lastModified.flatMap(Self.parseTime) ?? Date()
+    }
+
+    public func markDeleting(_ version: String) async throws {
+        _ = try await client.putObject(bucket: bucket, key: deletingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+    }
+
+    public func unmarkDeleting(_ version: String) async throws {
         _ = try await client.deleteObjects(bucket: bucket, keys: [deletingKey(version)])
     }
 

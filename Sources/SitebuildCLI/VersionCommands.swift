@@ -175,14 +175,13 @@ struct PruneCommand: AsyncParsableCommand {
             for version in plan.deleteIncomplete { reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: left by an interrupted deploy)") }
             var deleted: [String] = []
             if !dryRun {
-                // The pointer is read again right before each deletion: never delete what a
-                // rollback or deploy made live meanwhile.
+                // The pointer (and the version's pending marker) are read again once each
+                // deletion is marked: never delete what a rollback or deploy uses meanwhile.
                 for version in plan.delete + plan.deleteIncomplete {
-                    if try await resolved.pointer.read().version == version {
-                        reporter.say("keep \(version): it was made live while prune ran")
+                    if let reason = try await resolved.target.prune(version, isLive: { try await resolved.pointer.read().version == version }) {
+                        reporter.say("keep \(version): \(reason)")
                         continue
                     }
-                    try await resolved.target.deleteVersion(version)
                     deleted.append(version)
                 }
             }

@@ -46,6 +46,19 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     /// How many release records were read through this target.
     let readCount = Mutex(0)
     func deleteVersion(_ version: String) async throws { try await inner.deleteVersion(version) }
+    func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date? { try await inner.markerTime(kind, of: version) }
+    func markDeleting(_ version: String) async throws {
+        if let hook = afterMarkDeleting.withLock({ hook in defer { hook = nil }; return hook }) {
+            try await inner.markDeleting(version)
+            try await hook()
+        } else {
+            try await inner.markDeleting(version)
+        }
+    }
+    func unmarkDeleting(_ version: String) async throws { try await inner.unmarkDeleting(version) }
+    /// Runs once, right after the first deleting marker is written (a prune between its marker
+    /// and its second look at the pointer).
+    let afterMarkDeleting = Mutex<(@Sendable () async throws -> Void)?>(nil)
     func incompleteVersions() async throws -> [(version: String, modified: Date)] { try await inner.incompleteVersions() }
 }
 
@@ -151,12 +164,18 @@ struct ConcurrentPruneTests {
         #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/" + v1))
 
         // A marker beside a complete version (the kill came before the manifest went) leaves it
-        // to the keep rules; deploying the version again clears the marker.
+        // to the keep rules. While it is young a prune may be deleting the version now, so a
+        // deploy of it stops; once it is over an hour old it was a killed prune's, and the
+        // deploy clears it.
         let v2 = try #require(f.live)
-        try Data("{}".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/_sitebuild/deleting/\(v2).json"))
+        let marker = f.targetRoot + "/_sitebuild/deleting/\(v2).json"
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
         #expect(try await f.target.incompleteVersions().isEmpty)
-        try f.target.markPending(v2)
-        #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/_sitebuild/deleting/\(v2).json"))
+        let refused = await #expect(throws: DeployError.self) { try await f.target.markPending(v2) }
+        #expect(refused?.description.contains("is being deleted by a prune") == true)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 3600)], ofItemAtPath: marker)
+        try await f.target.markPending(v2)
+        #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
     /// A deploy whose content is an existing version (a revert) that a prune deletes as the
@@ -174,6 +193,73 @@ struct ConcurrentPruneTests {
         let deployer = Deployer(target: hooked, pointer: f.pointer)
         await #expect(throws: DeployError.self) { try await deployer.deploy(directory: f.source) }
         #expect(f.live == v2)
+    }
+
+    /// A rollback that lands between a prune's deleting marker and its second look at the
+    /// pointer: the rollback sees the marker and puts the pointer back (with a release record
+    /// saying so), and the prune, seeing the pointer back, deletes. Never a live version
+    /// without files.
+    @Test func aRollbackRacingAPruneOfItsVersionIsUndoneBeforeThePruneDeletes() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let hooked = HookedTarget(f.target)
+        let rollback = f.deployer()
+        let rolledBack = Mutex<String?>(nil)
+        hooked.afterMarkDeleting.withLock { $0 = {
+            do { _ = try await rollback.rollback(to: v1) } catch { rolledBack.withLock { $0 = "\(error)" } }
+        } }
+        let pointer = f.pointer
+        let kept = try await hooked.prune(v1, isLive: { try await pointer.read().version == v1 })
+        #expect(kept == nil, "the prune deletes: the rollback backed off")
+        #expect(rolledBack.withLock { $0 }?.contains("is being deleted by a prune") == true, "\(String(describing: rolledBack.withLock { $0 }))")
+        #expect(f.live == v2)
+        #expect(try await f.target.manifestExists(v1) == false)
+        // The records end where the pointer is, so prune's "last release" check agrees with it.
+        #expect(try await f.target.listReleases().last.map { ($0.from, $0.to, $0.action) } ?? (nil, "", "") == (v1, v2, "undo"))
+    }
+
+    /// A deploy of an old version's content (a revert) while a prune is deleting that version:
+    /// once the manifest is gone the deploy would upload into the version being emptied; it
+    /// stops at its pending marker instead, and nothing changes what is live.
+    @Test func aRevertWhileAPruneDeletesThatVersionStops() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSite()  // the first content again
+        try await f.target.markDeleting(v1)
+        unlink(f.manifestPath(v1))  // the prune has got as far as the manifest
+        let error = await #expect(throws: DeployError.self) { try await f.deployer().deploy(directory: f.source) }
+        #expect(error?.description.contains("is being deleted by a prune") == true, "\(String(describing: error))")
+        #expect(f.live == v2)
+        try await f.target.deleteVersion(v1)  // the prune finishes
+        #expect(f.live == v2)
+        // Afterwards the same deploy uploads the version afresh.
+        #expect(try await f.deployer().deploy(directory: f.source).version == v1)
+        #expect(f.live == v1)
+    }
+
+    /// A deploy that restarts an abandoned version just before a prune marks it: the prune sees
+    /// the fresh pending marker and keeps the version.
+    @Test func aPruneKeepsAnUnfinishedVersionADeployJustRestarted() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let (manifest, _) = try buildManifest(f.source)
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        hooked.afterMarkDeleting.withLock { $0 = {
+            try FileManager.default.createDirectory(atPath: inner.pending, withIntermediateDirectories: true)
+            try Data(ReleaseRecord.pendingMarker(version: manifest.version))
+                .write(to: URL(fileURLWithPath: inner.pendingPath(manifest.version)))
+        } }
+        let kept = try await hooked.prune(manifest.version, isLive: { false })
+        #expect(kept == "a deploy started writing it while prune ran")
+        #expect(try await f.target.markerTime(.deleting, of: manifest.version) == nil)
+        #expect(try await f.target.markerTime(.pending, of: manifest.version) != nil)
     }
 
     /// With --grace 0s, an unfinished version whose deploy started an hour ago is kept: its

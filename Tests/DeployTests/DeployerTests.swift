@@ -277,7 +277,7 @@ struct DeployerTests {
         let (manifest, _) = try buildManifest(f.source)
         // Without its pending marker (never uploaded, or pruned meanwhile) the manifest is refused.
         await #expect(throws: DeployError.self) { try await f.target.writeManifest(manifest) }
-        try f.target.markPending(manifest.version)
+        try await f.target.markPending(manifest.version)
         #expect(try await f.target.writeManifest(manifest))
         let path = f.manifestPath(manifest.version)
         let first = try #require(FileManager.default.contents(atPath: path))

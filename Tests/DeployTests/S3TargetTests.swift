@@ -70,6 +70,31 @@ import TestSupport
         }
     }
 
+    /// The markers prune and deploys use to stay out of each other's way, on S3: their times
+    /// come from a listing; a deploy stops on a young deleting marker and clears an old one;
+    /// prune backs off from a version a deploy is writing or the pointer names.
+    @Test func deletingAndPendingMarkersKeepPruneAndDeploysApart() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("markers")
+            let target = target(s3, S3Location(bucket: "markers", prefix: "www/"))
+            #expect(try await target.markerTime(.deleting, of: "abc") == nil)
+            try await target.markDeleting("abc")
+            let written = try #require(try await target.markerTime(.deleting, of: "abc"))
+            #expect(abs(written.timeIntervalSinceNow) < 24 * 3600, "a listing time, not a placeholder: \(written)")
+            #expect(try await target.markerTime(.deleting, of: "ab") == nil, "an exact key, not a prefix")
+            #expect(try await target.isBeingDeleted("abc") != nil)
+            await #expect(throws: DeployError.self) { try await target.markPending("abc") }
+            try await target.unmarkDeleting("abc")
+            try await target.markPending("abc")
+            #expect(try await target.markerTime(.pending, of: "abc") != nil)
+            // A version a deploy is writing (fresh pending marker) or the pointer names is kept.
+            #expect(try await target.prune("abc", isLive: { false }) == "a deploy started writing it while prune ran")
+            #expect(try await target.prune("abc", isLive: { true }) == "it was made live while prune ran")
+            #expect(try await target.markerTime(.deleting, of: "abc") == nil)
+        }
+    }
+
     @Test func largeFilesGoMultipartAndAreCopiedServerSideIntoTheNextVersion() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
