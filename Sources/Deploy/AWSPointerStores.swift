@@ -80,7 +80,15 @@ public struct DynamoDBPointerStore: PointerStore {
             throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region; create it "
                 + "(partition key '\(partitionKey)', a string), or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
         }
-        guard case .string(let version)? = item?[Self.versionAttribute] else { return PointerState(version: nil, token: nil) }
+        guard let item else { return PointerState(version: nil, token: nil) }
+        guard case .string(let version)? = item[Self.versionAttribute] else {
+            // Not sitebuild's item (or a hand-edited one): a write would replace it whole, and a
+            // compare-and-swap "from nothing" could never pass.
+            let has = item.keys.sorted().joined(separator: ", ")
+            throw DeployError("the pointer \(url): the item with \(partitionKey) '\(key)' in table '\(table)' has no string attribute "
+                + "'\(Self.versionAttribute)' (it has: \(has)); sitebuild keeps the live version id there: set it to a version id "
+                + "(see `sitebuild versions`) or delete the item, or use another key (--pointer dynamodb://\(table)#KEY)")
+        }
         return PointerState(version: version, token: version)
     }
 

@@ -145,6 +145,7 @@ struct PruneCommand: AsyncParsableCommand {
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
+        var deleted: [String] = []
         do {
             let live = try await resolved.pointer.read().version
             let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
@@ -173,7 +174,6 @@ struct PruneCommand: AsyncParsableCommand {
             for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
             for version in plan.deleteIncomplete { reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: left by an interrupted deploy)") }
-            var deleted: [String] = []
             if !dryRun {
                 // The pointer (and the version's pending marker) are read again once each
                 // deletion is marked: never delete what a rollback or deploy uses meanwhile.
@@ -191,6 +191,8 @@ struct PruneCommand: AsyncParsableCommand {
                                       ("kept", .object(plan.keep.keys.sorted().map { ($0, .string(plan.keep[$0]!)) }))])
         } catch {
             reporter.say("prune failed: \(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)")),
+                                      ("deleted", .array(deleted.map(JSONValue.string)))])
             throw ExitCode(ExitStatus.deployFailed)
         }
     }

@@ -200,6 +200,17 @@ import TestSupport
             let none = try await empty.read()
             try await empty.compareAndSwap(expected: none, to: "a")
             await #expect(throws: PointerConflict.self) { try await empty.compareAndSwap(expected: none, to: "b") }
+            // An item that is not a pointer (no string `version`) is named, not read as "nothing
+            // live" (a first flip would then fail forever, saying it expected none and found none).
+            for version: DynamoDBClient.AttributeValue? in [nil, .number("5")] {
+                var item: DynamoDBClient.Item = ["id": .string("www2"), "owner": .string("ops")]
+                item["version"] = version
+                _ = try await dynamo.putItem(table: "live", item: item)
+                let foreign = await #expect(throws: DeployError.self) {
+                    try await DynamoDBPointerStore(client: dynamo, table: "live", key: "www2").read()
+                }
+                #expect(foreign?.description.contains("has no string attribute 'version' (it has: ") == true, "\(String(describing: foreign))")
+            }
         }
     }
 

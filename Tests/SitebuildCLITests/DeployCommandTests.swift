@@ -97,6 +97,12 @@ import Testing
         let badGrace = try h.run(["prune", "--grace", "soon"])
         #expect(badGrace.status == 2)
         #expect(badGrace.stderr.contains("--grace soon"))
+        // A prune that fails (a damaged manifest) still ends its --json output with a result.
+        try h.write(".sitebuild/_sitebuild/manifests/\(versions[2]).json", "{bad")
+        let failed = try h.run(["prune", "--json", "--dry-run"])
+        #expect(failed.status == 3, "\(failed.stderr)")
+        let last = try JSONValue.parse(Data(try #require(failed.stdout.split(separator: "\n").last).utf8))
+        #expect(last["event"]?.stringValue == "result" && last["status"]?.stringValue == "FAILED", "\(failed.stdout)")
     }
 
     @Test func serveShowsTheLiveVersionAndFollowsFlipsAtOnce() throws {
