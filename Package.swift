@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent", "AWSCore", "AWSServices", "TestSupport"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
-        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "AWSCore", "AWSServices", "TestSupport", "sitebuild"]),
+        .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "Preview", "AWSCore", "AWSServices", "TestSupport", "sitebuild"]),
         // Servers the test targets start on 127.0.0.1 (moto_server and helpers), shared by them.
         .target(name: "TestSupport", dependencies: ["AWSCore", "AWSServices"], path: "Tests/TestSupport"),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"]),

@@ -303,8 +303,9 @@ public enum Preflight {
         let others = distribution.functionAssociations.map { "\($0.eventType) \(functionName(ofARN: $0.functionARN))" }
         let has = others.isEmpty ? "" : " (it has only " + others.joined(separator: ", ") + ")"
         return .fail("viewer-request-function", subject, "the default cache behavior of \(distribution.id) has no viewer-request "
-            + "function\(has): nothing maps a request to the live version's files; publish cloudfront/function.js as a "
-            + "CloudFront Function (runtime cloudfront-js-2.0) and associate it with the default cache behavior's viewer-request event")
+            + "function\(has): nothing maps a request to the live version's files; publish the code `sitebuild function` prints "
+            + "(for this pointer and routing) as a CloudFront Function (runtime cloudfront-js-2.0, with the pointer's KeyValueStore "
+            + "associated) and associate it with the default cache behavior's viewer-request event")
     }
 
     static func functionStoreCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer,
@@ -340,7 +341,8 @@ public enum Preflight {
             return .fail("function-key-value-store", subjectWithName, "the LIVE function \(has), not the pointer's KeyValueStore "
                 + "\(arn): deploys write a store the function does not read, so a flip changes nothing; associate the store with the "
                 + "function (aws cloudfront update-function --name \(name) --if-match ETAG --function-config \(config) "
-                + "--function-code fileb://function.js, then aws cloudfront publish-function --name \(name) --if-match NEW_ETAG), "
+                + "--function-code fileb://function.js, with function.js from `sitebuild function`, then aws cloudfront "
+                + "publish-function --name \(name) --if-match NEW_ETAG), "
                 + "or point --pointer at the function's store")
         }
     }

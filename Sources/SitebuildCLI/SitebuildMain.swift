@@ -71,7 +71,7 @@ struct Sitebuild: AsyncParsableCommand {
         abstract: "Build a static site from a CodeBuild buildspec and deploy it.",
         version: "sitebuild \(SitebuildVersion.current)",
         subcommands: [RunCommand.self, BuildCommand.self, DeployCommand.self, VersionsCommand.self, RollbackCommand.self,
-                      PruneCommand.self, ServeCommand.self, InitCommand.self, ValidateCommand.self, HashCommand.self, DoctorCommand.self, WatchCommand.self])
+                      PruneCommand.self, ServeCommand.self, InitCommand.self, ValidateCommand.self, HashCommand.self, DoctorCommand.self, WatchCommand.self, FunctionCommand.self])
 }
 
 enum SitebuildVersion {

@@ -256,7 +256,7 @@ import Testing
         facts.function = nil
         let message = try failure(facts, "viewer-request-function")
         #expect(message.contains("the default cache behavior of E2QWRUHAPOMQZL has no viewer-request function (it has only viewer-response sitebuild-router)"))
-        #expect(message.contains("cloudfront/function.js"))
+        #expect(message.contains("publish the code `sitebuild function` prints"))
         #expect(try check(facts, "function-key-value-store").status == .skip)
     }
 

@@ -1,0 +1,31 @@
+import Deploy
+import SiteContent
+
+extension CloudFrontFunctionCode {
+    /// The viewer-request router with its placeholders filled in, ready to publish: the
+    /// KeyValueStore's id (the last part of its ARN), the routing mode, the trailing-slash rule
+    /// and the pointer key. Throws on an ARN that is not a KeyValueStore's or a key the
+    /// function could not hold in a JavaScript string.
+    public static func viewerRequest(keyValueStoreARN arn: String, pointerKey: String, mode: RoutingMode,
+                                     trailingSlash: TrailingSlash) throws -> String {
+        guard let range = arn.range(of: ":key-value-store/"), arn.hasPrefix("arn:") else {
+            throw DeployError("\(arn): not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::ACCOUNT:key-value-store/ID)", invalidInput: true)
+        }
+        let id = String(arn[range.upperBound...])
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw DeployError("\(arn): the KeyValueStore id '\(id)' is not letters, digits and dashes", invalidInput: true)
+        }
+        guard !pointerKey.isEmpty, pointerKey.utf8.count <= 512,
+              pointerKey.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" && $0.value != 0x2028 && $0.value != 0x2029 }) else {
+            throw DeployError("pointer key '\(pointerKey)': use 1 to 512 bytes without quotes, backslashes or control characters", invalidInput: true)
+        }
+        var code = viewerRequest
+        for (placeholder, value) in [("__KVS_ID__", id), ("__MODE__", mode.rawValue), ("__TRAILING_SLASH__", trailingSlash.rawValue),
+                                     ("__POINTER_KEY__", pointerKey)] {
+            let quoted = "'\(placeholder)'"
+            guard code.contains(quoted) else { throw DeployError("the built-in function has no \(quoted) placeholder") }
+            code = code.replacingOccurrences(of: quoted, with: "'\(value)'")
+        }
+        return code
+    }
+}
