@@ -287,18 +287,11 @@ struct RunCommand: AsyncParsableCommand {
             BuildInvocation.failedResult(build.json, precheck)
             throw ExitCode(ExitStatus.invalidInput)
         }
-        var targetOptions = TargetOptions()
-        targetOptions.target = target
-        targetOptions.pointer = pointer
-        targetOptions.config = config
-        targetOptions.json = build.json
-        targetOptions.aws = aws
-        targetOptions.distribution = distribution
+        let targetOptions = self.targetOptions
         // Bad deploy settings stop the run before the build, not after it.
         do {
             _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
-            _ = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
-                                              configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
+            try checkDeploySettings(configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
         } catch {
             Reporter(json: build.json).say("\(error)")
             BuildInvocation.failedResult(build.json, "\(error)")
@@ -313,5 +306,23 @@ struct RunCommand: AsyncParsableCommand {
                                                       relativeBase: resolved.relativeBase, sourceDirectory: source,
                                                       source: resolved.source)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
+    }
+
+    var targetOptions: TargetOptions {
+        var options = TargetOptions()
+        options.target = target
+        options.pointer = pointer
+        options.config = config
+        options.json = build.json
+        options.aws = aws
+        options.distribution = distribution
+        return options
+    }
+
+    /// The deploy settings (flags, SITEBUILD_* and the settings file in `configDirectory`),
+    /// checked offline as the deploy will read them.
+    func checkDeploySettings(configDirectory: String, relativeBase: String?) throws {
+        _ = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
+                                          configDirectory: configDirectory, relativeBase: relativeBase)
     }
 }

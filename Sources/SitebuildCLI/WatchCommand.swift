@@ -76,6 +76,12 @@ struct WatchCommand: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        do {
+            try checkRunArguments()
+        } catch {
+            printError("watch: the arguments for `sitebuild run`: \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         let watcher = Watcher(client: client, location: watched, retryFailed: retryFailed, runArguments: runArgumentList())
         while true {
             let failed: Int
@@ -93,6 +99,26 @@ struct WatchCommand: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(seconds))
         }
     }
+
+    /// The flags for `run`, checked once before any archive is claimed: a bad one would
+    /// otherwise fail every build with exit 2 after the claim, and record each new archive as
+    /// failed for every watcher of the prefix. The settings file an archive carries is read
+    /// when it is built (an explicit --config is checked here).
+    func checkRunArguments() throws {
+        let command: RunCommand
+        do {
+            command = try RunCommand.parse(runArgumentList() + ["--source", "s3://\(watchedBucket)/check.zip"])
+        } catch {
+            throw UsageError(RunCommand.message(for: error))
+        }
+        if !["content", "commit", "zip-name"].contains(command.versionId) { try usage { try VersionId.validate(command.versionId) } }
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-watch-check-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        try command.checkDeploySettings(configDirectory: empty, relativeBase: FileManager.default.currentDirectoryPath)
+    }
+
+    private var watchedBucket: String { (try? S3Location.parse(location, what: "watch").bucket) ?? "bucket" }
 
     /// The flags every `run` gets (the source is added per archive).
     func runArgumentList() -> [String] {

@@ -63,6 +63,30 @@ import TestSupport
         text.split(separator: "\n").map(String.init).filter { $0.contains(needle) }
     }
 
+    /// Bad flags for `run` are refused before any archive is claimed: otherwise each new upload
+    /// would be claimed, fail with exit 2 and be recorded failed for every watcher.
+    @Test func badRunFlagsAreRefusedBeforeAnythingIsClaimed() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/site-1.zip", page: "one")
+            for (extra, named) in [(["--", "--mode", "sap"], "--mode sap"), (["--pointer", "ftp://x"], "ftp://x"),
+                                   (["--", "--bogus"], "--bogus"), (["--version-id", "../x"], "'../x'")] {
+                let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra,
+                                          environment: moto.environment)
+                #expect(run.status == 2, "\(extra): \(run.stderr)")
+                #expect(run.stderr.contains("the arguments for `sitebuild run`") && run.stderr.contains(named), "\(extra): \(run.stderr)")
+            }
+            #expect(try await keys(s3, "uploads", "incoming/_sitebuild/").isEmpty, "an archive was claimed")
+            // Good flags build it.
+            let good = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www", "--", "--mode", "spa"],
+                                       environment: moto.environment)
+            #expect(good.status == 0, "\(good.stdout)\n\(good.stderr)")
+        }
+    }
+
     @Test func buildsNewArchivesOnceInUploadOrder() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
