@@ -176,7 +176,12 @@ struct SiteConfig {
                         let text = try scalar(v, "prune.keep")
                         guard let n = Int(text), n >= 0 else { throw fail(v, "prune.keep", "must be a whole number of versions") }
                         config.pruneKeep = n
-                    case "grace": config.pruneGrace = try scalar(v, "prune.grace")
+                    case "grace":
+                        let text = try scalar(v, "prune.grace")
+                        guard Double(text) == nil, parseDurationText(text, bareNumberUnit: nil) != nil else {
+                            throw fail(v, "prune.grace", "'\(text)' is not a duration; write one with a unit, such as 30m, 24h or 7d")
+                        }
+                        config.pruneGrace = text
                     default: throw fail(k, "prune.\(k.string ?? "")", "unknown key; use keep or grace")
                     }
                 }

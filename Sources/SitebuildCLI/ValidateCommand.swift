@@ -1,5 +1,7 @@
 import ArgumentParser
+import BuildRunner
 import BuildSpec
+import Deploy
 import Foundation
 import SiteContent
 
@@ -27,16 +29,25 @@ struct ValidateCommand: ParsableCommand {
         var diagnostics: [Diagnostic]
         var summary: String?
         var settingsSummary: String?
-        do {
-            let (spec, warnings) = try BuildSpecParser.parse(contentsOf: path)
-            diagnostics = warnings
-            let commands = spec.phases.values.reduce(0) { $0 + $1.commands.count + $1.finally.count }
-            summary = "\(path): valid buildspec \(spec.version.rawValue) (\(spec.phases.count) phase\(spec.phases.count == 1 ? "" : "s"), \(commands) command\(commands == 1 ? "" : "s"))"
-        } catch let error as BuildSpecError {
-            diagnostics = error.diagnostics
+        // The settings file's folder without a buildspec (a deploy-only project, or one whose
+        // `source:` is elsewhere): only the settings are checked.
+        let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? source + "/sitebuild.yml"
+        let settingsOnly = buildspec == nil && !FileManager.default.fileExists(atPath: path)
+            && FileManager.default.fileExists(atPath: configPath)
+        if settingsOnly {
+            diagnostics = []
+            summary = "\(path): no buildspec here; checked the settings only"
+        } else {
+            do {
+                let (spec, warnings) = try BuildSpecParser.parse(contentsOf: path)
+                diagnostics = warnings
+                let commands = spec.phases.values.reduce(0) { $0 + $1.commands.count + $1.finally.count }
+                summary = "\(path): valid buildspec \(spec.version.rawValue) (\(spec.phases.count) phase\(spec.phases.count == 1 ? "" : "s"), \(commands) command\(commands == 1 ? "" : "s"))"
+            } catch let error as BuildSpecError {
+                diagnostics = error.diagnostics
+            }
         }
         // The settings file, read as deploy and run read it.
-        let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? source + "/sitebuild.yml"
         if config != nil && !FileManager.default.fileExists(atPath: configPath) {
             diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config \(config!): no such file"))
         } else if FileManager.default.fileExists(atPath: configPath) {
@@ -45,6 +56,17 @@ struct ValidateCommand: ParsableCommand {
                 // The settings' routing and invalidation values, as with no flags given.
                 _ = try RoutingOptions.parse([]).manifestBuilder(settings)
                 _ = try InvalidationOptions.parse([]).mode(settings)
+                // The build's settings: where the source and the shared cache are.
+                if let cache = settings.cache, !cache.isEmpty {
+                    let what = "\(settings.cachePlace ?? configPath): cache"
+                    do { _ = try S3Location.parse(cache, what: what) } catch {
+                        throw UsageError("\(error) (the build cache is shared through S3: s3://bucket/prefix)")
+                    }
+                }
+                if let given = settings.source, !given.isEmpty {
+                    _ = try BuildSource.parse(given, what: "\(settings.sourcePlace ?? configPath): source",
+                                              relativeTo: (configPath as NSString).deletingLastPathComponent)
+                }
                 // Its target, pointer and distribution, read as deploy reads them (offline).
                 if settings.target != nil || settings.pointer != nil || settings.distribution != nil {
                     let options = try TargetOptions.offline(config: configPath)

@@ -195,7 +195,11 @@ import Testing
         // Target, pointer and distribution are checked as deploy checks them.
         for (yaml, expected) in [("target: ftp://x/y\n", "sitebuild.yml:1:9"), ("pointer: weird://a\n", "sitebuild.yml:1:10"),
                                  ("distribution: not-an-id\n", "not a CloudFront distribution id"),
-                                 ("target: s3://Bad_Bucket/x\n", "'Bad_Bucket' is not a valid bucket name")] {
+                                 ("target: s3://Bad_Bucket/x\n", "'Bad_Bucket' is not a valid bucket name"),
+                                 ("prune:\n  grace: banana\n", "sitebuild.yml:2:10: error: prune.grace: 'banana' is not a duration"),
+                                 ("prune:\n  grace: 24\n", "sitebuild.yml:2:10: error: prune.grace: '24' is not a duration"),
+                                 ("cache: http://x\n", "sitebuild.yml:1:8: error: cache http://x: an S3 location starts with s3://"),
+                                 ("source: s3://b\n", "sitebuild.yml:1:9: error: source s3://b: name an object")] {
             try h.write("sitebuild.yml", yaml)
             let refused = try h.run(["validate"])
             #expect(refused.status == 2, "\(yaml): \(refused.stderr)")
@@ -210,6 +214,15 @@ import Testing
         #expect(ok.stdout.contains("sitebuild.yml: valid settings"))
         #expect(try h.run(["validate", "--config", "nope.yml"]).status == 2)
         #expect(!h.exists("ran"))
+        // A deploy-only folder (settings, no buildspec): the settings are checked alone.
+        try FileManager.default.removeItem(atPath: h.root + "/buildspec.yml")
+        let settingsOnly = try h.run(["validate"])
+        #expect(settingsOnly.status == 0, "\(settingsOnly.stderr)")
+        #expect(settingsOnly.stdout.contains("checked the settings only") && settingsOnly.stdout.contains("valid settings"))
+        try h.write("sitebuild.yml", "mode: sap\n")
+        #expect(try h.run(["validate"]).status == 2)
+        try FileManager.default.removeItem(atPath: h.root + "/sitebuild.yml")
+        #expect(try h.run(["validate"]).stderr.contains("buildspec.yml does not exist"))
     }
 
     @Test func badFlagsAndEnvFilesExitTwoNamingTheFlagOrLine() throws {
