@@ -8,11 +8,15 @@ public struct S3PointerStore: PointerStore {
     public let client: S3Client
     public let bucket: String
     public let key: String
+    /// The target's own pointer (`<prefix>_sitebuild/live`, no pointer given): a missing
+    /// bucket is then the target's, and the message says to fix the target.
+    public var isTargetDefault = false
 
-    public init(client: S3Client, bucket: String, key: String) {
+    public init(client: S3Client, bucket: String, key: String, isTargetDefault: Bool = false) {
         self.client = client
         self.bucket = bucket
         self.key = key
+        self.isTargetDefault = isTargetDefault
     }
 
     public var url: String { "s3://\(bucket)/\(key)" }
@@ -25,6 +29,10 @@ public struct S3PointerStore: PointerStore {
         } catch let error as AWSServiceError where error.status == 404 {
             // No object: nothing is live yet. No bucket is a mistake, not an empty pointer.
             if error.errorCode == "NoSuchBucket" {
+                if isTargetDefault {
+                    throw PointerResourceMissing("the target s3://\(bucket)/: the bucket '\(bucket)' does not exist; create it, or fix the target "
+                        + "(--target, SITEBUILD_TARGET, sitebuild.yml)")
+                }
                 throw PointerResourceMissing("the pointer \(url): the bucket '\(bucket)' does not exist; create it, or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
             }
             return PointerState(version: nil, token: nil)

@@ -101,7 +101,7 @@ struct TargetOptions: ParsableArguments {
             let reporter = Reporter(json: json)
             resolvedTarget = S3Target(client: try context.s3(for: what), location: location, log: { reporter.say($0) })
             defaultPointer = S3PointerStore(client: try context.s3(for: what), bucket: location.bucket,
-                                            key: location.prefix + "_sitebuild/live")
+                                            key: location.prefix + "_sitebuild/live", isTargetDefault: true)
         } else {
             let root = try Self.localPath(targetText, what: targetSource, cwd: base(targetSource), kind: "target")
             resolvedTarget = LocalTarget(root: root)

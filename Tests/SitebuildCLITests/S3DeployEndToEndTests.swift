@@ -222,6 +222,10 @@ import Glibc
             let missing = try await h.run(["deploy", "long", "--target", "s3://no-such-bucket-here/x", "--json"], environment: moto.environment)
             #expect(missing.status == 3, "\(missing.stderr)")
             #expect(result(missing)["status"] as? String == "FAILED", "\(missing.stdout)")
+            // The target's bucket is missing: the message says to fix the target, not a pointer
+            // the user never set.
+            #expect(missing.stderr.contains("the target s3://no-such-bucket-here/: the bucket 'no-such-bucket-here' does not exist")
+                    && missing.stderr.contains("fix the target (--target") && !missing.stderr.contains("--pointer"), "\(missing.stderr)")
         }
     }
 
