@@ -195,10 +195,23 @@ public struct Deployer: Sendable {
         return nil
     }
 
+    /// The newest release record on the target (one listing and one read).
+    public func lastRelease() async throws -> ReleaseRecord? {
+        guard let name = try await target.listReleaseNames().last else { return nil }
+        return try await target.readReleases(named: [name]).first
+    }
+
     /// Flips back to `version`, or to the previous release when nil.
     public func rollback(to version: String?) async throws -> (from: String?, to: String) {
         if let version { try VersionId.validate(version) }
         let state = try await pointer.read()
+        if state.version == nil, let last = try await lastRelease() {
+            // Nothing live through this pointer, yet the target has releases: most likely the
+            // wrong pointer (a flip here would go unseen, and its record would mislead prune).
+            throw DeployError("nothing is live on \(pointer.url), but the last release on \(target.url) made \(last.to) live "
+                + "(\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys use? Pass it with --pointer "
+                + "(or SITEBUILD_POINTER, sitebuild.yml's pointer); to start this pointer afresh, deploy", invalidInput: true)
+        }
         let wanted: String
         if let version {
             wanted = version

@@ -78,6 +78,15 @@ import Testing
         let unknown = try h.run(["rollback", "deadbeefdeadbeef"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("does not exist"))
+        // A rollback through a pointer nothing is live on, while the target has releases: the
+        // wrong pointer, most likely; nothing is written (no stray pointer, no stray record).
+        let releasesBefore = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").count
+        let stray = try h.run(["rollback", versions[1], "--pointer", h.root + "/other-live"])
+        #expect(stray.status == 2, "\(stray.stderr)")
+        #expect(stray.stderr.contains("nothing is live on file://\(h.root)/other-live, but the last release on") &&
+                stray.stderr.contains("made \(versions[0]) live"), "\(stray.stderr)")
+        #expect(!h.exists("other-live"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").count == releasesBefore)
 
         // Everything was live moments ago: a grace period keeps it all.
         let graceful = try h.run(["prune", "--keep", "0", "--grace", "1h"])
