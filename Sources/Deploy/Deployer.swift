@@ -225,7 +225,16 @@ public struct Deployer: Sendable {
             throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`", invalidInput: true)
         }
         if state.version == wanted { return (state.version, wanted) }
-        try await flip(to: wanted, expected: state, action: "rollback")
+        do {
+            try await flip(to: wanted, expected: state, action: "rollback")
+        } catch var conflict as PointerConflict where conflict.reason == nil {
+            // Not a deploy's upload: nothing waits to be made live, and a bare rerun would
+            // roll back from the new live version instead.
+            conflict.reason = "the live version moved while this rollback ran: expected \(conflict.expected ?? "none") but found "
+                + "\(conflict.found ?? "none"); nothing was changed. See `sitebuild versions`, then `sitebuild rollback \(wanted)` "
+                + "if \(wanted) should still be live"
+            throw conflict
+        }
         try await undoFlipIfDeleted(wanted, previous: state.version)
         return (state.version, wanted)
     }

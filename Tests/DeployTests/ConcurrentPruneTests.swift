@@ -262,6 +262,34 @@ struct ConcurrentPruneTests {
         #expect(try await f.target.markerTime(.pending, of: manifest.version) != nil)
     }
 
+    /// A rollback whose flip loses to another runner says so as a rollback: nothing is waiting
+    /// to be made live (unlike a deploy's upload), and a bare rerun would start from elsewhere.
+    @Test func aRollbackThatLosesTheFlipSaysNothingChanged() async throws {
+        struct MovingPointer: PointerStore {
+            let inner: LocalPointerStore
+            let movesTo: String
+            var url: String { inner.url }
+            func read() async throws -> PointerState { try await inner.read() }
+            func compareAndSwap(expected: PointerState, to version: String) async throws {
+                // Another runner's flip lands between this runner's read and its swap.
+                try await inner.compareAndSwap(expected: try await inner.read(), to: movesTo)
+                try await inner.compareAndSwap(expected: expected, to: version)
+            }
+        }
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>third</h1>\n")
+        let v3 = try await f.deployer().deploy(directory: f.source).version
+        let deployer = Deployer(target: f.target, pointer: MovingPointer(inner: f.pointer, movesTo: v2))
+        let conflict = await #expect(throws: PointerConflict.self) { try await deployer.rollback(to: v1) }
+        #expect(conflict?.description == "the live version moved while this rollback ran: expected \(v3) but found \(v2); nothing was "
+                + "changed. See `sitebuild versions`, then `sitebuild rollback \(v1)` if \(v1) should still be live")
+        #expect(f.live == v2)
+    }
+
     /// With --grace 0s, an unfinished version whose deploy started an hour ago is kept: its
     /// deploy may still be uploading. After a day it is taken for abandoned.
     @Test func unfinishedVersionsAreLeftForADayWhateverTheGrace() {
