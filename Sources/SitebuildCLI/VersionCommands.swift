@@ -17,6 +17,7 @@ struct VersionsCommand: AsyncParsableCommand {
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
+        if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         do {
             let live = try await resolved.pointer.read().version
             let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
@@ -28,6 +29,11 @@ struct VersionsCommand: AsyncParsableCommand {
                 rows.append((version, created, manifest.entries.count, manifest.totalBytes))
             }
             rows.sort { $0.created > $1.created }
+            if let live, !rows.contains(where: { $0.version == live }) {
+                reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
+                    + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "
+                    + "`sitebuild rollback VERSION` makes one of these live")
+            }
             if target.json {
                 let items = rows.map { row in
                     JSONValue.object([("version", .string(row.version)), ("createdAt", .string(row.created)), ("files", .int(Int64(row.files))),
@@ -145,6 +151,7 @@ struct PruneCommand: AsyncParsableCommand {
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
+        if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         var deleted: [String] = []
         do {
             let live = try await resolved.pointer.read().version

@@ -219,6 +219,18 @@ import Testing
         #expect(content == "one\n" || content == "two\n")
     }
 
+    /// `versions` says when the pointer names a version the target does not have (a
+    /// hand-edited pointer, or a pointer and target that do not belong together).
+    @Test func versionsWarnsWhenTheLiveVersionIsNotOnTheTarget() throws {
+        let h = try CLIHarness()
+        try h.write("s/index.html", "hi\n")
+        #expect(try h.run(["deploy", "s"]).status == 0)
+        try h.write(".sitebuild/_sitebuild/live", "bogus\n")
+        let listed = try h.run(["versions"])
+        #expect(listed.status == 0)
+        #expect(listed.stderr.contains("says bogus is live, but file://\(h.root)/.sitebuild has no complete version bogus"), "\(listed.stderr)")
+    }
+
     /// A `run` checks its deploy settings before the build: a bad one runs no phase.
     @Test func runChecksDeploySettingsBeforeBuilding() throws {
         let h = try CLIHarness()
