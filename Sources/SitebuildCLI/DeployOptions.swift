@@ -17,10 +17,10 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Settings file. Default: sitebuild.yml in the source (or current) directory.")
     var config: String?
 
-    @Flag(help: "Newline-delimited JSON events on stdout.")
+    @Flag(help: "JSON on stdout: newline-delimited events ending with a result event (deploy, rollback, prune), one object (versions, doctor), a serving event (serve).")
     var json = false
 
-    @Option(help: "The CloudFront distribution id serving the target (for invalidation and doctor). Default: SITEBUILD_DISTRIBUTION, sitebuild.yml's distribution.")
+    @Option(help: "The CloudFront distribution id serving the target: deploy and rollback invalidate it, doctor checks it; other commands ignore it. Default: SITEBUILD_DISTRIBUTION, sitebuild.yml's distribution.")
     var distribution: String?
 
     @OptionGroup(title: "AWS") var aws: AWSOptions

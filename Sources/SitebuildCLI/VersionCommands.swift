@@ -99,12 +99,13 @@ struct RollbackCommand: AsyncParsableCommand {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)")
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                 if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) {
-                    reporter.event("result", [("status", .string("INVALIDATION_FAILED")), ("version", .string(to)),
+                    reporter.event("result", [("status", .string("INVALIDATION_FAILED")), ("action", .string("rollback")), ("version", .string(to)),
                                               ("previous", from.map(JSONValue.string) ?? .null)])
                     throw ExitCode(failed)
                 }
             }
-            reporter.event("result", [("status", .string("SUCCEEDED")), ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
+            reporter.event("result", [("status", .string("SUCCEEDED")), ("action", .string(from == to ? "unchanged" : "rollback")),
+                                      ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
         } catch let exit as ExitCode {
             throw exit
         } catch let conflict as PointerConflict {
@@ -249,9 +250,16 @@ struct ServeCommand: ParsableCommand {
             printError("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let live = site.liveVersion() ?? "none yet"
-        let line = "Serving \(resolved.target.url) (live version: \(live), mode \(router.mode.rawValue)) at http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/ — Ctrl-C to stop\n"
-        writeAll(1, Array(line.utf8))
+        let live = site.liveVersion()
+        let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/"
+        if target.json {
+            let event = JSONValue.object([("event", .string("serving")), ("url", .string(url)), ("target", .string(resolved.target.url)),
+                                          ("live", live.map(JSONValue.string) ?? .null), ("mode", .string(router.mode.rawValue))])
+            writeAll(1, Array((event.serialized() + "\n").utf8))
+        } else {
+            let line = "Serving \(resolved.target.url) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
+            writeAll(1, Array(line.utf8))
+        }
         server.run()
     }
 }

@@ -132,8 +132,19 @@ import Testing
         try makeSite(h, title: "second")
         #expect(try h.run(["run", "--source", "site"]).status == 0)
         #expect(try httpGet(base + "/").body == "<h1>second</h1>\n")
-        #expect(try h.run(["rollback"]).status == 0)
+        let rolledBack = try h.run(["rollback", "--json"])
+        #expect(rolledBack.status == 0)
+        let result = try JSONValue.parse(Data(try #require(rolledBack.stdout.split(separator: "\n").last).utf8))
+        #expect(result["action"]?.stringValue == "rollback" && result["status"]?.stringValue == "SUCCEEDED", "\(rolledBack.stdout)")
         #expect(try httpGet(base + "/").body == "<h1>first</h1>\n")
+
+        // --json: one serving event with the URL.
+        let (json, jsonOut, _) = try h.start(["serve", "--port", "0", "--json"])
+        defer { json.terminate(); json.waitUntilExit() }
+        let event = try JSONValue.parse(jsonOut.fileHandleForReading.availableDataLine())
+        #expect(event["event"]?.stringValue == "serving")
+        let url = try #require(event["url"]?.stringValue)
+        #expect(try httpGet(url).body == "<h1>first</h1>\n")
     }
 
     @Test func aKilledDeployLeavesTheLiveVersionAndTheNextRunCompletesIt() throws {
