@@ -202,7 +202,9 @@ struct InvalidationOptions: ParsableArguments {
     }
 
     func timeout() throws -> Duration {
-        .seconds(try parseDuration(waitTimeout, flag: "--wait-timeout"))
+        let seconds = try parseDuration(waitTimeout, flag: "--wait-timeout")
+        guard seconds > 0 else { throw UsageError("--wait-timeout \(waitTimeout): give a time above zero, such as 15m") }
+        return .seconds(seconds)
     }
 }
 

@@ -39,7 +39,12 @@ struct InvalidationStep {
         do {
             let (plan, reason) = try await plan(from: old, to: new, toVersion: toVersion)
             guard let plan, let distribution = resolved.distribution else {
-                if resolved.distribution != nil { reporter.say("invalidation: none (\(reason))") }
+                if resolved.distribution != nil {
+                    reporter.say("invalidation: none (\(reason))")
+                } else if (try? options.mode(resolved.config)) == .always {
+                    reporter.say("warning: invalidate is 'always' but no distribution is configured (--distribution, "
+                        + "SITEBUILD_DISTRIBUTION, sitebuild.yml's distribution): nothing was invalidated")
+                }
                 reporter.event("invalidation", [("status", .string("NONE")), ("reason", .string(reason))])
                 return nil
             }

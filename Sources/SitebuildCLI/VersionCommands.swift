@@ -302,7 +302,10 @@ struct HashCommand: ParsableCommand {
             let resolved = try TargetOptions.offline(config: config, target: target).resolve(configDirectory: cwd)
             let config = resolved.config
             var hasher = TreeHasher()
-            if let jobs { hasher.concurrency = max(1, jobs) }
+            if let jobs {
+                guard jobs >= 1 else { throw UsageError("--jobs \(jobs): give 1 or more") }
+                hasher.concurrency = jobs
+            }
             hasher.excluding = DeployInvocation.siteExclusions(configDirectory: cwd, configPath: resolved.configPath, environment: env,
                                                                localTarget: resolved.local?.target.root)
             hasher.confinedTo = DeployInvocation.linkRoots(directory: dir, configDirectory: cwd)

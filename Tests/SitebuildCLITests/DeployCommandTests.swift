@@ -349,6 +349,17 @@ import Testing
                     "\(arguments): \(refused.stderr)")
         }
         #expect(try h.run(["deploy", "--help"]).status == 0)
+        // Values that can only be mistakes: no hashing at all, no time to wait.
+        try h.write("dist/index.html", "<p>x</p>\n")
+        for (arguments, named) in [(["hash", "dist", "--jobs", "0"], "--jobs 0: give 1 or more"),
+                                   (["deploy", "dist", "--wait-timeout", "0s"], "--wait-timeout 0s: give a time above zero")] {
+            let refused = try h.run(arguments)
+            #expect(refused.status == 2 && refused.stderr.contains(named), "\(arguments): \(refused.stderr)")
+        }
+        // --invalidate always with no distribution to invalidate: said, not silently skipped.
+        let always = try h.run(["deploy", "dist", "--invalidate", "always"])
+        #expect(always.status == 0)
+        #expect(always.stderr.contains("invalidate is 'always' but no distribution is configured"), "\(always.stderr)")
         // A --json rollback that fails still ends with a result event.
         let rollback = try h.run(["rollback", "nope", "--json"])
         #expect(rollback.status == 2)
