@@ -132,6 +132,15 @@ extension DeployTarget {
     }
 }
 
+/// A version's manifest that cannot be read as one (exit code 3 where it stops a command;
+/// `versions` and `prune` leave that version out and say so).
+public struct DamagedManifest: Error, Sendable, CustomStringConvertible {
+    public var version: String
+    public var location: String
+    public var reason: String
+    public var description: String { "the manifest \(location) is damaged: \(reason)" }
+}
+
 /// A deploy or target failure (exit code 3), naming what failed and what to do.
 public struct DeployError: Error, Sendable, CustomStringConvertible {
     public var description: String

@@ -48,7 +48,7 @@ public struct LocalTarget: DeployTarget {
         do {
             return try read(path)
         } catch {
-            throw DeployError("the manifest \(path) is damaged: \(error)")
+            throw DamagedManifest(version: version, location: path, reason: "\(error)")
         }
     }
 

@@ -125,7 +125,7 @@ public struct S3Target: DeployTarget {
         do {
             return try read(file.path)
         } catch {
-            throw DeployError("the manifest s3://\(bucket)/\(manifestKey(version)) is damaged: \(error)")
+            throw DamagedManifest(version: version, location: "s3://\(bucket)/\(manifestKey(version))", reason: "\(error)")
         }
     }
 

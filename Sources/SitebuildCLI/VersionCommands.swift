@@ -24,7 +24,7 @@ struct VersionsCommand: AsyncParsableCommand {
             let previous = try await deployer.previousVersion(live: live)
             var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
             for version in try await resolved.target.listVersions() {
-                guard let manifest = try await resolved.target.readManifest(version) else { continue }
+                guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else { continue }
                 let created = manifest.metadata.first { $0.0 == "createdAt" }?.1 ?? ""
                 rows.append((version, created, manifest.entries.count, manifest.totalBytes))
             }
@@ -61,6 +61,19 @@ struct VersionsCommand: AsyncParsableCommand {
             reporter.say("\(error)")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.deployFailed)
+        }
+    }
+}
+
+extension VersionsCommand {
+    /// A version's manifest, or nil (with a warning) when it is damaged: one bad file must not
+    /// stop listing or pruning the others.
+    static func readManifest(_ version: String, of target: any DeployTarget, reporter: Reporter) async throws -> Manifest? {
+        do {
+            return try await target.readManifest(version)
+        } catch let damaged as DamagedManifest {
+            reporter.say("warning: \(damaged); version \(version) is left out (and kept): restore or delete that file by hand")
+            return nil
         }
     }
 }
@@ -160,8 +173,9 @@ struct PruneCommand: AsyncParsableCommand {
             let previous = try await deployer.previousVersion(live: live)
             var versions: [(String, Date)] = []
             for version in try await resolved.target.listVersions() {
-                let manifest = try await resolved.target.readManifest(version)
-                let created = manifest?.metadata.first { $0.0 == "createdAt" }.flatMap { ReleaseRecord.parseISOTime($0.1) } ?? .distantPast
+                // A damaged manifest's version is left out of the plan: kept, and said.
+                guard let manifest = try await VersionsCommand.readManifest(version, of: resolved.target, reporter: reporter) else { continue }
+                let created = manifest.metadata.first { $0.0 == "createdAt" }.flatMap { ReleaseRecord.parseISOTime($0.1) } ?? .distantPast
                 versions.append((version, created))
             }
             // The records prune needs: the last one, and those within the grace period (their

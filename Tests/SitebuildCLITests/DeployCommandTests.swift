@@ -106,12 +106,15 @@ import Testing
         let badGrace = try h.run(["prune", "--grace", "soon"])
         #expect(badGrace.status == 2)
         #expect(badGrace.stderr.contains("--grace soon"))
-        // A prune that fails (a damaged manifest) still ends its --json output with a result.
+        // A damaged manifest does not stop versions or prune: that version is left out, kept,
+        // and named.
         try h.write(".sitebuild/_sitebuild/manifests/\(versions[2]).json", "{bad")
-        let failed = try h.run(["prune", "--json", "--dry-run"])
-        #expect(failed.status == 3, "\(failed.stderr)")
-        let last = try JSONValue.parse(Data(try #require(failed.stdout.split(separator: "\n").last).utf8))
-        #expect(last["event"]?.stringValue == "result" && last["status"]?.stringValue == "FAILED", "\(failed.stdout)")
+        let damaged = try h.run(["prune", "--keep", "0", "--grace", "0s"])
+        #expect(damaged.status == 0, "\(damaged.stderr)")
+        #expect(damaged.stderr.contains("\(versions[2]).json is damaged") && damaged.stderr.contains("is left out (and kept)"), "\(damaged.stderr)")
+        #expect(h.exists(".sitebuild/\(versions[2])/index.html"))
+        let listed = try h.run(["versions"])
+        #expect(listed.status == 0 && listed.stdout.contains(versions[0]) && !listed.stdout.contains(versions[2]), "\(listed.stdout)")
     }
 
     @Test func serveShowsTheLiveVersionAndFollowsFlipsAtOnce() throws {

@@ -226,6 +226,10 @@ import Glibc
             // the user never set.
             #expect(missing.stderr.contains("the target s3://no-such-bucket-here/: the bucket 'no-such-bucket-here' does not exist")
                     && missing.stderr.contains("fix the target (--target") && !missing.stderr.contains("--pointer"), "\(missing.stderr)")
+            // prune too ends --json output that failed with a result event.
+            let pruned = try await h.run(["prune", "--target", "s3://no-such-bucket-here/x", "--json"], environment: moto.environment)
+            #expect(pruned.status == 3, "\(pruned.stderr)")
+            #expect(result(pruned)["status"] as? String == "FAILED", "\(pruned.stdout)")
         }
     }
 
