@@ -181,7 +181,8 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// The version live before the current one, from the release records.
+    /// The version live before the current one, from the release records: the newest one
+    /// that still exists (a version deleted since, as after an undone flip, is passed over).
     public func previousVersion(live: String?) async throws -> String? {
         // Only the records that made `live` live are read (their names say so), newest first:
         // usually one read, however many releases the target has.
@@ -189,7 +190,7 @@ public struct Deployer: Sendable {
         let names = try await target.listReleaseNames().filter { ReleaseRecord.fileName($0, isFlipTo: live) }
         for name in names.reversed() {
             for record in try await target.readReleases(named: [name]) where record.to == live {
-                if let from = record.from, from != live { return from }
+                if let from = record.from, from != live, try await target.manifestExists(from) { return from }
             }
         }
         return nil

@@ -219,6 +219,8 @@ struct ConcurrentPruneTests {
         #expect(try await f.target.manifestExists(v1) == false)
         // The records end where the pointer is, so prune's "last release" check agrees with it.
         #expect(try await f.target.listReleases().last.map { ($0.from, $0.to, $0.action) } ?? (nil, "", "") == (v1, v2, "undo"))
+        // The deleted version is not offered as the previous one to roll back to.
+        #expect(try await f.deployer().previousVersion(live: v2) == nil)
     }
 
     /// A deploy of an old version's content (a revert) while a prune is deleting that version:
