@@ -91,10 +91,10 @@ import TestSupport
                     let pointer = "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)"
                     try h.write("sitebuild.yml", "target: s3://doctor-site\npointer: \(pointer)\ndistribution: \(distribution.id)\n")
                     try h.write("site/index.html", "<p>doctor</p>")
-                    let deploy = try h.run(["deploy", "site"], environment: environment)
+                    let deploy = try await h.run(["deploy", "site"], environment: environment)
                     #expect(deploy.status == 0, "\(deploy.stderr)")
 
-                    let doctor = try h.run(["doctor", "--domain", "WWW.example.com."], environment: environment)
+                    let doctor = try await h.run(["doctor", "--domain", "WWW.example.com."], environment: environment)
                     #expect(doctor.status == 0, "\(doctor.stdout)\n\(doctor.stderr)")
                     let lines = Self.lines(doctor)
                     #expect(lines.count == 11, "\(lines)")
@@ -107,7 +107,7 @@ import TestSupport
                     #expect(lines.contains("ok   DNS www.example.com: alias A in zone example.com. points at \(domainName)"))
                     #expect(lines.last == "doctor: 10 ok, 0 failed, 0 skipped")
 
-                    let json = try h.run(["doctor", "--domain", "www.example.com", "--json"], environment: environment)
+                    let json = try await h.run(["doctor", "--domain", "www.example.com", "--json"], environment: environment)
                     #expect(json.status == 0, "\(json.stderr)")
                     let (checks, result) = Self.events(json)
                     #expect(checks.map { $0["name"] as? String ?? "" } == [

@@ -38,8 +38,8 @@ import TestSupport
         return h
     }
 
-    func build(_ h: CLIHarness, _ moto: MotoServer, key: String, run: String) throws -> CLIHarness.Output {
-        try h.run(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=\(key)", "--env", "RUN=\(run)"],
+    func build(_ h: CLIHarness, _ moto: MotoServer, key: String, run: String) async throws -> CLIHarness.Output {
+        try await h.run(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=\(key)", "--env", "RUN=\(run)"],
                   environment: moto.environment)
     }
 
@@ -51,28 +51,28 @@ import TestSupport
         try await withMotoServer { moto in
             let s3 = client(moto)
             try await s3.createBucket("cache")
-            let first = try build(try runner(), moto, key: "a", run: "one")
+            let first = try await build(try runner(), moto, key: "a", run: "one")
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.contains("cached=none"), "\(first.stdout)")
             #expect(first.stdout.contains("Uploaded 1 file(s) to the cache with key deps-a at s3://cache/team/deps-a.tar.zst"), "\(first.stdout)")
             #expect(try await s3.headObject(bucket: "cache", key: "team/deps-a.tar.zst") != nil)
 
             // A fresh runner: its own work dir and (empty) local cache dir.
-            let second = try build(try runner(), moto, key: "a", run: "two")
+            let second = try await build(try runner(), moto, key: "a", run: "two")
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("Downloading cache for key deps-a from s3://cache/team/deps-a.tar.zst"), "\(second.stdout)")
             #expect(second.stdout.contains("cached=made-by-one"), "\(second.stdout)")
             #expect(second.stdout.contains("exists already in s3://cache/team/; a keyed cache is not updated"), "\(second.stdout)")
 
             // Another key: the fallback prefix deps- finds deps-a, and deps-b is saved.
-            let third = try build(try runner(), moto, key: "b", run: "three")
+            let third = try await build(try runner(), moto, key: "b", run: "three")
             #expect(third.status == 0, "\(third.stderr)")
             #expect(third.stdout.contains("cached=made-by-one"), "\(third.stdout)")
             #expect(third.stdout.contains("from key deps-a (fallback)"), "\(third.stdout)")
             #expect(try await s3.headObject(bucket: "cache", key: "team/deps-b.tar.zst") != nil)
 
             // A key with '/' and spaces is encoded; fallback matching still works on it.
-            let odd = try build(try runner(), moto, key: "x/y z", run: "four")
+            let odd = try await build(try runner(), moto, key: "x/y z", run: "four")
             #expect(odd.status == 0, "\(odd.stderr)")
             #expect(try await s3.headObject(bucket: "cache", key: "team/deps-x%2Fy%20z.tar.zst") != nil)
         }
@@ -82,17 +82,17 @@ import TestSupport
         try await withMotoServer { moto in
             let s3 = client(moto)
             try await s3.createBucket("cache")
-            #expect(try build(try runner(), moto, key: "a", run: "one").status == 0)
+            #expect(try await build(try runner(), moto, key: "a", run: "one").status == 0)
             _ = try await s3.putObject(bucket: "cache", key: "team/deps-a.tar.zst", body: .bytes(Array("not an archive at all\n".utf8)))
 
-            let damaged = try build(try runner(), moto, key: "a", run: "two")
+            let damaged = try await build(try runner(), moto, key: "a", run: "two")
             #expect(damaged.status == 0, "\(damaged.stderr)")
             #expect(damaged.stdout.contains("Warning: cache entry s3://cache/team/deps-a.tar.zst is damaged; building without it"),
                     "\(damaged.stdout)\n\(damaged.stderr)")
             #expect(damaged.stdout.contains("cached=none"))
             #expect(damaged.stdout.contains("Replaced the damaged cache entry for key deps-a"), "\(damaged.stdout)")
 
-            let repaired = try build(try runner(), moto, key: "a", run: "three")
+            let repaired = try await build(try runner(), moto, key: "a", run: "three")
             #expect(repaired.status == 0, "\(repaired.stderr)")
             #expect(repaired.stdout.contains("cached=made-by-two"), "\(repaired.stdout)")
         }
@@ -108,12 +108,12 @@ import TestSupport
             var random = SystemRandomNumberGenerator()
             let bytes = (0..<(256 << 10)).map { _ in UInt8.random(in: 0...255, using: &random) }
             try Data(bytes).write(to: URL(fileURLWithPath: h.root + "/site/deps/random.bin"))
-            #expect(try build(h, moto, key: "a", run: "one").status == 0)
+            #expect(try await build(h, moto, key: "a", run: "one").status == 0)
             let whole = try await s3.getObject(bucket: "cache", key: "team/deps-a.tar.zst").body
             #expect(whole.count > 100_000)
             _ = try await s3.putObject(bucket: "cache", key: "team/deps-a.tar.zst", body: .bytes(Array(whole.prefix(whole.count / 2))))
 
-            let truncated = try build(try runner(), moto, key: "a", run: "two")
+            let truncated = try await build(try runner(), moto, key: "a", run: "two")
             #expect(truncated.status == 0, "\(truncated.stderr)")
             #expect(truncated.stdout.contains("Warning: cache entry s3://cache/team/deps-a.tar.zst is damaged; building without it"),
                     "\(truncated.stdout)\n\(truncated.stderr)")
@@ -130,11 +130,12 @@ import TestSupport
                 try h.start(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=shared", "--env", "RUN=r\(index)"],
                             environment: moto.environment)
             }
-            for output in outputs.map({ CLIHarness.collect($0.0, $0.1, $0.2) }) {
+            for (process, out, err) in outputs {
+                let output = await CLIHarness.collectOffPool(process, out, err)
                 #expect(output.status == 0, "\(output.stdout)\n\(output.stderr)")
             }
             // Whichever upload landed, the entry is whole: a third runner restores it.
-            let third = try build(try runner(), moto, key: "shared", run: "three")
+            let third = try await build(try runner(), moto, key: "shared", run: "three")
             #expect(third.status == 0, "\(third.stderr)")
             #expect(third.stdout.contains("cached=made-by-r"), "\(third.stdout)")
             #expect(!third.stdout.contains("damaged"))

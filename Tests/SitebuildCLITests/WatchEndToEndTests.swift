@@ -32,8 +32,8 @@ import TestSupport
         _ = try await s3.putObject(bucket: "uploads", key: key, body: .bytes(Array(body)))
     }
 
-    func watch(_ h: CLIHarness, _ moto: MotoServer, _ extra: [String] = []) throws -> CLIHarness.Output {
-        try h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra, environment: moto.environment)
+    func watch(_ h: CLIHarness, _ moto: MotoServer, _ extra: [String] = []) async throws -> CLIHarness.Output {
+        try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra, environment: moto.environment)
     }
 
     /// The buckets `uploads` and `site`, and a proxy in front of moto that writes `value` to the
@@ -99,7 +99,7 @@ import TestSupport
             try await upload(s3, h, key: "incoming/a-second.zip", page: "second")
             _ = try await s3.putObject(bucket: "uploads", key: "incoming/notes.txt", body: .bytes(Array("not a source".utf8)))
 
-            let run = try watch(h, moto)
+            let run = try await watch(h, moto)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             let built = lines(run.stdout, containing: "[Watch] building ")
             #expect(built.count == 2, "\(run.stdout)")
@@ -120,7 +120,7 @@ import TestSupport
                 #expect(record["exitStatus"]?.intValue == 0)
             }
 
-            let again = try watch(h, moto)
+            let again = try await watch(h, moto)
             #expect(again.status == 0, "\(again.stderr)")
             #expect(lines(again.stdout, containing: "[Watch] building ").isEmpty, "\(again.stdout)")
             #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == 2)
@@ -134,7 +134,7 @@ import TestSupport
             try await s3.createBucket("site")
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/broken.zip", page: "x", fail: true)
-            let run = try watch(h, moto)
+            let run = try await watch(h, moto)
             #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
             #expect(run.stdout.contains("or pass --retry-failed to build it again"), "\(run.stdout)")
             let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/")
@@ -143,11 +143,11 @@ import TestSupport
             #expect(record["status"]?.stringValue == "failed")
             #expect(record["exitStatus"]?.intValue == 1)
 
-            let skipped = try watch(h, moto)
+            let skipped = try await watch(h, moto)
             #expect(skipped.status == 0)
             #expect(lines(skipped.stdout, containing: "[Watch] building ").isEmpty)
 
-            let retried = try watch(h, moto, ["--retry-failed"])
+            let retried = try await watch(h, moto, ["--retry-failed"])
             #expect(retried.status == 1)
             #expect(lines(retried.stdout, containing: "[Watch] building ").count == 1, "\(retried.stdout)")
             let again = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: states[0]).body))
@@ -266,7 +266,7 @@ import TestSupport
             }
             var stdout = ""
             for (process, out, err) in started {
-                let output = CLIHarness.collect(process, out, err)
+                let output = await CLIHarness.collectOffPool(process, out, err)
                 #expect(output.status == 0, "\(output.stdout)\n\(output.stderr)")
                 stdout += output.stdout
             }
