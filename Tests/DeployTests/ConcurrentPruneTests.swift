@@ -64,6 +64,16 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
 
 @Suite("Prune and deploys at the same time")
 struct ConcurrentPruneTests {
+    /// A local target with two versions deployed: the first content, then a second (live).
+    static func twoVersions() async throws -> (DeployFixture, String, String) {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await f.deployer().deploy(directory: f.source).version
+        return (f, v1, v2)
+    }
+
     /// A prune that takes a running deploy's version for an abandoned one and deletes it: the
     /// deploy notices at its manifest write and makes nothing live.
     @Test func aDeployWhoseObjectsWerePrunedMakesNothingLive() async throws {
@@ -104,11 +114,7 @@ struct ConcurrentPruneTests {
     /// A rollback to a version that a prune deletes as the pointer moves: the pointer is put
     /// back, since a live version without files would serve errors.
     @Test func aRollbackToAVersionDeletedMeanwhileIsUndone() async throws {
-        let f = try DeployFixture()
-        try f.writeSite()
-        let v1 = try await f.deployer().deploy(directory: f.source).version
-        try f.writeSource("index.html", "<h1>second</h1>\n")
-        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let (f, v1, v2) = try await Self.twoVersions()
         let hooked = HookedTarget(f.target)
         let inner = f.target
         hooked.beforeWriteRelease.withLock { $0 = { try await inner.deleteVersion(v1) } }
@@ -181,11 +187,7 @@ struct ConcurrentPruneTests {
     /// A deploy whose content is an existing version (a revert) that a prune deletes as the
     /// pointer moves to it: the pointer is put back.
     @Test func aRevertToAVersionDeletedMeanwhileIsUndone() async throws {
-        let f = try DeployFixture()
-        try f.writeSite()
-        let v1 = try await f.deployer().deploy(directory: f.source).version
-        try f.writeSource("index.html", "<h1>second</h1>\n")
-        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let (f, v1, v2) = try await Self.twoVersions()
         try f.writeSite()  // the first content again
         let hooked = HookedTarget(f.target)
         let inner = f.target
@@ -200,11 +202,7 @@ struct ConcurrentPruneTests {
     /// saying so), and the prune, seeing the pointer back, deletes. Never a live version
     /// without files.
     @Test func aRollbackRacingAPruneOfItsVersionIsUndoneBeforeThePruneDeletes() async throws {
-        let f = try DeployFixture()
-        try f.writeSite()
-        let v1 = try await f.deployer().deploy(directory: f.source).version
-        try f.writeSource("index.html", "<h1>second</h1>\n")
-        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let (f, v1, v2) = try await Self.twoVersions()
         let hooked = HookedTarget(f.target)
         let rollback = f.deployer()
         let rolledBack = Mutex<String?>(nil)
@@ -227,11 +225,7 @@ struct ConcurrentPruneTests {
     /// once the manifest is gone the deploy would upload into the version being emptied; it
     /// stops at its pending marker instead, and nothing changes what is live.
     @Test func aRevertWhileAPruneDeletesThatVersionStops() async throws {
-        let f = try DeployFixture()
-        try f.writeSite()
-        let v1 = try await f.deployer().deploy(directory: f.source).version
-        try f.writeSource("index.html", "<h1>second</h1>\n")
-        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let (f, v1, v2) = try await Self.twoVersions()
         try f.writeSite()  // the first content again
         try await f.target.markDeleting(v1)
         unlink(f.manifestPath(v1))  // the prune has got as far as the manifest
@@ -278,11 +272,7 @@ struct ConcurrentPruneTests {
                 try await inner.compareAndSwap(expected: expected, to: version)
             }
         }
-        let f = try DeployFixture()
-        try f.writeSite()
-        let v1 = try await f.deployer().deploy(directory: f.source).version
-        try f.writeSource("index.html", "<h1>second</h1>\n")
-        let v2 = try await f.deployer().deploy(directory: f.source).version
+        let (f, v1, v2) = try await Self.twoVersions()
         try f.writeSource("index.html", "<h1>third</h1>\n")
         let v3 = try await f.deployer().deploy(directory: f.source).version
         let deployer = Deployer(target: f.target, pointer: MovingPointer(inner: f.pointer, movesTo: v2))
