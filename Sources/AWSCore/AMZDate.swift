@@ -125,6 +125,24 @@ public enum UTCTime {
         return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction)
     }
 
+    /// An HTTP `Date` header (RFC 7231's IMF-fixdate, `Fri, 27 Nov 2026 14:50:37 GMT`), as S3
+    /// sends it: the server's clock, to measure the age of what it stores without trusting
+    /// this machine's. Nil for anything else.
+    public static func parseHTTPDate(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[0].count == 4, parts[0].hasSuffix(","), parts[5] == "GMT",
+              let day = Int64(parts[1]), parts[1].count == 2, let monthIndex = months.firstIndex(of: String(parts[2])),
+              let year = Int64(parts[3]), parts[3].count == 4 else { return nil }
+        let clock = parts[4].split(separator: ":", omittingEmptySubsequences: false)
+        guard clock.count == 3, clock.allSatisfy({ $0.count == 2 }), let hour = Int64(clock[0]), let minute = Int64(clock[1]),
+              let second = Int64(clock[2]) else { return nil }
+        let month = Int64(monthIndex + 1)
+        guard day >= 1, day <= daysIn(month, of: year), hour < 24, minute < 60, second < 61 else { return nil }
+        let days = AMZDate.days(fromCivil: year, month, day)
+        return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
+    }
+
     private static func daysIn(_ month: Int64, of year: Int64) -> Int64 {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28

@@ -167,6 +167,9 @@ public struct S3Client: Sendable {
         public var commonPrefixes: [String]
         /// The token of the next page, or nil on the last one.
         public var nextContinuationToken: String?
+        /// The server's time when it answered (its `Date` header), to age the objects listed
+        /// by S3's clock rather than this machine's.
+        public var serverDate: Date? = nil
     }
 
     /// A key DeleteObjects could not delete.
@@ -285,7 +288,8 @@ public struct S3Client: Sendable {
         let prefixes = root.elements("CommonPrefixes").compactMap { $0.text("Prefix").map(decode) }
         let truncated = root.text("IsTruncated") == "true"
         let token = root.text("NextContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
-        return ListPage(objects: objects, commonPrefixes: prefixes, nextContinuationToken: truncated ? token : nil)
+        return ListPage(objects: objects, commonPrefixes: prefixes, nextContinuationToken: truncated ? token : nil,
+                        serverDate: response.headers.first("date").flatMap(UTCTime.parseHTTPDate))
     }
 
     /// Every page of ListObjectsV2, concatenated.

@@ -51,16 +51,18 @@ public protocol DeployTarget: Sendable {
     func listReleaseNames() async throws -> [String]
     /// The records named (from ``listReleaseNames()``), in that order; unreadable ones left out.
     func readReleases(named names: [String]) async throws -> [ReleaseRecord]
-    /// Deletes a version: its deleting marker, its manifest (so it is never half-served), then
-    /// its objects. Prune goes through ``prune(_:isLive:)``, which checks first that no deploy
-    /// or rollback is using the version.
-    func deleteVersion(_ version: String) async throws
-    /// When the marker of `kind` for `version` was written, if there is one.
-    func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date?
-    /// Writes prune's deleting marker for `version` (``VersionMarker/deleting``).
-    func markDeleting(_ version: String) async throws
-    /// Removes it: the deletion was called off.
-    func unmarkDeleting(_ version: String) async throws
+    /// Deletes a version: its manifest first (so it is never half-served), then its objects and
+    /// markers. `token`: the deleting marker the caller (``prune(_:isLive:)``, which checks
+    /// first that no deploy or rollback is using the version) already wrote; nil writes one.
+    func deleteVersion(_ version: String, token: String?) async throws
+    /// How long ago the marker of `kind` for `version` was written, if there is one; for
+    /// deleting markers (one per prune) the newest. On S3 by S3's clock, not this machine's.
+    func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval?
+    /// Writes prune `token`'s deleting marker for `version` (``VersionMarker/deleting``).
+    func markDeleting(_ version: String, token: String) async throws
+    /// Removes prune `token`'s deleting marker for `version` (its deletion was called off), or
+    /// every one when `token` is nil (the version is gone, or the markers are stale).
+    func unmarkDeleting(_ version: String, token: String?) async throws
     /// Version prefixes without a manifest (left by interrupted deploys), with their age.
     func incompleteVersions() async throws -> [(version: String, modified: Date)]
     /// Throws (invalid input) when a path of `manifest` cannot be stored on this target, before
@@ -72,57 +74,69 @@ public protocol DeployTarget: Sendable {
 public enum VersionMarker: Sendable {
     /// `pending/<version>.json`: a deploy started writing the version (removed with its manifest).
     case pending
-    /// `deleting/<version>.json`: a prune started deleting it (removed when it is gone).
+    /// `deleting/<version>/<token>.json`: a prune started deleting it (each prune its own, so
+    /// that one calling its deletion off never removes another's; all go with the version).
     case deleting
 }
 
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
 
+    public func deleteVersion(_ version: String) async throws {
+        try await deleteVersion(version, token: nil)
+    }
+
     /// Prune's deletion of `version`, safe against a deploy or rollback using it at the same
     /// time. The deleting marker is written first and only then are the pointer (`isLive`) and
     /// the version's pending marker read, while a deploy writes its pending marker before it
-    /// reads the deleting one (``claimFromPrune(_:)``) and a flip moves the pointer before it
-    /// reads the deleting marker (`Deployer`): each side writes, then reads the other's write,
-    /// so at least one of them sees the other and backs off. Returns why the version was kept,
-    /// or nil when it was deleted.
+    /// reads the deleting ones (``claimFromPrune(_:)``) and a flip moves the pointer before it
+    /// reads them (`Deployer`): each side writes, then reads the other's write, so at least one
+    /// of them sees the other and backs off. Returns why the version was kept, or nil when it
+    /// was deleted.
     public func prune(_ version: String, isLive: () async throws -> Bool) async throws -> String? {
         try VersionId.validate(version)
-        try await markDeleting(version)
-        var reason: String?
-        if try await isLive() {
-            reason = "it was made live while prune ran"
-        } else if let started = try await markerTime(.pending, of: version),
-                  started > Date().addingTimeInterval(-PrunePlan.unfinishedDeployAge) {
-            reason = "a deploy started writing it while prune ran"
+        let token = UUID().uuidString.lowercased()
+        try await markDeleting(version, token: token)
+        let reason: String?
+        do {
+            if try await isLive() {
+                reason = "it was made live while prune ran"
+            } else if let age = try await markerAge(.pending, of: version), age < PrunePlan.unfinishedDeployAge {
+                reason = "a deploy started writing it while prune ran"
+            } else {
+                reason = nil
+            }
+        } catch {
+            // A marker left here would block deploys and rollbacks of the version for an hour.
+            try? await unmarkDeleting(version, token: token)
+            throw error
         }
         if let reason {
-            try await unmarkDeleting(version)
+            try await unmarkDeleting(version, token: token)
             return reason
         }
-        try await deleteVersion(version)
+        try await deleteVersion(version, token: token)
         return nil
     }
 
-    /// Whether a prune is deleting `version` now: its deleting marker is younger than
-    /// ``PrunePlan/deletionMarkerLifetime`` (an older one was left by a killed prune).
-    public func isBeingDeleted(_ version: String) async throws -> Date? {
-        guard let started = try await markerTime(.deleting, of: version),
-              started > Date().addingTimeInterval(-PrunePlan.deletionMarkerLifetime) else { return nil }
-        return started
+    /// Whether a prune is deleting `version` now: a deleting marker younger than
+    /// ``PrunePlan/deletionMarkerLifetime`` (older ones were left by killed prunes).
+    public func isBeingDeleted(_ version: String) async throws -> Bool {
+        guard let age = try await markerAge(.deleting, of: version) else { return false }
+        return age < PrunePlan.deletionMarkerLifetime
     }
 
     /// Called by a deploy right after it wrote `version`'s pending marker: throws when a prune
     /// is deleting that version now (it restores an old version's content a prune is removing);
-    /// clears the marker a killed prune left.
+    /// clears the markers killed prunes left.
     func claimFromPrune(_ version: String) async throws {
-        guard let started = try await markerTime(.deleting, of: version) else { return }
-        if started > Date().addingTimeInterval(-PrunePlan.deletionMarkerLifetime) {
-            throw DeployError("version \(version) is being deleted by a prune that started at \(UTCTime.iso(started)) "
-                + "(_sitebuild/deleting/\(version).json on \(url)); nothing was made live: deploy again once the prune has finished "
-                + "(a marker over an hour old is taken for a killed prune's and cleared)")
+        guard let age = try await markerAge(.deleting, of: version) else { return }
+        if age < PrunePlan.deletionMarkerLifetime {
+            throw DeployError("version \(version) is being deleted by a prune (its marker under _sitebuild/deleting/\(version)/ on "
+                + "\(url) is \(Int(max(0, age))) s old); nothing was made live: deploy again once the prune has finished (a marker "
+                + "over an hour old is taken for a killed prune's and cleared)")
         }
-        try await unmarkDeleting(version)
+        try await unmarkDeleting(version, token: nil)
     }
 
     /// Every release record, oldest first (one read per record: for tests and small targets;

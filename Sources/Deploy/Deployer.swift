@@ -189,7 +189,9 @@ public struct Deployer: Sendable {
         guard let live else { return nil }
         let names = try await target.listReleaseNames().filter { ReleaseRecord.fileName($0, isFlipTo: live) }
         for name in names.reversed() {
-            for record in try await target.readReleases(named: [name]) where record.to == live {
+            // An undone flip's record (`undo`, from the version that never stayed live) is not a
+            // release to go back to.
+            for record in try await target.readReleases(named: [name]) where record.to == live && record.action != "undo" {
                 if let from = record.from, from != live, try await target.manifestExists(from) { return from }
             }
         }
@@ -202,16 +204,18 @@ public struct Deployer: Sendable {
         return try await target.readReleases(named: [name]).first
     }
 
-    /// Flips back to `version`, or to the previous release when nil.
-    public func rollback(to version: String?) async throws -> (from: String?, to: String) {
+    /// Flips back to `version`, or to the previous release when nil. `force`: even through a
+    /// pointer that holds nothing while the target has releases (restoring a lost pointer).
+    public func rollback(to version: String?, force: Bool = false) async throws -> (from: String?, to: String) {
         if let version { try VersionId.validate(version) }
         let state = try await pointer.read()
-        if state.version == nil, let last = try await lastRelease() {
+        if state.version == nil, !force, let last = try await lastRelease() {
             // Nothing live through this pointer, yet the target has releases: most likely the
             // wrong pointer (a flip here would go unseen, and its record would mislead prune).
             throw DeployError("nothing is live on \(pointer.url), but the last release on \(target.url) made \(last.to) live "
                 + "(\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys use? Pass it with --pointer "
-                + "(or SITEBUILD_POINTER, sitebuild.yml's pointer); to start this pointer afresh, deploy", invalidInput: true)
+                + "(or SITEBUILD_POINTER, sitebuild.yml's pointer); to restore a pointer that was lost, name the version and pass "
+                + "--force", invalidInput: true)
         }
         let wanted: String
         if let version {
@@ -246,21 +250,28 @@ public struct Deployer: Sendable {
     /// before it reads the pointer, so either it sees this flip and keeps the version, or this
     /// sees its marker (``DeployTarget/prune(_:isLive:)``).
     private func undoFlipIfDeleted(_ version: String, previous: String?) async throws {
-        let deleting = try await target.isBeingDeleted(version) != nil
+        let deleting = try await target.isBeingDeleted(version)
         if !deleting, try await target.manifestExists(version) { return }
         let now = try await pointer.read()
-        var restored = false
+        var outcome = "check the pointer with `sitebuild versions`"
         if now.version == version, let previous {
-            restored = (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil
-            if restored {
-                do {
-                    try await target.writeRelease(ReleaseRecord(from: version, to: previous, action: "undo"))
-                } catch {
-                    log("warning: \(previous) is live again, but the release record could not be written: \(error)")
+            // Back only to a version that is still whole: the same prune may have deleted the
+            // one before too (two rollbacks in a row), and a pointer on nothing is worse.
+            if try await target.manifestExists(previous), try await !target.isBeingDeleted(previous) {
+                if (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil {
+                    outcome = "the pointer is back on \(previous)"
+                    do {
+                        try await target.writeRelease(ReleaseRecord(from: version, to: previous, action: "undo"))
+                    } catch {
+                        log("warning: \(previous) is live again, but the release record could not be written: \(error)")
+                    }
                 }
+            } else {
+                outcome = "\(previous), live before it, is gone or being deleted too, so the pointer stays on \(version): make a "
+                    + "whole version live (`sitebuild versions`, then `sitebuild rollback VERSION`)"
             }
         }
-        throw DeployError("version \(version) \(deleting ? "is being deleted" : "was deleted") by a prune running at the same time "
-            + "as it was made live; " + (restored ? "the pointer is back on \(previous!)" : "check the pointer with `sitebuild versions`"))
+        throw DeployError("version \(version) \(deleting ? "is being deleted" : "was deleted") by a prune (running now, or killed "
+            + "within the hour) as it was made live; " + outcome)
     }
 }

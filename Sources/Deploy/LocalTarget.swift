@@ -21,7 +21,9 @@ public struct LocalTarget: DeployTarget {
     func pendingPath(_ version: String) -> String { pending + "/" + version + ".json" }
     /// Versions being deleted (see ``S3Target/deletingKey(_:)``).
     var deleting: String { root + "/_sitebuild/deleting" }
-    func deletingPath(_ version: String) -> String { deleting + "/" + version + ".json" }
+    /// `deleting/<version>/`: one marker per prune deleting the version, named by its token.
+    func deletingDirectory(_ version: String) -> String { deleting + "/" + version }
+    func deletingPath(_ version: String, token: String) -> String { deletingDirectory(version) + "/" + token + ".json" }
 
     func manifestPath(_ version: String) -> String { manifests + "/" + version + ".json" }
 
@@ -130,20 +132,37 @@ public struct LocalTarget: DeployTarget {
         try await claimFromPrune(version)
     }
 
-    public func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date? {
-        let path = kind == .pending ? pendingPath(version) : deletingPath(version)
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9)
+    public func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? {
+        func modified(_ path: String) -> TimeInterval? {
+            var status = stat()
+            guard stat(path, &status) == 0 else { return nil }
+            return TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9
+        }
+        let newest: TimeInterval?
+        switch kind {
+        case .pending:
+            newest = modified(pendingPath(version))
+        case .deleting:
+            let directory = deletingDirectory(version)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }
+            newest = names.compactMap { modified(directory + "/" + $0) }.max()
+        }
+        return newest.map { Date().timeIntervalSince1970 - $0 }
     }
 
-    public func markDeleting(_ version: String) async throws {
-        try FileManager.default.createDirectory(atPath: deleting, withIntermediateDirectories: true)
-        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: deletingPath(version)), options: .atomic)
+    public func markDeleting(_ version: String, token: String) async throws {
+        try FileManager.default.createDirectory(atPath: deletingDirectory(version), withIntermediateDirectories: true)
+        try Data(ReleaseRecord.pendingMarker(version: version))
+            .write(to: URL(fileURLWithPath: deletingPath(version, token: token)), options: .atomic)
     }
 
-    public func unmarkDeleting(_ version: String) async throws {
-        unlink(deletingPath(version))
+    public func unmarkDeleting(_ version: String, token: String?) async throws {
+        if let token {
+            unlink(deletingPath(version, token: token))
+            rmdir(deletingDirectory(version))  // only once it is empty
+        } else {
+            try? FileManager.default.removeItem(atPath: deletingDirectory(version))
+        }
     }
 
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
@@ -184,9 +203,9 @@ public struct LocalTarget: DeployTarget {
         names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
     }
 
-    public func deleteVersion(_ version: String) async throws {
+    public func deleteVersion(_ version: String, token: String?) async throws {
         try VersionId.validate(version)
-        try await markDeleting(version)
+        if token == nil { try await markDeleting(version, token: UUID().uuidString.lowercased()) }
         unlink(manifestPath(version))
         unlink(pendingPath(version))
         let dir = root + "/" + version
@@ -194,7 +213,8 @@ public struct LocalTarget: DeployTarget {
         if FileManager.default.fileExists(atPath: dir) {
             try FileManager.default.removeItem(atPath: dir)
         }
-        unlink(deletingPath(version))
+        // Gone: every prune's marker goes (another prune deleting it too finds nothing left).
+        try await unmarkDeleting(version, token: nil)
     }
 
     /// Versions a deploy started (their pending marker) that have no manifest, with the time
@@ -203,8 +223,9 @@ public struct LocalTarget: DeployTarget {
         var result: [String: Date] = [:]
         for (directory, interrupted) in [(pending, false), (deleting, true)] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-                let version = String(name.dropLast(5))
+            // Pending markers are `<version>.json`, deleting ones `<version>/<token>.json`.
+            for name in names where interrupted ? !name.hasPrefix(".") : name.hasSuffix(".json") && !name.hasPrefix(".") {
+                let version = interrupted ? name : String(name.dropLast(5))
                 // A complete version goes through prune's keep rules, whatever marker a killed
                 // prune left.
                 guard (try? VersionId.validate(version)) != nil, !FileManager.default.fileExists(atPath: manifestPath(version)) else { continue }

@@ -88,10 +88,11 @@ public struct S3Target: DeployTarget {
     /// Written before a version's first object and removed once its manifest is: the versions
     /// a deploy started and did not finish, the only prefixes `prune` deletes without a manifest.
     func pendingKey(_ version: String) -> String { pendingPrefix + version + ".json" }
-    /// `_sitebuild/deleting/<version>.json`: written by `deleteVersion` before anything else, so
-    /// that a prune killed half-way is finished by the next one.
+    /// `_sitebuild/deleting/<version>/<token>.json`: written by each prune deleting the version
+    /// before anything else (see ``DeployTarget/prune(_:isLive:)``), so that deploys and
+    /// rollbacks keep away and a prune killed half-way is finished by the next one.
     var deletingPrefix: String { location.prefix + "_sitebuild/deleting/" }
-    func deletingKey(_ version: String) -> String { deletingPrefix + version + ".json" }
+    func deletingKey(_ version: String, token: String) -> String { deletingPrefix + version + "/" + token + ".json" }
 
     // MARK: - Manifests and releases
 
@@ -201,9 +202,9 @@ public struct S3Target: DeployTarget {
         return records.compactMap { $0 }
     }
 
-    public func deleteVersion(_ version: String) async throws {
+    public func deleteVersion(_ version: String, token: String?) async throws {
         try VersionId.validate(version)
-        try await markDeleting(version)
+        if token == nil { try await markDeleting(version, token: UUID().uuidString.lowercased()) }
         // The manifest goes first: a version without one is never offered to readers again.
         let manifestErrors = try await client.deleteObjects(bucket: bucket, keys: [manifestKey(version)])
         if let failure = manifestErrors.first {
@@ -215,7 +216,8 @@ public struct S3Target: DeployTarget {
             let sample = errors.prefix(3).map { "\($0.key): \($0.code)" }.joined(separator: ", ")
             throw DeployError("\(errors.count) object(s) of version \(version) could not be deleted (\(sample)); run prune again")
         }
-        _ = try await client.deleteObjects(bucket: bucket, keys: [deletingKey(version)])
+        // Gone: every prune's marker goes (another prune deleting it too finds nothing left).
+        try await unmarkDeleting(version, token: nil)
     }
 
     /// Versions a deploy started (their pending marker) that have no manifest, with the time
@@ -228,9 +230,11 @@ public struct S3Target: DeployTarget {
         var result: [String: Date] = [:]
         for (prefix, interrupted) in [(pendingPrefix, false), (deletingPrefix, true)] {
             for marker in try await client.listObjects(bucket: bucket, prefix: prefix).objects {
+                // Pending markers are `<version>.json`, deleting ones `<version>/<token>.json`.
                 let name = String(marker.key.dropFirst(prefix.count))
-                guard name.hasSuffix(".json"), !name.contains("/") else { continue }
-                let version = String(name.dropLast(5))
+                let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+                guard name.hasSuffix(".json"), parts.count == (interrupted ? 2 : 1) else { continue }
+                let version = interrupted ? String(parts[0]) : String(name.dropLast(5))
                 // A complete version goes through prune's keep rules, whatever marker a killed
                 // prune left (that marker goes when the version is deleted or deployed again).
                 guard (try? VersionId.validate(version)) != nil, !complete.contains(version) else { continue }
@@ -410,22 +414,31 @@ public struct S3Target: DeployTarget {
         try await claimFromPrune(version)
     }
 
-    /// The marker's LastModified, from a listing of its exact key (a listing's time is ISO
-    /// 8601, with milliseconds).
-    public func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date? {
-        let key = kind == .pending ? pendingKey(version) : deletingKey(version)
-        guard let marker = try await client.listObjectsPage(bucket: bucket, prefix: key, maxKeys: 1).objects.first,
-              marker.key == key else { return nil }
-        return marker.lastModified.flatMap(Self.parseTime) ?? Date()
+    /// From a listing: the marker's LastModified against the listing's own `Date`, both S3's
+    /// clock, so a machine whose clock is off by an hour neither ignores a running prune nor
+    /// waits on a dead one. (A time S3 did not give readably counts as old.)
+    public func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? {
+        let prefix = kind == .pending ? pendingKey(version) : deletingPrefix + version + "/"
+        let page = try await client.listObjectsPage(bucket: bucket, prefix: prefix, maxKeys: 1000)
+        let markers = page.objects.filter { kind == .pending ? $0.key == prefix : $0.key.hasSuffix(".json") }
+        guard !markers.isEmpty else { return nil }
+        let now = page.serverDate ?? Date()
+        let newest = markers.map { $0.lastModified.flatMap(Self.parseTime) ?? .distantPast }.max()!
+        return now.timeIntervalSince(newest)
     }
 
-    public func markDeleting(_ version: String) async throws {
-        _ = try await client.putObject(bucket: bucket, key: deletingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
+    public func markDeleting(_ version: String, token: String) async throws {
+        _ = try await client.putObject(bucket: bucket, key: deletingKey(version, token: token),
+                                       body: .bytes(ReleaseRecord.pendingMarker(version: version)),
                                        attributes: .init(contentType: "application/json", cacheControl: "no-store"))
     }
 
-    public func unmarkDeleting(_ version: String) async throws {
-        _ = try await client.deleteObjects(bucket: bucket, keys: [deletingKey(version)])
+    public func unmarkDeleting(_ version: String, token: String?) async throws {
+        let keys = if let token { [deletingKey(version, token: token)] } else {
+            try await client.listObjects(bucket: bucket, prefix: deletingPrefix + version + "/").objects.map(\.key)
+        }
+        guard !keys.isEmpty else { return }
+        _ = try await client.deleteObjects(bucket: bucket, keys: keys)
     }
 
     /// Whether an object a previous run left holds this entry's bytes: its ETag is the MD5 (or

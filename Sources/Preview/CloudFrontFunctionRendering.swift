@@ -15,6 +15,11 @@ extension CloudFrontFunctionCode {
         guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw DeployError("\(arn): the KeyValueStore id '\(id)' is not letters, digits and dashes", invalidInput: true)
         }
+        // The function takes a value starting with two underscores for a placeholder left unset.
+        guard !pointerKey.hasPrefix("__") else {
+            throw DeployError("pointer key '\(pointerKey)': the function reads a key starting with '__' as unset (and would read "
+                + "'path'); use another key", invalidInput: true)
+        }
         guard !pointerKey.isEmpty, pointerKey.utf8.count <= 512,
               pointerKey.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" && $0.value != 0x2028 && $0.value != 0x2029 }) else {
             throw DeployError("pointer key '\(pointerKey)': use 1 to 512 bytes without quotes, backslashes or control characters", invalidInput: true)

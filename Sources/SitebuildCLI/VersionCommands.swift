@@ -23,13 +23,17 @@ struct VersionsCommand: AsyncParsableCommand {
             let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
             let previous = try await deployer.previousVersion(live: live)
             var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
+            var damaged: Set<String> = []
             for version in try await resolved.target.listVersions() {
-                guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else { continue }
+                guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else {
+                    damaged.insert(version)
+                    continue
+                }
                 let created = manifest.metadata.first { $0.0 == "createdAt" }?.1 ?? ""
                 rows.append((version, created, manifest.entries.count, manifest.totalBytes))
             }
             rows.sort { $0.created > $1.created }
-            if let live, !rows.contains(where: { $0.version == live }) {
+            if let live, !rows.contains(where: { $0.version == live }), !damaged.contains(live) {
                 reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
                     + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "
                     + "`sitebuild rollback VERSION` makes one of these live")
@@ -84,6 +88,9 @@ struct RollbackCommand: AsyncParsableCommand {
     @Argument(help: "The version to make live. Default: the one live before the current.")
     var version: String?
 
+    @Flag(help: "Make VERSION live even through a pointer that holds nothing while the target has releases (restoring a lost pointer).")
+    var force = false
+
     @OptionGroup var target: TargetOptions
     @OptionGroup var routing: RoutingOptions
     @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
@@ -105,7 +112,7 @@ struct RollbackCommand: AsyncParsableCommand {
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         let deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
         do {
-            let (from, to) = try await deployer.rollback(to: version)
+            let (from, to) = try await deployer.rollback(to: version, force: force)
             if from == to {
                 reporter.say("version \(to) is already live; nothing changed")
             } else {

@@ -105,6 +105,9 @@ struct WatchCommand: AsyncParsableCommand {
     /// failed for every watcher of the prefix. The settings file an archive carries is read
     /// when it is built (an explicit --config is checked here).
     func checkRunArguments() throws {
+        if runArguments.contains(where: { $0 == "--source" || $0.hasPrefix("--source=") }) {
+            throw UsageError("--source: each build's source is the archive it was uploaded as; leave it out")
+        }
         let command: RunCommand
         do {
             command = try RunCommand.parse(runArgumentList() + ["--source", "s3://\(watchedBucket)/check.zip"])

@@ -45,17 +45,13 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     }
     /// How many release records were read through this target.
     let readCount = Mutex(0)
-    func deleteVersion(_ version: String) async throws { try await inner.deleteVersion(version) }
-    func markerTime(_ kind: VersionMarker, of version: String) async throws -> Date? { try await inner.markerTime(kind, of: version) }
-    func markDeleting(_ version: String) async throws {
-        if let hook = afterMarkDeleting.withLock({ hook in defer { hook = nil }; return hook }) {
-            try await inner.markDeleting(version)
-            try await hook()
-        } else {
-            try await inner.markDeleting(version)
-        }
+    func deleteVersion(_ version: String, token: String?) async throws { try await inner.deleteVersion(version, token: token) }
+    func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? { try await inner.markerAge(kind, of: version) }
+    func markDeleting(_ version: String, token: String) async throws {
+        try await inner.markDeleting(version, token: token)
+        if let hook = afterMarkDeleting.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
     }
-    func unmarkDeleting(_ version: String) async throws { try await inner.unmarkDeleting(version) }
+    func unmarkDeleting(_ version: String, token: String?) async throws { try await inner.unmarkDeleting(version, token: token) }
     /// Runs once, right after the first deleting marker is written (a prune between its marker
     /// and its second look at the pointer).
     let afterMarkDeleting = Mutex<(@Sendable () async throws -> Void)?>(nil)
@@ -156,8 +152,7 @@ struct ConcurrentPruneTests {
         try f.writeSource("index.html", "<h1>second</h1>\n")
         _ = try await f.deployer().deploy(directory: f.source)
         // The state a kill leaves after the marker and the manifest's removal.
-        try FileManager.default.createDirectory(atPath: f.targetRoot + "/_sitebuild/deleting", withIntermediateDirectories: true)
-        try Data("{}".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/_sitebuild/deleting/\(v1).json"))
+        try await f.target.markDeleting(v1, token: "killed")
         unlink(f.manifestPath(v1))
         let incomplete = try await f.target.incompleteVersions()
         #expect(incomplete.map(\.version) == [v1])
@@ -168,14 +163,15 @@ struct ConcurrentPruneTests {
         try await f.target.deleteVersion(v1)
         #expect(try await f.target.incompleteVersions().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/" + v1))
+        #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/_sitebuild/deleting/" + v1), "the markers went with it")
 
         // A marker beside a complete version (the kill came before the manifest went) leaves it
         // to the keep rules. While it is young a prune may be deleting the version now, so a
         // deploy of it stops; once it is over an hour old it was a killed prune's, and the
         // deploy clears it.
         let v2 = try #require(f.live)
-        let marker = f.targetRoot + "/_sitebuild/deleting/\(v2).json"
-        try Data("{}".utf8).write(to: URL(fileURLWithPath: marker))
+        try await f.target.markDeleting(v2, token: "killed")
+        let marker = f.target.deletingPath(v2, token: "killed")
         #expect(try await f.target.incompleteVersions().isEmpty)
         let refused = await #expect(throws: DeployError.self) { try await f.target.markPending(v2) }
         #expect(refused?.description.contains("is being deleted by a prune") == true)
@@ -227,7 +223,7 @@ struct ConcurrentPruneTests {
     @Test func aRevertWhileAPruneDeletesThatVersionStops() async throws {
         let (f, v1, v2) = try await Self.twoVersions()
         try f.writeSite()  // the first content again
-        try await f.target.markDeleting(v1)
+        try await f.target.markDeleting(v1, token: "running")
         unlink(f.manifestPath(v1))  // the prune has got as far as the manifest
         let error = await #expect(throws: DeployError.self) { try await f.deployer().deploy(directory: f.source) }
         #expect(error?.description.contains("is being deleted by a prune") == true, "\(String(describing: error))")
@@ -254,8 +250,8 @@ struct ConcurrentPruneTests {
         } }
         let kept = try await hooked.prune(manifest.version, isLive: { false })
         #expect(kept == "a deploy started writing it while prune ran")
-        #expect(try await f.target.markerTime(.deleting, of: manifest.version) == nil)
-        #expect(try await f.target.markerTime(.pending, of: manifest.version) != nil)
+        #expect(try await f.target.markerAge(.deleting, of: manifest.version) == nil)
+        #expect(try await f.target.markerAge(.pending, of: manifest.version) != nil)
     }
 
     /// A rollback whose flip loses to another runner says so as a rollback: nothing is waiting
@@ -280,6 +276,59 @@ struct ConcurrentPruneTests {
         #expect(conflict?.description == "the live version moved while this rollback ran: expected \(v3) but found \(v2); nothing was "
                 + "changed. See `sitebuild versions`, then `sitebuild rollback \(v1)` if \(v1) should still be live")
         #expect(f.live == v2)
+    }
+
+    /// Two prunes of one version and a rollback to it: the prune that calls its deletion off
+    /// (it saw the version live) removes only its own marker, so the rollback still sees the
+    /// other prune's and backs off, and that prune deletes a version no longer live.
+    @Test func onePruneCallingOffLeavesAnotherPrunesMarkerForARollbackToSee() async throws {
+        let (f, v1, v2) = try await Self.twoVersions()
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        let rollback = f.deployer()
+        let rolledBack = Mutex<String?>(nil)
+        hooked.afterMarkDeleting.withLock { $0 = {
+            // Prune B, which saw v1 live, calls its deletion off; then the rollback flips.
+            let calledOff = try await inner.prune(v1, isLive: { true })
+            #expect(calledOff == "it was made live while prune ran")
+            do { _ = try await rollback.rollback(to: v1) } catch { rolledBack.withLock { $0 = "\(error)" } }
+        } }
+        let pointer = f.pointer
+        #expect(try await hooked.prune(v1, isLive: { try await pointer.read().version == v1 }) == nil)
+        #expect(rolledBack.withLock { $0 }?.contains("is being deleted") == true, "\(String(describing: rolledBack.withLock { $0 }))")
+        #expect(f.live == v2)
+        #expect(try await f.target.manifestExists(v2))
+    }
+
+    /// An undone flip goes back only to a version that is still whole: when the one before was
+    /// deleted too, the pointer stays and the message says what to do.
+    @Test func anUndoNeverGoesBackToADeletedVersion() async throws {
+        let (f, v1, v2) = try await Self.twoVersions()
+        try f.writeSource("index.html", "<h1>third</h1>\n")
+        let v3 = try await f.deployer().deploy(directory: f.source).version
+        // v1 is live (a flip from elsewhere) but already deleted; a prune is deleting v2.
+        try await f.pointer.compareAndSwap(expected: try await f.pointer.read(), to: v1)
+        try await f.target.deleteVersion(v1)
+        try await f.target.markDeleting(v2, token: "running")
+        let error = await #expect(throws: DeployError.self) { try await f.deployer().rollback(to: v2) }
+        #expect(error?.description.contains("\(v1), live before it, is gone or being deleted too, so the pointer stays on \(v2)") == true,
+                "\(String(describing: error))")
+        #expect(f.live == v2)
+        _ = v3
+    }
+
+    /// An undone rollback's `undo` record is not a release to go back to: the previous version
+    /// stays the one live before (and prune keeps protecting it).
+    @Test func anUndoneFlipIsNotThePreviousRelease() async throws {
+        let (f, v1, v2) = try await Self.twoVersions()
+        try f.writeSource("index.html", "<h1>third</h1>\n")
+        let v3 = try await f.deployer().deploy(directory: f.source).version
+        // A killed prune's fresh marker on v1: the rollback to it is undone.
+        try await f.target.markDeleting(v1, token: "killed")
+        await #expect(throws: DeployError.self) { try await f.deployer().rollback(to: v1) }
+        #expect(f.live == v3)
+        #expect(try await f.target.listReleases().last?.action == "undo")
+        #expect(try await f.deployer().previousVersion(live: v3) == v2)
     }
 
     /// With --grace 0s, an unfinished version whose deploy started an hour ago is kept: its

@@ -70,28 +70,35 @@ import TestSupport
         }
     }
 
-    /// The markers prune and deploys use to stay out of each other's way, on S3: their times
-    /// come from a listing; a deploy stops on a young deleting marker and clears an old one;
-    /// prune backs off from a version a deploy is writing or the pointer names.
+    /// The markers prune and deploys use to stay out of each other's way, on S3: their ages
+    /// come from a listing, by S3's clock; each prune has its own deleting marker, and calling
+    /// one deletion off leaves another prune's in place; a deploy stops on a young deleting
+    /// marker; prune backs off from a version a deploy is writing or the pointer names.
     @Test func deletingAndPendingMarkersKeepPruneAndDeploysApart() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
             try await s3.createBucket("markers")
             let target = target(s3, S3Location(bucket: "markers", prefix: "www/"))
-            #expect(try await target.markerTime(.deleting, of: "abc") == nil)
-            try await target.markDeleting("abc")
-            let written = try #require(try await target.markerTime(.deleting, of: "abc"))
-            #expect(abs(written.timeIntervalSinceNow) < 24 * 3600, "a listing time, not a placeholder: \(written)")
-            #expect(try await target.markerTime(.deleting, of: "ab") == nil, "an exact key, not a prefix")
-            #expect(try await target.isBeingDeleted("abc") != nil)
+            #expect(try await target.markerAge(.deleting, of: "abc") == nil)
+            try await target.markDeleting("abc", token: "first")
+            try await target.markDeleting("abc", token: "second")
+            let age = try #require(try await target.markerAge(.deleting, of: "abc"))
+            #expect(age > -5 && age < 3600, "an age by S3's own clock: \(age)")
+            #expect(try await target.markerAge(.deleting, of: "ab") == nil, "a version's own markers, not a prefix's")
+            #expect(try await target.isBeingDeleted("abc"))
+            // One prune calling its deletion off leaves the other's marker.
+            try await target.unmarkDeleting("abc", token: "first")
+            #expect(try await target.isBeingDeleted("abc"))
             await #expect(throws: DeployError.self) { try await target.markPending("abc") }
-            try await target.unmarkDeleting("abc")
+            try await target.unmarkDeleting("abc", token: nil)
+            #expect(try await target.markerAge(.deleting, of: "abc") == nil)
             try await target.markPending("abc")
-            #expect(try await target.markerTime(.pending, of: "abc") != nil)
-            // A version a deploy is writing (fresh pending marker) or the pointer names is kept.
+            #expect(try await target.markerAge(.pending, of: "abc") != nil)
+            // A version a deploy is writing (fresh pending marker) or the pointer names is kept,
+            // and its prune's marker is gone again.
             #expect(try await target.prune("abc", isLive: { false }) == "a deploy started writing it while prune ran")
             #expect(try await target.prune("abc", isLive: { true }) == "it was made live while prune ran")
-            #expect(try await target.markerTime(.deleting, of: "abc") == nil)
+            #expect(try await target.markerAge(.deleting, of: "abc") == nil)
         }
     }
 

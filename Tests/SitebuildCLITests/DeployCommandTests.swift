@@ -87,6 +87,14 @@ import Testing
                 stray.stderr.contains("made \(versions[0]) live"), "\(stray.stderr)")
         #expect(!h.exists("other-live"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").count == releasesBefore)
+        #expect(stray.stderr.contains("name the version and pass --force"))
+        // A lost pointer is restored by naming the version, with --force.
+        let pointerFile = h.root + "/.sitebuild/_sitebuild/live"
+        try FileManager.default.removeItem(atPath: pointerFile)
+        #expect(try h.run(["rollback", versions[0]]).status == 2)
+        let restored = try h.run(["rollback", versions[0], "--force"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(live(h) == versions[0])
 
         // Everything was live moments ago: a grace period keeps it all.
         let graceful = try h.run(["prune", "--keep", "0", "--grace", "1h"])

@@ -79,6 +79,9 @@ import Testing
         let quote = try h.run(["function", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::1:key-value-store/x1#it's"])
         #expect(quote.status == 2)
         #expect(quote.stderr.contains("pointer key 'it's'"), "\(quote.stderr)")
+        // The function reads '__…' as an unset placeholder: it would read 'path' instead.
+        let underscored = try h.run(["function", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::1:key-value-store/x1#__live"])
+        #expect(underscored.status == 2 && underscored.stderr.contains("starting with '__' as unset"), "\(underscored.stderr)")
         try h.write("sitebuild.yml", "mode: sap\n")
         let badMode = try h.run(["function", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::1:key-value-store/x1"])
         #expect(badMode.status == 2)

@@ -73,7 +73,8 @@ import TestSupport
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/site-1.zip", page: "one")
             for (extra, named) in [(["--", "--mode", "sap"], "--mode sap"), (["--pointer", "ftp://x"], "ftp://x"),
-                                   (["--", "--bogus"], "--bogus"), (["--version-id", "../x"], "'../x'")] {
+                                   (["--", "--bogus"], "--bogus"), (["--version-id", "../x"], "'../x'"),
+                                   (["--", "--source", "elsewhere"], "--source: each build's source is the archive")] {
                 let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra,
                                           environment: moto.environment)
                 #expect(run.status == 2, "\(extra): \(run.stderr)")
