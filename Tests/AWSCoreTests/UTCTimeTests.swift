@@ -55,4 +55,19 @@ struct UTCTimeTests {
             #expect(UTCTime.parse(bad) == nil, "\(bad)")
         }
     }
+
+    /// HTTP `Date` headers (IMF-fixdate), as S3 sends them: DateFormatter is the reference.
+    @Test func parsesHTTPDates() {
+        let http = Self.reference("EEE, dd MMM yyyy HH:mm:ss 'GMT'")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0..<8_000_000_000, using: &generator)))
+            #expect(UTCTime.parseHTTPDate(http.string(from: date)) == date, "\(http.string(from: date))")
+        }
+        #expect(UTCTime.parseHTTPDate("Fri, 27 Nov 2026 14:50:37 GMT")?.timeIntervalSince1970 == 1_795_791_037)
+        for bad in ["", "Fri, 27 Nov 2026 14:50:37", "Fri, 27 Nov 2026 14:50:37 UTC", "Friday, 27-Nov-26 14:50:37 GMT",
+                    "Fri, 31 Nov 2026 14:50:37 GMT", "Fri, 27 Foo 2026 14:50:37 GMT", "Fri, 27 Nov 2026 24:00:00 GMT", "Fri, 7 Nov 2026 14:50:37 GMT"] {
+            #expect(UTCTime.parseHTTPDate(bad) == nil, "\(bad)")
+        }
+    }
 }
