@@ -18,7 +18,8 @@ import Foundation
 /// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n}`.
+/// "redirects": n, "held": n, "forwarding": n}` (forwarding: requests sent upstream and not yet
+/// answered).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
     private let server: PythonScriptServer
@@ -48,6 +49,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var pointerFlips: Int
         public var redirects: Int
         public var held: Int
+        public var forwarding: Int
     }
 
     public func stats() async throws -> Stats {
@@ -67,7 +69,7 @@ FLIP_SUFFIX = "@FLIP_SUFFIX@"
 FLIP_VALUE = "@FLIP_VALUE@".encode()
 BUCKET_REGION = "@BUCKET_REGION@"
 HOLD_AFTER = @HOLD_AFTER@
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -130,10 +132,14 @@ class Handler(BaseHTTPRequestHandler):
             other.request("PUT", self.path.split("?")[0], body=FLIP_VALUE,
                           headers={"Host": self.headers.get("Host", ""), "Content-Type": "text/plain"})
             other.getresponse().read(); other.close()
-        conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
-        conn.request(self.command, self.path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
+        with lock: stats["forwarding"] += 1
+        try:
+            conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            with lock: stats["forwarding"] -= 1
         self.send_response(resp.status)
         head = self.command == "HEAD"
         for k, v in resp.getheaders():
@@ -147,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+# A client killed mid-request (the tests do that) is expected: no traceback on stderr.
+server.handle_error = lambda request, client_address: None
 print(server.server_address[1], flush=True)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 sys.stdin.read()
