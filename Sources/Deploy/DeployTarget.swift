@@ -58,6 +58,8 @@ public protocol DeployTarget: Sendable {
     /// How long ago the marker of `kind` for `version` was written, if there is one; for
     /// deleting markers (one per prune) the newest. On S3 by S3's clock, not this machine's.
     func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval?
+    /// Removes `version`'s pending marker (a deploy that stopped before uploading anything).
+    func removePending(_ version: String) async throws
     /// Writes prune `token`'s deleting marker for `version` (``VersionMarker/deleting``).
     func markDeleting(_ version: String, token: String) async throws
     /// Removes prune `token`'s deleting marker for `version` (its deletion was called off), or
@@ -91,9 +93,11 @@ extension DeployTarget {
     /// the version's pending marker read, while a deploy writes its pending marker before it
     /// reads the deleting ones (``claimFromPrune(_:)``) and a flip moves the pointer before it
     /// reads them (`Deployer`): each side writes, then reads the other's write, so at least one
-    /// of them sees the other and backs off. Returns why the version was kept, or nil when it
-    /// was deleted.
-    public func prune(_ version: String, isLive: () async throws -> Bool) async throws -> String? {
+    /// of them sees the other and backs off. Flips also leave a release record before they look
+    /// for markers, so with `releasesKnown` (the record names prune planned with) a version any
+    /// newer record made live is kept too, even if the pointer has moved on since (a rollback
+    /// undone, or several in a row). Returns why the version was kept, or nil when it was deleted.
+    public func prune(_ version: String, releasesKnown: Set<String>? = nil, isLive: () async throws -> Bool) async throws -> String? {
         try VersionId.validate(version)
         let token = UUID().uuidString.lowercased()
         try await markDeleting(version, token: token)
@@ -101,6 +105,10 @@ extension DeployTarget {
         do {
             if try await isLive() {
                 reason = "it was made live while prune ran"
+            } else if let releasesKnown,
+                      try await readReleases(named: try await listReleaseNames().filter { !releasesKnown.contains($0) })
+                          .contains(where: { $0.to == version }) {
+                reason = "a rollback or deploy made it live while prune ran"
             } else if let age = try await markerAge(.pending, of: version), age < PrunePlan.unfinishedDeployAge {
                 reason = "a deploy started writing it while prune ran"
             } else {
@@ -132,6 +140,9 @@ extension DeployTarget {
     func claimFromPrune(_ version: String) async throws {
         guard let age = try await markerAge(.deleting, of: version) else { return }
         if age < PrunePlan.deletionMarkerLifetime {
+            // The pending marker just written goes again: left, it would make the next prune
+            // take this version for one a deploy is writing, and keep it for a day.
+            try? await removePending(version)
             throw DeployError("version \(version) is being deleted by a prune (its marker under _sitebuild/deleting/\(version)/ on "
                 + "\(url) is \(Int(max(0, age))) s old); nothing was made live: deploy again once the prune has finished (a marker "
                 + "over an hour old is taken for a killed prune's and cleared)")

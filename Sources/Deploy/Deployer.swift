@@ -257,18 +257,26 @@ public struct Deployer: Sendable {
         if now.version == version, let previous {
             // Back only to a version that is still whole: the same prune may have deleted the
             // one before too (two rollbacks in a row), and a pointer on nothing is worse.
-            if try await target.manifestExists(previous), try await !target.isBeingDeleted(previous) {
+            if try await target.manifestExists(previous) {
                 if (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil {
                     outcome = "the pointer is back on \(previous)"
                     do {
+                        // The record before the look at its markers: a prune marking `previous`
+                        // meanwhile sees it (``DeployTarget/prune(_:releasesKnown:isLive:)``).
                         try await target.writeRelease(ReleaseRecord(from: version, to: previous, action: "undo"))
                     } catch {
                         log("warning: \(previous) is live again, but the release record could not be written: \(error)")
                     }
+                    let marked = try await target.isBeingDeleted(previous)
+                    let whole = try await target.manifestExists(previous)
+                    if marked || !whole {
+                        outcome += ", but it has a prune's deleting marker too (a prune deleting it, or one killed within the hour): "
+                            + "check with `sitebuild versions` and make a whole version live if it is gone"
+                    }
                 }
             } else {
-                outcome = "\(previous), live before it, is gone or being deleted too, so the pointer stays on \(version): make a "
-                    + "whole version live (`sitebuild versions`, then `sitebuild rollback VERSION`)"
+                outcome = "\(previous), live before it, is gone too, so the pointer stays on \(version): make a whole version live "
+                    + "(`sitebuild versions`, then `sitebuild rollback VERSION`)"
             }
         }
         throw DeployError("version \(version) \(deleting ? "is being deleted" : "was deleted") by a prune (running now, or killed "

@@ -150,10 +150,22 @@ public struct LocalTarget: DeployTarget {
         return newest.map { Date().timeIntervalSince1970 - $0 }
     }
 
+    public func removePending(_ version: String) async throws {
+        unlink(pendingPath(version))
+    }
+
     public func markDeleting(_ version: String, token: String) async throws {
-        try FileManager.default.createDirectory(atPath: deletingDirectory(version), withIntermediateDirectories: true)
-        try Data(ReleaseRecord.pendingMarker(version: version))
-            .write(to: URL(fileURLWithPath: deletingPath(version, token: token)), options: .atomic)
+        // Another prune may remove the (empty) folder between the two steps: once more then.
+        for attempt in 0..<2 {
+            do {
+                try FileManager.default.createDirectory(atPath: deletingDirectory(version), withIntermediateDirectories: true)
+                try Data(ReleaseRecord.pendingMarker(version: version))
+                    .write(to: URL(fileURLWithPath: deletingPath(version, token: token)), options: .atomic)
+                return
+            } catch where attempt == 0 {
+                continue
+            }
+        }
     }
 
     public func unmarkDeleting(_ version: String, token: String?) async throws {
@@ -209,10 +221,18 @@ public struct LocalTarget: DeployTarget {
         unlink(manifestPath(version))
         unlink(pendingPath(version))
         let dir = root + "/" + version
-        // Files are read-only; their directories are not, so removal works.
-        if FileManager.default.fileExists(atPath: dir) {
-            try FileManager.default.removeItem(atPath: dir)
+        // Files are read-only; their directories are not, so removal works. Another prune may
+        // be removing the same tree: what it removed first is not an error.
+        var failure: (any Error)?
+        for _ in 0..<5 where FileManager.default.fileExists(atPath: dir) {
+            do {
+                try FileManager.default.removeItem(atPath: dir)
+                failure = nil
+            } catch {
+                failure = error
+            }
         }
+        if let failure, FileManager.default.fileExists(atPath: dir) { throw failure }
         // Gone: every prune's marker goes (another prune deleting it too finds nothing left).
         try await unmarkDeleting(version, token: nil)
     }

@@ -427,6 +427,10 @@ public struct S3Target: DeployTarget {
         return now.timeIntervalSince(newest)
     }
 
+    public func removePending(_ version: String) async throws {
+        _ = try await client.deleteObjects(bucket: bucket, keys: [pendingKey(version)])
+    }
+
     public func markDeleting(_ version: String, token: String) async throws {
         _ = try await client.putObject(bucket: bucket, key: deletingKey(version, token: token),
                                        body: .bytes(ReleaseRecord.pendingMarker(version: version)),

@@ -198,16 +198,21 @@ struct PruneCommand: AsyncParsableCommand {
                     + "but the last release on \(resolved.target.url) made \(last.to) live: is this the pointer the deploys use (--pointer, sitebuild.yml)? "
                     + "Both are kept")
             }
+            let incomplete = try await resolved.target.incompleteVersions()
             let plan = PrunePlan.make(versions: versions, releases: releases, live: live, previous: previous,
-                                      keepCount: keepCount, grace: graceSeconds, incomplete: try await resolved.target.incompleteVersions())
+                                      keepCount: keepCount, grace: graceSeconds, incomplete: incomplete)
             for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
-            for version in plan.deleteIncomplete { reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: left by an interrupted deploy)") }
+            for version in plan.deleteIncomplete {
+                let why = incomplete.first { $0.version == version }?.modified == .distantPast ? "a deletion that did not finish" : "left by an interrupted deploy"
+                reporter.say("\(dryRun ? "would delete" : "delete") \(version) (incomplete: \(why))")
+            }
             if !dryRun {
                 // The pointer (and the version's pending marker) are read again once each
                 // deletion is marked: never delete what a rollback or deploy uses meanwhile.
                 for version in plan.delete + plan.deleteIncomplete {
-                    if let reason = try await resolved.target.prune(version, isLive: { try await resolved.pointer.read().version == version }) {
+                    if let reason = try await resolved.target.prune(version, releasesKnown: Set(names),
+                                                                    isLive: { try await resolved.pointer.read().version == version }) {
                         reporter.say("keep \(version): \(reason)")
                         continue
                     }

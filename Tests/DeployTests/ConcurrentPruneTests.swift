@@ -52,6 +52,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
         if let hook = afterMarkDeleting.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
     }
     func unmarkDeleting(_ version: String, token: String?) async throws { try await inner.unmarkDeleting(version, token: token) }
+    func removePending(_ version: String) async throws { try await inner.removePending(version) }
     /// Runs once, right after the first deleting marker is written (a prune between its marker
     /// and its second look at the pointer).
     let afterMarkDeleting = Mutex<(@Sendable () async throws -> Void)?>(nil)
@@ -175,6 +176,8 @@ struct ConcurrentPruneTests {
         #expect(try await f.target.incompleteVersions().isEmpty)
         let refused = await #expect(throws: DeployError.self) { try await f.target.markPending(v2) }
         #expect(refused?.description.contains("is being deleted by a prune") == true)
+        // The refused deploy's pending marker went again (left, prune would keep the version a day).
+        #expect(try await f.target.markerAge(.pending, of: v2) == nil)
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 3600)], ofItemAtPath: marker)
         try await f.target.markPending(v2)
         #expect(!FileManager.default.fileExists(atPath: marker))
@@ -311,10 +314,43 @@ struct ConcurrentPruneTests {
         try await f.target.deleteVersion(v1)
         try await f.target.markDeleting(v2, token: "running")
         let error = await #expect(throws: DeployError.self) { try await f.deployer().rollback(to: v2) }
-        #expect(error?.description.contains("\(v1), live before it, is gone or being deleted too, so the pointer stays on \(v2)") == true,
+        #expect(error?.description.contains("\(v1), live before it, is gone too, so the pointer stays on \(v2)") == true,
                 "\(String(describing: error))")
         #expect(f.live == v2)
         _ = v3
+    }
+
+    /// A version made live by a flip prune did not plan with is kept, even when the pointer
+    /// has moved on by the time prune looks (a rollback, then another): its release record,
+    /// written before the flip looks for markers, says so.
+    @Test func aVersionARecentFlipMadeLiveIsKeptEvenAfterThePointerMovedOn() async throws {
+        let (f, v1, v2) = try await Self.twoVersions()
+        let known = Set(try await f.target.listReleaseNames())
+        _ = try await f.deployer().rollback(to: v1)
+        _ = try await f.deployer().rollback(to: v2)
+        #expect(try await f.target.prune(v1, releasesKnown: known, isLive: { false }) == "a rollback or deploy made it live while prune ran")
+        #expect(try await f.target.manifestExists(v1))
+        #expect(try await f.target.markerAge(.deleting, of: v1) == nil)
+        // Planned with those records, it goes.
+        #expect(try await f.target.prune(v1, releasesKnown: Set(try await f.target.listReleaseNames()), isLive: { false }) == nil)
+    }
+
+    /// Two prunes deleting one version at once both finish (each tolerates what the other
+    /// removed first).
+    @Test func twoPrunesDeletingOneVersionAtOnceBothFinish() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        for n in 0..<200 { try f.writeSource("d\(n % 10)/p\(n).html", "<p>\(n)</p>\n") }
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        _ = try await f.deployer().deploy(directory: f.source)
+        let target = f.target
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<3 { group.addTask { try await target.prune(v1, isLive: { false }) } }
+            for try await kept in group { #expect(kept == nil) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/" + v1))
+        #expect(!FileManager.default.fileExists(atPath: f.targetRoot + "/_sitebuild/deleting/" + v1))
     }
 
     /// An undone rollback's `undo` record is not a release to go back to: the previous version
