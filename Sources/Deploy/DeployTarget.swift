@@ -172,9 +172,13 @@ public struct DeployError: Error, Sendable, CustomStringConvertible {
     /// The input is wrong (a path, a version id, the directory), not the target: exit 2, and
     /// nothing was sent.
     public var isInvalidInput: Bool
-    public init(_ description: String, invalidInput: Bool = false) {
+    /// The live version did change (a flip that could not be undone): the command must not
+    /// say that nothing live changed.
+    public var liveChanged = false
+    public init(_ description: String, invalidInput: Bool = false, liveChanged: Bool = false) {
         self.description = description
         self.isInvalidInput = invalidInput
+        self.liveChanged = liveChanged
     }
 }
 

@@ -254,12 +254,14 @@ public struct Deployer: Sendable {
         if !deleting, try await target.manifestExists(version) { return }
         let now = try await pointer.read()
         var outcome = "check the pointer with `sitebuild versions`"
+        var restored = false
         if now.version == version, let previous {
             // Back only to a version that is still whole: the same prune may have deleted the
             // one before too (two rollbacks in a row), and a pointer on nothing is worse.
             if try await target.manifestExists(previous) {
                 if (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil {
                     outcome = "the pointer is back on \(previous)"
+                    restored = true
                     do {
                         // The record before the look at its markers: a prune marking `previous`
                         // meanwhile sees it (``DeployTarget/prune(_:releasesKnown:isLive:)``).
@@ -280,6 +282,6 @@ public struct Deployer: Sendable {
             }
         }
         throw DeployError("version \(version) \(deleting ? "is being deleted" : "was deleted") by a prune (running now, or killed "
-            + "within the hour) as it was made live; " + outcome)
+            + "within the hour) as it was made live; " + outcome, liveChanged: !restored)
     }
 }

@@ -142,7 +142,7 @@ enum DeployInvocation {
                                       ("found", conflict.found.map(JSONValue.string) ?? .null)])
             return ExitStatus.conflict
         } catch let error as DeployError {
-            reporter.say("deploy failed: \(error); nothing live changed")
+            reporter.say("deploy failed: \(error)" + (error.liveChanged ? "" : "; nothing live changed"))
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
             return error.isInvalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
         } catch {

@@ -133,7 +133,7 @@ struct RollbackCommand: AsyncParsableCommand {
             reporter.event("result", [("status", .string("CONFLICT")), ("message", .string(conflict.description))])
             throw ExitCode(ExitStatus.conflict)
         } catch {
-            reporter.say("rollback failed: \(error); nothing live changed")
+            reporter.say("rollback failed: \(error)" + ((error as? DeployError)?.liveChanged == true ? "" : "; nothing live changed"))
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode((error as? DeployError)?.isInvalidInput == true ? ExitStatus.invalidInput : ExitStatus.deployFailed)
         }

@@ -317,6 +317,7 @@ struct ConcurrentPruneTests {
         #expect(error?.description.contains("\(v1), live before it, is gone too, so the pointer stays on \(v2)") == true,
                 "\(String(describing: error))")
         #expect(f.live == v2)
+        #expect(error?.liveChanged == true, "the command must not say nothing live changed")
         _ = v3
     }
 
