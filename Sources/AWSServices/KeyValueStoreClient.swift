@@ -42,11 +42,21 @@ public struct KeyValueStoreClient: Sendable {
     /// The account id of a KeyValueStore ARN, or nil when `arn` is not one (wrong partition,
     /// service, a region, another resource type).
     public static func accountId(ofARN arn: String) -> String? {
+        parts(ofARN: arn)?.account
+    }
+
+    /// The store's id (what a CloudFront Function passes to `cf.kvs()`), or nil as above.
+    public static func storeId(ofARN arn: String) -> String? {
+        parts(ofARN: arn)?.id
+    }
+
+    private static func parts(ofARN arn: String) -> (account: String, id: String)? {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+        let resource = "key-value-store/"
         guard parts.count == 6, parts[0] == "arn", parts[1] == "aws", parts[2] == "cloudfront", parts[3].isEmpty,
               !parts[4].isEmpty, parts[4].allSatisfy(\.isNumber),
-              parts[5].hasPrefix("key-value-store/"), parts[5].count > "key-value-store/".count else { return nil }
-        return parts[4]
+              parts[5].hasPrefix(resource), parts[5].count > resource.count else { return nil }
+        return (parts[4], String(parts[5].dropFirst(resource.count)))
     }
 
     /// The endpoint rules: a custom endpoint is used as given (no account prefix, so a local

@@ -51,10 +51,11 @@ public protocol DeployTarget: Sendable {
     func listReleaseNames() async throws -> [String]
     /// The records named (from ``listReleaseNames()``), in that order; unreadable ones left out.
     func readReleases(named names: [String]) async throws -> [ReleaseRecord]
-    /// Deletes a version: its manifest first (so it is never half-served), then its objects and
-    /// markers. `token`: the deleting marker the caller (``prune(_:isLive:)``, which checks
-    /// first that no deploy or rollback is using the version) already wrote; nil writes one.
-    func deleteVersion(_ version: String, token: String?) async throws
+    /// Deletes a version whose deleting marker the caller wrote (``deleteVersion(_:)``, or
+    /// ``prune(_:releasesKnown:isLive:)``, which checks first that no deploy or rollback is
+    /// using it): its manifest first (so it is never half-served), then its objects, its
+    /// pending marker and every deleting marker.
+    func removeMarkedVersion(_ version: String) async throws
     /// How long ago the marker of `kind` for `version` was written, if there is one; for
     /// deleting markers (one per prune) the newest. On S3 by S3's clock, not this machine's.
     func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval?
@@ -84,8 +85,19 @@ public enum VersionMarker: Sendable {
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
 
+    /// Deletes a version outright: its deleting marker, then all of it (a killed run is
+    /// finished by the next prune).
     public func deleteVersion(_ version: String) async throws {
-        try await deleteVersion(version, token: nil)
+        _ = try await markDeletingAnew(version)
+        try await removeMarkedVersion(version)
+    }
+
+    /// Writes a deleting marker for `version` under a new token, and returns the token.
+    private func markDeletingAnew(_ version: String) async throws -> String {
+        try VersionId.validate(version)
+        let token = UUID().uuidString.lowercased()
+        try await markDeleting(version, token: token)
+        return token
     }
 
     /// Prune's deletion of `version`, safe against a deploy or rollback using it at the same
@@ -98,9 +110,7 @@ extension DeployTarget {
     /// newer record made live is kept too, even if the pointer has moved on since (a rollback
     /// undone, or several in a row). Returns why the version was kept, or nil when it was deleted.
     public func prune(_ version: String, releasesKnown: Set<String>? = nil, isLive: () async throws -> Bool) async throws -> String? {
-        try VersionId.validate(version)
-        let token = UUID().uuidString.lowercased()
-        try await markDeleting(version, token: token)
+        let token = try await markDeletingAnew(version)
         let reason: String?
         do {
             if try await isLive() {
@@ -123,7 +133,7 @@ extension DeployTarget {
             try await unmarkDeleting(version, token: token)
             return reason
         }
-        try await deleteVersion(version, token: token)
+        try await removeMarkedVersion(version)
         return nil
     }
 

@@ -248,7 +248,7 @@ public struct Deployer: Sendable {
     /// deleted it: then the pointer is put back (a live version without files serves errors)
     /// and a release record says so. Read after the flip: a prune writes its deleting marker
     /// before it reads the pointer, so either it sees this flip and keeps the version, or this
-    /// sees its marker (``DeployTarget/prune(_:isLive:)``).
+    /// sees its marker (``DeployTarget/prune(_:releasesKnown:isLive:)``).
     private func undoFlipIfDeleted(_ version: String, previous: String?) async throws {
         let deleting = try await target.isBeingDeleted(version)
         if !deleting, try await target.manifestExists(version) { return }

@@ -127,9 +127,14 @@ public struct LocalTarget: DeployTarget {
     /// Records that `version` is being written (see ``S3Target/pendingKey(_:)``), then checks
     /// that no prune is deleting it.
     func markPending(_ version: String) async throws {
-        try FileManager.default.createDirectory(atPath: pending, withIntermediateDirectories: true)
-        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: pendingPath(version)), options: .atomic)
+        try writeMarker(pendingPath(version), version: version)
         try await claimFromPrune(version)
+    }
+
+    /// A pending or deleting marker: a small JSON file saying which version, when and where.
+    private func writeMarker(_ path: String, version: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     public func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? {
@@ -155,17 +160,9 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func markDeleting(_ version: String, token: String) async throws {
-        // Another prune may remove the (empty) folder between the two steps: once more then.
-        for attempt in 0..<2 {
-            do {
-                try FileManager.default.createDirectory(atPath: deletingDirectory(version), withIntermediateDirectories: true)
-                try Data(ReleaseRecord.pendingMarker(version: version))
-                    .write(to: URL(fileURLWithPath: deletingPath(version, token: token)), options: .atomic)
-                return
-            } catch where attempt == 0 {
-                continue
-            }
-        }
+        // Another prune may remove the (empty) folder between its two steps: once more then.
+        let path = deletingPath(version, token: token)
+        do { try writeMarker(path, version: version) } catch { try writeMarker(path, version: version) }
     }
 
     public func unmarkDeleting(_ version: String, token: String?) async throws {
@@ -215,9 +212,8 @@ public struct LocalTarget: DeployTarget {
         names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
     }
 
-    public func deleteVersion(_ version: String, token: String?) async throws {
+    public func removeMarkedVersion(_ version: String) async throws {
         try VersionId.validate(version)
-        if token == nil { try await markDeleting(version, token: UUID().uuidString.lowercased()) }
         unlink(manifestPath(version))
         unlink(pendingPath(version))
         let dir = root + "/" + version

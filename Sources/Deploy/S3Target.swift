@@ -89,10 +89,11 @@ public struct S3Target: DeployTarget {
     /// a deploy started and did not finish, the only prefixes `prune` deletes without a manifest.
     func pendingKey(_ version: String) -> String { pendingPrefix + version + ".json" }
     /// `_sitebuild/deleting/<version>/<token>.json`: written by each prune deleting the version
-    /// before anything else (see ``DeployTarget/prune(_:isLive:)``), so that deploys and
-    /// rollbacks keep away and a prune killed half-way is finished by the next one.
+    /// before anything else (see ``DeployTarget/prune(_:releasesKnown:isLive:)``), so that
+    /// deploys and rollbacks keep away and a prune killed half-way is finished by the next one.
     var deletingPrefix: String { location.prefix + "_sitebuild/deleting/" }
-    func deletingKey(_ version: String, token: String) -> String { deletingPrefix + version + "/" + token + ".json" }
+    func deletingPrefix(of version: String) -> String { deletingPrefix + version + "/" }
+    func deletingKey(_ version: String, token: String) -> String { deletingPrefix(of: version) + token + ".json" }
 
     // MARK: - Manifests and releases
 
@@ -202,9 +203,8 @@ public struct S3Target: DeployTarget {
         return records.compactMap { $0 }
     }
 
-    public func deleteVersion(_ version: String, token: String?) async throws {
+    public func removeMarkedVersion(_ version: String) async throws {
         try VersionId.validate(version)
-        if token == nil { try await markDeleting(version, token: UUID().uuidString.lowercased()) }
         // The manifest goes first: a version without one is never offered to readers again.
         let manifestErrors = try await client.deleteObjects(bucket: bucket, keys: [manifestKey(version)])
         if let failure = manifestErrors.first {
@@ -409,16 +409,21 @@ public struct S3Target: DeployTarget {
     /// Records that `version` is being written (see ``pendingKey(_:)``), then checks that no
     /// prune is deleting it.
     func markPending(_ version: String) async throws {
-        _ = try await client.putObject(bucket: bucket, key: pendingKey(version), body: .bytes(ReleaseRecord.pendingMarker(version: version)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        try await putMarker(pendingKey(version), version: version)
         try await claimFromPrune(version)
+    }
+
+    /// A pending or deleting marker: a small JSON object saying which version, when and where.
+    private func putMarker(_ key: String, version: String) async throws {
+        _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(ReleaseRecord.pendingMarker(version: version)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
     }
 
     /// From a listing: the marker's LastModified against the listing's own `Date`, both S3's
     /// clock, so a machine whose clock is off by an hour neither ignores a running prune nor
     /// waits on a dead one. (A time S3 did not give readably counts as old.)
     public func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? {
-        let prefix = kind == .pending ? pendingKey(version) : deletingPrefix + version + "/"
+        let prefix = kind == .pending ? pendingKey(version) : deletingPrefix(of: version)
         let page = try await client.listObjectsPage(bucket: bucket, prefix: prefix, maxKeys: 1000)
         let markers = page.objects.filter { kind == .pending ? $0.key == prefix : $0.key.hasSuffix(".json") }
         guard !markers.isEmpty else { return nil }
@@ -432,14 +437,12 @@ public struct S3Target: DeployTarget {
     }
 
     public func markDeleting(_ version: String, token: String) async throws {
-        _ = try await client.putObject(bucket: bucket, key: deletingKey(version, token: token),
-                                       body: .bytes(ReleaseRecord.pendingMarker(version: version)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        try await putMarker(deletingKey(version, token: token), version: version)
     }
 
     public func unmarkDeleting(_ version: String, token: String?) async throws {
         let keys = if let token { [deletingKey(version, token: token)] } else {
-            try await client.listObjects(bucket: bucket, prefix: deletingPrefix + version + "/").objects.map(\.key)
+            try await client.listObjects(bucket: bucket, prefix: deletingPrefix(of: version)).objects.map(\.key)
         }
         guard !keys.isEmpty else { return }
         _ = try await client.deleteObjects(bucket: bucket, keys: keys)

@@ -4,16 +4,12 @@ import SiteContent
 extension CloudFrontFunctionCode {
     /// The viewer-request router with its placeholders filled in, ready to publish: the
     /// KeyValueStore's id (the last part of its ARN), the routing mode, the trailing-slash rule
-    /// and the pointer key. Throws on an ARN that is not a KeyValueStore's or a key the
-    /// function could not hold in a JavaScript string.
-    public static func viewerRequest(keyValueStoreARN arn: String, pointerKey: String, mode: RoutingMode,
+    /// and the pointer key. Throws on an id or a key the function could not hold in a
+    /// JavaScript string.
+    public static func viewerRequest(keyValueStoreId id: String, pointerKey: String, mode: RoutingMode,
                                      trailingSlash: TrailingSlash) throws -> String {
-        guard let range = arn.range(of: ":key-value-store/"), arn.hasPrefix("arn:") else {
-            throw DeployError("\(arn): not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::ACCOUNT:key-value-store/ID)", invalidInput: true)
-        }
-        let id = String(arn[range.upperBound...])
         guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-            throw DeployError("\(arn): the KeyValueStore id '\(id)' is not letters, digits and dashes", invalidInput: true)
+            throw DeployError("the KeyValueStore id '\(id)' is not letters, digits and dashes", invalidInput: true)
         }
         // The function takes a value starting with two underscores for a placeholder left unset.
         guard !pointerKey.hasPrefix("__") else {

@@ -191,9 +191,18 @@ enum DeployInvocation {
             }
             return commit
         default:
-            do { try VersionId.validate(text) } catch { throw UsageError("--version-id \(text): \(error)") }
+            try validateLiteralVersionId(text)
             return text
         }
+    }
+
+    /// What `--version-id` takes besides a literal id.
+    static let versionIdKeywords: Set<String> = ["content", "commit", "zip-name"]
+
+    /// A `--version-id` that is not one of ``versionIdKeywords`` must be a valid literal id.
+    static func validateLiteralVersionId(_ text: String) throws {
+        guard !versionIdKeywords.contains(text) else { return }
+        do { try VersionId.validate(text) } catch { throw UsageError("--version-id \(text): \(error)") }
     }
 
     /// S3 serves `headers[].set` headers as `x-amz-meta-header-<name>`: said once per deploy

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AWSServices
 import Deploy
 import Foundation
 import Preview
@@ -41,8 +42,10 @@ struct FunctionCommand: ParsableCommand {
                 throw UsageError("the pointer is \(resolved.pointer.url), not a CloudFront KeyValueStore: the router reads the live version "
                     + "from one; pass --pointer cloudfront-kvs://ARN#key (or set pointer: in sitebuild.yml)")
             }
+            // The pointer's client was made from a KeyValueStore ARN, so it has an id.
+            let id = KeyValueStoreClient.storeId(ofARN: store.client.kvsARN) ?? ""
             let code = try usage {
-                try CloudFrontFunctionCode.viewerRequest(keyValueStoreARN: store.client.kvsARN, pointerKey: store.key,
+                try CloudFrontFunctionCode.viewerRequest(keyValueStoreId: id, pointerKey: store.key,
                                                          mode: try routing.routingMode(resolved.config),
                                                          trailingSlash: try routing.trailing(resolved.config))
             }

@@ -89,6 +89,15 @@ struct S3CacheStore: RemoteCacheStore {
         key.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? key : objectName(for: key)
     }
 
+    /// A cache setting's S3 location (`what` names where it was set), or a usage error.
+    static func location(_ text: String, what: String) throws -> S3Location {
+        do {
+            return try S3Location.parse(text, what: what)
+        } catch {
+            throw UsageError("\(error) (the build cache is shared through S3: s3://bucket/prefix)")
+        }
+    }
+
     /// The store `--cache`, `SITEBUILD_CACHE` or sitebuild.yml's `cache:` names, or nil.
     static func configured(option: String?, environment: [String: String], configFiles: [String],
                            aws: AWSOptions) throws -> S3CacheStore? {
@@ -102,12 +111,7 @@ struct S3CacheStore: RemoteCacheStore {
             }
         }
         guard let setting else { return nil }
-        let location: S3Location
-        do {
-            location = try S3Location.parse(setting.text, what: setting.what)
-        } catch {
-            throw UsageError("\(error) (the build cache is shared through S3: s3://bucket/prefix)")
-        }
+        let location = try Self.location(setting.text, what: setting.what)
         let client = try AWSContext(options: aws, environment: environment).s3(for: "\(setting.what) \(setting.text)")
         return S3CacheStore(client: client, location: location)
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import BuildRunner
 import BuildSpec
-import Deploy
 import Foundation
 import SiteContent
 
@@ -58,10 +57,7 @@ struct ValidateCommand: ParsableCommand {
                 _ = try InvalidationOptions.parse([]).mode(settings)
                 // The build's settings: where the source and the shared cache are.
                 if let cache = settings.cache, !cache.isEmpty {
-                    let what = "\(settings.cachePlace ?? configPath): cache"
-                    do { _ = try S3Location.parse(cache, what: what) } catch {
-                        throw UsageError("\(error) (the build cache is shared through S3: s3://bucket/prefix)")
-                    }
+                    _ = try S3CacheStore.location(cache, what: "\(settings.cachePlace ?? configPath): cache")
                 }
                 if let given = settings.source, !given.isEmpty {
                     _ = try BuildSource.parse(given, what: "\(settings.sourcePlace ?? configPath): source",

@@ -210,8 +210,9 @@ struct PruneCommand: AsyncParsableCommand {
             if !dryRun {
                 // The pointer (and the version's pending marker) are read again once each
                 // deletion is marked: never delete what a rollback or deploy uses meanwhile.
+                let known = Set(names)
                 for version in plan.delete + plan.deleteIncomplete {
-                    if let reason = try await resolved.target.prune(version, releasesKnown: Set(names),
+                    if let reason = try await resolved.target.prune(version, releasesKnown: known,
                                                                     isLive: { try await resolved.pointer.read().version == version }) {
                         reporter.say("keep \(version): \(reason)")
                         continue

@@ -77,7 +77,7 @@ struct WatchCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         do {
-            try checkRunArguments()
+            try checkRunArguments(bucket: watched.bucket)
         } catch {
             printError("watch: the arguments for `sitebuild run`: \(error)")
             throw ExitCode(ExitStatus.invalidInput)
@@ -104,24 +104,22 @@ struct WatchCommand: AsyncParsableCommand {
     /// otherwise fail every build with exit 2 after the claim, and record each new archive as
     /// failed for every watcher of the prefix. The settings file an archive carries is read
     /// when it is built (an explicit --config is checked here).
-    func checkRunArguments() throws {
+    func checkRunArguments(bucket: String) throws {
         if runArguments.contains(where: { $0 == "--source" || $0.hasPrefix("--source=") }) {
             throw UsageError("--source: each build's source is the archive it was uploaded as; leave it out")
         }
         let command: RunCommand
         do {
-            command = try RunCommand.parse(runArgumentList() + ["--source", "s3://\(watchedBucket)/check.zip"])
+            command = try RunCommand.parse(runArgumentList() + ["--source", "s3://\(bucket)/check.zip"])
         } catch {
             throw UsageError(RunCommand.message(for: error))
         }
-        if !["content", "commit", "zip-name"].contains(command.versionId) { try usage { try VersionId.validate(command.versionId) } }
+        try DeployInvocation.validateLiteralVersionId(command.versionId)
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-watch-check-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
         try command.checkDeploySettings(configDirectory: empty, relativeBase: FileManager.default.currentDirectoryPath)
     }
-
-    private var watchedBucket: String { (try? S3Location.parse(location, what: "watch").bucket) ?? "bucket" }
 
     /// The flags every `run` gets (the source is added per archive).
     func runArgumentList() -> [String] {
