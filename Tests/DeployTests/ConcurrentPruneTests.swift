@@ -45,7 +45,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     }
     /// How many release records were read through this target.
     let readCount = Mutex(0)
-    func deleteVersion(_ version: String, token: String?) async throws { try await inner.deleteVersion(version, token: token) }
+    func removeMarkedVersion(_ version: String) async throws { try await inner.removeMarkedVersion(version) }
     func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? { try await inner.markerAge(kind, of: version) }
     func markDeleting(_ version: String, token: String) async throws {
         try await inner.markDeleting(version, token: token)

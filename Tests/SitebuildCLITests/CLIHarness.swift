@@ -1,5 +1,17 @@
 import Foundation
 
+/// A file of this repository (`cloudfront/function.js`), found by walking up from this
+/// source file.
+func repositoryFile(_ relative: String, _ file: String = #filePath) throws -> String {
+    var url = URL(fileURLWithPath: file)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        let candidate = url.appendingPathComponent(relative).path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+    }
+    throw CocoaError(.fileNoSuchFile)
+}
+
 /// Runs the built `sitebuild` binary end to end in a temporary directory.
 final class CLIHarness {
     let root: String

@@ -6,20 +6,10 @@ import Testing
 /// cloudfront/*.js (which the node tests check), and the printed router, run under node with
 /// the `cloudfront` module stand-in, reads the named store and key and routes as configured.
 @Suite struct FunctionCommandTests {
-    static func repositoryFile(_ relative: String, _ file: String = #filePath) throws -> String {
-        var url = URL(fileURLWithPath: file)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent(relative).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        throw CocoaError(.fileNoSuchFile)
-    }
-
     @Test func theBinaryCarriesTheFunctionsAsTheyAreInTheRepository() throws {
-        #expect(CloudFrontFunctionCode.viewerRequest == (try String(contentsOfFile: try Self.repositoryFile("cloudfront/function.js"), encoding: .utf8)),
+        #expect(CloudFrontFunctionCode.viewerRequest == (try String(contentsOfFile: try repositoryFile("cloudfront/function.js"), encoding: .utf8)),
                 "cloudfront/function.js changed: run scripts/embed-cloudfront-functions")
-        #expect(CloudFrontFunctionCode.viewerResponse == (try String(contentsOfFile: try Self.repositoryFile("cloudfront/viewer-response.js"), encoding: .utf8)),
+        #expect(CloudFrontFunctionCode.viewerResponse == (try String(contentsOfFile: try repositoryFile("cloudfront/viewer-response.js"), encoding: .utf8)),
                 "cloudfront/viewer-response.js changed: run scripts/embed-cloudfront-functions")
     }
 
@@ -35,7 +25,7 @@ import Testing
         }
 
         // Run it under node: the stand-in for the 'cloudfront' module, then three requests.
-        let stub = URL(fileURLWithPath: try Self.repositoryFile("cloudfront/test/cloudfront-stub.mjs")).absoluteString
+        let stub = URL(fileURLWithPath: try repositoryFile("cloudfront/test/cloudfront-stub.mjs")).absoluteString
         let module = printed.stdout.replacingOccurrences(of: "import cf from 'cloudfront';", with: "import cf from '\(stub)';")
             + "\nexport { handler };\n"
         try h.write("router.mjs", module)
@@ -50,12 +40,7 @@ import Testing
             console.log(JSON.stringify({ ids: openedKvsIds(), about: await ask('/about'), deep: await ask('/app/settings/'),
                                          asset: await ask('/app.3f9a.js') }));
             """)
-        guard let node = ["/usr/bin/node", "/usr/local/bin/node"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-                ?? ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map({ "\($0)/node" })
-                    .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            Issue.record("node is not installed: scripts/setup installs it")
-            return
-        }
+        let node = try #require(SiteTemplateTests.which("node"), "node is not on PATH: scripts/setup installs it")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: node)
         process.arguments = [h.root + "/check.mjs"]

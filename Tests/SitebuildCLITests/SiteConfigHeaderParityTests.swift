@@ -5,14 +5,8 @@ import Testing
 /// `sitebuild.yml` must refuse every header that `cloudfront/viewer-response.js` drops at the
 /// edge: otherwise a `headers[].set` entry deploys and then silently never reaches a viewer.
 @Suite struct SiteConfigHeaderParityTests {
-    static func functionSource(_ file: String = #filePath) throws -> String {
-        var url = URL(fileURLWithPath: file)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("cloudfront/viewer-response.js").path
-            if FileManager.default.fileExists(atPath: candidate) { return try String(contentsOfFile: candidate, encoding: .utf8) }
-        }
-        throw CocoaError(.fileNoSuchFile)
+    static func functionSource() throws -> String {
+        try String(contentsOfFile: try repositoryFile("cloudfront/viewer-response.js"), encoding: .utf8)
     }
 
     /// The quoted names inside `var NAME = … ;` of the function's source.

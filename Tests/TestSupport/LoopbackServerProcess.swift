@@ -49,8 +49,9 @@ public enum LoopbackServerProcess {
     /// drained and dropped. A server that binds port 0 itself and says which port it got
     /// cannot lose that port to another test's server, as one handed the number of a port
     /// bound, read and closed can between that choice and its own bind (a DynamoDB test once
-    /// talked to another test's KeyValueStore server that way). Stops the process and throws `failure` when it exits first or says nothing
-    /// within 120 s (a loaded CI machine imports Python packages slowly).
+    /// talked to another test's KeyValueStore server that way). Stops the process and throws
+    /// `failure` when it exits first or says nothing within 120 s (a loaded CI machine imports
+    /// Python packages slowly).
     public static func startReportingPort(_ arguments: [String], environment: [String: String]? = nil,
                                           failure: String) async throws -> (process: Process, port: Int) {
         let process = Process()
@@ -69,29 +70,31 @@ public enum LoopbackServerProcess {
         }
         defer { watchdog.cancel() }
         let reader = stdout.fileHandleForReading
-        let line: Data = await withCheckedContinuation { continuation in
+        let (port, text): (Int?, String) = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                var line = Data()
-                var resumed = false
-                while true {
-                    let chunk = reader.availableData
-                    if chunk.isEmpty { break }
-                    guard !resumed else { continue }
-                    line.append(chunk)
-                    if line.contains(UInt8(ascii: "\n")) {
-                        resumed = true
-                        continuation.resume(returning: line)
-                    }
-                }
-                if !resumed { continuation.resume(returning: line) }
+                continuation.resume(returning: readPort(from: reader))
+                while !reader.availableData.isEmpty {}  // the rest is drained, so the server never blocks on it
             }
         }
-        let text = String(decoding: line.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        guard let port = Int(text.trimmingCharacters(in: .whitespaces)), (1...65535).contains(port) else {
+        guard let port else {
             terminate(process)
             throw TestServerSetupError(text.isEmpty ? failure : "\(failure); it printed: \(text)")
         }
         return (process, port)
+    }
+
+    /// Reads up to the first line break (or the end) and parses that line as a port number;
+    /// returns the line too, for the error message.
+    public static func readPort(from reader: FileHandle) -> (port: Int?, line: String) {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        let port = Int(text.trimmingCharacters(in: .whitespaces)).flatMap { (1...65535).contains($0) ? $0 : nil }
+        return (port, text)
     }
 
     /// SIGTERM, then SIGKILL after 2 s; waits for the exit.

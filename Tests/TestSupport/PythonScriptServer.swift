@@ -35,16 +35,10 @@ public final class PythonScriptServer: @unchecked Sendable {
         process.standardError = FileHandle.standardError
         try process.run()
 
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let text = String(data: line, encoding: .utf8),
-              let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let (port, line) = LoopbackServerProcess.readPort(from: stdout.fileHandleForReading)
+        guard let port else {
             process.terminate()
-            throw TestServerSetupError("the \(name) server did not print its port (python3 missing?); got \(String(decoding: line, as: UTF8.self))")
+            throw TestServerSetupError("the \(name) server did not print its port (python3 missing?); got \(line)")
         }
         self.port = port
     }
