@@ -214,7 +214,8 @@ tool_command() {  # tool_command TOOL SERVER PHASE: the command line, in the arr
     sitebuild|sitebuild-slash)
       cmd=(env SITEBUILD_CACHE_DIR="$cache" "$bin" deploy "$work/site" --target s3://bench/site
            --endpoint-url "${endpoint[$server]}" --region us-east-1 --json)
-      # sitebuild-slash: /x redirected to /x/ (--trailing-slash always), so no x.html aliases.
+      # sitebuild-slash: /x redirected to /x/ (--trailing-slash always): no x.html aliases, an
+      # x/index.html alias for each flat page x.html.
       [ "$tool" = sitebuild-slash ] && cmd+=(--trailing-slash always) ;;
     aws) cmd=(aws s3 sync --only-show-errors "$work/site" s3://bench/site) ;;
     rclone)

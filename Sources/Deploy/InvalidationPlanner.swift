@@ -151,13 +151,9 @@ public struct InvalidationPlanner: Sendable {
     }
 
     /// Whether the router serves a path ending in `path`'s last segment as a file rather than
-    /// adding `.html`: the segment has a dot that is neither its first nor its last character,
-    /// or starts with a dot and has more after it (the rule of `Router.hasExtension`).
+    /// adding `.html` (``RouteRules/namesFile(segment:)``).
     static func looksLikeFile(_ path: String) -> Bool {
-        let segment = Array(path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? [])
-        guard segment.count > 1 else { return false }
-        if segment[0] == UInt8(ascii: ".") { return true }
-        return segment[1..<(segment.count - 1)].contains(UInt8(ascii: "."))
+        RouteRules.lastSegmentNamesFile(path)
     }
 
     /// `path` percent-encoded for an invalidation: non-ASCII bytes, control characters, space,

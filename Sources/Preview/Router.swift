@@ -76,10 +76,7 @@ public struct Router: Sendable {
     }
 
     static func hasExtension(bytes: [UInt8]) -> Bool {
-        guard bytes.count > 1 else { return false }
-        if bytes[0] == 0x2e { return true }
-        for i in 1..<(bytes.count - 1) where bytes[i] == 0x2e { return true }
-        return false
+        RouteRules.namesFile(segment: bytes)
     }
 
     /// A redirect target is always a path on this site: leading `/` and `\` collapse to

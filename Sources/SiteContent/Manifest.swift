@@ -149,35 +149,89 @@ public struct Manifest: Sendable, Equatable {
     }
 }
 
-/// Routing modes; `static` also adds `a.html` aliases for directories with an index.
+/// The routing rules the CloudFront Function (`cloudfront/function.js`), `serve`'s router, the
+/// manifest's aliases and the invalidation planner must share.
+public enum RouteRules {
+    /// Whether a URL's last segment names a file, served as it is (`app.js`, `.htaccess`,
+    /// `a.b.`): a `.` that is neither its first nor its last character, or a leading `.` on a
+    /// longer name. Other segments are pages: `/x` gets `.html` or is redirected to `/x/`.
+    public static func namesFile<Segment: Collection<UInt8>>(segment: Segment) -> Bool {
+        guard segment.count > 1 else { return false }
+        if segment.first == UInt8(ascii: ".") { return true }
+        return segment.dropFirst().dropLast().contains(UInt8(ascii: "."))
+    }
+
+    /// ``namesFile(segment:)`` for the last segment of `path`.
+    public static func lastSegmentNamesFile(_ path: String) -> Bool {
+        namesFile(segment: path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? Substring().utf8)
+    }
+}
+
+/// Routing modes; `static` also adds aliases (see ``PageAliases``).
 public enum RoutingMode: String, Sendable, CaseIterable {
     case `static`
     case spa
 }
 
-/// Builds a manifest from a hashed tree: validates paths, applies the header policy and,
-/// with `aliases` (static mode unless `/x` is redirected to `/x/`), adds `x.html` for every
-/// `x/index.html` that has no `x.html`, so the CloudFront Function can send `/x` to `/x.html`
-/// without knowing the files.
+/// The aliases static routing stores so that every page is reachable however `/x` is
+/// routed, without the CloudFront Function knowing the files. Each alias is a second object
+/// with the bytes of its page, dropped when the tree has a file of its own at that path.
+public enum PageAliases: Sendable, Equatable {
+    /// None (spa mode: every path without an extension is `index.html`).
+    case none
+    /// `x.html` for every `x/index.html`: `/x` is served from `x.html` (trailing slash `none`
+    /// or `never`), so a directory-style page is reached at `/x` too.
+    case html
+    /// `x/index.html` for every page `x.html`: every `/x` is redirected to `/x/`, served from
+    /// `x/index.html` (trailing slash `always`), so a flat page is reached at `/x/`. Not for
+    /// `index.html` itself, nor for a page the function would take for a file at `/x`
+    /// (`v1.2.html`: `/v1.2` is not redirected).
+    case directoryIndex
+}
+
+/// Builds a manifest from a hashed tree: validates paths, applies the header policy and adds
+/// the routing's ``PageAliases``.
 public struct ManifestBuilder: Sendable {
     public var policy: HeaderPolicy
     public var mode: RoutingMode
-    /// Whether `x.html` aliases are added: by default in static mode. Off when every `/x` is
-    /// redirected to `/x/` (trailing slash `always`), where no request reaches an alias.
-    public var aliases: Bool
+    /// Which aliases are added: by default `x.html` ones in static mode, none in spa mode.
+    public var aliases: PageAliases
 
-    public init(policy: HeaderPolicy = HeaderPolicy(), mode: RoutingMode = .static, aliases: Bool? = nil) {
+    public init(policy: HeaderPolicy = HeaderPolicy(), mode: RoutingMode = .static, aliases: PageAliases? = nil) {
         self.policy = policy
         self.mode = mode
-        self.aliases = aliases ?? (mode == .static)
+        self.aliases = aliases ?? (mode == .static ? .html : .none)
+    }
+
+    /// The path of the alias the file `path` gets, if any.
+    static func aliasPath(of path: UnsafeBufferPointer<UInt8>, _ aliases: PageAliases) -> String? {
+        let index = Array("/index.html".utf8)
+        let html = Array(".html".utf8)
+        switch aliases {
+        case .none:
+            return nil
+        case .html:
+            // `x/index.html` → `x.html` (the root `index.html` has none).
+            guard path.count > index.count, path.suffix(index.count).elementsEqual(index) else { return nil }
+            return String(decoding: path.prefix(path.count - index.count), as: UTF8.self) + ".html"
+        case .directoryIndex:
+            // `x.html` → `x/index.html`, when `/x` is what the function redirects to `/x/`.
+            guard path.count > html.count, path.suffix(html.count).elementsEqual(html) else { return nil }
+            let stem = path.prefix(path.count - html.count)
+            let last = stem.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? stem[...]
+            guard !last.isEmpty, !last.elementsEqual("index".utf8), !RouteRules.namesFile(segment: last) else { return nil }
+            return String(decoding: stem, as: UTF8.self) + "/index.html"
+        }
     }
 
     /// The manifest of `files`. Pass the files with `consume` to have their columns freed
     /// before the table is sorted (a lower peak for large trees).
     public func build(_ files: consuming HashedFiles, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String]) {
         let warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
-        let suffix = Array("/index.html".utf8)
-        let aliasCount = aliases ? files.indices.count { files.pathBytes[files.pathRange($0)].reversed().starts(with: suffix.reversed()) } : 0
+        let aliases = self.aliases
+        let aliasCount = aliases == .none ? 0 : files.pathBytes.withUnsafeBufferPointer { bytes in
+            files.indices.count { Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange($0)]), aliases) != nil }
+        }
         var builder = ManifestTableBuilder(capacity: files.count + aliasCount, pathBytes: files.pathBytes.count * 2)
         files.pathBytes.withUnsafeBufferPointer { bytes in
             for index in files.indices {
@@ -185,12 +239,10 @@ public struct ManifestBuilder: Sendable {
                 let text = String(decoding: path, as: UTF8.self)
                 builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text))
             }
-            guard aliases else { return }
-            // `x.html` for every `x/index.html` (row `index` above), dropped when the tree has its own `x.html`.
+            guard aliases != .none else { return }
+            // An alias of row `index` above, dropped when the tree has a file of its own at its path.
             for index in files.indices {
-                let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
-                guard path.count > suffix.count, path.suffix(suffix.count).elementsEqual(suffix) else { continue }
-                var alias = String(decoding: path.prefix(path.count - suffix.count), as: UTF8.self) + ".html"
+                guard var alias = Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)]), aliases) else { continue }
                 let headers = policy.headers(for: alias)
                 alias.withUTF8 { builder.appendWeakAlias(path: $0, headers: headers, aliasOfRow: index) }
             }

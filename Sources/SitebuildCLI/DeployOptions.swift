@@ -228,13 +228,13 @@ struct RoutingOptions: ParsableArguments {
         return config.mode ?? .static
     }
 
-    /// The manifest builder for these routing settings: static mode adds `x.html` aliases unless
-    /// `/x` is always redirected to `/x/`. `deploy` and `hash` must agree (the version id is the
-    /// manifest's hash).
+    /// The manifest builder for these routing settings: static mode adds `x.html` aliases, or
+    /// `x/index.html` ones when every `/x` is redirected to `/x/`. `deploy` and `hash` must
+    /// agree (the version id is the manifest's hash).
     func manifestBuilder(_ config: SiteConfig) throws -> ManifestBuilder {
         let mode = try routingMode(config)
-        let redirected = try trailing(config) == .always
-        return ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: mode, aliases: mode == .static && !redirected)
+        let aliases: PageAliases = mode == .spa ? .none : try trailing(config) == .always ? .directoryIndex : .html
+        return ManifestBuilder(policy: HeaderPolicy(rules: config.headerRules), mode: mode, aliases: aliases)
     }
 
     func trailing(_ config: SiteConfig) throws -> TrailingSlash {

@@ -351,9 +351,9 @@ struct HashCommand: ParsableCommand {
                                               ("hashedBytes", .int(result.hashedBytes)), ("durationMs", .int(ms))])
                 writeAll(1, Array((value.serialized() + "\n").utf8))
             } else {
-                // A deploy counts the version's objects, x.html aliases included: said when they differ.
+                // A deploy counts the version's objects, routing aliases included: said when they differ.
                 let aliases = manifest.entries.count - result.files.count
-                let objects = aliases > 0 ? " (\(manifest.entries.count) objects with \(aliases) x.html alias(es))" : ""
+                let objects = aliases > 0 ? " (\(manifest.entries.count) objects with \(aliases) routing alias(es))" : ""
                 writeAll(1, Array("\(manifest.version)  \(result.files.count) files\(objects), \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
             }
         } catch {

@@ -132,6 +132,41 @@ struct ManifestTests {
         #expect(spa.version != manifest.version)
     }
 
+    /// Trailing slash `always`: `/x` is redirected to `/x/`, so a flat page `x.html` gets an
+    /// `x/index.html` alias (unless the tree has one) and a directory index needs none.
+    @Test func directoryIndexAliasesForFlatPages() throws {
+        let a = try TempDir("manifest-dir-alias")
+        try a.write("index.html", "root")
+        try a.write("about.html", "about")
+        try a.write("docs/index.html", "docs index")
+        try a.write("docs/setup.html", "setup")
+        try a.write("blog.html", "blog page")
+        try a.write("blog/index.html", "blog index of its own")
+        try a.write("v1.2.html", "/v1.2 is a file to the function: never redirected")
+        try a.write(".hidden.html", "/.hidden is a file to the function too")
+        try a.write("app.js", "js")
+        let (manifest, _) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static, aliases: .directoryIndex))
+        let aliases = manifest.entries.filter { $0.aliasOf != nil }
+        #expect(aliases.map(\.path) == ["about/index.html", "docs/setup/index.html"])
+        #expect(manifest.entry(at: "about/index.html")?.aliasOf == "about.html")
+        #expect(manifest.entry(at: "about/index.html")?.hash == ContentHash(of: "about"))
+        #expect(manifest.entry(at: "blog/index.html")?.aliasOf == nil)
+        #expect(manifest.entry(at: "blog/index.html")?.hash == ContentHash(of: "blog index of its own"))
+        #expect(manifest.entry(at: "docs.html") == nil && manifest.entry(at: "index/index.html") == nil)
+        // A different alias set: a different version from the default static one.
+        let (plain, _) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static))
+        #expect(plain.version != manifest.version)
+        #expect(plain.entry(at: "docs.html")?.aliasOf == "docs/index.html")
+        let parsed = try Manifest.parse(Data(manifest.serialized().utf8))
+        #expect(Array(parsed.entries) == Array(manifest.entries))
+    }
+
+    @Test func routeRulesNameFilesAsTheFunctionDoes() {
+        for file in ["app.js", ".htaccess", "a.b.", "v1.2", "x.html", ".."] { #expect(RouteRules.namesFile(segment: Array(file.utf8)), "\(file)") }
+        for page in ["about", "", ".", "a.", "index"] { #expect(!RouteRules.namesFile(segment: Array(page.utf8)), "\(page)") }
+        #expect(RouteRules.lastSegmentNamesFile("docs/v1.2") && !RouteRules.lastSegmentNamesFile("v1.2/docs"))
+    }
+
     /// Aliases are added by row and sorted with everything else: names that sort differently
     /// from their `x/index.html` (`a-b`, `a.b`, `a0`, `a`) still point at their own index.
     @Test func staticAliasesPointAtTheirIndexAfterTheSort() throws {

@@ -437,6 +437,35 @@ import Testing
         #expect(misplaced.stderr.contains("dist/sitebuild.yml is deployed as a site file and its settings are not read"), "\(misplaced.stderr)")
     }
 
+    /// With `always`, `/about` is redirected to `/about/`: a flat page (`about.html`, as Next.js
+    /// and SvelteKit export them) is reached there through its `about/index.html` alias, as
+    /// `serve` shows, and a directory-style page needs none.
+    @Test func trailingSlashAlwaysServesFlatPagesAtTheirSlashURL() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "home")
+        try h.write("dist/about.html", "about page")
+        try h.write("dist/docs/index.html", "docs index")
+        try h.write("dist/v1.2.html", "a page the function takes for a file")
+        #expect(try h.run(["deploy", "dist", "--trailing-slash", "always"]).status == 0)
+        let version = try #require(live(h))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(version).json")))
+        #expect(manifest.entries.filter { $0.aliasOf != nil }.map(\.path) == ["about/index.html"])
+        #expect(manifest.entry(at: "about/index.html")?.aliasOf == "about.html")
+        #expect(try h.run(["hash", "dist", "--trailing-slash", "always"]).stdout.contains("\(version)  4 files (5 objects with 1 routing alias(es))"))
+
+        let (server, out, _) = try h.start(["serve", "--port", "0", "--json", "--trailing-slash", "always"])
+        defer { server.terminate(); server.waitUntilExit() }
+        let event = try JSONValue.parse(out.fileHandleForReading.availableDataLine())
+        let base = try #require(event["url"]?.stringValue).replacingOccurrences(of: "/$", with: "", options: .regularExpression)
+        let redirected = try httpGet(base + "/about")
+        #expect(redirected.status == 301 && redirected.headers["location"] == "/about/", "\(redirected)")
+        let page = try httpGet(base + "/about/")
+        #expect(page.status == 200 && page.body == "about page", "\(page)")
+        let docs = try httpGet(base + "/docs/")
+        #expect(docs.status == 200 && docs.body == "docs index", "\(docs)")
+        #expect(try httpGet(base + "/about.html").body == "about page")
+    }
+
     @Test func trailingSlashAlwaysStoresNoAliasesAndHashAgreesWithDeploy() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "home")
@@ -453,7 +482,7 @@ import Testing
         let aliased = try #require(live(h))
         #expect(try hashed() == aliased)
         #expect(try manifest(aliased).entry(at: "about.html") != nil)
-        #expect(try h.run(["hash", "dist"]).stdout.contains("2 files (3 objects with 1 x.html alias(es))"))
+        #expect(try h.run(["hash", "dist"]).stdout.contains("2 files (3 objects with 1 routing alias(es))"))
         // /about is redirected to /about/: no alias is stored, and `hash` names the same version.
         #expect(try h.run(["deploy", "dist", "--trailing-slash", "always"]).status == 0)
         let plain = try #require(live(h))
@@ -494,7 +523,11 @@ func httpGet(_ url: String, headers: [String: String] = [:]) throws -> (status: 
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw CLIError("cannot connect to \(url)") }
-    var request = "GET \(parsed.path.isEmpty ? "/" : parsed.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    // The path as written: URL.path would drop a trailing slash and decode escapes.
+    let components = URLComponents(string: url)
+    let path = (components?.percentEncodedPath).flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+    let target = path + (components?.percentEncodedQuery.map { "?" + $0 } ?? "")
+    var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     for (k, v) in headers { request += "\(k): \(v)\r\n" }
     request += "\r\n"
     _ = request.withCString { send(fd, $0, strlen($0), 0) }
