@@ -98,10 +98,11 @@ public struct RetryPolicy: Sendable {
     ]
 
     /// Error codes of transient server-side failures, retried on whatever status they come with
-    /// (S3 sends `RequestTimeout` with 400).
+    /// (S3 sends `RequestTimeout` with 400, and `ConditionalRequestConflict` with 409 when a
+    /// conditional write met a concurrent one: "retry the upload").
     public static let transientCodes: Set<String> = [
         "InternalError", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException",
-        "InternalFailure", "ServiceUnavailableException",
+        "InternalFailure", "ServiceUnavailableException", "ConditionalRequestConflict",
     ]
 
     /// Statuses retried whatever their body says.

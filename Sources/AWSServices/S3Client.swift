@@ -153,6 +153,39 @@ public struct S3Client: Sendable {
         case etagMismatch
     }
 
+    /// A precondition on the destination of a write.
+    public enum WriteCondition: Sendable, Equatable {
+        /// None: the write replaces whatever is there.
+        case none
+        /// `If-None-Match: *`: only if no object has the key (else ``WriteOutcome/alreadyExists``).
+        case absent
+        /// `If-Match: "<etag>"`: only if the object still has this ETag (else ``WriteOutcome/etagMismatch``).
+        case etag(String)
+
+        var headers: [(String, String)] {
+            switch self {
+            case .none: []
+            case .absent: [("If-None-Match", "*")]
+            case .etag(let etag): [("If-Match", "\"" + S3Client.unquote(etag) + "\"")]
+            }
+        }
+
+        /// The statuses that answer a failed precondition (412; 404 for `If-Match` on a key gone).
+        var refusals: Set<Int> {
+            switch self {
+            case .none: []
+            case .absent: [412]
+            case .etag: [412, 404]
+            }
+        }
+
+        func outcome(status: Int) -> WriteOutcome? {
+            guard refusals.contains(status) else { return nil }
+            if case .absent = self { return .alreadyExists }
+            return .etagMismatch
+        }
+    }
+
     /// One object of a listing.
     public struct ObjectSummary: Sendable, Equatable {
         public var key: String
@@ -242,12 +275,16 @@ public struct S3Client: Sendable {
     /// the object changed or vanished (a compare-and-swap of a small object).
     public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
                           ifNoneMatch: Bool = false, ifMatch: String? = nil) async throws -> WriteOutcome {
-        var headers = attributes.headers
-        if ifNoneMatch { headers.append(("If-None-Match", "*")) }
-        if let ifMatch { headers.append(("If-Match", "\"" + Self.unquote(ifMatch) + "\"")) }
-        let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key, headers: headers, body: body,
-                                      accepting: ifMatch != nil ? [412, 404] : ifNoneMatch ? [412] : [])
-        if response.status == 412 || response.status == 404 { return ifMatch != nil ? .etagMismatch : .alreadyExists }
+        try await putObject(bucket: bucket, key: key, body: body, attributes: attributes,
+                            condition: ifMatch.map { .etag($0) } ?? (ifNoneMatch ? .absent : .none))
+    }
+
+    /// PutObject under `condition`: a failed precondition is an outcome, not an error.
+    public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
+                          condition: WriteCondition) async throws -> WriteOutcome {
+        let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key, headers: attributes.headers + condition.headers,
+                                      body: body, accepting: condition.refusals)
+        if let refused = condition.outcome(status: response.status) { return refused }
         return .stored(etag: response.headers.first("etag").map(Self.unquote))
     }
 
@@ -315,6 +352,16 @@ public struct S3Client: Sendable {
     /// (`x-amz-metadata-directive: REPLACE`); without, they are copied. Returns the new ETag.
     public func copyObject(bucket: String, sourceKey: String, destinationKey: String, sourceBucket: String? = nil,
                            replacing attributes: ObjectAttributes? = nil) async throws -> String? {
+        let outcome = try await copyObject(bucket: bucket, sourceKey: sourceKey, destinationKey: destinationKey, sourceBucket: sourceBucket,
+                                           replacing: attributes, condition: .none)
+        if case .stored(let etag) = outcome { return etag }
+        return nil
+    }
+
+    /// CopyObject under `condition` on the destination (S3 honours `If-None-Match` and
+    /// `If-Match` on a copy's destination; some S3-compatible servers ignore them).
+    public func copyObject(bucket: String, sourceKey: String, destinationKey: String, sourceBucket: String? = nil,
+                           replacing attributes: ObjectAttributes? = nil, condition: WriteCondition) async throws -> WriteOutcome {
         var headers: [(String, String)] = [
             ("x-amz-copy-source", "/" + URIEncoding.encode(sourceBucket ?? bucket) + "/" + URIEncoding.encode(sourceKey, keepingSlashes: true)),
         ]
@@ -324,8 +371,10 @@ public struct S3Client: Sendable {
         } else {
             headers.append(("x-amz-metadata-directive", "COPY"))
         }
-        let response = try await send("CopyObject", method: "PUT", bucket: bucket, key: destinationKey, headers: headers)
-        return try parse("CopyObject", response.body).text("ETag").map(Self.unquote)
+        let response = try await send("CopyObject", method: "PUT", bucket: bucket, key: destinationKey, headers: headers + condition.headers,
+                                      accepting: condition.refusals)
+        if let refused = condition.outcome(status: response.status) { return refused }
+        return .stored(etag: try parse("CopyObject", response.body).text("ETag").map(Self.unquote))
     }
 
     /// DeleteObjects in batches of ``maxKeysPerDelete`` (quiet mode); returns the keys S3
@@ -394,17 +443,21 @@ public struct S3Client: Sendable {
     /// ``WriteOutcome/alreadyExists`` on 412.
     public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [CompletedPart],
                                         ifNoneMatch: Bool = false) async throws -> WriteOutcome {
+        try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts, condition: ifNoneMatch ? .absent : .none)
+    }
+
+    /// CompleteMultipartUpload under `condition`.
+    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [CompletedPart],
+                                        condition: WriteCondition) async throws -> WriteOutcome {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
             xml += "<Part><PartNumber>\(part.partNumber)</PartNumber><ETag>\"\(S3XML.escape(part.etag))\"</ETag></Part>"
         }
         xml += "</CompleteMultipartUpload>"
-        var headers: [(String, String)] = [("Content-Type", "application/xml")]
-        if ifNoneMatch { headers.append(("If-None-Match", "*")) }
         let response = try await send("CompleteMultipartUpload", method: "POST", bucket: bucket, key: key,
-                                      query: [.init("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8)),
-                                      accepting: ifNoneMatch ? [412] : [])
-        if response.status == 412 { return .alreadyExists }
+                                      query: [.init("uploadId", uploadId)], headers: [("Content-Type", "application/xml")] + condition.headers,
+                                      body: .bytes(Array(xml.utf8)), accepting: condition.refusals)
+        if let refused = condition.outcome(status: response.status) { return refused }
         return .stored(etag: try parse("CompleteMultipartUpload", response.body).text("ETag").map(Self.unquote))
     }
 

@@ -355,19 +355,26 @@ public struct S3Target: DeployTarget {
             }
             return due ? stats.withLock { $0 } : nil
         }
-        // One object: skipped when a killed run left it in place, else copied or uploaded.
+        // One object: skipped when a killed run left it in place, else copied or uploaded. Under
+        // a literal id, two deploys of other content may write the same keys at once: each write
+        // is then conditional on what the listing saw (no object, or that object), so neither
+        // overwrites the other's, and one that finds another's object there stops.
         let place: @Sendable (Int) async throws -> Void = { row in
             let entry = all[row]
             let key = versionPrefix + entry.path
             let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
+            let condition: S3Client.WriteCondition = !literalId ? .none : present[key].map { $0.etag.map { .etag($0) } ?? .none } ?? .absent
             if let object = present[key], try await isInPlace(object, entry: entry, source: source, checkHeaders: literalId) {
                 stats.withLock { $0.skipped += 1 }
             } else if let origin = known.origin(of: row, in: all) {
-                try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry)
-                stats.withLock { $0.reused += 1 }
+                let outcome = try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry, condition: condition)
+                try await settle(outcome, key: key, entry: entry, version: manifest.version)
+                stats.withLock { if case .stored = outcome { $0.reused += 1 } else { $0.skipped += 1 } }
             } else {
-                try await put(source, to: key, entry: entry)
+                let outcome = try await put(source, to: key, entry: entry, condition: condition)
+                try await settle(outcome, key: key, entry: entry, version: manifest.version)
                 stats.withLock {
+                    guard case .stored = outcome else { return $0.skipped += 1 }
                     $0.uploaded += 1
                     $0.uploadedBytes += entry.size
                 }
@@ -465,14 +472,25 @@ public struct S3Target: DeployTarget {
         return info?.attributes.metadata[Self.hashMetadataKey] == entry.hash.hex
     }
 
-    func copy(from sourceKey: String, to key: String, entry: ManifestEntry) async throws {
+    /// After a conditional write of `entry` was refused: another deploy wrote the key since the
+    /// listing. Its object will do when it is this entry's (same bytes and headers, as a deploy
+    /// of the same build writes); otherwise the version would mix two builds, and this deploy stops.
+    func settle(_ outcome: S3Client.WriteOutcome, key: String, entry: ManifestEntry, version: String) async throws {
+        if case .stored = outcome { return }
+        if let info = try await client.headObject(bucket: bucket, key: key), info.attributes == attributes(entry) { return }
+        throw DeployError("another deploy is writing version \(version) on \(url) with other content (s3://\(bucket)/\(key) changed "
+            + "under this one); nothing was made live by this deploy: give each build its own --version-id, or deploy again once "
+            + "the other has finished")
+    }
+
+    func copy(from sourceKey: String, to key: String, entry: ManifestEntry, condition: S3Client.WriteCondition = .none) async throws -> S3Client.WriteOutcome {
         if entry.size <= Self.maximumCopySize {
-            _ = try await client.copyObject(bucket: bucket, sourceKey: sourceKey, destinationKey: key, replacing: attributes(entry))
-            return
+            return try await client.copyObject(bucket: bucket, sourceKey: sourceKey, destinationKey: key, replacing: attributes(entry),
+                                               condition: condition)
         }
         let size = entry.size
         let part = max(partSize(for: size), 512 << 20)
-        try await multipart(key: key, attributes: attributes(entry), size: size, partSize: part) { uploadId, number, range in
+        return try await multipart(key: key, attributes: attributes(entry), size: size, partSize: part, condition: condition) { uploadId, number, range in
             try await client.uploadPartCopy(bucket: bucket, key: key, uploadId: uploadId, partNumber: number, sourceKey: sourceKey, range: range)
         }
     }
@@ -482,11 +500,10 @@ public struct S3Target: DeployTarget {
     /// Bounded: workers × this size.
     public static let inMemoryPutLimit: Int64 = 64 << 10
 
-    func put(_ source: String, to key: String, entry: ManifestEntry) async throws {
+    func put(_ source: String, to key: String, entry: ManifestEntry, condition: S3Client.WriteCondition = .none) async throws -> S3Client.WriteOutcome {
         if entry.size <= Self.inMemoryPutLimit {
             let bytes = try Self.readPlanned(source, entry: entry)
-            _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(bytes), attributes: attributes(entry))
-            return
+            return try await client.putObject(bucket: bucket, key: key, body: .bytes(bytes), attributes: attributes(entry), condition: condition)
         }
         var status = stat()
         guard stat(source, &status) == 0 else {
@@ -496,11 +513,11 @@ public struct S3Target: DeployTarget {
             throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
         }
         if entry.size <= multipartThreshold {
-            _ = try await client.putObject(bucket: bucket, key: key, body: .file(path: source, offset: 0, length: entry.size),
-                                           attributes: attributes(entry))
-            return
+            return try await client.putObject(bucket: bucket, key: key, body: .file(path: source, offset: 0, length: entry.size),
+                                              attributes: attributes(entry), condition: condition)
         }
-        try await multipart(key: key, attributes: attributes(entry), size: entry.size, partSize: partSize(for: entry.size)) { uploadId, number, range in
+        return try await multipart(key: key, attributes: attributes(entry), size: entry.size, partSize: partSize(for: entry.size),
+                                   condition: condition) { uploadId, number, range in
             try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                                         body: .file(path: source, offset: range.lowerBound, length: range.count))
         }
@@ -561,8 +578,9 @@ public struct S3Target: DeployTarget {
 
     /// A multipart upload of `size` bytes in parts of `partSize`, ``partWorkers`` at a time;
     /// aborted if any part fails.
-    func multipart(key: String, attributes: S3Client.ObjectAttributes, size: Int64, partSize: Int64,
-                   part: @escaping @Sendable (String, Int, ClosedRange<Int64>) async throws -> S3Client.CompletedPart) async throws {
+    @discardableResult
+    func multipart(key: String, attributes: S3Client.ObjectAttributes, size: Int64, partSize: Int64, condition: S3Client.WriteCondition = .none,
+                   part: @escaping @Sendable (String, Int, ClosedRange<Int64>) async throws -> S3Client.CompletedPart) async throws -> S3Client.WriteOutcome {
         let uploadId = try await client.createMultipartUpload(bucket: bucket, key: key, attributes: attributes)
         let count = Int((size + partSize - 1) / partSize)
         do {
@@ -584,7 +602,12 @@ public struct S3Target: DeployTarget {
                 }
                 try await group.waitForAll()
             }
-            _ = try await client.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts.withLock { $0 })
+            let outcome = try await client.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts.withLock { $0 },
+                                                                   condition: condition)
+            if case .stored = outcome { return outcome }
+            // Refused: the parts go, as they would with a failure.
+            try? await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+            return outcome
         } catch {
             try? await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
             throw error

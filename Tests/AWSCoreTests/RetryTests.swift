@@ -53,6 +53,15 @@ import Testing
         #expect(RetryPolicy.decision(for: response(503, s3Error(code)), responseBody: nil) != .fail)
     }
 
+    /// S3 answers a conditional write that met a concurrent one with 409 ConditionalRequestConflict
+    /// and asks for a retry; a failed precondition (412) is an answer, not retried.
+    @Test func aConditionalRequestConflictIsRetriedAndAFailedPreconditionIsNot() {
+        #expect(RetryPolicy.decision(for: response(409, s3Error("ConditionalRequestConflict")), responseBody: nil)
+                == .retry(.serviceError(status: 409, code: "ConditionalRequestConflict")))
+        #expect(RetryPolicy.decision(for: response(412, s3Error("PreconditionFailed")), responseBody: nil) == .fail)
+        #expect(RetryPolicy.decision(for: response(409, s3Error("BucketAlreadyExists")), responseBody: nil) == .fail)
+    }
+
     @Test func slowDown503IsThrottling() {
         #expect(RetryPolicy.decision(for: response(503, s3Error("SlowDown")), responseBody: nil)
                 == .retry(.throttled(status: 503, code: "SlowDown")))

@@ -70,6 +70,44 @@ import TestSupport
         }
     }
 
+    /// A literal id's conditional writes (`If-None-Match: *`): refused on a key another deploy
+    /// wrote first, which is fine when that object is this build's (a retry whose first attempt
+    /// landed, or the same build deployed twice) and stops the deploy otherwise. A refused
+    /// multipart upload is aborted, not left to cost storage.
+    @Test func aRefusedLiteralIdWriteIsFineOnlyWhenTheObjectIsThisBuilds() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("settle")
+            let site = try TempDir("s3-target")
+            try site.write("a.html", Array("<p>a</p>".utf8))
+            var big = [UInt8](repeating: 7, count: 13 << 20)
+            big[0] = 1
+            try site.write("big.bin", big)
+            let target = target(s3, S3Location(bucket: "settle", prefix: ""))
+            let manifest = try Deployer(target: target, pointer: S3PointerStore(client: s3, bucket: "settle", key: "live"))
+                .manifest(for: site.path, version: "rel-1").0
+            let page = try #require(manifest.entry(at: "a.html"))
+            let blob = try #require(manifest.entry(at: "big.bin"))
+
+            let stored = try await target.put(site.path + "/a.html", to: "rel-1/a.html", entry: page, condition: .absent)
+            #expect(stored == .stored(etag: S3MD5.expectedETag(path: site.path + "/a.html", size: page.size, partSize: nil)))
+            let again = try await target.put(site.path + "/a.html", to: "rel-1/a.html", entry: page, condition: .absent)
+            #expect(again == .alreadyExists)
+            try await target.settle(again, key: "rel-1/a.html", entry: page, version: "rel-1")
+
+            // Another build's a.html (its own bytes, hash and headers) got there first.
+            _ = try await s3.putObject(bucket: "settle", key: "rel-1/a.html", body: .bytes(Array("<p>other</p>".utf8)),
+                                       attributes: target.attributes(blob))
+            let refused = try await target.put(site.path + "/a.html", to: "rel-1/a.html", entry: page, condition: .absent)
+            await #expect(throws: DeployError.self) { try await target.settle(refused, key: "rel-1/a.html", entry: page, version: "rel-1") }
+            // So did its big.bin: the multipart upload is refused at completion and aborted.
+            _ = try await s3.putObject(bucket: "settle", key: "rel-1/big.bin", body: .bytes(Array("other".utf8)))
+            #expect(try await target.put(site.path + "/big.bin", to: "rel-1/big.bin", entry: blob, condition: .absent) == .alreadyExists)
+            #expect(try await s3.listMultipartUploads(bucket: "settle").isEmpty)
+            #expect(try await s3.getObject(bucket: "settle", key: "rel-1/big.bin").body == Array("other".utf8))
+        }
+    }
+
     /// The markers prune and deploys use to stay out of each other's way, on S3: their ages
     /// come from a listing, by S3's clock; each prune has its own deleting marker, and calling
     /// one deletion off leaves another prune's in place; a deploy stops on a young deleting

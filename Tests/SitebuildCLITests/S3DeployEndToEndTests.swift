@@ -377,6 +377,49 @@ import Glibc
         }
     }
 
+    /// Two builds deployed under one literal id at once must not mix: objects of a literal-id
+    /// version are written only if the key is still as the listing saw it. The proxy writes
+    /// another build's index.html upstream just before this deploy's conditional write of it
+    /// (the other deploy landing in between, on cue): this deploy stops, nothing is made live,
+    /// and the other's object is not overwritten. A rerun alone completes the version.
+    @Test func aLiteralIdWrittenByAnotherBuildMeanwhileStopsTheDeploy() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("literal")
+            let h = try CLIHarness()
+            try h.write("dist/index.html", "<p>this build</p>")
+            try h.write("dist/app.js", "console.log(1)")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/site/rel-1/index.html", value: "other build"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let stopped = try await h.run(["deploy", "dist", "--target", "s3://literal/site", "--version-id", "rel-1"], environment: proxied)
+            #expect(stopped.status == 3, "\(stopped.stderr)")
+            #expect(stopped.stderr.contains("another deploy is writing version rel-1") && stopped.stderr.contains("nothing was made live"),
+                    "\(stopped.stderr)")
+            #expect(try await proxy.stats().pointerFlips == 1)
+            #expect(try await text(client, "literal", "site/rel-1/index.html") == "other build")
+            #expect(try await keys(client, "literal", prefix: "site/_sitebuild/manifests/").isEmpty)
+            #expect(try await keys(client, "literal", prefix: "site/_sitebuild/live").isEmpty)
+
+            // Alone, the rerun replaces what the listing shows is not this build's, and completes.
+            let rerun = try await h.run(["deploy", "dist", "--target", "s3://literal/site", "--version-id", "rel-1", "--json"],
+                                        environment: moto.environment)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(try await text(client, "literal", "site/rel-1/index.html") == "<p>this build</p>")
+            #expect(try await text(client, "literal", "site/_sitebuild/live") == "rel-1")
+
+            // A content id is the content, so its writes are unconditional: the proxy never fires.
+            let plain = try FaultInjectingProxy(upstream: moto.baseURL, flipPointer: (pathSuffix: "/index.html", value: "other build"))
+            defer { plain.stop() }
+            proxied["AWS_ENDPOINT_URL"] = plain.baseURL
+            try h.write("dist/index.html", "<p>next build</p>")
+            let content = try await h.run(["deploy", "dist", "--target", "s3://literal/site", "--json"], environment: proxied)
+            #expect(content.status == 0, "\(content.stderr)")
+            #expect(try await plain.stats().pointerFlips == 0)
+        }
+    }
+
     @Test func concurrentDeploysEndWithExactlyOneFlipPerSuccess() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)
