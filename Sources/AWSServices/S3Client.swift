@@ -170,7 +170,8 @@ public struct S3Client: Sendable {
             }
         }
 
-        /// The statuses that answer a failed precondition (412; 404 for `If-Match` on a key gone).
+        /// The statuses that answer a failed precondition of PutObject (412; 404 for `If-Match`
+        /// on a key gone).
         var refusals: Set<Int> {
             switch self {
             case .none: []
@@ -178,6 +179,10 @@ public struct S3Client: Sendable {
             case .etag: [412, 404]
             }
         }
+
+        /// The same for CopyObject and CompleteMultipartUpload, where a 404 means their source
+        /// or upload is missing (NoSuchKey, NoSuchUpload): an error, not a refusal.
+        var refusalsOfCopies: Set<Int> { refusals.subtracting([404]) }
 
         func outcome(status: Int) -> WriteOutcome? {
             guard refusals.contains(status) else { return nil }
@@ -372,7 +377,7 @@ public struct S3Client: Sendable {
             headers.append(("x-amz-metadata-directive", "COPY"))
         }
         let response = try await send("CopyObject", method: "PUT", bucket: bucket, key: destinationKey, headers: headers + condition.headers,
-                                      accepting: condition.refusals)
+                                      accepting: condition.refusalsOfCopies)
         if let refused = condition.outcome(status: response.status) { return refused }
         return .stored(etag: try parse("CopyObject", response.body).text("ETag").map(Self.unquote))
     }
@@ -456,7 +461,7 @@ public struct S3Client: Sendable {
         xml += "</CompleteMultipartUpload>"
         let response = try await send("CompleteMultipartUpload", method: "POST", bucket: bucket, key: key,
                                       query: [.init("uploadId", uploadId)], headers: [("Content-Type", "application/xml")] + condition.headers,
-                                      body: .bytes(Array(xml.utf8)), accepting: condition.refusals)
+                                      body: .bytes(Array(xml.utf8)), accepting: condition.refusalsOfCopies)
         if let refused = condition.outcome(status: response.status) { return refused }
         return .stored(etag: try parse("CompleteMultipartUpload", response.body).text("ETag").map(Self.unquote))
     }

@@ -42,6 +42,9 @@ public protocol DeployTarget: Sendable {
     /// bytes `reusable` says a complete version has from there.
     func upload(_ manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
                 progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats
+    /// The exclusive right to write the objects of `version`, a literal id (``WritingClaim``);
+    /// throws when another deploy holds it now.
+    func claimWriting(_ version: String) async throws -> WritingClaim
     /// Writes the manifest only if none exists (If-None-Match: *). Returns false when
     /// one existed already.
     func writeManifest(_ manifest: Manifest) async throws -> Bool

@@ -114,7 +114,8 @@ public struct Deployer: Sendable {
                                     warnings: warnings, plannedUploads: [], manifest: manifest)
         let exists = state.version == manifest.version ? liveComplete : try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
-            throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: choose another --version-id")
+            throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: "
+                + "choose another --version-id", invalidInput: true)
         }
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged
@@ -129,10 +130,45 @@ public struct Deployer: Sendable {
             }
             return outcome
         }
-        if !exists {
+        // A literal id is written by one deploy at a time (``WritingClaim``), up to its manifest;
+        // a deploy that completed it while this one started is seen once the claim is held.
+        let claim = !exists && version != nil ? try await target.claimWriting(manifest.version) : nil
+        var completedMeanwhile = false
+        if let claim {
+            do {
+                if try await target.manifestExists(manifest.version) {
+                    guard let existing = try await target.readManifest(manifest.version), existing.contentId == manifest.contentId else {
+                        throw DeployError("another deploy completed version \(manifest.version) on \(target.url) with different content as "
+                            + "this one started; versions are immutable and nothing was made live by this deploy: give each build its own --version-id")
+                    }
+                    completedMeanwhile = true
+                }
+            } catch {
+                await claim.release()
+                throw error
+            }
+            if completedMeanwhile { await claim.release() }
+        }
+        if !exists && !completedMeanwhile {
             let known = try await reusable(for: manifest, live: state.version)
-            outcome.stats = try await target.upload(manifest, from: directory, reusable: known, progress: progress)
-            if try await !target.writeManifest(manifest), version != nil,
+            let wrote: Bool
+            do {
+                let target = self.target
+                let upload: @Sendable () async throws -> UploadStats = {
+                    try await target.upload(manifest, from: directory, reusable: known, progress: progress)
+                }
+                if let claim {
+                    outcome.stats = try await claim.holding(upload)
+                } else {
+                    outcome.stats = try await upload()
+                }
+                wrote = try await target.writeManifest(manifest)
+            } catch {
+                await claim?.release()
+                throw error
+            }
+            await claim?.release()
+            if !wrote, version != nil,
                let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
                 // Another deploy of this literal id, with other content, completed it first.
                 throw DeployError("another deploy completed version \(manifest.version) with different content while this one "

@@ -59,6 +59,29 @@ public struct LocalTarget: DeployTarget {
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
     }
 
+    /// An `flock` on `_sitebuild/locks/<version>.lock`, held until released or the process
+    /// ends (a killed deploy's ends with it).
+    public func claimWriting(_ version: String) async throws -> WritingClaim {
+        try VersionId.validate(version)
+        let directory = root + "/_sitebuild/locks"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + version + ".lock"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw DeployError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let error = errno
+            close(descriptor)
+            if error == EWOULDBLOCK {
+                throw DeployError(WritingClaim.heldMessage(version, at: url, by: "it holds \(path)"))
+            }
+            throw DeployError("cannot lock \(path): \(String(cString: strerror(error)))")
+        }
+        let open = Locked(true)
+        return WritingClaim(renew: nil) {
+            if open.withLock({ was in defer { was = false }; return was }) { close(descriptor) }
+        }
+    }
+
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
@@ -218,17 +241,12 @@ public struct LocalTarget: DeployTarget {
         unlink(pendingPath(version))
         let dir = root + "/" + version
         // Files are read-only; their directories are not, so removal works. Another prune may
-        // be removing the same tree: what it removed first is not an error.
-        var failure: (any Error)?
-        for _ in 0..<5 where FileManager.default.fileExists(atPath: dir) {
-            do {
-                try FileManager.default.removeItem(atPath: dir)
-                failure = nil
-            } catch {
-                failure = error
-            }
+        // be removing the same tree: what it removed first is not an error (FileManager's
+        // removeItem gives up on the first entry that vanished under it).
+        for _ in 0..<3 where FileManager.default.fileExists(atPath: dir) { removeTree(dir) }
+        if FileManager.default.fileExists(atPath: dir) {
+            throw DeployError("cannot delete \(dir) completely (check its permissions); run prune again")
         }
-        if let failure, FileManager.default.fileExists(atPath: dir) { throw failure }
         // Gone: every prune's marker goes (another prune deleting it too finds nothing left).
         try await unmarkDeleting(version, token: nil)
     }

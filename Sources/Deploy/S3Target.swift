@@ -65,6 +65,11 @@ public struct S3Target: DeployTarget {
     /// it as left by a killed one (an S3 lifecycle rule that aborts incomplete multipart
     /// uploads after a day catches the rest).
     public var orphanedUploadAge: TimeInterval = 3600
+    /// How long a literal version's lock (``claimWriting(_:)``) lasts without renewal before
+    /// another deploy takes it for a killed one's.
+    public var writingLease: TimeInterval = 300
+    /// How often a deploy writing a literal version renews its lock.
+    public var writingRenewal: Duration = .seconds(30)
     /// Where messages about resumed work go.
     public var log: @Sendable (String) -> Void
 
@@ -211,7 +216,7 @@ public struct S3Target: DeployTarget {
             throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
         }
         let keys = try await client.listObjects(bucket: bucket, prefix: location.prefix + version + "/").objects.map(\.key)
-        let errors = try await client.deleteObjects(bucket: bucket, keys: keys + [pendingKey(version)])
+        let errors = try await client.deleteObjects(bucket: bucket, keys: keys + [pendingKey(version), lockKey(version)])
         if !errors.isEmpty {
             let sample = errors.prefix(3).map { "\($0.key): \($0.code)" }.joined(separator: ", ")
             throw DeployError("\(errors.count) object(s) of version \(version) could not be deleted (\(sample)); run prune again")
@@ -411,6 +416,61 @@ public struct S3Target: DeployTarget {
         let path = entries.path(at: longest)
         throw DeployError("'\(path.prefix(80))…' would be an S3 key of \(base + path.utf8.count) bytes below s3://\(bucket)/\(location.prefix)"
             + "\(manifest.version)/ (S3 allows 1,024): shorten the path or the target prefix", invalidInput: true)
+    }
+
+    /// `_sitebuild/locks/<version>.json`: which deploy is writing a literal version
+    /// (``WritingClaim``), renewed while it writes.
+    func lockKey(_ version: String) -> String { location.prefix + "_sitebuild/locks/" + version + ".json" }
+
+    /// A lock object created with `If-None-Match: *` and renewed with `If-Match` every
+    /// ``writingRenewal``; one not renewed for ``writingLease`` (by S3's clock), or whose holder
+    /// is a process of this machine that no longer runs, was left by a killed deploy and is
+    /// taken over (again with `If-Match`, so of two deploys taking it over one wins).
+    public func claimWriting(_ version: String) async throws -> WritingClaim {
+        try VersionId.validate(version)
+        let key = lockKey(version)
+        let mine = WritingLock.mine(version: version)
+        let attributes = S3Client.ObjectAttributes(contentType: "application/json", cacheControl: "no-store")
+        let write: @Sendable (S3Client.WriteCondition) async throws -> String? = { condition in
+            guard case .stored(let etag) = try await client.putObject(bucket: bucket, key: key, body: .bytes(mine.json),
+                                                                         attributes: attributes, condition: condition) else { return nil }
+            if let etag { return etag }
+            return try await client.headObject(bucket: bucket, key: key)?.etag ?? ""
+        }
+        var etag = try await write(.absent)
+        if etag == nil {
+            let page = try await client.listObjectsPage(bucket: bucket, prefix: key, maxKeys: 1)
+            if let object = page.objects.first(where: { $0.key == key }) {
+                let age = (page.serverDate ?? Date()).timeIntervalSince(object.lastModified.flatMap(Self.parseTime) ?? .distantPast)
+                let holder = (try? await client.getObject(bucket: bucket, key: key)).flatMap { WritingLock.parse($0.body) }
+                guard age >= writingLease || holder?.isDeadHere == true else {
+                    throw DeployError(WritingClaim.heldMessage(version, at: url, by: (holder?.description ?? "unknown")
+                        + ", its lock renewed \(Int(max(0, age))) s ago; one not renewed for \(Int(writingLease)) s is taken over"))
+                }
+                etag = try await write(.etag(object.etag ?? ""))
+                if etag != nil {
+                    log("took over writing version \(version) from a deploy that stopped (\(holder?.description ?? "unknown"))")
+                }
+            } else {
+                etag = try await write(.absent)  // released meanwhile
+            }
+            guard etag != nil else {
+                throw DeployError(WritingClaim.heldMessage(version, at: url, by: "it took the lock at the same moment"))
+            }
+        }
+        let current = Locked(etag ?? "")
+        let renew: @Sendable () async throws -> Void = {
+            guard let renewed = try await write(.etag(current.withLock { $0 })) else {
+                throw DeployError("another deploy took over writing version \(version) on \(url) (this one did not renew its lock "
+                    + "for \(Int(writingLease)) s); nothing was made live by this deploy: give each build its own --version-id")
+            }
+            current.withLock { $0 = renewed }
+        }
+        return WritingClaim(renew: renew, every: writingRenewal) {
+            // Only a lock that is still this deploy's (its ETag unchanged) is deleted.
+            guard let info = try? await client.headObject(bucket: bucket, key: key), info.etag == current.withLock({ $0 }) else { return }
+            _ = try? await client.deleteObjects(bucket: bucket, keys: [key])
+        }
     }
 
     /// Records that `version` is being written (see ``pendingKey(_:)``), then checks that no

@@ -203,6 +203,41 @@ public struct ManifestBuilder: Sendable {
         self.aliases = aliases ?? (mode == .static ? .html : .none)
     }
 
+    /// The aliases (by the hash of their path) that a real path would make a file and a folder
+    /// at once, with what is in the way: a folder of the alias's name (`x.html/a.txt` beside
+    /// `x/index.html`), or a file where the alias needs a folder (a file `x` beside `x.html`
+    /// under `directoryIndex`). A local target cannot store them, and on S3 the two would
+    /// disagree with it. Sets of hashes, and only of the aliases' paths and folders.
+    static func blockedAliases(_ files: borrowing HashedFiles, _ aliases: PageAliases) -> [ContentHash: (alias: String, obstacle: String)] {
+        var byPath: [ContentHash: String] = [:]
+        var byFolder: [ContentHash: [String]] = [:]
+        files.pathBytes.withUnsafeBufferPointer { bytes in
+            for index in files.indices {
+                guard let alias = aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)]), aliases) else { continue }
+                byPath[ContentHash(of: alias)] = alias
+                if let slash = alias.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                    byFolder[ContentHash(of: alias.utf8[..<slash]), default: []].append(alias)
+                }
+            }
+        }
+        var blocked: [ContentHash: (alias: String, obstacle: String)] = [:]
+        files.pathBytes.withUnsafeBufferPointer { bytes in
+            for index in files.indices {
+                let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
+                // A real file where an alias needs its folder.
+                if let needing = byFolder[ContentHash(of: path)] {
+                    for alias in needing { blocked[ContentHash(of: alias)] = (alias, "the file " + String(decoding: path, as: UTF8.self)) }
+                }
+                // A real folder (a prefix of this path) named like an alias.
+                for (offset, byte) in path.enumerated() where byte == UInt8(ascii: "/") {
+                    let folder = ContentHash(of: UnsafeBufferPointer(rebasing: path[..<offset]))
+                    if let alias = byPath[folder] { blocked[folder] = (alias, "the folder " + alias + "/") }
+                }
+            }
+        }
+        return blocked
+    }
+
     /// The path of the alias the file `path` gets, if any.
     static func aliasPath(of path: UnsafeBufferPointer<UInt8>, _ aliases: PageAliases) -> String? {
         let index = Array("/index.html".utf8)
@@ -227,11 +262,17 @@ public struct ManifestBuilder: Sendable {
     /// The manifest of `files`. Pass the files with `consume` to have their columns freed
     /// before the table is sorted (a lower peak for large trees).
     public func build(_ files: consuming HashedFiles, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String]) {
-        let warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
+        var warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
         let aliases = self.aliases
         let aliasCount = aliases == .none ? 0 : files.pathBytes.withUnsafeBufferPointer { bytes in
             files.indices.count { Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange($0)]), aliases) != nil }
         }
+        let blocked = aliasCount == 0 ? [:] : Self.blockedAliases(files, aliases)
+        for (alias, obstacle) in blocked.values.sorted(by: { $0.alias < $1.alias }).prefix(5) {
+            warnings.append("no routing alias \(alias): \(obstacle) is in the way (a path cannot be a file and a folder), so the "
+                + "page it would serve is not reachable at that URL; rename one of them")
+        }
+        if blocked.count > 5 { warnings.append("\(blocked.count - 5) more routing aliases left out for the same reason") }
         var builder = ManifestTableBuilder(capacity: files.count + aliasCount, pathBytes: files.pathBytes.count * 2)
         files.pathBytes.withUnsafeBufferPointer { bytes in
             for index in files.indices {
@@ -242,7 +283,8 @@ public struct ManifestBuilder: Sendable {
             guard aliases != .none else { return }
             // An alias of row `index` above, dropped when the tree has a file of its own at its path.
             for index in files.indices {
-                guard var alias = Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)]), aliases) else { continue }
+                guard var alias = Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)]), aliases),
+                      blocked[ContentHash(of: alias)] == nil else { continue }
                 let headers = policy.headers(for: alias)
                 alias.withUTF8 { builder.appendWeakAlias(path: $0, headers: headers, aliasOfRow: index) }
             }

@@ -425,7 +425,9 @@ private func byteCount(_ bytes: Int64) -> String {
 }
 
 /// Deletes a tree without following symbolic links, making directories writable first.
-func removeTree(_ path: String) {
+/// Entries that vanish meanwhile (another process removing the same tree) are no error: the
+/// caller checks whether `path` is gone.
+public func removeTree(_ path: String) {
     var st = stat()
     guard lstat(path, &st) == 0 else { return }
     if (st.st_mode & S_IFMT) == S_IFDIR {

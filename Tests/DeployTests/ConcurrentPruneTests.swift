@@ -19,6 +19,13 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     var url: String { inner.url }
     func manifestExists(_ version: String) async throws -> Bool { try await inner.manifestExists(version) }
     func readManifest(_ version: String) async throws -> Manifest? { try await inner.readManifest(version) }
+    func claimWriting(_ version: String) async throws -> WritingClaim {
+        if let hook = beforeClaimWriting.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
+        return try await inner.claimWriting(version)
+    }
+    /// Runs once, before the first `claimWriting` (another deploy of the same literal id
+    /// completing it between this one's first look and its claim).
+    let beforeClaimWriting = Mutex<(@Sendable () async throws -> Void)?>(nil)
     func listVersions() async throws -> [String] { try await inner.listVersions() }
     func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
         try await inner.reusableContent(for: manifest, from: version)
@@ -91,21 +98,56 @@ struct ConcurrentPruneTests {
         #expect(f.live == m2.version)
     }
 
-    /// Two deploys of one literal id with different content: the one whose manifest write
-    /// finds the other's manifest stops, instead of flipping to objects that mix both.
-    @Test func aLiteralIdCompletedByOtherContentIsNotMadeLive() async throws {
+    /// Two deploys of one literal id with different content: while one writes (up to its
+    /// manifest), the other is refused and touches nothing; the first completes unmixed.
+    @Test func aLiteralIdIsWrittenByOneDeployAtATime() async throws {
         let f = try DeployFixture()
         try f.writeSite()
         let other = try TempDir()
         try other.write("index.html", "<h1>other</h1>\n")
         let hooked = HookedTarget(f.target)
         let innerDeployer = f.deployer()
-        hooked.beforeWriteManifest.withLock { $0 = { _ = try await innerDeployer.deploy(directory: other.path, version: "rel-1") } }
+        let refusal = Mutex<String?>(nil)
+        hooked.beforeWriteManifest.withLock {
+            $0 = {
+                do {
+                    _ = try await innerDeployer.deploy(directory: other.path, version: "rel-1")
+                } catch {
+                    refusal.withLock { $0 = "\(error)" }
+                }
+            }
+        }
+        let deployer = Deployer(target: hooked, pointer: f.pointer)
+        _ = try await deployer.deploy(directory: f.source, version: "rel-1")
+        #expect(refusal.withLock { $0 }?.contains("is writing version rel-1") == true, "\(refusal.withLock { $0 } ?? "no refusal")")
+        #expect(f.live == "rel-1")
+        let manifest = try #require(try await f.target.readManifest("rel-1"))
+        #expect(manifest.entry(at: "index.html")?.hash == ContentHash(of: "<h1>home one</h1>\n"))
+        #expect(String(decoding: try #require(FileManager.default.contents(atPath: f.object("rel-1", "index.html"))), as: UTF8.self)
+                == "<h1>home one</h1>\n")
+    }
+
+    /// Another deploy of the literal id completes it between this one's first look and its
+    /// claim: with other content this one stops before writing anything; with the same
+    /// content it makes that version live.
+    @Test func aLiteralIdCompletedBeforeTheClaimIsSeenUnderIt() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let other = try TempDir()
+        try other.write("index.html", "<h1>other</h1>\n")
+        let hooked = HookedTarget(f.target)
+        let innerDeployer = f.deployer()
+        hooked.beforeClaimWriting.withLock { $0 = { _ = try await innerDeployer.deploy(directory: other.path, version: "rel-1") } }
         let deployer = Deployer(target: hooked, pointer: f.pointer)
         await #expect(throws: DeployError.self) { try await deployer.deploy(directory: f.source, version: "rel-1") }
-        // The other deploy won and is live; this one flipped nothing.
-        #expect(f.live == "rel-1")
+        #expect(String(decoding: try #require(FileManager.default.contents(atPath: f.object("rel-1", "index.html"))), as: UTF8.self)
+                == "<h1>other</h1>\n")
         #expect(try await f.target.readManifest("rel-1")?.entries.count == 1)
+
+        hooked.beforeClaimWriting.withLock { $0 = { _ = try await innerDeployer.deploy(directory: f.source, version: "rel-2") } }
+        let outcome = try await deployer.deploy(directory: f.source, version: "rel-2")
+        #expect(outcome.kind == .flippedExisting)
+        #expect(f.live == "rel-2")
     }
 
     /// A rollback to a version that a prune deletes as the pointer moves: the pointer is put

@@ -331,8 +331,13 @@ struct DeployerTests {
         _ = try await d.deploy(directory: f.source, version: "release-1")
         _ = try await d.deploy(directory: f.source, version: "release-2")
         try f.writeSource("index.html", "<h1>other content</h1>\n")
-        // Not live: refused.
+        // Not live: refused, as a mistake in the input (exit 2).
         await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-1") }
+        do {
+            _ = try await d.deploy(directory: f.source, version: "release-1")
+        } catch let error as DeployError {
+            #expect(error.isInvalidInput)
+        }
         #expect(f.live == "release-2")
         // Live: must be refused too, not reported as "unchanged" with the new content never deployed.
         await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, version: "release-2") }

@@ -161,6 +161,27 @@ struct ManifestTests {
         #expect(Array(parsed.entries) == Array(manifest.entries))
     }
 
+    /// An alias that a real path would make a file and a folder at once is left out, with a
+    /// warning: a local target could not store it, and S3 would then disagree with it.
+    @Test func aliasesInTheWayOfRealPathsAreLeftOut() throws {
+        let a = try TempDir("manifest-alias-clash")
+        try a.write("index.html", "root")
+        try a.write("x", "a file named x")
+        try a.write("x.html", "page x")
+        try a.write("y.html", "page y")
+        let (always, warnings) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static, aliases: .directoryIndex))
+        #expect(always.entries.filter { $0.aliasOf != nil }.map(\.path) == ["y/index.html"])
+        #expect(warnings.contains { $0.contains("no routing alias x/index.html: the file x is in the way") }, "\(warnings)")
+
+        let b = try TempDir("manifest-alias-clash-dir")
+        try b.write("docs/index.html", "docs")
+        try b.write("docs.html/notes.txt", "a folder named docs.html")
+        try b.write("blog/index.html", "blog")
+        let (plain, more) = try buildManifest(b.path, builder: ManifestBuilder(mode: .static))
+        #expect(plain.entries.filter { $0.aliasOf != nil }.map(\.path) == ["blog.html"])
+        #expect(more.contains { $0.contains("no routing alias docs.html: the folder docs.html/ is in the way") }, "\(more)")
+    }
+
     @Test func routeRulesNameFilesAsTheFunctionDoes() {
         for file in ["app.js", ".htaccess", "a.b.", "v1.2", "x.html", ".."] { #expect(RouteRules.namesFile(segment: Array(file.utf8)), "\(file)") }
         for page in ["about", "", ".", "a.", "index"] { #expect(!RouteRules.namesFile(segment: Array(page.utf8)), "\(page)") }

@@ -108,6 +108,59 @@ import TestSupport
         }
     }
 
+    /// A literal version is written by one deploy at a time: its lock object is created only
+    /// if absent, renewed while held, released only by its holder, and taken over once its
+    /// lease ran out (the holder was killed) or at once when its holder is a dead process here;
+    /// a holder whose lock was taken over stops.
+    @Test func aLiteralVersionIsWrittenByOneDeployAtATime() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("claims")
+            let location = S3Location(bucket: "claims", prefix: "site")
+            var first = target(s3, location)
+            first.writingRenewal = .milliseconds(100)
+            let second = target(s3, location)
+            let a = try await first.claimWriting("rel-1")
+            await #expect(throws: DeployError.self) { _ = try await second.claimWriting("rel-1") }
+            do {
+                _ = try await second.claimWriting("rel-1")
+            } catch {
+                #expect("\(error)".contains("another deploy (pid \(getpid())") && "\(error)".contains("writing version rel-1"), "\(error)")
+            }
+            // Renewed while held: the body runs to its end.
+            #expect(try await a.holding { try await Task.sleep(for: .milliseconds(350)); return 7 } == 7)
+            await a.release()
+            #expect(try await s3.headObject(bucket: "claims", key: "site/_sitebuild/locks/rel-1.json") == nil)
+            let b = try await second.claimWriting("rel-1")
+            await b.release()
+
+            // A lock older than the lease is taken over, and its old holder stops at its next renewal;
+            // releasing afterwards leaves the new holder's lock alone.
+            let c = try await first.claimWriting("rel-2")
+            var impatient = target(s3, location)
+            impatient.writingLease = 0
+            let d = try await impatient.claimWriting("rel-2")
+            await #expect(throws: DeployError.self) {
+                _ = try await c.holding { try await Task.sleep(for: .seconds(3600)); return 0 }
+            }
+            await c.release()
+            #expect(try await s3.headObject(bucket: "claims", key: "site/_sitebuild/locks/rel-2.json") != nil)
+            await d.release()
+            #expect(try await s3.headObject(bucket: "claims", key: "site/_sitebuild/locks/rel-2.json") == nil)
+
+            // A lock whose holder is a process of this machine that has ended: taken over at once.
+            let ended = Process()
+            ended.executableURL = URL(fileURLWithPath: "/bin/true")
+            try ended.run()
+            ended.waitUntilExit()
+            var dead = WritingLock.mine(version: "rel-3")
+            dead.pid = ended.processIdentifier
+            _ = try await s3.putObject(bucket: "claims", key: "site/_sitebuild/locks/rel-3.json", body: .bytes(dead.json))
+            let e = try await second.claimWriting("rel-3")
+            await e.release()
+        }
+    }
+
     /// The markers prune and deploys use to stay out of each other's way, on S3: their ages
     /// come from a listing, by S3's clock; each prune has its own deleting marker, and calling
     /// one deletion off leaves another prune's in place; a deploy stops on a young deleting

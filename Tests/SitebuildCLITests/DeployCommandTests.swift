@@ -437,6 +437,32 @@ import Testing
         #expect(misplaced.stderr.contains("dist/sitebuild.yml is deployed as a site file and its settings are not read"), "\(misplaced.stderr)")
     }
 
+    /// Two different builds deployed at once under one literal id: whatever the interleaving,
+    /// no version mixes them. Each deploy succeeds or stops (exit 3, or 4 when the other flipped
+    /// first), and the version made live holds exactly one build's bytes.
+    @Test func twoBuildsDeployedAtOnceUnderOneLiteralIdDoNotMix() throws {
+        let h = try CLIHarness()
+        for site in ["a", "b"] {
+            for n in 0..<300 { try h.write("\(site)/page\(n).html", "<p>build \(site), page \(n)</p>") }
+        }
+        let started = try ["a", "b"].map { try h.start(["deploy", $0, "--version-id", "rel-1"]) }
+        var statuses: [Int32] = []
+        for (process, out, err) in started {
+            _ = out.fileHandleForReading.readDataToEndOfFile()
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            statuses.append(process.terminationStatus)
+            #expect([0, 3, 4].contains(process.terminationStatus), "\(message)")
+        }
+        guard let version = live(h) else { return }
+        #expect(version == "rel-1" && statuses.contains(0))
+        let served = try (0..<300).map { n in
+            String(decoding: try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/rel-1/page\(n).html")), as: UTF8.self)
+        }
+        let builds = Set(served.map { $0.split(separator: ",")[0] })
+        #expect(builds.count == 1, "the live version mixes both builds: \(builds)")
+    }
+
     /// With `always`, `/about` is redirected to `/about/`: a flat page (`about.html`, as Next.js
     /// and SvelteKit export them) is reached there through its `about/index.html` alias, as
     /// `serve` shows, and a directory-style page needs none.

@@ -420,6 +420,36 @@ import Glibc
         }
     }
 
+    /// Two different builds deployed at once under one literal id: whatever the interleaving,
+    /// the version made live holds exactly one build's objects.
+    @Test func twoBuildsDeployedAtOnceUnderOneLiteralIdDoNotMix() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("literal-race")
+            let h = try CLIHarness()
+            for site in ["a", "b"] {
+                for n in 0..<150 { try h.write("\(site)/page\(n).html", "<p>build \(site), page \(n)</p>") }
+            }
+            let started = try ["a", "b"].map {
+                try h.start(["deploy", $0, "--target", "s3://literal-race", "--version-id", "rel-1"], environment: moto.environment)
+            }
+            var statuses: [Int32] = []
+            for (process, out, err) in started {
+                let output = await CLIHarness.collectOffPool(process, out, err)
+                statuses.append(output.status)
+                #expect([0, 3, 4].contains(output.status), "\(output.stderr)")
+            }
+            #expect(statuses.contains(0) || statuses.allSatisfy { $0 == 3 }, "\(statuses)")
+            guard statuses.contains(0) else { return }
+            #expect(try await text(client, "literal-race", "_sitebuild/live") == "rel-1")
+            var builds = Set<String>()
+            for n in 0..<150 {
+                builds.insert(String(try await text(client, "literal-race", "rel-1/page\(n).html").split(separator: ",")[0]))
+            }
+            #expect(builds.count == 1, "the live version mixes both builds: \(builds)")
+        }
+    }
+
     @Test func concurrentDeploysEndWithExactlyOneFlipPerSuccess() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)
