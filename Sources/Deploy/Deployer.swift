@@ -44,6 +44,8 @@ public struct Deployer: Sendable {
     /// ``TreeHasher/confinedTo``); empty: anywhere.
     public var confinedTo: [String] = []
     public var log: @Sendable (String) -> Void
+    /// How often a deploy waiting for another's claim on a literal version looks again.
+    public var claimPollInterval: Duration = .seconds(2)
     /// Called right before a deploy's flip with the version to be made live; throwing stops the
     /// deploy without flipping (`watch` checks that no later upload went live meanwhile).
     public var beforeFlip: (@Sendable (String) async throws -> Void)?
@@ -132,7 +134,7 @@ public struct Deployer: Sendable {
         }
         // A literal id is written by one deploy at a time (``WritingClaim``), up to its manifest;
         // a deploy that completed it while this one started is seen once the claim is held.
-        let claim = !exists && version != nil ? try await target.claimWriting(manifest.version) : nil
+        let claim = !exists && version != nil ? try await claimWaiting(manifest.version) : nil
         var completedMeanwhile = false
         if let claim {
             do {
@@ -159,6 +161,7 @@ public struct Deployer: Sendable {
                 }
                 if let claim {
                     outcome.stats = try await claim.holding(upload)
+                    try await claim.confirm()
                 } else {
                     outcome.stats = try await upload()
                 }
@@ -186,6 +189,24 @@ public struct Deployer: Sendable {
             try await undoFlipIfDeleted(manifest.version, previous: state.version)
         }
         return outcome
+    }
+
+    /// The claim on writing the literal version `version`, once the deploy holding it now (if
+    /// any) has finished: a second run of the same build (a CI job triggered twice) then finds
+    /// the version complete and makes it live, instead of failing.
+    private func claimWaiting(_ version: String) async throws -> WritingClaim {
+        var said = false
+        while true {
+            do {
+                return try await target.claimWriting(version)
+            } catch let held as WritingClaimHeld {
+                if !said {
+                    log("\(held); waiting for it to finish")
+                    said = true
+                }
+                try await Task.sleep(for: claimPollInterval)
+            }
+        }
     }
 
     /// What the live version already holds of `manifest`'s content.

@@ -60,25 +60,54 @@ public struct LocalTarget: DeployTarget {
     }
 
     /// An `flock` on `_sitebuild/locks/<version>.lock`, held until released or the process
-    /// ends (a killed deploy's ends with it).
+    /// ends (a killed deploy's ends with it). The file goes on release: a lock taken on a name
+    /// that no longer leads to the locked file (released and removed meanwhile) is taken again.
     public func claimWriting(_ version: String) async throws -> WritingClaim {
         try VersionId.validate(version)
         let directory = root + "/_sitebuild/locks"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/" + version + ".lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw DeployError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let error = errno
-            close(descriptor)
-            if error == EWOULDBLOCK {
-                throw DeployError(WritingClaim.heldMessage(version, at: url, by: "it holds \(path)"))
+        while true {
+            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw DeployError("cannot open \(path): \(String(cString: strerror(errno)))") }
+            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+                let error = errno
+                close(descriptor)
+                if error == EWOULDBLOCK { throw WritingClaimHeld(version: version, url: url, holder: "it holds \(path)") }
+                throw DeployError("cannot lock \(path): \(String(cString: strerror(error)))")
             }
-            throw DeployError("cannot lock \(path): \(String(cString: strerror(error)))")
+            var locked = stat(), named = stat()
+            guard fstat(descriptor, &locked) == 0, stat(path, &named) == 0,
+                  locked.st_dev == named.st_dev, locked.st_ino == named.st_ino else {
+                close(descriptor)
+                continue
+            }
+            let open = Locked(true)
+            return WritingClaim(renew: nil) {
+                guard open.withLock({ was in defer { was = false }; return was }) else { return }
+                unlink(path)  // before the lock ends, so no one locks this file after us
+                close(descriptor)
+            }
         }
-        let open = Locked(true)
-        return WritingClaim(renew: nil) {
-            if open.withLock({ was in defer { was = false }; return was }) { close(descriptor) }
+    }
+
+    /// Removes what a killed deploy left under the version's directory: files the manifest does
+    /// not list (they would be served by anything serving the directory) and temporary files of
+    /// processes that no longer run.
+    func removeLeftovers(in versionRoot: String, of manifest: Manifest) {
+        guard let walker = FileManager.default.enumerator(atPath: versionRoot) else { return }
+        while let relative = walker.nextObject() as? String {
+            let path = versionRoot + "/" + relative
+            var status = stat()
+            guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else { continue }
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".sitebuild-tmp-") {
+                let pid = name.dropFirst(".sitebuild-tmp-".count).split(separator: "-").first.flatMap { Int32($0) } ?? 0
+                if pid > 0, pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+                unlink(path)
+            } else if manifest.index(of: relative) == nil {
+                unlink(path)
+            }
         }
     }
 
@@ -86,6 +115,7 @@ public struct LocalTarget: DeployTarget {
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
         try await markPending(manifest.version)
+        removeLeftovers(in: versionRoot, of: manifest)
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()
@@ -239,6 +269,7 @@ public struct LocalTarget: DeployTarget {
         try VersionId.validate(version)
         unlink(manifestPath(version))
         unlink(pendingPath(version))
+        unlink(root + "/_sitebuild/locks/" + version + ".lock")
         let dir = root + "/" + version
         // Files are read-only; their directories are not, so removal works. Another prune may
         // be removing the same tree: what it removed first is not an error (FileManager's

@@ -444,8 +444,8 @@ public struct S3Target: DeployTarget {
                 let age = (page.serverDate ?? Date()).timeIntervalSince(object.lastModified.flatMap(Self.parseTime) ?? .distantPast)
                 let holder = (try? await client.getObject(bucket: bucket, key: key)).flatMap { WritingLock.parse($0.body) }
                 guard age >= writingLease || holder?.isDeadHere == true else {
-                    throw DeployError(WritingClaim.heldMessage(version, at: url, by: (holder?.description ?? "unknown")
-                        + ", its lock renewed \(Int(max(0, age))) s ago; one not renewed for \(Int(writingLease)) s is taken over"))
+                    throw WritingClaimHeld(version: version, url: url, holder: (holder?.description ?? "unknown")
+                        + "; its lock was written \(Int(max(0, age))) s ago, and one not renewed for \(Int(writingLease)) s is taken over")
                 }
                 etag = try await write(.etag(object.etag ?? ""))
                 if etag != nil {
@@ -455,14 +455,14 @@ public struct S3Target: DeployTarget {
                 etag = try await write(.absent)  // released meanwhile
             }
             guard etag != nil else {
-                throw DeployError(WritingClaim.heldMessage(version, at: url, by: "it took the lock at the same moment"))
+                throw WritingClaimHeld(version: version, url: url, holder: "it took the lock at the same moment")
             }
         }
         let current = Locked(etag ?? "")
         let renew: @Sendable () async throws -> Void = {
             guard let renewed = try await write(.etag(current.withLock { $0 })) else {
-                throw DeployError("another deploy took over writing version \(version) on \(url) (this one did not renew its lock "
-                    + "for \(Int(writingLease)) s); nothing was made live by this deploy: give each build its own --version-id")
+                throw DeployError("another deploy took over writing version \(version) on \(url) (this one's lock was replaced: "
+                    + "it went \(Int(writingLease)) s without renewing it); nothing was made live by this deploy: deploy again")
             }
             current.withLock { $0 = renewed }
         }

@@ -434,6 +434,42 @@ struct DeployerTests {
         #expect(String(decoding: served, as: UTF8.self) == "built at 2026-01-01T10:05:00Z\n")
     }
 
+    /// A rerun under a literal id after a killed run of other content: the directory holds
+    /// exactly the new build's files afterwards (the killed run's extra files and temporary
+    /// files go), and no lock file is left.
+    @Test func aLiteralIdRerunLeavesNothingOfTheKilledRun() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        try f.writeSource("big.bin", pseudoRandomBytes(70_000, seed: 9))
+        let (killed, _, _) = try f.deployer().manifest(for: f.source, version: "rel-1")
+        _ = try await f.target.upload(killed, from: f.source, reusable: .empty) { _ in }  // interrupted: no manifest
+        try Data("half a file".utf8).write(to: URL(fileURLWithPath: f.object("rel-1", "docs/.sitebuild-tmp-999999-3")))
+        try f.removeSource("big.bin")
+        try f.writeSource("index.html", "<h1>the rerun's home</h1>\n")
+        _ = try await f.deployer().deploy(directory: f.source, version: "rel-1")
+        let manifest = try #require(try await f.target.readManifest("rel-1"))
+        let files = try FileManager.default.subpathsOfDirectory(atPath: f.targetRoot + "/rel-1").filter {
+            var status = stat()
+            return lstat(f.targetRoot + "/rel-1/" + $0, &status) == 0 && (status.st_mode & S_IFMT) != S_IFDIR
+        }
+        #expect(Set(files) == Set(manifest.entries.map(\.path)), "\(files.sorted())")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/_sitebuild/locks").isEmpty)
+    }
+
+    /// The local claim: held by one deploy at a time, its lock file gone once released.
+    @Test func theLocalWritingClaimIsExclusiveAndLeavesNoFile() async throws {
+        let f = try DeployFixture()
+        let held = try await f.target.claimWriting("rel-1")
+        await #expect(throws: WritingClaimHeld.self) { _ = try await f.target.claimWriting("rel-1") }
+        let other = try await f.target.claimWriting("rel-2")
+        await other.release()
+        await held.release()
+        await held.release()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/_sitebuild/locks").isEmpty)
+        let again = try await f.target.claimWriting("rel-1")
+        await again.release()
+    }
+
     // MARK: stale pointer
 
     @Test func flipWithStaleStateConflicts() async throws {

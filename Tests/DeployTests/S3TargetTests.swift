@@ -121,12 +121,29 @@ import TestSupport
             first.writingRenewal = .milliseconds(100)
             let second = target(s3, location)
             let a = try await first.claimWriting("rel-1")
-            await #expect(throws: DeployError.self) { _ = try await second.claimWriting("rel-1") }
+            await #expect(throws: WritingClaimHeld.self) { _ = try await second.claimWriting("rel-1") }
             do {
                 _ = try await second.claimWriting("rel-1")
             } catch {
                 #expect("\(error)".contains("another deploy (pid \(getpid())") && "\(error)".contains("writing version rel-1"), "\(error)")
             }
+            // This very process holds it: alive, whatever the pid says elsewhere.
+            let lock = try #require(WritingLock.parse(try await s3.getObject(bucket: "claims", key: "site/_sitebuild/locks/rel-1.json").body))
+            #expect(!lock.isDeadHere && lock.boot != nil && lock.pidNamespace != nil && lock.startTicks != nil)
+            // A holder whose pid runs here but is another process (another pid namespace's
+            // numbering, or a reused pid) is not taken for dead; nor is one of another boot.
+            var elsewhere = lock
+            elsewhere.pid = 1
+            elsewhere.startTicks = ProcessIdentity.startTicks(of: 1)
+            #expect(!elsewhere.isDeadHere)
+            elsewhere.startTicks = (elsewhere.startTicks ?? 0) + 1
+            #expect(elsewhere.isDeadHere, "pid 1 started at another tick: the holder is gone and its pid reused")
+            elsewhere.pid = 999_999
+            elsewhere.boot = "another-boot"
+            #expect(!elsewhere.isDeadHere)
+            elsewhere.boot = lock.boot
+            elsewhere.pidNamespace = "pid:[1]"
+            #expect(!elsewhere.isDeadHere)
             // Renewed while held: the body runs to its end.
             #expect(try await a.holding { try await Task.sleep(for: .milliseconds(350)); return 7 } == 7)
             await a.release()
@@ -143,6 +160,8 @@ import TestSupport
             await #expect(throws: DeployError.self) {
                 _ = try await c.holding { try await Task.sleep(for: .seconds(3600)); return 0 }
             }
+            // Before its manifest, a deploy confirms its claim: a takeover since its last renewal stops it there.
+            await #expect(throws: DeployError.self) { try await c.confirm() }
             await c.release()
             #expect(try await s3.headObject(bucket: "claims", key: "site/_sitebuild/locks/rel-2.json") != nil)
             await d.release()
