@@ -274,19 +274,12 @@ public struct S3Client: Sendable {
 
     // MARK: - Objects
 
-    /// PutObject from bytes or a file range. With `ifNoneMatch`, sends `If-None-Match: *` and
-    /// answers ``WriteOutcome/alreadyExists`` instead of throwing when the key exists.
-    /// With `ifMatch`, sends `If-Match: "<etag>"` and answers ``WriteOutcome/etagMismatch`` when
-    /// the object changed or vanished (a compare-and-swap of a small object).
+    /// PutObject from bytes or a file range, under `condition`: with `.absent` (`If-None-Match: *`)
+    /// it answers ``WriteOutcome/alreadyExists`` instead of throwing when the key exists; with
+    /// `.etag` (`If-Match: "<etag>"`), ``WriteOutcome/etagMismatch`` when the object changed or
+    /// vanished (a compare-and-swap of a small object).
     public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
-                          ifNoneMatch: Bool = false, ifMatch: String? = nil) async throws -> WriteOutcome {
-        try await putObject(bucket: bucket, key: key, body: body, attributes: attributes,
-                            condition: ifMatch.map { .etag($0) } ?? (ifNoneMatch ? .absent : .none))
-    }
-
-    /// PutObject under `condition`: a failed precondition is an outcome, not an error.
-    public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
-                          condition: WriteCondition) async throws -> WriteOutcome {
+                          condition: WriteCondition = .none) async throws -> WriteOutcome {
         let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key, headers: attributes.headers + condition.headers,
                                       body: body, accepting: condition.refusals)
         if let refused = condition.outcome(status: response.status) { return refused }
@@ -444,16 +437,10 @@ public struct S3Client: Sendable {
         return CompletedPart(partNumber: partNumber, etag: Self.unquote(etag))
     }
 
-    /// CompleteMultipartUpload with `parts` (sorted here). With `ifNoneMatch`, answers
-    /// ``WriteOutcome/alreadyExists`` on 412.
+    /// CompleteMultipartUpload with `parts` (sorted here), under `condition` (a 412 is its
+    /// ``WriteOutcome``).
     public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [CompletedPart],
-                                        ifNoneMatch: Bool = false) async throws -> WriteOutcome {
-        try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts, condition: ifNoneMatch ? .absent : .none)
-    }
-
-    /// CompleteMultipartUpload under `condition`.
-    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [CompletedPart],
-                                        condition: WriteCondition) async throws -> WriteOutcome {
+                                        condition: WriteCondition = .none) async throws -> WriteOutcome {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
             xml += "<Part><PartNumber>\(part.partNumber)</PartNumber><ETag>\"\(S3XML.escape(part.etag))\"</ETag></Part>"

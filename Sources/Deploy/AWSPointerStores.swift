@@ -44,9 +44,9 @@ public struct S3PointerStore: PointerStore {
         let attributes = S3Client.ObjectAttributes(contentType: "text/plain; charset=utf-8", cacheControl: "no-store")
         let outcome: S3Client.WriteOutcome
         if let token = expected.token {
-            outcome = try await client.putObject(bucket: bucket, key: key, body: body, attributes: attributes, ifMatch: token)
+            outcome = try await client.putObject(bucket: bucket, key: key, body: body, attributes: attributes, condition: .etag(token))
         } else {
-            outcome = try await client.putObject(bucket: bucket, key: key, body: body, attributes: attributes, ifNoneMatch: true)
+            outcome = try await client.putObject(bucket: bucket, key: key, body: body, attributes: attributes, condition: .absent)
         }
         if case .stored = outcome { return }
         let now = try await read()

@@ -132,40 +132,33 @@ public struct Deployer: Sendable {
             }
             return outcome
         }
-        // A literal id is written by one deploy at a time (``WritingClaim``), up to its manifest;
-        // a deploy that completed it while this one started is seen once the claim is held.
+        // A literal id is written by one deploy at a time (``WritingClaim``), up to its manifest.
         let claim = !exists && version != nil ? try await claimWaiting(manifest.version) : nil
-        var completedMeanwhile = false
-        if let claim {
+        if !exists {
+            var completedMeanwhile = false
+            var wrote = true
             do {
-                if try await target.manifestExists(manifest.version) {
+                // Under the claim: a deploy of this id that completed it as this one started.
+                if claim != nil { completedMeanwhile = try await target.manifestExists(manifest.version) }
+                if completedMeanwhile {
                     guard let existing = try await target.readManifest(manifest.version), existing.contentId == manifest.contentId else {
                         throw DeployError("another deploy completed version \(manifest.version) on \(target.url) with different content as "
                             + "this one started; versions are immutable and nothing was made live by this deploy: give each build its own --version-id")
                     }
-                    completedMeanwhile = true
-                }
-            } catch {
-                await claim.release()
-                throw error
-            }
-            if completedMeanwhile { await claim.release() }
-        }
-        if !exists && !completedMeanwhile {
-            let known = try await reusable(for: manifest, live: state.version)
-            let wrote: Bool
-            do {
-                let target = self.target
-                let upload: @Sendable () async throws -> UploadStats = {
-                    try await target.upload(manifest, from: directory, reusable: known, progress: progress)
-                }
-                if let claim {
-                    outcome.stats = try await claim.holding(upload)
-                    try await claim.confirm()
                 } else {
-                    outcome.stats = try await upload()
+                    let known = try await reusable(for: manifest, live: state.version)
+                    let target = self.target
+                    let upload: @Sendable () async throws -> UploadStats = {
+                        try await target.upload(manifest, from: directory, reusable: known, progress: progress)
+                    }
+                    if let claim {
+                        outcome.stats = try await claim.holding(upload)
+                        try await claim.confirm()
+                    } else {
+                        outcome.stats = try await upload()
+                    }
+                    wrote = try await target.writeManifest(manifest)
                 }
-                wrote = try await target.writeManifest(manifest)
             } catch {
                 await claim?.release()
                 throw error
@@ -177,7 +170,7 @@ public struct Deployer: Sendable {
                 throw DeployError("another deploy completed version \(manifest.version) with different content while this one "
                     + "uploaded, so its objects may mix both; nothing was made live by this deploy: give each content its own --version-id")
             }
-            outcome.kind = .deployed
+            outcome.kind = completedMeanwhile ? .flippedExisting : .deployed
         } else {
             outcome.kind = .flippedExisting
         }

@@ -208,16 +208,14 @@ public struct ManifestBuilder: Sendable {
     /// `x/index.html`), or a file where the alias needs a folder (a file `x` beside `x.html`
     /// under `directoryIndex`). A local target cannot store them, and on S3 the two would
     /// disagree with it. Sets of hashes, and only of the aliases' paths and folders.
-    static func blockedAliases(_ files: borrowing HashedFiles, _ aliases: PageAliases) -> [ContentHash: (alias: String, obstacle: String)] {
+    static func blockedAliases(_ aliasRows: [(row: Int, path: String)], among files: borrowing HashedFiles)
+        -> [ContentHash: (alias: String, obstacle: String)] {
         var byPath: [ContentHash: String] = [:]
         var byFolder: [ContentHash: [String]] = [:]
-        files.pathBytes.withUnsafeBufferPointer { bytes in
-            for index in files.indices {
-                guard let alias = aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)]), aliases) else { continue }
-                byPath[ContentHash(of: alias)] = alias
-                if let slash = alias.utf8.lastIndex(of: UInt8(ascii: "/")) {
-                    byFolder[ContentHash(of: alias.utf8[..<slash]), default: []].append(alias)
-                }
+        for (_, alias) in aliasRows {
+            byPath[ContentHash(of: alias)] = alias
+            if let slash = alias.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                byFolder[ContentHash(of: alias.utf8[..<slash]), default: []].append(alias)
             }
         }
         var blocked: [ContentHash: (alias: String, obstacle: String)] = [:]
@@ -263,31 +261,30 @@ public struct ManifestBuilder: Sendable {
     /// before the table is sorted (a lower peak for large trees).
     public func build(_ files: consuming HashedFiles, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String]) {
         var warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
+        // Each alias with the row it serves, found once for the count, the clash check and the rows.
         let aliases = self.aliases
-        let aliasCount = aliases == .none ? 0 : files.pathBytes.withUnsafeBufferPointer { bytes in
-            files.indices.count { Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange($0)]), aliases) != nil }
+        let aliasRows: [(row: Int, path: String)] = aliases == .none ? [] : files.pathBytes.withUnsafeBufferPointer { bytes in
+            files.indices.compactMap { row in Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(row)]), aliases).map { (row, $0) } }
         }
-        let blocked = aliasCount == 0 ? [:] : Self.blockedAliases(files, aliases)
+        let blocked = aliasRows.isEmpty ? [:] : Self.blockedAliases(aliasRows, among: files)
         for (alias, obstacle) in blocked.values.sorted(by: { $0.alias < $1.alias }).prefix(5) {
             warnings.append("no routing alias \(alias): \(obstacle) is in the way (a path cannot be a file and a folder), so the "
                 + "page it would serve is not reachable at that URL; rename one of them")
         }
         if blocked.count > 5 { warnings.append("\(blocked.count - 5) more routing aliases left out for the same reason") }
-        var builder = ManifestTableBuilder(capacity: files.count + aliasCount, pathBytes: files.pathBytes.count * 2)
+        var builder = ManifestTableBuilder(capacity: files.count + aliasRows.count, pathBytes: files.pathBytes.count * 2)
         files.pathBytes.withUnsafeBufferPointer { bytes in
             for index in files.indices {
                 let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
                 let text = String(decoding: path, as: UTF8.self)
                 builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text))
             }
-            guard aliases != .none else { return }
-            // An alias of row `index` above, dropped when the tree has a file of its own at its path.
-            for index in files.indices {
-                guard var alias = Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)]), aliases),
-                      blocked[ContentHash(of: alias)] == nil else { continue }
-                let headers = policy.headers(for: alias)
-                alias.withUTF8 { builder.appendWeakAlias(path: $0, headers: headers, aliasOfRow: index) }
-            }
+        }
+        // An alias of its row above, dropped when the tree has a file of its own at its path.
+        for (row, path) in aliasRows where blocked[ContentHash(of: path)] == nil {
+            var alias = path
+            let headers = policy.headers(for: alias)
+            alias.withUTF8 { builder.appendWeakAlias(path: $0, headers: headers, aliasOfRow: row) }
         }
         files = HashedFiles()
         return (Manifest(table: builder.finish(), version: version, metadata: metadata), warnings)

@@ -169,11 +169,11 @@ struct Watcher {
                 guard retryFailed, let (record, etag) = try await readState(state), record["status"]?.stringValue == "failed" else { continue }
                 claim = stateRecord(source: source, archive: archive, status: "building", attempt: (record["attempt"]?.intValue ?? 1) + 1)
                 outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
-                                                     attributes: .init(contentType: "application/json"), ifMatch: etag)
+                                                     attributes: .init(contentType: "application/json"), condition: .etag(etag))
                 if outcome == .etagMismatch { continue }
             } else {
                 outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
-                                                     attributes: .init(contentType: "application/json"), ifNoneMatch: true)
+                                                     attributes: .init(contentType: "application/json"), condition: .absent)
                 if outcome == .alreadyExists { continue }
             }
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")

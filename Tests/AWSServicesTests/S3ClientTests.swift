@@ -206,9 +206,9 @@ struct S3CannedHTTPClient: HTTPClient {
         try await withMotoServer { moto in
             let log = S3RequestLog(wrapping: CurlHTTPClient())
             let s3 = try await moto.s3Bucket(httpClient: log)
-            let first = try await s3.putObject(bucket: "site-bucket", key: "lock", body: .bytes([1]), ifNoneMatch: true)
+            let first = try await s3.putObject(bucket: "site-bucket", key: "lock", body: .bytes([1]), condition: .absent)
             #expect(first != .alreadyExists)
-            let second = try await s3.putObject(bucket: "site-bucket", key: "lock", body: .bytes([2]), ifNoneMatch: true)
+            let second = try await s3.putObject(bucket: "site-bucket", key: "lock", body: .bytes([2]), condition: .absent)
             #expect(second == .alreadyExists)
             #expect(log.all.filter { $0.method == "PUT" }.last?.header("If-None-Match") == "*")
             #expect(try await s3.getObject(bucket: "site-bucket", key: "lock").body == [1])
@@ -221,12 +221,12 @@ struct S3CannedHTTPClient: HTTPClient {
             guard case .stored(let etag?) = try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v1".utf8))) else {
                 Issue.record("no ETag"); return
             }
-            #expect(try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v2".utf8)), ifMatch: etag) != .etagMismatch)
+            #expect(try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v2".utf8)), condition: .etag(etag)) != .etagMismatch)
             // The ETag moved: a second write presenting the old one is refused.
-            #expect(try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v3".utf8)), ifMatch: etag) == .etagMismatch)
+            #expect(try await s3.putObject(bucket: "site-bucket", key: "live", body: .bytes(Array("v3".utf8)), condition: .etag(etag)) == .etagMismatch)
             #expect(try await s3.getObject(bucket: "site-bucket", key: "live").body == Array("v2".utf8))
             // If-Match on a key that does not exist is refused too.
-            #expect(try await s3.putObject(bucket: "site-bucket", key: "absent", body: .bytes([1]), ifMatch: etag) == .etagMismatch)
+            #expect(try await s3.putObject(bucket: "site-bucket", key: "absent", body: .bytes([1]), condition: .etag(etag)) == .etagMismatch)
         }
     }
 
