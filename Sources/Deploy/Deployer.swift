@@ -175,11 +175,18 @@ public struct Deployer: Sendable {
             outcome.kind = .flippedExisting
         }
         if let beforeFlip { try await beforeFlip(manifest.version) }
-        try await flip(to: manifest.version, expected: state, action: "deploy")
-        if outcome.kind == .flippedExisting {
-            // An existing version may be deleted by a prune as the pointer moves to it (a
-            // revert to old content): as for rollback, the pointer is then put back.
-            try await undoFlipIfDeleted(manifest.version, previous: state.version)
+        // Interrupted up to here, the deploy changed nothing live (the next run finds the
+        // version complete and flips it). From here the flip and its release record are done
+        // whole, whatever comes: a flip cut off after its write would leave no record.
+        try Task.checkCancellation()
+        let deployer = self, kind = outcome.kind, version = manifest.version
+        try await uncancelled {
+            try await deployer.flip(to: version, expected: state, action: "deploy")
+            if kind == .flippedExisting {
+                // An existing version may be deleted by a prune as the pointer moves to it (a
+                // revert to old content): as for rollback, the pointer is then put back.
+                try await deployer.undoFlipIfDeleted(version, previous: state.version)
+            }
         }
         return outcome
     }
@@ -280,8 +287,14 @@ public struct Deployer: Sendable {
             throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`", invalidInput: true)
         }
         if state.version == wanted { return (state.version, wanted) }
+        // As for a deploy: interrupted before the flip nothing changes; a flip begun is done whole.
+        try Task.checkCancellation()
+        let deployer = self
         do {
-            try await flip(to: wanted, expected: state, action: "rollback")
+            try await uncancelled {
+                try await deployer.flip(to: wanted, expected: state, action: "rollback")
+                try await deployer.undoFlipIfDeleted(wanted, previous: state.version)
+            }
         } catch var conflict as PointerConflict where conflict.reason == nil {
             // Not a deploy's upload: nothing waits to be made live, and a bare rerun would
             // roll back from the new live version instead.
@@ -290,7 +303,6 @@ public struct Deployer: Sendable {
                 + "if \(wanted) should still be live"
             throw conflict
         }
-        try await undoFlipIfDeleted(wanted, previous: state.version)
         return (state.version, wanted)
     }
 

@@ -125,55 +125,62 @@ public struct LocalTarget: DeployTarget {
         let failure = Locked<String?>(nil)
         let next = WorkCounter()
         let workers = min(4, max(1, entries.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while failure.withLock({ $0 }) == nil {
-                let i = next.take()
-                guard i < entries.count else { return }
-                let entry = entries[i]
-                let target = versionRoot + "/" + entry.path
-                do {
-                    var st = stat()
-                    // An object left by an interrupted deploy is kept only if its bytes are
-                    // the ones this manifest names (a rebuild may differ at the same size).
-                    if lstat(target, &st) == 0, Int64(st.st_size) == entry.size,
-                       (try? ContentHash(ofFile: target)) == entry.hash {
-                        stats.withLock { $0.skipped += 1 }
-                        continue
-                    }
-                    if lstat(target, &st) == 0 { unlink(target) }
-                    try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                            withIntermediateDirectories: true)
-                    let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
-                    unlink(temporary)
-                    if let origin = known.origin(of: i, in: entries), link(root + "/" + origin.version + "/" + origin.path, temporary) == 0 {
-                        stats.withLock { $0.reused += 1 }
-                    } else {
-                        let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
-                        try FileCopy.copyContents(of: source, to: temporary)
-                        var copied = stat()
-                        guard stat(temporary, &copied) == 0, Int64(copied.st_size) == entry.size else {
-                            unlink(temporary)
-                            throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
+        // Interrupted (the deploy's task cancelled by a signal), the workers stop between files.
+        let interrupted = Locked(false)
+        await withTaskCancellationHandler {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while failure.withLock({ $0 }) == nil, !interrupted.withLock({ $0 }) {
+                    let i = next.take()
+                    guard i < entries.count else { return }
+                    let entry = entries[i]
+                    let target = versionRoot + "/" + entry.path
+                    do {
+                        var st = stat()
+                        // An object left by an interrupted deploy is kept only if its bytes are
+                        // the ones this manifest names (a rebuild may differ at the same size).
+                        if lstat(target, &st) == 0, Int64(st.st_size) == entry.size,
+                           (try? ContentHash(ofFile: target)) == entry.hash {
+                            stats.withLock { $0.skipped += 1 }
+                            continue
                         }
-                        chmod(temporary, 0o444)
-                        stats.withLock {
-                            $0.uploaded += 1
-                            $0.uploadedBytes += entry.size
+                        if lstat(target, &st) == 0 { unlink(target) }
+                        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                                                                withIntermediateDirectories: true)
+                        let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
+                        unlink(temporary)
+                        if let origin = known.origin(of: i, in: entries), link(root + "/" + origin.version + "/" + origin.path, temporary) == 0 {
+                            stats.withLock { $0.reused += 1 }
+                        } else {
+                            let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
+                            try FileCopy.copyContents(of: source, to: temporary)
+                            var copied = stat()
+                            guard stat(temporary, &copied) == 0, Int64(copied.st_size) == entry.size else {
+                                unlink(temporary)
+                                throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
+                            }
+                            chmod(temporary, 0o444)
+                            stats.withLock {
+                                $0.uploaded += 1
+                                $0.uploadedBytes += entry.size
+                            }
                         }
-                    }
-                    guard rename(temporary, target) == 0 else {
-                        throw DeployError("cannot move \(target) into place: \(String(cString: strerror(errno)))")
-                    }
-                    let current = stats.withLock { $0 }
-                    if (current.uploaded + current.reused) % 500 == 0 { progress(current) }
-                } catch {
-                    failure.withLock { first in
-                        if first == nil { first = "\(error)" }
+                        guard rename(temporary, target) == 0 else {
+                            throw DeployError("cannot move \(target) into place: \(String(cString: strerror(errno)))")
+                        }
+                        let current = stats.withLock { $0 }
+                        if (current.uploaded + current.reused) % 500 == 0 { progress(current) }
+                    } catch {
+                        failure.withLock { first in
+                            if first == nil { first = "\(error)" }
+                        }
                     }
                 }
             }
+        } onCancel: {
+            interrupted.withLock { $0 = true }
         }
         if let message = failure.withLock({ $0 }) { throw DeployError(message) }
+        try Task.checkCancellation()
         return stats.withLock { $0 }
     }
 

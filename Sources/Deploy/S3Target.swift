@@ -636,14 +636,25 @@ public struct S3Target: DeployTarget {
         }
     }
 
+    /// Aborts a multipart upload this deploy started and will not complete, so its parts are
+    /// not kept (and billed): also when the deploy was interrupted (its task cancelled).
+    private func abandon(key: String, uploadId: String) async throws {
+        let client = self.client, bucket = self.bucket
+        try await uncancelled { try await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId) }
+    }
+
     /// A multipart upload of `size` bytes in parts of `partSize`, ``partWorkers`` at a time;
-    /// aborted if any part fails.
+    /// aborted if any part fails, or the deploy is interrupted.
     @discardableResult
     func multipart(key: String, attributes: S3Client.ObjectAttributes, size: Int64, partSize: Int64, condition: S3Client.WriteCondition = .none,
                    part: @escaping @Sendable (String, Int, ClosedRange<Int64>) async throws -> S3Client.CompletedPart) async throws -> S3Client.WriteOutcome {
-        let uploadId = try await client.createMultipartUpload(bucket: bucket, key: key, attributes: attributes)
+        // Not cut off by an interruption: an upload S3 created while its answer was awaited
+        // would be left unknown, and its parts unaborted. Interrupted by now, it is aborted.
+        let client = self.client, bucket = self.bucket
+        let uploadId = try await uncancelled { try await client.createMultipartUpload(bucket: bucket, key: key, attributes: attributes) }
         let count = Int((size + partSize - 1) / partSize)
         do {
+            try Task.checkCancellation()
             let next = WorkCounter()
             let parts = Locked<[S3Client.CompletedPart]>([])
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -666,10 +677,10 @@ public struct S3Target: DeployTarget {
                                                                    condition: condition)
             if case .stored = outcome { return outcome }
             // Refused: the parts go, as they would with a failure.
-            try? await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+            try? await abandon(key: key, uploadId: uploadId)
             return outcome
         } catch {
-            try? await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+            try? await abandon(key: key, uploadId: uploadId)
             throw error
         }
     }

@@ -49,9 +49,11 @@ public final class WritingClaim: Sendable {
         try await renew?()
     }
 
-    /// Gives the claim up (idempotent enough: a second release finds nothing of its own).
+    /// Gives the claim up (idempotent enough: a second release finds nothing of its own), also
+    /// from a cancelled task (a deploy interrupted by a signal leaves no lock behind).
     public func release() async {
-        await end()
+        let end = self.end
+        await uncancelled { await end() }
     }
 
 }

@@ -311,24 +311,3 @@ func relativePath(_ path: String, under root: String) -> String? {
     return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
 }
 
-/// SIGINT and SIGTERM stop the build cleanly: the running command's process group is
-/// stopped, nothing further runs, and the exit status is 130.
-final class SignalWatch {
-    private let sources: [DispatchSourceSignal]
-
-    init(cancellation: Cancellation) {
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { cancellation.cancel(.interrupted(signal: signalNumber)) }
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = sources
-    }
-
-    func stop() {
-        for source in sources { source.cancel() }
-    }
-}

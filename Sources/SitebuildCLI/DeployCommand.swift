@@ -68,10 +68,24 @@ enum DeployInvocation {
         return (resolved, mode, builder)
     }
 
+    /// Deploys `directory`; a signal interrupts it cleanly (``Interruptible``): up to the flip
+    /// nothing live changes and what the deploy holds is released, a flip under way completes,
+    /// and the exit status is 130.
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
                     source: ResolvedSource? = nil) async -> Int32 {
+        await Interruptible.run {
+            await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
+                          dryRun: dryRun, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
+                          source: source)
+        }
+    }
+
+    private static func perform(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
+                                versionId: String, dryRun: Bool,
+                                configDirectory: String, relativeBase: String?, sourceDirectory: String,
+                                source: ResolvedSource?) async -> Int32 {
         let reporter = Reporter(json: target.json)
         let deployer: Deployer
         let version: String?
@@ -123,18 +137,32 @@ enum DeployInvocation {
                 progress.finish()
                 throw error
             }
+            if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
+                // The signal came during the flip, which was completed: the version is live.
+                reporter.say("interrupted by \(Interruptible.signalName) after version \(outcome.version) went live on \(deployer.target.url); "
+                    + (resolved.distribution.map { "no CloudFront invalidation was sent: if \($0) may serve the version before from its caches, "
+                        + "aws cloudfront create-invalidation --distribution-id \($0) --paths '/*'" } ?? "nothing else was left to do"))
+                report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                       reporter: reporter, status: "INTERRUPTED")
+                return ExitStatus.interrupted
+            }
             if outcome.kind == .deployed || outcome.kind == .flippedExisting || (outcome.kind == .planned && outcome.previous != outcome.version) {
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                 if let failed = await step.run(from: outcome.previous, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
-                           reporter: reporter, status: "INVALIDATION_FAILED")
+                           reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")
                     return failed
                 }
             }
             report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
+        } catch _ where Task.isCancelled {
+            reporter.say("deploy interrupted by \(Interruptible.signalName): nothing live changed; the next deploy of this directory "
+                + "keeps what this one uploaded and finishes it")
+            reporter.event("result", [("status", .string("INTERRUPTED")), ("message", .string("interrupted by \(Interruptible.signalName)"))])
+            return ExitStatus.interrupted
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
             reporter.event("result", [("status", .string("CONFLICT")), ("version", .string(conflict.wanted)),

@@ -83,6 +83,12 @@ struct InvalidationStep {
         } catch let error as UsageError {
             reporter.say("\(error)")
             return ExitStatus.invalidInput
+        } catch _ where Task.isCancelled {
+            reporter.say("\(toVersion) is live; the deploy was interrupted by \(Interruptible.signalName) during its CloudFront invalidation "
+                + "(one already submitted goes on): to be sure viewers get it, aws cloudfront create-invalidation --distribution-id "
+                + "\(resolved.distribution ?? "") --paths '/*'")
+            reporter.event("invalidation", [("status", .string("INTERRUPTED"))])
+            return ExitStatus.interrupted
         } catch {
             reporter.say("\(toVersion) is live, but the CloudFront invalidation failed: \(error). Until it is invalidated, viewers may get "
                 + "cached files of the version before: aws cloudfront create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'")

@@ -96,6 +96,14 @@ struct RollbackCommand: AsyncParsableCommand {
     @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
 
     func run() async throws {
+        let command = self
+        let status = await Interruptible.run { await Interruptible.status { try await command.rollback() } }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Rolls back; a signal (``Interruptible``) before the flip changes nothing, and a flip
+    /// under way is completed with its release record.
+    func rollback() async throws {
         let reporter = Reporter(json: target.json)
         let resolved: TargetOptions.Resolved
         let mode: RoutingMode
@@ -128,6 +136,10 @@ struct RollbackCommand: AsyncParsableCommand {
                                       ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
         } catch let exit as ExitCode {
             throw exit
+        } catch _ where Task.isCancelled {
+            reporter.say("rollback interrupted by \(Interruptible.signalName): nothing live changed")
+            reporter.event("result", [("status", .string("INTERRUPTED")), ("message", .string("interrupted by \(Interruptible.signalName)"))])
+            throw ExitCode(ExitStatus.interrupted)
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
             reporter.event("result", [("status", .string("CONFLICT")), ("message", .string(conflict.description))])
@@ -157,6 +169,15 @@ struct PruneCommand: AsyncParsableCommand {
     @OptionGroup var target: TargetOptions
 
     func run() async throws {
+        let command = self
+        let status = await Interruptible.run { await Interruptible.status { try await command.prune() } }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Prunes; a signal (``Interruptible``) lets the version being deleted go whole (a deletion
+    /// cut off half-way would leave its marker, which holds up rollbacks to it for an hour),
+    /// then stops before the next.
+    func prune() async throws {
         let reporter = Reporter(json: target.json)
         let resolved: TargetOptions.Resolved
         let graceSeconds: TimeInterval
@@ -211,9 +232,19 @@ struct PruneCommand: AsyncParsableCommand {
                 // The pointer (and the version's pending marker) are read again once each
                 // deletion is marked: never delete what a rollback or deploy uses meanwhile.
                 let known = Set(names)
+                let target = resolved.target, pointer = resolved.pointer
                 for version in plan.delete + plan.deleteIncomplete {
-                    if let reason = try await resolved.target.prune(version, releasesKnown: known,
-                                                                    isLive: { try await resolved.pointer.read().version == version }) {
+                    if Task.isCancelled {
+                        let left = plan.delete.count + plan.deleteIncomplete.count - deleted.count
+                        reporter.say("prune interrupted by \(Interruptible.signalName) after deleting \(deleted.count) version(s); "
+                            + "the other \(left) are untouched: run prune again to delete them")
+                        reporter.event("result", [("status", .string("INTERRUPTED")), ("deleted", .array(deleted.map(JSONValue.string)))])
+                        throw ExitCode(ExitStatus.interrupted)
+                    }
+                    let reason = try await uncancelled {
+                        try await target.prune(version, releasesKnown: known, isLive: { try await pointer.read().version == version })
+                    }
+                    if let reason {
                         reporter.say("keep \(version): \(reason)")
                         continue
                     }
@@ -224,6 +255,12 @@ struct PruneCommand: AsyncParsableCommand {
             reporter.event("result", [("status", .string(dryRun ? "PLANNED" : "SUCCEEDED")),
                                       (dryRun ? "wouldDelete" : "deleted", .array((dryRun ? plan.delete + plan.deleteIncomplete : deleted).map(JSONValue.string))),
                                       ("kept", .object(plan.keep.keys.sorted().map { ($0, .string(plan.keep[$0]!)) }))])
+        } catch let exit as ExitCode {
+            throw exit
+        } catch _ where Task.isCancelled {
+            reporter.say("prune interrupted by \(Interruptible.signalName) after deleting \(deleted.count) version(s); run prune again")
+            reporter.event("result", [("status", .string("INTERRUPTED")), ("deleted", .array(deleted.map(JSONValue.string)))])
+            throw ExitCode(ExitStatus.interrupted)
         } catch {
             reporter.say("prune failed: \(error)")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)")),

@@ -470,6 +470,45 @@ struct DeployerTests {
         await again.release()
     }
 
+    // MARK: interrupted (a signal cancels the deploy's task)
+
+    /// Cancelled before its flip (here: by the hook that runs right before it), a deploy of a
+    /// literal id changes nothing live and releases its claim; the version it completed is
+    /// made live by the next run.
+    @Test func aDeployCancelledBeforeItsFlipChangesNothingLiveAndReleasesItsClaim() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        var d = f.deployer()
+        let deploy = Locked<Task<DeployOutcome, any Error>?>(nil)
+        d.beforeFlip = { _ in deploy.withLock { $0?.cancel() } }
+        let task = Task { [d] in try await d.deploy(directory: f.source, version: "rel-1") }
+        deploy.withLock { $0 = task }
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(f.live == nil)
+        #expect(f.releaseFiles().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/_sitebuild/locks").isEmpty)
+        let rerun = try await f.deployer().deploy(directory: f.source, version: "rel-1")
+        #expect(rerun.kind == .flippedExisting)
+        #expect(f.live == "rel-1")
+    }
+
+    /// Cancelled while its flip is under way, a deploy completes the flip and records the
+    /// release: a flip cut off after its write would be live with no record of it.
+    @Test func aDeployCancelledDuringItsFlipCompletesItAndItsRecord() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let deploy = Locked<Task<DeployOutcome, any Error>?>(nil)
+        let pointer = CancellingPointer(inner: f.pointer) { deploy.withLock { $0?.cancel() } }
+        let d = f.deployer(pointer: pointer)
+        let task = Task { try await d.deploy(directory: f.source) }
+        deploy.withLock { $0 = task }
+        let outcome = try await task.value
+        #expect(pointer.swaps.withLock { $0 } == 1)
+        #expect(task.isCancelled)
+        #expect(f.live == outcome.version)
+        #expect(f.releaseFiles().count == 1)
+    }
+
     // MARK: stale pointer
 
     @Test func flipWithStaleStateConflicts() async throws {
@@ -580,4 +619,27 @@ final class MessageLog: @unchecked Sendable {
     private var _lines: [String] = []
     func add(_ line: String) { lock.lock(); _lines.append(line); lock.unlock() }
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return _lines }
+}
+
+/// A pointer store that runs `onSwap` (cancelling the deploy's task) as a compare-and-swap
+/// begins, then performs it.
+final class CancellingPointer: PointerStore {
+    let inner: any PointerStore
+    let onSwap: @Sendable () -> Void
+    let swaps = Locked(0)
+
+    init(inner: any PointerStore, onSwap: @escaping @Sendable () -> Void) {
+        self.inner = inner
+        self.onSwap = onSwap
+    }
+
+    var url: String { inner.url }
+    func read() async throws -> PointerState { try await inner.read() }
+    func compareAndSwap(expected: PointerState, to version: String) async throws {
+        onSwap()
+        // Past a cancellation point: a flip run in the cancelled task would stop here.
+        try await Task.sleep(for: .milliseconds(10))
+        try await inner.compareAndSwap(expected: expected, to: version)
+        swaps.withLock { $0 += 1 }
+    }
 }

@@ -377,6 +377,69 @@ import Glibc
         }
     }
 
+    /// A CI job cancelled mid-deploy (SIGTERM to `sitebuild run`, after its build): the deploy
+    /// stops with exit 130, having changed nothing live, and leaves nothing that would hold up
+    /// or cost the next run: its literal-id lock is released (a retry on another machine would
+    /// otherwise wait out the lease) and its multipart upload is aborted (its parts would be
+    /// billed). The rerun completes the version.
+    @Test func aSignalledDeployReleasesItsLockAbortsItsUploadsAndChangesNothingLive() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("signalled")
+            let h = try CLIHarness()
+            try h.write("buildspec.yml", """
+                version: 0.2
+                phases:
+                  build:
+                    commands:
+                      - mkdir -p dist
+                      - for i in $(seq 1 200); do echo "<p>page $i</p>" > dist/page$i.html; done
+                      - head -c 40000000 /dev/zero | tr '\\0' x > dist/big.bin
+                artifacts:
+                  base-directory: dist
+                  files:
+                    - '**/*'
+                """)
+            // The proxy answers one upload (or part) and holds the rest: the 40 MB file, uploaded
+            // first, is certainly a multipart upload in progress when the signal comes.
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdUploadsAfter: 1)
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let arguments = ["run", "--target", "s3://signalled/www", "--version-id", "rel-7"]
+            let (process, out, err) = try h.start(arguments, environment: proxied)
+            let waitStarted = ContinuousClock.now
+            while process.isRunning, ContinuousClock.now - waitStarted < .seconds(120) {
+                let uploading = try await client.listMultipartUploads(bucket: "signalled", prefix: "www/rel-7/")
+                if try await proxy.stats().held > 0, !uploading.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(process.isRunning, "the run ended before it could be signalled")
+            #expect(try await client.listMultipartUploads(bucket: "signalled", prefix: "www/rel-7/").count == 1)
+            kill(process.processIdentifier, SIGTERM)
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(60))
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+            let stopped = await CLIHarness.collectOffPool(process, out, err)
+            watchdog.cancel()
+            #expect(stopped.status == 130, "\(stopped.stderr)")
+            #expect(stopped.stderr.contains("deploy interrupted by SIGTERM: nothing live changed"), "\(stopped.stderr)")
+            #expect(try await keys(client, "signalled", prefix: "www/_sitebuild/locks/").isEmpty)
+            #expect(try await client.listMultipartUploads(bucket: "signalled", prefix: "www/").isEmpty)
+            #expect(try await keys(client, "signalled", prefix: "www/_sitebuild/manifests/").isEmpty)
+            #expect(try await keys(client, "signalled", prefix: "www/_sitebuild/live").isEmpty)
+
+            // The rerun (no proxy) takes the version up at once, with no lease to wait out.
+            let rerun = try await h.run(arguments + ["--json"], environment: moto.environment)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(!rerun.stderr.contains("waiting for it to finish"), "\(rerun.stderr)")
+            #expect(try await keys(client, "signalled", prefix: "www/rel-7/").count == 201)
+            #expect(try await text(client, "signalled", "www/_sitebuild/live") == "rel-7")
+            #expect(try await keys(client, "signalled", prefix: "www/_sitebuild/locks/").isEmpty)
+        }
+    }
+
     /// Two builds deployed under one literal id at once must not mix: objects of a literal-id
     /// version are written only if the key is still as the listing saw it. The proxy writes
     /// another build's index.html upstream just before this deploy's conditional write of it
