@@ -198,7 +198,15 @@ public struct Deployer: Sendable {
         var said = false
         while true {
             do {
-                return try await target.claimWriting(version)
+                // Not cut off by an interruption: a lock S3 stored while its answer was awaited
+                // would be left unknown, and so never released. Interrupted by now, it goes.
+                let target = self.target
+                let claim = try await uncancelled { try await target.claimWriting(version) }
+                if Task.isCancelled {
+                    await claim.release()
+                    throw CancellationError()
+                }
+                return claim
             } catch let held as WritingClaimHeld {
                 if !said {
                     log("\(held); waiting for it to finish")

@@ -139,9 +139,7 @@ enum DeployInvocation {
             }
             if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
                 // The signal came during the flip, which was completed: the version is live.
-                reporter.say("interrupted by \(Interruptible.signalName) after version \(outcome.version) went live on \(deployer.target.url); "
-                    + (resolved.distribution.map { "no CloudFront invalidation was sent: if \($0) may serve the version before from its caches, "
-                        + "aws cloudfront create-invalidation --distribution-id \($0) --paths '/*'" } ?? "nothing else was left to do"))
+                reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution))
                 report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                        reporter: reporter, status: "INTERRUPTED")
                 return ExitStatus.interrupted
@@ -158,17 +156,17 @@ enum DeployInvocation {
             }
             report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
-        } catch _ where Task.isCancelled {
-            reporter.say("deploy interrupted by \(Interruptible.signalName): nothing live changed; the next deploy of this directory "
-                + "keeps what this one uploaded and finishes it")
-            reporter.event("result", [("status", .string("INTERRUPTED")), ("message", .string("interrupted by \(Interruptible.signalName)"))])
-            return ExitStatus.interrupted
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
             reporter.event("result", [("status", .string("CONFLICT")), ("version", .string(conflict.wanted)),
                                       ("expected", conflict.expected.map(JSONValue.string) ?? .null),
                                       ("found", conflict.found.map(JSONValue.string) ?? .null)])
             return ExitStatus.conflict
+        } catch let error where Task.isCancelled && (error as? DeployError)?.liveChanged != true {
+            reporter.say("deploy interrupted by \(Interruptible.signalName): nothing live changed; the next deploy of this directory "
+                + "keeps what this one uploaded and finishes it")
+            reporter.event("result", [("status", .string("INTERRUPTED")), ("message", .string("interrupted by \(Interruptible.signalName)"))])
+            return ExitStatus.interrupted
         } catch let error as DeployError {
             reporter.say("deploy failed: \(error)" + (error.liveChanged ? "" : "; nothing live changed"))
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
@@ -191,6 +189,13 @@ enum DeployInvocation {
         let probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: distribution, domains: [],
                                    cloudFront: resolved.aws.cloudFront(), acm: nil, route53: nil)
         return Preflight.evaluate(await probe.gather()).filter { $0.status == .fail }
+    }
+
+    /// What a deploy or rollback whose flip a signal came during says: the flip was completed.
+    static func interruptedAfterFlip(version: String, target: String, distribution: String?) -> String {
+        "interrupted by \(Interruptible.signalName) during the flip, which was completed: \(version) is live on \(target); "
+            + (distribution.map { "no CloudFront invalidation was sent: if \($0) may serve the version before from its caches, "
+                + "aws cloudfront create-invalidation --distribution-id \($0) --paths '/*'" } ?? "nothing else was left to do")
     }
 
     /// `source`: what `run` built, for `commit` (the commit checked out) and `zip-name`.

@@ -1,6 +1,7 @@
 import AWSServices
 import Deploy
 import Foundation
+import Synchronization
 import SiteContent
 
 /// What to invalidate after a flip, and doing it. With a KeyValueStore pointer the
@@ -36,6 +37,7 @@ struct InvalidationStep {
     /// Prints the plan (dry run) or submits it and, with `--wait`, waits for it. Returns an
     /// exit status when the invalidation failed.
     func run(from old: String?, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
+        let submittedIds = Mutex<[String]>([])
         do {
             let (plan, reason) = try await plan(from: old, to: new, toVersion: toVersion)
             guard let plan, let distribution = resolved.distribution else {
@@ -71,6 +73,7 @@ struct InvalidationStep {
             let flip = ReleaseRecord.isoTime(Date())
             let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip)
             let ids = submitted.map(\.id)
+            submittedIds.withLock { $0 = ids }
             reporter.say("invalidation \(ids.joined(separator: ", ")) of \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
             reporter.event("invalidation", [("status", .string("SUBMITTED")), ("ids", .array(ids.map(JSONValue.string))),
                                             ("paths", .array(plan.paths.map(JSONValue.string))), ("reason", .string(plan.reason))])
@@ -84,9 +87,11 @@ struct InvalidationStep {
             reporter.say("\(error)")
             return ExitStatus.invalidInput
         } catch _ where Task.isCancelled {
-            reporter.say("\(toVersion) is live; the deploy was interrupted by \(Interruptible.signalName) during its CloudFront invalidation "
-                + "(one already submitted goes on): to be sure viewers get it, aws cloudfront create-invalidation --distribution-id "
-                + "\(resolved.distribution ?? "") --paths '/*'")
+            let ids = submittedIds.withLock { $0 }
+            reporter.say("\(toVersion) is live; interrupted by \(Interruptible.signalName) during its CloudFront invalidation ("
+                + (ids.isEmpty ? "none was sent" : "\(ids.joined(separator: ", ")) was sent and goes on; only the wait stopped")
+                + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: aws cloudfront "
+                    + "create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'" : ")"))
             reporter.event("invalidation", [("status", .string("INTERRUPTED"))])
             return ExitStatus.interrupted
         } catch {

@@ -15,6 +15,7 @@ final class SignalWatch: Sendable {
     static let signals = [SIGINT, SIGTERM, SIGHUP]
     private static let handler = Mutex<(@Sendable (Int32) -> Void)?>(nil)
     private static let sources = Mutex<[DispatchSourceSignal]>([])
+    private static let queue = DispatchQueue(label: "sitebuild-signals")
 
     init(handler: @escaping @Sendable (Int32) -> Void) {
         Self.handler.withLock { $0 = handler }
@@ -22,7 +23,10 @@ final class SignalWatch: Sendable {
             guard sources.isEmpty else { return }
             for signalNumber in Self.signals {
                 signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                // A queue of their own: a serial queue may start a thread when every thread of
+                // the global pool is busy (a local deploy's copy workers fill them), so the
+                // handler runs at once, not when a worker happens to finish.
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: Self.queue)
                 source.setEventHandler {
                     guard let handler = SignalWatch.handler.withLock({ $0 }) else { _exit(128 + signalNumber) }
                     handler(signalNumber)
@@ -65,6 +69,8 @@ enum Interruptible {
         let watch = SignalWatch { signalNumber in
             if received.exchange(signalNumber, ordering: .sequentiallyConsistent) != 0 {
                 // A second signal: the user does not want to wait for the cleanup.
+                printError("a second signal: stopping at once, without the cleanup; as after a kill, a lock, a multipart upload or "
+                    + "a flip without its release record may be left (the next deploy resumes; a lock lapses after 5 minutes)")
                 _exit(ExitStatus.interrupted)
             }
             task.cancel()

@@ -125,9 +125,17 @@ struct RollbackCommand: AsyncParsableCommand {
                 reporter.say("version \(to) is already live; nothing changed")
             } else {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)")
+                if Task.isCancelled {
+                    // The signal came during the flip, which was completed.
+                    reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution))
+                    reporter.event("result", [("status", .string("INTERRUPTED")), ("action", .string("rollback")), ("version", .string(to)),
+                                              ("previous", from.map(JSONValue.string) ?? .null)])
+                    throw ExitCode(ExitStatus.interrupted)
+                }
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                 if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) {
-                    reporter.event("result", [("status", .string("INVALIDATION_FAILED")), ("action", .string("rollback")), ("version", .string(to)),
+                    reporter.event("result", [("status", .string(failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")),
+                                              ("action", .string("rollback")), ("version", .string(to)),
                                               ("previous", from.map(JSONValue.string) ?? .null)])
                     throw ExitCode(failed)
                 }
@@ -136,14 +144,14 @@ struct RollbackCommand: AsyncParsableCommand {
                                       ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
         } catch let exit as ExitCode {
             throw exit
-        } catch _ where Task.isCancelled {
-            reporter.say("rollback interrupted by \(Interruptible.signalName): nothing live changed")
-            reporter.event("result", [("status", .string("INTERRUPTED")), ("message", .string("interrupted by \(Interruptible.signalName)"))])
-            throw ExitCode(ExitStatus.interrupted)
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
             reporter.event("result", [("status", .string("CONFLICT")), ("message", .string(conflict.description))])
             throw ExitCode(ExitStatus.conflict)
+        } catch let error where Task.isCancelled && (error as? DeployError)?.liveChanged != true {
+            reporter.say("rollback interrupted by \(Interruptible.signalName): nothing live changed")
+            reporter.event("result", [("status", .string("INTERRUPTED")), ("message", .string("interrupted by \(Interruptible.signalName)"))])
+            throw ExitCode(ExitStatus.interrupted)
         } catch {
             reporter.say("rollback failed: \(error)" + ((error as? DeployError)?.liveChanged == true ? "" : "; nothing live changed"))
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
@@ -233,9 +241,10 @@ struct PruneCommand: AsyncParsableCommand {
                 // deletion is marked: never delete what a rollback or deploy uses meanwhile.
                 let known = Set(names)
                 let target = resolved.target, pointer = resolved.pointer
-                for version in plan.delete + plan.deleteIncomplete {
+                let doomed = plan.delete + plan.deleteIncomplete
+                for (index, version) in doomed.enumerated() {
                     if Task.isCancelled {
-                        let left = plan.delete.count + plan.deleteIncomplete.count - deleted.count
+                        let left = doomed.count - index
                         reporter.say("prune interrupted by \(Interruptible.signalName) after deleting \(deleted.count) version(s); "
                             + "the other \(left) are untouched: run prune again to delete them")
                         reporter.event("result", [("status", .string("INTERRUPTED")), ("deleted", .array(deleted.map(JSONValue.string)))])
