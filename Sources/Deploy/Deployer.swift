@@ -60,7 +60,8 @@ public struct Deployer: Sendable {
     }
 
     /// Hashes `directory` into a manifest (with the stat cache).
-    public func manifest(for directory: String, version: String? = nil, metadata: [(String, String)] = []) throws -> (Manifest, [String], Int) {
+    public func manifest(for directory: String, version: String? = nil, metadata: [(String, String)] = [],
+                         stopRequested: (@Sendable () -> Bool)? = nil) throws -> (Manifest, [String], Int) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DeployError("\(directory) is not a directory: nothing to deploy", invalidInput: true)
@@ -69,6 +70,7 @@ public struct Deployer: Sendable {
         var hasher = TreeHasher()
         hasher.excluding = excluding
         hasher.confinedTo = confinedTo
+        hasher.stopRequested = stopRequested
         let hashed = try hasher.hash(root: directory, cache: cache)
         guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy", invalidInput: true) }
         cache.save()
@@ -109,7 +111,13 @@ public struct Deployer: Sendable {
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
         async let live = readLive()
-        let (manifest, warnings, hashedCount) = try manifest(for: directory, version: version, metadata: metadata)
+        // Interrupted while hashing (a big tree, a cold disk), the hashing stops between files.
+        let interrupted = Locked(false)
+        let (manifest, warnings, hashedCount) = try await withTaskCancellationHandler {
+            try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: { interrupted.withLock { $0 } })
+        } onCancel: {
+            interrupted.withLock { $0 = true }
+        }
         let (state, liveComplete) = try await live
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,

@@ -64,6 +64,10 @@ public struct TreeHasher: Sendable {
     /// file) holds the repository's history and its remote URLs, tokens included.
     public var excludingNames: Set<String> = [".git"]
 
+    /// Polled between files: when it answers true (a deploy interrupted by a signal), the
+    /// workers stop and `hash` throws CancellationError.
+    public var stopRequested: (@Sendable () -> Bool)?
+
     public init() {}
 
     public struct Result: Sendable {
@@ -118,6 +122,7 @@ public struct TreeHasher: Sendable {
         let workers = max(1, min(concurrency, order.count))
         let next = WorkCounter()
         let blockSize = self.blockSize
+        let stopRequested = self.stopRequested
         let paths = pathBytes, ends = pathEnds, statKeys = keys
         hashes.withUnsafeMutableBufferPointer { hashBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
@@ -130,7 +135,7 @@ public struct TreeHasher: Sendable {
                         defer { buffer.deallocate() }
                         let state = sb_xxh3_new()
                         defer { sb_xxh3_free(state) }
-                        while true {
+                        while stopRequested?() != true {
                             let n = next.take()
                             guard n < order.count else { return }
                             let index = Int(order[n])
@@ -152,6 +157,7 @@ public struct TreeHasher: Sendable {
                 }
             }
         }
+        if stopRequested?() == true { throw CancellationError() }
         if let failure = failures.first(where: { $0 != nil }) ?? nil { throw ArchiveError(failure) }
         let files = HashedFiles(pathBytes: pathBytes, pathEnds: pathEnds, sizes: keys.map(\.size), hashes: hashes, executable: executable)
         var hashedBytes: Int64 = 0

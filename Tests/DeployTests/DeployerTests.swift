@@ -492,6 +492,24 @@ struct DeployerTests {
         #expect(f.live == "rel-1")
     }
 
+    /// Cancelled while it hashes the tree (here: from the start), a deploy stops there (no
+    /// file is read, so no stat cache is saved) and writes nothing to the target, not even its
+    /// pending marker.
+    @Test func aDeployCancelledWhileHashingWritesNothing() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await d.deploy(directory: f.source, version: "rel-1")
+        }
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(f.live == nil)
+        let written = (try? FileManager.default.subpathsOfDirectory(atPath: f.targetRoot)) ?? []
+        #expect(written.filter { !$0.hasSuffix(".lock") && !["_sitebuild", "_sitebuild/locks"].contains($0) }.isEmpty, "\(written)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: f.statCache)) ?? []).isEmpty)
+    }
+
     /// Cancelled while its flip is under way, a deploy completes the flip and records the
     /// release: a flip cut off after its write would be live with no record of it.
     @Test func aDeployCancelledDuringItsFlipCompletesItAndItsRecord() async throws {

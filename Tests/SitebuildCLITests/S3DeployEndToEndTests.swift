@@ -440,6 +440,108 @@ import Glibc
         }
     }
 
+    /// Runs the binary through `proxy`, and once the proxy holds the answer it was told to
+    /// hold (the upstream has done the request; the client waits for its answer), sends
+    /// SIGTERM, gives the process a moment to take it, lets the answer go, and collects.
+    func signalWhileAnswerHeld(_ h: CLIHarness, _ arguments: [String], proxy: FaultInjectingProxy,
+                               environment: [String: String]) async throws -> CLIHarness.Output {
+        let (process, out, err) = try h.start(arguments, environment: environment)
+        let waitStarted = ContinuousClock.now
+        while process.isRunning, try await proxy.stats().answersHeld == 0, ContinuousClock.now - waitStarted < .seconds(120) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(process.isRunning, "the command ended before its held answer: \(arguments)")
+        kill(process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .seconds(1))
+        try await proxy.releaseAnswer()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        defer { watchdog.cancel() }
+        return await CLIHarness.collectOffPool(process, out, err)
+    }
+
+    /// A signal while the literal-id lock is being stored (S3 has stored it; the answer is on
+    /// its way): the deploy still learns of its lock, and releases it.
+    @Test func aSignalWhileTheLockIsTakenLeavesNoLock() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("lock-signal")
+            let h = try CLIHarness()
+            try h.write("dist/index.html", "<p>one</p>")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "PUT", pathContains: "/_sitebuild/locks/"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let stopped = try await signalWhileAnswerHeld(h, ["deploy", "dist", "--target", "s3://lock-signal/www", "--version-id", "rel-3"],
+                                                          proxy: proxy, environment: proxied)
+            #expect(stopped.status == 130, "\(stopped.stderr)")
+            #expect(stopped.stderr.contains("deploy interrupted by SIGTERM: nothing live changed"), "\(stopped.stderr)")
+            #expect(try await keys(client, "lock-signal", prefix: "www/_sitebuild/locks/").isEmpty)
+            #expect(try await keys(client, "lock-signal", prefix: "www/_sitebuild/live").isEmpty)
+        }
+    }
+
+    /// A signal while the pointer is being written: the flip is completed with its release
+    /// record, the process says so and exits 130; the same for a rollback.
+    @Test func aSignalDuringAFlipCompletesItWithItsReleaseRecord() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("flip-signal")
+            let h = try CLIHarness()
+            try h.write("dist/index.html", "<p>one</p>")
+            let target = ["--target", "s3://flip-signal/www"]
+            let first = try await h.run(["deploy", "dist", "--json"] + target, environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let v1 = try #require(result(first)["version"] as? String)
+            try h.write("dist/index.html", "<p>two</p>")
+
+            for (arguments, from) in [(["deploy", "dist"] + target, v1), (["rollback", v1] + target, nil)] {
+                let before = try await text(client, "flip-signal", "www/_sitebuild/live")
+                let records = try await keys(client, "flip-signal", prefix: "www/_sitebuild/releases/").count
+                let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "PUT", pathContains: "/_sitebuild/live"))
+                defer { proxy.stop() }
+                var proxied = moto.environment
+                proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+                let stopped = try await signalWhileAnswerHeld(h, arguments, proxy: proxy, environment: proxied)
+                #expect(stopped.status == 130, "\(arguments): \(stopped.stderr)")
+                #expect(stopped.stderr.contains("interrupted by SIGTERM during the flip, which was completed"), "\(stopped.stderr)")
+                let now = try await text(client, "flip-signal", "www/_sitebuild/live")
+                #expect(now != before)
+                if from == nil { #expect(now == v1) }
+                #expect(try await keys(client, "flip-signal", prefix: "www/_sitebuild/releases/").count == records + 1)
+            }
+        }
+    }
+
+    /// A signal while prune deletes a version: that version is deleted whole (no deleting
+    /// marker left to hold up rollbacks), and the next one is not started.
+    @Test func aSignalDuringPruneFinishesTheVersionItIsDeleting() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("prune-signal")
+            let h = try CLIHarness()
+            let target = ["--target", "s3://prune-signal/www"]
+            for n in 1...4 {
+                try h.write("dist/index.html", "<p>\(n)</p>")
+                let deployed = try await h.run(["deploy", "dist"] + target, environment: moto.environment)
+                #expect(deployed.status == 0, "\(deployed.stderr)")
+            }
+            #expect(try await keys(client, "prune-signal", prefix: "www/_sitebuild/manifests/").count == 4)
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "POST", pathContains: "?delete"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let stopped = try await signalWhileAnswerHeld(h, ["prune", "--keep", "0", "--grace", "0s"] + target, proxy: proxy, environment: proxied)
+            #expect(stopped.status == 130, "\(stopped.stderr)")
+            #expect(stopped.stderr.contains("prune interrupted by SIGTERM after deleting 1 version(s); the other 1 are untouched"),
+                    "\(stopped.stderr)")
+            #expect(try await keys(client, "prune-signal", prefix: "www/_sitebuild/deleting/").isEmpty)
+            #expect(try await keys(client, "prune-signal", prefix: "www/_sitebuild/manifests/").count == 3)
+        }
+    }
+
     /// Two builds deployed under one literal id at once must not mix: objects of a literal-id
     /// version are written only if the key is still as the listing saw it. The proxy writes
     /// another build's index.html upstream just before this deploy's conditional write of it

@@ -15,11 +15,15 @@ import Foundation
 /// ending in its suffix is preceded by an unconditional write of its value to the same object
 /// upstream: another runner's flip landing between a deploy's read of the pointer and its
 /// compare-and-swap, on cue.
+/// With `holdAnswerOf`, the first request of that method whose path (query included) contains
+/// the text is forwarded, and its answer held until `GET /_proxy/release`: the upstream has
+/// done it (a lock stored, a pointer flipped), the client is still waiting for the answer when
+/// the test signals it.
 /// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n, "forwarding": n}` (forwarding: requests sent upstream and not yet
-/// answered).
+/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n}` (forwarding: requests sent
+/// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
     private let server: PythonScriptServer
@@ -28,7 +32,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
 
     public init(upstream: String, slowDownEvery: Int = 0, resetEvery: Int = 0,
                 flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil,
-                holdUploadsAfter: Int = 0) throws {
+                holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil) throws {
         let script = Self.script
             .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
             .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
@@ -37,6 +41,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             .replacingOccurrences(of: "@FLIP_VALUE@", with: flipPointer?.value ?? "")
             .replacingOccurrences(of: "@BUCKET_REGION@", with: bucketRegion ?? "")
             .replacingOccurrences(of: "@HOLD_AFTER@", with: String(holdUploadsAfter))
+            .replacingOccurrences(of: "@HOLD_ANSWER_METHOD@", with: holdAnswerOf?.method ?? "")
+            .replacingOccurrences(of: "@HOLD_ANSWER_PATH@", with: holdAnswerOf?.pathContains ?? "")
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -50,6 +56,12 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var redirects: Int
         public var held: Int
         public var forwarding: Int
+        public var answersHeld: Int
+    }
+
+    /// Lets the held `holdAnswerOf` answer go to the client.
+    public func releaseAnswer() async throws {
+        _ = try await CurlHTTPClient().execute(HTTPRequest(method: "GET", url: baseURL + "/_proxy/release"))
     }
 
     public func stats() async throws -> Stats {
@@ -69,7 +81,10 @@ FLIP_SUFFIX = "@FLIP_SUFFIX@"
 FLIP_VALUE = "@FLIP_VALUE@".encode()
 BUCKET_REGION = "@BUCKET_REGION@"
 HOLD_AFTER = @HOLD_AFTER@
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0}
+HOLD_ANSWER_METHOD = "@HOLD_ANSWER_METHOD@"
+HOLD_ANSWER_PATH = "@HOLD_ANSWER_PATH@"
+answer_gate = threading.Event()
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -83,6 +98,9 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(stats).encode()
             self.send_response(200); self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body); return
+        if self.path == "/_proxy/release":
+            answer_gate.set()
+            self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers(); return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         with lock:
@@ -140,6 +158,13 @@ class Handler(BaseHTTPRequestHandler):
             data = resp.read()
         finally:
             with lock: stats["forwarding"] -= 1
+        hold_answer = False
+        if HOLD_ANSWER_PATH and self.command == HOLD_ANSWER_METHOD and HOLD_ANSWER_PATH in self.path:
+            with lock:
+                hold_answer = stats["answersHeld"] == 0
+                if hold_answer: stats["answersHeld"] = 1
+        if hold_answer:
+            answer_gate.wait()
         self.send_response(resp.status)
         head = self.command == "HEAD"
         for k, v in resp.getheaders():
