@@ -87,6 +87,14 @@ public struct DynamoDBPointerStore: PointerStore {
         } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ResourceNotFoundException") == true {
             throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region; create it "
                 + "(partition key '\(partitionKey)', a string), or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
+        } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ValidationException") == true
+                    && "\(error)".contains("key element does not match the schema") {
+            // A table made for something else: its partition key is not sitebuild's.
+            throw DeployError("the pointer \(url): the DynamoDB table '\(table)' does not have the key sitebuild uses: a string "
+                + "partition key named '\(partitionKey)' and no sort key. Use a table made for the pointer (aws dynamodb create-table "
+                + "--table-name NAME --attribute-definitions AttributeName=\(partitionKey),AttributeType=S --key-schema "
+                + "AttributeName=\(partitionKey),KeyType=HASH --billing-mode PAY_PER_REQUEST), or fix the pointer (--pointer, "
+                + "SITEBUILD_POINTER, sitebuild.yml)", invalidInput: true)
         }
         guard let item else { return PointerState(version: nil, token: nil) }
         guard case .string(let version)? = item[Self.versionAttribute] else {

@@ -74,6 +74,8 @@ public protocol DeployTarget: Sendable {
     /// Throws (invalid input) when a path of `manifest` cannot be stored on this target, before
     /// anything is written: an S3 key longer than 1,024 bytes with the prefix and version.
     func checkKeys(_ manifest: Manifest) throws
+    /// Up to `limit` objects (files) in `version`'s place, as target URLs, in listing order.
+    func firstObjects(of version: String, limit: Int) async throws -> [String]
 }
 
 /// The markers under `_sitebuild/` that say a version is being written or deleted.
@@ -87,6 +89,22 @@ public enum VersionMarker: Sendable {
 
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
+
+    /// Refuses (invalid input) a literal version id whose place on the target already holds
+    /// objects that no deploy of it left: a literal id names a folder of the target (with a
+    /// target at a bucket's root, `--version-id blog` is `s3://bucket/blog/`), and a deploy
+    /// removes what its manifest does not list from its version's place. That is right for
+    /// what an interrupted deploy of the version left (its pending marker, or a prune's
+    /// deleting marker, is there), and would delete someone else's files otherwise.
+    public func checkPlaceIsFree(for version: String) async throws {
+        if try await markerAge(.pending, of: version) != nil { return }
+        if try await markerAge(.deleting, of: version) != nil { return }
+        let found = try await firstObjects(of: version, limit: 3)
+        guard !found.isEmpty else { return }
+        throw DeployError("version \(version) would be written where files that no sitebuild deploy of it made already are ("
+            + found.joined(separator: ", ") + (found.count == 3 ? ", …" : "") + "): a version's place is a folder of the target, and "
+            + "a deploy replaces what it holds. Choose another --version-id, or another target prefix", invalidInput: true)
+    }
 
     /// Deletes a version outright: its deleting marker, then all of it (a killed run is
     /// finished by the next prune).

@@ -131,6 +131,7 @@ public struct Deployer: Sendable {
             outcome.kind = .unchanged
             return outcome
         }
+        if !exists, version != nil { try await target.checkPlaceIsFree(for: manifest.version) }
         if dryRun {
             if !exists {
                 let known = try await reusable(for: manifest, live: state.version)

@@ -94,6 +94,17 @@ public struct LocalTarget: DeployTarget {
     /// Removes what a killed deploy left under the version's directory: files the manifest does
     /// not list (they would be served by anything serving the directory) and temporary files of
     /// processes that no longer run.
+    public func firstObjects(of version: String, limit: Int) async throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root + "/" + version) else { return [] }
+        var found: [String] = []
+        while found.count < limit, let relative = walker.nextObject() as? String {
+            var status = stat()
+            let path = root + "/" + version + "/" + relative
+            if lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR { found.append(path) }
+        }
+        return found
+    }
+
     func removeLeftovers(in versionRoot: String, of manifest: Manifest) {
         guard let walker = FileManager.default.enumerator(atPath: versionRoot) else { return }
         while let relative = walker.nextObject() as? String {

@@ -371,8 +371,9 @@ public struct S3Target: DeployTarget {
             let condition: S3Client.WriteCondition = !literalId ? .none : present[key].map { $0.etag.map { .etag($0) } ?? .none } ?? .absent
             if let object = present[key], try await isInPlace(object, entry: entry, source: source, checkHeaders: literalId) {
                 stats.withLock { $0.skipped += 1 }
-            } else if let origin = known.origin(of: row, in: all) {
-                let outcome = try await copy(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry, condition: condition)
+            } else if let origin = known.origin(of: row, in: all),
+                      let outcome = try await copyIfPresent(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry,
+                                                            condition: condition) {
                 try await settle(outcome, key: key, entry: entry, version: manifest.version)
                 stats.withLock { if case .stored = outcome { $0.reused += 1 } else { $0.skipped += 1 } }
             } else {
@@ -405,6 +406,11 @@ public struct S3Target: DeployTarget {
         let final = stats.withLock { $0 }
         progress(final)
         return final
+    }
+
+    public func firstObjects(of version: String, limit: Int) async throws -> [String] {
+        try await client.listObjectsPage(bucket: bucket, prefix: location.prefix + version + "/", maxKeys: limit).objects
+            .prefix(limit).map { "s3://\(bucket)/\($0.key)" }
     }
 
     /// S3 keys are at most 1,024 bytes: `<prefix><version>/<path>` for the longest path.
@@ -552,6 +558,19 @@ public struct S3Target: DeployTarget {
         let part = max(partSize(for: size), 512 << 20)
         return try await multipart(key: key, attributes: attributes(entry), size: size, partSize: part, condition: condition) { uploadId, number, range in
             try await client.uploadPartCopy(bucket: bucket, key: key, uploadId: uploadId, partNumber: number, sourceKey: sourceKey, range: range)
+        }
+    }
+
+    /// ``copy(from:to:entry:condition:)``, or nil when the object to copy is gone from its
+    /// version (a lifecycle rule, a hand, a purge deleted it): the file is then uploaded from
+    /// disk instead, and every later deploy does not fail on it.
+    func copyIfPresent(from sourceKey: String, to key: String, entry: ManifestEntry,
+                       condition: S3Client.WriteCondition) async throws -> S3Client.WriteOutcome? {
+        do {
+            return try await copy(from: sourceKey, to: key, entry: entry, condition: condition)
+        } catch let error as AWSServiceError where error.errorCode == "NoSuchKey" {
+            log("s3://\(bucket)/\(sourceKey) is missing (deleted outside sitebuild): uploading \(entry.path) instead of copying it")
+            return nil
         }
     }
 

@@ -17,7 +17,7 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Settings file. Default: sitebuild.yml in the source (or current) directory.")
     var config: String?
 
-    @Flag(help: "JSON on stdout: newline-delimited events ending with a result event (deploy, rollback, prune), one object (versions, doctor), a serving event (serve).")
+    @Flag(help: "JSON on stdout: newline-delimited events ending with a result event (deploy, rollback, prune), one object (versions), check events then a result event (doctor), a serving event (serve).")
     var json = false
 
     @Option(help: "The CloudFront distribution id serving the target: deploy and rollback invalidate it, doctor checks it; other commands ignore it. Default: SITEBUILD_DISTRIBUTION, sitebuild.yml's distribution.")
@@ -127,18 +127,24 @@ struct TargetOptions: ParsableArguments {
     /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,
     /// `file:///path` or a path.
     static func pointerStore(_ text: String, what: String, cwd: String, context: AWSContext) throws -> any PointerStore {
-        func split(_ rest: Substring) -> (String, String) {
+        let label = "\(what) \(text)"
+        func split(_ rest: Substring) throws -> (String, String) {
             guard let hash = rest.lastIndex(of: "#") else { return (String(rest), defaultPointerKey) }
             let key = String(rest[rest.index(after: hash)...])
-            return (String(rest[..<hash]), key.isEmpty ? defaultPointerKey : key)
+            // An empty key is most likely a variable that was not set (`…#$SITE`): taking the
+            // default would move whichever site's pointer uses it.
+            guard !key.isEmpty else {
+                throw UsageError("\(label): the key after '#' is empty; name it (#\(defaultPointerKey) is the Hosting Toolkit's), or leave out "
+                    + "the '#' for the default")
+            }
+            return (String(rest[..<hash]), key)
         }
-        let label = "\(what) \(text)"
         if text.hasPrefix("cloudfront-kvs://") {
-            let (arn, key) = split(text.dropFirst("cloudfront-kvs://".count))
+            let (arn, key) = try split(text.dropFirst("cloudfront-kvs://".count))
             return KeyValueStorePointerStore(client: try context.keyValueStore(arn: arn, what: label), key: key)
         }
         if text.hasPrefix("dynamodb://") {
-            let (table, key) = split(text.dropFirst("dynamodb://".count))
+            let (table, key) = try split(text.dropFirst("dynamodb://".count))
             let validTable = (3...255).contains(table.count)
                 && table.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
             guard validTable else {

@@ -27,6 +27,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     /// completing it between this one's first look and its claim).
     let beforeClaimWriting = Mutex<(@Sendable () async throws -> Void)?>(nil)
     func listVersions() async throws -> [String] { try await inner.listVersions() }
+    func firstObjects(of version: String, limit: Int) async throws -> [String] { try await inner.firstObjects(of: version, limit: limit) }
     func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
         try await inner.reusableContent(for: manifest, from: version)
     }

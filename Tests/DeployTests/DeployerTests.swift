@@ -470,6 +470,26 @@ struct DeployerTests {
         await again.release()
     }
 
+    /// A literal id whose folder on the local target holds files no deploy of it made is
+    /// refused (invalid input), and the files stay.
+    @Test func aLiteralIdNamingAnOccupiedFolderIsRefused() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        try FileManager.default.createDirectory(atPath: f.targetRoot + "/notes", withIntermediateDirectories: true)
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/notes/keep.txt"))
+        for dryRun in [true, false] {
+            do {
+                _ = try await f.deployer().deploy(directory: f.source, version: "notes", dryRun: dryRun)
+                Issue.record("the deploy should have been refused")
+            } catch let error as DeployError {
+                #expect(error.isInvalidInput)
+                #expect(error.description.contains("notes/keep.txt"), "\(error)")
+            }
+        }
+        #expect(try String(contentsOfFile: f.targetRoot + "/notes/keep.txt", encoding: .utf8) == "precious")
+        #expect(f.live == nil)
+    }
+
     // MARK: interrupted (a signal cancels the deploy's task)
 
     /// Cancelled before its flip (here: by the hook that runs right before it), a deploy of a

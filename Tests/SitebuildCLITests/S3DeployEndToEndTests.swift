@@ -260,6 +260,13 @@ import Glibc
             #expect(missing.status == 3)
             #expect(missing.stderr.contains("the DynamoDB table 'no-such-table' does not exist"), "\(missing.stderr)")
             #expect(try await client.listObjects(bucket: "ddb-site", prefix: "p/").objects.count == objectsBefore)
+            // A table made for something else (another partition key) is named with what it lacks.
+            try await dynamo.createTable("other-table", partitionKey: "pk")
+            let wrongKey = try await h.run(["deploy", "site", "--target", "s3://ddb-site/p", "--pointer", "dynamodb://other-table#prod"],
+                                           environment: moto.environment)
+            #expect(wrongKey.status == 2, "\(wrongKey.stderr)")
+            #expect(wrongKey.stderr.contains("does not have the key sitebuild uses: a string partition key named 'id'"), "\(wrongKey.stderr)")
+            #expect(try await client.listObjects(bucket: "ddb-site", prefix: "p/").objects.count == objectsBefore)
         }
     }
 
@@ -437,6 +444,54 @@ import Glibc
             #expect(try await keys(client, "signalled", prefix: "www/rel-7/").count == 201)
             #expect(try await text(client, "signalled", "www/_sitebuild/live") == "rel-7")
             #expect(try await keys(client, "signalled", prefix: "www/_sitebuild/locks/").isEmpty)
+        }
+    }
+
+    /// A literal id names a folder of the target: one that holds files no deploy of that
+    /// version made (another site, at a bucket's root) is refused, dry run included, and left
+    /// as it is; what an interrupted deploy of the version left is still resumed.
+    @Test func aLiteralIdNamingAnOccupiedFolderIsRefused() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("shared-bucket")
+            let h = try CLIHarness()
+            try h.write("blog/index.html", "<p>blog</p>")
+            let blog = try await h.run(["deploy", "blog", "--target", "s3://shared-bucket/blog"], environment: moto.environment)
+            #expect(blog.status == 0, "\(blog.stderr)")
+            let before = try await keys(client, "shared-bucket", prefix: "blog/")
+            try h.write("one/index.html", "<p>one</p>")
+            for extra in [["--dry-run"], []] {
+                let refused = try await h.run(["deploy", "one", "--target", "s3://shared-bucket", "--version-id", "blog"] + extra,
+                                              environment: moto.environment)
+                #expect(refused.status == 2, "\(extra): \(refused.stderr)")
+                #expect(refused.stderr.contains("version blog would be written where files that no sitebuild deploy of it made already are"),
+                        "\(refused.stderr)")
+                #expect(try await keys(client, "shared-bucket", prefix: "blog/") == before)
+                #expect(try await keys(client, "shared-bucket", prefix: "_sitebuild/").isEmpty)
+            }
+        }
+    }
+
+    /// An object of the live version deleted outside sitebuild (a lifecycle rule, a hand): the
+    /// next deploy uploads that file instead of failing on its copy, every time.
+    @Test func anObjectMissingFromTheLiveVersionIsUploadedInsteadOfCopied() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("gone-object")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            try h.write("site/a.txt", "kept")
+            let first = try await h.run(["deploy", "site", "--target", "s3://gone-object/w", "--json"], environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let v1 = try #require(result(first)["version"] as? String)
+            #expect(try await client.deleteObjects(bucket: "gone-object", keys: ["w/\(v1)/a.txt"]).isEmpty)
+            try h.write("site/index.html", "<p>two</p>")
+            let second = try await h.run(["deploy", "site", "--target", "s3://gone-object/w", "--json"], environment: moto.environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("w/\(v1)/a.txt is missing (deleted outside sitebuild): uploading a.txt instead"), "\(second.stderr)")
+            let v2 = try #require(result(second)["version"] as? String)
+            #expect(try await text(client, "gone-object", "w/\(v2)/a.txt") == "kept")
+            #expect(try await text(client, "gone-object", "w/_sitebuild/live") == v2)
         }
     }
 
@@ -755,6 +810,10 @@ import Glibc
             (["--target", "s3://ok-bucket", "--pointer", "dynamodb://x#k"], "--pointer dynamodb://x#k"),
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://not-an-arn"], "not a CloudFront KeyValueStore ARN"),
             (["--target", "s3://ok-bucket", "--pointer", "s3://ok-bucket"], "name the pointer object"),
+            // An unset variable (`#$SITE`) must not fall back to the toolkit's key, another site's.
+            (["--target", "s3://ok-bucket", "--pointer", "dynamodb://pointers#"], "the key after '#' is empty"),
+            (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#"],
+             "the key after '#' is empty"),
             (["--target", "ftp://x"], "unknown URL scheme"),
         ]
         for (arguments, expected) in cases {
