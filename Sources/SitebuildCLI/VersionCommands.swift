@@ -33,6 +33,12 @@ struct VersionsCommand: AsyncParsableCommand {
                 rows.append((version, created, manifest.entries.count, manifest.totalBytes))
             }
             rows.sort { $0.created > $1.created }
+            if live == nil, let last = try await deployer.lastRelease() {
+                // As rollback and prune say: most likely not the pointer the deploys use.
+                reporter.say("warning: nothing is live on \(resolved.pointer.url), but the last release on \(resolved.target.url) made "
+                    + "\(last.to) live (\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys use? Pass it "
+                    + "with --pointer (or SITEBUILD_POINTER, sitebuild.yml's pointer)")
+            }
             if let live, !rows.contains(where: { $0.version == live }), !damaged.contains(live) {
                 reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
                     + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "

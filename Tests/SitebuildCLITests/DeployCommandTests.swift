@@ -88,6 +88,13 @@ import Testing
         #expect(!h.exists("other-live"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").count == releasesBefore)
         #expect(stray.stderr.contains("name the version and pass --force"))
+        // `versions` through that pointer says the same, and lists the versions.
+        let strayList = try h.run(["versions", "--pointer", h.root + "/other-live"])
+        #expect(strayList.status == 0, "\(strayList.stderr)")
+        #expect(strayList.stderr.contains("warning: nothing is live on file://\(h.root)/other-live, but the last release on")
+                && strayList.stderr.contains("is this the pointer the deploys use?"), "\(strayList.stderr)")
+        #expect(strayList.stdout.contains(versions[1]))
+        #expect(!h.exists("other-live"))
         // A lost pointer is restored by naming the version, with --force.
         let pointerFile = h.root + "/.sitebuild/_sitebuild/live"
         try FileManager.default.removeItem(atPath: pointerFile)
