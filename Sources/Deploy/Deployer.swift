@@ -112,11 +112,8 @@ public struct Deployer: Sendable {
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
         async let live = readLive()
         // Interrupted while hashing (a big tree, a cold disk), the hashing stops between files.
-        let interrupted = Locked(false)
-        let (manifest, warnings, hashedCount) = try await withTaskCancellationHandler {
-            try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: { interrupted.withLock { $0 } })
-        } onCancel: {
-            interrupted.withLock { $0 = true }
+        let (manifest, warnings, hashedCount) = try await withCancellationFlag { interrupted in
+            try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: interrupted)
         }
         let (state, liveComplete) = try await live
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,

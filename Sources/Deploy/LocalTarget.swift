@@ -91,34 +91,42 @@ public struct LocalTarget: DeployTarget {
         }
     }
 
-    /// Removes what a killed deploy left under the version's directory: files the manifest does
-    /// not list (they would be served by anything serving the directory) and temporary files of
-    /// processes that no longer run.
     public func firstObjects(of version: String, limit: Int) async throws -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root + "/" + version) else { return [] }
+        let versionRoot = root + "/" + version
         var found: [String] = []
-        while found.count < limit, let relative = walker.nextObject() as? String {
-            var status = stat()
-            let path = root + "/" + version + "/" + relative
-            if lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR { found.append(path) }
+        Self.forEachFile(in: versionRoot) { relative in
+            found.append(versionRoot + "/" + relative)
+            return found.count < limit
         }
         return found
     }
 
-    func removeLeftovers(in versionRoot: String, of manifest: Manifest) {
-        guard let walker = FileManager.default.enumerator(atPath: versionRoot) else { return }
+    /// Calls `body` with the path, relative to `directory`, of each file below it (directories
+    /// left out) until it returns false.
+    private static func forEachFile(in directory: String, _ body: (String) -> Bool) {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return }
         while let relative = walker.nextObject() as? String {
-            let path = versionRoot + "/" + relative
             var status = stat()
-            guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else { continue }
+            guard lstat(directory + "/" + relative, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else { continue }
+            if !body(relative) { return }
+        }
+    }
+
+    /// Removes what a killed deploy left under the version's directory: files the manifest does
+    /// not list (they would be served by anything serving the directory) and temporary files of
+    /// processes that no longer run.
+    func removeLeftovers(in versionRoot: String, of manifest: Manifest) {
+        Self.forEachFile(in: versionRoot) { relative in
+            let path = versionRoot + "/" + relative
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".sitebuild-tmp-") {
                 let pid = name.dropFirst(".sitebuild-tmp-".count).split(separator: "-").first.flatMap { Int32($0) } ?? 0
-                if pid > 0, pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+                if pid > 0, pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { return true }
                 unlink(path)
             } else if manifest.index(of: relative) == nil {
                 unlink(path)
             }
+            return true
         }
     }
 
@@ -137,10 +145,9 @@ public struct LocalTarget: DeployTarget {
         let next = WorkCounter()
         let workers = min(4, max(1, entries.count))
         // Interrupted (the deploy's task cancelled by a signal), the workers stop between files.
-        let interrupted = Locked(false)
-        await withTaskCancellationHandler {
+        await withCancellationFlag { interrupted in
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while failure.withLock({ $0 }) == nil, !interrupted.withLock({ $0 }) {
+                while failure.withLock({ $0 }) == nil, !interrupted() {
                     let i = next.take()
                     guard i < entries.count else { return }
                     let entry = entries[i]
@@ -187,8 +194,6 @@ public struct LocalTarget: DeployTarget {
                     }
                 }
             }
-        } onCancel: {
-            interrupted.withLock { $0 = true }
         }
         if let message = failure.withLock({ $0 }) { throw DeployError(message) }
         try Task.checkCancellation()

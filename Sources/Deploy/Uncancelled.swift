@@ -10,3 +10,15 @@ public func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async throws
 public func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
     await Task.detached(operation: body).value
 }
+
+/// Runs synchronous `body` (worker threads, which cannot see the task) with a flag it polls
+/// between pieces of work: true once the calling task is cancelled (a deploy interrupted by a
+/// signal), so hashing and local copies stop between files.
+func withCancellationFlag<T>(_ body: (_ cancelled: @escaping @Sendable () -> Bool) throws -> T) async rethrows -> T {
+    let cancelled = Locked(false)
+    return try await withTaskCancellationHandler {
+        try body { cancelled.withLock { $0 } }
+    } onCancel: {
+        cancelled.withLock { $0 = true }
+    }
+}

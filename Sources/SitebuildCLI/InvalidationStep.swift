@@ -1,7 +1,6 @@
 import AWSServices
 import Deploy
 import Foundation
-import Synchronization
 import SiteContent
 
 /// What to invalidate after a flip, and doing it. With a KeyValueStore pointer the
@@ -37,7 +36,7 @@ struct InvalidationStep {
     /// Prints the plan (dry run) or submits it and, with `--wait`, waits for it. Returns an
     /// exit status when the invalidation failed.
     func run(from old: String?, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
-        let submittedIds = Mutex<[String]>([])
+        var submittedIds: [String] = []
         do {
             let (plan, reason) = try await plan(from: old, to: new, toVersion: toVersion)
             guard let plan, let distribution = resolved.distribution else {
@@ -73,7 +72,7 @@ struct InvalidationStep {
             let flip = ReleaseRecord.isoTime(Date())
             let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip)
             let ids = submitted.map(\.id)
-            submittedIds.withLock { $0 = ids }
+            submittedIds = ids
             reporter.say("invalidation \(ids.joined(separator: ", ")) of \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
             reporter.event("invalidation", [("status", .string("SUBMITTED")), ("ids", .array(ids.map(JSONValue.string))),
                                             ("paths", .array(plan.paths.map(JSONValue.string))), ("reason", .string(plan.reason))])
@@ -87,7 +86,7 @@ struct InvalidationStep {
             reporter.say("\(error)")
             return ExitStatus.invalidInput
         } catch _ where Task.isCancelled {
-            let ids = submittedIds.withLock { $0 }
+            let ids = submittedIds
             reporter.say("\(toVersion) is live; interrupted by \(Interruptible.signalName) during its CloudFront invalidation ("
                 + (ids.isEmpty ? "none was sent" : "\(ids.joined(separator: ", ")) was sent and goes on; only the wait stopped")
                 + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: aws cloudfront "
