@@ -24,7 +24,8 @@ public struct UploadStats: Sendable, Equatable {
 /// Where versions live. Implementations: `LocalTarget` (a directory), `S3Target`.
 /// The layout is the same everywhere: `<version>/<path>`, then
 /// `_sitebuild/manifests/<version>.json` written last and never overwritten, and one
-/// `_sitebuild/releases/<time>-<version>.json` per flip.
+/// `_sitebuild/releases/<time>-<version>.json` per flip, and each pointer's last flip as
+/// `_sitebuild/pointers/<hash>.json`.
 public protocol DeployTarget: Sendable {
     /// `file:///…` or `s3://…`, for messages.
     var url: String { get }
@@ -54,6 +55,17 @@ public protocol DeployTarget: Sendable {
     func listReleaseNames() async throws -> [String]
     /// The records named (from ``listReleaseNames()``), in that order; unreadable ones left out.
     func readReleases(named names: [String]) async throws -> [ReleaseRecord]
+    /// Keeps `record` as its pointer's last flip (`_sitebuild/pointers/<name>.json`, one per
+    /// pointer, ``ReleaseRecord/pointerHeadName(_:)``), replacing the one before: how prune and
+    /// `versions` learn which versions the other pointers of the target serve, without reading
+    /// every release record.
+    func writePointerHead(_ record: ReleaseRecord) async throws
+    /// The last flip of every pointer that has one (unreadable ones left out).
+    func readPointerHeads() async throws -> [ReleaseRecord]
+    /// How release records name `pointer` (``Deployer/pointerIdentity``): its URL, except that
+    /// a local target names a file pointer inside it by its path there (`_sitebuild/live`), so
+    /// that its records still match once the target's folder is moved or copied.
+    func name(of pointer: any PointerStore) -> String
     /// Deletes a version whose deleting marker the caller wrote (``deleteVersion(_:)``, or
     /// ``prune(_:releasesKnown:isLive:)``, which checks first that no deploy or rollback is
     /// using it): its manifest first (so it is never half-served), then its objects, its
@@ -89,6 +101,8 @@ public enum VersionMarker: Sendable {
 
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
+
+    public func name(of pointer: any PointerStore) -> String { pointer.url }
 
     /// Refuses (invalid input) a literal version id whose place on the target already holds
     /// objects that no deploy of it left: a literal id names a folder of the target (with a

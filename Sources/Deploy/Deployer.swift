@@ -236,6 +236,12 @@ public struct Deployer: Sendable {
         return (state, try await target.manifestExists(version))
     }
 
+    /// How release records name this deploy's pointer (``DeployTarget/name(of:)``).
+    public var pointerIdentity: String { target.name(of: pointer) }
+
+    /// The names a record of this pointer may carry: its identity and its URL.
+    public var pointerNames: Set<String> { [pointerIdentity, pointer.url] }
+
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
     /// version that is already there (another runner won with the same content) succeeds.
     public func flip(to version: String, expected: PointerState, action: String) async throws {
@@ -245,10 +251,18 @@ public struct Deployer: Sendable {
             log("the pointer already holds \(version) (another deploy of the same content won the race)")
             return
         }
+        await record(ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity))
+    }
+
+    /// Writes a flip's release record, then its pointer's head (what prune and `versions`
+    /// read to learn which versions other pointers serve); a failure is logged, not thrown:
+    /// the flip is done.
+    private func record(_ record: ReleaseRecord) async {
         do {
-            try await target.writeRelease(ReleaseRecord(from: expected.version, to: version, action: action))
+            try await target.writeRelease(record)
+            try await target.writePointerHead(record)
         } catch {
-            log("warning: \(version) is live, but the release record could not be written: \(error)")
+            log("warning: \(record.to) is live, but the release record could not be written: \(error)")
         }
     }
 
@@ -262,7 +276,8 @@ public struct Deployer: Sendable {
         for name in names.reversed() {
             // An undone flip's record (`undo`, from the version that never stayed live) is not a
             // release to go back to.
-            for record in try await target.readReleases(named: [name]) where record.to == live && record.action != "undo" {
+            for record in try await target.readReleases(named: [name])
+            where record.to == live && record.action != "undo" && record.moved(pointerNames) {
                 if let from = record.from, from != live, try await target.manifestExists(from) { return from }
             }
         }
@@ -283,7 +298,7 @@ public struct Deployer: Sendable {
         if state.version == nil, !force, let last = try await lastRelease() {
             // Nothing live through this pointer, yet the target has releases: most likely the
             // wrong pointer (a flip here would go unseen, and its record would mislead prune).
-            throw DeployError("nothing is live on \(pointer.url), but the last release on \(target.url) made \(last.to) live "
+            throw DeployError("nothing is live on \(pointer.url), but the last release on \(target.url) made \(last.to) live\(last.through) "
                 + "(\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys use? Pass it with --pointer "
                 + "(or SITEBUILD_POINTER, sitebuild.yml's pointer); to restore a pointer that was lost, name the version and pass "
                 + "--force", invalidInput: true)
@@ -338,13 +353,9 @@ public struct Deployer: Sendable {
                 if (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil {
                     outcome = "the pointer is back on \(previous)"
                     restored = true
-                    do {
-                        // The record before the look at its markers: a prune marking `previous`
-                        // meanwhile sees it (``DeployTarget/prune(_:releasesKnown:isLive:)``).
-                        try await target.writeRelease(ReleaseRecord(from: version, to: previous, action: "undo"))
-                    } catch {
-                        log("warning: \(previous) is live again, but the release record could not be written: \(error)")
-                    }
+                    // The record before the look at its markers: a prune marking `previous`
+                    // meanwhile sees it (``DeployTarget/prune(_:releasesKnown:isLive:)``).
+                    await record(ReleaseRecord(from: version, to: previous, action: "undo", pointer: pointerIdentity))
                     let marked = try await target.isBeingDeleted(previous)
                     let whole = try await target.manifestExists(previous)
                     if marked || !whole {

@@ -236,9 +236,13 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func markDeleting(_ version: String, token: String) async throws {
-        // Another prune may remove the (empty) folder between its two steps: once more then.
+        // Another prune may remove the (empty) folder between its two steps (and again, with
+        // several at once): a few more tries then.
         let path = deletingPath(version, token: token)
-        do { try writeMarker(path, version: version) } catch { try writeMarker(path, version: version) }
+        for _ in 0..<4 {
+            do { return try writeMarker(path, version: version) } catch { continue }
+        }
+        try writeMarker(path, version: version)
     }
 
     public func unmarkDeleting(_ version: String, token: String?) async throws {
@@ -286,6 +290,26 @@ public struct LocalTarget: DeployTarget {
 
     public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
         names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
+    }
+
+    var pointerHeads: String { root + "/_sitebuild/pointers" }
+
+    public func name(of pointer: any PointerStore) -> String {
+        if let file = pointer as? LocalPointerStore, file.path.hasPrefix(root + "/") { return String(file.path.dropFirst(root.count + 1)) }
+        return pointer.url
+    }
+
+    public func writePointerHead(_ record: ReleaseRecord) async throws {
+        guard let pointer = record.pointer else { return }
+        try FileManager.default.createDirectory(atPath: pointerHeads, withIntermediateDirectories: true)
+        try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: pointerHeads + "/" + ReleaseRecord.pointerHeadName(pointer)),
+                                                              options: .atomic)
+    }
+
+    public func readPointerHeads() async throws -> [ReleaseRecord] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: pointerHeads)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        return names.sorted().compactMap { FileManager.default.contents(atPath: pointerHeads + "/" + $0).flatMap(ReleaseRecord.parse) }
+            .filter { $0.pointer != nil }
     }
 
     public func removeMarkedVersion(_ version: String) async throws {

@@ -25,10 +25,19 @@ public struct PrunePlan: Sendable, Equatable {
     ///   - grace: anything live (or made) within this long ago is kept.
     public static func make(versions: [(version: String, created: Date)], releases: [ReleaseRecord], live: String?,
                             previous: String?, keepCount: Int, grace: TimeInterval, now: Date = Date(),
-                            incomplete: [(version: String, modified: Date)] = []) -> PrunePlan {
+                            incomplete: [(version: String, modified: Date)] = [],
+                            otherPointers: [OtherPointer] = []) -> PrunePlan {
         var keep: [String: String] = [:]
         if let live { keep[live] = "live" }
         if let previous, keep[previous] == nil { keep[previous] = "previous release (instant rollback)" }
+        // What the target's other pointers serve (a staging or preview key beside production)
+        // and their instant-rollback versions.
+        for other in otherPointers {
+            if let version = other.live, keep[version] == nil { keep[version] = "live through \(other.pointer)" }
+        }
+        for other in otherPointers {
+            if let version = other.previous, keep[version] == nil { keep[version] = "previous release through \(other.pointer)" }
+        }
         // What the release records say is live and was live before it: kept even when the
         // pointer read says otherwise (prune run with another pointer than the deploys use,
         // or none), since deleting the live version is the one mistake prune must not make.
@@ -64,5 +73,54 @@ public struct PrunePlan: Sendable, Equatable {
         let existing = complete.union(incomplete.map(\.version))
         keep = keep.filter { existing.contains($0.key) || $0.key == live }
         return PrunePlan(delete: delete, keep: keep, deleteIncomplete: incompleteOld)
+    }
+}
+
+/// Another pointer of the same target, as prune and `versions` see it: what it serves, read
+/// from the pointer itself when that can be done, else from its last release record.
+public struct OtherPointer: Sendable, Equatable {
+    /// Its identity, as release records name it (``Deployer/pointerIdentity``).
+    public var pointer: String
+    /// The version it serves; nil when the pointer holds nothing (a removed preview key).
+    public var live: String?
+    /// The version live through it before, when its last release record is the flip to `live`.
+    public var previous: String?
+    /// Why the pointer itself was not read (its last release record stood in), if it was not.
+    public var unreadable: String?
+
+    public init(pointer: String, live: String?, previous: String?, unreadable: String? = nil) {
+        self.pointer = pointer
+        self.live = live
+        self.previous = previous
+        self.unreadable = unreadable
+    }
+
+    /// The pointers of `target` other than the one known by `names` (``Deployer/pointerNames``),
+    /// from their heads (``DeployTarget/readPointerHeads()``), each read through `open` (nil, or a throw: it cannot be opened here); one that cannot
+    /// be read counts as serving what its last flip made live.
+    public static func find(on target: any DeployTarget, besides names: Set<String>,
+                            open: (String) throws -> (any PointerStore)?) async throws -> [OtherPointer] {
+        var found: [OtherPointer] = []
+        for head in try await target.readPointerHeads() {
+            guard let name = head.pointer, !names.contains(name) else { continue }
+            let fromHead = OtherPointer(pointer: name, live: head.to, previous: head.from)
+            do {
+                guard let store = try open(name) else {
+                    found.append(with(fromHead, unreadable: "not a pointer this command can open"))
+                    continue
+                }
+                let live = try await store.read().version
+                found.append(OtherPointer(pointer: name, live: live, previous: live == head.to ? head.from : nil))
+            } catch {
+                found.append(with(fromHead, unreadable: "\(error)"))
+            }
+        }
+        return found
+    }
+
+    private static func with(_ other: OtherPointer, unreadable: String) -> OtherPointer {
+        var copy = other
+        copy.unreadable = unreadable
+        return copy
     }
 }

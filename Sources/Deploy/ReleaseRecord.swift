@@ -9,28 +9,46 @@ public struct ReleaseRecord: Sendable, Equatable {
     public var to: String
     public var action: String
     public var by: String
+    /// The pointer the flip moved (``Deployer/pointerIdentity``); nil in records written before
+    /// records named it, which count as any pointer's.
+    public var pointer: String?
 
-    public init(at: Date = Date(), from: String?, to: String, action: String, by: String = ReleaseRecord.defaultActor()) {
+    public init(at: Date = Date(), from: String?, to: String, action: String, by: String = ReleaseRecord.defaultActor(),
+                pointer: String? = nil) {
         self.at = at
         self.from = from
         self.to = to
         self.action = action
         self.by = by
+        self.pointer = pointer
     }
+
+    /// The file name of `pointer`'s head (its last flip) under `_sitebuild/pointers/`: the
+    /// first 16 hex digits of the SHA-256 of its identity (an identity can hold any character).
+    public static func pointerHeadName(_ pointer: String) -> String {
+        String(SHA256.hash(Array(pointer.utf8)).hexString.prefix(16)) + ".json"
+    }
+
+    /// " through <pointer>" when the record names its pointer, for messages.
+    public var through: String { pointer.map { " through \($0)" } ?? "" }
+
+    /// Whether this flip moved the pointer known by `names` (``Deployer/pointerNames``): a
+    /// record that names no pointer may have been any pointer's.
+    public func moved(_ names: Set<String>) -> Bool { pointer.map(names.contains) ?? true }
 
     /// `20261126T220501.123Z-<version>.json`: sorts by time.
     public var fileName: String { "\(Self.compactTime(at))-\(to).json" }
 
     public var json: JSONValue {
         .object([("at", .string(Self.isoTime(at))), ("from", from.map(JSONValue.string) ?? .null), ("to", .string(to)),
-                 ("action", .string(action)), ("by", .string(by))])
+                 ("action", .string(action)), ("by", .string(by))] + (pointer.map { [("pointer", JSONValue.string($0))] } ?? []))
     }
 
     public static func parse(_ data: Data) -> ReleaseRecord? {
         guard let value = try? JSONValue.parse(data), let to = value["to"]?.stringValue,
               let atText = value["at"]?.stringValue, let at = parseISOTime(atText) else { return nil }
         return ReleaseRecord(at: at, from: value["from"]?.stringValue, to: to, action: value["action"]?.stringValue ?? "deploy",
-                             by: value["by"]?.stringValue ?? "")
+                             by: value["by"]?.stringValue ?? "", pointer: value["pointer"]?.stringValue)
     }
 
     public static func defaultActor() -> String {

@@ -187,8 +187,28 @@ public struct S3Target: DeployTarget {
             .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
     }
 
+    var pointerHeadsPrefix: String { location.prefix + "_sitebuild/pointers/" }
+
+    public func writePointerHead(_ record: ReleaseRecord) async throws {
+        guard let pointer = record.pointer else { return }
+        _ = try await client.putObject(bucket: bucket, key: pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer),
+                                       body: .bytes(Array((record.json.serialized() + "\n").utf8)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+    }
+
+    public func readPointerHeads() async throws -> [ReleaseRecord] {
+        let names = try await client.listObjects(bucket: bucket, prefix: pointerHeadsPrefix).objects
+            .map { String($0.key.dropFirst(pointerHeadsPrefix.count)) }
+            .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
+        return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }
+    }
+
     public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
-        let keys = names.map { releasesPrefix + $0 }
+        try await readRecords(keys: names.map { releasesPrefix + $0 })
+    }
+
+    /// The records at `keys`, in that order; missing or unreadable ones left out.
+    private func readRecords(keys: [String]) async throws -> [ReleaseRecord] {
         // Fetched 16 at a time; the order is the names'.
         var records = [ReleaseRecord?](repeating: nil, count: keys.count)
         var start = 0

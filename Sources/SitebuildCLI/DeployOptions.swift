@@ -55,6 +55,20 @@ struct TargetOptions: ParsableArguments {
             return self
         }
 
+        /// The target's other pointers (``OtherPointer/find(on:besides:open:)``), opened with
+        /// this command's AWS settings; a file pointer inside a local target is named by its
+        /// path there.
+        func otherPointers() async throws -> [OtherPointer] {
+            let target = self.target, aws = self.aws
+            return try await OtherPointer.find(on: target, besides: Deployer(target: target, pointer: pointer).pointerNames) { name in
+                if !name.contains("://") {
+                    guard let local = target as? LocalTarget else { return nil }
+                    return LocalPointerStore(path: local.root + "/" + name)
+                }
+                return try TargetOptions.pointerStore(name, what: "the pointer", cwd: "/", context: aws)
+            }
+        }
+
         /// The local target and pointer file, for `serve`.
         var local: (target: LocalTarget, pointer: LocalPointerStore)? {
             guard let target = target as? LocalTarget, let pointer = pointer as? LocalPointerStore else { return nil }

@@ -36,9 +36,10 @@ struct VersionsCommand: AsyncParsableCommand {
             if live == nil, let last = try await deployer.lastRelease() {
                 // As rollback and prune say: most likely not the pointer the deploys use.
                 reporter.say("warning: nothing is live on \(resolved.pointer.url), but the last release on \(resolved.target.url) made "
-                    + "\(last.to) live (\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys use? Pass it "
-                    + "with --pointer (or SITEBUILD_POINTER, sitebuild.yml's pointer)")
+                    + "\(last.to) live\(last.through) (\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys "
+                    + "use? Pass it with --pointer (or SITEBUILD_POINTER, sitebuild.yml's pointer)")
             }
+            let others = try await resolved.otherPointers()
             if let live, !rows.contains(where: { $0.version == live }), !damaged.contains(live) {
                 reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
                     + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "
@@ -47,10 +48,15 @@ struct VersionsCommand: AsyncParsableCommand {
             if target.json {
                 let items = rows.map { row in
                     JSONValue.object([("version", .string(row.version)), ("createdAt", .string(row.created)), ("files", .int(Int64(row.files))),
-                                      ("bytes", .int(row.bytes)), ("live", .bool(row.version == live)), ("previous", .bool(row.version == previous))])
+                                      ("bytes", .int(row.bytes)), ("live", .bool(row.version == live)), ("previous", .bool(row.version == previous)),
+                                      ("liveThrough", .array(others.filter { $0.live == row.version }.map { .string($0.pointer) }))])
+                }
+                let pointers = others.map { other in
+                    JSONValue.object([("pointer", .string(other.pointer)), ("live", other.live.map(JSONValue.string) ?? .null),
+                                      ("readFrom", .string(other.unreadable == nil ? "pointer" : "last release record"))])
                 }
                 writeAll(1, Array((JSONValue.object([("target", .string(resolved.target.url)), ("live", live.map(JSONValue.string) ?? .null),
-                                                     ("versions", .array(items))]).serialized() + "\n").utf8))
+                                                     ("versions", .array(items)), ("otherPointers", .array(pointers))]).serialized() + "\n").utf8))
                 return
             }
             if rows.isEmpty {
@@ -61,10 +67,15 @@ struct VersionsCommand: AsyncParsableCommand {
             let width = max(18, rows.map(\.version.count).max() ?? 0)
             var text = "VERSION".padding(toLength: width, withPad: " ", startingAt: 0) + "  CREATED (UTC)             FILES       SIZE  STATUS\n"
             for row in rows {
-                let status = row.version == live ? "live" : row.version == previous ? "previous" : ""
+                var status = row.version == live ? "live" : row.version == previous ? "previous" : ""
+                let through = others.filter { $0.live == row.version }.map(\.pointer)
+                if !through.isEmpty { status += (status.isEmpty ? "" : "; ") + "live through " + through.joined(separator: ", ") }
                 text += row.version.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                     + row.created.padding(toLength: 24, withPad: " ", startingAt: 0) + "  "
                     + String(row.files).leftPadded(5) + "  " + humanBytes(row.bytes).leftPadded(9) + "  " + status + "\n"
+            }
+            for other in others where other.unreadable != nil {
+                text += "(\(other.pointer) could not be read: \(other.unreadable!); shown as its last release left it)\n"
             }
             writeAll(1, Array(text.utf8))
         } catch {
@@ -228,14 +239,19 @@ struct PruneCommand: AsyncParsableCommand {
                 index == names.count - 1 || (ReleaseRecord.time(fromFileName: name).map { $0 >= recent } ?? true)
             }.map(\.element)
             let releases = try await resolved.target.readReleases(named: needed)
-            if let last = ReleaseRecord.latest(in: releases), last.to != live {
+            if let last = ReleaseRecord.latest(in: releases), last.to != live, last.moved(deployer.pointerNames) || live == nil {
                 reporter.say("warning: the pointer \(resolved.pointer.url) says \(live.map { "\($0) is live" } ?? "no version is live"), "
-                    + "but the last release on \(resolved.target.url) made \(last.to) live: is this the pointer the deploys use (--pointer, sitebuild.yml)? "
-                    + "Both are kept")
+                    + "but the last release on \(resolved.target.url) made \(last.to) live\(last.through): is this the pointer the deploys use "
+                    + "(--pointer, sitebuild.yml)? Both are kept")
+            }
+            let others = try await resolved.otherPointers()
+            for other in others where other.unreadable != nil {
+                reporter.say("warning: the pointer \(other.pointer) (another pointer of this target) could not be read: \(other.unreadable!); "
+                    + "what its last release made live is kept")
             }
             let incomplete = try await resolved.target.incompleteVersions()
             let plan = PrunePlan.make(versions: versions, releases: releases, live: live, previous: previous,
-                                      keepCount: keepCount, grace: graceSeconds, incomplete: incomplete)
+                                      keepCount: keepCount, grace: graceSeconds, incomplete: incomplete, otherPointers: others)
             for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
             for version in plan.deleteIncomplete {

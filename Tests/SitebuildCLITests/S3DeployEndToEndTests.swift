@@ -161,6 +161,56 @@ import Glibc
         }
     }
 
+    /// Two pointers on one target (production's S3 pointer, a staging key in DynamoDB): each
+    /// rollback goes back through its own pointer's releases, and prune with one keeps what
+    /// the other serves, until that pointer is gone.
+    @Test func prunesAndRollbacksOfOnePointerRespectTheOtherPointersOfTheTarget() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("multi")
+            let dynamo = DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+            try await dynamo.createTable("pointers", partitionKey: "id")
+            let h = try CLIHarness()
+            let staging = ["--pointer", "dynamodb://pointers#staging"]
+            func deploy(_ content: String, _ extra: [String] = []) async throws -> String {
+                try h.write("site/index.html", "<p>\(content)</p>")
+                let run = try await h.run(["deploy", "site", "--target", "s3://multi", "--json"] + extra, environment: moto.environment)
+                #expect(run.status == 0, "\(run.stderr)")
+                return try #require(result(run)["version"] as? String)
+            }
+            let p1 = try await deploy("p1")
+            let p2 = try await deploy("p2")
+            let s1 = try await deploy("s1", staging)
+            let p3 = try await deploy("p3", staging)        // staging s1 -> p3
+            #expect(try await deploy("p3") == p3)            // then production p2 -> p3: the newer record to p3
+            // Staging's rollback goes back to staging's previous release, not production's.
+            let back = try await h.run(["rollback", "--target", "s3://multi", "--json"] + staging, environment: moto.environment)
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(try await dynamo.getItem(table: "pointers", key: ["id": .string("staging")])?["version"] == .string(s1))
+            let record = try await text(client, "multi", try #require(try await keys(client, "multi", prefix: "_sitebuild/releases/").keys.max()))
+            #expect(record.contains("\"pointer\":\"dynamodb://pointers#staging\""), "\(record)")
+            let p4 = try await deploy("p4")
+            // versions through production names what staging serves.
+            let listed = try await h.run(["versions", "--target", "s3://multi"], environment: moto.environment)
+            #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix(s1) && $0.hasSuffix("live through dynamodb://pointers#staging") },
+                    "\(listed.stdout)")
+            // Prune through production: staging's live version stays.
+            let prune = try await h.run(["prune", "--target", "s3://multi", "--keep", "0", "--grace", "0s", "--json"], environment: moto.environment)
+            #expect(prune.status == 0, "\(prune.stderr)")
+            #expect(Set(result(prune)["deleted"] as? [String] ?? []) == [p1, p2], "\(prune.stdout)")
+            let kept = result(prune)["kept"] as? [String: String] ?? [:]
+            #expect(kept[s1] == "live through dynamodb://pointers#staging", "\(kept)")
+            #expect(kept[p4] == "live" && kept[p3] != nil)
+            #expect(try await client.headObject(bucket: "multi", key: "\(s1)/index.html") != nil)
+            // Staging removed (its key deleted): its version is pruned like any other.
+            _ = try await dynamo.send("DeleteItem", payload: Array(#"{"TableName":"pointers","Key":{"id":{"S":"staging"}}}"#.utf8))
+            let again = try await h.run(["prune", "--target", "s3://multi", "--keep", "0", "--grace", "0s", "--json"], environment: moto.environment)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(result(again)["deleted"] as? [String] == [s1], "\(again.stdout)")
+            #expect(try await client.headObject(bucket: "multi", key: "\(p4)/index.html") != nil)
+        }
+    }
+
     /// Headers set per file travel as S3 metadata, and the deploy says what serves them; a dry
     /// run names the uploads and counts the copies.
     @Test func setHeadersAreStoredAsMetadataAndTheDryRunCountsCopies() async throws {
