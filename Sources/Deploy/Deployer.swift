@@ -17,7 +17,10 @@ public struct DeployOutcome: Sendable {
     public var kind: Kind
     public var version: String
     public var previous: String?
+    /// The version's objects: the site's files and the page aliases routing adds.
     public var fileCount: Int
+    /// Of those, the page aliases (``PageAliases``).
+    public var aliasCount = 0
     public var totalBytes: Int64
     public var stats: UploadStats
     public var hashedFiles: Int
@@ -119,6 +122,7 @@ public struct Deployer: Sendable {
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
                                     warnings: warnings, plannedUploads: [], manifest: manifest)
+        outcome.aliasCount = manifest.aliasCount
         let exists = state.version == manifest.version ? liveComplete : try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
             throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: "

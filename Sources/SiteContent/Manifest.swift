@@ -70,6 +70,8 @@ public struct Manifest: Sendable, Equatable {
 
     /// The entries, sorted byte-wise by path.
     public var entries: ManifestEntries { ManifestEntries(table: table) }
+    /// How many entries are page aliases (``PageAliases``), not files of the site.
+    public var aliasCount: Int { table.aliasCount }
 
     /// The canonical text of the entries (what the content id is computed from).
     public var canonicalEntries: String {

@@ -253,7 +253,9 @@ enum DeployInvocation {
         let requestCount = requests.total
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
-        let summary = "\(outcome.fileCount) files, \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
+        let siteFiles = outcome.fileCount - outcome.aliasCount
+        let summary = "\(siteFiles) files" + (outcome.aliasCount > 0 ? " + \(outcome.aliasCount) page alias\(outcome.aliasCount == 1 ? "" : "es")" : "")
+            + ", \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
         switch outcome.kind {
         case .unchanged:
             reporter.say("nothing to deploy: version \(outcome.version) (\(summary)) is already live on \(target)")
@@ -269,14 +271,15 @@ enum DeployInvocation {
             reporter.say("version \(outcome.version) was already uploaded; live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
         case .deployed:
             if target.hasPrefix("s3://"), let note = metadataHeadersNote(outcome.manifest) { reporter.say(note) }
-            reporter.say("uploaded \(outcome.stats.uploaded) file(s) (\(humanBytes(outcome.stats.uploadedBytes))), copied \(outcome.stats.reused) unchanged, "
+            reporter.say("uploaded \(outcome.stats.uploaded) object(s) (\(humanBytes(outcome.stats.uploadedBytes))), copied \(outcome.stats.reused) unchanged, "
                 + "already in place \(outcome.stats.skipped)" + (requestCount > 0 ? "; \(requestCount) AWS requests" : ""))
             reporter.say("live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target) — \(summary), \(String(format: "%.2f", seconds)) s")
         }
         reporter.event("result", [
             ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
             ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
-            ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(outcome.fileCount))),
+            ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(siteFiles))),
+            ("aliases", .int(Int64(outcome.aliasCount))), ("objects", .int(Int64(outcome.fileCount))),
             ("bytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),

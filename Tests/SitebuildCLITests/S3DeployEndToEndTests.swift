@@ -63,6 +63,10 @@ import Glibc
             let firstResult = result(first)
             let version = try #require(firstResult["version"] as? String)
             #expect(firstResult["uploaded"] as? Int == 5)
+            // Four files of the site, and the docs.html alias static routing adds: five objects.
+            #expect(firstResult["files"] as? Int == 4 && firstResult["aliases"] as? Int == 1 && firstResult["objects"] as? Int == 5,
+                    "\(firstResult)")
+            #expect(first.stderr.contains("4 files + 1 page alias,"), "\(first.stderr)")
 
             let objects = try await keys(client, "site", prefix: "www/")
             for path in ["index.html", "docs/index.html", "assets/site.css", "404.html", "docs.html"] {
