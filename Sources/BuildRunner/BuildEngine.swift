@@ -20,6 +20,9 @@ public final class BuildEngine {
     private var buildFailed = false
     private var phaseFailed = false
     private var processGroups: [pid_t] = []
+    /// Output of background processes whose command has ended (``LingeringOutput``).
+    private lazy var lingering = LingeringOutput { [log] line in log.backgroundLine(line) }
+    private var lingeringUsed = false
     private var deadline: ContinuousClock.Instant = .now
     private let buildUUID = UUID().uuidString.lowercased()
     private var buildNumber = 1
@@ -386,7 +389,8 @@ public final class BuildEngine {
                                                 owner: user.map { ($0.uid, $0.gid) })
             if let user { arguments = runAsArguments(user) + arguments }
             let termination = try runner.run(arguments, environment: environment, cancellation: cancellation,
-                                             deadline: deadline, onStart: { processGroups.append($0) }) { chunk in
+                                             deadline: deadline, onStart: { processGroups.append($0) },
+                                             lingering: { fd in self.lingeringUsed = true; self.lingering.adopt(fd) }) { chunk in
                 log.output(chunk)
                 tail.append(contentsOf: chunk)
                 if tail.count > 65536 { tail.removeFirst(tail.count - 32768) }
@@ -722,6 +726,8 @@ public final class BuildEngine {
     private func stopBackgroundProcesses() {
         let leftovers = LeftoverProcesses(groups: Set(processGroups), marker: "\(LeftoverProcesses.variable)=\(buildUUID)")
         let stopped = leftovers.stop(grace: runner.killGrace)
+        // What they wrote up to now is logged; pipes an escaped process still holds are closed.
+        if lingeringUsed { lingering.finish() }
         if stopped.inGroups > 0 {
             log.container("Stopped \(stopped.inGroups) background process(es) the build left running")
         }

@@ -72,6 +72,20 @@ public final class BuildLog: Sendable {
         if !bytes.isEmpty { text(bytes) }
     }
 
+    /// One line of output from a background process whose command has ended (``LingeringOutput``),
+    /// masked whole: it is not part of the current command's stream, so it goes on a line of
+    /// its own.
+    public func backgroundLine(_ line: [UInt8]) {
+        let bytes: [UInt8] = state.withLock { state in
+            var out: [UInt8] = state.atLineStart ? [] : [10]
+            out += Array(state.masker.mask(String(decoding: line, as: UTF8.self)).utf8)
+            out.append(10)
+            state.atLineStart = true
+            return out
+        }
+        text(bytes)
+    }
+
     /// Ends a command's output: releases anything held back and adds the blank line
     /// CodeBuild prints after each command.
     public func endOutput() {

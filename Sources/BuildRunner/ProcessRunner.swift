@@ -96,9 +96,12 @@ public struct ProcessRunner: Sendable {
     ///   - cancellation: polled; once set the process group is terminated.
     ///   - deadline: when passed, `cancellation` is set to `.timedOut` and the group stopped.
     ///   - onStart: called with the process group id right after the spawn.
+    ///   - lingering: when set, takes the read end of the output pipe if a background child
+    ///     still holds the pipe once the program has exited (it keeps writing to it: closed,
+    ///     its next write would kill it with SIGPIPE); without it the pipe is closed.
     public func run(_ arguments: [String], environment: [String: String],
                     cancellation: Cancellation? = nil, deadline: ContinuousClock.Instant? = nil,
-                    onStart: (pid_t) -> Void = { _ in },
+                    onStart: (pid_t) -> Void = { _ in }, lingering: ((Int32) -> Void)? = nil,
                     output: (UnsafeRawBufferPointer) -> Void) throws -> Termination {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ProcessError("cannot create a pipe", errno: errno) }
@@ -106,7 +109,8 @@ public struct ProcessRunner: Sendable {
         // Neither end may leak into other children; the child gets the write end as 1 and 2.
         _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
-        defer { close(readFD) }
+        var handedOver = false
+        defer { if !handedOver { close(readFD) } }
 
         let pid: pid_t
         do {
@@ -128,8 +132,12 @@ public struct ProcessRunner: Sendable {
             }
             if let ended = watch.poll() {
                 // The shell is gone; take what is already in the pipe and stop reading:
-                // a background child may keep the pipe open for ever.
-                if pipeOpen { drain(readFD, &buffer, output) }
+                // a background child may keep the pipe open for ever. Its later output is
+                // `lingering`'s to read.
+                if pipeOpen, !drain(readFD, &buffer, output), let lingering {
+                    handedOver = true
+                    lingering(readFD)
+                }
                 return ended
             }
             if !pipeOpen {
@@ -149,12 +157,18 @@ public struct ProcessRunner: Sendable {
         }
     }
 
-    private func drain(_ fd: Int32, _ buffer: inout [UInt8], _ output: (UnsafeRawBufferPointer) -> Void) {
+    /// Reads what `fd` holds now; returns whether it reached the end (no writer is left).
+    @discardableResult
+    private func drain(_ fd: Int32, _ buffer: inout [UInt8], _ output: (UnsafeRawBufferPointer) -> Void) -> Bool {
         while true {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 0) > 0 else { return }
+            guard poll(&pfd, 1, 0) > 0 else { return false }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { return }
+            if n == 0 { return true }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno != EAGAIN
+            }
             buffer.withUnsafeBytes { output(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }

@@ -194,6 +194,31 @@ import Testing
         #expect(gone)
     }
 
+    /// A background process keeps running and logging after its command has ended, as in
+    /// CodeBuild (`nohup dockerd … &`, a test server started before the tests): its output goes
+    /// on being read and logged, masked, instead of its next write killing it with SIGPIPE.
+    @Test func backgroundProcessesKeepWritingToTheLogAfterTheirCommand() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              parameter-store:
+                TOKEN: /ci/token
+            phases:
+              build:
+                commands:
+                  - nohup sh -c 'sleep 1; echo "started with $TOKEN"; echo -n "no newline"; touch alive' &
+                  - for i in 1 2 3 4 5 6 7 8 9 10; do test -e alive && break; sleep 0.5; done; test -e alive
+                  - echo next
+            """, secrets: FixedSecrets(parameters: ["/ci/token": "tok-9f8e7d"]))
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(h.read("alive") != nil, "the background process was killed before it could finish")
+        #expect(run.log.outputLines.contains("started with ***"), "\(run.log)")
+        #expect(run.log.outputLines.contains("no newline"), "\(run.log)")
+        #expect(!run.log.contains("tok-9f8e7d"))
+        #expect(run.log.outputLines.contains("next"))
+    }
+
     /// A process that leaves the build's process groups (setsid, as daemons such as ssh-agent
     /// do) is still found through the marker variable it inherited, and stopped: with SIGTERM,
     /// or SIGKILL when it ignores SIGTERM. CodeBuild's container teardown would end it too.
