@@ -30,10 +30,11 @@ public struct S3PointerStore: PointerStore {
             // No object: nothing is live yet. No bucket is a mistake, not an empty pointer.
             if error.errorCode == "NoSuchBucket" {
                 if isTargetDefault {
-                    throw PointerResourceMissing("the target s3://\(bucket)/: the bucket '\(bucket)' does not exist; create it, or fix the target "
-                        + "(--target, SITEBUILD_TARGET, sitebuild.yml)")
+                    throw PointerResourceMissing("the target s3://\(bucket)/: the bucket '\(bucket)' does not exist",
+                                                 advice: "create it, or fix the target (--target, SITEBUILD_TARGET, sitebuild.yml)")
                 }
-                throw PointerResourceMissing("the pointer \(url): the bucket '\(bucket)' does not exist; create it, or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
+                throw PointerResourceMissing("the pointer \(url): the bucket '\(bucket)' does not exist",
+                                             advice: "create it, or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
             }
             return PointerState(version: nil, token: nil)
         }
@@ -57,8 +58,14 @@ public struct S3PointerStore: PointerStore {
 /// The bucket or table a pointer lives in does not exist: named, for deploy's message;
 /// `sitebuild doctor` counts it as missing.
 public struct PointerResourceMissing: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    /// What is missing, without the advice (for a pointer that is not the command's own).
+    public let problem: String
+    public let advice: String
+    public var description: String { problem + "; " + advice }
+    public init(_ problem: String, advice: String) {
+        self.problem = problem
+        self.advice = advice
+    }
 }
 
 /// The pointer as a DynamoDB item `{<partitionKey>: <key>, version: <id>}`; the
@@ -85,8 +92,9 @@ public struct DynamoDBPointerStore: PointerStore {
         do {
             item = try await client.getItem(table: table, key: [partitionKey: .string(key)])
         } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ResourceNotFoundException") == true {
-            throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region; create it "
-                + "(partition key '\(partitionKey)', a string), or fix the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml)")
+            throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region",
+                                         advice: "create it (partition key '\(partitionKey)', a string), or fix the pointer (--pointer, "
+                                             + "SITEBUILD_POINTER, sitebuild.yml)")
         } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ValidationException") == true
                     && "\(error)".contains("key element does not match the schema") {
             // A table made for something else: its partition key is not sitebuild's.

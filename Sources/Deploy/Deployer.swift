@@ -249,24 +249,38 @@ public struct Deployer: Sendable {
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
     /// version that is already there (another runner won with the same content) succeeds.
     public func flip(to version: String, expected: PointerState, action: String) async throws {
+        let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity)
+        // The pointer's head goes first: prunes through the target's other pointers learn of
+        // this pointer and the version it is about to serve even if this run is killed right
+        // after the flip, and a head that names a version the pointer does not hold (a flip
+        // that then lost its race) only makes them keep more.
+        await writeHead(record)
         do {
             try await pointer.compareAndSwap(expected: expected, to: version)
         } catch let conflict as PointerConflict where conflict.found == version {
             log("the pointer already holds \(version) (another deploy of the same content won the race)")
             return
         }
-        await record(ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity))
+        await writeRelease(record)
     }
 
-    /// Writes a flip's release record, then its pointer's head (what prune and `versions`
-    /// read to learn which versions other pointers serve); a failure is logged, not thrown:
-    /// the flip is done.
-    private func record(_ record: ReleaseRecord) async {
+    /// Writes a flip's release record; a failure is logged, not thrown: the flip is done.
+    private func writeRelease(_ record: ReleaseRecord) async {
         do {
             try await target.writeRelease(record)
+        } catch {
+            log("warning: \(record.to) is live, but the release record could not be written (\(target.url)): \(error)")
+        }
+    }
+
+    /// Keeps `record` as its pointer's head (what prune and `versions` read to learn which
+    /// versions the target's other pointers serve); a failure is logged, not thrown.
+    private func writeHead(_ record: ReleaseRecord) async {
+        do {
             try await target.writePointerHead(record)
         } catch {
-            log("warning: \(record.to) is live, but the release record could not be written: \(error)")
+            log("warning: the head of the pointer \(pointer.url) could not be written on \(target.url) (prunes through other "
+                + "pointers read it to keep what this one serves): \(error)")
         }
     }
 
@@ -359,7 +373,9 @@ public struct Deployer: Sendable {
                     restored = true
                     // The record before the look at its markers: a prune marking `previous`
                     // meanwhile sees it (``DeployTarget/prune(_:releasesKnown:isLive:)``).
-                    await record(ReleaseRecord(from: version, to: previous, action: "undo", pointer: pointerIdentity))
+                    let undo = ReleaseRecord(from: version, to: previous, action: "undo", pointer: pointerIdentity)
+                    await writeRelease(undo)
+                    await writeHead(undo)
                     let marked = try await target.isBeingDeleted(previous)
                     let whole = try await target.manifestExists(previous)
                     if marked || !whole {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The live pointer as a file holding the version id. A compare-and-swap takes an
 /// exclusive lock (flock on `<file>.lock`), checks the value, writes a temporary file
@@ -13,12 +16,30 @@ public struct LocalPointerStore: PointerStore {
     public var url: String { "file://" + path }
 
     public func read() async throws -> PointerState {
-        let value = Self.readValue(path)
+        let value = try Self.readValue(path)
         return PointerState(version: value, token: value ?? "")
     }
 
-    static func readValue(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    /// The version the file holds: nil when there is no such file (nothing live yet), an
+    /// error when it cannot be read (permissions, a folder in its place): "nothing is live"
+    /// would be wrong then.
+    static func readValue(_ path: String) throws -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw DeployError("cannot read the pointer \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw DeployError("cannot read the pointer \(path): \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            data += buffer[0..<n]
+            if data.count > 1 << 20 { throw DeployError("the pointer \(path) is not a pointer file (over 1 MiB)") }
+        }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
     }
@@ -33,7 +54,7 @@ public struct LocalPointerStore: PointerStore {
             guard errno == EINTR else { throw DeployError("cannot lock \(path).lock: \(String(cString: strerror(errno)))") }
         }
         defer { flock(lockFD, LOCK_UN) }
-        let current = Self.readValue(path)
+        let current = try Self.readValue(path)
         guard (current ?? "") == (expected.token ?? "") else {
             throw PointerConflict(expected: expected.version, found: current, wanted: version)
         }

@@ -36,7 +36,7 @@ public struct PrunePlan: Sendable, Equatable {
             if let version = other.live, keep[version] == nil { keep[version] = "live through \(other.pointer)" }
         }
         for other in otherPointers {
-            if let version = other.previous, keep[version] == nil { keep[version] = "previous release through \(other.pointer)" }
+            for version in other.previous where keep[version] == nil { keep[version] = "previous release through \(other.pointer)" }
         }
         // What the release records say is live and was live before it: kept even when the
         // pointer read says otherwise (prune run with another pointer than the deploys use,
@@ -83,12 +83,14 @@ public struct OtherPointer: Sendable, Equatable {
     public var pointer: String
     /// The version it serves; nil when the pointer holds nothing (a removed preview key).
     public var live: String?
-    /// The version live through it before, when its last release record is the flip to `live`.
-    public var previous: String?
+    /// The version live through it before `live`: its head's `from` when the head is the flip
+    /// to `live`; else (the pointer moved by something that leaves no head, or a flip that
+    /// lost its race) both versions its head names, since either may be the one before.
+    public var previous: [String]
     /// Why the pointer itself was not read (its last release record stood in), if it was not.
     public var unreadable: String?
 
-    public init(pointer: String, live: String?, previous: String?, unreadable: String? = nil) {
+    public init(pointer: String, live: String?, previous: [String], unreadable: String? = nil) {
         self.pointer = pointer
         self.live = live
         self.previous = previous
@@ -103,14 +105,19 @@ public struct OtherPointer: Sendable, Equatable {
         var found: [OtherPointer] = []
         for head in try await target.readPointerHeads() {
             guard let name = head.pointer, !names.contains(name) else { continue }
-            let fromHead = OtherPointer(pointer: name, live: head.to, previous: head.from)
+            let fromHead = OtherPointer(pointer: name, live: head.to, previous: head.from.map { [$0] } ?? [])
             do {
                 guard let store = try open(name) else {
                     found.append(with(fromHead, unreadable: "not a pointer this command can open"))
                     continue
                 }
                 let live = try await store.read().version
-                found.append(OtherPointer(pointer: name, live: live, previous: live == head.to ? head.from : nil))
+                // Holding nothing (a preview key deleted), it protects nothing.
+                let previous = live == nil ? [] : live == head.to ? [head.from].compactMap { $0 }
+                    : [head.to, head.from].compactMap { $0 }.filter { $0 != live }
+                found.append(OtherPointer(pointer: name, live: live, previous: previous))
+            } catch let missing as PointerResourceMissing {
+                found.append(with(fromHead, unreadable: missing.problem))
             } catch {
                 found.append(with(fromHead, unreadable: "\(error)"))
             }

@@ -61,11 +61,23 @@ struct TargetOptions: ParsableArguments {
         func otherPointers() async throws -> [OtherPointer] {
             let target = self.target, aws = self.aws
             return try await OtherPointer.find(on: target, besides: Deployer(target: target, pointer: pointer).pointerNames) { name in
+                let store: any PointerStore
                 if !name.contains("://") {
                     guard let local = target as? LocalTarget else { return nil }
-                    return LocalPointerStore(path: local.root + "/" + name)
+                    store = LocalPointerStore(path: local.root + "/" + name)
+                } else {
+                    store = try TargetOptions.pointerStore(name, what: "the pointer", cwd: "/", context: aws)
                 }
-                return try TargetOptions.pointerStore(name, what: "the pointer", cwd: "/", context: aws)
+                // A file pointer whose folder is not here (a project folder moved, another
+                // machine's path) cannot be read: "it holds nothing" would be a guess.
+                if let file = store as? LocalPointerStore {
+                    let folder = (file.path as NSString).deletingLastPathComponent
+                    var isDirectory: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                        throw DeployError("its folder \(folder) is not on this machine (moved, or another machine's path)")
+                    }
+                }
+                return store
             }
         }
 

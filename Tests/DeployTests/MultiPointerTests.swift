@@ -1,6 +1,7 @@
 @testable import Deploy
 import Foundation
 import SiteContent
+import Synchronization
 import Testing
 
 /// One target, several pointers (production and staging, or preview keys): release records
@@ -77,31 +78,57 @@ struct MultiPointerTests {
         }
         var others = try await OtherPointer.find(on: f.target, besides: ["_sitebuild/live"], open: open)
         #expect(others.count == 2)
-        #expect(others.contains(OtherPointer(pointer: "_sitebuild/staging", live: s2, previous: s1)))
-        #expect(others.contains(OtherPointer(pointer: "file://" + preview.path, live: pr, previous: nil)))
-        // Moved by something that writes no record (the toolkit's pipeline): the pointer wins,
-        // and its record's `from` is no longer known to be its previous version.
+        #expect(others.contains(OtherPointer(pointer: "_sitebuild/staging", live: s2, previous: [s1])))
+        #expect(others.contains(OtherPointer(pointer: "file://" + preview.path, live: pr, previous: [])))
+        // Moved by something that writes no head (the toolkit's pipeline): the pointer wins,
+        // and both versions its head names may be the one before.
         try await staging.compareAndSwap(expected: try await staging.read(), to: p1)
         // The preview torn down: its pointer holds nothing, so nothing is kept for it.
         try FileManager.default.removeItem(atPath: preview.path)
         others = try await OtherPointer.find(on: f.target, besides: ["_sitebuild/live"], open: open)
-        #expect(others.contains(OtherPointer(pointer: "_sitebuild/staging", live: p1, previous: nil)))
-        #expect(others.contains(OtherPointer(pointer: "file://" + preview.path, live: nil, previous: nil)))
+        #expect(others.contains(OtherPointer(pointer: "_sitebuild/staging", live: p1, previous: [s2, s1])))
+        #expect(others.contains(OtherPointer(pointer: "file://" + preview.path, live: nil, previous: [])))
         // One this command cannot open counts as serving what its last flip made live.
         others = try await OtherPointer.find(on: f.target, besides: ["_sitebuild/live"]) { _ in nil }
         let unopened = try #require(others.first { $0.pointer == "_sitebuild/staging" })
-        #expect(unopened.live == s2 && unopened.previous == s1 && unopened.unreadable != nil)
+        #expect(unopened.live == s2 && unopened.previous == [s1] && unopened.unreadable != nil)
+        // Nor does one that cannot be read (a folder where its file should be): not "nothing".
+        try FileManager.default.createDirectory(atPath: preview.path, withIntermediateDirectories: true)
+        others = try await OtherPointer.find(on: f.target, besides: ["_sitebuild/live"], open: open)
+        let unreadable = try #require(others.first { $0.pointer == "file://" + preview.path })
+        #expect(unreadable.live == pr && unreadable.unreadable?.contains("cannot read the pointer") == true, "\(unreadable)")
         // And the pointer given is never among the others.
         #expect(try await OtherPointer.find(on: f.target, besides: ["_sitebuild/staging"], open: open).map(\.pointer).sorted()
                 == ["_sitebuild/live", "file://" + preview.path])
     }
 
+    /// The head goes before the flip: a run killed after its swap, or whose release record
+    /// cannot be written, has still told the other pointers' prunes what its pointer serves.
+    @Test func aPointersHeadIsWrittenEvenWhenItsReleaseRecordIsNot() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        _ = try await f.deployer().deploy(directory: f.source)
+        let hooked = HookedTarget(f.target)
+        struct Refused: Error {}
+        hooked.beforeWriteRelease.withLock { $0 = { throw Refused() } }
+        let preview = LocalPointerStore(path: f.targetRoot + "/_sitebuild/pr-7")
+        let logged = Mutex<[String]>([])
+        try f.writeSource("index.html", "<h1>preview</h1>\n")
+        let outcome = try await Deployer(target: hooked, pointer: preview, log: { line in logged.withLock { $0.append(line) } })
+            .deploy(directory: f.source)
+        #expect(try await preview.read().version == outcome.version)
+        #expect(try await f.target.listReleases().count == 1, "the preview's record was refused")
+        #expect(logged.withLock { $0 }.contains { $0.contains("the release record could not be written") })
+        let head = try #require(try await f.target.readPointerHeads().first { $0.pointer == "_sitebuild/pr-7" })
+        #expect(head.to == outcome.version)
+    }
+
     @Test func pruneKeepsWhatOtherPointersServeAndTheirPreviousVersions() {
         let now = Date(timeIntervalSince1970: 2_000_000_000)
         let versions = (1...6).map { (version: "v\($0)", created: now.addingTimeInterval(Double(-100 + $0) * 86_400)) }
-        let others = [OtherPointer(pointer: "dynamodb://pointers#staging", live: "v2", previous: "v1"),
-                      OtherPointer(pointer: "dynamodb://pointers#pr-9", live: nil, previous: nil),
-                      OtherPointer(pointer: "cloudfront-kvs://arn#pr-3", live: "v6", previous: "v3")]
+        let others = [OtherPointer(pointer: "dynamodb://pointers#staging", live: "v2", previous: ["v1"]),
+                      OtherPointer(pointer: "dynamodb://pointers#pr-9", live: nil, previous: []),
+                      OtherPointer(pointer: "cloudfront-kvs://arn#pr-3", live: "v6", previous: ["v3"])]
         let plan = PrunePlan.make(versions: versions, releases: [], live: "v6", previous: "v5", keepCount: 0, grace: 3600, now: now,
                                   otherPointers: others)
         #expect(plan.keep["v6"] == "live")
