@@ -130,11 +130,20 @@ enum BuildInvocation {
         var helperDirectory: String
     }
 
-    /// CodeBuild sets AWS_REGION and AWS_DEFAULT_REGION in every build (`aws … --region
-    /// $AWS_DEFAULT_REGION` is common in buildspecs): `--region` sets both; otherwise one fills
-    /// the other, or the profile's region both. Unset when no region is known.
-    static func withRegion(_ environment: [String: String], aws: AWSOptions) -> [String: String] {
+    /// The AWS settings the build's commands get. CodeBuild sets AWS_REGION and
+    /// AWS_DEFAULT_REGION in every build (`aws … --region $AWS_DEFAULT_REGION` is common in
+    /// buildspecs): `--region` sets both; otherwise one fills the other, or the profile's region
+    /// both. Unset when no region is known. In CodeBuild the commands run as the identity that
+    /// deploys: `--profile` is passed on as AWS_PROFILE, and keys in the environment
+    /// (AWS_ACCESS_KEY_ID, …), which the aws CLI and SDKs would take over AWS_PROFILE and which
+    /// sitebuild itself ignores under `--profile`, are left out.
+    static func withAWSSettings(_ environment: [String: String], aws: AWSOptions) -> [String: String] {
         var result = environment
+        if let profile = aws.profile {
+            result["AWS_PROFILE"] = profile
+            result["AWS_DEFAULT_PROFILE"] = nil
+            for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"] { result[name] = nil }
+        }
         let known = aws.region ?? environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 }
             ?? environment["AWS_DEFAULT_REGION"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (try? AWSContext(options: aws, environment: environment).region(for: "the build"))
@@ -200,7 +209,7 @@ enum BuildInvocation {
             sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
             overrides: overrides, timeout: timeout, cacheDirectory: cacheDirectory(environment),
             projectName: options.project ?? (resolvedSource.kind == .directory ? nil : resolvedSource.name),
-            baseEnvironment: withRegion(environment, aws: aws), helperDirectory: helper,
+            baseEnvironment: withAWSSettings(environment, aws: aws), helperDirectory: helper,
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables

@@ -291,6 +291,31 @@ import Testing
         #expect(try h.run(["build"], environment: environment).stdout.contains("[][]"), "no region known: none invented")
     }
 
+    /// `--profile` is the identity the build's commands run as too (in CodeBuild, commands and
+    /// deploy share the service role): AWS_PROFILE is set, and keys in the environment, which
+    /// the aws CLI would take over it, are left out.
+    @Test func theProfileIsPassedOnToTheBuildsCommands() throws {
+        let h = try CLIHarness()
+        try h.write("aws/config", "[profile prod]\nregion = eu-west-1\n")
+        try h.write("aws/credentials", "[prod]\naws_access_key_id = AKIAPRODEXAMPLE12345\naws_secret_access_key = prod-secret\n")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n"
+            + "      - echo \"p=[$AWS_PROFILE] r=[$AWS_REGION] k=[${AWS_ACCESS_KEY_ID:-none}] s=[${AWS_SESSION_TOKEN:-none}]\"\n")
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_CONFIG_FILE"] = h.root + "/aws/config"
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = h.root + "/aws/credentials"
+        environment["AWS_REGION"] = nil
+        environment["AWS_DEFAULT_REGION"] = nil
+        environment["AWS_PROFILE"] = nil
+        environment["AWS_ACCESS_KEY_ID"] = "AKIAENVIRONMENT12345"
+        environment["AWS_SECRET_ACCESS_KEY"] = "env-secret"
+        environment["AWS_SESSION_TOKEN"] = "env-token"
+        let withProfile = try h.run(["build", "--profile", "prod"], environment: environment)
+        #expect(withProfile.stdout.contains("p=[prod] r=[eu-west-1] k=[none] s=[none]"), "\(withProfile.stdout)")
+        // Without --profile the environment's keys stay (masked in the log), as the deploy uses them.
+        let without = try h.run(["build", "--region", "us-east-2"], environment: environment)
+        #expect(without.stdout.contains("p=[] r=[us-east-2] k=[***]"), "\(without.stdout)")
+    }
+
     @Test func jsonModePrintsEventsOnStdoutAndTheLogOnStderr() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nenv:\n  exported-variables: [X]\nphases:\n  build:\n    commands:\n      - echo hi; X=42\n")
