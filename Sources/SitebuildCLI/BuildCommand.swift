@@ -68,6 +68,11 @@ struct BuildCommand: ParsableCommand {
 enum BuildInvocation {
     /// `source`: the already resolved source (`run` resolves it first); nil to resolve it here.
     static func run(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil) -> Int32 {
+        runReturningResult(options, aws: aws, source: source).status
+    }
+
+    /// Runs the build; its exit status, and its result when it ran.
+    static func runReturningResult(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil) -> (status: Int32, result: BuildResult?) {
         let prepared: Prepared
         do {
             prepared = try prepare(options, aws: aws, source: source)
@@ -76,15 +81,15 @@ enum BuildInvocation {
             let count = error.errors.count
             printError("the buildspec has \(count) error\(count == 1 ? "" : "s"); nothing was run")
             failedResult(options.json, error.errors.map(\.description).joined(separator: "; "))
-            return ExitStatus.invalidInput
+            return (ExitStatus.invalidInput, nil)
         } catch let error as SourceError {
             printError("\(error)")
             failedResult(options.json, "\(error)")
-            return SourceResolution.exitStatus(error)
+            return (SourceResolution.exitStatus(error), nil)
         } catch {
             printError("\(error)")
             failedResult(options.json, "\(error)")
-            return ExitStatus.invalidInput
+            return (ExitStatus.invalidInput, nil)
         }
         let json = options.json
         let textFD: Int32 = json ? 2 : 1
@@ -107,14 +112,14 @@ enum BuildInvocation {
                 try writeDotenv(result.exportedValues, to: file)
             } catch {
                 printError("--exported-variables-file \(file): cannot write it: \(error)")
-                return ExitStatus.deployFailed
+                return (ExitStatus.deployFailed, result)
             }
         }
         switch result.status {
-        case .succeeded: return ExitStatus.success
-        case .failed, .timedOut: return ExitStatus.buildFailed
-        case .stopped: return ExitStatus.interrupted
-        case .fault: return result.failureKind == .invalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
+        case .succeeded: return (ExitStatus.success, result)
+        case .failed, .timedOut: return (ExitStatus.buildFailed, result)
+        case .stopped: return (ExitStatus.interrupted, result)
+        case .fault: return (result.failureKind == .invalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed, result)
         }
     }
 

@@ -74,19 +74,19 @@ enum DeployInvocation {
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
-                    source: ResolvedSource? = nil) async -> Int32 {
+                    source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = []) async -> Int32 {
         await Interruptible.run {
             await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
                           dryRun: dryRun, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
-                          source: source)
+                          source: source, resultFields: resultFields)
         }
     }
 
     private static func perform(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                                 versionId: String, dryRun: Bool,
                                 configDirectory: String, relativeBase: String?, sourceDirectory: String,
-                                source: ResolvedSource?) async -> Int32 {
-        let reporter = Reporter(json: target.json)
+                                source: ResolvedSource?, resultFields: [(String, JSONValue)]) async -> Int32 {
+        let reporter = Reporter(json: target.json, resultFields: resultFields)
         let deployer: Deployer
         let version: String?
         let resolved: TargetOptions.Resolved
@@ -342,14 +342,16 @@ struct RunCommand: AsyncParsableCommand {
             BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let status = BuildInvocation.run(buildOptions, aws: aws, source: resolved.source)
+        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source)
         guard status == 0 else { throw ExitCode(status) }
+        // The deploy's result ends the stream: it carries the build's exported variables too.
+        let exported: [(String, JSONValue)] = build.map { [("exportedVariables", .object($0.exportedVariables.map { ($0.name, .string($0.value)) }))] } ?? []
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,
                                                       dryRun: dryRun, configDirectory: resolved.configDirectory,
                                                       relativeBase: resolved.relativeBase, sourceDirectory: source,
-                                                      source: resolved.source)
+                                                      source: resolved.source, resultFields: exported)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
     }
 

@@ -301,14 +301,25 @@ func humanBytes(_ bytes: Int64) -> String {
 /// Human messages to stderr, JSON events to stdout.
 struct Reporter: Sendable {
     var json: Bool
+    /// Added to the `result` event (`run` adds the build's exported variables, so that the
+    /// last result of its stream has them, as the build's own result does).
+    var resultFields: [(String, JSONValue)] = []
+
+    init(json: Bool, resultFields: [(String, JSONValue)] = []) {
+        self.json = json
+        self.resultFields = resultFields
+    }
 
     func say(_ message: String) {
         writeAll(2, Array("sitebuild: \(message)\n".utf8))
     }
 
+    /// `{"event":name,…,"time":…}`: a time as the build's events have (last, so that the
+    /// event's first fields stay where they were).
     func event(_ name: String, _ fields: [(String, JSONValue)]) {
         guard json else { return }
-        let value = JSONValue.object([("event", .string(name))] + fields)
+        let value = JSONValue.object([("event", .string(name))] + fields + (name == "result" ? resultFields : [])
+            + [("time", .string(ReleaseRecord.isoTime(Date())))])
         writeAll(1, Array((value.serialized() + "\n").utf8))
     }
 }

@@ -54,6 +54,36 @@ import Testing
         #expect(value["uploaded"] == .int(1))
         // about.html, docs/index.html, its docs.html alias and the stylesheet are reused.
         #expect(value["reused"] == .int(4))
+        #expect(value["time"]?.stringValue?.hasSuffix("Z") == true, "deploy events carry a time, as build events do")
+    }
+
+    /// The stream of `run --json` ends with the deploy's result, and it has the build's
+    /// exported variables (masked), which CI steps read from the last result.
+    @Test func theLastResultOfRunHasTheExportedVariables() throws {
+        let h = try CLIHarness()
+        try h.write("site/buildspec.yml", """
+            version: 0.2
+            env:
+              exported-variables: [RELEASE, LEAKED]
+            phases:
+              build:
+                commands:
+                  - mkdir -p dist && echo hi > dist/index.html
+                  - RELEASE="r-$(cat dist/index.html)"; LEAKED="$AWS_SECRET_ACCESS_KEY"
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """)
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_SECRET_ACCESS_KEY"] = "very-secret-value-42"
+        let run = try h.run(["run", "--source", "site", "--json"], environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let results = try run.stdout.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }.filter { $0["event"] == .string("result") }
+        let last = try #require(results.last)
+        #expect(last["action"] == .string("deployed"))
+        #expect(last["exportedVariables"]?["RELEASE"] == .string("r-hi"), "\(last)")
+        #expect(last["exportedVariables"]?["LEAKED"] == .string("***"))
+        #expect(!run.stdout.contains("very-secret-value-42"))
     }
 
     @Test func versionsRollbackAndPrune() throws {
