@@ -191,6 +191,10 @@ enum BuildInvocation {
             try checkOutputDirectory(out + "-" + secondary.identifier, flag: "the secondary artifact '\(secondary.identifier)', written to",
                                      source: source, cwd: cwd, environment: environment)
         }
+        if options.out != nil {
+            try checkOutputIsNotTheBase(out, flag: "--out \(options.out!)", spec: spec, source: source, buildspec: buildspecPath)
+            try checkOutputHoldsOnlyOurs(out, flag: "--out \(options.out!)", cacheDirectory: cacheDirectory(environment))
+        }
         let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
             throw UsageError("--zip \(options.zip!): is a directory; give the ZIP file's path, such as site.zip")
@@ -256,6 +260,35 @@ enum BuildInvocation {
                 throw UsageError("\(name) would replace \(what); choose a directory of its own, such as ./dist-out")
             }
         }
+    }
+
+    /// The artifacts are collected from the base directory into the output directory, which is
+    /// replaced first: one inside the other, the build's files would be gone before they are
+    /// collected (or the output collected into itself).
+    static func checkOutputIsNotTheBase(_ out: String, flag: String, spec: BuildSpec, source: String, buildspec: String) throws {
+        guard let base = spec.artifacts?.baseDirectory, !base.isEmpty, !base.contains("*"), !base.contains("$") else { return }
+        let baseDirectory = URL(fileURLWithPath: source + "/" + base).standardizedFileURL.path
+        let outDirectory = URL(fileURLWithPath: out).standardizedFileURL.path
+        if baseDirectory == outDirectory || baseDirectory.hasPrefix(outDirectory + "/") || outDirectory.hasPrefix(baseDirectory + "/") {
+            throw UsageError("\(flag): the artifacts' base-directory (\(buildspec): artifacts.base-directory: \(base)) is "
+                + (baseDirectory == outDirectory ? "that directory" : baseDirectory.hasPrefix(outDirectory + "/") ? "inside it" : "around it")
+                + ": the build's output is collected from there into --out, which is replaced first; choose another --out, such as \(base)-out")
+        }
+    }
+
+    /// The output directory is replaced whole: one that already holds files that no sitebuild
+    /// build wrote there (a folder of the project, `public/` with its images) is refused.
+    /// The directories builds wrote are remembered under the cache directory.
+    static func checkOutputHoldsOnlyOurs(_ out: String, flag: String, cacheDirectory: String) throws {
+        let record = cacheDirectory + "/outputs/" + ContentHash(of: out).hex.prefix(16)
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).sorted()
+        if !entries.isEmpty && !FileManager.default.fileExists(atPath: record) {
+            throw UsageError("\(flag): the directory holds files no sitebuild build put there (\(entries.prefix(3).joined(separator: ", "))"
+                + "\(entries.count > 3 ? ", …" : "")), and a build replaces its output directory whole; choose a new or empty directory "
+                + "(or empty this one)")
+        }
+        try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: record, contents: Data((out + "\n").utf8))
     }
 
     static func cacheDirectory(_ environment: [String: String]) -> String {

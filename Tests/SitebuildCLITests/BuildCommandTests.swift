@@ -291,6 +291,29 @@ import Testing
         #expect(try h.run(["build"], environment: environment).stdout.contains("[][]"), "no region known: none invented")
     }
 
+    /// --out is replaced whole: a directory holding files no build put there (a folder of the
+    /// project) is refused before anything runs; one a build made is replaced as before.
+    @Test func anOutputDirectoryHoldingOtherFilesIsRefused() throws {
+        let h = try CLIHarness()
+        try h.write("public/logo.svg", "<svg/>")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\nartifacts:\n  files: [buildspec.yml]\n")
+        let refused = try h.run(["build", "--out", "public"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--out public: the directory holds files no sitebuild build put there (logo.svg)"), "\(refused.stderr)")
+        #expect(h.read("public/logo.svg") == "<svg/>")
+        #expect(!h.exists("ran"), "nothing ran")
+        // A new directory, then the same one again: it is the build's own.
+        #expect(try h.run(["build", "--out", "site-out"]).status == 0)
+        #expect(h.exists("site-out/buildspec.yml"))
+        #expect(try h.run(["build", "--out", "site-out"]).status == 0)
+        // The artifacts' base directory as --out would be emptied before it is collected from.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist && echo x > dist/index.html\n"
+            + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n")
+        let base = try h.run(["build", "--out", "dist"])
+        #expect(base.status == 2, "\(base.stderr)")
+        #expect(base.stderr.contains("artifacts.base-directory: dist) is that directory"), "\(base.stderr)")
+    }
+
     /// `--profile` is the identity the build's commands run as too (in CodeBuild, commands and
     /// deploy share the service role): AWS_PROFILE is set, and keys in the environment, which
     /// the aws CLI would take over it, are left out.
