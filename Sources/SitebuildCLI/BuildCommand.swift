@@ -184,14 +184,15 @@ enum BuildInvocation {
         for flag in options.env { overrides.append(try EnvironmentOptions.parseEnvFlag(flag, environment: environment)) }
         let timeout = try EnvironmentOptions.parseTimeout(options.timeout)
 
-        let out = absolutePath(options.out ?? ".sitebuild/_build/artifacts", relativeTo: cwd)
+        let out = absolutePath(options.out ?? defaultOutput, relativeTo: cwd)
         try checkOutputDirectory(out, flag: options.out == nil ? nil : "--out", source: source, cwd: cwd, environment: environment)
         // Each secondary artifact replaces <out>-<identifier> the same way.
         for secondary in spec.artifacts?.secondary ?? [] {
             try checkOutputDirectory(out + "-" + secondary.identifier, flag: "the secondary artifact '\(secondary.identifier)', written to",
                                      source: source, cwd: cwd, environment: environment)
         }
-        if options.out != nil {
+        // The default (`run` passes it too) is sitebuild's own folder.
+        if options.out != nil, out != absolutePath(defaultOutput, relativeTo: cwd) {
             try checkOutputIsNotTheBase(out, flag: "--out \(options.out!)", spec: spec, source: source, buildspec: buildspecPath)
             try checkOutputHoldsOnlyOurs(out, flag: "--out \(options.out!)", cacheDirectory: cacheDirectory(environment))
         }
@@ -261,6 +262,9 @@ enum BuildInvocation {
             }
         }
     }
+
+    /// Where the primary artifact goes without --out.
+    static let defaultOutput = ".sitebuild/_build/artifacts"
 
     /// The artifacts are collected from the base directory into the output directory, which is
     /// replaced first: one inside the other, the build's files would be gone before they are

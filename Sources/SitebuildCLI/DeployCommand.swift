@@ -254,7 +254,7 @@ enum DeployInvocation {
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
         let siteFiles = outcome.fileCount - outcome.aliasCount
-        let summary = "\(siteFiles) files" + (outcome.aliasCount > 0 ? " + \(outcome.aliasCount) page alias\(outcome.aliasCount == 1 ? "" : "es")" : "")
+        let summary = "\(siteFiles) file\(siteFiles == 1 ? "" : "s")" + (outcome.aliasCount > 0 ? " + \(outcome.aliasCount) page alias\(outcome.aliasCount == 1 ? "" : "es")" : "")
             + ", \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
         switch outcome.kind {
         case .unchanged:
@@ -315,7 +315,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
         var buildOptions = build
-        if buildOptions.out == nil { buildOptions.out = ".sitebuild/_build/artifacts" }
+        if buildOptions.out == nil { buildOptions.out = BuildInvocation.defaultOutput }
         // The source is fetched once, here: the build and the deploy both use it.
         let resolved: SourceResolution.Outcome
         do {
