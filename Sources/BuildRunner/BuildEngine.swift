@@ -21,7 +21,8 @@ public final class BuildEngine {
     private var phaseFailed = false
     private var processGroups: [pid_t] = []
     /// Output of background processes whose command has ended (``LingeringOutput``).
-    private lazy var lingering = LingeringOutput { [log] line in log.backgroundLine(line) }
+    private lazy var lingering = LingeringOutput(output: { [log] fd, chunk in log.backgroundOutput(fd, chunk) },
+                                                 ended: { [log] fd in log.endBackground(fd) })
     private var lingeringUsed = false
     private var deadline: ContinuousClock.Instant = .now
     private let buildUUID = UUID().uuidString.lowercased()

@@ -11,7 +11,14 @@ public final class BuildLog: Sendable {
     private struct State {
         var masker: SecretMasker
         var atLineStart = true
+        /// Background processes' streams (``LingeringOutput``): each its own masker (a secret
+        /// split between two reads is still found) and the masked bytes of its unfinished line.
+        var streams: [Int32: (masker: SecretMasker, line: [UInt8])] = [:]
     }
+
+    /// A background stream's unfinished line longer than this is logged as it is (already
+    /// masked), so a process printing without newlines is not held in memory.
+    static let maxBackgroundLine = 64 << 10
 
     private let text: Sink
     private let events: Sink?
@@ -33,7 +40,10 @@ public final class BuildLog: Sendable {
     /// Adds values to hide from now on (secrets fetched during the build).
     public func addSecrets(_ secrets: [String]) {
         state.withLock { state in
-            for secret in secrets { state.masker.add(secret) }
+            for secret in secrets {
+                state.masker.add(secret)
+                for key in state.streams.keys { state.streams[key]!.masker.add(secret) }
+            }
         }
     }
 
@@ -47,13 +57,14 @@ public final class BuildLog: Sendable {
     /// when a secret is a single character.
     public func container(_ message: String) {
         let prefix = "[Container] \(Self.timestamp(clock())) "
-        let bytes: [UInt8] = state.withLock { state in
+        // Written under the lock: background output comes from another thread, and lines
+        // must not be spliced into each other.
+        state.withLock { state in
             var out: [UInt8] = state.atLineStart ? [] : [10]
             out += (prefix + state.masker.mask(message) + "\n").utf8
             state.atLineStart = true
-            return out
+            text(out)
         }
-        text(bytes)
     }
 
     /// A warning line in the same stream (`[Container] … Warning: …`).
@@ -64,40 +75,60 @@ public final class BuildLog: Sendable {
     /// Raw command output, streamed as it arrives (masked, possibly held back a little
     /// while it could be the start of a secret).
     public func output(_ chunk: UnsafeRawBufferPointer) {
-        let bytes: [UInt8] = state.withLock { state in
+        state.withLock { state in
             let out = state.masker.feed(chunk)
             if let last = out.last { state.atLineStart = last == 10 }
-            return out
+            if !out.isEmpty { text(out) }
         }
-        if !bytes.isEmpty { text(bytes) }
     }
 
-    /// One line of output from a background process whose command has ended (``LingeringOutput``),
-    /// masked whole: it is not part of the current command's stream, so it goes on a line of
-    /// its own.
-    public func backgroundLine(_ line: [UInt8]) {
-        let bytes: [UInt8] = state.withLock { state in
-            var out: [UInt8] = state.atLineStart ? [] : [10]
-            out += Array(state.masker.mask(String(decoding: line, as: UTF8.self)).utf8)
-            out.append(10)
-            state.atLineStart = true
-            return out
+    /// Output of a background process whose command has ended (``LingeringOutput``), from
+    /// pipe `stream`: masked as a stream of its own, and logged a whole line at a time, on a
+    /// line of its own (never spliced into the current command's line).
+    public func backgroundOutput(_ stream: Int32, _ chunk: some Collection<UInt8>) {
+        state.withLock { state in
+            var entry = state.streams[stream] ?? (state.masker.fresh, [])
+            entry.line += entry.masker.feed(chunk)
+            var lines: [UInt8] = []
+            if let end = entry.line.lastIndex(of: 10) {
+                lines = Array(entry.line[...end])
+                entry.line.removeSubrange(...end)
+            }
+            if entry.line.count >= Self.maxBackgroundLine {
+                lines += entry.line + [10]
+                entry.line = []
+            }
+            state.streams[stream] = entry
+            Self.writeLines(lines, &state, text)
         }
-        text(bytes)
+    }
+
+    /// The end of background stream `stream`: what its masker held back and its last line.
+    public func endBackground(_ stream: Int32) {
+        state.withLock { state in
+            guard var entry = state.streams.removeValue(forKey: stream) else { return }
+            entry.line += entry.masker.flush()
+            Self.writeLines(entry.line.isEmpty ? [] : entry.line + [10], &state, text)
+        }
+    }
+
+    private static func writeLines(_ lines: [UInt8], _ state: inout State, _ text: Sink) {
+        guard !lines.isEmpty else { return }
+        text((state.atLineStart ? [] : [10]) + lines)
+        state.atLineStart = true
     }
 
     /// Ends a command's output: releases anything held back and adds the blank line
     /// CodeBuild prints after each command.
     public func endOutput() {
-        let bytes: [UInt8] = state.withLock { state in
+        state.withLock { state in
             var out = state.masker.flush()
             if let last = out.last { state.atLineStart = last == 10 }
             if !state.atLineStart { out.append(10) }
             out.append(10)
             state.atLineStart = true
-            return out
+            text(out)
         }
-        text(bytes)
     }
 
     /// One JSON event (`{"event":"…","time":"…",…}`): the fields' string values are masked,

@@ -13,21 +13,21 @@ import Glibc
 /// until it ends (every writer gone) or the build finishes (``finish()``).
 final class LingeringOutput: Sendable {
     private struct State {
-        /// Pipe → the bytes of its line not yet ended.
-        var pipes: [Int32: [UInt8]] = [:]
+        var pipes: Set<Int32> = []
         var finishing = false
         var thread: Thread?
     }
 
     private let state = Mutex(State())
     private let wake: (read: Int32, write: Int32)
-    private let line: @Sendable ([UInt8]) -> Void
+    private let output: @Sendable (Int32, ArraySlice<UInt8>) -> Void
+    private let ended: @Sendable (Int32) -> Void
     private let done = DispatchSemaphore(value: 0)
-    /// A line longer than this is logged in pieces (a process printing without newlines).
-    static let maxLine = 64 << 10
 
-    /// - Parameter line: gets each whole line (without its newline), from the reading thread.
-    init(line: @escaping @Sendable ([UInt8]) -> Void) {
+    /// - Parameters:
+    ///   - output: gets each chunk read from a pipe, from the reading thread.
+    ///   - ended: called once a pipe is done with (its end, or the build's).
+    init(output: @escaping @Sendable (Int32, ArraySlice<UInt8>) -> Void, ended: @escaping @Sendable (Int32) -> Void) {
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) == 0 {
             _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -35,27 +35,29 @@ final class LingeringOutput: Sendable {
             _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         }
         wake = (fds[0], fds[1])
-        self.line = line
+        self.output = output
+        self.ended = ended
     }
 
     /// Takes `fd` (a pipe's read end) over: read and closed from now on.
     func adopt(_ fd: Int32) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        let start = state.withLock { state -> Bool in
-            state.pipes[fd] = []
-            guard state.thread == nil else { return false }
+        let thread = state.withLock { state -> Thread? in
+            state.pipes.insert(fd)
+            guard state.thread == nil else { return nil }
             let thread = Thread { [self] in run() }
             thread.name = "sitebuild-background-output"
             state.thread = thread
-            return true
+            return thread
         }
-        if start { state.withLock { $0.thread }?.start() }
+        thread?.start()
         signal()
     }
 
     /// Logs what the pipes hold now, closes them and stops the thread: at the end of the
-    /// build, once its background processes are stopped (one that escaped may hold its pipe
-    /// for ever, so there is no waiting for the end of each).
+    /// build, once its background processes are stopped. There is no waiting for the end of
+    /// each pipe, and at most one buffer more is read from each: a process that escaped the
+    /// stop may hold its pipe and write for ever.
     func finish() {
         let running = state.withLock { state -> Bool in
             state.finishing = true
@@ -78,10 +80,12 @@ final class LingeringOutput: Sendable {
     private func run() {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let (fds, finishing) = state.withLock { (Array($0.pipes.keys), $0.finishing) }
+            let (fds, finishing) = state.withLock { (Array($0.pipes), $0.finishing) }
             if finishing {
-                for fd in fds { read(fd, into: &buffer) }
-                for fd in fds { end(fd) }
+                for fd in fds {
+                    _ = read(fd, into: &buffer, atMost: 1)
+                    end(fd)
+                }
                 done.signal()
                 return
             }
@@ -94,43 +98,29 @@ final class LingeringOutput: Sendable {
                 while Glibc.read(wake.read, &sink, sink.count) > 0 {}
             }
             for entry in polled.dropLast() where entry.revents != 0 {
-                if !read(entry.fd, into: &buffer) { end(entry.fd) }
+                // A few buffers at a time, so that one busy pipe does not starve the others.
+                if !read(entry.fd, into: &buffer, atMost: 4) { end(entry.fd) }
             }
         }
     }
 
-    /// Reads what `fd` holds and logs its whole lines; false once the pipe has ended.
-    @discardableResult
-    private func read(_ fd: Int32, into buffer: inout [UInt8]) -> Bool {
-        while true {
+    /// Reads up to `atMost` buffers of what `fd` holds and passes them on; false once the
+    /// pipe has ended.
+    private func read(_ fd: Int32, into buffer: inout [UInt8], atMost: Int) -> Bool {
+        var reads = 0
+        while reads < atMost {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return n < 0 && errno == EAGAIN }
-            var lines: [[UInt8]] = []
-            state.withLock { state in
-                var pending = state.pipes[fd] ?? []
-                for byte in buffer[0..<n] {
-                    if byte == 10 {
-                        lines.append(pending)
-                        pending = []
-                    } else {
-                        pending.append(byte)
-                        if pending.count >= Self.maxLine {
-                            lines.append(pending)
-                            pending = []
-                        }
-                    }
-                }
-                state.pipes[fd] = pending
-            }
-            for text in lines { line(text) }
+            output(fd, buffer[0..<n])
+            reads += 1
         }
+        return true
     }
 
-    /// Logs `fd`'s unfinished line and closes it.
     private func end(_ fd: Int32) {
-        let rest = state.withLock { $0.pipes.removeValue(forKey: fd) } ?? []
-        if !rest.isEmpty { line(rest) }
+        state.withLock { _ = $0.pipes.remove(fd) }
+        ended(fd)
         close(fd)
     }
 }

@@ -17,6 +17,13 @@ public struct SecretMasker: Sendable {
 
     public var isEmpty: Bool { secrets.isEmpty }
 
+    /// The same secrets, nothing held back: a masker for another stream.
+    public var fresh: SecretMasker {
+        var copy = self
+        copy.pending = []
+        return copy
+    }
+
     public mutating func add(_ secret: String) {
         var candidates = [secret]
         if secret.contains(where: \.isNewline) {

@@ -37,6 +37,7 @@ final class BuildHarness {
         var result: BuildResult
         var log: String
         var events: [String]
+        var logBytes: [UInt8] = []
 
         func phase(_ name: String) -> PhaseRecord? { result.phases.last { $0.name == name } }
         func ran(_ name: String) -> Bool { result.phases.contains { $0.name == name } }
@@ -59,9 +60,11 @@ final class BuildHarness {
                                                baseEnvironment: env)
         let engine = BuildEngine(spec: spec, configuration: configuration, log: log, cancellation: cancellation, secrets: secrets)
         let result = engine.run()
-        return Run(result: result,
+        var run = Run(result: result,
                    log: text.withLock { String(decoding: $0, as: UTF8.self) },
                    events: events.withLock { String(decoding: $0, as: UTF8.self) }.split(separator: "\n").map(String.init))
+        run.logBytes = text.withLock { $0 }
+        return run
     }
 }
 
