@@ -1,4 +1,5 @@
 import ArgumentParser
+import AWSCore
 import BuildRunner
 import BuildSpec
 import Dispatch
@@ -106,12 +107,18 @@ enum BuildInvocation {
                                                           endpointURL: aws.endpointUrl))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
+        if let out = prepared.configuration.outputDirectory {
+            rememberOutputs([out] + (prepared.spec.artifacts?.secondary.map { out + "-" + $0.identifier } ?? []),
+                            cacheDirectory: prepared.configuration.cacheDirectory)
+        }
 
         if let file = options.exportedVariablesFile {
             do {
                 try writeDotenv(result.exportedValues, to: file)
             } catch {
                 printError("--exported-variables-file \(file): cannot write it: \(error)")
+                // The build's own result said SUCCEEDED: the stream's last result must not.
+                failedResult(json, "--exported-variables-file \(file): cannot write it: \(error)")
                 return (ExitStatus.deployFailed, result)
             }
         }
@@ -147,7 +154,11 @@ enum BuildInvocation {
         if let profile = aws.profile {
             result["AWS_PROFILE"] = profile
             result["AWS_DEFAULT_PROFILE"] = nil
-            for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"] { result[name] = nil }
+            // A role profile whose chain ends in `credential_source = Environment` takes its
+            // source keys from those very variables: they stay.
+            if !profileReadsEnvironmentKeys(profile, environment: environment) {
+                for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"] { result[name] = nil }
+            }
         }
         let known = aws.region ?? environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 }
             ?? environment["AWS_DEFAULT_REGION"].flatMap { $0.isEmpty ? nil : $0 }
@@ -193,8 +204,15 @@ enum BuildInvocation {
         }
         // The default (`run` passes it too) is sitebuild's own folder.
         if options.out != nil, out != absolutePath(defaultOutput, relativeTo: cwd) {
-            try checkOutputIsNotTheBase(out, flag: "--out \(options.out!)", spec: spec, source: source, buildspec: buildspecPath)
+            try checkOutputIsNotTheBase(out, flag: "--out \(options.out!)", base: spec.artifacts?.baseDirectory, what: "artifacts",
+                                        source: source, buildspec: buildspecPath)
             try checkOutputHoldsOnlyOurs(out, flag: "--out \(options.out!)", cacheDirectory: cacheDirectory(environment))
+        }
+        for secondary in spec.artifacts?.secondary ?? [] {
+            let flag = "the secondary artifact '\(secondary.identifier)', written to \(out)-\(secondary.identifier),"
+            try checkOutputIsNotTheBase(out + "-" + secondary.identifier, flag: flag, base: secondary.artifacts.baseDirectory,
+                                        what: "secondary-artifacts.\(secondary.identifier)", source: source, buildspec: buildspecPath)
+            try checkOutputHoldsOnlyOurs(out + "-" + secondary.identifier, flag: flag, cacheDirectory: cacheDirectory(environment))
         }
         let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
@@ -209,7 +227,12 @@ enum BuildInvocation {
 
         if let file = options.exportedVariablesFile {
             // Checked now, not after a build whose result it would then fail to record.
-            let directory = (absolutePath(file, relativeTo: cwd) as NSString).deletingLastPathComponent
+            let path = absolutePath(file, relativeTo: cwd)
+            let directory = (path as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw UsageError("--exported-variables-file \(file): is a directory; name the file to write, such as \(file)/exported.env")
+            }
             if access(directory, W_OK) != 0 {
                 throw UsageError("--exported-variables-file \(file): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable directory")
             }
@@ -263,20 +286,36 @@ enum BuildInvocation {
         }
     }
 
+    /// Whether `profile`, or a profile its `source_profile` chain leads to, has
+    /// `credential_source = Environment`.
+    static func profileReadsEnvironmentKeys(_ profile: String, environment: [String: String]) -> Bool {
+        guard let files = try? SharedConfigFiles(environment: environment) else { return false }
+        var name = profile
+        var seen: Set<String> = []
+        while seen.insert(name).inserted, let settings = files.profile(name) {
+            if settings["credential_source"]?.lowercased() == "environment" { return true }
+            guard let next = settings["source_profile"], next != name else { return false }
+            name = next
+        }
+        return false
+    }
+
     /// Where the primary artifact goes without --out.
     static let defaultOutput = ".sitebuild/_build/artifacts"
 
     /// The artifacts are collected from the base directory into the output directory, which is
     /// replaced first: one inside the other, the build's files would be gone before they are
     /// collected (or the output collected into itself).
-    static func checkOutputIsNotTheBase(_ out: String, flag: String, spec: BuildSpec, source: String, buildspec: String) throws {
-        guard let base = spec.artifacts?.baseDirectory, !base.isEmpty, !base.contains("*"), !base.contains("$") else { return }
+    static func checkOutputIsNotTheBase(_ out: String, flag: String, base: String?, what: String, source: String, buildspec: String) throws {
+        guard let base, !base.isEmpty, !base.contains("*"), !base.contains("$") else { return }
         let baseDirectory = URL(fileURLWithPath: source + "/" + base).standardizedFileURL.path
         let outDirectory = URL(fileURLWithPath: out).standardizedFileURL.path
-        if baseDirectory == outDirectory || baseDirectory.hasPrefix(outDirectory + "/") || outDirectory.hasPrefix(baseDirectory + "/") {
-            throw UsageError("\(flag): the artifacts' base-directory (\(buildspec): artifacts.base-directory: \(base)) is "
-                + (baseDirectory == outDirectory ? "that directory" : baseDirectory.hasPrefix(outDirectory + "/") ? "inside it" : "around it")
-                + ": the build's output is collected from there into --out, which is replaced first; choose another --out, such as \(base)-out")
+        // A base around the output is fine: the output directory is left out of what is collected.
+        if baseDirectory == outDirectory || baseDirectory.hasPrefix(outDirectory + "/") {
+            throw UsageError("\(flag): the base-directory of the \(what) (\(buildspec): \(what).base-directory: \(base)) is "
+                + (baseDirectory == outDirectory ? "that directory" : "inside it")
+                + ": the build's output is collected from there into the output directory, which is replaced first; choose another "
+                + "--out, such as \(base == "." ? "../out" : base + "-out")")
         }
     }
 
@@ -284,15 +323,32 @@ enum BuildInvocation {
     /// build wrote there (a folder of the project, `public/` with its images) is refused.
     /// The directories builds wrote are remembered under the cache directory.
     static func checkOutputHoldsOnlyOurs(_ out: String, flag: String, cacheDirectory: String) throws {
-        let record = cacheDirectory + "/outputs/" + ContentHash(of: out).hex.prefix(16)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw UsageError("\(flag): is a file, and a build replaces its output directory whole; name a directory (new or empty)")
+        }
         let entries = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).sorted()
-        if !entries.isEmpty && !FileManager.default.fileExists(atPath: record) {
+        if !entries.isEmpty && !FileManager.default.fileExists(atPath: outputRecord(out, cacheDirectory: cacheDirectory)) {
             throw UsageError("\(flag): the directory holds files no sitebuild build put there (\(entries.prefix(3).joined(separator: ", "))"
                 + "\(entries.count > 3 ? ", …" : "")), and a build replaces its output directory whole; choose a new or empty directory "
-                + "(or empty this one)")
+                + "(if an earlier build, or one with another cache directory, made it: empty it once)")
         }
-        try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: record, contents: Data((out + "\n").utf8))
+    }
+
+    /// Where the cache directory remembers that a build wrote the output directory `out`
+    /// (its real path: a link to it is the same directory).
+    static func outputRecord(_ out: String, cacheDirectory: String) -> String {
+        let real = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
+        return cacheDirectory + "/outputs/" + ContentHash(of: real).hex.prefix(16)
+    }
+
+    /// Remembers the output directories a build wrote (those that exist after it).
+    static func rememberOutputs(_ directories: [String], cacheDirectory: String) {
+        for out in directories where FileManager.default.fileExists(atPath: out) {
+            try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory), contents: Data((out + "\n").utf8))
+        }
     }
 
     static func cacheDirectory(_ environment: [String: String]) -> String {

@@ -306,12 +306,41 @@ import Testing
         #expect(try h.run(["build", "--out", "site-out"]).status == 0)
         #expect(h.exists("site-out/buildspec.yml"))
         #expect(try h.run(["build", "--out", "site-out"]).status == 0)
+        // A file is not replaced by a directory.
+        try h.write("notes.txt", "important")
+        let file = try h.run(["build", "--out", "notes.txt"])
+        #expect(file.status == 2 && file.stderr.contains("--out notes.txt: is a file"), "\(file.stderr)")
+        #expect(h.read("notes.txt") == "important")
+        // A build that writes no output (none defined) does not make the directory its own.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\n")
+        #expect(try h.run(["build", "--out", "assets"]).status == 1)
+        try h.write("assets/logo.svg", "<svg/>")
+        #expect(try h.run(["build", "--out", "assets"]).status == 2)
+        #expect(h.read("assets/logo.svg") == "<svg/>")
         // The artifacts' base directory as --out would be emptied before it is collected from.
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist && echo x > dist/index.html\n"
             + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n")
         let base = try h.run(["build", "--out", "dist"])
         #expect(base.status == 2, "\(base.stderr)")
         #expect(base.stderr.contains("artifacts.base-directory: dist) is that directory"), "\(base.stderr)")
+        // A secondary artifact's directory, <out>-<identifier>, is checked the same way.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist/docs && echo x > dist/docs/a.html\n"
+            + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n  secondary-artifacts:\n    reports:\n      base-directory: dist/docs\n"
+            + "      files: ['**/*']\n")
+        try h.write("web-reports/KEEP.txt", "precious")
+        let secondary = try h.run(["build", "--out", "web"])
+        #expect(secondary.status == 2, "\(secondary.stderr)")
+        #expect(secondary.stderr.contains("the secondary artifact 'reports'") && secondary.stderr.contains("KEEP.txt"), "\(secondary.stderr)")
+        #expect(h.read("web-reports/KEEP.txt") == "precious")
+    }
+
+    @Test func anExportedVariablesFileThatIsADirectoryIsRefusedBeforeTheBuild() throws {
+        let h = try CLIHarness()
+        try h.write("exports/.keep", "")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n")
+        let run = try h.run(["build", "--exported-variables-file", "exports"])
+        #expect(run.status == 2 && run.stderr.contains("--exported-variables-file exports: is a directory"), "\(run.stderr)")
+        #expect(!h.exists("ran"))
     }
 
     /// `--profile` is the identity the build's commands run as too (in CodeBuild, commands and
@@ -337,6 +366,11 @@ import Testing
         // Without --profile the environment's keys stay (masked in the log), as the deploy uses them.
         let without = try h.run(["build", "--region", "us-east-2"], environment: environment)
         #expect(without.stdout.contains("p=[] r=[us-east-2] k=[***]"), "\(without.stdout)")
+        // A role whose source is the environment's keys (the usual CI profile) keeps them.
+        try h.write("aws/config", "[profile prod]\nregion = eu-west-1\n[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/deploy\n"
+            + "source_profile = base\nregion = eu-central-1\n[profile base]\ncredential_source = Environment\n")
+        let role = try h.run(["build", "--profile", "ci"], environment: environment)
+        #expect(role.stdout.contains("p=[ci] r=[eu-central-1] k=[***] s=[***]"), "\(role.stdout)")
     }
 
     @Test func jsonModePrintsEventsOnStdoutAndTheLogOnStderr() throws {
