@@ -236,6 +236,14 @@ enum DeployInvocation {
     static func validateLiteralVersionId(_ text: String) throws {
         guard !versionIdKeywords.contains(text) else { return }
         do { try VersionId.validate(text) } catch { throw UsageError("--version-id \(text): \(error)") }
+        // Content versions are named by 16 hex digits of their content: a literal id of that
+        // form could take the name of other content's version, which a later deploy of that
+        // content would then find "already uploaded" and make live.
+        if text.utf8.count == Manifest.contentIdLength, text.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            throw UsageError("--version-id \(text): 16 lower-case hex digits is how sitebuild names versions by their content, so this id "
+                + "could name another build's version; use another form (a full 40-digit commit, a 7- to 12-digit short one, or a prefix "
+                + "such as rel-\(text))")
+        }
     }
 
     /// S3 serves `headers[].set` headers as `x-amz-meta-header-<name>`: said once per deploy

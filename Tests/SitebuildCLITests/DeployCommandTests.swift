@@ -382,6 +382,11 @@ import Testing
         let version = try h.run(["deploy", "dist", "--version-id", "../x"])
         #expect(version.status == 2)
         #expect(version.stderr.contains("--version-id ../x"))
+        // 16 lower-case hex digits is a content version's name: a literal one could take another build's.
+        let contentLike = try h.run(["deploy", "dist", "--version-id", "62ffa74fc740cf7f"])
+        #expect(contentLike.status == 2 && contentLike.stderr.contains("--version-id 62ffa74fc740cf7f: 16 lower-case hex digits"),
+                "\(contentLike.stderr)")
+        #expect(try h.run(["deploy", "dist", "--version-id", "62ffa74fc740cf7", "--dry-run"]).status == 0)
         let missing = try h.run(["deploy", "nowhere"])
         #expect(missing.status == 2)
         #expect(!h.exists(".sitebuild/_sitebuild/live"))
