@@ -1,4 +1,5 @@
 import ArgumentParser
+import AWSServices
 import BuildRunner
 import Deploy
 import Foundation
@@ -117,6 +118,11 @@ enum DeployInvocation {
         }
         do {
             let started = ContinuousClock.now
+            if let problem = try await distributionProblem(resolved, invalidation: invalidation) {
+                reporter.say(problem)
+                reporter.event("result", [("status", .string("FAILED")), ("message", .string(problem))])
+                return ExitStatus.invalidInput
+            }
             if !dryRun, let failures = try await firstFlipPreflight(resolved), !failures.isEmpty {
                 for check in failures { reporter.say(check.line) }
                 reporter.say("pre-flight failed before the first flip to \(resolved.pointer.url): nothing was uploaded or made live; fix the above (`sitebuild doctor` checks everything)")
@@ -144,9 +150,21 @@ enum DeployInvocation {
                        reporter: reporter, status: "INTERRUPTED")
                 return ExitStatus.interrupted
             }
-            if outcome.kind == .deployed || outcome.kind == .flippedExisting || (outcome.kind == .planned && outcome.previous != outcome.version) {
+            var invalidateFrom = outcome.previous
+            var invalidates = outcome.kind == .deployed || outcome.kind == .flippedExisting
+                || (outcome.kind == .planned && outcome.previous != outcome.version)
+            if outcome.kind == .unchanged || (outcome.kind == .planned && outcome.previous == outcome.version),
+               resolved.distribution != nil, try invalidation.mode(resolved.config) == .always {
+                // Already live (a rerun after an invalidation that failed or was cut off):
+                // --invalidate always sends again what the flip to it changed.
+                invalidateFrom = try await deployer.previousVersion(live: outcome.version)
+                invalidates = true
+                reporter.say("--invalidate always: \(outcome.version) is already live; invalidating what its flip from "
+                    + "\(invalidateFrom ?? "no version") changed")
+            }
+            if invalidates {
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
-                if let failed = await step.run(from: outcome.previous, to: outcome.manifest, toVersion: outcome.version,
+                if let failed = await step.run(from: invalidateFrom, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
@@ -189,6 +207,24 @@ enum DeployInvocation {
         let probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: distribution, domains: [],
                                    cloudFront: resolved.aws.cloudFront(), acm: nil, route53: nil)
         return Preflight.evaluate(await probe.gather()).filter { $0.status == .fail }
+    }
+
+    /// A distribution to invalidate that does not exist (a typo in --distribution) is found
+    /// before anything is uploaded, not after the flip; one this identity may not read
+    /// (a role allowed CreateInvalidation only), or any other failure to look, is not a
+    /// reason to stop.
+    static func distributionProblem(_ resolved: TargetOptions.Resolved, invalidation: InvalidationOptions) async throws -> String? {
+        guard let distribution = resolved.distribution, try invalidation.mode(resolved.config) != .never else { return nil }
+        do {
+            _ = try await resolved.aws.cloudFront().getDistribution(id: distribution)
+            return nil
+        } catch let error as AWSServiceError where error.errorCode == CloudFrontClient.ErrorCode.noSuchDistribution {
+            return "the CloudFront distribution \(distribution) does not exist (--distribution, SITEBUILD_DISTRIBUTION, sitebuild.yml's "
+                + "distribution): nothing was uploaded or made live; check the id (aws cloudfront list-distributions)"
+        } catch {
+            // Not allowed to look (403), or CloudFront unreachable: the invalidation says so later.
+            return nil
+        }
     }
 
     /// What a deploy or rollback whose flip a signal came during says: the flip was completed.

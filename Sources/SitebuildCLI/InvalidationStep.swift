@@ -89,13 +89,24 @@ struct InvalidationStep {
             let ids = submittedIds
             reporter.say("\(toVersion) is live; interrupted by \(Interruptible.signalName) during its CloudFront invalidation ("
                 + (ids.isEmpty ? "none was sent" : "\(ids.joined(separator: ", ")) was sent and goes on; only the wait stopped")
-                + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: aws cloudfront "
-                    + "create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'" : ")"))
+                + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: run the same "
+                    + "deploy again with --invalidate always, or aws cloudfront create-invalidation --distribution-id "
+                    + "\(resolved.distribution ?? "") --paths '/*'" : ")"))
             reporter.event("invalidation", [("status", .string("INTERRUPTED"))])
             return ExitStatus.interrupted
         } catch {
+            if !submittedIds.isEmpty {
+                // Sent: only the wait for it failed.
+                reporter.say("\(toVersion) is live and invalidation \(submittedIds.joined(separator: ", ")) was sent, but waiting for it "
+                    + "failed: \(error). It goes on without the wait: aws cloudfront get-invalidation --distribution-id "
+                    + "\(resolved.distribution ?? "") --id \(submittedIds[0])")
+                reporter.event("invalidation", [("status", .string("WAIT_FAILED")), ("ids", .array(submittedIds.map(JSONValue.string))),
+                                                ("message", .string("\(error)"))])
+                return ExitStatus.deployFailed
+            }
             reporter.say("\(toVersion) is live, but the CloudFront invalidation failed: \(error). Until it is invalidated, viewers may get "
-                + "cached files of the version before: aws cloudfront create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'")
+                + "cached files of the version before: run the same deploy again with --invalidate always, or aws cloudfront "
+                + "create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'")
             reporter.event("invalidation", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             return ExitStatus.deployFailed
         }

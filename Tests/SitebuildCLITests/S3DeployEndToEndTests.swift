@@ -841,15 +841,37 @@ import Glibc
             #expect(bad.status == 2)
             #expect(bad.stderr.contains("--invalidate sometimes"))
 
-            // A distribution that does not exist: the version still goes live, and the run says
-            // exactly that (exit 3, result INVALIDATION_FAILED, the command to invalidate).
+            // Already live: --invalidate always sends again what the flip to it changed (a rerun
+            // after an invalidation that failed or was cut off).
+            let live = try await text(client, "cdn-site", "_sitebuild/live")
+            let sent = try await cloudFront.listInvalidations(distributionId: distribution).count
+            let again = try await h.run(["deploy", "site", "--invalidate", "always"] + common, environment: moto.environment)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stderr.contains("--invalidate always: \(live) is already live"), "\(again.stderr)")
+            #expect(again.stdout.contains(#""paths":["/logo.svg"]"#), "\(again.stdout)")
+            #expect(try await cloudFront.listInvalidations(distributionId: distribution).count == sent + 1)
+
+            // A distribution that does not exist (a typo): found before anything is uploaded.
             try h.write("site/logo.svg", "<svg>3</svg>")
-            let failing = try await h.run(["deploy", "site", "--target", "s3://cdn-site", "--distribution", "EBOGUS123", "--json"],
-                                          environment: moto.environment)
+            let objects = try await keys(client, "cdn-site").count
+            let typo = try await h.run(["deploy", "site", "--target", "s3://cdn-site", "--distribution", "EBOGUS123", "--json"],
+                                       environment: moto.environment)
+            #expect(typo.status == 2, "\(typo.stderr)")
+            #expect(typo.stderr.contains("the CloudFront distribution EBOGUS123 does not exist"), "\(typo.stderr)")
+            #expect(try await keys(client, "cdn-site").count == objects, "nothing uploaded")
+            #expect(try await text(client, "cdn-site", "_sitebuild/live") == live)
+            // One that exists but refuses the invalidation: the version still goes live, and the
+            // run says exactly that (exit 3, result INVALIDATION_FAILED, how to invalidate).
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL,
+                                                refuse: (method: "POST", pathContains: "/invalidation", status: 403, code: "AccessDenied"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let failing = try await h.run(["deploy", "site"] + common, environment: proxied)
             #expect(failing.status == 3, "\(failing.stderr)")
             #expect(failing.stdout.contains(#""status":"INVALIDATION_FAILED""#), "\(failing.stdout)")
             #expect(failing.stderr.contains("is live, but the CloudFront invalidation failed"), "\(failing.stderr)")
-            #expect(failing.stderr.contains("aws cloudfront create-invalidation --distribution-id EBOGUS123"))
+            #expect(failing.stderr.contains("run the same deploy again with --invalidate always"))
             #expect(!failing.stderr.contains("sitebuild rollback"))
             let liveNow = try await text(client, "cdn-site", "_sitebuild/live")
             #expect(failing.stdout.contains(#""version":"\#(liveNow)""#))

@@ -21,6 +21,9 @@ import Foundation
 /// the test signals it.
 /// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
+/// With `refuse`, every request of that method whose path contains the text is answered with
+/// that status and error code (an S3/CloudFront-style XML error) without reaching the upstream:
+/// a permission the identity lacks, say.
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
 /// "redirects": n, "held": n, "forwarding": n, "answersHeld": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
@@ -32,7 +35,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
 
     public init(upstream: String, slowDownEvery: Int = 0, resetEvery: Int = 0,
                 flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil,
-                holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil) throws {
+                holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil,
+                refuse: (method: String, pathContains: String, status: Int, code: String)? = nil) throws {
         let script = Self.script
             .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
             .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
@@ -43,6 +47,10 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             .replacingOccurrences(of: "@HOLD_AFTER@", with: String(holdUploadsAfter))
             .replacingOccurrences(of: "@HOLD_ANSWER_METHOD@", with: holdAnswerOf?.method ?? "")
             .replacingOccurrences(of: "@HOLD_ANSWER_PATH@", with: holdAnswerOf?.pathContains ?? "")
+            .replacingOccurrences(of: "@REFUSE_METHOD@", with: refuse?.method ?? "")
+            .replacingOccurrences(of: "@REFUSE_PATH@", with: refuse?.pathContains ?? "")
+            .replacingOccurrences(of: "@REFUSE_STATUS@", with: String(refuse?.status ?? 0))
+            .replacingOccurrences(of: "@REFUSE_CODE@", with: refuse?.code ?? "")
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -83,6 +91,10 @@ BUCKET_REGION = "@BUCKET_REGION@"
 HOLD_AFTER = @HOLD_AFTER@
 HOLD_ANSWER_METHOD = "@HOLD_ANSWER_METHOD@"
 HOLD_ANSWER_PATH = "@HOLD_ANSWER_PATH@"
+REFUSE_METHOD = "@REFUSE_METHOD@"
+REFUSE_PATH = "@REFUSE_PATH@"
+REFUSE_STATUS = @REFUSE_STATUS@
+REFUSE_CODE = "@REFUSE_CODE@"
 answer_gate = threading.Event()
 stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0}
 faulted = {}
@@ -132,6 +144,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", "application/xml"); self.send_header("Content-Length", str(len(err))); self.end_headers()
                 if self.command != "HEAD": self.wfile.write(err)
                 return
+        if REFUSE_PATH and self.command == REFUSE_METHOD and REFUSE_PATH in self.path:
+            err = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ErrorResponse><Error><Type>Sender</Type><Code>%s</Code>"
+                   "<Message>refused by the test proxy</Message></Error></ErrorResponse>" % REFUSE_CODE).encode()
+            self.send_response(REFUSE_STATUS); self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(err))); self.end_headers()
+            if self.command != "HEAD": self.wfile.write(err)
+            return
         if fault == "slowdown":
             err = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
             self.send_response(503); self.send_header("Content-Type", "application/xml")
