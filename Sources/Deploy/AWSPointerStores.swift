@@ -86,6 +86,7 @@ public struct DynamoDBPointerStore: PointerStore {
     }
 
     public var url: String { "dynamodb://\(table)#\(key)" }
+    public var region: String? { client.region }
 
     public func read() async throws -> PointerState {
         let item: DynamoDBClient.Item?

@@ -249,7 +249,7 @@ public struct Deployer: Sendable {
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
     /// version that is already there (another runner won with the same content) succeeds.
     public func flip(to version: String, expected: PointerState, action: String) async throws {
-        let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity)
+        let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region)
         // The pointer's head goes first: prunes through the target's other pointers learn of
         // this pointer and the version it is about to serve even if this run is killed right
         // after the flip, and a head that names a version the pointer does not hold (a flip
@@ -373,7 +373,7 @@ public struct Deployer: Sendable {
                     restored = true
                     // The record before the look at its markers: a prune marking `previous`
                     // meanwhile sees it (``DeployTarget/prune(_:releasesKnown:isLive:)``).
-                    let undo = ReleaseRecord(from: version, to: previous, action: "undo", pointer: pointerIdentity)
+                    let undo = ReleaseRecord(from: version, to: previous, action: "undo", pointer: pointerIdentity, pointerRegion: pointer.region)
                     await writeRelease(undo)
                     await writeHead(undo)
                     let marked = try await target.isBeingDeleted(previous)

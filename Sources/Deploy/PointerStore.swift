@@ -36,8 +36,15 @@ public struct PointerConflict: Error, Sendable, CustomStringConvertible {
 /// DynamoDB, an S3 object. The flip is the only mutation of what is live.
 public protocol PointerStore: Sendable {
     var url: String { get }
+    /// The region the URL leaves out and the pointer lives in (a DynamoDB table's), if any:
+    /// release records keep it, so that the pointer is read there from another region.
+    var region: String? { get }
     func read() async throws -> PointerState
     /// Sets the pointer to `version` only if it still holds what `expected` says;
     /// otherwise throws `PointerConflict`.
     func compareAndSwap(expected: PointerState, to version: String) async throws
+}
+
+extension PointerStore {
+    public var region: String? { nil }
 }

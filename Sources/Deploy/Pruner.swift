@@ -98,16 +98,17 @@ public struct OtherPointer: Sendable, Equatable {
     }
 
     /// The pointers of `target` other than the one known by `names` (``Deployer/pointerNames``),
-    /// from their heads (``DeployTarget/readPointerHeads()``), each read through `open` (nil, or a throw: it cannot be opened here); one that cannot
+    /// from their heads (``DeployTarget/readPointerHeads()``), each read through `open` (given
+    /// its name and the region its head names) (nil, or a throw: it cannot be opened here); one that cannot
     /// be read counts as serving what its last flip made live.
     public static func find(on target: any DeployTarget, besides names: Set<String>,
-                            open: (String) throws -> (any PointerStore)?) async throws -> [OtherPointer] {
+                            open: (_ name: String, _ region: String?) throws -> (any PointerStore)?) async throws -> [OtherPointer] {
         var found: [OtherPointer] = []
         for head in try await target.readPointerHeads() {
             guard let name = head.pointer, !names.contains(name) else { continue }
             let fromHead = OtherPointer(pointer: name, live: head.to, previous: head.from.map { [$0] } ?? [])
             do {
-                guard let store = try open(name) else {
+                guard let store = try open(name, head.pointerRegion) else {
                     found.append(with(fromHead, unreadable: "not a pointer this command can open"))
                     continue
                 }

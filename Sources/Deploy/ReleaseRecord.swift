@@ -12,15 +12,18 @@ public struct ReleaseRecord: Sendable, Equatable {
     /// The pointer the flip moved (``Deployer/pointerIdentity``); nil in records written before
     /// records named it, which count as any pointer's.
     public var pointer: String?
+    /// The region of the pointer when its URL leaves it out (``PointerStore/region``).
+    public var pointerRegion: String?
 
     public init(at: Date = Date(), from: String?, to: String, action: String, by: String = ReleaseRecord.defaultActor(),
-                pointer: String? = nil) {
+                pointer: String? = nil, pointerRegion: String? = nil) {
         self.at = at
         self.from = from
         self.to = to
         self.action = action
         self.by = by
         self.pointer = pointer
+        self.pointerRegion = pointerRegion
     }
 
     /// The file name of `pointer`'s head (its last flip) under `_sitebuild/pointers/`: the
@@ -41,14 +44,16 @@ public struct ReleaseRecord: Sendable, Equatable {
 
     public var json: JSONValue {
         .object([("at", .string(Self.isoTime(at))), ("from", from.map(JSONValue.string) ?? .null), ("to", .string(to)),
-                 ("action", .string(action)), ("by", .string(by))] + (pointer.map { [("pointer", JSONValue.string($0))] } ?? []))
+                 ("action", .string(action)), ("by", .string(by))] + (pointer.map { [("pointer", JSONValue.string($0))] } ?? [])
+                 + (pointerRegion.map { [("pointerRegion", JSONValue.string($0))] } ?? []))
     }
 
     public static func parse(_ data: Data) -> ReleaseRecord? {
         guard let value = try? JSONValue.parse(data), let to = value["to"]?.stringValue,
               let atText = value["at"]?.stringValue, let at = parseISOTime(atText) else { return nil }
         return ReleaseRecord(at: at, from: value["from"]?.stringValue, to: to, action: value["action"]?.stringValue ?? "deploy",
-                             by: value["by"]?.stringValue ?? "", pointer: value["pointer"]?.stringValue)
+                             by: value["by"]?.stringValue ?? "", pointer: value["pointer"]?.stringValue,
+                             pointerRegion: value["pointerRegion"]?.stringValue)
     }
 
     public static func defaultActor() -> String {

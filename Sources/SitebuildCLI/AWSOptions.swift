@@ -60,6 +60,14 @@ final class AWSContext: Sendable {
         self.environment = environment
     }
 
+    /// The same settings in `region` (this context itself when that is its region).
+    func inRegion(_ region: String) -> AWSContext {
+        if options.region == region { return self }
+        var other = options
+        other.region = region
+        return AWSContext(options: other, environment: environment)
+    }
+
     private func base() -> Shared {
         shared.withLock { cached in
             if let cached { return cached }

@@ -60,13 +60,14 @@ struct TargetOptions: ParsableArguments {
         /// path there.
         func otherPointers() async throws -> [OtherPointer] {
             let target = self.target, aws = self.aws
-            return try await OtherPointer.find(on: target, besides: Deployer(target: target, pointer: pointer).pointerNames) { name in
+            return try await OtherPointer.find(on: target, besides: Deployer(target: target, pointer: pointer).pointerNames) { name, region in
                 let store: any PointerStore
                 if !name.contains("://") {
                     guard let local = target as? LocalTarget else { return nil }
                     store = LocalPointerStore(path: local.root + "/" + name)
                 } else {
-                    store = try TargetOptions.pointerStore(name, what: "the pointer", cwd: "/", context: aws)
+                    // Read where it lives (a DynamoDB table in its region), whatever this command's region.
+                    store = try TargetOptions.pointerStore(name, what: "the pointer", cwd: "/", context: region.map { aws.inRegion($0) } ?? aws)
                 }
                 // A file pointer whose folder is not here (a project folder moved, another
                 // machine's path) cannot be read: "it holds nothing" would be a guess.

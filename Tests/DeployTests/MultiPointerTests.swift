@@ -72,7 +72,7 @@ struct MultiPointerTests {
         let s2 = try await f.deployer(pointer: staging).deploy(directory: f.source).version
         try f.writeSource("index.html", "<h1>pr</h1>\n")
         let pr = try await f.deployer(pointer: preview).deploy(directory: f.source).version
-        func open(_ name: String) throws -> (any PointerStore)? {
+        func open(_ name: String, _ region: String?) throws -> (any PointerStore)? {
             if name.hasPrefix("file://") { return LocalPointerStore(path: String(name.dropFirst("file://".count))) }
             return name.contains("://") ? nil : LocalPointerStore(path: f.targetRoot + "/" + name)
         }
@@ -89,7 +89,7 @@ struct MultiPointerTests {
         #expect(others.contains(OtherPointer(pointer: "_sitebuild/staging", live: p1, previous: [s2, s1])))
         #expect(others.contains(OtherPointer(pointer: "file://" + preview.path, live: nil, previous: [])))
         // One this command cannot open counts as serving what its last flip made live.
-        others = try await OtherPointer.find(on: f.target, besides: ["_sitebuild/live"]) { _ in nil }
+        others = try await OtherPointer.find(on: f.target, besides: ["_sitebuild/live"]) { _, _ in nil }
         let unopened = try #require(others.first { $0.pointer == "_sitebuild/staging" })
         #expect(unopened.live == s2 && unopened.previous == [s1] && unopened.unreadable != nil)
         // Nor does one that cannot be read (a folder where its file should be): not "nothing".

@@ -206,6 +206,15 @@ import Glibc
             #expect(kept[s1] == "live through dynamodb://pointers#staging", "\(kept)")
             #expect(kept[p4] == "live" && kept[p3] != nil)
             #expect(try await client.headObject(bucket: "multi", key: "\(s1)/index.html") != nil)
+            // Pruned from another region, where a table of the same name holds nothing: the
+            // staging pointer is read in its own region (its head names it), and still protects.
+            let elsewhere = DynamoDBClient(region: "eu-west-1", credentials: moto.credentials, environment: moto.environment)
+            try await elsewhere.createTable("pointers", partitionKey: "id")
+            let fromEurope = try await h.run(["prune", "--target", "s3://multi", "--keep", "0", "--grace", "0s", "--dry-run", "--json",
+                                              "--region", "eu-west-1"], environment: moto.environment)
+            #expect(fromEurope.status == 0, "\(fromEurope.stderr)")
+            #expect((result(fromEurope)["kept"] as? [String: String] ?? [:])[s1] == "live through dynamodb://pointers#staging",
+                    "\(fromEurope.stdout)")
             // Staging removed (its key deleted): its version is pruned like any other.
             _ = try await dynamo.send("DeleteItem", payload: Array(#"{"TableName":"pointers","Key":{"id":{"S":"staging"}}}"#.utf8))
             let again = try await h.run(["prune", "--target", "s3://multi", "--keep", "0", "--grace", "0s", "--json"], environment: moto.environment)
