@@ -72,6 +72,9 @@ public struct Manifest: Sendable, Equatable {
     public var entries: ManifestEntries { ManifestEntries(table: table) }
     /// How many entries are page aliases (``PageAliases``), not files of the site.
     public var aliasCount: Int { table.aliasCount }
+    /// The site's files and their bytes, page aliases left out (as `hash` counts them).
+    public var siteFileCount: Int { table.count - table.aliasCount }
+    public var siteBytes: Int64 { totalBytes - table.aliasBytes }
 
     /// The canonical text of the entries (what the content id is computed from).
     public var canonicalEntries: String {

@@ -38,6 +38,9 @@ final class ManifestTable: Sendable {
     /// How many entries are aliases (a second object serving another entry's bytes).
     var aliasCount: Int { aliasTargets.reduce(0) { $0 + ($1 == -1 ? 0 : 1) } }
 
+    /// The bytes of the alias entries.
+    var aliasBytes: Int64 { zip(aliasTargets, sizes).reduce(0) { $0 + ($1.0 == -1 ? 0 : $1.1) } }
+
     @inline(__always) func pathRange(_ index: Int) -> Range<Int> { packedRange(pathEnds, index) }
 
     func path(_ index: Int) -> String {

@@ -135,7 +135,7 @@ enum DeployInvocation {
                 outcome = try await deployer.deploy(directory: directory, version: version, dryRun: dryRun) { stats in
                     progress.show(stats)
                     reporter.event("upload_progress", [("uploaded", .int(Int64(stats.uploaded))), ("reused", .int(Int64(stats.reused))),
-                                                       ("skipped", .int(Int64(stats.skipped))), ("files", .int(Int64(stats.plannedFiles))),
+                                                       ("skipped", .int(Int64(stats.skipped))), ("objects", .int(Int64(stats.plannedFiles))),
                                                        ("bytes", .int(stats.uploadedBytes))])
                 }
                 progress.finish()
@@ -298,8 +298,10 @@ enum DeployInvocation {
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
         let siteFiles = outcome.fileCount - outcome.aliasCount
-        let summary = "\(siteFiles) file\(siteFiles == 1 ? "" : "s")" + (outcome.aliasCount > 0 ? " + \(outcome.aliasCount) page alias\(outcome.aliasCount == 1 ? "" : "es")" : "")
-            + ", \(humanBytes(outcome.totalBytes)), \(outcome.hashedFiles) hashed"
+        let siteBytes = outcome.manifest?.siteBytes ?? outcome.totalBytes
+        let summary = "\(siteFiles) file\(siteFiles == 1 ? "" : "s"), \(humanBytes(siteBytes))"
+            + (outcome.aliasCount > 0 ? " (+ \(outcome.aliasCount) page alias\(outcome.aliasCount == 1 ? "" : "es"))" : "")
+            + ", \(outcome.hashedFiles) hashed"
         switch outcome.kind {
         case .unchanged:
             reporter.say("nothing to deploy: version \(outcome.version) (\(summary)) is already live on \(target)")
@@ -307,7 +309,7 @@ enum DeployInvocation {
             if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
-                reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new file(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
+                reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new object(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
                 for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             }
@@ -323,8 +325,8 @@ enum DeployInvocation {
             ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
             ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
             ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(siteFiles))),
-            ("aliases", .int(Int64(outcome.aliasCount))), ("objects", .int(Int64(outcome.fileCount))),
-            ("bytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
+            ("bytes", .int(siteBytes)), ("aliases", .int(Int64(outcome.aliasCount))), ("objects", .int(Int64(outcome.fileCount))),
+            ("objectBytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
             ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),

@@ -30,7 +30,7 @@ struct VersionsCommand: AsyncParsableCommand {
                     continue
                 }
                 let created = manifest.metadata.first { $0.0 == "createdAt" }?.1 ?? ""
-                rows.append((version, created, manifest.entries.count, manifest.totalBytes))
+                rows.append((version, created, manifest.siteFileCount, manifest.siteBytes))
             }
             rows.sort { $0.created > $1.created }
             if live == nil, let last = try await deployer.lastRelease() {
