@@ -149,7 +149,10 @@ public final class BuildEngine {
                                  durationMilliseconds: duration, message: message.map(log.mask), failureKind: failureKind)
         result.exportedValues = exported.map { (name: $0.0, value: $0.1) }
         log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))
-        log.event("result", [("result", result.json)])
+        // status and message at the top too, as every other result event has them (the CLI's
+        // own, and the deploy's that ends a run's stream); the whole result nested.
+        log.event("result", [("status", .string(result.status.rawValue)), ("message", result.message.map(JSONValue.string) ?? .null),
+                             ("result", result.json)])
         return result
     }
 

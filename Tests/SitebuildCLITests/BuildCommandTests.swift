@@ -381,6 +381,7 @@ import Testing
         let events = try run.stdout.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
         #expect(events.first?["event"] == .string("build_started"))
         #expect(events.contains { $0["event"] == .string("command_finished") && $0["exitCode"] == .int(0) })
+        #expect(events.last?["status"] == .string("SUCCEEDED"), "the status is at the top, as in every result event")
         let result = try #require(events.last?["result"])
         #expect(result["status"] == .string("SUCCEEDED"))
         #expect(result["exportedVariables"]?["X"] == .string("42"))
