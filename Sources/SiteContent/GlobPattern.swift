@@ -11,6 +11,33 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     let components: [String]
 
+    /// What is wrong with a `[…]` of `text`, if anything: a `[` never closed matches only a
+    /// literal `[` (fnmatch), which is almost certainly not what was meant.
+    public static func bracketProblem(_ text: String) -> String? {
+        for component in text.split(separator: "/") {
+            let chars = Array(component)
+            var i = 0
+            while i < chars.count {
+                if chars[i] == "\\" { i += 2; continue }
+                if chars[i] == "[" {
+                    // A ']' right after '[' or '[!' is a member, not the end.
+                    var j = i + 1
+                    if j < chars.count && (chars[j] == "!" || chars[j] == "^") { j += 1 }
+                    if j < chars.count && chars[j] == "]" { j += 1 }
+                    while j < chars.count && chars[j] != "]" { j += 1 }
+                    guard j < chars.count else {
+                        return "'\(text)': the '[' in '\(component)' is never closed by ']' within the path component; close it, or write \\[ "
+                            + "for a literal bracket"
+                    }
+                    i = j + 1
+                    continue
+                }
+                i += 1
+            }
+        }
+        return nil
+    }
+
     public init(_ text: String) {
         self.text = text
         var cleaned = text

@@ -144,7 +144,10 @@ struct SiteConfig {
                     for (k, v) in rule {
                         let name = k.string ?? ""
                         switch name {
-                        case "match": match = try scalar(v, "\(path).match")
+                        case "match":
+                            let text = try scalar(v, "\(path).match")
+                            if let problem = GlobPattern.bracketProblem(text) { throw fail(v, "\(path).match", problem) }
+                            match = text
                         case "cache-control": built.cacheControl = try headerValue(v, "\(path).cache-control")
                         case "content-type": built.contentType = try headerValue(v, "\(path).content-type")
                         case "content-encoding": built.contentEncoding = try headerValue(v, "\(path).content-encoding")

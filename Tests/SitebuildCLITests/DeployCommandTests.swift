@@ -365,6 +365,14 @@ import Testing
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
         #expect(config.stderr.contains("sitebuild.yml:4:5: headers[0].cache-controll: unknown key"))
+        // A '[' never closed would match only a literal '[': refused where it is written.
+        try h.write("sitebuild.yml", "headers:\n  - match: 'assets/[a-z.css'\n    cache-control: no-cache\n")
+        let bracket = try h.run(["deploy", "dist"])
+        #expect(bracket.status == 2)
+        #expect(bracket.stderr.contains("sitebuild.yml:2:12: headers[0].match: 'assets/[a-z.css': the '[' in '[a-z.css' is never closed"),
+                "\(bracket.stderr)")
+        try h.write("sitebuild.yml", "headers:\n  - match: 'assets/[]a]*.css'\n    cache-control: no-cache\n  - match: 'x\\[1.txt'\n    cache-control: no-cache\n")
+        #expect(try h.run(["deploy", "dist", "--dry-run"]).status == 0)
         // A bad target in sitebuild.yml is reported where it is written.
         try h.write("sitebuild.yml", "mode: static\ntarget: s3://BAD/x\n")
         let badTarget = try h.run(["deploy", "dist"])
