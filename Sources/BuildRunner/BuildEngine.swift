@@ -151,7 +151,9 @@ public final class BuildEngine {
         log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))
         // status and message at the top too, as every other result event has them (the CLI's
         // own, and the deploy's that ends a run's stream); the whole result nested.
-        log.event("result", [("status", .string(result.status.rawValue)), ("message", result.message.map(JSONValue.string) ?? .null),
+        // A failed build's message is its failed phase's (the first), as the log line says it.
+        let topMessage = result.message ?? phases.first { $0.status == "FAILED" }.map { $0.contextMessage }
+        log.event("result", [("status", .string(result.status.rawValue)), ("message", topMessage.map(JSONValue.string) ?? .null),
                              ("result", result.json)])
         return result
     }
@@ -394,7 +396,11 @@ public final class BuildEngine {
             if let user { arguments = runAsArguments(user) + arguments }
             let termination = try runner.run(arguments, environment: environment, cancellation: cancellation,
                                              deadline: deadline, onStart: { processGroups.append($0) },
-                                             lingering: { fd in self.lingeringUsed = true; self.lingering.adopt(fd) }) { chunk in
+                                             lingering: { fd in
+                                                 self.lingeringUsed = true
+                                                 self.log.continueInBackground(fd)
+                                                 self.lingering.adopt(fd)
+                                             }) { chunk in
                 log.output(chunk)
                 tail.append(contentsOf: chunk)
                 if tail.count > 65536 { tail.removeFirst(tail.count - 32768) }

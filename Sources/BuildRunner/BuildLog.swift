@@ -103,6 +103,18 @@ public final class BuildLog: Sendable {
         }
     }
 
+    /// The current command's pipe goes on as background stream `stream` (its shell ended while
+    /// a background process holds the pipe): what the masker holds back, which may be the
+    /// start of a secret the next bytes end, goes on with it instead of being flushed.
+    public func continueInBackground(_ stream: Int32) {
+        state.withLock { state in
+            var masker = state.masker.fresh
+            let held = state.masker.takePending()
+            let out = masker.feed(held)
+            state.streams[stream] = (masker, out)
+        }
+    }
+
     /// The end of background stream `stream`: what its masker held back and its last line.
     public func endBackground(_ stream: Int32) {
         state.withLock { state in

@@ -17,6 +17,13 @@ public struct SecretMasker: Sendable {
 
     public var isEmpty: Bool { secrets.isEmpty }
 
+    /// Takes what is held back (it could be the start of a secret), unmasked: for a stream
+    /// that goes on elsewhere (``BuildLog/continueInBackground(_:)``).
+    public mutating func takePending() -> [UInt8] {
+        defer { pending = [] }
+        return pending
+    }
+
     /// The same secrets, nothing held back: a masker for another stream.
     public var fresh: SecretMasker {
         var copy = self

@@ -107,10 +107,8 @@ enum BuildInvocation {
                                                           endpointURL: aws.endpointUrl))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
-        if let out = prepared.configuration.outputDirectory {
-            rememberOutputs([out] + (prepared.spec.artifacts?.secondary.map { out + "-" + $0.identifier } ?? []),
-                            cacheDirectory: prepared.configuration.cacheDirectory)
-        }
+        // The output directories the build wrote (not merely ones that exist) are its own from now on.
+        rememberOutputs(result.artifacts.compactMap(\.directory), cacheDirectory: prepared.configuration.cacheDirectory)
 
         if let file = options.exportedVariablesFile {
             do {
@@ -227,6 +225,9 @@ enum BuildInvocation {
 
         if let file = options.exportedVariablesFile {
             // Checked now, not after a build whose result it would then fail to record.
+            if file.hasSuffix("/") {
+                throw UsageError("--exported-variables-file \(file): names a directory; name the file to write, such as \(file)exported.env")
+            }
             let path = absolutePath(file, relativeTo: cwd)
             let directory = (path as NSString).deletingLastPathComponent
             var isDirectory: ObjCBool = false

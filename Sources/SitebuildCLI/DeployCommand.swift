@@ -214,7 +214,11 @@ enum DeployInvocation {
     /// (a role allowed CreateInvalidation only), or any other failure to look, is not a
     /// reason to stop.
     static func distributionProblem(_ resolved: TargetOptions.Resolved, invalidation: InvalidationOptions) async throws -> String? {
-        guard let distribution = resolved.distribution, try invalidation.mode(resolved.config) != .never else { return nil }
+        // Only where an invalidation would be sent: never with `never`, and not with `auto` and a
+        // KeyValueStore pointer (new cache keys; the first flip's pre-flight checks the distribution).
+        let mode = try invalidation.mode(resolved.config)
+        guard let distribution = resolved.distribution, mode == .always || (mode == .auto && !(resolved.pointer is KeyValueStorePointerStore))
+        else { return nil }
         do {
             _ = try await resolved.aws.cloudFront().getDistribution(id: distribution)
             return nil
@@ -245,6 +249,10 @@ enum DeployInvocation {
             guard let id = SourceResolution.versionId(fromArchiveStem: stem) else {
                 throw UsageError("--version-id zip-name: the archive name '\(stem)' has no letters or digits to make a version id from; rename the archive or give a literal id")
             }
+            if looksLikeContentId(id) {
+                throw UsageError("--version-id zip-name: the archive name '\(stem)' is 16 lower-case hex digits, how sitebuild names versions by "
+                    + "their content, so it could name another build's version; rename the archive (such as rel-\(id).zip)")
+            }
             return id
         case "commit":
             if let commit = source?.commit { return commit }
@@ -269,13 +277,18 @@ enum DeployInvocation {
     static let versionIdKeywords: Set<String> = ["content", "commit", "zip-name"]
 
     /// A `--version-id` that is not one of ``versionIdKeywords`` must be a valid literal id.
+    /// 16 lower-case hex digits: the form of a content version's id.
+    static func looksLikeContentId(_ text: String) -> Bool {
+        text.utf8.count == Manifest.contentIdLength && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
     static func validateLiteralVersionId(_ text: String) throws {
         guard !versionIdKeywords.contains(text) else { return }
         do { try VersionId.validate(text) } catch { throw UsageError("--version-id \(text): \(error)") }
         // Content versions are named by 16 hex digits of their content: a literal id of that
         // form could take the name of other content's version, which a later deploy of that
         // content would then find "already uploaded" and make live.
-        if text.utf8.count == Manifest.contentIdLength, text.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+        if looksLikeContentId(text) {
             throw UsageError("--version-id \(text): 16 lower-case hex digits is how sitebuild names versions by their content, so this id "
                 + "could name another build's version; use another form (a full 40-digit commit, a 7- to 12-digit short one, or a prefix "
                 + "such as rel-\(text))")

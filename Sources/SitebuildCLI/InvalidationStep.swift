@@ -13,6 +13,9 @@ struct InvalidationStep {
     var options: InvalidationOptions
     var routing: RoutingMode
     var reporter: Reporter
+    /// How to send it again by rerunning, for the failure messages (a deploy's; a rollback's
+    /// rerun would roll back further).
+    var rerun = "run the same deploy again with --invalidate always, or "
 
     /// The plan for flipping from `old` to `new`, or nil with the reason when nothing is sent.
     func plan(from old: String?, to new: Manifest?, toVersion: String) async throws -> (InvalidationPlan?, String) {
@@ -89,8 +92,8 @@ struct InvalidationStep {
             let ids = submittedIds
             reporter.say("\(toVersion) is live; interrupted by \(Interruptible.signalName) during its CloudFront invalidation ("
                 + (ids.isEmpty ? "none was sent" : "\(ids.joined(separator: ", ")) was sent and goes on; only the wait stopped")
-                + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: run the same "
-                    + "deploy again with --invalidate always, or aws cloudfront create-invalidation --distribution-id "
+                + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: \(rerun)"
+                    + "aws cloudfront create-invalidation --distribution-id "
                     + "\(resolved.distribution ?? "") --paths '/*'" : ")"))
             reporter.event("invalidation", [("status", .string("INTERRUPTED"))])
             return ExitStatus.interrupted
@@ -105,7 +108,7 @@ struct InvalidationStep {
                 return ExitStatus.deployFailed
             }
             reporter.say("\(toVersion) is live, but the CloudFront invalidation failed: \(error). Until it is invalidated, viewers may get "
-                + "cached files of the version before: run the same deploy again with --invalidate always, or aws cloudfront "
+                + "cached files of the version before: \(rerun)aws cloudfront "
                 + "create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'")
             reporter.event("invalidation", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             return ExitStatus.deployFailed

@@ -137,6 +137,11 @@ struct RollbackCommand: AsyncParsableCommand {
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         let deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
         do {
+            if let problem = try await DeployInvocation.distributionProblem(resolved, invalidation: invalidation) {
+                reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was changed"))
+                reporter.event("result", [("status", .string("FAILED")), ("message", .string(problem))])
+                throw ExitCode(ExitStatus.invalidInput)
+            }
             let (from, to) = try await deployer.rollback(to: version, force: force)
             if from == to {
                 reporter.say("version \(to) is already live; nothing changed")
@@ -149,7 +154,8 @@ struct RollbackCommand: AsyncParsableCommand {
                                               ("previous", from.map(JSONValue.string) ?? .null)])
                     throw ExitCode(ExitStatus.interrupted)
                 }
-                let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                var step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                step.rerun = ""
                 if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) {
                     reporter.event("result", [("status", .string(failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")),
                                               ("action", .string("rollback")), ("version", .string(to)),

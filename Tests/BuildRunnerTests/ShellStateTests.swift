@@ -212,6 +212,8 @@ import Testing
                   - echo next
                   - (sleep 0.2; head -c 65530 /dev/zero | tr '\\0' x; printf '%s\\n' "$TOKEN"; printf 'caf\\351\\n'; touch long) &
                   - for i in 1 2 3 4 5 6 7 8 9 10; do test -e long && break; sleep 0.5; done; sleep 0.5
+                  - (printf 'bg %s' "${TOKEN%??????}"; sleep 1; printf '%s end\\n' "${TOKEN#????}"; touch split) &
+                  - for i in 1 2 3 4 5 6 7 8 9 10; do test -e split && break; sleep 0.5; done; sleep 0.3
             """, secrets: FixedSecrets(parameters: ["/ci/token": "tok-9f8e7d"]))
         #expect(run.result.status == .succeeded, "\(run.log)")
         #expect(h.read("alive") != nil, "the background process was killed before it could finish")
@@ -222,6 +224,8 @@ import Testing
         // two reads of the pipe, is still masked; bytes that are not UTF-8 pass as they are.
         #expect(!run.log.contains("tok-9f8e7d") && !run.log.contains("9f8e7d"), "unmasked")
         #expect(run.log.contains("***"))
+        // Begun before its command ended and ended after: masked across the handover too.
+        #expect(run.log.outputLines.contains { $0.hasSuffix("*** end") } && !run.log.contains("tok-"), "\(run.log.outputLines.suffix(4))")
         #expect(run.logBytes.split(separator: 10).contains { Array($0) == [99, 97, 102, 0xE9] }, "caf\\351 rewritten")
     }
 

@@ -284,6 +284,12 @@ import TestSupport
         let notAnArchive = try h.run(["run", "--source", "content", "--version-id", "zip-name"])
         #expect(notAnArchive.status == 2)
         #expect(notAnArchive.stderr.contains("--version-id zip-name names the version after the source archive"))
+        // An archive named like a content version could take another build's version.
+        try DeterministicArchive(format: .zip).write(items, to: h.root + "/c2cd642eb4a0a748.zip")
+        let contentLike = try h.run(["run", "--source", "c2cd642eb4a0a748.zip", "--version-id", "zip-name"])
+        #expect(contentLike.status == 2, "\(contentLike.stderr)")
+        #expect(contentLike.stderr.contains("the archive name 'c2cd642eb4a0a748' is 16 lower-case hex digits"), "\(contentLike.stderr)")
+        #expect(!h.exists(".sitebuild/c2cd642eb4a0a748"))
     }
 
     /// Also: the extracted tree lies inside the current directory's repository, yet the
