@@ -339,7 +339,7 @@ final class ProgressLine: Sendable {
         guard enabled, stats.plannedFiles > 0 else { return }
         let elapsed = (ContinuousClock.now - started).seconds
         let rate = elapsed > 0 ? Double(stats.uploadedBytes) / elapsed : 0
-        var line = "\u{1B}[2K\r  \(stats.done)/\(stats.plannedFiles) files, \(humanBytes(stats.uploadedBytes)) uploaded"
+        var line = "\u{1B}[2K\r  \(stats.done)/\(stats.plannedFiles) objects, \(humanBytes(stats.uploadedBytes)) uploaded"
         if rate > 0 { line += ", \(humanBytes(Int64(rate)))/s" }
         if stats.done > 0 && stats.done < stats.plannedFiles && elapsed > 1 {
             let left = elapsed / Double(stats.done) * Double(stats.plannedFiles - stats.done)

@@ -428,7 +428,7 @@ struct HashCommand: ParsableCommand {
                 // A deploy counts the version's objects, routing aliases included: said when they differ.
                 let aliases = manifest.entries.count - result.files.count
                 let objects = aliases > 0 ? " (\(manifest.entries.count) objects with \(aliases) routing alias(es))" : ""
-                writeAll(1, Array("\(manifest.version)  \(result.files.count) files\(objects), \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
+                writeAll(1, Array("\(manifest.version)  \(result.files.count) file\(result.files.count == 1 ? "" : "s")\(objects), \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
             }
         } catch {
             printError("\(dir): \(error)")
