@@ -24,6 +24,7 @@ public final class BuildEngine {
     private lazy var lingering = LingeringOutput(output: { [log] fd, chunk in log.backgroundOutput(fd, chunk) },
                                                  ended: { [log] fd in log.endBackground(fd) })
     private var lingeringUsed = false
+    private var backgroundStopped = false
     private var deadline: ContinuousClock.Instant = .now
     private let buildUUID = UUID().uuidString.lowercased()
     private var buildNumber = 1
@@ -148,6 +149,8 @@ public final class BuildEngine {
                                  reports: reports.map { (group: $0.0, files: $0.1) },
                                  durationMilliseconds: duration, message: message.map(log.mask), failureKind: failureKind)
         result.exportedValues = exported.map { (name: $0.0, value: $0.1) }
+        // Before the last line: the status ends the log (background processes wrote up to here).
+        stopBackgroundProcesses()
         log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))
         // status and message at the top too, as every other result event has them (the CLI's
         // own, and the deploy's that ends a run's stream); the whole result nested.
@@ -734,6 +737,8 @@ public final class BuildEngine {
     // MARK: - Cleanup
 
     private func stopBackgroundProcesses() {
+        guard !backgroundStopped else { return }
+        backgroundStopped = true
         let leftovers = LeftoverProcesses(groups: Set(processGroups), marker: "\(LeftoverProcesses.variable)=\(buildUUID)")
         let stopped = leftovers.stop(grace: runner.killGrace)
         // What they wrote up to now is logged; pipes an escaped process still holds are closed.

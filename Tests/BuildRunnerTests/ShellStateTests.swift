@@ -220,6 +220,8 @@ import Testing
         #expect(run.log.outputLines.contains("started with ***"), "\(run.log)")
         #expect(run.log.outputLines.contains("no newline"), "\(run.log)")
         #expect(run.log.outputLines.contains("next"))
+        // The status is the log's last line, after what background processes wrote.
+        #expect(run.log.split(separator: "\n").last?.contains("Build succeeded with status SUCCEEDED") == true)
         // A secret that falls across the 64 KiB a long line is logged in pieces of, or across
         // two reads of the pipe, is still masked; bytes that are not UTF-8 pass as they are.
         #expect(!run.log.contains("tok-9f8e7d") && !run.log.contains("9f8e7d"), "unmasked")
