@@ -83,7 +83,9 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         let credentials = "the AWS credentials" + (credentialSource.map { " from \($0)" } ?? "")
         switch code {
         case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
-            return "allow \(operation) for \(credentials) in IAM (and kms:Decrypt for encrypted values)"
+            // Parameters and secrets may be encrypted with a KMS key the identity must also use.
+            let kms = service == "SSM" || service == "Secrets Manager" ? " (and kms:Decrypt for encrypted values)" : ""
+            return "allow \(operation) for \(credentials) in IAM\(kms)"
         case "SignatureDoesNotMatch", "InvalidSignatureException":
             return "the request signature did not match: check \(credentials); the secret access key "
                 + "must be the one of that access key ID (also check the region and the system clock)"
@@ -98,11 +100,17 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
             return "check the name, the region and the account; create it if it is missing"
         case "DecryptionFailure", "KMSAccessDeniedException", "KMSDisabledException", "KMSNotFoundException":
             return "check that the KMS key exists, is enabled and that these credentials may use it"
+        case "InternalError", "InternalFailure", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException":
+            return "\(service) failed on its side (after retries); run the command again later"
         case "ThrottlingException", "TooManyUpdates":
             return "\(service) is throttling; retry later"
         case "ValidationException", "InvalidParameterException", "InvalidRequestException":
             return "fix the request as the message says"
         default:
+            if code.hasPrefix("HTTP") || code.allSatisfy(\.isNumber) {
+                // No error code in the answer (a 5xx from a proxy or the service's front door).
+                return "\(service) or something in between failed; retry, and check the endpoint if it goes on"
+            }
             return "see the \(service) documentation for \(code)"
         }
     }
