@@ -20,10 +20,9 @@ public final class BuildEngine {
     private var buildFailed = false
     private var phaseFailed = false
     private var processGroups: [pid_t] = []
-    /// Output of background processes whose command has ended (``LingeringOutput``).
-    private lazy var lingering = LingeringOutput(output: { [log] fd, chunk in log.backgroundOutput(fd, chunk) },
-                                                 ended: { [log] fd in log.endBackground(fd) })
-    private var lingeringUsed = false
+    /// Output of background processes whose command has ended (``LingeringOutput``); made
+    /// with the first such process.
+    private var lingering: LingeringOutput?
     private var backgroundStopped = false
     private var deadline: ContinuousClock.Instant = .now
     private let buildUUID = UUID().uuidString.lowercased()
@@ -399,11 +398,7 @@ public final class BuildEngine {
             if let user { arguments = runAsArguments(user) + arguments }
             let termination = try runner.run(arguments, environment: environment, cancellation: cancellation,
                                              deadline: deadline, onStart: { processGroups.append($0) },
-                                             lingering: { fd in
-                                                 self.lingeringUsed = true
-                                                 self.log.continueInBackground(fd)
-                                                 self.lingering.adopt(fd)
-                                             }) { chunk in
+                                             lingering: { fd in self.continueInBackground(fd) }) { chunk in
                 log.output(chunk)
                 tail.append(contentsOf: chunk)
                 if tail.count > 65536 { tail.removeFirst(tail.count - 32768) }
@@ -734,6 +729,16 @@ public final class BuildEngine {
         ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups", "--"]
     }
 
+    /// A command's shell ended while a background process holds its pipe: the pipe's output
+    /// goes on being read and logged (with what the masker held back).
+    private func continueInBackground(_ fd: Int32) {
+        let reader = lingering ?? LingeringOutput(output: { [log] fd, chunk in log.backgroundOutput(fd, chunk) },
+                                                  ended: { [log] fd in log.endBackground(fd) })
+        lingering = reader
+        log.continueInBackground(fd)
+        reader.adopt(fd)
+    }
+
     // MARK: - Cleanup
 
     private func stopBackgroundProcesses() {
@@ -742,7 +747,7 @@ public final class BuildEngine {
         let leftovers = LeftoverProcesses(groups: Set(processGroups), marker: "\(LeftoverProcesses.variable)=\(buildUUID)")
         let stopped = leftovers.stop(grace: runner.killGrace)
         // What they wrote up to now is logged; pipes an escaped process still holds are closed.
-        if lingeringUsed { lingering.finish() }
+        lingering?.finish()
         if stopped.inGroups > 0 {
             log.container("Stopped \(stopped.inGroups) background process(es) the build left running")
         }

@@ -280,16 +280,31 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func writeRelease(_ record: ReleaseRecord) async throws {
-        try FileManager.default.createDirectory(atPath: releases, withIntermediateDirectories: true)
-        try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: releases + "/" + record.fileName), options: .atomic)
+        try Self.write(record, to: releases, named: record.fileName)
     }
 
     public func listReleaseNames() async throws -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: releases)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+        Self.recordNames(in: releases)
     }
 
     public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
-        names.compactMap { name in FileManager.default.contents(atPath: releases + "/" + name).flatMap(ReleaseRecord.parse) }
+        Self.readRecords(in: releases, named: names)
+    }
+
+    /// A record (release or pointer head) as one JSON line, replaced atomically.
+    private static func write(_ record: ReleaseRecord, to directory: String, named name: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/" + name), options: .atomic)
+    }
+
+    /// The record files of `directory`, sorted (temporary files of atomic writes left out).
+    private static func recordNames(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// The records named, in that order; missing or unreadable ones left out.
+    private static func readRecords(in directory: String, named names: [String]) -> [ReleaseRecord] {
+        names.compactMap { name in FileManager.default.contents(atPath: directory + "/" + name).flatMap(ReleaseRecord.parse) }
     }
 
     var pointerHeads: String { root + "/_sitebuild/pointers" }
@@ -301,15 +316,11 @@ public struct LocalTarget: DeployTarget {
 
     public func writePointerHead(_ record: ReleaseRecord) async throws {
         guard let pointer = record.pointer else { return }
-        try FileManager.default.createDirectory(atPath: pointerHeads, withIntermediateDirectories: true)
-        try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: pointerHeads + "/" + ReleaseRecord.pointerHeadName(pointer)),
-                                                              options: .atomic)
+        try Self.write(record, to: pointerHeads, named: ReleaseRecord.pointerHeadName(pointer))
     }
 
     public func readPointerHeads() async throws -> [ReleaseRecord] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: pointerHeads)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-        return names.sorted().compactMap { FileManager.default.contents(atPath: pointerHeads + "/" + $0).flatMap(ReleaseRecord.parse) }
-            .filter { $0.pointer != nil }
+        Self.readRecords(in: pointerHeads, named: Self.recordNames(in: pointerHeads)).filter { $0.pointer != nil }
     }
 
     public func removeMarkedVersion(_ version: String) async throws {

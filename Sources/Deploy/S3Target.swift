@@ -176,31 +176,36 @@ public struct S3Target: DeployTarget {
     }
 
     public func writeRelease(_ record: ReleaseRecord) async throws {
-        _ = try await client.putObject(bucket: bucket, key: releasesPrefix + record.fileName,
-                                       body: .bytes(Array((record.json.serialized() + "\n").utf8)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        try await putRecord(record, key: releasesPrefix + record.fileName)
     }
 
     public func listReleaseNames() async throws -> [String] {
-        try await client.listObjects(bucket: bucket, prefix: releasesPrefix).objects
-            .map { String($0.key.dropFirst(releasesPrefix.count)) }
-            .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
+        try await recordNames(under: releasesPrefix)
     }
 
     var pointerHeadsPrefix: String { location.prefix + "_sitebuild/pointers/" }
 
     public func writePointerHead(_ record: ReleaseRecord) async throws {
         guard let pointer = record.pointer else { return }
-        _ = try await client.putObject(bucket: bucket, key: pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer),
-                                       body: .bytes(Array((record.json.serialized() + "\n").utf8)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        try await putRecord(record, key: pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer))
     }
 
     public func readPointerHeads() async throws -> [ReleaseRecord] {
-        let names = try await client.listObjects(bucket: bucket, prefix: pointerHeadsPrefix).objects
-            .map { String($0.key.dropFirst(pointerHeadsPrefix.count)) }
-            .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
+        let names = try await recordNames(under: pointerHeadsPrefix)
         return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }
+    }
+
+    /// A record (release or pointer head) as one JSON line.
+    private func putRecord(_ record: ReleaseRecord, key: String) async throws {
+        _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(Array((record.json.serialized() + "\n").utf8)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+    }
+
+    /// The names of the records directly under `prefix`, sorted.
+    private func recordNames(under prefix: String) async throws -> [String] {
+        try await client.listObjects(bucket: bucket, prefix: prefix).objects
+            .map { String($0.key.dropFirst(prefix.count)) }
+            .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
     }
 
     public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {

@@ -194,23 +194,25 @@ enum BuildInvocation {
         let timeout = try EnvironmentOptions.parseTimeout(options.timeout)
 
         let out = absolutePath(options.out ?? defaultOutput, relativeTo: cwd)
+        let cache = cacheDirectory(environment)
         try checkOutputDirectory(out, flag: options.out == nil ? nil : "--out", source: source, cwd: cwd, environment: environment)
         // Each secondary artifact replaces <out>-<identifier> the same way.
         for secondary in spec.artifacts?.secondary ?? [] {
             try checkOutputDirectory(out + "-" + secondary.identifier, flag: "the secondary artifact '\(secondary.identifier)', written to",
                                      source: source, cwd: cwd, environment: environment)
         }
-        // The default (`run` passes it too) is sitebuild's own folder.
+        // Then what they hold. The default (`run` passes it too) is sitebuild's own folder.
         if options.out != nil, out != absolutePath(defaultOutput, relativeTo: cwd) {
             try checkOutputIsNotTheBase(out, flag: "--out \(options.out!)", base: spec.artifacts?.baseDirectory, what: "artifacts",
                                         source: source, buildspec: buildspecPath)
-            try checkOutputHoldsOnlyOurs(out, flag: "--out \(options.out!)", cacheDirectory: cacheDirectory(environment))
+            try checkOutputHoldsOnlyOurs(out, flag: "--out \(options.out!)", cacheDirectory: cache)
         }
         for secondary in spec.artifacts?.secondary ?? [] {
-            let flag = "the secondary artifact '\(secondary.identifier)', written to \(out)-\(secondary.identifier),"
-            try checkOutputIsNotTheBase(out + "-" + secondary.identifier, flag: flag, base: secondary.artifacts.baseDirectory,
+            let place = out + "-" + secondary.identifier
+            let flag = "the secondary artifact '\(secondary.identifier)', written to \(place),"
+            try checkOutputIsNotTheBase(place, flag: flag, base: secondary.artifacts.baseDirectory,
                                         what: "secondary-artifacts.\(secondary.identifier)", source: source, buildspec: buildspecPath)
-            try checkOutputHoldsOnlyOurs(out + "-" + secondary.identifier, flag: flag, cacheDirectory: cacheDirectory(environment))
+            try checkOutputHoldsOnlyOurs(place, flag: flag, cacheDirectory: cache)
         }
         let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {
@@ -221,7 +223,7 @@ enum BuildInvocation {
             throw UsageError("--zip \(options.zip!): the secondary artifact '\(clash.identifier)' is written to the same file "
                 + "(\(clash.identifier).zip beside the primary ZIP); give the primary ZIP another name, such as primary.zip")
         }
-        try OutputDirectoryLock.acquire(out, cacheDirectory: cacheDirectory(environment), flag: options.out == nil ? nil : "--out")
+        try OutputDirectoryLock.acquire(out, cacheDirectory: cache, flag: options.out == nil ? nil : "--out")
 
         if let file = options.exportedVariablesFile {
             // Checked now, not after a build whose result it would then fail to record.
@@ -241,7 +243,7 @@ enum BuildInvocation {
         let helper = try makeHelperDirectory()
         var configuration = BuildConfiguration(
             sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
-            overrides: overrides, timeout: timeout, cacheDirectory: cacheDirectory(environment),
+            overrides: overrides, timeout: timeout, cacheDirectory: cache,
             projectName: options.project ?? (resolvedSource.kind == .directory ? nil : resolvedSource.name),
             baseEnvironment: withAWSSettings(environment, aws: aws), helperDirectory: helper,
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
@@ -344,10 +346,11 @@ enum BuildInvocation {
         return cacheDirectory + "/outputs/" + ContentHash(of: real).hex.prefix(16)
     }
 
-    /// Remembers the output directories a build wrote (those that exist after it).
+    /// Remembers the output directories a build wrote (its artifacts' directories).
     static func rememberOutputs(_ directories: [String], cacheDirectory: String) {
+        guard !directories.isEmpty else { return }
+        try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
         for out in directories where FileManager.default.fileExists(atPath: out) {
-            try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory), contents: Data((out + "\n").utf8))
         }
     }

@@ -404,7 +404,7 @@ struct RunCommand: AsyncParsableCommand {
         let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source)
         guard status == 0 else { throw ExitCode(status) }
         // The deploy's result ends the stream: it carries the build's exported variables too.
-        let exported: [(String, JSONValue)] = build.map { [("exportedVariables", .object($0.exportedVariables.map { ($0.name, .string($0.value)) }))] } ?? []
+        let exported: [(String, JSONValue)] = build?.json["exportedVariables"].map { [("exportedVariables", $0)] } ?? []
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,
