@@ -64,7 +64,14 @@ public struct ArtifactCollector: Sendable {
         }
 
         var chosen: [(path: String, file: ArtifactFile)] = []
-        let excludes = artifacts.excludePaths.map(GlobPattern.init)
+        var excludes = artifacts.excludePaths.map(GlobPattern.init)
+        // A bare directory name (`node_modules`) leaves out the files below it, as a bare
+        // directory in `files` takes them: a file pattern would match no file, and what the
+        // user asked to leave out would be deployed.
+        let directoryExcludes = artifacts.excludePaths.filter { GlobPattern($0).isLiteral }
+            .map { (text: $0, pattern: GlobPattern(GlobPattern($0).literalPath + "/")) }
+        excludes += directoryExcludes.map(\.pattern)
+        var warnedExcludes: Set<String> = []
         for base in bases {
             log.append("Expanding \(base)")
             let baseDir = absolute(base)
@@ -86,6 +93,13 @@ public struct ArtifactCollector: Sendable {
             let entries = walker.walk(baseDir).filter { entry in
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
                 return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") }
+            }
+            for exclude in directoryExcludes where !warnedExcludes.contains(exclude.text)
+                && entries.contains(where: { exclude.pattern.matches($0.path) }) {
+                warnedExcludes.insert(exclude.text)
+                let path = GlobPattern(exclude.text).literalPath
+                warnings.append("exclude-paths '\(exclude.text)' names a directory; sitebuild leaves out the files below it. "
+                    + "Write '\(path)/**/*' to say so explicitly")
             }
             for patternText in artifacts.files {
                 log.append("Expanding \(patternText)")

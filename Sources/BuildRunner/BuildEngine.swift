@@ -193,6 +193,7 @@ public final class BuildEngine {
         }
         let otherUsers = try resolveRunAs()
         session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source)
+        session?.warn = { [log] message in log.container(message) }
         session?.shared = otherUsers
         log.container("Moving to directory \(source)")
         restoreCache()
@@ -706,17 +707,20 @@ public final class BuildEngine {
 
     /// Checks every `run-as` user; returns whether any command runs as another user.
     private func resolveRunAs() throws -> Bool {
-        let names = Set(([spec.runAs] + spec.phases.values.map(\.runAs)).compactMap { $0 })
-        guard !names.isEmpty else { return false }
-        for name in names {
+        // Each place run-as is written, as `file:line:column: key` for the messages.
+        let places: [(name: String, place: String)] = ([(spec.runAs, spec.runAsLocation, "run-as")]
+            + PhaseName.allCases.map { (spec.phases[$0]?.runAs, spec.phases[$0]?.runAsLocation, "phases.\($0.rawValue).run-as") })
+            .compactMap { name, location, key in name.map { ($0, (location.map { "\($0): " } ?? "") + key) } }
+        guard !places.isEmpty else { return false }
+        for (name, place) in places {
             guard let entry = getpwnam(name) else {
-                throw BuildInputError("run-as: there is no user '\(name)' on this machine; create it or remove run-as")
+                throw BuildInputError("\(place): there is no user '\(name)' on this machine; create it or remove run-as")
             }
             if entry.pointee.pw_uid != geteuid() && geteuid() != 0 {
-                throw BuildInputError("run-as: switching to user '\(name)' needs sitebuild to run as root (it runs as uid \(geteuid()))")
+                throw BuildInputError("\(place): switching to user '\(name)' needs sitebuild to run as root (it runs as uid \(geteuid()))")
             }
         }
-        return names.contains { getpwnam($0).map { $0.pointee.pw_uid != geteuid() } ?? false }
+        return places.contains { getpwnam($0.name).map { $0.pointee.pw_uid != geteuid() } ?? false }
     }
 
     private func runAs(for phase: PhaseName) -> (uid: UInt32, gid: UInt32, name: String)? {

@@ -110,12 +110,75 @@ final class ShellSession {
     private func handOver(to owner: (uid: UInt32, gid: UInt32)) throws {
         // Others may pass through the container (to reach state/), not list or change it.
         chmod(container, 0o711)
+        // Read while the directory is still its last user's (they may have to read it).
+        let variables = trustedVariables(for: owner.uid)
         guard chown(directory, owner.uid, owner.gid) == 0, chmod(directory, 0o700) == 0 else {
             throw ProcessError("cannot hand \(directory) to uid \(owner.uid)", errno: errno)
         }
-        let variables = readFile(environmentFile) ?? []
         try writeFile(environmentFile, variables, owner: owner)
         unlink(directoryFile)
+    }
+
+    /// The variables file's text, safe for `reader`'s shell to source. A file that another
+    /// user's processes could write (a `run-as` user's: its owner is not `reader`) may hold any
+    /// shell code, not only the `export -p` of its last command: a background process of that
+    /// user can append to it after the command ends. Sourced by root (or another user), that
+    /// code would run with their rights. So such a file is read by its owner's shell, which can
+    /// run nothing its owner could not run anyway, and only its variables are kept, written
+    /// back by sitebuild as quoted `export` lines. Values pass between users; code does not.
+    private func trustedVariables(for reader: UInt32) -> [UInt8] {
+        let fd = open(environmentFile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return [] }
+        var info = stat()
+        let owned = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        close(fd)
+        guard owned else { return [] }
+        if info.st_uid == reader || info.st_uid == geteuid() { return readFile(environmentFile) ?? [] }
+        guard let pairs = variables(readAs: (info.st_uid, info.st_gid)) else {
+            warn("the variables the last command (run as uid \(info.st_uid)) left could not be read: the next command starts without them")
+            return []
+        }
+        return Array(Self.exportLines(pairs).utf8)
+    }
+
+    /// Called with a message when variables are lost between users (for the build log).
+    var warn: (String) -> Void = { _ in }
+
+    /// The variables of the file as its owner's shell sees them after sourcing it, read with
+    /// `env -0` (NUL-separated, so any value survives); nil when that shell fails or takes
+    /// longer than 10 s.
+    private func variables(readAs owner: (uid: UInt32, gid: UInt32)) -> [(String, String)]? {
+        let arguments = ["/usr/bin/setpriv", "--reuid=\(owner.uid)", "--regid=\(owner.gid)", "--init-groups", "--",
+                         shellPath, "-c", "cd / && set -a && . \"$1\" >/dev/null 2>&1; exec /usr/bin/env -0", "sh", environmentFile]
+        var output: [UInt8] = []
+        var tooLarge = false
+        let cancellation = Cancellation()
+        guard let ended = try? ProcessRunner().run(arguments, environment: [:], cancellation: cancellation,
+                                                  deadline: .now + .seconds(10), output: { chunk in
+            if output.count + chunk.count > Self.maximumVariablesSize { tooLarge = true } else { output.append(contentsOf: chunk) }
+        }), ended.status == 0, !cancellation.isCancelled, !tooLarge else { return nil }
+        return output.split(separator: 0, omittingEmptySubsequences: true).compactMap { item in
+            guard let eq = item.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+            let name = String(decoding: item[item.startIndex..<eq], as: UTF8.self)
+            guard Self.isVariableName(name), name != "_" else { return nil }
+            return (name, String(decoding: item[(eq + 1)...], as: UTF8.self))
+        }
+    }
+
+    /// The largest variables text read back from another user (the Linux limit on one
+    /// process's environment and arguments is of this order).
+    static let maximumVariablesSize = 32 << 20
+
+    /// `export NAME='value'` lines, values quoted for any POSIX shell.
+    static func exportLines(_ pairs: [(String, String)]) -> String {
+        pairs.map { "export \($0.0)=\(shellQuoted($0.1))\n" }.joined()
+    }
+
+    static func isVariableName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first == UInt8(ascii: "_") || (first | 0x20 >= UInt8(ascii: "a") && first | 0x20 <= UInt8(ascii: "z"))
+        else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z"))
+            || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
 
     /// A helper script run with the build's current variables (not logged as a command).

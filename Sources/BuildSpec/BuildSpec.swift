@@ -10,6 +10,8 @@ public struct BuildSpec: Sendable, Equatable {
 
     public var version: Version
     public var runAs: String?
+    /// Where `run-as` is written (for errors about its user).
+    public var runAsLocation: SourceLocation?
     public var env: Environment
     public var proxy: Proxy?
     public var batch: Batch?
@@ -23,6 +25,7 @@ public struct BuildSpec: Sendable, Equatable {
     public init(version: Version, file: String = "buildspec.yml") {
         self.version = version
         self.runAs = nil
+        self.runAsLocation = nil
         self.env = Environment()
         self.proxy = nil
         self.batch = nil
@@ -62,6 +65,8 @@ public struct Command: Sendable, Equatable {
 
 public struct Phase: Sendable, Equatable {
     public var runAs: String?
+    /// Where the phase's `run-as` is written.
+    public var runAsLocation: SourceLocation?
     public var onFailure: OnFailure
     /// `runtime-versions` in document order (install only).
     public var runtimeVersions: [(name: String, version: String)]

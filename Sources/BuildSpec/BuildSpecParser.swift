@@ -77,7 +77,10 @@ public struct BuildSpecParser {
         if is01 { known.append("environment_variables") }
         warnUnknownKeys(top, known: known, path: "")
 
-        if let node = top.value(for: "run-as") { spec.runAs = scalar(node, "run-as") }
+        if let node = top.value(for: "run-as") {
+            spec.runAs = scalar(node, "run-as")
+            spec.runAsLocation = location(node)
+        }
         if let node = top.value(for: "env") { spec.env = parseEnvironment(node, path: "env") }
         if is01, let node = top.value(for: "environment_variables") {
             spec.env.variables += parseVariables(node, path: "environment_variables", legacy: true)
@@ -215,7 +218,10 @@ public struct BuildSpecParser {
         if isNull(node) { return phase }
         guard let map = mapping(node, path) else { return phase }
         warnUnknownKeys(map, known: ["run-as", "on-failure", "runtime-versions", "commands", "finally"], path: path)
-        if let n = map.value(for: "run-as") { phase.runAs = scalar(n, "\(path).run-as") }
+        if let n = map.value(for: "run-as") {
+            phase.runAs = scalar(n, "\(path).run-as")
+            phase.runAsLocation = location(n)
+        }
         if let n = map.value(for: "on-failure"), let text = scalar(n, "\(path).on-failure") {
             switch OnFailure.parse(text) {
             case .success(let value): phase.onFailure = value

@@ -130,6 +130,33 @@ import Testing
         #expect(run.log.contains("'public' names a directory"))
     }
 
+    /// `exclude-paths: [node_modules]` leaves the directory's files out (a file pattern would
+    /// match none of them and deploy what was meant to stay out); a file of that name elsewhere
+    /// and a path that only starts with the name stay in.
+    @Test func aBareDirectoryInExcludePathsLeavesItsFilesOutWithAWarning() throws {
+        let h = try BuildHarness()
+        try h.write("index.html", "i")
+        try h.write("node_modules/leftpad/index.js", "m")
+        try h.write("node_modules_notes.txt", "n")
+        try h.write("docs/node_modules", "a file")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files:
+                - '**/*'
+              exclude-paths:
+                - node_modules
+                - buildspec.yml
+            """, out: out)
+        #expect(files(under: out) == ["docs/node_modules", "index.html", "node_modules_notes.txt"])
+        #expect(run.log.contains("exclude-paths 'node_modules' names a directory"))
+        #expect(!run.log.contains("exclude-paths 'buildspec.yml'"))
+    }
+
     @Test func baseDirectoryGlobAndSecondaryArtifacts() throws {
         let h = try BuildHarness()
         try h.write("build-web/index.html", "w")

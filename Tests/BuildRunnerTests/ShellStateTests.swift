@@ -387,12 +387,46 @@ func processExists(named text: String) -> Bool {
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched\n")
     }
 
+    /// A run-as user's processes can write anything into the variables file (here the command
+    /// appends code and exits before the file is rewritten; a background process could do it
+    /// any time). Root's next command gets the values, never runs that code.
+    @Test func codeARunAsUserLeavesInTheVariablesNeverRunsAsRoot() throws {
+        let h = try BuildHarness()
+        chmod(h.root, 0o755)
+        chmod(h.source, 0o777)
+        guard geteuid() == 0, getpwnam("nobody") != nil else { return }
+        let marker = h.source + "/ran-as.txt"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - BEFORE=from-root
+              build:
+                run-as: nobody
+                commands:
+                  - |
+                    TRICKY="it's \\$HOME \\"q\\"
+                    second line"
+                  - printf 'id -un >> \(marker)\\n' >> "$(dirname "$0")/env.sh"; exit 0
+              post_build:
+                commands:
+                  - id -un; echo "root sees $BEFORE"; printf '%s\\n' "$TRICKY"
+            """)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        let ran = (try? String(contentsOfFile: marker, encoding: .utf8)) ?? ""
+        #expect(!ran.contains("root"), "code written by nobody ran as root: \(ran)")
+        // (The log shows the two-line command's second line too.)
+        #expect(run.log.outputLines.suffix(4) == ["root", "root sees from-root", "it's $HOME \"q\"", "second line"], "\(run.log)")
+    }
+
     @Test func anUnknownRunAsUserStopsBeforeAnyCommand() throws {
         let h = try BuildHarness()
         let run = try h.run("version: 0.2\nrun-as: no-such-user-here\nphases:\n  build:\n    commands:\n      - echo ran\n")
         #expect(run.result.status == .fault)
         #expect(run.result.failureKind == .invalidInput)
-        #expect(run.result.message?.contains("no user 'no-such-user-here'") == true)
+        // Where it is written, as the buildspec's other errors say it.
+        #expect(run.result.message?.contains(":2:9: run-as: there is no user 'no-such-user-here'") == true, "\(run.result.message ?? "")")
         #expect(run.log.outputLines.isEmpty)
     }
 }

@@ -95,6 +95,16 @@ import Testing
         #expect(value["valid"] == .bool(true))
         #expect(value["diagnostics"]?.arrayValue?.first?["severity"] == .string("warning"))
         #expect(!h.exists("ran"))
+        // A run-as user this machine does not have: a warning where it is written (the build
+        // may run elsewhere), and the build's exit 2 names the same place.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    run-as: no-such-user-here\n    commands:\n      - touch ran\n")
+        let unknown = try h.run(["validate"])
+        #expect(unknown.status == 0)
+        #expect(unknown.stderr.contains("buildspec.yml:4:13: warning: phases.build.run-as: there is no user 'no-such-user-here'"), "\(unknown.stderr)")
+        let build = try h.run(["build"])
+        #expect(build.status == 2)
+        #expect(build.stdout.contains("buildspec.yml:4:13: phases.build.run-as: there is no user 'no-such-user-here'"), "\(build.stdout)")
+        #expect(!h.exists("ran"))
     }
 
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {
