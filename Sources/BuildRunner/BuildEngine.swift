@@ -499,7 +499,12 @@ public final class BuildEngine {
         }
         // A fallback that expands to nothing would match every entry (a prefix of all keys).
         let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand).filter { !$0.isEmpty }
-        var entry = store.find(key: key, fallbacks: [])
+        // A keyed entry never changes, so a local copy is used as it is. The default slot is
+        // rewritten by every runner sharing the remote cache: there the remote one comes first
+        // (a local copy would be this runner's last save, not the others' newer ones), and the
+        // local copy is used only when the remote has none or cannot be read.
+        let sharedSlot = cache.key == nil && remote != nil
+        var entry = sharedSlot ? nil : store.find(key: key, fallbacks: [])
         if entry == nil, let remote {
             entry = restoreRemote(remote, store: store, key: key, fallbacks: fallbacks)
         }

@@ -52,6 +52,14 @@ public struct Deployer: Sendable {
     /// Called right before a deploy's flip with the version to be made live; throwing stops the
     /// deploy without flipping (`watch` checks that no later upload went live meanwhile).
     public var beforeFlip: (@Sendable (String) async throws -> Void)?
+    /// Asked when the flip lost its compare-and-swap to another runner's flip: true makes the
+    /// deploy read the pointer again and flip from there (its version is complete, so nothing
+    /// is built or uploaded again), up to ``flipAgainLimit`` times; false (or none) ends it
+    /// with the ``PointerConflict`` (exit 4). `watch` answers true unless a later upload has
+    /// been claimed, whose flip should stay.
+    public var flipAgainWhenOvertaken: (@Sendable (PointerConflict) async throws -> Bool)?
+    /// How many times a deploy flips again after losing its flip (``flipAgainWhenOvertaken``).
+    public static let flipAgainLimit = 5
 
     public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
                 statCacheDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -184,21 +192,39 @@ public struct Deployer: Sendable {
         } else {
             outcome.kind = .flippedExisting
         }
-        if let beforeFlip { try await beforeFlip(manifest.version) }
-        // Interrupted up to here, the deploy changed nothing live (the next run finds the
-        // version complete and flips it). From here the flip and its release record are done
-        // whole, whatever comes: a flip cut off after its write would leave no record.
-        try Task.checkCancellation()
         let deployer = self, kind = outcome.kind, version = manifest.version
-        try await uncancelled {
-            try await deployer.flip(to: version, expected: state, action: "deploy")
-            if kind == .flippedExisting {
-                // An existing version may be deleted by a prune as the pointer moves to it (a
-                // revert to old content): as for rollback, the pointer is then put back.
-                try await deployer.undoFlipIfDeleted(version, previous: state.version)
+        var expected = state
+        var overtaken = 0
+        while true {
+            if let beforeFlip { try await beforeFlip(manifest.version) }
+            // Interrupted up to here, the deploy changed nothing live (the next run finds the
+            // version complete and flips it). From here the flip and its release record are done
+            // whole, whatever comes: a flip cut off after its write would leave no record.
+            try Task.checkCancellation()
+            let current = expected
+            do {
+                try await uncancelled {
+                    try await deployer.flip(to: version, expected: current, action: "deploy")
+                    if kind == .flippedExisting {
+                        // An existing version may be deleted by a prune as the pointer moves to it (a
+                        // revert to old content): as for rollback, the pointer is then put back.
+                        try await deployer.undoFlipIfDeleted(version, previous: current.version)
+                    }
+                }
+                return outcome
+            } catch let conflict as PointerConflict where conflict.reason == nil && overtaken < Self.flipAgainLimit {
+                guard let flipAgain = flipAgainWhenOvertaken, try await flipAgain(conflict) else { throw conflict }
+                overtaken += 1
+                expected = try await pointer.read()
+                outcome.previous = expected.version
+                if expected.version == version {
+                    log("the pointer already holds \(version) (another deploy of the same content won the race)")
+                    return outcome
+                }
+                log("the live version moved to \(expected.version ?? "none") while this deploy ran (another runner flipped it); "
+                    + "\(version) is complete: flipping again from there")
             }
         }
-        return outcome
     }
 
     /// The claim on writing the literal version `version`, once the deploy holding it now (if

@@ -168,10 +168,26 @@ enum BuildInvocation {
         return result
     }
 
+    /// The flags that do not depend on the source, checked before it is fetched: a bad one
+    /// stops the command before a download or a clone replaces the work tree of the last build.
+    static func checkFlags(_ options: BuildOptions) throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        let environment = ProcessInfo.processInfo.environment
+        for file in options.envFile { _ = try EnvironmentOptions.parseEnvFile(absolutePath(file, relativeTo: cwd)) }
+        for flag in options.env { _ = try EnvironmentOptions.parseEnvFlag(flag, environment: environment) }
+        _ = try EnvironmentOptions.parseTimeout(options.timeout)
+        if let cache = options.cache, !cache.isEmpty {
+            _ = try S3CacheStore.location(cache, what: "--cache")
+        } else if let cache = environment["SITEBUILD_CACHE"], !cache.isEmpty {
+            _ = try S3CacheStore.location(cache, what: "SITEBUILD_CACHE")
+        }
+    }
+
     static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil) throws -> Prepared {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath
         let environment = ProcessInfo.processInfo.environment
+        if resolved == nil { try checkFlags(options) }
         let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws).source
         let source = resolvedSource.directory
         var isDirectory: ObjCBool = false

@@ -36,9 +36,21 @@ enum DeployInvocation {
     /// What a deployed directory may contain that is not the site: sitebuild's state directory
     /// (`.sitebuild`: the default local target, build outputs), the local target, the cache
     /// directory and the settings file. `hash` leaves out the same, so the version ids agree.
+    /// A copy of the settings file at the top of `directory` (a build whose artifact takes
+    /// `**/*` from the project copies it there) is the settings file too, and is left out.
     static func siteExclusions(configDirectory: String, configPath: String, environment: [String: String],
-                               localTarget: String? = nil) -> [String] {
-        [configDirectory + "/.sitebuild", configPath, BuildInvocation.cacheDirectory(environment)] + (localTarget.map { [$0] } ?? [])
+                               localTarget: String? = nil, directory: String? = nil) -> [String] {
+        var excluded = [configDirectory + "/.sitebuild", configPath, BuildInvocation.cacheDirectory(environment)] + (localTarget.map { [$0] } ?? [])
+        if let directory, isCopyOfSettings(directory + "/sitebuild.yml", configPath: configPath) { excluded.append(directory + "/sitebuild.yml") }
+        return excluded
+    }
+
+    /// Whether `file` holds the same bytes as the settings file read (and is not a link).
+    static func isCopyOfSettings(_ file: String, configPath: String) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let copy = FileManager.default.contents(atPath: file), let read = FileManager.default.contents(atPath: configPath) else { return false }
+        return copy == read
     }
 
     /// Where links in a deployed directory may lead: the directory itself and the project (the
@@ -52,9 +64,10 @@ enum DeployInvocation {
     static func misplacedSettingsNote(directory: String, configPath: String) -> String? {
         let inside = directory + "/sitebuild.yml"
         guard FileManager.default.fileExists(atPath: inside),
-              FileWalker.identities(of: [inside]) != FileWalker.identities(of: [configPath]) else { return nil }
+              FileWalker.identities(of: [inside]) != FileWalker.identities(of: [configPath]),
+              !isCopyOfSettings(inside, configPath: configPath) else { return nil }
         return "warning: \(inside) is deployed as a site file and its settings are not read; sitebuild reads \(configPath) "
-            + "(the current directory's, or --config)"
+            + "(--config, else the source's or the current directory's sitebuild.yml)"
     }
 
     /// The deploy's settings from flags, the environment and the settings file, checked. `run`
@@ -102,11 +115,13 @@ enum DeployInvocation {
                                 statCacheDirectory: BuildInvocation.cacheDirectory(resolved.environment) + "/stat-cache",
                                 log: { message in reporter.say(message) })
             made.excluding = siteExclusions(configDirectory: configDirectory, configPath: resolved.configPath,
-                                            environment: resolved.environment, localTarget: resolved.local?.target.root)
+                                            environment: resolved.environment, localTarget: resolved.local?.target.root,
+                                            directory: directory)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
             if let guardInfo = WatchGuard(environment: resolved.environment) {
                 let context = resolved.aws
                 made.beforeFlip = { version in try await guardInfo.check(context: context, version: version) }
+                made.flipAgainWhenOvertaken = { _ in try await guardInfo.noLaterClaim(context: context) }
             }
             deployer = made
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
@@ -375,6 +390,20 @@ struct RunCommand: AsyncParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         var buildOptions = build
         if buildOptions.out == nil { buildOptions.out = BuildInvocation.defaultOutput }
+        // Flags that do not depend on the source are checked before it is fetched (fetching
+        // replaces the work tree a failed build left to look at).
+        do {
+            try BuildInvocation.checkFlags(build)
+            try DeployInvocation.validateLiteralVersionId(versionId)
+            let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-check-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: empty) }
+            try checkDeploySettings(configDirectory: empty, relativeBase: cwd)
+        } catch {
+            Reporter(json: build.json).say("\(error)")
+            BuildInvocation.failedResult(build.json, "\(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         // The source is fetched once, here: the build and the deploy both use it.
         let resolved: SourceResolution.Outcome
         do {

@@ -20,6 +20,12 @@ public enum SitebuildMain {
             print(SitebuildVersion.description)
             exit(ExitStatus.success)
         }
+        // A run started by `watch` inherits the watch's ignored SIGINT/SIGTERM/SIGHUP (the
+        // watch takes them to pass them on): it takes them back, so the one the watch passes
+        // on stops it (cleanly wherever it watches for them, at once elsewhere).
+        if ProcessInfo.processInfo.environment[WatchGuard.variable] != nil {
+            for signalNumber in [SIGINT, SIGTERM, SIGHUP] { signal(signalNumber, SIG_DFL) }
+        }
         await run(Array(arguments.dropFirst()))
     }
 

@@ -82,22 +82,69 @@ struct WatchCommand: AsyncParsableCommand {
             printError("watch: the arguments for `sitebuild run`: \(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let watcher = Watcher(client: client, location: watched, retryFailed: retryFailed, runArguments: runArgumentList())
-        while true {
-            let failed: Int
-            do {
-                failed = try await watcher.pass()
-            } catch {
-                printError("watch \(watched): \(error)")
-                if once { throw ExitCode(ExitStatus.deployFailed) }
-                failed = 0
+        let watcher = Watcher(client: client, location: watched, retryFailed: retryFailed, runArguments: runArgumentList(),
+                              excluded: excludedPrefixes(bucket: watched.bucket))
+        let once = self.once
+        let loop = Task { () async throws -> Int32 in
+            var first = true
+            while true {
+                let failed: Int
+                do {
+                    failed = try await watcher.pass(first: first)
+                } catch {
+                    if WatchSignals.received.load(ordering: .relaxed) != 0 { return ExitStatus.interrupted }
+                    printError("watch \(watched): \(error)")
+                    if once { return ExitStatus.deployFailed }
+                    failed = 0
+                }
+                first = false
+                if once { return failed > 0 ? ExitStatus.buildFailed : ExitStatus.success }
+                do {
+                    try await Task.sleep(for: .seconds(seconds))
+                } catch {
+                    return ExitStatus.interrupted
+                }
             }
-            if once {
-                if failed > 0 { throw ExitCode(ExitStatus.buildFailed) }
-                return
-            }
-            try await Task.sleep(for: .seconds(seconds))
         }
+        // SIGINT, SIGTERM, SIGHUP: passed on to the run under way (which stops cleanly: its
+        // deploy changes nothing live and releases what it holds), whose archive's claim is
+        // then released; the watch ends with 130. A second signal ends it at once.
+        let signals = SignalWatch { signalNumber in
+            if WatchSignals.received.exchange(signalNumber, ordering: .sequentiallyConsistent) != 0 { _exit(ExitStatus.interrupted) }
+            let child = WatchSignals.child.withLock { $0 }
+            if child > 0 { kill(child, signalNumber) }
+            loop.cancel()
+        }
+        let status = try await loop.value
+        signals.stop()
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Key prefixes in the watched bucket that hold sitebuild's own objects: the S3 target
+    /// (its versions hold the site's files, a downloadable .zip among them) and the S3 build
+    /// cache (its entries are .tar.zst). Archives there are never built.
+    func excludedPrefixes(bucket: String) -> [String] {
+        guard let command = try? RunCommand.parse(runArgumentList() + ["--source", "s3://\(bucket)/check.zip"]) else { return [] }
+        var places: [String?] = [command.target, command.build.cache, ProcessInfo.processInfo.environment["SITEBUILD_TARGET"],
+                                 ProcessInfo.processInfo.environment["SITEBUILD_CACHE"]]
+        if let path = settingsFile(), let config = try? SiteConfig.load(path) {
+            places += [config.target, config.cache]
+        }
+        return places.compactMap { text in
+            guard let text, text.hasPrefix("s3://"), let location = try? S3Location.parse(text, what: "target"),
+                  location.bucket == bucket else { return nil }
+            return location.prefix
+        }
+    }
+
+    /// The watcher's settings file: --config, else the current directory's sitebuild.yml
+    /// when there is one. Every run gets it as its --config, so a sitebuild.yml inside an
+    /// uploaded archive does not decide where or how the watcher deploys.
+    func settingsFile() -> String? {
+        let cwd = FileManager.default.currentDirectoryPath
+        if let config { return absolutePath(config, relativeTo: cwd) }
+        let here = cwd + "/sitebuild.yml"
+        return FileManager.default.fileExists(atPath: here) ? here : nil
     }
 
     /// The flags for `run`, checked once before any archive is claimed: a bad one would
@@ -107,6 +154,10 @@ struct WatchCommand: AsyncParsableCommand {
     func checkRunArguments(bucket: String) throws {
         if runArguments.contains(where: { $0 == "--source" || $0.hasPrefix("--source=") }) {
             throw UsageError("--source: each build's source is the archive it was uploaded as; leave it out")
+        }
+        if runArguments.contains(where: { $0 == "--dry-run" || $0.hasPrefix("--dry-run=") }) {
+            throw UsageError("--dry-run: a watch records each archive it builds as done, so a dry run would keep it from ever "
+                + "being deployed; preview one archive with `sitebuild run --source s3://… --dry-run` instead")
         }
         let command: RunCommand
         do {
@@ -125,7 +176,7 @@ struct WatchCommand: AsyncParsableCommand {
     func runArgumentList() -> [String] {
         var arguments = ["--version-id", versionId]
         for (flag, value) in [("--target", target), ("--pointer", pointer), ("--distribution", distribution),
-                              ("--buildspec", buildspec), ("--config", config), ("--cache", cache),
+                              ("--buildspec", buildspec), ("--config", settingsFile()), ("--cache", cache),
                               ("--profile", aws.profile), ("--region", aws.region), ("--endpoint-url", aws.endpointUrl)] {
             if let value { arguments += [flag, value] }
         }
@@ -140,6 +191,8 @@ struct Watcher {
     let location: S3Location
     let retryFailed: Bool
     let runArguments: [String]
+    /// Key prefixes never searched for archives (``WatchCommand/excludedPrefixes(bucket:)``).
+    var excluded: [String] = []
 
     var statePrefix: String { location.prefix + "_sitebuild/watch/" }
 
@@ -152,21 +205,40 @@ struct Watcher {
     func archives() async throws -> [S3Client.ObjectSummary] {
         let listed = try await client.listObjects(bucket: location.bucket, prefix: location.prefix).objects
         return listed.filter { object in
-            !object.key.hasPrefix(statePrefix) && WatchCommand.archiveSuffixes.contains { object.key.lowercased().hasSuffix($0) }
+            !object.key.hasPrefix(statePrefix) && !excluded.contains { object.key.hasPrefix($0) }
+                && WatchCommand.archiveSuffixes.contains { object.key.lowercased().hasSuffix($0) }
         }.sorted { ($0.lastModified ?? "", $0.key) < ($1.lastModified ?? "", $1.key) }
     }
 
-    /// Builds every new archive once; returns how many builds failed.
-    func pass() async throws -> Int {
+    /// Builds every new archive once; returns how many builds failed. On the `first` pass the
+    /// archives left `building` are looked at: one claimed by a watcher of this machine that no
+    /// longer runs (killed mid-build) is claimed again and built; one of another machine is named.
+    func pass(first: Bool = false) async throws -> Int {
         let known = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
         var failed = 0
         for archive in try await archives() {
+            // Interrupted: the archives left are for the next watch.
+            if WatchSignals.received.load(ordering: .relaxed) != 0 { throw CancellationError() }
             let state = stateKey(archive)
             let source = "s3://\(location.bucket)/\(archive.key)"
             var claim = stateRecord(source: source, archive: archive, status: "building")
             let outcome: S3Client.WriteOutcome
             if known.contains(state) {
-                guard retryFailed, let (record, etag) = try await readState(state), record["status"]?.stringValue == "failed" else { continue }
+                guard retryFailed || first, let (record, etag) = try await readState(state) else { continue }
+                let recorded = record["status"]?.stringValue
+                if recorded == "building" {
+                    guard Self.claimIsStale(record) else {
+                        if first {
+                            say("\(source) is being built by \(record["watcher"]?.stringValue ?? "another watcher") since "
+                                + "\(record["claimed"]?.stringValue ?? "?") (if that watcher was killed, delete s3://\(location.bucket)/\(state) "
+                                + "to build it again)")
+                        }
+                        continue
+                    }
+                    say("\(source) was claimed by \(record["watcher"]?.stringValue ?? "?"), a watch of this machine that no longer runs: building it again")
+                } else {
+                    guard retryFailed, recorded == "failed" else { continue }
+                }
                 claim = stateRecord(source: source, archive: archive, status: "building", attempt: (record["attempt"]?.intValue ?? 1) + 1)
                 outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
                                                      attributes: .init(contentType: "application/json"), condition: .etag(etag))
@@ -177,23 +249,22 @@ struct Watcher {
                 if outcome == .alreadyExists { continue }
             }
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")
-            var (status, version) = await runPipeline(source: source, archive: archive)
-            var reruns = 0
+            let (status, version, versionTaken) = await runPipeline(source: source, archive: archive)
+            if WatchSignals.received.load(ordering: .relaxed) != 0 && status != 0 {
+                // Stopped by a signal (passed on to the run, which cleaned up): the claim is
+                // released, so the next pass (here or another watcher's) builds it again.
+                // (The watch's task is cancelled by now: the release runs outside it.)
+                let client = self.client, bucket = location.bucket
+                _ = await Task.detached { try? await client.deleteObjects(bucket: bucket, keys: [state]) }.value
+                say("interrupted while building \(source) (exit status \(status)); its claim is released, the next pass builds it again")
+                throw CancellationError()
+            }
+            // A run whose flip lost to another runner's flips again by itself (its version is
+            // complete) unless a later upload has been claimed: then that upload's flip is (or
+            // will be) the one that should stay, and this archive is superseded.
             var supersededBy: String?
-            while status == ExitStatus.conflict && reruns < Self.conflictReruns {
-                // Another runner flipped the pointer while this one deployed. When a later
-                // upload has been claimed by a watcher, its flip is (or will be) the one that
-                // should stay: this archive's version is complete but is not made live.
-                if let newer = try await newerClaim(than: archive) {
-                    supersededBy = newer
-                    break
-                }
-                // Otherwise the version is complete, so running again makes it live (uploads
-                // nothing, one flip). Another flip can land in that window too while other
-                // watchers are busy: again, a few times.
-                reruns += 1
-                say("the live version moved while \(source) deployed (another runner flipped it); running again to make it live")
-                (status, version) = await runPipeline(source: source, archive: archive)
+            if status == ExitStatus.conflict, let newer = try await newerClaim(than: archive) {
+                supersededBy = newer
             }
             var result = claim.objectFields
             result.removeAll { ["status", "exitStatus", "version", "finished"].contains($0.0) }
@@ -208,6 +279,11 @@ struct Watcher {
                 say("built \(source), not made live: another runner flipped the pointer, and \(supersededBy) was uploaded later and is live or being deployed")
             } else if status == 0 {
                 say("built \(source): live version \(version ?? "unchanged")")
+            } else if versionTaken {
+                failed += 1
+                say("\(source) was built but not deployed: the version named after it already exists with other content (an archive "
+                    + "uploaded again under the same name?), and versions are immutable, so a retry fails the same way. Upload the new "
+                    + "content under a new name (site-2.zip), or watch with --version-id content")
             } else {
                 failed += 1
                 say("the build of \(source) failed (exit status \(status)); it is not retried: delete s3://\(location.bucket)/\(state) or pass --retry-failed to build it again")
@@ -229,13 +305,28 @@ struct Watcher {
     }
 
     /// The latest upload after (`uploaded`, `key`) whose state object's status passes `status`.
-    private func laterUpload(after uploaded: String, key: String, status: (String?) -> Bool) async throws -> String? {
+    func laterUpload(after uploaded: String, key: String, status: (String?) -> Bool) async throws -> String? {
         let claimed = Set(try await client.listObjects(bucket: location.bucket, prefix: statePrefix).objects.map(\.key))
         for other in try await archives().reversed() where (other.lastModified ?? "", other.key) > (uploaded, key) && claimed.contains(stateKey(other)) {
             guard let (record, _) = try await readState(stateKey(other)), status(record["status"]?.stringValue) else { continue }
             return "s3://\(location.bucket)/\(other.key)"
         }
         return nil
+    }
+
+    /// Whether a `building` record was claimed by a watch of this machine whose process is gone
+    /// (its `watcher` is `<host>:<pid>`).
+    static func claimIsStale(_ record: JSONValue) -> Bool {
+        guard let watcher = record["watcher"]?.stringValue, let colon = watcher.lastIndex(of: ":"),
+              watcher[..<colon] == ReleaseRecord.hostName(), let pid = pid_t(watcher[watcher.index(after: colon)...]), pid > 0 else { return false }
+        if pid == getpid() { return false }
+        if kill(pid, 0) == 0 || errno == EPERM {
+            // A process of that number runs: stale only when it is not a sitebuild watch.
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return !(arguments.contains("watch") && arguments.contains { $0.hasSuffix("sitebuild") })
+        }
+        return true
     }
 
     func stateRecord(source: String, archive: S3Client.ObjectSummary, status: String, attempt: Int64 = 1) -> JSONValue {
@@ -250,16 +341,15 @@ struct Watcher {
         return (value, etag)
     }
 
-    /// How many times a run that lost its flip (exit 4) is run again.
-    static let conflictReruns = 5
-
     static func timestamp() -> String { UTCTime.iso(Date(), milliseconds: false) }
 
     func say(_ line: String) { writeAll(1, Array("[Watch] \(line)\n".utf8)) }
 
     /// Runs `sitebuild run --source <source> …` with this binary, its output passed through;
     /// returns the exit status and the version it made live.
-    func runPipeline(source: String, archive: S3Client.ObjectSummary) async -> (Int32, String?) {
+    /// `versionTaken`: the run stopped because the version it would write exists with other
+    /// content (an archive uploaded again under its name, with the default zip-name ids).
+    func runPipeline(source: String, archive: S3Client.ObjectSummary) async -> (status: Int32, version: String?, versionTaken: Bool) {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let arguments = ["run", "--source", source] + runArguments
         // The run checks, right before its flip, that no later upload has gone live meanwhile.
@@ -281,9 +371,13 @@ struct Watcher {
                     try process.run()
                 } catch {
                     printError("cannot start \(executable): \(error)")
-                    continuation.resume(returning: (ExitStatus.deployFailed, nil))
+                    continuation.resume(returning: (ExitStatus.deployFailed, nil, false))
                     return
                 }
+                // A signal the watch receives is passed on to the run (see WatchCommand.run).
+                WatchSignals.child.withLock { $0 = process.processIdentifier }
+                let pending = WatchSignals.received.load(ordering: .sequentiallyConsistent)
+                if pending != 0 { kill(process.processIdentifier, pending) }
                 // Both streams pass through as they come; run reports the flip on stderr
                 // (on stdout with --json).
                 let found = FoundVersion()
@@ -293,15 +387,20 @@ struct Watcher {
                     DispatchQueue.global().async {
                         Self.tee(pipe.fileHandleForReading, to: fd) { line in
                             if let version = Self.liveVersion(in: line) { found.value.withLock { $0 = version } }
+                            if line.contains("already exists on"), line.contains("with different content") {
+                                found.versionTaken.withLock { $0 = true }
+                            }
                         }
                         group.leave()
                     }
                 }
                 group.wait()
                 let version = found.value.withLock { $0 }
+                let versionTaken = found.versionTaken.withLock { $0 }
                 process.waitUntilExit()
+                WatchSignals.child.withLock { $0 = 0 }
                 let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-                continuation.resume(returning: (status, version))
+                continuation.resume(returning: (status, version, versionTaken))
             }
         }
     }
@@ -341,9 +440,17 @@ extension JSONValue {
     }
 }
 
+/// A signal the watch received (0: none) and the run it has started (0: none), so the
+/// signal is passed on to it.
+enum WatchSignals {
+    static let received = Atomic<Int32>(0)
+    static let child = Mutex<pid_t>(0)
+}
+
 /// The version a run reported, shared by the threads reading its output.
 private final class FoundVersion: Sendable {
     let value = Mutex<String?>(nil)
+    let versionTaken = Mutex(false)
 }
 
 /// What a watcher tells the `run` it starts (in `SITEBUILD_WATCH_GUARD`): the watched prefix and
@@ -376,11 +483,20 @@ struct WatchGuard {
         self.init(bucket: bucket, prefix: prefix, uploaded: uploaded, key: key)
     }
 
+    /// Whether a run that lost its flip to another runner's should flip again: yes unless an
+    /// upload later than its archive has been claimed (and not failed), whose flip should stay.
+    func noLaterClaim(context: AWSContext) async throws -> Bool {
+        try await watcher(context).laterUpload(after: uploaded, key: key) { $0 != "failed" } == nil
+    }
+
+    private func watcher(_ context: AWSContext) throws -> Watcher {
+        let client = try context.s3(for: "watch s3://\(bucket)/\(prefix)")
+        return Watcher(client: client, location: S3Location(bucket: bucket, prefix: prefix), retryFailed: false, runArguments: [])
+    }
+
     /// The check the run makes before its flip.
     func check(context: AWSContext, version: String) async throws {
-        let client = try context.s3(for: "watch s3://\(bucket)/\(prefix)")
-        let watcher = Watcher(client: client, location: S3Location(bucket: bucket, prefix: prefix), retryFailed: false, runArguments: [])
-        if let newer = try await watcher.newerLive(than: uploaded, key: key) {
+        if let newer = try await watcher(context).newerLive(than: uploaded, key: key) {
             throw PointerConflict(expected: nil, found: nil, wanted: version,
                                   reason: "\(newer) was uploaded later and is already live; \(version) is complete but not made live")
         }

@@ -485,6 +485,17 @@ import Testing
         let misplaced = try h.run(["deploy", "dist"])
         #expect(misplaced.status == 0)
         #expect(misplaced.stderr.contains("dist/sitebuild.yml is deployed as a site file and its settings are not read"), "\(misplaced.stderr)")
+        // A copy of the settings file read (an artifact taking `**/*` from the project) is the
+        // settings file too: left out, no warning, and `hash` agrees.
+        try h.write("sitebuild.yml", "mode: static\n")
+        try h.write("dist/sitebuild.yml", "mode: static\n")
+        let copied = try h.run(["deploy", "dist", "--json"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(!copied.stderr.contains("deployed as a site file"), "\(copied.stderr)")
+        let copiedVersion = try #require(live(h))
+        let copiedManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(copiedVersion).json")))
+        #expect(!copiedManifest.entries.map(\.path).contains("sitebuild.yml"))
+        #expect(try h.run(["hash", "dist"]).stdout.contains(copiedVersion))
     }
 
     /// Two different builds deployed at once under one literal id: whatever the interleaving,

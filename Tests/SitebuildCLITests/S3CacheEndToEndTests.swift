@@ -78,6 +78,45 @@ import TestSupport
         }
     }
 
+    /// Without cache.key the runners sharing the prefix share one slot, rewritten by each
+    /// build: a runner's own older copy must not hide what another runner saved since.
+    @Test func theSharedDefaultSlotComesFromS3BeforeARunnersOwnOlderCopy() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("cache")
+            let spec = """
+                version: 0.2
+                phases:
+                  build:
+                    commands:
+                      - mkdir -p deps dist
+                      - echo "seen=$(cat deps/log.txt 2>/dev/null | tr '\\n' ,)"
+                      - echo "$RUN" >> deps/log.txt
+                      - echo page > dist/index.html
+                cache:
+                  paths: ['deps/**/*']
+                artifacts:
+                  base-directory: dist
+                  files: ['**/*']
+                """
+            let runnerA = try CLIHarness(), runnerB = try CLIHarness()
+            for h in [runnerA, runnerB] { try h.write("site/buildspec.yml", spec) }
+            func build(_ h: CLIHarness, _ run: String) async throws -> CLIHarness.Output {
+                try await h.run(["build", "--source", "site", "--clean", "--cache", "s3://cache/shared", "--env", "RUN=\(run)"],
+                                environment: moto.environment)
+            }
+            let a1 = try await build(runnerA, "a1")
+            #expect(a1.status == 0, "\(a1.stderr)")
+            #expect(a1.stdout.contains("seen=\n"), "\(a1.stdout)")
+            let b1 = try await build(runnerB, "b1")
+            #expect(b1.stdout.contains("seen=a1,"), "\(b1.stdout)")
+            // Runner A's local cache still holds its own save (a1); S3 holds b1's.
+            let a2 = try await build(runnerA, "a2")
+            #expect(a2.status == 0, "\(a2.stderr)")
+            #expect(a2.stdout.contains("seen=a1,b1,"), "\(a2.stdout)")
+        }
+    }
+
     @Test func aGarbageRemoteEntryIsSurvivedAndReplaced() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)

@@ -290,6 +290,19 @@ import TestSupport
         #expect(contentLike.status == 2, "\(contentLike.stderr)")
         #expect(contentLike.stderr.contains("the archive name 'c2cd642eb4a0a748' is 16 lower-case hex digits"), "\(contentLike.stderr)")
         #expect(!h.exists(".sitebuild/c2cd642eb4a0a748"))
+        // Flags that do not depend on the source are refused before it is fetched: the work
+        // tree of the last build (kept to look at a failure) is not replaced for nothing.
+        let workTree = try #require(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work").first { $0.hasPrefix("release") && !$0.hasSuffix(".lock") })
+        try h.write(".sitebuild/_work/\(workTree)/src/build-debug.log", "kept")
+        for (flags, named) in [(["--cache", "/tmp/oops"], "--cache /tmp/oops"), (["--target", "ftp://x/y"], "ftp://x/y"),
+                               (["--version-id", "0123456789abcdef"], "--version-id 0123456789abcdef"),
+                               (["--env", "=x"], "--env")] {
+            let bad = try h.run(["run", "--source", "release 2024.06+1.zip"] + flags)
+            #expect(bad.status == 2, "\(flags): \(bad.stderr)")
+            #expect(bad.stderr.contains(named), "\(flags): \(bad.stderr)")
+            #expect(!bad.stdout.contains("extracting") && !bad.stderr.contains("extracting"), "\(flags): fetched first")
+        }
+        #expect(h.read(".sitebuild/_work/\(workTree)/src/build-debug.log") == "kept")
     }
 
     /// Also: the extracted tree lies inside the current directory's repository, yet the

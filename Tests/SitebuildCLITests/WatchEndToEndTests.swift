@@ -12,21 +12,28 @@ import TestSupport
     }
 
     /// Uploads a ZIP whose site's index.html says `page` (a failing build with `fail`).
-    func upload(_ s3: S3Client, _ h: CLIHarness, key: String, page: String, fail: Bool = false) async throws {
+    /// `command`: the build's first command instead of the echo; `files`: more files in the
+    /// archive (copied into the site when they are under `site/`).
+    func upload(_ s3: S3Client, _ h: CLIHarness, key: String, page: String, fail: Bool = false, command: String? = nil,
+                files: [(String, String)] = []) async throws {
         let name = (key as NSString).lastPathComponent
+        try? FileManager.default.removeItem(atPath: h.root + "/zips/\(name)")
         try h.write("zips/\(name)/buildspec.yml", """
             version: 0.2
             phases:
               build:
                 commands:
-                  - \(fail ? "exit 3" : "echo building-\(page)")
-                  - mkdir -p dist && cp page.html dist/index.html
+                  - \(fail ? "exit 3" : command ?? "echo building-\(page)")
+                  - mkdir -p dist site && cp -R site/. dist/ && cp page.html dist/index.html
             artifacts:
               base-directory: dist
               files: ['**/*']
             """)
         try h.write("zips/\(name)/page.html", page)
-        let items = ["buildspec.yml", "page.html"].map { ArchiveItem(path: $0, content: .file(sourcePath: h.root + "/zips/\(name)/" + $0)) }
+        for (path, content) in files { try h.write("zips/\(name)/\(path)", content) }
+        let items = (["buildspec.yml", "page.html"] + files.map(\.0)).map {
+            ArchiveItem(path: $0, content: .file(sourcePath: h.root + "/zips/\(name)/" + $0))
+        }
         try DeterministicArchive(format: .zip).write(items, to: h.root + "/zips/\(name).zip")
         let body = try Data(contentsOf: URL(fileURLWithPath: h.root + "/zips/\(name).zip"))
         _ = try await s3.putObject(bucket: "uploads", key: key, body: .bytes(Array(body)))
@@ -74,7 +81,8 @@ import TestSupport
             try await upload(s3, h, key: "incoming/site-1.zip", page: "one")
             for (extra, named) in [(["--", "--mode", "sap"], "--mode sap"), (["--pointer", "ftp://x"], "ftp://x"),
                                    (["--", "--bogus"], "--bogus"), (["--version-id", "../x"], "'../x'"),
-                                   (["--", "--source", "elsewhere"], "--source: each build's source is the archive")] {
+                                   (["--", "--source", "elsewhere"], "--source: each build's source is the archive"),
+                                   (["--", "--dry-run"], "--dry-run: a watch records each archive it builds as done")] {
                 let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra,
                                           environment: moto.environment)
                 #expect(run.status == 2, "\(extra): \(run.stderr)")
@@ -157,16 +165,19 @@ import TestSupport
     }
 
     /// Another runner flips the pointer between this deploy's read and its compare-and-swap
-    /// (a proxy does it on cue): `run` exits 4, and the watcher runs the pipeline again, which
-    /// finds its version complete and makes it live with one flip.
-    @Test func aFlipLostToAnotherRunnerIsRunAgainAndMadeLive() async throws {
+    /// (a proxy does it on cue): the run reads the pointer again and flips from there, its
+    /// version being complete: nothing is built again (a build that is not byte-reproducible
+    /// would otherwise make a version of the same name with other content, and fail).
+    @Test func aFlipLostToAnotherRunnerIsFlippedAgainWithoutABuild() async throws {
         try await withMotoServer { moto in try await withFlippingProxy(moto, flipTo: "someone-else") { s3, proxy, environment in
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/mine.zip", page: "mine")
             let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"], environment: environment)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
             #expect(try await proxy.stats().pointerFlips == 1)
-            #expect(lines(run.stdout, containing: "running again to make it live").count == 1, "\(run.stdout)")
+            #expect(lines(run.stderr, containing: "while this deploy ran (another runner flipped it); mine is complete: flipping again from there").count == 1,
+                    "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.split(separator: "\n").filter { $0 == "building-mine" }.count == 1, "built more than once: \(run.stdout)")
             #expect(lines(run.stdout, containing: "[Watch] built s3://uploads/incoming/mine.zip: live version mine").count == 1, "\(run.stdout)")
             // Live, with one release record: from the other runner's version to this one.
             #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "mine")
@@ -251,6 +262,120 @@ import TestSupport
         }
     }
 
+    /// A target (and a build cache) inside the watched prefix: the site's own .zip downloads
+    /// and the cache's entries are sitebuild's objects, never archives to build.
+    @Test func theTargetAndTheCacheInsideTheWatchedPrefixAreNotBuilt() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "site-1.zip", page: "one", files: [("site/downloads/brochure.zip", "not an upload")])
+            for _ in 0..<2 {
+                let run = try await h.run(["watch", "s3://uploads/", "--once", "--target", "s3://uploads/www", "--cache", "s3://uploads/cache"],
+                                          environment: moto.environment)
+                #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+                #expect(!run.stdout.contains("brochure"), "\(run.stdout)")
+            }
+            #expect(try await s3.headObject(bucket: "uploads", key: "www/site-1/downloads/brochure.zip") != nil)
+            #expect(String(decoding: try await s3.getObject(bucket: "uploads", key: "www/_sitebuild/live").body, as: UTF8.self) == "site-1")
+            #expect(try await keys(s3, "uploads", "_sitebuild/watch/").count == 1)
+        }
+    }
+
+    /// The watcher's settings file (here the current directory's) is every run's --config: a
+    /// sitebuild.yml inside an uploaded archive does not decide where the watcher deploys.
+    @Test func theWatchersSettingsFileDecidesWhereItDeploys() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try h.write("sitebuild.yml", "target: s3://site/www\n")
+            try await upload(s3, h, key: "incoming/site-1.zip", page: "one", files: [("sitebuild.yml", "mode: spa\n")])
+            let run = try await h.run(["watch", "s3://uploads/incoming/", "--once"], environment: moto.environment)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "site-1")
+            #expect(!h.exists(".sitebuild/_sitebuild/live"), "deployed to the default local target")
+        }
+    }
+
+    /// SIGTERM to a watch mid-build: the run it started is stopped too (not left running),
+    /// the archive's claim is released, the watch exits 130, and the next watch builds it.
+    @Test func aSignalStopsTheRunUnderWayAndReleasesItsClaim() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/slow.zip", page: "slow", command: "echo started-slow-build; sleep 60")
+            let (process, out, err) = try h.start(["watch", "s3://uploads/incoming/", "--interval", "1s", "--target", "s3://site/www"],
+                                                  environment: moto.environment)
+            // Wait for the build to start (its state object says building).
+            var building = false
+            for _ in 0..<300 where !building {
+                try await Task.sleep(for: .milliseconds(100))
+                building = try await keys(s3, "uploads", "incoming/_sitebuild/watch/").count == 1
+                    && FileManager.default.fileExists(atPath: h.root + "/.sitebuild/_work")
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            kill(process.processIdentifier, SIGTERM)
+            let output = await CLIHarness.collectOffPool(process, out, err)
+            #expect(output.status == 130, "\(output.stdout)\n\(output.stderr)")
+            #expect(output.stdout.contains("its claim is released"), "\(output.stdout)")
+            #expect(!anyProcess(running: "sleep 60"), "the build was left running")
+            #expect(try await keys(s3, "uploads", "incoming/_sitebuild/watch/").isEmpty)
+        }
+    }
+
+    /// A `building` record left by a watch of this machine that no longer runs (killed -9) is
+    /// claimed again and built; one of another machine is named, not built.
+    @Test func aClaimLeftByADeadWatchOfThisMachineIsBuiltAgain() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/mine.zip", page: "mine")
+            try await upload(s3, h, key: "incoming/theirs.zip", page: "theirs")
+            let listed = try await s3.listObjects(bucket: "uploads", prefix: "incoming/").objects
+            let mine = try #require(listed.first { $0.key.hasSuffix("mine.zip") })
+            let theirs = try #require(listed.first { $0.key.hasSuffix("theirs.zip") })
+            var buffer = [CChar](repeating: 0, count: 256)
+            gethostname(&buffer, 255)
+            let name = String(cString: buffer)
+            for (archive, watcher) in [(mine, "\(name):4194000"), (theirs, "elsewhere.example:1234")] {
+                _ = try await s3.putObject(bucket: "uploads", key: stateKey(archive), body: .bytes(Array(
+                    #"{"source":"s3://uploads/\#(archive.key)","status":"building","attempt":1,"watcher":"\#(watcher)","claimed":"2026-01-01T00:00:00Z"}"#.utf8)))
+            }
+            let run = try await watch(h, moto)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("a watch of this machine that no longer runs: building it again"), "\(run.stdout)")
+            #expect(run.stdout.contains("s3://uploads/incoming/theirs.zip is being built by elsewhere.example:1234"), "\(run.stdout)")
+            #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "mine")
+            let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: stateKey(mine)).body))
+            #expect(record["status"]?.stringValue == "succeeded")
+            #expect(record["attempt"]?.intValue == 2)
+        }
+    }
+
+    /// An archive uploaded again under its name with other content cannot become the version
+    /// named after it (versions are immutable): the watch says what to do instead.
+    @Test func anArchiveUploadedAgainWithOtherContentSaysHowToDeployIt() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/site-1.zip", page: "typo")
+            #expect(try await watch(h, moto).status == 0)
+            try await upload(s3, h, key: "incoming/site-1.zip", page: "fixed")
+            let again = try await watch(h, moto)
+            #expect(again.status == 1, "\(again.stdout)\n\(again.stderr)")
+            #expect(again.stdout.contains("was built but not deployed: the version named after it already exists with other content"), "\(again.stdout)")
+            #expect(again.stdout.contains("or watch with --version-id content"), "\(again.stdout)")
+        }
+    }
+
     @Test func twoWatchersStartedAtOnceBuildEachArchiveOnce() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
@@ -295,4 +420,15 @@ import TestSupport
             #expect(try await keys(s3, "site", "www/_sitebuild/releases/").count == succeeded)
         }
     }
+}
+
+/// Whether a live process's command line contains `text` (arguments joined by spaces).
+private func anyProcess(running text: String) -> Bool {
+    guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
+    for pid in pids where pid.allSatisfy(\.isNumber) {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), !stat.contains(") Z ") else { continue }
+        if String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text) { return true }
+    }
+    return false
 }
