@@ -153,6 +153,10 @@ private struct ExtractionRun {
             let status = archive_read_next_header(reader, &entry)
             if status == ARCHIVE_EOF { break }
             guard status >= ARCHIVE_WARN, let entry else {
+                let message = libarchiveMessage(reader)
+                if message.localizedCaseInsensitiveContains("passphrase") || message.localizedCaseInsensitiveContains("encrypt") {
+                    throw fail(.damaged, "cannot be read: the archive is encrypted (\(message)); sitebuild reads archives without a password: make it again without one")
+                }
                 throw fail(.damaged, "cannot be read after \(entryCount) entr\(entryCount == 1 ? "y" : "ies"): it is damaged or truncated (\(libarchiveMessage(reader))); make or upload the archive again")
             }
             entryCount += 1
@@ -253,7 +257,11 @@ private struct ExtractionRun {
             let status = archive_read_data_block(reader, &block, &size, &offset)
             if status == ARCHIVE_EOF { break }
             if status < ARCHIVE_WARN {
-                throw fail(.damaged, shown, "cannot be read: the archive is damaged or truncated (\(libarchiveMessage(reader))); make or upload the archive again")
+                let message = libarchiveMessage(reader)
+                if message.localizedCaseInsensitiveContains("passphrase") || message.localizedCaseInsensitiveContains("encrypt") {
+                    throw fail(.damaged, shown, "cannot be read: the archive is encrypted (\(message)); sitebuild reads archives without a password: make it again without one")
+                }
+                throw fail(.damaged, shown, "cannot be read: the archive is damaged or truncated (\(message)); make or upload the archive again")
             }
             let end = offset + Int64(size)
             if end > logicalEnd { logicalEnd = end }

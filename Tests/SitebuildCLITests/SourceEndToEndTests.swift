@@ -335,6 +335,18 @@ import TestSupport
         #expect(missing.stderr.contains("sitebuild.yml:2:9: source missing.zip: no such file"), "\(missing.stderr)")
     }
 
+    /// A password-protected ZIP (made by `zip -P pw`, embedded) is named as encrypted, not as
+    /// damaged: uploading it again would not help.
+    @Test func anEncryptedZipIsNamedAsEncrypted() throws {
+        let h = try CLIHarness()
+        let zip = "UEsDBAoACQAAABYBfF3VqoygHAAAABAAAAAKAAAAaW5kZXguaHRtbDCEOpDmXCNoU/gyD1WG5PQiQ4XXifNgN1lCJBFQSwcI1aqMoBwAAAAQAAAAUEsBAh4DCgAJAAAAFgF8XdWqjKAcAAAAEAAAAAoAAAAAAAAAAQAAAKSBAAAAAGluZGV4Lmh0bWxQSwUGAAAAAAEAAQA4AAAAVAAAAAAA"
+        try Data(base64Encoded: zip)!.write(to: URL(fileURLWithPath: h.root + "/locked.zip"))
+        let run = try h.run(["build", "--source", "locked.zip"])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("the archive is encrypted (Passphrase required for this entry); sitebuild reads archives without a password"),
+                "\(run.stderr)")
+    }
+
     @Test func hostileZipIsRefusedWithExitTwoAndNothingOutsideTheWorkDirectory() throws {
         let h = try CLIHarness()
         try h.write("content/ok.txt", "ok")
