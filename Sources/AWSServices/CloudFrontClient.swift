@@ -124,6 +124,14 @@ public struct CloudFrontClient: Sendable {
         public var originDomainNames: [String]
         /// Each origin's path (`/site`, or empty), in the same order.
         public var originPaths: [String] = []
+        /// Each origin's `Id`, in the same order (empty when not read).
+        public var originIds: [String] = []
+        /// Whether each origin is configured as an S3 origin (`S3OriginConfig`), in the same
+        /// order (empty when not read; an S3 website endpoint is a custom origin).
+        public var originIsS3: [Bool] = []
+        /// The origin `Id` the default cache behavior reads (`TargetOriginId`): where pages are
+        /// served from, unless another cache behavior's path pattern matches first.
+        public var defaultOriginId: String?
         public var inProgressInvalidationBatches: Int?
         /// The `ETag` response header (the distribution config's version, for updates).
         public var etag: String?
@@ -307,6 +315,11 @@ public struct CloudFrontClient: Sendable {
             originDomainNames: config.elements("Origins", "Items", "Origin").compactMap { nonEmpty($0.text("DomainName")) },
             originPaths: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
                 .map { $0.text("OriginPath") ?? "" },
+            originIds: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
+                .map { $0.text("Id") ?? "" },
+            originIsS3: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
+                .map { $0.element("S3OriginConfig") != nil },
+            defaultOriginId: nonEmpty(config.text("DefaultCacheBehavior", "TargetOriginId")),
             inProgressInvalidationBatches: root.text("InProgressInvalidationBatches").flatMap { Int($0) },
             etag: etag)
     }

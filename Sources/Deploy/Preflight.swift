@@ -265,8 +265,26 @@ public enum Preflight {
         }
         let subject = "origin of \(distribution.id)"
         let prefix = bucket.lowercased() + "."
-        if let index = distribution.originDomainNames.firstIndex(where: { $0.lowercased().hasPrefix(prefix) }) {
-            let origin = distribution.originDomainNames[index]
+        let names = distribution.originDomainNames
+        // The bucket's S3 endpoint (REST, dual-stack, accelerated or website), not a custom
+        // origin that merely starts with its name (new-site.example.org).
+        func isBucket(_ index: Int) -> Bool {
+            let name = names[index].lowercased()
+            guard name.hasPrefix(prefix) else { return false }
+            if index < distribution.originIsS3.count, distribution.originIsS3[index] { return true }
+            let rest = name.dropFirst(prefix.count)
+            return (rest.hasPrefix("s3.") || rest.hasPrefix("s3-")) && rest.hasSuffix(".amazonaws.com")
+        }
+        // Pages are served by the default cache behavior: its origin is the one that counts.
+        let defaultIndex = distribution.defaultOriginId.flatMap { id in distribution.originIds.firstIndex(of: id) }
+        if let defaultIndex, defaultIndex < names.count, !isBucket(defaultIndex), let other = names.indices.first(where: isBucket) {
+            return .fail("origin", subject, "the default cache behavior reads origin '\(distribution.defaultOriginId ?? "")' ("
+                + "\(names[defaultIndex])), not bucket \(bucket) (\(names[other]) is only another origin)"
+                + ": the pages would be served from elsewhere than where sitebuild deploys; make the default cache behavior's "
+                + "origin \(bucket).s3.\(region).amazonaws.com, or fix the target")
+        }
+        if let index = defaultIndex.flatMap({ isBucket($0) ? $0 : nil }) ?? names.indices.first(where: isBucket) {
+            let origin = names[index]
             // The function rewrites a request to /<version>/…, so the origin must start at the
             // target's prefix: OriginPath /<prefix> (none when the versions sit at the root).
             let wanted = targetPrefix.isEmpty ? "" : "/" + targetPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
@@ -478,13 +496,14 @@ public enum Preflight {
             let matching = addressRecords.filter { record in
                 record.aliasTarget.map { aliasTarget($0.dnsName) == target } ?? false
             }
+            let through = zone.wildcard.map { " (the wildcard \($0) answers for \(domain))" } ?? ""
             if !matching.isEmpty {
                 let types = matching.map(\.type).joined(separator: ", ")
-                return result(.ok, "alias \(types) in zone \(zone.zoneName) points at \(target)")
+                return result(.ok, "alias \(types) in zone \(zone.zoneName) points at \(target)\(through)")
             }
             let cname = zone.records.first { $0.type == "CNAME" }
             if let cname, cname.values.contains(where: { normalizeDomain($0) == target }) {
-                return result(.ok, "CNAME in zone \(zone.zoneName) points at \(target)")
+                return result(.ok, "CNAME in zone \(zone.zoneName) points at \(target)\(through)")
             }
             let batch = "'{\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"\(domain)\",\"Type\":\"A\","
                 + "\"AliasTarget\":{\"HostedZoneId\":\"\(Route53Client.cloudFrontHostedZoneId)\",\"DNSName\":\"\(target)\","
@@ -630,13 +649,17 @@ public struct PreflightFacts: Sendable {
         /// With its trailing dot: `example.com.`.
         public var zoneName: String
         public var zoneId: String
-        /// The zone's record sets named exactly as the domain.
+        /// The zone's record sets named exactly as the domain, or else those of the wildcard
+        /// that answers for it (`wildcard`).
         public var records: [Route53Client.ResourceRecordSet]
+        /// `*.example.com` when the domain has no records of its own and that wildcard's answer.
+        public var wildcard: String?
 
-        public init(zoneName: String, zoneId: String, records: [Route53Client.ResourceRecordSet]) {
+        public init(zoneName: String, zoneId: String, records: [Route53Client.ResourceRecordSet], wildcard: String? = nil) {
             self.zoneName = zoneName
             self.zoneId = zoneId
             self.records = records
+            self.wildcard = wildcard
         }
     }
 

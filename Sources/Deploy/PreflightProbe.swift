@@ -196,6 +196,22 @@ public struct PreflightProbe: Sendable {
                 }
                 let sets = try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: domain)
                 let named = sets.filter { Preflight.normalizeDomain($0.name) == domain }
+                if named.isEmpty {
+                    // A name without records of its own is answered by the closest wildcard
+                    // above it in the zone (RFC 4592): `*.example.com` for www.example.com.
+                    var labels = domain.split(separator: ".").map(String.init)
+                    while labels.count > 1 {
+                        labels.removeFirst()
+                        let parent = labels.joined(separator: ".")
+                        guard parent.count >= candidate.count else { break }
+                        let wildcard = "*." + parent
+                        let wildcardSets = try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: wildcard)
+                            .filter { Preflight.normalizeDomain($0.name) == wildcard }
+                        if !wildcardSets.isEmpty {
+                            return .found(.init(zoneName: zone.name, zoneId: zone.id, records: wildcardSets, wildcard: wildcard))
+                        }
+                    }
+                }
                 return .found(.init(zoneName: zone.name, zoneId: zone.id, records: named))
             }
             return .missing

@@ -102,7 +102,12 @@ public final class PreviewSite: @unchecked Sendable {
         var offset: Int64 = 0
         var length = entry.size
         var code = status
-        if status == 200, let range = headers["range"] {
+        // If-Range (RFC 9110 13.1.5): a range of the file the client already has part of; when
+        // the file has changed since (another version went live), the whole new file, or the
+        // client would join parts of two versions. A date validator never matches (our
+        // validator is the ETag; strong comparison, so a weak tag never matches either).
+        let rangeApplies = headers["if-range"].map { $0.trimmingCharacters(in: .whitespaces) == etag } ?? true
+        if status == 200, rangeApplies, let range = headers["range"] {
             switch Self.parseRange(range, size: entry.size) {
             case .full: break
             case .unsatisfiable:

@@ -162,6 +162,7 @@ extension MotoServer {
             ],
             acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
             originDomainNames: ["site.s3.us-east-1.amazonaws.com", "api.example.com"], originPaths: ["/www", ""],
+            originIds: ["s3", "api"], originIsS3: [false, false], defaultOriginId: "s3",
             inProgressInvalidationBatches: 2, etag: "E3ETAG"))
 
         let plain = """

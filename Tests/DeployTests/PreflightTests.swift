@@ -1,7 +1,8 @@
 @testable import AWSServices
-import Deploy
+@testable import Deploy
 import Foundation
 import Testing
+import TestSupport
 
 /// ``Preflight/evaluate(_:)`` from hand-made facts: every failure's message, no servers.
 @Suite struct PreflightTests {
@@ -15,11 +16,14 @@ import Testing
                              functions: [CloudFrontClient.FunctionAssociation] = [.init(eventType: "viewer-request", functionARN: routerARN)],
                              certificate: String? = certificateARN,
                              origins: [String] = ["site.s3.us-east-1.amazonaws.com"],
-                             originPaths: [String]? = nil) -> CloudFrontClient.Distribution {
+                             originPaths: [String]? = nil, originIsS3: [Bool] = [],
+                             defaultOrigin: Int? = nil) -> CloudFrontClient.Distribution {
         // The healthy fixture's target is s3://site/www/: its origin path is /www.
         CloudFrontClient.Distribution(id: "E2QWRUHAPOMQZL", arn: nil, status: status, domainName: "d111111abcdef8.cloudfront.net",
                                       aliases: aliases, enabled: enabled, functionAssociations: functions, acmCertificateArn: certificate,
                                       originDomainNames: origins, originPaths: originPaths ?? origins.map { _ in "/www" },
+                                      originIds: origins.indices.map { "origin-\($0)" }, originIsS3: originIsS3,
+                                      defaultOriginId: defaultOrigin.map { "origin-\($0)" },
                                       inProgressInvalidationBatches: 0, etag: nil)
     }
 
@@ -233,6 +237,21 @@ import Testing
         // "site." must start the origin: "site-other." is another bucket.
         facts.distribution = .found(Self.distribution(origins: ["site-other.s3.us-east-1.amazonaws.com"]))
         #expect(try check(facts, "origin").status == .fail)
+        // A custom origin that only starts with the bucket's name is not the bucket.
+        facts.distribution = .found(Self.distribution(origins: ["site.example.org"]))
+        #expect(try failure(facts, "origin").contains("no origin is bucket site (its origins: site.example.org)"))
+        // An S3 origin by its configuration (S3OriginConfig), or a website endpoint, is.
+        facts.distribution = .found(Self.distribution(origins: ["site.s3-website-us-east-1.amazonaws.com"]))
+        #expect(try check(facts, "origin").status == .ok)
+        // The bucket is an origin, but the default cache behavior (every page) reads another.
+        facts.distribution = .found(Self.distribution(origins: ["old-site.s3.us-east-1.amazonaws.com", "site.s3.us-east-1.amazonaws.com"],
+                                                      defaultOrigin: 0))
+        let elsewhere = try failure(facts, "origin")
+        #expect(elsewhere.contains("the default cache behavior reads origin 'origin-0' (old-site.s3.us-east-1.amazonaws.com), not bucket site "
+            + "(site.s3.us-east-1.amazonaws.com is only another origin)"), "\(elsewhere)")
+        facts.distribution = .found(Self.distribution(origins: ["old-site.s3.us-east-1.amazonaws.com", "site.s3.us-east-1.amazonaws.com"],
+                                                      defaultOrigin: 1))
+        #expect(try check(facts, "origin").status == .ok)
     }
 
     /// The function rewrites requests to /<version>/…, so the bucket's origin must start at the
@@ -381,5 +400,38 @@ import Testing
         #expect(Preflight.manifestLocation(.local(root: "/srv/site", access: .writable), version: "v2") == "/srv/site/_sitebuild/manifests/v2.json")
         #expect(PreflightCheck(name: "x", status: .fail, subject: "thing", detail: "broken").line == "FAIL thing: broken")
         #expect(PreflightCheck(name: "x", status: .skip, subject: "thing", detail: "n/a").line == "skip thing: n/a")
+    }
+}
+
+/// The Route 53 lookup behind the DNS check, on moto_server.
+@Suite struct PreflightDNSLookupTests {
+    /// A name without records of its own is answered by the wildcard above it (RFC 4592);
+    /// a name with its own records is not.
+    @Test func aWildcardRecordAnswersForANameWithoutItsOwn() async throws {
+        try await withMotoServer { moto in
+            let route53 = Route53Client(credentials: moto.credentials, environment: moto.environment)
+            let zone = try await route53.createHostedZone(name: "wild.test")
+            try await route53.changeResourceRecordSets(hostedZoneId: zone.id, changes: [
+                .init(action: "UPSERT", recordSet: .init(name: "*.wild.test", type: "A",
+                                                         aliasTarget: .init(hostedZoneId: Route53Client.cloudFrontHostedZoneId,
+                                                                            dnsName: "d111111abcdef8.cloudfront.net."))),
+                .init(action: "UPSERT", recordSet: .init(name: "mail.wild.test", type: "A", ttl: 60, values: ["192.0.2.1"])),
+            ])
+            guard case .found(let www) = await PreflightProbe.records(of: "www.wild.test", route53: route53) else {
+                Issue.record("no zone found")
+                return
+            }
+            #expect(www.wildcard == "*.wild.test")
+            #expect(www.records.map(\.type) == ["A"])
+            let check = Preflight.dnsCheck("www.wild.test", PreflightTests.distribution(), .found(www))
+            #expect(check.status == .ok, "\(check.line)")
+            #expect(check.line.contains("(the wildcard *.wild.test answers for www.wild.test)"), "\(check.line)")
+            guard case .found(let mail) = await PreflightProbe.records(of: "mail.wild.test", route53: route53) else {
+                Issue.record("no zone found")
+                return
+            }
+            #expect(mail.wildcard == nil)
+            #expect(Preflight.dnsCheck("mail.wild.test", PreflightTests.distribution(), .found(mail)).status == .fail)
+        }
     }
 }

@@ -104,6 +104,18 @@ struct PreviewServerTests {
         let onPage = try request(site.port, "GET", "/", headers: [("Range", "bytes=999999-")])
         #expect(onPage.status == 416)
 
+        // If-Range: the range only when the client's part is of this very file (its ETag);
+        // after a flip to other content, the whole file (a resumed download never mixes two).
+        let etag = try #require(r.header("ETag"))
+        let same = try request(site.port, "GET", "/data/blob.bin", headers: [("Range", "bytes=10-19"), ("If-Range", etag)])
+        #expect(same.status == 206)
+        #expect(same.body == Array(ServedSite.blob[10..<20]))
+        for validator in ["\"0000000000000000\"", "W/\(etag)", "Sat, 28 Nov 2026 00:00:00 GMT"] {
+            let other = try request(site.port, "GET", "/data/blob.bin", headers: [("Range", "bytes=10-19"), ("If-Range", validator)])
+            #expect(other.status == 200, "\(validator)")
+            #expect(other.body.count == size, "\(validator)")
+        }
+
         // Several ranges: the whole file (allowed by RFC 9110).
         let multi = try request(site.port, "GET", "/data/blob.bin", headers: [("Range", "bytes=0-1,5-6")])
         #expect(multi.status == 200)
