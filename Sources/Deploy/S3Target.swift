@@ -438,10 +438,32 @@ public struct S3Target: DeployTarget {
             .prefix(limit).map { "s3://\(bucket)/\($0.key)" }
     }
 
-    /// S3 keys are at most 1,024 bytes: `<prefix><version>/<path>` for the longest path.
+    /// What S3 allows of user-defined metadata per object: the UTF-8 bytes of every key and
+    /// value together (a PutObject with more is refused with MetadataTooLarge).
+    public static let maximumMetadataBytes = 2048
+
+    /// The user-defined metadata bytes of an object with the extra headers `extra`: the content
+    /// hash, and `header-<name>` with its value for each header that travels as metadata.
+    public static func metadataBytes(extra: some Sequence<(String, String)>) -> Int {
+        extra.reduce(hashMetadataKey.utf8.count + 16) { total, header in
+            travelsAsMetadata(header.0) ? total + "header-".utf8.count + header.0.utf8.count + header.1.utf8.count : total
+        }
+    }
+
+    /// S3 keys are at most 1,024 bytes: `<prefix><version>/<path>` for the longest path. An
+    /// object's metadata (its extra headers) is at most ``maximumMetadataBytes``.
     public func checkKeys(_ manifest: Manifest) throws {
-        let base = location.prefix.utf8.count + manifest.version.utf8.count + 1
         let entries = manifest.entries
+        for index in entries.indices {
+            let extra = entries.headers(at: index).extra
+            guard !extra.isEmpty else { continue }
+            let bytes = Self.metadataBytes(extra: extra)
+            guard bytes > Self.maximumMetadataBytes else { continue }
+            throw DeployError("\(entries.path(at: index)): its headers from sitebuild.yml (\(extra.map(\.0).joined(separator: ", "))) travel "
+                + "as S3 object metadata, \(bytes) bytes of it where S3 allows \(Self.maximumMetadataBytes): shorten them, or send the "
+                + "long ones from a CloudFront response headers policy", invalidInput: true)
+        }
+        let base = location.prefix.utf8.count + manifest.version.utf8.count + 1
         guard let longest = entries.indices.max(by: { entries.pathLength(at: $0) < entries.pathLength(at: $1) }),
               base + entries.pathLength(at: longest) > 1024 else { return }
         let path = entries.path(at: longest)

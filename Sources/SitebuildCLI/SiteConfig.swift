@@ -1,4 +1,5 @@
 import BuildSpec
+import Deploy
 import Foundation
 import SiteContent
 import Yams
@@ -162,6 +163,12 @@ struct SiteConfig {
                                     throw fail(hk, "\(path).set", "'\(header)' cannot be set per file: \(reason)")
                                 }
                                 built.extra.append((header, try headerValue(hv, "\(path).set.\(header)")))
+                            }
+                            let bytes = S3Target.metadataBytes(extra: built.extra)
+                            if bytes > S3Target.maximumMetadataBytes {
+                                throw fail(v, "\(path).set", "these headers travel as S3 object metadata (x-amz-meta-header-<name>), which "
+                                    + "S3 limits to \(S3Target.maximumMetadataBytes) bytes per object; they take \(bytes): shorten them, or send "
+                                    + "the long ones from a CloudFront response headers policy")
                             }
                         default:
                             throw fail(k, "\(path).\(name)", "unknown key; use match, cache-control, content-type, content-encoding or set")

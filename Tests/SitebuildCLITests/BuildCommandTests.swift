@@ -200,6 +200,8 @@ import Testing
             #expect(refused.status == 2)
             #expect(refused.stderr.contains(expected), "\(refused.stderr)")
         }
+        try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    set:\n      Content-Security-Policy: \(String(repeating: "x", count: 2100))\n")
+        #expect(try h.run(["validate"]).stderr.contains("sitebuild.yml:4:7: error: headers[0].set: these headers travel as S3 object metadata"))
         try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    cache-control: \"no-cache\\nX-Evil: 1\"\n")
         #expect(try h.run(["validate"]).stderr.contains("headers[0].cache-control: header values are printable ASCII"))
         // Target, pointer and distribution are checked as deploy checks them.

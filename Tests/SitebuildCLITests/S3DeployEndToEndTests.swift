@@ -276,6 +276,16 @@ import Glibc
             let before = try await keys(client, "paths")
             #expect(!before.keys.contains { $0.hasPrefix(prefix) }, "nothing was written below the long prefix")
 
+            // Headers that travel as metadata: each rule fits, but both on one file exceed the
+            // 2 KB S3 allows (moto does not enforce it; S3 would refuse the PutObject).
+            try h.write("meta/index.html", "x")
+            let half = String(repeating: "a", count: 1100)
+            try h.write("meta.yml", "headers:\n  - match: '**'\n    set:\n      X-One: \(half)\n  - match: '*.html'\n    set:\n      X-Two: \(half)\n")
+            let metadata = try await h.run(["deploy", "meta", "--target", "s3://paths/meta", "--config", "meta.yml"], environment: moto.environment)
+            #expect(metadata.status == 2, "\(metadata.stderr)")
+            #expect(metadata.stderr.contains("index.html: its headers from sitebuild.yml (X-One, X-Two) travel as S3 object metadata"), "\(metadata.stderr)")
+            #expect(try await keys(client, "paths").keys.filter { $0.hasPrefix("meta/") }.isEmpty)
+
             try h.write("ctl/index.html", "x")
             try h.write("ctl/bad\u{01}.txt", "x")
             let control = try await h.run(["deploy", "ctl", "--target", "s3://paths/ctl", "--json"], environment: moto.environment)
