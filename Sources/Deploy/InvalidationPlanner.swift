@@ -153,7 +153,7 @@ public struct InvalidationPlanner: Sendable {
     /// Whether the router serves a path ending in `path`'s last segment as a file rather than
     /// adding `.html` (``RouteRules/namesFile(segment:)``).
     static func looksLikeFile(_ path: String) -> Bool {
-        RouteRules.lastSegmentNamesFile(path)
+        RouteRules.pathNamesFile(path)
     }
 
     /// `path` percent-encoded for an invalidation: non-ASCII bytes, control characters, space,

@@ -19,7 +19,9 @@ import cf from 'cloudfront';
 // router must behave the same):
 //   last  = the text after the final '/' of the uri
 //   file  = last has a '.' at a position > 0 and < last.length - 1,
-//           or last starts with '.' and is longer than 1 ('/.htaccess')
+//           or last starts with '.' and is longer than 1 ('/.htaccess'),
+//           or last is not empty and the uri starts with '/.well-known/'
+//           (RFC 8615: '/.well-known/apple-app-site-association', ACME tokens)
 //   0. no version (key missing, get rejects, empty value) or a uri that does
 //      not start with '/': the request is returned unchanged
 //   1. uri ends with '/index.html' (case-sensitive): 301 to the uri without
@@ -106,7 +108,7 @@ async function handler(event) {
   }
 
   const last = uri.slice(uri.lastIndexOf('/') + 1);
-  const file = isFile(last);
+  const file = isFile(last) || (last !== '' && uri.indexOf('/.well-known/') === 0);
 
   if (uri.slice(-11) === '/index.html') {
     return redirect(uri.slice(0, -10), request);

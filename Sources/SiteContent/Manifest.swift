@@ -170,6 +170,23 @@ public enum RouteRules {
     public static func lastSegmentNamesFile(_ path: String) -> Bool {
         namesFile(segment: path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? Substring().utf8)
     }
+
+    /// Whether the URL path (`/a/b`) or site path (`a/b`) is served as the file it names:
+    /// its last segment names a file, or it lies below `/.well-known/` (RFC 8615: ACME
+    /// challenges, `apple-app-site-association`, `assetlinks.json` are files whatever their
+    /// name) and does not end in `/`.
+    public static func pathNamesFile(_ path: String) -> Bool {
+        let bytes = Array(path.utf8)
+        let last = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? []
+        if namesFile(segment: last) { return true }
+        return !last.isEmpty && isWellKnown(bytes)
+    }
+
+    /// Whether `path` (with or without its leading `/`) lies below `.well-known/`.
+    public static func isWellKnown<Path: Collection<UInt8>>(_ path: Path) -> Bool {
+        let rest = path.first == UInt8(ascii: "/") ? path.dropFirst() : path[...]
+        return rest.starts(with: ".well-known/".utf8)
+    }
 }
 
 /// Routing modes; `static` also adds aliases (see ``PageAliases``).
@@ -277,6 +294,15 @@ public struct ManifestBuilder: Sendable {
                 + "page it would serve is not reachable at that URL; rename one of them")
         }
         if blocked.count > 5 { warnings.append("\(blocked.count - 5) more routing aliases left out for the same reason") }
+        // A file whose name has no extension is never requested as itself: `/x` is served from
+        // x.html (static) or index.html (spa). Only paths below .well-known/ are served as named.
+        let unreachable = files.indices.lazy.map { files.path(at: $0) }.filter { !RouteRules.pathNamesFile($0) }
+        if !unreachable.isEmpty {
+            let sample = unreachable.prefix(5).joined(separator: ", ") + (unreachable.count > 5 ? ", …" : "")
+            warnings.append("\(unreachable.count) file(s) without an extension that no URL reaches (/x is served from "
+                + (mode == .spa ? "index.html" : "x.html") + "; only paths below /.well-known/ are served as named): \(sample); "
+                + "give them an extension, or leave them out of the site")
+        }
         var builder = ManifestTableBuilder(capacity: files.count + aliasRows.count, pathBytes: files.pathBytes.count * 2)
         files.pathBytes.withUnsafeBufferPointer { bytes in
             for index in files.indices {

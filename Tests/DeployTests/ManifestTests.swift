@@ -186,6 +186,26 @@ struct ManifestTests {
         for file in ["app.js", ".htaccess", "a.b.", "v1.2", "x.html", ".."] { #expect(RouteRules.namesFile(segment: Array(file.utf8)), "\(file)") }
         for page in ["about", "", ".", "a.", "index"] { #expect(!RouteRules.namesFile(segment: Array(page.utf8)), "\(page)") }
         #expect(RouteRules.lastSegmentNamesFile("docs/v1.2") && !RouteRules.lastSegmentNamesFile("v1.2/docs"))
+        // Below .well-known/ (at the root) every path names a file.
+        for file in [".well-known/apple-app-site-association", "/.well-known/acme-challenge/tok", "docs/x.txt"] {
+            #expect(RouteRules.pathNamesFile(file), "\(file)")
+        }
+        for page in [".well-known/", "docs/.well-known/x", "/about", "CNAME"] { #expect(!RouteRules.pathNamesFile(page), "\(page)") }
+    }
+
+    /// A file without an extension is never requested as itself (`/x` is x.html or index.html):
+    /// the deploy names it; one below .well-known/ is served as named, and is not named.
+    @Test func filesNoURLReachesAreNamed() throws {
+        let a = try TempDir("manifest-unreachable")
+        try a.write("index.html", "root")
+        try a.write("CNAME", "example.com")
+        try a.write(".well-known/apple-app-site-association", "{}")
+        for mode in [RoutingMode.static, .spa] {
+            let (_, warnings) = try buildManifest(a.path, builder: ManifestBuilder(mode: mode))
+            let named = warnings.filter { $0.contains("without an extension that no URL reaches") }
+            #expect(named.count == 1, "\(warnings)")
+            #expect(named.first?.contains("): CNAME; give them an extension") == true, "\(named)")
+        }
     }
 
     /// Aliases are added by row and sorted with everything else: names that sort differently
