@@ -93,6 +93,11 @@ struct WatchCommand: AsyncParsableCommand {
                     failed = try await watcher.pass(first: first)
                 } catch {
                     if WatchSignals.received.load(ordering: .relaxed) != 0 { return ExitStatus.interrupted }
+                    if let missing = error as? AWSServiceError, missing.errorCode == "NoSuchBucket" {
+                        // Not a passing failure: polling again would only repeat it.
+                        printError("watch \(watched): there is no bucket \(watched.bucket); check the bucket name (and --region / --endpoint-url)")
+                        return ExitStatus.invalidInput
+                    }
                     printError("watch \(watched): \(error)")
                     if once { return ExitStatus.deployFailed }
                     failed = 0

@@ -89,6 +89,14 @@ import TestSupport
                 #expect(run.stderr.contains("the arguments for `sitebuild run`") && run.stderr.contains(named), "\(extra): \(run.stderr)")
             }
             #expect(try await keys(s3, "uploads", "incoming/_sitebuild/").isEmpty, "an archive was claimed")
+            // A bucket that is not there: exit 2 at once, with or without --once (polling would
+            // only repeat it).
+            for once in [true, false] {
+                let missing = try await h.run(["watch", "s3://no-such-uploads/incoming/", "--target", "s3://site/www"] + (once ? ["--once"] : []),
+                                              environment: moto.environment)
+                #expect(missing.status == 2, "\(missing.stderr)")
+                #expect(missing.stderr.contains("there is no bucket no-such-uploads"), "\(missing.stderr)")
+            }
             // Good flags build it.
             let good = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www", "--", "--mode", "spa"],
                                        environment: moto.environment)
