@@ -36,6 +36,9 @@ public struct ArtifactCollector: Sendable {
     public var sourceDirectory: String
     /// Directories (relative to the source) whose files are never taken.
     public var excludedDirectories: [String] = []
+    /// Files, relative to the source, that artifacts never take (what sitebuild itself is
+    /// writing there: its redirected output, its exported-variables file).
+    public var excludedFiles: [String] = []
 
     public init(sourceDirectory: String) {
         self.sourceDirectory = sourceDirectory
@@ -92,7 +95,7 @@ public struct ArtifactCollector: Sendable {
             walker.confinedTo = [FileWalker.realPath(sourceDirectory)]
             let entries = walker.walk(baseDir).filter { entry in
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
-                return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") }
+                return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") } && !excludedFiles.contains(fromSource)
             }
             for exclude in directoryExcludes where !warnedExcludes.contains(exclude.text)
                 && entries.contains(where: { exclude.pattern.matches($0.path) }) {

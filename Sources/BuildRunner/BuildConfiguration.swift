@@ -26,6 +26,8 @@ public struct BuildConfiguration: Sendable {
     /// Directories, relative to the source, that artifacts never take files from
     /// (sitebuild's own output when it lies inside the source).
     public var excludedDirectories: [String] = [".sitebuild"]
+    /// Files, relative to the source, that artifacts never take (``ArtifactCollector/excludedFiles``).
+    public var excludedFiles: [String] = []
     /// What the source resolver learned (``ResolvedSource/variables``): set in the build's
     /// environment after sitebuild's own CODEBUILD_* values, before the buildspec's.
     public var sourceVariables: [(name: String, value: String)] = []

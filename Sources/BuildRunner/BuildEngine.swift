@@ -135,6 +135,14 @@ public final class BuildEngine {
                     record("UPLOAD_ARTIFACTS", "FAILED", since: phaseStart, code: "CLIENT_ERROR", message: "\(error)")
                 }
             }
+            // A signal (or the timeout) that came after the last command, while the artifacts
+            // were collected: the build still ends interrupted, so nothing deploys what it made.
+            if let reason = cancellation.reason, status == .succeeded || status == .failed {
+                status = reason == .timedOut ? .timedOut : .stopped
+                message = reason == .timedOut
+                    ? "the build timed out after \(formatDuration(configuration.timeout)) (set --timeout to allow longer)"
+                    : "the build was interrupted"
+            }
             if status == .succeeded { saveCache() }
         }
         return finish(status, message: message, started: started, artifacts: artifacts, reports: reports, exported: exported)
@@ -148,6 +156,8 @@ public final class BuildEngine {
                                  reports: reports.map { (group: $0.0, files: $0.1) },
                                  durationMilliseconds: duration, message: message.map(log.mask), failureKind: failureKind)
         result.exportedValues = exported.map { (name: $0.0, value: $0.1) }
+        let buildLog = self.log
+        result.mask = { buildLog.mask($0) }
         // Before the last line: the status ends the log (background processes wrote up to here).
         stopBackgroundProcesses()
         log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))
@@ -535,7 +545,7 @@ public final class BuildEngine {
         do {
             found = try remote.find(key: key, fallbacks: fallbacks)
         } catch {
-            log.warning("cannot look up the cache in \(remote.description): \(error); building without it")
+            log.warning("cannot look up the cache in \(remote.description): \(error); going on without it (with the local cache's copy, if it has one)")
             return nil
         }
         guard let found else {
@@ -552,7 +562,7 @@ public final class BuildEngine {
             do {
                 try ArchiveReader.verifyTar(path)
             } catch {
-                log.warning("cache entry \(found.location) is damaged; building without it (\(error))")
+                log.warning("cache entry \(found.location) is damaged; going on without it (with the local cache's copy, if it has one) (\(error))")
                 damagedRemoteKey = found.key
                 return nil
             }
@@ -560,7 +570,7 @@ public final class BuildEngine {
             partial = nil
             return entry
         } catch {
-            log.warning("cannot download the cache entry \(found.location): \(error); building without it")
+            log.warning("cannot download the cache entry \(found.location): \(error); going on without it (with the local cache's copy, if it has one)")
             return nil
         }
     }
@@ -613,6 +623,7 @@ public final class BuildEngine {
     private func uploadArtifactsPhase() throws -> ([ArtifactOutput], [(String, [String])]) {
         var collector = ArtifactCollector(sourceDirectory: configuration.sourceDirectory)
         collector.excludedDirectories = configuration.excludedDirectories
+        collector.excludedFiles = configuration.excludedFiles
         var reports: [(String, [String])] = []
         for report in spec.reports {
             let selection = collector.select(Artifacts(files: report.files, discardPaths: report.discardPaths,

@@ -62,6 +62,11 @@ public struct BuildResult: Sendable {
 
     public enum FailureKind: Sendable { case invalidInput, remote }
 
+    /// Masks the build's secrets (its parameter-store and secrets-manager values) in a string:
+    /// for what a later stage prints about the build's output (`run`'s deploy names paths and
+    /// says why it failed).
+    public var mask: @Sendable (String) -> String = { $0 }
+
     public var json: JSONValue {
         .object([
             ("status", .string(status.rawValue)),

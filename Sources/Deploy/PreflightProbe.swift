@@ -196,9 +196,14 @@ public struct PreflightProbe: Sendable {
                 }
                 let sets = try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: domain)
                 let named = sets.filter { Preflight.normalizeDomain($0.name) == domain }
-                if named.isEmpty {
-                    // A name without records of its own is answered by the closest wildcard
-                    // above it in the zone (RFC 4592): `*.example.com` for www.example.com.
+                // A name that does not exist in the zone (no records at it or below it) is answered
+                // by the wildcard of its closest encloser (RFC 4592): `*.example.com` for
+                // www.example.com. A name that exists only through records below it (an ACM
+                // validation record `_x.www.example.com`) is not, nor is one below such a name.
+                func exists(_ name: String, in sets: [Route53Client.ResourceRecordSet]) -> Bool {
+                    sets.contains { let other = Preflight.normalizeDomain($0.name); return other == name || other.hasSuffix("." + name) }
+                }
+                if named.isEmpty && !exists(domain, in: sets) {
                     var labels = domain.split(separator: ".").map(String.init)
                     while labels.count > 1 {
                         labels.removeFirst()
@@ -210,6 +215,10 @@ public struct PreflightProbe: Sendable {
                         if !wildcardSets.isEmpty {
                             return .found(.init(zoneName: zone.name, zoneId: zone.id, records: wildcardSets, wildcard: wildcard))
                         }
+                        // The closest encloser is the first name up that exists: its wildcard
+                        // (none, here) is the only one that could answer.
+                        if parent == candidate { break }
+                        if exists(parent, in: try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: parent)) { break }
                     }
                 }
                 return .found(.init(zoneName: zone.name, zoneId: zone.id, records: named))

@@ -445,7 +445,8 @@ public struct S3Target: DeployTarget {
     /// The user-defined metadata bytes of an object with the extra headers `extra`: the content
     /// hash, and `header-<name>` with its value for each header that travels as metadata.
     public static func metadataBytes(extra: some Sequence<(String, String)>) -> Int {
-        extra.reduce(hashMetadataKey.utf8.count + 16) { total, header in
+        // The hash is stored as its 32 hex digits (``attributes(_:)``).
+        extra.reduce(hashMetadataKey.utf8.count + ContentHash(of: "").hex.utf8.count) { total, header in
             travelsAsMetadata(header.0) ? total + "header-".utf8.count + header.0.utf8.count + header.1.utf8.count : total
         }
     }

@@ -68,7 +68,7 @@ public struct WritingClaimHeld: Error, Sendable, CustomStringConvertible {
 }
 
 /// Who holds a claim: the JSON body of an S3 lock object.
-struct WritingLock: Sendable, Equatable {
+public struct WritingLock: Sendable, Equatable {
     var version: String
     var token: String
     var host: String
@@ -81,13 +81,13 @@ struct WritingLock: Sendable, Equatable {
     var pidNamespace: String?
     var startTicks: Int64?
 
-    static func mine(version: String) -> WritingLock {
+    public static func mine(version: String) -> WritingLock {
         WritingLock(version: version, token: UUID().uuidString.lowercased(), host: ReleaseRecord.hostName(),
                     pid: getpid(), started: ReleaseRecord.isoTime(Date()), boot: ProcessIdentity.bootId,
                     pidNamespace: ProcessIdentity.pidNamespace, startTicks: ProcessIdentity.startTicks(of: getpid()))
     }
 
-    var json: [UInt8] {
+    public var json: [UInt8] {
         var fields: [(String, JSONValue)] = [("version", .string(version)), ("token", .string(token)), ("host", .string(host)),
                                              ("pid", .int(Int64(pid))), ("started", .string(started))]
         if let boot { fields.append(("boot", .string(boot))) }
@@ -96,7 +96,7 @@ struct WritingLock: Sendable, Equatable {
         return Array((JSONValue.object(fields).serialized() + "\n").utf8)
     }
 
-    static func parse(_ bytes: [UInt8]) -> WritingLock? {
+    public static func parse(_ bytes: [UInt8]) -> WritingLock? {
         guard let value = try? JSONValue.parse(Data(bytes)),
               let version = value["version"]?.stringValue, let token = value["token"]?.stringValue,
               let host = value["host"]?.stringValue, let pid = value["pid"]?.intValue,
@@ -109,7 +109,7 @@ struct WritingLock: Sendable, Equatable {
     /// Whether the holder is certainly a process of this very system (same boot, same pid
     /// namespace) that no longer runs (killed): its claim can be taken over at once, without
     /// waiting out the lease. Anything unknown counts as alive.
-    var isDeadHere: Bool {
+    public var isDeadHere: Bool {
         guard host == ReleaseRecord.hostName(), pid > 0, pid != getpid(),
               let boot, boot == ProcessIdentity.bootId, let pidNamespace, pidNamespace == ProcessIdentity.pidNamespace,
               let startTicks else { return false }
@@ -119,7 +119,7 @@ struct WritingLock: Sendable, Equatable {
         return false
     }
 
-    var description: String { "pid \(pid) on \(host), started \(started)" }
+    public var description: String { "pid \(pid) on \(host), started \(started)" }
 }
 
 /// What tells this process apart from others on other systems and in other pid namespaces.

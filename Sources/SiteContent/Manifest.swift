@@ -299,9 +299,9 @@ public struct ManifestBuilder: Sendable {
         let unreachable = files.indices.lazy.map { files.path(at: $0) }.filter { !RouteRules.pathNamesFile($0) }
         if !unreachable.isEmpty {
             let sample = unreachable.prefix(5).joined(separator: ", ") + (unreachable.count > 5 ? ", …" : "")
-            warnings.append("\(unreachable.count) file(s) without an extension that no URL reaches (/x is served from "
-                + (mode == .spa ? "index.html" : "x.html") + "; only paths below /.well-known/ are served as named): \(sample); "
-                + "give them an extension, or leave them out of the site")
+            warnings.append("\(unreachable.count) file(s) without an extension that no URL reaches (a URL without one is a page: "
+                + (mode == .spa ? "index.html answers it" : "/x is served from x.html or x/index.html")
+                + "; only paths below /.well-known/ are served as named): \(sample); give them an extension, or leave them out of the site")
         }
         var builder = ManifestTableBuilder(capacity: files.count + aliasRows.count, pathBytes: files.pathBytes.count * 2)
         files.pathBytes.withUnsafeBufferPointer { bytes in

@@ -271,6 +271,15 @@ enum BuildInvocation {
         }
         configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
                                                                 configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)
+        // The cache directory (SITEBUILD_CACHE_DIR inside the project, as GitLab's cache:paths
+        // needs) holds this machine's paths and the build cache: never an artifact.
+        if let inside = relativePath(FileWalker.realPath(absolutePath(cache, relativeTo: cwd)), under: FileWalker.realPath(source)) {
+            configuration.excludedDirectories.append(inside)
+        }
+        // What sitebuild itself writes into the project while it builds (`run --json >
+        // events.ndjson` in the checkout, the exported-variables file) is not the site.
+        let ownFiles = BuildInvocation.ownOutputFiles() + (options.exportedVariablesFile.map { [FileWalker.realPath(absolutePath($0, relativeTo: cwd))] } ?? [])
+        configuration.excludedFiles = ownFiles.compactMap { relativePath($0, under: FileWalker.realPath(source)) }
         if let inside = relativePath(out, under: source) {
             // The output trees (the primary's and each secondary one beside it) are not sources.
             configuration.excludedDirectories.append(inside)
@@ -375,6 +384,18 @@ enum BuildInvocation {
         if let dir = environment["SITEBUILD_CACHE_DIR"], !dir.isEmpty { return dir }
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/sitebuild" }
         return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/sitebuild"
+    }
+
+    /// The files this process's standard output and error are redirected to (real paths), if
+    /// they are regular files: a CI step's `sitebuild run --json > events.ndjson`.
+    static func ownOutputFiles() -> [String] {
+        [1, 2].compactMap { fd -> String? in
+            var info = stat()
+            guard fstat(Int32(fd), &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                  let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"), path.hasPrefix("/")
+            else { return nil }
+            return FileWalker.realPath(path)
+        }
     }
 
     /// A directory holding `codebuild-hash-files`, a link to this binary.

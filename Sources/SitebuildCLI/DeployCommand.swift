@@ -41,6 +41,7 @@ enum DeployInvocation {
     static func siteExclusions(configDirectory: String, configPath: String, environment: [String: String],
                                localTarget: String? = nil, directory: String? = nil) -> [String] {
         var excluded = [configDirectory + "/.sitebuild", configPath, BuildInvocation.cacheDirectory(environment)] + (localTarget.map { [$0] } ?? [])
+            + BuildInvocation.ownOutputFiles()
         if let directory, isCopyOfSettings(directory + "/sitebuild.yml", configPath: configPath) { excluded.append(directory + "/sitebuild.yml") }
         return excluded
     }
@@ -138,9 +139,12 @@ enum DeployInvocation {
                 reporter.event("result", [("status", .string("FAILED")), ("message", .string(problem))])
                 return ExitStatus.invalidInput
             }
-            if !dryRun, let failures = try await firstFlipPreflight(resolved), !failures.isEmpty {
+            // Read-only, so a dry run makes it too: it says what the real run would do.
+            if let failures = try await firstFlipPreflight(resolved), !failures.isEmpty {
                 for check in failures { reporter.say(check.line) }
-                reporter.say("pre-flight failed before the first flip to \(resolved.pointer.url): nothing was uploaded or made live; fix the above (`sitebuild doctor` checks everything)")
+                reporter.say("pre-flight failed before the first flip to \(resolved.pointer.url): "
+                    + (dryRun ? "a real run would stop here; " : "nothing was uploaded or made live; ")
+                    + "fix the above (`sitebuild doctor` checks everything)")
                 reporter.event("result", [("status", .string("FAILED")), ("message", .string(failures.map(\.message).joined(separator: "; ")))])
                 return ExitStatus.deployFailed
             }
@@ -432,6 +436,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source)
         guard status == 0 else { throw ExitCode(status) }
+        if let build { Reporter.secretMask.withLock { $0 = build.mask } }
         // The deploy's result ends the stream: it carries the build's exported variables too.
         let exported: [(String, JSONValue)] = build?.json["exportedVariables"].map { [("exportedVariables", $0)] } ?? []
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)

@@ -3,6 +3,7 @@ import Deploy
 import Foundation
 import Preview
 import SiteContent
+import Synchronization
 
 /// Where to deploy and how to route: flags, then `SITEBUILD_*` variables, then
 /// `sitebuild.yml`, then the defaults (the local target `.sitebuild/` in the working
@@ -109,6 +110,15 @@ struct TargetOptions: ParsableArguments {
         }
         let settings = try SiteConfig.load(configPath)
         let context = AWSContext(options: aws, environment: env)
+        // An empty flag is a mistake (an unset variable in `--pointer "$PREVIEW_POINTER"`), not a
+        // request for the next setting: that would be sitebuild.yml's production pointer, or the
+        // local default target for a job meant to deploy to S3. (An empty SITEBUILD_* variable
+        // counts as unset, as CI templates leave them.)
+        for (value, flag, what) in [(target, "--target", "where versions live"), (pointer, "--pointer", "the live-version pointer"),
+                                    (distribution, "--distribution", "the distribution id")] where value?.isEmpty == true {
+            throw UsageError("\(flag) is empty (an unset variable?): give \(what), or leave the flag out to use "
+                + "SITEBUILD_\(flag.dropFirst(2).uppercased()), sitebuild.yml or the default")
+        }
         let (targetText, targetSource) = first([(target, "--target"), (env["SITEBUILD_TARGET"], "SITEBUILD_TARGET"),
                                                 (settings.target, "\(settings.targetPlace ?? configPath): target")]) ?? (".sitebuild", "default")
         let pointerSetting = first([(pointer, "--pointer"), (env["SITEBUILD_POINTER"], "SITEBUILD_POINTER"),
@@ -311,15 +321,35 @@ struct Reporter: Sendable {
         self.resultFields = resultFields
     }
 
+    /// Masks secrets in every line and event of every reporter of this process: `run` sets
+    /// it to its build's masker (the build's parameter-store and secrets-manager values may be
+    /// in the names of the files it made, or in an error), before its deploy says anything.
+    static let secretMask = Mutex<(@Sendable (String) -> String)?>(nil)
+
+    func mask(_ text: String) -> String {
+        guard let mask = Self.secretMask.withLock({ $0 }) else { return text }
+        return mask(text)
+    }
+
     func say(_ message: String) {
-        writeAll(2, Array("sitebuild: \(message)\n".utf8))
+        writeAll(2, Array("sitebuild: \(mask(message))\n".utf8))
+    }
+
+    /// `value` with every string in it masked.
+    func masked(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(mask(text))
+        case .array(let items): return .array(items.map(masked))
+        case .object(let pairs): return .object(pairs.map { ($0.0, masked($0.1)) })
+        default: return value
+        }
     }
 
     /// `{"event":name,…,"time":…}`: a time as the build's events have (last, so that the
     /// event's first fields stay where they were).
     func event(_ name: String, _ fields: [(String, JSONValue)]) {
         guard json else { return }
-        let value = JSONValue.object([("event", .string(name))] + fields + (name == "result" ? resultFields : [])
+        let value = JSONValue.object([("event", .string(name))] + fields.map { ($0.0, masked($0.1)) } + (name == "result" ? resultFields : [])
             + [("time", .string(ReleaseRecord.isoTime(Date())))])
         writeAll(1, Array((value.serialized() + "\n").utf8))
     }

@@ -82,8 +82,15 @@ struct WatchCommand: AsyncParsableCommand {
             printError("watch: the arguments for `sitebuild run`: \(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        let excluded: [String]
+        do {
+            excluded = try excludedPrefixes(watched: watched)
+        } catch {
+            printError("watch: \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         let watcher = Watcher(client: client, location: watched, retryFailed: retryFailed, runArguments: runArgumentList(),
-                              excluded: excludedPrefixes(bucket: watched.bucket))
+                              excluded: excluded)
         let once = self.once
         let loop = Task { () async throws -> Int32 in
             var first = true
@@ -125,21 +132,29 @@ struct WatchCommand: AsyncParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Key prefixes in the watched bucket that hold sitebuild's own objects: the S3 target
+    /// Key prefixes below the watched one that hold sitebuild's own objects: the S3 target
     /// (its versions hold the site's files, a downloadable .zip among them) and the S3 build
-    /// cache (its entries are .tar.zst). Archives there are never built.
-    func excludedPrefixes(bucket: String) -> [String] {
-        guard let command = try? RunCommand.parse(runArgumentList() + ["--source", "s3://\(bucket)/check.zip"]) else { return [] }
-        var places: [String?] = [command.target, command.build.cache, ProcessInfo.processInfo.environment["SITEBUILD_TARGET"],
-                                 ProcessInfo.processInfo.environment["SITEBUILD_CACHE"]]
+    /// cache (its entries are .tar.zst). Archives there are never built. A target or cache
+    /// above the watched prefix keeps its objects outside it; one at the watched prefix itself
+    /// would mix them with the uploads, and is refused (exit 2).
+    func excludedPrefixes(watched: S3Location) throws -> [String] {
+        guard let command = try? RunCommand.parse(runArgumentList() + ["--source", "s3://\(watched.bucket)/check.zip"]) else { return [] }
+        let environment = ProcessInfo.processInfo.environment
+        var places: [(String?, String)] = [(command.target, "--target"), (command.build.cache, "--cache"),
+                                           (environment["SITEBUILD_TARGET"], "SITEBUILD_TARGET"), (environment["SITEBUILD_CACHE"], "SITEBUILD_CACHE")]
         if let path = settingsFile(), let config = try? SiteConfig.load(path) {
-            places += [config.target, config.cache]
+            places += [(config.target, "\(path): target"), (config.cache, "\(path): cache")]
         }
-        return places.compactMap { text in
-            guard let text, text.hasPrefix("s3://"), let location = try? S3Location.parse(text, what: "target"),
-                  location.bucket == bucket else { return nil }
-            return location.prefix
+        var excluded: [String] = []
+        for case let (text?, source) in places where text.hasPrefix("s3://") {
+            guard let location = try? S3Location.parse(text, what: source), location.bucket == watched.bucket else { continue }
+            if location.prefix == watched.prefix {
+                throw UsageError("\(source) \(text) is the watched prefix itself: its objects would be taken for uploads; keep uploads "
+                    + "in a folder of their own (such as s3://\(watched.bucket)/\(watched.prefix)uploads/)")
+            }
+            if location.prefix.hasPrefix(watched.prefix) { excluded.append(location.prefix) }
         }
+        return excluded
     }
 
     /// The watcher's settings file: --config, else the current directory's sitebuild.yml
@@ -278,8 +293,17 @@ struct Watcher {
             if let version { result.append(("version", .string(version))) }
             if let supersededBy { result.append(("supersededBy", .string(supersededBy))) }
             result.append(("finished", .string(Self.timestamp())))
-            _ = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(JSONValue.object(result).serialized().utf8)),
-                                           attributes: .init(contentType: "application/json"))
+            // Only over this watch's own claim: a watch that took the archive over meanwhile (it
+            // thought this one gone) keeps its record.
+            let claimTag: String? = if case .stored(let etag) = outcome { etag } else { nil }
+            let written = try await client.putObject(bucket: location.bucket, key: state,
+                                                     body: .bytes(Array(JSONValue.object(result).serialized().utf8)),
+                                                     attributes: .init(contentType: "application/json"),
+                                                     condition: claimTag.map { .etag($0) } ?? .none)
+            if written == .etagMismatch {
+                say("\(source): another watcher took this archive over while this one built it (exit status \(status)); its record stands")
+                continue
+            }
             if let supersededBy {
                 say("built \(source), not made live: another runner flipped the pointer, and \(supersededBy) was uploaded later and is live or being deployed")
             } else if status == 0 {
@@ -319,25 +343,21 @@ struct Watcher {
         return nil
     }
 
-    /// Whether a `building` record was claimed by a watch of this machine whose process is gone
-    /// (its `watcher` is `<host>:<pid>`).
+    /// Whether a `building` record was claimed by a watch that is certainly gone: a process of
+    /// this very system (same boot id and pid namespace, as its `process` says) that no longer
+    /// runs, or whose pid now belongs to a process started at another time. A host name and a
+    /// pid alone are not enough: containers share host names, and each pid namespace numbers
+    /// anew. A record without `process` (another machine, an older watch) is never stale.
     static func claimIsStale(_ record: JSONValue) -> Bool {
-        guard let watcher = record["watcher"]?.stringValue, let colon = watcher.lastIndex(of: ":"),
-              watcher[..<colon] == ReleaseRecord.hostName(), let pid = pid_t(watcher[watcher.index(after: colon)...]), pid > 0 else { return false }
-        if pid == getpid() { return false }
-        if kill(pid, 0) == 0 || errno == EPERM {
-            // A process of that number runs: stale only when it is not a sitebuild watch.
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return !(arguments.contains("watch") && arguments.contains { $0.hasSuffix("sitebuild") })
-        }
-        return true
+        guard let process = record["process"], let holder = WritingLock.parse(Array(process.serialized().utf8)) else { return false }
+        return holder.isDeadHere
     }
 
     func stateRecord(source: String, archive: S3Client.ObjectSummary, status: String, attempt: Int64 = 1) -> JSONValue {
         .object([("source", .string(source)), ("etag", .string(archive.etag ?? "")), ("size", .int(archive.size)),
                  ("uploaded", .string(archive.lastModified ?? "")), ("status", .string(status)), ("attempt", .int(attempt)),
-                 ("watcher", .string(ReleaseRecord.hostName() + ":\(getpid())")), ("claimed", .string(Self.timestamp()))])
+                 ("watcher", .string(ReleaseRecord.hostName() + ":\(getpid())")), ("claimed", .string(Self.timestamp())),
+                 ("process", (try? JSONValue.parse(Data(WritingLock.mine(version: "watch").json))) ?? .null)])
     }
 
     func readState(_ key: String) async throws -> (JSONValue, String)? {

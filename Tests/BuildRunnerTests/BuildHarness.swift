@@ -45,14 +45,18 @@ final class BuildHarness {
 
     func run(_ yaml: String, overrides: [(name: String, value: String)] = [], secrets: SecretSource = UnavailableSecretSource(),
              environment: [String: String]? = nil, timeout: Duration = .seconds(120), out: String? = nil, zip: String? = nil,
-             cancellation: Cancellation = Cancellation(), json: Bool = false) throws -> Run {
+             cancellation: Cancellation = Cancellation(), json: Bool = false,
+             onText: (@Sendable ([UInt8]) -> Void)? = nil) throws -> Run {
         let specPath = source + "/buildspec.yml"
         try write("buildspec.yml", yaml)
         let (spec, _) = try BuildSpecParser.parse(contentsOf: specPath)
         let text = Mutex<[UInt8]>([])
         let events = Mutex<[UInt8]>([])
         let eventSink: BuildLog.Sink? = json ? { @Sendable bytes in events.withLock { $0 += bytes } } : nil
-        let log = BuildLog(text: { bytes in text.withLock { $0 += bytes } }, events: eventSink)
+        let log = BuildLog(text: { bytes in
+            text.withLock { $0 += bytes }
+            onText?(bytes)
+        }, events: eventSink)
         var env = environment ?? ProcessInfo.processInfo.environment
         env["SITEBUILD_TEST"] = "1"
         let configuration = BuildConfiguration(sourceDirectory: source, buildspecPath: specPath, outputDirectory: out, zipPath: zip,

@@ -282,6 +282,29 @@ import Testing
         #expect(gone)
     }
 
+    /// A signal that comes after the last command, while the artifacts are collected (seconds
+    /// for a large site): the build still ends STOPPED, so `run` deploys nothing it made.
+    @Test func anInterruptionDuringArtifactCollectionStillStopsTheBuild() throws {
+        let h = try BuildHarness()
+        let cancellation = Cancellation()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p dist && echo page > dist/index.html
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """, out: h.root + "/out", cancellation: cancellation, onText: { bytes in
+                if String(decoding: bytes, as: UTF8.self).contains("Expanding base directory path") {
+                    cancellation.cancel(.interrupted(signal: SIGTERM))
+                }
+            })
+        #expect(run.result.status == .stopped, "\(run.log)")
+        #expect(run.result.message == "the build was interrupted")
+    }
+
     @Test func cancellationStopsTheBuildCleanly() throws {
         let h = try BuildHarness()
         let cancellation = Cancellation()

@@ -204,7 +204,7 @@ struct ManifestTests {
             let (_, warnings) = try buildManifest(a.path, builder: ManifestBuilder(mode: mode))
             let named = warnings.filter { $0.contains("without an extension that no URL reaches") }
             #expect(named.count == 1, "\(warnings)")
-            #expect(named.first?.contains("): CNAME; give them an extension") == true, "\(named)")
+            #expect(named.first?.contains("named): CNAME; give them an extension") == true, "\(named)")
         }
     }
 

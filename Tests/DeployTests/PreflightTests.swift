@@ -416,7 +416,24 @@ import TestSupport
                                                          aliasTarget: .init(hostedZoneId: Route53Client.cloudFrontHostedZoneId,
                                                                             dnsName: "d111111abcdef8.cloudfront.net."))),
                 .init(action: "UPSERT", recordSet: .init(name: "mail.wild.test", type: "A", ttl: 60, values: ["192.0.2.1"])),
+                // shop.wild.test exists only through the record below it; so does b.wild.test.
+                .init(action: "UPSERT", recordSet: .init(name: "_acme-challenge.shop.wild.test", type: "TXT", ttl: 60, values: ["\"token\""])),
+                .init(action: "UPSERT", recordSet: .init(name: "x.b.wild.test", type: "TXT", ttl: 60, values: ["\"x\""])),
             ])
+            for name in ["shop.wild.test", "a.b.wild.test"] {
+                guard case .found(let found) = await PreflightProbe.records(of: name, route53: route53) else {
+                    Issue.record("no zone found for \(name)")
+                    continue
+                }
+                #expect(found.wildcard == nil, "\(name): the wildcard does not answer a name that exists")
+                #expect(found.records.isEmpty, "\(name)")
+            }
+            // Deeper names under a name that does not exist are answered too.
+            guard case .found(let deep) = await PreflightProbe.records(of: "a.c.wild.test", route53: route53) else {
+                Issue.record("no zone found")
+                return
+            }
+            #expect(deep.wildcard == "*.wild.test")
             guard case .found(let www) = await PreflightProbe.records(of: "www.wild.test", route53: route53) else {
                 Issue.record("no zone found")
                 return

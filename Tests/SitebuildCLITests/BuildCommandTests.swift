@@ -202,6 +202,12 @@ import Testing
         }
         try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    set:\n      Content-Security-Policy: \(String(repeating: "x", count: 2100))\n")
         #expect(try h.run(["validate"]).stderr.contains("sitebuild.yml:4:7: error: headers[0].set: these headers travel as S3 object metadata"))
+        // S3 counts keys and values: header-content-security-policy (30) + value + sitebuild-hash (14)
+        // + the 32 hex digits of the hash. 1,972 characters fit exactly; one more does not.
+        for (length, fits) in [(1972, true), (1973, false)] {
+            try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    set:\n      Content-Security-Policy: \(String(repeating: "x", count: length))\n")
+            #expect(try h.run(["validate"]).status == (fits ? 0 : 2), "\(length)")
+        }
         try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    cache-control: \"no-cache\\nX-Evil: 1\"\n")
         #expect(try h.run(["validate"]).stderr.contains("headers[0].cache-control: header values are printable ASCII"))
         // Target, pointer and distribution are checked as deploy checks them.

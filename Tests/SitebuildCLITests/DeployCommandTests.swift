@@ -361,6 +361,17 @@ import Testing
         let s3 = try h.run(["deploy", "dist", "--target", "s3://bucket/site"])
         #expect(s3.status == 2)
         #expect(s3.stderr.contains("--target s3://bucket/site"))
+        // An empty flag (an unset variable) never falls through to the settings file's pointer
+        // or the default target; the same for run (before its build) and rollback.
+        try h.write("sitebuild.yml", "target: prod-target\npointer: file://\(h.root)/prod-live\n")
+        for (command, flag) in [(["deploy", "dist"], "--pointer"), (["deploy", "dist"], "--target"), (["run"], "--pointer"),
+                                (["rollback"], "--pointer"), (["deploy", "dist"], "--distribution")] {
+            let empty = try h.run(command + [flag, ""])
+            #expect(empty.status == 2, "\(command) \(flag): \(empty.stderr)")
+            #expect(empty.stderr.contains("\(flag) is empty (an unset variable?)"), "\(command) \(flag): \(empty.stderr)")
+        }
+        #expect(!h.exists("prod-live") && !h.exists("prod-target") && !h.exists(".sitebuild/_sitebuild"))
+        try FileManager.default.removeItem(atPath: h.root + "/sitebuild.yml")
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
@@ -501,6 +512,45 @@ import Testing
     /// Two different builds deployed at once under one literal id: whatever the interleaving,
     /// no version mixes them. Each deploy succeeds or stops (exit 3, or 4 when the other flipped
     /// first), and the version made live holds exactly one build's bytes.
+    /// `run` on a project whose cache directory (SITEBUILD_CACHE_DIR; the harness keeps it in
+    /// the project, as GitLab's cache:paths needs) lies inside it: the artifact taking `**/*`
+    /// from the project root leaves it out (it holds this machine's paths and the build cache).
+    @Test func runLeavesTheCacheDirectoryInsideTheProjectOutOfTheSite() throws {
+        let h = try CLIHarness()
+        try h.write("index.html", "home")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - 'true'\nartifacts:\n  files: ['**/*']\n"
+            + "  exclude-paths: [buildspec.yml]\n")
+        let run = try h.run(["run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let version = try #require(live(h))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(version).json")))
+        #expect(manifest.entries.map(\.path) == ["index.html"], "\(manifest.entries.map(\.path))")
+
+        // A CI step redirecting the events into the checkout, and an exported-variables file
+        // there: neither is published, and a second run of the same tree deploys nothing.
+        try h.write("buildspec.yml", "version: 0.2\nenv:\n  exported-variables: [X]\nphases:\n  build:\n    commands:\n      - X=1\n"
+            + "artifacts:\n  files: ['**/*']\n  exclude-paths: [buildspec.yml]\n")
+        var versions: [String] = []
+        for _ in 0..<2 {
+            let shell = try h.run(["run", "--json", "--exported-variables-file", "exported.env"])
+            #expect(shell.status == 0, "\(shell.stderr)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "\"$0\" run --json --exported-variables-file exported.env > events.ndjson 2> errors.log", CLIHarness.binary]
+            process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+            var environment = ProcessInfo.processInfo.environment
+            environment["SITEBUILD_CACHE_DIR"] = h.root + "/.cache"
+            process.environment = environment
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(h.read("errors.log") ?? "")")
+            versions.append(try #require(live(h)))
+        }
+        let published = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(versions[1]).json")))
+        #expect(published.entries.map(\.path) == ["index.html"], "\(published.entries.map(\.path))")
+        #expect(versions[0] == versions[1])
+    }
+
     @Test func twoBuildsDeployedAtOnceUnderOneLiteralIdDoNotMix() throws {
         let h = try CLIHarness()
         for site in ["a", "b"] {

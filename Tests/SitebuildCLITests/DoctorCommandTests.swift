@@ -171,6 +171,18 @@ import TestSupport
                     #expect(line("FAIL DNS shop.example.org").contains("no Route 53 hosted zone for shop.example.org (looked for shop.example.org., example.org.)"))
                     #expect(lines.last == "doctor: 4 ok, 8 failed, 1 skipped")
 
+                    // The first flip's pre-flight stops a deploy before anything is uploaded, and
+                    // a dry run says so too (the check is read-only), with the same exit status.
+                    try h.write("site/index.html", "<p>never served</p>")
+                    for dryRun in [true, false] {
+                        let deploy = try await h.run(["deploy", "site", "--target", "s3://missing-site/www", "--pointer",
+                                                      "cloudfront-kvs://\(KeyValueStoreTestServer.storeARN)", "--distribution", distribution.id]
+                                                     + (dryRun ? ["--dry-run"] : []), environment: environment)
+                        #expect(deploy.status == 3, "\(deploy.stderr)")
+                        #expect(deploy.stderr.contains("FAIL origin of \(distribution.id)"), "\(deploy.stderr)")
+                        #expect(deploy.stderr.contains(dryRun ? "a real run would stop here" : "nothing was uploaded or made live"), "\(deploy.stderr)")
+                    }
+
                     // Nothing was created or changed.
                     let head = try await S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment).headBucket("missing-site")
                     #expect(head.status == 404)

@@ -54,6 +54,34 @@ import TestSupport
         }
     }
 
+    /// A secret in the names of the files the build makes: `run`'s deploy (its lines, its
+    /// events, the dry run's plan, its warnings) masks it as the build's log does.
+    @Test func runsDeployMasksTheBuildsSecretsInWhatItSays() async throws {
+        try await withMotoServer { moto in
+            try await seed(moto)
+            let h = try CLIHarness()
+            try h.write("buildspec.yml", """
+                version: 0.2
+                env:
+                  secrets-manager:
+                    API_TOKEN: app/json:token
+                phases:
+                  build:
+                    commands:
+                      - mkdir -p dist && echo a > "dist/preview-$API_TOKEN.html" && echo b > "dist/Preview-$API_TOKEN.html"
+                artifacts:
+                  base-directory: dist
+                  files: ['**/*']
+                """)
+            for extra in [["--dry-run"], []] {
+                let run = try await h.run(["run", "--json"] + extra, environment: moto.environment)
+                #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+                #expect(run.stdout.contains("preview-***.html"), "\(run.stdout)")
+                #expect(!run.stdout.contains(Self.token) && !run.stderr.contains(Self.token), "\(extra):\n\(run.stdout)\n\(run.stderr)")
+            }
+        }
+    }
+
     /// The Hosting Toolkit's S3-mode buildspec names its parameters through project variables
     /// (`COMMITID: $SSM_PARAM_COMMITID`): the reference is expanded before the lookup.
     @Test func parameterNamesAndSecretIdsMayNameVariables() async throws {

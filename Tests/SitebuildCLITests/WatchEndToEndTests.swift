@@ -287,6 +287,15 @@ import TestSupport
             #expect(try await s3.headObject(bucket: "uploads", key: "www/site-1/downloads/brochure.zip") != nil)
             #expect(String(decoding: try await s3.getObject(bucket: "uploads", key: "www/_sitebuild/live").body, as: UTF8.self) == "site-1")
             #expect(try await keys(s3, "uploads", "_sitebuild/watch/").count == 1)
+            // A target above the watched prefix keeps its objects outside it: the uploads are built.
+            try await upload(s3, h, key: "incoming/site-2.zip", page: "two")
+            let above = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://uploads"], environment: moto.environment)
+            #expect(above.status == 0, "\(above.stdout)\n\(above.stderr)")
+            #expect(String(decoding: try await s3.getObject(bucket: "uploads", key: "_sitebuild/live").body, as: UTF8.self) == "site-2")
+            // One at the watched prefix itself would mix its objects with the uploads: refused.
+            let same = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--cache", "s3://uploads/incoming"], environment: moto.environment)
+            #expect(same.status == 2, "\(same.stderr)")
+            #expect(same.stderr.contains("--cache s3://uploads/incoming is the watched prefix itself"), "\(same.stderr)")
         }
     }
 
@@ -336,7 +345,8 @@ import TestSupport
     }
 
     /// A `building` record left by a watch of this machine that no longer runs (killed -9) is
-    /// claimed again and built; one of another machine is named, not built.
+    /// claimed again and built; one of a watch that runs (whatever its binary is called), and
+    /// one of another machine, are named, not built.
     @Test func aClaimLeftByADeadWatchOfThisMachineIsBuiltAgain() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
@@ -344,21 +354,36 @@ import TestSupport
             try await s3.createBucket("site")
             let h = try CLIHarness()
             try await upload(s3, h, key: "incoming/mine.zip", page: "mine")
+            try await upload(s3, h, key: "incoming/running.zip", page: "running")
             try await upload(s3, h, key: "incoming/theirs.zip", page: "theirs")
             let listed = try await s3.listObjects(bucket: "uploads", prefix: "incoming/").objects
             let mine = try #require(listed.first { $0.key.hasSuffix("mine.zip") })
+            let running = try #require(listed.first { $0.key.hasSuffix("running.zip") })
             let theirs = try #require(listed.first { $0.key.hasSuffix("theirs.zip") })
             var buffer = [CChar](repeating: 0, count: 256)
             gethostname(&buffer, 255)
             let name = String(cString: buffer)
-            for (archive, watcher) in [(mine, "\(name):4194000"), (theirs, "elsewhere.example:1234")] {
+            let boot = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let namespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
+            let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+            let ticks = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")[19]
+            func process(pid: Int32, ticks: Substring) -> String {
+                #"{"version":"watch","token":"t","host":"\#(name)","pid":\#(pid),"started":"2026-01-01T00:00:00Z","boot":"\#(boot)","pidNamespace":"\#(namespace)","startTicks":\#(ticks)}"#
+            }
+            // A dead pid of this system; this very test process (alive, and not named sitebuild);
+            // a record of another machine.
+            for (archive, watcher, identity) in [(mine, "\(name):4194000", process(pid: 4_194_000, ticks: "1")),
+                                                 (running, "\(name):\(getpid())", process(pid: getpid(), ticks: ticks)),
+                                                 (theirs, "elsewhere.example:1234", "null")] {
                 _ = try await s3.putObject(bucket: "uploads", key: stateKey(archive), body: .bytes(Array(
-                    #"{"source":"s3://uploads/\#(archive.key)","status":"building","attempt":1,"watcher":"\#(watcher)","claimed":"2026-01-01T00:00:00Z"}"#.utf8)))
+                    #"{"source":"s3://uploads/\#(archive.key)","status":"building","attempt":1,"watcher":"\#(watcher)","claimed":"2026-01-01T00:00:00Z","process":\#(identity)}"#.utf8)))
             }
             let run = try await watch(h, moto)
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-            #expect(run.stdout.contains("a watch of this machine that no longer runs: building it again"), "\(run.stdout)")
+            #expect(run.stdout.contains("mine.zip was claimed by \(name):4194000, a watch of this machine that no longer runs: building it again"), "\(run.stdout)")
+            #expect(run.stdout.contains("s3://uploads/incoming/running.zip is being built by \(name):\(getpid())"), "\(run.stdout)")
             #expect(run.stdout.contains("s3://uploads/incoming/theirs.zip is being built by elsewhere.example:1234"), "\(run.stdout)")
+            #expect(lines(run.stdout, containing: "[Watch] building ").count == 1, "\(run.stdout)")
             #expect(String(decoding: try await s3.getObject(bucket: "site", key: "www/_sitebuild/live").body, as: UTF8.self) == "mine")
             let record = try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: stateKey(mine)).body))
             #expect(record["status"]?.stringValue == "succeeded")
