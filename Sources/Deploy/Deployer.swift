@@ -117,7 +117,8 @@ public struct Deployer: Sendable {
     public func deploy(directory: String, version: String? = nil, dryRun: Bool = false,
                        progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
         if let version { try VersionId.validate(version) }
-        let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor())]
+        let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor()),
+                        ("routing", builder.mode.rawValue)]
         // The pointer, and whether the live version's manifest is there, are read while the
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)

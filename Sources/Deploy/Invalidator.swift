@@ -37,8 +37,8 @@ public struct InvalidationRetriesExhausted: Error, Sendable, CustomStringConvert
     }
 
     public var description: String {
-        "CloudFront refused the invalidation \(attempts) times (\(last.message)); other invalidations of this distribution "
-            + "are still running: retry the deploy later (it will not invalidate twice), or lower the number of paths"
+        "CloudFront refused the invalidation \(attempts) time\(attempts == 1 ? "" : "s") (\(last.message)); other invalidations of this "
+            + "distribution are still running: wait for them, or lower the number of paths"
     }
 }
 
@@ -213,7 +213,11 @@ public struct Invalidator: Sendable {
     /// - Parameters:
     ///   - version: the version that went live, for the CallerReference.
     ///   - flip: what identifies this flip (the release record name), for the CallerReference.
-    public func submit(_ plan: InvalidationPlan, version: String, flip: String? = nil) async throws -> [SubmittedInvalidation] {
+    /// `within`: how long the submission may take (`--wait-timeout` under `--wait`): a throttled
+    /// create is not retried past it.
+    public func submit(_ plan: InvalidationPlan, version: String, flip: String? = nil,
+                       within limit: Duration? = nil) async throws -> [SubmittedInvalidation] {
+        let deadline = limit.map { clock.now() + $0 }
         var submitted: [SubmittedInvalidation] = []
         var inFlight: [SubmittedInvalidation] = []
         for batch in Self.batches(plan.paths, limits: limits) {
@@ -223,7 +227,7 @@ public struct Invalidator: Sendable {
                 inFlight = try await waitForRoom(inFlight, individual: individual, wildcards: wildcards)
             }
             let reference = Self.callerReference(version: version, paths: batch, flip: flip)
-            let id = try await create(batch, reference: reference)
+            let id = try await create(batch, reference: reference, deadline: deadline)
             let invalidation = SubmittedInvalidation(id: id, paths: batch, callerReference: reference)
             progress(.submitted(id: id, paths: batch.count, callerReference: reference))
             submitted.append(invalidation)
@@ -235,7 +239,8 @@ public struct Invalidator: Sendable {
     /// Polls every `pollInterval` until all of `invalidations` are complete, reporting
     /// ``InvalidationEvent/polled(completed:total:)`` after each round; throws
     /// ``InvalidationTimeout`` naming those still in progress after `timeout`.
-    public func wait(for invalidations: [SubmittedInvalidation], timeout: Duration) async throws {
+    /// `total`: the time limit to name when it runs out (this wait may have only its rest).
+    public func wait(for invalidations: [SubmittedInvalidation], timeout: Duration, total: Duration? = nil) async throws {
         guard !invalidations.isEmpty else { return }
         let deadline = clock.now() + timeout
         var pending = invalidations.map(\.id)
@@ -244,7 +249,7 @@ public struct Invalidator: Sendable {
             progress(.polled(completed: invalidations.count - pending.count, total: invalidations.count))
             if pending.isEmpty { return }
             let now = clock.now()
-            guard now < deadline else { throw InvalidationTimeout(pending: pending, timeout: timeout) }
+            guard now < deadline else { throw InvalidationTimeout(pending: pending, timeout: total ?? timeout) }
             try await clock.sleep(min(pollInterval, deadline - now))
         }
     }
@@ -252,7 +257,7 @@ public struct Invalidator: Sendable {
     // MARK: - Internals
 
     /// `create` with backoff on ``InvalidationThrottled``; the reference stays the same.
-    private func create(_ paths: [String], reference: String) async throws -> String {
+    private func create(_ paths: [String], reference: String, deadline: Duration? = nil) async throws -> String {
         var attempt = 1
         while true {
             do {
@@ -264,6 +269,9 @@ public struct Invalidator: Sendable {
                 var delay = backoff.delay(afterAttempt: attempt)
                 if backoff.jitter {
                     delay = delay * Double.random(in: 0.5...1.0)
+                }
+                if let deadline, clock.now() + delay > deadline {
+                    throw InvalidationRetriesExhausted(attempts: attempt, last: throttled)
                 }
                 attempt += 1
                 progress(.throttled(attempt: attempt, retryIn: delay))

@@ -11,15 +11,7 @@ extension CloudFrontFunctionCode {
         guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw DeployError("the KeyValueStore id '\(id)' is not letters, digits and dashes", invalidInput: true)
         }
-        // The function takes a value starting with two underscores for a placeholder left unset.
-        guard !pointerKey.hasPrefix("__") else {
-            throw DeployError("pointer key '\(pointerKey)': the function reads a key starting with '__' as unset (and would read "
-                + "'path'); use another key", invalidInput: true)
-        }
-        guard !pointerKey.isEmpty, pointerKey.utf8.count <= 512,
-              pointerKey.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" && $0.value != 0x2028 && $0.value != 0x2029 }) else {
-            throw DeployError("pointer key '\(pointerKey)': use 1 to 512 bytes without quotes, backslashes or control characters", invalidInput: true)
-        }
+        if let problem = pointerKeyProblem(pointerKey) { throw DeployError("pointer key '\(pointerKey)': \(problem)", invalidInput: true) }
         var code = viewerRequest
         for (placeholder, value) in [("__KVS_ID__", id), ("__MODE__", mode.rawValue), ("__TRAILING_SLASH__", trailingSlash.rawValue),
                                      ("__POINTER_KEY__", pointerKey)] {
@@ -28,5 +20,16 @@ extension CloudFrontFunctionCode {
             code = code.replacingOccurrences(of: quoted, with: "'\(value)'")
         }
         return code
+    }
+
+    /// Why the function could not read `key` from the KeyValueStore, or nil: it takes a value
+    /// starting with two underscores for a placeholder left unset, and holds the key in a
+    /// single-quoted JavaScript string. `deploy` refuses such a key too, before any flip.
+    public static func pointerKeyProblem(_ key: String) -> String? {
+        if key.hasPrefix("__") { return "the function reads a key starting with '__' as unset (and would read 'path'); use another key" }
+        guard !key.isEmpty, key.utf8.count <= 512,
+              key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" && $0.value != 0x2028 && $0.value != 0x2029 })
+        else { return "use 1 to 512 bytes without quotes, backslashes or control characters" }
+        return nil
     }
 }

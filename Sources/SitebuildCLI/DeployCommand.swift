@@ -178,13 +178,15 @@ enum DeployInvocation {
                 // --invalidate always sends again what the flip to it changed.
                 invalidateFrom = try await deployer.previousVersion(live: outcome.version)
                 invalidates = true
-                reporter.say("--invalidate always: \(outcome.version) is already live; invalidating what its flip from "
-                    + "\(invalidateFrom ?? "no version") changed")
+                reporter.say("--invalidate always: \(outcome.version) is already live; \(dryRun ? "would invalidate" : "invalidating") "
+                    + "what its flip from \(invalidateFrom ?? "no version") changed")
             }
             if invalidates {
                 let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                // A dry run only plans, even for a version already live (`.unchanged` comes back
+                // before the deploy looks at dryRun).
                 if let failed = await step.run(from: invalidateFrom, to: outcome.manifest, toVersion: outcome.version,
-                                               dryRun: outcome.kind == .planned) {
+                                               dryRun: dryRun || outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                            reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")

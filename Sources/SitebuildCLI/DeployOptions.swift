@@ -166,7 +166,8 @@ struct TargetOptions: ParsableArguments {
     static func pointerStore(_ text: String, what: String, cwd: String, context: AWSContext) throws -> any PointerStore {
         let label = "\(what) \(text)"
         func split(_ rest: Substring) throws -> (String, String) {
-            guard let hash = rest.lastIndex(of: "#") else { return (String(rest), defaultPointerKey) }
+            // The first '#': neither an ARN nor a table name holds one, a key may.
+            guard let hash = rest.firstIndex(of: "#") else { return (String(rest), defaultPointerKey) }
             let key = String(rest[rest.index(after: hash)...])
             // An empty key is most likely a variable that was not set (`…#$SITE`): taking the
             // default would move whichever site's pointer uses it.
@@ -178,6 +179,14 @@ struct TargetOptions: ParsableArguments {
         }
         if text.hasPrefix("cloudfront-kvs://") {
             let (arn, key) = try split(text.dropFirst("cloudfront-kvs://".count))
+            // A key the viewer-request function cannot read would make a version live that no
+            // viewer ever gets.
+            if let problem = CloudFrontFunctionCode.pointerKeyProblem(key) { throw UsageError("\(label): pointer key '\(key)': \(problem)") }
+            let id = arn.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+            guard arn.hasPrefix("arn:"), arn.contains(":key-value-store/"), !id.isEmpty,
+                  id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw UsageError("\(label): '\(arn)' is not a CloudFront KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>)")
+            }
             return KeyValueStorePointerStore(client: try context.keyValueStore(arn: arn, what: label), key: key)
         }
         if text.hasPrefix("dynamodb://") {

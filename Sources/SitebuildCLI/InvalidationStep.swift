@@ -25,11 +25,14 @@ struct InvalidationStep {
         if mode == .auto && resolved.pointer is KeyValueStorePointerStore {
             return (nil, "the pointer is a KeyValueStore: \(distribution) serves \(toVersion) under new cache keys, nothing is stale (--invalidate always to invalidate anyway)")
         }
-        let planner = InvalidationPlanner(mode: routing)
         let everything = InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached")
         guard let old else { return (everything, "") }
         let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
         guard let newManifest = new ?? read else { return (nil, "version \(toVersion) has no manifest") }
+        // The routing the version was deployed with (its manifest records it): a rollback run
+        // without --mode must still plan an spa's index.html as every route. When in doubt, spa.
+        let recorded = newManifest.metadata.first { $0.0 == "routing" }.flatMap { RoutingMode(rawValue: $0.1) }
+        let planner = InvalidationPlanner(mode: recorded == .spa || routing == .spa ? .spa : .static)
         // The earlier version's manifest is streamed against the new one, never held.
         guard let (changed, pathCount) = try await resolved.target.changes(from: old, to: newManifest) else { return (everything, "") }
         let plan = planner.plan(changed: changed, siteKeyCount: pathCount)
@@ -73,14 +76,19 @@ struct InvalidationStep {
                 }
             }
             let flip = ReleaseRecord.isoTime(Date())
-            let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip)
+            // Under --wait, --wait-timeout bounds the whole invalidation: its submission too
+            // (retries while CloudFront is busy), then the wait for what remains of it.
+            let limit = options.wait ? try options.timeout() : nil
+            let started = ContinuousClock.now
+            let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip, within: limit)
             let ids = submitted.map(\.id)
             submittedIds = ids
             reporter.say("invalidation \(ids.joined(separator: ", ")) of \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
             reporter.event("invalidation", [("status", .string("SUBMITTED")), ("ids", .array(ids.map(JSONValue.string))),
                                             ("paths", .array(plan.paths.map(JSONValue.string))), ("reason", .string(plan.reason))])
             if options.wait {
-                try await invalidator.wait(for: submitted, timeout: try options.timeout())
+                let left = (limit ?? .zero) - (ContinuousClock.now - started)
+                try await invalidator.wait(for: submitted, timeout: max(left, .milliseconds(1)), total: limit)
                 reporter.say("invalidation complete")
                 reporter.event("invalidation", [("status", .string("COMPLETED")), ("ids", .array(ids.map(JSONValue.string)))])
             }

@@ -250,7 +250,23 @@ struct PruneCommand: AsyncParsableCommand {
                     + "but the last release on \(resolved.target.url) made \(last.to) live\(last.through): is this the pointer the deploys use "
                     + "(--pointer, sitebuild.yml)? Both are kept")
             }
-            let others = try await resolved.otherPointers()
+            var others = try await resolved.otherPointers()
+            // A pointer that cannot be read counts as serving what its head names. A head is
+            // written before its flip, so one whose flip then lost the race names a version the
+            // pointer never served, over the winner's: the pointer's newest release record
+            // (written only after a flip that happened) is kept too.
+            for index in others.indices where others[index].unreadable != nil {
+                let name = others[index].pointer
+                var newest: ReleaseRecord?
+                for chunk in stride(from: names.count, to: 0, by: -25) where newest == nil {
+                    let records = try await resolved.target.readReleases(named: Array(names[max(0, chunk - 25)..<chunk]))
+                    newest = ReleaseRecord.latest(in: records.filter { $0.pointer == name })
+                }
+                if let newest {
+                    let extra = [newest.to, newest.from].compactMap { $0 }.filter { $0 != others[index].live && !others[index].previous.contains($0) }
+                    others[index].previous += extra
+                }
+            }
             for other in others where other.unreadable != nil {
                 reporter.say("warning: the pointer \(other.pointer) (another pointer of this target) could not be read: \(other.unreadable!); "
                     + "what its last release made live is kept")

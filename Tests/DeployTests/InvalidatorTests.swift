@@ -174,6 +174,20 @@ final class EventLog: @unchecked Sendable {
         #expect(time.sleeps == [.seconds(1), .seconds(2), .seconds(4)])
     }
 
+    /// Under --wait, --wait-timeout bounds the submission too: no retry is slept past it.
+    @Test func throttledRetriesStopAtTheTimeLimit() async throws {
+        let service = FakeInvalidationService(throttleNext: 100)
+        let time = VirtualClock()
+        let error = await #expect(throws: InvalidationRetriesExhausted.self) {
+            _ = try await invalidator(service, time, EventLog()).submit(InvalidationPlan(paths: ["/a"], reason: ""), version: "v",
+                                                                     within: .seconds(20))
+        }
+        // 5 s, then 10 s (15 s in all); the next, 20 s, would pass the limit.
+        #expect(time.sleeps == [.seconds(5), .seconds(10)])
+        #expect(await service.createCalls == 3)
+        #expect(error.map { "\($0)" }?.contains("wait for them, or lower the number of paths") == true)
+    }
+
     @Test func otherErrorsAreNotRetried() async throws {
         let service = FakeInvalidationService(failure: FakeInvalidationService.FakeError.accessDenied)
         let time = VirtualClock()

@@ -86,6 +86,36 @@ import Testing
         #expect(!run.stdout.contains("very-secret-value-42"))
     }
 
+    /// A pointer prune cannot read counts as serving what its head names; a head whose flip
+    /// then lost its race names a version the pointer never served (it was written first). The
+    /// pointer's newest release record, written only after a flip that happened, is kept too.
+    @Test func pruneKeepsWhatAnUnreadablePointersLastReleaseMadeLive() throws {
+        let h = try CLIHarness()
+        let stage = ["--pointer", "file://\(h.root)/stage/live"]
+        var staged: [String] = []
+        for title in ["s1", "s2"] {
+            try makeSite(h, title: title)
+            #expect(try h.run(["run", "--source", "site"] + stage).status == 0)
+            staged.append(try #require(h.read("stage/live")?.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        for title in ["p1", "p2", "p3"] {
+            try makeSite(h, title: title)
+            #expect(try h.run(["run", "--source", "site"]).status == 0)
+        }
+        // A flip to s1 through the stage pointer that lost its race left its head behind.
+        let heads = h.root + "/.sitebuild/_sitebuild/pointers"
+        let head = try #require(try FileManager.default.contentsOfDirectory(atPath: heads).first { name in
+            h.read(".sitebuild/_sitebuild/pointers/" + name)?.contains("stage/live") == true
+        })
+        let text = try #require(h.read(".sitebuild/_sitebuild/pointers/" + head))
+        try h.write(".sitebuild/_sitebuild/pointers/" + head, text.replacingOccurrences(of: "\"to\":\"\(staged[1])\"", with: "\"to\":\"\(staged[0])\""))
+        // The stage pointer's folder is not on this machine: unreadable.
+        try FileManager.default.removeItem(atPath: h.root + "/stage")
+        let prune = try h.run(["prune", "--keep", "0", "--grace", "0s"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(h.exists(".sitebuild/\(staged[1])/index.html"), "the version the stage pointer serves was deleted: \(prune.stderr)")
+    }
+
     @Test func versionsRollbackAndPrune() throws {
         let h = try CLIHarness()
         var versions: [String] = []

@@ -67,6 +67,10 @@ import Testing
         // The function reads '__…' as an unset placeholder: it would read 'path' instead.
         let underscored = try h.run(["function", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::1:key-value-store/x1#__live"])
         #expect(underscored.status == 2 && underscored.stderr.contains("starting with '__' as unset"), "\(underscored.stderr)")
+        // A key may hold '#' (an ARN never does): the first '#' ends the ARN.
+        let hashed = try h.run(["function", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::1:key-value-store/x1#pr#12"])
+        #expect(hashed.status == 0, "\(hashed.stderr)")
+        #expect(hashed.stdout.contains("const POINTER_KEY = 'pr#12';") && hashed.stdout.contains("cf.kvs('x1')"), "\(hashed.stdout.prefix(2000))")
         try h.write("sitebuild.yml", "mode: sap\n")
         let badMode = try h.run(["function", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::1:key-value-store/x1"])
         #expect(badMode.status == 2)

@@ -872,6 +872,23 @@ import Glibc
             #expect(again.stderr.contains("--invalidate always: \(live) is already live"), "\(again.stderr)")
             #expect(again.stdout.contains(#""paths":["/logo.svg"]"#), "\(again.stdout)")
             #expect(try await cloudFront.listInvalidations(distributionId: distribution).count == sent + 1)
+            // A dry run of the same only plans it.
+            let plannedAgain = try await h.run(["deploy", "site", "--invalidate", "always", "--dry-run"] + common, environment: moto.environment)
+            #expect(plannedAgain.status == 0, "\(plannedAgain.stderr)")
+            #expect(plannedAgain.stdout.contains(#""status":"PLANNED""#) && plannedAgain.stdout.contains(#""paths":["/logo.svg"]"#),
+                    "\(plannedAgain.stdout)")
+            #expect(try await cloudFront.listInvalidations(distributionId: distribution).count == sent + 1, "the dry run invalidated")
+
+            // An spa: its index.html answers every route, so a rollback (run without --mode: the
+            // version's manifest says how it was routed) invalidates everything.
+            try h.write("app/index.html", "<p>app 1</p>")
+            let spa = ["--target", "s3://cdn-site/app", "--distribution", distribution, "--json"]
+            #expect(try await h.run(["deploy", "app", "--mode", "spa"] + spa, environment: moto.environment).status == 0)
+            try h.write("app/index.html", "<p>app 2</p>")
+            #expect(try await h.run(["deploy", "app", "--mode", "spa"] + spa, environment: moto.environment).status == 0)
+            let spaBack = try await h.run(["rollback"] + spa, environment: moto.environment)
+            #expect(spaBack.status == 0, "\(spaBack.stderr)")
+            #expect(spaBack.stdout.contains(#""paths":["/*"]"#), "\(spaBack.stdout)")
 
             // A distribution that does not exist (a typo): found before anything is uploaded.
             try h.write("site/logo.svg", "<svg>3</svg>")
@@ -913,6 +930,13 @@ import Glibc
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#"],
              "the key after '#' is empty"),
             (["--target", "ftp://x"], "unknown URL scheme"),
+            // Keys the viewer-request function could never read: refused before any flip.
+            (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#__preview"],
+             "pointer key '__preview': the function reads a key starting with '__' as unset"),
+            (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#it's"],
+             "pointer key 'it's': use 1 to 512 bytes without quotes"),
+            (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/bad_id#k"],
+             "not a CloudFront KeyValueStore ARN"),
         ]
         for (arguments, expected) in cases {
             let run = try h.run(["deploy", "site"] + arguments, environment: ["AWS_REGION": "us-east-1"])
