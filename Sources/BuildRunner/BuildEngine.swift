@@ -639,6 +639,7 @@ public final class BuildEngine {
         var blocks: [(String?, Artifacts, ArtifactSelection)] = []
         for (identifier, block) in [(String?.none, artifacts)] + artifacts.secondary.map({ (Optional($0.identifier), $0.artifacts) }) {
             if let identifier { log.container("Collecting secondary artifact \(identifier)") }
+            try stopIfInterrupted()
             let selection = collector.select(block)
             selection.log.forEach(log.container)
             selection.warnings.forEach(log.warning)
@@ -696,9 +697,18 @@ public final class BuildEngine {
         return (outputs, reports)
     }
 
+    /// A signal (or the timeout) while artifacts are collected ends the collection between
+    /// files: a large site's would otherwise run on for minutes past a CI job's cancel.
+    private func stopIfInterrupted() throws {
+        if cancellation.reason != nil {
+            throw ArtifactFailure(message: "the build was interrupted while its artifacts were collected")
+        }
+    }
+
     private func writeTree(_ files: [ArtifactFile], to root: String) throws {
         let fm = FileManager.default
-        for file in files {
+        for (index, file) in files.enumerated() {
+            if index % 64 == 0 { try stopIfInterrupted() }
             let target = root + "/" + file.path
             try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             if let link = file.symlinkTarget {

@@ -76,7 +76,10 @@ enum WorkDirectoryLock {
                 if optional { return }
                 throw SourceError(.invalidInput, "cannot create the lock file \(path): \(String(cString: strerror(errno)))")
             }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            // A run that a watch started waits its turn: the run of a killed watch may still be
+            // stopping in that directory when a restarted watch builds the same archive.
+            let waits = ProcessInfo.processInfo.environment["SITEBUILD_WATCH_GUARD"] != nil
+            guard flock(fd, waits ? LOCK_EX : LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
                 throw SourceError(.invalidInput, busy())
             }

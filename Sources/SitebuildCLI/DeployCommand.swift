@@ -111,6 +111,7 @@ enum DeployInvocation {
             (resolved, mode, builder) = try settings(target: target, routing: routing, invalidation: invalidation,
                                                      configDirectory: configDirectory, relativeBase: relativeBase)
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
+            Reporter.keepVisible([version, resolved.target.url, resolved.pointer.url])
             var made = Deployer(target: resolved.target, pointer: resolved.pointer,
                                 builder: builder,
                                 statCacheDirectory: BuildInvocation.cacheDirectory(resolved.environment) + "/stat-cache",
@@ -328,6 +329,7 @@ enum DeployInvocation {
 
     static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, requests: RequestCounter, reporter: Reporter,
                        status: String? = nil) {
+        Reporter.keepVisible([outcome.version, outcome.previous, target])
         let requestCount = requests.total
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds

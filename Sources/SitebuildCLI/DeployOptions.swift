@@ -104,9 +104,16 @@ struct TargetOptions: ParsableArguments {
                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved {
         let env = environment
         let cwd = FileManager.default.currentDirectoryPath
+        if config?.isEmpty == true {
+            throw UsageError("--config is empty (an unset variable?): name the settings file, or leave the flag out to read sitebuild.yml")
+        }
         let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? configDirectory + "/sitebuild.yml"
-        if config != nil && !FileManager.default.fileExists(atPath: configPath) {
+        var isDirectory: ObjCBool = false
+        if config != nil && !FileManager.default.fileExists(atPath: configPath, isDirectory: &isDirectory) {
             throw UsageError("--config \(config!): no such file")
+        }
+        if config != nil && isDirectory.boolValue {
+            throw UsageError("--config \(config!): is a directory; name the settings file, such as \(config!)/sitebuild.yml")
         }
         let settings = try SiteConfig.load(configPath)
         let context = AWSContext(options: aws, environment: env)
@@ -335,9 +342,24 @@ struct Reporter: Sendable {
     /// in the names of the files it made, or in an error), before its deploy says anything.
     static let secretMask = Mutex<(@Sendable (String) -> String)?>(nil)
 
+    /// Names sitebuild itself uses that stay readable even when a short secret's value is part
+    /// of them: the version ids and the target's and pointer's URLs it reports, which scripts
+    /// (and `watch`) read back and the pointer holds as they are.
+    static let keptVisible = Mutex<Set<String>>([])
+
+    static func keepVisible(_ names: [String?]) {
+        keptVisible.withLock { kept in for case let name? in names where !name.isEmpty { kept.insert(name) } }
+    }
+
     func mask(_ text: String) -> String {
         guard let mask = Self.secretMask.withLock({ $0 }) else { return text }
-        return mask(text)
+        // Each kept name is set aside (longest first), the rest masked, then the names put back.
+        let kept = Self.keptVisible.withLock { $0 }.filter { text.contains($0) }.sorted { $0.count > $1.count }
+        var text = text
+        for (index, name) in kept.enumerated() { text = text.replacingOccurrences(of: name, with: "\u{1}\(index)\u{1}") }
+        text = mask(text)
+        for (index, name) in kept.enumerated() { text = text.replacingOccurrences(of: "\u{1}\(index)\u{1}", with: name) }
+        return text
     }
 
     func say(_ message: String) {

@@ -58,7 +58,14 @@ struct SiteConfig {
 
     /// Reads `path` if it exists; errors name file:line:column and the key.
     static func load(_ path: String) throws -> SiteConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { return SiteConfig() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            // Missing: no settings. There but unreadable (permissions, a directory): an error,
+            // not silently the defaults (a deploy to the default target instead of production).
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return SiteConfig() }
+            throw UsageError(isDirectory.boolValue ? "\(path): is a directory, not a settings file"
+                                                   : "\(path): cannot be read (\(String(cString: strerror(EACCES)))); check its permissions")
+        }
         var config = SiteConfig()
         config.file = path
         let text = String(decoding: data, as: UTF8.self)

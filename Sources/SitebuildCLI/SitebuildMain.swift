@@ -25,6 +25,15 @@ public enum SitebuildMain {
         // on stops it (cleanly wherever it watches for them, at once elsewhere).
         if ProcessInfo.processInfo.environment[WatchGuard.variable] != nil {
             for signalNumber in [SIGINT, SIGTERM, SIGHUP] { signal(signalNumber, SIG_DFL) }
+            // A watch killed outright (kill -9) cannot pass a signal on: the run notices its
+            // parent is gone and stops as if it had been sent SIGTERM, so it neither deploys for
+            // a watch that will not record it nor holds the archive from the watch restarted
+            // in its place.
+            let parent = getppid()
+            Thread.detachNewThread {
+                while getppid() == parent { sleep(1) }
+                kill(getpid(), SIGTERM)
+            }
         }
         await run(Array(arguments.dropFirst()))
     }

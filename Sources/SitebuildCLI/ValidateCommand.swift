@@ -55,8 +55,13 @@ struct ValidateCommand: ParsableCommand {
             }
         }
         // The settings file, read as deploy and run read it.
-        if config != nil && !FileManager.default.fileExists(atPath: configPath) {
+        var configIsDirectory: ObjCBool = false
+        if config?.isEmpty == true {
+            diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config is empty (an unset variable?): name the settings file"))
+        } else if config != nil && !FileManager.default.fileExists(atPath: configPath, isDirectory: &configIsDirectory) {
             diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config \(config!): no such file"))
+        } else if config != nil && configIsDirectory.boolValue {
+            diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config \(config!): is a directory; name the settings file"))
         } else if FileManager.default.fileExists(atPath: configPath) {
             do {
                 let settings = try SiteConfig.load(configPath)

@@ -296,11 +296,17 @@ struct Watcher {
             // Only over this watch's own claim: a watch that took the archive over meanwhile (it
             // thought this one gone) keeps its record.
             let claimTag: String? = if case .stored(let etag) = outcome { etag } else { nil }
-            let written = try await client.putObject(bucket: location.bucket, key: state,
-                                                     body: .bytes(Array(JSONValue.object(result).serialized().utf8)),
+            let body = Array(JSONValue.object(result).serialized().utf8)
+            var written = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(body),
                                                      attributes: .init(contentType: "application/json"),
                                                      condition: claimTag.map { .etag($0) } ?? .none)
-            if written == .etagMismatch {
+            // The claim deleted meanwhile (by hand, as a stuck claim's hint says): nobody took
+            // it over, so the outcome is recorded, only without a condition to meet.
+            if written == .etagMismatch, try await client.headObject(bucket: location.bucket, key: state) == nil {
+                written = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(body),
+                                                     attributes: .init(contentType: "application/json"), condition: .absent)
+            }
+            if written == .etagMismatch || written == .alreadyExists {
                 say("\(source): another watcher took this archive over while this one built it (exit status \(status)); its record stands")
                 continue
             }

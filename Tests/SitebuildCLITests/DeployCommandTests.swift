@@ -400,6 +400,14 @@ import Testing
             #expect(empty.status == 2, "\(command) \(flag): \(empty.stderr)")
             #expect(empty.stderr.contains("\(flag) is empty (an unset variable?)"), "\(command) \(flag): \(empty.stderr)")
         }
+        // The same for --config: an empty one or a directory would drop sitebuild.yml's settings.
+        for (value, said) in [("", "--config is empty (an unset variable?)"), ("dist", "--config dist: is a directory")] {
+            for command in [["deploy", "dist"], ["validate"]] {
+                let bad = try h.run(command + ["--config", value])
+                #expect(bad.status == 2, "\(command) --config '\(value)': \(bad.stderr)")
+                #expect(bad.stderr.contains(said), "\(command) --config '\(value)': \(bad.stderr)")
+            }
+        }
         #expect(!h.exists("prod-live") && !h.exists("prod-target") && !h.exists(".sitebuild/_sitebuild"))
         try FileManager.default.removeItem(atPath: h.root + "/sitebuild.yml")
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")

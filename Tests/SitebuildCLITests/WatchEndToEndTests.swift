@@ -324,7 +324,7 @@ import TestSupport
             try await s3.createBucket("uploads")
             try await s3.createBucket("site")
             let h = try CLIHarness()
-            try await upload(s3, h, key: "incoming/slow.zip", page: "slow", command: "echo started-slow-build; sleep 60")
+            try await upload(s3, h, key: "incoming/slow.zip", page: "slow", command: "echo started-slow-build; sleep 47")
             let (process, out, err) = try h.start(["watch", "s3://uploads/incoming/", "--interval", "1s", "--target", "s3://site/www"],
                                                   environment: moto.environment)
             // Wait for the build to start (its state object says building).
@@ -339,8 +339,37 @@ import TestSupport
             let output = await CLIHarness.collectOffPool(process, out, err)
             #expect(output.status == 130, "\(output.stdout)\n\(output.stderr)")
             #expect(output.stdout.contains("its claim is released"), "\(output.stdout)")
-            #expect(!anyProcess(running: "sleep 60"), "the build was left running")
+            #expect(!anyProcess(running: "sleep 47"), "the build was left running")
             #expect(try await keys(s3, "uploads", "incoming/_sitebuild/watch/").isEmpty)
+        }
+    }
+
+    /// A watch killed outright (kill -9) cannot pass a signal on: the run it started notices its
+    /// parent is gone and stops (its build's processes with it) instead of deploying unrecorded.
+    @Test func theRunOfAKilledWatchStopsToo() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/slow.zip", page: "slow", command: "echo started-slow-build; sleep 53")
+            let (process, out, err) = try h.start(["watch", "s3://uploads/incoming/", "--interval", "1s", "--target", "s3://site/www"],
+                                                  environment: moto.environment)
+            var building = false
+            for _ in 0..<300 where !building {
+                try await Task.sleep(for: .milliseconds(100))
+                building = anyProcess(running: "sleep 53")
+            }
+            #expect(building)
+            kill(process.processIdentifier, SIGKILL)
+            _ = await CLIHarness.collectOffPool(process, out, err)
+            var stopped = false
+            for _ in 0..<300 where !stopped {
+                try await Task.sleep(for: .milliseconds(100))
+                stopped = !anyProcess(running: "sleep 53")
+            }
+            #expect(stopped, "the build of a killed watch's run went on")
+            #expect(try await s3.headObject(bucket: "site", key: "www/_sitebuild/live") == nil)
         }
     }
 
@@ -455,13 +484,13 @@ import TestSupport
     }
 }
 
-/// Whether a live process's command line contains `text` (arguments joined by spaces).
+/// Whether a live process's command line is `text` (arguments joined by spaces).
 private func anyProcess(running text: String) -> Bool {
     guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return false }
     for pid in pids where pid.allSatisfy(\.isNumber) {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
               let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), !stat.contains(") Z ") else { continue }
-        if String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text) { return true }
+        if String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces) == text { return true }
     }
     return false
 }
