@@ -47,6 +47,11 @@ public final class BuildLog: Sendable {
         }
     }
 
+    /// Whether `text` is part of one of the current secrets (``SecretMasker/isPartOfASecret(_:)``).
+    public func isPartOfASecret(_ text: String) -> Bool {
+        state.withLock { $0.masker.isPartOfASecret(text) }
+    }
+
     /// Masks a string with the current secrets (for values put in results and files).
     public func mask(_ string: String) -> String {
         state.withLock { $0.masker.mask(string) }

@@ -17,6 +17,16 @@ public struct SecretMasker: Sendable {
 
     public var isEmpty: Bool { secrets.isEmpty }
 
+    /// Whether `text` is part of a secret (a name that must not be kept readable around a
+    /// masked value: it would leave the rest of that secret unmasked).
+    public func isPartOfASecret(_ text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard !needle.isEmpty else { return false }
+        return secrets.contains { secret in
+            secret.count >= needle.count && (0...(secret.count - needle.count)).contains { secret[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+    }
+
     /// Takes what is held back (it could be the start of a secret), unmasked: for a stream
     /// that goes on elsewhere (``BuildLog/continueInBackground(_:)``).
     public mutating func takePending() -> [UInt8] {

@@ -276,7 +276,8 @@ public struct Deployer: Sendable {
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
     /// version that is already there (another runner won with the same content) succeeds.
     public func flip(to version: String, expected: PointerState, action: String) async throws {
-        let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region)
+        let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region,
+                                   routing: action == "deploy" ? builder.mode.rawValue : nil)
         // The pointer's head goes first: prunes through the target's other pointers learn of
         // this pointer and the version it is about to serve even if this run is killed right
         // after the flip, and a head that names a version the pointer does not hold (a flip
@@ -309,6 +310,13 @@ public struct Deployer: Sendable {
             log("warning: the head of the pointer \(pointer.url) could not be written on \(target.url) (prunes through other "
                 + "pointers read it to keep what this one serves): \(error)")
         }
+    }
+
+    /// The routing recorded by the newest release record that made `version` live, if any.
+    public func routing(of version: String) async throws -> RoutingMode? {
+        let names = try await target.listReleaseNames().filter { ReleaseRecord.fileName($0, isFlipTo: version) }
+        guard let last = names.last else { return nil }
+        return try await target.readReleases(named: [last]).first?.routing.flatMap(RoutingMode.init(rawValue:))
     }
 
     /// The version live before the current one, from the release records: the newest one

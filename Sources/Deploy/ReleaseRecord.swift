@@ -14,9 +14,12 @@ public struct ReleaseRecord: Sendable, Equatable {
     public var pointer: String?
     /// The region of the pointer when its URL leaves it out (``PointerStore/region``).
     public var pointerRegion: String?
+    /// The routing a deploy made the version live with (`static`, `spa`); nil for a rollback or
+    /// an older record. What the CDN cached of the version is shaped by it.
+    public var routing: String?
 
     public init(at: Date = Date(), from: String?, to: String, action: String, by: String = ReleaseRecord.defaultActor(),
-                pointer: String? = nil, pointerRegion: String? = nil) {
+                pointer: String? = nil, pointerRegion: String? = nil, routing: String? = nil) {
         self.at = at
         self.from = from
         self.to = to
@@ -24,6 +27,7 @@ public struct ReleaseRecord: Sendable, Equatable {
         self.by = by
         self.pointer = pointer
         self.pointerRegion = pointerRegion
+        self.routing = routing
     }
 
     /// The file name of `pointer`'s head (its last flip) under `_sitebuild/pointers/`: the
@@ -45,7 +49,8 @@ public struct ReleaseRecord: Sendable, Equatable {
     public var json: JSONValue {
         .object([("at", .string(Self.isoTime(at))), ("from", from.map(JSONValue.string) ?? .null), ("to", .string(to)),
                  ("action", .string(action)), ("by", .string(by))] + (pointer.map { [("pointer", JSONValue.string($0))] } ?? [])
-                 + (pointerRegion.map { [("pointerRegion", JSONValue.string($0))] } ?? []))
+                 + (pointerRegion.map { [("pointerRegion", JSONValue.string($0))] } ?? [])
+                 + (routing.map { [("routing", JSONValue.string($0))] } ?? []))
     }
 
     public static func parse(_ data: Data) -> ReleaseRecord? {
@@ -53,7 +58,7 @@ public struct ReleaseRecord: Sendable, Equatable {
               let atText = value["at"]?.stringValue, let at = parseISOTime(atText) else { return nil }
         return ReleaseRecord(at: at, from: value["from"]?.stringValue, to: to, action: value["action"]?.stringValue ?? "deploy",
                              by: value["by"]?.stringValue ?? "", pointer: value["pointer"]?.stringValue,
-                             pointerRegion: value["pointerRegion"]?.stringValue)
+                             pointerRegion: value["pointerRegion"]?.stringValue, routing: value["routing"]?.stringValue)
     }
 
     public static func defaultActor() -> String {

@@ -440,7 +440,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source)
         guard status == 0 else { throw ExitCode(status) }
-        if let build { Reporter.secretMask.withLock { $0 = build.mask } }
+        if let build {
+            Reporter.partOfASecret.withLock { $0 = build.isPartOfASecret }
+            Reporter.secretMask.withLock { $0 = build.mask }
+        }
         // The deploy's result ends the stream: it carries the build's exported variables too.
         let exported: [(String, JSONValue)] = build?.json["exportedVariables"].map { [("exportedVariables", $0)] } ?? []
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)

@@ -29,10 +29,16 @@ struct InvalidationStep {
         guard let old else { return (everything, "") }
         let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
         guard let newManifest = new ?? read else { return (nil, "version \(toVersion) has no manifest") }
-        // The routing the version was deployed with (its manifest records it): a rollback run
-        // without --mode must still plan an spa's index.html as every route. When in doubt, spa.
+        // The routing the versions were served with: a rollback run without --mode must still
+        // plan an spa's index.html as every route. The new version's manifest records the mode
+        // of its first deploy, and the release record that made the old one live, the mode of
+        // that flip (a version id does not depend on the mode). When in doubt, spa.
         let recorded = newManifest.metadata.first { $0.0 == "routing" }.flatMap { RoutingMode(rawValue: $0.1) }
-        let planner = InvalidationPlanner(mode: recorded == .spa || routing == .spa ? .spa : .static)
+        let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+        let leftWith = try? await deployer.routing(of: old)
+        let newWith = try? await deployer.routing(of: toVersion)
+        let spa = [recorded, leftWith ?? nil, newWith ?? nil, routing].contains(.spa)
+        let planner = InvalidationPlanner(mode: spa ? .spa : .static)
         // The earlier version's manifest is streamed against the new one, never held.
         guard let (changed, pathCount) = try await resolved.target.changes(from: old, to: newManifest) else { return (everything, "") }
         let plan = planner.plan(changed: changed, siteKeyCount: pathCount)

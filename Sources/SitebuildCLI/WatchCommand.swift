@@ -162,7 +162,8 @@ struct WatchCommand: AsyncParsableCommand {
     /// uploaded archive does not decide where or how the watcher deploys.
     func settingsFile() -> String? {
         let cwd = FileManager.default.currentDirectoryPath
-        if let config { return absolutePath(config, relativeTo: cwd) }
+        // An empty one stays empty, so `run` says it is (an unset variable), not "a directory".
+        if let config { return config.isEmpty ? config : absolutePath(config, relativeTo: cwd) }
         let here = cwd + "/sitebuild.yml"
         return FileManager.default.fileExists(atPath: here) ? here : nil
     }

@@ -883,6 +883,9 @@ import Glibc
             // version's manifest says how it was routed) invalidates everything.
             try h.write("app/index.html", "<p>app 1</p>")
             let spa = ["--target", "s3://cdn-site/app", "--distribution", distribution, "--json"]
+            // First deployed without --mode, then again as an spa: the version id does not depend on
+            // the mode, so its manifest says static; the release records say how each flip served it.
+            #expect(try await h.run(["deploy", "app"] + spa, environment: moto.environment).status == 0)
             #expect(try await h.run(["deploy", "app", "--mode", "spa"] + spa, environment: moto.environment).status == 0)
             try h.write("app/index.html", "<p>app 2</p>")
             #expect(try await h.run(["deploy", "app", "--mode", "spa"] + spa, environment: moto.environment).status == 0)

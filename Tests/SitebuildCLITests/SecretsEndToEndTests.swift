@@ -99,6 +99,24 @@ import TestSupport
             #expect(named.status == 0, "\(named.stderr)")
             #expect(named.stdout.contains(#""version":"deploy-42""#), "\(named.stdout)")
             #expect(named.stderr.contains("live version is now deploy-42 (was none) on file://\(h.root)/deploy-site"), "\(named.stderr)")
+            // But a kept name inside a secret never uncovers the rest of it.
+            try h.write("buildspec.yml", """
+                version: 0.2
+                env:
+                  secrets-manager:
+                    PLAIN: app/plain::AWSCURRENT
+                phases:
+                  build:
+                    commands:
+                      - mkdir -p dist && echo hi > dist/index.html && echo x > "dist/$PLAIN"
+                artifacts:
+                  base-directory: dist
+                  files: ['**/*']
+                """)
+            let inside = try await h.run(["run", "--json", "--version-id", "5e6f", "--target", h.root + "/inside-site"], environment: moto.environment)
+            #expect(inside.status == 0, "\(inside.stderr)")
+            #expect(inside.stderr.contains("without an extension that no URL reaches"), "\(inside.stderr)")
+            #expect(!inside.stdout.contains(Self.plain) && !inside.stderr.contains(Self.plain), "\(inside.stdout)\n\(inside.stderr)")
         }
     }
 

@@ -82,7 +82,8 @@ import TestSupport
             for (extra, named) in [(["--", "--mode", "sap"], "--mode sap"), (["--pointer", "ftp://x"], "ftp://x"),
                                    (["--", "--bogus"], "--bogus"), (["--version-id", "../x"], "'../x'"),
                                    (["--", "--source", "elsewhere"], "--source: each build's source is the archive"),
-                                   (["--", "--dry-run"], "--dry-run: a watch records each archive it builds as done")] {
+                                   (["--", "--dry-run"], "--dry-run: a watch records each archive it builds as done"),
+                                   (["--config", ""], "--config is empty (an unset variable?)")] {
                 let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra,
                                           environment: moto.environment)
                 #expect(run.status == 2, "\(extra): \(run.stderr)")
