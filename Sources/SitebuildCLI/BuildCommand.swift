@@ -73,10 +73,12 @@ enum BuildInvocation {
     }
 
     /// Runs the build; its exit status, and its result when it ran.
-    static func runReturningResult(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil) -> (status: Int32, result: BuildResult?) {
+    /// `excluding`: absolute paths the artifacts never take (`run`'s local target and pointer).
+    static func runReturningResult(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil,
+                                   excluding: [String] = []) -> (status: Int32, result: BuildResult?) {
         let prepared: Prepared
         do {
-            prepared = try prepare(options, aws: aws, source: source)
+            prepared = try prepare(options, aws: aws, source: source, excluding: excluding)
         } catch let error as BuildSpecError {
             for diagnostic in error.diagnostics { writeAll(2, Array("\(diagnostic)\n".utf8)) }
             let count = error.errors.count
@@ -183,7 +185,8 @@ enum BuildInvocation {
         }
     }
 
-    static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil) throws -> Prepared {
+    static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil,
+                        excluding: [String] = []) throws -> Prepared {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath
         let environment = ProcessInfo.processInfo.environment
@@ -280,6 +283,17 @@ enum BuildInvocation {
         // events.ndjson` in the checkout, the exported-variables file) is not the site.
         let ownFiles = BuildInvocation.ownOutputFiles() + (options.exportedVariablesFile.map { [FileWalker.realPath(absolutePath($0, relativeTo: cwd))] } ?? [])
         configuration.excludedFiles = ownFiles.compactMap { relativePath($0, under: FileWalker.realPath(source)) }
+        // `run`'s local target inside the project (`target: site-versions`): its versions would
+        // be collected into the next one, each nesting all the earlier ones.
+        for path in excluding {
+            guard let inside = relativePath(FileWalker.realPath(path), under: FileWalker.realPath(source)) else { continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                configuration.excludedFiles.append(inside)
+            } else {
+                configuration.excludedDirectories.append(inside)
+            }
+        }
         if let inside = relativePath(out, under: source) {
             // The output trees (the primary's and each secondary one beside it) are not sources.
             configuration.excludedDirectories.append(inside)

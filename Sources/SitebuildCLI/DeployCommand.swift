@@ -438,7 +438,11 @@ struct RunCommand: AsyncParsableCommand {
             BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source)
+        // A local target (and a file pointer) inside the project is not part of the site.
+        let local = try? DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
+                                                   configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase).resolved
+        let localPlaces = [(local?.target as? LocalTarget)?.root, (local?.pointer as? LocalPointerStore)?.path].compactMap { $0 }
+        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces)
         guard status == 0 else { throw ExitCode(status) }
         if let build {
             Reporter.partOfASecret.withLock { $0 = build.isPartOfASecret }

@@ -56,7 +56,7 @@ struct SiteRecipe: Sendable {
             recipe.buildCommand = framework.buildScript.map(packageManager.runScript)
         }
         switch framework {
-        case .hugo: recipe.buildCommand = "hugo --minify"
+        case .hugo: recipe.buildCommand = "hugo --minify --cleanDestinationDir"
         case .jekyll:
             recipe.ruby = RubyInstall(bundler: true, keyFile: "Gemfile.lock")
             recipe.buildCommand = "bundle exec jekyll build"
@@ -114,7 +114,7 @@ struct SitePlanner: Sendable {
         case .nextjs:
             planNext(&recipe, manifest: manifest, file: file)
         case .hugo:
-            recipe.buildCommand = "hugo --minify"
+            recipe.buildCommand = "hugo --minify --cleanDestinationDir"
             let configs = FrameworkDetector.hugoConfigFiles + ["config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
                                                                "config/_default/config.yaml"] + FrameworkDetector.genericConfigFiles
             if let (config, text) = configs.lazy.compactMap({ name in self.files.read(file(name)).map { (file(name), $0) } }).first,

@@ -377,6 +377,9 @@ struct ServeCommand: ParsableCommand {
             let line = "Serving \(resolved.target.url) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
             writeAll(1, Array(line.utf8))
         }
+        // Ctrl-C, SIGTERM (a CI job or a container stopped) and SIGHUP end the preview with the
+        // contract's 130, as every other command's interruption does.
+        _ = SignalWatch { _ in _exit(ExitStatus.interrupted) }
         server.run()
     }
 }

@@ -223,6 +223,10 @@ import Testing
         #expect(event["event"]?.stringValue == "serving")
         let url = try #require(event["url"]?.stringValue)
         #expect(try httpGet(url).body == "<h1>first</h1>\n")
+        // SIGTERM (a container or CI job stopped) ends it with the contract's 130.
+        json.terminate()
+        json.waitUntilExit()
+        #expect(json.terminationReason == .exit && json.terminationStatus == 130, "\(json.terminationReason) \(json.terminationStatus)")
     }
 
     @Test func aKilledDeployLeavesTheLiveVersionAndTheNextRunCompletesIt() throws {
@@ -550,6 +554,23 @@ import Testing
     /// Two different builds deployed at once under one literal id: whatever the interleaving,
     /// no version mixes them. Each deploy succeeds or stops (exit 3, or 4 when the other flipped
     /// first), and the version made live holds exactly one build's bytes.
+    /// A local target inside the project (`target: site-versions`) is not collected into the
+    /// next build's artifact: otherwise each version would nest all the earlier ones.
+    @Test func runLeavesALocalTargetInsideTheProjectOutOfTheSite() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - 'true'\nartifacts:\n  files: ['**/*']\n"
+            + "  exclude-paths: [buildspec.yml, sitebuild.yml]\n")
+        try h.write("sitebuild.yml", "target: site-versions\n")
+        for page in ["one", "two", "three"] {
+            try h.write("index.html", page)
+            let run = try h.run(["run"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let version = try #require(h.read("site-versions/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/site-versions/_sitebuild/manifests/\(version).json")))
+        #expect(manifest.entries.map(\.path) == ["index.html"], "\(manifest.entries.map(\.path))")
+    }
+
     /// `run` on a project whose cache directory (SITEBUILD_CACHE_DIR; the harness keeps it in
     /// the project, as GitLab's cache:paths needs) lies inside it: the artifact taking `**/*`
     /// from the project root leaves it out (it holds this machine's paths and the build cache).

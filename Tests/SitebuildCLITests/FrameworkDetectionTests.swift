@@ -62,7 +62,7 @@ import Testing
         #expect(found.evidence == ["config.toml with a baseURL key (Hugo)"])
         let recipe = try tree.recipe()
         #expect(recipe.artifactDirectory == "docs")
-        #expect(recipe.buildCommand == "hugo --minify")
+        #expect(recipe.buildCommand == "hugo --minify --cleanDestinationDir")
         #expect(recipe.node == nil)
         // Layout folders alone are enough too.
         let folders = FixtureTree(["config.yaml": "title: Blog\n", "content/_index.md": "", "layouts/index.html": ""])

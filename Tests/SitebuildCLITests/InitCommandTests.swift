@@ -170,11 +170,11 @@ import Testing
         let initRun = try h.run(["init", "blog"])
         #expect(initRun.status == 0, "\(initRun.stderr)")
         #expect(initRun.stdout.contains("Detected Hugo:\n  - hugo.toml is Hugo's configuration file\n"))
-        #expect(initRun.stdout.contains("Build: hugo --minify → public (routing static)"))
+        #expect(initRun.stdout.contains("Build: hugo --minify --cleanDestinationDir → public (routing static)"))
 
         let run = try h.run(["run", "--source", "blog"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-        #expect(run.stdout.contains("Running command hugo --minify"))
+        #expect(run.stdout.contains("Running command hugo --minify --cleanDestinationDir"))
         let version = try #require(live(h))
         #expect(h.read(".sitebuild/\(version)/index.html")?.contains("<h1>Field notes</h1>") == true)
         #expect(h.read(".sitebuild/\(version)/about/index.html")?.contains("Written by a test.") == true)
