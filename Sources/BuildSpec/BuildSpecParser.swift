@@ -24,8 +24,11 @@ public struct BuildSpecParser {
     /// that names it.
     public static func parse(contentsOf path: String) throws -> (spec: BuildSpec, warnings: [Diagnostic]) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            let why = exists ? "cannot be read (check its permissions)" : "does not exist; pass --buildspec FILE or add buildspec.yml to the source root"
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let why = isDirectory.boolValue ? "is a directory; pass the buildspec file itself (such as \(path)/buildspec.yml)"
+                : exists ? "cannot be read (check its permissions)"
+                : "does not exist; pass --buildspec FILE, add buildspec.yml to the source root, or run `sitebuild init` to write one"
             throw BuildSpecError(diagnostics: [Diagnostic(.error, at: nil, keyPath: "", "YAML file \(path) \(why)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -30,7 +30,10 @@ public struct S3PointerStore: PointerStore {
             // No object: nothing is live yet. No bucket is a mistake, not an empty pointer.
             if error.errorCode == "NoSuchBucket" {
                 if isTargetDefault {
-                    throw PointerResourceMissing("the target s3://\(bucket)/: the bucket '\(bucket)' does not exist",
+                    // The target's own prefix, not only its bucket: the default pointer sits at
+                    // <prefix>_sitebuild/live.
+                    let prefix = key.hasSuffix("_sitebuild/live") ? String(key.dropLast("_sitebuild/live".count)) : ""
+                    throw PointerResourceMissing("the target s3://\(bucket)/\(prefix): the bucket '\(bucket)' does not exist",
                                                  advice: "create it, or fix the target (--target, SITEBUILD_TARGET, sitebuild.yml)")
                 }
                 throw PointerResourceMissing("the pointer \(url): the bucket '\(bucket)' does not exist",

@@ -105,6 +105,12 @@ import Testing
         #expect(build.status == 2)
         #expect(build.stdout.contains("buildspec.yml:4:13: phases.build.run-as: there is no user 'no-such-user-here'"), "\(build.stdout)")
         #expect(!h.exists("ran"))
+        // A directory or a missing file is named as such, with what to do.
+        try FileManager.default.createDirectory(atPath: h.root + "/specs", withIntermediateDirectories: true)
+        let directory = try h.run(["validate", "--buildspec", "specs"])
+        #expect(directory.status == 2 && directory.stderr.contains("specs is a directory; pass the buildspec file itself"), "\(directory.stderr)")
+        let missing = try h.run(["validate", "--source", "nowhere"])
+        #expect(missing.status == 2 && missing.stderr.contains("or run `sitebuild init` to write one"), "\(missing.stderr)")
     }
 
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {

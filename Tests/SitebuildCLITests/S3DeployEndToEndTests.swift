@@ -300,7 +300,7 @@ import Glibc
             #expect(result(missing)["status"] as? String == "FAILED", "\(missing.stdout)")
             // The target's bucket is missing: the message says to fix the target, not a pointer
             // the user never set.
-            #expect(missing.stderr.contains("the target s3://no-such-bucket-here/: the bucket 'no-such-bucket-here' does not exist")
+            #expect(missing.stderr.contains("the target s3://no-such-bucket-here/x/: the bucket 'no-such-bucket-here' does not exist")
                     && missing.stderr.contains("fix the target (--target") && !missing.stderr.contains("--pointer"), "\(missing.stderr)")
             // prune too ends --json output that failed with a result event.
             let pruned = try await h.run(["prune", "--target", "s3://no-such-bucket-here/x", "--json"], environment: moto.environment)
