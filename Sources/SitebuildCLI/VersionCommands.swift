@@ -360,6 +360,10 @@ struct ServeCommand: ParsableCommand {
             printError("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        // Ctrl-C, SIGTERM (a CI job or a container stopped) and SIGHUP end the preview with the
+        // contract's 130, as every other command's interruption does. Watched before the server
+        // starts and says where it is, so a signal sent once it is up is never missed.
+        _ = SignalWatch { _ in _exit(ExitStatus.interrupted) }
         let site = PreviewSite(root: local.target.root, pointerPath: local.pointer.path, router: router)
         let verbose = self.verbose
         let server = PreviewServer(site: site, host: host, port: port, log: { line in if verbose { printError(line) } })
@@ -377,9 +381,6 @@ struct ServeCommand: ParsableCommand {
             let line = "Serving \(resolved.target.url) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
             writeAll(1, Array(line.utf8))
         }
-        // Ctrl-C, SIGTERM (a CI job or a container stopped) and SIGHUP end the preview with the
-        // contract's 130, as every other command's interruption does.
-        _ = SignalWatch { _ in _exit(ExitStatus.interrupted) }
         server.run()
     }
 }
