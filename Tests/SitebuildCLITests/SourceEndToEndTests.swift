@@ -294,7 +294,7 @@ import TestSupport
         // tree of the last build (kept to look at a failure) is not replaced for nothing.
         let workTree = try #require(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work").first { $0.hasPrefix("release") && !$0.hasSuffix(".lock") })
         try h.write(".sitebuild/_work/\(workTree)/src/build-debug.log", "kept")
-        for (flags, named) in [(["--cache", "/tmp/oops"], "--cache /tmp/oops"), (["--target", "ftp://x/y"], "ftp://x/y"),
+        for (flags, named) in [(["--cache", "local-cache"], "--cache local-cache"), (["--target", "ftp://x/y"], "ftp://x/y"),
                                (["--version-id", "0123456789abcdef"], "--version-id 0123456789abcdef"),
                                (["--env", "=x"], "--env")] {
             let bad = try h.run(["run", "--source", "release 2024.06+1.zip"] + flags)
