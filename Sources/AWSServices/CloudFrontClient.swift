@@ -306,19 +306,18 @@ public struct CloudFrontClient: Sendable {
         let associations = config.elements("DefaultCacheBehavior", "FunctionAssociations", "Items", "FunctionAssociation").map {
             FunctionAssociation(eventType: $0.text("EventType") ?? "", functionARN: $0.text("FunctionARN") ?? "")
         }
+        // The origins with a domain name, in order: every per-origin column is read from these.
+        let origins = config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
         return Distribution(
             id: id, arn: nonEmpty(root.text("ARN")), status: nonEmpty(root.text("Status")), domainName: nonEmpty(root.text("DomainName")),
             aliases: config.elements("Aliases", "Items", "CNAME").map(\.text),
             enabled: config.text("Enabled") == "true",
             functionAssociations: associations,
             acmCertificateArn: nonEmpty(config.text("ViewerCertificate", "ACMCertificateArn")),
-            originDomainNames: config.elements("Origins", "Items", "Origin").compactMap { nonEmpty($0.text("DomainName")) },
-            originPaths: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
-                .map { $0.text("OriginPath") ?? "" },
-            originIds: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
-                .map { $0.text("Id") ?? "" },
-            originIsS3: config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
-                .map { $0.element("S3OriginConfig") != nil },
+            originDomainNames: origins.compactMap { nonEmpty($0.text("DomainName")) },
+            originPaths: origins.map { $0.text("OriginPath") ?? "" },
+            originIds: origins.map { $0.text("Id") ?? "" },
+            originIsS3: origins.map { $0.element("S3OriginConfig") != nil },
             defaultOriginId: nonEmpty(config.text("DefaultCacheBehavior", "TargetOriginId")),
             inProgressInvalidationBatches: root.text("InProgressInvalidationBatches").flatMap { Int($0) },
             etag: etag)

@@ -79,10 +79,7 @@ public final class BuildEngine {
                 let outcome = runPhase(name, phase, attempt: attempt)
                 switch outcome {
                 case .interrupted(let reason):
-                    status = reason == .timedOut ? .timedOut : .stopped
-                    message = reason == .timedOut
-                        ? "the build timed out after \(formatDuration(configuration.timeout)) (set --timeout to allow longer)"
-                        : "the build was interrupted"
+                    (status, message) = interrupted(reason)
                     uploadArtifacts = false
                     break phaseLoop
                 case .finished(let failed, let output):
@@ -138,14 +135,18 @@ public final class BuildEngine {
             // A signal (or the timeout) that came after the last command, while the artifacts
             // were collected: the build still ends interrupted, so nothing deploys what it made.
             if let reason = cancellation.reason, status == .succeeded || status == .failed {
-                status = reason == .timedOut ? .timedOut : .stopped
-                message = reason == .timedOut
-                    ? "the build timed out after \(formatDuration(configuration.timeout)) (set --timeout to allow longer)"
-                    : "the build was interrupted"
+                (status, message) = interrupted(reason)
             }
             if status == .succeeded { saveCache() }
         }
         return finish(status, message: message, started: started, artifacts: artifacts, reports: reports, exported: exported)
+    }
+
+    /// How a build cut off by `reason` ends: its status and message.
+    private func interrupted(_ reason: Cancellation.Reason) -> (BuildStatus, String) {
+        reason == .timedOut
+            ? (.timedOut, "the build timed out after \(formatDuration(configuration.timeout)) (set --timeout to allow longer)")
+            : (.stopped, "the build was interrupted")
     }
 
     private func finish(_ status: BuildStatus, message: String?, started: ContinuousClock.Instant,
@@ -735,9 +736,7 @@ public final class BuildEngine {
     /// Checks every `run-as` user; returns whether any command runs as another user.
     private func resolveRunAs() throws -> Bool {
         // Each place run-as is written, as `file:line:column: key` for the messages.
-        let places: [(name: String, place: String)] = ([(spec.runAs, spec.runAsLocation, "run-as")]
-            + PhaseName.allCases.map { (spec.phases[$0]?.runAs, spec.phases[$0]?.runAsLocation, "phases.\($0.rawValue).run-as") })
-            .compactMap { name, location, key in name.map { ($0, (location.map { "\($0): " } ?? "") + key) } }
+        let places = spec.runAsPlaces.map { (name: $0.name, place: ($0.location.map { "\($0): " } ?? "") + $0.keyPath) }
         guard !places.isEmpty else { return false }
         for (name, place) in places {
             guard let entry = getpwnam(name) else {
@@ -757,7 +756,12 @@ public final class BuildEngine {
     }
 
     private func runAsArguments(_ user: (uid: UInt32, gid: UInt32, name: String)) -> [String] {
-        ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups", "--"]
+        Self.runAsArguments(uid: user.uid, gid: user.gid)
+    }
+
+    /// The command prefix that runs what follows as user `uid` with group `gid` and the user's groups.
+    static func runAsArguments(uid: UInt32, gid: UInt32) -> [String] {
+        ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"]
     }
 
     /// A command's shell ended while a background process holds its pipe: the pipe's output

@@ -148,8 +148,8 @@ final class ShellSession {
     /// `env -0` (NUL-separated, so any value survives); nil when that shell fails or takes
     /// longer than 10 s.
     private func variables(readAs owner: (uid: UInt32, gid: UInt32)) -> [(String, String)]? {
-        let arguments = ["/usr/bin/setpriv", "--reuid=\(owner.uid)", "--regid=\(owner.gid)", "--init-groups", "--",
-                         shellPath, "-c", "cd / && set -a && . \"$1\" >/dev/null 2>&1; exec /usr/bin/env -0", "sh", environmentFile]
+        let arguments = BuildEngine.runAsArguments(uid: owner.uid, gid: owner.gid)
+            + [shellPath, "-c", "cd / && set -a && . \"$1\" >/dev/null 2>&1; exec /usr/bin/env -0", "sh", environmentFile]
         var output: [UInt8] = []
         var tooLarge = false
         let cancellation = Cancellation()

@@ -22,6 +22,13 @@ public struct BuildSpec: Sendable, Equatable {
     /// The file the spec was read from (for log lines such as `YAML location is …`).
     public var file: String
 
+    /// Every `run-as` written (top level, then each phase in order): the user, where it is
+    /// written and its key path, for messages about that user.
+    public var runAsPlaces: [(name: String, location: SourceLocation?, keyPath: String)] {
+        ([(runAs, runAsLocation, "run-as")] + PhaseName.allCases.map { (phases[$0]?.runAs, phases[$0]?.runAsLocation, "phases.\($0.rawValue).run-as") })
+            .compactMap { name, location, key in name.map { ($0, location, key) } }
+    }
+
     public init(version: Version, file: String = "buildspec.yml") {
         self.version = version
         self.runAs = nil

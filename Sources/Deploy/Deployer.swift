@@ -312,11 +312,12 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// The routing recorded by the newest release record that made `version` live, if any.
-    public func routing(of version: String) async throws -> RoutingMode? {
-        let names = try await target.listReleaseNames().filter { ReleaseRecord.fileName($0, isFlipTo: version) }
-        guard let last = names.last else { return nil }
-        return try await target.readReleases(named: [last]).first?.routing.flatMap(RoutingMode.init(rawValue:))
+    /// The routings recorded by the newest release records that made `versions` live (one
+    /// listing of the records, one read per version that has one); a version without is left out.
+    public func routings(of versions: [String]) async throws -> [RoutingMode] {
+        let names = try await target.listReleaseNames()
+        let newest = versions.compactMap { version in names.last { ReleaseRecord.fileName($0, isFlipTo: version) } }
+        return try await target.readReleases(named: newest).compactMap { $0.routing.flatMap(RoutingMode.init(rawValue:)) }
     }
 
     /// The version live before the current one, from the release records: the newest one

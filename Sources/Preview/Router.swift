@@ -46,7 +46,7 @@ public struct Router: Sendable {
         let lastStart = (bytes.lastIndex(of: 0x2f) ?? -1) + 1
         let last = Array(bytes[lastStart...])
         // Below /.well-known/ (RFC 8615) every path names a file, extension or not.
-        let hasExtension = Self.hasExtension(bytes: last) || (!last.isEmpty && RouteRules.isWellKnown(bytes))
+        let hasExtension = RouteRules.pathNamesFile(bytes: bytes)
 
         let endsWithSlash = bytes.last == 0x2f
         if bytes.count >= 11 && bytes.suffix(11).elementsEqual("/index.html".utf8) {

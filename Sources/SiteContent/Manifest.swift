@@ -176,10 +176,13 @@ public enum RouteRules {
     /// challenges, `apple-app-site-association`, `assetlinks.json` are files whatever their
     /// name) and does not end in `/`.
     public static func pathNamesFile(_ path: String) -> Bool {
-        let bytes = Array(path.utf8)
-        let last = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? []
-        if namesFile(segment: last) { return true }
-        return !last.isEmpty && isWellKnown(bytes)
+        pathNamesFile(bytes: Array(path.utf8))
+    }
+
+    /// ``pathNamesFile(_:)`` on the path's bytes (the router's form).
+    public static func pathNamesFile<Path: BidirectionalCollection<UInt8>>(bytes path: Path) -> Bool {
+        let last = path.lastIndex(of: UInt8(ascii: "/")).map { path[path.index(after: $0)...] } ?? path[...]
+        return namesFile(segment: last) || (!last.isEmpty && isWellKnown(path))
     }
 
     /// Whether `path` (with or without its leading `/`) lies below `.well-known/`.
@@ -296,10 +299,15 @@ public struct ManifestBuilder: Sendable {
         if blocked.count > 5 { warnings.append("\(blocked.count - 5) more routing aliases left out for the same reason") }
         // A file whose name has no extension is never requested as itself: `/x` is served from
         // x.html (static) or index.html (spa). Only paths below .well-known/ are served as named.
-        let unreachable = files.indices.lazy.map { files.path(at: $0) }.filter { !RouteRules.pathNamesFile($0) }
-        if !unreachable.isEmpty {
-            let sample = unreachable.prefix(5).joined(separator: ", ") + (unreachable.count > 5 ? ", …" : "")
-            warnings.append("\(unreachable.count) file(s) without an extension that no URL reaches (a URL without one is a page: "
+        var unreachableCount = 0
+        var unreachable: [String] = []
+        for index in files.indices where !RouteRules.pathNamesFile(files.path(at: index)) {
+            unreachableCount += 1
+            if unreachable.count < 5 { unreachable.append(files.path(at: index)) }
+        }
+        if unreachableCount > 0 {
+            let sample = unreachable.joined(separator: ", ") + (unreachableCount > 5 ? ", …" : "")
+            warnings.append("\(unreachableCount) file(s) without an extension that no URL reaches (a URL without one is a page: "
                 + (mode == .spa ? "index.html answers it" : "/x is served from x.html or x/index.html")
                 + "; only paths below /.well-known/ are served as named): \(sample); give them an extension, or leave them out of the site")
         }

@@ -430,18 +430,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         let targetOptions = self.targetOptions
         // Bad deploy settings stop the run before the build, not after it.
+        let settings: TargetOptions.Resolved
         do {
             _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
-            try checkDeploySettings(configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
+            settings = try checkDeploySettings(configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
         } catch {
             Reporter(json: build.json).say("\(error)")
             BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         // A local target (and a file pointer) inside the project is not part of the site.
-        let local = try? DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
-                                                   configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase).resolved
-        let localPlaces = [(local?.target as? LocalTarget)?.root, (local?.pointer as? LocalPointerStore)?.path].compactMap { $0 }
+        let localPlaces = [(settings.target as? LocalTarget)?.root, (settings.pointer as? LocalPointerStore)?.path].compactMap { $0 }
         let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces)
         guard status == 0 else { throw ExitCode(status) }
         if let build {
@@ -471,9 +470,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The deploy settings (flags, SITEBUILD_* and the settings file in `configDirectory`),
-    /// checked offline as the deploy will read them.
-    func checkDeploySettings(configDirectory: String, relativeBase: String?) throws {
-        _ = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
-                                          configDirectory: configDirectory, relativeBase: relativeBase)
+    /// checked offline as the deploy will read them; the resolved settings.
+    @discardableResult
+    func checkDeploySettings(configDirectory: String, relativeBase: String?) throws -> TargetOptions.Resolved {
+        try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
+                                      configDirectory: configDirectory, relativeBase: relativeBase).resolved
     }
 }

@@ -34,10 +34,8 @@ struct InvalidationStep {
         // of its first deploy, and the release record that made the old one live, the mode of
         // that flip (a version id does not depend on the mode). When in doubt, spa.
         let recorded = newManifest.metadata.first { $0.0 == "routing" }.flatMap { RoutingMode(rawValue: $0.1) }
-        let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
-        let leftWith = try? await deployer.routing(of: old)
-        let newWith = try? await deployer.routing(of: toVersion)
-        let spa = [recorded, leftWith ?? nil, newWith ?? nil, routing].contains(.spa)
+        let flips = (try? await Deployer(target: resolved.target, pointer: resolved.pointer).routings(of: [old, toVersion])) ?? []
+        let spa = ([recorded, routing] + flips).contains(.spa)
         let planner = InvalidationPlanner(mode: spa ? .spa : .static)
         // The earlier version's manifest is streamed against the new one, never held.
         guard let (changed, pathCount) = try await resolved.target.changes(from: old, to: newManifest) else { return (everything, "") }

@@ -42,9 +42,7 @@ struct ValidateCommand: ParsableCommand {
                 diagnostics = warnings
                 // A run-as user must exist where the build runs; this may not be that machine,
                 // so an unknown one is a warning here (the build stops on it with exit 2).
-                let runAs = [(spec.runAs, spec.runAsLocation, "run-as")]
-                    + PhaseName.allCases.map { (spec.phases[$0]?.runAs, spec.phases[$0]?.runAsLocation, "phases.\($0.rawValue).run-as") }
-                for case let (name?, location, key) in runAs where getpwnam(name) == nil {
+                for (name, location, key) in spec.runAsPlaces where getpwnam(name) == nil {
                     diagnostics.append(Diagnostic(.warning, at: location, keyPath: key,
                                                   "there is no user '\(name)' on this machine: a build here stops before its first command"))
                 }

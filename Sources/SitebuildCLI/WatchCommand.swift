@@ -212,7 +212,7 @@ struct Watcher {
     let location: S3Location
     let retryFailed: Bool
     let runArguments: [String]
-    /// Key prefixes never searched for archives (``WatchCommand/excludedPrefixes(bucket:)``).
+    /// Key prefixes never searched for archives (``WatchCommand/excludedPrefixes(watched:)``).
     var excluded: [String] = []
 
     var statePrefix: String { location.prefix + "_sitebuild/watch/" }
