@@ -69,6 +69,13 @@ enum SiteTemplate {
 
         var build: [String] = []
         if !recipe.appDirectory.isEmpty { shell.cd(recipe.appDirectory, into: &build, always: true) }
+        if recipe.framework == .eleventy, recipe.artifactDirectory != ".", recipe.artifactDirectory != recipe.appDirectory {
+            // Eleventy writes over its output folder and never removes a page whose source
+            // is gone, so a local rebuild would deploy deleted pages (Hugo gets --cleanDestinationDir).
+            let folder = recipe.outputDirectory
+            let plain = folder.allSatisfy { $0.isLetter || $0.isNumber || "._-/".contains($0) }
+            build.append("rm -rf " + (plain ? folder : "'" + folder.replacingOccurrences(of: "'", with: "'\\''") + "'"))
+        }
         if let command = recipe.buildCommand { build.append(command) }
         switch recipe.framework {
         case .plain:

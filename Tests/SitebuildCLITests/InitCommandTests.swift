@@ -179,4 +179,39 @@ import Testing
         #expect(h.read(".sitebuild/\(version)/index.html")?.contains("<h1>Field notes</h1>") == true)
         #expect(h.read(".sitebuild/\(version)/about/index.html")?.contains("Written by a test.") == true)
     }
+
+    /// Eleventy never removes a page whose source is gone from its output folder: the
+    /// template empties the folder first, so a local rebuild does not deploy deleted pages.
+    /// (The project's build script stands in for eleventy; npm runs it as it would.)
+    @Test(.enabled(if: InitCommandTests.onPath("npm"), "npm is not on PATH; the Eleventy rebuild is skipped"))
+    func anEleventyRebuildDropsADeletedPage() throws {
+        let h = try CLIHarness()
+        try h.write("notes/package.json", #"{"name":"notes","version":"1.0.0","private":true,"scripts":{"build":"sh build.sh"}}"# + "\n")
+        try h.write("notes/package-lock.json", #"{"name":"notes","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"notes","version":"1.0.0"}}}"# + "\n")
+        try h.write("notes/eleventy.config.js", "module.exports = () => ({ dir: { input: \"src\", output: \"out/site\" } });\n")
+        try h.write("notes/build.sh", """
+            mkdir -p out/site
+            for f in src/*.md; do n=$(basename "$f" .md); mkdir -p "out/site/$n"; cp "$f" "out/site/$n/index.html"; done
+            echo '<h1>home</h1>' > out/site/index.html
+            """)
+        try h.write("notes/src/kept.md", "kept\n")
+        try h.write("notes/src/gone.md", "gone\n")
+        let initRun = try h.run(["init", "notes", "--framework", "11ty"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        #expect(h.read("notes/buildspec.yml")?.contains("      - rm -rf out/site\n      - npm run build\n") == true)
+
+        let first = try h.run(["run", "--source", "notes"])
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        let firstVersion = try #require(live(h))
+        #expect(h.read(".sitebuild/\(firstVersion)/gone/index.html") == "gone\n")
+
+        try FileManager.default.removeItem(atPath: h.root + "/notes/src/gone.md")
+        let second = try h.run(["run", "--source", "notes"])
+        #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
+        let secondVersion = try #require(live(h))
+        #expect(secondVersion != firstVersion)
+        #expect(h.read(".sitebuild/\(secondVersion)/kept/index.html") == "kept\n")
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/.sitebuild/\(secondVersion)/gone/index.html"))
+        #expect(!FileManager.default.fileExists(atPath: h.root + "/notes/out/site/gone/index.html"))
+    }
 }
