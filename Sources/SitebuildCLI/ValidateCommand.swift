@@ -33,7 +33,13 @@ struct ValidateCommand: ParsableCommand {
         let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? source + "/sitebuild.yml"
         let settingsOnly = buildspec == nil && !FileManager.default.fileExists(atPath: path)
             && FileManager.default.fileExists(atPath: configPath)
-        if settingsOnly {
+        var sourceIsDirectory: ObjCBool = false
+        if let given = self.source, given.isEmpty || !FileManager.default.fileExists(atPath: source, isDirectory: &sourceIsDirectory)
+            || !sourceIsDirectory.boolValue {
+            // Not "buildspec.yml does not exist" below a folder that is not there.
+            diagnostics = [Diagnostic(.error, at: nil, keyPath: "", given.isEmpty ? "--source is empty (an unset variable?): name the source directory"
+                : "--source \(given): \(FileManager.default.fileExists(atPath: source) ? "not a directory" : "no such directory"); name the project's folder")]
+        } else if settingsOnly {
             diagnostics = []
             summary = "\(path): no buildspec here; checked the settings only"
         } else {

@@ -109,8 +109,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: h.root + "/specs", withIntermediateDirectories: true)
         let directory = try h.run(["validate", "--buildspec", "specs"])
         #expect(directory.status == 2 && directory.stderr.contains("specs is a directory; pass the buildspec file itself"), "\(directory.stderr)")
-        let missing = try h.run(["validate", "--source", "nowhere"])
+        let missing = try h.run(["validate", "--source", "specs"])
         #expect(missing.status == 2 && missing.stderr.contains("or run `sitebuild init` to write one"), "\(missing.stderr)")
+        // A source folder that is not there is named, not a buildspec inside it.
+        let nowhere = try h.run(["validate", "--source", "nowhere"])
+        #expect(nowhere.status == 2 && nowhere.stderr.contains("error: --source nowhere: no such directory; name the project's folder"), "\(nowhere.stderr)")
+        #expect(!nowhere.stderr.contains("buildspec.yml"), "\(nowhere.stderr)")
+        let empty = try h.run(["validate", "--source", ""])
+        #expect(empty.status == 2 && empty.stderr.contains("--source is empty"), "\(empty.stderr)")
     }
 
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {
