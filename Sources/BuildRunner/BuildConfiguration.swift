@@ -31,10 +31,16 @@ public struct BuildConfiguration: Sendable {
     /// What the source resolver learned (``ResolvedSource/variables``): set in the build's
     /// environment after sitebuild's own CODEBUILD_* values, before the buildspec's.
     public var sourceVariables: [(name: String, value: String)] = []
+    /// The source was fetched by sitebuild (a git checkout or an archive), not the tree the
+    /// calling CI job checked out: the caller's source variables (CodeBuild's
+    /// CODEBUILD_RESOLVED_SOURCE_VERSION, CODEBUILD_SOURCE_VERSION, CODEBUILD_SOURCE_REPO_URL,
+    /// CODEBUILD_WEBHOOK_*) describe another tree and are not passed on.
+    public var sourceIsFetched = false
     /// A build cache shared with other runners (`--cache s3://bucket/prefix`): restored
     /// from when the local cache lacks the exact key, saved to after a successful build.
     public var remoteCache: (any RemoteCacheStore)?
-    /// What the local cache's keyless slot is named after, when not the source directory: for
+    /// What the local cache's keyless slot (and the build numbers) are named after, when not
+    /// the source directory: a git source's URL, a clean copy's original folder; for
     /// an archive source, where archives are uploaded (each archive is extracted to its own
     /// work directory, so a slot per directory would never be used twice).
     public var cacheSlot: String?

@@ -219,9 +219,18 @@ public final class BuildEngine {
         record("DOWNLOAD_SOURCE", "SUCCEEDED", since: phaseStart)
     }
 
+    /// What the calling CodeBuild project says about its own source.
+    static let callerSourceVariables: Set<String> = ["CODEBUILD_RESOLVED_SOURCE_VERSION", "CODEBUILD_SOURCE_VERSION", "CODEBUILD_SOURCE_REPO_URL"]
+
     private func composeEnvironment(startDate: Date) throws {
         var env = configuration.baseEnvironment
         let inCodeBuild = env["CODEBUILD_BUILD_ID"] != nil
+        if configuration.sourceIsFetched {
+            for name in env.keys where Self.callerSourceVariables.contains(name) || name.hasPrefix("CODEBUILD_WEBHOOK_")
+                || name.hasPrefix("CODEBUILD_SOURCE_VERSION_") || name.hasPrefix("CODEBUILD_SOURCE_REPO_URL_") {
+                env[name] = nil
+            }
+        }
         // GIT_CEILING_DIRECTORIES from the source keeps git from reading an enclosing repository.
         for (name, value) in configuration.sourceVariables { env[name] = value }
         let git = GitInfo.read(configuration.sourceDirectory, environment: env)
@@ -296,11 +305,34 @@ public final class BuildEngine {
         // build steps use GITHUB_TOKEN for registries and APIs).
         log.addSecrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"]
             .compactMap { env[$0] }.filter { $0.count >= 8 })
+        // A password written in a URL (`SITEBUILD_SOURCE=https://user:pass@host/…`, a proxy
+        // or registry URL) is a credential too, wherever a command prints the variable.
+        log.addSecrets(env.values.flatMap(Self.urlPasswords).filter { $0.count >= 4 })
         env["CODEBUILD_SRC_DIR"] = configuration.sourceDirectory
         // Marks every process of this build, so that those which leave its process groups
         // (setsid, daemons) are found and stopped when it ends.
         env[LeftoverProcesses.variable] = buildUUID
         environment = env
+    }
+
+    /// The passwords of the `scheme://user:password@host` URLs in `text`, as written and
+    /// percent-decoded.
+    static func urlPasswords(in text: String) -> [String] {
+        guard text.contains("://"), text.contains("@") else { return [] }
+        var found: [String] = []
+        var rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            let authority = rest[scheme.upperBound...].prefix { !"/?# \t\n\"'".contains($0) }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                let password = String(authority[authority.index(after: colon)..<at])
+                if !password.isEmpty {
+                    found.append(password)
+                    if let decoded = password.removingPercentEncoding, decoded != password { found.append(decoded) }
+                }
+            }
+            rest = rest[scheme.upperBound...]
+        }
+        return found
     }
 
     /// `text` with `$NAME` and `${NAME}` replaced from `environment`, and the names that were
@@ -336,7 +368,7 @@ public final class BuildEngine {
 
     private func nextBuildNumber() -> Int {
         let dir = configuration.cacheDirectory + "/build-numbers"
-        let file = dir + "/" + ContentHash(of: configuration.sourceDirectory).hex
+        let file = dir + "/" + ContentHash(of: configuration.cacheSlot ?? configuration.sourceDirectory).hex
         let previous = FileManager.default.contents(atPath: file).flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try? Data(String(previous + 1).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)

@@ -40,7 +40,7 @@ struct GitCredentials {
         self.url = url
         let lower = url.lowercased()
         if lower.hasPrefix("https://") || lower.hasPrefix("http://"), let parts = Self.userinfo(of: url) {
-            let token = parts.password ?? [base["SITEBUILD_GIT_TOKEN"], base["GITHUB_TOKEN"]].compactMap { $0 }.first { !$0.isEmpty }
+            let token = parts.password ?? Self.environmentToken(for: url, host: parts.host, environment: base)
             self.url = BuildSource.withoutUserinfo(url)
             if parts.user != nil || token != nil {
                 let directory = scratch + "/askpass-\(getpid())"
@@ -66,6 +66,30 @@ struct GitCredentials {
             self.url = BuildSource.withoutUserinfo(url).replacingOccurrences(of: "://", with: "://" + user)
         }
         environment = env
+    }
+
+    /// The token from the environment that may go to this URL: none over plain http
+    /// (except to this machine), and `GITHUB_TOKEN` only to GitHub (github.com, or the
+    /// `GITHUB_SERVER_URL` host of GitHub Enterprise): a CI job's token must not reach
+    /// whatever host a source URL names.
+    static func environmentToken(for url: String, host: String, environment: [String: String]) -> String? {
+        let name = hostName(host)
+        let loopback = name == "localhost" || name == "::1" || name.hasPrefix("127.")
+        guard url.lowercased().hasPrefix("https://") || loopback else { return nil }
+        if let token = environment["SITEBUILD_GIT_TOKEN"], !token.isEmpty { return token }
+        guard let token = environment["GITHUB_TOKEN"], !token.isEmpty else { return nil }
+        var github: Set<String> = ["github.com", "www.github.com"]
+        if let server = environment["GITHUB_SERVER_URL"], let parts = userinfo(of: server) { github.insert(hostName(parts.host)) }
+        return github.contains(name) ? token : nil
+    }
+
+    /// `host[:port]` (or `[v6]:port`) without its port, lowercased.
+    static func hostName(_ host: String) -> String {
+        let lower = host.lowercased()
+        if lower.hasPrefix("["), let close = lower.firstIndex(of: "]") {
+            return String(lower[lower.index(after: lower.startIndex)..<close])
+        }
+        return lower.split(separator: ":", maxSplits: 1).first.map(String.init) ?? lower
     }
 
     /// Removes the askpass helper.

@@ -268,9 +268,21 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
-        if resolvedSource.kind == .archive {
+        configuration.sourceIsFetched = resolvedSource.kind == .git || resolvedSource.kind == .archive
+        // The keyless cache slot and the build numbers belong to where the source comes from,
+        // not to the work directory it lands in (named after the repository or folder alone:
+        // github.com/acme/site and a fork someone/site would share it, and the fork could
+        // plant what the trusted build restores).
+        switch resolvedSource.kind {
+        case .archive:
             // site-1.zip, site-2.zip … uploaded to one place share the keyless cache slot.
             configuration.cacheSlot = "archives in " + (resolvedSource.label as NSString).deletingLastPathComponent
+        case .git:
+            configuration.cacheSlot = "git " + (resolvedSource.variable("CODEBUILD_SOURCE_REPO_URL") ?? resolvedSource.label)
+        case .cleanCopy:
+            configuration.cacheSlot = "copy of " + resolvedSource.label
+        case .directory:
+            break
         }
         configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
                                                                 configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)

@@ -266,7 +266,7 @@ enum DeployInvocation {
         case "content": return nil
         case "zip-name":
             guard let source, let stem = source.archiveStem else {
-                throw UsageError("--version-id zip-name names the version after the source archive, but the source is not a ZIP or tar file; use sitebuild run --source site.zip (or s3://bucket/key.zip), or --version-id content")
+                throw UsageError(zipNameNeedsAnArchive)
             }
             guard let id = SourceResolution.versionId(fromArchiveStem: stem) else {
                 throw UsageError("--version-id zip-name: the archive name '\(stem)' has no letters or digits to make a version id from; rename the archive or give a literal id")
@@ -279,7 +279,7 @@ enum DeployInvocation {
         case "commit":
             if let commit = source?.commit { return commit }
             if let source, source.kind == .archive {
-                throw UsageError("--version-id commit: the source \(source.label) is an archive, not a git checkout; use --version-id zip-name, content or a literal id")
+                throw UsageError(commitNeedsARepository(source.label))
             }
             var output: [UInt8] = []
             let termination = try? ProcessRunner().run(["/usr/bin/git", "-C", sourceDirectory, "rev-parse", "HEAD"],
@@ -293,6 +293,12 @@ enum DeployInvocation {
             try validateLiteralVersionId(text)
             return text
         }
+    }
+
+    static let zipNameNeedsAnArchive = "--version-id zip-name names the version after the source archive, but the source is not a ZIP or tar file; use sitebuild run --source site.zip (or s3://bucket/key.zip), or --version-id content"
+
+    static func commitNeedsARepository(_ source: String) -> String {
+        "--version-id commit: the source \(source) is an archive, not a git checkout; use --version-id zip-name, content or a literal id"
     }
 
     /// What `--version-id` takes besides a literal id.
@@ -403,6 +409,18 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try BuildInvocation.checkFlags(build)
             try DeployInvocation.validateLiteralVersionId(versionId)
+            // zip-name needs an archive and commit a repository: known from the source's
+            // name, before a clone or a download replaces the last build's work tree.
+            let setting = try SourceResolution.setting(build, configFile: config.map { absolutePath($0, relativeTo: cwd) }, cwd: cwd,
+                                                       environment: ProcessInfo.processInfo.environment)
+            let location = try BuildSource.parse(setting.text, what: setting.what, relativeTo: setting.base)
+            switch (versionId, location) {
+            case ("zip-name", .directory), ("zip-name", .git):
+                throw UsageError(DeployInvocation.zipNameNeedsAnArchive)
+            case ("commit", .archive), ("commit", .s3Archive):
+                throw UsageError(DeployInvocation.commitNeedsARepository(BuildSource.redacted(setting.text)))
+            default: break
+            }
             let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-check-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: empty) }

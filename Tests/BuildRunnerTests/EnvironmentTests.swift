@@ -192,6 +192,25 @@ import Testing
         #expect(!run.log.contains("ENVTOKENxyz987") && !run.log.contains("ghp_abcdefgh1234"))
     }
 
+    /// A password written in a URL in the environment (`SITEBUILD_SOURCE=https://user:pass@…`)
+    /// is masked wherever a command prints it; the rest of the URL stays readable.
+    @Test func passwordsInURLsOfTheEnvironmentAreMasked() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "source $SITEBUILD_SOURCE"
+                  - echo "proxy $HTTPS_PROXY"
+            """, environment: ["PATH": "/usr/bin:/bin", "SITEBUILD_SOURCE": "https://alice:s3cr3t-Passw0rd@git.example/org/site.git#main",
+                                 "HTTPS_PROXY": "http://proxy:p%40ss-word@10.0.0.1:3128"])
+        #expect(run.log.outputLines.contains("source https://alice:***@git.example/org/site.git#main"), "\(run.log)")
+        #expect(run.log.outputLines.contains("proxy http://proxy:***@10.0.0.1:3128"), "\(run.log)")
+        #expect(!run.log.contains("s3cr3t-Passw0rd") && !run.log.contains("p%40ss-word"))
+        #expect(BuildEngine.urlPasswords(in: "a https://u:pw1@h/x and ssh://git@h/y http://v:p%40w@h") == ["pw1", "p%40w", "p@w"])
+    }
+
     @Test func secretsInCommandTextAreMaskedInTheLog() throws {
         let h = try BuildHarness()
         let run = try h.run("""

@@ -139,6 +139,20 @@ struct GitCredentialTests {
                                       environment: ["GITHUB_TOKEN": "gh", "SITEBUILD_GIT_TOKEN": "sb"], scratch: scratch)
         #expect(both.environment["SITEBUILD_ASKPASS_PASSWORD"] == "sb")
         both.remove()
+        // GITHUB_TOKEN goes to GitHub only (or GitHub Enterprise's host); no environment
+        // token goes over plain http to another machine.
+        #expect(GitCredentials.environmentToken(for: "https://gitlab.example/org/site.git", host: "gitlab.example", environment: ["GITHUB_TOKEN": "gh"]) == nil)
+        #expect(GitCredentials.environmentToken(for: "https://git.corp:8443/o/s.git", host: "git.corp:8443",
+                                                environment: ["GITHUB_TOKEN": "gh", "GITHUB_SERVER_URL": "https://GIT.corp:8443"]) == "gh")
+        #expect(GitCredentials.environmentToken(for: "https://gitlab.example/o/s.git", host: "gitlab.example", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
+        #expect(GitCredentials.environmentToken(for: "http://gitlab.example/o/s.git", host: "gitlab.example", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == nil)
+        #expect(GitCredentials.environmentToken(for: "http://github.com/o/s.git", host: "github.com", environment: ["GITHUB_TOKEN": "gh"]) == nil)
+        #expect(GitCredentials.environmentToken(for: "http://127.0.0.1:9/o/s.git", host: "127.0.0.1:9", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
+        #expect(GitCredentials.environmentToken(for: "http://[::1]:9/o/s.git", host: "[::1]:9", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
+        let elsewhere = try GitCredentials(url: "https://gitlab.example/org/site.git", environment: ["GITHUB_TOKEN": "gh"], scratch: scratch)
+        #expect(elsewhere.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil)
+        #expect(elsewhere.environment["GIT_ASKPASS"] == nil)
+        elsewhere.remove()
         let none = try GitCredentials(url: "https://github.com/org/site.git", environment: ["GIT_ASKPASS": "/usr/bin/mine"], scratch: scratch)
         #expect(none.environment["GIT_ASKPASS"] == "/usr/bin/mine")
         #expect(none.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil)

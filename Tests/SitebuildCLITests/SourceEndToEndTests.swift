@@ -258,6 +258,72 @@ import TestSupport
         #expect(second.stdout.contains("deps-restored"), "\(second.stdout)")
     }
 
+    /// Two repositories with one name (a project and someone's fork) land in the same work
+    /// directory, but never share the keyless cache or the build numbers: what the fork's
+    /// build leaves is not restored into the project's build.
+    @Test func sameNamedRepositoriesDoNotShareTheKeylessCache() throws {
+        let h = try CLIHarness()
+        var bares: [String] = []
+        for owner in ["acme", "someone"] {
+            let work = h.root + "/\(owner)-work"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try GitFixture.git(["init", "-q", "-b", "main"], in: work)
+            _ = try GitFixture.commit(["buildspec.yml": """
+                version: 0.2
+                phases:
+                  install:
+                    commands:
+                      - if [ -f deps/who ]; then echo "restored from $(cat deps/who)"; else mkdir -p deps && echo \(owner) > deps/who && echo "fetched"; fi
+                      - echo "number=$CODEBUILD_BUILD_NUMBER"
+                  build:
+                    commands:
+                      - mkdir -p dist && echo \(owner) > dist/index.html
+                artifacts:
+                  base-directory: dist
+                  files: ['**/*']
+                cache:
+                  paths: ['deps/**/*']
+                """], in: work, date: 1_700_000_000, message: "one")
+            try FileManager.default.createDirectory(atPath: h.root + "/\(owner)", withIntermediateDirectories: true)
+            try GitFixture.git(["clone", "-q", "--bare", work, h.root + "/\(owner)/site.git"], in: h.root)
+            bares.append("file://" + h.root + "/\(owner)/site.git")
+        }
+        let fork = try h.run(["build", "--source", bares[1] + "#main"])
+        #expect(fork.status == 0, "\(fork.stdout)\(fork.stderr)")
+        #expect(fork.stdout.contains("fetched\n") && fork.stdout.contains("number=1\n"), "\(fork.stdout)")
+        let project = try h.run(["build", "--source", bares[0] + "#main"])
+        #expect(project.status == 0, "\(project.stdout)\(project.stderr)")
+        #expect(project.stdout.contains("fetched\n") && !project.stdout.contains("restored from someone\n"), "\(project.stdout)")
+        #expect(project.stdout.contains("number=1\n"), "\(project.stdout)")
+        // The same repository again: its own cache and the next number.
+        let again = try h.run(["build", "--source", bares[0] + "#main"])
+        #expect(again.stdout.contains("restored from acme\n") && again.stdout.contains("number=2\n"), "\(again.stdout)")
+    }
+
+    /// Inside CodeBuild, a source sitebuild fetches is not the project's: the project's own
+    /// source variables (its commit, its PR's webhook) are not passed on to the build.
+    @Test func aFetchedSourceInsideCodeBuildDoesNotInheritTheProjectsSourceVariables() throws {
+        let h = try CLIHarness()
+        try h.write("content/buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "resolved=${CODEBUILD_RESOLVED_SOURCE_VERSION-unset} version=${CODEBUILD_SOURCE_VERSION-unset} trigger=${CODEBUILD_WEBHOOK_TRIGGER-unset} id=$CODEBUILD_BUILD_ID"
+            """)
+        let items = [ArchiveItem(path: "buildspec.yml", content: .file(sourcePath: h.root + "/content/buildspec.yml"))]
+        try DeterministicArchive(format: .zip).write(items, to: h.root + "/site-42.zip")
+        let outer = ["CODEBUILD_BUILD_ID": "pipeline:1", "CODEBUILD_RESOLVED_SOURCE_VERSION": String(repeating: "ab", count: 20),
+                     "CODEBUILD_SOURCE_VERSION": "pr/5", "CODEBUILD_WEBHOOK_TRIGGER": "pr/5",
+                     "CODEBUILD_SOURCE_REPO_URL": "https://github.com/org/pipeline"]
+        let archive = try h.run(["build", "--source", "site-42.zip"], environment: outer)
+        #expect(archive.status == 0, "\(archive.stdout)\(archive.stderr)")
+        #expect(archive.stdout.contains("resolved=unset version=unset trigger=unset id=pipeline:1\n"), "\(archive.stdout)")
+        // Built in place, the tree is the project's own checkout: its variables stay.
+        let inPlace = try h.run(["build", "--source", "content"], environment: outer)
+        #expect(inPlace.stdout.contains("resolved=\(String(repeating: "ab", count: 20)) version=pr/5 trigger=pr/5 id=pipeline:1\n"), "\(inPlace.stdout)")
+    }
+
     /// The local ZIP and the Hosting Toolkit's convention of naming the version after it.
     @Test func zipSourceRunWithZipNameVersion() throws {
         let h = try CLIHarness()
@@ -284,6 +350,13 @@ import TestSupport
         let notAnArchive = try h.run(["run", "--source", "content", "--version-id", "zip-name"])
         #expect(notAnArchive.status == 2)
         #expect(notAnArchive.stderr.contains("--version-id zip-name names the version after the source archive"))
+        // Known from the source's name: refused before a clone, and commit before an extraction.
+        let gitSource = try h.run(["run", "--source", "file://\(h.root)/nowhere.git#main", "--version-id", "zip-name"])
+        #expect(gitSource.status == 2 && gitSource.stderr.contains("--version-id zip-name names the version after the source archive"), "\(gitSource.stderr)")
+        #expect(!gitSource.stdout.contains("cloning") && !gitSource.stderr.contains("cloning"), "\(gitSource.stdout)")
+        let commitOfZip = try h.run(["run", "--source", "release 2024.06+1.zip", "--version-id", "commit"])
+        #expect(commitOfZip.status == 2 && commitOfZip.stderr.contains("is an archive, not a git checkout"), "\(commitOfZip.stderr)")
+        #expect(!commitOfZip.stdout.contains("extracting") && !commitOfZip.stderr.contains("extracting"), "\(commitOfZip.stdout)")
         // An archive named like a content version could take another build's version.
         try DeterministicArchive(format: .zip).write(items, to: h.root + "/c2cd642eb4a0a748.zip")
         let contentLike = try h.run(["run", "--source", "c2cd642eb4a0a748.zip", "--version-id", "zip-name"])
