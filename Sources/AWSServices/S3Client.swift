@@ -96,12 +96,17 @@ public struct S3Client: Sendable {
         public var cacheControl: String?
         public var contentEncoding: String?
         public var contentDisposition: String?
+        public var contentLanguage: String?
+        public var expires: String?
         /// `x-amz-meta-*` values by their name without the prefix (S3 lower-cases names).
         public var metadata: [String: String]
 
         public init(contentType: String? = nil, cacheControl: String? = nil, contentEncoding: String? = nil,
-                    contentDisposition: String? = nil, metadata: [String: String] = [:]) {
+                    contentDisposition: String? = nil, contentLanguage: String? = nil, expires: String? = nil,
+                    metadata: [String: String] = [:]) {
             self.contentType = contentType
+            self.contentLanguage = contentLanguage
+            self.expires = expires
             self.cacheControl = cacheControl
             self.contentEncoding = contentEncoding
             self.contentDisposition = contentDisposition
@@ -113,6 +118,8 @@ public struct S3Client: Sendable {
             if let cacheControl { headers.append(("Cache-Control", cacheControl)) }
             if let contentEncoding { headers.append(("Content-Encoding", contentEncoding)) }
             if let contentDisposition { headers.append(("Content-Disposition", contentDisposition)) }
+            if let contentLanguage { headers.append(("Content-Language", contentLanguage)) }
+            if let expires { headers.append(("Expires", expires)) }
             for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
                 headers.append(("x-amz-meta-" + name.lowercased(), value))
             }
@@ -138,7 +145,9 @@ public struct S3Client: Sendable {
             }
             attributes = ObjectAttributes(contentType: headers.first("content-type"), cacheControl: headers.first("cache-control"),
                                           contentEncoding: headers.first("content-encoding"),
-                                          contentDisposition: headers.first("content-disposition"), metadata: metadata)
+                                          contentDisposition: headers.first("content-disposition"),
+                                          contentLanguage: headers.first("content-language"), expires: headers.first("expires"),
+                                          metadata: metadata)
         }
     }
 

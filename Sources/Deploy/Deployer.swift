@@ -288,6 +288,9 @@ public struct Deployer: Sendable {
         } catch let conflict as PointerConflict where conflict.found == version {
             log("the pointer already holds \(version) (another deploy of the same content won the race)")
             return
+        } catch var conflict as PointerConflict {
+            conflict.place = " --target \(target.url) --pointer \(pointer.url)"
+            throw conflict
         }
         await writeRelease(record)
     }
@@ -382,7 +385,7 @@ public struct Deployer: Sendable {
             // Not a deploy's upload: nothing waits to be made live, and a bare rerun would
             // roll back from the new live version instead.
             conflict.reason = "the live version moved while this rollback ran: expected \(conflict.expected ?? "none") but found "
-                + "\(conflict.found ?? "none"); nothing was changed. See `sitebuild versions`, then `sitebuild rollback \(wanted)` "
+                + "\(conflict.found ?? "none"); nothing was changed. See `sitebuild versions`, then `sitebuild rollback \(wanted)\(conflict.place)` "
                 + "if \(wanted) should still be live"
             throw conflict
         }

@@ -17,6 +17,9 @@ public struct PointerConflict: Error, Sendable, CustomStringConvertible {
     public var wanted: String
     /// Why the flip was not made, when not because the pointer moved (a later upload is live).
     public var reason: String?
+    /// `--target … --pointer …` for the rollback command the message suggests (a bare
+    /// `sitebuild rollback` would act on the default local target).
+    public var place = ""
 
     public init(expected: String?, found: String?, wanted: String, reason: String? = nil) {
         self.expected = expected
@@ -28,7 +31,7 @@ public struct PointerConflict: Error, Sendable, CustomStringConvertible {
     public var description: String {
         if let reason { return reason }
         return "the live version moved while this deploy ran: expected \(expected ?? "none") but found \(found ?? "none"); "
-            + "\(wanted) is uploaded and complete but not live. Run the command again to make it live (or `sitebuild rollback \(wanted)`)."
+            + "\(wanted) is uploaded and complete but not live. Run the command again to make it live (or `sitebuild rollback \(wanted)\(place)`)."
     }
 }
 

@@ -293,11 +293,14 @@ public struct S3Target: DeployTarget {
     }
 
     /// Whether an extra header of a file is stored as object metadata (`x-amz-meta-header-<name>`):
-    /// S3 keeps only a few standard headers; the others travel as metadata for
+    /// S3 keeps only a few standard headers (Content-Disposition, Content-Language and Expires
+    /// besides type, cache and encoding); the others travel as metadata for
     /// `cloudfront/viewer-response.js` (or a response-headers policy) to send.
     static func travelsAsMetadata(_ name: String) -> Bool {
-        name.lowercased() != "content-disposition"
+        !storedNatively.contains(name.lowercased())
     }
+
+    static let storedNatively: Set<String> = ["content-disposition", "content-language", "expires"]
 
     /// The extra headers of `manifest` that are stored as metadata, in first-seen order.
     public static func metadataHeaderNames(in manifest: Manifest) -> [String] {
@@ -313,17 +316,17 @@ public struct S3Target: DeployTarget {
 
     func attributes(_ entry: ManifestEntry) -> S3Client.ObjectAttributes {
         var metadata = [Self.hashMetadataKey: entry.hash.hex]
-        var disposition: String?
+        var native: [String: String] = [:]
         for (name, value) in entry.headers.extra {
             if Self.travelsAsMetadata(name) {
                 metadata["header-" + name.lowercased()] = value
             } else {
-                disposition = value
+                native[name.lowercased()] = value
             }
         }
         return S3Client.ObjectAttributes(contentType: entry.headers.contentType, cacheControl: entry.headers.cacheControl,
-                                         contentEncoding: entry.headers.contentEncoding, contentDisposition: disposition,
-                                         metadata: metadata)
+                                         contentEncoding: entry.headers.contentEncoding, contentDisposition: native["content-disposition"],
+                                         contentLanguage: native["content-language"], expires: native["expires"], metadata: metadata)
     }
 
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,

@@ -140,7 +140,8 @@ async function handler(event) {
 // sitebuild viewer-response function (runtime cloudfront-js-2.0).
 //
 // S3 stores only a few standard headers with an object (Content-Type,
-// Cache-Control, Content-Encoding, Content-Disposition). The headers a site
+// Cache-Control, Content-Encoding, Content-Disposition, Content-Language,
+// Expires). The headers a site
 // sets with `headers[].set` in sitebuild.yml (X-Frame-Options,
 // Content-Security-Policy, Strict-Transport-Security, ...) travel as object
 // metadata, `x-amz-meta-header-<name>`, which S3 returns as that header. This

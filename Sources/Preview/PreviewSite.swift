@@ -31,7 +31,9 @@ public final class PreviewSite: @unchecked Sendable {
     public let root: String
     public let pointerPath: String
     public let router: Router
-    private var manifests: [String: Manifest] = [:]
+    /// Parsed manifests by version, with the identity of the file they were read from: a
+    /// literal version id may be pruned and deployed again with other content.
+    private var manifests: [String: (identity: [Int], manifest: Manifest)] = [:]
     private let lock = NSLock()
 
     public init(root: String, pointerPath: String, router: Router) {
@@ -49,11 +51,14 @@ public final class PreviewSite: @unchecked Sendable {
     func manifest(_ version: String) -> Manifest? {
         lock.lock()
         defer { lock.unlock() }
-        if let cached = manifests[version] { return cached }
-        guard (try? VersionId.validate(version)) != nil,
-              let data = FileManager.default.contents(atPath: root + "/_sitebuild/manifests/\(version).json"),
-              let manifest = try? Manifest.parse(data) else { return nil }
-        manifests[version] = manifest
+        guard (try? VersionId.validate(version)) != nil else { return nil }
+        let path = root + "/_sitebuild/manifests/\(version).json"
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        let identity = [Int(st.st_dev), Int(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec), Int(st.st_ctim.tv_nsec)]
+        if let cached = manifests[version], cached.identity == identity { return cached.manifest }
+        guard let data = FileManager.default.contents(atPath: path), let manifest = try? Manifest.parse(data) else { return nil }
+        manifests[version] = (identity, manifest)
         return manifest
     }
 

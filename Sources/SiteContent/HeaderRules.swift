@@ -54,7 +54,11 @@ public struct HeaderRule: Sendable, Equatable {
 /// - fingerprinted assets (a name with a hash part, like `app.3f9a8b7c.js` or
 ///   `index-BXk2_3aF.js`): `public, max-age=31536000, immutable`;
 /// - anything else: `public, max-age=300, s-maxage=31536000`.
-/// Files ending in `.gz` or `.br` get Content-Encoding and the type of the name without it.
+/// A pre-compressed web asset (`app.js.gz`, `game.wasm.br`, Unity's `Build/x.data.gz`,
+/// requested by that name and decoded by the browser) gets Content-Encoding and the type of
+/// the name without `.gz`/`.br`; `.svgz` is gzip-encoded SVG. Any other `.gz`/`.br` file is a
+/// download (`data.csv.gz`, `dump.sql.gz`) and is served as the compressed file it is: with
+/// Content-Encoding a browser would save the decoded bytes under the `.gz` name.
 public struct HeaderPolicy: Sendable {
     public static let entryPointCache = "public, max-age=0, s-maxage=31536000, must-revalidate"
     public static let immutableCache = "public, max-age=31536000, immutable"
@@ -69,18 +73,20 @@ public struct HeaderPolicy: Sendable {
     public func headers(for path: String) -> FileHeaders {
         var typePath = path
         var encoding: String?
-        if path.hasSuffix(".gz") && !path.hasSuffix(".tar.gz") {
+        var compressedType: String?
+        if path.hasSuffix(".gz") || path.hasSuffix(".br") {
+            let inner = String(path.dropLast(3))
+            if Self.decodedInPlace.contains(Self.extensionOf(inner)) {
+                encoding = path.hasSuffix(".gz") ? "gzip" : "br"
+                typePath = inner
+            } else {
+                compressedType = path.hasSuffix(".gz") ? "application/gzip" : "application/octet-stream"
+            }
+        } else if path.lowercased().hasSuffix(".svgz") {
             encoding = "gzip"
-            typePath = String(path.dropLast(3))
-        } else if path.hasSuffix(".br") {
-            encoding = "br"
-            typePath = String(path.dropLast(3))
         }
-        var headers = FileHeaders(contentType: MimeTypes.type(for: typePath), cacheControl: Self.defaultCacheControl(for: typePath),
-                                  contentEncoding: encoding)
-        if encoding == nil, headers.contentType == "application/octet-stream", path.hasSuffix(".tar.gz") {
-            headers.contentType = "application/gzip"
-        }
+        var headers = FileHeaders(contentType: compressedType ?? MimeTypes.type(for: typePath),
+                                  cacheControl: Self.defaultCacheControl(for: typePath), contentEncoding: encoding)
         var extra: [String: (String, String)] = [:]
         for rule in rules where rule.pattern.matches(path) {
             if let v = rule.contentType { headers.contentType = v }
@@ -90,6 +96,16 @@ public struct HeaderPolicy: Sendable {
         }
         headers.extra = extra.keys.sorted().map { extra[$0]! }
         return headers
+    }
+
+    /// The endings of web assets a page or loader requests pre-compressed (`.gz`/`.br` added).
+    static let decodedInPlace: Set<String> = ["html", "htm", "css", "js", "mjs", "cjs", "json", "map", "wasm", "svg", "xml",
+                                              "data", "unityweb", "webmanifest"]
+
+    static func extensionOf(_ path: String) -> String {
+        let name = lastSegment(path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
     }
 
     static func defaultCacheControl(for path: String) -> String {

@@ -39,9 +39,12 @@ enum DeployInvocation {
     /// A copy of the settings file at the top of `directory` (a build whose artifact takes
     /// `**/*` from the project copies it there) is the settings file too, and is left out.
     static func siteExclusions(configDirectory: String, configPath: String, environment: [String: String],
-                               localTarget: String? = nil, directory: String? = nil) -> [String] {
+                               localTarget: String? = nil, filePointer: String? = nil, directory: String? = nil) -> [String] {
         var excluded = [configDirectory + "/.sitebuild", configPath, BuildInvocation.cacheDirectory(environment)] + (localTarget.map { [$0] } ?? [])
             + BuildInvocation.ownOutputFiles()
+        // A file pointer (and its lock) inside the deployed folder: published, it would also
+        // make every deploy a new version (the pointer changes with each flip).
+        if let filePointer { excluded += [filePointer, filePointer + ".lock"] }
         if let directory, isCopyOfSettings(directory + "/sitebuild.yml", configPath: configPath) { excluded.append(directory + "/sitebuild.yml") }
         return excluded
     }
@@ -118,7 +121,7 @@ enum DeployInvocation {
                                 log: { message in reporter.say(message) })
             made.excluding = siteExclusions(configDirectory: configDirectory, configPath: resolved.configPath,
                                             environment: resolved.environment, localTarget: resolved.local?.target.root,
-                                            directory: directory)
+                                            filePointer: (resolved.pointer as? LocalPointerStore)?.path, directory: directory)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
             if let guardInfo = WatchGuard(environment: resolved.environment) {
                 let context = resolved.aws

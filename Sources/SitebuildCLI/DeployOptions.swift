@@ -219,16 +219,26 @@ struct TargetOptions: ParsableArguments {
         return nil
     }
 
+    /// The schemes a target or pointer URL may have: a local path starting with one of them
+    /// and a colon is a mistyped URL.
+    static let urlSchemes: Set<String> = ["s3", "file", "dynamodb", "cloudfront-kvs", "kvs", "http", "https"]
+
     static func localPath(_ text: String, what: String, cwd: String, kind: String) throws -> String {
         if text.hasPrefix("file://") {
             let path = String(text.dropFirst("file://".count))
             guard path.hasPrefix("/") else { throw UsageError("\(what) \(text): a file URL needs an absolute path, such as file:///srv/site") }
             return URL(fileURLWithPath: path).standardizedFileURL.path
         }
+        let schemes = kind == "target" ? "s3://bucket/prefix, file:///dir or a directory"
+            : "cloudfront-kvs://<kvs-arn>#key, dynamodb://table#key, s3://bucket/key, file:///path or a path"
         if text.contains("://") {
-            let schemes = kind == "target" ? "s3://bucket/prefix, file:///dir or a directory"
-                : "cloudfront-kvs://<kvs-arn>#key, dynamodb://table#key, s3://bucket/key, file:///path or a path"
             throw UsageError("\(what) \(text): unknown URL scheme; use \(schemes)")
+        }
+        // `s3:/bucket/x` or `dynamodb:table#key` (a slash short) would be a local folder named
+        // `s3:`: a green deploy that never reached AWS.
+        let head = text.prefix { $0 != "/" }
+        if head.hasSuffix(":"), Self.urlSchemes.contains(head.dropLast().lowercased()) {
+            throw UsageError("\(what) \(text): \(head) is a URL scheme but '//' is missing; write \(head)//… (use \(schemes)), or ./\(text) for a local folder of that name")
         }
         return absolutePath(text, relativeTo: cwd)
     }

@@ -94,24 +94,35 @@ struct SiteConfig {
             guard case .scalar(let s) = node else { throw fail(node, key, "must be a single value") }
             return s.string
         }
+        /// A place setting: empty (`target:`, or `target: ${T}` after an envsubst of an unset
+        /// variable) would silently mean the default (a deploy to the local target, a flip of
+        /// the default pointer) with exit 0.
+        func placeSetting(_ node: Node, _ key: String) throws -> String {
+            let text = try scalar(node, key)
+            let isNull = node.scalar?.style == .plain && ["~", "null", "Null", "NULL"].contains(text)
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty, !isNull else {
+                throw fail(node, key, "is empty (an unset variable where the file was written?); give a value, or remove the line to use the default")
+            }
+            return text
+        }
         let known = ["source", "cache", "target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
         for (keyNode, value) in map {
             let key = keyNode.string ?? ""
             switch key {
             case "source":
-                config.source = try scalar(value, key)
+                config.source = try placeSetting(value, key)
                 config.sourcePlace = place(value)
             case "cache":
-                config.cache = try scalar(value, key)
+                config.cache = try placeSetting(value, key)
                 config.cachePlace = place(value)
             case "target":
-                config.target = try scalar(value, key)
+                config.target = try placeSetting(value, key)
                 config.targetPlace = place(value)
             case "pointer":
-                config.pointer = try scalar(value, key)
+                config.pointer = try placeSetting(value, key)
                 config.pointerPlace = place(value)
             case "distribution":
-                config.distribution = try scalar(value, key)
+                config.distribution = try placeSetting(value, key)
                 config.distributionPlace = place(value)
             case "invalidate":
                 let text = try scalar(value, key)

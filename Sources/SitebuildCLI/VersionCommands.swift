@@ -428,7 +428,8 @@ struct HashCommand: ParsableCommand {
                 hasher.concurrency = jobs
             }
             hasher.excluding = DeployInvocation.siteExclusions(configDirectory: cwd, configPath: resolved.configPath, environment: env,
-                                                               localTarget: resolved.local?.target.root, directory: dir)
+                                                               localTarget: resolved.local?.target.root,
+                                                               filePointer: (resolved.pointer as? LocalPointerStore)?.path, directory: dir)
             hasher.confinedTo = DeployInvocation.linkRoots(directory: dir, configDirectory: cwd)
             let cache = noCache ? StatCache() : StatCache(directory: BuildInvocation.cacheDirectory(env) + "/stat-cache", root: dir)
             let started = ContinuousClock.now

@@ -606,6 +606,8 @@ struct DeployerTests {
         } catch let conflict as PointerConflict {
             #expect(conflict.expected == v1)
             #expect(conflict.found == "other-runner")
+            // The rollback it suggests names this target and pointer, not the default ones.
+            #expect("\(conflict)".contains("`sitebuild rollback \(conflict.wanted) --target \(f.target.url) --pointer \(racing.url)`"), "\(conflict)")
         }
         #expect(f.live == "other-runner")
         // The new version is complete but not live; a plain rerun makes it live.

@@ -302,6 +302,20 @@ struct ManifestTests {
         #expect(tarball.contentEncoding == nil)
         #expect(tarball.contentType == "application/gzip")
         #expect(policy.headers(for: "logo.png").contentEncoding == nil)
+        // Downloads stay the compressed files they are (with Content-Encoding a browser saves
+        // the decoded bytes under the .gz name); Unity's pre-compressed build files and .svgz
+        // are decoded by the browser.
+        for path in ["data/export.csv.gz", "dump.sql.gz", "file.gz", "notes.txt.gz"] {
+            #expect(policy.headers(for: path).contentEncoding == nil, "\(path)")
+            #expect(policy.headers(for: path).contentType == "application/gzip", "\(path)")
+        }
+        #expect(policy.headers(for: "release.bin.br").contentEncoding == nil)
+        #expect(policy.headers(for: "Build/game.data.gz").contentEncoding == "gzip")
+        #expect(policy.headers(for: "Build/game.wasm.br").contentEncoding == "br")
+        #expect(policy.headers(for: "Build/game.wasm.br").contentType == "application/wasm")
+        #expect(policy.headers(for: "sitemap.xml.gz").contentEncoding == "gzip")
+        #expect(policy.headers(for: "logo.svgz").contentEncoding == "gzip")
+        #expect(policy.headers(for: "logo.svgz").contentType == "image/svg+xml")
 
         // Later rules override earlier ones, header by header; an empty encoding removes it.
         let ruled = HeaderPolicy(rules: [

@@ -216,13 +216,29 @@ import Testing
         #expect(result["action"]?.stringValue == "rollback" && result["status"]?.stringValue == "SUCCEEDED", "\(rolledBack.stdout)")
         #expect(try httpGet(base + "/").body == "<h1>first</h1>\n")
 
+        // A literal id pruned and deployed again with other bytes: served as it is now, not
+        // with the manifest (sizes, ETags) read the first time.
+        try h.write("lit/index.html", "short\n")
+        #expect(try h.run(["deploy", "lit", "--version-id", "rel-1"]).status == 0)
+        #expect(try httpGet(base + "/").body == "short\n")
+        for id in ["rel-2", "rel-3"] {
+            try h.write("lit/index.html", "\(id)\n")
+            #expect(try h.run(["deploy", "lit", "--version-id", id]).status == 0)
+        }
+        #expect(try h.run(["prune", "--keep", "0", "--grace", "0s"]).status == 0)
+        #expect(!h.exists(".sitebuild/rel-1"))
+        try h.write("lit/index.html", "a much longer body than before\n")
+        #expect(try h.run(["deploy", "lit", "--version-id", "rel-1"]).status == 0)
+        let reused = try httpGet(base + "/")
+        #expect(reused.body == "a much longer body than before\n")
+
         // --json: one serving event with the URL.
         let (json, jsonOut, _) = try h.start(["serve", "--port", "0", "--json"])
         defer { json.terminate(); json.waitUntilExit() }
         let event = try JSONValue.parse(jsonOut.fileHandleForReading.availableDataLine())
         #expect(event["event"]?.stringValue == "serving")
         let url = try #require(event["url"]?.stringValue)
-        #expect(try httpGet(url).body == "<h1>first</h1>\n")
+        #expect(try httpGet(url).body == "a much longer body than before\n")
         // SIGTERM (a container or CI job stopped) ends it with the contract's 130.
         json.terminate()
         json.waitUntilExit()
@@ -413,6 +429,17 @@ import Testing
             }
         }
         #expect(!h.exists("prod-live") && !h.exists("prod-target") && !h.exists(".sitebuild/_sitebuild"))
+        // The same for an empty setting in the file (`target: ${T}` written with T unset).
+        for (text, key) in [("target:\n", "target"), ("target: prod-target\npointer: ''\n", "pointer"), ("distribution: ~\n", "distribution")] {
+            try h.write("sitebuild.yml", text)
+            for command in [["deploy", "dist"], ["validate"]] {
+                let empty = try h.run(command)
+                #expect(empty.status == 2, "\(command) \(text): \(empty.stderr)")
+                #expect(empty.stderr.contains("sitebuild.yml:") && empty.stderr.contains("\(key): is empty (an unset variable where the file was written?)"),
+                        "\(command) \(text): \(empty.stderr)")
+            }
+        }
+        #expect(!h.exists("prod-target") && !h.exists(".sitebuild/_sitebuild"))
         try FileManager.default.removeItem(atPath: h.root + "/sitebuild.yml")
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")
         let config = try h.run(["deploy", "dist"])
@@ -549,6 +576,18 @@ import Testing
         let copiedManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(copiedVersion).json")))
         #expect(!copiedManifest.entries.map(\.path).contains("sitebuild.yml"))
         #expect(try h.run(["hash", "dist"]).stdout.contains(copiedVersion))
+        // A file pointer inside the deployed folder (and its lock) is not a site file: published,
+        // every deploy would make a new version.
+        try h.write("e/index.html", "e")
+        var versions: [String] = []
+        for _ in 0..<3 {
+            let run = try h.run(["deploy", "e", "--target", "t2", "--pointer", "e/live", "--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            versions.append(try #require(h.read("e/live")?.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        #expect(Set(versions).count == 1, "\(versions)")
+        let pointerManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/t2/_sitebuild/manifests/\(versions[0]).json")))
+        #expect(pointerManifest.entries.map(\.path) == ["index.html"])
     }
 
     /// Two different builds deployed at once under one literal id: whatever the interleaving,

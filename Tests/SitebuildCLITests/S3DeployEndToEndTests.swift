@@ -234,7 +234,8 @@ import Glibc
             let client = s3(moto)
             try await client.createBucket("headers")
             let h = try CLIHarness()
-            try h.write("sitebuild.yml", "headers:\n  - match: '**/*.html'\n    set:\n      X-Frame-Options: DENY\n")
+            try h.write("sitebuild.yml", "headers:\n  - match: '**/*.html'\n    set:\n      X-Frame-Options: DENY\n"
+                        + "  - match: '**/*.css'\n    set:\n      Content-Language: de\n      Expires: 'Thu, 01 Dec 2039 16:00:00 GMT'\n")
             try h.write("site/index.html", "<p>1</p>")
             try h.write("site/a.css", "a{}")
             try h.write("site/b.css", "b{}")
@@ -245,6 +246,11 @@ import Glibc
             let version = try #require(result(first)["version"] as? String)
             let head = try #require(try await client.headObject(bucket: "headers", key: "\(version)/index.html"))
             #expect(head.attributes.metadata["header-x-frame-options"] == "DENY")
+            // Headers S3 stores itself are stored as headers, as aws s3 cp --content-language does.
+            let css = try #require(try await client.headObject(bucket: "headers", key: "\(version)/a.css"))
+            #expect(css.attributes.contentLanguage == "de" && css.attributes.expires == "Thu, 01 Dec 2039 16:00:00 GMT", "\(css.attributes)")
+            #expect(css.attributes.metadata.keys.sorted() == ["sitebuild-hash"], "\(css.attributes.metadata)")
+            #expect(!first.stderr.contains("Content-Language as object metadata"), "\(first.stderr)")
             try h.write("site/index.html", "<p>2</p>")
             let plan = try await h.run(["deploy", "site", "--target", "s3://headers", "--dry-run"], environment: moto.environment)
             #expect(plan.status == 0, "\(plan.stderr)")
@@ -933,6 +939,9 @@ import Glibc
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#"],
              "the key after '#' is empty"),
             (["--target", "ftp://x"], "unknown URL scheme"),
+            // A slash short: a URL, not a local folder named `s3:` (a green deploy that never reached AWS).
+            (["--target", "s3:/ok-bucket/site"], "--target s3:/ok-bucket/site: s3: is a URL scheme but '//' is missing"),
+            (["--target", "s3://ok-bucket", "--pointer", "dynamodb:/pointers#prod"], "--pointer dynamodb:/pointers#prod: dynamodb: is a URL scheme"),
             // Keys the viewer-request function could never read: refused before any flip.
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#__preview"],
              "pointer key '__preview': the function reads a key starting with '__' as unset"),
@@ -946,5 +955,6 @@ import Glibc
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains(expected), "\(arguments): \(run.stderr)")
         }
+        #expect(!h.exists("s3:") && !h.exists("dynamodb:"))
     }
 }
