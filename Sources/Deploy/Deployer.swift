@@ -82,7 +82,12 @@ public struct Deployer: Sendable {
         hasher.excluding = excluding
         hasher.confinedTo = confinedTo
         hasher.stopRequested = stopRequested
-        let hashed = try hasher.hash(root: directory, cache: cache)
+        let hashed: TreeHasher.Result
+        do {
+            hashed = try hasher.hash(root: directory, cache: cache)
+        } catch let failure as PathValidation.Failure {
+            throw DeployError("\(directory): \(failure.description)", invalidInput: true)
+        }
         guard !hashed.files.isEmpty else { throw DeployError("\(directory) has no files: nothing to deploy", invalidInput: true) }
         cache.save()
         let hashedCount = hashed.hashedCount
@@ -90,6 +95,7 @@ public struct Deployer: Sendable {
         let broken = hashed.brokenLinks
         let outside = hashed.outsideLinks
         let excludedByName = hashed.excludedByName
+        let special = hashed.specialFiles
         _ = consume hashed
         var (manifest, warnings): (Manifest, [String])
         do {
@@ -106,6 +112,10 @@ public struct Deployer: Sendable {
         }
         if !broken.isEmpty {
             warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample(broken))")
+        }
+        if !special.isEmpty {
+            warnings.append("\(special.count) entr\(special.count == 1 ? "y" : "ies") in \(directory) \(special.count == 1 ? "is" : "are") not a file "
+                + "and \(special.count == 1 ? "is" : "are") not deployed: \(sample(special))")
         }
         if !excludedByName.isEmpty {
             warnings.append("\(sample(excludedByName)) in \(directory) not deployed: a git repository's history and config "

@@ -28,6 +28,18 @@ public struct WalkedEntry: Sendable, Equatable {
     public var leadsOutside = false
     /// Left out (not walked into) because its name is in ``FileWalker/skippingNames``.
     public var skippedByName = false
+    /// With ``FileWalker/reportsProblems``: why this entry could not be listed as it is (a
+    /// directory that cannot be read, a name that is not UTF-8, a FIFO, socket or device).
+    public var problem: Problem?
+
+    public enum Problem: Sendable, Equatable {
+        /// A directory (or entry) that cannot be read: its files would be left out unseen.
+        case unreadable(String)
+        /// A name whose bytes are not UTF-8 (`path` shows them as `\xNN`).
+        case nameNotUTF8
+        /// Not a regular file, directory or link: a FIFO, socket or device.
+        case special(String)
+    }
 
     /// The device and inode (of the target, for a followed link), as ``FileWalker/identity(_:)``.
     public var identity: [UInt64] { [device, inode] }
@@ -46,6 +58,8 @@ public struct FileWalker: Sendable {
     /// With `followSymlinks`: a link whose target resolves outside all of these directories
     /// (real paths) is not followed but reported as a link, like a broken one. Empty: any.
     public var confinedTo: [String] = []
+    /// Report what cannot be walked (``WalkedEntry/problem``) instead of leaving it out unsaid.
+    public var reportsProblems = false
 
     public init(followSymlinks: Bool = false, includeDirectories: Bool = false, skipping: Set<[UInt64]> = []) {
         self.followSymlinks = followSymlinks
@@ -89,12 +103,33 @@ public struct FileWalker: Sendable {
     }
 
     private func walk(_ directory: String, relative: String, into result: inout Sink, visited: inout Set<[UInt64]>) {
-        guard let dir = opendir(directory) else { return }
+        guard let dir = opendir(directory) else {
+            if reportsProblems, errno != ENOENT {
+                var entry = WalkedEntry(path: relative.isEmpty ? "." : relative, kind: .directory, size: 0, mtimeNanoseconds: 0,
+                                        ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
+                entry.problem = .unreadable(String(cString: strerror(errno)))
+                result.append(entry)
+            }
+            return
+        }
         var names: [String] = []
         while let entry = readdir(dir) {
             // Read the name in place: copying `d_name` (a 256-byte tuple) would read past a
             // short record at the end of readdir's buffer, and fault when that is a page end.
-            let name = String(cString: (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self))
+            let raw = (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self)
+            guard let name = String(validatingCString: raw) else {
+                // Not UTF-8: no String names it, so it cannot be opened through one (and S3
+                // keys are UTF-8). Reported with its bytes escaped; never silently dropped.
+                if reportsProblems {
+                    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+                    let shown = bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
+                    var bad = WalkedEntry(path: relative.isEmpty ? shown : relative + "/" + shown, kind: .file, size: 0, mtimeNanoseconds: 0,
+                                          ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
+                    bad.problem = .nameNotUTF8
+                    result.append(bad)
+                }
+                continue
+            }
             if name == "." || name == ".." { continue }
             names.append(name)
         }
@@ -104,7 +139,14 @@ public struct FileWalker: Sendable {
             let full = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
             var st = stat()
-            guard lstat(full, &st) == 0 else { continue }
+            guard lstat(full, &st) == 0 else {
+                if reportsProblems, errno != ENOENT {
+                    var entry = WalkedEntry(path: rel, kind: .file, size: 0, mtimeNanoseconds: 0, ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
+                    entry.problem = .unreadable(String(cString: strerror(errno)))
+                    result.append(entry)
+                }
+                continue
+            }
             let isLink = (st.st_mode & S_IFMT) == S_IFLNK
             // A followed link's target, stat'ed once: for `skipping` and for the walk.
             var resolved = st
@@ -135,6 +177,12 @@ public struct FileWalker: Sendable {
                         visited.remove(key)
                         continue
                     }
+                    // A link to a FIFO or device is not a file either (opening a FIFO blocks).
+                    if (resolved.st_mode & S_IFMT) != S_IFREG {
+                        guard reportsProblems else { continue }
+                        let type = resolved.st_mode & S_IFMT
+                        entry.problem = .special(type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a device")
+                    }
                     result.append(entry)
                 } else {
                     entry.kind = .symlink(target: targetText)
@@ -148,6 +196,10 @@ public struct FileWalker: Sendable {
                 walk(full, relative: rel, into: &result, visited: &visited)
                 visited.remove(key)
             } else if (st.st_mode & S_IFMT) == S_IFREG {
+                result.append(entry)
+            } else if reportsProblems {
+                let type = st.st_mode & S_IFMT
+                entry.problem = .special(type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a device")
                 result.append(entry)
             }
         }

@@ -81,6 +81,8 @@ public struct TreeHasher: Sendable {
         public var outsideLinks: [String] = []
         /// Paths left out for their name (``TreeHasher/excludingNames``).
         public var excludedByName: [String] = []
+        /// FIFOs, sockets and devices (left out), each with what it is.
+        public var specialFiles: [String] = []
     }
 
     /// Hashes the regular files below `root` (links are followed; a link to a directory
@@ -97,10 +99,27 @@ public struct TreeHasher: Sendable {
         var walker = FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding))
         walker.confinedTo = confinedTo
         walker.skippingNames = excludingNames
+        walker.reportsProblems = true
+        var unreadable: [String] = []
+        var notUTF8: [String] = []
+        var specialFiles: [String] = []
         walker.walk(root) { entry in
             if entry.skippedByName {
                 excludedByName.append(entry.path)
                 return
+            }
+            switch entry.problem {
+            case .unreadable(let reason)?:
+                unreadable.append("\(entry.path) (\(reason))")
+                return
+            case .nameNotUTF8?:
+                notUTF8.append(entry.path)
+                return
+            case .special(let what)?:
+                specialFiles.append("\(entry.path) (\(what))")
+                return
+            case nil:
+                break
             }
             if case .symlink = entry.kind {
                 if entry.leadsOutside { outsideLinks.append(entry.path) } else { brokenLinks.append(entry.path) }
@@ -111,6 +130,18 @@ public struct TreeHasher: Sendable {
             keys.append(StatCache.Key(device: entry.device, inode: entry.inode, size: entry.size, mtime: entry.mtimeNanoseconds,
                                       ctime: entry.ctimeNanoseconds))
             executable.append(entry.mode & 0o111 != 0)
+        }
+        // A folder that cannot be read would leave all its pages out of a version that then
+        // goes live; an unreadable file already stops the hash below. Both are this machine's
+        // state (permissions), as `aws s3 sync` reports them.
+        if !unreadable.isEmpty {
+            throw ArchiveError("cannot read \(unreadable.count) folder(s) or file(s) below \(root): "
+                + unreadable.prefix(5).joined(separator: ", ") + (unreadable.count > 5 ? ", …" : "")
+                + "; fix their permissions (or leave them out of the site)")
+        }
+        if !notUTF8.isEmpty {
+            throw PathValidation.Failure(description: "\(notUTF8.count) name(s) are not UTF-8, which URLs and S3 keys need: "
+                + notUTF8.prefix(5).joined(separator: ", ") + (notUTF8.count > 5 ? ", …" : "") + "; rename them (convmv -f latin1 -t utf8)")
         }
         let count = keys.count
         var hashes = [ContentHash](repeating: ContentHash(high: 0, low: 0), count: count)
@@ -168,7 +199,7 @@ public struct TreeHasher: Sendable {
         }
         cache.remember(files: files, keys: keys, changed: hashedCount > 0)
         return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks, outsideLinks: outsideLinks,
-                      excludedByName: excludedByName)
+                      excludedByName: excludedByName, specialFiles: specialFiles)
     }
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {

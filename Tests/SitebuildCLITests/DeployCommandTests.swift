@@ -590,6 +590,60 @@ import Testing
         #expect(pointerManifest.entries.map(\.path) == ["index.html"])
     }
 
+    /// What a deploy cannot list is never left out unsaid: a folder it cannot read stops it
+    /// (its pages would be missing from a version that goes live), a name that is not UTF-8
+    /// is an input error naming it, and a FIFO is left out with a warning (opening it would block).
+    @Test func unreadableFoldersAndNamesThatAreNotUTF8StopTheDeploy() throws {
+        let h = try CLIHarness()
+        try h.write("fifo/index.html", "x")
+        #expect(mkfifo(h.root + "/fifo/pipe.txt", 0o644) == 0)
+        symlink("pipe.txt", h.root + "/fifo/link-to-pipe.txt")
+        let fifo = try h.run(["deploy", "fifo", "--json"])
+        #expect(fifo.status == 0, "\(fifo.stderr)")
+        #expect(fifo.stderr.contains("2 entries in \(h.root)/fifo are not a file and are not deployed: link-to-pipe.txt (a FIFO), pipe.txt (a FIFO)"), "\(fifo.stderr)")
+
+        try h.write("latin/index.html", "x")
+        var name = Array((h.root + "/latin/caf").utf8CString.dropLast()) + [CChar(bitPattern: 0xE9)] + Array(".txt".utf8CString)
+        let fd = name.withUnsafeMutableBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        #expect(fd >= 0)
+        close(fd)
+        for command in [["deploy", "latin"], ["hash", "latin"]] {
+            let latin = try h.run(command)
+            #expect(latin.status == 2, "\(command): \(latin.stderr)")
+            #expect(latin.stderr.contains("1 name(s) are not UTF-8, which URLs and S3 keys need: caf\\xE9.txt; rename them"), "\(command): \(latin.stderr)")
+        }
+
+        // A folder this user cannot read (as root, the deploy runs as nobody to see it).
+        let shared = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-unreadable-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: shared) }
+        for folder in ["", "/site", "/site/secret", "/cache"] {
+            try FileManager.default.createDirectory(atPath: shared + folder, withIntermediateDirectories: true)
+            chmod(shared + folder, 0o777)
+        }
+        try Data("home".utf8).write(to: URL(fileURLWithPath: shared + "/site/index.html"))
+        try Data("secret".utf8).write(to: URL(fileURLWithPath: shared + "/site/secret/a.html"))
+        chmod(shared + "/site/index.html", 0o644)
+        chmod(shared + "/site/secret", 0o000)
+        defer { chmod(shared + "/site/secret", 0o755) }
+        let asRoot = getuid() == 0
+        guard !asRoot || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: asRoot ? "/usr/bin/setpriv" : CLIHarness.binary)
+        process.arguments = (asRoot ? ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.binary] : [])
+            + ["deploy", "site", "--target", "versions"]
+        process.currentDirectoryURL = URL(fileURLWithPath: shared)
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": shared, "SITEBUILD_CACHE_DIR": shared + "/cache"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0, "\(said)")
+        #expect(said.contains("cannot read 1 folder(s) or file(s) below \(shared)/site: secret (Permission denied)"), "\(said)")
+        #expect(!FileManager.default.fileExists(atPath: shared + "/versions/_sitebuild/live"))
+    }
+
     /// Two different builds deployed at once under one literal id: whatever the interleaving,
     /// no version mixes them. Each deploy succeeds or stops (exit 3, or 4 when the other flipped
     /// first), and the version made live holds exactly one build's bytes.
