@@ -654,14 +654,46 @@ public final class BuildEngine {
         var message: String
     }
 
+    /// `block` with its base-directory's variables expanded (`$CODEBUILD_SRC_DIR`,
+    /// `$BUILD_DIR` from env.variables or a command, as AWS's multi-source samples write it),
+    /// in the build's shell as it is now; an absolute result inside the source is made relative.
+    private func expandingBaseDirectory(_ block: Artifacts, what: String) throws -> Artifacts {
+        guard let written = block.baseDirectory, written.contains("$") else { return block }
+        guard let value = expand(written)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            throw ArtifactFailure(message: "\(what).base-directory '\(written)' expands to nothing; set the variable or write the folder")
+        }
+        var expanded = block
+        guard value.hasPrefix("/") else {
+            guard !value.split(separator: "/").contains("..") else {
+                throw ArtifactFailure(message: "\(what).base-directory '\(written)' is '\(value)', which leaves the source directory with '..'")
+            }
+            expanded.baseDirectory = value
+            return expanded
+        }
+        let trimmed = value.count > 1 && value.hasSuffix("/") ? String(value.dropLast()) : value
+        for source in [configuration.sourceDirectory, FileWalker.realPath(configuration.sourceDirectory)] {
+            if trimmed == source {
+                expanded.baseDirectory = "."
+                return expanded
+            }
+            if trimmed.hasPrefix(source + "/") {
+                expanded.baseDirectory = String(trimmed.dropFirst(source.count + 1))
+                return expanded
+            }
+        }
+        throw ArtifactFailure(message: "\(what).base-directory '\(written)' is \(value), outside the source directory \(configuration.sourceDirectory); "
+            + "artifacts are taken from the source directory")
+    }
+
     private func uploadArtifactsPhase() throws -> ([ArtifactOutput], [(String, [String])]) {
         var collector = ArtifactCollector(sourceDirectory: configuration.sourceDirectory)
         collector.excludedDirectories = configuration.excludedDirectories
         collector.excludedFiles = configuration.excludedFiles
         var reports: [(String, [String])] = []
         for report in spec.reports {
-            let selection = collector.select(Artifacts(files: report.files, discardPaths: report.discardPaths,
-                                                       baseDirectory: report.baseDirectory))
+            let block = try expandingBaseDirectory(Artifacts(files: report.files, discardPaths: report.discardPaths,
+                                                             baseDirectory: report.baseDirectory), what: "reports.\(report.name)")
+            let selection = collector.select(block)
             log.container(selection.files.isEmpty ? "No matching report paths found for report group \(report.name)"
                                                    : "Found \(selection.files.count) report file(s) for report group \(report.name) (\(report.fileFormat))")
             reports.append((report.name, selection.files.map(\.path)))
@@ -674,6 +706,7 @@ public final class BuildEngine {
         for (identifier, block) in [(String?.none, artifacts)] + artifacts.secondary.map({ (Optional($0.identifier), $0.artifacts) }) {
             if let identifier { log.container("Collecting secondary artifact \(identifier)") }
             try stopIfInterrupted()
+            let block = try expandingBaseDirectory(block, what: identifier.map { "artifacts.secondary-artifacts.\($0)" } ?? "artifacts")
             let selection = collector.select(block)
             selection.log.forEach(log.container)
             selection.warnings.forEach(log.warning)

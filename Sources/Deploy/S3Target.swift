@@ -635,22 +635,42 @@ public struct S3Target: DeployTarget {
             let bytes = try Self.readPlanned(source, entry: entry)
             return try await client.putObject(bucket: bucket, key: key, body: .bytes(bytes), attributes: attributes(entry), condition: condition)
         }
-        var status = stat()
-        guard stat(source, &status) == 0 else {
+        // A larger file is streamed from disk, so its bytes are checked around the upload: it
+        // still has the planned hash before (read once more: a file rewritten at the same size
+        // by another build would be published under the old hash, and every later version would
+        // copy it), and its times have not moved after (rewritten while it was being sent).
+        var before = stat()
+        guard stat(source, &before) == 0 else {
             throw DeployError("\(source) vanished while deploying: build again")
         }
-        guard Int64(status.st_size) == entry.size else {
+        guard Int64(before.st_size) == entry.size else {
             throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
         }
+        guard (try? ContentHash(ofFile: source)) == entry.hash else {
+            throw DeployError("\(source) changed while deploying (its content no longer has the hash it was planned with); build again")
+        }
+        let outcome: S3Client.WriteOutcome
         if entry.size <= multipartThreshold {
-            return try await client.putObject(bucket: bucket, key: key, body: .file(path: source, offset: 0, length: entry.size),
-                                              attributes: attributes(entry), condition: condition)
+            outcome = try await client.putObject(bucket: bucket, key: key, body: .file(path: source, offset: 0, length: entry.size),
+                                                 attributes: attributes(entry), condition: condition)
+        } else {
+            outcome = try await multipart(key: key, attributes: attributes(entry), size: entry.size, partSize: partSize(for: entry.size),
+                                          condition: condition) { uploadId, number, range in
+                try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                                            body: .file(path: source, offset: range.lowerBound, length: range.count))
+            }
         }
-        return try await multipart(key: key, attributes: attributes(entry), size: entry.size, partSize: partSize(for: entry.size),
-                                   condition: condition) { uploadId, number, range in
-            try await client.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
-                                        body: .file(path: source, offset: range.lowerBound, length: range.count))
+        var after = stat()
+        let unchanged = stat(source, &after) == 0 && after.st_size == before.st_size && after.st_ino == before.st_ino
+            && after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec
+            && after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec == before.st_ctim.tv_nsec
+        if !unchanged {
+            // The object carries the planned hash in its metadata, which a resumed deploy
+            // trusts: it must not stay.
+            _ = try? await client.deleteObjects(bucket: bucket, keys: [key])
+            throw DeployError("\(source) changed while it was being uploaded; build again (nothing was made live)")
         }
+        return outcome
     }
 
     /// The bytes of a small file, which must still be what the plan hashed: the bytes are at

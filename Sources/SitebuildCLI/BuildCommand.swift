@@ -194,14 +194,7 @@ enum BuildInvocation {
         let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws).source
         let source = resolvedSource.directory
         var isDirectory: ObjCBool = false
-        let buildspecPath: String
-        if let given = options.buildspec {
-            let fromCwd = absolutePath(given, relativeTo: cwd)
-            let fromSource = absolutePath(given, relativeTo: source)
-            buildspecPath = fm.fileExists(atPath: fromCwd) || given.hasPrefix("/") ? fromCwd : fromSource
-        } else {
-            buildspecPath = source + "/buildspec.yml"
-        }
+        let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.kind != .directory, cwd: cwd)
         if options.buildspec == nil && !fm.fileExists(atPath: buildspecPath) {
             throw UsageError("no buildspec.yml in \(source)\(resolvedSource.kind == .directory ? "" : " (from \(resolvedSource.label))"); pass --buildspec FILE, or run `sitebuild init` to write one")
         }
@@ -317,10 +310,23 @@ enum BuildInvocation {
     /// For `run`: a buildspec without `artifacts` has nothing to deploy. Returns the
     /// message, or nil when the primary artifact is defined (or the spec is invalid: the
     /// build itself reports that).
-    static func checkDeployable(_ options: BuildOptions, sourceDirectory: String? = nil) -> String? {
+    /// The buildspec a build reads: `--buildspec` as given when absolute; a relative one in a
+    /// fetched source (a checkout, an archive, a clean copy) from the source, as CodeBuild takes
+    /// it from CODEBUILD_SRC_DIR (a file of that name in the current directory, an uncommitted
+    /// edit, must not replace the tag's own); for a directory built in place, from the current
+    /// directory when it is there, else from the source. Without the flag, the source's buildspec.yml.
+    static func buildspecPath(_ given: String?, source: String, fetched: Bool, cwd: String) -> String {
+        guard let given else { return source + "/buildspec.yml" }
+        if given.hasPrefix("/") { return given }
+        let fromSource = absolutePath(given, relativeTo: source)
+        if fetched { return fromSource }
+        let fromCwd = absolutePath(given, relativeTo: cwd)
+        return FileManager.default.fileExists(atPath: fromCwd) ? fromCwd : fromSource
+    }
+
+    static func checkDeployable(_ options: BuildOptions, source: ResolvedSource) -> String? {
         let cwd = FileManager.default.currentDirectoryPath
-        let source = sourceDirectory ?? absolutePath(options.source ?? ".", relativeTo: cwd)
-        let path = options.buildspec.map { absolutePath($0, relativeTo: cwd) } ?? source + "/buildspec.yml"
+        let path = buildspecPath(options.buildspec, source: source.directory, fetched: source.kind != .directory, cwd: cwd)
         guard let (spec, _) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
         if spec.artifacts == nil {
             return "\(path) has no artifacts section, so a run has nothing to deploy; add for example\n  artifacts:\n    base-directory: dist\n    files: ['**/*']"

@@ -444,7 +444,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let source = resolved.source.directory
         // A run deploys the primary artifact: check it is there before spending a build on it.
-        if let precheck = BuildInvocation.checkDeployable(buildOptions, sourceDirectory: source) {
+        if let precheck = BuildInvocation.checkDeployable(buildOptions, source: resolved.source) {
             printError(precheck)
             BuildInvocation.failedResult(build.json, precheck)
             throw ExitCode(ExitStatus.invalidInput)

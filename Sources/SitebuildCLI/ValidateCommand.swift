@@ -24,7 +24,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let cwd = FileManager.default.currentDirectoryPath
         let source = absolutePath(self.source ?? ".", relativeTo: cwd)
-        let path = buildspec.map { absolutePath($0, relativeTo: cwd) } ?? source + "/buildspec.yml"
+        let path = BuildInvocation.buildspecPath(buildspec, source: source, fetched: false, cwd: cwd)
         var diagnostics: [Diagnostic]
         var summary: String?
         var settingsSummary: String?
@@ -37,7 +37,14 @@ struct ValidateCommand: ParsableCommand {
         if let given = self.source, given.isEmpty || !FileManager.default.fileExists(atPath: source, isDirectory: &sourceIsDirectory)
             || !sourceIsDirectory.boolValue {
             // Not "buildspec.yml does not exist" below a folder that is not there.
+            let fetched: Bool
+            switch try? BuildSource.parse(given, what: "--source", relativeTo: cwd) {
+            case .git?, .archive?, .s3Archive?: fetched = true
+            default: fetched = false
+            }
             diagnostics = [Diagnostic(.error, at: nil, keyPath: "", given.isEmpty ? "--source is empty (an unset variable?): name the source directory"
+                : fetched ? "--source \(BuildSource.redacted(given)): validate reads a folder on this machine, and this source is fetched; "
+                    + "`sitebuild build --source \(BuildSource.redacted(given))` checks its buildspec before running anything, or validate a checkout"
                 : "--source \(given): \(FileManager.default.fileExists(atPath: source) ? "not a directory" : "no such directory"); name the project's folder")]
         } else if settingsOnly {
             diagnostics = []

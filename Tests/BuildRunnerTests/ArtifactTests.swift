@@ -43,6 +43,59 @@ import Testing
         #expect(run.log.contains("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED"))
     }
 
+    /// Variables in base-directory are expanded as the build's shell sees them after
+    /// post_build (AWS's multi-source samples write `base-directory: $CODEBUILD_SRC_DIR`); an
+    /// absolute result inside the source is taken relative to it, one outside it fails the build.
+    @Test func baseDirectoryVariablesAreExpanded() throws {
+        let h = try BuildHarness()
+        for path in ["web/dist/index.html", "web/dist/app.js", "top.txt"] { try h.write(path, path) }
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                APP: web
+            phases:
+              build:
+                commands:
+                  - export BUILD_DIR=$APP/dist
+            artifacts:
+              base-directory: $BUILD_DIR
+              files:
+                - '**/*'
+              secondary-artifacts:
+                whole:
+                  base-directory: $CODEBUILD_SRC_DIR
+                  files:
+                    - top.txt
+            """, out: out)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(files(under: out) == ["app.js", "index.html"])
+        #expect(files(under: out + "-whole") == ["top.txt"])
+        let outside = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: $HOME
+              files: ['**/*']
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/usr/share"], out: out)
+        #expect(outside.result.status == .failed)
+        #expect(outside.log.contains("artifacts.base-directory '$HOME' is /usr/share, outside the source directory"), "\(outside.log)")
+        let empty = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: $NOT_SET_HERE
+              files: ['**/*']
+            """, out: out)
+        #expect(empty.result.status == .failed)
+        #expect(empty.log.contains("artifacts.base-directory '$NOT_SET_HERE' expands to nothing"), "\(empty.log)")
+    }
+
     @Test func starStaysInOneDirectoryAndDoubleStarCrosses() throws {
         let h = try BuildHarness()
         for path in ["a.txt", "dir/b.txt", "dir/sub/c.txt"] { try h.write(path, path) }

@@ -70,6 +70,36 @@ import TestSupport
         }
     }
 
+    /// A file streamed from disk (over the in-memory limit) rewritten at the same size after
+    /// the plan hashed it: refused before anything is sent, never stored under the planned
+    /// hash (a resumed deploy and every later version's copy would trust that hash).
+    @Test func aStreamedFileRewrittenAfterThePlanIsRefused() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("rewritten")
+            let target = self.target(s3, S3Location(bucket: "rewritten", prefix: ""))
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("streamed-\(UUID().uuidString)").path
+            defer { unlink(path) }
+            let planned = [UInt8](repeating: 0x61, count: 200_000)
+            try Data(planned).write(to: URL(fileURLWithPath: path))
+            let entry = ManifestEntry(path: "big.bin", size: 200_000, hash: ContentHash(of: planned),
+                                      headers: FileHeaders(contentType: "application/octet-stream", cacheControl: "no-cache"))
+            #expect(Int64(200_000) > S3Target.inMemoryPutLimit)
+            _ = try await target.put(path, to: "v1/big.bin", entry: entry)
+            #expect(try await s3.headObject(bucket: "rewritten", key: "v1/big.bin")?.size == 200_000)
+            var rewritten = planned
+            rewritten[100_000] = 0x62
+            try Data(rewritten).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try await target.put(path, to: "v2/big.bin", entry: entry)
+                Issue.record("a rewritten file was uploaded under its planned hash")
+            } catch let error as DeployError {
+                #expect("\(error)".contains("changed while deploying (its content no longer has the hash it was planned with)"), "\(error)")
+            }
+            #expect(try await s3.headObject(bucket: "rewritten", key: "v2/big.bin") == nil)
+        }
+    }
+
     /// A literal id's conditional writes (`If-None-Match: *`): refused on a key another deploy
     /// wrote first, which is fine when that object is this build's (a retry whose first attempt
     /// landed, or the same build deployed twice) and stops the deploy otherwise. A refused

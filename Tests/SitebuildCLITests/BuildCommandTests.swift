@@ -119,6 +119,23 @@ import Testing
         #expect(empty.status == 2 && empty.stderr.contains("--source is empty"), "\(empty.stderr)")
     }
 
+    /// A relative --buildspec names the same file for validate, build and run: the one in the
+    /// current directory when there is one, else the source's.
+    @Test func aRelativeBuildspecIsTheSameFileForValidateBuildAndRun() throws {
+        let h = try CLIHarness()
+        try h.write("src/spec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist && echo FROM-SOURCE-SPEC > dist/index.html\n"
+            + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n")
+        let validate = try h.run(["validate", "--source", "src", "--buildspec", "spec.yml"])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stdout.contains("\(h.root)/src/spec.yml: valid buildspec"), "\(validate.stdout)")
+        let build = try h.run(["build", "--source", "src", "--buildspec", "spec.yml"])
+        #expect(build.status == 0 && build.stdout.contains("YAML location is \(h.root)/src/spec.yml"), "\(build.stdout)")
+        let run = try h.run(["run", "--source", "src", "--buildspec", "spec.yml"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let live = try #require(h.read(".sitebuild/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(h.read(".sitebuild/\(live)/index.html") == "FROM-SOURCE-SPEC\n")
+    }
+
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", """

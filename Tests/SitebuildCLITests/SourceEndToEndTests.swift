@@ -74,6 +74,18 @@ import TestSupport
         }
     }
 
+    /// A relative --buildspec of a fetched source is the checkout's file, as CodeBuild takes it
+    /// from CODEBUILD_SRC_DIR: a file of that name in the current directory (an uncommitted
+    /// edit) does not replace the tag's own.
+    @Test func aFetchedSourcesRelativeBuildspecIsTheCheckoutsFile() throws {
+        let h = try CLIHarness()
+        let repo = try makeRepository(h)
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo LOCAL-UNCOMMITTED-EDIT\n")
+        let run = try h.run(["build", "--source", "file://\(repo.bare)#v1", "--buildspec", "buildspec.yml", "--out", "out"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("release=one\n") && !run.stdout.contains("LOCAL-UNCOMMITTED-EDIT\n"), "\(run.stdout)")
+    }
+
     /// A relative target in a fetched source's sitebuild.yml is relative to the current
     /// directory: the checkout it came with is replaced on every fetch, and the versions with it.
     @Test func aRelativeTargetInAFetchedSourcesSettingsIsKeptAcrossFetches() throws {
