@@ -42,10 +42,22 @@ public struct SSMClient: Sendable {
             start += Self.maxNamesPerCall
             let output: GetParametersOutput = try await client.call(
                 "GetParameters", GetParametersInput(Names: batch, WithDecryption: withDecryption))
+            var answered: Set<String> = []
             for parameter in output.Parameters ?? [] {
-                // The answer names parameters by name even when asked by ARN or `name:version`.
-                let asked = batch.first { $0 == parameter.Name || $0 == parameter.ARN || $0.hasPrefix(parameter.Name + ":") }
-                result.values[asked ?? parameter.Name] = parameter.Value
+                // The answer names parameters by name even when asked by ARN or `name:version`,
+                // with the `:version` or `:label` asked for in Selector (AWS; moto leaves it out):
+                // `/app/x` and `/app/x:1` asked together are two answers named `/app/x`.
+                // Without Selector the answer's Version tells `/app/x:1` from `/app/x`.
+                let selector = parameter.Selector ?? ""
+                let names = [parameter.Name] + (parameter.ARN.map { [$0] } ?? [])
+                let exact = names.map { $0 + selector }
+                let versioned = parameter.Selector == nil ? parameter.Version.map { version in names.map { $0 + ":\(version)" } } ?? [] : []
+                let asked = batch.first { versioned.contains($0) && !answered.contains($0) }
+                    ?? batch.first { exact.contains($0) && !answered.contains($0) }
+                    ?? (selector.isEmpty ? batch.first { !answered.contains($0) && $0.hasPrefix(parameter.Name + ":") } : nil)
+                    ?? parameter.Name
+                answered.insert(asked)
+                result.values[asked] = parameter.Value
             }
             result.invalidParameters += output.InvalidParameters ?? []
         }
@@ -62,6 +74,8 @@ public struct SSMClient: Sendable {
             var Name: String
             var Value: String
             var ARN: String?
+            var Selector: String?
+            var Version: Int64?
         }
         var Parameters: [Parameter]?
         var InvalidParameters: [String]?

@@ -15,6 +15,21 @@ import TestSupport
         }
     }
 
+    /// `/app/x:1` and `/app/x` asked together: both answers are named `/app/x`, yet each
+    /// value goes to the name asked (by Selector on AWS, by Version where it is missing).
+    @Test func aVersionAndTheLatestOfOneParameterAreToldApart() async throws {
+        try await withMotoServer { moto in
+            try await moto.putParameter("/app/plain", "first")
+            struct Put: Encodable { var Name: String; var Value: String; var Overwrite: Bool }
+            struct Ignored: Decodable {}
+            let _: Ignored = try await moto.ssm().client.call("PutParameter", Put(Name: "/app/plain", Value: "second", Overwrite: true))
+            for names in [["/app/plain:1", "/app/plain"], ["/app/plain", "/app/plain:1"]] {
+                let result = try await moto.ssm().getParameters(names: names)
+                #expect(result.values == ["/app/plain:1": "first", "/app/plain": "second"], "\(names)")
+            }
+        }
+    }
+
     @Test func moreThanTenNamesAreAskedForInBatches() async throws {
         try await withMotoServer { moto in
             let names = (1...23).map { "/batch/p\($0)" }
