@@ -129,6 +129,7 @@ enum DeployInvocation {
                 made.flipAgainWhenOvertaken = { _ in try await guardInfo.noLaterClaim(context: context) }
             }
             deployer = made
+            if let problem = localPlaceProblem(resolved) { throw UsageError(problem) }
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         } catch {
@@ -215,10 +216,58 @@ enum DeployInvocation {
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
             return error.isInvalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
         } catch {
-            reporter.say("deploy failed: \(error); nothing live changed")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            let message = readableError(error)
+            reporter.say("deploy failed: \(message); nothing live changed")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string(message))])
             return ExitStatus.deployFailed
         }
+    }
+
+    /// A local target or file pointer this deploy could not write, found before anything is
+    /// hashed or copied: a file where the target's directory should be, a directory where the
+    /// pointer's file should be, or a folder this user cannot create or write in.
+    static func localPlaceProblem(_ resolved: TargetOptions.Resolved) -> String? {
+        let fm = FileManager.default
+        func writableProblem(_ path: String, what: String) -> String? {
+            var ancestor = (path as NSString).deletingLastPathComponent
+            while !ancestor.isEmpty, !fm.fileExists(atPath: ancestor) { ancestor = (ancestor as NSString).deletingLastPathComponent }
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return nil }
+            if !isDirectory.boolValue { return "\(what): \(ancestor) is a file, not a directory; choose another place" }
+            if access(ancestor, W_OK | X_OK) != 0 {
+                return "\(what): cannot write in \(ancestor) (\(String(cString: strerror(errno)))); choose a directory this user can write, or fix its permissions"
+            }
+            return nil
+        }
+        if let local = resolved.target as? LocalTarget {
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: local.root, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "the target \(local.url) is a file, not a directory; choose another --target" }
+                if access(local.root, W_OK | X_OK) != 0 {
+                    return "the target \(local.url): cannot write in \(local.root) (\(String(cString: strerror(errno)))); choose another --target or fix its permissions"
+                }
+            } else if let problem = writableProblem(local.root + "/x", what: "the target \(local.url)") {
+                return problem
+            }
+        }
+        if let pointer = resolved.pointer as? LocalPointerStore {
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: pointer.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                return "the pointer \(pointer.url) is a directory; name the pointer file (--pointer file:///path/live)"
+            }
+            if let problem = writableProblem(pointer.path, what: "the pointer \(pointer.url)") { return problem }
+        }
+        return nil
+    }
+
+    /// An error as a sentence: a Foundation file error names its file and reason, not its
+    /// domain, code and user info.
+    static func readableError(_ error: any Error) -> String {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain else { return "\(error)" }
+        let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        let reason = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) } ?? ns.localizedDescription
+        return path.map { "\($0): \(reason)" } ?? reason
     }
 
     /// Before the first flip of a KeyValueStore pointer read by a distribution (the seed

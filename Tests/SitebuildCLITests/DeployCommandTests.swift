@@ -440,7 +440,19 @@ import Testing
             }
         }
         #expect(!h.exists("prod-target") && !h.exists(".sitebuild/_sitebuild"))
+        // A file where the target's directory should be, a directory where the pointer's file
+        // should be: input errors naming them, before anything is copied.
         try FileManager.default.removeItem(atPath: h.root + "/sitebuild.yml")
+        try h.write("afile", "x")
+        try FileManager.default.createDirectory(atPath: h.root + "/adir", withIntermediateDirectories: true)
+        for (arguments, said) in [(["--target", "afile"], "the target file://\(h.root)/afile is a file, not a directory; choose another --target"),
+                                  (["--target", "afile/versions"], "the target file://\(h.root)/afile/versions: \(h.root)/afile is a file, not a directory"),
+                                  (["--pointer", "adir"], "the pointer file://\(h.root)/adir is a directory; name the pointer file")] {
+            let bad = try h.run(["deploy", "dist"] + arguments)
+            #expect(bad.status == 2, "\(arguments): \(bad.stderr)")
+            #expect(bad.stderr.contains(said), "\(arguments): \(bad.stderr)")
+        }
+        #expect(!h.exists(".sitebuild/_sitebuild"))
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
