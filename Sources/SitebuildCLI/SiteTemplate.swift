@@ -105,11 +105,12 @@ enum SiteTemplate {
 
         lines += ["artifacts:", "  base-directory: \(recipe.artifactDirectory)", "  files:", "    - '**/*'"]
         if recipe.framework == .plain {
-            // The project's own files, not the site's: a .env holds secrets; editors' folders,
-            // the README and the repository's dotfiles are not pages. (.well-known/ stays.)
-            let excluded = [".git/**/*", ".github/**/*", ".sitebuild/**/*", "node_modules/**/*", ".gitignore", ".gitattributes",
-                            "**/.env", "**/.env.*", ".vscode/**/*", ".idea/**/*", "**/.DS_Store", ".editorconfig", "README.md",
-                            "buildspec.yml", "sitebuild.yml"]
+            // The project's own files, not the site's: credential files (.env, .npmrc tokens,
+            // .netrc, .htpasswd, ~/.ssh-style folders…) hold secrets; editors' folders, the
+            // README and the repository's dotfiles are not pages. (.well-known/ stays.)
+            let excluded = [".git/**/*", ".github/**/*", ".sitebuild/**/*", "node_modules/**/*", ".gitignore", ".gitattributes"]
+                + Self.credentialPaths
+                + [".vscode/**/*", ".idea/**/*", "**/.DS_Store", ".editorconfig", "README.md", "buildspec.yml", "sitebuild.yml"]
             // Only the ones that can be below the site folder.
             let base = recipe.artifactDirectory
             let relevant = excluded.filter { base == "." || base == recipe.appDirectory || !$0.hasSuffix(".yml") }
@@ -123,6 +124,13 @@ enum SiteTemplate {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// Files and folders that hold credentials wherever they are in a plain site's folder:
+    /// environment files, package-registry tokens, HTTP and database passwords, and the
+    /// SSH, AWS and Docker configuration folders.
+    static let credentialPaths = ["**/.env", "**/.env.*", "**/.envrc", "**/.npmrc", "**/.yarnrc", "**/.yarnrc.yml", "**/.pypirc",
+                                  "**/.netrc", "**/.git-credentials", "**/.htpasswd", "**/.pgpass",
+                                  "**/.ssh/**/*", "**/.aws/**/*", "**/.docker/**/*"]
 
     private static func header(_ recipe: SiteRecipe) -> [String] {
         var tools: [String] = []

@@ -51,6 +51,27 @@ import Testing
         #expect(h.exists(".sitebuild/\(version)/.well-known/security.txt"))
     }
 
+    /// Credential dotfiles (registry tokens, HTTP and database passwords, SSH/AWS/Docker
+    /// folders) anywhere in a plain site are never published; .well-known/ still is.
+    @Test func aPlainSiteNeverPublishesCredentialFiles() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>home</h1>\n")
+        try h.write("site/.well-known/security.txt", "Contact: mailto:a@b.c\n")
+        let secrets = [".npmrc", ".envrc", ".htpasswd", ".netrc", ".git-credentials", ".pgpass", ".yarnrc.yml", ".yarnrc", ".pypirc",
+                       ".ssh/id_ed25519", ".aws/credentials", ".docker/config.json", "admin/.htpasswd", "admin/.npmrc"]
+        for secret in secrets { try h.write("site/\(secret)", "token=secret\n") }
+        let initRun = try h.run(["init", "site"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        let run = try h.run(["run", "--source", "site"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let version = try #require(live(h))
+        for secret in secrets {
+            #expect(!h.exists(".sitebuild/\(version)/\(secret)"), "\(secret) was published")
+        }
+        #expect(h.exists(".sitebuild/\(version)/index.html"))
+        #expect(h.exists(".sitebuild/\(version)/.well-known/security.txt"))
+    }
+
     @Test func initNeverOverwritesWithoutForce() throws {
         let h = try CLIHarness()
         try h.write("site/index.html", "<h1>home</h1>\n")
