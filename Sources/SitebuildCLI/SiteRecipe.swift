@@ -109,6 +109,7 @@ struct SitePlanner: Sendable {
             let configs = framework == .vite ? ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", "vite.config.cts"]
                                              : ["astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts", "astro.config.cjs"]
             override(&recipe, key: "outDir", in: configs.map(file))
+            if framework == .astro { planAstro(&recipe, configs: configs.map(file)) }
         case .eleventy:
             override(&recipe, key: "output", in: [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts"].map(file))
         case .nextjs:
@@ -171,6 +172,21 @@ struct SitePlanner: Sendable {
             guard let text = files.read(config), let value = ConfigText.jsString(after: key, in: text), !value.isEmpty else { continue }
             recipe.outputDirectory = value
             recipe.evidence.append("\(config) sets \(key) '\(value)'")
+            return
+        }
+    }
+
+    /// Astro with `output: 'server'` (or `'hybrid'`) writes a server bundle into
+    /// `<outDir>/server` beside the pages in `<outDir>/client`; the bundle may inline secrets
+    /// and must not be published. The template's guard stops such a build.
+    private func planAstro(_ recipe: inout SiteRecipe, configs: [String]) {
+        for config in configs {
+            guard let text = files.read(config), let output = ConfigText.jsString(after: "output", in: text) else { continue }
+            if output == "server" || output == "hybrid" {
+                recipe.warnings.append("\(config) sets output: '\(output)': sitebuild deploys static sites only, and `astro build` then writes a server bundle into \(recipe.outputDirectory)/server (which may hold secrets). Set output: 'static' (and drop the server adapter); until then the build stops with a message instead of publishing it")
+            } else {
+                recipe.evidence.append("\(config) sets output: '\(output)'")
+            }
             return
         }
     }

@@ -90,6 +90,16 @@ enum SiteTemplate {
                   exit 1
                 fi
                 """)
+        case .astro:
+            // A server or hybrid build (or on-demand pages with an adapter) writes the server
+            // bundle beside the pages; it may inline secrets and must never be published.
+            let server = ProjectPath.join(recipe.outputDirectory, "server")
+            build.append("""
+                if [ -d \(server) ]; then
+                  echo "astro build wrote a server bundle (\(server)/): sitebuild deploys static sites only; set output: 'static' in astro.config and remove the server adapter" >&2
+                  exit 1
+                fi
+                """)
         default:
             break
         }

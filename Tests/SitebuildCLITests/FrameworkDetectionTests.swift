@@ -196,6 +196,21 @@ import Testing
         #expect(oldExport.warnings.contains { $0.contains("`next export`") && $0.contains("Next.js 14 removed") })
     }
 
+    @Test func astroWithServerOrHybridOutputWarnsThatOnlyStaticOutputIsDeployed() throws {
+        for output in ["server", "hybrid"] {
+            let recipe = try FixtureTree(["package.json": packageJSON(dependencies: ["astro": "^4.8.0", "@astrojs/node": "^8.0.0"]), "package-lock.json": "{}",
+                                          "astro.config.mjs": "export default defineConfig({\n  output: '\(output)',\n  adapter: node(),\n})\n"]).recipe()
+            #expect(recipe.framework == .astro)
+            #expect(recipe.warnings.contains { $0.hasPrefix("astro.config.mjs sets output: '\(output)': sitebuild deploys static sites only") && $0.contains("dist/server") }, "\(recipe.warnings)")
+        }
+        let staticSite = try FixtureTree(["package.json": packageJSON(dependencies: ["astro": "^4.8.0"]), "package-lock.json": "{}",
+                                          "astro.config.ts": "export default defineConfig({ output: 'static' })\n"]).recipe()
+        #expect(staticSite.warnings.isEmpty)
+        #expect(staticSite.evidence.contains("astro.config.ts sets output: 'static'"))
+        // Whatever the config says, the build never publishes a server bundle.
+        #expect(SiteTemplate.buildspec(for: staticSite).contains("if [ -d dist/server ]; then"))
+    }
+
     @Test func viteBasedFrameworksWithoutATemplateAreNamedNotMistakenForVite() throws {
         let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0", "vitepress": "^1.0.0"])])
         guard case .unsupported(let name, let evidence, let hint) = try tree.detect() else {

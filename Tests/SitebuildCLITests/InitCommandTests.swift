@@ -174,6 +174,31 @@ import Testing
         #expect(h.read("web/buildspec.yml")?.contains("next build wrote no out/ folder") == true)
     }
 
+    /// Astro with `output: 'server'` writes a server bundle (which may inline secrets) into
+    /// dist/server: init warns, and the build stops before anything is published. (The
+    /// project's build script stands in for astro build.)
+    @Test(.enabled(if: InitCommandTests.onPath("npm"), "npm is not on PATH; the Astro server-output build is skipped"))
+    func astroWithServerOutputWarnsAndTheBuildNeverPublishesTheServerBundle() throws {
+        let h = try CLIHarness()
+        try h.write("blog/package.json", #"{"name":"blog","version":"1.0.0","private":true,"scripts":{"build":"sh build.sh"}}"# + "\n")
+        try h.write("blog/package-lock.json", #"{"name":"blog","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"blog","version":"1.0.0"}}}"# + "\n")
+        try h.write("blog/astro.config.mjs", "import node from '@astrojs/node';\nexport default defineConfig({\n  output: 'server',\n  adapter: node({ mode: 'standalone' }),\n});\n")
+        try h.write("blog/build.sh", """
+            mkdir -p dist/client dist/server
+            echo '<h1>home</h1>' > dist/client/index.html
+            echo 'const secret = "s3cr3t";' > dist/server/entry.mjs
+            """)
+        let initRun = try h.run(["init", "blog", "--framework", "astro"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        #expect(initRun.stderr.contains("warning: astro.config.mjs sets output: 'server': sitebuild deploys static sites only"), "\(initRun.stderr)")
+        #expect(initRun.stderr.contains("Set output: 'static'"))
+
+        let run = try h.run(["run", "--source", "blog"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect((run.stdout + run.stderr).contains("astro build wrote a server bundle (dist/server/)"))
+        #expect(live(h) == nil)
+    }
+
     /// Hugo from Debian (`apt-get install hugo`) builds a site end to end: init detects it,
     /// the buildspec uses the hugo on PATH, run deploys the result.
     @Test(.enabled(if: InitCommandTests.onPath("hugo"), "hugo is not on PATH (Debian: apt-get install hugo); the Hugo end-to-end build is skipped"))
