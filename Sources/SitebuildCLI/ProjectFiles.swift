@@ -5,6 +5,10 @@ import Foundation
 protocol ProjectFiles: Sendable {
     /// The text of a regular file, or nil when there is none (or it is too large to be a config file).
     func read(_ path: String) -> String?
+    /// Whether `path` is a regular file, however large (a lockfile may be megabytes).
+    func isFile(_ path: String) -> Bool
+    /// The first `count` bytes of a regular file however large it is, as text; nil when there is none.
+    func readStart(_ path: String, count: Int) -> String?
     /// Whether `path` is a directory.
     func isDirectory(_ path: String) -> Bool
     /// The names in a directory, sorted; empty when it is not one.
@@ -13,6 +17,10 @@ protocol ProjectFiles: Sendable {
 
 extension ProjectFiles {
     func isFile(_ path: String) -> Bool { read(path) != nil }
+
+    func readStart(_ path: String, count: Int) -> String? {
+        read(path).map { String(decoding: $0.utf8.prefix(count), as: UTF8.self) }
+    }
 
     /// Directories below `path` (relative paths, sorted), `depth` levels down at most,
     /// skipping node_modules and hidden folders.
@@ -76,29 +84,64 @@ enum ProjectPath {
     }
 }
 
-/// The project on disk, below `root`.
+/// The project on disk, below `root`. Symbolic links are followed while they stay inside
+/// the project (a package.json linked from a shared folder counts); one pointing outside
+/// reads as nothing there.
 struct DiskProjectFiles: ProjectFiles {
     let root: String
-    /// Config files are small; anything larger is not read.
+    /// `root` with its own symbolic links resolved, what a followed link must stay below.
+    private let realRoot: String
+    /// Config files are small; anything larger is not read (but still exists: see `isFile`).
     static let maximumFileSize = 4 << 20
+
+    init(root: String) {
+        self.root = root
+        realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+    }
 
     func absolute(_ path: String) -> String { path.isEmpty ? root : root + "/" + path }
 
-    func read(_ path: String) -> String? {
+    /// The path with every symbolic link followed, when it exists and stays inside the project.
+    private func resolved(_ path: String) -> String? {
         let full = absolute(path)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: full),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let size = attributes[.size] as? Int, size <= Self.maximumFileSize,
-              let data = FileManager.default.contents(atPath: full) else { return nil }
+        guard FileManager.default.fileExists(atPath: full) else { return nil }
+        let real = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
+        let prefix = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
+        return real == realRoot || real.hasPrefix(prefix) ? real : nil
+    }
+
+    /// The size of a regular file (after following links inside the project), nil for anything else.
+    private func regularFileSize(_ real: String) -> Int? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: real),
+              attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
+        return attributes[.size] as? Int ?? 0
+    }
+
+    func read(_ path: String) -> String? {
+        guard let real = resolved(path), let size = regularFileSize(real), size <= Self.maximumFileSize,
+              let data = FileManager.default.contents(atPath: real) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func isFile(_ path: String) -> Bool {
+        resolved(path).flatMap(regularFileSize) != nil
+    }
+
+    func readStart(_ path: String, count: Int) -> String? {
+        guard let real = resolved(path), regularFileSize(real) != nil, let handle = FileHandle(forReadingAtPath: real) else { return nil }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: count)) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     func isDirectory(_ path: String) -> Bool {
+        guard let real = resolved(path) else { return false }
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: absolute(path), isDirectory: &isDirectory) && isDirectory.boolValue
+        return FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     func list(_ path: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: absolute(path))) ?? []).sorted()
+        guard let real = resolved(path) else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: real)) ?? []).sorted()
     }
 }

@@ -272,7 +272,8 @@ struct SitePlanner: Sendable {
     private func berryEvidence(dir: String, lockfile: String, declared: (PackageManager, String)?) -> String? {
         if files.isFile(ProjectPath.join(dir, ".yarnrc.yml")) { return "Yarn 2+: \(ProjectPath.join(dir, ".yarnrc.yml")) exists" }
         if let declared, declared.0 == .yarnBerry { return "Yarn 2+: \(declared.1)" }
-        if files.read(lockfile)?.contains("__metadata:") == true { return "Yarn 2+: the lockfile has __metadata" }
+        // Yarn 2+ writes __metadata at the top of the lockfile, which may be megabytes long.
+        if files.readStart(lockfile, count: 4096)?.contains("__metadata:") == true { return "Yarn 2+: the lockfile has __metadata" }
         return nil
     }
 
