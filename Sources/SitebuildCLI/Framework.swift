@@ -108,6 +108,17 @@ enum Framework: String, CaseIterable, Sendable {
         }
     }
 
+    /// The folder (relative to the app) whose files the framework copies into the site as
+    /// they are, unhashed: a folder there with the name of an immutable asset folder would
+    /// put unhashed files under an immutable rule.
+    var publicFolder: String? {
+        switch self {
+        case .vite, .createReactApp, .angular, .nextjs, .nuxt, .astro: "public"
+        case .gatsby, .docusaurus, .sveltekit: "static"
+        case .plain, .eleventy, .hugo, .jekyll, .mkdocs: nil
+        }
+    }
+
     /// The package.json script the template runs when the project has it.
     var buildScript: String? {
         switch self {

@@ -216,7 +216,7 @@ struct InitCommand: ParsableCommand {
                 ("build", recipe.buildCommand.map { .string($0) } ?? .null),
                 ("output", .string(recipe.artifactDirectory)),
                 ("mode", .string(recipe.framework.routingMode.rawValue)),
-                ("immutable", .array(recipe.framework.immutableAssetGlobs.map { .string($0) })),
+                ("immutable", .array(recipe.immutableAssetGlobs.map { .string($0) })),
                 ("evidence", .array(recipe.evidence.map { .string($0) })),
                 ("warnings", .array(recipe.warnings.map { .string($0) })),
                 ("written", .bool(outcome.written)),
@@ -235,7 +235,7 @@ struct InitCommand: ParsableCommand {
         let place = recipe.appDirectory.isEmpty ? "" : " in \(recipe.appDirectory)"
         text += (framework == nil ? "Detected \(recipe.displayName)\(place):\n" : "Using \(recipe.displayName)\(place):\n")
         text += recipe.evidence.map { "  - \($0)\n" }.joined()
-        let immutable = recipe.framework.immutableAssetGlobs
+        let immutable = recipe.immutableAssetGlobs
         let output = recipe.framework == .angular ? "angular.json's output folder, copied to \(recipe.artifactDirectory)" : recipe.artifactDirectory
         text += "Build: \(recipe.buildCommand ?? "nothing to build") → \(output)"
         text += " (routing \(recipe.framework.routingMode.rawValue)\(immutable.isEmpty ? "" : "; immutable: \(immutable.joined(separator: ", "))"))\n"

@@ -38,11 +38,16 @@ struct SiteRecipe: Sendable {
     var buildCommand: String?
     /// Hugo themes are often git submodules: fetch them before building.
     var updatesSubmodules = false
+    /// The framework's immutable asset folders that this project also fills with unhashed
+    /// files (Vite copies public/assets/ into dist/assets/ as is): no immutable rule for them.
+    var unhashedAssetGlobs: [String] = []
     /// What was found and concluded, one sentence each.
     var evidence: [String]
     var warnings: [String] = []
 
     var framework: Framework { detected.framework }
+    /// The folders whose files all carry a content hash in their name: `Cache-Control: immutable`.
+    var immutableAssetGlobs: [String] { framework.immutableAssetGlobs.filter { !unhashedAssetGlobs.contains($0) } }
     var displayName: String { detected.displayName }
 
     /// The recipe behind the files in `buildspecs/`: the app at the root, its package.json
@@ -106,7 +111,7 @@ struct SitePlanner: Sendable {
         case .plain:
             recipe.outputDirectory = detector.plainSiteFolder(in: app) ?? "."
         case .vite, .astro:
-            let configs = framework == .vite ? ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", "vite.config.cts"]
+            let configs = framework == .vite ? Self.viteConfigs
                                              : ["astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts", "astro.config.cjs"]
             override(&recipe, key: "outDir", in: configs.map(file))
             if framework == .astro { planAstro(&recipe, configs: configs.map(file)) }
@@ -156,6 +161,7 @@ struct SitePlanner: Sendable {
         default:
             break
         }
+        planUnhashedAssets(&recipe)
         if let resolved = ProjectPath.resolve(recipe.outputDirectory, from: app) {
             recipe.artifactDirectory = resolved.isEmpty ? "." : resolved
         } else {
@@ -165,6 +171,29 @@ struct SitePlanner: Sendable {
         }
         return recipe
     }
+
+    /// Drops the immutable rule of an asset folder that the project's public folder also
+    /// fills: the framework copies those files unhashed, so a changed file under the same
+    /// name would stay cached for a year.
+    private func planUnhashedAssets(_ recipe: inout SiteRecipe) {
+        guard var publicFolder = recipe.framework.publicFolder else { return }
+        let app = recipe.appDirectory
+        if recipe.framework == .vite,
+           let setting = Self.viteConfigs.lazy.compactMap({ self.files.read(ProjectPath.join(app, $0)) })
+               .compactMap({ ConfigText.jsString(after: "publicDir", in: $0) }).first,
+           let folder = ProjectPath.normalize(setting), !folder.isEmpty {
+            publicFolder = folder
+        }
+        for glob in recipe.framework.immutableAssetGlobs {
+            let folder = glob.hasSuffix("/**") ? String(glob.dropLast(3)) : glob
+            let source = ProjectPath.join(app, publicFolder, folder)
+            guard files.isDirectory(source) else { continue }
+            recipe.unhashedAssetGlobs.append(glob)
+            recipe.evidence.append("\(source)/ is copied unhashed into \(ProjectPath.join(recipe.outputDirectory, folder))/, so \(glob) is not marked immutable (move those files elsewhere to keep the rule)")
+        }
+    }
+
+    static let viteConfigs = ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", "vite.config.cts"]
 
     /// Reads an output-folder setting from the first JavaScript config that has it.
     private func override(_ recipe: inout SiteRecipe, key: String, in configs: [String]) {

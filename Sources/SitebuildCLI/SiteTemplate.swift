@@ -234,7 +234,7 @@ enum SiteTemplate {
             lines.append("# One HTML file per page: /a/ serves a/index.html, /a serves a.html.")
         }
         lines += ["mode: \(framework.routingMode.rawValue)"]
-        let globs = framework.immutableAssetGlobs
+        let globs = recipe.immutableAssetGlobs
         if !globs.isEmpty {
             lines += ["", "# \(framework.displayName) puts only fingerprinted files here: browsers may keep them for a year.", "headers:"]
             for glob in globs {

@@ -211,6 +211,26 @@ import Testing
         #expect(SiteTemplate.buildspec(for: staticSite).contains("if [ -d dist/server ]; then"))
     }
 
+    @Test func anAssetFolderFilledFromThePublicFolderIsNotMarkedImmutable() throws {
+        let vite = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"]), "public/assets/logo.png": "png"])
+        let viteRecipe = try vite.recipe()
+        #expect(viteRecipe.immutableAssetGlobs.isEmpty)
+        #expect(viteRecipe.evidence.contains("public/assets/ is copied unhashed into dist/assets/, so assets/** is not marked immutable (move those files elsewhere to keep the rule)"))
+        #expect(!SiteTemplate.siteConfig(for: viteRecipe).contains("assets/**"))
+        // vite.config's publicDir names the folder.
+        let moved = try FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"]), "static/assets/logo.png": "png",
+                                     "vite.config.ts": "export default { publicDir: 'static' }\n"]).recipe()
+        #expect(moved.immutableAssetGlobs.isEmpty)
+        let docusaurus = try FixtureTree(["package.json": packageJSON(dependencies: ["@docusaurus/core": "3.2.0"]), "static/assets/a.pdf": ""]).recipe()
+        #expect(docusaurus.immutableAssetGlobs.isEmpty)
+        let cra = try FixtureTree(["package.json": packageJSON(dependencies: ["react-scripts": "5.0.1"]), "public/static/x.js": ""]).recipe()
+        #expect(cra.immutableAssetGlobs.isEmpty)
+        // Without such a folder the rule stays.
+        let clean = try FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"]), "public/favicon.ico": ""]).recipe()
+        #expect(clean.immutableAssetGlobs == ["assets/**"])
+        #expect(SiteTemplate.siteConfig(for: clean).contains("  - match: 'assets/**'"))
+    }
+
     @Test func viteBasedFrameworksWithoutATemplateAreNamedNotMistakenForVite() throws {
         let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0", "vitepress": "^1.0.0"])])
         guard case .unsupported(let name, let evidence, let hint) = try tree.detect() else {

@@ -195,6 +195,21 @@ import Testing
         #expect(outside.stderr.contains("no framework found in \(h.root)/site"), "\(outside.stderr)")
     }
 
+    /// Vite copies public/assets/ into dist/assets/ unhashed: no immutable rule for assets/**.
+    @Test func aViteAppWithPublicAssetsGetsNoImmutableRuleForThem() throws {
+        let h = try CLIHarness()
+        try h.write("app/package.json", #"{"devDependencies": {"vite": "^5.2.0"}, "scripts": {"build": "vite build"}}"#)
+        try h.write("app/package-lock.json", "{}")
+        try h.write("app/public/assets/logo.svg", "<svg/>\n")
+        let run = try h.run(["init", "app"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("  - public/assets/ is copied unhashed into dist/assets/, so assets/** is not marked immutable"), "\(run.stdout)")
+        #expect(run.stdout.contains("Build: npm run build → dist (routing spa)\n"))
+        let config = try #require(h.read("app/sitebuild.yml"))
+        #expect(!config.contains("assets/**"))
+        #expect(!config.contains("headers:"))
+    }
+
     @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
         let h = try CLIHarness()
         try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)
