@@ -31,7 +31,7 @@ enum Framework: String, CaseIterable, Sendable {
         case .astro: "Astro"
         case .gatsby: "Gatsby"
         case .docusaurus: "Docusaurus"
-        case .sveltekit: "SvelteKit (adapter-static)"
+        case .sveltekit: "SvelteKit"
         case .eleventy: "Eleventy"
         case .hugo: "Hugo"
         case .jekyll: "Jekyll"
@@ -171,6 +171,18 @@ enum Framework: String, CaseIterable, Sendable {
 
     /// One line per framework for `init`'s "supported" list.
     static var supportedList: String {
-        allCases.map { "  \($0.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \($0.displayName)" }.joined(separator: "\n")
+        allCases.map { "  \($0.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \($0.displayName)\($0.requirement.map { " (\($0))" } ?? "")" }
+            .joined(separator: "\n")
     }
+
+    /// What the project must use for the template to produce a static site, for the supported list.
+    var requirement: String? {
+        switch self {
+        case .sveltekit: "with adapter-static"
+        default: nil
+        }
+    }
+
+    /// SvelteKit's adapter for static sites; every other adapter builds for a server platform.
+    static let svelteKitStaticAdapter = "@sveltejs/adapter-static"
 }

@@ -112,6 +112,9 @@ struct FrameworkDetector: Sendable {
                 }
                 return .detected(DetectedFramework(framework: .angular, evidence: [evidence, "\(angularJSON) is the Angular workspace file"]))
             }
+            if framework == .sveltekit, let adapter = Self.svelteKitAdapter(in: manifest), let adapterEvidence = fact(adapter) {
+                return .detected(DetectedFramework(framework: .sveltekit, flavor: Self.adapterName(adapter), evidence: [evidence, adapterEvidence]))
+            }
             return .detected(DetectedFramework(framework: framework, evidence: [evidence]))
         }
         for entry in Self.unsupportedPackages {
@@ -133,6 +136,19 @@ struct FrameworkDetector: Sendable {
             notes.append("\(vue), but no build tool sitebuild knows (vite, nuxt…)")
         }
         return nil
+    }
+
+    /// The SvelteKit adapter package.json names (adapter-static first, then the others by
+    /// name), or nil without one.
+    static func svelteKitAdapter(in manifest: PackageManifest) -> String? {
+        let names = (Array(manifest.dependencies.keys) + Array(manifest.devDependencies.keys)).sorted()
+        let adapters = names.filter { $0.hasPrefix("@sveltejs/adapter-") || $0.hasPrefix("svelte-adapter-") || $0.hasPrefix("sveltekit-adapter-") }
+        return adapters.first { $0 == Framework.svelteKitStaticAdapter } ?? adapters.first
+    }
+
+    /// `adapter-auto` for `@sveltejs/adapter-auto`: the name in labels.
+    static func adapterName(_ package: String) -> String {
+        package.hasPrefix("@sveltejs/") ? String(package.dropFirst("@sveltejs/".count)) : package
     }
 
     // MARK: - Hugo, Jekyll, MkDocs

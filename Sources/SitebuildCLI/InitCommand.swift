@@ -215,7 +215,7 @@ struct InitCommand: ParsableCommand {
                 ("packageManager", recipe.node.map { .string($0.packageManager.rawValue) } ?? .null),
                 ("build", recipe.buildCommand.map { .string($0) } ?? .null),
                 ("output", .string(recipe.artifactDirectory)),
-                ("mode", .string(recipe.framework.routingMode.rawValue)),
+                ("mode", .string(recipe.routingMode.rawValue)),
                 ("immutable", .array(recipe.immutableAssetGlobs.map { .string($0) })),
                 ("evidence", .array(recipe.evidence.map { .string($0) })),
                 ("warnings", .array(recipe.warnings.map { .string($0) })),
@@ -238,7 +238,7 @@ struct InitCommand: ParsableCommand {
         let immutable = recipe.immutableAssetGlobs
         let output = recipe.framework == .angular ? "angular.json's output folder, copied to \(recipe.artifactDirectory)" : recipe.artifactDirectory
         text += "Build: \(recipe.buildCommand ?? "nothing to build") → \(output)"
-        text += " (routing \(recipe.framework.routingMode.rawValue)\(immutable.isEmpty ? "" : "; immutable: \(immutable.joined(separator: ", "))"))\n"
+        text += " (routing \(recipe.routingMode.rawValue)\(immutable.isEmpty ? "" : "; immutable: \(immutable.joined(separator: ", "))"))\n"
         if printOnly {
             writeAll(2, Array(text.utf8))
             for warning in recipe.warnings { writeAll(2, Array("warning: \(warning)\n".utf8)) }

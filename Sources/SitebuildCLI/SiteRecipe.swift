@@ -1,4 +1,5 @@
 import Foundation
+import SiteContent
 
 /// Everything a template needs to write a buildspec and a sitebuild.yml: the framework,
 /// where the app is, how to install and build it, where the site lands, and why.
@@ -38,6 +39,9 @@ struct SiteRecipe: Sendable {
     var buildCommand: String?
     /// Hugo themes are often git submodules: fetch them before building.
     var updatesSubmodules = false
+    /// The page a single-page app falls back to (SvelteKit's adapter-static `fallback`):
+    /// routing is then spa whatever the framework's default.
+    var spaFallback: String?
     /// The framework's immutable asset folders that this project also fills with unhashed
     /// files (Vite copies public/assets/ into dist/assets/ as is): no immutable rule for them.
     var unhashedAssetGlobs: [String] = []
@@ -46,6 +50,8 @@ struct SiteRecipe: Sendable {
     var warnings: [String] = []
 
     var framework: Framework { detected.framework }
+    /// How the site routes: the framework's mode, or spa when the build writes a fallback page.
+    var routingMode: RoutingMode { spaFallback != nil ? .spa : framework.routingMode }
     /// The folders whose files all carry a content hash in their name: `Cache-Control: immutable`.
     var immutableAssetGlobs: [String] { framework.immutableAssetGlobs.filter { !unhashedAssetGlobs.contains($0) } }
     var displayName: String { detected.displayName }
@@ -56,6 +62,7 @@ struct SiteRecipe: Sendable {
         var recipe = SiteRecipe(detected: DetectedFramework(framework: framework, evidence: []), appDirectory: "",
                                 outputDirectory: framework.defaultOutputDirectory, artifactDirectory: framework.defaultOutputDirectory,
                                 evidence: [])
+        if framework == .sveltekit { recipe.detected.flavor = FrameworkDetector.adapterName(Framework.svelteKitStaticAdapter) }
         if framework.usesNode {
             recipe.node = NodeInstall(packageManager: packageManager, directory: "", lockfile: packageManager.lockfiles[0])
             recipe.buildCommand = framework.buildScript.map(packageManager.runScript)
@@ -119,6 +126,8 @@ struct SitePlanner: Sendable {
             override(&recipe, key: "output", in: [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts"].map(file))
         case .nextjs:
             planNext(&recipe, manifest: manifest, file: file)
+        case .sveltekit:
+            planSvelteKit(&recipe, manifest: manifest, file: file)
         case .hugo:
             recipe.buildCommand = "hugo --minify --cleanDestinationDir"
             let configs = FrameworkDetector.hugoConfigFiles + ["config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
@@ -217,6 +226,34 @@ struct SitePlanner: Sendable {
                 recipe.evidence.append("\(config) sets output: '\(output)'")
             }
             return
+        }
+    }
+
+    /// SvelteKit writes a static site only with adapter-static, into its `pages` folder
+    /// (`build`), plus a `fallback` page for a single-page app. Any other adapter (adapter-auto
+    /// is the default) builds for a server platform and writes no such folder.
+    private func planSvelteKit(_ recipe: inout SiteRecipe, manifest: PackageManifest?, file: (String) -> String) {
+        let adapter = manifest.flatMap(FrameworkDetector.svelteKitAdapter)
+        if recipe.detected.flavor == nil, let adapter { recipe.detected.flavor = FrameworkDetector.adapterName(adapter) }
+        let pm = recipe.node?.packageManager ?? .npm
+        let install = pm == .npm ? "npm install -D" : "\(pm.program) add -D"
+        guard adapter == Framework.svelteKitStaticAdapter else {
+            let found = adapter.map { "\(file("package.json")) has \($0), which builds for a server platform" } ?? "\(file("package.json")) names no SvelteKit adapter"
+            recipe.warnings.append("SvelteKit builds a static site only with \(Framework.svelteKitStaticAdapter), and \(found). Install it (`\(install) \(Framework.svelteKitStaticAdapter)`) and use it in svelte.config.js (`import adapter from '\(Framework.svelteKitStaticAdapter)'`; prerender the pages with `export const prerender = true` in src/routes/+layout.js, or set `fallback: 'index.html'` for a single-page app); until then the build writes no \(recipe.outputDirectory)/ folder and stops with a message")
+            return
+        }
+        let configs = ["svelte.config.js", "svelte.config.mjs", "svelte.config.ts", "svelte.config.cjs"].map(file)
+        guard let (config, text) = configs.lazy.compactMap({ path in self.files.read(path).map { (path, $0) } }).first else { return }
+        if let pages = ConfigText.jsString(after: "pages", in: text), !pages.isEmpty {
+            recipe.outputDirectory = pages
+            recipe.evidence.append("\(config) sets pages '\(pages)'")
+        }
+        if let fallback = ConfigText.jsString(after: "fallback", in: text), !fallback.isEmpty {
+            recipe.spaFallback = fallback
+            recipe.evidence.append("\(config) sets fallback '\(fallback)': a single-page app (routing spa)")
+            if fallback != "index.html" {
+                recipe.warnings.append("\(config) sets fallback '\(fallback)', but sitebuild's spa routing serves index.html for paths without a file extension, not \(fallback); set fallback: 'index.html' unless index.html is itself the app shell")
+            }
         }
     }
 

@@ -90,6 +90,13 @@ enum SiteTemplate {
                   exit 1
                 fi
                 """)
+        case .sveltekit:
+            build.append("""
+                if [ ! -d \(recipe.outputDirectory) ]; then
+                  echo "the build wrote no \(recipe.outputDirectory)/ folder: SvelteKit writes a static site only with @sveltejs/adapter-static in svelte.config.js (https://svelte.dev/docs/kit/adapter-static)" >&2
+                  exit 1
+                fi
+                """)
         case .astro:
             // A server or hybrid build (or on-demand pages with an adapter) writes the server
             // bundle beside the pages; it may inline secrets and must never be published.
@@ -227,13 +234,13 @@ enum SiteTemplate {
             "# distribution: E2QWRUHAPOMQZL",
             "",
         ]
-        switch framework.routingMode {
+        switch recipe.routingMode {
         case .spa:
             lines.append("# A single-page app: paths without a file extension serve index.html.")
         case .static:
             lines.append("# One HTML file per page: /a/ serves a/index.html, /a serves a.html.")
         }
-        lines += ["mode: \(framework.routingMode.rawValue)"]
+        lines += ["mode: \(recipe.routingMode.rawValue)"]
         let globs = recipe.immutableAssetGlobs
         if !globs.isEmpty {
             lines += ["", "# \(framework.displayName) puts only fingerprinted files here: browsers may keep them for a year.", "headers:"]

@@ -231,6 +231,41 @@ import Testing
         #expect(SiteTemplate.siteConfig(for: clean).contains("  - match: 'assets/**'"))
     }
 
+    @Test func svelteKitWithoutAdapterStaticWarnsNamingTheAdapterFound() throws {
+        let auto = try FixtureTree(["package.json": packageJSON(devDependencies: ["@sveltejs/kit": "^2.0.0", "@sveltejs/adapter-auto": "^3.0.0"]),
+                                    "pnpm-lock.yaml": ""]).recipe()
+        #expect(auto.displayName == "SvelteKit (adapter-auto)")
+        #expect(auto.evidence.contains("package.json has devDependency @sveltejs/adapter-auto ^3.0.0"))
+        #expect(auto.warnings.contains { $0.hasPrefix("SvelteKit builds a static site only with @sveltejs/adapter-static, and package.json has @sveltejs/adapter-auto, which builds for a server platform")
+            && $0.contains("`pnpm add -D @sveltejs/adapter-static`") }, "\(auto.warnings)")
+        let none = try FixtureTree(["package.json": packageJSON(devDependencies: ["@sveltejs/kit": "^2.0.0"])]).recipe(framework: "sveltekit")
+        #expect(none.warnings.contains { $0.contains("package.json names no SvelteKit adapter") })
+        #expect(none.displayName == "SvelteKit")
+    }
+
+    @Test func svelteKitWithAdapterStaticReadsPagesAndFallback() throws {
+        let manifest = packageJSON(devDependencies: ["@sveltejs/kit": "^2.0.0", "@sveltejs/adapter-static": "^3.0.0", "@sveltejs/adapter-auto": "^3.0.0"])
+        let spa = try FixtureTree(["package.json": manifest, "package-lock.json": "{}", "svelte.config.js": """
+            import adapter from '@sveltejs/adapter-static';
+            export default { kit: { adapter: adapter({ pages: 'public', assets: 'public', fallback: 'index.html' }) } };
+            """]).recipe()
+        #expect(spa.displayName == "SvelteKit (adapter-static)")
+        #expect(spa.artifactDirectory == "public")
+        #expect(spa.routingMode == .spa)
+        #expect(spa.evidence.contains("svelte.config.js sets fallback 'index.html': a single-page app (routing spa)"))
+        #expect(spa.warnings.isEmpty, "\(spa.warnings)")
+        #expect(SiteTemplate.siteConfig(for: spa).contains("mode: spa\n"))
+        let twoHundred = try FixtureTree(["package.json": manifest, "package-lock.json": "{}",
+                                          "svelte.config.js": "export default { kit: { adapter: adapter({ fallback: '200.html' }) } };\n"]).recipe()
+        #expect(twoHundred.routingMode == .spa)
+        #expect(twoHundred.artifactDirectory == "build")
+        #expect(twoHundred.warnings.contains { $0.contains("sets fallback '200.html', but sitebuild's spa routing serves index.html") })
+        let prerendered = try FixtureTree(["package.json": manifest, "package-lock.json": "{}",
+                                           "svelte.config.js": "export default { kit: { adapter: adapter() } };\n"]).recipe()
+        #expect(prerendered.routingMode == .static)
+        #expect(prerendered.warnings.isEmpty)
+    }
+
     @Test func viteBasedFrameworksWithoutATemplateAreNamedNotMistakenForVite() throws {
         let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0", "vitepress": "^1.0.0"])])
         guard case .unsupported(let name, let evidence, let hint) = try tree.detect() else {

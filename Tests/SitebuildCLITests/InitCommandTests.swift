@@ -210,6 +210,21 @@ import Testing
         #expect(!config.contains("headers:"))
     }
 
+    /// SvelteKit's default adapter-auto builds no static site: init names it and says what
+    /// to install, and the buildspec stops with that advice rather than "no matching artifact paths".
+    @Test func svelteKitWithAdapterAutoIsLabelledAndWarned() throws {
+        let h = try CLIHarness()
+        try h.write("app/package.json", #"{"devDependencies": {"@sveltejs/kit": "^2.5.0", "@sveltejs/adapter-auto": "^3.2.0", "vite": "^5.2.0"}, "scripts": {"build": "vite build"}}"#)
+        try h.write("app/package-lock.json", "{}")
+        try h.write("app/svelte.config.js", "import adapter from '@sveltejs/adapter-auto';\nexport default { kit: { adapter: adapter() } };\n")
+        let run = try h.run(["init", "app"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Detected SvelteKit (adapter-auto):\n"), "\(run.stdout)")
+        #expect(run.stderr.contains("warning: SvelteKit builds a static site only with @sveltejs/adapter-static, and package.json has @sveltejs/adapter-auto"))
+        #expect(run.stderr.contains("`npm install -D @sveltejs/adapter-static`"))
+        #expect(h.read("app/buildspec.yml")?.contains("SvelteKit writes a static site only with @sveltejs/adapter-static") == true)
+    }
+
     @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
         let h = try CLIHarness()
         try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)
