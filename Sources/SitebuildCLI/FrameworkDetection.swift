@@ -122,7 +122,10 @@ struct FrameworkDetector: Sendable {
                 return .unsupported(name: entry.name, evidence: evidence, hint: entry.hint)
             }
         }
-        if let vite = fact("vite") {
+        if let vite = fact("vite"), isWorkspaceRoot(dir, manifest: manifest), !hasViteEntry(in: dir) {
+            // A workspace root often has vite for vitest: its apps are the sites.
+            notes.append("\(vite), but \(dir.isEmpty ? "the root" : dir) is a workspace root with no index.html or vite.config.*, so vite is a tool of the workspace (vitest?), not a site")
+        } else if let vite = fact("vite") {
             let flavors = Self.viteFlavors.filter { manifest.dependency($0.package) != nil }
             let flavor = flavors.isEmpty ? nil : flavors.map(\.name).joined(separator: ", ")
             return .detected(DetectedFramework(framework: .vite, flavor: flavor, evidence: [vite] + flavors.compactMap { fact($0.package) }))
@@ -149,6 +152,16 @@ struct FrameworkDetector: Sendable {
     /// `adapter-auto` for `@sveltejs/adapter-auto`: the name in labels.
     static func adapterName(_ package: String) -> String {
         package.hasPrefix("@sveltejs/") ? String(package.dropFirst("@sveltejs/".count)) : package
+    }
+
+    /// A folder whose package.json has `workspaces`, or with a pnpm-workspace.yaml.
+    func isWorkspaceRoot(_ dir: String, manifest: PackageManifest?) -> Bool {
+        manifest?.workspaces != nil || files.isFile(ProjectPath.join(dir, "pnpm-workspace.yaml"))
+    }
+
+    /// Whether `dir` has what a Vite app builds from: an index.html or a vite.config.*.
+    func hasViteEntry(in dir: String) -> Bool {
+        (["index.html"] + SitePlanner.viteConfigs).contains { files.isFile(ProjectPath.join(dir, $0)) }
     }
 
     // MARK: - Hugo, Jekyll, MkDocs

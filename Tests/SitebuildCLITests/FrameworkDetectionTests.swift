@@ -346,6 +346,27 @@ import Testing
         #expect(recipe.artifactDirectory == "sites/blog/dist")
     }
 
+    @Test func aWorkspaceRootWithViteForVitestIsStillAWorkspaceRoot() throws {
+        var files = Self.monorepo
+        files["package.json"] = packageJSON(devDependencies: ["vite": "^5.2.0", "vitest": "^1.6.0"], scripts: ["test": "vitest"],
+                                            extra: "\"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"]")
+        guard case .workspace(_, let candidates) = try FixtureTree(files).detect() else {
+            Issue.record("a workspace root with vite as a dev tool should ask for --app")
+            return
+        }
+        #expect(candidates.map(\.path).first == "apps/docs")
+        // pnpm's workspace file counts too.
+        let pnpm = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"]), "pnpm-workspace.yaml": "packages:\n  - 'apps/*'\n",
+                                "apps/web/package.json": packageJSON(devDependencies: ["vite": "^5.2.0"]), "apps/web/index.html": ""])
+        guard case .workspace = try pnpm.detect() else {
+            Issue.record("a pnpm workspace root with vite as a dev tool should ask for --app")
+            return
+        }
+        // With its own index.html or vite config the root is the Vite app.
+        files["vite.config.ts"] = "export default {}\n"
+        #expect(try framework(FixtureTree(files))?.framework == .vite)
+    }
+
     @Test func aFrameworkAtTheWorkspaceRootWins() throws {
         var files = Self.monorepo
         files["package.json"] = packageJSON(dependencies: ["next": "14.0.0"], extra: "\"workspaces\": [\"packages/*\"]")

@@ -225,6 +225,18 @@ import Testing
         #expect(h.read("app/buildspec.yml")?.contains("SvelteKit writes a static site only with @sveltejs/adapter-static") == true)
     }
 
+    /// Vite at a workspace root (for vitest) does not make the root a Vite app.
+    @Test func aWorkspaceRootWithViteAsADevToolListsItsApps() throws {
+        let h = try CLIHarness()
+        try h.write("repo/package.json", #"{"private": true, "workspaces": ["apps/*"], "devDependencies": {"vite": "^5.2.0", "vitest": "^1.6.0"}}"#)
+        try h.write("repo/package-lock.json", "{}")
+        try h.write("repo/apps/web/package.json", #"{"devDependencies": {"vite": "^5.2.0"}, "scripts": {"build": "vite build"}}"#)
+        let run = try h.run(["init", "repo"])
+        #expect(run.status == 2, "\(run.stdout)")
+        #expect(run.stderr.contains("is a workspace root (package.json has workspaces) with no site of its own; choose the app with --app:\n  --app apps/web  Vite"), "\(run.stderr)")
+        #expect(!h.exists("repo/buildspec.yml"))
+    }
+
     @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
         let h = try CLIHarness()
         try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)
