@@ -148,6 +148,10 @@ struct SitePlanner: Sendable {
                 recipe.buildCommand = "jekyll build"
                 recipe.warnings.append("there is no \(file("Gemfile")): the build installs the newest jekyll gem; pin versions with a Gemfile (bundle init && bundle add jekyll) and commit Gemfile.lock")
             }
+            if let config = files.read(file("_config.yml")), let destination = ConfigText.value(of: "destination", in: config), !destination.isEmpty {
+                recipe.outputDirectory = destination
+                recipe.evidence.append("\(file("_config.yml")) sets destination \(destination)")
+            }
         case .mkdocs:
             let config = files.read(file("mkdocs.yml")) ?? files.read(file("mkdocs.yaml")) ?? ""
             let requirements = file("requirements.txt")

@@ -98,6 +98,14 @@ import Testing
         #expect(try framework(pages)?.framework == .jekyll)
     }
 
+    @Test func jekyllsDestinationIsTheOutputFolder() throws {
+        let recipe = try FixtureTree(["_config.yml": "title: Blog\ndestination: ./public\n", "Gemfile": "gem \"jekyll\"\n"]).recipe()
+        #expect(recipe.artifactDirectory == "public")
+        #expect(recipe.evidence.contains("_config.yml sets destination ./public"))
+        let app = try FixtureTree(["blog/_config.yml": "destination: \"out/site\"\n", "blog/Gemfile": "gem 'jekyll'\n"]).recipe(app: "blog")
+        #expect(app.artifactDirectory == "blog/out/site")
+    }
+
     @Test func jekyllWithoutGemfileIsFoundByItsFoldersAndInstallsJekyllAlone() throws {
         let tree = FixtureTree(["_config.yml": "title: Blog\n", "_posts/2024-01-01-hello.md": "---\n---\nhi\n", "index.md": "hi\n"])
         let recipe = try tree.recipe()

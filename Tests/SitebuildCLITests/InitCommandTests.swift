@@ -237,6 +237,18 @@ import Testing
         #expect(!h.exists("repo/buildspec.yml"))
     }
 
+    /// Jekyll's `destination:` is where the site is, as Hugo's publishDir is.
+    @Test func jekyllsDestinationBecomesTheArtifactFolder() throws {
+        let h = try CLIHarness()
+        try h.write("blog/_config.yml", "title: Notes\ndestination: docs\n")
+        try h.write("blog/Gemfile", "source \"https://rubygems.org\"\ngem \"jekyll\", \"~> 4.3\"\n")
+        let run = try h.run(["init", "blog"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("  - _config.yml sets destination docs\n"))
+        #expect(run.stdout.contains("Build: bundle exec jekyll build → docs (routing static)"))
+        #expect(h.read("blog/buildspec.yml")?.contains("  base-directory: docs\n") == true)
+    }
+
     @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
         let h = try CLIHarness()
         try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)
