@@ -79,7 +79,12 @@ struct FrameworkDetector: Sendable {
     /// Detects the framework of the app in `app` (relative to the root; `""` is the root).
     func detect(app: String) throws -> DetectionOutcome {
         var notes: [String] = []
-        let manifest = try manifest(in: app)
+        let manifest: PackageManifest?
+        do {
+            manifest = try self.manifest(in: app)
+        } catch let error as UsageError {
+            throw UsageError("\(error.description); fix it or pass --framework")
+        }
         if let outcome = detectFramework(in: app, manifest: manifest, notes: &notes) { return outcome }
         if let workspace = workspaceOutcome(in: app, manifest: manifest) { return workspace }
         if let plain = detectPlain(in: app, manifest: manifest, notes: &notes) { return .detected(plain) }

@@ -14,16 +14,17 @@ struct PackageManifest: Sendable {
     /// Corepack's `packageManager` field, e.g. `pnpm@9.1.0`.
     var packageManager: String?
 
-    /// Parses package.json text; the error names `file`.
+    /// Parses package.json text; the error names `file` and leaves the advice to the caller
+    /// (detection can be skipped with --framework; a Node build cannot do without the file).
     init(json text: String, file: String) throws {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(text.utf8))
         } catch {
-            throw UsageError("\(file) is not valid JSON (\(Self.reason(error))); fix it or pass --framework")
+            throw UsageError("\(file) is not valid JSON (\(Self.reason(error)))")
         }
         guard let root = object as? [String: Any] else {
-            throw UsageError("\(file) must hold a JSON object; fix it or pass --framework")
+            throw UsageError("\(file) must hold a JSON object")
         }
         func strings(_ key: String) -> [String: String] {
             (root[key] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }

@@ -89,9 +89,20 @@ struct SitePlanner: Sendable {
     func plan(_ detected: DetectedFramework, app: String, packageManager: PackageManager? = nil) throws -> SiteRecipe {
         let framework = detected.framework
         let detector = FrameworkDetector(files: files)
-        let manifest = try detector.manifest(in: app)
         var recipe = SiteRecipe(detected: detected, appDirectory: app, outputDirectory: framework.defaultOutputDirectory,
                                 artifactDirectory: "", evidence: detected.evidence)
+        // A Node framework builds from package.json; any other framework (named with
+        // --framework) builds without it, so a broken one only skips its packages.
+        let manifest: PackageManifest?
+        do {
+            manifest = try detector.manifest(in: app)
+        } catch let error as UsageError {
+            guard !framework.usesNode else {
+                throw UsageError("\(error.description); fix it: the \(framework.displayName) template installs and builds from it")
+            }
+            recipe.warnings.append("\(error.description), so its packages are not installed; fix it if the \(framework.displayName) build needs them")
+            manifest = nil
+        }
         func file(_ name: String) -> String { ProjectPath.join(app, name) }
 
         // Install: Node packages for Node frameworks, and for generators whose site has a package.json with packages.
@@ -286,7 +297,12 @@ struct SitePlanner: Sendable {
     private func nodeInstall(app: String, override: PackageManager?, recipe: inout SiteRecipe) throws -> SiteRecipe.NodeInstall {
         let chain = ProjectPath.ancestry(app)
         let detector = FrameworkDetector(files: files)
-        let manifests = try chain.map { try detector.manifest(in: $0) }
+        let manifests: [PackageManifest?]
+        do {
+            manifests = try chain.map { try detector.manifest(in: $0) }
+        } catch let error as UsageError {
+            throw UsageError("\(error.description); fix it: the packages are installed from it")
+        }
         let declared: (PackageManager, String)? = zip(chain, manifests).lazy.compactMap { dir, manifest -> (PackageManager, String)? in
             guard let field = manifest?.packageManager, let pm = Self.packageManager(fromField: field) else { return nil }
             return (pm, "\(ProjectPath.join(dir, "package.json")) has packageManager \(field)")

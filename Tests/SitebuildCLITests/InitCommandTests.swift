@@ -249,6 +249,28 @@ import Testing
         #expect(h.read("blog/buildspec.yml")?.contains("  base-directory: docs\n") == true)
     }
 
+    /// A broken package.json stops detection (fix it or pass --framework), but not a
+    /// --framework that builds without Node; a Node framework needs it, and says so.
+    @Test func aBrokenPackageJsonStopsOnlyWhatNeedsIt() throws {
+        let h = try CLIHarness()
+        try h.write("blog/package.json", "[1]\n")
+        try h.write("blog/hugo.toml", "baseURL = \"https://example.org/\"\n")
+        let detected = try h.run(["init", "blog", "--print"])
+        #expect(detected.status == 2)
+        #expect(detected.stderr.contains("package.json must hold a JSON object; fix it or pass --framework"), "\(detected.stderr)")
+
+        let hugo = try h.run(["init", "blog", "--framework", "hugo"])
+        #expect(hugo.status == 0, "\(hugo.stderr)")
+        #expect(hugo.stderr.contains("warning: package.json must hold a JSON object, so its packages are not installed"), "\(hugo.stderr)")
+        let buildspec = try #require(h.read("blog/buildspec.yml"))
+        #expect(!buildspec.contains("npm"))
+
+        let vite = try h.run(["init", "blog", "--framework", "vite", "--force"])
+        #expect(vite.status == 2)
+        #expect(vite.stderr.contains("package.json must hold a JSON object; fix it: the Vite template installs and builds from it"), "\(vite.stderr)")
+        #expect(!vite.stderr.contains("pass --framework"))
+    }
+
     @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
         let h = try CLIHarness()
         try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)
