@@ -59,7 +59,7 @@ enum SiteTemplate {
             install.append(". .venv/bin/activate")
             if let requirements = recipe.python?.requirements {
                 let local = relative(requirements, to: recipe.appDirectory)
-                install.append("pip install --cache-dir .pip-cache -r \(local)")
+                install.append("pip install --cache-dir .pip-cache -r \(shellWord(local))")
             } else {
                 install.append("pip install --cache-dir .pip-cache mkdocs\(recipe.python?.material == true ? " mkdocs-material" : "")")
             }
@@ -73,27 +73,26 @@ enum SiteTemplate {
             // Eleventy writes over its output folder and never removes a page whose source
             // is gone, so a local rebuild would deploy deleted pages (Hugo gets --cleanDestinationDir).
             let folder = recipe.outputDirectory
-            let plain = folder.allSatisfy { $0.isLetter || $0.isNumber || "._-/".contains($0) }
-            build.append("rm -rf " + (plain ? folder : "'" + folder.replacingOccurrences(of: "'", with: "'\\''") + "'"))
+            build.append("rm -rf " + shellWord(folder))
         }
         if let command = recipe.buildCommand { build.append(command) }
         switch recipe.framework {
         case .plain:
             let index = ProjectPath.join(recipe.outputDirectory, "index.html")
-            build.append("test -f \(index) || { echo \"no \(index) in $PWD, so nothing to deploy\" >&2; exit 1; }")
+            build.append("test -f \(shellWord(index)) || { echo \"no \(inDoubleQuotes(index)) in $PWD, so nothing to deploy\" >&2; exit 1; }")
         case .angular:
             build.append(angularCopy)
         case .nextjs:
             build.append("""
-                if [ ! -d \(recipe.outputDirectory) ]; then
-                  echo "next build wrote no \(recipe.outputDirectory)/ folder: set output: 'export' in next.config (https://nextjs.org/docs/app/guides/static-exports)" >&2
+                if [ ! -d \(shellWord(recipe.outputDirectory)) ]; then
+                  echo "next build wrote no \(inDoubleQuotes(recipe.outputDirectory))/ folder: set output: 'export' in next.config (https://nextjs.org/docs/app/guides/static-exports)" >&2
                   exit 1
                 fi
                 """)
         case .sveltekit:
             build.append("""
-                if [ ! -d \(recipe.outputDirectory) ]; then
-                  echo "the build wrote no \(recipe.outputDirectory)/ folder: SvelteKit writes a static site only with @sveltejs/adapter-static in svelte.config.js (https://svelte.dev/docs/kit/adapter-static)" >&2
+                if [ ! -d \(shellWord(recipe.outputDirectory)) ]; then
+                  echo "the build wrote no \(inDoubleQuotes(recipe.outputDirectory))/ folder: SvelteKit writes a static site only with @sveltejs/adapter-static in svelte.config.js (https://svelte.dev/docs/kit/adapter-static)" >&2
                   exit 1
                 fi
                 """)
@@ -102,8 +101,8 @@ enum SiteTemplate {
             // bundle beside the pages; it may inline secrets and must never be published.
             let server = ProjectPath.join(recipe.outputDirectory, "server")
             build.append("""
-                if [ -d \(server) ]; then
-                  echo "astro build wrote a server bundle (\(server)/): sitebuild deploys static sites only; set output: 'static' in astro.config and remove the server adapter" >&2
+                if [ -d \(shellWord(server)) ]; then
+                  echo "astro build wrote a server bundle (\(inDoubleQuotes(server))/): sitebuild deploys static sites only; set output: 'static' in astro.config and remove the server adapter" >&2
                   exit 1
                 fi
                 """)
@@ -120,7 +119,7 @@ enum SiteTemplate {
         lines += build.map(commandItem)
         lines.append("")
 
-        lines += ["artifacts:", "  base-directory: \(recipe.artifactDirectory)", "  files:", "    - '**/*'"]
+        lines += ["artifacts:", "  base-directory: \(yamlScalar(recipe.artifactDirectory))", "  files:", "    - '**/*'"]
         if recipe.framework == .plain {
             // The project's own files, not the site's: credential files (.env, .npmrc tokens,
             // .netrc, .htpasswd, ~/.ssh-style folders…) hold secrets; editors' folders, the
@@ -132,12 +131,12 @@ enum SiteTemplate {
             let base = recipe.artifactDirectory
             let relevant = excluded.filter { base == "." || base == recipe.appDirectory || !$0.hasSuffix(".yml") }
             lines.append("  exclude-paths:")
-            lines += relevant.map { "    - '\($0)'" }
+            lines += relevant.map { "    - " + singleQuoted($0) }
         }
 
         if let cache = cache(for: recipe) {
-            lines += ["", "cache:", "  key: \(cache.key)", "  fallback-keys:", "    - \(cache.fallback)", "  paths:"]
-            lines += cache.paths.map { "    - '\($0)'" }
+            lines += ["", "cache:", "  key: \(yamlScalar(cache.key))", "  fallback-keys:", "    - \(cache.fallback)", "  paths:"]
+            lines += cache.paths.map { "    - " + singleQuoted($0) }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -218,7 +217,7 @@ enum SiteTemplate {
         paths += recipe.framework.buildCachePaths.map { ProjectPath.join(recipe.appDirectory, $0) }
         guard !paths.isEmpty else { return nil }
         let prefix = prefixes.joined(separator: "-") + "-"
-        let key = keyFiles.isEmpty ? prefix + recipe.framework.rawValue : prefix + "$(codebuild-hash-files \(keyFiles.joined(separator: " ")))"
+        let key = keyFiles.isEmpty ? prefix + recipe.framework.rawValue : prefix + "$(codebuild-hash-files \(keyFiles.map(shellWord).joined(separator: " ")))"
         return CacheSection(key: key, fallback: prefix, paths: paths)
     }
 
@@ -267,6 +266,39 @@ enum SiteTemplate {
         return !"-?:,[]{}#&*!|>'\"%@`".contains(first)
     }
 
+    /// `text` as a YAML scalar: plain when YAML reads it back as that same string (not a
+    /// comment, a mapping, a number or a boolean), else single-quoted. Folder names such as
+    /// `web #2` or `a: b` need the quotes.
+    static func yamlScalar(_ text: String) -> String {
+        let typed = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"].contains(text.lowercased())
+            || Double(text) != nil || text.lowercased().hasPrefix("0x") || text.lowercased().hasPrefix("0o")
+        return isPlainScalar(text) && !typed ? text : singleQuoted(text)
+    }
+
+    /// `text` single-quoted for YAML (a quote inside is doubled).
+    static func singleQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    // MARK: - Shell
+
+    /// `text` as one shell word: as is when it holds no character the shell treats
+    /// specially, else single-quoted.
+    static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-/+@%=,".contains($0)) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// `text` for use inside a double-quoted shell string: `\`, `"`, `$` and backquotes escaped.
+    static func inDoubleQuotes(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\\"$`".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
     private static func relative(_ path: String, to directory: String) -> String {
         directory.isEmpty ? path : String(path.dropFirst(directory.count + 1))
     }
@@ -279,7 +311,7 @@ struct ShellDirectory {
 
     mutating func cd(_ directory: String, into commands: inout [String], always: Bool = false) {
         guard directory != current || always else { return }
-        commands.append(directory.isEmpty ? "cd \"$CODEBUILD_SRC_DIR\"" : "cd \"$CODEBUILD_SRC_DIR/\(directory)\"")
+        commands.append(directory.isEmpty ? "cd \"$CODEBUILD_SRC_DIR\"" : "cd \"$CODEBUILD_SRC_DIR/\(SiteTemplate.inDoubleQuotes(directory))\"")
         current = directory
     }
 }

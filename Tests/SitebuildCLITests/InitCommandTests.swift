@@ -271,6 +271,26 @@ import Testing
         #expect(!vite.stderr.contains("pass --framework"))
     }
 
+    /// App folders whose names YAML reads as a comment or a mapping, or the shell splits,
+    /// are quoted: the buildspec validates and the site deploys from them.
+    @Test(arguments: ["web #2", "a: b", "it's $HOME"])
+    func anAppFolderWithAnOddNameIsQuoted(_ folder: String) throws {
+        let h = try CLIHarness()
+        try h.write("repo/\(folder)/index.html", "<h1>odd</h1>\n")
+        let initRun = try h.run(["init", "repo", "--app", folder])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        let buildspec = try #require(h.read("repo/buildspec.yml"))
+        if folder.contains(" #") || folder.contains(": ") {
+            #expect(buildspec.contains("  base-directory: '\(folder)'\n"), "\(buildspec)")
+        }
+        let validate = try h.run(["validate", "--source", "repo"])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        let run = try h.run(["run", "--source", "repo"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let version = try #require(live(h))
+        #expect(h.read(".sitebuild/\(version)/index.html") == "<h1>odd</h1>\n")
+    }
+
     @Test func nextWithoutStaticExportIsWrittenWithAWarningAndAGuard() throws {
         let h = try CLIHarness()
         try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3", "react": "18.3.1"}, "scripts": {"build": "next build"}}"#)

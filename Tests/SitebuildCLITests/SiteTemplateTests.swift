@@ -22,6 +22,14 @@ import Testing
                 workspaceApp.appDirectory = "apps/web"
                 workspaceApp.artifactDirectory = ProjectPath.join("apps/web", base.outputDirectory)
                 all.append(("\(framework.rawValue)/\(pm.rawValue)/workspace-app", workspaceApp))
+                // Folder names YAML or the shell would misread unquoted.
+                for folder in ["web #2", "a: b", "it's [x]", "2024"] {
+                    var oddName = base
+                    oddName.appDirectory = folder
+                    oddName.artifactDirectory = ProjectPath.join(folder, base.outputDirectory)
+                    if let requirements = base.python?.requirements { oddName.python?.requirements = ProjectPath.join(folder, requirements) }
+                    all.append(("\(framework.rawValue)/\(pm.rawValue)/app \(folder)", oddName))
+                }
                 if var node = base.node {
                     node.directory = "apps/web"
                     node.lockfile = ProjectPath.join("apps/web", pm.lockfiles[0])
@@ -77,7 +85,7 @@ import Testing
                     #expect(spec.cache?.paths.contains(ProjectPath.join(node.directory, node.packageManager.cacheDirectory, "**/*")) == true, "\(name)")
                 }
                 if !recipe.appDirectory.isEmpty {
-                    #expect(spec.phases[.build]?.commands.first?.text == "cd \"$CODEBUILD_SRC_DIR/\(recipe.appDirectory)\"", "\(name)")
+                    #expect(spec.phases[.build]?.commands.first?.text.trimmingCharacters(in: .newlines) == "cd \"$CODEBUILD_SRC_DIR/\(SiteTemplate.inDoubleQuotes(recipe.appDirectory))\"", "\(name)")
                 }
             } catch let error as BuildSpecError {
                 Issue.record("\(name) does not validate:\n\(error.diagnostics)\n\(text)")
