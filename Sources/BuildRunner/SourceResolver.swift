@@ -157,11 +157,33 @@ public struct SourceResolver: Sendable {
         let result = try checkout.fetch(into: work.path + "/src")
         let shown = BuildSource.withoutUserinfo(url)
         log("checked out \(result.commit) (\(result.version))")
+        let pointers = Self.lfsPointers(in: work.path + "/src")
+        if !pointers.isEmpty {
+            log("warning: \(pointers.count) file(s) are Git LFS pointers, not their content (git-lfs is not installed here, or could not "
+                + "fetch them), and would be built and published as pointer text: \(pointers.prefix(5).joined(separator: ", "))"
+                + "\(pointers.count > 5 ? ", …" : ""); install git-lfs (apt-get install git-lfs) before the build")
+        }
         return ResolvedSource(
             kind: .git, directory: work.path + "/src", name: name, workDirectory: work.path, commit: result.commit,
             variables: [("CODEBUILD_RESOLVED_SOURCE_VERSION", result.commit), ("CODEBUILD_SOURCE_VERSION", result.version),
                         ("CODEBUILD_SOURCE_REPO_URL", shown), ("SOURCE_DATE_EPOCH", String(result.commitTime))],
             label: BuildSource.redacted(url) + (ref.map { "#\($0)" } ?? ""))
+    }
+
+    /// Files of a checkout that are still Git LFS pointer files (`version https://git-lfs…`),
+    /// looked for only when the repository's .gitattributes uses the LFS filter.
+    static func lfsPointers(in directory: String) -> [String] {
+        guard let attributes = FileManager.default.contents(atPath: directory + "/.gitattributes"),
+              String(decoding: attributes, as: UTF8.self).contains("filter=lfs") else { return [] }
+        let header = Array("version https://git-lfs.github.com/spec/v1".utf8)
+        var walker = FileWalker()
+        walker.skippingNames = [".git"]
+        return walker.walk(directory).filter { entry in
+            guard entry.kind == .file, !entry.skippedByName, (100...1024).contains(entry.size),
+                  let handle = FileHandle(forReadingAtPath: directory + "/" + entry.path) else { return false }
+            defer { try? handle.close() }
+            return (try? handle.read(upToCount: header.count)).map { Array($0) == header } ?? false
+        }.map(\.path)
     }
 
     /// `repo` for `https://host/org/repo.git`, `git@host:org/repo` or `file:///srv/repo.git`.

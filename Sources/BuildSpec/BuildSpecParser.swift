@@ -326,7 +326,13 @@ public struct BuildSpecParser {
             error(node, "cache.paths", "a cache block needs 'paths' (the directories or globs to keep between builds)")
             return nil
         }
-        var cache = Cache(paths: stringList(pathsNode, path: "cache.paths").map(\.text))
+        let paths = stringList(pathsNode, path: "cache.paths")
+        for (index, item) in paths.enumerated() where item.text.hasPrefix("~") || item.text.contains("$") {
+            // Cache paths are globs, not shell words: `~/.npm/**/*` would match a folder named `~`.
+            warning(item.location, "cache.paths[\(index)]", "'\(item.text)' is a glob, and '~' and '$' are not expanded in it, so it caches nothing; "
+                + "write the path itself (such as /root/.npm/**/*) or one relative to the source")
+        }
+        var cache = Cache(paths: paths.map(\.text))
         if let n = map.value(for: "key") { cache.key = scalar(n, "cache.key") }
         if let n = map.value(for: "fallback-keys") {
             cache.fallbackKeys = stringList(n, path: "cache.fallback-keys").map(\.text)

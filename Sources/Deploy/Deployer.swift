@@ -348,6 +348,12 @@ public struct Deployer: Sendable {
                 if let from = record.from, from != live, try await target.manifestExists(from) { return from }
             }
         }
+        // A run killed between its flip and its release record left only the pointer's head
+        // (written just before the flip): it names the version the flip came from.
+        if let head = try await target.readPointerHeads().first(where: { $0.moved(pointerNames) && $0.to == live && $0.action != "undo" }),
+           let from = head.from, from != live, try await target.manifestExists(from) {
+            return from
+        }
         return nil
     }
 

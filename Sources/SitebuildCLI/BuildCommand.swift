@@ -196,7 +196,17 @@ enum BuildInvocation {
         var isDirectory: ObjCBool = false
         let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.kind != .directory, cwd: cwd)
         if options.buildspec == nil && !fm.fileExists(atPath: buildspecPath) {
-            throw UsageError("no buildspec.yml in \(source)\(resolvedSource.kind == .directory ? "" : " (from \(resolvedSource.label))"); pass --buildspec FILE, or run `sitebuild init` to write one")
+            if resolvedSource.kind == .directory, fm.fileExists(atPath: source + "/HEAD"), fm.fileExists(atPath: source + "/objects"),
+               fm.fileExists(atPath: source + "/refs") {
+                throw UsageError("\(source) is a bare git repository, not a work tree; give it as a git source with the ref to build: "
+                    + "--source 'file://\(source)#main'")
+            }
+            if resolvedSource.kind == .directory || resolvedSource.kind == .cleanCopy {
+                throw UsageError("no buildspec.yml in \(source); pass --buildspec FILE, or run `sitebuild init` to write one")
+            }
+            // A fetched tree is replaced by the next fetch: the buildspec belongs in the repository or archive.
+            throw UsageError("no buildspec.yml in \(resolvedSource.label) (fetched to \(source)); commit one to it (`sitebuild init` in a "
+                + "checkout writes one), or pass --buildspec FILE")
         }
         let (spec, warnings) = try BuildSpecParser.parse(contentsOf: buildspecPath)
 
@@ -327,9 +337,16 @@ enum BuildInvocation {
     static func checkDeployable(_ options: BuildOptions, source: ResolvedSource) -> String? {
         let cwd = FileManager.default.currentDirectoryPath
         let path = buildspecPath(options.buildspec, source: source.directory, fetched: source.kind != .directory, cwd: cwd)
-        guard let (spec, _) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
+        guard let (spec, warnings) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
         if spec.artifacts == nil {
             return "\(path) has no artifacts section, so a run has nothing to deploy; add for example\n  artifacts:\n    base-directory: dist\n    files: ['**/*']"
+        }
+        // CodeBuild ignores a misspelled key with a warning, and its artifact goes to a private
+        // bucket; what run deploys is public: `base_directory: dist` would publish the whole
+        // checkout (.env included).
+        if let typo = warnings.first(where: { $0.keyPath.hasPrefix("artifacts.") && $0.keyPath.split(separator: ".").count == 2
+                                             && $0.message.hasPrefix("unknown key") }) {
+            return "\(typo)\nrun deploys the primary artifact to a public site, so a key it would ignore there stops it; fix the key"
         }
         return nil
     }

@@ -119,7 +119,10 @@ enum SiteTemplate {
         lines += build.map(commandItem)
         lines.append("")
 
-        lines += ["artifacts:", "  base-directory: \(yamlScalar(recipe.artifactDirectory))", "  files:", "    - '**/*'"]
+        // The build expands variables in base-directory (`$CODEBUILD_SRC_DIR`): a `$` in the
+        // folder's own name is escaped.
+        lines += ["artifacts:", "  base-directory: \(yamlScalar(recipe.artifactDirectory.replacingOccurrences(of: "$", with: "\\$")))",
+                  "  files:", "    - '**/*'"]
         if recipe.framework == .plain {
             // The project's own files, not the site's: credential files (.env, .npmrc tokens,
             // .netrc, .htpasswd, ~/.ssh-style folders…) hold secrets; editors' folders, the

@@ -129,6 +129,21 @@ struct GitCredentialTests {
         #expect(!FileManager.default.fileExists(atPath: script))
     }
 
+    /// A checkout whose LFS files were not fetched holds pointer text: found (and warned about
+    /// by the checkout), never below .git, and only when .gitattributes uses the LFS filter.
+    @Test func lfsPointerFilesAreFound() throws {
+        let root = scratch + "/lfs-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n"
+        for (path, text) in [("img/logo.png", pointer), ("index.html", "<h1>x</h1>"), (".git/lfs/x.png", pointer)] {
+            try FileManager.default.createDirectory(atPath: (root + "/" + path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/" + path))
+        }
+        #expect(SourceResolver.lfsPointers(in: root) == [])
+        try Data("*.png filter=lfs diff=lfs merge=lfs -text\n".utf8).write(to: URL(fileURLWithPath: root + "/.gitattributes"))
+        #expect(SourceResolver.lfsPointers(in: root) == ["img/logo.png"])
+    }
+
     @Test func tokensFromTheEnvironment() throws {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let github = try GitCredentials(url: "https://github.com/org/site.git", environment: ["GITHUB_TOKEN": "gh"], scratch: scratch)

@@ -346,6 +346,25 @@ struct BuildSpecDiagnosticsTests {
         #expect(lineColumn(d) == [9, 7])
     }
 
+    /// Cache paths are globs: `~` and `$HOME` in one are not expanded and would cache nothing.
+    @Test func cachePathsWithATildeOrAVariableAreWarnedAbout() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        cache:
+          paths:
+            - '~/.npm/**/*'
+            - '$HOME/.cache/**/*'
+            - '/root/.m2/**/*'
+        """)
+        #expect(spec.cache?.paths.count == 3)
+        #expect(lineColumn(try diagnostic(warnings, keyPath: "cache.paths[0]", severity: .warning)) == [7, 7])
+        _ = try diagnostic(warnings, keyPath: "cache.paths[1]", severity: .warning)
+        #expect(!warnings.contains { $0.keyPath == "cache.paths[2]" })
+    }
+
     @Test func secondaryArtifactsInsideASecondaryArtifactAreUnknown() throws {
         let (spec, warnings) = try parseSpec("""
         version: 0.2

@@ -328,7 +328,8 @@ struct ConcurrentPruneTests {
         let deployer = Deployer(target: f.target, pointer: MovingPointer(inner: f.pointer, movesTo: v2))
         let conflict = await #expect(throws: PointerConflict.self) { try await deployer.rollback(to: v1) }
         #expect(conflict?.description == "the live version moved while this rollback ran: expected \(v3) but found \(v2); nothing was "
-                + "changed. See `sitebuild versions`, then `sitebuild rollback \(v1)` if \(v1) should still be live")
+                + "changed. See `sitebuild versions`, then `sitebuild rollback \(v1) --target \(f.target.url) --pointer \(f.pointer.url)` "
+                + "if \(v1) should still be live")
         #expect(f.live == v2)
     }
 

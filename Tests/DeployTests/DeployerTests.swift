@@ -201,6 +201,24 @@ struct DeployerTests {
         #expect(try await f.target.manifestExists(second.version) == false)
     }
 
+    /// A deploy killed between its flip and its release record: the pointer's head, written
+    /// just before the flip, still tells rollback where the live version came from.
+    @Test func rollbackAfterAFlipWhoseRecordWasNeverWritten() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        let releases = f.targetRoot + "/_sitebuild/releases"
+        let newest = try #require(try FileManager.default.contentsOfDirectory(atPath: releases).sorted().last)
+        #expect(newest.hasSuffix("-\(v2).json"))
+        try FileManager.default.removeItem(atPath: releases + "/" + newest)
+        #expect(try await d.previousVersion(live: v2) == v1)
+        let back = try await d.rollback(to: nil)
+        #expect(back.from == v2 && back.to == v1 && f.live == v1)
+    }
+
     @Test func rollback() async throws {
         let f = try DeployFixture()
         try f.writeSite()

@@ -359,6 +359,17 @@ import Testing
         #expect(fromFile.status == 2)
         #expect(fromFile.stderr.contains("sitebuild.yml:1:9"), "\(fromFile.stderr)")
         #expect(!h.exists("built"))
+        // A misspelled key in the deployed artifact (CodeBuild only warns): the whole checkout
+        // would be published.
+        try FileManager.default.removeItem(atPath: h.root + "/site/sitebuild.yml")
+        try h.write("site/buildspec.yml", Self.buildspec.replacingOccurrences(of: "- rm -rf dist", with: "- touch ../built && rm -rf dist")
+            .replacingOccurrences(of: "base-directory: dist", with: "base_directory: dist"))
+        let typo = try h.run(["run", "--source", "site"])
+        #expect(typo.status == 2, "\(typo.stderr)")
+        #expect(typo.stderr.contains("buildspec.yml:7:3: warning: artifacts.base_directory: unknown key 'base_directory' is ignored; did you mean 'base-directory'?"),
+                "\(typo.stderr)")
+        #expect(typo.stderr.contains("run deploys the primary artifact to a public site"), "\(typo.stderr)")
+        #expect(!h.exists("built") && !h.exists(".sitebuild/_sitebuild/live"))
     }
 
     /// A relative target or pointer in sitebuild.yml is relative to that file, wherever

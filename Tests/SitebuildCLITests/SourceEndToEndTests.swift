@@ -74,6 +74,24 @@ import TestSupport
         }
     }
 
+    /// A bare repository given as a folder is named as one, with the git source to write; a
+    /// fetched tree without a buildspec asks for one in the repository, not in the work tree.
+    @Test func aBareRepositoryOrAFetchedTreeWithoutABuildspecSaysWhatToDo() throws {
+        let h = try CLIHarness()
+        let repo = try makeRepository(h)
+        let bare = try h.run(["build", "--source", "repo.git"])
+        #expect(bare.status == 2, "\(bare.stderr)")
+        #expect(bare.stderr.contains("\(repo.bare) is a bare git repository, not a work tree; give it as a git source with the ref to build: "
+            + "--source 'file://\(repo.bare)#main'"), "\(bare.stderr)")
+        try h.write("content/page.html", "x")
+        try DeterministicArchive(format: .zip).write([ArchiveItem(path: "page.html", content: .file(sourcePath: h.root + "/content/page.html"))],
+                                                     to: h.root + "/nobuildspec.zip")
+        let zip = try h.run(["build", "--source", "nobuildspec.zip"])
+        #expect(zip.status == 2, "\(zip.stderr)")
+        #expect(zip.stderr.contains("no buildspec.yml in \(h.root)/nobuildspec.zip (fetched to "), "\(zip.stderr)")
+        #expect(zip.stderr.contains("commit one to it"), "\(zip.stderr)")
+    }
+
     /// A relative --buildspec of a fetched source is the checkout's file, as CodeBuild takes it
     /// from CODEBUILD_SRC_DIR: a file of that name in the current directory (an uncommitted
     /// edit) does not replace the tag's own.
