@@ -30,38 +30,45 @@ public struct SSMClient: Sendable {
     }
 
     /// The values of `names`, asked for in batches of ``maxNamesPerCall``; duplicates are
-    /// asked for once.
+    /// asked for once. The answers name parameters by name, even when asked by ARN or as
+    /// `name:version` / `name:label` (AWS adds the selector in `Selector`; moto leaves it out),
+    /// so no batch asks for one parameter twice (`/app/x` and `/app/x:1` go in separate calls)
+    /// and each answer is the one asked for its parameter in its batch.
     public func getParameters(names: [String], withDecryption: Bool = true) async throws -> Parameters {
         var unique: [String] = []
         var seen: Set<String> = []
         for name in names where seen.insert(name).inserted { unique.append(name) }
+        var batches: [[String]] = []
+        for name in unique {
+            let base = Self.withoutSelector(name)
+            if let index = batches.firstIndex(where: { $0.count < Self.maxNamesPerCall && !$0.contains { Self.withoutSelector($0) == base } }) {
+                batches[index].append(name)
+            } else {
+                batches.append([name])
+            }
+        }
         var result = Parameters(values: [:], invalidParameters: [])
-        var start = 0
-        while start < unique.count {
-            let batch = Array(unique[start..<min(start + Self.maxNamesPerCall, unique.count)])
-            start += Self.maxNamesPerCall
+        for batch in batches {
             let output: GetParametersOutput = try await client.call(
                 "GetParameters", GetParametersInput(Names: batch, WithDecryption: withDecryption))
-            var answered: Set<String> = []
             for parameter in output.Parameters ?? [] {
-                // The answer names parameters by name even when asked by ARN or `name:version`,
-                // with the `:version` or `:label` asked for in Selector (AWS; moto leaves it out):
-                // `/app/x` and `/app/x:1` asked together are two answers named `/app/x`.
-                // Without Selector the answer's Version tells `/app/x:1` from `/app/x`.
-                let selector = parameter.Selector ?? ""
                 let names = [parameter.Name] + (parameter.ARN.map { [$0] } ?? [])
-                let exact = names.map { $0 + selector }
-                let versioned = parameter.Selector == nil ? parameter.Version.map { version in names.map { $0 + ":\(version)" } } ?? [] : []
-                let asked = batch.first { versioned.contains($0) && !answered.contains($0) }
-                    ?? batch.first { exact.contains($0) && !answered.contains($0) }
-                    ?? (selector.isEmpty ? batch.first { !answered.contains($0) && $0.hasPrefix(parameter.Name + ":") } : nil)
-                    ?? parameter.Name
-                answered.insert(asked)
+                let asked = batch.first { names.contains(Self.withoutSelector($0)) } ?? parameter.Name
                 result.values[asked] = parameter.Value
             }
             result.invalidParameters += output.InvalidParameters ?? []
         }
         return result
+    }
+
+    /// `name` without a `:version` or `:label` selector (`/app/x:3` → `/app/x`; an ARN keeps
+    /// its own colons: only a last part without `/` after `parameter/…` is a selector).
+    static func withoutSelector(_ name: String) -> String {
+        guard let colon = name.lastIndex(of: ":") else { return name }
+        let selector = name[name.index(after: colon)...]
+        guard !selector.isEmpty, !selector.contains("/") else { return name }
+        if name.hasPrefix("arn:") && !name[..<colon].contains("parameter/") { return name }
+        return String(name[..<colon])
     }
 
     private struct GetParametersInput: Encodable {
@@ -74,8 +81,6 @@ public struct SSMClient: Sendable {
             var Name: String
             var Value: String
             var ARN: String?
-            var Selector: String?
-            var Version: Int64?
         }
         var Parameters: [Parameter]?
         var InvalidParameters: [String]?

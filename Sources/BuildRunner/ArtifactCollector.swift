@@ -18,6 +18,9 @@ public struct ArtifactSelection: Sendable {
     /// CodeBuild-shaped log lines (`Expanding …`, `Found N file(s)`, `Skipping invalid file path …`).
     public var log: [String]
     public var warnings: [String]
+    /// What the artifact would take but cannot: a folder that cannot be read, a name that is
+    /// not UTF-8. Each stops the build (its files would be missing from what is deployed).
+    public var problems: [String] = []
 }
 
 /// Resolves an artifact block's globs against the source directory, CodeBuild's way:
@@ -67,6 +70,7 @@ public struct ArtifactCollector: Sendable {
         }
 
         var chosen: [(path: String, file: ArtifactFile)] = []
+        var problems: [String] = []
         var excludes = artifacts.excludePaths.map(GlobPattern.init)
         // A bare directory name (`node_modules`) leaves out the files below it, as a bare
         // directory in `files` takes them: a file pattern would match no file, and what the
@@ -93,9 +97,25 @@ public struct ArtifactCollector: Sendable {
             // directory would copy this machine's files into the site.
             var walker = FileWalker(followSymlinks: !artifacts.enableSymlinks)
             walker.confinedTo = [FileWalker.realPath(sourceDirectory)]
-            let entries = walker.walk(baseDir).filter { entry in
+            walker.reportsProblems = true
+            let walked = walker.walk(baseDir).filter { entry in
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
                 return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") } && !excludedFiles.contains(fromSource)
+            }
+            let entries = walked.filter { $0.problem == nil }
+            // What cannot be walked, where a `files` pattern would take it (a folder: what is
+            // below it) and no exclude leaves it out: said, never dropped unseen.
+            for entry in walked {
+                guard let problem = entry.problem else { continue }
+                let probes = entry.kind == .directory ? [entry.path + "/x", entry.path + "/x/y"] : [entry.path]
+                let taken = artifacts.files.map(GlobPattern.init).contains { pattern in probes.contains { pattern.matches($0) } }
+                guard taken, !probes.allSatisfy({ probe in excludes.contains { $0.matches(probe) } }) else { continue }
+                let shown = base == "." ? entry.path : base + "/" + entry.path
+                switch problem {
+                case .unreadable(let reason): problems.append("cannot read \(shown) (\(reason)); fix its permissions or leave it out with exclude-paths")
+                case .nameNotUTF8: problems.append("\(shown): the name is not UTF-8, which URLs and S3 keys need; rename it")
+                case .special(let what): warnings.append("skipping '\(shown)': it is \(what), not a file")
+                }
             }
             for exclude in directoryExcludes where !warnedExcludes.contains(exclude.text)
                 && entries.contains(where: { exclude.pattern.matches($0.path) }) {
@@ -173,7 +193,7 @@ public struct ArtifactCollector: Sendable {
             }
             files = flattened.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         }
-        return ArtifactSelection(files: files, log: log, warnings: warnings)
+        return ArtifactSelection(files: files, log: log, warnings: warnings, problems: problems)
     }
 
     func absolute(_ path: String) -> String {

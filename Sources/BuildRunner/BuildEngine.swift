@@ -710,6 +710,10 @@ public final class BuildEngine {
             let selection = collector.select(block)
             selection.log.forEach(log.container)
             selection.warnings.forEach(log.warning)
+            if let problem = selection.problems.first {
+                throw ArtifactFailure(message: (identifier.map { "secondary artifact \($0): " } ?? "") + problem
+                    + (selection.problems.count > 1 ? " (and \(selection.problems.count - 1) more)" : ""))
+            }
             if selection.files.isEmpty {
                 throw ArtifactFailure(message: identifier.map { "no matching artifact paths found for secondary artifact \($0)" }
                                       ?? "no matching artifact paths found")

@@ -37,7 +37,14 @@ struct GitCheckout {
         }
         let credentials = try GitCredentials(url: url, environment: environment, scratch: scratch)
         defer { credentials.remove() }
-        let session = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref)
+        var session = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref)
+        let withheld = ["SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"].filter { environment[$0]?.isEmpty == false }
+        if !withheld.isEmpty, credentials.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil {
+            // A token is set but was not given to this host: say so, rather than to set it.
+            session.credentialsHint = "\(withheld.joined(separator: " and ")) \(withheld.count == 1 ? "is" : "are") set but not sent to this host "
+                + "(a token from the environment goes over https only, to this machine over http too, and GITHUB_TOKEN only to GitHub): "
+                + "use an https:// URL (SITEBUILD_GIT_TOKEN for other hosts), or put user:password@ in the URL"
+        }
 
         if let ref, Self.isFullCommit(ref) {
             log("fetching commit \(ref) of \(shownURL)")
@@ -67,7 +74,8 @@ struct GitCheckout {
             try clone(credentials.url, branch: nil, into: checkout, session)
         }
 
-        let inside = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref, directory: checkout)
+        let inside = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref, directory: checkout,
+                             credentialsHint: session.credentialsHint)
         // The work tree's remote keeps no credentials, whatever the URL held.
         _ = try? inside.run(["remote", "set-url", "origin", BuildSource.withoutUserinfo(credentials.url)], what: "configure")
         let commit = try inside.run(["rev-parse", "--verify", "HEAD^{commit}"], what: "read the commit of").stdoutText
@@ -91,7 +99,8 @@ struct GitCheckout {
     /// A commit (full or abbreviated) or a ref that `clone --branch` cannot take.
     private func fetchCommit(_ wanted: String, url cloneURL: String, into checkout: String, _ session: Session) throws {
         try session.run(["init", "--quiet", checkout], what: "create a repository for")
-        let inside = Session(git: git, environment: session.environment, shownURL: shownURL, ref: ref, directory: checkout)
+        let inside = Session(git: git, environment: session.environment, shownURL: shownURL, ref: ref, directory: checkout,
+                             credentialsHint: session.credentialsHint)
         try inside.run(["remote", "add", "origin", cloneURL], what: "configure")
         var target = "FETCH_HEAD"
         let abbreviated = Self.isAbbreviatedCommit(wanted) && !Self.isFullCommit(wanted)
@@ -132,6 +141,8 @@ struct GitCheckout {
         let shownURL: String
         let ref: String?
         var directory: String?
+        /// The advice on credentials a failure ends with.
+        var credentialsHint = "for a private repository set SITEBUILD_GIT_TOKEN (HTTPS) or GIT_ASKPASS, or load an SSH key into ssh-agent"
 
         @discardableResult
         func run(_ arguments: [String], what: String) throws -> CapturedCommand.Output {
@@ -152,7 +163,7 @@ struct GitCheckout {
                 let kind: SourceError.Kind = network.contains { detail.contains($0) } ? .unavailable : .invalidInput
                 throw SourceError(kind, "git could not \(what) \(shownURL)\(at) (exit \(output.termination.status))"
                     + (detail.isEmpty ? "" : ":\n  \(detail)\n")
-                    + "check the URL and the ref; for a private repository set SITEBUILD_GIT_TOKEN (HTTPS) or GIT_ASKPASS, or load an SSH key into ssh-agent")
+                    + "check the URL and the ref; " + credentialsHint)
             }
             return output
         }

@@ -194,7 +194,7 @@ enum BuildInvocation {
         let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws).source
         let source = resolvedSource.directory
         var isDirectory: ObjCBool = false
-        let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.kind != .directory, cwd: cwd)
+        let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.kind == .git || resolvedSource.kind == .archive, cwd: cwd)
         if options.buildspec == nil && !fm.fileExists(atPath: buildspecPath) {
             if resolvedSource.kind == .directory, fm.fileExists(atPath: source + "/HEAD"), fm.fileExists(atPath: source + "/objects"),
                fm.fileExists(atPath: source + "/refs") {
@@ -321,10 +321,10 @@ enum BuildInvocation {
     /// message, or nil when the primary artifact is defined (or the spec is invalid: the
     /// build itself reports that).
     /// The buildspec a build reads: `--buildspec` as given when absolute; a relative one in a
-    /// fetched source (a checkout, an archive, a clean copy) from the source, as CodeBuild takes
+    /// fetched source (a checkout, an archive) from the source, as CodeBuild takes
     /// it from CODEBUILD_SRC_DIR (a file of that name in the current directory, an uncommitted
-    /// edit, must not replace the tag's own); for a directory built in place, from the current
-    /// directory when it is there, else from the source. Without the flag, the source's buildspec.yml.
+    /// edit, must not replace the tag's own); for a directory built in place or a clean copy of
+    /// one, from the current directory when it is there, else from the source. Without the flag, the source's buildspec.yml.
     static func buildspecPath(_ given: String?, source: String, fetched: Bool, cwd: String) -> String {
         guard let given else { return source + "/buildspec.yml" }
         if given.hasPrefix("/") { return given }
@@ -336,7 +336,7 @@ enum BuildInvocation {
 
     static func checkDeployable(_ options: BuildOptions, source: ResolvedSource) -> String? {
         let cwd = FileManager.default.currentDirectoryPath
-        let path = buildspecPath(options.buildspec, source: source.directory, fetched: source.kind != .directory, cwd: cwd)
+        let path = buildspecPath(options.buildspec, source: source.directory, fetched: source.kind == .git || source.kind == .archive, cwd: cwd)
         guard let (spec, warnings) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
         if spec.artifacts == nil {
             return "\(path) has no artifacts section, so a run has nothing to deploy; add for example\n  artifacts:\n    base-directory: dist\n    files: ['**/*']"

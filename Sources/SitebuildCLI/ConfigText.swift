@@ -15,7 +15,11 @@ enum ConfigText {
             if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
             guard let separator = rest.first, separator == "=" || separator == ":" else { continue }
-            let value = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+            var value = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+            // An unquoted value ends at a ` #` comment (YAML and TOML): `destination: public # built`.
+            if let first = value.first, first != "\"", first != "'", first != "`", let comment = value.range(of: " #") ?? value.range(of: "\t#") {
+                value = String(value[..<comment.lowerBound]).trimmingCharacters(in: .whitespaces)
+            }
             return unquote(value.hasSuffix(",") ? String(value.dropLast()) : value)
         }
         return nil

@@ -543,7 +543,10 @@ struct RunCommand: AsyncParsableCommand {
     /// checked offline as the deploy will read them; the resolved settings.
     @discardableResult
     func checkDeploySettings(configDirectory: String, relativeBase: String?) throws -> TargetOptions.Resolved {
-        try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
-                                      configDirectory: configDirectory, relativeBase: relativeBase).resolved
+        let resolved = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
+                                                     configDirectory: configDirectory, relativeBase: relativeBase).resolved
+        // A local target or pointer the deploy could not write stops the run before its build.
+        if let problem = DeployInvocation.localPlaceProblem(resolved) { throw UsageError(problem) }
+        return resolved
     }
 }

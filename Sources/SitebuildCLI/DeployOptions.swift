@@ -236,8 +236,8 @@ struct TargetOptions: ParsableArguments {
         }
         // `s3:/bucket/x` or `dynamodb:table#key` (a slash short) would be a local folder named
         // `s3:`: a green deploy that never reached AWS.
-        let head = text.prefix { $0 != "/" }
-        if head.hasSuffix(":"), Self.urlSchemes.contains(head.dropLast().lowercased()) {
+        if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/"), Self.urlSchemes.contains(text[..<colon].lowercased()) {
+            let head = text[...colon]
             throw UsageError("\(what) \(text): \(head) is a URL scheme but '//' is missing; write \(head)//… (use \(schemes)), or ./\(text) for a local folder of that name")
         }
         return absolutePath(text, relativeTo: cwd)
@@ -370,9 +370,14 @@ struct Reporter: Sendable {
         let inSecret = Self.partOfASecret.withLock { $0 } ?? { _ in true }
         let kept = Self.keptVisible.withLock { $0 }.filter { text.contains($0) && !inSecret($0) }.sorted { $0.count > $1.count }
         var text = text
-        for (index, name) in kept.enumerated() { text = text.replacingOccurrences(of: name, with: "\u{1}\(index)\u{1}") }
+        // Placeholders of private-use characters only: one with a digit in it would be masked
+        // itself by a secret `1`, and the name never put back.
+        func placeholder(_ index: Int) -> String {
+            "\u{E000}" + String(index, radix: 16).unicodeScalars.map { String(UnicodeScalar(0xE001 + Int($0.value))!) }.joined() + "\u{E000}"
+        }
+        for (index, name) in kept.enumerated() { text = text.replacingOccurrences(of: name, with: placeholder(index)) }
         text = mask(text)
-        for (index, name) in kept.enumerated() { text = text.replacingOccurrences(of: "\u{1}\(index)\u{1}", with: name) }
+        for (index, name) in kept.enumerated() { text = text.replacingOccurrences(of: placeholder(index), with: name) }
         return text
     }
 

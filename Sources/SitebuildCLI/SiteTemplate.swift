@@ -90,9 +90,13 @@ enum SiteTemplate {
                 fi
                 """)
         case .sveltekit:
+            // adapter-node writes its server (which may inline $env/static/private values) into
+            // build/ too (handler.js beside server/ and client/): that stops the build as a
+            // missing folder does. (A page at /server/ is a folder of adapter-static's output.)
+            let handler = ProjectPath.join(recipe.outputDirectory, "handler.js")
             build.append("""
-                if [ ! -d \(shellWord(recipe.outputDirectory)) ]; then
-                  echo "the build wrote no \(inDoubleQuotes(recipe.outputDirectory))/ folder: SvelteKit writes a static site only with @sveltejs/adapter-static in svelte.config.js (https://svelte.dev/docs/kit/adapter-static)" >&2
+                if [ ! -d \(shellWord(recipe.outputDirectory)) ] || [ -f \(shellWord(handler)) ]; then
+                  echo "the build wrote no static site in \(inDoubleQuotes(recipe.outputDirectory))/: SvelteKit writes one only with @sveltejs/adapter-static in svelte.config.js (https://svelte.dev/docs/kit/adapter-static); a server adapter's bundle is never deployed" >&2
                   exit 1
                 fi
                 """)

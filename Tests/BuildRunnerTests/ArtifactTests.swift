@@ -96,6 +96,54 @@ import Testing
         #expect(empty.log.contains("artifacts.base-directory '$NOT_SET_HERE' expands to nothing"), "\(empty.log)")
     }
 
+    /// What the artifact would take but cannot is never dropped unseen: a name that is not
+    /// UTF-8 fails the build, a FIFO is skipped with a warning, and one the patterns do not
+    /// take is not mentioned.
+    @Test func namesThatAreNotUTF8FailTheBuildAndFIFOsAreSkippedWithAWarning() throws {
+        let h = try BuildHarness()
+        try h.write("dist/index.html", "x")
+        try h.write("other/keep.txt", "x")
+        #expect(mkfifo(h.source + "/dist/pipe", 0o644) == 0)
+        let out = h.root + "/out"
+        let fifo = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """, out: out)
+        #expect(fifo.result.status == .succeeded, "\(fifo.log)")
+        #expect(fifo.log.contains("skipping 'dist/pipe': it is a FIFO, not a file"), "\(fifo.log)")
+        #expect(files(under: out) == ["index.html"])
+        var name = Array((h.source + "/dist/caf").utf8CString.dropLast()) + [CChar(bitPattern: 0xE9)] + Array(".html".utf8CString)
+        let fd = name.withUnsafeMutableBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        #expect(fd >= 0)
+        close(fd)
+        let latin = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """, out: out)
+        #expect(latin.result.status == .failed)
+        #expect(latin.log.contains("dist/caf\\xE9.html: the name is not UTF-8, which URLs and S3 keys need; rename it"), "\(latin.log)")
+        // Not taken by the patterns: not a problem of this artifact.
+        let other = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files: ['other/**/*']
+            """, out: out)
+        #expect(other.result.status == .succeeded, "\(other.log)")
+    }
+
     @Test func starStaysInOneDirectoryAndDoubleStarCrosses() throws {
         let h = try BuildHarness()
         for path in ["a.txt", "dir/b.txt", "dir/sub/c.txt"] { try h.write(path, path) }

@@ -134,6 +134,10 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let live = try #require(h.read(".sitebuild/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(h.read(".sitebuild/\(live)/index.html") == "FROM-SOURCE-SPEC\n")
+        // A clean copy is still this machine's folder: a buildspec beside it is found too.
+        try h.write("ci/bs.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo FROM-CI-FOLDER\n")
+        let clean = try h.run(["build", "--source", "src", "--clean", "--buildspec", "ci/bs.yml"])
+        #expect(clean.status == 0 && clean.stdout.contains("FROM-CI-FOLDER\n"), "\(clean.stdout)\(clean.stderr)")
     }
 
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {

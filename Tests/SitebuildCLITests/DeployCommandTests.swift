@@ -347,7 +347,8 @@ import Testing
         try h.write("site/buildspec.yml", Self.buildspec.replacingOccurrences(of: "- rm -rf dist", with: "- touch ../built && rm -rf dist"))
         for (arguments, named) in [(["--mode", "spaa"], "spaa"), (["--trailing-slash", "yes"], "yes"), (["--invalidate", "x"], "x"),
                                    (["--target", "ftp://x"], "ftp://x"), (["--pointer", "dynamodb://x#k"], "dynamodb://x#k"),
-                                   (["--distribution", "e123"], "e123")] {
+                                   (["--distribution", "e123"], "e123"),
+                                   (["--target", "site/pages/index.html"], "is a file, not a directory; choose another --target")] {
             let run = try h.run(["run", "--source", "site"] + arguments)
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains(named), "\(arguments): \(run.stderr)")

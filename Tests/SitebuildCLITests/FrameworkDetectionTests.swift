@@ -104,6 +104,13 @@ import Testing
         #expect(recipe.evidence.contains("_config.yml sets destination ./public"))
         let app = try FixtureTree(["blog/_config.yml": "destination: \"out/site\"\n", "blog/Gemfile": "gem 'jekyll'\n"]).recipe(app: "blog")
         #expect(app.artifactDirectory == "blog/out/site")
+        // A comment after an unquoted value is not part of it (a quoted '#' is).
+        let commented = try FixtureTree(["_config.yml": "destination: public # the built site\n", "Gemfile": "gem \"jekyll\"\n"]).recipe()
+        #expect(commented.artifactDirectory == "public")
+        let mkdocs = try FixtureTree(["mkdocs.yml": "site_name: Docs\nsite_dir: out\t# built\n"]).recipe()
+        #expect(mkdocs.artifactDirectory == "out")
+        let quoted = try FixtureTree(["_config.yml": "destination: \"web #2\"\n", "Gemfile": "gem \"jekyll\"\n"]).recipe()
+        #expect(quoted.artifactDirectory == "web #2")
     }
 
     @Test func jekyllWithoutGemfileIsFoundByItsFoldersAndInstallsJekyllAlone() throws {

@@ -222,7 +222,29 @@ import Testing
         #expect(run.stdout.contains("Detected SvelteKit (adapter-auto):\n"), "\(run.stdout)")
         #expect(run.stderr.contains("warning: SvelteKit builds a static site only with @sveltejs/adapter-static, and package.json has @sveltejs/adapter-auto"))
         #expect(run.stderr.contains("`npm install -D @sveltejs/adapter-static`"))
-        #expect(h.read("app/buildspec.yml")?.contains("SvelteKit writes a static site only with @sveltejs/adapter-static") == true)
+        #expect(h.read("app/buildspec.yml")?.contains("SvelteKit writes one only with @sveltejs/adapter-static") == true)
+    }
+
+    /// adapter-node writes its server bundle into build/ (handler.js, server/ with
+    /// $env/static/private values inlined): the build stops, nothing is published.
+    @Test(.enabled(if: InitCommandTests.onPath("npm"), "npm is not on PATH; the SvelteKit adapter-node build is skipped"))
+    func svelteKitWithAdapterNodeNeverPublishesTheServer() throws {
+        let h = try CLIHarness()
+        try h.write("app/package.json", #"{"name":"app","version":"1.0.0","private":true,"scripts":{"build":"sh build.sh"}}"# + "\n")
+        try h.write("app/package-lock.json", #"{"name":"app","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"app","version":"1.0.0"}}}"# + "\n")
+        try h.write("app/svelte.config.js", "import adapter from '@sveltejs/adapter-node';\nexport default { kit: { adapter: adapter() } };\n")
+        try h.write("app/build.sh", """
+            mkdir -p build/client build/server/chunks
+            echo '<h1>home</h1>' > build/client/index.html
+            echo 'export const handler = 1;' > build/handler.js
+            echo 'const key = "s3cr3t";' > build/server/chunks/private.js
+            """)
+        let initRun = try h.run(["init", "app", "--framework", "sveltekit"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        let run = try h.run(["run", "--source", "app"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect((run.stdout + run.stderr).contains("a server adapter's bundle is never deployed"), "\(run.stdout)")
+        #expect(live(h) == nil)
     }
 
     /// Vite at a workspace root (for vitest) does not make the root a Vite app.

@@ -942,6 +942,8 @@ import Glibc
             // A slash short: a URL, not a local folder named `s3:` (a green deploy that never reached AWS).
             (["--target", "s3:/ok-bucket/site"], "--target s3:/ok-bucket/site: s3: is a URL scheme but '//' is missing"),
             (["--target", "s3://ok-bucket", "--pointer", "dynamodb:/pointers#prod"], "--pointer dynamodb:/pointers#prod: dynamodb: is a URL scheme"),
+            (["--target", "s3://ok-bucket", "--pointer", "dynamodb:pointers#prod"], "--pointer dynamodb:pointers#prod: dynamodb: is a URL scheme"),
+            (["--target", "s3:ok-bucket/site"], "--target s3:ok-bucket/site: s3: is a URL scheme but '//' is missing"),
             // Keys the viewer-request function could never read: refused before any flip.
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#__preview"],
              "pointer key '__preview': the function reads a key starting with '__' as unset"),
@@ -955,6 +957,6 @@ import Glibc
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains(expected), "\(arguments): \(run.stderr)")
         }
-        #expect(!h.exists("s3:") && !h.exists("dynamodb:"))
+        #expect(!h.exists("s3:") && !h.exists("dynamodb:") && !h.exists("s3:ok-bucket") && !h.exists("dynamodb:pointers#prod"))
     }
 }

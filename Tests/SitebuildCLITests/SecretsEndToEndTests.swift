@@ -54,6 +54,23 @@ import TestSupport
         }
     }
 
+    /// A one-digit secret (`1`) masks that digit in what the deploy says, but the version id
+    /// and the pointer's URL stay readable as they are (scripts and `watch` read them back):
+    /// the kept names are set aside under placeholders no digit can match.
+    @Test func aOneDigitSecretLeavesKeptNamesReadable() {
+        let before = (Reporter.secretMask.withLock { $0 }, Reporter.partOfASecret.withLock { $0 })
+        defer {
+            Reporter.secretMask.withLock { $0 = before.0 }
+            Reporter.partOfASecret.withLock { $0 = before.1 }
+        }
+        Reporter.secretMask.withLock { $0 = { $0.replacingOccurrences(of: "1", with: "***") } }
+        Reporter.partOfASecret.withLock { $0 = { $0 == "1" } }
+        let names = (0..<12).map { "v\($0)-e9a135e5a436c110" }
+        Reporter.keepVisible(names + ["dynamodb://ptr#flag1"])
+        let line = "live version is now \(names[11]) (was \(names[10])) on dynamodb://ptr#flag1, 1 file"
+        #expect(Reporter(json: false).mask(line) == "live version is now \(names[11]) (was \(names[10])) on dynamodb://ptr#flag1, *** file")
+    }
+
     /// A secret in the names of the files the build makes: `run`'s deploy (its lines, its
     /// events, the dry run's plan, its warnings) masks it as the build's log does.
     @Test func runsDeployMasksTheBuildsSecretsInWhatItSays() async throws {

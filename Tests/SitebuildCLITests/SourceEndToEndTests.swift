@@ -213,6 +213,13 @@ import TestSupport
         // The askpass helper is gone after the clone.
         let work = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_work/site")) ?? []
         #expect(!work.contains { $0.hasPrefix("askpass") }, "\(work)")
+        // Over plain http to a host that is not this machine's loopback name, the token is not
+        // sent, and the failure says so instead of asking to set it.
+        let elsewhere = server.baseURL.replacingOccurrences(of: "127.0.0.1", with: "0.0.0.0")
+        let withheld = try h.run(["build", "--source", "\(elsewhere)/org/site.git#main"], environment: ["SITEBUILD_GIT_TOKEN": "tok-456-secret"])
+        #expect(withheld.status == 2, "\(withheld.stderr)")
+        #expect(withheld.stderr.contains("SITEBUILD_GIT_TOKEN is set but not sent to this host"), "\(withheld.stderr)")
+        #expect(!(h.read("authorization.txt") ?? "").contains(Data("x-access-token:tok-456-secret".utf8).base64EncodedString()))
     }
 
     @Test func cleanCopyLeavesOutGitSitebuildAndIgnoredFiles() throws {
