@@ -46,6 +46,9 @@ public struct Deployer: Sendable {
     /// Links in a deployed directory are followed only to these directories and below (see
     /// ``TreeHasher/confinedTo``); empty: anywhere.
     public var confinedTo: [String] = []
+    /// More flags for the rollback command a lost flip suggests (`--distribution E…`, so that
+    /// the suggested rollback invalidates as the deploy would have).
+    public var adviceFlags: [String] = []
     public var log: @Sendable (String) -> Void
     /// How often a deploy waiting for another's claim on a literal version looks again.
     public var claimPollInterval: Duration = .seconds(2)
@@ -299,10 +302,17 @@ public struct Deployer: Sendable {
             log("the pointer already holds \(version) (another deploy of the same content won the race)")
             return
         } catch var conflict as PointerConflict {
-            conflict.place = " --target \(target.url) --pointer \(pointer.url)"
+            conflict.place = ([" --target", Self.shellWord(target.url), "--pointer", Self.shellWord(pointer.url)] + adviceFlags.map(Self.shellWord))
+                .joined(separator: " ")
             throw conflict
         }
         await writeRelease(record)
+    }
+
+    /// `text` as one shell word: as it is when it holds only characters a shell leaves alone.
+    static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_./:@%+=,-".unicodeScalars.contains($0)) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Writes a flip's release record; a failure is logged, not thrown: the flip is done.

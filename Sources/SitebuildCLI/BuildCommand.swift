@@ -229,12 +229,16 @@ enum BuildInvocation {
                                         source: source, buildspec: buildspecPath)
             try checkOutputHoldsOnlyOurs(out, flag: "--out \(options.out!)", cacheDirectory: cache)
         }
+        // Beside the default output (in sitebuild's own .sitebuild/_build), a secondary
+        // artifact's folder is sitebuild's as the primary's is: not checked against the
+        // cache directory's record (an emptied cache would stop every build).
+        let defaultPlace = out == absolutePath(defaultOutput, relativeTo: cwd)
         for secondary in spec.artifacts?.secondary ?? [] {
             let place = out + "-" + secondary.identifier
-            let flag = "the secondary artifact '\(secondary.identifier)', written to \(place),"
+            let flag = "the secondary artifact '\(secondary.identifier)' (written to \(place))"
             try checkOutputIsNotTheBase(place, flag: flag, base: secondary.artifacts.baseDirectory,
                                         what: "secondary-artifacts.\(secondary.identifier)", source: source, buildspec: buildspecPath)
-            try checkOutputHoldsOnlyOurs(place, flag: flag, cacheDirectory: cache)
+            if !defaultPlace { try checkOutputHoldsOnlyOurs(place, flag: flag, cacheDirectory: cache) }
         }
         let zip = options.zip.map { absolutePath($0, relativeTo: cwd) }
         if let zip, zip.hasSuffix("/") || (fm.fileExists(atPath: zip, isDirectory: &isDirectory) && isDirectory.boolValue) {

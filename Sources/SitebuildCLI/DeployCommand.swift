@@ -123,6 +123,7 @@ enum DeployInvocation {
                                             environment: resolved.environment, localTarget: resolved.local?.target.root,
                                             filePointer: (resolved.pointer as? LocalPointerStore)?.path, directory: directory)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
+            if let distribution = resolved.distribution { made.adviceFlags = ["--distribution", distribution] }
             if let guardInfo = WatchGuard(environment: resolved.environment) {
                 let context = resolved.aws
                 made.beforeFlip = { version in try await guardInfo.check(context: context, version: version) }
@@ -461,6 +462,10 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try BuildInvocation.checkFlags(build)
             try DeployInvocation.validateLiteralVersionId(versionId)
+            let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-check-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: empty) }
+            try checkDeploySettings(configDirectory: empty, relativeBase: cwd)
             // zip-name needs an archive and commit a repository: known from the source's
             // name, before a clone or a download replaces the last build's work tree.
             let setting = try SourceResolution.setting(build, configFile: config.map { absolutePath($0, relativeTo: cwd) }, cwd: cwd,
@@ -473,10 +478,6 @@ struct RunCommand: AsyncParsableCommand {
                 throw UsageError(DeployInvocation.commitNeedsARepository(BuildSource.redacted(setting.text)))
             default: break
             }
-            let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-check-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: empty) }
-            try checkDeploySettings(configDirectory: empty, relativeBase: cwd)
         } catch {
             Reporter(json: build.json).say("\(error)")
             BuildInvocation.failedResult(build.json, "\(error)")

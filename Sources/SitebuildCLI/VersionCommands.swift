@@ -135,7 +135,8 @@ struct RollbackCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
-        let deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
+        var deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
+        if let distribution = resolved.distribution { deployer.adviceFlags = ["--distribution", distribution] }
         do {
             if let problem = try await DeployInvocation.distributionProblem(resolved, invalidation: invalidation) {
                 reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was changed"))

@@ -168,6 +168,15 @@ struct WatchCommand: AsyncParsableCommand {
         return FileManager.default.fileExists(atPath: here) ? here : nil
     }
 
+    /// --buildspec for every run: a file in the watcher's folder (what a Hosting Toolkit
+    /// S3-mode user passes, whose archives hold only the built site) as its absolute path;
+    /// a relative name that is not there stays relative: each archive's own file.
+    func buildspecFile() -> String? {
+        guard let buildspec, !buildspec.isEmpty else { return buildspec }
+        let here = absolutePath(buildspec, relativeTo: FileManager.default.currentDirectoryPath)
+        return buildspec.hasPrefix("/") || FileManager.default.fileExists(atPath: here) ? here : buildspec
+    }
+
     /// The flags for `run`, checked once before any archive is claimed: a bad one would
     /// otherwise fail every build with exit 2 after the claim, and record each new archive as
     /// failed for every watcher of the prefix. The settings file an archive carries is read
@@ -187,6 +196,13 @@ struct WatchCommand: AsyncParsableCommand {
             throw UsageError(RunCommand.message(for: error))
         }
         try DeployInvocation.validateLiteralVersionId(command.versionId)
+        if let file = buildspecFile(), file.hasPrefix("/") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw UsageError("--buildspec \(buildspec ?? file): \(isDirectory.boolValue ? "is a directory" : "no such file"); name the buildspec file "
+                    + "(one in this folder, or a path inside each archive)")
+            }
+        }
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-watch-check-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
@@ -197,7 +213,7 @@ struct WatchCommand: AsyncParsableCommand {
     func runArgumentList() -> [String] {
         var arguments = ["--version-id", versionId]
         for (flag, value) in [("--target", target), ("--pointer", pointer), ("--distribution", distribution),
-                              ("--buildspec", buildspec), ("--config", settingsFile()), ("--cache", cache),
+                              ("--buildspec", buildspecFile()), ("--config", settingsFile()), ("--cache", cache),
                               ("--profile", aws.profile), ("--region", aws.region), ("--endpoint-url", aws.endpointUrl)] {
             if let value { arguments += [flag, value] }
         }
@@ -375,7 +391,9 @@ struct Watcher {
 
     static func timestamp() -> String { UTCTime.iso(Date(), milliseconds: false) }
 
-    func say(_ line: String) { writeAll(1, Array("[Watch] \(line)\n".utf8)) }
+    /// A line of the watcher's own; on stderr when the runs write JSON events to stdout
+    /// (`-- --json`), which must hold nothing else.
+    func say(_ line: String) { writeAll(runArguments.contains("--json") ? 2 : 1, Array("[Watch] \(line)\n".utf8)) }
 
     /// Runs `sitebuild run --source <source> …` with this binary, its output passed through;
     /// returns the exit status and the version it made live.

@@ -383,6 +383,13 @@ import Testing
         #expect(secondary.status == 2, "\(secondary.stderr)")
         #expect(secondary.stderr.contains("the secondary artifact 'reports'") && secondary.stderr.contains("KEEP.txt"), "\(secondary.stderr)")
         #expect(h.read("web-reports/KEEP.txt") == "precious")
+        // Beside the default output, a secondary artifact's folder is sitebuild's own: a build
+        // after the cache directory was emptied (a CI cache miss) is not refused.
+        let first = try h.run(["run", "--target", "t"], environment: ["SITEBUILD_CACHE_DIR": h.root + "/c1"])
+        #expect(first.status == 0, "\(first.stderr)")
+        try FileManager.default.removeItem(atPath: h.root + "/c1")
+        let afterClear = try h.run(["run", "--target", "t"], environment: ["SITEBUILD_CACHE_DIR": h.root + "/c1"])
+        #expect(afterClear.status == 0, "\(afterClear.stderr)")
     }
 
     @Test func anExportedVariablesFileThatIsADirectoryIsRefusedBeforeTheBuild() throws {

@@ -83,7 +83,8 @@ import TestSupport
                                    (["--", "--bogus"], "--bogus"), (["--version-id", "../x"], "'../x'"),
                                    (["--", "--source", "elsewhere"], "--source: each build's source is the archive"),
                                    (["--", "--dry-run"], "--dry-run: a watch records each archive it builds as done"),
-                                   (["--config", ""], "--config is empty (an unset variable?)")] {
+                                   (["--config", ""], "--config is empty (an unset variable?)"),
+                                   (["--buildspec", "/nowhere/buildspec.yml"], "--buildspec /nowhere/buildspec.yml: no such file")] {
                 let run = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www"] + extra,
                                           environment: moto.environment)
                 #expect(run.status == 2, "\(extra): \(run.stderr)")
@@ -102,6 +103,19 @@ import TestSupport
             let good = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www", "--", "--mode", "spa"],
                                        environment: moto.environment)
             #expect(good.status == 0, "\(good.stdout)\n\(good.stderr)")
+            // A buildspec in the watcher's folder (archives holding only the site, as the Hosting
+            // Toolkit's S3 mode uploads them) is used for every archive; with `-- --json`, stdout
+            // holds only the runs' JSON events (the watcher's own lines go to stderr).
+            try h.write("ci.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist && cp page.html dist/index.html && echo FROM-WATCHER\n"
+                + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n")
+            try await upload(s3, h, key: "incoming/site-2.zip", page: "two")
+            let outside = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--target", "s3://site/www", "--buildspec", "ci.yml",
+                                           "--", "--json"], environment: moto.environment)
+            #expect(outside.status == 0, "\(outside.stdout)\n\(outside.stderr)")
+            let events = outside.stdout.split(separator: "\n")
+            #expect(!events.isEmpty && events.allSatisfy { (try? JSONValue.parse(Data($0.utf8))) != nil }, "\(outside.stdout)")
+            #expect((outside.stdout + outside.stderr).contains("FROM-WATCHER\n"), "\(outside.stderr)")
+            #expect(outside.stderr.contains("[Watch] built s3://uploads/incoming/site-2.zip"), "\(outside.stderr)")
         }
     }
 
