@@ -337,7 +337,7 @@ public final class BuildEngine {
 
     /// `text` with `$NAME` and `${NAME}` replaced from `environment`, and the names that were
     /// not set. A `$` followed by anything else stays as it is.
-    static func expandReferences(_ text: String, in environment: [String: String]) -> (String, missing: [String]) {
+    public static func expandReferences(_ text: String, in environment: [String: String]) -> (String, missing: [String]) {
         guard text.contains("$") else { return (text, []) }
         var result = ""
         var missing: [String] = []

@@ -37,7 +37,7 @@ public enum Preflight {
             return checks
         }
         checks.append(originCheck(distribution, target: facts.target))
-        checks.append(functionCheck(distribution))
+        checks.append(functionCheck(distribution, pointer: facts.pointer))
         if let check = functionStoreCheck(distribution, pointer: facts.pointer, function: facts.function) { checks.append(check) }
         if facts.domains.isEmpty {
             checks.append(.init(name: "domains", status: .skip, subject: "domains",
@@ -312,7 +312,7 @@ public enum Preflight {
         arn.split(separator: "/").last.map(String.init) ?? arn
     }
 
-    static func functionCheck(_ distribution: CloudFrontClient.Distribution) -> PreflightCheck {
+    static func functionCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer = .other) -> PreflightCheck {
         let subject = "viewer-request function"
         if let association = viewerRequestFunction(distribution) {
             return .ok("viewer-request-function", subject, "\(functionName(ofARN: association.functionARN)) is associated with "
@@ -320,10 +320,19 @@ public enum Preflight {
         }
         let others = distribution.functionAssociations.map { "\($0.eventType) \(functionName(ofARN: $0.functionARN))" }
         let has = others.isEmpty ? "" : " (it has only " + others.joined(separator: ", ") + ")"
-        return .fail("viewer-request-function", subject, "the default cache behavior of \(distribution.id) has no viewer-request "
-            + "function\(has): nothing maps a request to the live version's files; publish the code `sitebuild function` prints "
-            + "(for this pointer and routing) as a CloudFront Function (runtime cloudfront-js-2.0, with the pointer's KeyValueStore "
-            + "associated) and associate it with the default cache behavior's viewer-request event")
+        let missing = "the default cache behavior of \(distribution.id) has no viewer-request function\(has): nothing maps a request to "
+            + "the live version's files; "
+        switch pointer {
+        case .keyValueStore, .other:
+            return .fail("viewer-request-function", subject, missing + "publish the code `sitebuild function` prints "
+                + "(for this pointer and routing) as a CloudFront Function (runtime cloudfront-js-2.0, with the pointer's KeyValueStore "
+                + "associated) and associate it with the default cache behavior's viewer-request event")
+        default:
+            // A CloudFront Function reads only a KeyValueStore: `sitebuild function` cannot serve this pointer.
+            return .fail("viewer-request-function", subject, missing + "a CloudFront Function can read only a KeyValueStore, so with this "
+                + "pointer a function of your own (Lambda@Edge reading it) must route requests; or use a cloudfront-kvs:// pointer "
+                + "and the code `sitebuild function` prints")
+        }
     }
 
     static func functionStoreCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer,

@@ -387,13 +387,20 @@ enum BuildInvocation {
     /// The artifacts are collected from the base directory into the output directory, which is
     /// replaced first: one inside the other, the build's files would be gone before they are
     /// collected (or the output collected into itself).
-    static func checkOutputIsNotTheBase(_ out: String, flag: String, base: String?, what: String, source: String, buildspec: String) throws {
-        guard let base, !base.isEmpty, !base.contains("*"), !base.contains("$") else { return }
-        let baseDirectory = URL(fileURLWithPath: source + "/" + base).standardizedFileURL.path
+    static func checkOutputIsNotTheBase(_ out: String, flag: String, base written: String?, what: String, source: String, buildspec: String) throws {
+        guard var base = written, !base.isEmpty, !base.contains("*") else { return }
+        if base.contains("$") {
+            // `$CODEBUILD_SRC_DIR/dist` is known before the build; a variable a command sets is not.
+            let known = ["CODEBUILD_SRC_DIR": source]
+            let (expanded, missing) = BuildEngine.expandReferences(base, in: known)
+            guard missing.isEmpty, !expanded.contains("$"), !expanded.contains("`") else { return }
+            base = expanded
+        }
+        let baseDirectory = URL(fileURLWithPath: base.hasPrefix("/") ? base : source + "/" + base).standardizedFileURL.path
         let outDirectory = URL(fileURLWithPath: out).standardizedFileURL.path
         // A base around the output is fine: the output directory is left out of what is collected.
         if baseDirectory == outDirectory || baseDirectory.hasPrefix(outDirectory + "/") {
-            throw UsageError("\(flag): the base-directory of the \(what) (\(buildspec): \(what).base-directory: \(base)) is "
+            throw UsageError("\(flag): the base-directory of the \(what) (\(buildspec): \(what).base-directory: \(written ?? base)) is "
                 + (baseDirectory == outDirectory ? "that directory" : "inside it")
                 + ": the build's output is collected from there into the output directory, which is replaced first; choose another "
                 + "--out, such as \(base == "." ? "../out" : base + "-out")")

@@ -277,6 +277,11 @@ import TestSupport
         #expect(message.contains("the default cache behavior of E2QWRUHAPOMQZL has no viewer-request function (it has only viewer-response sitebuild-router)"))
         #expect(message.contains("publish the code `sitebuild function` prints"))
         #expect(try check(facts, "function-key-value-store").status == .skip)
+        // A DynamoDB pointer: sitebuild's function cannot read it, so it is not what to publish.
+        facts.pointer = .dynamoDB(table: "pointers", key: "path", region: "us-east-1", partitionKey: "id")
+        let dynamo = try failure(facts, "viewer-request-function")
+        #expect(dynamo.contains("a CloudFront Function can read only a KeyValueStore"), "\(dynamo)")
+        #expect(!dynamo.contains("publish the code `sitebuild function` prints (for this pointer"), "\(dynamo)")
     }
 
     @Test func aFunctionReadingAnotherStoreNamesBothARNsAndTheFix() throws {

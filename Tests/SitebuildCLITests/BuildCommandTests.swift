@@ -374,6 +374,12 @@ import Testing
         let base = try h.run(["build", "--out", "dist"])
         #expect(base.status == 2, "\(base.stderr)")
         #expect(base.stderr.contains("artifacts.base-directory: dist) is that directory"), "\(base.stderr)")
+        // The same written with the variable CodeBuild's samples use, known before the build.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist && echo x > dist/index.html\n"
+            + "artifacts:\n  base-directory: $CODEBUILD_SRC_DIR/dist\n  files: ['**/*']\n")
+        let variable = try h.run(["build", "--out", "dist"])
+        #expect(variable.status == 2, "\(variable.stderr)")
+        #expect(variable.stderr.contains("artifacts.base-directory: $CODEBUILD_SRC_DIR/dist) is that directory"), "\(variable.stderr)")
         // A secondary artifact's directory, <out>-<identifier>, is checked the same way.
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p dist/docs && echo x > dist/docs/a.html\n"
             + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n  secondary-artifacts:\n    reports:\n      base-directory: dist/docs\n"
