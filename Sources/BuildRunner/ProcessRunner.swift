@@ -33,6 +33,9 @@ public struct ProcessError: Error, Sendable, CustomStringConvertible {
 /// stdout and stderr on the given descriptors, the signals a shell resets back to their
 /// defaults and none blocked, and, with `newProcessGroup`, in a process group of its own.
 /// Shared by ``ProcessRunner`` (build commands) and ``CapturedCommand`` (helper programs).
+/// glibc's POSIX_SPAWN_SETSID (since 2.26), which Swift does not see without _GNU_SOURCE.
+let posixSpawnSetsid: Int32 = 0x80
+
 func spawnChild(_ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32,
                 newProcessGroup: Bool) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
@@ -54,8 +57,11 @@ func spawnChild(_ arguments: [String], environment: [String: String], stdout: In
     posix_spawnattr_setsigmask(&attributes, &mask)
     var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
     if newProcessGroup {
-        posix_spawnattr_setpgroup(&attributes, 0)
-        flags |= POSIX_SPAWN_SETPGROUP
+        // A session of its own (and so a process group of its own, led by the child): no
+        // controlling terminal, as in CodeBuild's container. In the caller's session, a
+        // command reading the terminal (a git or ssh prompt, `read </dev/tty`) from a
+        // background group would be stopped (SIGTTIN) until the build's timeout.
+        flags |= posixSpawnSetsid
     }
     posix_spawnattr_setflags(&attributes, Int16(flags))
 
@@ -204,8 +210,12 @@ struct ChildWatch {
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         guard r == pid else { return nil }
-        if termSentAt != nil {
-            // Stopping a command also stops what it left running in its group.
+        if let sent = termSentAt {
+            // Stopping a command also stops what it left running in its group, with the same
+            // grace the shell had: a child cleaning up on SIGTERM (a state lock released, a
+            // container stopped) finishes unless it outlasts the grace.
+            let grace = Duration.milliseconds(Int(killGrace * 1000))
+            while !killed, kill(-pid, 0) == 0, ContinuousClock.now - sent < grace { usleep(20_000) }
             kill(-pid, SIGKILL)
         }
         let signal = status & 0x7f

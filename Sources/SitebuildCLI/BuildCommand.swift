@@ -249,6 +249,14 @@ enum BuildInvocation {
             throw UsageError("--zip \(options.zip!): the secondary artifact '\(clash.identifier)' is written to the same file "
                 + "(\(clash.identifier).zip beside the primary ZIP); give the primary ZIP another name, such as primary.zip")
         }
+        // The output trees are replaced whole after the ZIP is written: one inside them would be lost.
+        if let zip {
+            let places = [out] + (spec.artifacts?.secondary ?? []).map { out + "-" + $0.identifier }
+            if let place = places.first(where: { zip.hasPrefix($0 + "/") }) {
+                throw UsageError("--zip \(options.zip!): inside the output directory \(place), which the build replaces with the artifact's "
+                    + "files after the ZIP is written; write the ZIP elsewhere, such as \((place as NSString).deletingLastPathComponent)/site.zip")
+            }
+        }
         try OutputDirectoryLock.acquire(out, cacheDirectory: cache, flag: options.out == nil ? nil : "--out")
 
         if let file = options.exportedVariablesFile {
@@ -300,7 +308,13 @@ enum BuildInvocation {
         }
         // What sitebuild itself writes into the project while it builds (`run --json >
         // events.ndjson` in the checkout, the exported-variables file) is not the site.
+        // So are the ZIPs it writes (`--zip site.zip` in the project would be collected into the
+        // next build's ZIP and site).
+        let zips = zip.map { primary in
+            [primary] + (spec.artifacts?.secondary ?? []).map { ((primary as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0.identifier + ".zip") }
+        } ?? []
         let ownFiles = BuildInvocation.ownOutputFiles() + (options.exportedVariablesFile.map { [FileWalker.realPath(absolutePath($0, relativeTo: cwd))] } ?? [])
+            + zips.map { (FileWalker.realPath(($0 as NSString).deletingLastPathComponent) as NSString).appendingPathComponent(($0 as NSString).lastPathComponent) }
         configuration.excludedFiles = ownFiles.compactMap { relativePath($0, under: FileWalker.realPath(source)) }
         // `run`'s local target inside the project (`target: site-versions`): its versions would
         // be collected into the next one, each nesting all the earlier ones.

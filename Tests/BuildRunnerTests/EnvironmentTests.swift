@@ -301,6 +301,30 @@ import Testing
         #expect(gone)
     }
 
+    /// A stopped build gives what a command started the same grace as the command's shell:
+    /// a child that cleans up on SIGTERM (a lock released) finishes, even after the shell,
+    /// which has no trap, is gone.
+    @Test func aChildCleaningUpOnSigtermGetsTheGraceToo() throws {
+        let h = try BuildHarness()
+        try h.write("child.sh", "trap 'sleep 1; echo cleaned > done.txt; exit 0' TERM\necho up > started.txt\nwhile :; do sleep 0.1; done\n")
+        let cancellation = Cancellation()
+        let started = h.source + "/started.txt"
+        Thread.detachNewThread {
+            for _ in 0..<600 where !FileManager.default.fileExists(atPath: started) { usleep(50_000) }
+            usleep(200_000)
+            cancellation.cancel(.interrupted(signal: SIGTERM))
+        }
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - sh child.sh
+            """, timeout: .seconds(60), cancellation: cancellation)
+        #expect(run.result.status == .stopped, "\(run.log)")
+        #expect(FileManager.default.contents(atPath: h.source + "/done.txt").map { String(decoding: $0, as: UTF8.self) } == "cleaned\n")
+    }
+
     /// A signal that comes after the last command, while the artifacts are collected (seconds
     /// for a large site): the build still ends STOPPED, so `run` deploys nothing it made.
     @Test func anInterruptionDuringArtifactCollectionStillStopsTheBuild() throws {

@@ -140,6 +140,43 @@ import Testing
         #expect(clean.status == 0 && clean.stdout.contains("FROM-CI-FOLDER\n"), "\(clean.stdout)\(clean.stderr)")
     }
 
+    /// Run from a terminal, a command that reads it (a git credential or ssh prompt) finds
+    /// none, as in CodeBuild's container, instead of being stopped until the timeout.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux script is not installed"))
+    func commandsHaveNoTerminalEvenWhenSitebuildHasOne() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - 'read x </dev/tty; echo \"read status $?\"'\n")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(CLIHarness.binary) build --timeout 30s", "/dev/null"]
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("read status "), "\(text)")
+        #expect(!text.contains("TIMED_OUT"), "\(text)")
+    }
+
+    /// The ZIP a build writes into the project is not collected by the next build (it would
+    /// nest, and make every rebuild a new version); one inside the output tree is refused (the
+    /// tree is replaced after the ZIP is written).
+    @Test func theZipIsNotPartOfTheNextBuildAndNotInsideTheOutput() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: ['true']\nartifacts:\n  files: ['**/*']\n")
+        try h.write("index.html", "x")
+        for _ in 0..<2 {
+            let run = try h.run(["build", "--zip", "site.zip"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("Found 2 file(s)"), "\(run.stdout)")
+        }
+        let inside = try h.run(["build", "--out", "build-out", "--zip", "build-out/site.zip"])
+        #expect(inside.status == 2, "\(inside.stderr)")
+        #expect(inside.stderr.contains("--zip build-out/site.zip: inside the output directory"), "\(inside.stderr)")
+    }
+
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", """
