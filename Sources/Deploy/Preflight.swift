@@ -44,11 +44,23 @@ public enum Preflight {
                                 detail: "none configured (--domain or domains: in sitebuild.yml), so certificate and DNS are not checked"))
         }
         for domain in facts.domains {
+            // The distribution's own *.cloudfront.net name needs no alias, certificate or record of yours.
+            if let own = distribution.domainName, Self.sameName(domain, own) {
+                checks.append(.init(name: "domain", domain: domain, status: .ok, subject: "domain \(domain)",
+                                    detail: "the distribution's own domain name: CloudFront serves it with its own certificate and DNS"))
+                continue
+            }
             checks.append(aliasCheck(domain, distribution))
             checks.append(certificateCheck(domain, distribution, facts.certificate, now: facts.now))
             checks.append(dnsCheck(domain, distribution, facts.dns[domain]))
         }
         return checks
+    }
+
+    /// Whether two DNS names are the same (case and a trailing dot aside).
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        func plain(_ name: String) -> String { (name.hasSuffix(".") ? String(name.dropLast()) : name).lowercased() }
+        return plain(a) == plain(b)
     }
 
     // MARK: - Target, pointer, live version
@@ -211,6 +223,10 @@ public enum Preflight {
             return .skip("live-version", subjectWithVersion, "the target is not reachable (see above)")
         case .found(true)?:
             return .ok("live-version", subjectWithVersion, "complete (\(manifest) exists)")
+        case .found(false)? where facts.liveHasFiles == true:
+            return .ok("live-version", subjectWithVersion, "its files are there, without a sitebuild manifest (\(manifest)): uploaded by "
+                + "another tool, such as the Hosting Toolkit's pipeline, and served as they are; `versions` and `rollback` know "
+                + "sitebuild's versions from its first deploy on")
         case .found(false)?:
             return .fail("live-version", subjectWithVersion, "the pointer names \(version), but \(manifest) does not exist: "
                 + "that version was deleted or never finished uploading, so the site serves errors; deploy again, or "
@@ -683,6 +699,9 @@ public struct PreflightFacts: Sendable {
     public var pointerAccess: LocalAccess?
     /// Whether the live version's manifest exists; nil when not looked up.
     public var liveManifest: PreflightLookup<Bool>?
+    /// When the live version has no manifest: whether files are under its folder (another
+    /// tool's upload, such as the Hosting Toolkit's).
+    public var liveHasFiles: Bool?
     /// The configured distribution id; nil when none is.
     public var distributionId: String?
     public var distribution: PreflightLookup<CloudFrontClient.Distribution>?

@@ -63,7 +63,11 @@ public struct PreflightProbe: Sendable {
         }
         if case .found(let version?) = facts.live, Self.isUsable(targetFacts) {
             do {
-                facts.liveManifest = .found(try await target.manifestExists(version))
+                let complete = try await target.manifestExists(version)
+                facts.liveManifest = .found(complete)
+                // Without a manifest: files under the version's folder are another tool's
+                // upload (the Hosting Toolkit's), served as they are; none is a broken site.
+                if !complete { facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty }
             } catch {
                 facts.liveManifest = Self.failure(error)
             }

@@ -510,6 +510,34 @@ struct RunCommand: AsyncParsableCommand {
             BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        // What the deploy checks against AWS before uploading is checked before the build too:
+        // a distribution that does not exist, a pointer that cannot be read (a KeyValueStore
+        // that is not there), a first flip the distribution could never serve. A typo costs
+        // a look-up, not a whole build. (The deploy checks again: minutes may pass.)
+        let reporter = Reporter(json: build.json)
+        do {
+            if let problem = try await DeployInvocation.distributionProblem(settings, invalidation: invalidation) {
+                reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was built, uploaded or made live"))
+                BuildInvocation.failedResult(build.json, problem)
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            _ = try await settings.pointer.read()
+            if let failures = try await DeployInvocation.firstFlipPreflight(settings), !failures.isEmpty {
+                for check in failures { reporter.say(check.line) }
+                let message = "pre-flight failed before the first flip to \(settings.pointer.url): nothing was built, uploaded or made live; "
+                    + "fix the above (`sitebuild doctor` checks everything)"
+                reporter.say(message)
+                BuildInvocation.failedResult(build.json, message)
+                throw ExitCode(ExitStatus.deployFailed)
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            let message = "the pointer \(settings.pointer.url) cannot be read: \(error); nothing was built"
+            reporter.say(message)
+            BuildInvocation.failedResult(build.json, message)
+            throw ExitCode(ExitStatus.deployFailed)
+        }
         // A local target (and a file pointer) inside the project is not part of the site.
         let localPlaces = [(settings.target as? LocalTarget)?.root, (settings.pointer as? LocalPointerStore)?.path].compactMap { $0 }
         let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces)

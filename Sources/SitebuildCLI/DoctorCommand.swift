@@ -24,7 +24,9 @@ struct DoctorCommand: AsyncParsableCommand {
         let domains: [String]
         do {
             resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
-            domains = try Self.normalize(resolved.config.domains.map { ($0, "sitebuild.yml domains") } + self.domains.map { ($0, "--domain") })
+            domains = try Self.normalize(resolved.config.domains.enumerated().map { item in
+                (item.element, resolved.config.domainPlaces.indices.contains(item.offset) ? resolved.config.domainPlaces[item.offset] : "sitebuild.yml domains")
+            } + self.domains.map { ($0, "--domain") })
         } catch {
             reporter.say("\(error)")
             throw ExitCode(ExitStatus.invalidInput)

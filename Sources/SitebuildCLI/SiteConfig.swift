@@ -28,6 +28,8 @@ struct SiteConfig {
     var invalidate: String?
     /// Domains the site is served on, for doctor's certificate and DNS checks.
     var domains: [String] = []
+    /// `file:line:column: domains[i]` of each of ``domains``, for messages about it.
+    var domainPlaces: [String] = []
     var mode: RoutingMode?
     var trailingSlash: String?
 
@@ -130,8 +132,12 @@ struct SiteConfig {
                 config.invalidate = text
             case "domains":
                 switch value {
-                case .scalar: config.domains = [try scalar(value, key)]
-                case .sequence(let items): config.domains = try items.enumerated().map { try scalar($0.element, "domains[\($0.offset)]") }
+                case .scalar:
+                    config.domains = [try scalar(value, key)]
+                    config.domainPlaces = ["\(place(value)): domains"]
+                case .sequence(let items):
+                    config.domains = try items.enumerated().map { try scalar($0.element, "domains[\($0.offset)]") }
+                    config.domainPlaces = items.enumerated().map { "\(place($0.element)): domains[\($0.offset)]" }
                 default: throw fail(value, key, "must be a domain or a list of domains")
                 }
             case "mode":

@@ -41,9 +41,16 @@ struct VersionsCommand: AsyncParsableCommand {
             }
             let others = try await resolved.otherPointers()
             if let live, !rows.contains(where: { $0.version == live }), !damaged.contains(live) {
-                reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
-                    + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "
-                    + "`sitebuild rollback VERSION` makes one of these live")
+                if try await !resolved.target.firstObjects(of: live, limit: 1).isEmpty {
+                    // The Hosting Toolkit's pipeline (or another tool) uploaded it: served, not ours.
+                    reporter.say("note: \(live) is live and its files are on \(resolved.target.url), but it has no sitebuild manifest "
+                        + "(uploaded by another tool, such as the Hosting Toolkit's pipeline): it is served as it is; versions and "
+                        + "rollback list sitebuild's own versions, from the first `sitebuild deploy` on")
+                } else {
+                    reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
+                        + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "
+                        + "`sitebuild rollback VERSION` makes one of these live")
+                }
             }
             if target.json {
                 let items = rows.map { row in

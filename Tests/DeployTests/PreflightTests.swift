@@ -182,12 +182,27 @@ import TestSupport
         #expect(try failure(facts, "pointer").contains("/srv/site/_sitebuild is not writable by this user, so a deploy cannot flip"))
     }
 
+    /// The distribution's own *.cloudfront.net name listed as a domain: nothing to check.
+    @Test func theDistributionsOwnDomainPasses() throws {
+        var facts = Self.healthy()
+        facts.domains = ["D111111ABCDEF8.cloudfront.net."]
+        let checks = Preflight.evaluate(facts).filter { $0.domain != nil }
+        #expect(checks.count == 1 && checks.first?.status == .ok, "\(checks.map(\.line))")
+        #expect(checks.first?.line.contains("the distribution's own domain name") == true)
+    }
+
     @Test func aLiveVersionWithoutManifestFails() throws {
         var facts = Self.healthy()
         facts.liveManifest = .found(false)
         let message = try failure(facts, "live-version")
         #expect(message.hasPrefix("live version v1: the pointer names v1, but s3://site/www/_sitebuild/manifests/v1.json does not exist"))
         #expect(message.contains("sitebuild rollback"))
+        // Its files are there (the Hosting Toolkit's pipeline uploaded them): served, not a failure.
+        facts.liveHasFiles = true
+        let toolkit = try check(facts, "live-version")
+        #expect(toolkit.status == .ok && toolkit.line.contains("without a sitebuild manifest"), "\(toolkit.line)")
+        facts.liveHasFiles = false
+        #expect(try check(facts, "live-version").status == .fail)
         facts.live = .found(nil)
         #expect(try check(facts, "live-version").line == "skip live version: nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
     }

@@ -338,6 +338,13 @@ import Testing
         let listed = try h.run(["versions"])
         #expect(listed.status == 0)
         #expect(listed.stderr.contains("says bogus is live, but file://\(h.root)/.sitebuild has no complete version bogus"), "\(listed.stderr)")
+        // A version another tool uploaded (the Hosting Toolkit's <commit>/ folder): served, said so.
+        try h.write(".sitebuild/0123abcd/index.html", "from the toolkit\n")
+        try h.write(".sitebuild/_sitebuild/live", "0123abcd\n")
+        let toolkit = try h.run(["versions"])
+        #expect(toolkit.status == 0)
+        #expect(toolkit.stderr.contains("note: 0123abcd is live and its files are on"), "\(toolkit.stderr)")
+        #expect(!toolkit.stderr.contains("serves nothing"), "\(toolkit.stderr)")
     }
 
     /// A `run` checks its deploy settings before the build: a bad one runs no phase.

@@ -265,5 +265,10 @@ import TestSupport
         let bad = try h.run(["doctor", "--domain", "not a domain"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--domain not a domain: not a domain name"))
+        // One in sitebuild.yml is named where it is written.
+        try h.write("sitebuild.yml", "domains:\n  - ok.example.com\n  - bad_domain!\n")
+        let badInFile = try h.run(["doctor"])
+        #expect(badInFile.status == 2)
+        #expect(badInFile.stderr.contains("sitebuild.yml:3:5: domains[1] bad_domain!: not a domain name"), "\(badInFile.stderr)")
     }
 }

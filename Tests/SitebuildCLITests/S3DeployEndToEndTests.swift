@@ -908,6 +908,14 @@ import Glibc
             #expect(typo.stderr.contains("the CloudFront distribution EBOGUS123 does not exist"), "\(typo.stderr)")
             #expect(try await keys(client, "cdn-site").count == objects, "nothing uploaded")
             #expect(try await text(client, "cdn-site", "_sitebuild/live") == live)
+            // run finds it before the build, not after.
+            try h.write("proj/buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ../built && mkdir -p out && echo x > out/index.html\n"
+                + "artifacts:\n  base-directory: out\n  files: ['**/*']\n")
+            let typoRun = try await h.run(["run", "--source", "proj", "--target", "s3://cdn-site", "--distribution", "EBOGUS123"],
+                                          environment: moto.environment)
+            #expect(typoRun.status == 2, "\(typoRun.stderr)")
+            #expect(typoRun.stderr.contains("the CloudFront distribution EBOGUS123 does not exist"), "\(typoRun.stderr)")
+            #expect(!h.exists("built") && !typoRun.stdout.contains("Entering phase"), "the build ran")
             // One that exists but refuses the invalidation: the version still goes live, and the
             // run says exactly that (exit 3, result INVALIDATION_FAILED, how to invalidate).
             let proxy = try FaultInjectingProxy(upstream: moto.baseURL,
