@@ -59,8 +59,9 @@ public final class BuildEngine {
 
         log.event("build_started", [("buildId", .string(buildId)), ("source", .string(configuration.sourceDirectory)),
                                     ("buildspec", .string(configuration.buildspecPath))])
+        let stoppedDuringSource: Cancellation.Reason?
         do {
-            try downloadSource(startDate: startDate)
+            stoppedDuringSource = try downloadSource(startDate: startDate)
         } catch {
             message = "\(error)"
             log.container("Phase complete: DOWNLOAD_SOURCE State: FAILED")
@@ -71,7 +72,11 @@ public final class BuildEngine {
         }
 
         var uploadArtifacts = true
-        phaseLoop: for name in PhaseName.allCases {
+        if let reason = stoppedDuringSource {
+            (status, message) = interrupted(reason)
+            uploadArtifacts = false
+        }
+        phaseLoop: for name in PhaseName.allCases where stoppedDuringSource == nil {
             let phase = spec.phases[name] ?? Phase()
             var attempt = 1
             let failedBefore = buildFailed
@@ -174,7 +179,8 @@ public final class BuildEngine {
 
     // MARK: - DOWNLOAD_SOURCE
 
-    private func downloadSource(startDate: Date) throws {
+    /// Returns why the build was stopped during the phase (a signal, the timeout), if it was.
+    private func downloadSource(startDate: Date) throws -> Cancellation.Reason? {
         let source = configuration.sourceDirectory
         log.container("Running on sitebuild (local build)")
         log.container("Phase is DOWNLOAD_SOURCE")
@@ -208,7 +214,18 @@ public final class BuildEngine {
         session?.warn = { [log] message in log.container(message) }
         session?.shared = otherUsers
         log.container("Moving to directory \(source)")
-        restoreCache()
+        if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
+        if !cancellation.isCancelled { restoreCache() }
+        if let reason = cancellation.reason {
+            // Stopped or timed out here: this phase says so, and no other runs.
+            let (state, code, text) = reason == .timedOut
+                ? ("TIMED_OUT", "BUILD_TIMED_OUT", "Build has timed out. ")
+                : ("STOPPED", "BUILD_STOPPED", "Build was stopped. ")
+            log.container("Phase complete: DOWNLOAD_SOURCE State: \(state)")
+            log.container("Phase context status code: \(code) Message: \(text)")
+            record("DOWNLOAD_SOURCE", state, since: phaseStart, code: code, message: text)
+            return reason
+        }
         let defined = PhaseName.allCases.filter { spec.phases[$0] != nil }
         log.container("Phases found in YAML: \(defined.count)")
         for name in defined {
@@ -217,6 +234,7 @@ public final class BuildEngine {
         log.container("Phase complete: DOWNLOAD_SOURCE State: SUCCEEDED")
         log.container("Phase context status code:  Message: ")
         record("DOWNLOAD_SOURCE", "SUCCEEDED", since: phaseStart)
+        return nil
     }
 
     /// What the calling CodeBuild project says about its own source.
@@ -487,7 +505,10 @@ public final class BuildEngine {
     private func runHelper(_ body: String) -> (Int32, String) {
         guard let session, let arguments = try? session.helperArguments(body) else { return (1, "") }
         var output: [UInt8] = []
-        let termination = try? runner.run(arguments, environment: environment) { output.append(contentsOf: $0) }
+        // A signal or the build's timeout stops a helper too (a cache key's `$(…)` may take long).
+        let termination = try? runner.run(arguments, environment: environment, cancellation: cancellation, deadline: deadline) {
+            output.append(contentsOf: $0)
+        }
         return (termination?.status ?? 127, String(decoding: output, as: UTF8.self))
     }
 

@@ -35,6 +35,9 @@ public enum SitebuildMain {
                 kill(getpid(), SIGTERM)
             }
         }
+        // A broken pipe is seen as EPIPE by writeAll, which stops sitebuild cleanly (children
+        // get SIGPIPE back: spawnChild resets it).
+        signal(SIGPIPE, SIG_IGN)
         await run(Array(arguments.dropFirst()))
     }
 

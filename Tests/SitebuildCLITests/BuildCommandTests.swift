@@ -177,6 +177,45 @@ import Testing
         #expect(inside.stderr.contains("--zip build-out/site.zip: inside the output directory"), "\(inside.stderr)")
     }
 
+    /// A reader of the log that goes away stops the build as SIGTERM does: exit 130, the
+    /// running command stopped, nothing after it run (it used to die of SIGPIPE and leave the
+    /// command running on its own).
+    @Test func aLogReaderThatGoesAwayStopsTheBuildCleanly() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo one; sleep 1; echo two; sleep 2; touch three.txt\n"
+            + "  post_build:\n    commands:\n      - touch post.txt\n")
+        // A pipe only the reader holds (a shell pipeline), closed once the command has started.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "\"$0\" build | grep -m1 '^one$' >/dev/null; echo \"status ${PIPESTATUS[0]}\"", CLIHarness.binary]
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SITEBUILD_CACHE_DIR"] = h.root + "/.cache"
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let said = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(said == "status 130\n", "\(said)")
+        sleep(3)
+        #expect(!h.exists("three.txt") && !h.exists("post.txt"))
+    }
+
+    /// The timeout (and a signal) also stops what DOWNLOAD_SOURCE runs (a cache key's `$(…)`),
+    /// and that phase is the one marked.
+    @Test func aTimeoutDuringDownloadSourceStopsThere() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch built.txt\n"
+            + "cache:\n  key: k-$(sleep 30; echo x)\n  paths: ['deps/**/*']\n")
+        let run = try h.run(["build", "--timeout", "2s"])
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.stdout.contains("Phase complete: DOWNLOAD_SOURCE State: TIMED_OUT"), "\(run.stdout)")
+        #expect(!run.stdout.contains("Entering phase"), "\(run.stdout)")
+        #expect(!h.exists("built.txt"))
+    }
+
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", """
