@@ -168,7 +168,9 @@ struct SitePlanner: Sendable {
             let requirements = file("requirements.txt")
             let material = config.split(whereSeparator: \.isNewline).contains { line in
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
-                return trimmed == "name: material" || trimmed == "theme: material" || trimmed == "name: 'material'" || trimmed == "name: \"material\""
+                // Without a trailing comment (`name: material  # the theme`).
+                let bare = (trimmed.range(of: " #").map { String(trimmed[..<$0.lowerBound]) } ?? trimmed).trimmingCharacters(in: .whitespaces)
+                return bare == "name: material" || bare == "theme: material" || bare == "name: 'material'" || bare == "name: \"material\""
             }
             if files.isFile(requirements) {
                 recipe.python = SiteRecipe.PythonInstall(requirements: requirements, material: material)

@@ -103,10 +103,12 @@ enum SiteTemplate {
         case .astro:
             // A server or hybrid build (or on-demand pages with an adapter) writes the server
             // bundle beside the pages; it may inline secrets and must never be published.
+            // (@astrojs/cloudflare writes it to _worker.js/ among the pages.)
             let server = ProjectPath.join(recipe.outputDirectory, "server")
+            let worker = ProjectPath.join(recipe.outputDirectory, "_worker.js")
             build.append("""
-                if [ -d \(shellWord(server)) ]; then
-                  echo "astro build wrote a server bundle (\(inDoubleQuotes(server))/): sitebuild deploys static sites only; set output: 'static' in astro.config and remove the server adapter" >&2
+                if [ -d \(shellWord(server)) ] || [ -e \(shellWord(worker)) ]; then
+                  echo "astro build wrote a server bundle (\(inDoubleQuotes(server))/ or \(inDoubleQuotes(worker))): sitebuild deploys static sites only; set output: 'static' in astro.config and remove the server adapter" >&2
                   exit 1
                 fi
                 """)
@@ -127,16 +129,19 @@ enum SiteTemplate {
         // folder's own name is escaped.
         lines += ["artifacts:", "  base-directory: \(yamlScalar(recipe.artifactDirectory.replacingOccurrences(of: "$", with: "\\$")))",
                   "  files:", "    - '**/*'"]
-        if recipe.framework == .plain {
+        // A plain site, or any site whose output folder is the project itself (Eleventy with
+        // output: "."), takes the project's files: the project's own are left out.
+        let base = recipe.artifactDirectory
+        if recipe.framework == .plain || base == "." || base == recipe.appDirectory {
             // The project's own files, not the site's: credential files (.env, .npmrc tokens,
             // .netrc, .htpasswd, ~/.ssh-style folders…) hold secrets; editors' folders, the
             // README and the repository's dotfiles are not pages. (.well-known/ stays.)
             let excluded = [".git/**/*", ".github/**/*", ".sitebuild/**/*", "node_modules/**/*", ".gitignore", ".gitattributes"]
                 + Self.credentialPaths
                 + [".vscode/**/*", ".idea/**/*", "**/.DS_Store", ".editorconfig", "README.md", "buildspec.yml", "sitebuild.yml"]
-            // Only the ones that can be below the site folder.
-            let base = recipe.artifactDirectory
-            let relevant = excluded.filter { base == "." || base == recipe.appDirectory || !$0.hasSuffix(".yml") }
+            // The project's buildspec and settings are above a site folder of its own (public/):
+            // left out only where they can be (the credential globs stay everywhere).
+            let relevant = excluded.filter { base == "." || base == recipe.appDirectory || ($0 != "buildspec.yml" && $0 != "sitebuild.yml") }
             lines.append("  exclude-paths:")
             lines += relevant.map { "    - " + singleQuoted($0) }
         }

@@ -70,7 +70,15 @@ import Testing
         }
         #expect(h.exists(".sitebuild/\(version)/index.html"))
         #expect(h.exists(".sitebuild/\(version)/.well-known/security.txt"))
+        // In a site folder of its own (public/), the credential globs apply as well (only the
+        // project's buildspec.yml and sitebuild.yml cannot be there).
+        try h.write("p/public/index.html", "<h1>p</h1>\n")
+        try h.write("p/public/.yarnrc.yml", "npmAuthToken: secret\n")
+        #expect(try h.run(["init", "p"]).status == 0)
+        let buildspec = try #require(h.read("p/buildspec.yml"))
+        #expect(buildspec.contains("'**/.yarnrc.yml'") && !buildspec.contains("- 'buildspec.yml'"), "\(buildspec)")
     }
+
 
     @Test func initNeverOverwritesWithoutForce() throws {
         let h = try CLIHarness()
@@ -345,7 +353,7 @@ import Testing
 
         let run = try h.run(["run", "--source", "blog"])
         #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
-        #expect((run.stdout + run.stderr).contains("astro build wrote a server bundle (dist/server/)"))
+        #expect((run.stdout + run.stderr).contains("astro build wrote a server bundle (dist/server/ or dist/_worker.js)"))
         #expect(live(h) == nil)
     }
 

@@ -113,6 +113,18 @@ import Testing
         }
     }
 
+    /// Any template whose output folder is the project itself (Eleventy with output ".") takes
+    /// the project's files: its credential files are left out as the plain template's are.
+    @Test func aSiteBuiltIntoTheProjectFolderLeavesItsCredentialsOut() throws {
+        let recipe = try FixtureTree(["package.json": #"{"devDependencies":{"@11ty/eleventy":"^2.0.0"},"scripts":{"build":"eleventy"}}"#,
+                                      "package-lock.json": "{}",
+                                      ".eleventy.js": "module.exports = () => ({ dir: { input: \"src\", output: \".\" } });\n"]).recipe()
+        #expect(recipe.artifactDirectory == ".")
+        let buildspec = SiteTemplate.buildspec(for: recipe)
+        #expect(buildspec.contains("  exclude-paths:\n") && buildspec.contains("'**/.env'") && buildspec.contains("'**/.npmrc'"), "\(buildspec)")
+        #expect(!buildspec.contains("rm -rf"), "\(buildspec)")
+    }
+
     @Test func routingModesAndAssetFolders() {
         #expect(Framework.allCases.filter { $0.routingMode == .spa } == [.vite, .createReactApp, .angular])
         #expect(Framework.nextjs.immutableAssetGlobs == ["_next/static/**"])
