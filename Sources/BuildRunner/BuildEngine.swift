@@ -550,6 +550,9 @@ public final class BuildEngine {
         // Without a key, runners sharing a remote cache share one slot (CodeBuild: one per project).
         let defaultKey = BuildCache.defaultKey(slot: remote?.description ?? configuration.cacheSlot ?? configuration.sourceDirectory)
         var key = cache.key.flatMap(expand) ?? defaultKey
+        // Stopped (a signal, the timeout) while the key was computed: nothing is restored (its
+        // expansion was cut off, so the default slot is not what the key names).
+        if cancellation.isCancelled { return }
         if key.isEmpty {
             log.warning("cache.key '\(cache.key ?? "")' expands to nothing; using the default slot")
             key = defaultKey
@@ -564,6 +567,7 @@ public final class BuildEngine {
         }
         // A fallback that expands to nothing would match every entry (a prefix of all keys).
         let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand).filter { !$0.isEmpty }
+        if cancellation.isCancelled { return }
         // A keyed entry never changes, so a local copy is used as it is. The default slot is
         // rewritten by every runner sharing the remote cache: there the remote one comes first
         // (a local copy would be this runner's last save, not the others' newer ones), and the

@@ -215,12 +215,29 @@ struct ChildWatch {
             // grace the shell had: a child cleaning up on SIGTERM (a state lock released, a
             // container stopped) finishes unless it outlasts the grace.
             let grace = Duration.milliseconds(Int(killGrace * 1000))
-            while !killed, kill(-pid, 0) == 0, ContinuousClock.now - sent < grace { usleep(20_000) }
+            while !killed, Self.groupHasLiveMembers(pid), ContinuousClock.now - sent < grace { usleep(20_000) }
             kill(-pid, SIGKILL)
         }
         let signal = status & 0x7f
         if signal == 0 { return .exited((status >> 8) & 0xff) }
         return .signalled(signal)
+    }
+
+    /// Whether process group `group` has a member that is not a zombie (an orphan that died
+    /// stays one until its new parent, PID 1, reaps it: sitebuild itself in a container).
+    static func groupHasLiveMembers(_ group: pid_t) -> Bool {
+        guard kill(-group, 0) == 0 else { return false }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
+        for entry in entries where entry.first?.isNumber == true {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so after the last ')'.
+            let text = String(decoding: data, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { continue }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, let pgrp = Int32(fields[2]), pgrp == group else { continue }
+            if fields[0] != "Z" { return true }
+        }
+        return false
     }
 
     /// Sleeps a little while the child has closed its output but not exited yet.

@@ -56,7 +56,9 @@ enum Interruptible {
     private static let received = Atomic<Int32>(0)
 
     static var signalName: String {
-        switch received.load(ordering: .relaxed) {
+        // The SIGTERM writeAll sends itself when the output's reader went away.
+        if OutputGone.reported.load(ordering: .relaxed) { return "a closed output (its reader went away)" }
+        return switch received.load(ordering: .relaxed) {
         case SIGINT: "SIGINT"
         case SIGTERM: "SIGTERM"
         case SIGHUP: "SIGHUP"

@@ -35,9 +35,11 @@ public enum SitebuildMain {
                 kill(getpid(), SIGTERM)
             }
         }
-        // A broken pipe is seen as EPIPE by writeAll, which stops sitebuild cleanly (children
-        // get SIGPIPE back: spawnChild resets it).
-        signal(SIGPIPE, SIG_IGN)
+        // A broken pipe is seen as EPIPE by writeAll, which stops sitebuild cleanly. A handler
+        // that does nothing rather than SIG_IGN: an ignored signal would be inherited by every
+        // program started (a credential_process pipeline would never end), a caught one is
+        // reset to the default by exec.
+        signal(SIGPIPE) { _ in }
         await run(Array(arguments.dropFirst()))
     }
 

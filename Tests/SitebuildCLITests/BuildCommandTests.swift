@@ -1,6 +1,7 @@
 import Foundation
 import SiteContent
 import Testing
+import TestSupport
 
 @Suite struct BuildCommandTests {
     @Test func aSuccessfulBuildExitsZeroAndWritesArtifactsAndExports() throws {
@@ -207,6 +208,11 @@ import Testing
     /// and that phase is the one marked.
     @Test func aTimeoutDuringDownloadSourceStopsThere() throws {
         let h = try CLIHarness()
+        // A build without a key fills the default slot first.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p deps && echo stale > deps/dep.txt\n"
+            + "cache:\n  paths: ['deps/**/*']\n")
+        #expect(try h.run(["build"]).status == 0)
+        try FileManager.default.removeItem(atPath: h.root + "/deps")
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch built.txt\n"
             + "cache:\n  key: k-$(sleep 30; echo x)\n  paths: ['deps/**/*']\n")
         let run = try h.run(["build", "--timeout", "2s"])
@@ -214,6 +220,26 @@ import Testing
         #expect(run.stdout.contains("Phase complete: DOWNLOAD_SOURCE State: TIMED_OUT"), "\(run.stdout)")
         #expect(!run.stdout.contains("Entering phase"), "\(run.stdout)")
         #expect(!h.exists("built.txt"))
+        // The key's expansion was cut off: the default slot is not what it names, and is not restored.
+        #expect(!h.exists("deps/dep.txt"), "\(run.stdout)")
+    }
+
+    /// Programs sitebuild starts get SIGPIPE as it should be (sitebuild catches it, which exec
+    /// resets; an ignored one would be inherited): a credential_process with a pipeline that
+    /// relies on it ends. And a shared credentials file of /dev/null reads as empty, as the
+    /// aws CLI reads it.
+    @Test(.timeLimit(.minutes(1))) func credentialProcessesGetDefaultSigpipeAndDevNullIsAnEmptyFile() throws {
+        let h = try CLIHarness()
+        try h.write("cp.sh", "#!/bin/bash\nyes 2>/dev/null | head -1 >/dev/null\necho '{\"Version\":1,\"AccessKeyId\":\"AKIDTEST\",\"SecretAccessKey\":\"test\"}'\n")
+        chmod(h.root + "/cp.sh", 0o755)
+        try h.write("config", "[profile cp]\nregion = us-east-1\ncredential_process = \(h.root)/cp.sh\n")
+        let refusing = try RefusingLoopbackPort()
+        let run = try h.run(["versions", "--profile", "cp", "--target", "s3://bucket-x/site", "--endpoint-url", "http://127.0.0.1:\(refusing.port)"],
+                            environment: ["AWS_CONFIG_FILE": h.root + "/config", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        // Past the credentials (which would hang) and the profile lookup, to the refused connection.
+        #expect(run.status == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("could not connect"), "\(run.stderr)")
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func aSecondaryArtifactsZipMayNotOverwriteThePrimaryOne() throws {

@@ -50,7 +50,8 @@ public struct SharedConfigFiles: Sendable {
 
     private static func read(_ path: String) throws -> INIFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // (FileManager reads no device: /dev/null, which the aws CLI takes as empty, gives nil.)
+        guard let data = FileManager.default.contents(atPath: path) ?? (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd() ?? Data()) else {
             throw CredentialError.failed("shared files", "cannot read \(path); check its permissions")
         }
         return try INIFile(parsing: String(decoding: data, as: UTF8.self), path: path)
