@@ -117,7 +117,7 @@ public final class BuildEngine {
                 let phaseStart = ContinuousClock.now
                 // CodeBuild's log has no "Entering phase" line for UPLOAD_ARTIFACTS: its first line
                 // is "Expanding base directory path". The JSON stream still marks the start.
-                log.event("phase_started", [("phase", .string("UPLOAD_ARTIFACTS"))])
+                log.event("phase_started", [("phase", .string("UPLOAD_ARTIFACTS")), ("attempt", .int(1))])
                 do {
                     (artifacts, reports) = try uploadArtifactsPhase()
                     log.container("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED")
@@ -184,7 +184,7 @@ public final class BuildEngine {
         let source = configuration.sourceDirectory
         log.container("Running on sitebuild (local build)")
         log.container("Phase is DOWNLOAD_SOURCE")
-        log.event("phase_started", [("phase", .string("DOWNLOAD_SOURCE"))])
+        log.event("phase_started", [("phase", .string("DOWNLOAD_SOURCE")), ("attempt", .int(1))])
         let phaseStart = ContinuousClock.now
         log.container("CODEBUILD_SRC_DIR=\(source)")
         log.container("YAML location is \(configuration.buildspecPath)")

@@ -37,8 +37,9 @@ public struct InvalidationRetriesExhausted: Error, Sendable, CustomStringConvert
     }
 
     public var description: String {
-        "CloudFront refused the invalidation \(attempts) time\(attempts == 1 ? "" : "s") (\(last.message)); other invalidations of this "
-            + "distribution are still running: wait for them, or lower the number of paths"
+        "CloudFront refused the invalidation \(attempts) time\(attempts == 1 ? "" : "s") (\(last.message)), each after the HTTP layer's own retries: "
+            + "other invalidations of this distribution are still running (at most 3,000 paths and 15 wildcards may be in "
+            + "progress at once); wait for them to complete"
     }
 }
 

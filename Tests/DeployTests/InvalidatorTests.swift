@@ -185,7 +185,7 @@ final class EventLog: @unchecked Sendable {
         // 5 s, then 10 s (15 s in all); the next, 20 s, would pass the limit.
         #expect(time.sleeps == [.seconds(5), .seconds(10)])
         #expect(await service.createCalls == 3)
-        #expect(error.map { "\($0)" }?.contains("wait for them, or lower the number of paths") == true)
+        #expect(error.map { "\($0)" }?.contains("are still running (at most 3,000 paths and 15 wildcards may be in progress at once); wait for them to complete") == true)
     }
 
     @Test func otherErrorsAreNotRetried() async throws {

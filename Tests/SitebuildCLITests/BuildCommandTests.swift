@@ -552,6 +552,9 @@ import TestSupport
         #expect(result["status"] == .string("SUCCEEDED"))
         #expect(result["exportedVariables"]?["X"] == .string("42"))
         #expect(result["phases"]?.arrayValue?.count == 6)
+        // Every phase_started has its attempt, DOWNLOAD_SOURCE and UPLOAD_ARTIFACTS included.
+        let started = events.filter { $0["event"] == .string("phase_started") }
+        #expect(started.count == 6 && started.allSatisfy { $0["attempt"] == .int(1) }, "\(started.map { $0.serialized() })")
         #expect(run.stderr.contains("hi\n"))
         #expect(!run.stdout.contains("[Container]"))
     }
