@@ -26,10 +26,26 @@ import Testing
         return found
     }
 
+    /// Whether a destination as written lands outside the checkout. The checkout is the job's
+    /// working directory, named only through its variables: a relative path, or one below
+    /// `$GITHUB_WORKSPACE`/`$CODEBUILD_SRC_DIR`, is inside it; an absolute path, or one below
+    /// a variable naming another place (the runner's temporary folder, the job's files, home),
+    /// is not.
     static func isOutsideTheWorkspace(_ path: String) -> Bool {
         let unquoted = path.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        return ["$RUNNER_TEMP", "${RUNNER_TEMP}", "$GITHUB_OUTPUT", "$GITHUB_PATH", "$GITHUB_ENV", "$GITHUB_STEP_SUMMARY", "~/", "$HOME/", "/tmp/", "/dev/null"]
-            .contains { unquoted.hasPrefix($0) }
+        let inside = ["$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}", "$CODEBUILD_SRC_DIR", "${CODEBUILD_SRC_DIR}"]
+        let elsewhere = ["$RUNNER_TEMP", "${RUNNER_TEMP}", "$GITHUB_OUTPUT", "$GITHUB_PATH", "$GITHUB_ENV", "$GITHUB_STEP_SUMMARY", "~/", "$HOME/"]
+        if inside.contains(where: { unquoted.hasPrefix($0) }) { return false }
+        return unquoted.hasPrefix("/") || elsewhere.contains { unquoted.hasPrefix($0) }
+    }
+
+    @Test func destinationsInsideAndOutsideTheCheckout() {
+        for path in ["dist/events.ndjson", "./x", "\"$GITHUB_WORKSPACE/x\"", "$CODEBUILD_SRC_DIR/events", "events.ndjson"] {
+            #expect(!Self.isOutsideTheWorkspace(path), "\(path)")
+        }
+        for path in ["\"$RUNNER_TEMP/sitebuild\"", "$HOME/.local/bin/x", "~/x", "/var/log/x", "$GITHUB_STEP_SUMMARY"] {
+            #expect(Self.isOutsideTheWorkspace(path), "\(path)")
+        }
     }
 
     @Test func theGitHubActionsWorkflowWritesNothingIntoTheSitesCheckout() throws {
