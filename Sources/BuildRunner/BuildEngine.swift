@@ -147,6 +147,16 @@ public final class BuildEngine {
         return finish(status, message: message, started: started, artifacts: artifacts, reports: reports, exported: exported)
     }
 
+    /// Ends the phase `name` as CodeBuild logs a stopped or timed-out one.
+    private func recordInterruption(_ name: String, _ reason: Cancellation.Reason, since start: ContinuousClock.Instant, attempt: Int = 1) {
+        let (state, code, text) = reason == .timedOut
+            ? ("TIMED_OUT", "BUILD_TIMED_OUT", "Build has timed out. ")
+            : ("STOPPED", "BUILD_STOPPED", "Build was stopped. ")
+        log.container("Phase complete: \(name) State: \(state)")
+        log.container("Phase context status code: \(code) Message: \(text)")
+        record(name, state, since: start, code: code, message: text, attempt: attempt)
+    }
+
     /// How a build cut off by `reason` ends: its status and message.
     private func interrupted(_ reason: Cancellation.Reason) -> (BuildStatus, String) {
         reason == .timedOut
@@ -218,12 +228,7 @@ public final class BuildEngine {
         if !cancellation.isCancelled { restoreCache() }
         if let reason = cancellation.reason {
             // Stopped or timed out here: this phase says so, and no other runs.
-            let (state, code, text) = reason == .timedOut
-                ? ("TIMED_OUT", "BUILD_TIMED_OUT", "Build has timed out. ")
-                : ("STOPPED", "BUILD_STOPPED", "Build was stopped. ")
-            log.container("Phase complete: DOWNLOAD_SOURCE State: \(state)")
-            log.container("Phase context status code: \(code) Message: \(text)")
-            record("DOWNLOAD_SOURCE", state, since: phaseStart, code: code, message: text)
+            recordInterruption("DOWNLOAD_SOURCE", reason, since: phaseStart)
             return reason
         }
         let defined = PhaseName.allCases.filter { spec.phases[$0] != nil }
@@ -424,12 +429,7 @@ public final class BuildEngine {
         }
 
         if let reason = runList(phase.commands) ?? runList(phase.finally) {
-            let (state, code, text) = reason == .timedOut
-                ? ("TIMED_OUT", "BUILD_TIMED_OUT", "Build has timed out. ")
-                : ("STOPPED", "BUILD_STOPPED", "Build was stopped. ")
-            log.container("Phase complete: \(name.logName) State: \(state)")
-            log.container("Phase context status code: \(code) Message: \(text)")
-            record(name.logName, state, since: phaseStart, code: code, message: text, attempt: attempt)
+            recordInterruption(name.logName, reason, since: phaseStart, attempt: attempt)
             return .interrupted(reason)
         }
         if let failure {

@@ -29,13 +29,14 @@ public struct ProcessError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Starts `arguments[0]` (an absolute path) with exactly `environment`: stdin on /dev/null,
-/// stdout and stderr on the given descriptors, the signals a shell resets back to their
-/// defaults and none blocked, and, with `newProcessGroup`, in a process group of its own.
-/// Shared by ``ProcessRunner`` (build commands) and ``CapturedCommand`` (helper programs).
 /// glibc's POSIX_SPAWN_SETSID (since 2.26), which Swift does not see without _GNU_SOURCE.
 let posixSpawnSetsid: Int32 = 0x80
 
+/// Starts `arguments[0]` (an absolute path) with exactly `environment`: stdin on /dev/null,
+/// stdout and stderr on the given descriptors, the signals a shell resets back to their
+/// defaults and none blocked, and, with `newProcessGroup`, in a session (and so a process
+/// group) of its own. Shared by ``ProcessRunner`` (build commands) and ``CapturedCommand``
+/// (helper programs).
 func spawnChild(_ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32,
                 newProcessGroup: Bool) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
@@ -228,16 +229,10 @@ struct ChildWatch {
     static func groupHasLiveMembers(_ group: pid_t) -> Bool {
         guard kill(-group, 0) == 0 else { return false }
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
-        for entry in entries where entry.first?.isNumber == true {
-            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
-            // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so after the last ')'.
-            let text = String(decoding: data, as: UTF8.self)
-            guard let close = text.lastIndex(of: ")") else { continue }
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, let pgrp = Int32(fields[2]), pgrp == group else { continue }
-            if fields[0] != "Z" { return true }
+        return entries.contains { entry in
+            guard let pid = pid_t(entry), let process = LeftoverProcesses.stat(pid) else { return false }
+            return process.group == group && process.state != "Z" && process.state != "X"
         }
-        return false
     }
 
     /// Sleeps a little while the child has closed its output but not exited yet.

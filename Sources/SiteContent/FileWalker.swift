@@ -105,10 +105,7 @@ public struct FileWalker: Sendable {
     private func walk(_ directory: String, relative: String, into result: inout Sink, visited: inout Set<[UInt64]>) {
         guard let dir = opendir(directory) else {
             if reportsProblems, errno != ENOENT {
-                var entry = WalkedEntry(path: relative.isEmpty ? "." : relative, kind: .directory, size: 0, mtimeNanoseconds: 0,
-                                        ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
-                entry.problem = .unreadable(String(cString: strerror(errno)))
-                result.append(entry)
+                result.append(Self.problemEntry(relative.isEmpty ? "." : relative, .directory, .unreadable(String(cString: strerror(errno)))))
             }
             return
         }
@@ -123,10 +120,7 @@ public struct FileWalker: Sendable {
                 if reportsProblems {
                     let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
                     let shown = bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
-                    var bad = WalkedEntry(path: relative.isEmpty ? shown : relative + "/" + shown, kind: .file, size: 0, mtimeNanoseconds: 0,
-                                          ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
-                    bad.problem = .nameNotUTF8
-                    result.append(bad)
+                    result.append(Self.problemEntry(relative.isEmpty ? shown : relative + "/" + shown, .file, .nameNotUTF8))
                 }
                 continue
             }
@@ -141,9 +135,7 @@ public struct FileWalker: Sendable {
             var st = stat()
             guard lstat(full, &st) == 0 else {
                 if reportsProblems, errno != ENOENT {
-                    var entry = WalkedEntry(path: rel, kind: .file, size: 0, mtimeNanoseconds: 0, ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
-                    entry.problem = .unreadable(String(cString: strerror(errno)))
-                    result.append(entry)
+                    result.append(Self.problemEntry(rel, .file, .unreadable(String(cString: strerror(errno)))))
                 }
                 continue
             }
@@ -180,8 +172,7 @@ public struct FileWalker: Sendable {
                     // A link to a FIFO or device is not a file either (opening a FIFO blocks).
                     if (resolved.st_mode & S_IFMT) != S_IFREG {
                         guard reportsProblems else { continue }
-                        let type = resolved.st_mode & S_IFMT
-                        entry.problem = .special(type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a device")
+                        entry.problem = .special(Self.specialKind(resolved.st_mode))
                     }
                     result.append(entry)
                 } else {
@@ -198,8 +189,7 @@ public struct FileWalker: Sendable {
             } else if (st.st_mode & S_IFMT) == S_IFREG {
                 result.append(entry)
             } else if reportsProblems {
-                let type = st.st_mode & S_IFMT
-                entry.problem = .special(type == S_IFIFO ? "a FIFO" : type == S_IFSOCK ? "a socket" : "a device")
+                entry.problem = .special(Self.specialKind(st.st_mode))
                 result.append(entry)
             }
         }
@@ -225,6 +215,22 @@ public struct FileWalker: Sendable {
 
     /// A file's device and inode, as ``skipping`` and ``WalkedEntry/identity`` hold them.
     public static func identity(_ st: stat) -> [UInt64] { [UInt64(st.st_dev), UInt64(st.st_ino)] }
+
+    /// An entry for what could not be walked: its path and problem, no metadata.
+    static func problemEntry(_ path: String, _ kind: WalkedEntry.Kind, _ problem: WalkedEntry.Problem) -> WalkedEntry {
+        var entry = WalkedEntry(path: path, kind: kind, size: 0, mtimeNanoseconds: 0, ctimeNanoseconds: 0, device: 0, inode: 0, mode: 0)
+        entry.problem = problem
+        return entry
+    }
+
+    /// What a file that is neither regular, a directory nor a link is, for messages.
+    static func specialKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        default: "a device"
+        }
+    }
 
     static func entry(_ path: String, _ st: stat) -> WalkedEntry {
         let kind: WalkedEntry.Kind = (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
