@@ -160,8 +160,8 @@ public struct SourceResolver: Sendable {
         let pointers = Self.lfsPointers(in: work.path + "/src")
         if !pointers.isEmpty {
             log("warning: \(pointers.count) file(s) are Git LFS pointers, not their content (git-lfs is not installed here, or could not "
-                + "fetch them), and would be built and published as pointer text: \(pointers.prefix(5).joined(separator: ", "))"
-                + "\(pointers.count > 5 ? ", …" : ""); install git-lfs (apt-get install git-lfs) before the build")
+                + "fetch them), and would be built and published as pointer text: \(listSample(pointers)); install git-lfs "
+                + "(apt-get install git-lfs) before the build")
         }
         return ResolvedSource(
             kind: .git, directory: work.path + "/src", name: name, workDirectory: work.path, commit: result.commit,

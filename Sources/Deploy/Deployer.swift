@@ -107,21 +107,19 @@ public struct Deployer: Sendable {
             throw DeployError("\(directory): \(failure.description)", invalidInput: true)
         }
         try target.checkKeys(manifest)
-        // The first five paths of `links`, for a warning.
-        func sample(_ links: [String]) -> String { links.prefix(5).joined(separator: ", ") + (links.count > 5 ? ", …" : "") }
         if !outside.isEmpty {
             warnings.append("\(outside.count) symbolic link(s) in \(directory) lead outside it and the project and are not deployed "
-                + "(they would publish this machine's files): \(sample(outside))")
+                + "(they would publish this machine's files): \(listSample(outside))")
         }
         if !broken.isEmpty {
-            warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(sample(broken))")
+            warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(listSample(broken))")
         }
         if !special.isEmpty {
             warnings.append("\(special.count) entr\(special.count == 1 ? "y" : "ies") in \(directory) \(special.count == 1 ? "is" : "are") not a file "
-                + "and \(special.count == 1 ? "is" : "are") not deployed: \(sample(special))")
+                + "and \(special.count == 1 ? "is" : "are") not deployed: \(listSample(special))")
         }
         if !excludedByName.isEmpty {
-            warnings.append("\(sample(excludedByName)) in \(directory) not deployed: a git repository's history and config "
+            warnings.append("\(listSample(excludedByName)) in \(directory) not deployed: a git repository's history and config "
                 + "(remote URLs with their tokens) must not be public; set the artifact's base-directory to the built site")
         }
         return (manifest, warnings, hashedCount)
@@ -302,17 +300,11 @@ public struct Deployer: Sendable {
             log("the pointer already holds \(version) (another deploy of the same content won the race)")
             return
         } catch var conflict as PointerConflict {
-            conflict.place = ([" --target", Self.shellWord(target.url), "--pointer", Self.shellWord(pointer.url)] + adviceFlags.map(Self.shellWord))
+            conflict.place = ([" --target", shellWord(target.url), "--pointer", shellWord(pointer.url)] + adviceFlags.map(shellWord))
                 .joined(separator: " ")
             throw conflict
         }
         await writeRelease(record)
-    }
-
-    /// `text` as one shell word: as it is when it holds only characters a shell leaves alone.
-    static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_./:@%+=,-".unicodeScalars.contains($0)) }
-        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Writes a flip's release record; a failure is logged, not thrown: the flip is done.

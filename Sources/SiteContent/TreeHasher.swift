@@ -136,12 +136,11 @@ public struct TreeHasher: Sendable {
         // state (permissions), as `aws s3 sync` reports them.
         if !unreadable.isEmpty {
             throw ArchiveError("cannot read \(unreadable.count) folder(s) or file(s) below \(root): "
-                + unreadable.prefix(5).joined(separator: ", ") + (unreadable.count > 5 ? ", …" : "")
-                + "; fix their permissions (or leave them out of the site)")
+                + listSample(unreadable) + "; fix their permissions (or leave them out of the site)")
         }
         if !notUTF8.isEmpty {
             throw PathValidation.Failure(description: "\(notUTF8.count) name(s) are not UTF-8, which URLs and S3 keys need: "
-                + notUTF8.prefix(5).joined(separator: ", ") + (notUTF8.count > 5 ? ", …" : "") + "; rename them (convmv -f latin1 -t utf8)")
+                + listSample(notUTF8) + "; rename them (convmv -f latin1 -t utf8)")
         }
         let count = keys.count
         var hashes = [ContentHash](repeating: ContentHash(high: 0, low: 0), count: count)

@@ -294,13 +294,6 @@ enum SiteTemplate {
 
     // MARK: - Shell
 
-    /// `text` as one shell word: as is when it holds no character the shell treats
-    /// specially, else single-quoted.
-    static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-/+@%=,".contains($0)) }
-        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
     /// `text` for use inside a double-quoted shell string: `\`, `"`, `$` and backquotes escaped.
     static func inDoubleQuotes(_ text: String) -> String {
         var escaped = ""
