@@ -18,6 +18,13 @@ public enum BuildSource: Sendable, Equatable {
         return false
     }
 
+    /// Whether sitebuild fetches it (a repository, a local or S3 archive) rather than building
+    /// a folder of this machine.
+    public var isFetched: Bool {
+        if case .directory = self { return false }
+        return true
+    }
+
     /// File name endings read as archives, longest first.
     public static let archiveExtensions = [".tar.gz", ".tar.zst", ".tar.bz2", ".tar.xz", ".tgz", ".tzst", ".zip", ".tar"]
 

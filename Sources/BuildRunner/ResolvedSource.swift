@@ -44,6 +44,11 @@ public struct ResolvedSource: Sendable {
         self.label = label
     }
 
+    /// Fetched by sitebuild (a git checkout, an extracted archive) rather than a folder of this
+    /// machine (built in place or copied): replaced by the next fetch, and not what the calling
+    /// CI job checked out.
+    public var isFetched: Bool { kind == .git || kind == .archive }
+
     /// The value of one of ``variables``.
     public func variable(_ name: String) -> String? {
         variables.last { $0.name == name }?.value

@@ -194,7 +194,7 @@ enum BuildInvocation {
         let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws).source
         let source = resolvedSource.directory
         var isDirectory: ObjCBool = false
-        let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.kind == .git || resolvedSource.kind == .archive, cwd: cwd)
+        let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.isFetched, cwd: cwd)
         if options.buildspec == nil && !fm.fileExists(atPath: buildspecPath) {
             if resolvedSource.kind == .directory, fm.fileExists(atPath: source + "/HEAD"), fm.fileExists(atPath: source + "/objects"),
                fm.fileExists(atPath: source + "/refs") {
@@ -283,7 +283,7 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
-        configuration.sourceIsFetched = resolvedSource.kind == .git || resolvedSource.kind == .archive
+        configuration.sourceIsFetched = resolvedSource.isFetched
         // The keyless cache slot and the build numbers belong to where the source comes from,
         // not to the work directory it lands in (named after the repository or folder alone:
         // github.com/acme/site and a fork someone/site would share it, and the fork could
@@ -335,9 +335,6 @@ enum BuildInvocation {
         return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
     }
 
-    /// For `run`: a buildspec without `artifacts` has nothing to deploy. Returns the
-    /// message, or nil when the primary artifact is defined (or the spec is invalid: the
-    /// build itself reports that).
     /// The buildspec a build reads: `--buildspec` as given when absolute; a relative one in a
     /// fetched source (a checkout, an archive) from the source, as CodeBuild takes
     /// it from CODEBUILD_SRC_DIR (a file of that name in the current directory, an uncommitted
@@ -352,9 +349,12 @@ enum BuildInvocation {
         return FileManager.default.fileExists(atPath: fromCwd) ? fromCwd : fromSource
     }
 
+    /// For `run`: a buildspec without `artifacts`, or with a key there that CodeBuild would
+    /// ignore, has nothing (or not what it says) to deploy. Returns the message, or nil when
+    /// the primary artifact is defined (or the spec is invalid: the build itself reports that).
     static func checkDeployable(_ options: BuildOptions, source: ResolvedSource) -> String? {
         let cwd = FileManager.default.currentDirectoryPath
-        let path = buildspecPath(options.buildspec, source: source.directory, fetched: source.kind == .git || source.kind == .archive, cwd: cwd)
+        let path = buildspecPath(options.buildspec, source: source.directory, fetched: source.isFetched, cwd: cwd)
         guard let (spec, warnings) = try? BuildSpecParser.parse(contentsOf: path) else { return nil }
         if spec.artifacts == nil {
             return "\(path) has no artifacts section, so a run has nothing to deploy; add for example\n  artifacts:\n    base-directory: dist\n    files: ['**/*']"

@@ -16,13 +16,16 @@ enum ConfigText {
             rest = rest.drop { $0 == " " || $0 == "\t" }
             guard let separator = rest.first, separator == "=" || separator == ":" else { continue }
             var value = rest.dropFirst().trimmingCharacters(in: .whitespaces)
-            // An unquoted value ends at a ` #` comment (YAML and TOML): `destination: public # built`.
-            if let first = value.first, first != "\"", first != "'", first != "`", let comment = value.range(of: " #") ?? value.range(of: "\t#") {
-                value = String(value[..<comment.lowerBound]).trimmingCharacters(in: .whitespaces)
-            }
+            if let first = value.first, first != "\"", first != "'", first != "`" { value = withoutComment(value) }
             return unquote(value.hasSuffix(",") ? String(value.dropLast()) : value)
         }
         return nil
+    }
+
+    /// `text` up to a ` #` comment (YAML and TOML: `destination: public # built`), trimmed.
+    static func withoutComment(_ text: String) -> String {
+        guard let comment = text.range(of: " #") ?? text.range(of: "\t#") else { return text.trimmingCharacters(in: .whitespaces) }
+        return String(text[..<comment.lowerBound]).trimmingCharacters(in: .whitespaces)
     }
 
     static func unquote(_ text: String) -> String {

@@ -167,9 +167,8 @@ struct SitePlanner: Sendable {
             let config = files.read(file("mkdocs.yml")) ?? files.read(file("mkdocs.yaml")) ?? ""
             let requirements = file("requirements.txt")
             let material = config.split(whereSeparator: \.isNewline).contains { line in
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
                 // Without a trailing comment (`name: material  # the theme`).
-                let bare = (trimmed.range(of: " #").map { String(trimmed[..<$0.lowerBound]) } ?? trimmed).trimmingCharacters(in: .whitespaces)
+                let bare = ConfigText.withoutComment(String(line))
                 return bare == "name: material" || bare == "theme: material" || bare == "name: 'material'" || bare == "name: \"material\""
             }
             if files.isFile(requirements) {

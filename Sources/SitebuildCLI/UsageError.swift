@@ -12,10 +12,10 @@ struct UsageError: Error, CustomStringConvertible {
 /// Writes all of `bytes` to a file descriptor (stdout or stderr), unbuffered.
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     let written = bytes.withUnsafeBytes { writeFully(fd, $0) }
-    // SIGPIPE is caught and does nothing (SitebuildMain): a reader of the output that went away (`| head`, a CI
-    // log collector that died) stops sitebuild as SIGTERM would, cleanly (a build's commands
-    // and their children stopped, a deploy's live version untouched), instead of killing it
-    // outright and leaving the running command behind.
+    // SIGPIPE is caught and does nothing (SitebuildMain): a reader of the output that went
+    // away (`| head`, a CI log collector that died) stops sitebuild as SIGTERM would, cleanly
+    // (a build's commands and their children stopped, a deploy's live version untouched),
+    // instead of killing it outright and leaving the running command behind.
     if !written, errno == EPIPE, fd == 1 || fd == 2, !OutputGone.reported.exchange(true, ordering: .sequentiallyConsistent) {
         kill(getpid(), SIGTERM)
     }

@@ -37,11 +37,7 @@ struct ValidateCommand: ParsableCommand {
         if let given = self.source, given.isEmpty || !FileManager.default.fileExists(atPath: source, isDirectory: &sourceIsDirectory)
             || !sourceIsDirectory.boolValue {
             // Not "buildspec.yml does not exist" below a folder that is not there.
-            let fetched: Bool
-            switch try? BuildSource.parse(given, what: "--source", relativeTo: cwd) {
-            case .git?, .archive?, .s3Archive?: fetched = true
-            default: fetched = false
-            }
+            let fetched = (try? BuildSource.parse(given, what: "--source", relativeTo: cwd))?.isFetched == true
             diagnostics = [Diagnostic(.error, at: nil, keyPath: "", given.isEmpty ? "--source is empty (an unset variable?): name the source directory"
                 : fetched ? "--source \(BuildSource.redacted(given)): validate reads a folder on this machine, and this source is fetched; "
                     + "`sitebuild build --source \(BuildSource.redacted(given))` checks its buildspec before running anything, or validate a checkout"
