@@ -347,16 +347,33 @@ public struct Deployer: Sendable {
             // release to go back to.
             for record in try await target.readReleases(named: [name])
             where record.to == live && record.action != "undo" && record.moved(pointerNames) {
-                if let from = record.from, from != live, try await target.manifestExists(from) { return from }
+                if let from = record.from, from != live, try await isWhole(from) { return from }
             }
         }
         // A run killed between its flip and its release record left only the pointer's head
         // (written just before the flip): it names the version the flip came from.
         if let head = try await target.readPointerHeads().first(where: { $0.moved(pointerNames) && $0.to == live && $0.action != "undo" }),
-           let from = head.from, from != live, try await target.manifestExists(from) {
+           let from = head.from, from != live, try await isWhole(from) {
             return from
         }
         return nil
+    }
+
+    /// Whether `version` can be made live: its manifest exists, or it is a version another
+    /// tool uploaded (``isForeign(_:)``), such as the Hosting Toolkit's before sitebuild took
+    /// its stack over.
+    func isWhole(_ version: String) async throws -> Bool {
+        if try await target.manifestExists(version) { return true }
+        return try await isForeign(version)
+    }
+
+    /// A version with files but no manifest that no deploy of sitebuild's left behind (none
+    /// has its pending marker) and no prune is deleting: what another tool uploaded, such as
+    /// the Hosting Toolkit's `<commit>/` folders. sitebuild cannot check it is complete, so it
+    /// is taken as it is, as the tool that uploaded it served it.
+    public func isForeign(_ version: String) async throws -> Bool {
+        guard try await target.markerAge(.pending, of: version) == nil, try await !target.isBeingDeleted(version) else { return false }
+        return try await !target.firstObjects(of: version, limit: 1).isEmpty
     }
 
     /// The newest release record on the target (one listing and one read).
@@ -387,7 +404,14 @@ public struct Deployer: Sendable {
             throw DeployError("there is no previous release to roll back to; name a version (see `sitebuild versions`)", invalidInput: true)
         }
         try VersionId.validate(wanted)
-        guard try await target.manifestExists(wanted) else {
+        let foreign: Bool
+        if try await target.manifestExists(wanted) {
+            foreign = false
+        } else if try await isForeign(wanted) {
+            foreign = true
+            log("note: \(wanted) has no sitebuild manifest (another tool uploaded it, such as the Hosting Toolkit before "
+                + "sitebuild took over): it is made live as it is")
+        } else {
             throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`", invalidInput: true)
         }
         if state.version == wanted { return (state.version, wanted) }
@@ -397,7 +421,7 @@ public struct Deployer: Sendable {
         do {
             try await uncancelled {
                 try await deployer.flip(to: wanted, expected: state, action: "rollback")
-                try await deployer.undoFlipIfDeleted(wanted, previous: state.version)
+                try await deployer.undoFlipIfDeleted(wanted, previous: state.version, foreign: foreign)
             }
         } catch var conflict as PointerConflict where conflict.reason == nil {
             // Not a deploy's upload: nothing waits to be made live, and a bare rerun would
@@ -415,16 +439,16 @@ public struct Deployer: Sendable {
     /// and a release record says so. Read after the flip: a prune writes its deleting marker
     /// before it reads the pointer, so either it sees this flip and keeps the version, or this
     /// sees its marker (``DeployTarget/prune(_:releasesKnown:isLive:)``).
-    private func undoFlipIfDeleted(_ version: String, previous: String?) async throws {
+    private func undoFlipIfDeleted(_ version: String, previous: String?, foreign: Bool = false) async throws {
         let deleting = try await target.isBeingDeleted(version)
-        if !deleting, try await target.manifestExists(version) { return }
+        if !deleting, try await foreign ? !target.firstObjects(of: version, limit: 1).isEmpty : target.manifestExists(version) { return }
         let now = try await pointer.read()
         var outcome = "check the pointer with `sitebuild versions`"
         var restored = false
         if now.version == version, let previous {
             // Back only to a version that is still whole: the same prune may have deleted the
             // one before too (two rollbacks in a row), and a pointer on nothing is worse.
-            if try await target.manifestExists(previous) {
+            if try await isWhole(previous) {
                 if (try? await pointer.compareAndSwap(expected: now, to: previous)) != nil {
                     outcome = "the pointer is back on \(previous)"
                     restored = true
@@ -434,7 +458,7 @@ public struct Deployer: Sendable {
                     await writeRelease(undo)
                     await writeHead(undo)
                     let marked = try await target.isBeingDeleted(previous)
-                    let whole = try await target.manifestExists(previous)
+                    let whole = try await isWhole(previous)
                     if marked || !whole {
                         outcome += ", but it has a prune's deleting marker too (a prune deleting it, or one killed within the hour): "
                             + "check with `sitebuild versions` and make a whole version live if it is gone"

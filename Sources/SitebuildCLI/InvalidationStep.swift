@@ -28,7 +28,11 @@ struct InvalidationStep {
         let everything = InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached")
         guard let old else { return (everything, "") }
         let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
-        guard let newManifest = new ?? read else { return (nil, "version \(toVersion) has no manifest") }
+        // A version without a manifest (another tool's upload, made live by a rollback) cannot
+        // be compared with: every path may differ.
+        guard let newManifest = new ?? read else {
+            return (InvalidationPlan(paths: ["/*"], reason: "\(toVersion) has no manifest to compare with: everything may be cached"), "")
+        }
         // The routing the versions were served with: a rollback run without --mode must still
         // plan an spa's index.html as every route. The new version's manifest records the mode
         // of its first deploy, and the release record that made the old one live, the mode of

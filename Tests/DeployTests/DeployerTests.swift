@@ -219,6 +219,37 @@ struct DeployerTests {
         #expect(back.from == v2 && back.to == v1 && f.live == v1)
     }
 
+    /// A stack taken over from the Hosting Toolkit: its last version (files, no manifest) was
+    /// live before sitebuild's first flip, and rollback goes back to it; a version a killed
+    /// deploy of sitebuild's left (its pending marker) is never made live.
+    @Test func rollbackToTheVersionAnotherToolUploaded() async throws {
+        let f = try DeployFixture()
+        try f.dir.write("target/0a1b2c3d/index.html", "<h1>toolkit</h1>\n")
+        try f.dir.write("target/_sitebuild/live", "0a1b2c3d\n")
+        try f.writeSite()
+        let notes = MessageLog()
+        let d = f.deployer(log: { notes.add($0) })
+        let v1 = try await d.deploy(directory: f.source).version
+        #expect(f.live == v1)
+        #expect(try await d.previousVersion(live: v1) == "0a1b2c3d")
+        let back = try await d.rollback(to: nil)
+        #expect(back.from == v1 && back.to == "0a1b2c3d" && f.live == "0a1b2c3d")
+        #expect(notes.lines.contains { $0.contains("0a1b2c3d has no sitebuild manifest") })
+        #expect(try await f.target.listReleases().last?.action == "rollback")
+        // And forward again, by name.
+        #expect(try await d.rollback(to: v1).to == v1)
+        #expect(try await d.rollback(to: "0a1b2c3d").to == "0a1b2c3d")
+
+        // Files a killed deploy left (its pending marker is there): refused, pointer unmoved.
+        try f.dir.write("target/feedfacefeedface/index.html", "<h1>half</h1>\n")
+        try f.dir.write("target/_sitebuild/pending/feedfacefeedface.json", "{}\n")
+        await #expect(throws: DeployError.self) { try await d.rollback(to: "feedfacefeedface") }
+        // An empty folder is no version either.
+        try FileManager.default.createDirectory(atPath: f.targetRoot + "/0000000000000000", withIntermediateDirectories: true)
+        await #expect(throws: DeployError.self) { try await d.rollback(to: "0000000000000000") }
+        #expect(f.live == "0a1b2c3d")
+    }
+
     @Test func rollback() async throws {
         let f = try DeployFixture()
         try f.writeSite()

@@ -828,6 +828,39 @@ import Glibc
         }
     }
 
+    /// A Hosting Toolkit stack taken over: the toolkit's last version (files, no manifest) is
+    /// what the first sitebuild flip moved from, and `rollback` goes back to it, invalidating
+    /// everything (there is no manifest to compare with).
+    @Test func rollbackAfterATakeoverGoesBackToTheToolkitsVersion() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("taken-over")
+            _ = try await client.putObject(bucket: "taken-over", key: "index.html", body: .bytes(Array("deploying".utf8)))
+            _ = try await client.putObject(bucket: "taken-over", key: "3f2a9c1/index.html", body: .bytes(Array("<p>toolkit</p>".utf8)))
+            _ = try await client.putObject(bucket: "taken-over", key: "_sitebuild/live", body: .bytes(Array("3f2a9c1".utf8)))
+            let cloudFront = CloudFrontClient(credentials: moto.credentials, environment: moto.environment)
+            let distribution = try await cloudFront.createDistribution(
+                configXML: minimalDistributionConfig(callerReference: "takeover", originDomain: "taken-over.s3.us-east-1.amazonaws.com")).id
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>sitebuild</p>")
+            let common = ["--target", "s3://taken-over", "--distribution", distribution, "--json"]
+            let deploy = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(deploy.status == 0, "\(deploy.stderr)")
+            let ours = try #require(result(deploy)["version"] as? String)
+
+            let back = try await h.run(["rollback"] + common, environment: moto.environment)
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(back.stderr.contains("3f2a9c1 has no sitebuild manifest"), "\(back.stderr)")
+            #expect(try await text(client, "taken-over", "_sitebuild/live") == "3f2a9c1")
+            #expect(back.stdout.contains(#""paths":["/*"]"#), "\(back.stdout)")
+            // The toolkit's files are untouched, and forward again is the usual rollback.
+            #expect(try await text(client, "taken-over", "3f2a9c1/index.html") == "<p>toolkit</p>")
+            let forward = try await h.run(["rollback"] + common, environment: moto.environment)
+            #expect(forward.status == 0, "\(forward.stderr)")
+            #expect(try await text(client, "taken-over", "_sitebuild/live") == ours)
+        }
+    }
+
     @Test func aFlipInvalidatesOnlyTheChangedURLsUnlessTheKeyValueStoreRoutesVersions() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)
