@@ -100,7 +100,9 @@ struct TargetOptions: ParsableArguments {
 
     /// `relativeBase`: what a relative target or pointer in the settings file is relative to
     /// (nil: the settings file's folder).
-    func resolve(configDirectory: String, relativeBase: String? = nil,
+    /// `localOnly`: a command that works only on a local target and file pointer (serve),
+    /// named in the error for any other, given before an AWS setting (a region) is asked for.
+    func resolve(configDirectory: String, relativeBase: String? = nil, localOnly: String? = nil,
                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved {
         let env = environment
         let cwd = FileManager.default.currentDirectoryPath
@@ -133,6 +135,13 @@ struct TargetOptions: ParsableArguments {
         // A relative path written in the settings file is relative to that file, wherever
         // sitebuild runs from (as a relative `source:` is); on the command line and in the
         // environment, to the current directory.
+        if let localOnly {
+            for (text, source) in [(targetText, targetSource), pointerSetting].compactMap({ $0 })
+            where ["s3://", "dynamodb://", "cloudfront-kvs://"].contains(where: { text.hasPrefix($0) }) {
+                throw UsageError("\(localOnly) previews a local target with a file pointer; \(source) \(text) is not one. "
+                    + "Deploy the same build to a local target (sitebuild deploy DIR --target .sitebuild) and serve that")
+            }
+        }
         let settingsDirectory = relativeBase ?? (configPath as NSString).deletingLastPathComponent
         /// Whether a setting's source (as `first` names it) is the settings file.
         func fromFile(_ source: String) -> Bool { !(source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default") }

@@ -357,7 +357,7 @@ struct ServeCommand: ParsableCommand {
         let router: Router
         let local: (target: LocalTarget, pointer: LocalPointerStore)
         do {
-            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget()
+            resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath, localOnly: "serve").requiringTarget()
             router = try routing.router(resolved.config)
             guard let found = resolved.local else {
                 throw UsageError("serve previews a local target with a file pointer; \(resolved.target.url) with the pointer \(resolved.pointer.url) is not one. "

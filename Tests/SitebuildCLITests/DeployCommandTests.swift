@@ -521,6 +521,13 @@ import Testing
                     "\(arguments): \(refused.stderr)")
         }
         #expect(try h.run(["deploy", "--help"]).status == 0)
+        // serve is local-only: an S3 target or an AWS pointer is said so first, not a missing region.
+        let regionless = ["AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null"]
+        for arguments in [["serve", "--target", "s3://bucket/site"], ["serve", "--pointer", "dynamodb://table#site"]] {
+            let refused = try h.run(arguments, environment: regionless)
+            #expect(refused.status == 2 && refused.stderr.contains("serve previews a local target with a file pointer"),
+                    "\(arguments): \(refused.stderr)")
+        }
         // Values that can only be mistakes: no hashing at all, no time to wait.
         try h.write("dist/index.html", "<p>x</p>\n")
         for (arguments, named) in [(["hash", "dist", "--jobs", "0"], "--jobs 0: give 1 or more"),
