@@ -58,14 +58,14 @@ public enum BuildSource: Sendable, Equatable {
                     throw SourceError(.invalidInput, "\(label): archives are read from a file or from S3, not downloaded over HTTP; download it first, or give a git URL")
                 }
                 let (url, ref) = splitRef(plain)
-                return .git(url: url, ref: ref)
+                return try git(url, ref: ref, label: label)
             default:
                 throw SourceError(.invalidInput, "\(label): unknown URL scheme '\(scheme)'; use a directory, a git URL (https://, ssh://, git@host:repo, file://), a .zip or .tar.gz file, or s3://bucket/key.zip")
             }
         }
         if isSCPLike(text) {
             let (url, ref) = splitRef(text)
-            return .git(url: url, ref: ref)
+            return try git(url, ref: ref, label: label)
         }
         let fm = FileManager.default
         let full = absolute(text, base)
@@ -79,8 +79,7 @@ public enum BuildSource: Sendable, Equatable {
         if let hash = text.lastIndex(of: "#") {
             let repository = absolute(String(text[..<hash]), base)
             if fm.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue {
-                let ref = String(text[text.index(after: hash)...])
-                return .git(url: "file://" + repository, ref: ref.isEmpty ? nil : ref)
+                return try git("file://" + repository, ref: String(text[text.index(after: hash)...]), label: label)
             }
         }
         if archiveExtension(of: full) != nil {
@@ -150,10 +149,20 @@ public enum BuildSource: Sendable, Equatable {
         return !text[..<at].contains("/") && !host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.".contains($0)) }
     }
 
+    /// The URL before the last `#` and the ref after it (empty when nothing follows the `#`).
     private static func splitRef(_ text: String) -> (url: String, ref: String?) {
         guard let hash = text.lastIndex(of: "#") else { return (text, nil) }
-        let ref = String(text[text.index(after: hash)...])
-        return (String(text[..<hash]), ref.isEmpty ? nil : ref)
+        return (String(text[..<hash]), String(text[text.index(after: hash)...]))
+    }
+
+    /// A git source; an empty ref after `#` is refused: most likely a variable that was not set
+    /// (`repo#$BRANCH`), and building the default branch instead would deploy it in its place.
+    private static func git(_ url: String, ref: String?, label: String) throws -> BuildSource {
+        if ref?.isEmpty == true {
+            throw SourceError(.invalidInput, "\(label): the ref after '#' is empty (an unset variable?); name a branch, tag or commit, "
+                + "or leave out the '#' for the default branch")
+        }
+        return .git(url: url, ref: ref)
     }
 
     private static func absolute(_ path: String, _ base: String) -> String {

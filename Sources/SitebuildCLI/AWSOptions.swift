@@ -86,6 +86,7 @@ final class AWSContext: Sendable {
 
     /// The region, or a usage error saying how to set one (`what` names what needs it).
     func region(for what: String) throws -> String {
+        try checkEndpointVariables()
         do {
             return try RegionResolver.require(option: options.region, profile: options.profile, environment: environment).name
         } catch {
@@ -111,7 +112,18 @@ final class AWSContext: Sendable {
                                 region: options.region, httpClient: shared.http)
     }
 
+    /// A usage error for an `AWS_ENDPOINT_URL…` variable that is not an http(s) URL with a host,
+    /// checked as `--endpoint-url` is, before the first request (which would fail as a deploy
+    /// failure, after retries).
+    func checkEndpointVariables() throws {
+        for (name, value) in environment.sorted(by: { $0.key < $1.key })
+        where (name == "AWS_ENDPOINT_URL" || name.hasPrefix("AWS_ENDPOINT_URL_")) && !value.isEmpty && !AWSOptions.isEndpoint(value) {
+            throw UsageError("\(name) \(value): write an http:// or https:// URL with a host, such as http://127.0.0.1:5000 (or unset it)")
+        }
+    }
+
     func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
+        try checkEndpointVariables()
         let shared = base()
         do {
             return try KeyValueStoreClient(kvsARN: arn, credentials: shared.credentials, environment: environment,

@@ -178,7 +178,13 @@ enum BuildInvocation {
         for file in options.envFile { _ = try EnvironmentOptions.parseEnvFile(absolutePath(file, relativeTo: cwd)) }
         for flag in options.env { _ = try EnvironmentOptions.parseEnvFlag(flag, environment: environment) }
         _ = try EnvironmentOptions.parseTimeout(options.timeout)
-        if let cache = options.cache, !cache.isEmpty {
+        if options.cache?.isEmpty == true {
+            // An unset variable (`--cache "$CACHE"`): falling back to sitebuild.yml's cache would
+            // read and write another place than the one the job meant.
+            throw UsageError("--cache is empty (an unset variable?): give s3://bucket/prefix, or leave the flag out to use "
+                + "SITEBUILD_CACHE or sitebuild.yml's cache")
+        }
+        if let cache = options.cache {
             _ = try S3CacheStore.location(cache, what: "--cache")
         } else if let cache = environment["SITEBUILD_CACHE"], !cache.isEmpty {
             _ = try S3CacheStore.location(cache, what: "SITEBUILD_CACHE")
@@ -256,6 +262,12 @@ enum BuildInvocation {
                 throw UsageError("--zip \(options.zip!): inside the output directory \(place), which the build replaces with the artifact's "
                     + "files after the ZIP is written; write the ZIP elsewhere, such as \((place as NSString).deletingLastPathComponent)/site.zip")
             }
+        }
+        // Where they go must be writable folders: found out after the build, the build was for nothing.
+        try checkPlace(out, what: options.out.map { "--out \($0)" } ?? "the output directory \(out)")
+        if let zip { try checkPlace(zip, what: "--zip \(options.zip!)") }
+        if let file = options.exportedVariablesFile, !file.hasSuffix("/") {
+            try checkPlace(absolutePath(file, relativeTo: cwd), what: "--exported-variables-file \(file)")
         }
         try OutputDirectoryLock.acquire(out, cacheDirectory: cache, flag: options.out == nil ? nil : "--out")
 
@@ -371,6 +383,20 @@ enum BuildInvocation {
 
     /// The output directory is replaced wholesale, so it must not hold anything else
     /// the user cares about: never the source, the working directory, home or `/`.
+    /// A usage error when `path` cannot be written: the nearest of its folders that exists is a
+    /// file, or this user cannot write in it (the folders below it are made by the build).
+    static func checkPlace(_ path: String, what: String) throws {
+        let fm = FileManager.default
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while ancestor.count > 1, !fm.fileExists(atPath: ancestor) { ancestor = (ancestor as NSString).deletingLastPathComponent }
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return }
+        if !isDirectory.boolValue { throw UsageError("\(what): \(ancestor) is a file, not a directory; choose another place") }
+        if access(ancestor, W_OK | X_OK) != 0 {
+            throw UsageError("\(what): cannot write in \(ancestor) (\(String(cString: strerror(errno)))); choose a directory this user can write")
+        }
+    }
+
     static func checkOutputDirectory(_ out: String, flag: String?, source: String, cwd: String, environment: [String: String]) throws {
         let name = flag.map { "\($0) \(out)" } ?? "the output directory \(out)"
         for (protected, what) in [(source, "the source directory"), (cwd, "the working directory"),

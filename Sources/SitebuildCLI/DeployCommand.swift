@@ -26,6 +26,14 @@ struct DeployCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
+        // An empty argument is an unset variable (`sitebuild deploy "$OUT"`): deploying the
+        // current folder instead would publish the whole project, its .env included.
+        if directory.isEmpty {
+            let reporter = Reporter(json: target.json)
+            reporter.say(DeployInvocation.emptyDirectoryMessage)
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string(DeployInvocation.emptyDirectoryMessage))])
+            throw ExitCode(ExitStatus.invalidInput)
+        }
         let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
                                                 invalidation: invalidation, versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd)
         if status != 0 { throw ExitCode(status) }
@@ -33,6 +41,8 @@ struct DeployCommand: AsyncParsableCommand {
 }
 
 enum DeployInvocation {
+    static let emptyDirectoryMessage = "the directory argument is empty (an unset variable?): give the built site's directory, such as dist"
+
     /// What a deployed directory may contain that is not the site: sitebuild's state directory
     /// (`.sitebuild`: the default local target, build outputs), the local target, the cache
     /// directory and the settings file. `hash` leaves out the same, so the version ids agree.

@@ -50,8 +50,15 @@ struct TargetOptions: ParsableArguments {
         /// for the commands that read a target (versions, rollback, prune, serve), a mistyped
         /// path should not read as "no versions yet". (The first deploy makes the directory.)
         func requiringTarget() throws -> Resolved {
-            if !targetIsDefault, let local = target as? LocalTarget, !FileManager.default.fileExists(atPath: local.root) {
-                throw UsageError("\(local.url): no such directory; check --target (a local target is made by its first deploy)")
+            if let local = target as? LocalTarget {
+                var isDirectory: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: local.root, isDirectory: &isDirectory)
+                if !targetIsDefault && !exists {
+                    throw UsageError("\(local.url): no such directory; check --target (a local target is made by its first deploy)")
+                }
+                if exists && !isDirectory.boolValue {
+                    throw UsageError("the target \(local.url) is a file, not a directory; check --target")
+                }
             }
             return self
         }
@@ -248,6 +255,15 @@ struct TargetOptions: ParsableArguments {
         if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("/"), Self.urlSchemes.contains(text[..<colon].lowercased()) {
             let head = text[...colon]
             throw UsageError("\(what) \(text): \(head) is a URL scheme but '//' is missing; write \(head)//… (use \(schemes)), or ./\(text) for a local folder of that name")
+        }
+        // Only a shell expands `~` (not sitebuild.yml, nor a CI's variables): a folder named
+        // `~` in the project is never what was meant. Likewise a name of nothing but spaces.
+        if text == "~" || text.hasPrefix("~/") {
+            throw UsageError("\(what) \(text): '~' is not expanded here (only a shell does that); write the full path, such as "
+                + "\(ProcessInfo.processInfo.environment["HOME"] ?? "$HOME")\(text.dropFirst()), or ./\(text) for a folder named '~'")
+        }
+        if text.allSatisfy(\.isWhitespace) {
+            throw UsageError("\(what) '\(text)' is blank (an unset variable?): give a directory or URL")
         }
         return absolutePath(text, relativeTo: cwd)
     }

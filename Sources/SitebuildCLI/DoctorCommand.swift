@@ -24,11 +24,10 @@ struct DoctorCommand: AsyncParsableCommand {
         let domains: [String]
         do {
             resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
-            domains = try Self.normalize(resolved.config.domains.enumerated().map { item in
-                (item.element, resolved.config.domainPlaces.indices.contains(item.offset) ? resolved.config.domainPlaces[item.offset] : "sitebuild.yml domains")
-            } + self.domains.map { ($0, "--domain") })
+            domains = try Self.normalize(resolved.config.placedDomains + self.domains.map { ($0, "--domain") })
         } catch {
             reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
         let aws = resolved.aws
@@ -75,7 +74,7 @@ struct DoctorCommand: AsyncParsableCommand {
                     && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
             }
             guard valid else {
-                throw UsageError("\(source) \(value): not a domain name (such as www.example.com or *.example.com)")
+                throw UsageError((value.isEmpty ? "\(source) is empty" : "\(source) \(value): not a domain name") + " (such as www.example.com or *.example.com)")
             }
             if !result.contains(domain) { result.append(domain) }
         }

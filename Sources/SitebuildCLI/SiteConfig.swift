@@ -30,6 +30,11 @@ struct SiteConfig {
     var domains: [String] = []
     /// `file:line:column: domains[i]` of each of ``domains``, for messages about it.
     var domainPlaces: [String] = []
+
+    /// Each domain with the place it was written (`file:line:column: domains[i]`), for messages.
+    var placedDomains: [(String, String)] {
+        domains.enumerated().map { ($0.element, domainPlaces.indices.contains($0.offset) ? domainPlaces[$0.offset] : "sitebuild.yml domains") }
+    }
     var mode: RoutingMode?
     var trailingSlash: String?
 
@@ -159,6 +164,11 @@ struct SiteConfig {
                     // line break would add headers of its own; non-ASCII is not sent reliably.
                     func headerValue(_ node: Node, _ key: String) throws -> String {
                         let text = try scalar(node, key)
+                        // Empty (`cache-control:` with its value left out, an unset template
+                        // variable) would send the header blank: HTML would lose its revalidation.
+                        if text.allSatisfy(\.isWhitespace) || (node.scalar?.style == .plain && ["~", "null", "Null", "NULL"].contains(text)) {
+                            throw fail(node, key, "the value is empty (an unset variable?); write the header's value, or leave the key out for the default")
+                        }
                         if let bad = text.unicodeScalars.first(where: { !(($0.value >= 0x20 && $0.value < 0x7F) || $0 == "\t") }) {
                             let shown = bad.value < 0x20 || bad.value == 0x7F ? String(format: "U+%04X (a control character)", bad.value)
                                 : "'\(bad)' (not ASCII)"

@@ -51,6 +51,11 @@ public enum SitebuildMain {
         do {
             command = try Sitebuild.parseAsRoot(arguments)
         } catch {
+            // A CI step reading `--json` output gets a result event for a command line refused
+            // too (the flags before `--`: after it they are another command's, as watch's).
+            if Sitebuild.exitCode(for: error) == .validationFailure, arguments.prefix(while: { $0 != "--" }).contains("--json") {
+                Reporter(json: true).event("result", [("status", .string("FAILED")), ("message", .string(Sitebuild.message(for: error)))])
+            }
             exitForError(error)
         }
         do {

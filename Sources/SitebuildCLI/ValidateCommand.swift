@@ -90,6 +90,8 @@ struct ValidateCommand: ParsableCommand {
                     for name in ["SITEBUILD_TARGET", "SITEBUILD_POINTER", "SITEBUILD_DISTRIBUTION"] { environment[name] = nil }
                     _ = try options.resolve(configDirectory: source, environment: environment)
                 }
+                // Its domains, as doctor reads them.
+                _ = try DoctorCommand.normalize(settings.placedDomains)
                 settingsSummary = "\(configPath): valid settings"
             } catch {
                 diagnostics.append(Self.diagnostic(fromMessage: "\(error)", file: configPath))

@@ -365,7 +365,9 @@ struct ServeCommand: ParsableCommand {
             }
             local = found
         } catch {
-            printError("\(error)")
+            let reporter = Reporter(json: target.json)
+            reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
         // Ctrl-C, SIGTERM (a CI job or a container stopped) and SIGHUP end the preview with the
@@ -376,7 +378,9 @@ struct ServeCommand: ParsableCommand {
         let verbose = self.verbose
         let server = PreviewServer(site: site, host: host, port: port, log: { line in if verbose { printError(line) } })
         do { try server.start() } catch {
-            printError("\(error)")
+            let reporter = Reporter(json: target.json)
+            reporter.say("\(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(ExitStatus.invalidInput)
         }
         let live = site.liveVersion()
@@ -423,9 +427,11 @@ struct HashCommand: ParsableCommand {
         let dir = absolutePath(directory, relativeTo: cwd)
         let env = ProcessInfo.processInfo.environment
         do {
+            // An empty argument is an unset variable (`sitebuild hash "$OUT"`), not the current folder.
+            guard !directory.isEmpty else { throw UsageError(DeployInvocation.emptyDirectoryMessage) }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw UsageError("not a directory; give the built site's directory")
+                throw UsageError("\(dir): not a directory; give the built site's directory")
             }
             // The settings and target as deploy resolves them (offline), so that the ids agree.
             let resolved = try TargetOptions.offline(config: config, target: target).resolve(configDirectory: cwd)
@@ -460,7 +466,12 @@ struct HashCommand: ParsableCommand {
                 writeAll(1, Array("\(manifest.version)  \(result.files.count) file\(result.files.count == 1 ? "" : "s")\(objects), \(humanBytes(result.files.totalBytes)), \(result.hashedCount) read, \(ms) ms\n".utf8))
             }
         } catch {
-            printError("\(dir): \(error)")
+            // A usage error names its flag or the directory itself; anything else happened in `dir`.
+            printError(error is UsageError ? "\(error)" : "\(dir): \(error)")
+            if json {
+                let failed = JSONValue.object([("status", .string("FAILED")), ("message", .string("\(error)"))])
+                writeAll(1, Array((failed.serialized() + "\n").utf8))
+            }
             throw ExitCode(ExitStatus.invalidInput)
         }
     }

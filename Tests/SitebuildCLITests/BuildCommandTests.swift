@@ -37,6 +37,22 @@ import TestSupport
         let unwritable = try h.run(["build", "--source", "site", "--out", "out2", "--exported-variables-file", "no/such/dir/x.env"])
         #expect(unwritable.status == 2)
         #expect(unwritable.stderr.contains("--exported-variables-file no/such/dir/x.env: cannot write in"), "\(unwritable.stderr)")
+        // A file where a folder of the output, the ZIP or the variables file should be: refused
+        // before the build (not a Foundation error after it).
+        try h.write("afile", "x")
+        for (flag, value) in [("--out", "afile/site"), ("--zip", "afile/site.zip"), ("--exported-variables-file", "afile/x.env")] {
+            let bad = try h.run(["build", "--source", "site", flag, value])
+            #expect(bad.status == 2 && bad.stderr.contains("\(flag) \(value): \(h.root)/afile is a file, not a directory"), "\(flag): \(bad.stderr)")
+            #expect(!bad.stdout.contains("Entering phase BUILD"), "\(flag): \(bad.stdout)")
+        }
+        // An empty --cache or git ref (unset variables) does not fall back to another cache or branch.
+        try h.write("site/sitebuild.yml", "cache: s3://prod-cache/site\n")
+        let emptyCache = try h.run(["build", "--source", "site", "--cache", ""])
+        #expect(emptyCache.status == 2 && emptyCache.stderr.contains("--cache is empty (an unset variable?)"), "\(emptyCache.stderr)")
+        for source in ["file://\(h.root)/site#", "site#", "https://example.com/repo.git#"] {
+            let emptyRef = try h.run(["build", "--source", source])
+            #expect(emptyRef.status == 2 && emptyRef.stderr.contains("the ref after '#' is empty (an unset variable?)"), "\(source): \(emptyRef.stderr)")
+        }
     }
 
     /// With --json, a build or run that never starts still ends stdout with a result event

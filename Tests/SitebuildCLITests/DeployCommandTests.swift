@@ -472,6 +472,51 @@ import Testing
             #expect(bad.stderr.contains(said), "\(arguments): \(bad.stderr)")
         }
         #expect(!h.exists(".sitebuild/_sitebuild"))
+        // The commands that read a target refuse a file too (it is no target, not "nothing live").
+        for command in [["versions"], ["rollback"], ["prune"], ["serve", "--port", "0"]] {
+            let bad = try h.run(command + ["--target", "afile"])
+            #expect(bad.status == 2 && bad.stderr.contains("is a file, not a directory; check --target"), "\(command): \(bad.stderr)")
+        }
+        // An empty directory argument (`deploy "$OUT"`) is not the project folder with its .env;
+        // `~` (expanded only by a shell) and a blank name are not folders to make.
+        try h.write(".env", "API_KEY=secret\n")
+        for arguments in [["deploy", ""], ["deploy", "", "--json"], ["hash", ""], ["hash", "", "--json"]] {
+            let empty = try h.run(arguments)
+            #expect(empty.status == 2 && empty.stderr.contains("the directory argument is empty (an unset variable?)"), "\(arguments): \(empty.stderr)")
+            if arguments.contains("--json") { #expect(empty.stdout.contains(#""status":"FAILED""#), "\(arguments): \(empty.stdout)") }
+        }
+        for (environment, said) in [(["SITEBUILD_TARGET": "~/sites/docs"], "'~' is not expanded here"),
+                                    (["SITEBUILD_TARGET": "  "], "is blank (an unset variable?)")] {
+            let bad = try h.run(["deploy", "dist"], environment: environment)
+            #expect(bad.status == 2 && bad.stderr.contains(said), "\(environment): \(bad.stderr)")
+        }
+        try h.write("sitebuild.yml", "target: ~/sites/docs\n")
+        #expect(try h.run(["deploy", "dist"]).status == 2)
+        #expect(!h.exists("~") && !h.exists("  ") && !h.exists(".sitebuild/_sitebuild"))
+        // Invalid input of the commands whose --json output is one object or check events ends
+        // with a FAILED result too, as a command line the parser refuses does.
+        for arguments in [["hash", "dist", "--mode", "x", "--json"], ["doctor", "--target", "s3:/x", "--json"],
+                          ["serve", "--mode", "x", "--json"], ["deploy", "dist", "--bogus", "--json"]] {
+            let bad = try h.run(arguments)
+            #expect(bad.status == 2 && bad.stdout.contains(#""status":"FAILED""#), "\(arguments): \(bad.stdout) \(bad.stderr)")
+        }
+        // An endpoint variable that is no http(s) URL: invalid input before any request.
+        for (name, value) in [("AWS_ENDPOINT_URL", "localhost:4566"), ("AWS_ENDPOINT_URL_S3", "ftp://127.0.0.1:9")] {
+            let bad = try h.run(["deploy", "dist", "--target", "s3://bucket/site", "--region", "us-east-1"], environment: [name: value])
+            #expect(bad.status == 2 && bad.stderr.contains("\(name) \(value): write an http:// or https:// URL"), "\(name): \(bad.stderr)")
+        }
+        // validate reads the domains and header values as doctor and deploy do.
+        for (text, said) in [("domains: [\"a b\"]\n", "domains[0] a b: not a domain name"),
+                             ("headers:\n  - match: '**'\n    cache-control:\n", "headers[0].cache-control: the value is empty"),
+                             ("headers:\n  - match: '**'\n    set: { X-Frame-Options: ~ }\n", "the value is empty")] {
+            try h.write("sitebuild.yml", text)
+            // (Only doctor reads the domains.)
+            for command in text.hasPrefix("domains") ? [["validate"]] : [["validate"], ["deploy", "dist"]] {
+                let bad = try h.run(command)
+                #expect(bad.status == 2 && bad.stderr.contains(said), "\(command) \(text): \(bad.stderr)")
+            }
+        }
+        #expect(!h.exists(".sitebuild/_sitebuild"))
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
