@@ -149,6 +149,38 @@ public struct DynamoDBClient: Sendable {
         }
     }
 
+    private struct UpdateItemInput: Encodable {
+        var TableName: String
+        var Key: Item
+        var UpdateExpression: String
+        var ConditionExpression: String?
+        var ExpressionAttributeNames: [String: String]
+        var ExpressionAttributeValues: Item
+    }
+
+    /// Sets the attributes `set` of the item with primary key `key` (making the item when there
+    /// is none), leaving its other attributes as they are; only if `condition` holds when one
+    /// is given. Its placeholders must not be `#s0…`/`:s0…`, which name the attributes set.
+    public func updateItem(table: String, key: Item, set: [(String, AttributeValue)], condition: Condition? = nil) async throws -> PutOutcome {
+        var names = condition?.names ?? [:]
+        var values = condition?.values ?? [:]
+        var assignments: [String] = []
+        for (index, (name, value)) in set.enumerated() {
+            names["#s\(index)"] = name
+            values[":s\(index)"] = value
+            assignments.append("#s\(index) = :s\(index)")
+        }
+        let input = UpdateItemInput(TableName: table, Key: key, UpdateExpression: "SET " + assignments.joined(separator: ", "),
+                                    ConditionExpression: condition?.expression, ExpressionAttributeNames: names,
+                                    ExpressionAttributeValues: values)
+        do {
+            let _: Empty = try await call("UpdateItem", input)
+            return .written
+        } catch let error as AWSServiceError where error.errorCode == "ConditionalCheckFailedException" {
+            return .conditionFailed
+        }
+    }
+
     /// Compare-and-swap on a version attribute: writes `item` if no item with this partition
     /// key exists, or if the stored `versionAttribute` equals `expected`.
     public func putItem(table: String, item: Item, partitionKey: String, versionAttribute: String,

@@ -121,15 +121,17 @@ public struct DynamoDBPointerStore: PointerStore {
     }
 
     public func compareAndSwap(expected: PointerState, to version: String) async throws {
-        let item: DynamoDBClient.Item = [partitionKey: .string(key), Self.versionAttribute: .string(version),
-                                         "updatedAt": .string(ReleaseRecord.isoTime(Date()))]
         let condition: DynamoDBClient.Condition
         if let current = expected.version {
             condition = .init("#v = :expected", names: ["#v": Self.versionAttribute], values: [":expected": .string(current)])
         } else {
             condition = .init("attribute_not_exists(#pk)", names: ["#pk": partitionKey])
         }
-        if try await client.putItem(table: table, item: item, condition: condition) == .written { return }
+        // An update, not a put: the item's other attributes (a team's own: owner, TTL, notes)
+        // stay as they are.
+        if try await client.updateItem(table: table, key: [partitionKey: .string(key)],
+                                       set: [(Self.versionAttribute, .string(version)), ("updatedAt", .string(ReleaseRecord.isoTime(Date())))],
+                                       condition: condition) == .written { return }
         let now = try await read()
         throw PointerConflict(expected: expected.version, found: now.version, wanted: version)
     }

@@ -348,10 +348,23 @@ enum DeployInvocation {
             let termination = try? ProcessRunner().run(["/usr/bin/git", "-C", sourceDirectory, "rev-parse", "HEAD"],
                                                        environment: ProcessInfo.processInfo.environment) { output.append(contentsOf: $0) }
             let commit = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard termination == .exited(0), commit.count == 40 else {
-                throw UsageError("--version-id commit: \(sourceDirectory) is not a git work tree with a commit; use --version-id content or a literal id")
+            if termination == .exited(0), commit.count == 40 { return commit }
+            // Inside CodeBuild the project's own source may come without `.git` (CodePipeline's
+            // CODE_ZIP, as the Hosting Toolkit's pipeline hands it over): the commit CodeBuild
+            // resolved names it, as the toolkit's buildspecs name their versions.
+            let environment = ProcessInfo.processInfo.environment
+            if source?.isFetched != true, environment["CODEBUILD_BUILD_ID"]?.isEmpty == false,
+               let resolved = environment["CODEBUILD_RESOLVED_SOURCE_VERSION"], !resolved.isEmpty,
+               environment["CODEBUILD_SRC_DIR"].map({ sourceDirectory == $0 || sourceDirectory.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) ?? true {
+                do {
+                    try validateLiteralVersionId(resolved)
+                } catch {
+                    throw UsageError("--version-id commit: \(sourceDirectory) is not a git work tree, and CODEBUILD_RESOLVED_SOURCE_VERSION "
+                        + "'\(resolved)' is not a version id (\(error)); use --version-id content or a literal id")
+                }
+                return resolved
             }
-            return commit
+            throw UsageError("--version-id commit: \(sourceDirectory) is not a git work tree with a commit; use --version-id content or a literal id")
         default:
             try validateLiteralVersionId(text)
             return text

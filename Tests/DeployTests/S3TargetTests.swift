@@ -358,6 +358,14 @@ import TestSupport
                 }
                 #expect(foreign?.description.contains("has no string attribute 'version' (it has: ") == true, "\(String(describing: foreign))")
             }
+            // A flip changes the version (and its time) only: a team's own attributes stay.
+            _ = try await dynamo.putItem(table: "live", item: ["id": .string("team"), "version": .string("v1"), "owner": .string("web-team"),
+                                                               "ttl": .number("0")])
+            let team = DynamoDBPointerStore(client: dynamo, table: "live", key: "team")
+            try await team.compareAndSwap(expected: try await team.read(), to: "v2")
+            let item = try #require(try await dynamo.getItem(table: "live", key: ["id": .string("team")]))
+            #expect(item["version"] == .string("v2") && item["owner"] == .string("web-team") && item["ttl"] == .number("0"), "\(item)")
+            #expect(item["updatedAt"] != nil)
         }
     }
 

@@ -551,6 +551,18 @@ import Testing
         #expect(contentLike.status == 2 && contentLike.stderr.contains("--version-id 62ffa74fc740cf7f: 16 lower-case hex digits"),
                 "\(contentLike.stderr)")
         #expect(try h.run(["deploy", "dist", "--version-id", "62ffa74fc740cf7", "--dry-run"]).status == 0)
+        // --version-id commit outside a git work tree: refused, unless CodeBuild resolved the
+        // commit of its source (CodePipeline's CODE_ZIP has no .git), as the toolkit names versions.
+        let noGit = try h.run(["deploy", "dist", "--version-id", "commit", "--dry-run"], environment: ["GIT_CEILING_DIRECTORIES": h.root])
+        #expect(noGit.status == 2 && noGit.stderr.contains("is not a git work tree with a commit"), "\(noGit.stderr)")
+        let commit = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+        let codeBuild = ["GIT_CEILING_DIRECTORIES": h.root, "CODEBUILD_BUILD_ID": "site:1", "CODEBUILD_RESOLVED_SOURCE_VERSION": commit,
+                         "CODEBUILD_SRC_DIR": h.root]
+        let inCodeBuild = try h.run(["deploy", "dist", "--version-id", "commit", "--dry-run", "--json"], environment: codeBuild)
+        #expect(inCodeBuild.status == 0 && inCodeBuild.stdout.contains(#""version":"\#(commit)""#), "\(inCodeBuild.stdout) \(inCodeBuild.stderr)")
+        var elsewhere = codeBuild
+        elsewhere["CODEBUILD_SRC_DIR"] = "/codebuild/output/src1/src"
+        #expect(try h.run(["deploy", "dist", "--version-id", "commit", "--dry-run"], environment: elsewhere).status == 2)
         let missing = try h.run(["deploy", "nowhere"])
         #expect(missing.status == 2)
         #expect(!h.exists(".sitebuild/_sitebuild/live"))
