@@ -25,7 +25,7 @@ public struct S3PointerStore: PointerStore {
         do {
             let (info, body) = try await client.getObject(bucket: bucket, key: key, limit: 64 << 10)
             let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return PointerState(version: text.isEmpty ? nil : text, token: info.etag)
+            return PointerState(version: text.isEmpty ? nil : try VersionId.pointerValue(text, pointer: url), token: info.etag)
         } catch let error as AWSServiceError where error.status == 404 {
             // No object: nothing is live yet. No bucket is a mistake, not an empty pointer.
             if error.errorCode == "NoSuchBucket" {
@@ -117,7 +117,7 @@ public struct DynamoDBPointerStore: PointerStore {
                 + "'\(Self.versionAttribute)' (it has: \(has)); sitebuild keeps the live version id there: set it to a version id "
                 + "(see `sitebuild versions`) or delete the item, or use another key (--pointer dynamodb://\(table)#KEY)")
         }
-        return PointerState(version: version, token: version)
+        return PointerState(version: try VersionId.pointerValue(version, pointer: url), token: version)
     }
 
     public func compareAndSwap(expected: PointerState, to version: String) async throws {
@@ -158,7 +158,7 @@ public struct KeyValueStorePointerStore: PointerStore {
         // The ETag first: a change to our key after it makes the write fail, never pass.
         let etag = try await client.describe().etag
         do {
-            return PointerState(version: try await client.getKey(key), token: etag)
+            return PointerState(version: try VersionId.pointerValue(try await client.getKey(key), pointer: url), token: etag)
         } catch let error as AWSServiceError where error.status == 404 {
             return PointerState(version: nil, token: etag)
         }

@@ -229,6 +229,17 @@ public struct DeployError: Error, Sendable, CustomStringConvertible {
 
 /// Version ids must be safe path segments and never clash with `_sitebuild`.
 public enum VersionId {
+    /// `text`, what a pointer holds, when it is a version id; otherwise an input error: the
+    /// object or file named as the pointer is something else (a page, a manifest, a note),
+    /// which a flip would overwrite.
+    public static func pointerValue(_ text: String, pointer: String) throws -> String {
+        if (try? validate(text)) != nil { return text }
+        let sample = text.prefix(40).map { $0.isNewline ? " " : String($0) }.joined() + (text.count > 40 ? "…" : "")
+        throw DeployError("the pointer \(pointer) holds '\(sample)', which is not a version id: it is something else that a flip would "
+            + "overwrite. Check the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml); to use this place as the pointer anyway, "
+            + "delete it or write a version id into it", invalidInput: true)
+    }
+
     public static func validate(_ id: String) throws {
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
         guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {

@@ -17,7 +17,7 @@ public struct LocalPointerStore: PointerStore {
 
     public func read() async throws -> PointerState {
         let value = try Self.readValue(path)
-        return PointerState(version: value, token: value ?? "")
+        return PointerState(version: try value.map { try VersionId.pointerValue($0, pointer: url) }, token: value ?? "")
     }
 
     /// The version the file holds: nil when there is no such file (nothing live yet), an

@@ -168,6 +168,9 @@ struct TargetOptions: ParsableArguments {
             defaultPointer = LocalPointerStore(path: root + "/_sitebuild/live")
         }
         let resolvedPointer = try pointerSetting.map { try Self.pointerStore($0.0, what: $0.1, cwd: base($0.1), context: context) } ?? defaultPointer
+        if let (text, source) = pointerSetting, let problem = Self.pointerInsideTarget(resolvedPointer, target: resolvedTarget) {
+            throw UsageError("\(source) \(text): \(problem)")
+        }
         let distributionId = first([(distribution, "--distribution"), (env["SITEBUILD_DISTRIBUTION"], "SITEBUILD_DISTRIBUTION"),
                                     (settings.distribution, "\(settings.distributionPlace ?? configPath): distribution")])
         if let (id, source) = distributionId, !id.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || id.count > 32 {
@@ -182,6 +185,27 @@ struct TargetOptions: ParsableArguments {
             }
         }
         return resolved
+    }
+
+    /// What is wrong with a pointer object or file inside the target: in a version's folder
+    /// or in one of sitebuild's record folders (`_sitebuild/manifests/`…), where a flip would
+    /// overwrite a site file or a record. Directly in `_sitebuild/` (the default
+    /// `_sitebuild/live`, a preview's `_sitebuild/live-pr-7`) or beside the versions is fine.
+    static func pointerInsideTarget(_ pointer: any PointerStore, target: any DeployTarget) -> String? {
+        let relative: Substring
+        if let s3 = pointer as? S3PointerStore, let s3Target = target as? S3Target, s3.bucket == s3Target.location.bucket,
+           s3.key.hasPrefix(s3Target.location.prefix) {
+            relative = s3.key.dropFirst(s3Target.location.prefix.count)
+        } else if let file = pointer as? LocalPointerStore, let local = target as? LocalTarget, file.path.hasPrefix(local.root + "/") {
+            relative = file.path.dropFirst(local.root.count + 1)
+        } else {
+            return nil
+        }
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count > 1, !(parts.count == 2 && parts[0] == "_sitebuild") else { return nil }
+        let place = parts[0] == "_sitebuild" ? "inside sitebuild's records (\(parts[0])/\(parts[1])/)" : "inside the target's version folder \(parts[0])/"
+        return "the pointer is \(place), where a flip would overwrite a file; leave --pointer out for the target's own "
+            + "(_sitebuild/live), or put it directly in _sitebuild/ or outside the target"
     }
 
     /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,

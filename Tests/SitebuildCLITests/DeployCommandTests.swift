@@ -472,6 +472,21 @@ import Testing
             #expect(bad.stderr.contains(said), "\(arguments): \(bad.stderr)")
         }
         #expect(!h.exists(".sitebuild/_sitebuild"))
+        // A pointer that holds something other than a version id (a page), or sits in a
+        // version's folder or sitebuild's records, would be overwritten by the flip: refused.
+        try h.write("page.html", "<html>being deployed</html>\n")
+        let page = try h.run(["deploy", "dist", "--pointer", "page.html"])
+        #expect(page.status == 2 && page.stderr.contains("holds '<html>being deployed</html>', which is not a version id"), "\(page.stderr)")
+        #expect(h.read("page.html") == "<html>being deployed</html>\n" && !h.exists(".sitebuild/_sitebuild"))
+        #expect(try h.run(["deploy", "dist", "--target", "versions"]).status == 0)
+        let live = try #require(h.read("versions/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        for (pointer, said) in [("versions/_sitebuild/manifests/\(live).json", "inside sitebuild's records (_sitebuild/manifests/)"),
+                                ("versions/\(live)/index.html", "inside the target's version folder \(live)/")] {
+            let inside = try h.run(["deploy", "dist", "--target", "versions", "--pointer", pointer])
+            #expect(inside.status == 2 && inside.stderr.contains(said), "\(pointer): \(inside.stderr)")
+        }
+        #expect(try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/_sitebuild/live-preview"]).status == 0)
+        #expect(try h.run(["versions", "--target", "versions"]).status == 0)
         // The commands that read a target refuse a file too (it is no target, not "nothing live").
         for command in [["versions"], ["rollback"], ["prune"], ["serve", "--port", "0"]] {
             let bad = try h.run(command + ["--target", "afile"])

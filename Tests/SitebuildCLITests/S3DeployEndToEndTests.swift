@@ -835,7 +835,7 @@ import Glibc
         try await withMotoServer { moto in
             let client = s3(moto)
             try await client.createBucket("taken-over")
-            _ = try await client.putObject(bucket: "taken-over", key: "index.html", body: .bytes(Array("deploying".utf8)))
+            _ = try await client.putObject(bucket: "taken-over", key: "index.html", body: .bytes(Array("<p>deploying</p>".utf8)))
             _ = try await client.putObject(bucket: "taken-over", key: "3f2a9c1/index.html", body: .bytes(Array("<p>toolkit</p>".utf8)))
             _ = try await client.putObject(bucket: "taken-over", key: "_sitebuild/live", body: .bytes(Array("3f2a9c1".utf8)))
             let cloudFront = CloudFrontClient(credentials: moto.credentials, environment: moto.environment)
@@ -858,6 +858,14 @@ import Glibc
             let forward = try await h.run(["rollback"] + common, environment: moto.environment)
             #expect(forward.status == 0, "\(forward.stderr)")
             #expect(try await text(client, "taken-over", "_sitebuild/live") == ours)
+            // The toolkit's placeholder page named as the pointer is not overwritten.
+            try h.write("site/index.html", "<p>sitebuild 2</p>")
+            let placeholder = try await h.run(["deploy", "site", "--pointer", "s3://taken-over/index.html"] + common, environment: moto.environment)
+            #expect(placeholder.status == 2 && placeholder.stderr.contains("which is not a version id"), "\(placeholder.stderr)")
+            #expect(try await text(client, "taken-over", "index.html") == "<p>deploying</p>")
+            let inVersion = try await h.run(["deploy", "site", "--pointer", "s3://taken-over/3f2a9c1/index.html"] + common,
+                                            environment: moto.environment)
+            #expect(inVersion.status == 2 && inVersion.stderr.contains("inside the target's version folder 3f2a9c1/"), "\(inVersion.stderr)")
         }
     }
 
