@@ -221,12 +221,16 @@ public enum Preflight {
         switch facts.liveManifest {
         case nil:
             return .skip("live-version", subjectWithVersion, "the target is not reachable (see above)")
+        case .found(true)? where facts.liveHasFiles == false:
+            return .fail("live-version", subjectWithVersion, "\(manifest) exists, but the version's files are gone (deleted outside "
+                + "sitebuild: a lifecycle rule, another tool's clean-up), so the site serves errors; `sitebuild rollback VERSION` to "
+                + "another complete version (`sitebuild versions` lists them), then deploy the build again under a new id")
         case .found(true)?:
             return .ok("live-version", subjectWithVersion, "complete (\(manifest) exists)")
         case .found(false)? where facts.liveHasFiles == true:
             return .ok("live-version", subjectWithVersion, "its files are there, without a sitebuild manifest (\(manifest)): uploaded by "
-                + "another tool, such as the Hosting Toolkit's pipeline, and served as they are; `versions` and `rollback` know "
-                + "sitebuild's versions from its first deploy on")
+                + "another tool, such as the Hosting Toolkit's pipeline, and served as they are; `versions` lists sitebuild's "
+                + "versions from its first deploy on, and `rollback` can go back to this one after it")
         case .found(false)?:
             return .fail("live-version", subjectWithVersion, "the pointer names \(version), but \(manifest) does not exist: "
                 + "that version was deleted or never finished uploading, so the site serves errors; deploy again, or "

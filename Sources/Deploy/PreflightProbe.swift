@@ -67,7 +67,8 @@ public struct PreflightProbe: Sendable {
                 facts.liveManifest = .found(complete)
                 // Without a manifest: files under the version's folder are another tool's
                 // upload (the Hosting Toolkit's), served as they are; none is a broken site.
-                if !complete { facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty }
+                // With one, no files is a version emptied behind sitebuild's back.
+                facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty
             } catch {
                 facts.liveManifest = Self.failure(error)
             }

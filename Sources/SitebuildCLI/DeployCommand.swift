@@ -80,8 +80,10 @@ enum DeployInvocation {
         guard FileManager.default.fileExists(atPath: inside),
               FileWalker.identities(of: [inside]) != FileWalker.identities(of: [configPath]),
               !isCopyOfSettings(inside, configPath: configPath) else { return nil }
-        return "warning: \(inside) is deployed as a site file and its settings are not read; sitebuild reads \(configPath) "
-            + "(--config, else the source's or the current directory's sitebuild.yml)"
+        let read = FileManager.default.fileExists(atPath: configPath) ? "sitebuild reads \(configPath)"
+            : "no settings file was read (there is no \(configPath))"
+        return "warning: \(inside) is deployed as a site file and its settings are not read; \(read) "
+            + "(--config, else the source's or the current directory's sitebuild.yml): pass --config \(inside) to use it"
     }
 
     /// The deploy's settings from flags, the environment and the settings file, checked. `run`

@@ -36,7 +36,7 @@ struct InvalidationStep {
         // The routing the versions were served with: a rollback run without --mode must still
         // plan an spa's index.html as every route. The new version's manifest records the mode
         // of its first deploy, and the release record that made the old one live, the mode of
-        // that flip (a version id does not depend on the mode). When in doubt, spa.
+        // that flip (a site without folder pages has one id in both modes). When in doubt, spa.
         let recorded = newManifest.metadata.first { $0.0 == "routing" }.flatMap { RoutingMode(rawValue: $0.1) }
         let flips = (try? await Deployer(target: resolved.target, pointer: resolved.pointer).routings(of: [old, toVersion])) ?? []
         let spa = ([recorded, routing] + flips).contains(.spa)

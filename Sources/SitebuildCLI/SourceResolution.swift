@@ -63,11 +63,16 @@ enum SourceResolution {
         if let file = setting.configFile {
             configDirectory = (file as NSString).deletingLastPathComponent
         } else {
+            // The source's own sitebuild.yml, else the current directory's (a project's settings
+            // for `run --source apps/web` from its root), for every kind of source.
+            func ownOrCurrent(_ directory: String) -> String {
+                let fm = FileManager.default
+                return fm.fileExists(atPath: directory + "/sitebuild.yml") || !fm.fileExists(atPath: cwd + "/sitebuild.yml") ? directory : cwd
+            }
             switch (source.kind, location) {
-            case (.directory, _): configDirectory = source.directory
-            case (.cleanCopy, .directory(let original)): configDirectory = original
-            default:
-                configDirectory = FileManager.default.fileExists(atPath: source.directory + "/sitebuild.yml") ? source.directory : cwd
+            case (.directory, _): configDirectory = ownOrCurrent(source.directory)
+            case (.cleanCopy, .directory(let original)): configDirectory = ownOrCurrent(original)
+            default: configDirectory = ownOrCurrent(source.directory)
             }
         }
         let fetched = setting.configFile == nil && configDirectory == source.directory

@@ -386,9 +386,8 @@ struct ServeCommand: ParsableCommand {
         let live = site.liveVersion()
         let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/"
         if target.json {
-            let event = JSONValue.object([("event", .string("serving")), ("url", .string(url)), ("target", .string(resolved.target.url)),
-                                          ("live", live.map(JSONValue.string) ?? .null), ("mode", .string(router.mode.rawValue))])
-            writeAll(1, Array((event.serialized() + "\n").utf8))
+            Reporter(json: true).event("serving", [("url", .string(url)), ("target", .string(resolved.target.url)),
+                                                   ("live", live.map(JSONValue.string) ?? .null), ("mode", .string(router.mode.rawValue))])
         } else {
             let line = "Serving \(resolved.target.url) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
             writeAll(1, Array(line.utf8))

@@ -203,6 +203,12 @@ import TestSupport
         #expect(toolkit.status == .ok && toolkit.line.contains("without a sitebuild manifest"), "\(toolkit.line)")
         facts.liveHasFiles = false
         #expect(try check(facts, "live-version").status == .fail)
+        // A manifest whose version's files were all deleted (a lifecycle rule, a purge) serves errors.
+        facts.liveManifest = .found(true)
+        let emptied = try failure(facts, "live-version")
+        #expect(emptied.contains("exists, but the version's files are gone") && emptied.contains("sitebuild rollback VERSION"), "\(emptied)")
+        facts.liveHasFiles = true
+        #expect(try check(facts, "live-version").status == .ok)
         facts.live = .found(nil)
         #expect(try check(facts, "live-version").line == "skip live version: nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
     }

@@ -675,6 +675,9 @@ import Testing
         let misplaced = try h.run(["deploy", "dist"])
         #expect(misplaced.status == 0)
         #expect(misplaced.stderr.contains("dist/sitebuild.yml is deployed as a site file and its settings are not read"), "\(misplaced.stderr)")
+        // With no settings file in the current directory, it says none was read (not a file that is not there).
+        #expect(misplaced.stderr.contains("no settings file was read (there is no \(h.root)/sitebuild.yml)") == !h.exists("sitebuild.yml"),
+                "\(misplaced.stderr)")
         // A copy of the settings file read (an artifact taking `**/*` from the project) is the
         // settings file too: left out, no warning, and `hash` agrees.
         try h.write("sitebuild.yml", "mode: static\n")

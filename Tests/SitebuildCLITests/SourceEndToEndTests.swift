@@ -445,6 +445,23 @@ import TestSupport
         #expect(missing.stderr.contains("sitebuild.yml:2:9: source missing.zip: no such file"), "\(missing.stderr)")
     }
 
+    /// `run --source apps/web` from a project's root: a source folder without a sitebuild.yml
+    /// of its own takes the current directory's (its target, mode), as a fetched source does;
+    /// one with its own keeps it.
+    @Test func aSourceFolderWithoutSettingsTakesTheCurrentDirectorys() throws {
+        let h = try CLIHarness()
+        try h.write("apps/web/buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo built\nartifacts:\n  files: ['index.html']\n")
+        try h.write("apps/web/index.html", "<p>web</p>")
+        try h.write("sitebuild.yml", "target: project-target\n")
+        let run = try h.run(["run", "--source", "apps/web"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(h.exists("project-target/_sitebuild/live") && !h.exists(".sitebuild/_sitebuild/live") && !h.exists("apps/web/.sitebuild/_sitebuild/live"),
+                "\(run.stderr)")
+        try h.write("apps/web/sitebuild.yml", "target: own-target\n")
+        #expect(try h.run(["run", "--source", "apps/web"]).status == 0)
+        #expect(h.exists("apps/web/own-target/_sitebuild/live"))
+    }
+
     /// A password-protected ZIP (made by `zip -P pw`, embedded) is named as encrypted, not as
     /// damaged: uploading it again would not help.
     @Test func anEncryptedZipIsNamedAsEncrypted() throws {
