@@ -29,6 +29,9 @@ public struct DeployOutcome: Sendable {
     public var plannedUploads: [String]
     /// Files the dry run would copy from content the target has (server-side), when planned.
     public var plannedCopies = 0
+    /// The dry run found the version half-written by a deploy that did not finish: the real
+    /// run skips what is already in place, so it may upload fewer than planned.
+    public var resumes = false
     /// The version's manifest.
     public var manifest: Manifest? = nil
 }
@@ -159,6 +162,7 @@ public struct Deployer: Sendable {
                 let entries = manifest.entries
                 outcome.plannedUploads = entries.indices.filter { !known.canReuse($0) }.map { entries.path(at: $0) }
                 outcome.plannedCopies = entries.count - outcome.plannedUploads.count
+                outcome.resumes = try await target.markerAge(.pending, of: manifest.version) != nil
             }
             return outcome
         }

@@ -430,6 +430,10 @@ enum DeployInvocation {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
                 reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new object(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
+                if outcome.resumes {
+                    reporter.say("dry run: a deploy of \(outcome.version) did not finish; the real run resumes it and skips the objects "
+                        + "already in place, so it may upload fewer than that")
+                }
                 for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             }
@@ -450,7 +454,7 @@ enum DeployInvocation {
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
             ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),
-            ("requests", .int(Int64(requestCount))),
+            ("resumes", .bool(outcome.resumes)), ("requests", .int(Int64(requestCount))),
             ("durationMs", .int(elapsed.milliseconds)),
         ])
     }

@@ -277,6 +277,10 @@ import Testing
         #expect(process.terminationReason == .uncaughtSignal, "the deploy finished before it could be killed")
         #expect(live(h) == before)
         #expect(!h.exists(".sitebuild/_sitebuild/manifests/\(version).json"))
+        // A dry run says the real run resumes (its planned uploads count everything).
+        let dryRun = try h.run(["deploy", big, "--dry-run", "--json"])
+        #expect(dryRun.status == 0 && dryRun.stdout.contains(#""resumes":true"#), "\(dryRun.stdout)")
+        #expect(dryRun.stderr.contains("the real run resumes it and skips the objects already in place"), "\(dryRun.stderr)")
 
         let rerun = try h.run(["deploy", big, "--json"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
