@@ -222,6 +222,10 @@ public final class BuildEngine {
         let otherUsers = try resolveRunAs()
         session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source)
         session?.warn = { [log] message in log.container(message) }
+        session?.directoryGone = { [log] directory in
+            log.warning("the directory the last command ended in (\(directory)) no longer exists; exported variables, "
+                + "artifacts.name and variables in base-directory are read from the source directory \(source)")
+        }
         session?.shared = otherUsers
         log.container("Moving to directory \(source)")
         if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
@@ -528,7 +532,11 @@ public final class BuildEngine {
         let names = spec.env.exportedVariables
         guard !names.isEmpty else { return [] }
         let body = names.map { "[ \"${\($0)+x}\" = x ] && printf '%s=%s\\0' \($0) \"$\($0)\"" }.joined(separator: "\n") + "\nexit 0"
-        let (_, output) = runHelper(body)
+        let (status, output) = runHelper(body)
+        if status != 0 {
+            log.warning("cannot read env.exported-variables: the shell reading them ended with status \(status); they are not exported")
+            return []
+        }
         var values: [String: String] = [:]
         for item in output.split(separator: "\0", omittingEmptySubsequences: true) {
             guard let eq = item.firstIndex(of: "=") else { continue }

@@ -182,14 +182,37 @@ final class ShellSession {
     }
 
     /// A helper script run with the build's current variables (not logged as a command).
+    /// It starts where the last command ended, as a command would; when that directory is
+    /// gone (the last command removed it), in the source directory instead (`/` if that is
+    /// gone too): a helper reads variables, which must not be lost to a missing directory.
     func helperArguments(_ body: String) throws -> [String] {
         // Helpers run as sitebuild's user: the state is taken back first, so a run-as user's
         // leftover process cannot change the helper between its write and its run.
         if shared { try handOver(to: (geteuid(), getegid())) }
         let path = directory + "/helper.sh"
         let restore = isolated ? ":" : "set -a; . \(shellQuoted(environmentFile)); set +a"
-        try writeFile(path, Array("cd -- \(shellQuoted(isolated ? sourceDirectory : currentDirectory)) || exit 1\n\(restore)\n\(body)\n".utf8))
+        let start = helperDirectory()
+        let cd = "cd -- \(shellQuoted(start)) 2>/dev/null || cd -- \(shellQuoted(sourceDirectory)) 2>/dev/null || cd /"
+        try writeFile(path, Array("\(cd)\n\(restore)\n\(body)\n".utf8))
         return [shellPath, path]
+    }
+
+    /// Called once, with the missing directory, when helpers start in the source directory
+    /// because the one the last command ended in no longer exists (for the build log).
+    var directoryGone: (String) -> Void = { _ in }
+    private var reportedGoneDirectory: String?
+
+    /// Where helpers start: the last command's directory, or the source directory when that
+    /// one is gone.
+    private func helperDirectory() -> String {
+        guard !isolated else { return sourceDirectory }
+        var info = stat()
+        if stat(currentDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return currentDirectory }
+        if reportedGoneDirectory != currentDirectory {
+            reportedGoneDirectory = currentDirectory
+            directoryGone(currentDirectory)
+        }
+        return sourceDirectory
     }
 
     func remove() {

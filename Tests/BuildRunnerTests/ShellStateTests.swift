@@ -82,6 +82,39 @@ import Testing
         #expect(run.result.status == .failed)
     }
 
+    /// A last command that removes the directory it ended in (a scratch folder it worked in)
+    /// loses nothing: exported variables, artifacts.name and base-directory variables are read
+    /// from the source directory, with a warning naming the missing one.
+    @Test func aLastCommandThatRemovesItsOwnDirectoryLosesNoVariables() throws {
+        let h = try BuildHarness()
+        let scratch = h.root + "/scratch"
+        let out = h.root + "/out"
+        try h.write("VERSION", "1.4")
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                OUT: site
+              exported-variables: [OUT, MINE]
+            phases:
+              build:
+                commands:
+                  - mkdir -p site && echo hi > site/index.html
+                  - export MINE=yes
+                  - mkdir -p \(scratch) && cd \(scratch) && rm -rf \(scratch)
+            artifacts:
+              name: site-$OUT-$(cat VERSION)
+              base-directory: $OUT
+              files: ['**/*']
+            """, out: out)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.result.exportedVariables.map(\.name) == ["OUT", "MINE"])
+        #expect(run.result.exportedVariables.map(\.value) == ["site", "yes"])
+        #expect(run.result.artifacts.first?.name == "site-site-1.4")
+        #expect(FileManager.default.fileExists(atPath: out + "/index.html"))
+        #expect(run.log.count(of: "Warning: the directory the last command ended in (\(scratch)) no longer exists") == 1, "\(run.log)")
+    }
+
     @Test func aMultiLineBlockIsOneCommandWhoseLastStatusCounts() throws {
         let h = try BuildHarness()
         let run = try h.run("""
