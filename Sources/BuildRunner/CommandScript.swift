@@ -7,6 +7,8 @@ import Foundation
 /// Because each command is its own process, `cd` and variables (exported or plainly
 /// assigned: `set -a` exports them) carry over, while shell options, functions, aliases,
 /// traps and arrays do not, and a command that calls `exit` loses its state changes.
+/// The state is written with `>|`, so a command's `set -o noclobber` (`set -C`) does not
+/// keep it from being saved.
 public struct CommandScript: Sendable, Equatable {
     public var command: String
     /// The directory the command starts in.
@@ -47,8 +49,8 @@ public struct CommandScript: Sendable, Equatable {
         \(succeeding)
         \(command)
         CODEBUILD_LAST_EXIT=$?
-        export -p > \(shellQuoted(environmentFile))
-        pwd > \(shellQuoted(directoryFile))
+        export -p >| \(shellQuoted(environmentFile))
+        pwd >| \(shellQuoted(directoryFile))
         exit $CODEBUILD_LAST_EXIT
         """ + "\n"
     }

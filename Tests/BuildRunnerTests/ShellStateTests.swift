@@ -115,6 +115,29 @@ import Testing
         #expect(run.log.count(of: "Warning: the directory the last command ended in (\(scratch)) no longer exists") == 1, "\(run.log)")
     }
 
+    /// `set -o noclobber` (`set -C`) in a command is the command's own option: the wrapper's
+    /// state writes overwrite regardless, under sh and bash.
+    @Test func noclobberInACommandKeepsItsStateAndStatus() throws {
+        for shell in ["/bin/sh", "bash"] {
+            let h = try BuildHarness()
+            let run = try h.run("""
+                version: 0.2
+                env:
+                  shell: \(shell)
+                  exported-variables: [A]
+                phases:
+                  build:
+                    commands:
+                      - set -o noclobber; export A=one; mkdir -p sub; cd sub
+                      - set -C; A="$A two"
+                      - echo "A=$A in $(basename "$PWD")"
+                """)
+            #expect(run.result.status == .succeeded, "\(shell): \(run.log)")
+            #expect(run.log.outputLines.contains("A=one two in sub"), "\(shell): \(run.log)")
+            #expect(run.result.exportedVariables.map(\.value) == ["one two"], "\(shell)")
+        }
+    }
+
     @Test func aMultiLineBlockIsOneCommandWhoseLastStatusCounts() throws {
         let h = try BuildHarness()
         let run = try h.run("""
