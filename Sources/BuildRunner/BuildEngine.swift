@@ -519,12 +519,31 @@ public final class BuildEngine {
     /// Shell-expands `text` (parameters and command substitution), as CodeBuild does for
     /// `cache.key` and `artifacts.name`.
     func expand(_ text: String) -> String? {
+        expandReportingErrors(text)?.value
+    }
+
+    /// `expand`, with what the expansion's commands wrote to standard error (a missing file
+    /// for `codebuild-hash-files`): it is not part of the value, a cache key's above all.
+    private func expandReportingErrors(_ text: String) -> (value: String, errors: String)? {
+        guard let session else { return nil }
         let marker = "SITEBUILD_EXPAND_\(UInt32.random(in: 0...UInt32.max))"
-        // Only standard output is the value: an error message of a command in it (a missing
-        // file for codebuild-hash-files) must not become part of a cache key.
-        let (status, output) = runHelper("{ cat <<\(marker)\n\(text)\n\(marker)\n} 2>/dev/null")
+        let (status, output) = runHelper("{ cat <<\(marker)\n\(text)\n\(marker)\n} 2>| \(shellQuoted(session.helperErrorFile))")
         guard status == 0 else { return nil }
-        return output.hasSuffix("\n") ? String(output.dropLast()) : output
+        return (output.hasSuffix("\n") ? String(output.dropLast()) : output, session.helperErrors())
+    }
+
+    /// Expands a cache key (`what`: `cache.key` or a fallback key). What its commands wrote
+    /// to standard error is logged as warnings naming the key: a `codebuild-hash-files`
+    /// pattern that matches nothing gives a key that never changes (the hash of no file), so
+    /// a keyed cache would silently never be updated.
+    private func expandCacheKey(_ written: String, what: String) -> String? {
+        guard let (value, errors) = expandReportingErrors(written) else { return nil }
+        let lines = errors.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for line in lines.prefix(5) {
+            log.warning("\(what) '\(written)' expands to \(value), and its expansion reported: \(line)")
+        }
+        if lines.count > 5 { log.warning("\(what) '\(written)': \(lines.count - 5) more line(s) of its expansion's errors are not shown") }
+        return value
     }
 
     /// The values of `env.exported-variables` now (the end of post_build).
@@ -557,7 +576,7 @@ public final class BuildEngine {
         let remote = configuration.remoteCache
         // Without a key, runners sharing a remote cache share one slot (CodeBuild: one per project).
         let defaultKey = BuildCache.defaultKey(slot: remote?.description ?? configuration.cacheSlot ?? configuration.sourceDirectory)
-        var key = cache.key.flatMap(expand) ?? defaultKey
+        var key = cache.key.flatMap { expandCacheKey($0, what: "cache.key") } ?? defaultKey
         // Stopped (a signal, the timeout) while the key was computed: nothing is restored (its
         // expansion was cut off, so the default slot is not what the key names).
         if cancellation.isCancelled { return }
@@ -574,7 +593,7 @@ public final class BuildEngine {
             return
         }
         // A fallback that expands to nothing would match every entry (a prefix of all keys).
-        let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap(expand).filter { !$0.isEmpty }
+        let fallbacks = cache.key == nil ? [] : cache.fallbackKeys.compactMap { expandCacheKey($0, what: "cache.fallback-keys") }.filter { !$0.isEmpty }
         if cancellation.isCancelled { return }
         // A keyed entry never changes, so a local copy is used as it is. The default slot is
         // rewritten by every runner sharing the remote cache: there the remote one comes first

@@ -191,10 +191,22 @@ final class ShellSession {
         if shared { try handOver(to: (geteuid(), getegid())) }
         let path = directory + "/helper.sh"
         let restore = isolated ? ":" : "set -a; . \(shellQuoted(environmentFile)); set +a"
+        // Created afresh by sitebuild (never through a link a run-as user left in its place).
+        try writeFile(helperErrorFile, [])
         let start = helperDirectory()
         let cd = "cd -- \(shellQuoted(start)) 2>/dev/null || cd -- \(shellQuoted(sourceDirectory)) 2>/dev/null || cd /"
         try writeFile(path, Array("\(cd)\n\(restore)\n\(body)\n".utf8))
         return [shellPath, path]
+    }
+
+    /// Where a helper may send its standard error to be read back (``helperErrors()``):
+    /// emptied before each helper.
+    var helperErrorFile: String { directory + "/helper.err" }
+
+    /// What the last helper wrote to ``helperErrorFile`` (at most 64 KiB of it).
+    func helperErrors() -> String {
+        guard let bytes = readFile(helperErrorFile) else { return "" }
+        return String(decoding: bytes.prefix(65536), as: UTF8.self)
     }
 
     /// Called once, with the missing directory, when helpers start in the source directory

@@ -21,7 +21,10 @@ enum HashFilesCommand {
             .map(\.path)
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         if files.isEmpty {
-            writeAll(2, Array("codebuild-hash-files: no file in \(root) matches \(arguments.joined(separator: " "))\n".utf8))
+            // The hash is still printed (a key must be made), but it is that of no file: the same
+            // whatever changes, so a cache keyed by it is never updated.
+            writeAll(2, Array(("codebuild-hash-files: no file in \(root) matches \(arguments.joined(separator: " ")); "
+                + "the hash printed is that of no file, the same in every build (patterns are relative to the source directory)\n").utf8))
         }
         let hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)

@@ -470,7 +470,8 @@ import Testing
         #expect(mine.log.outputLines == ["fresh"], "\(mine.log)")
     }
 
-    /// A cache key is the standard output of its expansion: an error message is not part of it.
+    /// A cache key is the standard output of its expansion: an error message is not part of
+    /// it, but is shown as a warning with the key.
     @Test func aCacheKeyIgnoresStandardError() throws {
         let h = try BuildHarness()
         let run = try h.run("""
@@ -484,6 +485,9 @@ import Testing
               paths: [deps]
             """)
         #expect(run.log.contains("Saved 1 file(s) to the cache with key npm/-v1"), "\(run.log)")
+        let warning = run.log.split(separator: "\n").first { $0.contains("Warning: cache.key") } ?? ""
+        #expect(warning.hasSuffix("Warning: cache.key 'npm/$(ls no-such-lockfile)-v1' expands to npm/-v1, and its expansion reported: "
+            + "ls: cannot access 'no-such-lockfile': No such file or directory"), "\(run.log)")
     }
 
     /// A damaged local entry is dropped when its restore fails, so the build's save replaces it.

@@ -641,6 +641,31 @@ import TestSupport
         #expect(run.stdout.contains("with key npm-\(lines[0])"))
     }
 
+    /// A `codebuild-hash-files` pattern that matches nothing would make a key that never
+    /// changes (the hash of no file), so the keyed cache would never be updated: the log
+    /// says so, naming the pattern and the key.
+    @Test func aCacheKeyHashingNoFileIsAWarning() throws {
+        let h = try CLIHarness()
+        try h.write("package-lock.json", "{}\n")
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p deps && echo x > deps/x
+            cache:
+              key: npm-$(codebuild-hash-files package-lock.jsn)
+              paths: ['deps/**/*']
+            """)
+        let run = try h.run(["build"])
+        #expect(run.status == 0)
+        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        let warning = run.stdout.split(separator: "\n").first { $0.contains("Warning: cache.key") }.map(String.init) ?? ""
+        #expect(warning.contains("cache.key 'npm-$(codebuild-hash-files package-lock.jsn)' expands to npm-\(empty)"), "\(run.stdout)")
+        #expect(warning.contains("no file in \(h.root) matches package-lock.jsn"), "\(warning)")
+        #expect(run.stdout.contains("Saved 1 file(s) to the cache with key npm-\(empty)"))
+    }
+
     @Test func deterministicZipsAcrossRunsOfTheBinary() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", """
