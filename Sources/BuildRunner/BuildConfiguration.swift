@@ -45,6 +45,12 @@ public struct BuildConfiguration: Sendable {
     /// work directory, so a slot per directory would never be used twice).
     public var cacheSlot: String?
 
+    /// Where the secondary artifact `identifier`'s ZIP goes: beside the primary ZIP `zipPath`,
+    /// as `<identifier>.zip`.
+    public static func secondaryZipPath(beside zipPath: String, identifier: String) -> String {
+        ((zipPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(identifier + ".zip")
+    }
+
     public init(sourceDirectory: String, buildspecPath: String, outputDirectory: String? = nil, zipPath: String? = nil,
                 overrides: [(name: String, value: String)] = [], timeout: Duration = .seconds(3600),
                 cacheDirectory: String, projectName: String? = nil,

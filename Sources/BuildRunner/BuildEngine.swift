@@ -796,7 +796,7 @@ public final class BuildEngine {
                 output.directory = final
             }
             if let zip = configuration.zipPath {
-                let target = identifier.map { ((zip as NSString).deletingLastPathComponent as NSString).appendingPathComponent("\($0).zip") } ?? zip
+                let target = identifier.map { BuildConfiguration.secondaryZipPath(beside: zip, identifier: $0) } ?? zip
                 try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let items = selection.files.map { file in
                     var item = ArchiveItem(path: file.path,

@@ -109,8 +109,9 @@ enum BuildInvocation {
                                                           endpointURL: aws.endpointUrl))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
-        // The output directories the build wrote (not merely ones that exist) are its own from now on.
-        rememberOutputs(result.artifacts.compactMap(\.directory), cacheDirectory: prepared.configuration.cacheDirectory)
+        // The output directories and ZIPs the build wrote (not merely ones that exist) are its own from now on.
+        rememberOutputs(result.artifacts.compactMap(\.directory) + result.artifacts.compactMap(\.zip),
+                        cacheDirectory: prepared.configuration.cacheDirectory)
 
         if let file = options.exportedVariablesFile {
             do {
@@ -255,6 +256,14 @@ enum BuildInvocation {
             throw UsageError("--zip \(options.zip!): the secondary artifact '\(clash.identifier)' is written to the same file "
                 + "(\(clash.identifier).zip beside the primary ZIP); give the primary ZIP another name, such as primary.zip")
         }
+        // A secondary artifact's ZIP goes to a path the user did not name: a file there that no
+        // build wrote (their own docs.zip) is not overwritten.
+        if let zip {
+            for secondary in spec.artifacts?.secondary ?? [] {
+                try checkSecondaryZip(BuildConfiguration.secondaryZipPath(beside: zip, identifier: secondary.identifier),
+                                      identifier: secondary.identifier, zipFlag: options.zip!, cacheDirectory: cache)
+            }
+        }
         // The output trees are replaced whole after the ZIP is written: one inside them would be lost.
         if let zip {
             let places = [out] + (spec.artifacts?.secondary ?? []).map { out + "-" + $0.identifier }
@@ -323,7 +332,7 @@ enum BuildInvocation {
         // So are the ZIPs it writes (`--zip site.zip` in the project would be collected into the
         // next build's ZIP and site).
         let zips = zip.map { primary in
-            [primary] + (spec.artifacts?.secondary ?? []).map { ((primary as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0.identifier + ".zip") }
+            [primary] + (spec.artifacts?.secondary ?? []).map { BuildConfiguration.secondaryZipPath(beside: primary, identifier: $0.identifier) }
         } ?? []
         let ownFiles = BuildInvocation.ownOutputFiles() + (options.exportedVariablesFile.map { [FileWalker.realPath(absolutePath($0, relativeTo: cwd))] } ?? [])
             + zips.map { (FileWalker.realPath(($0 as NSString).deletingLastPathComponent) as NSString).appendingPathComponent(($0 as NSString).lastPathComponent) }
@@ -464,14 +473,31 @@ enum BuildInvocation {
         }
     }
 
-    /// Where the cache directory remembers that a build wrote the output directory `out`
+    /// A secondary artifact's ZIP is written beside `--zip`, to `<identifier>.zip`, a path the
+    /// user did not name: like an output directory, it may replace only what a build wrote
+    /// there (remembered as the output directories are), never a file of the user's.
+    static func checkSecondaryZip(_ path: String, identifier: String, zipFlag: String, cacheDirectory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return }
+        let place = "--zip \(zipFlag): the secondary artifact '\(identifier)' is written beside it, to \(path)"
+        let elsewhere = "or write the ZIPs to another directory (--zip other-dir/\((zipFlag as NSString).lastPathComponent))"
+        if isDirectory.boolValue {
+            throw UsageError("\(place), which is a directory; move it away, \(elsewhere)")
+        }
+        if !FileManager.default.fileExists(atPath: outputRecord(path, cacheDirectory: cacheDirectory)) {
+            throw UsageError("\(place), which is a file no sitebuild build wrote, and the build would overwrite it; move it away "
+                + "(if an earlier build, or one with another cache directory, made it: delete it once), \(elsewhere)")
+        }
+    }
+
+    /// Where the cache directory remembers that a build wrote the output directory (or ZIP) `out`
     /// (its real path: a link to it is the same directory).
     static func outputRecord(_ out: String, cacheDirectory: String) -> String {
         let real = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
         return cacheDirectory + "/outputs/" + ContentHash(of: real).hex.prefix(16)
     }
 
-    /// Remembers the output directories a build wrote (its artifacts' directories).
+    /// Remembers the output directories and ZIPs a build wrote (its artifacts' directories and ZIPs).
     static func rememberOutputs(_ directories: [String], cacheDirectory: String) {
         guard !directories.isEmpty else { return }
         try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)

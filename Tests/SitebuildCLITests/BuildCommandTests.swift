@@ -516,6 +516,47 @@ import TestSupport
         #expect(afterClear.status == 0, "\(afterClear.stderr)")
     }
 
+    /// A secondary artifact's ZIP goes beside --zip as <identifier>.zip, a path the user did
+    /// not name: a file there that no build wrote is refused before anything runs (as --out
+    /// is); one an earlier build wrote is replaced as before.
+    @Test func aSecondaryZipNeverOverwritesAFileNoBuildWrote() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - touch ran && mkdir -p site docs && echo hi > site/index.html && echo d > docs/d.txt
+            artifacts:
+              base-directory: site
+              files: ['**/*']
+              secondary-artifacts:
+                docs:
+                  base-directory: docs
+                  files: ['**/*']
+            """)
+        try h.write("zips/docs.zip", "my own notes")
+        let refused = try h.run(["build", "--zip", "zips/site.zip"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--zip zips/site.zip: the secondary artifact 'docs' is written beside it, to \(h.root)/zips/docs.zip, "
+            + "which is a file no sitebuild build wrote"), "\(refused.stderr)")
+        #expect(h.read("zips/docs.zip") == "my own notes")
+        #expect(!h.exists("ran"), "nothing ran")
+        // Once it is moved away, the build writes it; the next build replaces its own ZIP.
+        try FileManager.default.removeItem(atPath: h.root + "/zips/docs.zip")
+        #expect(try h.run(["build", "--zip", "zips/site.zip"]).status == 0)
+        #expect(h.read("zips/docs.zip")?.hasPrefix("PK") == true)
+        let again = try h.run(["build", "--zip", "zips/site.zip"])
+        #expect(again.status == 0, "\(again.stderr)")
+        // So is a ZIP an earlier build wrote as its primary one.
+        let secondary = h.read("buildspec.yml")!
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  files: [buildspec.yml]\n")
+        #expect(try h.run(["build", "--zip", "other/docs.zip"]).status == 0)
+        try h.write("buildspec.yml", secondary)
+        let replaced = try h.run(["build", "--zip", "other/site.zip"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+    }
+
     @Test func anExportedVariablesFileThatIsADirectoryIsRefusedBeforeTheBuild() throws {
         let h = try CLIHarness()
         try h.write("exports/.keep", "")
