@@ -51,13 +51,16 @@ struct BuildCache {
         return nil
     }
 
-    /// Extracts an entry over the source directory (cached items win over source items). Only
-    /// what `paths` (the buildspec's `cache.paths`) names is restored: an entry shared through
-    /// a remote cache, or planted in a local one, cannot write the buildspec, the site's pages
-    /// or any other file. Returns the files restored and the entries left out.
-    func restore(_ entry: Entry, paths: [String]) throws -> (restored: Int, ignored: Int) {
+    /// Extracts an entry over the source directory (cached items win over source items, as in
+    /// CodeBuild, unless `keepExisting`: then only what is missing is written). Only what
+    /// `paths` (the buildspec's `cache.paths`) names is restored: an entry shared through a
+    /// remote cache, or planted in a local one, cannot write the buildspec, the site's pages
+    /// or any other file. Returns the files restored, the entries left out and, with
+    /// `keepExisting`, the files kept because they exist already.
+    func restore(_ entry: Entry, paths: [String], keepExisting: Bool = false) throws -> (restored: Int, ignored: Int, kept: Int) {
         let allowed = Self.matchers(paths)
         var ignored = 0
+        var kept = 0
         let restored = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name in
             let isSource = name.hasPrefix("src/")
             guard isSource || name.hasPrefix("root/") else { ignored += 1; return nil }
@@ -66,9 +69,17 @@ struct BuildCache {
                 ignored += 1
                 return nil
             }
+            if keepExisting {
+                var info = stat()
+                if lstat(isSource ? sourceDirectory + "/" + path : "/" + path, &info) == 0 {
+                    // A directory entry is created if missing and never replaced: not a kept file.
+                    if info.st_mode & S_IFMT != S_IFDIR { kept += 1 }
+                    return nil
+                }
+            }
             return isSource ? path : "/" + path
         }.count
-        return (restored, ignored)
+        return (restored, ignored, kept)
     }
 
     /// Removes a (damaged) entry: its archive and its key file.

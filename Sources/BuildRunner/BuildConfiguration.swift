@@ -36,6 +36,10 @@ public struct BuildConfiguration: Sendable {
     /// CODEBUILD_RESOLVED_SOURCE_VERSION, CODEBUILD_SOURCE_VERSION, CODEBUILD_SOURCE_REPO_URL,
     /// CODEBUILD_WEBHOOK_*) describe another tree and are not passed on.
     public var sourceIsFetched = false
+    /// The source is the user's own directory, built in place (not a checkout, an extracted
+    /// archive or a `--clean` copy): its files may be newer than the cache's (an edited
+    /// page), so a cache restore adds only what is missing instead of replacing them.
+    public var sourceIsInPlace = false
     /// A build cache shared with other runners (`--cache s3://bucket/prefix`): restored
     /// from when the local cache lacks the exact key, saved to after a successful build.
     public var remoteCache: (any RemoteCacheStore)?

@@ -611,8 +611,13 @@ public final class BuildEngine {
             return
         }
         do {
-            let (count, ignored) = try store.restore(entry, paths: cache.paths)
-            log.container("Restored \(count) cached file(s) from key \(entry.key)\(entry.key == key ? "" : " (fallback)")")
+            // Built in place, the source is the user's working tree, not a fresh checkout: a file
+            // there may be newer than its cached copy (a page edited since), so only what is
+            // missing is restored. CodeBuild's "cached items win" holds for fetched and copied sources.
+            let inPlace = configuration.sourceIsInPlace
+            let (count, ignored, kept) = try store.restore(entry, paths: cache.paths, keepExisting: inPlace)
+            log.container("Restored \(count) cached file(s) from key \(entry.key)\(entry.key == key ? "" : " (fallback)")"
+                + (kept > 0 ? "; kept \(kept) file(s) that exist already in the source directory (built in place, a cache restores only what is missing)" : ""))
             if ignored > 0 {
                 log.warning("the cache entry for key \(entry.key) holds \(ignored) file(s) outside cache.paths; they were not restored")
             }

@@ -305,6 +305,7 @@ enum BuildInvocation {
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
         configuration.sourceIsFetched = resolvedSource.isFetched
+        configuration.sourceIsInPlace = resolvedSource.kind == .directory
         // The keyless cache slot and the build numbers belong to where the source comes from,
         // not to the work directory it lands in (named after the repository or folder alone:
         // github.com/acme/site and a fork someone/site would share it, and the fork could

@@ -36,4 +36,33 @@ import Testing
         #expect(h.read("site/index.html") == "<h1>real</h1>")
         #expect(!FileManager.default.fileExists(atPath: outside + "/pwned"))
     }
+
+    /// For a directory built in place, only what is missing is restored: a file of the working
+    /// tree (or of an absolute cache path) newer than its cached copy stays as it is.
+    @Test func keepingExistingFilesRestoresOnlyWhatIsMissing() throws {
+        let h = try BuildHarness()
+        let staging = h.root + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try Data("cached".utf8).write(to: URL(fileURLWithPath: staging + "/cached"))
+        let archive = h.root + "/entry.tar"
+        try DeterministicArchive(format: .tar).write([
+            ArchiveItem(path: "src/content/page.md", content: .file(sourcePath: staging + "/cached")),
+            ArchiveItem(path: "src/content/gone.md", content: .file(sourcePath: staging + "/cached")),
+            ArchiveItem(path: "root" + h.root + "/home/.npmrc", content: .file(sourcePath: staging + "/cached")),
+        ], to: archive)
+        try h.write("content/page.md", "edited")
+        try h.write(h.root + "/home/.npmrc", "mine")
+        let cache = BuildCache(cacheDirectory: h.cache, sourceDirectory: h.source)
+        let entry = BuildCache.Entry(key: "content-v1", archive: archive, created: 0)
+        let paths = ["content/**/*", h.root + "/home/.npmrc"]
+        let kept = try cache.restore(entry, paths: paths, keepExisting: true)
+        #expect(kept.restored == 1 && kept.kept == 2 && kept.ignored == 0)
+        #expect(h.read("content/page.md") == "edited")
+        #expect(h.read("content/gone.md") == "cached")
+        #expect(h.read(h.root + "/home/.npmrc") == "mine")
+        // Without it (a fetched or copied source), the cached items win, as in CodeBuild.
+        let replaced = try cache.restore(entry, paths: paths)
+        #expect(replaced.restored == 3 && replaced.kept == 0)
+        #expect(h.read("content/page.md") == "cached")
+    }
 }

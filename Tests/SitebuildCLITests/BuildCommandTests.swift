@@ -707,6 +707,43 @@ import TestSupport
         #expect(run.stdout.contains("Saved 1 file(s) to the cache with key npm-\(empty)"))
     }
 
+    /// A directory built in place is the user's working tree: the cache restores only what is
+    /// missing there (an edited page is not put back to its cached copy), and the log says how
+    /// many files were kept. A clean copy keeps CodeBuild's "cached items win".
+    @Test func anInPlaceBuildsCacheRestoreKeepsTheFilesOfTheWorkingTree() throws {
+        let h = try CLIHarness()
+        try h.write("site/buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "page=$(cat content/page.md) other=$(cat content/other.md)"
+            cache:
+              key: content-v1
+              paths: ['content/**/*']
+            """)
+        try h.write("site/content/page.md", "cached")
+        try h.write("site/content/other.md", "other")
+        let first = try h.run(["build", "--source", "site"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Saved 2 file(s) to the cache with key content-v1"), "\(first.stdout)")
+        try h.write("site/content/page.md", "edited")
+        try FileManager.default.removeItem(atPath: h.root + "/site/content/other.md")
+        let inPlace = try h.run(["build", "--source", "site"])
+        #expect(inPlace.status == 0, "\(inPlace.stderr)")
+        #expect(inPlace.stdout.contains("page=edited other=other"), "\(inPlace.stdout)")
+        #expect(inPlace.stdout.contains("Restored 1 cached file(s) from key content-v1; kept 1 file(s) that exist already in the source directory "
+            + "(built in place, a cache restores only what is missing)"), "\(inPlace.stdout)")
+        #expect(h.read("site/content/page.md") == "edited")
+        // A clean copy is a fresh checkout, as CodeBuild's: the cached items win there.
+        try FileManager.default.removeItem(atPath: h.root + "/site/content/other.md")
+        let clean = try h.run(["build", "--source", "site", "--clean"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(clean.stdout.contains("page=cached other=other"), "\(clean.stdout)")
+        #expect(clean.stdout.contains("Restored 2 cached file(s) from key content-v1\n"), "\(clean.stdout)")
+        #expect(h.read("site/content/page.md") == "edited")
+    }
+
     @Test func deterministicZipsAcrossRunsOfTheBinary() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", """
