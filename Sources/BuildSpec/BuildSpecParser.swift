@@ -62,7 +62,7 @@ public struct BuildSpecParser {
         guard let top = mapping(root, "") else { return nil }
 
         var version: BuildSpec.Version?
-        if let node = top.value(for: "version") {
+        if let node = top.value(for: "version"), !isNull(node) {
             if let text = scalar(node, "version") {
                 if let v = BuildSpec.Version(rawValue: text) {
                     version = v
@@ -70,6 +70,9 @@ public struct BuildSpecParser {
                     error(node, "version", "unsupported buildspec version '\(text)'; use 0.2 (recommended) or 0.1")
                 }
             }
+        } else if let key = top.first(where: { $0.key.string == "version" })?.key {
+            // `version:` with no value (or `~`) is no version, not the default.
+            error(key, "version", "the buildspec has no 'version' (the key has no value); write `version: 0.2`")
         } else {
             error(root, "version", "the buildspec has no 'version'; add `version: 0.2` as the first line")
         }

@@ -122,6 +122,17 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("no 'version'"))
     }
 
+    /// `version:` with no value (or `~`, `null`) is no version, not 0.2: the same error as a
+    /// missing one, at the key.
+    @Test(arguments: ["", " ~", " null", "   # none yet"])
+    func anEmptyVersionIsAMissingVersion(_ written: String) throws {
+        let error = try rejectSpec("# comment\nversion:\(written)\nphases:\n  build:\n    commands: [make]\n")
+        #expect(error.errors.count == 1)
+        let d = try diagnostic(error.diagnostics, keyPath: "version")
+        #expect(lineColumn(d) == [2, 1])
+        #expect(d.message.contains("no 'version'"))
+    }
+
     @Test(arguments: ["0.20", "1.0", "0.3", "2", "\"0.2 \"", "v0.2"])
     func unsupportedVersion(_ written: String) throws {
         let error = try rejectSpec("# comment\nversion: \(written)\nphases:\n  build:\n    commands: [make]\n")
