@@ -444,6 +444,13 @@ public struct BuildSpecParser {
                 error(item, "\(path)[\(i)]", "each item of \(path) must be a string, not \(describe(item))\(hint)")
                 continue
             }
+            // `-` alone, `- ~` or `- null` is YAML's null, not text: run as a command, it would
+            // run `~` or `null`.
+            if isNull(item) {
+                error(item, "\(path)[\(i)]", "the item has no value (`-` alone, `~` or `null`); write it, quoted if it is the text "
+                      + "~ or null, or remove the item")
+                continue
+            }
             items.append((s.string, location(item)))
         }
         return items

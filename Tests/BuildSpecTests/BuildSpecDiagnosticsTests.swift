@@ -122,6 +122,31 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("no 'version'"))
     }
 
+    /// A command item with no value (`-`, `- ~`, `- null`) is refused where it is written: it
+    /// would otherwise run `~` or `null` as a command. A quoted empty string is a command.
+    @Test func anEmptyOrNullCommandIsAnError() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - echo one
+              - ~
+              -
+              - null
+              - ""
+            finally:
+              -
+        """)
+        #expect(error.errors.count == 4, "\(error.diagnostics)")
+        for (path, at) in [("phases.build.commands[1]", [6, 9]), ("phases.build.commands[2]", [7, 8]),
+                           ("phases.build.commands[3]", [8, 9]), ("phases.build.finally[0]", [11, 8])] {
+            let d = try diagnostic(error.diagnostics, keyPath: path)
+            #expect(lineColumn(d) == at, "\(path)")
+            #expect(d.message.contains("has no value"), "\(d.message)")
+        }
+    }
+
     /// `version:` with no value (or `~`, `null`) is no version, not 0.2: the same error as a
     /// missing one, at the key.
     @Test(arguments: ["", " ~", " null", "   # none yet"])
