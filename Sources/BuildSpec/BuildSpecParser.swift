@@ -32,10 +32,60 @@ public struct BuildSpecParser {
             throw BuildSpecError(diagnostics: [Diagnostic(.error, at: nil, keyPath: "", "YAML file \(path) \(why)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw BuildSpecError(diagnostics: [Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1), keyPath: "",
-                                                          "the file is not valid UTF-8 text")])
+            let bytes = [UInt8](data)
+            let invalid = firstInvalidUTF8(in: bytes)
+            let byte = invalid.map { String(format: "0x%02X", bytes[$0.offset]) }
+            throw BuildSpecError(diagnostics: [Diagnostic(.error, at: SourceLocation(file: path, line: invalid?.line ?? 1, column: invalid?.column ?? 1),
+                                                          keyPath: "", "the file is not valid UTF-8 text"
+                                                              + (byte.map { " (the byte \($0) here); save it as UTF-8" } ?? ""))])
         }
         return try parse(text, file: path)
+    }
+
+    /// Where the first byte that is not part of a valid UTF-8 sequence is: its offset, line
+    /// and column (from 1, counted in characters as YAML's marks are; a BOM takes no column).
+    static func firstInvalidUTF8(in bytes: [UInt8]) -> (offset: Int, line: Int, column: Int)? {
+        var i = 0, line = 1, column = 1
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
+        while i < bytes.count {
+            let lead = bytes[i]
+            // The length of the sequence, and the range of its second byte (which rules out
+            // overlong forms, surrogates and values above U+10FFFF).
+            let length: Int
+            var second: ClosedRange<UInt8> = 0x80...0xBF
+            switch lead {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; second = 0xA0...0xBF
+            case 0xED: length = 3; second = 0x80...0x9F
+            case 0xE1...0xEF: length = 3
+            case 0xF0: length = 4; second = 0x90...0xBF
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; second = 0x80...0x8F
+            default: return (i, line, column)
+            }
+            for k in 1..<length {
+                guard i + k < bytes.count, (k == 1 ? second : 0x80...0xBF).contains(bytes[i + k]) else { return (i, line, column) }
+            }
+            if lead == 0x0A { line += 1; column = 1 } else { column += 1 }
+            i += length
+        }
+        return nil
+    }
+
+    /// The line and column of the character at `offset` in `text` (a YAML reader error's
+    /// position), counted as YAML's marks are.
+    static func lineAndColumn(ofCharacter offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        for character in text.prefix(offset) {
+            if character == "\n" || character == "\r\n" {
+                line += 1
+                column = 1
+            } else {
+                column += character.unicodeScalars.count
+            }
+        }
+        return (line, column)
     }
 
     init(file: String) {
@@ -563,8 +613,9 @@ public struct BuildSpecParser {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let at = YAMLDuplicateKey.report(duplicates.first ?? "", firstAt: (context.mark.line, context.mark.column), in: context.text)
             return Diagnostic(.error, at: SourceLocation(file: file, line: at.line, column: at.column), keyPath: "", at.message)
-        case .reader(let problem, _, _, _):
-            return Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), keyPath: "", "cannot read the YAML: \(problem)")
+        case .reader(let problem, let offset, _, let text):
+            let (line, column) = offset.map { Self.lineAndColumn(ofCharacter: $0, in: text) } ?? (1, 1)
+            return Diagnostic(.error, at: SourceLocation(file: file, line: line, column: column), keyPath: "", "cannot read the YAML: \(problem)")
         default:
             return Diagnostic(.error, at: nil, keyPath: "", "YAML error: \(error)")
         }

@@ -687,6 +687,27 @@ struct BuildSpecParserTests {
         let notText = try #require(throws: BuildSpecError.self) { try BuildSpecParser.parse(contentsOf: binary) }
         #expect(notText.errors.first?.message.contains("UTF-8") == true)
     }
+
+    /// Bytes that are not UTF-8 (a file saved as Latin-1) are reported where the first one
+    /// is, not at 1:1; so is a character YAML does not allow.
+    @Test func invalidBytesAreReportedWhereTheyAre() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("buildspec-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("buildspec.yml").path
+        let head = Array("version: 0.2\nphases:\n  build:\n    commands:\n      - echo café ".utf8)
+        for (bytes, at) in [(head + [0xFF] + Array(" ok\n".utf8), [5, 19]),          // not UTF-8 at all
+                            (head + [0xC3, 0x28] + Array("\n".utf8), [5, 19]),       // a lead byte without its continuation
+                            (head + [0xED, 0xA0, 0x80] + Array("\n".utf8), [5, 19]), // an encoded surrogate
+                            (Array("version: 0.2\r\nphases:\r\n".utf8) + [0xE9], [3, 1]),
+                            (head + Array("a\u{7}b\n".utf8), [5, 20])] {                // BEL: a character YAML refuses
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+            let error = try #require(throws: BuildSpecError.self) { try BuildSpecParser.parse(contentsOf: path) }
+            #expect(error.errors.count == 1)
+            let d = try #require(error.errors.first)
+            #expect(d.location.map { [$0.line, $0.column] } == at, "\(d)")
+        }
+    }
 }
 
 @Suite("SecretReference parsing")
