@@ -349,6 +349,24 @@ enum BuildInvocation {
                 configuration.excludedDirectories.append(inside)
             }
         }
+        // What earlier builds wrote into the project (`build --out preview`, `--zip site.zip`
+        // there) is sitebuild's output, not the site, as this build's own is: left out, unless
+        // an artifact's base directory is that folder or inside it (the build's own output since).
+        let realSource = FileWalker.realPath(source)
+        let bases = ([spec.artifacts?.baseDirectory] + (spec.artifacts?.secondary ?? []).map { $0.artifacts.baseDirectory })
+            .map { Self.literalBase($0, source: realSource) }
+        for path in rememberedOutputs(cacheDirectory: cache) {
+            let real = FileWalker.realPath(path)
+            guard let inside = relativePath(real, under: realSource), !inside.isEmpty else { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) else { continue }
+            if !isDirectory.boolValue {
+                if !configuration.excludedFiles.contains(inside) { configuration.excludedFiles.append(inside) }
+            } else if !bases.contains(where: { $0 == nil || $0 == real || $0!.hasPrefix(real + "/") }),
+                      !configuration.excludedDirectories.contains(inside) {
+                configuration.excludedDirectories.append(inside)
+            }
+        }
         if let inside = relativePath(out, under: source) {
             // The output trees (the primary's and each secondary one beside it) are not sources.
             configuration.excludedDirectories.append(inside)
@@ -496,6 +514,28 @@ enum BuildInvocation {
     static func outputRecord(_ out: String, cacheDirectory: String) -> String {
         let real = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
         return cacheDirectory + "/outputs/" + ContentHash(of: real).hex.prefix(16)
+    }
+
+    /// The output directories and ZIPs builds remembered (``rememberOutputs(_:cacheDirectory:)``).
+    static func rememberedOutputs(cacheDirectory: String) -> [String] {
+        let folder = cacheDirectory + "/outputs"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().compactMap { name in
+            guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { return nil }
+            let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+            return path.hasPrefix("/") ? path : nil
+        }
+    }
+
+    /// The folder an artifact base directory names, as an absolute path under `source` (the
+    /// source itself without one); nil when it cannot be known before the build (a variable
+    /// other than CODEBUILD_SRC_DIR, a glob).
+    static func literalBase(_ base: String?, source: String) -> String? {
+        guard var text = base, !text.isEmpty else { return source }
+        for variable in ["${CODEBUILD_SRC_DIR}", "$CODEBUILD_SRC_DIR"] where text.hasPrefix(variable) {
+            text = "." + text.dropFirst(variable.count)
+        }
+        if text.contains(where: { "$*?[{".contains($0) }) { return nil }
+        return URL(fileURLWithPath: text.hasPrefix("/") ? text : source + "/" + text).standardizedFileURL.path
     }
 
     /// Remembers the output directories and ZIPs a build wrote (its artifacts' directories and ZIPs).

@@ -192,6 +192,19 @@ import TestSupport
         let inside = try h.run(["build", "--out", "build-out", "--zip", "build-out/site.zip"])
         #expect(inside.status == 2, "\(inside.stderr)")
         #expect(inside.stderr.contains("--zip build-out/site.zip: inside the output directory"), "\(inside.stderr)")
+        // What earlier builds wrote into the project (a ZIP, a --out folder) is not the site of
+        // a later one with other flags: `run` deploys index.html and buildspec.yml only.
+        #expect(try h.run(["build", "--out", "preview"]).status == 0)
+        #expect(h.exists("preview/index.html") && h.exists("site.zip"))
+        let run = try h.run(["run", "--target", "versions"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let live = try #require(h.read("versions/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let deployed = try FileManager.default.contentsOfDirectory(atPath: h.root + "/versions/" + live).sorted()
+        #expect(deployed == ["buildspec.yml", "index.html"], "\(deployed)")
+        // A build whose artifacts come from that folder itself still collects it.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: ['true']\nartifacts:\n  base-directory: preview\n  files: ['**/*']\n")
+        let fromPreview = try h.run(["build", "--out", "again"])
+        #expect(fromPreview.status == 0 && h.exists("again/index.html"), "\(fromPreview.stdout)")
     }
 
     /// A reader of the log that goes away stops the build as SIGTERM does: exit 130, the
