@@ -252,7 +252,7 @@ struct InitCommand: ParsableCommand {
         for warning in recipe.warnings { writeAll(2, Array("warning: \(warning)\n".utf8)) }
         var next = "\nNext:\n"
         if URL(fileURLWithPath: root).standardizedFileURL.path != URL(fileURLWithPath: cwd).standardizedFileURL.path {
-            next += "  cd \(root)\n"
+            next += "  cd \(shellWord(root))\n"
         }
         next += """
               sitebuild validate     check the buildspec

@@ -31,7 +31,12 @@ import Testing
         #expect(initRun.stdout.contains("Detected plain HTML:\n  - index.html and no site generator: the files are the site\n"))
         #expect(initRun.stdout.contains("Build: nothing to build → . (routing static)"))
         #expect(initRun.stdout.contains("sitebuild run"))
+        #expect(initRun.stdout.contains("  cd \(h.root)/site\n"), "\(initRun.stdout)")
         #expect(h.read("site/sitebuild.yml")?.contains("mode: static") == true)
+        // The `cd` it suggests is quoted for a shell when the folder's name needs it.
+        try h.write("my site/index.html", "<h1>home</h1>\n")
+        let spaced = try h.run(["init", "my site"])
+        #expect(spaced.status == 0 && spaced.stdout.contains("  cd '\(h.root)/my site'\n"), "\(spaced.stdout)")
 
         let validate = try h.run(["validate", "--source", "site"])
         #expect(validate.status == 0, "\(validate.stderr)")
