@@ -96,7 +96,7 @@ public struct DynamoDBPointerStore: PointerStore {
         do {
             item = try await client.getItem(table: table, key: [partitionKey: .string(key)])
         } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ResourceNotFoundException") == true {
-            throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in this region",
+            throw PointerResourceMissing("the pointer \(url): the DynamoDB table '\(table)' does not exist in \(client.region)",
                                          advice: "create it (partition key '\(partitionKey)', a string), or fix the pointer (--pointer, "
                                              + "SITEBUILD_POINTER, sitebuild.yml)")
         } catch let error as AWSServiceError where error.errorCode?.hasSuffix("ValidationException") == true

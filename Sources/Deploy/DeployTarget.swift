@@ -233,7 +233,12 @@ public enum VersionId {
     /// object or file named as the pointer is something else (a page, a manifest, a note),
     /// which a flip would overwrite.
     public static func pointerValue(_ text: String, pointer: String) throws -> String {
-        if (try? validate(text)) != nil { return text }
+        // Not only sitebuild's own ids: the Hosting Toolkit names a version after its ZIP
+        // (`release+2`, `site (1)`). What a page, a manifest or a note holds is refused:
+        // several lines, markup or JSON, control characters, or more than a KVS value's 1,024 bytes.
+        let foreign = text.utf8.count > 1024 || text.contains(where: { "<>{}\"\\/".contains($0) })
+            || text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        if !foreign { return text }
         let sample = text.prefix(40).map { $0.isNewline ? " " : String($0) }.joined() + (text.count > 40 ? "…" : "")
         throw DeployError("the pointer \(pointer) holds '\(sample)', which is not a version id: it is something else that a flip would "
             + "overwrite. Check the pointer (--pointer, SITEBUILD_POINTER, sitebuild.yml); to use this place as the pointer anyway, "

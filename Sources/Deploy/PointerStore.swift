@@ -30,6 +30,13 @@ public struct PointerConflict: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         if let reason { return reason }
+        if found == nil, expected != nil {
+            // Deleted under the deploy (a preview closed): a plain rollback refuses an empty
+            // pointer of a target with releases, so the advice carries --force.
+            return "the pointer was emptied while this deploy ran (expected \(expected!), found nothing): someone removed it, "
+                + "such as a preview being closed, and this deploy did not put it back. \(wanted) is uploaded and complete but not "
+                + "live; to make it live anyway: `sitebuild rollback \(wanted)\(place) --force`."
+        }
         return "the live version moved while this deploy ran: expected \(expected ?? "none") but found \(found ?? "none"); "
             + "\(wanted) is uploaded and complete but not live. Run the command again to make it live (or `sitebuild rollback \(wanted)\(place)`)."
     }

@@ -116,8 +116,12 @@ final class AWSContext: Sendable {
     /// checked as `--endpoint-url` is, before the first request (which would fail as a deploy
     /// failure, after retries).
     func checkEndpointVariables() throws {
-        for (name, value) in environment.sorted(by: { $0.key < $1.key })
-        where (name == "AWS_ENDPOINT_URL" || name.hasPrefix("AWS_ENDPOINT_URL_")) && !value.isEmpty && !AWSOptions.isEndpoint(value) {
+        // Only those sitebuild reads: the services it calls, and AWS_ENDPOINT_URL unless
+        // --endpoint-url overrides it (another tool's variable is that tool's business).
+        let used = ["S3", "CLOUDFRONT", "CLOUDFRONT_KEYVALUESTORE", "DYNAMODB", "STS", "SSM", "SECRETS_MANAGER", "ACM", "ROUTE_53"]
+            .map { "AWS_ENDPOINT_URL_" + $0 } + (options.endpointUrl?.isEmpty == false ? [] : ["AWS_ENDPOINT_URL"])
+        for name in used {
+            guard let value = environment[name], !value.isEmpty, !AWSOptions.isEndpoint(value) else { continue }
             throw UsageError("\(name) \(value): write an http:// or https:// URL with a host, such as http://127.0.0.1:5000 (or unset it)")
         }
     }

@@ -187,10 +187,10 @@ struct TargetOptions: ParsableArguments {
         return resolved
     }
 
-    /// What is wrong with a pointer object or file inside the target: in a version's folder
-    /// or in one of sitebuild's record folders (`_sitebuild/manifests/`…), where a flip would
-    /// overwrite a site file or a record. Directly in `_sitebuild/` (the default
-    /// `_sitebuild/live`, a preview's `_sitebuild/live-pr-7`) or beside the versions is fine.
+    /// What is wrong with a pointer object or file inside the target: in one of sitebuild's
+    /// record folders (`_sitebuild/manifests/`…), where a flip would overwrite a record.
+    /// Directly in `_sitebuild/` (the default `_sitebuild/live`, a preview's
+    /// `_sitebuild/live-pr-7`) or in a folder of its own beside the versions is fine.
     static func pointerInsideTarget(_ pointer: any PointerStore, target: any DeployTarget) -> String? {
         let relative: Substring
         if let s3 = pointer as? S3PointerStore, let s3Target = target as? S3Target, s3.bucket == s3Target.location.bucket,
@@ -201,11 +201,17 @@ struct TargetOptions: ParsableArguments {
         } else {
             return nil
         }
+        // A folder named as sitebuild names versions by content is a version's: a flip would
+        // overwrite one of its files. (A literal id's folder cannot be told from a folder of
+        // pointers offline; what a page holds is refused when the pointer is read.)
         let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count > 1, !(parts.count == 2 && parts[0] == "_sitebuild") else { return nil }
-        let place = parts[0] == "_sitebuild" ? "inside sitebuild's records (\(parts[0])/\(parts[1])/)" : "inside the target's version folder \(parts[0])/"
-        return "the pointer is \(place), where a flip would overwrite a file; leave --pointer out for the target's own "
-            + "(_sitebuild/live), or put it directly in _sitebuild/ or outside the target"
+        if parts.count > 1, DeployInvocation.looksLikeContentId(String(parts[0])) {
+            return "the pointer is inside the version folder \(parts[0])/, where a flip would overwrite one of its files; leave "
+                + "--pointer out for the target's own (_sitebuild/live), or put it directly in _sitebuild/ or outside the versions"
+        }
+        guard parts.count > 2, parts[0] == "_sitebuild" else { return nil }
+        return "the pointer is inside sitebuild's records (\(parts[0])/\(parts[1])/), where a flip would overwrite a record; leave "
+            + "--pointer out for the target's own (_sitebuild/live), or put it directly in _sitebuild/ or outside it"
     }
 
     /// A pointer URL: `cloudfront-kvs://<arn>#key`, `dynamodb://table#key`, `s3://bucket/key`,

@@ -166,8 +166,13 @@ struct SiteConfig {
                         let text = try scalar(node, key)
                         // Empty (`cache-control:` with its value left out, an unset template
                         // variable) would send the header blank: HTML would lose its revalidation.
-                        if text.allSatisfy(\.isWhitespace) || (node.scalar?.style == .plain && ["~", "null", "Null", "NULL"].contains(text)) {
-                            throw fail(node, key, "the value is empty (an unset variable?); write the header's value, or leave the key out for the default")
+                        // A quoted "" is written on purpose: for content-encoding it removes the
+                        // encoding inferred from a .gz/.br name.
+                        let written = node.scalar?.style != .plain
+                        if (text.allSatisfy(\.isWhitespace) && !(written && text.isEmpty && key.hasSuffix(".content-encoding")))
+                            || (!written && ["~", "null", "Null", "NULL"].contains(text)) {
+                            throw fail(node, key, "the value is empty (an unset variable?); write the header's value, or leave the key out for the default"
+                                + (key.hasSuffix(".content-encoding") ? " (content-encoding: \"\" sends none)" : ""))
                         }
                         if let bad = text.unicodeScalars.first(where: { !(($0.value >= 0x20 && $0.value < 0x7F) || $0 == "\t") }) {
                             let shown = bad.value < 0x20 || bad.value == 0x7F ? String(format: "U+%04X (a control character)", bad.value)

@@ -485,11 +485,17 @@ import Testing
         #expect(try h.run(["deploy", "dist", "--target", "versions"]).status == 0)
         let live = try #require(h.read("versions/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
         for (pointer, said) in [("versions/_sitebuild/manifests/\(live).json", "inside sitebuild's records (_sitebuild/manifests/)"),
-                                ("versions/\(live)/index.html", "inside the target's version folder \(live)/")] {
+                                ("versions/\(live)/index.html", "inside the version folder \(live)/")] {
             let inside = try h.run(["deploy", "dist", "--target", "versions", "--pointer", pointer])
             #expect(inside.status == 2 && inside.stderr.contains(said), "\(pointer): \(inside.stderr)")
         }
         #expect(try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/_sitebuild/live-preview"]).status == 0)
+        // A folder of pointers beside the versions, and a value the Hosting Toolkit's S3 mode
+        // writes (its ZIP's name), are pointers.
+        #expect(try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/pointers/live"]).status == 0)
+        try h.write("toolkit-live", "release+2 (1)\n")
+        let toolkit = try h.run(["deploy", "dist", "--target", "versions", "--pointer", "toolkit-live"])
+        #expect(toolkit.status == 0 && h.read("toolkit-live")?.trimmingCharacters(in: .whitespacesAndNewlines) == live, "\(toolkit.stderr)")
         #expect(try h.run(["versions", "--target", "versions"]).status == 0)
         // The commands that read a target refuse a file too (it is no target, not "nothing live").
         for command in [["versions"], ["rollback"], ["prune"], ["serve", "--port", "0"]] {
@@ -527,7 +533,8 @@ import Testing
         // validate reads the domains and header values as doctor and deploy do.
         for (text, said) in [("domains: [\"a b\"]\n", "domains[0] a b: not a domain name"),
                              ("headers:\n  - match: '**'\n    cache-control:\n", "headers[0].cache-control: the value is empty"),
-                             ("headers:\n  - match: '**'\n    set: { X-Frame-Options: ~ }\n", "the value is empty")] {
+                             ("headers:\n  - match: '**'\n    set: { X-Frame-Options: ~ }\n", "the value is empty"),
+                             ("headers:\n  - match: '**'\n    content-encoding:\n", "(content-encoding: \"\" sends none)")] {
             try h.write("sitebuild.yml", text)
             // (Only doctor reads the domains.)
             for command in text.hasPrefix("domains") ? [["validate"]] : [["validate"], ["deploy", "dist"]] {
@@ -536,6 +543,9 @@ import Testing
             }
         }
         #expect(!h.exists(".sitebuild/_sitebuild"))
+        // A quoted "" content-encoding is on purpose: no encoding (a .gz served as a download).
+        try h.write("sitebuild.yml", "headers:\n  - match: '**/*.gz'\n    content-encoding: \"\"\n")
+        #expect(try h.run(["validate"]).status == 0)
         try h.write("sitebuild.yml", "mode: spa\nheaders:\n  - match: '**/*.html'\n    cache-controll: no-cache\n")
         let config = try h.run(["deploy", "dist"])
         #expect(config.status == 2)
