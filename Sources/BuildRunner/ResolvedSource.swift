@@ -49,6 +49,10 @@ public struct ResolvedSource: Sendable {
     /// CI job checked out.
     public var isFetched: Bool { kind == .git || kind == .archive }
 
+    /// The user's project folder the build stands for: the folder copied for a clean copy
+    /// (its label is that path), else the tree built.
+    public var projectDirectory: String { kind == .cleanCopy ? label : directory }
+
     /// The value of one of ``variables``.
     public func variable(_ name: String) -> String? {
         variables.last { $0.name == name }?.value

@@ -111,11 +111,14 @@ enum BuildInvocation {
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
         // The output directories and ZIPs the build wrote (not merely ones that exist) are its own from now on.
         rememberOutputs(result.artifacts.compactMap(\.directory) + result.artifacts.compactMap(\.zip),
-                        cacheDirectory: prepared.configuration.cacheDirectory)
+                        project: prepared.projectDirectory, cacheDirectory: prepared.configuration.cacheDirectory)
 
         if let file = options.exportedVariablesFile {
             do {
                 try writeDotenv(result.exportedValues, to: file)
+                // Its values are the build's (secrets among them, unmasked): never a later build's site file.
+                rememberOutputs([absolutePath(file, relativeTo: FileManager.default.currentDirectoryPath)],
+                                project: prepared.projectDirectory, cacheDirectory: prepared.configuration.cacheDirectory)
             } catch {
                 printError("--exported-variables-file \(file): cannot write it: \(error)")
                 // The build's own result said SUCCEEDED: the stream's last result must not.
@@ -141,6 +144,9 @@ enum BuildInvocation {
         var warnings: [Diagnostic]
         var configuration: BuildConfiguration
         var helperDirectory: String
+        /// The project folder (``ResolvedSource/projectDirectory``), real path: what the
+        /// outputs this build writes are remembered under.
+        var projectDirectory: String
     }
 
     /// The AWS settings the build's commands get. CodeBuild sets AWS_REGION and
@@ -349,15 +355,19 @@ enum BuildInvocation {
                 configuration.excludedDirectories.append(inside)
             }
         }
-        // What earlier builds wrote into the project (`build --out preview`, `--zip site.zip`
-        // there) is sitebuild's output, not the site, as this build's own is: left out, unless
-        // an artifact's base directory is that folder or inside it (the build's own output since).
+        // What earlier builds of this project wrote into it (`build --out preview`, `--zip
+        // site.zip`, `--exported-variables-file vars.env` there) is sitebuild's output, not the
+        // site, as this build's own is: left out, unless an artifact's base directory is that
+        // folder or inside it (the build's own output since). Another project's build writing
+        // into this one (an API docs build into site/api) is a part of the site.
         let realSource = FileWalker.realPath(source)
+        let project = FileWalker.realPath(resolvedSource.projectDirectory)
         let bases = ([spec.artifacts?.baseDirectory] + (spec.artifacts?.secondary ?? []).map { $0.artifacts.baseDirectory })
             .map { Self.literalBase($0, source: realSource) }
-        for path in rememberedOutputs(cacheDirectory: cache) {
-            let real = FileWalker.realPath(path)
-            guard let inside = relativePath(real, under: realSource), !inside.isEmpty else { continue }
+        for remembered in rememberedOutputs(cacheDirectory: cache) where remembered.project == project {
+            // In a clean copy, at the same place below the copy.
+            guard let inside = relativePath(FileWalker.realPath(remembered.path), under: project), !inside.isEmpty else { continue }
+            let real = realSource + "/" + inside
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) else { continue }
             if !isDirectory.boolValue {
@@ -372,7 +382,8 @@ enum BuildInvocation {
             configuration.excludedDirectories.append(inside)
             for secondary in spec.artifacts?.secondary ?? [] { configuration.excludedDirectories.append(inside + "-" + secondary.identifier) }
         }
-        return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper)
+        return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper,
+                        projectDirectory: project)
     }
 
     /// The buildspec a build reads: `--buildspec` as given when absolute; a relative one in a
@@ -516,13 +527,15 @@ enum BuildInvocation {
         return cacheDirectory + "/outputs/" + ContentHash(of: real).hex.prefix(16)
     }
 
-    /// The output directories and ZIPs builds remembered (``rememberOutputs(_:cacheDirectory:)``).
-    static func rememberedOutputs(cacheDirectory: String) -> [String] {
+    /// The output directories and ZIPs builds remembered (``rememberOutputs(_:project:cacheDirectory:)``).
+    static func rememberedOutputs(cacheDirectory: String) -> [(path: String, project: String?)] {
         let folder = cacheDirectory + "/outputs"
         return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().compactMap { name in
             guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { return nil }
-            let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-            return path.hasPrefix("/") ? path : nil
+            // The path, then the project that wrote it (records of older versions have none).
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            guard let path = lines.first, path.hasPrefix("/") else { return nil }
+            return (path, lines.count > 1 ? lines[1] : nil)
         }
     }
 
@@ -539,11 +552,12 @@ enum BuildInvocation {
     }
 
     /// Remembers the output directories and ZIPs a build wrote (its artifacts' directories and ZIPs).
-    static func rememberOutputs(_ directories: [String], cacheDirectory: String) {
+    static func rememberOutputs(_ directories: [String], project: String, cacheDirectory: String) {
         guard !directories.isEmpty else { return }
         try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
         for out in directories where FileManager.default.fileExists(atPath: out) {
-            FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory), contents: Data((out + "\n").utf8))
+            FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory),
+                                           contents: Data((out + "\n" + project + "\n").utf8))
         }
     }
 

@@ -119,6 +119,21 @@ struct CredentialTests {
         #expect(error?.line == line)
         #expect(error?.description.hasPrefix("profiles/config:\(line): ") == true)
         #expect(error?.description.contains(fragment) == true, "\(String(describing: error))")
+        // Never the line itself: it may hold a key.
+        for word in ["words", "broken", "trailing"] where text.contains(word) {
+            #expect(error?.description.contains(word) == false, "\(String(describing: error))")
+        }
+    }
+
+    /// `key: value` as Python's configparser (the aws CLI) reads it; the first of `=` and `:`
+    /// separates, so an ARN value keeps its colons.
+    @Test func colonSeparatesLikeTheAWSCLI() throws {
+        let text = "[default]\naws_secret_access_key: wJalr/K7MDENG\naws_access_key_id:AKID\nrole_arn = arn:aws:iam::1:role/x\n"
+        let file = try INIFile(parsing: text, path: "credentials")
+        #expect(file.sections["default"] == ["aws_secret_access_key": "wJalr/K7MDENG", "aws_access_key_id": "AKID",
+                                             "role_arn": "arn:aws:iam::1:role/x"])
+        let broken = #expect(throws: INIParseError.self) { try INIFile(parsing: "[default]\nwJalrXUtnFEMI/K7MDENG secret\n", path: "c") }
+        #expect(broken?.description.contains("wJalr") == false, "\(String(describing: broken))")
     }
 
     @Test func malformedConfigFileFailsTheProfileProviderWithFileAndLine() async throws {

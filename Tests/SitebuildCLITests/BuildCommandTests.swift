@@ -201,6 +201,20 @@ import TestSupport
         let live = try #require(h.read("versions/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
         let deployed = try FileManager.default.contentsOfDirectory(atPath: h.root + "/versions/" + live).sorted()
         #expect(deployed == ["buildspec.yml", "index.html"], "\(deployed)")
+        // So does a clean copy of the project.
+        let clean = try h.run(["run", "--clean", "--target", "versions", "--dry-run", "--json"])
+        #expect(clean.status == 0 && !clean.stdout.contains("preview/index.html") && !clean.stdout.contains("site.zip"), "\(clean.stdout)")
+        // The exported-variables file of an earlier run (the build's values, unmasked) is never a site file.
+        try h.write("buildspec.yml", "version: 0.2\nenv:\n  exported-variables: [TOKEN]\nphases:\n  build:\n    commands: ['export TOKEN=t0k3n']\nartifacts:\n  files: ['**/*']\n")
+        #expect(try h.run(["build", "--exported-variables-file", "pipeline.env"]).status == 0)
+        #expect(h.read("pipeline.env") == "TOKEN=t0k3n\n")
+        let next = try h.run(["run", "--target", "versions", "--dry-run", "--json"])
+        #expect(next.status == 0 && !next.stdout.contains("pipeline.env"), "\(next.stdout)")
+        // Another project's build writing into this one (API docs into site/api) is part of the site.
+        try h.write("apidocs/buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: ['mkdir -p out && echo API > out/index.html']\nartifacts:\n  base-directory: out\n  files: ['**/*']\n")
+        #expect(try h.run(["build", "--source", "apidocs", "--out", "api"]).status == 0)
+        let composed = try h.run(["run", "--target", "versions", "--dry-run", "--json"])
+        #expect(composed.status == 0 && composed.stdout.contains("api/index.html"), "\(composed.stdout)")
         // A build whose artifacts come from that folder itself still collects it.
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: ['true']\nartifacts:\n  base-directory: preview\n  files: ['**/*']\n")
         let fromPreview = try h.run(["build", "--out", "again"])

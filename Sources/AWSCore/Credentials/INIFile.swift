@@ -1,5 +1,5 @@
 /// The sections of an AWS shared credentials or config file: `[name]` headers, `key = value`
-/// lines, `#` and `;` comment lines, and indented continuation lines (sub-properties), which are
+/// (or `key: value`) lines, `#` and `;` comment lines, and indented continuation lines (sub-properties), which are
 /// appended to the previous value on a new line, as botocore does.
 public struct INIFile: Sendable, Equatable {
     /// Keys and values of each section; a repeated section merges into the first.
@@ -24,7 +24,7 @@ public struct INIFile: Sendable, Equatable {
             if line.first == " " || line.first == "\t" {
                 guard let section = current, let key = lastKey else {
                     throw INIParseError(path: path, line: lineNumber,
-                                        message: "indented line `\(trimmed)` continues no `key = value` line; remove the indentation")
+                                        message: "an indented line continues no `key = value` line; remove the indentation (the line is not shown: it may hold a key)")
                 }
                 sections[section]![key]! += "\n" + trimmed
                 continue
@@ -32,11 +32,11 @@ public struct INIFile: Sendable, Equatable {
 
             if trimmed.hasPrefix("[") {
                 guard let close = trimmed.lastIndex(of: "]") else {
-                    throw INIParseError(path: path, line: lineNumber, message: "section header `\(trimmed)` has no closing `]`")
+                    throw INIParseError(path: path, line: lineNumber, message: "a section header has no closing `]`")
                 }
                 let after = trimmed[trimmed.index(after: close)...].trimmingWhitespace()
                 guard after.isEmpty || after.hasPrefix("#") || after.hasPrefix(";") else {
-                    throw INIParseError(path: path, line: lineNumber, message: "unexpected text `\(after)` after the section header")
+                    throw INIParseError(path: path, line: lineNumber, message: "unexpected text after the section header")
                 }
                 let name = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close].trimmingWhitespace())
                 guard !name.isEmpty else {
@@ -51,8 +51,10 @@ public struct INIFile: Sendable, Equatable {
                 continue
             }
 
-            guard let equals = trimmed.firstIndex(of: "=") else {
-                throw INIParseError(path: path, line: lineNumber, message: "expected `key = value` or `[section]`, found `\(trimmed)`")
+            // `=` or `:`, whichever comes first, as Python's configparser (the aws CLI's) reads it.
+            guard let equals = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                throw INIParseError(path: path, line: lineNumber,
+                                    message: "expected `key = value` or `[section]` (the line is not shown: it may hold a key)")
             }
             let key = String(trimmed[..<equals].trimmingWhitespace())
             let value = String(trimmed[trimmed.index(after: equals)...].trimmingWhitespace())
@@ -68,7 +70,8 @@ public struct INIFile: Sendable, Equatable {
     }
 }
 
-/// A line of an INI file that could not be read, as `path:line: message`.
+/// A line of an INI file that could not be read, as `path:line: message`; the message never
+/// quotes the line, which may hold a secret key.
 public struct INIParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var line: Int
