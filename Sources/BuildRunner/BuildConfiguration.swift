@@ -48,6 +48,9 @@ public struct BuildConfiguration: Sendable {
     /// an archive source, where archives are uploaded (each archive is extracted to its own
     /// work directory, so a slot per directory would never be used twice).
     public var cacheSlot: String?
+    /// Credentials the build's commands can reach besides the environment's (the static keys
+    /// of the AWS profile in effect, from the shared files): masked in the log as they are.
+    public var credentialValues: [String] = []
 
     /// Where the secondary artifact `identifier`'s ZIP goes: beside the primary ZIP `zipPath`,
     /// as `<identifier>.zip`.

@@ -330,8 +330,8 @@ public final class BuildEngine {
         // Credentials never reach the log, whatever a command prints.
         // So do the git tokens sitebuild itself uses for sources (they stay in the environment:
         // build steps use GITHUB_TOKEN for registries and APIs).
-        log.addSecrets(["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"]
-            .compactMap { env[$0] }.filter { $0.count >= 8 })
+        log.addSecrets((["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"]
+            .compactMap { env[$0] } + configuration.credentialValues).filter { $0.count >= 8 })
         // A password written in a URL (`SITEBUILD_SOURCE=https://user:pass@host/…`, a proxy
         // or registry URL) is a credential too, wherever a command prints the variable.
         log.addSecrets(env.values.flatMap(Self.urlPasswords).filter { $0.count >= 4 })
@@ -350,9 +350,15 @@ public final class BuildEngine {
         var rest = Substring(text)
         while let scheme = rest.range(of: "://") {
             let authority = rest[scheme.upperBound...].prefix { !"/?# \t\n\"'".contains($0) }
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                let password = String(authority[authority.index(after: colon)..<at])
-                if !password.isEmpty {
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = authority[..<at]
+                // `user:password@`, or a token alone as the user (`https://ghp_…@github.com/…`,
+                // GitHub's and GitLab's form): a user name that long is no name.
+                let secret: Substring? = userInfo.firstIndex(of: ":").map { userInfo[userInfo.index(after: $0)...] }
+                    ?? (rest[..<scheme.lowerBound].hasSuffix("http") || rest[..<scheme.lowerBound].hasSuffix("https")
+                        ? (userInfo.count >= 20 ? userInfo : nil) : nil)
+                if let secret, !secret.isEmpty {
+                    let password = String(secret)
                     found.append(password)
                     if let decoded = password.removingPercentEncoding, decoded != password { found.append(decoded) }
                 }

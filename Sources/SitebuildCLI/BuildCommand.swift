@@ -310,6 +310,7 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
+        configuration.credentialValues = profileCredentials(environment: configuration.baseEnvironment)
         configuration.sourceIsFetched = resolvedSource.isFetched
         configuration.sourceIsInPlace = resolvedSource.kind == .directory
         // The keyless cache slot and the build numbers belong to where the source comes from,
@@ -444,6 +445,22 @@ enum BuildInvocation {
                 throw UsageError("\(name) would replace \(what); choose a directory of its own, such as ./dist-out")
             }
         }
+    }
+
+    /// The static credentials of the AWS profile the build's commands use (AWS_PROFILE or
+    /// `default`) and of its `source_profile` chain, from the shared files: masked in the log
+    /// as the environment's keys are (`aws configure get aws_secret_access_key` prints them).
+    static func profileCredentials(environment: [String: String]) -> [String] {
+        guard let files = try? SharedConfigFiles(environment: environment) else { return [] }
+        var name = SharedConfigFiles.profileName(option: nil, environment: environment)
+        var seen: Set<String> = []
+        var values: [String] = []
+        while seen.insert(name).inserted, let settings = files.profile(name) {
+            values += ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"].compactMap { settings[$0] }
+            guard let next = settings["source_profile"] else { break }
+            name = next
+        }
+        return values
     }
 
     /// Whether `profile`, or a profile its `source_profile` chain leads to, has

@@ -209,6 +209,10 @@ import Testing
         #expect(run.log.outputLines.contains("proxy http://proxy:***@10.0.0.1:3128"), "\(run.log)")
         #expect(!run.log.contains("s3cr3t-Passw0rd") && !run.log.contains("p%40ss-word"))
         #expect(BuildEngine.urlPasswords(in: "a https://u:pw1@h/x and ssh://git@h/y http://v:p%40w@h") == ["pw1", "p%40w", "p@w"])
+        // A token as the user of an https URL (GitHub's, GitLab's form) is one; a short user
+        // name, or ssh's `git@`, is not.
+        #expect(BuildEngine.urlPasswords(in: "https://ghp_Tok3nAsUser1234567890@github.com/a/b.git https://me@h/x "
+            + "ssh://ghp_Tok3nAsUser1234567890xyz@h/y") == ["ghp_Tok3nAsUser1234567890"])
     }
 
     @Test func secretsInCommandTextAreMaskedInTheLog() throws {

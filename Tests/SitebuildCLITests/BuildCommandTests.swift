@@ -613,6 +613,13 @@ import TestSupport
         environment["AWS_SESSION_TOKEN"] = "env-token"
         let withProfile = try h.run(["build", "--profile", "prod"], environment: environment)
         #expect(withProfile.stdout.contains("p=[prod] r=[eu-west-1] k=[none] s=[none]"), "\(withProfile.stdout)")
+        // The profile's own keys, which the commands can read from the shared file, are masked too.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - cat \"$AWS_SHARED_CREDENTIALS_FILE\"\n")
+        let printed = try h.run(["build", "--profile", "prod"], environment: environment)
+        #expect(printed.status == 0 && printed.stdout.contains("aws_access_key_id = ***") && !printed.stdout.contains("AKIAPRODEXAMPLE12345")
+                && !printed.stdout.contains("prod-secret"), "\(printed.stdout)")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n"
+            + "      - echo \"p=[$AWS_PROFILE] r=[$AWS_REGION] k=[${AWS_ACCESS_KEY_ID:-none}] s=[${AWS_SESSION_TOKEN:-none}]\"\n")
         // Without --profile the environment's keys stay (masked in the log), as the deploy uses them.
         let without = try h.run(["build", "--region", "us-east-2"], environment: environment)
         #expect(without.stdout.contains("p=[] r=[us-east-2] k=[***]"), "\(without.stdout)")
