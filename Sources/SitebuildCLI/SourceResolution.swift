@@ -1,6 +1,7 @@
 import BuildRunner
 import Dispatch
 import Foundation
+import SiteContent
 import Synchronization
 
 /// The build's source from `--source`, then `SITEBUILD_SOURCE`, then `source:` in the
@@ -63,12 +64,7 @@ enum SourceResolution {
         if let file = setting.configFile {
             configDirectory = (file as NSString).deletingLastPathComponent
         } else {
-            // The source's own sitebuild.yml, else the current directory's (a project's settings
-            // for `run --source apps/web` from its root), for every kind of source.
-            func ownOrCurrent(_ directory: String) -> String {
-                let fm = FileManager.default
-                return fm.fileExists(atPath: directory + "/sitebuild.yml") || !fm.fileExists(atPath: cwd + "/sitebuild.yml") ? directory : cwd
-            }
+            func ownOrCurrent(_ directory: String) -> String { settingsDirectory(forSource: directory, cwd: cwd) }
             switch (source.kind, location) {
             case (.directory, _): configDirectory = ownOrCurrent(source.directory)
             case (.cleanCopy, .directory(let original)): configDirectory = ownOrCurrent(original)
@@ -78,6 +74,18 @@ enum SourceResolution {
         let fetched = setting.configFile == nil && configDirectory == source.directory
             && source.kind != .directory && source.kind != .cleanCopy
         return Outcome(source: source, configDirectory: configDirectory, relativeBase: fetched ? cwd : nil)
+    }
+
+    /// The folder whose sitebuild.yml holds a source's settings: the source's own, else the
+    /// current directory's (a project's settings for `run --source apps/web` from its root),
+    /// unless that one names another `source:` (its target and pointer are that source's).
+    static func settingsDirectory(forSource directory: String, cwd: String) -> String {
+        let fm = FileManager.default
+        let current = cwd + "/sitebuild.yml"
+        guard !fm.fileExists(atPath: directory + "/sitebuild.yml"), fm.fileExists(atPath: current) else { return directory }
+        // A file that cannot be read is taken, so that its error is said.
+        guard let settings = try? SiteConfig.load(current), let named = settings.source, !named.isEmpty else { return cwd }
+        return FileWalker.realPath(absolutePath(named, relativeTo: cwd)) == FileWalker.realPath(directory) ? cwd : directory
     }
 
     /// ``resolve(_:aws:configFile:)`` for synchronous callers (`sitebuild build`, which runs

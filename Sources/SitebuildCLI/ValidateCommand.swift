@@ -30,7 +30,8 @@ struct ValidateCommand: ParsableCommand {
         var settingsSummary: String?
         // The settings file's folder without a buildspec (a deploy-only project, or one whose
         // `source:` is elsewhere): only the settings are checked.
-        let configPath = config.map { absolutePath($0, relativeTo: cwd) } ?? source + "/sitebuild.yml"
+        let configPath = config.map { absolutePath($0, relativeTo: cwd) }
+            ?? SourceResolution.settingsDirectory(forSource: source, cwd: cwd) + "/sitebuild.yml"
         let settingsOnly = buildspec == nil && !FileManager.default.fileExists(atPath: path)
             && FileManager.default.fileExists(atPath: configPath)
         var sourceIsDirectory: ObjCBool = false

@@ -244,6 +244,13 @@ struct DeployerTests {
         try f.dir.write("target/feedfacefeedface/index.html", "<h1>half</h1>\n")
         try f.dir.write("target/_sitebuild/pending/feedfacefeedface.json", "{}\n")
         await #expect(throws: DeployError.self) { try await d.rollback(to: "feedfacefeedface") }
+        // Nor what a prune killed half-way left (its deleting marker, however old).
+        try f.dir.write("target/5a5a5a5a/about.html", "<h1>left</h1>\n")
+        try f.dir.write("target/_sitebuild/deleting/5a5a5a5a/token.json", "{}\n")
+        var old = timeval(tv_sec: Int(Date().timeIntervalSince1970) - 7200, tv_usec: 0)
+        _ = withUnsafePointer(to: &old) { pointer in [pointer.pointee, pointer.pointee].withUnsafeBufferPointer {
+            utimes(f.targetRoot + "/_sitebuild/deleting/5a5a5a5a/token.json", $0.baseAddress) } }
+        await #expect(throws: DeployError.self) { try await d.rollback(to: "5a5a5a5a") }
         // An empty folder is no version either.
         try FileManager.default.createDirectory(atPath: f.targetRoot + "/0000000000000000", withIntermediateDirectories: true)
         await #expect(throws: DeployError.self) { try await d.rollback(to: "0000000000000000") }

@@ -457,6 +457,15 @@ import TestSupport
         #expect(run.status == 0, "\(run.stderr)")
         #expect(h.exists("project-target/_sitebuild/live") && !h.exists(".sitebuild/_sitebuild/live") && !h.exists("apps/web/.sitebuild/_sitebuild/live"),
                 "\(run.stderr)")
+        // validate reads the same file: a bad setting there is found for that source.
+        try h.write("sitebuild.yml", "target: project-target\nmode: spaa\n")
+        let validate = try h.run(["validate", "--source", "apps/web"])
+        #expect(validate.status == 2 && validate.stderr.contains("sitebuild.yml:2"), "\(validate.stderr)")
+        // A current sitebuild.yml that names another source is that source's: not used for this one.
+        try h.write("apps/docs/index.html", "<p>docs</p>")
+        try h.write("sitebuild.yml", "source: apps/docs\ntarget: docs-live\n")
+        #expect(try h.run(["run", "--source", "apps/web"]).status == 0)
+        #expect(!h.exists("docs-live") && h.exists(".sitebuild/_sitebuild/live"))
         try h.write("apps/web/sitebuild.yml", "target: own-target\n")
         #expect(try h.run(["run", "--source", "apps/web"]).status == 0)
         #expect(h.exists("apps/web/own-target/_sitebuild/live"))
