@@ -47,7 +47,9 @@ public protocol DeployTarget: Sendable {
     /// throws when another deploy holds it now.
     func claimWriting(_ version: String) async throws -> WritingClaim
     /// Writes the manifest only if none exists (If-None-Match: *). Returns false when
-    /// one existed already.
+    /// one existed already. The version's pending marker stays: the deploy removes it once its
+    /// flip is done (``removePending(_:)``), so a prune never takes the complete version for
+    /// one nobody uses between the two.
     func writeManifest(_ manifest: Manifest) async throws -> Bool
     func writeRelease(_ record: ReleaseRecord) async throws
     /// The release records' file names (`<compact time>-<version>.json`), oldest first: a

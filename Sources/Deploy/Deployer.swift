@@ -201,6 +201,7 @@ public struct Deployer: Sendable {
             if !wrote, version != nil,
                let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
                 // Another deploy of this literal id, with other content, completed it first.
+                try? await target.removePending(manifest.version)
                 throw DeployError("another deploy completed version \(manifest.version) with different content while this one "
                     + "uploaded, so its objects may mix both; nothing was made live by this deploy: give each content its own --version-id")
             }
@@ -209,10 +210,27 @@ public struct Deployer: Sendable {
             outcome.kind = .flippedExisting
         }
         let deployer = self, kind = outcome.kind, version = manifest.version
+        // The pending marker of a version this deploy wrote stays until its flip is done: a
+        // prune between the manifest and the flip sees it and keeps the version.
+        do {
+            let flipped = try await flipDeployed(outcome, expected: state, kind: kind)
+            if kind == .deployed { try? await uncancelled { try await deployer.target.removePending(version) } }
+            return flipped
+        } catch {
+            if kind == .deployed { try? await uncancelled { try await deployer.target.removePending(version) } }
+            throw error
+        }
+    }
+
+    /// Flips the pointer from `state` to `outcome`'s version, again when another runner's
+    /// flip overtook it (``flipAgainWhenOvertaken``); the outcome with the version it replaced.
+    private func flipDeployed(_ planned: DeployOutcome, expected state: PointerState, kind: DeployOutcome.Kind) async throws -> DeployOutcome {
+        var outcome = planned
+        let deployer = self, version = planned.version
         var expected = state
         var overtaken = 0
         while true {
-            if let beforeFlip { try await beforeFlip(manifest.version) }
+            if let beforeFlip { try await beforeFlip(version) }
             // Interrupted up to here, the deploy changed nothing live (the next run finds the
             // version complete and flips it). From here the flip and its release record are done
             // whole, whatever comes: a flip cut off after its write would leave no record.

@@ -185,6 +185,10 @@ public struct LocalTarget: DeployTarget {
                         guard rename(temporary, target) == 0 else {
                             throw DeployError("cannot move \(target) into place: \(String(cString: strerror(errno)))")
                         }
+                        // rename() between two links of one file (another deploy of the same
+                        // content linked the same origin there first) succeeds and does nothing:
+                        // the temporary name would stay in the version for good.
+                        unlink(temporary)
                         let current = stats.withLock { $0 }
                         if (current.uploaded + current.reused) % 500 == 0 { progress(current) }
                     } catch {
@@ -268,14 +272,8 @@ public struct LocalTarget: DeployTarget {
                 + "an abandoned deploy); nothing was made live: deploy again")
         }
         // link() fails if the name exists: a create-only write, like If-None-Match: *.
-        if link(temporary, final) == 0 {
-            unlink(pendingPath(manifest.version))
-            return true
-        }
-        if errno == EEXIST {
-            unlink(pendingPath(manifest.version))
-            return false
-        }
+        if link(temporary, final) == 0 { return true }
+        if errno == EEXIST { return false }
         throw DeployError("cannot write the manifest \(final): \(String(cString: strerror(errno)))")
     }
 

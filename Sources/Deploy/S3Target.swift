@@ -170,8 +170,6 @@ public struct S3Target: DeployTarget {
                                                  body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
                                                  attributes: .init(contentType: "application/json", cacheControl: "no-store"),
                                                  condition: .absent)
-        // The version is complete (or was already): no longer pending.
-        _ = try? await client.deleteObjects(bucket: bucket, keys: [pendingKey(manifest.version)])
         return outcome != .alreadyExists
     }
 

@@ -102,6 +102,30 @@ struct ConcurrentPruneTests {
         #expect(f.live == m2.version)
     }
 
+    /// A prune between a deploy's manifest and its flip (the version complete, not yet live)
+    /// keeps the version: the deploy's pending marker stays until the flip is done. It used to
+    /// be deleted, and the deploy then made a version without files live.
+    @Test func aPruneBetweenADeploysManifestAndItsFlipKeepsTheVersion() async throws {
+        let (f, _, v2) = try await Self.twoVersions()
+        try f.writeSource("index.html", "<h1>third</h1>\n")
+        var deployer = f.deployer()
+        let target = f.target, pointer = f.pointer
+        let kept = Mutex<String?>(nil)
+        deployer.beforeFlip = { version in
+            #expect(try await target.manifestExists(version))
+            let reason = try await target.prune(version, releasesKnown: Set(try await target.listReleaseNames()),
+                                                isLive: { try await pointer.read().version == version })
+            kept.withLock { $0 = reason }
+        }
+        let v3 = try await deployer.deploy(directory: f.source).version
+        #expect(kept.withLock { $0 } == "a deploy started writing it while prune ran")
+        #expect(f.live == v3 && v3 != v2)
+        #expect(try await f.target.manifestExists(v3))
+        #expect(FileManager.default.fileExists(atPath: f.object(v3, "index.html")))
+        // Once flipped, the marker is gone: nothing pending is left behind.
+        #expect(try await f.target.markerAge(.pending, of: v3) == nil)
+    }
+
     /// Two deploys of one literal id with different content: while one writes (up to its
     /// manifest), the other waits and touches nothing; the first completes unmixed.
     @Test func aLiteralIdIsWrittenByOneDeployAtATime() async throws {
