@@ -183,7 +183,7 @@ enum DeployInvocation {
             if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
                 // The signal came during the flip, which was completed: the version is live.
                 reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution))
-                report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                report(outcome, target: deployer.target.url, pointer: resolved.pointerSource == nil ? nil : resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                        reporter: reporter, status: "INTERRUPTED")
                 return ExitStatus.interrupted
             }
@@ -206,12 +206,12 @@ enum DeployInvocation {
                 if let failed = await step.run(from: invalidateFrom, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: dryRun || outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
-                    report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                    report(outcome, target: deployer.target.url, pointer: resolved.pointerSource == nil ? nil : resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                            reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")
                     return failed
                 }
             }
-            report(outcome, target: deployer.target.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
+            report(outcome, target: deployer.target.url, pointer: resolved.pointerSource == nil ? nil : resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
@@ -411,9 +411,12 @@ enum DeployInvocation {
             + "as the distribution's viewer-response function to send them as headers"
     }
 
-    static func report(_ outcome: DeployOutcome, target: String, elapsed: Duration, requests: RequestCounter, reporter: Reporter,
-                       status: String? = nil) {
-        Reporter.keepVisible([outcome.version, outcome.previous, target])
+    /// `pointer`: the pointer's URL when one was given (a preview's), named in the lines that
+    /// say what went live and in the result.
+    static func report(_ outcome: DeployOutcome, target givenTarget: String, pointer: String? = nil, elapsed: Duration,
+                       requests: RequestCounter, reporter: Reporter, status: String? = nil) {
+        Reporter.keepVisible([outcome.version, outcome.previous, givenTarget, pointer])
+        let target = givenTarget + (pointer.map { " through \($0)" } ?? "")
         let requestCount = requests.total
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
@@ -448,6 +451,7 @@ enum DeployInvocation {
         reporter.event("result", [
             ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
             ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
+            ("pointer", pointer.map(JSONValue.string) ?? .null),
             ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(siteFiles))),
             ("bytes", .int(siteBytes)), ("aliases", .int(Int64(outcome.aliasCount))), ("objects", .int(Int64(outcome.fileCount))),
             ("objectBytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),

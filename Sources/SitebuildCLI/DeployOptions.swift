@@ -41,6 +41,11 @@ struct TargetOptions: ParsableArguments {
         var configPath: String
         /// No target was given (flag, SITEBUILD_TARGET, sitebuild.yml): the default `.sitebuild`.
         var targetIsDefault = false
+        /// Where the pointer and the distribution were given (`--pointer`, `SITEBUILD_POINTER`,
+        /// `sitebuild.yml`), when given: a preview's `--pointer` with production's distribution
+        /// from the settings or a repository variable would invalidate production.
+        var pointerSource: String?
+        var distributionSource: String?
         /// Set when the target and the pointer come from different places (one from a flag or
         /// the environment, the other from sitebuild.yml): a staging --target with the
         /// settings file's production pointer would flip production to a version it cannot serve.
@@ -178,6 +183,8 @@ struct TargetOptions: ParsableArguments {
         }
         var resolved = Resolved(target: resolvedTarget, pointer: resolvedPointer, config: settings, environment: env, aws: context,
                                 distribution: distributionId?.0, configPath: configPath, targetIsDefault: targetSource == "default")
+        resolved.pointerSource = pointerSetting?.1
+        resolved.distributionSource = distributionId?.1
         if let (_, pointerSource) = pointerSetting {
             if targetSource != "default" && fromFile(targetSource) != fromFile(pointerSource) {
                 resolved.mixedSourcesWarning = "warning: the target comes from \(targetSource) (\(resolvedTarget.url)) but the pointer from "

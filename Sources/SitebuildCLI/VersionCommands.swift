@@ -154,7 +154,8 @@ struct RollbackCommand: AsyncParsableCommand {
             if from == to {
                 reporter.say("version \(to) is already live; nothing changed")
             } else {
-                reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)")
+                reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)"
+                    + (resolved.pointerSource == nil ? "" : " through \(resolved.pointer.url)"))
                 if Task.isCancelled {
                     // The signal came during the flip, which was completed.
                     reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution))
@@ -389,7 +390,8 @@ struct ServeCommand: ParsableCommand {
             Reporter(json: true).event("serving", [("url", .string(url)), ("target", .string(resolved.target.url)),
                                                    ("live", live.map(JSONValue.string) ?? .null), ("mode", .string(router.mode.rawValue))])
         } else {
-            let line = "Serving \(resolved.target.url) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
+            let through = resolved.pointerSource == nil ? "" : " through \(resolved.pointer.url)"
+            let line = "Serving \(resolved.target.url)\(through) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
             writeAll(1, Array(line.utf8))
         }
         server.run()

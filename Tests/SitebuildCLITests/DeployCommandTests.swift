@@ -489,7 +489,9 @@ import Testing
             let inside = try h.run(["deploy", "dist", "--target", "versions", "--pointer", pointer])
             #expect(inside.status == 2 && inside.stderr.contains(said), "\(pointer): \(inside.stderr)")
         }
-        #expect(try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/_sitebuild/live-preview"]).status == 0)
+        let preview = try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/_sitebuild/live-preview", "--json"])
+        #expect(preview.status == 0 && preview.stderr.contains("through file://\(h.root)/versions/_sitebuild/live-preview")
+                && preview.stdout.contains(#""pointer":"file://\#(h.root)/versions/_sitebuild/live-preview""#), "\(preview.stderr)")
         // A folder of pointers beside the versions, and a value the Hosting Toolkit's S3 mode
         // writes (its ZIP's name), are pointers.
         #expect(try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/pointers/live"]).status == 0)

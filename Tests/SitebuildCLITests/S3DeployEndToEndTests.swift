@@ -870,6 +870,14 @@ import Glibc
             let inOurs = try await h.run(["deploy", "site", "--pointer", "s3://taken-over/\(ours)/index.html"] + common,
                                          environment: moto.environment)
             #expect(inOurs.status == 2 && inOurs.stderr.contains("inside the version folder \(ours)/"), "\(inOurs.stderr)")
+            // A preview's --pointer with the distribution of the settings file: the invalidation says so.
+            try h.write("sitebuild.yml", "target: s3://taken-over\ndistribution: \(distribution)\n")
+            let preview = try await h.run(["deploy", "site", "--pointer", "s3://taken-over/_sitebuild/live-pr-7"], environment: moto.environment)
+            #expect(preview.status == 0 && preview.stderr.contains("note: invalidating \(distribution) (from ")
+                    && preview.stderr.contains("pass --invalidate never for this one"), "\(preview.stderr)")
+            let quiet = try await h.run(["deploy", "site", "--pointer", "s3://taken-over/_sitebuild/live-pr-7", "--invalidate", "never"],
+                                        environment: moto.environment)
+            #expect(quiet.status == 0 && !quiet.stderr.contains("note: invalidating"), "\(quiet.stderr)")
         }
     }
 
