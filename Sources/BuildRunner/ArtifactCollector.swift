@@ -100,7 +100,10 @@ public struct ArtifactCollector: Sendable {
             walker.reportsProblems = true
             let walked = walker.walk(baseDir).filter { entry in
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
-                return !excludedDirectories.contains { fromSource.hasPrefix($0 + "/") } && !excludedFiles.contains(fromSource)
+                // Byte for byte: Swift's String comparison takes `café` spelled NFC and NFD as
+                // equal, and would leave out a user's file that only resembles sitebuild's own.
+                return !excludedDirectories.contains { fromSource.utf8.starts(with: ($0 + "/").utf8) }
+                    && !excludedFiles.contains { fromSource.utf8.elementsEqual($0.utf8) }
             }
             let entries = walked.filter { $0.problem == nil }
             // What cannot be walked, where a `files` pattern would take it (a folder: what is
@@ -165,35 +168,64 @@ public struct ArtifactCollector: Sendable {
         }
 
         // One entry per stored path: patterns may overlap, and several base directories
-        // may hold the same relative path (the first base in path order wins).
-        var byPath: [String: ArtifactFile] = [:]
+        // may hold the same relative path (the first base in path order wins). Paths are keyed
+        // by their bytes: a String key takes `café` spelled NFC and NFD as one path, and the
+        // second file would be dropped unseen.
+        var byPath: [[UInt8]: ArtifactFile] = [:]
         for item in chosen {
-            if let existing = byPath[item.path] {
+            let key = Array(item.path.utf8)
+            if let existing = byPath[key] {
                 if existing.source != item.file.source {
                     warnings.append("'\(item.path)' is found in two base directories; keeping \(relative(existing.source)), skipping \(relative(item.file.source))")
                 }
                 continue
             }
-            byPath[item.path] = item.file
+            byPath[key] = item.file
         }
         var files = byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
 
         if artifacts.discardPaths {
-            var firstPath: [String: String] = [:]
+            var firstPath: [[UInt8]: String] = [:]
             var flattened: [ArtifactFile] = []
             for var file in files {
                 let name = (file.path as NSString).lastPathComponent
-                if let first = firstPath[name] {
+                if let first = firstPath[Array(name.utf8)] {
                     warnings.append("discard-paths: '\(file.path)' and '\(first)' both become '\(name)'; keeping '\(first)' (the first in path order)")
                     continue
                 }
-                firstPath[name] = file.path
+                firstPath[Array(name.utf8)] = file.path
                 file.path = name
                 flattened.append(file)
             }
             files = flattened.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         }
+        problems += normalisationClashes(files)
         return ArtifactSelection(files: files, log: log, warnings: warnings, problems: problems)
+    }
+
+    /// Stored paths that differ only in Unicode normalisation (`café` written precomposed and
+    /// decomposed): one file on macOS and some file systems, two keys on S3, so deploy refuses
+    /// them; the build says so first, naming both files.
+    func normalisationClashes(_ files: [ArtifactFile]) -> [String] {
+        var problems: [String] = []
+        var byNormalForm: [String: ArtifactFile] = [:]
+        for file in files where file.path.utf8.contains(where: { $0 >= 0x80 }) {
+            let nfc = file.path.precomposedStringWithCanonicalMapping
+            if let other = byNormalForm[nfc] {
+                problems.append("'\(relative(other.source))'\(Self.normalForm(of: other.path)) and '\(relative(file.source))'\(Self.normalForm(of: file.path)) "
+                    + "differ only in Unicode normalisation; in the artifact they would collide (one file on some file systems, two keys on S3), and deploy refuses them: rename one")
+                continue
+            }
+            byNormalForm[nfc] = file
+        }
+        return problems
+    }
+
+    /// ` (NFC)` or ` (NFD)`: which spelling a path is, since both print alike.
+    static func normalForm(of path: String) -> String {
+        if path.utf8.elementsEqual(path.precomposedStringWithCanonicalMapping.utf8) { return " (NFC)" }
+        if path.utf8.elementsEqual(path.decomposedStringWithCanonicalMapping.utf8) { return " (NFD)" }
+        return ""
     }
 
     func absolute(_ path: String) -> String {
