@@ -617,13 +617,17 @@ public final class BuildEngine {
             return
         }
         do {
-            // Built in place, the source is the user's working tree, not a fresh checkout: a file
-            // there may be newer than its cached copy (a page edited since), so only what is
-            // missing is restored. CodeBuild's "cached items win" holds for fetched and copied sources.
-            let inPlace = configuration.sourceIsInPlace
-            let (count, ignored, kept) = try store.restore(entry, paths: cache.paths, keepExisting: inPlace)
+            // An exact hit of cache.key restores as CodeBuild does (cached items win): the key
+            // names what the entry was built from, and files of the working tree left by a build
+            // under another key (vendor/ from other deps) are stale. Built in place, a keyless
+            // slot (the last build's save) or a fallback-key hit (an older entry) restores only
+            // what is missing: the working tree's files may be newer (a page edited since).
+            // Fetched and copied sources are fresh checkouts: cached items always win there.
+            let keyless = key == defaultKey
+            let keepExisting = configuration.sourceIsInPlace && (keyless || entry.key != key)
+            let (count, ignored, kept) = try store.restore(entry, paths: cache.paths, keepExisting: keepExisting)
             log.container("Restored \(count) cached file(s) from key \(entry.key)\(entry.key == key ? "" : " (fallback)")"
-                + (kept > 0 ? "; kept \(kept) file(s) that exist already in the source directory (built in place, a cache restores only what is missing)" : ""))
+                + (kept > 0 ? "; kept \(kept) file(s) that exist already in the source directory (built in place, \(keyless ? "a keyless cache" : "a fallback key's entry") restores only what is missing)" : ""))
             if ignored > 0 {
                 log.warning("the cache entry for key \(entry.key) holds \(ignored) file(s) outside cache.paths; they were not restored")
             }

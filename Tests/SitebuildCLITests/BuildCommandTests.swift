@@ -741,9 +741,10 @@ import TestSupport
         #expect(run.stdout.contains("Saved 1 file(s) to the cache with key npm-\(empty)"))
     }
 
-    /// A directory built in place is the user's working tree: the cache restores only what is
-    /// missing there (an edited page is not put back to its cached copy), and the log says how
-    /// many files were kept. A clean copy keeps CodeBuild's "cached items win".
+    /// A directory built in place is the user's working tree: a fallback key's entry (older,
+    /// built from other inputs) restores only what is missing there (an edited page is not put
+    /// back to its cached copy), and the log says how many files were kept. So does a keyless
+    /// cache. A clean copy keeps CodeBuild's "cached items win".
     @Test func anInPlaceBuildsCacheRestoreKeepsTheFilesOfTheWorkingTree() throws {
         let h = try CLIHarness()
         try h.write("site/buildspec.yml", """
@@ -753,29 +754,86 @@ import TestSupport
                 commands:
                   - echo "page=$(cat content/page.md) other=$(cat content/other.md)"
             cache:
-              key: content-v1
+              key: content-$(cat version.txt)
+              fallback-keys: [content-]
               paths: ['content/**/*']
             """)
+        try h.write("site/version.txt", "1")
         try h.write("site/content/page.md", "cached")
         try h.write("site/content/other.md", "other")
         let first = try h.run(["build", "--source", "site"])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("Saved 2 file(s) to the cache with key content-v1"), "\(first.stdout)")
+        #expect(first.stdout.contains("Saved 2 file(s) to the cache with key content-1"), "\(first.stdout)")
+        try h.write("site/version.txt", "2")
         try h.write("site/content/page.md", "edited")
         try FileManager.default.removeItem(atPath: h.root + "/site/content/other.md")
         let inPlace = try h.run(["build", "--source", "site"])
         #expect(inPlace.status == 0, "\(inPlace.stderr)")
         #expect(inPlace.stdout.contains("page=edited other=other"), "\(inPlace.stdout)")
-        #expect(inPlace.stdout.contains("Restored 1 cached file(s) from key content-v1; kept 1 file(s) that exist already in the source directory "
-            + "(built in place, a cache restores only what is missing)"), "\(inPlace.stdout)")
+        #expect(inPlace.stdout.contains("Restored 1 cached file(s) from key content-1 (fallback); kept 1 file(s) that exist already in the source directory "
+            + "(built in place, a fallback key's entry restores only what is missing)"), "\(inPlace.stdout)")
         #expect(h.read("site/content/page.md") == "edited")
         // A clean copy is a fresh checkout, as CodeBuild's: the cached items win there.
+        try h.write("site/version.txt", "1")
         try FileManager.default.removeItem(atPath: h.root + "/site/content/other.md")
         let clean = try h.run(["build", "--source", "site", "--clean"])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(clean.stdout.contains("page=cached other=other"), "\(clean.stdout)")
-        #expect(clean.stdout.contains("Restored 2 cached file(s) from key content-v1\n"), "\(clean.stdout)")
+        #expect(clean.stdout.contains("Restored 2 cached file(s) from key content-1\n"), "\(clean.stdout)")
         #expect(h.read("site/content/page.md") == "edited")
+
+        // Without a key, the slot holds the last build's save: the working tree's files win.
+        try h.write("keyless/buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "page=$(cat content/page.md)"
+            cache:
+              paths: ['content/**/*']
+            """)
+        try h.write("keyless/content/page.md", "cached")
+        #expect(try h.run(["build", "--source", "keyless"]).status == 0)
+        try h.write("keyless/content/page.md", "edited")
+        let keyless = try h.run(["build", "--source", "keyless"])
+        #expect(keyless.stdout.contains("page=edited"), "\(keyless.stdout)")
+        #expect(keyless.stdout.contains("kept 1 file(s) that exist already in the source directory (built in place, a keyless cache restores only what is missing)"),
+                "\(keyless.stdout)")
+    }
+
+    /// An exact hit of cache.key restores as CodeBuild does, in place too: the key names what
+    /// the entry was built from, so its items win over files a build under another key left in
+    /// the working tree. Before, switching deps back to v1 kept vendor/ from v2 ("Restored 0 …
+    /// kept 1") and the build used the stale files.
+    @Test func anExactCacheKeyHitReplacesStaleFilesOfAnInPlaceBuild() throws {
+        let h = try CLIHarness()
+        try h.write("site/buildspec.yml", """
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - mkdir -p vendor; [ -f vendor/lib.txt ] || cp deps.txt vendor/lib.txt
+              build:
+                commands:
+                  - echo "vendor=$(cat vendor/lib.txt)"
+            cache:
+              key: deps-$(codebuild-hash-files deps.txt)
+              paths: ['vendor/**/*']
+            """)
+        try h.write("site/deps.txt", "v1")
+        let v1 = try h.run(["build", "--source", "site"])
+        #expect(v1.stdout.contains("vendor=v1"), "\(v1.stdout)")
+        try h.write("site/deps.txt", "v2")
+        try FileManager.default.removeItem(atPath: h.root + "/site/vendor")
+        let v2 = try h.run(["build", "--source", "site"])
+        #expect(v2.stdout.contains("vendor=v2"), "\(v2.stdout)")
+        try h.write("site/deps.txt", "v1")
+        let back = try h.run(["build", "--source", "site"])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stdout.contains("vendor=v1"), "\(back.stdout)")
+        #expect(back.stdout.contains("Restored 1 cached file(s) from key deps-"), "\(back.stdout)")
+        #expect(!back.stdout.contains("kept"), "\(back.stdout)")
+        #expect(h.read("site/vendor/lib.txt") == "v1")
     }
 
     @Test func deterministicZipsAcrossRunsOfTheBinary() throws {
