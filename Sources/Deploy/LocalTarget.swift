@@ -308,8 +308,41 @@ public struct LocalTarget: DeployTarget {
     var pointerHeads: String { root + "/_sitebuild/pointers" }
 
     public func name(of pointer: any PointerStore) -> String {
-        if let file = pointer as? LocalPointerStore, file.path.hasPrefix(root + "/") { return String(file.path.dropFirst(root.count + 1)) }
+        if let file = pointer as? LocalPointerStore, let inside = pathInside(file.path) { return inside }
         return pointer.url
+    }
+
+    /// `path` relative to the target's folder when it lies inside it, else nil. Compared as
+    /// real paths (links of the folders that exist resolved): `$PWD/.sitebuild/_sitebuild/pr-1`
+    /// in a linked folder and `.sitebuild/_sitebuild/pr-1` (the real one, as getcwd names it)
+    /// are one file, and must be one pointer in the release records.
+    public func pathInside(_ path: String) -> String? {
+        let realRoot = Self.resolvingLinks(root)
+        // The pointer file itself is kept as it is: it is replaced by a rename, never followed.
+        let folder = Self.resolvingLinks((path as NSString).deletingLastPathComponent)
+        let realPath = (folder == "/" ? "" : folder) + "/" + (path as NSString).lastPathComponent
+        let prefix = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
+        // Byte for byte: String's hasPrefix takes names in another Unicode normalisation as equal.
+        guard realPath.utf8.count > prefix.utf8.count, realPath.utf8.starts(with: prefix.utf8) else { return nil }
+        return String(decoding: realPath.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
+    }
+
+    /// `path` with its links resolved as far as it exists (a pointer's folder, or the target's,
+    /// may not exist before the first flip): the real path of its longest existing ancestor,
+    /// then the rest as written.
+    static func resolvingLinks(_ path: String) -> String {
+        var existing = path
+        var rest: [String] = []
+        while !existing.isEmpty {
+            if let resolved = realpath(existing, nil) {
+                defer { free(resolved) }
+                return rest.reversed().reduce(String(cString: resolved)) { ($0 == "/" ? "" : $0) + "/" + $1 }
+            }
+            if existing == "/" { break }
+            rest.append((existing as NSString).lastPathComponent)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        return path
     }
 
     public func writePointerHead(_ record: ReleaseRecord) async throws {

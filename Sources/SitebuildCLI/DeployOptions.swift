@@ -203,8 +203,8 @@ struct TargetOptions: ParsableArguments {
         if let s3 = pointer as? S3PointerStore, let s3Target = target as? S3Target, s3.bucket == s3Target.location.bucket,
            s3.key.hasPrefix(s3Target.location.prefix) {
             relative = s3.key.dropFirst(s3Target.location.prefix.count)
-        } else if let file = pointer as? LocalPointerStore, let local = target as? LocalTarget, file.path.hasPrefix(local.root + "/") {
-            relative = file.path.dropFirst(local.root.count + 1)
+        } else if let file = pointer as? LocalPointerStore, let local = target as? LocalTarget, let inside = local.pathInside(file.path) {
+            relative = Substring(inside)
         } else {
             return nil
         }

@@ -31,6 +31,33 @@ struct MultiPointerTests {
         #expect(!records[1].moved(["_sitebuild/live"]))
     }
 
+    /// A file pointer inside the target spelled through a linked folder (`$PWD` in a linked
+    /// directory) and through the real one (a relative path, resolved by getcwd) is one pointer:
+    /// named by its path in the target either way. Before, the linked spelling was named by its
+    /// URL, `versions` listed it as another pointer and its rollback found no previous release.
+    @Test func aFilePointerSpelledThroughALinkedFolderIsNamedByItsPathInTheTarget() async throws {
+        let f = try DeployFixture()
+        let link = f.dir.url("link")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: f.targetRoot)
+        let linked = LocalPointerStore(path: link + "/_sitebuild/pr-1")
+        let real = LocalPointerStore(path: f.targetRoot + "/_sitebuild/pr-1")
+        #expect(f.target.name(of: linked) == "_sitebuild/pr-1")
+        #expect(f.target.name(of: real) == "_sitebuild/pr-1")
+        // Folders that do not exist yet, and a target named through the link.
+        #expect(f.target.name(of: LocalPointerStore(path: link + "/previews/a/live")) == "previews/a/live")
+        #expect(LocalTarget(root: link).name(of: real) == "_sitebuild/pr-1")
+        #expect(f.target.name(of: LocalPointerStore(path: f.dir.url("elsewhere/live"))) == "file://" + f.dir.url("elsewhere/live"))
+
+        try f.writeSite()
+        let v1 = try await f.deployer(pointer: linked).deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>two</h1>\n")
+        let v2 = try await f.deployer(pointer: real).deploy(directory: f.source).version
+        #expect(try await f.target.listReleases().map(\.pointer) == ["_sitebuild/pr-1", "_sitebuild/pr-1"])
+        #expect(try await f.target.readPointerHeads().map { "\($0.pointer!)=\($0.to)" } == ["_sitebuild/pr-1=\(v2)"])
+        let back = try await f.deployer(pointer: linked).rollback(to: nil)
+        #expect(back.from == v2 && back.to == v1)
+    }
+
     /// Staging got a version first, then production flipped to it too: production's rollback
     /// goes back to production's previous version, not staging's.
     @Test func rollbackFollowsOnlyItsOwnPointersReleases() async throws {
