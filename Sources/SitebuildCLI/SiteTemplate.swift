@@ -155,9 +155,12 @@ enum SiteTemplate {
 
     /// Files and folders that hold credentials wherever they are in a plain site's folder:
     /// environment files, package-registry tokens, HTTP and database passwords, and the
-    /// SSH, AWS and Docker configuration folders.
+    /// SSH, AWS and Docker configuration folders; private keys, Terraform state, Cloudflare's
+    /// `.dev.vars` and service-account `credentials.json` files.
     static let credentialPaths = ["**/.env", "**/.env.*", "**/.envrc", "**/.npmrc", "**/.yarnrc", "**/.yarnrc.yml", "**/.pypirc",
-                                  "**/.netrc", "**/.git-credentials", "**/.htpasswd", "**/.pgpass",
+                                  "**/.netrc", "**/.git-credentials", "**/.htpasswd", "**/.pgpass", "**/.dev.vars",
+                                  "**/*.pem", "**/*.key", "**/id_rsa*", "**/id_ecdsa*", "**/id_ed25519*",
+                                  "**/*.tfstate", "**/*.tfstate.*", "**/credentials.json",
                                   "**/.ssh/**/*", "**/.aws/**/*", "**/.docker/**/*"]
 
     private static func header(_ recipe: SiteRecipe) -> [String] {

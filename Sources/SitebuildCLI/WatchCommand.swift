@@ -335,7 +335,7 @@ struct Watcher {
                 failed += 1
                 say("\(source) was built but not deployed: the version named after it already exists with other content (an archive "
                     + "uploaded again under the same name?), and versions are immutable, so a retry fails the same way. Upload the new "
-                    + "content under a new name (site-2.zip), or watch with --version-id content")
+                    + "content under a name no earlier upload had (the version is named after it), or watch with --version-id content")
             } else {
                 failed += 1
                 say("the build of \(source) failed (exit status \(status)); it is not retried: delete s3://\(location.bucket)/\(state) or pass --retry-failed to build it again")

@@ -63,7 +63,8 @@ import Testing
         try h.write("site/index.html", "<h1>home</h1>\n")
         try h.write("site/.well-known/security.txt", "Contact: mailto:a@b.c\n")
         let secrets = [".npmrc", ".envrc", ".htpasswd", ".netrc", ".git-credentials", ".pgpass", ".yarnrc.yml", ".yarnrc", ".pypirc",
-                       ".ssh/id_ed25519", ".aws/credentials", ".docker/config.json", "admin/.htpasswd", "admin/.npmrc"]
+                       ".ssh/id_ed25519", ".aws/credentials", ".docker/config.json", "admin/.htpasswd", "admin/.npmrc",
+                       "id_rsa", "deploy/server.key", "certs/site.pem", "terraform.tfstate", ".dev.vars", "deploy/credentials.json"]
         for secret in secrets { try h.write("site/\(secret)", "token=secret\n") }
         let initRun = try h.run(["init", "site"])
         #expect(initRun.status == 0, "\(initRun.stderr)")

@@ -449,6 +449,8 @@ import TestSupport
             let again = try await watch(h, moto)
             #expect(again.status == 1, "\(again.stdout)\n\(again.stderr)")
             #expect(again.stdout.contains("was built but not deployed: the version named after it already exists with other content"), "\(again.stdout)")
+            // No fixed file name is suggested (it could be another upload's, already live).
+            #expect(again.stdout.contains("under a name no earlier upload had") && !again.stdout.contains("site-2.zip"), "\(again.stdout)")
             #expect(again.stdout.contains("or watch with --version-id content"), "\(again.stdout)")
         }
     }
