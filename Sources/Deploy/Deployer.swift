@@ -390,9 +390,9 @@ public struct Deployer: Sendable {
     }
 
     /// A version with files but no manifest that no deploy of sitebuild's left behind (none
-    /// has its pending marker) and no prune began deleting (no deleting marker of any age): what another tool uploaded, such as
-    /// the Hosting Toolkit's `<commit>/` folders. sitebuild cannot check it is complete, so it
-    /// is taken as it is, as the tool that uploaded it served it.
+    /// has its pending marker) and no prune began deleting (no deleting marker of any age):
+    /// what another tool uploaded, such as the Hosting Toolkit's `<commit>/` folders. sitebuild
+    /// cannot check it is complete, so it is taken as it is, as the tool that uploaded it served it.
     public func isForeign(_ version: String) async throws -> Bool {
         // Any deleting marker, however old: a prune killed half-way left the version partly gone.
         guard try await target.markerAge(.pending, of: version) == nil, try await target.markerAge(.deleting, of: version) == nil else { return false }

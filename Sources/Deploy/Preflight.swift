@@ -703,8 +703,8 @@ public struct PreflightFacts: Sendable {
     public var pointerAccess: LocalAccess?
     /// Whether the live version's manifest exists; nil when not looked up.
     public var liveManifest: PreflightLookup<Bool>?
-    /// When the live version has no manifest: whether files are under its folder (another
-    /// tool's upload, such as the Hosting Toolkit's).
+    /// Whether files are under the live version's folder: without a manifest, another tool's
+    /// upload (the Hosting Toolkit's); with one, none means its files were deleted.
     public var liveHasFiles: Bool?
     /// The configured distribution id; nil when none is.
     public var distributionId: String?

@@ -421,22 +421,13 @@ enum BuildInvocation {
         return nil
     }
 
-    /// The output directory is replaced wholesale, so it must not hold anything else
-    /// the user cares about: never the source, the working directory, home or `/`.
-    /// A usage error when `path` cannot be written: the nearest of its folders that exists is a
-    /// file, or this user cannot write in it (the folders below it are made by the build).
+    /// A usage error when `path` cannot be written (``DeployInvocation/writableProblem(_:what:)``).
     static func checkPlace(_ path: String, what: String) throws {
-        let fm = FileManager.default
-        var ancestor = (path as NSString).deletingLastPathComponent
-        while ancestor.count > 1, !fm.fileExists(atPath: ancestor) { ancestor = (ancestor as NSString).deletingLastPathComponent }
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return }
-        if !isDirectory.boolValue { throw UsageError("\(what): \(ancestor) is a file, not a directory; choose another place") }
-        if access(ancestor, W_OK | X_OK) != 0 {
-            throw UsageError("\(what): cannot write in \(ancestor) (\(String(cString: strerror(errno)))); choose a directory this user can write")
-        }
+        if let problem = DeployInvocation.writableProblem(path, what: what) { throw UsageError(problem) }
     }
 
+    /// The output directory is replaced wholesale, so it must not hold anything else
+    /// the user cares about: never the source, the working directory, home or `/`.
     static func checkOutputDirectory(_ out: String, flag: String?, source: String, cwd: String, environment: [String: String]) throws {
         let name = flag.map { "\($0) \(out)" } ?? "the output directory \(out)"
         for (protected, what) in [(source, "the source directory"), (cwd, "the working directory"),
@@ -573,8 +564,8 @@ enum BuildInvocation {
         guard !directories.isEmpty else { return }
         try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
         for out in directories where FileManager.default.fileExists(atPath: out) {
-            FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory),
-                                           contents: Data((out + "\n" + project + "\n").utf8))
+            _ = FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory),
+                                               contents: Data((out + "\n" + project + "\n").utf8))
         }
     }
 

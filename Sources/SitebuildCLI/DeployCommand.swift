@@ -30,8 +30,7 @@ struct DeployCommand: AsyncParsableCommand {
         // current folder instead would publish the whole project, its .env included.
         if directory.isEmpty {
             let reporter = Reporter(json: target.json)
-            reporter.say(DeployInvocation.emptyDirectoryMessage)
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string(DeployInvocation.emptyDirectoryMessage))])
+            reporter.fail(DeployInvocation.emptyDirectoryMessage)
             throw ExitCode(ExitStatus.invalidInput)
         }
         let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
@@ -146,15 +145,13 @@ enum DeployInvocation {
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         } catch {
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             return ExitStatus.invalidInput
         }
         do {
             let started = ContinuousClock.now
             if let problem = try await distributionProblem(resolved, invalidation: invalidation) {
-                reporter.say(problem)
-                reporter.event("result", [("status", .string("FAILED")), ("message", .string(problem))])
+                reporter.fail(problem)
                 return ExitStatus.invalidInput
             }
             // Read-only, so a dry run makes it too: it says what the real run would do.
@@ -183,7 +180,7 @@ enum DeployInvocation {
             if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
                 // The signal came during the flip, which was completed: the version is live.
                 reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution))
-                report(outcome, target: deployer.target.url, pointer: resolved.pointerSource == nil ? nil : resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                        reporter: reporter, status: "INTERRUPTED")
                 return ExitStatus.interrupted
             }
@@ -206,12 +203,12 @@ enum DeployInvocation {
                 if let failed = await step.run(from: invalidateFrom, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: dryRun || outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
-                    report(outcome, target: deployer.target.url, pointer: resolved.pointerSource == nil ? nil : resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                    report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                            reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")
                     return failed
                 }
             }
-            report(outcome, target: deployer.target.url, pointer: resolved.pointerSource == nil ? nil : resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
+            report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
@@ -239,19 +236,24 @@ enum DeployInvocation {
     /// A local target or file pointer this deploy could not write, found before anything is
     /// hashed or copied: a file where the target's directory should be, a directory where the
     /// pointer's file should be, or a folder this user cannot create or write in.
+    /// What keeps `path` from being written: the nearest of its folders that exists is a file,
+    /// or this user cannot write in it (the folders below it are made when written); nil when
+    /// nothing does.
+    static func writableProblem(_ path: String, what: String) -> String? {
+        let fm = FileManager.default
+        var ancestor = (path as NSString).deletingLastPathComponent
+        while !ancestor.isEmpty, !fm.fileExists(atPath: ancestor) { ancestor = (ancestor as NSString).deletingLastPathComponent }
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return nil }
+        if !isDirectory.boolValue { return "\(what): \(ancestor) is a file, not a directory; choose another place" }
+        if access(ancestor, W_OK | X_OK) != 0 {
+            return "\(what): cannot write in \(ancestor) (\(String(cString: strerror(errno)))); choose a directory this user can write, or fix its permissions"
+        }
+        return nil
+    }
+
     static func localPlaceProblem(_ resolved: TargetOptions.Resolved) -> String? {
         let fm = FileManager.default
-        func writableProblem(_ path: String, what: String) -> String? {
-            var ancestor = (path as NSString).deletingLastPathComponent
-            while !ancestor.isEmpty, !fm.fileExists(atPath: ancestor) { ancestor = (ancestor as NSString).deletingLastPathComponent }
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: ancestor, isDirectory: &isDirectory) else { return nil }
-            if !isDirectory.boolValue { return "\(what): \(ancestor) is a file, not a directory; choose another place" }
-            if access(ancestor, W_OK | X_OK) != 0 {
-                return "\(what): cannot write in \(ancestor) (\(String(cString: strerror(errno)))); choose a directory this user can write, or fix its permissions"
-            }
-            return nil
-        }
         if let local = resolved.target as? LocalTarget {
             var isDirectory: ObjCBool = false
             if fm.fileExists(atPath: local.root, isDirectory: &isDirectory) {

@@ -46,6 +46,10 @@ struct TargetOptions: ParsableArguments {
         /// from the settings or a repository variable would invalidate production.
         var pointerSource: String?
         var distributionSource: String?
+
+        /// The pointer's URL when one was given (not the target's own), for the lines that say
+        /// what went live where.
+        var givenPointer: String? { pointerSource == nil ? nil : pointer.url }
         /// Set when the target and the pointer come from different places (one from a flag or
         /// the environment, the other from sitebuild.yml): a staging --target with the
         /// settings file's production pointer would flip production to a version it cannot serve.
@@ -156,7 +160,7 @@ struct TargetOptions: ParsableArguments {
         }
         let settingsDirectory = relativeBase ?? (configPath as NSString).deletingLastPathComponent
         /// Whether a setting's source (as `first` names it) is the settings file.
-        func fromFile(_ source: String) -> Bool { !(source.hasPrefix("--") || source.hasPrefix("SITEBUILD_") || source == "default") }
+        func fromFile(_ source: String) -> Bool { Self.settingPlace(source) == "file" }
         func base(_ source: String) -> String { fromFile(source) ? settingsDirectory : cwd }
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore
@@ -192,6 +196,12 @@ struct TargetOptions: ParsableArguments {
             }
         }
         return resolved
+    }
+
+    /// The kind of place a setting came from, as ``first(_:)`` names its source: `flag`,
+    /// `environment` (a SITEBUILD_ variable), `default`, or `file` (sitebuild.yml, its line).
+    static func settingPlace(_ source: String) -> String {
+        source.hasPrefix("--") ? "flag" : source.hasPrefix("SITEBUILD_") ? "environment" : source == "default" ? "default" : "file"
     }
 
     /// What is wrong with a pointer object or file inside the target: in one of sitebuild's
@@ -459,6 +469,12 @@ struct Reporter: Sendable {
 
     /// `{"event":name,…,"time":…}`: a time as the build's events have (last, so that the
     /// event's first fields stay where they were).
+    /// Says `message` and, with --json, ends the stream with a FAILED result carrying it.
+    func fail(_ message: String) {
+        say(message)
+        event("result", [("status", .string("FAILED")), ("message", .string(message))])
+    }
+
     func event(_ name: String, _ fields: [(String, JSONValue)]) {
         guard json else { return }
         let value = JSONValue.object([("event", .string(name))] + fields.map { ($0.0, masked($0.1)) } + (name == "result" ? resultFields : [])

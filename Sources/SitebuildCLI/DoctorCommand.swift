@@ -26,8 +26,7 @@ struct DoctorCommand: AsyncParsableCommand {
             resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath)
             domains = try Self.normalize(resolved.config.placedDomains + self.domains.map { ($0, "--domain") })
         } catch {
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         let aws = resolved.aws

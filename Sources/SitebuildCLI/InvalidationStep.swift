@@ -47,11 +47,6 @@ struct InvalidationStep {
         return plan.isEmpty ? (nil, plan.reason) : (plan, "")
     }
 
-    /// The kind of place a setting came from: a flag, an environment variable or a file.
-    static func place(of source: String) -> String {
-        source.hasPrefix("--") ? "flag" : source.hasPrefix("SITEBUILD_") ? "environment" : "file"
-    }
-
     /// Prints the plan (dry run) or submits it and, with `--wait`, waits for it. Returns an
     /// exit status when the invalidation failed.
     func run(from old: String?, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
@@ -79,7 +74,7 @@ struct InvalidationStep {
             // production's distribution from sitebuild.yml or a CI variable) invalidates that
             // distribution, which may serve another pointer.
             if let pointerSource = resolved.pointerSource, let distributionSource = resolved.distributionSource,
-               Self.place(of: pointerSource) != Self.place(of: distributionSource) {
+               TargetOptions.settingPlace(pointerSource) != TargetOptions.settingPlace(distributionSource) {
                 reporter.say("note: invalidating \(distribution) (from \(distributionSource)) after a flip through \(resolved.pointer.url) "
                     + "(from \(pointerSource)); if that distribution serves another pointer (production), pass --invalidate never for this one")
             }

@@ -64,11 +64,11 @@ enum SourceResolution {
         if let file = setting.configFile {
             configDirectory = (file as NSString).deletingLastPathComponent
         } else {
-            func ownOrCurrent(_ directory: String) -> String { settingsDirectory(forSource: directory, cwd: cwd) }
-            switch (source.kind, location) {
-            case (.directory, _): configDirectory = ownOrCurrent(source.directory)
-            case (.cleanCopy, .directory(let original)): configDirectory = ownOrCurrent(original)
-            default: configDirectory = ownOrCurrent(source.directory)
+            // A clean copy's settings are its original folder's.
+            if source.kind == .cleanCopy, case .directory(let original) = location {
+                configDirectory = settingsDirectory(forSource: original, cwd: cwd)
+            } else {
+                configDirectory = settingsDirectory(forSource: source.directory, cwd: cwd)
             }
         }
         let fetched = setting.configFile == nil && configDirectory == source.directory

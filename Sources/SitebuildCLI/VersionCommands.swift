@@ -13,8 +13,7 @@ struct VersionsCommand: AsyncParsableCommand {
         let reporter = Reporter(json: target.json)
         let resolved: TargetOptions.Resolved
         do { resolved = try target.resolve(configDirectory: FileManager.default.currentDirectoryPath).requiringTarget() } catch {
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
@@ -44,8 +43,8 @@ struct VersionsCommand: AsyncParsableCommand {
                 if try await !resolved.target.firstObjects(of: live, limit: 1).isEmpty {
                     // The Hosting Toolkit's pipeline (or another tool) uploaded it: served, not ours.
                     reporter.say("note: \(live) is live and its files are on \(resolved.target.url), but it has no sitebuild manifest "
-                        + "(uploaded by another tool, such as the Hosting Toolkit's pipeline): it is served as it is; versions and "
-                        + "rollback list sitebuild's own versions, from the first `sitebuild deploy` on")
+                        + "(uploaded by another tool, such as the Hosting Toolkit's pipeline): it is served as it is; versions lists "
+                        + "sitebuild's own versions, from the first `sitebuild deploy` on, and rollback can go back to this one after it")
                 } else {
                     reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(resolved.target.url) has no complete version "
                         + "\(live): the site serves nothing; is this the target the pointer belongs to (--target, --pointer)? "
@@ -86,8 +85,7 @@ struct VersionsCommand: AsyncParsableCommand {
             }
             writeAll(1, Array(text.utf8))
         } catch {
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.deployFailed)
         }
     }
@@ -137,8 +135,7 @@ struct RollbackCommand: AsyncParsableCommand {
             _ = try invalidation.mode(resolved.config)
             _ = try invalidation.timeout()
         } catch {
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
@@ -155,7 +152,7 @@ struct RollbackCommand: AsyncParsableCommand {
                 reporter.say("version \(to) is already live; nothing changed")
             } else {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)"
-                    + (resolved.pointerSource == nil ? "" : " through \(resolved.pointer.url)"))
+                    + (resolved.givenPointer.map { " through \($0)" } ?? ""))
                 if Task.isCancelled {
                     // The signal came during the flip, which was completed.
                     reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution))
@@ -229,8 +226,7 @@ struct PruneCommand: AsyncParsableCommand {
             keepCount = keep ?? resolved.config.pruneKeep ?? 5
             guard keepCount >= 0 else { throw UsageError("--keep \(keepCount): must be 0 or more") }
         } catch {
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
@@ -367,8 +363,7 @@ struct ServeCommand: ParsableCommand {
             local = found
         } catch {
             let reporter = Reporter(json: target.json)
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         // Ctrl-C, SIGTERM (a CI job or a container stopped) and SIGHUP end the preview with the
@@ -380,8 +375,7 @@ struct ServeCommand: ParsableCommand {
         let server = PreviewServer(site: site, host: host, port: port, log: { line in if verbose { printError(line) } })
         do { try server.start() } catch {
             let reporter = Reporter(json: target.json)
-            reporter.say("\(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.fail("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
         let live = site.liveVersion()
@@ -390,7 +384,7 @@ struct ServeCommand: ParsableCommand {
             Reporter(json: true).event("serving", [("url", .string(url)), ("target", .string(resolved.target.url)),
                                                    ("live", live.map(JSONValue.string) ?? .null), ("mode", .string(router.mode.rawValue))])
         } else {
-            let through = resolved.pointerSource == nil ? "" : " through \(resolved.pointer.url)"
+            let through = resolved.givenPointer.map { " through \($0)" } ?? ""
             let line = "Serving \(resolved.target.url)\(through) (live version: \(live ?? "none yet"), mode \(router.mode.rawValue)) at \(url) — Ctrl-C to stop\n"
             writeAll(1, Array(line.utf8))
         }

@@ -1,6 +1,6 @@
 /// The sections of an AWS shared credentials or config file: `[name]` headers, `key = value`
-/// (or `key: value`) lines, `#` and `;` comment lines, and indented continuation lines (sub-properties), which are
-/// appended to the previous value on a new line, as botocore does.
+/// (or `key: value`) lines, `#` and `;` comment lines, and indented continuation lines
+/// (sub-properties), which are appended to the previous value on a new line, as botocore does.
 public struct INIFile: Sendable, Equatable {
     /// Keys and values of each section; a repeated section merges into the first.
     public private(set) var sections: [String: [String: String]] = [:]
