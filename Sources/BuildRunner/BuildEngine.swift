@@ -174,7 +174,7 @@ public final class BuildEngine {
         result.exportedValues = exported.map { (name: $0.0, value: $0.1) }
         let buildLog = self.log
         result.mask = { buildLog.mask($0) }
-        result.isPartOfASecret = { buildLog.isPartOfASecret($0) }
+        result.wouldReveal = { buildLog.wouldReveal($0) }
         // Before the last line: the status ends the log (background processes wrote up to here).
         stopBackgroundProcesses()
         log.container("Build \(status == .succeeded ? "succeeded" : "ended") with status \(status.rawValue)" + (message.map { ": \($0)" } ?? ""))

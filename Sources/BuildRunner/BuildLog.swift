@@ -47,9 +47,9 @@ public final class BuildLog: Sendable {
         }
     }
 
-    /// Whether `text` is part of one of the current secrets (``SecretMasker/isPartOfASecret(_:)``).
-    public func isPartOfASecret(_ text: String) -> Bool {
-        state.withLock { $0.masker.isPartOfASecret(text) }
+    /// Whether showing `text` would uncover one of the current secrets (``SecretMasker/wouldReveal(_:)``).
+    public func wouldReveal(_ text: String) -> Bool {
+        state.withLock { $0.masker.wouldReveal(text) }
     }
 
     /// Masks a string with the current secrets (for values put in results and files).

@@ -66,8 +66,9 @@ public struct BuildResult: Sendable {
     /// for what a later stage prints about the build's output (`run`'s deploy names paths and
     /// says why it failed).
     public var mask: @Sendable (String) -> String = { $0 }
-    /// Whether a string is part of one of the build's secrets (never kept readable beside them).
-    public var isPartOfASecret: @Sendable (String) -> Bool = { _ in false }
+    /// Whether showing a string would uncover one of the build's secrets (``SecretMasker/wouldReveal(_:)``):
+    /// such a name is never kept readable beside them.
+    public var wouldReveal: @Sendable (String) -> Bool = { _ in false }
 
     public var json: JSONValue {
         .object([

@@ -17,14 +17,24 @@ public struct SecretMasker: Sendable {
 
     public var isEmpty: Bool { secrets.isEmpty }
 
-    /// Whether `text` is part of a secret (a name that must not be kept readable around a
-    /// masked value: it would leave the rest of that secret unmasked).
-    public func isPartOfASecret(_ text: String) -> Bool {
-        let needle = Array(text.utf8)
-        guard !needle.isEmpty else { return false }
+    /// Whether showing `text` as it is would uncover a secret, so it must not be kept readable
+    /// beside masked values: it is part of a secret (the rest of that secret would show around
+    /// it), or it holds a whole secret of ``wholeSecretMinimum`` bytes or more (a version id
+    /// made from a token). A shorter secret inside a name (a user name `deploy`, a digit) leaves
+    /// the name readable.
+    public func wouldReveal(_ text: String) -> Bool {
+        let name = Array(text.utf8)
+        guard !name.isEmpty else { return false }
         return secrets.contains { secret in
-            secret.count >= needle.count && (0...(secret.count - needle.count)).contains { secret[$0..<($0 + needle.count)].elementsEqual(needle) }
+            Self.contains(secret, name) || (secret.count >= Self.wholeSecretMinimum && Self.contains(name, secret))
         }
+    }
+
+    /// Below this length a secret inside a reported name is taken for a coincidence.
+    public static let wholeSecretMinimum = 8
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.count >= needle.count && (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     /// Takes what is held back (it could be the start of a secret), unmasked: for a stream

@@ -578,7 +578,7 @@ struct RunCommand: AsyncParsableCommand {
         let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces)
         guard status == 0 else { throw ExitCode(status) }
         if let build {
-            Reporter.partOfASecret.withLock { $0 = build.isPartOfASecret }
+            Reporter.revealsASecret.withLock { $0 = build.wouldReveal }
             Reporter.secretMask.withLock { $0 = build.mask }
         }
         // The deploy's result ends the stream: it carries the build's exported variables too.

@@ -423,9 +423,10 @@ struct Reporter: Sendable {
     /// it to its build's masker (the build's parameter-store and secrets-manager values may be
     /// in the names of the files it made, or in an error), before its deploy says anything.
     static let secretMask = Mutex<(@Sendable (String) -> String)?>(nil)
-    /// Whether a name is part of one of those secrets: such a name is never kept readable
-    /// (``keptVisible``), or the rest of the secret around it would show.
-    static let partOfASecret = Mutex<(@Sendable (String) -> Bool)?>(nil)
+    /// Whether showing a name would uncover one of those secrets (it is part of one, or holds a
+    /// long one whole: ``SecretMasker/wouldReveal(_:)``): such a name is never kept readable
+    /// (``keptVisible``).
+    static let revealsASecret = Mutex<(@Sendable (String) -> Bool)?>(nil)
 
     /// Names sitebuild itself uses that stay readable even when a short secret's value is part
     /// of them: the version ids and the target's and pointer's URLs it reports, which scripts
@@ -439,7 +440,7 @@ struct Reporter: Sendable {
     func mask(_ text: String) -> String {
         guard let mask = Self.secretMask.withLock({ $0 }) else { return text }
         // Each kept name is set aside (longest first), the rest masked, then the names put back.
-        let inSecret = Self.partOfASecret.withLock { $0 } ?? { _ in true }
+        let inSecret = Self.revealsASecret.withLock { $0 } ?? { _ in true }
         let kept = Self.keptVisible.withLock { $0 }.filter { text.contains($0) && !inSecret($0) }.sorted { $0.count > $1.count }
         var text = text
         // Placeholders of private-use characters only: one with a digit in it would be masked

@@ -58,13 +58,13 @@ import TestSupport
     /// and the pointer's URL stay readable as they are (scripts and `watch` read them back):
     /// the kept names are set aside under placeholders no digit can match.
     @Test func aOneDigitSecretLeavesKeptNamesReadable() {
-        let before = (Reporter.secretMask.withLock { $0 }, Reporter.partOfASecret.withLock { $0 })
+        let before = (Reporter.secretMask.withLock { $0 }, Reporter.revealsASecret.withLock { $0 })
         defer {
             Reporter.secretMask.withLock { $0 = before.0 }
-            Reporter.partOfASecret.withLock { $0 = before.1 }
+            Reporter.revealsASecret.withLock { $0 = before.1 }
         }
         Reporter.secretMask.withLock { $0 = { $0.replacingOccurrences(of: "1", with: "***") } }
-        Reporter.partOfASecret.withLock { $0 = { $0 == "1" } }
+        Reporter.revealsASecret.withLock { $0 = { $0 == "1" } }
         let names = (0..<12).map { "v\($0)-e9a135e5a436c110" }
         Reporter.keepVisible(names + ["dynamodb://ptr#flag1"])
         let line = "live version is now \(names[11]) (was \(names[10])) on dynamodb://ptr#flag1, 1 file"
@@ -134,6 +134,12 @@ import TestSupport
             #expect(inside.status == 0, "\(inside.stderr)")
             #expect(inside.stderr.contains("without an extension that no URL reaches"), "\(inside.stderr)")
             #expect(!inside.stdout.contains(Self.plain) && !inside.stderr.contains(Self.plain), "\(inside.stdout)\n\(inside.stderr)")
+            // Nor does a kept name holding a whole (long) secret: `--version-id "rel-$TOKEN"`.
+            let holding = try await h.run(["run", "--json", "--version-id", "rel-\(Self.plain)", "--target", h.root + "/holding-site"],
+                                          environment: moto.environment)
+            #expect(holding.status == 0, "\(holding.stderr)")
+            #expect(holding.stderr.contains("live version is now rel-*** (was none)"), "\(holding.stderr)")
+            #expect(!holding.stdout.contains(Self.plain) && !holding.stderr.contains(Self.plain), "\(holding.stdout)\n\(holding.stderr)")
         }
     }
 
