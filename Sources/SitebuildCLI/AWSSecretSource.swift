@@ -79,7 +79,11 @@ final class AWSSecretSource: SecretSource {
             throw SecretSourceError("env.secrets-manager: the secret '\(secretId)' is not a JSON object, so its json-key '\(key)' "
                 + "cannot be read; drop the json-key from the reference or store the secret as JSON")
         }
-        guard let value = object[key], !(value is NSNull) else {
+        if object[key] is NSNull {
+            throw SecretSourceError("env.secrets-manager: the JSON key '\(key)' of the secret '\(secretId)' is null; give it a value "
+                + "in the secret or drop the variable from the buildspec")
+        }
+        guard let value = object[key] else {
             throw SecretSourceError("env.secrets-manager: the secret '\(secretId)' has no JSON key '\(key)' "
                 + "(keys: \(object.keys.sorted().joined(separator: ", "))); fix the json-key in the buildspec or add the key to the secret")
         }

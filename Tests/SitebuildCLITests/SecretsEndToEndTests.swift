@@ -285,5 +285,8 @@ import TestSupport
         let missing = #expect(throws: (any Error).self) { try AWSSecretSource.value(of: "k", in: #"{"a":"hunter2"}"#, secretId: "s") }
         let text = missing.map { "\($0)" } ?? ""
         #expect(text.contains("no JSON key 'k'") && !text.contains("hunter2"))
+        let null = #expect(throws: (any Error).self) { try AWSSecretSource.value(of: "k", in: #"{"k":null,"a":"hunter2"}"#, secretId: "s") }
+        let nullText = null.map { "\($0)" } ?? ""
+        #expect(nullText.contains("JSON key 'k' of the secret 's' is null") && !nullText.contains("no JSON key"), "\(nullText)")
     }
 }
