@@ -58,6 +58,7 @@ public struct LocalPointerStore: PointerStore {
         guard (current ?? "") == (expected.token ?? "") else {
             throw PointerConflict(expected: expected.version, found: current, wanted: version)
         }
+        Self.removeStaleTemporaries(of: path)
         let temporary = path + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DeployError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
@@ -68,6 +69,17 @@ public struct LocalPointerStore: PointerStore {
         guard written == bytes.count, rename(temporary, path) == 0 else {
             unlink(temporary)
             throw DeployError("cannot update the pointer \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes `<pointer>.<pid>.tmp` files that flips of processes no longer running left
+    /// (killed between writing and renaming); called under the pointer's lock.
+    static func removeStaleTemporaries(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + "."
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            guard let pid = Int32(name.dropFirst(prefix.count).dropLast(4)), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + name) }
         }
     }
 }

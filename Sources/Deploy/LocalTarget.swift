@@ -119,9 +119,8 @@ public struct LocalTarget: DeployTarget {
         Self.forEachFile(in: versionRoot) { relative in
             let path = versionRoot + "/" + relative
             let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".sitebuild-tmp-") {
-                let pid = name.dropFirst(".sitebuild-tmp-".count).split(separator: "-").first.flatMap { Int32($0) } ?? 0
-                if pid > 0, pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { return true }
+            if name.hasPrefix(Self.temporaryPrefix) {
+                if !Self.isStaleTemporary(name) { return true }
                 unlink(path)
             } else if manifest.index(of: relative) == nil {
                 unlink(path)
@@ -130,11 +129,66 @@ public struct LocalTarget: DeployTarget {
         }
     }
 
+    /// Temporary files are named `.sitebuild-tmp-<pid>-…` beside their final name.
+    static let temporaryPrefix = ".sitebuild-tmp-"
+    private static let temporaryCount = Locked(0)
+
+    /// A fresh temporary name of this process in `directory`.
+    static func temporaryPath(in directory: String) -> String {
+        let n = temporaryCount.withLock { count in
+            count += 1
+            return count
+        }
+        return directory + "/" + temporaryPrefix + "\(getpid())-w\(n)"
+    }
+
+    /// Whether `name` is a temporary file of a process that no longer runs (killed before it
+    /// could rename or remove it), or Foundation's atomic-write file (`.dat.nosync…`, which
+    /// earlier releases left when killed) over an hour old.
+    static func isStaleTemporary(_ name: String, in directory: String? = nil) -> Bool {
+        if name.hasPrefix(temporaryPrefix) {
+            let pid = name.dropFirst(temporaryPrefix.count).split(separator: "-").first.flatMap { Int32($0) } ?? 0
+            return !(pid > 0 && (pid == getpid() || kill(pid, 0) == 0 || errno == EPERM))
+        }
+        if name.hasPrefix(".dat.nosync"), let directory {
+            var status = stat()
+            return stat(directory + "/" + name, &status) == 0 && Double(status.st_mtim.tv_sec) < Date().timeIntervalSince1970 - 3600
+        }
+        return false
+    }
+
+    /// `bytes` written to a temporary file beside `path`, then renamed over it.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = temporaryPath(in: (path as NSString).deletingLastPathComponent)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DeployError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DeployError("cannot write \(path): \(reason)")
+        }
+    }
+
+    /// Removes the temporary files killed runs left in `_sitebuild/`'s record folders (never
+    /// read as records, but never cleaned either).
+    func removeStaleTemporaries() {
+        var directories = [manifests, releases, pending, pointerHeads]
+        directories += ((try? FileManager.default.contentsOfDirectory(atPath: deleting)) ?? []).map { deleting + "/" + $0 }
+        for directory in directories {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where Self.isStaleTemporary(name, in: directory) {
+                unlink(directory + "/" + name)
+            }
+        }
+    }
+
     public func upload(_ manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionRoot = root + "/" + manifest.version
         try await markPending(manifest.version)
         removeLeftovers(in: versionRoot, of: manifest)
+        removeStaleTemporaries()
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()
@@ -164,7 +218,7 @@ public struct LocalTarget: DeployTarget {
                         if lstat(target, &st) == 0 { unlink(target) }
                         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
                                                                 withIntermediateDirectories: true)
-                        let temporary = (target as NSString).deletingLastPathComponent + "/.sitebuild-tmp-\(getpid())-\(i)"
+                        let temporary = (target as NSString).deletingLastPathComponent + "/" + Self.temporaryPrefix + "\(getpid())-\(i)"
                         unlink(temporary)
                         if let origin = known.origin(of: i, in: entries), link(root + "/" + origin.version + "/" + origin.path, temporary) == 0 {
                             stats.withLock { $0.reused += 1 }
@@ -214,7 +268,7 @@ public struct LocalTarget: DeployTarget {
     /// A pending or deleting marker: a small JSON file saying which version, when and where.
     private func writeMarker(_ path: String, version: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(ReleaseRecord.pendingMarker(version: version)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Self.writeAtomically(Array(ReleaseRecord.pendingMarker(version: version)), to: path)
     }
 
     public func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval? {
@@ -261,7 +315,7 @@ public struct LocalTarget: DeployTarget {
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
         try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
         let final = manifestPath(manifest.version)
-        let temporary = manifests + "/.\(manifest.version).\(getpid()).tmp"
+        let temporary = Self.temporaryPath(in: manifests)
         try manifest.write(toFile: temporary)
         defer { unlink(temporary) }
         // No pending marker: a prune deleted this unfinished version, or another deploy of the
@@ -292,7 +346,7 @@ public struct LocalTarget: DeployTarget {
     /// A record (release or pointer head) as one JSON line, replaced atomically.
     private static func write(_ record: ReleaseRecord, to directory: String, named name: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Data((record.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/" + name), options: .atomic)
+        try writeAtomically(Array((record.json.serialized() + "\n").utf8), to: directory + "/" + name)
     }
 
     /// The record files of `directory`, sorted (temporary files of atomic writes left out).

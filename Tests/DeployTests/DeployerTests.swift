@@ -512,6 +512,37 @@ struct DeployerTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/_sitebuild/locks").isEmpty)
     }
 
+    /// Temporary files that runs killed half-way through a write left in `_sitebuild/` (a record,
+    /// a marker, a manifest, the pointer) go with the next deploy; a running process's stay, and
+    /// no write of a deploy leaves one (Foundation's atomic writes left `.dat.nosync…` files).
+    @Test func temporaryFilesOfKilledRunsInTheRecordFoldersGoWithTheNextDeploy() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        _ = try await f.deployer().deploy(directory: f.source)
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let records = f.targetRoot + "/_sitebuild"
+        let stale = ["releases/.sitebuild-tmp-\(dead)-w1", "manifests/.sitebuild-tmp-\(dead)-w2", "pending/.sitebuild-tmp-\(dead)-w3",
+                     "releases/.dat.nosyncA1b2C3", "live.\(dead).tmp"]
+        let kept = ["releases/.sitebuild-tmp-\(getppid())-w4", "releases/.dat.nosyncRecent", "live.\(getppid()).tmp"]
+        for name in stale + kept {
+            try FileManager.default.createDirectory(atPath: (records + "/" + name as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: records + "/" + name, contents: Data("x".utf8)))
+        }
+        let old = Date().addingTimeInterval(-7200)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: records + "/releases/.dat.nosyncA1b2C3")
+        try f.writeSource("index.html", "<h1>changed</h1>\n")
+        _ = try await f.deployer().deploy(directory: f.source)
+        for name in stale { #expect(!FileManager.default.fileExists(atPath: records + "/" + name), "\(name)") }
+        for name in kept { #expect(FileManager.default.fileExists(atPath: records + "/" + name), "\(name)") }
+        for name in kept { unlink(records + "/" + name) }
+        let leftovers = snapshot(f.targetRoot).keys.filter { $0.contains(".sitebuild-tmp") || $0.hasSuffix(".tmp") || $0.contains(".dat.nosync") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     /// The local claim: held by one deploy at a time, its lock file gone once released.
     @Test func theLocalWritingClaimIsExclusiveAndLeavesNoFile() async throws {
         let f = try DeployFixture()
