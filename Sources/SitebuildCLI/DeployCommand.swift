@@ -67,9 +67,20 @@ enum DeployInvocation {
     }
 
     /// Where links in a deployed directory may lead: the directory itself and the project (the
-    /// directory settings come from). `hash` uses the same, so the version ids agree.
-    static func linkRoots(directory: String, configDirectory: String) -> [String] {
-        [FileWalker.realPath(directory), FileWalker.realPath(configDirectory)]
+    /// directory settings come from). `hash` uses the same, so the version ids agree. Run from
+    /// `/` (cron, systemd) or the home folder, the current directory is no project: a link to
+    /// `~/.aws/credentials` or `/etc/passwd` would be published.
+    static func linkRoots(directory: String, configDirectory: String,
+                          home: String? = ProcessInfo.processInfo.environment["HOME"]) -> [String] {
+        let project = FileWalker.realPath(configDirectory)
+        return [FileWalker.realPath(directory)] + (isTooWideForAProject(project, home: home) ? [] : [project])
+    }
+
+    /// Whether `path` is `/`, the home folder or a folder holding it.
+    static func isTooWideForAProject(_ path: String, home: String?) -> Bool {
+        if path == "/" { return true }
+        let homes = [home, getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) }].compactMap { $0 }.filter { $0.hasPrefix("/") }
+        return homes.map(FileWalker.realPath).contains { $0 == path || $0.hasPrefix(path + "/") }
     }
 
     /// A warning when `directory` holds a `sitebuild.yml` that is not the settings file read:

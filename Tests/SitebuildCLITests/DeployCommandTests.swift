@@ -685,6 +685,18 @@ import Testing
         let linkedVersion = try #require(live(h))
         let linkedManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(linkedVersion).json")))
         #expect(linkedManifest.entries.map(\.path) == ["index.html", "site.css"])
+        // Run from the home folder (or a folder above it, or /), the current directory is no
+        // project: a link to the home folder's credentials is left out, not published.
+        try h.write(".aws/credentials", "[default]\naws_secret_access_key = not-for-the-web\n")
+        symlink(h.root + "/.aws/credentials", h.root + "/links/creds.txt")
+        for home in [h.root, h.root + "/users/me"] {
+            let fromHome = try h.run(["hash", "links", "--json"], environment: ["HOME": home])
+            #expect(fromHome.status == 0 && fromHome.stdout.contains(#""files":1,"#), "\(fromHome.stdout)\n\(fromHome.stderr)")
+        }
+        // From a project folder, links into it are followed.
+        let fromProject = try h.run(["hash", "links", "--json"], environment: ["HOME": "/nonexistent-home"])
+        #expect(fromProject.stdout.contains(#""files":3,"#), "\(fromProject.stdout)")
+        unlink(h.root + "/links/creds.txt")
         // A sitebuild.yml inside a built directory is a site file, and its settings are not read: said so.
         try h.write("dist/index.html", "home")
         try h.write("dist/sitebuild.yml", "mode: spa\n")
