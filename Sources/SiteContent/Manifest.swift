@@ -222,6 +222,9 @@ public struct ManifestBuilder: Sendable {
     /// Which aliases are added: by default `x.html` ones in static mode, none in spa mode.
     public var aliases: PageAliases
 
+    /// The longest file name (one path segment, in bytes) an alias may have.
+    static let fileNameLimit = 255
+
     public init(policy: HeaderPolicy = HeaderPolicy(), mode: RoutingMode = .static, aliases: PageAliases? = nil) {
         self.policy = policy
         self.mode = mode
@@ -288,8 +291,17 @@ public struct ManifestBuilder: Sendable {
         var warnings = try PathValidation.check(files.indices.lazy.map { files.path(at: $0) })
         // Each alias with the row it serves, found once for the count, the clash check and the rows.
         let aliases = self.aliases
-        let aliasRows: [(row: Int, path: String)] = aliases == .none ? [] : files.pathBytes.withUnsafeBufferPointer { bytes in
+        var aliasRows: [(row: Int, path: String)] = aliases == .none ? [] : files.pathBytes.withUnsafeBufferPointer { bytes in
             files.indices.compactMap { row in Self.aliasPath(of: UnsafeBufferPointer(rebasing: bytes[files.pathRange(row)]), aliases).map { (row, $0) } }
+        }
+        // A name over 255 bytes cannot be a file on most file systems (a local target, `serve`):
+        // no alias of that name, on any target, so that the version id is the same everywhere.
+        let tooLong = aliasRows.filter { ($0.path.utf8.split(separator: UInt8(ascii: "/")).last?.count ?? 0) > Self.fileNameLimit }
+        if !tooLong.isEmpty {
+            aliasRows.removeAll { ($0.path.utf8.split(separator: UInt8(ascii: "/")).last?.count ?? 0) > Self.fileNameLimit }
+            warnings.append("\(tooLong.count) routing alias(es) left out, their names being over \(Self.fileNameLimit) bytes (the file name "
+                + "limit of most file systems): \(tooLong.prefix(3).map(\.path).joined(separator: ", "))\(tooLong.count > 3 ? ", …" : ""); "
+                + "the page each would serve is not reachable at that URL: shorten the folder's name")
         }
         let blocked = aliasRows.isEmpty ? [:] : Self.blockedAliases(aliasRows, among: files)
         for (alias, obstacle) in blocked.values.sorted(by: { $0.alias < $1.alias }).prefix(5) {
@@ -319,10 +331,12 @@ public struct ManifestBuilder: Sendable {
                 builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text))
             }
         }
-        // An alias of its row above, dropped when the tree has a file of its own at its path.
+        // An alias of its row above, dropped when the tree has a file of its own at its path. It
+        // serves its page, with the page's headers (a rule for `checkout.html` is the rule of
+        // the `/checkout/` it serves under `always`).
         for (row, path) in aliasRows where blocked[ContentHash(of: path)] == nil {
             var alias = path
-            let headers = policy.headers(for: alias)
+            let headers = policy.headers(for: files.path(at: row))
             alias.withUTF8 { builder.appendWeakAlias(path: $0, headers: headers, aliasOfRow: row) }
         }
         files = HashedFiles()
@@ -382,6 +396,12 @@ public enum PathValidation {
             }
             if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
                 throw Failure(description: "\(path.debugDescription) contains a control character; rename the file")
+            }
+            // Not characters at all, and not allowed in XML: S3's DeleteObjects (prune) could
+            // never name such a key, so the version could never be deleted.
+            if !ascii, path.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
+                throw Failure(description: "\(path.debugDescription) contains U+FFFE or U+FFFF (not characters: S3 cannot list or delete "
+                    + "such a key in its XML requests); rename the file")
             }
             if path.utf8.count > 1024 - 40 {
                 throw Failure(description: "'\(path.prefix(80))…' is longer than an S3 key allows (984 bytes with the version prefix)")

@@ -161,6 +161,47 @@ struct ManifestTests {
         #expect(Array(parsed.entries) == Array(manifest.entries))
     }
 
+    /// An alias serves its page with the page's headers: a rule written for the file applies at
+    /// every URL the page is served from (`/checkout/` under `always`, `/docs` by default).
+    @Test func aliasesCarryTheHeadersOfThePageTheyServe() throws {
+        let a = try TempDir("manifest-alias-headers")
+        try a.write("index.html", "root")
+        try a.write("checkout.html", "checkout")
+        try a.write("docs/index.html", "docs")
+        let policy = HeaderPolicy(rules: [HeaderRule(pattern: "checkout.html", cacheControl: "private, no-store", extra: [("Content-Security-Policy", "default-src 'self'")]),
+                                          HeaderRule(pattern: "docs/**", cacheControl: "no-store", extra: [("X-Robots-Tag", "noindex")])])
+        let (always, _) = try buildManifest(a.path, builder: ManifestBuilder(policy: policy, mode: .static, aliases: .directoryIndex))
+        let page = try #require(always.entry(at: "checkout.html"))
+        #expect(page.headers.cacheControl == "private, no-store")
+        #expect(try #require(always.entry(at: "checkout/index.html")).headers == page.headers)
+        let (plain, _) = try buildManifest(a.path, builder: ManifestBuilder(policy: policy, mode: .static))
+        let docs = try #require(plain.entry(at: "docs/index.html"))
+        #expect(docs.headers.cacheControl == "no-store")
+        #expect(try #require(plain.entry(at: "docs.html")).headers == docs.headers)
+    }
+
+    /// A folder name of 251–255 bytes would give an alias over the 255-byte file name limit (a
+    /// local target could not store it): no such alias on any target, with a warning.
+    @Test func aliasesWithNamesOverTheFileNameLimitAreLeftOut() throws {
+        let a = try TempDir("manifest-alias-long")
+        let long = String(repeating: "d", count: 252)
+        try a.write("index.html", "root")
+        try a.write(long + "/index.html", "deep page")
+        try a.write("short/index.html", "short page")
+        let (manifest, warnings) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static))
+        #expect(manifest.entries.filter { $0.aliasOf != nil }.map(\.path) == ["short.html"])
+        #expect(warnings.contains { $0.contains("1 routing alias(es) left out, their names being over 255 bytes") }, "\(warnings)")
+    }
+
+    /// U+FFFE and U+FFFF are no characters and not allowed in XML: S3's DeleteObjects could
+    /// never name such a key, so the version could never be pruned. Refused up front.
+    @Test func nonCharactersInPathsAreRefused() throws {
+        let a = try TempDir("manifest-noncharacter")
+        try a.write("index.html", "root")
+        try a.write("nc\u{FFFE}.txt", "x")
+        #expect(throws: PathValidation.Failure.self) { try buildManifest(a.path) }
+    }
+
     /// An alias that a real path would make a file and a folder at once is left out, with a
     /// warning: a local target could not store it, and S3 would then disagree with it.
     @Test func aliasesInTheWayOfRealPathsAreLeftOut() throws {
