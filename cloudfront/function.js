@@ -25,7 +25,10 @@ import cf from 'cloudfront';
 //   4. file: /<v><uri>
 //   5. spa: everything else: /<v>/index.html
 //   6. static: uri ends in '/': /<v><uri>index.html, else /<v><uri>.html
-// Paths are never decoded or normalised ('/a//b' keeps its double slash).
+// Paths are never decoded or normalised ('/a//b' keeps its double slash),
+// except that a '+' in a rewritten uri is sent to S3 as '%2B': S3's REST
+// endpoint (CloudFront's S3 origin) reads a '+' in a path as a space, so
+// '/c++.html' would be served the key 'c  .html'.
 // A redirect Location whose path would start with '//' or '/\' gets its
 // leading slashes collapsed to one, so it cannot become a protocol-relative
 // (open) redirect.
@@ -114,14 +117,16 @@ async function handler(event) {
   }
 
   const prefix = '/' + version;
+  let origin;
   if (file) {
-    request.uri = prefix + uri;
+    origin = prefix + uri;
   } else if (mode === 'spa') {
-    request.uri = prefix + '/index.html';
+    origin = prefix + '/index.html';
   } else if (last === '') {
-    request.uri = prefix + uri + 'index.html';
+    origin = prefix + uri + 'index.html';
   } else {
-    request.uri = prefix + uri + '.html';
+    origin = prefix + uri + '.html';
   }
+  request.uri = origin.indexOf('+') === -1 ? origin : origin.replace(/\+/g, '%2B');
   return request;
 }

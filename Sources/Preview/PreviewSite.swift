@@ -80,7 +80,7 @@ public final class PreviewSite: @unchecked Sendable {
             return PreviewResponse(status: status, headers: [("Location", location), ("Cache-Control", "max-age=3600"),
                                                              ("Content-Length", "0")], body: .none)
         case .rewrite(let originPath):
-            let key = Self.percentDecode(String(originPath.dropFirst(version.count + 2)))
+            let key = String(Self.percentDecode(originPath).dropFirst(version.count + 2))
             if let entry = manifest.entry(at: key) {
                 return serve(entry, version: version, headers: headers, method: method, status: 200)
             }

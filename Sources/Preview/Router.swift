@@ -61,13 +61,19 @@ public struct Router: Sendable {
 
         switch mode {
         case .static:
-            if endsWithSlash { return .rewrite("/\(version)\(uri)index.html") }
-            if hasExtension { return .rewrite("/\(version)\(uri)") }
-            return .rewrite("/\(version)\(uri).html")
+            if endsWithSlash { return Self.rewrite("/\(version)\(uri)index.html") }
+            if hasExtension { return Self.rewrite("/\(version)\(uri)") }
+            return Self.rewrite("/\(version)\(uri).html")
         case .spa:
-            if hasExtension { return .rewrite("/\(version)\(uri)") }
-            return .rewrite("/\(version)/index.html")
+            if hasExtension { return Self.rewrite("/\(version)\(uri)") }
+            return Self.rewrite("/\(version)/index.html")
         }
+    }
+
+    /// The origin path, with `+` sent as `%2B`: S3's REST endpoint (CloudFront's S3 origin)
+    /// reads a `+` in a path as a space.
+    static func rewrite(_ origin: String) -> RouteDecision {
+        .rewrite(origin.contains("+") ? origin.replacingOccurrences(of: "+", with: "%2B") : origin)
     }
 
     /// A last segment names a file when it has a dot that is neither its first nor its

@@ -170,6 +170,11 @@ struct PreviewServerTests {
         let cafe = try request(site.port, "GET", "/caf%C3%A9")
         #expect(cafe.status == 200)
         #expect(cafe.body == Self.bytes("caf\u{E9}.html"))
+        // A `+` is a plus (the function sends it to S3 as %2B, which S3 would read as a space).
+        for (target, file) in [("/c++", "c++.html"), ("/c%2B%2B", "c++.html"), ("/c%20%20", "c  .html")] {
+            let page = try request(site.port, "GET", target)
+            #expect(page.status == 200 && page.body == Self.bytes(file), "\(target)")
+        }
 
         // Nothing outside the version is reachable.
         for target in ["/../_sitebuild/live", "/%2e%2e/_sitebuild/live", "/_sitebuild/live", "/..%2f_sitebuild%2flive"] {

@@ -100,6 +100,8 @@ final class ServedSite: @unchecked Sendable {
         ("assets/app.css", Array("body { margin: 0 }\n".utf8)),
         ("data/blob.bin", blob),
         ("caf\u{E9}.html", Array("<p>caf\u{E9}</p>\n".utf8)),
+        ("c++.html", Array("<p>plus</p>\n".utf8)),
+        ("c  .html", Array("<p>spaces</p>\n".utf8)),
     ]
 
     /// Deploys the standard tree (unless `deploy` is false) and starts a server on a free port.
