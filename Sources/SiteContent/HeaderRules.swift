@@ -88,11 +88,20 @@ public struct HeaderPolicy: Sendable {
         var headers = FileHeaders(contentType: compressedType ?? MimeTypes.type(for: typePath),
                                   cacheControl: Self.defaultCacheControl(for: typePath), contentEncoding: encoding)
         var extra: [String: (String, String)] = [:]
+        var typeSet = false
         for rule in rules where rule.pattern.matches(path) {
-            if let v = rule.contentType { headers.contentType = v }
+            if let v = rule.contentType {
+                headers.contentType = v
+                typeSet = true
+            }
             if let v = rule.cacheControl { headers.cacheControl = v }
             if let v = rule.contentEncoding { headers.contentEncoding = v.isEmpty ? nil : v }
             for (name, value) in rule.extra { extra[name.lowercased()] = (name, value) }
+        }
+        // A rule that removes the encoding (`content-encoding: ""`) serves the compressed bytes
+        // as they are: their type is then the compressed file's, not the page's inside it.
+        if encoding != nil, headers.contentEncoding == nil, !typeSet {
+            headers.contentType = path.hasSuffix(".br") ? "application/octet-stream" : "application/gzip"
         }
         headers.extra = extra.keys.sorted().map { extra[$0]! }
         return headers
@@ -116,33 +125,36 @@ public struct HeaderPolicy: Sendable {
             || name == "feed.xml" || name == "index.xml" {
             return entryPointCache
         }
-        return isFingerprinted(name) ? immutableCache : assetCache
+        return isFingerprinted(String(lastSegment(path))) ? immutableCache : assetCache
     }
 
-    /// A name with a part between separators that looks like a content hash: 8 or more
-    /// hex digits, or 8 base64url characters mixing letters and digits (Vite, esbuild).
+    /// A name with a part that looks like a content hash. A false match keeps a replaced file
+    /// stale in browsers for a year (`immutable` cannot be purged), a missed one costs a
+    /// revalidation after 5 minutes, so only the shapes bundlers make count:
+    /// - 8 or more hex digits with both a digit and a letter among them (webpack, Parcel,
+    ///   Gatsby, Next.js: `app.3f9a8b7c.js`); dates and counters are all digits
+    ///   (`IMG_20240115_123456.jpg`, `photo-20240115.jpg`);
+    /// - the 8 characters just before the extension, after a `-` or `.`: capitals and digits
+    ///   with at least one of each (esbuild, Angular: `main-K7PQZ2XA.js`), or base64url with
+    ///   both cases that switches between capitals, small letters, digits and `_`/`-` at least
+    ///   three times (Vite, Rollup, Astro: `index-BXk2_3aF.js`); a word with a number does not
+    ///   (`team-Member01.png`, `hero-banner2x.png`, `img/team-Overview.png`).
     static func isFingerprinted(_ name: String) -> Bool {
-        // Cheap rejection: a hash part needs at least 8 characters besides the extension.
-        guard name.utf8.count >= 10, name.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+        guard name.utf8.count >= 10 else { return false }
         let parts = name.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "_" || $0 == "~" }).dropLast()
         for part in parts.dropFirst(name.hasPrefix(".") ? 0 : 1) where part.count >= 8 {
-            let hex = part.allSatisfy { $0.isHexDigit }
-            let hasDigit = part.contains { $0.isNumber }
-            let hasLetter = part.contains { $0.isLetter }
-            if hex && hasDigit { return true }
-            if part.count >= 8 && part.count <= 12 && hasDigit && hasLetter && part.allSatisfy({ $0.isLetter || $0.isNumber }) {
-                return true
-            }
+            if part.allSatisfy(\.isHexDigit) && part.contains(where: \.isNumber) && part.contains(where: \.isLetter) { return true }
         }
-        // Vite: `index-BXk2_3aF.js` (the hash may contain `_` or `-`).
-        if let dash = name.lastIndex(of: "-"), let dot = name.lastIndex(of: "."), dash < dot {
-            let candidate = name[name.index(after: dash)..<dot]
-            // A digit and a letter both, so words like `team-Overview.png` never count.
-            if candidate.count == 8, candidate.contains(where: { $0.isNumber }), candidate.contains(where: { $0.isLetter }),
-               candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
-                return true
-            }
+        guard let dot = name.lastIndex(of: "."), name.distance(from: name.startIndex, to: dot) >= 10 else { return false }
+        let stem = name[..<dot]
+        let candidate = stem.suffix(8)
+        guard "-.".contains(stem[stem.index(stem.endIndex, offsetBy: -9)]),
+              candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else { return false }
+        if candidate.allSatisfy({ $0.isUppercase || $0.isNumber }), candidate.contains(where: \.isNumber), candidate.contains(where: \.isLetter) {
+            return true
         }
-        return false
+        guard candidate.contains(where: \.isUppercase), candidate.contains(where: \.isLowercase) else { return false }
+        let kinds = candidate.map { $0.isUppercase ? 0 : $0.isLowercase ? 1 : $0.isNumber ? 2 : 3 }
+        return zip(kinds, kinds.dropFirst()).filter { $0 != $1 }.count >= 3
     }
 }

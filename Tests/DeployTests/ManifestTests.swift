@@ -319,11 +319,16 @@ struct ManifestTests {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.entryPointCache, "\(path)")
         }
         #expect(HeaderPolicy.entryPointCache == "public, max-age=0, s-maxage=31536000, must-revalidate")
-        for path in ["assets/app.3f9a8b7c.js", "assets/index-BXk2_3aF.js", "main.abcdef12.css", "chunk-2f3a4b5c6d.js"] {
+        for path in ["assets/app.3f9a8b7c.js", "assets/index-BXk2_3aF.js", "main.abcdef12.css", "chunk-2f3a4b5c6d.js",
+                     "assets/index-DiwrgTda.js", "assets/vendor-B-x9_Qa2.js", "_astro/index.CZhPbYxH.css", "main-K7PQZ2XA.js",
+                     "component---src-pages-index-js-3f9a8b7c6d5e4f3a2b1c.js"] {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.immutableCache, "\(path)")
         }
         #expect(HeaderPolicy.immutableCache == "public, max-age=31536000, immutable")
-        for path in ["logo.png", "img/team-Overview.png", "assets/site.css", "fonts/inter.woff2", "data.json", "readme.txt"] {
+        // Ordinary names are not hashes: a false match would keep a replaced file in browsers for a year.
+        for path in ["logo.png", "img/team-Overview.png", "assets/site.css", "fonts/inter.woff2", "data.json", "readme.txt",
+                     "IMG_20240115_123456.jpg", "photo-20240115.jpg", "hero-banner2x.png", "hero-mobile2x.webp", "user-avatar123.png",
+                     "team-Member01.png", "icon-FACEBOOK.svg", "Screenshot_20240115-123456.png"] {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.assetCache, "\(path)")
         }
         #expect(HeaderPolicy.assetCache == "public, max-age=300, s-maxage=31536000")
@@ -339,6 +344,13 @@ struct ManifestTests {
         let br = policy.headers(for: "style.css.br")
         #expect(br.contentEncoding == "br")
         #expect(br.contentType == "text/css; charset=utf-8")
+        // `content-encoding: ""` serves the compressed bytes as they are, with their own type.
+        let asIs = HeaderPolicy(rules: [HeaderRule(pattern: "**/*.gz", contentEncoding: ""), HeaderRule(pattern: "**/*.br", contentEncoding: "")])
+        #expect(asIs.headers(for: "sitemap.xml.gz").contentType == "application/gzip" && asIs.headers(for: "sitemap.xml.gz").contentEncoding == nil)
+        #expect(asIs.headers(for: "app.js.br").contentType == "application/octet-stream")
+        #expect(HeaderPolicy(rules: [HeaderRule(pattern: "*.svgz", contentEncoding: "")]).headers(for: "logo.svgz").contentType == "application/gzip")
+        let typed = HeaderPolicy(rules: [HeaderRule(pattern: "*.gz", contentType: "application/x-gzip", contentEncoding: "")])
+        #expect(typed.headers(for: "sitemap.xml.gz").contentType == "application/x-gzip")
         let tarball = policy.headers(for: "dist/site.tar.gz")
         #expect(tarball.contentEncoding == nil)
         #expect(tarball.contentType == "application/gzip")
@@ -365,7 +377,7 @@ struct ManifestTests {
         ]).headers(for: "assets/app.3f9a8b7c.js.gz")
         #expect(ruled.cacheControl == "no-store")
         #expect(ruled.contentEncoding == nil)
-        #expect(ruled.contentType == "text/javascript; charset=utf-8")
+        #expect(ruled.contentType == "application/gzip")
         #expect(ruled.extra.map(\.name) == ["A-First", "x-one"])
         #expect(ruled.extra.map(\.value) == ["a", "2"])
     }
