@@ -142,7 +142,12 @@ public final class BuildEngine {
             if let reason = cancellation.reason, status == .succeeded || status == .failed {
                 (status, message) = interrupted(reason)
             }
-            if status == .succeeded { saveCache() }
+            if status == .succeeded {
+                saveCache()
+                // A signal while the cache was saved (a large node_modules takes a while): the
+                // build still ends interrupted, so `run` deploys nothing.
+                if let reason = cancellation.reason { (status, message) = interrupted(reason) }
+            }
         }
         return finish(status, message: message, started: started, artifacts: artifacts, reports: reports, exported: exported)
     }
@@ -693,7 +698,9 @@ public final class BuildEngine {
         } catch {
             log.warning("cannot save the cache for key \(key): \(error)")
         }
-        if let remote = configuration.remoteCache { saveRemote(remote, store: store, key: key, keyed: keyed, paths: cache.paths) }
+        if let remote = configuration.remoteCache, cancellation.reason == nil {
+            saveRemote(remote, store: store, key: key, keyed: keyed, paths: cache.paths)
+        }
     }
 
     /// Uploads the cache: a keyed entry the remote store has already is left as it is.

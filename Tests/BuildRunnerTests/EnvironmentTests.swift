@@ -352,6 +352,34 @@ import Testing
         #expect(run.result.message == "the build was interrupted")
     }
 
+    /// A signal while the cache is saved (a large node_modules takes a while) after every
+    /// phase succeeded: the build still ends STOPPED, so `run` deploys nothing it made.
+    @Test func anInterruptionWhileTheCacheIsSavedStillStopsTheBuild() throws {
+        let h = try BuildHarness()
+        let cancellation = Cancellation()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - mkdir -p deps dist && echo v1 > deps/lib.txt && echo page > dist/index.html
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            cache:
+              key: deps-v1
+              paths:
+                - 'deps/**/*'
+            """, out: h.root + "/out", cancellation: cancellation, onText: { bytes in
+                if String(decoding: bytes, as: UTF8.self).contains("to the cache with key") {
+                    cancellation.cancel(.interrupted(signal: SIGTERM))
+                }
+            })
+        #expect(run.log.contains("Saved 1 file(s) to the cache with key deps-v1"), "\(run.log)")
+        #expect(run.result.status == .stopped, "\(run.log)")
+        #expect(run.result.message == "the build was interrupted")
+    }
+
     @Test func cancellationStopsTheBuildCleanly() throws {
         let h = try BuildHarness()
         let cancellation = Cancellation()
