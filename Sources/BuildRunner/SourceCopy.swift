@@ -30,9 +30,19 @@ struct SourceCopy {
     /// The paths git would keep, relative to `source`; nil when it is not a work tree.
     private func gitListedPaths(_ source: String) throws -> [String]? {
         guard let git else { return nil }
-        let probe = try? CapturedCommand.run([git, "-C", source, "rev-parse", "--is-inside-work-tree"], environment: environment)
-        guard let probe, probe.succeeded, probe.stdoutText == "true" else { return nil }
-        let listing = try CapturedCommand.run([git, "-C", source, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        let probe = try? CapturedCommand.run([git] + GitInfo.readingAnyOwner + ["-C", source, "rev-parse", "--is-inside-work-tree"],
+                                             environment: environment)
+        guard let probe, probe.succeeded, probe.stdoutText == "true" else {
+            // A repository git cannot read would otherwise be copied whole, ignored files
+            // (`.env`, node_modules) included.
+            if FileManager.default.fileExists(atPath: source + "/.git") {
+                let reason = probe.map { $0.stderrText.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "git did not run"
+                throw SourceError(.invalidInput, "--clean: \(source) has a .git that git cannot read (\(reason)), so which files it "
+                    + "ignores is unknown; repair the repository, or build without --clean")
+            }
+            return nil
+        }
+        let listing = try CapturedCommand.run([git] + GitInfo.readingAnyOwner + ["-C", source, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                                               environment: environment)
         guard listing.succeeded else {
             throw SourceError(.invalidInput, "--clean: git could not list the files of \(source): \(listing.stderrText)")

@@ -360,7 +360,7 @@ enum DeployInvocation {
                 throw UsageError(commitNeedsARepository(source.label))
             }
             var output: [UInt8] = []
-            let termination = try? ProcessRunner().run(["/usr/bin/git", "-C", sourceDirectory, "rev-parse", "HEAD"],
+            let termination = try? ProcessRunner().run(["/usr/bin/git"] + GitInfo.readingAnyOwner + ["-C", sourceDirectory, "rev-parse", "HEAD"],
                                                        environment: ProcessInfo.processInfo.environment) { output.append(contentsOf: $0) }
             let commit = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if termination == .exited(0), commit.count == 40 { return commit }

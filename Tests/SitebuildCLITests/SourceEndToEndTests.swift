@@ -261,6 +261,24 @@ import TestSupport
         #expect(!h.exists("site/built-here"), "the build ran in the copy, not the original")
         #expect(h.exists(".sitebuild/_work/site/src/built-here"))
         #expect(h.read("out/index.html") == "home")
+
+        // A checkout owned by another user (a container job running as root, a bind mount):
+        // git's "dubious ownership" refusal made it no repository, and its ignored files were
+        // copied. It is read all the same (the build runs its buildspec anyway).
+        if getuid() == 0 {
+            let chown = Process()
+            chown.executableURL = URL(fileURLWithPath: "/bin/chown")
+            chown.arguments = ["-R", "nobody", h.root + "/site"]
+            try chown.run()
+            chown.waitUntilExit()
+            #expect(chown.terminationStatus == 0)
+            let other = try h.run(["build", "--source", "site", "--clean", "--out", "out2"])
+            #expect(other.status == 0, "\(other.stdout)\(other.stderr)")
+            for dropped in ["./secret.env", "./node_modules"] {
+                #expect(!other.stdout.contains("listed \(dropped)"), "\(dropped) copied")
+            }
+            #expect(other.stdout.contains("resolved=\(commit)\n"), "\(other.stdout)")
+        }
     }
 
     /// Archives uploaded to one place (site-1.zip, site-2.zip, as watch builds them) share the
