@@ -235,13 +235,19 @@ enum DeployInvocation {
         } catch let error as DeployError {
             reporter.say("deploy failed: \(error)" + (error.liveChanged ? "" : "; nothing live changed"))
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
-            return error.isInvalidInput ? ExitStatus.invalidInput : ExitStatus.deployFailed
+            return exitStatus(for: error)
         } catch {
             let message = readableError(error)
             reporter.say("deploy failed: \(message); nothing live changed")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(message))])
-            return ExitStatus.deployFailed
+            return exitStatus(for: error)
         }
+    }
+
+    /// Exit 2 for what the user must fix (a wrong path, a bucket or table that does not exist:
+    /// a retry cannot help), 3 for a failure of the remote.
+    static func exitStatus(for error: any Error) -> Int32 {
+        (error as? DeployError)?.isInvalidInput == true || error is PointerResourceMissing ? ExitStatus.invalidInput : ExitStatus.deployFailed
     }
 
     /// A local target or file pointer this deploy could not write, found before anything is
@@ -582,7 +588,7 @@ struct RunCommand: AsyncParsableCommand {
             let message = "the pointer \(settings.pointer.url) cannot be read: \(error); nothing was built"
             reporter.say(message)
             BuildInvocation.failedResult(build.json, message)
-            throw ExitCode(ExitStatus.deployFailed)
+            throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
         // A local target (and a file pointer) inside the project is not part of the site.
         let localPlaces = [(settings.target as? LocalTarget)?.root, (settings.pointer as? LocalPointerStore)?.path].compactMap { $0 }

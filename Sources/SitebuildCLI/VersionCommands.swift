@@ -86,7 +86,7 @@ struct VersionsCommand: AsyncParsableCommand {
             writeAll(1, Array(text.utf8))
         } catch {
             reporter.fail("\(error)")
-            throw ExitCode(ExitStatus.deployFailed)
+            throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
     }
 }
@@ -184,7 +184,7 @@ struct RollbackCommand: AsyncParsableCommand {
         } catch {
             reporter.say("rollback failed: \(error)" + ((error as? DeployError)?.liveChanged == true ? "" : "; nothing live changed"))
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
-            throw ExitCode((error as? DeployError)?.isInvalidInput == true ? ExitStatus.invalidInput : ExitStatus.deployFailed)
+            throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
     }
 }
@@ -323,7 +323,7 @@ struct PruneCommand: AsyncParsableCommand {
             reporter.say("prune failed: \(error)")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)")),
                                       ("deleted", .array(deleted.map(JSONValue.string)))])
-            throw ExitCode(ExitStatus.deployFailed)
+            throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
     }
 }
