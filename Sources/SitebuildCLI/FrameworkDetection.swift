@@ -32,8 +32,9 @@ enum DetectionOutcome: Sendable, Equatable {
 
 /// Tells a site's framework from its files: exact package names in package.json's
 /// dependencies and devDependencies (never substrings of scripts or descriptions), then the
-/// configuration files of Hugo, Jekyll and MkDocs, then a bare index.html. Pure over
-/// `ProjectFiles`.
+/// configuration files of Hugo, Jekyll and MkDocs, then a framework's configuration file
+/// (an Nx app has no package.json), then a bare index.html where no build tool is
+/// configured. Pure over `ProjectFiles`.
 struct FrameworkDetector: Sendable {
     let files: any ProjectFiles
 
@@ -87,8 +88,20 @@ struct FrameworkDetector: Sendable {
         }
         if let outcome = detectFramework(in: app, manifest: manifest, notes: &notes) { return outcome }
         if let workspace = workspaceOutcome(in: app, manifest: manifest) { return workspace }
+        if let configured = detectByConfig(in: app, manifests: manifestChain(app, own: manifest), notes: &notes) { return .detected(configured) }
         if let plain = detectPlain(in: app, manifest: manifest, notes: &notes) { return .detected(plain) }
         return .unknown(notes: notes)
+    }
+
+    /// The package.json files whose packages an app can use, nearest first: its own, and
+    /// when it has none (an Nx app), the nearest one above it (the workspace root's, where
+    /// the packages are installed). Unreadable ones are skipped: planning reports them.
+    func manifestChain(_ app: String, own: PackageManifest?) -> [(file: String, manifest: PackageManifest)] {
+        if let own { return [(ProjectPath.join(app, "package.json"), own)] }
+        for dir in ProjectPath.ancestry(app).dropFirst() {
+            if let manifest = try? manifest(in: dir) { return [(ProjectPath.join(dir, "package.json"), manifest)] }
+        }
+        return []
     }
 
     /// A framework of any kind in `dir`, without the workspace and plain-HTML fallbacks.
@@ -159,9 +172,10 @@ struct FrameworkDetector: Sendable {
         package.hasPrefix("@sveltejs/") ? String(package.dropFirst("@sveltejs/".count)) : package
     }
 
-    /// A folder whose package.json has `workspaces`, or with a pnpm-workspace.yaml.
+    /// A folder whose package.json has `workspaces`, or with a pnpm-workspace.yaml or an
+    /// nx.json.
     func isWorkspaceRoot(_ dir: String, manifest: PackageManifest?) -> Bool {
-        manifest?.workspaces != nil || files.isFile(ProjectPath.join(dir, "pnpm-workspace.yaml"))
+        manifest?.workspaces != nil || files.isFile(ProjectPath.join(dir, "pnpm-workspace.yaml")) || files.isFile(ProjectPath.join(dir, "nx.json"))
     }
 
     /// Whether `dir` has what a Vite app builds from: an index.html or a vite.config.*.
@@ -230,6 +244,92 @@ struct FrameworkDetector: Sendable {
         return nil
     }
 
+    // MARK: - Configuration files
+
+    /// Configuration files (by name, or name prefix when ending in `.`) of build tools and
+    /// frameworks: a folder with one holds sources to build, never a plain site.
+    static let buildToolConfigs = ["vite.config.", "webpack.config.", "rollup.config.", "rspack.config.", "esbuild.config.", ".parcelrc",
+                                   "svelte.config.", "next.config.", "astro.config.", "nuxt.config.", "gatsby-config.",
+                                   "docusaurus.config.", "eleventy.config.", ".eleventy.js", "angular.json", "project.json"]
+
+    /// The build-tool configuration files in `dir` (plus tsconfig.json when there is a src/
+    /// folder to compile), by name.
+    func buildToolFiles(in dir: String) -> [String] {
+        var found = files.list(dir).filter { name in
+            Self.buildToolConfigs.contains { $0.hasSuffix(".") ? name.hasPrefix($0) : name == $0 } && files.isFile(ProjectPath.join(dir, name))
+        }
+        if files.isFile(ProjectPath.join(dir, "tsconfig.json")) && files.isDirectory(ProjectPath.join(dir, "src")) {
+            found.append("tsconfig.json with src/")
+        }
+        return found
+    }
+
+    /// The first file of `dir` whose name is `stem` plus a JavaScript or TypeScript extension.
+    func configFile(_ stem: String, in dir: String) -> String? {
+        ["js", "mjs", "cjs", "ts", "mts", "cts"].lazy.map { ProjectPath.join(dir, "\(stem).\($0)") }.first(where: files.isFile)
+    }
+
+    /// A framework told by its configuration file in `dir`, when package.json detection found
+    /// none: an Nx app has no package.json (its packages are the workspace root's), and a
+    /// workspace package may leave its packages to the root. The framework's package must
+    /// be in `manifests` (the app's package.json, or the nearest one above it).
+    func detectByConfig(in dir: String, manifests: [(file: String, manifest: PackageManifest)], notes: inout [String]) -> DetectedFramework? {
+        func fact(_ name: String) -> String? {
+            for (file, manifest) in manifests {
+                if let found = manifest.dependency(name) { return "\(file) has \(found.kind.rawValue) \(name) \(found.version)" }
+            }
+            return nil
+        }
+        func hasPackage(_ name: String) -> Bool { manifests.contains { $0.manifest.dependency(name) != nil } }
+        let svelteConfig = configFile("svelte.config", in: dir)
+        let svelteKit = svelteConfig.map { path in
+            hasPackage("@sveltejs/kit") || (files.read(path).map { $0.contains("@sveltejs/adapter-") || $0.contains("kit:") } ?? false)
+        } ?? false
+        let angularJSON = ProjectPath.join(dir, "angular.json")
+        let eleventyConfig = files.isFile(ProjectPath.join(dir, ".eleventy.js")) ? ProjectPath.join(dir, ".eleventy.js") : configFile("eleventy.config", in: dir)
+        let candidates: [(Framework, String?, String, String)] = [
+            (.nextjs, configFile("next.config", in: dir), "next", "Next.js"),
+            (.nuxt, configFile("nuxt.config", in: dir), "nuxt", "Nuxt"),
+            (.gatsby, configFile("gatsby-config", in: dir), "gatsby", "Gatsby"),
+            (.docusaurus, configFile("docusaurus.config", in: dir), "@docusaurus/core", "Docusaurus"),
+            (.astro, configFile("astro.config", in: dir), "astro", "Astro"),
+            (.sveltekit, svelteKit ? svelteConfig : nil, "@sveltejs/kit", "SvelteKit"),
+            (.angular, files.isFile(angularJSON) ? angularJSON : nil, "@angular/core", "Angular"),
+            (.eleventy, eleventyConfig, "@11ty/eleventy", "Eleventy"),
+            (.vite, configFile("vite.config", in: dir), "vite", "Vite"),
+        ]
+        let origin = manifests.first.map { $0.file == ProjectPath.join(dir, "package.json") ? "" : " (\(dir) has no package.json of its own)" } ?? ""
+        for (framework, config, package, name) in candidates {
+            guard let config else { continue }
+            guard let packageFact = fact(package) else {
+                let searched = manifests.first.map { "\($0.file)\(origin)" } ?? "no package.json in \(dir.isEmpty ? "the folder" : dir) or above it"
+                notes.append("\(config) is \(name)'s configuration file, but \(searched) does not list \(package); add it (or pass --framework)")
+                continue
+            }
+            var detected = DetectedFramework(framework: framework, evidence: ["\(config) is \(name)'s configuration file", packageFact])
+            if framework == .sveltekit, let adapter = manifests.lazy.compactMap({ Self.svelteKitAdapter(in: $0.manifest) }).first {
+                detected.flavor = Self.adapterName(adapter)
+            }
+            return detected
+        }
+        if let note = nxProjectNote(in: dir) { notes.append(note) }
+        return nil
+    }
+
+    /// What an Nx project.json without a framework configuration file beside it builds with.
+    func nxProjectNote(in dir: String) -> String? {
+        let path = ProjectPath.join(dir, "project.json")
+        guard let text = files.read(path),
+              let project = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+        let targets = (project["targets"] ?? project["architect"]) as? [String: Any]
+        guard let build = targets?["build"] as? [String: Any] else { return nil }
+        let executor = (build["executor"] ?? build["builder"]) as? String ?? "no executor"
+        let outputPath = (build["options"] as? [String: Any])?["outputPath"] as? String
+        let name = project["name"] as? String ?? (dir as NSString).lastPathComponent
+        let output = outputPath.map { ", writing \($0)" } ?? ""
+        return "\(path) is an Nx project whose build target runs \(executor)\(output), which no sitebuild template builds; build it with `npx nx build \(name)` in a buildspec of your own and set artifacts.base-directory to its output folder"
+    }
+
     // MARK: - Plain HTML
 
     /// The folder (relative to `dir`) whose index.html makes a plain site, if any.
@@ -240,6 +340,12 @@ struct FrameworkDetector: Sendable {
     func detectPlain(in dir: String, manifest: PackageManifest?, notes: inout [String]) -> DetectedFramework? {
         guard let folder = plainSiteFolder(in: dir) else { return nil }
         let index = ProjectPath.join(dir, folder, "index.html")
+        let tools = buildToolFiles(in: dir)
+        if !tools.isEmpty {
+            let list = tools.map { ProjectPath.join(dir, $0) }.joined(separator: ", ")
+            notes.append("\(index) exists, but so does build-tool configuration (\(list)), so \(index) is a source file to build, not the site: publishing the folder as it is would deploy the sources")
+            return nil
+        }
         if let build = manifest?.scripts["build"] {
             notes.append("\(index) exists, but \(ProjectPath.join(dir, "package.json")) has a build script (\"\(build)\") for a tool sitebuild does not know, so \(index) is probably a source file")
             return nil
@@ -264,8 +370,33 @@ struct FrameworkDetector: Sendable {
                 patterns += list.compactMap(\.string)
             }
         }
+        let nx = ProjectPath.join(dir, "nx.json")
+        if files.isFile(nx) { evidence.append("\(nx) exists") }
         guard !evidence.isEmpty else { return nil }
-        return .workspace(evidence: evidence.joined(separator: " and "), candidates: workspaceCandidates(in: dir, patterns: patterns))
+        var candidates = workspaceCandidates(in: dir, patterns: patterns)
+        if files.isFile(nx) {
+            let listed = Set(candidates.map(\.path))
+            candidates += nxProjects(in: dir, manifest: manifest).filter { !listed.contains($0.path) }
+            candidates = candidates.filter { $0.framework != nil } + candidates.filter { $0.framework == nil }
+        }
+        return .workspace(evidence: evidence.joined(separator: " and "), candidates: candidates)
+    }
+
+    /// The projects of an Nx workspace: folders (three levels down at most) with a
+    /// project.json, each with the framework its files show.
+    func nxProjects(in dir: String, manifest: PackageManifest?) -> [WorkspaceCandidate] {
+        files.directories(under: dir, depth: 3).filter { files.isFile(ProjectPath.join($0, "project.json")) }.map { folder in
+            var notes: [String] = []
+            let own = try? self.manifest(in: folder)
+            var found: DetectedFramework?
+            if let own, case .detected(let d)? = detectFramework(in: folder, manifest: own, notes: &notes) { found = d }
+            if found == nil {
+                let chain = own.map { [(ProjectPath.join(folder, "package.json"), $0)] }
+                    ?? manifest.map { [(ProjectPath.join(dir, "package.json"), $0)] } ?? []
+                found = detectByConfig(in: folder, manifests: chain, notes: &notes)
+            }
+            return WorkspaceCandidate(path: folder, framework: found)
+        }
     }
 
     /// Workspace packages (folders with a package.json matching the workspace globs), each

@@ -11,9 +11,10 @@ struct InitCommand: ParsableCommand {
         abstract: "Detect the site's framework and write buildspec.yml and sitebuild.yml.",
         discussion: """
             Detection reads exact package names in package.json (dependencies and devDependencies), \
-            angular.json, next.config.*, Hugo, Jekyll and MkDocs configuration files, and a bare \
-            index.html; the lockfile chooses npm, pnpm, yarn or bun. In a monorepo, --app names the \
-            app's folder. Existing files are kept unless --force is given.
+            angular.json, next.config.*, Hugo, Jekyll and MkDocs configuration files, the framework \
+            configuration files of an app without a package.json (Nx), and a bare index.html (never \
+            beside a build tool's configuration); the lockfile chooses npm, pnpm, yarn or bun. In a \
+            monorepo, --app names the app's folder. Existing files are kept unless --force is given.
             """)
 
     @Argument(help: "The repository (or site) folder to write the files into. Default: the current directory.")

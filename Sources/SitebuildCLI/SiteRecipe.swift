@@ -107,8 +107,12 @@ struct SitePlanner: Sendable {
 
         // Install: Node packages for Node frameworks, and for generators whose site has a package.json with packages.
         let wantsNode = framework.usesNode || (framework != .plain && manifest?.hasDependencies == true)
+        // An app without a package.json of its own (an Nx app) uses the workspace root's packages.
+        let inherited = manifest == nil && framework.usesNode ? detector.manifestChain(app, own: nil).first : nil
         if wantsNode {
-            if manifest == nil {
+            if let inherited {
+                recipe.evidence.append("\(app) has no package.json of its own: its packages are those of \(inherited.file)")
+            } else if manifest == nil {
                 recipe.warnings.append("there is no \(file("package.json")): the \(framework.displayName) template installs and builds with npm, which needs one")
             }
             recipe.node = try nodeInstall(app: app, override: packageManager, recipe: &recipe)
@@ -122,7 +126,8 @@ struct SitePlanner: Sendable {
                 recipe.evidence.append("\(file("package.json")) script \"\(script)\" is \"\(text)\" → \(pm.runScript(script))")
             } else if let cli = framework.cliBuildCommand {
                 recipe.buildCommand = pm.exec(cli)
-                recipe.evidence.append("\(file("package.json")) has no \"\(framework.buildScript ?? "build")\" script → \(pm.exec(cli))")
+                recipe.evidence.append(inherited != nil ? "the build runs \(framework.displayName)'s command in \(app) → \(pm.exec(cli))"
+                                                        : "\(file("package.json")) has no \"\(framework.buildScript ?? "build")\" script → \(pm.exec(cli))")
             }
         }
         switch framework {
@@ -138,7 +143,7 @@ struct SitePlanner: Sendable {
         case .nextjs:
             planNext(&recipe, manifest: manifest, file: file)
         case .sveltekit:
-            planSvelteKit(&recipe, manifest: manifest, file: file)
+            planSvelteKit(&recipe, manifest: manifest ?? inherited?.manifest, file: file)
         case .hugo:
             recipe.buildCommand = "hugo --minify --cleanDestinationDir"
             let configs = FrameworkDetector.hugoConfigFiles + ["config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
@@ -345,9 +350,12 @@ struct SitePlanner: Sendable {
         }
         // No lockfile anywhere: the workspace root installs for all its packages.
         let workspaceRoot = zip(chain, manifests).first { dir, manifest in
-            manifest?.workspaces != nil || files.isFile(ProjectPath.join(dir, "pnpm-workspace.yaml"))
+            detector.isWorkspaceRoot(dir, manifest: manifest)
         }?.0
-        let directory = workspaceRoot ?? app
+        // An app without a package.json of its own installs where the nearest one is.
+        let appHasManifest = manifests.first.flatMap { $0 } != nil
+        let nearest = appHasManifest ? nil : zip(chain, manifests).first { $0.1 != nil }?.0
+        let directory = workspaceRoot ?? nearest ?? app
         let pm = override ?? declared?.0 ?? .npm
         let because = override != nil ? "--package-manager \(pm.rawValue)" : declared.map(\.1) ?? "no lockfile"
         recipe.evidence.append("\(because) → \(pm.rawValue)\(whereInstalled(directory))")

@@ -171,9 +171,67 @@ import Testing
 
     @Test func packageNamesMatchExactlyNotBySubstring() throws {
         // `next-auth` is not `next`, `@angular/core-extras` is not `@angular/core`, `vite-plugin-x` is not `vite`.
-        let tree = FixtureTree(["package.json": packageJSON(dependencies: ["next-auth": "4.0.0", "@angular/core-extras": "1.0.0", "vite-plugin-x": "1.0.0", "astro-icon": "1.0.0"]),
-                                "angular.json": "{}", "index.html": ""])
-        #expect(try framework(tree)?.framework == .plain)
+        var files = ["package.json": packageJSON(dependencies: ["next-auth": "4.0.0", "@angular/core-extras": "1.0.0", "vite-plugin-x": "1.0.0", "astro-icon": "1.0.0"]),
+                     "angular.json": "{}", "index.html": ""]
+        // angular.json without @angular/core is not Angular (nor, being a build tool's file, plain HTML).
+        #expect(try framework(FixtureTree(files)) == nil)
+        #expect(try notes(FixtureTree(files)).contains("angular.json is Angular's configuration file, but package.json does not list @angular/core; add it (or pass --framework)"))
+        files["angular.json"] = nil
+        #expect(try framework(FixtureTree(files))?.framework == .plain)
+    }
+
+    /// A folder with a build tool's configuration holds sources to build: publishing it as a
+    /// plain site would deploy them.
+    @Test(arguments: ["vite.config.ts", "webpack.config.js", "tsconfig.json", "angular.json", "project.json", "svelte.config.js",
+                      "next.config.mjs", "astro.config.mjs", "nuxt.config.ts", "rollup.config.mjs"])
+    func buildToolConfigurationIsNeverPlainHTML(_ config: String) throws {
+        let tree = FixtureTree(["nx.json": "{}", "package.json": packageJSON(devDependencies: ["nx": "19.0.0"]), "package-lock.json": "{}",
+                                "apps/web/index.html": "<script type=module src=/src/main.ts></script>", "apps/web/src/main.ts": "",
+                                "apps/web/\(config)": "{}"])
+        guard case .unknown(let notes) = try tree.detect(app: "apps/web") else {
+            Issue.record("apps/web with \(config) should not be detected")
+            return
+        }
+        let name = config == "tsconfig.json" ? "tsconfig.json with src/" : config
+        #expect(notes.contains("apps/web/index.html exists, but so does build-tool configuration (apps/web/\(name)), so apps/web/index.html is a source file to build, not the site: publishing the folder as it is would deploy the sources"), "\(notes)")
+        #expect(throws: InitError.self) { try tree.recipe(app: "apps/web") }
+    }
+
+    /// An Nx app has no package.json: its framework shows in its configuration files, its
+    /// packages are the workspace root's (installed there), and the build runs in its folder.
+    @Test func anNxAppWithoutAPackageJsonIsBuiltWithTheWorkspacesPackages() throws {
+        let tree = FixtureTree(["nx.json": "{}", "package-lock.json": "{}",
+                                "package.json": packageJSON(dependencies: ["react": "^18.3.0"], devDependencies: ["vite": "^5.2.0", "nx": "19.0.0", "vitest": "^1.6.0"],
+                                                            scripts: ["build": "nx run-many -t build"]),
+                                "apps/web/index.html": "<div id=root></div><script type=module src=/src/main.tsx></script>",
+                                "apps/web/vite.config.ts": "export default defineConfig({ plugins: [react()] })\n",
+                                "apps/web/src/main.tsx": "", "apps/web/tsconfig.json": "{}",
+                                "apps/web/project.json": #"{"name": "web", "targets": {"build": {"executor": "@nx/vite:build"}}}"#,
+                                "apps/api/project.json": #"{"name": "api", "targets": {"build": {"executor": "@nx/webpack:webpack", "options": {"outputPath": "dist/apps/api"}}}}"#])
+        let recipe = try tree.recipe(app: "apps/web")
+        #expect(recipe.framework == .vite)
+        #expect(recipe.evidence.starts(with: ["apps/web/vite.config.ts is Vite's configuration file", "package.json has devDependency vite ^5.2.0",
+                                              "apps/web has no package.json of its own: its packages are those of package.json"]), "\(recipe.evidence)")
+        #expect(recipe.node == SiteRecipe.NodeInstall(packageManager: .npm, directory: "", lockfile: "package-lock.json"))
+        // The root's build script builds the whole workspace: not the app's.
+        #expect(recipe.buildCommand == "npx vite build")
+        #expect(recipe.artifactDirectory == "apps/web/dist")
+        #expect(recipe.warnings.isEmpty, "\(recipe.warnings)")
+        // Without a lockfile the install still runs where the package.json is.
+        var noLock = tree.files
+        noLock["package-lock.json"] = nil
+        #expect(try FixtureTree(noLock).recipe(app: "apps/web").node?.directory == "")
+        // The root lists its projects.
+        guard case .workspace(let evidence, let candidates) = try tree.detect() else {
+            Issue.record("an Nx workspace root should ask for --app")
+            return
+        }
+        #expect(evidence == "nx.json exists")
+        #expect(candidates.map(\.path) == ["apps/web", "apps/api"])
+        #expect(candidates.map { $0.framework?.framework } == [.vite, nil])
+        // A project built by an executor no template knows says how to build it.
+        let api = try #require(throws: InitError.self) { try tree.recipe(app: "apps/api") }
+        #expect(api.description.contains("apps/api/project.json is an Nx project whose build target runs @nx/webpack:webpack, writing dist/apps/api, which no sitebuild template builds"), "\(api.description)")
     }
 
     @Test func reactWithoutViteIsCreateReactAppOnlyWithReactScripts() throws {
