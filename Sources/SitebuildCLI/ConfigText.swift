@@ -68,6 +68,39 @@ enum ConfigText {
         return kept.joined(separator: "\n")
     }
 
+    /// The source between the parentheses of the first call of `function` (`adapter({ pages:
+    /// 'out' })` → `{ pages: 'out' }`), comments left out; nil when there is no such call.
+    static func callArguments(of function: String, in source: String) -> String? {
+        let code = withoutComments(source)
+        var searchStart = code.startIndex
+        while let range = code.range(of: function + "(", range: searchStart..<code.endIndex) {
+            searchStart = range.upperBound
+            if range.lowerBound > code.startIndex {
+                let before = code[code.index(before: range.lowerBound)]
+                if before.isLetter || before.isNumber || before == "_" || before == "$" || before == "." { continue }
+            }
+            var depth = 1
+            var quote: Character?
+            var index = range.upperBound
+            while index < code.endIndex {
+                let character = code[index]
+                if let open = quote {
+                    if character == open { quote = nil }
+                } else if character == "'" || character == "\"" || character == "`" {
+                    quote = character
+                } else if character == "(" {
+                    depth += 1
+                } else if character == ")" {
+                    depth -= 1
+                    if depth == 0 { return String(code[range.upperBound..<index]) }
+                }
+                index = code.index(after: index)
+            }
+            return nil
+        }
+        return nil
+    }
+
     /// The first quoted string after `key:` in JavaScript source (`outDir: 'build'`).
     static func jsString(after key: String, in source: String) -> String? {
         let code = withoutComments(source)

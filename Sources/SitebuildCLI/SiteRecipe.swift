@@ -39,6 +39,10 @@ struct SiteRecipe: Sendable {
     var buildCommand: String?
     /// Hugo themes are often git submodules: fetch them before building.
     var updatesSubmodules = false
+    /// Where SvelteKit's adapter-static writes the assets (`_app/`, the static/ files) when
+    /// its `assets` option is not the `pages` folder, relative to the app: the build copies
+    /// them into the output folder, since the site needs both at its root.
+    var separateAssetsDirectory: String?
     /// The page a single-page app falls back to (SvelteKit's adapter-static `fallback`):
     /// routing is then spa whatever the framework's default.
     var spaFallback: String?
@@ -264,10 +268,25 @@ struct SitePlanner: Sendable {
             return
         }
         let configs = ["svelte.config.js", "svelte.config.mjs", "svelte.config.ts", "svelte.config.cjs"].map(file)
-        guard let (config, text) = configs.lazy.compactMap({ path in self.files.read(path).map { (path, $0) } }).first else { return }
+        guard let (config, source) = configs.lazy.compactMap({ path in self.files.read(path).map { (path, $0) } }).first else { return }
+        // adapter-static's options (kit.paths has an `assets` key too: a URL).
+        let text = ConfigText.callArguments(of: "adapter", in: source) ?? source
         if let pages = ConfigText.jsString(after: "pages", in: text), !pages.isEmpty {
             recipe.outputDirectory = pages
             recipe.evidence.append("\(config) sets pages '\(pages)'")
+        }
+        if let assets = ConfigText.jsString(after: "assets", in: text), !assets.isEmpty, !assets.contains("://") {
+            let assetsFolder = ProjectPath.resolve(assets, from: recipe.appDirectory)
+            let pagesFolder = ProjectPath.resolve(recipe.outputDirectory, from: recipe.appDirectory)
+            let sameFolder = assetsFolder == nil ? assets == recipe.outputDirectory : assetsFolder == pagesFolder
+            if sameFolder {
+                recipe.evidence.append("\(config) sets assets '\(assets)', the pages folder")
+            } else if assetsFolder == nil {
+                recipe.warnings.append("\(config) sets assets '\(assets)', outside the project, so the build cannot copy _app/ from it into \(recipe.outputDirectory)/ and the site would miss its scripts and styles; set assets to the pages folder ('\(recipe.outputDirectory)') or a folder inside the project")
+            } else {
+                recipe.separateAssetsDirectory = assets
+                recipe.evidence.append("\(config) sets assets '\(assets)' apart from the pages: the build copies it (with _app/) into \(recipe.outputDirectory)/, so both are deployed")
+            }
         }
         if let fallback = ConfigText.jsString(after: "fallback", in: text), !fallback.isEmpty {
             recipe.spaFallback = fallback

@@ -100,6 +100,11 @@ enum SiteTemplate {
                   exit 1
                 fi
                 """)
+            if let assets = recipe.separateAssetsDirectory {
+                // `folder/.` copies the folder's contents, dotfiles too, into the pages folder.
+                let source = (assets.hasSuffix("/") ? assets : assets + "/") + "."
+                build.append("cp -R \(shellWord(source)) \(shellWord(recipe.outputDirectory))")
+            }
         case .astro:
             // A server or hybrid build (or on-demand pages with an adapter) writes the server
             // bundle beside the pages; it may inline secrets and must never be published.
@@ -179,6 +184,9 @@ enum SiteTemplate {
         }
         if recipe.framework == .hugo {
             lines.append("# Uses the hugo on PATH; without one it downloads Hugo extended $HUGO_VERSION.")
+        }
+        if let assets = recipe.separateAssetsDirectory {
+            lines.append("# adapter-static writes the assets (_app/) into \(assets)/ apart from the pages: the build copies them into \(recipe.outputDirectory)/.")
         }
         lines.append("")
         return lines

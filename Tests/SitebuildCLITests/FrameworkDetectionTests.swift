@@ -341,6 +341,38 @@ import Testing
         #expect(prerendered.warnings.isEmpty)
     }
 
+    /// adapter-static writes `_app/` (and the static/ files) into its `assets` folder: when that
+    /// is not the pages folder, the build copies it in, or the site would miss its scripts.
+    @Test func svelteKitAssetsApartFromThePagesAreCopiedIntoThem() throws {
+        let manifest = packageJSON(devDependencies: ["@sveltejs/kit": "^2.0.0", "@sveltejs/adapter-static": "^3.0.0"], scripts: ["build": "vite build"])
+        let apart = try FixtureTree(["package.json": manifest, "package-lock.json": "{}", "svelte.config.js": """
+            import adapter from '@sveltejs/adapter-static';
+            export default { kit: { adapter: adapter({ pages: 'build', assets: 'build-assets' }) } };
+            """]).recipe()
+        #expect(apart.artifactDirectory == "build")
+        #expect(apart.separateAssetsDirectory == "build-assets")
+        #expect(apart.evidence.contains("svelte.config.js sets assets 'build-assets' apart from the pages: the build copies it (with _app/) into build/, so both are deployed"))
+        let buildspec = SiteTemplate.buildspec(for: apart)
+        #expect(buildspec.contains("          fi\n      - cp -R build-assets/. build\n\nartifacts:\n  base-directory: build\n"), "\(buildspec)")
+        // kit.paths.assets is a URL, not adapter-static's folder; the default pages folder counts.
+        let cdn = try FixtureTree(["package.json": manifest, "svelte.config.js": """
+            export default { kit: { paths: { assets: 'https://cdn.example.org' }, adapter: adapter({ assets: 'static-out' }) } };
+            """]).recipe()
+        #expect(cdn.separateAssetsDirectory == "static-out")
+        #expect(SiteTemplate.buildspec(for: cdn).contains("      - cp -R static-out/. build\n"))
+        // One folder, however spelled: nothing to copy.
+        let same = try FixtureTree(["package.json": manifest, "svelte.config.js": "export default { kit: { adapter: adapter({ pages: 'out', assets: './out/' }) } };\n"]).recipe()
+        #expect(same.separateAssetsDirectory == nil)
+        #expect(!SiteTemplate.buildspec(for: same).contains("cp -R"))
+        // In an app folder the copy runs there; a folder outside the project cannot be copied.
+        let app = try FixtureTree(["web/package.json": manifest, "web/svelte.config.js": "adapter({ pages: 'site', assets: '../shared-assets' })\n"]).recipe(app: "web")
+        #expect(app.separateAssetsDirectory == "../shared-assets")
+        #expect(app.artifactDirectory == "web/site")
+        let outside = try FixtureTree(["package.json": manifest, "svelte.config.js": "adapter({ assets: '../assets' })\n"]).recipe()
+        #expect(outside.separateAssetsDirectory == nil)
+        #expect(outside.warnings.contains("svelte.config.js sets assets '../assets', outside the project, so the build cannot copy _app/ from it into build/ and the site would miss its scripts and styles; set assets to the pages folder ('build') or a folder inside the project"), "\(outside.warnings)")
+    }
+
     @Test func viteBasedFrameworksWithoutATemplateAreNamedNotMistakenForVite() throws {
         let tree = FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0", "vitepress": "^1.0.0"])])
         guard case .unsupported(let name, let evidence, let hint) = try tree.detect() else {

@@ -261,6 +261,41 @@ import Testing
         #expect(live(h) == nil)
     }
 
+    /// adapter-static with `assets` apart from `pages`: the deployed site has the pages and
+    /// `_app/` both. (Local file: packages stand in for SvelteKit; the build script for vite build.)
+    @Test(.enabled(if: InitCommandTests.onPath("npm"), "npm is not on PATH; the SvelteKit assets build is skipped"))
+    func svelteKitAssetsApartFromThePagesAreDeployed() throws {
+        let h = try CLIHarness()
+        try h.write("app/stubs/kit/package.json", #"{"name":"@sveltejs/kit","version":"2.0.0"}"# + "\n")
+        try h.write("app/stubs/adapter/package.json", #"{"name":"@sveltejs/adapter-static","version":"3.0.0"}"# + "\n")
+        try h.write("app/package.json", #"{"name":"app","version":"1.0.0","private":true,"devDependencies":{"@sveltejs/kit":"file:stubs/kit","@sveltejs/adapter-static":"file:stubs/adapter"},"scripts":{"build":"sh build.sh"}}"# + "\n")
+        try h.write("app/package-lock.json", """
+            {"name":"app","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{
+              "":{"name":"app","version":"1.0.0","devDependencies":{"@sveltejs/adapter-static":"file:stubs/adapter","@sveltejs/kit":"file:stubs/kit"}},
+              "node_modules/@sveltejs/adapter-static":{"resolved":"stubs/adapter","link":true},
+              "node_modules/@sveltejs/kit":{"resolved":"stubs/kit","link":true},
+              "stubs/adapter":{"name":"@sveltejs/adapter-static","version":"3.0.0","dev":true},
+              "stubs/kit":{"name":"@sveltejs/kit","version":"2.0.0","dev":true}}}
+
+            """)
+        try h.write("app/svelte.config.js", "import adapter from '@sveltejs/adapter-static';\nexport default { kit: { adapter: adapter({ pages: 'build', assets: 'build-assets' }) } };\n")
+        try h.write("app/build.sh", """
+            mkdir -p build build-assets/_app/immutable
+            echo '<script src="/_app/immutable/start.js"></script>' > build/index.html
+            echo 'start()' > build-assets/_app/immutable/start.js
+            echo 'icon' > build-assets/favicon.png
+            """)
+        let initRun = try h.run(["init", "app"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        #expect(initRun.stdout.contains("  - svelte.config.js sets assets 'build-assets' apart from the pages: the build copies it (with _app/) into build/, so both are deployed\n"), "\(initRun.stdout)")
+        let run = try h.run(["run", "--source", "app"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let version = try #require(live(h))
+        #expect(h.read(".sitebuild/\(version)/index.html")?.contains("/_app/immutable/start.js") == true)
+        #expect(h.read(".sitebuild/\(version)/_app/immutable/start.js") == "start()\n")
+        #expect(h.read(".sitebuild/\(version)/favicon.png") == "icon\n")
+    }
+
     /// Vite at a workspace root (for vitest) does not make the root a Vite app.
     @Test func aWorkspaceRootWithViteAsADevToolListsItsApps() throws {
         let h = try CLIHarness()

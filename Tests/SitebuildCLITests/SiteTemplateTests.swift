@@ -58,6 +58,9 @@ import Testing
         hugoNode.node = SiteRecipe.NodeInstall(packageManager: .pnpm, directory: "", lockfile: "pnpm-lock.yaml")
         hugoNode.updatesSubmodules = true
         all.append(("hugo/pnpm-submodules", hugoNode))
+        var svelteKitAssets = SiteRecipe.standard(.sveltekit)
+        svelteKitAssets.separateAssetsDirectory = "build assets #2"
+        all.append(("sveltekit/assets-apart", svelteKitAssets))
         var plainFolder = SiteRecipe.standard(.plain)
         plainFolder.outputDirectory = "public"
         plainFolder.artifactDirectory = "public"
