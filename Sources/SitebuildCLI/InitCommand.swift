@@ -199,7 +199,7 @@ struct InitCommand: ParsableCommand {
         var wanted = [".sitebuild"]
         if let pm = recipe.node?.packageManager, pm != .yarnBerry { wanted.append(pm.cacheDirectory) }
         if recipe.python != nil { wanted += [".venv", ".pip-cache"] }
-        if recipe.ruby != nil { wanted.append(recipe.ruby?.bundler == true ? "vendor/bundle" : "vendor/gems") }
+        if let ruby = recipe.ruby { wanted.append(ruby.installPath) }
         if recipe.framework == .angular { wanted.append(Framework.angularOutputDirectory) }
         return wanted.filter { !listed.contains($0) && !listed.contains(($0 as NSString).lastPathComponent) }.map { $0 + "/" }
     }

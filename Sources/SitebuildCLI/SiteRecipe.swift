@@ -17,6 +17,12 @@ struct SiteRecipe: Sendable {
         var bundler: Bool
         /// The file the cache key hashes (Gemfile.lock or Gemfile), relative to the root.
         var keyFile: String?
+
+        /// Where the gems are installed, relative to the app: a dot folder, which Jekyll never
+        /// reads (unless `include:` names it). `vendor/bundle` is left out only by Jekyll's
+        /// default `exclude:`, which a site's own `exclude:` list replaces in Jekyll 3
+        /// (github-pages), so Jekyll would read the gems' files as pages.
+        var installPath: String { bundler ? ".vendor/bundle" : ".vendor/gems" }
     }
 
     struct PythonInstall: Sendable, Equatable {

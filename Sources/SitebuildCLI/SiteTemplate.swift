@@ -46,11 +46,12 @@ enum SiteTemplate {
             ])
         case .jekyll:
             shell.cd(recipe.appDirectory, into: &install)
-            if recipe.ruby?.bundler == true {
-                install.append("export BUNDLE_PATH=\"$PWD/vendor/bundle\"")
+            if let ruby = recipe.ruby, ruby.bundler {
+                install.append("export BUNDLE_PATH=\"$PWD/\(ruby.installPath)\"")
                 install.append("bundle install")
             } else {
-                install.append("export GEM_HOME=\"$PWD/vendor/gems\" PATH=\"$PWD/vendor/gems/bin:$PATH\"")
+                let path = recipe.ruby?.installPath ?? SiteRecipe.RubyInstall(bundler: false).installPath
+                install.append("export GEM_HOME=\"$PWD/\(path)\" PATH=\"$PWD/\(path)/bin:$PATH\"")
                 install.append("gem install --no-document jekyll")
             }
         case .mkdocs:
@@ -185,6 +186,9 @@ enum SiteTemplate {
         if recipe.framework == .hugo {
             lines.append("# Uses the hugo on PATH; without one it downloads Hugo extended $HUGO_VERSION.")
         }
+        if let ruby = recipe.ruby {
+            lines.append("# Gems go to \(ruby.installPath)/: Jekyll never reads a dot folder, whatever _config.yml's exclude: says.")
+        }
         if let assets = recipe.separateAssetsDirectory {
             lines.append("# adapter-static writes the assets (_app/) into \(assets)/ apart from the pages: the build copies them into \(recipe.outputDirectory)/.")
         }
@@ -230,7 +234,7 @@ enum SiteTemplate {
         if let ruby = recipe.ruby {
             prefixes.append(ruby.bundler ? "bundler" : "gems")
             if let file = ruby.keyFile { keyFiles.append(file) }
-            paths.append(ProjectPath.join(recipe.appDirectory, ruby.bundler ? "vendor/bundle" : "vendor/gems", "**/*"))
+            paths.append(ProjectPath.join(recipe.appDirectory, ruby.installPath, "**/*"))
         }
         if let python = recipe.python {
             prefixes.append("pip")

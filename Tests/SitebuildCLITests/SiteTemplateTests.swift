@@ -128,6 +128,25 @@ import Testing
         #expect(!buildspec.contains("rm -rf"), "\(buildspec)")
     }
 
+    /// Jekyll 3 (the github-pages gem's) replaces its default `exclude:` list, the one that
+    /// holds vendor/bundle, with the site's own: the gems are installed into a dot folder,
+    /// which Jekyll never reads whatever `exclude:` says.
+    @Test func jekyllsGemsAreInstalledWhereJekyllNeverReads() throws {
+        let tree = FixtureTree(["blog/_config.yml": "title: Blog\nexclude:\n  - README.md\n", "blog/Gemfile": "gem \"github-pages\", group: :jekyll_plugins\n",
+                                "blog/Gemfile.lock": "GEM\n", ".gitignore": "vendor/bundle/\n"])
+        let bundled = try tree.recipe(app: "blog")
+        let text = SiteTemplate.buildspec(for: bundled)
+        #expect(text.contains("# Gems go to .vendor/bundle/: Jekyll never reads a dot folder, whatever _config.yml's exclude: says.\n"), "\(text)")
+        #expect(text.contains("      - cd \"$CODEBUILD_SRC_DIR/blog\"\n      - export BUNDLE_PATH=\"$PWD/.vendor/bundle\"\n      - bundle install\n"), "\(text)")
+        #expect(text.contains("  paths:\n    - 'blog/.vendor/bundle/**/*'\n"), "\(text)")
+        #expect(!text.contains(" vendor/") && !text.contains("/vendor/") && !text.contains("'vendor/"), "\(text)")
+        #expect(InitCommand.gitignoreAdditions(bundled, files: tree) == [".sitebuild/", ".vendor/bundle/"])
+        let alone = try FixtureTree(["_config.yml": "exclude: [drafts]\n", "_posts/2024-01-01-a.md": ""]).recipe()
+        let aloneText = SiteTemplate.buildspec(for: alone)
+        #expect(aloneText.contains("      - export GEM_HOME=\"$PWD/.vendor/gems\" PATH=\"$PWD/.vendor/gems/bin:$PATH\"\n"), "\(aloneText)")
+        #expect(aloneText.contains("    - '.vendor/gems/**/*'\n"), "\(aloneText)")
+    }
+
     @Test func routingModesAndAssetFolders() {
         #expect(Framework.allCases.filter { $0.routingMode == .spa } == [.vite, .createReactApp, .angular])
         #expect(Framework.nextjs.immutableAssetGlobs == ["_next/static/**"])
