@@ -68,8 +68,9 @@ enum ConfigText {
         return kept.joined(separator: "\n")
     }
 
-    /// The source between the parentheses of the first call of `function` (`adapter({ pages:
-    /// 'out' })` → `{ pages: 'out' }`), comments left out; nil when there is no such call.
+    /// The source between the parentheses of the first call of `function`, a method call too
+    /// (`adapter({ pages: 'out' })` → `{ pages: 'out' }`), comments left out; nil when there is
+    /// no such call.
     static func callArguments(of function: String, in source: String) -> String? {
         let code = withoutComments(source)
         var searchStart = code.startIndex
@@ -77,7 +78,7 @@ enum ConfigText {
             searchStart = range.upperBound
             if range.lowerBound > code.startIndex {
                 let before = code[code.index(before: range.lowerBound)]
-                if before.isLetter || before.isNumber || before == "_" || before == "$" || before == "." { continue }
+                if before.isLetter || before.isNumber || before == "_" || before == "$" { continue }
             }
             var depth = 1
             var quote: Character?
@@ -99,6 +100,76 @@ enum ConfigText {
             return nil
         }
         return nil
+    }
+
+    /// The string literal a call of `function` starts with (`config.setOutputDirectory("dist")`
+    /// → `dist`); nil when there is no such call or its first argument is not a literal.
+    static func jsStringArgument(of function: String, in source: String) -> String? {
+        guard let arguments = callArguments(of: function, in: source) else { return nil }
+        let rest = arguments.drop { $0.isWhitespace }
+        guard let quote = rest.first, quote == "\"" || quote == "'" || quote == "`" else { return nil }
+        let body = rest.dropFirst()
+        guard let end = body.firstIndex(of: quote) else { return nil }
+        return String(body[..<end])
+    }
+
+    /// The value of a command-line option in a shell command (`--output=dist`, `--output dist`,
+    /// `--output='my site'`), looked for only in the words after the program named `program`
+    /// (the last path component counts: `node_modules/.bin/eleventy`); nil when absent.
+    static func commandOption(_ option: String, of program: (String) -> Bool, in command: String) -> String? {
+        let words = shellWords(command)
+        var inProgram = false
+        var index = words.startIndex
+        while index < words.endIndex {
+            let word = words[index]
+            if ["&&", "||", ";", "|", "&"].contains(word) {
+                inProgram = false
+            } else if !inProgram {
+                inProgram = program(word.split(separator: "/").last.map(String.init) ?? word)
+            } else if word == option, index + 1 < words.endIndex {
+                return words[index + 1]
+            } else if word.hasPrefix(option + "=") {
+                return String(word.dropFirst(option.count + 1))
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A command line split into words as a shell would (quotes removed), with `&&`, `||`,
+    /// `;`, `|` and `&` as words of their own. Variables and globs are left as they are.
+    static func shellWords(_ command: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var hasWord = false
+        var quote: Character?
+        var characters = command.makeIterator()
+        func flush() {
+            if hasWord { words.append(current) }
+            current = ""
+            hasWord = false
+        }
+        while let character = characters.next() {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+            } else if character == "'" || character == "\"" {
+                quote = character
+                hasWord = true
+            } else if character == "\\" {
+                if let next = characters.next() { current.append(next); hasWord = true }
+            } else if character.isWhitespace {
+                flush()
+            } else if ";|&".contains(character) {
+                let joinsPrevious = !hasWord && character != ";" && words.last == String(character)
+                flush()
+                if joinsPrevious { words[words.count - 1] += String(character) } else { words.append(String(character)) }
+            } else {
+                current.append(character)
+                hasWord = true
+            }
+        }
+        flush()
+        return words
     }
 
     /// The first quoted string after `key:` in JavaScript source (`outDir: 'build'`).

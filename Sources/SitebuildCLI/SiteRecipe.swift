@@ -149,7 +149,7 @@ struct SitePlanner: Sendable {
             override(&recipe, key: "outDir", in: configs.map(file))
             if framework == .astro { planAstro(&recipe, configs: configs.map(file)) }
         case .eleventy:
-            override(&recipe, key: "output", in: [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts"].map(file))
+            planEleventy(&recipe, manifest: manifest, file: file)
         case .nextjs:
             planNext(&recipe, manifest: manifest, file: file)
         case .sveltekit:
@@ -241,6 +241,39 @@ struct SitePlanner: Sendable {
             guard let text = files.read(config), let value = ConfigText.jsString(after: key, in: text), !value.isEmpty else { continue }
             recipe.outputDirectory = value
             recipe.evidence.append("\(config) sets \(key) '\(value)'")
+            return
+        }
+    }
+
+    /// Eleventy's output folder: `--output` in the build script wins over the config file's
+    /// `setOutputDirectory("…")` (Eleventy 3) or returned `dir.output`.
+    private func planEleventy(_ recipe: inout SiteRecipe, manifest: PackageManifest?, file: (String) -> String) {
+        let configs = [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts", "eleventy.config.mts"].map(file)
+        for config in configs {
+            guard let text = files.read(config) else { continue }
+            if let value = ConfigText.jsStringArgument(of: "setOutputDirectory", in: text), !value.isEmpty {
+                recipe.outputDirectory = value
+                recipe.evidence.append("\(config) calls setOutputDirectory(\"\(value)\")")
+                break
+            }
+            if let value = ConfigText.jsString(after: "output", in: text), !value.isEmpty {
+                recipe.outputDirectory = value
+                recipe.evidence.append("\(config) sets output '\(value)'")
+                break
+            }
+        }
+        // Only the script the buildspec runs counts (a script it runs in turn, one level down).
+        guard let script = recipe.framework.buildScript, let command = manifest?.scripts[script],
+              recipe.buildCommand == recipe.node?.packageManager.runScript(script) else { return }
+        let isEleventy = { (word: String) in word == "eleventy" || word == "@11ty/eleventy" }
+        var commands = [(script, command)]
+        for word in ConfigText.shellWords(command) where manifest?.scripts[word] != nil && word != script {
+            commands.append((word, manifest?.scripts[word] ?? ""))
+        }
+        for (name, text) in commands {
+            guard let value = ConfigText.commandOption("--output", of: isEleventy, in: text), !value.isEmpty else { continue }
+            recipe.outputDirectory = value
+            recipe.evidence.append("\(file("package.json")) script \"\(name)\" runs eleventy with --output \(value) (it wins over the config file)")
             return
         }
     }

@@ -529,6 +529,40 @@ import Testing
 
     // MARK: - Output folders read from config
 
+    /// Eleventy 3 sets the output folder with `setOutputDirectory`, and `--output` on the
+    /// command line wins over any config.
+    @Test func eleventysOutputFolderFromSetOutputDirectoryOrTheBuildScript() throws {
+        let eleventy = ["@11ty/eleventy": "^3.0.0"]
+        let configured = try FixtureTree(["package.json": packageJSON(devDependencies: eleventy, scripts: ["build": "eleventy"]), "package-lock.json": "{}",
+                                          "eleventy.config.js": "export default function (eleventyConfig) {\n  // eleventyConfig.setOutputDirectory(\"old\");\n  eleventyConfig.setInputDirectory(\"src\");\n  eleventyConfig.setOutputDirectory(\"dist\");\n}\n"]).recipe()
+        #expect(configured.artifactDirectory == "dist")
+        #expect(configured.evidence.contains("eleventy.config.js calls setOutputDirectory(\"dist\")"))
+        #expect(SiteTemplate.buildspec(for: configured).contains("      - rm -rf dist\n      - npm run build\n"))
+        for (script, expected) in [("eleventy --input=src --output=public", "public"), ("npx @11ty/eleventy --output out --quiet", "out"),
+                                   ("rm -rf x && ./node_modules/.bin/eleventy --output='my site'", "my site"), ("eleventy --serve", "dist"),
+                                   ("npm run css && npm run site", "www"), ("echo --output=nope && eleventy", "dist")] {
+            let recipe = try FixtureTree(["package.json": packageJSON(devDependencies: eleventy, scripts: ["build": script, "site": "eleventy --output=www", "css": "postcss"]),
+                                          "package-lock.json": "{}", "eleventy.config.mjs": "export const config = { dir: { output: 'dist' } };\n"]).recipe()
+            #expect(recipe.artifactDirectory == expected, "\(script)")
+        }
+        let scripted = try FixtureTree(["package.json": packageJSON(devDependencies: eleventy, scripts: ["build": "eleventy --output=public"]), "package-lock.json": "{}",
+                                        "eleventy.config.js": "module.exports = (c) => { c.setOutputDirectory('dist') }\n"]).recipe()
+        #expect(scripted.evidence.suffix(2) == ["eleventy.config.js calls setOutputDirectory(\"dist\")",
+                                                "package.json script \"build\" runs eleventy with --output public (it wins over the config file)"])
+        // Without a build script the buildspec runs eleventy itself: the config decides.
+        let bare = try FixtureTree(["package.json": packageJSON(devDependencies: eleventy, scripts: ["start": "eleventy --output=tmp --serve"]),
+                                    "eleventy.config.js": "module.exports = (c) => { c.setOutputDirectory('dist') }\n"]).recipe()
+        #expect(bare.artifactDirectory == "dist")
+    }
+
+    @Test func shellWordsAndCommandOptions() {
+        #expect(ConfigText.shellWords("a 'b c' \"d\"e&&f|g ; h || i &") == ["a", "b c", "de", "&&", "f", "|", "g", ";", "h", "||", "i", "&"])
+        let isEleventy = { (word: String) in word == "eleventy" }
+        #expect(ConfigText.commandOption("--output", of: isEleventy, in: "eleventy --output=a") == "a")
+        #expect(ConfigText.commandOption("--output", of: isEleventy, in: "tool --output=a; eleventy") == nil)
+        #expect(ConfigText.commandOption("--output", of: isEleventy, in: "eleventy --outputs=a") == nil)
+    }
+
     @Test func outputFoldersComeFromTheFrameworksConfig() throws {
         let eleventy = try FixtureTree(["package.json": packageJSON(devDependencies: ["@11ty/eleventy": "^2.0.0"]),
                                         "eleventy.config.js": "module.exports = function () {\n  return { dir: { input: \"src\", output: \"dist\" } };\n};\n"]).recipe()
