@@ -201,6 +201,7 @@ struct SitePlanner: Sendable {
         default:
             break
         }
+        planBasePath(&recipe, manifest: manifest)
         planUnhashedAssets(&recipe)
         if let resolved = ProjectPath.resolve(recipe.outputDirectory, from: app) {
             recipe.artifactDirectory = resolved.isEmpty ? "." : resolved
@@ -230,6 +231,51 @@ struct SitePlanner: Sendable {
             guard files.isDirectory(source) else { continue }
             recipe.unhashedAssetGlobs.append(glob)
             recipe.evidence.append("\(source)/ is copied unhashed into \(ProjectPath.join(recipe.outputDirectory, folder))/, so \(glob) is not marked immutable (move those files elsewhere to keep the rule)")
+        }
+    }
+
+    /// The setting that serves a framework's site below a path, and the config files that hold it.
+    static func basePathSetting(_ framework: Framework) -> (key: String, configs: [String])? {
+        let scripts = ["js", "mjs", "ts", "cjs", "mts"]
+        switch framework {
+        case .nextjs: return ("basePath", scripts.map { "next.config.\($0)" })
+        case .vite: return ("base", viteConfigs)
+        case .astro: return ("base", scripts.map { "astro.config.\($0)" })
+        case .sveltekit: return ("base", scripts.map { "svelte.config.\($0)" })
+        case .docusaurus: return ("baseUrl", scripts.map { "docusaurus.config.\($0)" })
+        default: return nil
+        }
+    }
+
+    /// A base path (Next.js `basePath`, Vite and Astro `base`, SvelteKit `paths.base`,
+    /// Docusaurus `baseUrl`) makes the pages load their assets and link below that path, but
+    /// sitebuild deploys the site at the root of its domain: every such URL would miss.
+    private func planBasePath(_ recipe: inout SiteRecipe, manifest: PackageManifest?) {
+        guard let (key, configs) = Self.basePathSetting(recipe.framework) else { return }
+        let app = recipe.appDirectory
+        var found: (place: String, value: String)?
+        if recipe.framework == .vite, let script = manifest?.scripts["build"], recipe.buildCommand == recipe.node?.packageManager.runScript("build"),
+           let value = ConfigText.commandOption("--base", of: { $0 == "vite" }, in: script) {
+            found = ("\(ProjectPath.join(app, "package.json")) script \"build\" passes --base", value)
+        } else {
+            found = configs.lazy.compactMap { name -> (String, String)? in
+                let config = ProjectPath.join(app, name)
+                guard let text = self.files.read(config), let value = ConfigText.jsString(after: key, in: text) else { return nil }
+                return ("\(config) sets \(key)", value)
+            }.first
+        }
+        guard let (place, value) = found else { return }
+        let output = recipe.outputDirectory
+        // Next.js and SvelteKit refuse '/', their root is no base path at all; Docusaurus requires the key.
+        let rootAdvice = switch recipe.framework {
+        case .nextjs, .sveltekit: "Remove \(key)"
+        case .docusaurus: "Set \(key) to '/'"
+        default: "Remove \(key) (or set it to '/')"
+        }
+        if value.hasPrefix("/"), let path = ProjectPath.normalize(String(value.dropFirst())), !path.isEmpty {
+            recipe.warnings.append("\(place) '\(value)': the built pages load their scripts and styles and link to each other below /\(path)/, but sitebuild deploys \(output)/ at the root of the domain, so those URLs miss (404). \(rootAdvice) to serve the site at the root; to keep /\(path)/, put the site in that folder of the artifact (after the build: mkdir -p site-root/\(path) && cp -R \(output)/. site-root/\(path)/, then artifacts.base-directory: \(ProjectPath.join(app, "site-root")))")
+        } else if recipe.routingMode == .spa, value == "./" || value.isEmpty {
+            recipe.warnings.append("\(place) '\(value)' (relative URLs): a deep link such as /users/42 serves index.html, which then loads ./assets/… from /users/assets/…, which misses (404). Set \(key): '/' (sitebuild deploys the site at the root of the domain)")
         }
     }
 

@@ -555,6 +555,41 @@ import Testing
         #expect(bare.artifactDirectory == "dist")
     }
 
+    /// A base path makes every asset URL and link start with it, but the site is deployed at
+    /// the root of its domain: init warns, says what breaks and what to do.
+    @Test(arguments: [
+        (["package.json": packageJSON(dependencies: ["next": "14.2.0"], scripts: ["build": "next build"]),
+          "next.config.mjs": "export default { output: 'export', basePath: '/docs' }\n"],
+         "next.config.mjs sets basePath '/docs': the built pages load their scripts and styles and link to each other below /docs/, but sitebuild deploys out/ at the root of the domain, so those URLs miss (404). Remove basePath to serve the site at the root; to keep /docs/, put the site in that folder of the artifact (after the build: mkdir -p site-root/docs && cp -R out/. site-root/docs/, then artifacts.base-directory: site-root)"),
+        (["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"], scripts: ["build": "vite build"]),
+          "vite.config.ts": "export default defineConfig({\n  base: '/app/',\n  build: { outDir: 'out' },\n})\n"],
+         "vite.config.ts sets base '/app/': the built pages load their scripts and styles and link to each other below /app/, but sitebuild deploys out/ at the root of the domain, so those URLs miss (404). Remove base (or set it to '/') to serve the site at the root; to keep /app/, put the site in that folder of the artifact (after the build: mkdir -p site-root/app && cp -R out/. site-root/app/, then artifacts.base-directory: site-root)"),
+        (["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"], scripts: ["build": "tsc && vite build --base=/shop/"])],
+         "package.json script \"build\" passes --base '/shop/': the built pages load"),
+        (["package.json": packageJSON(devDependencies: ["vite": "^5.2.0"]), "vite.config.js": "export default { base: './' }\n"],
+         "vite.config.js sets base './' (relative URLs): a deep link such as /users/42 serves index.html, which then loads ./assets/… from /users/assets/…, which misses (404). Set base: '/' (sitebuild deploys the site at the root of the domain)"),
+        (["package.json": packageJSON(dependencies: ["astro": "^4.0.0"]), "astro.config.mjs": "export default defineConfig({ site: 'https://example.org', base: '/blog' })\n"],
+         "astro.config.mjs sets base '/blog': the built pages"),
+        (["package.json": packageJSON(dependencies: ["@docusaurus/core": "3.2.0"]), "docusaurus.config.js": "export default { baseUrl: '/docs/' };\n"],
+         "docusaurus.config.js sets baseUrl '/docs/': the built pages load their scripts and styles and link to each other below /docs/, but sitebuild deploys build/ at the root of the domain, so those URLs miss (404). Set baseUrl to '/' to serve"),
+    ])
+    func aBasePathIsAWarningThatSaysWhatBreaks(_ files: [String: String], _ warning: String) throws {
+        let recipe = try FixtureTree(files).recipe()
+        #expect(recipe.warnings.contains { $0.hasPrefix(warning) }, "\(recipe.warnings)")
+    }
+
+    @Test func aRootOrURLBaseIsNoWarning() throws {
+        for (files, framework) in [(["vite.config.ts": "export default { base: '/' }\n"], "vite"), (["vite.config.ts": "export default { base: 'https://cdn.example.org/' }\n"], "vite"),
+                                   (["docusaurus.config.js": "export default { baseUrl: '/' };\n"], "docusaurus"),
+                                   (["next.config.js": "module.exports = { output: 'export', basePath: '' }\n"], "nextjs")] {
+            var tree = files
+            tree["package.json"] = packageJSON()
+            tree["package-lock.json"] = "{}"
+            let recipe = try FixtureTree(tree).recipe(framework: framework)
+            #expect(!recipe.warnings.contains { $0.contains("base") }, "\(recipe.warnings)")
+        }
+    }
+
     @Test func shellWordsAndCommandOptions() {
         #expect(ConfigText.shellWords("a 'b c' \"d\"e&&f|g ; h || i &") == ["a", "b c", "de", "&&", "f", "|", "g", ";", "h", "||", "i", "&"])
         let isEleventy = { (word: String) in word == "eleventy" }

@@ -373,6 +373,17 @@ import Testing
         #expect(h.read("web/buildspec.yml")?.contains("next build wrote no out/ folder") == true)
     }
 
+    /// Next.js's basePath moves every asset URL below it; the site is deployed at the root.
+    @Test func aNextBasePathIsAWarning() throws {
+        let h = try CLIHarness()
+        try h.write("web/package.json", #"{"dependencies": {"next": "14.2.3"}, "scripts": {"build": "next build"}}"#)
+        try h.write("web/package-lock.json", "{}")
+        try h.write("web/next.config.js", "module.exports = { output: 'export', basePath: '/docs' }\n")
+        let run = try h.run(["init", "web"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("warning: next.config.js sets basePath '/docs': the built pages load their scripts and styles and link to each other below /docs/, but sitebuild deploys out/ at the root of the domain, so those URLs miss (404). Remove basePath to serve the site at the root;"), "\(run.stderr)")
+    }
+
     /// Astro with `output: 'server'` writes a server bundle (which may inline secrets) into
     /// dist/server: init warns, and the build stops before anything is published. (The
     /// project's build script stands in for astro build.)
