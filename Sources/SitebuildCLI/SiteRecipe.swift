@@ -59,7 +59,17 @@ struct SiteRecipe: Sendable {
     var evidence: [String]
     var warnings: [String] = []
 
+    /// The sentence naming the setting the output folder comes from, when one does.
+    var outputSetting: String?
+
     var framework: Framework { detected.framework }
+
+    /// Takes the output folder a project setting names; `setting` says where, as evidence.
+    mutating func setOutputDirectory(_ folder: String, from setting: String) {
+        outputDirectory = folder
+        outputSetting = setting
+        evidence.append(setting)
+    }
     /// How the site routes: the framework's mode, or spa when the build writes a fallback page.
     var routingMode: RoutingMode { spaFallback != nil ? .spa : framework.routingMode }
     /// The folders whose files all carry a content hash in their name: `Cache-Control: immutable`.
@@ -160,8 +170,7 @@ struct SitePlanner: Sendable {
                                                                "config/_default/config.yaml"] + FrameworkDetector.genericConfigFiles
             if let (config, text) = configs.lazy.compactMap({ name in self.files.read(file(name)).map { (file(name), $0) } }).first,
                let publishDir = ConfigText.value(of: "publishDir", in: text), !publishDir.isEmpty {
-                recipe.outputDirectory = publishDir
-                recipe.evidence.append("\(config) sets publishDir \(publishDir)")
+                recipe.setOutputDirectory(publishDir, from: "\(config) sets publishDir \(publishDir)")
             }
             recipe.updatesSubmodules = files.isFile(".gitmodules")
         case .jekyll:
@@ -175,8 +184,7 @@ struct SitePlanner: Sendable {
                 recipe.warnings.append("there is no \(file("Gemfile")): the build installs the newest jekyll gem; pin versions with a Gemfile (bundle init && bundle add jekyll) and commit Gemfile.lock")
             }
             if let config = files.read(file("_config.yml")), let destination = ConfigText.value(of: "destination", in: config), !destination.isEmpty {
-                recipe.outputDirectory = destination
-                recipe.evidence.append("\(file("_config.yml")) sets destination \(destination)")
+                recipe.setOutputDirectory(destination, from: "\(file("_config.yml")) sets destination \(destination)")
             }
         case .mkdocs:
             let config = files.read(file("mkdocs.yml")) ?? files.read(file("mkdocs.yaml")) ?? ""
@@ -195,21 +203,20 @@ struct SitePlanner: Sendable {
             }
             recipe.buildCommand = "mkdocs build"
             if let siteDir = ConfigText.value(of: "site_dir", in: config), !siteDir.isEmpty {
-                recipe.outputDirectory = siteDir
-                recipe.evidence.append("\(file("mkdocs.yml")) sets site_dir \(siteDir)")
+                recipe.setOutputDirectory(siteDir, from: "\(file("mkdocs.yml")) sets site_dir \(siteDir)")
             }
         default:
             break
         }
         planBasePath(&recipe, manifest: manifest)
         planUnhashedAssets(&recipe)
-        if let resolved = ProjectPath.resolve(recipe.outputDirectory, from: app) {
-            recipe.artifactDirectory = resolved.isEmpty ? "." : resolved
-        } else {
-            recipe.warnings.append("the output folder \(recipe.outputDirectory) is outside \(app.isEmpty ? "the project" : app); using \(framework.defaultOutputDirectory)")
-            recipe.outputDirectory = framework.defaultOutputDirectory
-            recipe.artifactDirectory = ProjectPath.join(app, framework.defaultOutputDirectory)
+        guard let resolved = ProjectPath.resolve(recipe.outputDirectory, from: app) else {
+            // artifacts.base-directory is relative to the buildspec's folder and cannot leave it.
+            let setting = recipe.outputSetting ?? "the output folder is \(recipe.outputDirectory)"
+            let place = recipe.outputDirectory.hasPrefix("/") ? "an absolute path" : "outside the project"
+            throw InitError(.badInput, "\(setting): that is \(place), but buildspec.yml is written at the project's root and deploys its artifacts.base-directory, which must be a folder inside the project. Set it to a folder inside the project, such as the default \(framework.defaultOutputDirectory)\(app.isEmpty ? "" : " (relative to \(app))"), then run init again")
         }
+        recipe.artifactDirectory = resolved.isEmpty ? "." : resolved
         return recipe
     }
 
@@ -285,8 +292,7 @@ struct SitePlanner: Sendable {
     private func override(_ recipe: inout SiteRecipe, key: String, in configs: [String]) {
         for config in configs {
             guard let text = files.read(config), let value = ConfigText.jsString(after: key, in: text), !value.isEmpty else { continue }
-            recipe.outputDirectory = value
-            recipe.evidence.append("\(config) sets \(key) '\(value)'")
+            recipe.setOutputDirectory(value, from: "\(config) sets \(key) '\(value)'")
             return
         }
     }
@@ -298,13 +304,11 @@ struct SitePlanner: Sendable {
         for config in configs {
             guard let text = files.read(config) else { continue }
             if let value = ConfigText.jsStringArgument(of: "setOutputDirectory", in: text), !value.isEmpty {
-                recipe.outputDirectory = value
-                recipe.evidence.append("\(config) calls setOutputDirectory(\"\(value)\")")
+                recipe.setOutputDirectory(value, from: "\(config) calls setOutputDirectory(\"\(value)\")")
                 break
             }
             if let value = ConfigText.jsString(after: "output", in: text), !value.isEmpty {
-                recipe.outputDirectory = value
-                recipe.evidence.append("\(config) sets output '\(value)'")
+                recipe.setOutputDirectory(value, from: "\(config) sets output '\(value)'")
                 break
             }
         }
@@ -318,8 +322,7 @@ struct SitePlanner: Sendable {
         }
         for (name, text) in commands {
             guard let value = ConfigText.commandOption("--output", of: isEleventy, in: text), !value.isEmpty else { continue }
-            recipe.outputDirectory = value
-            recipe.evidence.append("\(file("package.json")) script \"\(name)\" runs eleventy with --output \(value) (it wins over the config file)")
+            recipe.setOutputDirectory(value, from: "\(file("package.json")) script \"\(name)\" runs eleventy with --output \(value) (it wins over the config file)")
             return
         }
     }
@@ -357,8 +360,7 @@ struct SitePlanner: Sendable {
         // adapter-static's options (kit.paths has an `assets` key too: a URL).
         let text = ConfigText.callArguments(of: "adapter", in: source) ?? source
         if let pages = ConfigText.jsString(after: "pages", in: text), !pages.isEmpty {
-            recipe.outputDirectory = pages
-            recipe.evidence.append("\(config) sets pages '\(pages)'")
+            recipe.setOutputDirectory(pages, from: "\(config) sets pages '\(pages)'")
         }
         if let assets = ConfigText.jsString(after: "assets", in: text), !assets.isEmpty, !assets.contains("://") {
             let assetsFolder = ProjectPath.resolve(assets, from: recipe.appDirectory)
@@ -389,8 +391,7 @@ struct SitePlanner: Sendable {
         if let (path, text) = found.first(where: { ConfigText.jsString(after: "output", in: $0.1) == "export" }) {
             recipe.evidence.append("\(path) sets output: 'export' (static export into out/)")
             if let distDir = ConfigText.jsString(after: "distDir", in: text), !distDir.isEmpty {
-                recipe.outputDirectory = distDir
-                recipe.evidence.append("\(path) sets distDir '\(distDir)'")
+                recipe.setOutputDirectory(distDir, from: "\(path) sets distDir '\(distDir)'")
             }
         } else if let (path, _) = found.first {
             recipe.warnings.append("Next.js builds a static site only with output: 'export', and \(path) does not set it. Add it to the config object, e.g. `const nextConfig = { output: 'export' }`; until then `next build` writes no out/ folder and the build stops with a message")

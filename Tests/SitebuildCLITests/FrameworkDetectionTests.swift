@@ -606,9 +606,30 @@ import Testing
         let nuxt = try FixtureTree(["package.json": packageJSON(dependencies: ["nuxt": "^3.0.0"], scripts: ["build": "nuxt build"])]).recipe()
         #expect(nuxt.buildCommand == "npx nuxt generate")
         #expect(nuxt.artifactDirectory == ".output/public")
-        let outside = try FixtureTree(["package.json": packageJSON(devDependencies: ["vite": "^5.0.0"]),
-                                       "vite.config.js": "export default { build: { outDir: '../../dist' } }\n"]).recipe()
-        #expect(outside.artifactDirectory == "dist")
-        #expect(outside.warnings.contains { $0.contains("../../dist is outside the project") })
+    }
+
+    /// artifacts.base-directory is relative to the buildspec at the project's root: an output
+    /// folder outside the app but inside the project is named from the root; one outside the
+    /// project stops init, naming the setting (a fallback to dist would deploy nothing).
+    @Test func anOutputFolderOutsideTheAppIsNamedFromTheRootOrRefused() throws {
+        let vite = packageJSON(devDependencies: ["vite": "^5.0.0"])
+        let sibling = try FixtureTree(["apps/web/package.json": vite, "apps/web/vite.config.ts": "export default { build: { outDir: '../dist' } }\n"]).recipe(app: "apps/web")
+        #expect(sibling.artifactDirectory == "apps/dist")
+        #expect(sibling.evidence.contains("apps/web/vite.config.ts sets outDir '../dist'"))
+        #expect(SiteTemplate.buildspec(for: sibling).contains("  base-directory: apps/dist\n"))
+        let nx = try FixtureTree(["apps/web/package.json": vite, "apps/web/vite.config.ts": "export default { build: { outDir: '../../dist/apps/web' } }\n"]).recipe(app: "apps/web")
+        #expect(nx.artifactDirectory == "dist/apps/web")
+
+        let outside = try #require(throws: InitError.self) {
+            try FixtureTree(["package.json": vite, "vite.config.js": "export default { build: { outDir: '../dist' } }\n"]).recipe()
+        }
+        #expect(outside.description == "vite.config.js sets outDir '../dist': that is outside the project, but buildspec.yml is written at the project's root and deploys its artifacts.base-directory, which must be a folder inside the project. Set it to a folder inside the project, such as the default dist, then run init again")
+        let deep = try #require(throws: InitError.self) {
+            try FixtureTree(["apps/web/package.json": vite, "apps/web/vite.config.js": "export default { build: { outDir: '../../../dist' } }\n"]).recipe(app: "apps/web")
+        }
+        #expect(deep.description.hasPrefix("apps/web/vite.config.js sets outDir '../../../dist': that is outside the project"))
+        #expect(deep.description.hasSuffix("such as the default dist (relative to apps/web), then run init again"))
+        let hugo = try #require(throws: InitError.self) { try FixtureTree(["hugo.toml": "publishDir = '/var/www/site'\n"]).recipe() }
+        #expect(hugo.description.hasPrefix("hugo.toml sets publishDir /var/www/site: that is an absolute path, but"))
     }
 }
