@@ -166,11 +166,9 @@ struct SitePlanner: Sendable {
             planSvelteKit(&recipe, manifest: manifest ?? inherited?.manifest, file: file)
         case .hugo:
             recipe.buildCommand = "hugo --minify --cleanDestinationDir"
-            let configs = FrameworkDetector.hugoConfigFiles + ["config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
-                                                               "config/_default/config.yaml"] + FrameworkDetector.genericConfigFiles
-            if let (config, text) = configs.lazy.compactMap({ name in self.files.read(file(name)).map { (file(name), $0) } }).first,
-               let publishDir = ConfigText.value(of: "publishDir", in: text), !publishDir.isEmpty {
-                recipe.setOutputDirectory(publishDir, from: "\(config) sets publishDir \(publishDir)")
+            if let (config, publishDir) = hugoPublishDir(app: app) {
+                let environment = config.contains("/\(Self.hugoEnvironment)/") ? " (the \(Self.hugoEnvironment) environment's, which `hugo` builds with)" : ""
+                recipe.setOutputDirectory(publishDir, from: "\(config) sets publishDir \(publishDir)\(environment)")
             }
             recipe.updatesSubmodules = files.isFile(".gitmodules")
         case .jekyll:
@@ -295,6 +293,35 @@ struct SitePlanner: Sendable {
             recipe.setOutputDirectory(value, from: "\(config) sets \(key) '\(value)'")
             return
         }
+    }
+
+    /// The environment `hugo` builds for when HUGO_ENVIRONMENT is not set.
+    static let hugoEnvironment = "production"
+
+    /// Hugo's configuration files in the order `hugo` merges them, later ones winning: the
+    /// root file (hugo.* before config.*, the first found), then the configuration
+    /// directory's `_default/` and `production/` main files (hugo.* and config.*; other
+    /// names hold one key, such as params.toml).
+    func hugoConfigFiles(app: String) -> [String] {
+        let extensions = ["toml", "yaml", "yml", "json"]
+        let rootNames = ["hugo", "config"].flatMap { name in extensions.map { "\(name).\($0)" } }
+        let root = rootNames.lazy.map { ProjectPath.join(app, $0) }.first(where: files.isFile)
+        let configDir = root.flatMap { files.read($0) }.flatMap { ConfigText.value(of: "configDir", in: $0) }
+            .flatMap { ProjectPath.normalize($0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "config"
+        var found = root.map { [$0] } ?? []
+        for environment in ["_default", Self.hugoEnvironment] {
+            let folder = ProjectPath.join(app, configDir, environment)
+            found += files.list(folder).filter { rootNames.contains($0) }.map { ProjectPath.join(folder, $0) }
+        }
+        return found
+    }
+
+    /// The publishDir `hugo` uses, and the file that sets it; nil for Hugo's default.
+    func hugoPublishDir(app: String) -> (file: String, value: String)? {
+        hugoConfigFiles(app: app).compactMap { path -> (String, String)? in
+            guard let text = files.read(path), let value = ConfigText.value(of: "publishDir", in: text), !value.isEmpty else { return nil }
+            return (path, value)
+        }.last
     }
 
     /// Eleventy's output folder: `--output` in the build script wins over the config file's

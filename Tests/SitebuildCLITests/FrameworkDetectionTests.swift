@@ -69,6 +69,30 @@ import Testing
         #expect(try framework(folders)?.framework == .hugo)
     }
 
+    /// `hugo` builds for the production environment: the root config file, then
+    /// config/_default/, then config/production/, later ones winning.
+    @Test(arguments: [
+        (["config/_default/hugo.toml": "baseURL = 'https://example.org/'\n", "config/production/hugo.toml": "publishDir = 'dist'\n"],
+         "dist", "config/production/hugo.toml sets publishDir dist (the production environment's, which `hugo` builds with)"),
+        (["hugo.toml": "baseURL = '/'\npublishDir = 'root'\n", "config/_default/hugo.toml": "publishDir = 'docs'\n", "config/development/hugo.toml": "publishDir = 'dev'\n"],
+         "docs", "config/_default/hugo.toml sets publishDir docs"),
+        (["config.toml": "baseURL = '/'\n", "config/production/config.toml": "publishDir = \"out\"\n", "config/production/params.toml": "publishDir = 'param'\n"],
+         "out", "config/production/config.toml sets publishDir out (the production environment's, which `hugo` builds with)"),
+        (["hugo.yaml": "baseURL: /\nconfigDir: settings\n", "settings/_default/config.yaml": "publishDir: a\n", "settings/_default/hugo.yaml": "publishDir: b\n",
+          "config/production/hugo.toml": "publishDir = 'ignored'\n"],
+         "b", "settings/_default/hugo.yaml sets publishDir b"),
+        (["hugo.toml": "publishDir = 'site'\n", "config.toml": "publishDir = 'old'\n", "config/production/menus.toml": "x = 1\n"],
+         "site", "hugo.toml sets publishDir site"),
+    ])
+    func hugosPublishDirIsReadAsHugoBuildsForProduction(_ files: [String: String], _ output: String, _ evidence: String) throws {
+        let recipe = try FixtureTree(files).recipe(framework: "hugo")
+        #expect(recipe.artifactDirectory == output)
+        #expect(recipe.evidence.contains(evidence), "\(recipe.evidence)")
+        // In an app folder the same files are read there.
+        let app = try FixtureTree(Dictionary(uniqueKeysWithValues: files.map { ("site/" + $0.key, $0.value) })).recipe(app: "site", framework: "hugo")
+        #expect(app.artifactDirectory == "site/" + output)
+    }
+
     @Test func aZolaConfigTomlIsNotHugo() throws {
         let tree = FixtureTree(["config.toml": "base_url = \"https://example.org\"\n", "content/_index.md": "", "templates/index.html": ""])
         #expect(try framework(tree) == nil)

@@ -436,6 +436,25 @@ import Testing
         #expect(h.read(".sitebuild/\(version)/about/index.html")?.contains("Written by a test.") == true)
     }
 
+    /// A publishDir set for the production environment only (config/production/) is where
+    /// `hugo` writes the site: the artifact is that folder.
+    @Test(.enabled(if: InitCommandTests.onPath("hugo"), "hugo is not on PATH (Debian: apt-get install hugo); the Hugo environment build is skipped"))
+    func hugosProductionPublishDirIsTheArtifact() throws {
+        let h = try CLIHarness()
+        try h.write("blog/config/_default/hugo.toml", "baseURL = \"https://example.org/\"\ntitle = \"Field notes\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\"]\npublishDir = \"everywhere\"\n")
+        try h.write("blog/config/production/hugo.toml", "publishDir = \"dist\"\n")
+        try h.write("blog/config/development/hugo.toml", "publishDir = \"dev\"\n")
+        try h.write("blog/layouts/index.html", "<!doctype html><title>{{ .Site.Title }}</title><h1>{{ .Site.Title }}</h1>\n")
+        let initRun = try h.run(["init", "blog"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        #expect(initRun.stdout.contains("  - config/production/hugo.toml sets publishDir dist (the production environment's, which `hugo` builds with)\n"), "\(initRun.stdout)")
+        #expect(initRun.stdout.contains("Build: hugo --minify --cleanDestinationDir → dist (routing static)"))
+        let run = try h.run(["run", "--source", "blog"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let version = try #require(live(h))
+        #expect(h.read(".sitebuild/\(version)/index.html")?.contains("<h1>Field notes</h1>") == true)
+    }
+
     /// Eleventy never removes a page whose source is gone from its output folder: the
     /// template empties the folder first, so a local rebuild does not deploy deleted pages.
     /// (The project's build script stands in for eleventy; npm runs it as it would.)
