@@ -320,7 +320,8 @@ struct ManifestTests {
         }
         #expect(HeaderPolicy.entryPointCache == "public, max-age=0, s-maxage=31536000, must-revalidate")
         for path in ["assets/app.3f9a8b7c.js", "assets/index-BXk2_3aF.js", "main.abcdef12.css", "chunk-2f3a4b5c6d.js",
-                     "assets/index-DiwrgTda.js", "assets/vendor-B-x9_Qa2.js", "_astro/index.CZhPbYxH.css", "main-K7PQZ2XA.js",
+                     "assets/vendor-B-x9_Qa2.js", "_astro/index.C2hPbYxH.css", "main-K7PQZ2XA.js", "static/media/3f9a8b7c1e2d4f5a6b7c.png",
+                     "_next/static/media/a34f9d1faa5f3315-s.woff2",
                      "component---src-pages-index-js-3f9a8b7c6d5e4f3a2b1c.js"] {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.immutableCache, "\(path)")
         }
@@ -328,7 +329,8 @@ struct ManifestTests {
         // Ordinary names are not hashes: a false match would keep a replaced file in browsers for a year.
         for path in ["logo.png", "img/team-Overview.png", "assets/site.css", "fonts/inter.woff2", "data.json", "readme.txt",
                      "IMG_20240115_123456.jpg", "photo-20240115.jpg", "hero-banner2x.png", "hero-mobile2x.webp", "user-avatar123.png",
-                     "team-Member01.png", "icon-FACEBOOK.svg", "Screenshot_20240115-123456.png"] {
+                     "team-Member01.png", "icon-FACEBOOK.svg", "Screenshot_20240115-123456.png", "team-Jane-Doe.jpg", "team-John_Doe.jpg",
+                     "icon-LinkedIn.svg", "img-New-York.jpg", "icon-McDonald.png", "device-MacBook2.png", "phone-iPhone15.png", "COVID-19.png", "deadbeef.png", "cafe2024.jpg"] {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.assetCache, "\(path)")
         }
         #expect(HeaderPolicy.assetCache == "public, max-age=300, s-maxage=31536000")
