@@ -247,7 +247,8 @@ enum DeployInvocation {
     /// Exit 2 for what the user must fix (a wrong path, a bucket or table that does not exist:
     /// a retry cannot help), 3 for a failure of the remote.
     static func exitStatus(for error: any Error) -> Int32 {
-        (error as? DeployError)?.isInvalidInput == true || error is PointerResourceMissing ? ExitStatus.invalidInput : ExitStatus.deployFailed
+        (error as? DeployError)?.isInvalidInput == true || error is PointerResourceMissing
+            || (error as? AWSServiceError)?.errorCode == "NoSuchBucket" ? ExitStatus.invalidInput : ExitStatus.deployFailed
     }
 
     /// A local target or file pointer this deploy could not write, found before anything is
@@ -574,6 +575,14 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.invalidInput)
             }
             _ = try await settings.pointer.read()
+            // The target's bucket too, when the pointer lives elsewhere (a table, another bucket).
+            if let target = settings.target as? S3Target, try await target.client.headBucket(target.location.bucket).status == 404 {
+                let message = "the target \(target.url): the bucket '\(target.location.bucket)' does not exist; create it, or fix the "
+                    + "target (--target, SITEBUILD_TARGET, sitebuild.yml); nothing was built"
+                reporter.say(message)
+                BuildInvocation.failedResult(build.json, message)
+                throw ExitCode(ExitStatus.invalidInput)
+            }
             if let failures = try await DeployInvocation.firstFlipPreflight(settings), !failures.isEmpty {
                 for check in failures { reporter.say(check.line) }
                 let message = "pre-flight failed before the first flip to \(settings.pointer.url): nothing was built, uploaded or made live; "

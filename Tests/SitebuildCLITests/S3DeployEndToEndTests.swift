@@ -344,6 +344,17 @@ import Glibc
                                           environment: moto.environment)
             #expect(missing.status == 2)
             #expect(missing.stderr.contains("the DynamoDB table 'no-such-table' does not exist"), "\(missing.stderr)")
+            // So is a target's bucket that does not exist behind a pointer of its own: deploy's
+            // requests to it, and run's pre-check before anything is built.
+            let noBucket = try await h.run(["deploy", "site", "--target", "s3://no-such-bucket/p", "--pointer", "dynamodb://pointers#prod"],
+                                           environment: moto.environment)
+            #expect(noBucket.status == 2, "\(noBucket.stderr)")
+            try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo built-it\nartifacts:\n  base-directory: site\n  files: ['**/*']\n")
+            let noBucketRun = try await h.run(["run", "--target", "s3://no-such-bucket/p", "--pointer", "dynamodb://pointers#prod"],
+                                              environment: moto.environment)
+            #expect(noBucketRun.status == 2, "\(noBucketRun.stderr)")
+            #expect(noBucketRun.stderr.contains("the bucket 'no-such-bucket' does not exist") && !noBucketRun.stdout.contains("built-it"),
+                    "\(noBucketRun.stdout)\n\(noBucketRun.stderr)")
             #expect(try await client.listObjects(bucket: "ddb-site", prefix: "p/").objects.count == objectsBefore)
             // A table made for something else (another partition key) is named with what it lacks.
             try await dynamo.createTable("other-table", partitionKey: "pk")
