@@ -112,7 +112,8 @@ public struct Deployer: Sendable {
         try target.checkKeys(manifest)
         if !outside.isEmpty {
             warnings.append("\(outside.count) symbolic link(s) in \(directory) lead outside it and the project and are not deployed "
-                + "(they would publish this machine's files): \(listSample(outside))")
+                + "(they would publish this machine's files): \(listSample(outside)); links into the project are followed when "
+                + "sitebuild runs in it (a folder with .git, package.json, sitebuild.yml or a buildspec)")
         }
         if !broken.isEmpty {
             warnings.append("\(broken.count) symbolic link(s) in \(directory) point to nothing and are not deployed: \(listSample(broken))")

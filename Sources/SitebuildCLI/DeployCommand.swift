@@ -67,20 +67,22 @@ enum DeployInvocation {
     }
 
     /// Where links in a deployed directory may lead: the directory itself and the project (the
-    /// directory settings come from). `hash` uses the same, so the version ids agree. Run from
-    /// `/` (cron, systemd) or the home folder, the current directory is no project: a link to
-    /// `~/.aws/credentials` or `/etc/passwd` would be published.
-    static func linkRoots(directory: String, configDirectory: String,
-                          home: String? = ProcessInfo.processInfo.environment["HOME"]) -> [String] {
+    /// directory settings come from), when that is a project. `hash` uses the same, so the
+    /// version ids agree. Run from `/` (cron, systemd), `/tmp` or the home folder, the current
+    /// directory is no project: a link to `~/.aws/credentials` or `/etc/passwd` would be published.
+    static func linkRoots(directory: String, configDirectory: String) -> [String] {
         let project = FileWalker.realPath(configDirectory)
-        return [FileWalker.realPath(directory)] + (isTooWideForAProject(project, home: home) ? [] : [project])
+        return [FileWalker.realPath(directory)] + (isProject(project) ? [project] : [])
     }
 
-    /// Whether `path` is `/`, the home folder or a folder holding it.
-    static func isTooWideForAProject(_ path: String, home: String?) -> Bool {
-        if path == "/" { return true }
-        let homes = [home, getpwuid(getuid()).map { String(cString: $0.pointee.pw_dir) }].compactMap { $0 }.filter { $0.hasPrefix("/") }
-        return homes.map(FileWalker.realPath).contains { $0 == path || $0.hasPrefix(path + "/") }
+    /// Files that make a folder a project (a checkout, a package, sitebuild's own settings).
+    static let projectMarkers = [".git", "sitebuild.yml", "buildspec.yml", "buildspec.yaml", "package.json"]
+
+    /// Whether `path` is a project folder: not `/`, and holding a ``projectMarkers`` file. The
+    /// home folder is one only with a marker (a CI job's `HOME=$WORKSPACE` checkout), never as
+    /// such; `/tmp` and `/home` have none.
+    static func isProject(_ path: String) -> Bool {
+        path != "/" && projectMarkers.contains { FileManager.default.fileExists(atPath: path + "/" + $0) }
     }
 
     /// A warning when `directory` holds a `sitebuild.yml` that is not the settings file read:

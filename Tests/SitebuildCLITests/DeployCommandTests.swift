@@ -686,16 +686,23 @@ import Testing
         let linkedManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(linkedVersion).json")))
         #expect(linkedManifest.entries.map(\.path) == ["index.html", "site.css"])
         // Run from the home folder (or a folder above it, or /), the current directory is no
-        // project: a link to the home folder's credentials is left out, not published.
+        // project: a link to the home folder's credentials is left out, not published. (A home
+        // folder that is a checkout, a CI job's HOME=$WORKSPACE, is a project: below.)
         try h.write(".aws/credentials", "[default]\naws_secret_access_key = not-for-the-web\n")
         symlink(h.root + "/.aws/credentials", h.root + "/links/creds.txt")
-        for home in [h.root, h.root + "/users/me"] {
+        let settings = h.read("sitebuild.yml")
+        unlink(h.root + "/sitebuild.yml")
+        for home in [h.root, h.root + "/users/me", "/nonexistent-home"] {
             let fromHome = try h.run(["hash", "links", "--json"], environment: ["HOME": home])
             #expect(fromHome.status == 0 && fromHome.stdout.contains(#""files":1,"#), "\(fromHome.stdout)\n\(fromHome.stderr)")
         }
-        // From a project folder, links into it are followed.
-        let fromProject = try h.run(["hash", "links", "--json"], environment: ["HOME": "/nonexistent-home"])
-        #expect(fromProject.stdout.contains(#""files":3,"#), "\(fromProject.stdout)")
+        // From a project folder (here its settings file marks it), links into it are followed,
+        // also when it is the home folder or holds it (HOME=$WORKSPACE/.home).
+        try h.write("sitebuild.yml", settings ?? "mode: static\n")
+        for home in ["/nonexistent-home", h.root, h.root + "/.home"] {
+            let fromProject = try h.run(["hash", "links", "--json"], environment: ["HOME": home])
+            #expect(fromProject.stdout.contains(#""files":3,"#), "\(home): \(fromProject.stdout)")
+        }
         unlink(h.root + "/links/creds.txt")
         // A sitebuild.yml inside a built directory is a site file, and its settings are not read: said so.
         try h.write("dist/index.html", "home")
