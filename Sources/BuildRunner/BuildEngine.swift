@@ -759,14 +759,65 @@ public final class BuildEngine {
             + "artifacts are taken from the source directory")
     }
 
+    /// `block` with the variables of its base-directory, `files` and `exclude-paths` expanded
+    /// (AWS's BankDemo tutorial writes `files: - $CODEBUILD_SRC_DIR/target/**`), in the build's
+    /// shell as it is now. A pattern that expands to an absolute path inside the base directory
+    /// is made relative to it; one outside it fails the build naming the key.
+    private func expandingVariables(_ block: Artifacts, what: String) throws -> Artifacts {
+        var expanded = try expandingBaseDirectory(block, what: what)
+        let base = expanded.baseDirectory
+        expanded.files = try block.files.enumerated().map { index, written in
+            try expandingPattern(written, key: "\(what).files[\(index)]", base: base)
+        }
+        expanded.excludePaths = try block.excludePaths.enumerated().map { index, written in
+            try expandingPattern(written, key: "\(what).exclude-paths[\(index)]", base: base)
+        }
+        return expanded
+    }
+
+    /// One `files` or `exclude-paths` pattern with its variables expanded, relative to the
+    /// (expanded) base directory `base`.
+    private func expandingPattern(_ written: String, key: String, base: String?) throws -> String {
+        guard written.contains("$") else { return written }
+        guard let value = expand(written)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            throw ArtifactFailure(message: "\(key) '\(written)' expands to nothing; set the variable or write the path")
+        }
+        guard value.hasPrefix("/") else {
+            guard !value.split(separator: "/").contains("..") else {
+                throw ArtifactFailure(message: "\(key) '\(written)' is '\(value)', which leaves the base directory with '..'")
+            }
+            return value
+        }
+        let baseText = (base ?? ".").trimmingSlashes
+        let relativeBase = baseText.isEmpty || baseText == "." ? nil : baseText
+        guard relativeBase.map({ GlobPattern($0).isLiteral }) ?? true else {
+            throw ArtifactFailure(message: "\(key) '\(written)' is \(value), an absolute path, and base-directory '\(baseText)' is a glob; "
+                + "write the pattern relative to the base directory")
+        }
+        for source in [configuration.sourceDirectory, FileWalker.realPath(configuration.sourceDirectory)] {
+            let root = relativeBase.map { source + "/" + GlobPattern($0).literalPath } ?? source
+            if value == root || value == root + "/" { return "**/*" }
+            if value.hasPrefix(root + "/") {
+                let rest = String(value.dropFirst(root.count + 1))
+                guard !rest.split(separator: "/").contains("..") else {
+                    throw ArtifactFailure(message: "\(key) '\(written)' is '\(value)', which leaves the base directory with '..'")
+                }
+                return rest
+            }
+        }
+        let place = relativeBase.map { "the base directory \($0) (in \(configuration.sourceDirectory))" } ?? "the source directory \(configuration.sourceDirectory)"
+        throw ArtifactFailure(message: "\(key) '\(written)' is \(value), outside \(place); artifact paths are taken from the "
+            + (relativeBase == nil ? "source directory" : "base directory"))
+    }
+
     private func uploadArtifactsPhase() throws -> ([ArtifactOutput], [(String, [String])]) {
         var collector = ArtifactCollector(sourceDirectory: configuration.sourceDirectory)
         collector.excludedDirectories = configuration.excludedDirectories
         collector.excludedFiles = configuration.excludedFiles
         var reports: [(String, [String])] = []
         for report in spec.reports {
-            let block = try expandingBaseDirectory(Artifacts(files: report.files, discardPaths: report.discardPaths,
-                                                             baseDirectory: report.baseDirectory), what: "reports.\(report.name)")
+            let block = try expandingVariables(Artifacts(files: report.files, discardPaths: report.discardPaths,
+                                                         baseDirectory: report.baseDirectory), what: "reports.\(report.name)")
             let selection = collector.select(block)
             log.container(selection.files.isEmpty ? "No matching report paths found for report group \(report.name)"
                                                    : "Found \(selection.files.count) report file(s) for report group \(report.name) (\(report.fileFormat))")
@@ -780,7 +831,7 @@ public final class BuildEngine {
         for (identifier, block) in [(String?.none, artifacts)] + artifacts.secondary.map({ (Optional($0.identifier), $0.artifacts) }) {
             if let identifier { log.container("Collecting secondary artifact \(identifier)") }
             try stopIfInterrupted()
-            let block = try expandingBaseDirectory(block, what: identifier.map { "artifacts.secondary-artifacts.\($0)" } ?? "artifacts")
+            let block = try expandingVariables(block, what: identifier.map { "artifacts.secondary-artifacts.\($0)" } ?? "artifacts")
             let selection = collector.select(block)
             selection.log.forEach(log.container)
             selection.warnings.forEach(log.warning)

@@ -96,6 +96,67 @@ import Testing
         #expect(empty.log.contains("artifacts.base-directory '$NOT_SET_HERE' expands to nothing"), "\(empty.log)")
     }
 
+    /// Variables in `files` and `exclude-paths` are expanded as base-directory's are (AWS's
+    /// BankDemo tutorial writes `files: - $CODEBUILD_SRC_DIR/target/**`): an absolute result
+    /// inside the base directory is taken relative to it, one outside it fails naming the key.
+    @Test func filesAndExcludePathsVariablesAreExpanded() throws {
+        let h = try BuildHarness()
+        for path in ["target/BANK.so", "target/BANK.map", "site/public/index.html", "site/public/app.js", "site/public/app.js.map"] {
+            try h.write(path, path)
+        }
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                MAPS: '**/*.map'
+            phases:
+              build:
+                commands:
+                  - export OUTPUT_DIR=public
+            artifacts:
+              files:
+                - $CODEBUILD_SRC_DIR/target/**
+              exclude-paths:
+                - $MAPS
+              secondary-artifacts:
+                web:
+                  base-directory: site
+                  files:
+                    - $OUTPUT_DIR/**/*
+                    - $CODEBUILD_SRC_DIR/site/public/app.js
+                  exclude-paths: ${CODEBUILD_SRC_DIR}/site/public/*.map
+            """, out: out)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(files(under: out) == ["target/BANK.so"])
+        #expect(files(under: out + "-web") == ["public/app.js", "public/index.html"])
+        #expect(run.log.contains("Expanding target/**"), "\(run.log)")
+        let outside = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: target
+              files:
+                - $CODEBUILD_SRC_DIR/site/**/*
+            """, out: out)
+        #expect(outside.result.status == .failed)
+        #expect(outside.log.contains("artifacts.files[0] '$CODEBUILD_SRC_DIR/site/**/*' is \(h.source)/site/**/*, outside the base directory target"),
+                "\(outside.log)")
+        let empty = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files:
+                - $NOT_SET_HERE
+            """, out: out)
+        #expect(empty.result.status == .failed)
+        #expect(empty.log.contains("artifacts.files[0] '$NOT_SET_HERE' expands to nothing"), "\(empty.log)")
+    }
+
     /// What the artifact would take but cannot is never dropped unseen: a name that is not
     /// UTF-8 fails the build, a FIFO is skipped with a warning, and one the patterns do not
     /// take is not mentioned.
