@@ -352,7 +352,7 @@ public struct BuildSpecParser {
             if let base = artifacts.baseDirectory { checkPattern(base, location(n), "\(path).base-directory") }
         }
         if let n = map.value(for: "exclude-paths") {
-            artifacts.excludePaths = stringListOrScalar(n, path: "\(path).exclude-paths")
+            artifacts.excludePaths = stringList(n, path: "\(path).exclude-paths").map(\.text)
         }
         if let n = map.value(for: "enable-symlinks") { artifacts.enableSymlinks = boolean(n, "\(path).enable-symlinks") ?? false }
         if let n = map.value(for: "s3-prefix") { artifacts.s3Prefix = scalar(n, "\(path).s3-prefix") }
@@ -479,11 +479,14 @@ public struct BuildSpecParser {
         }
     }
 
-    /// A list of scalars; a block scalar item keeps its text as written.
+    /// A list of scalars; a block scalar item keeps its text as written. A single scalar is a
+    /// list of one item, as CodeBuild reads it (`files: imagedefinitions.json` in AWS's ECS
+    /// tutorial, `commands: npm ci`).
     mutating func stringList(_ node: Node, path: String) -> [(text: String, location: SourceLocation?)] {
         if isNull(node) { return [] }
+        if case .scalar(let s) = node { return [(s.string, location(node))] }
         guard case .sequence(let seq) = node else {
-            error(node, path, "\(path) must be a list of strings, not \(describe(node))")
+            error(node, path, "\(path) must be a list of strings (or a single string), not \(describe(node))")
             return []
         }
         var items: [(String, SourceLocation?)] = []
@@ -504,11 +507,6 @@ public struct BuildSpecParser {
             items.append((s.string, location(item)))
         }
         return items
-    }
-
-    mutating func stringListOrScalar(_ node: Node, path: String) -> [String] {
-        if case .scalar = node { return scalar(node, path).map { [$0] } ?? [] }
-        return stringList(node, path: path).map(\.text)
     }
 
     /// A mapping of names to scalar values, in document order.

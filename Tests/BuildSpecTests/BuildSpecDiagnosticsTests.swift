@@ -34,17 +34,18 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("line 4, column 15"))
     }
 
-    @Test func stringInsteadOfCommandList() throws {
+    /// A single string is a list of one command; a mapping is not a list.
+    @Test func mappingInsteadOfCommandList() throws {
         let error = try rejectSpec("""
         version: 0.2
         phases:
           build:
-            commands: "echo"
+            commands: {echo: hi}
         """)
         let d = try diagnostic(error.diagnostics, keyPath: "phases.build.commands")
         #expect(lineColumn(d) == [4, 15])
         #expect(d.message.contains("must be a list of strings"))
-        #expect(d.description == "buildspec.yml:4:15: error: phases.build.commands: phases.build.commands must be a list of strings, not the value 'echo'")
+        #expect(d.description == "buildspec.yml:4:15: error: phases.build.commands: phases.build.commands must be a list of strings (or a single string), not a mapping")
     }
 
     @Test func unquotedColonMakesAMappingInsteadOfACommand() throws {
@@ -567,7 +568,7 @@ struct BuildSpecDiagnosticsTests {
         phases:
           build:
             on-failure: sometimes
-            commands: "make"
+            commands: {make: all}
           testing:
             commands: [x]
         artifacts:
@@ -584,7 +585,7 @@ struct BuildSpecDiagnosticsTests {
         bogus: 1
         phases:
           build:
-            commands: "make"
+            commands: {make: all}
         """)
         #expect(error.errors.count == 1)
         #expect(error.diagnostics.contains { $0.severity == .warning && $0.keyPath == "bogus" })

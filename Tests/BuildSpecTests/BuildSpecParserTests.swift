@@ -569,6 +569,47 @@ struct BuildSpecParserTests {
         #expect(w.message.contains("./"))
     }
 
+    /// A single value where a list is expected is a list of one item, as CodeBuild reads it:
+    /// AWS's ECS CodePipeline tutorial writes `files: imagedefinitions.json`.
+    @Test func aSingleValueIsAListOfOneItem() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        env:
+          exported-variables: IMAGE_TAG
+        phases:
+          build:
+            commands: npm ci
+            finally: echo done
+          post_build:
+            commands: |
+              set -e
+              make test
+        reports:
+          unit:
+            files: junit.xml
+        artifacts:
+          files: imagedefinitions.json
+          secondary-artifacts:
+            docs:
+              files: docs/**/*
+        cache:
+          paths: node_modules/**/*
+          key: deps
+          fallback-keys: deps-
+        """)
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(spec.env.exportedVariables == ["IMAGE_TAG"])
+        #expect(spec.phases[.build]?.commands.map(\.text) == ["npm ci"])
+        #expect(spec.phases[.build]?.commands.first?.location == SourceLocation(file: specFile, line: 6, column: 15))
+        #expect(spec.phases[.build]?.finally.map(\.text) == ["echo done"])
+        #expect(spec.phases[.postBuild]?.commands.map(\.text) == ["set -e\nmake test\n"])
+        #expect(spec.reports.first?.files == ["junit.xml"])
+        #expect(spec.artifacts?.files == ["imagedefinitions.json"])
+        #expect(spec.artifacts?.secondary.first?.artifacts.files == ["docs/**/*"])
+        #expect(spec.cache?.paths == ["node_modules/**/*"])
+        #expect(spec.cache?.fallbackKeys == ["deps-"])
+    }
+
     @Test(arguments: [("yes", true), ("no", false), ("true", true), ("false", false), ("YES", true), ("No", false), ("on", true), ("off", false)])
     func booleans(_ written: String, _ expected: Bool) throws {
         let (spec, _) = try parseSpec("""
