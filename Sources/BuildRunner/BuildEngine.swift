@@ -225,8 +225,14 @@ public final class BuildEngine {
             log.warning("runtime-versions are not installed by sitebuild: the tools on PATH are used as they are")
         }
         let otherUsers = try resolveRunAs()
-        session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source)
+        session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source,
+                                   cacheDirectory: configuration.cacheDirectory, sharedWithOtherUsers: otherUsers)
         session?.warn = { [log] message in log.container(message) }
+        session?.stateGone = { [log] directory in
+            log.warning("the command removed sitebuild's shell state (\(directory)), which holds the build's variables and directory "
+                + "between commands; later commands cannot run. Leave it in place (it is in sitebuild's cache directory, "
+                + "SITEBUILD_CACHE_DIR, or in the temporary directory when run-as users cannot enter that one)")
+        }
         session?.directoryGone = { [log] directory in
             log.warning("the directory the last command ended in (\(directory)) no longer exists; exported variables, "
                 + "artifacts.name and variables in base-directory are read from the source directory \(source)")

@@ -3,10 +3,11 @@ import Foundation
 import SiteContent
 
 /// The state files one build's commands share (CodeBuild's `env.sh`, `dir.txt` and
-/// `script.sh`), in a private temporary directory removed at the end.
+/// `script.sh`), in a private folder removed at the end. The folder is not in /tmp, which
+/// builds clean (``RuntimeDirectory``).
 final class ShellSession {
-    /// The private temporary directory (root's, or the invoking user's): never handed over,
-    /// so no `run-as` user can rename or replace what is inside it.
+    /// The private folder (root's, or the invoking user's): never handed over, so no `run-as`
+    /// user can rename or replace what is inside it.
     let container: String
     /// `<container>/state`: the state files; handed to each `run-as` command's user.
     let directory: String
@@ -25,12 +26,10 @@ final class ShellSession {
     var shared = false
     private let sourceDirectory: String
 
-    init(shell: Environment.Shell, isolated: Bool, sourceDirectory: String) throws {
-        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("sitebuild-XXXXXX")).utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw ProcessError("cannot create a temporary directory in \(NSTemporaryDirectory())", errno: errno)
-        }
-        container = String(cString: made)
+    /// `cacheDirectory`: sitebuild's, where the state is kept (``RuntimeDirectory``);
+    /// `sharedWithOtherUsers`: commands run as other users (`run-as`).
+    init(shell: Environment.Shell, isolated: Bool, sourceDirectory: String, cacheDirectory: String, sharedWithOtherUsers: Bool = false) throws {
+        container = try RuntimeDirectory.make("shell", cacheDirectory: cacheDirectory, reachableByOtherUsers: sharedWithOtherUsers)
         directory = container + "/state"
         guard mkdir(directory, 0o700) == 0 else { throw ProcessError("cannot create \(directory)", errno: errno) }
         scriptPath = directory + "/script.sh"
@@ -64,6 +63,10 @@ final class ShellSession {
 
     /// Reads where the last command left the shell.
     func commandFinished() {
+        if !stateGoneReported, access(directory, F_OK) != 0, errno == ENOENT {
+            stateGoneReported = true
+            stateGone(directory)
+        }
         guard !isolated else { return }
         defer { unlink(directoryFile) }
         guard var bytes = readFile(directoryFile) else { return }
@@ -208,6 +211,11 @@ final class ShellSession {
         guard let bytes = readFile(helperErrorFile) else { return "" }
         return String(decoding: bytes.prefix(65536), as: UTF8.self)
     }
+
+    /// Called once, with the state folder, when a command removed it (the variables and
+    /// directory it held are lost; the next command cannot run).
+    var stateGone: (String) -> Void = { _ in }
+    private var stateGoneReported = false
 
     /// Called once, with the missing directory, when helpers start in the source directory
     /// because the one the last command ended in no longer exists (for the build log).

@@ -301,7 +301,7 @@ enum BuildInvocation {
                 throw UsageError("--exported-variables-file \(file): cannot write in \(directory) (\(String(cString: strerror(errno)))); choose a writable directory")
             }
         }
-        let helper = try makeHelperDirectory()
+        let helper = try makeHelperDirectory(cacheDirectory: cache, runAs: !spec.runAsPlaces.isEmpty)
         var configuration = BuildConfiguration(
             sourceDirectory: source, buildspecPath: buildspecPath, outputDirectory: out, zipPath: zip,
             overrides: overrides, timeout: timeout, cacheDirectory: cache,
@@ -587,13 +587,16 @@ enum BuildInvocation {
         }
     }
 
-    /// A directory holding `codebuild-hash-files`, a link to this binary.
-    static func makeHelperDirectory() throws -> String {
-        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("sitebuild-bin-XXXXXX")).utf8CString)
-        guard let made = mkdtemp(&template) else { throw UsageError("cannot create a temporary directory in \(NSTemporaryDirectory())") }
-        let dir = String(cString: made)
-        // Commands that run as other users (run-as) need the helpers too.
-        chmod(dir, 0o755)
+    /// A directory holding `codebuild-hash-files`, a link to this binary: beside the shell
+    /// state, out of /tmp, which builds clean (``RuntimeDirectory``). Commands that run as
+    /// other users (`run-as`) need the helpers too.
+    static func makeHelperDirectory(cacheDirectory: String, runAs: Bool) throws -> String {
+        let dir: String
+        do {
+            dir = try RuntimeDirectory.make("bin", cacheDirectory: cacheDirectory, reachableByOtherUsers: runAs, mode: 0o755)
+        } catch {
+            throw UsageError("\(error)")
+        }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         try FileManager.default.createSymbolicLink(atPath: dir + "/" + HashFilesCommand.programName, withDestinationPath: executable)
         return dir

@@ -115,6 +115,42 @@ import Testing
         #expect(run.log.count(of: "Warning: the directory the last command ended in (\(scratch)) no longer exists") == 1, "\(run.log)")
     }
 
+    /// A build that cleans the temporary directory (`rm -rf /tmp/*`, a classic Hugo recipe)
+    /// keeps its variables and directory: the shell state is in sitebuild's cache directory,
+    /// as CodeBuild keeps its agent's state outside /tmp. (The command removes its state's
+    /// folder only when sitebuild made it in the temporary directory, as `rm -rf /tmp/*` would:
+    /// the harness and other tests' builds are in /tmp too.) Folders killed builds left there
+    /// are removed, and so is the build's own at the end.
+    @Test func cleaningTheTemporaryDirectoryKeepsTheShellState() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                commands:
+                  - export BEFORE=kept && mkdir -p sub && cd sub
+                  - C=$(dirname "$(dirname "$0")"); T=${TMPDIR:-/tmp}; if [ "$(dirname "$C")" = "${T%/}" ]; then rm -rf "$C"; fi; echo "state in $(dirname "$C")"
+              build:
+                commands:
+                  - echo "BEFORE=$BEFORE in $(basename "$PWD")"
+            """)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.log.outputLines == ["state in \(h.cache)/run", "BEFORE=kept in sub"], "\(run.log)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.cache + "/run") == [])
+
+        // A killed build's folder (its process is gone) goes with the next build; a live one stays.
+        let dead = h.cache + "/run/shell-\(RuntimeDirectory.hostKey)-999999999-abcdef"
+        let live = h.cache + "/run/shell-\(RuntimeDirectory.hostKey)-\(getppid())-abcdef"
+        for folder in [dead, live] { try FileManager.default.createDirectory(atPath: folder + "/state", withIntermediateDirectories: true) }
+        let again = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - rm -rf \"$(dirname \"$0\")\"\n      - echo never\n")
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live))
+        // A command that removes the state itself is told so.
+        #expect(again.result.status == .failed)
+        #expect(again.log.count(of: "Warning: the command removed sitebuild's shell state") == 1, "\(again.log)")
+        #expect(!again.log.outputLines.contains("never"))
+    }
+
     /// `set -o noclobber` (`set -C`) in a command is the command's own option: the wrapper's
     /// state writes overwrite regardless, under sh and bash.
     @Test func noclobberInACommandKeepsItsStateAndStatus() throws {
