@@ -292,12 +292,12 @@ public struct BuildSpecParser {
             }
         }
         if let n = map.value(for: "commands") {
-            phase.commands = stringList(n, path: "\(path).commands").map { Command($0.text, location: $0.location) }
+            phase.commands = stringList(n, path: "\(path).commands", commands: true).map { Command($0.text, location: $0.location) }
         } else if name != .install && map.value(for: "finally") == nil && map.value(for: "runtime-versions") == nil {
             warning(node, "\(path).commands", "the phase has no commands")
         }
         if let n = map.value(for: "finally") {
-            phase.finally = stringList(n, path: "\(path).finally").map { Command($0.text, location: $0.location) }
+            phase.finally = stringList(n, path: "\(path).finally", commands: true).map { Command($0.text, location: $0.location) }
         }
         return phase
     }
@@ -482,7 +482,9 @@ public struct BuildSpecParser {
     /// A list of scalars; a block scalar item keeps its text as written. A single scalar is a
     /// list of one item, as CodeBuild reads it (`files: imagedefinitions.json` in AWS's ECS
     /// tutorial, `commands: npm ci`).
-    mutating func stringList(_ node: Node, path: String) -> [(text: String, location: SourceLocation?)] {
+    /// `commands`: the list is `commands` or `finally`, where an item with no value is an
+    /// empty command (elsewhere it is left out).
+    mutating func stringList(_ node: Node, path: String, commands: Bool = false) -> [(text: String, location: SourceLocation?)] {
         if isNull(node) { return [] }
         if case .scalar(let s) = node { return [(s.string, location(node))] }
         guard case .sequence(let seq) = node else {
@@ -497,11 +499,18 @@ public struct BuildSpecParser {
                 error(item, "\(path)[\(i)]", "each item of \(path) must be a string, not \(describe(item))\(hint)")
                 continue
             }
-            // `-` alone, `- ~` or `- null` is YAML's null, not text: run as a command, it would
-            // run `~` or `null`.
+            // `-` alone, `- # TODO` or `- ~` is YAML's null, not text. CodeBuild runs such a
+            // command as an empty one (its log shows `Running command ` and nothing); in any
+            // other list it names nothing, so it is left out. Either way it is said where.
             if isNull(item) {
-                error(item, "\(path)[\(i)]", "the item has no value (`-` alone, `~` or `null`); write it, quoted if it is the text "
-                      + "~ or null, or remove the item")
+                let written = "the item has no value (`-` alone or followed by a comment, `~` or `null`)"
+                if commands {
+                    warning(item, "\(path)[\(i)]", "\(written); it runs as an empty command, as in CodeBuild. Remove it, "
+                            + "or quote it if it is the text ~ or null")
+                    items.append(("", location(item)))
+                } else {
+                    warning(item, "\(path)[\(i)]", "\(written) and is left out; remove it, or quote it if it is the text ~ or null")
+                }
                 continue
             }
             items.append((s.string, location(item)))

@@ -123,10 +123,11 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("no 'version'"))
     }
 
-    /// A command item with no value (`-`, `- ~`, `- null`) is refused where it is written: it
-    /// would otherwise run `~` or `null` as a command. A quoted empty string is a command.
-    @Test func anEmptyOrNullCommandIsAnError() throws {
-        let error = try rejectSpec("""
+    /// A command item with no value (`-`, `- # TODO`, `- ~`, `- null`) is an empty command, as
+    /// CodeBuild runs it (never `~` or `null` as text), with a warning where it is written. A
+    /// quoted empty string is a command without one. In other lists such an item is left out.
+    @Test func anEmptyOrNullCommandIsAnEmptyCommandWithAWarning() throws {
+        let (spec, warnings) = try parseSpec("""
         version: 0.2
         phases:
           build:
@@ -136,16 +137,28 @@ struct BuildSpecDiagnosticsTests {
               -
               - null
               - ""
+              - # TODO: scan with cfn-nag
             finally:
               -
+        artifacts:
+          files:
+            - ~
+            - '**/*'
         """)
-        #expect(error.errors.count == 4, "\(error.diagnostics)")
+        #expect(spec.phases[.build]?.commands.map(\.text) == ["echo one", "", "", "", "", ""])
+        #expect(spec.phases[.build]?.finally.map(\.text) == [""])
+        #expect(spec.artifacts?.files == ["**/*"])
+        #expect(warnings.count == 6, "\(warnings)")
         for (path, at) in [("phases.build.commands[1]", [6, 9]), ("phases.build.commands[2]", [7, 8]),
-                           ("phases.build.commands[3]", [8, 9]), ("phases.build.finally[0]", [11, 8])] {
-            let d = try diagnostic(error.diagnostics, keyPath: path)
+                           ("phases.build.commands[3]", [8, 9]), ("phases.build.commands[5]", [10, 8]),
+                           ("phases.build.finally[0]", [12, 8])] {
+            let d = try diagnostic(warnings, keyPath: path, severity: .warning)
             #expect(lineColumn(d) == at, "\(path)")
-            #expect(d.message.contains("has no value"), "\(d.message)")
+            #expect(d.message.contains("has no value") && d.message.contains("runs as an empty command"), "\(d.message)")
         }
+        let file = try diagnostic(warnings, keyPath: "artifacts.files[0]", severity: .warning)
+        #expect(lineColumn(file) == [15, 7])
+        #expect(file.message.contains("is left out"))
     }
 
     /// `version:` with no value (or `~`, `null`) is no version, not 0.2: the same error as a
