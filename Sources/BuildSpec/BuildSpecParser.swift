@@ -314,11 +314,13 @@ public struct BuildSpecParser {
                 error(value, "\(path).files", "a report group needs 'files'")
                 continue
             }
-            let format = r.value(for: "file-format").flatMap { scalar($0, "\(path).file-format") } ?? "JUNITXML"
+            // Any case, as CodeBuild takes it: the console's template writes `JunitXml`.
+            let written = r.value(for: "file-format").flatMap { scalar($0, "\(path).file-format") } ?? "JUNITXML"
+            let format = written.uppercased()
             let formats = ["JUNITXML", "CUCUMBERJSON", "TESTNGXML", "VISUALSTUDIOTRX", "NUNITXML", "NUNIT3XML",
                            "CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV"]
             if !formats.contains(format) {
-                error(r.value(for: "file-format"), "\(path).file-format", "unknown report format '\(format)'; one of \(formats.joined(separator: ", "))")
+                error(r.value(for: "file-format"), "\(path).file-format", "unknown report format '\(written)'; one of \(formats.joined(separator: ", "))")
             }
             reports.append(Report(name: name,
                                   files: stringList(files, path: "\(path).files").map(\.text),

@@ -652,6 +652,24 @@ struct BuildSpecParserTests {
         #expect(report.fileFormat == "JUNITXML")
     }
 
+    /// Report formats are matched in any case, as CodeBuild matches them: the AWS console's
+    /// default template writes `JunitXml`.
+    @Test(arguments: [("JunitXml", "JUNITXML"), ("junitxml", "JUNITXML"), ("CoberturaXml", "COBERTURAXML"), ("SimpleCov", "SIMPLECOV")])
+    func reportFormatsAreMatchedInAnyCase(_ written: String, _ expected: String) throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        reports:
+          tests:
+            files: ['reports/*.xml']
+            file-format: \(written)
+        """)
+        #expect(warnings.isEmpty)
+        #expect(spec.reports.first?.fileFormat == expected)
+    }
+
     @Test func cacheDefaults() throws {
         let (spec, warnings) = try parseSpec("""
         version: 0.2
