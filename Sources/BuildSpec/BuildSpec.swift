@@ -169,6 +169,28 @@ public struct Batch: Sendable, Equatable {
     public var fastFail: Bool?
     /// Which of build-list, build-matrix, build-graph, build-fanout are present.
     public var kinds: [String]
+    /// The child builds of build-graph and build-list, and build-matrix's buildspecs, in
+    /// document order: what to run one by one instead.
+    public var children: [BatchChild] = []
+}
+
+/// One child build of a batch build, as far as running it locally goes.
+public struct BatchChild: Sendable, Equatable {
+    /// `identifier` (CodeBuild's CODEBUILD_BATCH_BUILD_IDENTIFIER for the child).
+    public var identifier: String?
+    /// `buildspec`, relative to the source; nil when the child uses the batch's own buildspec.
+    public var buildspec: String?
+    /// `env.variables` as `NAME=value`, in document order.
+    public var variables: [String]
+    /// build-matrix's `dynamic.env.variables` names: one child per combination of their values.
+    public var matrixVariables: [String]
+
+    public init(identifier: String?, buildspec: String?, variables: [String], matrixVariables: [String] = []) {
+        self.identifier = identifier
+        self.buildspec = buildspec
+        self.variables = variables
+        self.matrixVariables = matrixVariables
+    }
 }
 
 public struct Report: Sendable, Equatable {

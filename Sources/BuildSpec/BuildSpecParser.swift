@@ -145,6 +145,9 @@ public struct BuildSpecParser {
         if let node = top.value(for: "batch") { spec.batch = parseBatch(node) }
         if let node = top.value(for: "phases") {
             spec.phases = parsePhases(node)
+        } else if let batch = spec.batch, let key = top.first(where: { $0.key.string == "batch" })?.key {
+            // A batch build's root buildspec often has only `batch`: its children run their own.
+            error(key, "phases", Self.batchWithoutPhases(batch))
         } else {
             error(root, "phases", "the buildspec has no 'phases'; add at least one of install, pre_build, build, post_build")
         }
@@ -248,7 +251,76 @@ public struct BuildSpecParser {
         let kinds = ["build-list", "build-matrix", "build-graph", "build-fanout"]
         warnUnknownKeys(map, known: ["fast-fail"] + kinds, path: "batch")
         let fastFail = map.value(for: "fast-fail").flatMap { boolean($0, "batch.fast-fail") }
-        return Batch(fastFail: fastFail, kinds: kinds.filter { map.value(for: $0) != nil })
+        var batch = Batch(fastFail: fastFail, kinds: kinds.filter { map.value(for: $0) != nil })
+        batch.children = Self.batchChildren(map)
+        return batch
+    }
+
+    /// The children of build-graph and build-list (each `identifier`, `buildspec` and
+    /// `env.variables`) and build-matrix's `dynamic.buildspec` entries. Read leniently: the
+    /// rest of a batch is CodeBuild's to check.
+    static func batchChildren(_ batch: Node.Mapping) -> [BatchChild] {
+        func text(_ node: Node?) -> String? {
+            guard case .scalar(let s)? = node, !(s.style == .plain && ["~", "null", "Null", "NULL", ""].contains(s.string)) else { return nil }
+            return s.string
+        }
+        func mapping(_ node: Node?) -> Node.Mapping? {
+            if case .mapping(let m)? = node { return m }
+            return nil
+        }
+        func items(_ node: Node?) -> [Node] {
+            if case .sequence(let list)? = node { return Array(list) }
+            return node.map { [$0] } ?? []
+        }
+        var children: [BatchChild] = []
+        for kind in ["build-graph", "build-list"] {
+            for item in items(batch.value(for: kind)) {
+                guard let entry = mapping(item) else { continue }
+                let variables = mapping(mapping(entry.value(for: "env"))?.value(for: "variables"))?
+                    .compactMap { key, value in key.string.map { "\($0)=\(text(value) ?? "")" } } ?? []
+                children.append(BatchChild(identifier: text(entry.value(for: "identifier")), buildspec: text(entry.value(for: "buildspec")),
+                                           variables: variables))
+            }
+        }
+        if let dynamic = mapping(mapping(batch.value(for: "build-matrix"))?.value(for: "dynamic")) {
+            let names = mapping(mapping(dynamic.value(for: "env"))?.value(for: "variables"))?.compactMap { $0.key.string } ?? []
+            let buildspecs = items(dynamic.value(for: "buildspec")).map(text)
+            for buildspec in buildspecs.isEmpty ? [nil] : buildspecs {
+                children.append(BatchChild(identifier: nil, buildspec: buildspec, variables: [], matrixVariables: names))
+            }
+        }
+        return children
+    }
+
+    /// The error for a batch build's root buildspec without phases: batch builds are not run
+    /// locally; how to run each child's buildspec as a build of its own.
+    static func batchWithoutPhases(_ batch: Batch) -> String {
+        let kinds = batch.kinds.map { "batch.\($0)" }.joined(separator: ", ")
+        var message = "this buildspec is a batch build (\(kinds.isEmpty ? "batch" : kinds)) with no 'phases' of its own, "
+            + "and sitebuild does not run batch builds locally"
+        let ways = batch.children.map { child -> String in
+            guard let buildspec = child.buildspec else {
+                return "\(child.identifier ?? "a child build") uses this buildspec, which has no phases"
+            }
+            let variables = (child.identifier.map { ["CODEBUILD_BATCH_BUILD_IDENTIFIER=\($0)"] } ?? []) + child.variables
+            var command = "sitebuild build --buildspec \(shellWord(buildspec))" + variables.map { " --env \(shellWord($0))" }.joined()
+            if !child.matrixVariables.isEmpty {
+                command += " with --env for each combination of \(child.matrixVariables.joined(separator: ", "))"
+            }
+            return child.identifier.map { "\($0): `\(command)`" } ?? "`\(command)`"
+        }
+        if ways.isEmpty {
+            message += "; add phases to run it as one build"
+        } else {
+            message += "; run each child build's buildspec as a build of its own: " + ways.joined(separator: "; ")
+        }
+        return message
+    }
+
+    /// `text` as one shell word: quoted only when it needs to be.
+    static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-./=:,+@%".unicodeScalars.contains($0)) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     mutating func parsePhases(_ node: Node) -> [PhaseName: Phase] {

@@ -575,6 +575,44 @@ struct BuildSpecDiagnosticsTests {
         #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "cache.action")) == [9, 11])
     }
 
+    /// A batch build's root buildspec with only `batch` (its children name their own
+    /// buildspecs) is not run locally: the error says so and how to run each child, with the
+    /// variables CodeBuild would set for it.
+    @Test func aBatchRootWithoutPhasesNamesEachChildsBuildspec() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        batch:
+          fast-fail: false
+          build-graph:
+            - identifier: build_test_flavor
+              env:
+                variables:
+                  FLAVOR: test-flavor
+                  NOTE: two words
+              buildspec: flavors/test-flavor/build_buildspec.yaml
+            - identifier: same_file
+          build-matrix:
+            dynamic:
+              buildspec: [matrix1.yml, matrix2.yml]
+              env:
+                variables:
+                  OS: [linux, windows]
+        """)
+        #expect(error.errors.count == 1, "\(error.diagnostics)")
+        let d = try diagnostic(error.diagnostics, keyPath: "phases")
+        #expect(lineColumn(d) == [2, 1])
+        #expect(d.message.contains("batch build (batch.build-matrix, batch.build-graph) with no 'phases' of its own, and sitebuild does not run batch builds locally"),
+                "\(d.message)")
+        #expect(d.message.contains("build_test_flavor: `sitebuild build --buildspec flavors/test-flavor/build_buildspec.yaml "
+            + "--env CODEBUILD_BATCH_BUILD_IDENTIFIER=build_test_flavor --env FLAVOR=test-flavor --env 'NOTE=two words'`"), "\(d.message)")
+        #expect(d.message.contains("same_file uses this buildspec, which has no phases"))
+        #expect(d.message.contains("`sitebuild build --buildspec matrix1.yml with --env for each combination of OS`"))
+        #expect(d.message.contains("`sitebuild build --buildspec matrix2.yml with --env for each combination of OS`"))
+        // With phases of its own, the root is run as one ordinary build (with a warning when built).
+        let (spec, _) = try parseSpec("version: 0.2\nbatch:\n  build-graph:\n    - identifier: a\n      buildspec: a.yml\nphases:\n  build:\n    commands: [make]\n")
+        #expect(spec.batch?.children == [BatchChild(identifier: "a", buildspec: "a.yml", variables: [])])
+    }
+
     @Test func allErrorsAreCollected() throws {
         let error = try rejectSpec("""
         version: 0.2
