@@ -816,6 +816,18 @@ public final class BuildEngine {
             + (relativeBase == nil ? "source directory" : "base directory"))
     }
 
+    /// A report group's name with its variables expanded (`$REPORT_GROUP_NAME:`, which AWS
+    /// allows), as CodeBuild expands it, in the build's shell as it is now. One that expands to
+    /// nothing keeps its name as written, with a warning.
+    private func reportGroupName(_ written: String) -> String {
+        guard written.contains("$") else { return written }
+        guard let value = expand(written)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            log.warning("report group '\(written)' expands to nothing; its reports are listed under the name as written")
+            return written
+        }
+        return value
+    }
+
     private func uploadArtifactsPhase() throws -> ([ArtifactOutput], [(String, [String])]) {
         var collector = ArtifactCollector(sourceDirectory: configuration.sourceDirectory)
         collector.excludedDirectories = configuration.excludedDirectories
@@ -825,9 +837,10 @@ public final class BuildEngine {
             let block = try expandingVariables(Artifacts(files: report.files, discardPaths: report.discardPaths,
                                                          baseDirectory: report.baseDirectory), what: "reports.\(report.name)")
             let selection = collector.select(block)
-            log.container(selection.files.isEmpty ? "No matching report paths found for report group \(report.name)"
-                                                   : "Found \(selection.files.count) report file(s) for report group \(report.name) (\(report.fileFormat))")
-            reports.append((report.name, selection.files.map(\.path)))
+            let group = reportGroupName(report.name)
+            log.container(selection.files.isEmpty ? "No matching report paths found for report group \(group)"
+                                                   : "Found \(selection.files.count) report file(s) for report group \(group) (\(report.fileFormat))")
+            reports.append((group, selection.files.map(\.path)))
         }
         guard let artifacts = spec.artifacts else {
             log.container("No artifacts are defined in the buildspec")

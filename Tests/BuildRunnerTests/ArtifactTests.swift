@@ -394,6 +394,42 @@ import Testing
         #expect(run.result.reports.first?.files == ["junit.xml"])
     }
 
+    /// Report group names with variables (`$REPORT_GROUP_NAME:`, which AWS allows) are expanded
+    /// as CodeBuild expands them, with the build's variables after post_build; an ARN stays as
+    /// it is, and a name that expands to nothing is kept as written with a warning.
+    @Test func reportGroupNamesWithVariablesAreExpanded() throws {
+        let h = try BuildHarness()
+        try h.write("surefire/TEST-a.xml", "<testsuite/>")
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                REPORT_GROUP_NAME: new-report-group
+            phases:
+              build:
+                commands:
+                  - export STAGE=beta
+            reports:
+              arn:aws:codebuild:us-east-1:123456789012:report-group/report-group-name-1:
+                files: ['**/*']
+                base-directory: surefire
+              $REPORT_GROUP_NAME:
+                files: ['**/*']
+                base-directory: surefire
+              unit-${STAGE}:
+                files: ['**/*']
+                base-directory: surefire
+              $NOT_SET_HERE:
+                files: ['**/*']
+                base-directory: surefire
+            """)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.result.reports.map(\.group) == ["arn:aws:codebuild:us-east-1:123456789012:report-group/report-group-name-1",
+                                                     "new-report-group", "unit-beta", "$NOT_SET_HERE"])
+        #expect(run.log.contains("Found 1 report file(s) for report group new-report-group (JUNITXML)"), "\(run.log)")
+        #expect(run.log.contains("Warning: report group '$NOT_SET_HERE' expands to nothing"), "\(run.log)")
+    }
+
     /// A secondary artifact named like a folder of the primary one leaves the primary's files
     /// as they are (it was written into the primary's tree, over its files).
     @Test func aSecondaryArtifactNeverChangesThePrimaryTree() throws {
