@@ -143,12 +143,18 @@ public struct LocalTarget: DeployTarget {
     }
 
     /// Whether `name` is a temporary file of a process that no longer runs (killed before it
-    /// could rename or remove it), or Foundation's atomic-write file (`.dat.nosync…`, which
-    /// earlier releases left when killed) over an hour old.
+    /// could rename or remove it), or one earlier releases left when killed: a manifest's
+    /// `.<version>.<pid>.tmp`, or Foundation's atomic-write file (`.dat.nosync…`) over an hour old.
     static func isStaleTemporary(_ name: String, in directory: String? = nil) -> Bool {
+        func gone(_ pid: Int32?) -> Bool {
+            guard let pid, pid > 0 else { return true }
+            return !(pid == getpid() || kill(pid, 0) == 0 || errno == EPERM)
+        }
         if name.hasPrefix(temporaryPrefix) {
-            let pid = name.dropFirst(temporaryPrefix.count).split(separator: "-").first.flatMap { Int32($0) } ?? 0
-            return !(pid > 0 && (pid == getpid() || kill(pid, 0) == 0 || errno == EPERM))
+            return gone(name.dropFirst(temporaryPrefix.count).split(separator: "-").first.flatMap { Int32($0) })
+        }
+        if name.hasPrefix("."), name.hasSuffix(".tmp"), let pid = name.dropLast(4).split(separator: ".").last.flatMap({ Int32($0) }) {
+            return gone(pid)
         }
         if name.hasPrefix(".dat.nosync"), let directory {
             var status = stat()

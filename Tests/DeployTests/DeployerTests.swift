@@ -526,8 +526,9 @@ struct DeployerTests {
         let dead = finished.processIdentifier
         let records = f.targetRoot + "/_sitebuild"
         let stale = ["releases/.sitebuild-tmp-\(dead)-w1", "manifests/.sitebuild-tmp-\(dead)-w2", "pending/.sitebuild-tmp-\(dead)-w3",
-                     "releases/.dat.nosyncA1b2C3", "live.\(dead).tmp"]
-        let kept = ["releases/.sitebuild-tmp-\(getppid())-w4", "releases/.dat.nosyncRecent", "live.\(getppid()).tmp"]
+                     "releases/.dat.nosyncA1b2C3", "live.\(dead).tmp", "manifests/.6974039452c6025e.\(dead).tmp"]
+        let kept = ["releases/.sitebuild-tmp-\(getppid())-w4", "releases/.dat.nosyncRecent", "live.\(getppid()).tmp",
+                    "manifests/.6974039452c6025e.\(getppid()).tmp"]
         for name in stale + kept {
             try FileManager.default.createDirectory(atPath: (records + "/" + name as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             #expect(FileManager.default.createFile(atPath: records + "/" + name, contents: Data("x".utf8)))
