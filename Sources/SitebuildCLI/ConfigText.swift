@@ -172,6 +172,100 @@ enum ConfigText {
         return words
     }
 
+    /// A path setting in JavaScript source, as far as it can be read without running it.
+    enum JSPath: Equatable {
+        /// A string literal, relative to whatever the setting is relative to.
+        case literal(String)
+        /// `resolve(__dirname, 'a', 'b')`, `path.join(__dirname, …)` or
+        /// `fileURLToPath(new URL('./a', import.meta.url))`: relative to the config file's folder.
+        case fromConfigFolder(String)
+        /// Any other expression.
+        case unreadable
+    }
+
+    /// The value of the first `key:` in JavaScript source as a path; nil when there is no `key:`.
+    static func jsPath(after key: String, in source: String) -> JSPath? {
+        let code = withoutComments(source)
+        var searchStart = code.startIndex
+        while let range = code.range(of: key, range: searchStart..<code.endIndex) {
+            searchStart = range.upperBound
+            if range.lowerBound > code.startIndex {
+                let before = code[code.index(before: range.lowerBound)]
+                if before.isLetter || before.isNumber || before == "_" || before == "$" || before == "." { continue }
+            }
+            var rest = code[range.upperBound...]
+            if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == ":" else { continue }
+            let value = rest.dropFirst().drop { $0.isWhitespace }
+            if let quote = value.first, quote == "\"" || quote == "'" || quote == "`" {
+                let body = value.dropFirst()
+                guard let end = body.firstIndex(of: quote) else { return .unreadable }
+                return .literal(String(body[..<end]))
+            }
+            let call = value.prefix { $0 != "\n" && $0 != "}" }
+            let dirnameCall = #/(?:path\.)?(?:resolve|join)\(\s*__dirname\s*((?:,\s*(?:'[^']*'|"[^"]*")\s*)*)\)/#
+            let importMetaURL = #/fileURLToPath\(\s*new URL\(\s*(['"])([^'"]*)\1\s*,\s*import\.meta\.url\s*\)\s*\)/#
+            if let match = call.prefixMatch(of: dirnameCall) {
+                let parts = match.output.1.split(separator: ",").map { unquote(String($0)) }
+                return .fromConfigFolder(parts.joined(separator: "/"))
+            }
+            if let match = call.prefixMatch(of: importMetaURL) { return .fromConfigFolder(String(match.output.2)) }
+            return .unreadable
+        }
+        return nil
+    }
+
+    /// The object literal, braces included, that `name` holds in JavaScript source: a key
+    /// (`test: { … }`) or a variable (`const options = { … }`); nil when `name` holds no
+    /// object literal. Comments are left out.
+    static func objectLiteral(of name: String, in source: String) -> String? {
+        let code = withoutComments(source)
+        var searchStart = code.startIndex
+        while let range = code.range(of: name, range: searchStart..<code.endIndex) {
+            searchStart = range.upperBound
+            if range.lowerBound > code.startIndex {
+                let before = code[code.index(before: range.lowerBound)]
+                if before.isLetter || before.isNumber || before == "_" || before == "$" || before == "." { continue }
+            }
+            var rest = code[range.upperBound...]
+            if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            // `name: Type = {` (TypeScript) too.
+            guard let separator = rest.first, separator == ":" || separator == "=" else { continue }
+            rest = rest.dropFirst()
+            if separator == ":", let equals = rest.firstIndex(where: { $0 == "=" || $0 == "{" || $0 == "," || $0 == "\n" }), rest[equals] == "=" {
+                rest = rest[rest.index(after: equals)...]
+            }
+            rest = rest.drop { $0.isWhitespace }
+            guard rest.first == "{", let end = matchingBrace(from: rest.startIndex, in: code) else { continue }
+            return String(code[rest.startIndex...end])
+        }
+        return nil
+    }
+
+    /// The index of the `}` closing the `{` at `start`, quoted text skipped.
+    private static func matchingBrace(from start: String.Index, in code: String) -> String.Index? {
+        var depth = 0
+        var quote: Character?
+        var index = start
+        while index < code.endIndex {
+            let character = code[index]
+            if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" || character == "`" {
+                quote = character
+            } else if character == "{" {
+                depth += 1
+            } else if character == "}" {
+                depth -= 1
+                if depth == 0 { return index }
+            }
+            index = code.index(after: index)
+        }
+        return nil
+    }
+
     /// The first quoted string after `key:` in JavaScript source (`outDir: 'build'`).
     static func jsString(after key: String, in source: String) -> String? {
         let code = withoutComments(source)

@@ -72,6 +72,21 @@ enum ProjectPath {
         return parts.joined(separator: "/")
     }
 
+    /// A relative path with `.` and inner `..` parts removed, leading `..` parts kept
+    /// (`src/../dist` → `dist`, `src/../../dist` → `../dist`); nil when it is absolute.
+    static func collapse(_ path: String) -> String? {
+        guard !path.hasPrefix("/") else { return nil }
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return parts.joined(separator: "/")
+    }
+
     /// The folders from `path` up to the root, nearest first (`a/b`, `a`, ``).
     static func ancestry(_ path: String) -> [String] {
         var parts = path.split(separator: "/").map(String.init)

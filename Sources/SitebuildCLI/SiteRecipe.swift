@@ -61,6 +61,9 @@ struct SiteRecipe: Sendable {
 
     /// The sentence naming the setting the output folder comes from, when one does.
     var outputSetting: String?
+    /// The folder the framework resolves its output and public folders against when a setting
+    /// moves it from the app folder (Vite's `root`), relative to the app, and that setting.
+    var sourceRoot: (folder: String, setting: String)?
 
     var framework: Framework { detected.framework }
 
@@ -153,11 +156,12 @@ struct SitePlanner: Sendable {
         switch framework {
         case .plain:
             recipe.outputDirectory = detector.plainSiteFolder(in: app) ?? "."
-        case .vite, .astro:
-            let configs = framework == .vite ? Self.viteConfigs
-                                             : ["astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts", "astro.config.cjs"]
-            override(&recipe, key: "outDir", in: configs.map(file))
-            if framework == .astro { planAstro(&recipe, configs: configs.map(file)) }
+        case .vite:
+            planVite(&recipe, configs: Self.viteConfigs.map(file))
+        case .astro:
+            let configs = ["astro.config.mjs", "astro.config.ts", "astro.config.js", "astro.config.mts", "astro.config.cjs"].map(file)
+            override(&recipe, key: "outDir", in: configs)
+            planAstro(&recipe, configs: configs)
         case .eleventy:
             planEleventy(&recipe, manifest: manifest, file: file)
         case .nextjs:
@@ -212,7 +216,13 @@ struct SitePlanner: Sendable {
             // artifacts.base-directory is relative to the buildspec's folder and cannot leave it.
             let setting = recipe.outputSetting ?? "the output folder is \(recipe.outputDirectory)"
             let place = recipe.outputDirectory.hasPrefix("/") ? "an absolute path" : "outside the project"
-            throw InitError(.badInput, "\(setting): that is \(place), but buildspec.yml is written at the project's root and deploys its artifacts.base-directory, which must be a folder inside the project. Set it to a folder inside the project, such as the default \(framework.defaultOutputDirectory)\(app.isEmpty ? "" : " (relative to \(app))"), then run init again")
+            var example = "the default \(framework.defaultOutputDirectory)\(app.isEmpty ? "" : " (relative to \(app))")"
+            if let (root, rootSetting) = recipe.sourceRoot, let inside = ProjectPath.normalize(root) {
+                // The setting is relative to the root: name the app's default folder from there.
+                let up = Array(repeating: "..", count: inside.split(separator: "/").count) + [framework.defaultOutputDirectory]
+                example = "'\(up.joined(separator: "/"))', which is relative to the root (\(rootSetting)): that is \(ProjectPath.join(app, framework.defaultOutputDirectory))/"
+            }
+            throw InitError(.badInput, "\(setting): that is \(place), but buildspec.yml is written at the project's root and deploys its artifacts.base-directory, which must be a folder inside the project. Set it to a folder inside the project, such as \(example), then run init again")
         }
         recipe.artifactDirectory = resolved.isEmpty ? "." : resolved
         return recipe
@@ -230,6 +240,7 @@ struct SitePlanner: Sendable {
            let folder = ProjectPath.normalize(setting), !folder.isEmpty {
             publicFolder = folder
         }
+        if recipe.framework == .vite, let root = recipe.sourceRoot?.folder { publicFolder = ProjectPath.join(root, publicFolder) }
         for glob in recipe.framework.immutableAssetGlobs {
             let folder = glob.hasSuffix("/**") ? String(glob.dropLast(3)) : glob
             let source = ProjectPath.join(app, publicFolder, folder)
@@ -285,6 +296,46 @@ struct SitePlanner: Sendable {
     }
 
     static let viteConfigs = ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", "vite.config.cts"]
+
+    /// Vite resolves `build.outDir` (default dist) and `publicDir` against its `root`, itself
+    /// relative to the config's folder: `root: 'src'` with `outDir: '../dist'` writes the app's
+    /// dist/, and `root: 'src'` alone writes src/dist/. Vitest's `test.root` is not Vite's.
+    private func planVite(_ recipe: inout SiteRecipe, configs: [String]) {
+        guard let (config, source) = configs.lazy.compactMap({ path in self.files.read(path).map { (path, $0) } }).first else { return }
+        var text = ConfigText.withoutComments(source)
+        if let tests = ConfigText.objectLiteral(of: "test", in: text) { text = text.replacingOccurrences(of: tests, with: "{}") }
+        var root = ""
+        switch ConfigText.jsPath(after: "root", in: text) {
+        case .literal(let value)?, .fromConfigFolder(let value)?:
+            if let folder = ProjectPath.collapse(value), !folder.isEmpty {
+                root = folder
+                recipe.sourceRoot = (folder, "\(config) sets root '\(value)'")
+            } else if value.hasPrefix("/") {
+                recipe.warnings.append("\(config) sets root '\(value)', an absolute path: build.outDir is relative to it, so init cannot tell where the build writes the site; make root relative to \(recipe.appDirectory.isEmpty ? "the project" : recipe.appDirectory) and run init again")
+            }
+        case .unreadable?:
+            recipe.warnings.append("\(config) sets root to an expression init does not read: Vite resolves build.outDir against it, so check that artifacts.base-directory in buildspec.yml is the folder the build writes")
+        case nil:
+            break
+        }
+        let defaultFolder = ProjectPath.join(root, recipe.framework.defaultOutputDirectory)
+        let relativeToRoot = root.isEmpty ? "" : " (relative to its root '\(root)')"
+        switch ConfigText.jsPath(after: "outDir", in: text) {
+        case .literal(let value)? where !value.isEmpty:
+            let folder = value.hasPrefix("/") ? value : ProjectPath.collapse(ProjectPath.join(root, value)) ?? value
+            recipe.setOutputDirectory(folder.isEmpty ? "." : folder, from: "\(config) sets outDir '\(value)'\(relativeToRoot)")
+        case .fromConfigFolder(let value)?:
+            let folder = ProjectPath.collapse(value) ?? value
+            recipe.setOutputDirectory(folder.isEmpty ? "." : folder, from: "\(config) sets outDir to \(folder.isEmpty ? "its own folder" : "'\(folder)' in its folder")")
+        case .unreadable?:
+            recipe.outputDirectory = defaultFolder
+            recipe.warnings.append("\(config) sets outDir to an expression init does not read, so the artifact is taken to be Vite's default \(ProjectPath.join(recipe.appDirectory, defaultFolder))/; if the build writes elsewhere, set artifacts.base-directory in buildspec.yml")
+        case .literal?, nil:
+            if !root.isEmpty {
+                recipe.setOutputDirectory(defaultFolder, from: "\(config) sets root '\(root)': Vite writes its default dist/ inside it, \(ProjectPath.join(recipe.appDirectory, defaultFolder))/")
+            }
+        }
+    }
 
     /// Reads an output-folder setting from the first JavaScript config that has it.
     private func override(_ recipe: inout SiteRecipe, key: String, in configs: [String]) {

@@ -656,4 +656,33 @@ import Testing
         let hugo = try #require(throws: InitError.self) { try FixtureTree(["hugo.toml": "publishDir = '/var/www/site'\n"]).recipe() }
         #expect(hugo.description.hasPrefix("hugo.toml sets publishDir /var/www/site: that is an absolute path, but"))
     }
+
+    /// Vite resolves build.outDir against its root: the documented `root: 'src'` with
+    /// `outDir: '../dist'` writes the project's dist/, and root alone writes src/dist/.
+    @Test func viteOutDirIsRelativeToItsRoot() throws {
+        let vite = packageJSON(devDependencies: ["vite": "^5.0.0"], scripts: ["build": "vite build"])
+        let documented = try FixtureTree(["package.json": vite, "src/index.html": "<html></html>",
+                                          "vite.config.js": "export default { root: 'src', build: { outDir: '../dist', emptyOutDir: true } }\n"]).recipe()
+        #expect(documented.artifactDirectory == "dist")
+        #expect(documented.evidence.contains("vite.config.js sets outDir '../dist' (relative to its root 'src')"))
+        let inApp = try FixtureTree(["apps/web/package.json": vite,
+                                     "apps/web/vite.config.ts": "export default defineConfig({\n  root: './src/',\n  build: { outDir: '../../../dist/web' },\n})\n"]).recipe(app: "apps/web")
+        #expect(inApp.artifactDirectory == "dist/web")
+        let rootAlone = try FixtureTree(["package.json": vite, "vite.config.ts": "export default { root: 'src', publicDir: 'static' }\n",
+                                         "src/static/assets/logo.png": ""]).recipe()
+        #expect(rootAlone.artifactDirectory == "src/dist")
+        #expect(rootAlone.unhashedAssetGlobs == ["assets/**"])
+        let fromDirname = try FixtureTree(["package.json": vite,
+                                           "vite.config.ts": "export default { root: resolve(__dirname, 'src'), build: { outDir: resolve(__dirname, 'public') } }\n"]).recipe()
+        #expect(fromDirname.artifactDirectory == "public")
+        // Vitest's test.root is not Vite's.
+        let vitest = try FixtureTree(["package.json": vite, "vite.config.ts": "export default { test: { root: 'tests' }, build: { outDir: 'out' } }\n"]).recipe()
+        #expect(vitest.artifactDirectory == "out")
+
+        let outside = try #require(throws: InitError.self) {
+            try FixtureTree(["package.json": vite, "vite.config.js": "export default { root: 'src', build: { outDir: '../../dist' } }\n"]).recipe()
+        }
+        #expect(outside.description.hasPrefix("vite.config.js sets outDir '../../dist' (relative to its root 'src'): that is outside the project"))
+        #expect(outside.description.hasSuffix("such as '../dist', which is relative to the root (vite.config.js sets root 'src'): that is dist/, then run init again"), "\(outside.description)")
+    }
 }
