@@ -436,7 +436,7 @@ struct SitePlanner: Sendable {
         let configs = ["svelte.config.js", "svelte.config.mjs", "svelte.config.ts", "svelte.config.cjs"].map(file)
         guard let (config, source) = configs.lazy.compactMap({ path in self.files.read(path).map { (path, $0) } }).first else { return }
         // adapter-static's options (kit.paths has an `assets` key too: a URL).
-        let text = ConfigText.callArguments(of: "adapter", in: source) ?? source
+        let text = Self.svelteKitAdapterOptions(in: source)
         if let pages = ConfigText.jsString(after: "pages", in: text), !pages.isEmpty {
             recipe.setOutputDirectory(pages, from: "\(config) sets pages '\(pages)'")
         }
@@ -460,6 +460,27 @@ struct SitePlanner: Sendable {
                 recipe.warnings.append("\(config) sets fallback '\(fallback)', but sitebuild's spa routing serves index.html for paths without a file extension, not \(fallback); set fallback: 'index.html' unless index.html is itself the app shell")
             }
         }
+    }
+
+    /// The source of adapter-static's options: the `adapter(…)` call's argument, or the object
+    /// literal of the variable it names (`adapter(options)`, `adapter({ ...options })`); the
+    /// whole file when there is no call or the variable's value is not a literal.
+    static func svelteKitAdapterOptions(in source: String) -> String {
+        guard let arguments = ConfigText.callArguments(of: "adapter", in: source) else { return source }
+        let trimmed = arguments.trimmingCharacters(in: .whitespacesAndNewlines)
+        let isIdentifier = { (word: Substring) in
+            !word.isEmpty && word.first?.isNumber == false && word.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
+        }
+        if isIdentifier(Substring(trimmed)) {
+            return ConfigText.objectLiteral(of: trimmed, in: source) ?? source
+        }
+        // Spread variables: their keys count as well, after the call's own.
+        var text = arguments
+        for spread in arguments.components(separatedBy: "...").dropFirst() {
+            let name = spread.drop { $0.isWhitespace }.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
+            if isIdentifier(name), let literal = ConfigText.objectLiteral(of: String(name), in: source) { text += "\n" + literal }
+        }
+        return text
     }
 
     /// Next.js writes a static site only with `output: 'export'` (`next export` is gone since 14).

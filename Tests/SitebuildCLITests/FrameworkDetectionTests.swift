@@ -365,6 +365,29 @@ import Testing
         #expect(prerendered.warnings.isEmpty)
     }
 
+    /// adapter-static's options are often held in a variable: its object literal is read.
+    @Test func svelteKitAdapterOptionsInAVariableAreRead() throws {
+        let manifest = packageJSON(devDependencies: ["@sveltejs/kit": "^2.0.0", "@sveltejs/adapter-static": "^3.0.0"], scripts: ["build": "vite build"])
+        let spa = try FixtureTree(["package.json": manifest, "package-lock.json": "{}", "svelte.config.js": """
+            import adapter from '@sveltejs/adapter-static';
+            const staticOptions = { fallback: 'index.html' };
+            export default { kit: { adapter: adapter(staticOptions), paths: { assets: 'https://cdn.example.org' } } };
+            """]).recipe()
+        #expect(spa.routingMode == .spa)
+        let pages = try FixtureTree(["package.json": manifest, "package-lock.json": "{}", "svelte.config.ts": """
+            import adapter from '@sveltejs/adapter-static';
+            const options: import('@sveltejs/adapter-static').AdapterOptions = { pages: 'dist' };
+            export default { kit: { adapter: adapter(options) } };
+            """]).recipe()
+        #expect(pages.artifactDirectory == "dist")
+        let spread = try FixtureTree(["package.json": manifest, "package-lock.json": "{}", "svelte.config.js": """
+            const shared = { pages: 'site', fallback: 'index.html' };
+            export default { kit: { adapter: adapter({ ...shared, precompress: true }) } };
+            """]).recipe()
+        #expect(spread.artifactDirectory == "site")
+        #expect(spread.routingMode == .spa)
+    }
+
     /// adapter-static writes `_app/` (and the static/ files) into its `assets` folder: when that
     /// is not the pages folder, the build copies it in, or the site would miss its scripts.
     @Test func svelteKitAssetsApartFromThePagesAreCopiedIntoThem() throws {
