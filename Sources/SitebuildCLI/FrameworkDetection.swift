@@ -382,10 +382,26 @@ struct FrameworkDetector: Sendable {
         return .workspace(evidence: evidence.joined(separator: " and "), candidates: candidates)
     }
 
+    /// Whether Nx calls the project in `folder` a library (`"projectType": "library"` in its
+    /// project.json, or in package.json's `nx` key): a package other projects use, never a site,
+    /// though a Vite library has a vite.config too.
+    func isNxLibrary(_ folder: String) -> Bool {
+        func projectType(_ name: String, key: String?) -> String? {
+            guard let text = files.read(ProjectPath.join(folder, name)),
+                  var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return nil }
+            if let key {
+                guard let nested = object[key] as? [String: Any] else { return nil }
+                object = nested
+            }
+            return object["projectType"] as? String
+        }
+        return (projectType("project.json", key: nil) ?? projectType("package.json", key: "nx")) == "library"
+    }
+
     /// The projects of an Nx workspace: folders (three levels down at most) with a
-    /// project.json, each with the framework its files show.
+    /// project.json, each with the framework its files show; libraries are left out.
     func nxProjects(in dir: String, manifest: PackageManifest?) -> [WorkspaceCandidate] {
-        files.directories(under: dir, depth: 3).filter { files.isFile(ProjectPath.join($0, "project.json")) }.map { folder in
+        files.directories(under: dir, depth: 3).filter { files.isFile(ProjectPath.join($0, "project.json")) && !isNxLibrary($0) }.map { folder in
             var notes: [String] = []
             let own = try? self.manifest(in: folder)
             var found: DetectedFramework?
@@ -410,7 +426,7 @@ struct FrameworkDetector: Sendable {
         var candidates: [WorkspaceCandidate] = []
         for folder in files.directories(under: dir, depth: max(depth, 1)) {
             let relative = dir.isEmpty ? folder : String(folder.dropFirst(dir.count + 1))
-            guard globs.contains(where: { $0.matches(relative) }), !excluded.contains(where: { $0.matches(relative) }) else { continue }
+            guard globs.contains(where: { $0.matches(relative) }), !excluded.contains(where: { $0.matches(relative) }), !isNxLibrary(folder) else { continue }
             var notes: [String] = []
             guard let manifest = try? manifest(in: folder) else { continue }
             var found: DetectedFramework?

@@ -231,7 +231,12 @@ import Testing
                                 "apps/web/vite.config.ts": "export default defineConfig({ plugins: [react()] })\n",
                                 "apps/web/src/main.tsx": "", "apps/web/tsconfig.json": "{}",
                                 "apps/web/project.json": #"{"name": "web", "targets": {"build": {"executor": "@nx/vite:build"}}}"#,
-                                "apps/api/project.json": #"{"name": "api", "targets": {"build": {"executor": "@nx/webpack:webpack", "options": {"outputPath": "dist/apps/api"}}}}"#])
+                                "apps/api/project.json": #"{"name": "api", "targets": {"build": {"executor": "@nx/webpack:webpack", "options": {"outputPath": "dist/apps/api"}}}}"#,
+                                // Libraries are never sites, though a Vite library has a vite.config.
+                                "libs/ui/project.json": #"{"name": "ui", "projectType": "library", "sourceRoot": "libs/ui/src"}"#,
+                                "libs/ui/vite.config.ts": "export default defineConfig({ build: { lib: { entry: 'src/index.ts' } } })\n",
+                                "libs/data/package.json": #"{"name": "@acme/data", "devDependencies": {"vite": "^5.2.0"}, "nx": {"projectType": "library"}}"#,
+                                "libs/data/project.json": "{}", "libs/data/vite.config.ts": "export default {}\n"])
         let recipe = try tree.recipe(app: "apps/web")
         #expect(recipe.framework == .vite)
         #expect(recipe.evidence.starts(with: ["apps/web/vite.config.ts is Vite's configuration file", "package.json has devDependency vite ^5.2.0",
