@@ -13,6 +13,8 @@ struct PackageManifest: Sendable {
     var workspaces: [String]?
     /// Corepack's `packageManager` field, e.g. `pnpm@9.1.0`.
     var packageManager: String?
+    /// `homepage`, which Create React App takes for the URL the site is served from.
+    var homepage: String?
 
     /// Parses package.json text; the error names `file` and leaves the advice to the caller
     /// (detection can be skipped with --framework; a Node build cannot do without the file).
@@ -33,6 +35,7 @@ struct PackageManifest: Sendable {
         devDependencies = strings("devDependencies")
         scripts = strings("scripts")
         packageManager = root["packageManager"] as? String
+        homepage = root["homepage"] as? String
         if let list = root["workspaces"] as? [Any] {
             workspaces = list.compactMap { $0 as? String }
         } else if let map = root["workspaces"] as? [String: Any] {

@@ -263,36 +263,147 @@ struct SitePlanner: Sendable {
         }
     }
 
+    /// A setting that serves the site below a path: where it is, its value as written, and
+    /// the path it makes every URL start with (`/docs` from `https://example.org/docs/`).
+    struct BasePath: Sendable, Equatable {
+        var place: String
+        var value: String
+        var path: String
+        /// How to serve the site at the root instead.
+        var rootAdvice: String
+    }
+
     /// A base path (Next.js `basePath`, Vite and Astro `base`, SvelteKit `paths.base`,
-    /// Docusaurus `baseUrl`) makes the pages load their assets and link below that path, but
-    /// sitebuild deploys the site at the root of its domain: every such URL would miss.
+    /// Docusaurus `baseUrl`, Create React App's `homepage`, Angular's `baseHref`, Jekyll's
+    /// `baseurl`, Hugo's `baseURL`, Nuxt's `app.baseURL`, Eleventy's and Gatsby's `pathPrefix`)
+    /// makes the pages load their assets and link below that path, but sitebuild deploys the
+    /// site at the root of its domain: every such URL would miss.
     private func planBasePath(_ recipe: inout SiteRecipe, manifest: PackageManifest?) {
-        guard let (key, configs) = Self.basePathSetting(recipe.framework) else { return }
         let app = recipe.appDirectory
-        var found: (place: String, value: String)?
-        if recipe.framework == .vite, let script = manifest?.scripts["build"], recipe.buildCommand == recipe.node?.packageManager.runScript("build"),
-           let value = ConfigText.commandOption("--base", of: { $0 == "vite" }, in: script) {
-            found = ("\(ProjectPath.join(app, "package.json")) script \"build\" passes --base", value)
-        } else {
-            found = configs.lazy.compactMap { name -> (String, String)? in
-                let config = ProjectPath.join(app, name)
-                guard let text = self.files.read(config), let value = ConfigText.jsString(after: key, in: text) else { return nil }
-                return ("\(config) sets \(key)", value)
-            }.first
+        // A relative Vite base in a single-page app breaks deep links.
+        if recipe.framework == .vite, recipe.routingMode == .spa, let (place, value) = viteBase(app: app, manifest: manifest, recipe: recipe),
+           value == "./" || value.isEmpty {
+            recipe.warnings.append("\(place) '\(value)' (relative URLs): a deep link such as /users/42 serves index.html, which then loads ./assets/… from /users/assets/…, which misses (404). Set base: '/' (sitebuild deploys the site at the root of the domain)")
+            return
         }
-        guard let (place, value) = found else { return }
+        guard let found = basePath(recipe, manifest: manifest) else { return }
         let output = recipe.outputDirectory
-        // Next.js and SvelteKit refuse '/', their root is no base path at all; Docusaurus requires the key.
-        let rootAdvice = switch recipe.framework {
-        case .nextjs, .sveltekit: "Remove \(key)"
-        case .docusaurus: "Set \(key) to '/'"
-        default: "Remove \(key) (or set it to '/')"
+        let path = found.path
+        recipe.warnings.append("\(found.place) '\(found.value)': the built pages load their scripts and styles and link to each other below /\(path)/, but sitebuild deploys \(output)/ at the root of the domain, so those URLs miss (404). \(found.rootAdvice) to serve the site at the root; to keep /\(path)/, put the site in that folder of the artifact (after the build: mkdir -p site-root/\(path) && cp -R \(output)/. site-root/\(path)/, then artifacts.base-directory: \(ProjectPath.join(app, "site-root")))")
+    }
+
+    /// The base path the project's settings give the site, nil when it is served at the root.
+    func basePath(_ recipe: SiteRecipe, manifest: PackageManifest?) -> BasePath? {
+        let app = recipe.appDirectory
+        func file(_ name: String) -> String { ProjectPath.join(app, name) }
+        /// `/docs/` → `docs`; nil for the root or a relative value.
+        func belowRoot(_ value: String) -> String? {
+            guard value.hasPrefix("/"), let path = ProjectPath.normalize(String(value.dropFirst())), !path.isEmpty else { return nil }
+            return path
         }
-        if value.hasPrefix("/"), let path = ProjectPath.normalize(String(value.dropFirst())), !path.isEmpty {
-            recipe.warnings.append("\(place) '\(value)': the built pages load their scripts and styles and link to each other below /\(path)/, but sitebuild deploys \(output)/ at the root of the domain, so those URLs miss (404). \(rootAdvice) to serve the site at the root; to keep /\(path)/, put the site in that folder of the artifact (after the build: mkdir -p site-root/\(path) && cp -R \(output)/. site-root/\(path)/, then artifacts.base-directory: \(ProjectPath.join(app, "site-root")))")
-        } else if recipe.routingMode == .spa, value == "./" || value.isEmpty {
-            recipe.warnings.append("\(place) '\(value)' (relative URLs): a deep link such as /users/42 serves index.html, which then loads ./assets/… from /users/assets/…, which misses (404). Set \(key): '/' (sitebuild deploys the site at the root of the domain)")
+        /// The path of a URL (`https://user.github.io/my-app` → `my-app`), or of a path.
+        func urlPath(_ value: String) -> String? {
+            if value.hasPrefix("/") { return belowRoot(value) }
+            guard value.contains("://"), let url = URL(string: value), url.host != nil else { return nil }
+            return belowRoot(url.path.isEmpty ? "/" : url.path)
         }
+        func make(_ place: String, _ value: String, _ path: String?, _ advice: String) -> BasePath? {
+            path.map { BasePath(place: place, value: value, path: $0, rootAdvice: advice) }
+        }
+        // The build script counts only when the buildspec runs it.
+        let buildScript = recipe.buildCommand == recipe.node?.packageManager.runScript("build") ? manifest?.scripts["build"] : nil
+        let scripts = ["js", "mjs", "ts", "cjs", "mts"]
+        switch recipe.framework {
+        case .vite:
+            guard let (place, value) = viteBase(app: app, manifest: manifest, recipe: recipe) else { return nil }
+            return make(place, value, belowRoot(value), "Remove base (or set it to '/')")
+        case .nextjs, .astro, .sveltekit, .docusaurus:
+            guard let (key, configs) = Self.basePathSetting(recipe.framework),
+                  let (place, value) = jsSetting(key, in: configs.map(file)) else { return nil }
+            // Next.js and SvelteKit refuse '/', their root is no base path at all; Docusaurus requires the key.
+            let advice = switch recipe.framework {
+            case .nextjs, .sveltekit: "Remove \(key)"
+            case .docusaurus: "Set \(key) to '/'"
+            default: "Remove \(key) (or set it to '/')"
+            }
+            return make(place, value, belowRoot(value), advice)
+        case .createReactApp:
+            guard let homepage = manifest?.homepage else { return nil }
+            return make("\(file("package.json")) sets homepage", homepage, urlPath(homepage), "Remove homepage from package.json (or set it to the domain's root URL)")
+        case .angular:
+            if let script = buildScript, let value = ConfigText.commandOption("--base-href", of: { $0 == "ng" }, in: script) {
+                return make("\(file("package.json")) script \"build\" passes --base-href", value, belowRoot(value), "Drop --base-href from the build script (or pass --base-href /)")
+            }
+            guard let (place, value) = angularBaseHref(file("angular.json")) else { return nil }
+            return make(place, value, belowRoot(value), "Remove baseHref (or set it to '/')")
+        case .jekyll:
+            guard let text = files.read(file("_config.yml")), let value = ConfigText.value(of: "baseurl", in: text) else { return nil }
+            return make("\(file("_config.yml")) sets baseurl", value, belowRoot(value), "Set baseurl: \"\" in _config.yml")
+        case .hugo:
+            guard let (config, value) = hugoConfigFiles(app: app).compactMap({ path -> (String, String)? in
+                guard let text = files.read(path), let value = ConfigText.value(of: "baseURL", in: text), !value.isEmpty else { return nil }
+                return (path, value)
+            }).last else { return nil }
+            return make("\(config) sets baseURL", value, urlPath(value), "Set baseURL to the domain's root (such as https://example.org/)")
+        case .nuxt:
+            let configs = ["nuxt.config.ts", "nuxt.config.js", "nuxt.config.mjs"].map(file)
+            guard let (config, value) = configs.lazy.compactMap({ path -> (String, String)? in
+                guard let text = self.files.read(path), let object = ConfigText.objectLiteral(of: "app", in: text),
+                      let value = ConfigText.jsString(after: "baseURL", in: String(object.dropFirst())) else { return nil }
+                return (path, value)
+            }).first else { return nil }
+            return make("\(config) sets app.baseURL", value, belowRoot(value), "Remove app.baseURL (or set it to '/')")
+        case .eleventy:
+            let configs = [".eleventy.js", "eleventy.config.js", "eleventy.config.mjs", "eleventy.config.cjs", "eleventy.config.ts", "eleventy.config.mts"].map(file)
+            if let script = buildScript, let value = ConfigText.commandOption("--pathprefix", of: { $0 == "eleventy" || $0 == "@11ty/eleventy" }, in: script) {
+                return make("\(file("package.json")) script \"build\" passes --pathprefix", value, belowRoot(value.hasPrefix("/") ? value : "/" + value), "Drop --pathprefix from the build script")
+            }
+            guard let (place, value) = jsSetting("pathPrefix", in: configs) else { return nil }
+            return make(place, value, belowRoot(value.hasPrefix("/") ? value : "/" + value), "Remove pathPrefix (or set it to '/')")
+        case .gatsby:
+            // Gatsby applies pathPrefix only to a build with --prefix-paths (or PREFIX_PATHS=true).
+            guard let script = buildScript ?? manifest?.scripts["build"],
+                  ConfigText.shellWords(script).contains(where: { $0 == "--prefix-paths" || $0 == "PREFIX_PATHS=true" }),
+                  let (place, value) = jsSetting("pathPrefix", in: scripts.map { file("gatsby-config.\($0)") }) else { return nil }
+            return make("\(place) (and the build passes --prefix-paths)", value, belowRoot(value.hasPrefix("/") ? value : "/" + value),
+                        "Drop --prefix-paths from the build script (or remove pathPrefix)")
+        default:
+            return nil
+        }
+    }
+
+    /// Vite's base: `--base` in the build script the buildspec runs wins over the config's.
+    private func viteBase(app: String, manifest: PackageManifest?, recipe: SiteRecipe) -> (place: String, value: String)? {
+        if let script = manifest?.scripts["build"], recipe.buildCommand == recipe.node?.packageManager.runScript("build"),
+           let value = ConfigText.commandOption("--base", of: { $0 == "vite" }, in: script) {
+            return ("\(ProjectPath.join(app, "package.json")) script \"build\" passes --base", value)
+        }
+        return jsSetting("base", in: Self.viteConfigs.map { ProjectPath.join(app, $0) })
+    }
+
+    /// The first JavaScript config that sets `key` to a string, as "config sets key", and the value.
+    private func jsSetting(_ key: String, in configs: [String]) -> (place: String, value: String)? {
+        configs.lazy.compactMap { config -> (String, String)? in
+            guard let text = self.files.read(config), let value = ConfigText.jsString(after: key, in: text) else { return nil }
+            return ("\(config) sets \(key)", value)
+        }.first
+    }
+
+    /// angular.json's baseHref for `ng build` (the production configuration's over the build
+    /// options'), in the first application project, by name.
+    private func angularBaseHref(_ path: String) -> (place: String, value: String)? {
+        guard let text = files.read(path), let workspace = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let projects = workspace["projects"] as? [String: Any] else { return nil }
+        for name in projects.keys.sorted() {
+            guard let project = projects[name] as? [String: Any], (project["projectType"] as? String ?? "application") == "application" else { continue }
+            let targets = (project["architect"] ?? project["targets"]) as? [String: Any]
+            guard let build = targets?["build"] as? [String: Any] else { continue }
+            let production = ((build["configurations"] as? [String: Any])?["production"] as? [String: Any])?["baseHref"] as? String
+            if let production { return ("\(path) sets projects.\(name) build configuration production baseHref", production) }
+            if let value = (build["options"] as? [String: Any])?["baseHref"] as? String { return ("\(path) sets projects.\(name) build options baseHref", value) }
+            return nil
+        }
+        return nil
     }
 
     static let viteConfigs = ["vite.config.ts", "vite.config.js", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", "vite.config.cts"]

@@ -624,6 +624,26 @@ import Testing
          "astro.config.mjs sets base '/blog': the built pages"),
         (["package.json": packageJSON(dependencies: ["@docusaurus/core": "3.2.0"]), "docusaurus.config.js": "export default { baseUrl: '/docs/' };\n"],
          "docusaurus.config.js sets baseUrl '/docs/': the built pages load their scripts and styles and link to each other below /docs/, but sitebuild deploys build/ at the root of the domain, so those URLs miss (404). Set baseUrl to '/' to serve"),
+        (["package.json": packageJSON(dependencies: ["react-scripts": "5.0.1"], scripts: ["build": "react-scripts build"], extra: #""homepage": "https://user.github.io/my-app""#)],
+         "package.json sets homepage 'https://user.github.io/my-app': the built pages load their scripts and styles and link to each other below /my-app/, but sitebuild deploys build/ at the root of the domain, so those URLs miss (404). Remove homepage from package.json"),
+        (["package.json": packageJSON(dependencies: ["react-scripts": "5.0.1"], extra: #""homepage": "/my-app""#)],
+         "package.json sets homepage '/my-app': the built pages load their scripts and styles and link to each other below /my-app/"),
+        (["package.json": packageJSON(dependencies: ["@angular/core": "^19.0.0"], devDependencies: ["@angular/cli": "^19.0.0"]),
+          "angular.json": #"{"projects": {"shop": {"projectType": "application", "architect": {"build": {"options": {"outputPath": "dist/shop", "baseHref": "/shop/"}}}}}}"#],
+         "angular.json sets projects.shop build options baseHref '/shop/': the built pages load their scripts and styles and link to each other below /shop/"),
+        (["package.json": packageJSON(dependencies: ["@angular/core": "^19.0.0"], devDependencies: ["@angular/cli": "^19.0.0"], scripts: ["build": "ng build --base-href=/ng-app/"]),
+          "angular.json": #"{"projects": {"ng": {"architect": {"build": {"options": {"outputPath": "dist/ng"}}}}}}"#],
+         "package.json script \"build\" passes --base-href '/ng-app/': the built pages load their scripts and styles and link to each other below /ng-app/, but sitebuild deploys sitebuild-output/ at the root of the domain, so those URLs miss (404). Drop --base-href"),
+        (["Gemfile": "gem \"jekyll\"\n", "index.md": "", "_config.yml": "title: Blog\nbaseurl: \"/my-repo\" # the repository\nurl: \"https://user.github.io\"\n"],
+         "_config.yml sets baseurl '/my-repo': the built pages load their scripts and styles and link to each other below /my-repo/, but sitebuild deploys _site/ at the root of the domain, so those URLs miss (404). Set baseurl: \"\" in _config.yml"),
+        (["hugo.toml": "baseURL = 'https://example.org/'\n", "config/production/hugo.toml": "baseURL = \"https://user.github.io/blog/\"\n"],
+         "config/production/hugo.toml sets baseURL 'https://user.github.io/blog/': the built pages load their scripts and styles and link to each other below /blog/, but sitebuild deploys public/ at the root of the domain"),
+        (["package.json": packageJSON(dependencies: ["nuxt": "^3.0.0"]), "nuxt.config.ts": "export default defineNuxtConfig({\n  app: { head: { title: 'x' }, baseURL: '/app/' },\n})\n"],
+         "nuxt.config.ts sets app.baseURL '/app/': the built pages load"),
+        (["package.json": packageJSON(devDependencies: ["@11ty/eleventy": "^2.0.0"]), "eleventy.config.js": "module.exports = () => ({ pathPrefix: '/docs/' })\n"],
+         "eleventy.config.js sets pathPrefix '/docs/': the built pages load"),
+        (["package.json": packageJSON(dependencies: ["gatsby": "^5.0.0"], scripts: ["build": "gatsby build --prefix-paths"]), "gatsby-config.js": "module.exports = { pathPrefix: `/blog` }\n"],
+         "gatsby-config.js sets pathPrefix (and the build passes --prefix-paths) '/blog': the built pages load"),
     ])
     func aBasePathIsAWarningThatSaysWhatBreaks(_ files: [String: String], _ warning: String) throws {
         let recipe = try FixtureTree(files).recipe()
@@ -633,9 +653,12 @@ import Testing
     @Test func aRootOrURLBaseIsNoWarning() throws {
         for (files, framework) in [(["vite.config.ts": "export default { base: '/' }\n"], "vite"), (["vite.config.ts": "export default { base: 'https://cdn.example.org/' }\n"], "vite"),
                                    (["docusaurus.config.js": "export default { baseUrl: '/' };\n"], "docusaurus"),
-                                   (["next.config.js": "module.exports = { output: 'export', basePath: '' }\n"], "nextjs")] {
+                                   (["next.config.js": "module.exports = { output: 'export', basePath: '' }\n"], "nextjs"),
+                                   ([:], "cra"), (["hugo.toml": "baseURL = 'https://example.org/'\n"], "hugo"), (["_config.yml": "baseurl: \"\"\n"], "jekyll"),
+                                   // Gatsby uses pathPrefix only in a build with --prefix-paths.
+                                   (["gatsby-config.js": "module.exports = { pathPrefix: '/blog' }\n"], "gatsby")] {
             var tree = files
-            tree["package.json"] = packageJSON()
+            tree["package.json"] = packageJSON(scripts: ["build": "gatsby build"], extra: #""homepage": "https://user.github.io""#)
             tree["package-lock.json"] = "{}"
             let recipe = try FixtureTree(tree).recipe(framework: framework)
             #expect(!recipe.warnings.contains { $0.contains("base") }, "\(recipe.warnings)")
