@@ -21,7 +21,14 @@ struct CapturedCommand {
     }
 
     /// Runs `arguments[0]` (an absolute path) with exactly `environment`.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> Output {
+    ///
+    /// With `cancellation`, the program runs in a session (and process group) of its own, and
+    /// once the cancellation is set that group is stopped (SIGTERM, SIGKILL after `killGrace`)
+    /// and waited for: git's helpers (git-remote-http, ssh, index-pack) go with it, rather
+    /// than write on into a work directory whose lock the stopped sitebuild gave up. It is
+    /// then the caller's to check the cancellation; the output is what the program wrote.
+    static func run(_ arguments: [String], environment: [String: String], cancellation: Cancellation? = nil,
+                    killGrace: Double = 3) throws -> Output {
         var outFDs: [Int32] = [0, 0]
         var errFDs: [Int32] = [0, 0]
         guard pipe(&outFDs) == 0 else { throw ProcessError("cannot create a pipe", errno: errno) }
@@ -35,7 +42,10 @@ struct CapturedCommand {
 
         let pid: pid_t
         do {
-            pid = try spawnChild(arguments, environment: environment, stdout: outFDs[1], stderr: errFDs[1], newProcessGroup: false)
+            // A group of its own only when it may have to be stopped: git never prompts here
+            // (GIT_TERMINAL_PROMPT=0, ssh in batch mode), so no terminal is needed.
+            pid = try spawnChild(arguments, environment: environment, stdout: outFDs[1], stderr: errFDs[1],
+                                 newProcessGroup: cancellation != nil)
         } catch {
             close(outFDs[1])
             close(errFDs[1])
@@ -48,9 +58,11 @@ struct CapturedCommand {
         var stderr: [UInt8] = []
         var open = [outFDs[0], errFDs[0]]
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var watch = ChildWatch(pid: pid, killGrace: killGrace)
         while !open.isEmpty {
+            if cancellation?.isCancelled == true { watch.stop() }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&fds, nfds_t(fds.count), -1)
+            let ready = poll(&fds, nfds_t(fds.count), cancellation == nil ? -1 : 50)
             if ready < 0 {
                 if errno == EINTR { continue }
                 break
@@ -62,6 +74,14 @@ struct CapturedCommand {
                 } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
                     open.removeAll { $0 == pfd.fd }
                 }
+            }
+        }
+        if let cancellation {
+            // Stopped, the group is waited for as a build command's is (``ChildWatch``).
+            while true {
+                if cancellation.isCancelled { watch.stop() }
+                if let termination = watch.poll() { return Output(termination: termination, stdout: stdout, stderr: stderr) }
+                usleep(20_000)
             }
         }
         var status: Int32 = 0

@@ -17,6 +17,9 @@ struct GitCheckout {
     /// A private directory for the askpass helper.
     let scratch: String
     let log: (String) -> Void
+    /// Set by a signal: the running git command is stopped with its helpers, and the fetch
+    /// throws an interrupted ``SourceError``.
+    var cancellation: Cancellation? = nil
 
     struct Result {
         var commit: String
@@ -38,6 +41,7 @@ struct GitCheckout {
         let credentials = try GitCredentials(url: url, environment: environment, scratch: scratch)
         defer { credentials.remove() }
         var session = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref)
+        session.cancellation = cancellation
         let withheld = ["SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"].filter { environment[$0]?.isEmpty == false }
         if !withheld.isEmpty, credentials.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil {
             // A token is set but was not given to this host: say so, rather than to set it.
@@ -75,7 +79,7 @@ struct GitCheckout {
         }
 
         let inside = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref, directory: checkout,
-                             credentialsHint: session.credentialsHint)
+                             credentialsHint: session.credentialsHint, cancellation: cancellation)
         // The work tree's remote keeps no credentials, whatever the URL held.
         _ = try? inside.run(["remote", "set-url", "origin", BuildSource.withoutUserinfo(credentials.url)], what: "configure")
         let commit = try inside.run(["rev-parse", "--verify", "HEAD^{commit}"], what: "read the commit of").stdoutText
@@ -100,7 +104,7 @@ struct GitCheckout {
     private func fetchCommit(_ wanted: String, url cloneURL: String, into checkout: String, _ session: Session) throws {
         try session.run(["init", "--quiet", checkout], what: "create a repository for")
         let inside = Session(git: git, environment: session.environment, shownURL: shownURL, ref: ref, directory: checkout,
-                             credentialsHint: session.credentialsHint)
+                             credentialsHint: session.credentialsHint, cancellation: cancellation)
         try inside.run(["remote", "add", "origin", cloneURL], what: "configure")
         var target = "FETCH_HEAD"
         let abbreviated = Self.isAbbreviatedCommit(wanted) && !Self.isFullCommit(wanted)
@@ -143,16 +147,19 @@ struct GitCheckout {
         var directory: String?
         /// The advice on credentials a failure ends with.
         var credentialsHint = "for a private repository set SITEBUILD_GIT_TOKEN (HTTPS) or GIT_ASKPASS, or load an SSH key into ssh-agent"
+        var cancellation: Cancellation? = nil
 
         @discardableResult
         func run(_ arguments: [String], what: String) throws -> CapturedCommand.Output {
             let full = [git] + (directory.map { ["-C", $0] } ?? []) + arguments
             let output: CapturedCommand.Output
+            try checkCancellation(what)
             do {
-                output = try CapturedCommand.run(full, environment: environment)
+                output = try CapturedCommand.run(full, environment: environment, cancellation: cancellation)
             } catch {
                 throw SourceError(.unavailable, "cannot run git to \(what) \(shownURL): \(error)")
             }
+            try checkCancellation(what)
             guard output.succeeded else {
                 let detail = BuildSource.redactingURLs(in: output.stderrText)
                     .split(separator: "\n").suffix(6).joined(separator: "\n  ")
@@ -166,6 +173,11 @@ struct GitCheckout {
                     + "check the URL and the ref; " + credentialsHint)
             }
             return output
+        }
+
+        private func checkCancellation(_ what: String) throws {
+            guard let reason = cancellation?.reason else { return }
+            throw SourceError.interrupted(reason, "while git was to \(what) \(shownURL)")
         }
     }
 }

@@ -11,6 +11,8 @@ struct SourceCopy {
     let environment: [String: String]
     /// Absolute paths never copied (the work directory, when it lies inside the source).
     let excluded: [String]
+    /// Set by a signal: the copy stops between files (and its git calls are stopped).
+    var cancellation: Cancellation? = nil
 
     /// Copies `source` to `destination` (created); returns the number of files copied.
     @discardableResult
@@ -31,7 +33,8 @@ struct SourceCopy {
     private func gitListedPaths(_ source: String) throws -> [String]? {
         guard let git else { return nil }
         let probe = try? CapturedCommand.run([git] + GitInfo.readingAnyOwner + ["-C", source, "rev-parse", "--is-inside-work-tree"],
-                                             environment: environment)
+                                             environment: environment, cancellation: cancellation)
+        try checkCancellation()
         guard let probe, probe.succeeded, probe.stdoutText == "true" else {
             // A repository git cannot read would otherwise be copied whole, ignored files
             // (`.env`, node_modules) included.
@@ -43,7 +46,8 @@ struct SourceCopy {
             return nil
         }
         let listing = try CapturedCommand.run([git] + GitInfo.readingAnyOwner + ["-C", source, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                                              environment: environment)
+                                              environment: environment, cancellation: cancellation)
+        try checkCancellation()
         guard listing.succeeded else {
             throw SourceError(.invalidInput, "--clean: git could not list the files of \(source): \(listing.stderrText)")
         }
@@ -61,6 +65,7 @@ struct SourceCopy {
 
     /// Copies one file, link or (for a submodule or nested repository) directory tree.
     private func copyItem(_ from: String, to: String, recursive: Bool) throws -> Int {
+        try checkCancellation()
         if excluded.contains(from) { return 0 }
         var st = stat()
         guard lstat(from, &st) == 0 else { return 0 }   // listed by git but deleted
@@ -93,6 +98,10 @@ struct SourceCopy {
             count += try copyItem(from + "/" + name, to: to + "/" + name, recursive: true)
         }
         return count
+    }
+
+    private func checkCancellation() throws {
+        if let reason = cancellation?.reason { throw SourceError.interrupted(reason, "while the source was copied (--clean)") }
     }
 
     private func makeDirectory(_ path: String) throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A source that could not be resolved: one sentence naming the source (credentials
 /// redacted), what went wrong and what to do.
 public struct SourceError: Error, Sendable, CustomStringConvertible {
@@ -7,6 +9,9 @@ public struct SourceError: Error, Sendable, CustomStringConvertible {
         case invalidInput
         /// Something remote failed: the network, S3, the git server (exit code 3).
         case unavailable
+        /// A signal (or the timeout) stopped the fetch, the copy or the extraction; what it
+        /// started was stopped and its partial tree removed (exit code 130).
+        case interrupted
     }
 
     public let kind: Kind
@@ -15,5 +20,18 @@ public struct SourceError: Error, Sendable, CustomStringConvertible {
     public init(_ kind: Kind, _ description: String) {
         self.kind = kind
         self.description = description
+    }
+}
+
+extension SourceError {
+    /// The fetch, copy or extraction `during` ("while git was to clone …") was cut off by `reason`.
+    public static func interrupted(_ reason: Cancellation.Reason, _ during: String) -> SourceError {
+        let cause: String
+        switch reason {
+        case .timedOut: cause = "the timeout"
+        case .interrupted(let signal): cause = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
+        }
+        return SourceError(.interrupted, "interrupted by \(cause) \(during): what it started was stopped and nothing was built "
+            + "(the next run fetches the source afresh)")
     }
 }

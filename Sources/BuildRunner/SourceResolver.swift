@@ -24,6 +24,10 @@ public struct SourceResolver: Sendable {
     public var fetcher: (any RemoteArchiveFetcher)?
     /// Progress lines ("cloning …"), never holding credentials.
     public var log: @Sendable (String) -> Void
+    /// Set by a signal: the clone, download, extraction or copy stops, what it started (git
+    /// and its helpers) is stopped, the partial tree is removed, and `resolve` throws an
+    /// interrupted ``SourceError``.
+    public var cancellation: Cancellation?
 
     public init(workRoot: String, environment: [String: String], limits: ExtractionLimits = .standard,
                 fetcher: (any RemoteArchiveFetcher)? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -89,6 +93,24 @@ public struct SourceResolver: Sendable {
     }
 
     public func resolve(_ location: BuildSource) async throws -> ResolvedSource {
+        do {
+            let resolved = try await resolveUnchecked(location)
+            try checkCancellation("after the source was fetched")
+            return resolved
+        } catch let error as SourceError where error.kind == .interrupted {
+            throw error
+        } catch {
+            // A download or a copy that failed because it was stopped is an interruption.
+            try checkCancellation("while the source was fetched")
+            throw error
+        }
+    }
+
+    private func checkCancellation(_ during: String) throws {
+        if let reason = cancellation?.reason { throw SourceError.interrupted(reason, during) }
+    }
+
+    private func resolveUnchecked(_ location: BuildSource) async throws -> ResolvedSource {
         switch location {
         case .directory(let path):
             let name = WorkDirectory.sanitizedName((path as NSString).lastPathComponent)
@@ -113,7 +135,7 @@ public struct SourceResolver: Sendable {
             let download = work.path + "/download" + (BuildSource.archiveExtension(of: key) ?? ".zip")
             log("downloading \(url)")
             do {
-                try await fetcher.download(bucket: bucket, key: key, to: download)
+                try await downloadUnlessCancelled(fetcher, bucket: bucket, key: key, to: download)
             } catch let error as SourceError {
                 throw error
             } catch {
@@ -128,13 +150,34 @@ public struct SourceResolver: Sendable {
         }
     }
 
+    /// The download, cancelled (its requests stopped) once ``cancellation`` is set.
+    private func downloadUnlessCancelled(_ fetcher: any RemoteArchiveFetcher, bucket: String, key: String, to path: String) async throws {
+        guard let cancellation else { return try await fetcher.download(bucket: bucket, key: key, to: path) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await fetcher.download(bucket: bucket, key: key, to: path) }
+            group.addTask {
+                while !cancellation.isCancelled { try await Task.sleep(for: .milliseconds(50)) }
+                throw SourceError.interrupted(cancellation.reason ?? .interrupted(signal: SIGTERM), "while the source was downloaded")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
     private func cleanCopy(_ path: String, name: String) throws -> ResolvedSource {
         let work = try WorkDirectory.prepare(root: workRoot, name: name)
         let git = CapturedCommand.find("git", environment: environment)
         log("copying \(path) without .git, .sitebuild and ignored files")
-        let copy = SourceCopy(git: git, environment: environment, excluded: [workRoot, work.path])
+        var copy = SourceCopy(git: git, environment: environment, excluded: [workRoot, work.path])
+        copy.cancellation = cancellation
         let destination = work.path + "/src"
-        try copy.copy(from: path, to: destination)
+        do {
+            try copy.copy(from: path, to: destination)
+        } catch {
+            // A half copy is not left to look like a source.
+            if cancellation?.isCancelled == true { try? FileManager.default.removeItem(atPath: destination) }
+            throw error
+        }
         var variables: [(name: String, value: String)] = [("GIT_CEILING_DIRECTORIES", work.path)]
         let info = GitInfo.read(path, environment: environment)
         if let commit = info.commit {
@@ -153,8 +196,15 @@ public struct SourceResolver: Sendable {
         let name = Self.repositoryName(url)
         let work = try WorkDirectory.prepare(root: workRoot, name: name)
         let checkout = GitCheckout(git: git, url: url, ref: ref, submodules: submodules, environment: environment,
-                                   scratch: work.path, log: log)
-        let result = try checkout.fetch(into: work.path + "/src")
+                                   scratch: work.path, log: log, cancellation: cancellation)
+        let result: GitCheckout.Result
+        do {
+            result = try checkout.fetch(into: work.path + "/src")
+        } catch {
+            // git is stopped by then: its partial clone is not left to look like a checkout.
+            if cancellation?.isCancelled == true { try? FileManager.default.removeItem(atPath: work.path + "/src") }
+            throw error
+        }
         let shown = BuildSource.withoutUserinfo(url)
         log("checked out \(result.commit) (\(result.version))")
         let pointers = Self.lfsPointers(in: work.path + "/src")
@@ -199,9 +249,12 @@ public struct SourceResolver: Sendable {
     /// downloads) becomes the source.
     private func extract(_ archive: String, shown: String, into work: WorkDirectory) throws -> String {
         let destination = work.path + "/src"
+        var extractor = SafeExtractor(limits: limits)
+        if let cancellation { extractor.isCancelled = { cancellation.isCancelled } }
         do {
-            try SafeExtractor(limits: limits).extract(archive, to: destination, named: shown)
+            try extractor.extract(archive, to: destination, named: shown)
         } catch let error as ExtractionError {
+            if let reason = cancellation?.reason { throw SourceError.interrupted(reason, "while \(shown) was extracted") }
             let hints: [ExtractionError.Code: String] = [
                 .fileTooLarge: "\(LimitVariable.fileBytes) sets the per-file limit",
                 .archiveTooLarge: "\(LimitVariable.totalBytes) sets the total limit",

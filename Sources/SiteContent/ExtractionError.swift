@@ -38,6 +38,8 @@ public struct ExtractionError: Error, Sendable, CustomStringConvertible {
         public static let unreadable = Code("unreadable")
         /// Writing below the extraction root failed (disk full, permissions).
         public static let writeFailed = Code("write-failed")
+        /// The caller stopped the extraction (a signal).
+        public static let interrupted = Code("interrupted")
     }
 
     public let code: Code

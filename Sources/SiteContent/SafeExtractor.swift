@@ -47,6 +47,9 @@ public struct ExtractionSummary: Sendable, Equatable {
 /// 0644; directories are 0755; modification times are kept.
 public struct SafeExtractor: Sendable {
     public var limits: ExtractionLimits
+    /// Asked between entries: once true, the extraction stops (``ExtractionError/Code/interrupted``)
+    /// and the partial tree is deleted.
+    public var isCancelled: @Sendable () -> Bool = { false }
 
     public init(limits: ExtractionLimits = .standard) {
         self.limits = limits
@@ -77,6 +80,7 @@ public struct SafeExtractor: Sendable {
         chmod(root, 0o755)
 
         var run = ExtractionRun(archive: archivePath, shown: shownArchive, root: root, limits: limits)
+        run.isCancelled = isCancelled
         try run.extractAll()
         try run.verifyLinks()
         guard rename(root, realParent + "/" + name) == 0 else {
@@ -100,6 +104,7 @@ private struct ExtractionRun {
     var entryCount = 0
     /// Symbolic links written, relative to the root, checked again once all entries exist.
     var links: [String] = []
+    var isCancelled: @Sendable () -> Bool = { false }
 
     init(archive: String, shown: String, root: String, limits: ExtractionLimits) {
         self.archive = archive
@@ -152,6 +157,7 @@ private struct ExtractionRun {
         while true {
             let status = archive_read_next_header(reader, &entry)
             if status == ARCHIVE_EOF { break }
+            if isCancelled() { throw fail(.interrupted, "was not extracted: the extraction was stopped") }
             guard status >= ARCHIVE_WARN, let entry else {
                 let message = libarchiveMessage(reader)
                 if message.localizedCaseInsensitiveContains("passphrase") || message.localizedCaseInsensitiveContains("encrypt") {
@@ -256,6 +262,7 @@ private struct ExtractionRun {
         while true {
             let status = archive_read_data_block(reader, &block, &size, &offset)
             if status == ARCHIVE_EOF { break }
+            if isCancelled() { throw fail(.interrupted, "was not extracted: the extraction was stopped") }
             if status < ARCHIVE_WARN {
                 let message = libarchiveMessage(reader)
                 if message.localizedCaseInsensitiveContains("passphrase") || message.localizedCaseInsensitiveContains("encrypt") {

@@ -74,11 +74,18 @@ enum BuildInvocation {
 
     /// Runs the build; its exit status, and its result when it ran.
     /// `excluding`: absolute paths the artifacts never take (`run`'s local target and pointer).
+    /// `cancellation`: `run`'s, set by its signal watch since before the source was fetched;
+    /// nil for a watch of the build's own, started before the source is fetched here.
     static func runReturningResult(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil,
-                                   excluding: [String] = []) -> (status: Int32, result: BuildResult?) {
+                                   excluding: [String] = [], cancellation given: Cancellation? = nil) -> (status: Int32, result: BuildResult?) {
+        // Signals are taken from before the source is fetched: a clone, a download or a
+        // --clean copy stops as a build does (exit 130, a STOPPED result, git stopped).
+        let cancellation = given ?? Cancellation()
+        let signals = SignalWatch(cancellation: cancellation)
+        defer { signals.stop() }
         let prepared: Prepared
         do {
-            prepared = try prepare(options, aws: aws, source: source, excluding: excluding)
+            prepared = try prepare(options, aws: aws, source: source, excluding: excluding, cancellation: cancellation)
         } catch let error as BuildSpecError {
             for diagnostic in error.diagnostics { writeAll(2, Array("\(diagnostic)\n".utf8)) }
             let count = error.errors.count
@@ -86,8 +93,7 @@ enum BuildInvocation {
             failedResult(options.json, error.errors.map(\.description).joined(separator: "; "))
             return (ExitStatus.invalidInput, nil)
         } catch let error as SourceError {
-            printError("\(error)")
-            failedResult(options.json, "\(error)")
+            SourceResolution.report(error, json: options.json)
             return (SourceResolution.exitStatus(error), nil)
         } catch {
             printError("\(error)")
@@ -100,9 +106,6 @@ enum BuildInvocation {
         let log = BuildLog(text: { bytes in writeAll(textFD, bytes) }, events: eventSink)
         for warning in prepared.warnings { log.warning(warning.description) }
 
-        let cancellation = Cancellation()
-        let signals = SignalWatch(cancellation: cancellation)
-        defer { signals.stop() }
         let engine = BuildEngine(spec: prepared.spec, configuration: prepared.configuration, log: log, cancellation: cancellation,
                                  secrets: AWSSecretSource(environment: ProcessInfo.processInfo.environment,
                                                           profile: aws.profile, region: aws.region,
@@ -199,12 +202,12 @@ enum BuildInvocation {
     }
 
     static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil,
-                        excluding: [String] = []) throws -> Prepared {
+                        excluding: [String] = [], cancellation: Cancellation? = nil) throws -> Prepared {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath
         let environment = ProcessInfo.processInfo.environment
         if resolved == nil { try checkFlags(options) }
-        let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws).source
+        let resolvedSource = try resolved ?? SourceResolution.resolveBlocking(options, aws: aws, cancellation: cancellation).source
         let source = resolvedSource.directory
         var isDirectory: ObjCBool = false
         let buildspecPath = buildspecPath(options.buildspec, source: source, fetched: resolvedSource.isFetched, cwd: cwd)

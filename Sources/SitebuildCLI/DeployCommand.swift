@@ -538,13 +538,16 @@ struct RunCommand: AsyncParsableCommand {
             BuildInvocation.failedResult(build.json, "\(error)")
             throw ExitCode(ExitStatus.invalidInput)
         }
-        // The source is fetched once, here: the build and the deploy both use it.
+        // The source is fetched once, here: the build and the deploy both use it. A signal from
+        // here on stops the fetch, or the build before its first phase (exit 130, STOPPED).
+        let cancellation = Cancellation()
+        let signals = SignalWatch(cancellation: cancellation)
         let resolved: SourceResolution.Outcome
         do {
-            resolved = try await SourceResolution.resolve(build, aws: aws, configFile: config)
+            resolved = try await SourceResolution.resolve(build, aws: aws, configFile: config, cancellation: cancellation)
         } catch {
-            printError("\(error)")
-            BuildInvocation.failedResult(build.json, "\(error)")
+            signals.stop()
+            SourceResolution.report(error, json: build.json)
             throw ExitCode(SourceResolution.exitStatus(error))
         }
         let source = resolved.source.directory
@@ -603,7 +606,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         // A local target (and a file pointer) inside the project is not part of the site.
         let localPlaces = [(settings.target as? LocalTarget)?.root, (settings.pointer as? LocalPointerStore)?.path].compactMap { $0 }
-        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces)
+        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces,
+                                                                 cancellation: cancellation)
         guard status == 0 else { throw ExitCode(status) }
         if let build {
             Reporter.revealsASecret.withLock { $0 = build.wouldReveal }

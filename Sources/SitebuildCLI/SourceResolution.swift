@@ -41,8 +41,10 @@ enum SourceResolution {
         return Setting(text: ".", what: "--source", base: cwd)
     }
 
-    /// Resolves the source of `build` or `run`. `configFile` is `run --config`.
-    static func resolve(_ options: BuildOptions, aws: AWSOptions, configFile: String? = nil) async throws -> Outcome {
+    /// Resolves the source of `build` or `run`. `configFile` is `run --config`; `cancellation`,
+    /// set by the command's ``SignalWatch``, stops the fetch (see ``SourceResolver/cancellation``).
+    static func resolve(_ options: BuildOptions, aws: AWSOptions, configFile: String? = nil,
+                        cancellation: Cancellation? = nil) async throws -> Outcome {
         let cwd = FileManager.default.currentDirectoryPath
         let environment = ProcessInfo.processInfo.environment
         let configPath = configFile.map { absolutePath($0, relativeTo: cwd) }
@@ -58,6 +60,7 @@ enum SourceResolution {
                                       log: { line in writeAll(json ? 2 : 1, Array("[Source] \(line)\n".utf8)) })
         resolver.clean = options.clean
         resolver.submodules = options.submodules
+        resolver.cancellation = cancellation
         let source = try await resolver.resolve(location)
 
         let configDirectory: String
@@ -90,12 +93,12 @@ enum SourceResolution {
 
     /// ``resolve(_:aws:configFile:)`` for synchronous callers (`sitebuild build`, which runs
     /// on the main thread, outside the concurrency pool the download needs).
-    static func resolveBlocking(_ options: BuildOptions, aws: AWSOptions) throws -> Outcome {
+    static func resolveBlocking(_ options: BuildOptions, aws: AWSOptions, cancellation: Cancellation? = nil) throws -> Outcome {
         let result = Mutex<Result<Outcome, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             do {
-                let outcome = try await resolve(options, aws: aws)
+                let outcome = try await resolve(options, aws: aws, cancellation: cancellation)
                 result.withLock { $0 = .success(outcome) }
             } catch {
                 result.withLock { $0 = .failure(error) }
@@ -109,7 +112,16 @@ enum SourceResolution {
     /// The exit status for a failure to resolve the source.
     static func exitStatus(_ error: any Error) -> Int32 {
         if let error = error as? SourceError, error.kind == .unavailable { return ExitStatus.deployFailed }
+        if let error = error as? SourceError, error.kind == .interrupted { return ExitStatus.interrupted }
         return ExitStatus.invalidInput
+    }
+
+    /// A failure to resolve the source, said, and with --json the stream's result event:
+    /// FAILED, or STOPPED for a fetch a signal interrupted (as a build stopped in a phase ends).
+    static func report(_ error: any Error, json: Bool) {
+        printError("\(error)")
+        let interrupted = (error as? SourceError)?.kind == .interrupted
+        Reporter(json: json).event("result", [("status", .string(interrupted ? "STOPPED" : "FAILED")), ("message", .string("\(error)"))])
     }
 
     /// `name` made into a valid version id: characters other than letters, digits, `.`,

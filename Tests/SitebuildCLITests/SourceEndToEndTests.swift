@@ -123,6 +123,51 @@ import TestSupport
         #expect(h.exists("deployed-site/\(live)/index.html"))
     }
 
+    /// A signal while the source is fetched (a CI job cancelled during a slow clone) stops it as
+    /// one in a phase does: exit 130, a STOPPED result, and git stopped with what it started
+    /// (git-remote-http, index-pack), which would otherwise write on into the work directory
+    /// after its lock was released. The clone here is a stand-in `git` whose clone starts a
+    /// helper that writes a file late.
+    @Test(arguments: ["build", "run"]) func aSignalWhileTheSourceIsFetchedStopsGitAndEndsWith130(command: String) throws {
+        let h = try CLIHarness()
+        let repo = try makeRepository(h)
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let realGit = try #require(searchPath.split(separator: ":").map { String($0) + "/git" }.first { (path: String) in access(path, X_OK) == 0 })
+        let bin = h.root + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try h.write("bin/git", """
+            #!/bin/sh
+            for a in "$@"; do
+              if [ "$a" = clone ]; then
+                touch "\(h.root)/clone-started"
+                (sleep 3; touch "\(h.root)/late-write") &
+                wait
+                exit 1
+              fi
+            done
+            exec \(realGit) "$@"
+            """)
+        chmod(bin + "/git", 0o755)
+        let path = bin + ":" + searchPath
+        var arguments = [command, "--json", "--source", "file://\(repo.bare)#main"]
+        if command == "run" { arguments += ["--target", h.root + "/site-versions"] }
+        let (process, out, err) = try h.start(arguments, environment: ["PATH": path])
+        for _ in 0..<1_500 where !h.exists("clone-started") { usleep(20_000) }
+        #expect(h.exists("clone-started"))
+        usleep(200_000)
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = CLIHarness.collect(process, out, err)
+        #expect(stopped.status == 130, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("interrupted by SIGTERM while git was to clone"), "\(stopped.stderr)")
+        let last = stopped.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("\"event\":\"result\"") && last.contains("\"status\":\"STOPPED\""), "\(stopped.stdout)")
+        // The stand-in's helper was stopped with it: its late write never comes, and no
+        // partial checkout is left.
+        usleep(3_500_000)
+        #expect(!h.exists("late-write"))
+        #expect(!h.exists(".sitebuild/_work/repo/src"))
+    }
+
     @Test func gitSourceWithAnUnknownRefIsInvalidInput() throws {
         let h = try CLIHarness()
         _ = try makeRepository(h)
