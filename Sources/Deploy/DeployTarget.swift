@@ -62,6 +62,8 @@ public protocol DeployTarget: Sendable {
     /// `versions` learn which versions the other pointers of the target serve, without reading
     /// every release record.
     func writePointerHead(_ record: ReleaseRecord) async throws
+    /// Removes the head of `record`'s pointer (a flip that lost its race, with no head before it).
+    func removePointerHead(_ record: ReleaseRecord) async throws
     /// The last flip of every pointer that has one (unreadable ones left out).
     func readPointerHeads() async throws -> [ReleaseRecord]
     /// How release records name `pointer` (``Deployer/pointerIdentity``): its URL, except that

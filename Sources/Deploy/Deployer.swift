@@ -315,7 +315,8 @@ public struct Deployer: Sendable {
         // The pointer's head goes first: prunes through the target's other pointers learn of
         // this pointer and the version it is about to serve even if this run is killed right
         // after the flip, and a head that names a version the pointer does not hold (a flip
-        // that then lost its race) only makes them keep more.
+        // that then lost its race) is put back below, so the head never names a loser.
+        let before = await readHead()
         await writeHead(record)
         do {
             try await pointer.compareAndSwap(expected: expected, to: version)
@@ -323,6 +324,7 @@ public struct Deployer: Sendable {
             log("the pointer already holds \(version) (another deploy of the same content won the race)")
             return
         } catch var conflict as PointerConflict {
+            await putBackHead(replacing: record, before: before, conflict: conflict)
             conflict.place = ([" --target", shellWord(target.url), "--pointer", shellWord(pointer.url)] + adviceFlags.map(shellWord))
                 .joined(separator: " ")
             throw conflict
@@ -337,6 +339,40 @@ public struct Deployer: Sendable {
         } catch {
             log("warning: \(record.to) is live, but the release record could not be written (\(target.url)): \(error)")
         }
+    }
+
+    /// This pointer's head, if it has a readable one.
+    private func readHead() async -> ReleaseRecord? {
+        (try? await target.readPointerHeads())?.first { $0.pointer == pointerIdentity }
+    }
+
+    /// After a lost compare-and-swap: the head `ours` (written before it) named a version the
+    /// pointer does not hold, and had replaced the winner's; `versions` and prune would take
+    /// it for the pointer's state once the pointer cannot be read. While it is still the head,
+    /// it is replaced by the head that was there before when that names what the pointer now
+    /// holds, else by a head for the winner's flip as the conflict found it (the flip's own
+    /// details unknown: `by` says so).
+    private func putBackHead(replacing ours: ReleaseRecord, before: ReleaseRecord?, conflict: PointerConflict) async {
+        guard let current = await readHead(), current.to == ours.to, current.by == ours.by,
+              abs(current.at.timeIntervalSince(ours.at)) < 0.002 else { return }
+        let replacement: ReleaseRecord
+        if let before, before.to == conflict.found || conflict.found == nil {
+            replacement = before
+        } else if let found = conflict.found {
+            replacement = ReleaseRecord(at: ours.at, from: conflict.expected, to: found, action: ours.action,
+                                        by: "unknown (the flip that won over \(ours.by)'s)", pointer: ours.pointer,
+                                        pointerRegion: ours.pointerRegion)
+        } else {
+            // Emptied, with no head before this one: none is left that names the loser.
+            do {
+                try await target.removePointerHead(ours)
+            } catch {
+                log("warning: the head of the pointer \(pointer.url) still names \(ours.to), which lost the race, and could not be "
+                    + "removed from \(target.url): \(error)")
+            }
+            return
+        }
+        await writeHead(replacement)
     }
 
     /// Keeps `record` as its pointer's head (what prune and `versions` read to learn which

@@ -410,6 +410,14 @@ public struct LocalTarget: DeployTarget {
         try Self.write(record, to: pointerHeads, named: ReleaseRecord.pointerHeadName(pointer))
     }
 
+    public func removePointerHead(_ record: ReleaseRecord) async throws {
+        guard let pointer = record.pointer else { return }
+        let path = pointerHeads + "/" + ReleaseRecord.pointerHeadName(pointer)
+        if unlink(path) != 0 && errno != ENOENT {
+            throw DeployError("cannot remove \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func readPointerHeads() async throws -> [ReleaseRecord] {
         Self.readRecords(in: pointerHeads, named: Self.recordNames(in: pointerHeads)).filter { $0.pointer != nil }
     }

@@ -188,6 +188,14 @@ public struct S3Target: DeployTarget {
         try await putRecord(record, key: pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer))
     }
 
+    public func removePointerHead(_ record: ReleaseRecord) async throws {
+        guard let pointer = record.pointer else { return }
+        let key = pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer)
+        if let failure = try await client.deleteObjects(bucket: bucket, keys: [key]).first {
+            throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
+        }
+    }
+
     public func readPointerHeads() async throws -> [ReleaseRecord] {
         let names = try await recordNames(under: pointerHeadsPrefix)
         return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }

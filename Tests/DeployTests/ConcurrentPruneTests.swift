@@ -49,6 +49,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     func listReleaseNames() async throws -> [String] { try await inner.listReleaseNames() }
     func writePointerHead(_ record: ReleaseRecord) async throws { try await inner.writePointerHead(record) }
     func readPointerHeads() async throws -> [ReleaseRecord] { try await inner.readPointerHeads() }
+    func removePointerHead(_ record: ReleaseRecord) async throws { try await inner.removePointerHead(record) }
     func name(of pointer: any PointerStore) -> String { inner.name(of: pointer) }
     func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
         readCount.withLock { $0 += names.count }

@@ -18,6 +18,16 @@ struct RacingPointerStore: PointerStore {
     }
 }
 
+/// The pointer as ``RacingPointerStore`` names it (by its URL), with no competitor.
+struct NamedAsRacing: PointerStore {
+    let inner: LocalPointerStore
+    var url: String { inner.url }
+    func read() async throws -> PointerState { try await inner.read() }
+    func compareAndSwap(expected: PointerState, to version: String) async throws {
+        try await inner.compareAndSwap(expected: expected, to: version)
+    }
+}
+
 /// What the target and pointer looked like at the moment of the compare-and-swap.
 final class FlipObservation: @unchecked Sendable {
     private let lock = NSLock()
@@ -705,6 +715,43 @@ struct DeployerTests {
         #expect(rerun.kind == .flippedExisting)
         #expect(rerun.previous == "other-runner")
         #expect(f.live == m2.version)
+    }
+
+    /// The loser of a race wrote its pointer head before its compare-and-swap (over the
+    /// winner's, when the winner wrote first): after the conflict the head names what the
+    /// pointer holds, never the loser, so `versions` and prune, which trust the head when the
+    /// pointer cannot be read, do not take the loser for live.
+    @Test func aLostRaceLeavesNoPointerHeadNamingTheLoser() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        func racing(_ competitor: String) -> Deployer {
+            f.deployer(pointer: RacingPointerStore(inner: f.pointer, competitor: competitor))
+        }
+        // The first deploy flips through the same identity (a store named by its URL) with no race.
+        let v1 = try await f.deployer(pointer: NamedAsRacing(inner: f.pointer)).deploy(directory: f.source).version
+        let identity = racing("").pointerIdentity
+        func head() async throws -> ReleaseRecord? { try await f.target.readPointerHeads().first { $0.pointer == identity } }
+
+        // The winner's head was written after this deploy read the head: the winner's flip as
+        // the conflict found it takes its place.
+        try f.writeSource("index.html", "<h1>loser one</h1>\n")
+        await #expect(throws: PointerConflict.self) {
+            _ = try await racing("winner-one").deploy(directory: f.source)
+        }
+        #expect(f.live == "winner-one")
+        #expect(try await head()?.to == "winner-one")
+        #expect(try await head()?.from == v1)
+
+        // The winner's head was there first: it is put back as it was.
+        let winnersHead = ReleaseRecord(at: Date(timeIntervalSince1970: 1_800_000_000), from: "winner-one", to: "winner-two",
+                                        action: "deploy", by: "ci@runner", pointer: identity)
+        try await f.target.writePointerHead(winnersHead)
+        try f.writeSource("index.html", "<h1>loser two</h1>\n")
+        await #expect(throws: PointerConflict.self) {
+            _ = try await racing("winner-two").deploy(directory: f.source)
+        }
+        #expect(f.live == "winner-two")
+        #expect(try await head() == winnersHead)
     }
 
     @Test func deployWhoseRaceWasWonWithTheSameVersionSucceeds() async throws {
