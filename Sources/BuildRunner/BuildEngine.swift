@@ -214,6 +214,13 @@ public final class BuildEngine {
         }
         log.container("Processing environment variables")
         try composeEnvironment(startDate: startDate)
+        // A killed sitebuild's commands outlive it (each runs in a session of its own): one
+        // still writing into this source would mix an earlier build's files into this one's.
+        let orphans = LeftoverProcesses.stopOrphans(source: configuration.sourceDirectory, grace: runner.killGrace)
+        if orphans > 0 {
+            log.container("Stopped \(orphans) process(es) an earlier build of \(configuration.sourceDirectory) left running "
+                + "(its sitebuild was killed)")
+        }
 
         let runtimes = spec.phases[.install]?.runtimeVersions ?? []
         if runtimes.isEmpty {
@@ -350,6 +357,10 @@ public final class BuildEngine {
         // Marks every process of this build, so that those which leave its process groups
         // (setsid, daemons) are found and stopped when it ends.
         env[LeftoverProcesses.variable] = buildUUID
+        // …and, should sitebuild itself be killed, lets the next build of this source find
+        // what this one left running.
+        env[LeftoverProcesses.sourceVariable] = configuration.sourceDirectory
+        env[LeftoverProcesses.ownerVariable] = LeftoverProcesses.owner
         environment = env
     }
 

@@ -11,6 +11,46 @@ import Glibc
 struct LeftoverProcesses {
     /// The marker variable; its value is the build's UUID.
     static let variable = "SITEBUILD_BUILD_ID"
+    /// The source directory the build ran in, and the sitebuild process that ran it
+    /// (`pid:start time`): what ``stopOrphans(source:grace:)`` tells an earlier build's
+    /// leftovers by, once that sitebuild is gone.
+    static let sourceVariable = "SITEBUILD_BUILD_SOURCE"
+    static let ownerVariable = "SITEBUILD_BUILD_OWNER"
+
+    /// The value of ``ownerVariable`` for this process.
+    static var owner: String { "\(getpid()):\(stat(getpid())?.started ?? 0)" }
+
+    /// Stops the processes an earlier build of `source` left running when its sitebuild was
+    /// killed (SIGKILL, the OOM killer): a command still writing into the source would
+    /// otherwise mix its files into this build's artifact. Only processes whose sitebuild is
+    /// gone are touched (a running build of the same source keeps its own); called once the
+    /// source's lock is held. Returns how many were stopped.
+    static func stopOrphans(source: String, grace: Double) -> Int {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        let me = getpid()
+        let sourcePrefix = Array((sourceVariable + "=").utf8), ownerPrefix = Array((ownerVariable + "=").utf8)
+        var found: [(pid: pid_t, started: UInt64, inGroup: Bool)] = []
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != me, let process = Self.stat(pid), process.state != "Z", process.state != "X",
+                  let bytes = read("/proc/\(pid)/environ", limit: 1 << 22) else { continue }
+            var marked: String?, owner: String?
+            for variable in bytes.split(separator: 0) {
+                if variable.starts(with: sourcePrefix) { marked = String(decoding: variable.dropFirst(sourcePrefix.count), as: UTF8.self) }
+                if variable.starts(with: ownerPrefix) { owner = String(decoding: variable.dropFirst(ownerPrefix.count), as: UTF8.self) }
+            }
+            guard marked == source, let owner, !isAlive(owner: owner) else { continue }
+            found.append((pid, process.started, false))
+        }
+        return terminate(found, grace: grace)
+    }
+
+    /// Whether the sitebuild process `owner` (`pid:start time`) is still running.
+    private static func isAlive(owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count == 2, let pid = pid_t(parts[0]), let started = UInt64(parts[1]) else { return false }
+        guard let process = stat(pid) else { return false }
+        return process.started == started && process.state != "Z" && process.state != "X"
+    }
 
     /// The process groups the build's commands ran in.
     var groups: Set<pid_t>
@@ -46,7 +86,14 @@ struct LeftoverProcesses {
     /// whatever is still alive after `grace` seconds. Returns the counts stopped.
     func stop(grace: Double) -> (inGroups: Int, escaped: Int) {
         let first = find()
-        guard !first.isEmpty else { return (0, 0) }
+        _ = Self.terminate(first, grace: grace)
+        return (first.count { $0.inGroup }, first.count { !$0.inGroup })
+    }
+
+    /// SIGTERM (and SIGCONT) to each of `first`, SIGKILL to those alive after `grace`
+    /// seconds; returns how many there were.
+    private static func terminate(_ first: [(pid: pid_t, started: UInt64, inGroup: Bool)], grace: Double) -> Int {
+        guard !first.isEmpty else { return 0 }
         for process in first {
             kill(process.pid, SIGTERM)
             kill(process.pid, SIGCONT)
@@ -63,7 +110,7 @@ struct LeftoverProcesses {
             left = left.filter(alive)
         }
         for process in left where alive(process) { kill(process.pid, SIGKILL) }
-        return (first.count { $0.inGroup }, first.count { !$0.inGroup })
+        return first.count
     }
 
     /// The state letter, process group and start time (clock ticks after boot) of `pid` from

@@ -693,6 +693,33 @@ import TestSupport
         #expect(gone)
     }
 
+    /// sitebuild killed outright (SIGKILL, the OOM killer) cannot stop its build's command,
+    /// which runs in a session of its own: the next build of the same source stops it before
+    /// its own commands run, so a late write of the old build never lands in the new artifact.
+    @Test func theNextBuildStopsWhatAKilledBuildLeftRunning() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - if [ -e first-started ]; then echo second; else touch first-started; sleep 5; touch late-write; fi
+            """)
+        let (first, out, err) = try h.start(["build"])
+        for _ in 0..<1_500 where !h.exists("first-started") { usleep(20_000) }
+        #expect(h.exists("first-started"))
+        kill(first.processIdentifier, SIGKILL)
+        let second = try h.run(["build"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("left running (its sitebuild was killed)"), "\(second.stdout)")
+        first.waitUntilExit()
+        // Not read to their end: what the killed build left running would hold them open.
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
+        usleep(6_000_000)
+        #expect(!h.exists("late-write"))
+    }
+
     @Test func codebuildHashFilesIsOnThePathForCacheKeys() throws {
         let h = try CLIHarness()
         try h.write("package-lock.json", "{\"lockfileVersion\": 3}\n")
