@@ -72,7 +72,7 @@ public struct PointerResourceMissing: Error, Sendable, CustomStringConvertible {
 }
 
 /// The pointer as a DynamoDB item `{<partitionKey>: <key>, version: <id>}`; the
-/// compare-and-swap is a PutItem conditioned on the version read before.
+/// compare-and-swap is an UpdateItem conditioned on the version read before.
 public struct DynamoDBPointerStore: PointerStore {
     public let client: DynamoDBClient
     public let table: String

@@ -136,7 +136,7 @@ public enum Preflight {
                     + "--key-schema AttributeName=\(partitionKey),KeyType=HASH --billing-mode PAY_PER_REQUEST) or fix --pointer")
             case .denied(let credentials):
                 return .fail("pointer", subject, "access denied with \(credentialsText(credentials)): allow dynamodb:GetItem and "
-                    + "dynamodb:PutItem on table \(table) in \(region)")
+                    + "dynamodb:UpdateItem on table \(table) in \(region) (a flip is a conditional UpdateItem)")
             case .failed(let text):
                 return .fail("pointer", subject, "cannot be read: \(text)")
             }

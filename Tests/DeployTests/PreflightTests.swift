@@ -149,7 +149,10 @@ import TestSupport
         // The function's store is only checked for a KeyValueStore pointer.
         #expect(!Preflight.evaluate(facts).contains { $0.name == "function-key-value-store" })
         facts.live = .denied(credentials: nil)
-        #expect(try failure(facts, "pointer").contains("allow dynamodb:GetItem and dynamodb:PutItem on table site-pointer"))
+        // A flip is a conditional UpdateItem (PutItem would replace the item's other attributes).
+        let denied = try failure(facts, "pointer")
+        #expect(denied.contains("allow dynamodb:GetItem and dynamodb:UpdateItem on table site-pointer in eu-west-1"))
+        #expect(!denied.contains("PutItem"))
     }
 
     @Test func anS3PointerInAnotherBucket() throws {
