@@ -117,12 +117,14 @@ public struct DynamoDBPointerStore: PointerStore {
                 + "'\(Self.versionAttribute)' (it has: \(has)); sitebuild keeps the live version id there: set it to a version id "
                 + "(see `sitebuild versions`) or delete the item, or use another key (--pointer dynamodb://\(table)#KEY)")
         }
-        return PointerState(version: try VersionId.pointerValue(version, pointer: url), token: version)
+        // The token is the value as stored (an emptied pointer's "" too): the compare-and-swap
+        // must match it exactly.
+        return PointerState(version: try VersionId.livePointerValue(version, pointer: url), token: version)
     }
 
     public func compareAndSwap(expected: PointerState, to version: String) async throws {
         let condition: DynamoDBClient.Condition
-        if let current = expected.version {
+        if let current = expected.token ?? expected.version {
             condition = .init("#v = :expected", names: ["#v": Self.versionAttribute], values: [":expected": .string(current)])
         } else {
             condition = .init("attribute_not_exists(#pk)", names: ["#pk": partitionKey])
@@ -158,7 +160,7 @@ public struct KeyValueStorePointerStore: PointerStore {
         // The ETag first: a change to our key after it makes the write fail, never pass.
         let etag = try await client.describe().etag
         do {
-            return PointerState(version: try VersionId.pointerValue(try await client.getKey(key), pointer: url), token: etag)
+            return PointerState(version: try VersionId.livePointerValue(try await client.getKey(key), pointer: url), token: etag)
         } catch let error as AWSServiceError where error.status == 404 {
             return PointerState(version: nil, token: etag)
         }

@@ -249,6 +249,14 @@ public enum VersionId {
             + "delete it or write a version id into it", invalidInput: true)
     }
 
+    /// What a pointer's stored value says is live: nil for an empty (or blank) value, as the
+    /// viewer-request function reads it (a preview closed by emptying its key, a hand-cleared
+    /// item), otherwise ``pointerValue(_:pointer:)``.
+    public static func livePointerValue(_ text: String, pointer: String) throws -> String? {
+        if text.allSatisfy(\.isWhitespace) { return nil }
+        return try pointerValue(text, pointer: pointer)
+    }
+
     public static func validate(_ id: String) throws {
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
         guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {

@@ -369,6 +369,37 @@ import TestSupport
         }
     }
 
+    /// An emptied pointer ("" or blanks: a preview closed by clearing its value, an item
+    /// cleared by hand) holds nothing, as the viewer-request function reads it, not a version
+    /// named ""; a flip from it still presents what is stored, so a stale one is refused.
+    @Test func anEmptyPointerValueIsNothingLive() async throws {
+        try await withMotoServer { moto in
+            let dynamo = DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+            try await dynamo.createTable("live", partitionKey: "id")
+            for (key, value) in [("empty", ""), ("blank", "  \n")] {
+                _ = try await dynamo.putItem(table: "live", item: ["id": .string(key), "version": .string(value)])
+                let store = DynamoDBPointerStore(client: dynamo, table: "live", key: key)
+                let state = try await store.read()
+                #expect(state.version == nil, "\(key): \(state)")
+                try await store.compareAndSwap(expected: state, to: "v1")
+                #expect(try await store.read().version == "v1")
+                await #expect(throws: PointerConflict.self) { try await store.compareAndSwap(expected: state, to: "v2") }
+                #expect(try await store.read().version == "v1")
+            }
+        }
+        try await withKeyValueStoreTestServer { server in
+            let kvs = try server.client()
+            for value in ["", " "] {
+                _ = try await kvs.putKey("path", value: value, ifMatch: try await kvs.describe().etag)
+                let store = KeyValueStorePointerStore(client: kvs, key: "path")
+                let state = try await store.read()
+                #expect(state.version == nil, "'\(value)': \(state)")
+                try await store.compareAndSwap(expected: state, to: "v1")
+                #expect(try await kvs.getKey("path") == "v1")
+            }
+        }
+    }
+
     @Test func keyValueStorePointerRetriesWhenOnlyOtherKeysChanged() async throws {
         try await withKeyValueStoreTestServer { server in
             let kvs = try server.client()
