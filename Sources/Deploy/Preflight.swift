@@ -196,6 +196,14 @@ public enum Preflight {
         }
     }
 
+    /// The target's URL, for messages.
+    static func targetURL(_ target: PreflightFacts.Target) -> String {
+        switch target {
+        case .s3(let bucket, let prefix, _, _): "s3://\(bucket)/\(prefix)"
+        case .local(let root, _): root
+        }
+    }
+
     /// Where a version's manifest lives on the target.
     public static func manifestLocation(_ target: PreflightFacts.Target, version: String) -> String {
         switch target {
@@ -214,6 +222,14 @@ public enum Preflight {
             return .skip("live-version", subject, "bucket \(bucket) is not reachable (see above)")
         }
         guard let version = value else {
+            if let last = facts.lastRelease {
+                // As rollback refuses: most likely not the pointer the deploys use, or one lost.
+                return .fail("live-version", subject, "nothing is live on \(facts.pointerURL), but the last release on "
+                    + "\(targetURL(facts.target)) made \(last.to) live\(last.through) (\(last.action), \(ReleaseRecord.isoTime(last.at))): "
+                    + "is this the pointer the deploys use? Pass it with --pointer (or SITEBUILD_POINTER, sitebuild.yml's pointer); "
+                    + "to restore a pointer that was lost, `sitebuild rollback \(last.to) --force` through it (a new pointer, "
+                    + "such as a preview's, holds nothing until its first deploy)")
+            }
             return .skip("live-version", subject, "nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
         }
         let subjectWithVersion = "live version \(version)"
@@ -703,6 +719,9 @@ public struct PreflightFacts: Sendable {
     public var pointerAccess: LocalAccess?
     /// Whether the live version's manifest exists; nil when not looked up.
     public var liveManifest: PreflightLookup<Bool>?
+    /// The target's newest release record, looked up when the pointer holds nothing: then
+    /// most likely the pointer is not the one the deploys use (or it was lost).
+    public var lastRelease: ReleaseRecord?
     /// Whether files are under the live version's folder: without a manifest, another tool's
     /// upload (the Hosting Toolkit's); with one, none means its files were deleted.
     public var liveHasFiles: Bool?

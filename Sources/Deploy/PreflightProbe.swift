@@ -20,6 +20,10 @@ public struct PreflightProbe: Sendable {
     public var acm: ACMClient?
     public var route53: Route53Client?
     public var now: Date
+    /// Whether the target's last release record is read when the pointer holds nothing (a
+    /// failure then: the pointer is not the one the deploys use). Off for the pre-flight of a
+    /// first flip, which is a new pointer's first deploy.
+    public var readsLastRelease = true
 
     public init(target: any DeployTarget, pointer: any PointerStore, distributionId: String?, domains: [String],
                 cloudFront: CloudFrontClient?, acm: ACMClient?, route53: Route53Client?, now: Date = Date()) {
@@ -60,6 +64,9 @@ public struct PreflightProbe: Sendable {
             } catch {
                 facts.live = Self.failure(error)
             }
+        }
+        if case .found(nil) = facts.live, readsLastRelease, Self.isUsable(targetFacts) {
+            facts.lastRelease = try? await Deployer(target: target, pointer: pointer).lastRelease()
         }
         if case .found(let version?) = facts.live, Self.isUsable(targetFacts) {
             do {

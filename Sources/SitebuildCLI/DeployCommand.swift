@@ -313,8 +313,10 @@ enum DeployInvocation {
     static func firstFlipPreflight(_ resolved: TargetOptions.Resolved) async throws -> [PreflightCheck]? {
         guard let distribution = resolved.distribution, resolved.pointer is KeyValueStorePointerStore,
               try await resolved.pointer.read().version == nil else { return nil }
-        let probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: distribution, domains: [],
+        var probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: distribution, domains: [],
                                    cloudFront: resolved.aws.cloudFront(), acm: nil, route53: nil)
+        // A new pointer (a preview's) on a target with releases through another is fine here.
+        probe.readsLastRelease = false
         return Preflight.evaluate(await probe.gather()).filter { $0.status == .fail }
     }
 

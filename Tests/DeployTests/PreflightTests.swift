@@ -216,6 +216,22 @@ import TestSupport
         #expect(try check(facts, "live-version").line == "skip live version: nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
     }
 
+    /// A pointer that holds nothing on a target whose versions went live through another one
+    /// (`--pointer 'dynamodb://ptr#nokey'`, a typo) is the wrong pointer, as rollback refuses it.
+    @Test func anEmptyPointerOnATargetWithReleasesFails() throws {
+        var facts = Self.healthy()
+        facts.pointer = .dynamoDB(table: "ptr", key: "nokey", region: "us-east-1", partitionKey: "id")
+        facts.pointerURL = "dynamodb://ptr#nokey"
+        facts.live = .found(nil)
+        facts.liveManifest = nil
+        #expect(try check(facts, "live-version").status == .skip)
+        facts.lastRelease = ReleaseRecord(at: Self.now, from: "a1", to: "b2", action: "deploy", pointer: "s3://site/www/_sitebuild/live")
+        let message = try failure(facts, "live-version")
+        #expect(message.hasPrefix("live version: nothing is live on dynamodb://ptr#nokey, but the last release on s3://site/www/ made b2 "
+            + "live through s3://site/www/_sitebuild/live (deploy, 2025-06-15T15:06:40"), "\(message)")
+        #expect(message.contains("Pass it with --pointer") && message.contains("`sitebuild rollback b2 --force`"), "\(message)")
+    }
+
     // MARK: - Distribution
 
     @Test func noDistributionConfiguredSkipsTheCloudFrontChecks() {

@@ -262,6 +262,14 @@ import TestSupport
         #expect((checks[2]["message"] as? String)?.contains("complete (\(h.root)/.sitebuild/_sitebuild/manifests/") == true)
         #expect(result["status"] as? String == "SUCCEEDED")
 
+        // Another pointer, holding nothing, while the target's releases went through its own: the
+        // wrong --pointer (versions warns, rollback refuses), not "nothing is live yet".
+        let wrong = try h.run(["doctor", "--pointer", "file://\(h.root)/elsewhere/live"])
+        #expect(wrong.status == 3, "\(wrong.stdout)")
+        let version = try #require(checks[2]["message"] as? String).split(separator: " ")[2].dropLast()
+        #expect(Self.lines(wrong).contains { $0.hasPrefix("FAIL live version: nothing is live on file://\(h.root)/elsewhere/live, but the "
+            + "last release on \(h.root)/.sitebuild made \(version) live through _sitebuild/live (deploy, ") }, "\(wrong.stdout)")
+
         let bad = try h.run(["doctor", "--domain", "not a domain"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--domain not a domain: not a domain name"))
