@@ -105,6 +105,19 @@ public struct CloudFrontClient: Sendable {
         public var functionARN: String
     }
 
+    /// A Lambda@Edge function attached to the default cache behavior.
+    public struct LambdaFunctionAssociation: Sendable, Equatable {
+        /// `viewer-request`, `origin-request`, `origin-response` or `viewer-response`.
+        public var eventType: String
+        /// The function's version ARN (`arn:aws:lambda:us-east-1:123456789012:function:router:3`).
+        public var lambdaFunctionARN: String
+
+        public init(eventType: String, lambdaFunctionARN: String) {
+            self.eventType = eventType
+            self.lambdaFunctionARN = lambdaFunctionARN
+        }
+    }
+
     /// What GetDistribution says about a distribution, as far as sitebuild cares.
     public struct Distribution: Sendable, Equatable {
         public var id: String
@@ -118,6 +131,9 @@ public struct CloudFrontClient: Sendable {
         public var enabled: Bool
         /// The default cache behavior's CloudFront Functions.
         public var functionAssociations: [FunctionAssociation]
+        /// The default cache behavior's Lambda@Edge functions (what routes requests through a
+        /// DynamoDB or S3 pointer, which a CloudFront Function cannot read).
+        public var lambdaFunctionAssociations: [LambdaFunctionAssociation] = []
         /// The viewer certificate's ACM ARN, or nil for the default `*.cloudfront.net` one.
         public var acmCertificateArn: String?
         /// Each origin's domain name, in order.
@@ -306,6 +322,9 @@ public struct CloudFrontClient: Sendable {
         let associations = config.elements("DefaultCacheBehavior", "FunctionAssociations", "Items", "FunctionAssociation").map {
             FunctionAssociation(eventType: $0.text("EventType") ?? "", functionARN: $0.text("FunctionARN") ?? "")
         }
+        let lambdas = config.elements("DefaultCacheBehavior", "LambdaFunctionAssociations", "Items", "LambdaFunctionAssociation").map {
+            LambdaFunctionAssociation(eventType: $0.text("EventType") ?? "", lambdaFunctionARN: $0.text("LambdaFunctionARN") ?? "")
+        }
         // The origins with a domain name, in order: every per-origin column is read from these.
         let origins = config.elements("Origins", "Items", "Origin").filter { nonEmpty($0.text("DomainName")) != nil }
         return Distribution(
@@ -313,6 +332,7 @@ public struct CloudFrontClient: Sendable {
             aliases: config.elements("Aliases", "Items", "CNAME").map(\.text),
             enabled: config.text("Enabled") == "true",
             functionAssociations: associations,
+            lambdaFunctionAssociations: lambdas,
             acmCertificateArn: nonEmpty(config.text("ViewerCertificate", "ACMCertificateArn")),
             originDomainNames: origins.compactMap { nonEmpty($0.text("DomainName")) },
             originPaths: origins.map { $0.text("OriginPath") ?? "" },

@@ -348,27 +348,55 @@ public enum Preflight {
         arn.split(separator: "/").last.map(String.init) ?? arn
     }
 
+    /// The Lambda@Edge function of the default cache behavior that can route requests to the
+    /// live version: a viewer-request one, else an origin-request one.
+    static func routingLambda(_ distribution: CloudFrontClient.Distribution) -> CloudFrontClient.LambdaFunctionAssociation? {
+        let associations = distribution.lambdaFunctionAssociations
+        return ["viewer-request", "origin-request"].lazy.compactMap { event in
+            associations.first { $0.eventType.caseInsensitiveCompare(event) == .orderedSame }
+        }.first
+    }
+
+    /// The function (and version) of a Lambda ARN (`arn:aws:lambda:us-east-1:123:function:router:3`
+    /// → `router:3`).
+    public static func lambdaName(ofARN arn: String) -> String {
+        arn.range(of: ":function:").map { String(arn[$0.upperBound...]) } ?? arn
+    }
+
     static func functionCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer = .other) -> PreflightCheck {
         let subject = "viewer-request function"
         if let association = viewerRequestFunction(distribution) {
             return .ok("viewer-request-function", subject, "\(functionName(ofARN: association.functionARN)) is associated with "
                 + "the default cache behavior of \(distribution.id)")
         }
+        let isKeyValueStore = switch pointer {
+        case .keyValueStore, .other: true
+        default: false
+        }
+        // A DynamoDB or S3 pointer is read by a Lambda@Edge function (a CloudFront Function reads
+        // only a KeyValueStore): at the viewer request, or at the origin request (behind the cache).
+        if !isKeyValueStore, let lambda = routingLambda(distribution) {
+            return .ok("viewer-request-function", "request router", "Lambda@Edge \(lambdaName(ofARN: lambda.lambdaFunctionARN)) is "
+                + "associated with the default cache behavior of \(distribution.id) as its \(lambda.eventType) function (it must read "
+                + "the pointer and route to the live version's files; sitebuild cannot check its code)")
+        }
         let others = distribution.functionAssociations.map { "\($0.eventType) \(functionName(ofARN: $0.functionARN))" }
+            + distribution.lambdaFunctionAssociations.map { "\($0.eventType) Lambda@Edge \(lambdaName(ofARN: $0.lambdaFunctionARN))" }
         let has = others.isEmpty ? "" : " (it has only " + others.joined(separator: ", ") + ")"
-        let missing = "the default cache behavior of \(distribution.id) has no viewer-request function\(has): nothing maps a request to "
-            + "the live version's files; "
-        switch pointer {
-        case .keyValueStore, .other:
+        if isKeyValueStore {
+            let missing = "the default cache behavior of \(distribution.id) has no viewer-request function\(has): nothing "
+                + "maps a request to the live version's files"
+                + (distribution.lambdaFunctionAssociations.isEmpty ? "; " : " (a Lambda@Edge function cannot read a KeyValueStore); ")
             return .fail("viewer-request-function", subject, missing + "publish the code `sitebuild function` prints "
                 + "(for this pointer and routing) as a CloudFront Function (runtime cloudfront-js-2.0, with the pointer's KeyValueStore "
                 + "associated) and associate it with the default cache behavior's viewer-request event")
-        default:
-            // A CloudFront Function reads only a KeyValueStore: `sitebuild function` cannot serve this pointer.
-            return .fail("viewer-request-function", subject, missing + "a CloudFront Function can read only a KeyValueStore, so with this "
-                + "pointer a function of your own (Lambda@Edge reading it) must route requests; or use a cloudfront-kvs:// pointer "
-                + "and the code `sitebuild function` prints")
         }
+        // A CloudFront Function reads only a KeyValueStore: `sitebuild function` cannot serve this pointer.
+        return .fail("viewer-request-function", subject, "the default cache behavior of \(distribution.id) has no viewer-request function "
+            + "and no viewer-request or origin-request Lambda@Edge function\(has): nothing maps a request to the live version's files; "
+            + "a CloudFront Function can read only a KeyValueStore, so with this pointer a Lambda@Edge function of your own reading it "
+            + "must route requests (associated with the viewer-request or origin-request event); or use a cloudfront-kvs:// pointer "
+            + "and the code `sitebuild function` prints")
     }
 
     static func functionStoreCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer,

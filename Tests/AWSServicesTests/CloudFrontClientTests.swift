@@ -179,6 +179,65 @@ extension MotoServer {
         }
     }
 
+    /// Lambda@Edge associations as GetDistribution returns them: the default cache behavior's
+    /// are read (a DynamoDB or S3 pointer is routed by one), another behavior's are not.
+    @Test func theDefaultCacheBehaviorsLambdaEdgeFunctionsAreRead() throws {
+        let xml = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Distribution xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">
+          <Id>E2QWRUHEXAMPLE</Id>
+          <Status>Deployed</Status>
+          <DomainName>d111111abcdef8.cloudfront.net</DomainName>
+          <DistributionConfig>
+            <CallerReference>cdk-1</CallerReference>
+            <Origins><Quantity>1</Quantity><Items>
+              <Origin><Id>s3</Id><DomainName>site.s3.us-east-1.amazonaws.com</DomainName><OriginPath></OriginPath>
+                <S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig></Origin>
+            </Items></Origins>
+            <DefaultCacheBehavior>
+              <TargetOriginId>s3</TargetOriginId>
+              <TrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></TrustedSigners>
+              <ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy>
+              <SmoothStreaming>false</SmoothStreaming>
+              <Compress>true</Compress>
+              <LambdaFunctionAssociations>
+                <Quantity>2</Quantity>
+                <Items>
+                  <LambdaFunctionAssociation>
+                    <LambdaFunctionARN>arn:aws:lambda:us-east-1:123456789012:function:router:3</LambdaFunctionARN>
+                    <EventType>origin-request</EventType>
+                    <IncludeBody>false</IncludeBody>
+                  </LambdaFunctionAssociation>
+                  <LambdaFunctionAssociation>
+                    <LambdaFunctionARN>arn:aws:lambda:us-east-1:123456789012:function:headers:1</LambdaFunctionARN>
+                    <EventType>viewer-response</EventType>
+                    <IncludeBody>false</IncludeBody>
+                  </LambdaFunctionAssociation>
+                </Items>
+              </LambdaFunctionAssociations>
+              <FunctionAssociations><Quantity>0</Quantity></FunctionAssociations>
+              <FieldLevelEncryptionId></FieldLevelEncryptionId>
+              <CachePolicyId>658327ea-f89d-4fab-a63d-7e88639e58f6</CachePolicyId>
+            </DefaultCacheBehavior>
+            <CacheBehaviors><Quantity>1</Quantity><Items><CacheBehavior><PathPattern>/api/*</PathPattern>
+              <LambdaFunctionAssociations><Quantity>1</Quantity><Items><LambdaFunctionAssociation>
+                <LambdaFunctionARN>arn:aws:lambda:us-east-1:123456789012:function:api:7</LambdaFunctionARN>
+                <EventType>viewer-request</EventType><IncludeBody>true</IncludeBody>
+              </LambdaFunctionAssociation></Items></LambdaFunctionAssociations>
+            </CacheBehavior></Items></CacheBehaviors>
+            <Comment>site</Comment>
+            <Enabled>true</Enabled>
+          </DistributionConfig>
+        </Distribution>
+        """
+        let distribution = try CloudFrontClient.parseDistribution(S3XML.parse(Array(xml.utf8)), etag: nil, operation: "GetDistribution")
+        #expect(distribution.functionAssociations.isEmpty)
+        #expect(distribution.lambdaFunctionAssociations == [
+            .init(eventType: "origin-request", lambdaFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:router:3"),
+            .init(eventType: "viewer-response", lambdaFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:headers:1"),
+        ])
+    }
+
     @Test func anInvalidationListIsReadWithItsMarker() throws {
         let xml = #"<InvalidationList xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Marker></Marker><NextMarker>I2</NextMarker>"#
             + "<MaxItems>2</MaxItems><IsTruncated>true</IsTruncated><Quantity>2</Quantity><Items>"

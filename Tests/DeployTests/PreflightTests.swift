@@ -324,6 +324,44 @@ import TestSupport
         #expect(!dynamo.contains("publish the code `sitebuild function` prints (for this pointer"), "\(dynamo)")
     }
 
+    /// A DynamoDB or S3 pointer is routed by a Lambda@Edge function (a CloudFront Function
+    /// reads only a KeyValueStore): one at the viewer request or the origin request will do.
+    @Test func aLambdaEdgeRouterServesAPointerACloudFrontFunctionCannotRead() throws {
+        let router = "arn:aws:lambda:us-east-1:123456789012:function:router:3"
+        var facts = Self.healthy()
+        facts.pointer = .dynamoDB(table: "pointers", key: "path", region: "us-east-1", partitionKey: "id")
+        facts.pointerURL = "dynamodb://pointers#path"
+        facts.function = nil
+        for event in ["origin-request", "viewer-request"] {
+            var distribution = Self.distribution(functions: [])
+            distribution.lambdaFunctionAssociations = [.init(eventType: "viewer-response", lambdaFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:headers:1"),
+                                                       .init(eventType: event, lambdaFunctionARN: router)]
+            facts.distribution = .found(distribution)
+            let found = try check(facts, "viewer-request-function")
+            #expect(found.status == .ok, "\(found.line)")
+            #expect(found.line == "ok   request router: Lambda@Edge router:3 is associated with the default cache behavior of E2QWRUHAPOMQZL "
+                + "as its \(event) function (it must read the pointer and route to the live version's files; sitebuild cannot check its code)")
+            facts.pointer = .s3(bucket: "site", key: "www/_sitebuild/live")
+            #expect(try check(facts, "viewer-request-function").status == .ok)
+            facts.pointer = .dynamoDB(table: "pointers", key: "path", region: "us-east-1", partitionKey: "id")
+        }
+        // Only at the response, it routes nothing.
+        var responseOnly = Self.distribution(functions: [])
+        responseOnly.lambdaFunctionAssociations = [.init(eventType: "origin-response", lambdaFunctionARN: router)]
+        facts.distribution = .found(responseOnly)
+        let message = try failure(facts, "viewer-request-function")
+        #expect(message.contains("no viewer-request or origin-request Lambda@Edge function (it has only origin-response Lambda@Edge router:3)"),
+                "\(message)")
+        // A KeyValueStore is read only by a CloudFront Function: a Lambda@Edge does not count.
+        var withLambda = Self.distribution(functions: [])
+        withLambda.lambdaFunctionAssociations = [.init(eventType: "viewer-request", lambdaFunctionARN: router)]
+        var kvs = Self.healthy()
+        kvs.distribution = .found(withLambda)
+        let kvsMessage = try failure(kvs, "viewer-request-function")
+        #expect(kvsMessage.contains("(it has only viewer-request Lambda@Edge router:3)") && kvsMessage.contains("cannot read a KeyValueStore"),
+                "\(kvsMessage)")
+    }
+
     @Test func aFunctionReadingAnotherStoreNamesBothARNsAndTheFix() throws {
         var facts = Self.healthy()
         facts.function = .found(.init(name: "sitebuild-router", functionARN: Self.routerARN, stage: "LIVE", status: "DEPLOYED",

@@ -237,6 +237,39 @@ import TestSupport
         }
     }
 
+    /// A distribution that routes through a Lambda@Edge function (moto drops the association; the
+    /// stand-in puts it back in CloudFront's XML shape) passes with a DynamoDB pointer.
+    @Test func aLambdaEdgeRouterPassesForADynamoDBPointer() async throws {
+        try await withMotoServer { moto in
+            try await S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment).createBucket("edge-site")
+            try await DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+                .createTable("edge-pointer", partitionKey: "id")
+            let certificate = try await Self.importCertificate(moto, names: ["www.example.com"], days: 365)
+            let distribution = try await Self.createDistribution(moto, Self.distributionConfig(
+                "doctor-edge", origin: "edge-site.s3.us-east-1.amazonaws.com", aliases: ["www.example.com"], certificateARN: certificate))
+            for (event, status) in [("origin-request", "ok"), ("origin-response", "fail")] {
+                try await withCloudFrontFunctionStandIn(upstream: moto.baseURL, viewerRequestFunctionARN: "", functions: [:],
+                                                        lambdaFunctions: [event: "arn:aws:lambda:us-east-1:123456789012:function:router:3"]) { cloudFront in
+                    let h = try CLIHarness()
+                    var environment = moto.environment
+                    environment["AWS_ENDPOINT_URL_CLOUDFRONT"] = cloudFront.baseURL
+                    let doctor = try await h.run(["doctor", "--target", "s3://edge-site", "--pointer", "dynamodb://edge-pointer#prod",
+                                                  "--distribution", distribution.id], environment: environment)
+                    let line = Self.lines(doctor).first { $0.contains("router:3") } ?? "(none) \(doctor.stdout)"
+                    if status == "ok" {
+                        #expect(doctor.status == 0, "\(doctor.stdout)\n\(doctor.stderr)")
+                        #expect(line.hasPrefix("ok   request router: Lambda@Edge router:3 is associated with the default cache behavior of "
+                            + "\(distribution.id) as its origin-request function"), "\(line)")
+                    } else {
+                        #expect(doctor.status == 3, "\(doctor.stdout)")
+                        #expect(line.hasPrefix("FAIL viewer-request function: ") && line.contains("(it has only origin-response Lambda@Edge router:3)"),
+                                "\(line)")
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: - Without AWS
 
     @Test func theLocalTargetNeedsNoAWS() throws {

@@ -6,7 +6,9 @@ import Foundation
 ///
 /// - `GET /2020-05-31/distribution/{id}` goes to moto; a 200 answer gets the default cache
 ///   behavior's `FunctionAssociations` replaced by one `viewer-request` association of
-///   `viewerRequestFunctionARN`.
+///   `viewerRequestFunctionARN` (none when it is empty), and its `LambdaFunctionAssociations`
+///   by `lambdaFunctions` (event type → Lambda version ARN), in CloudFront's XML shape (moto
+///   drops both).
 /// - `GET /2020-05-31/function/{name}/describe?Stage=LIVE` answers from `functions` (name →
 ///   the ARNs of its KeyValueStores), `404 NoSuchFunctionExists` for any other name.
 /// - Everything else is passed to moto as it is (moto does not check signatures).
@@ -15,8 +17,10 @@ public final class CloudFrontFunctionStandIn: @unchecked Sendable {
     private let server: PythonScriptServer
     public var baseURL: String { server.baseURL }
 
-    public init(upstream: String, viewerRequestFunctionARN: String, functions: [String: [String]]) throws {
-        let config: [String: Any] = ["upstream": upstream, "function": viewerRequestFunctionARN, "functions": functions]
+    public init(upstream: String, viewerRequestFunctionARN: String, functions: [String: [String]],
+                lambdaFunctions: [String: String] = [:]) throws {
+        let config: [String: Any] = ["upstream": upstream, "function": viewerRequestFunctionARN, "functions": functions,
+                                     "lambdas": lambdaFunctions]
         let json = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
         let script = "CONFIG_BASE64 = \"\(json.base64EncodedString())\"\n" + Self.script
         server = try PythonScriptServer(script: script, name: "cloudfront_function_stand_in")
@@ -52,7 +56,13 @@ def describe(name, stores):
 
 ASSOCIATION = ("<FunctionAssociations><Quantity>1</Quantity><Items><FunctionAssociation>"
                f"<FunctionARN>{escape(CONFIG['function'])}</FunctionARN><EventType>viewer-request</EventType>"
-               "</FunctionAssociation></Items></FunctionAssociations>")
+               "</FunctionAssociation></Items></FunctionAssociations>") if CONFIG["function"] else \
+    "<FunctionAssociations><Quantity>0</Quantity></FunctionAssociations>"
+LAMBDAS = (f"<LambdaFunctionAssociations><Quantity>{len(CONFIG['lambdas'])}</Quantity>"
+           + ("<Items>" + "".join(f"<LambdaFunctionAssociation><LambdaFunctionARN>{escape(arn)}</LambdaFunctionARN>"
+                                  f"<EventType>{escape(event)}</EventType><IncludeBody>false</IncludeBody></LambdaFunctionAssociation>"
+                                  for event, arn in sorted(CONFIG["lambdas"].items())) + "</Items>" if CONFIG["lambdas"] else "")
+           + "</LambdaFunctionAssociations>")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -99,6 +109,10 @@ class Handler(BaseHTTPRequestHandler):
             if start >= 0:
                 head, tail = text[:start], text[start:]
                 tail = re.sub(r"<FunctionAssociations>.*?</FunctionAssociations>", ASSOCIATION, tail, count=1, flags=re.S)
+                end = tail.find("</DefaultCacheBehavior>")
+                behavior = re.sub(r"<LambdaFunctionAssociations>.*?</LambdaFunctionAssociations>", "", tail[:end], flags=re.S)
+                behavior = behavior.replace("<DefaultCacheBehavior>", "<DefaultCacheBehavior>" + LAMBDAS, 1)
+                tail = behavior + tail[end:]
                 data = (head + tail).encode()
         self.reply(status, data, headers)
 
@@ -137,9 +151,10 @@ server.serve_forever()
 /// Runs `body` with a fresh ``CloudFrontFunctionStandIn`` in front of `upstream` and stops it
 /// afterwards.
 public func withCloudFrontFunctionStandIn<T>(upstream: String, viewerRequestFunctionARN: String, functions: [String: [String]],
+                                            lambdaFunctions: [String: String] = [:],
                                             _ body: (CloudFrontFunctionStandIn) async throws -> T) async throws -> T {
     let server = try CloudFrontFunctionStandIn(upstream: upstream, viewerRequestFunctionARN: viewerRequestFunctionARN,
-                                               functions: functions)
+                                               functions: functions, lambdaFunctions: lambdaFunctions)
     defer { server.stop() }
     return try await body(server)
 }
