@@ -257,6 +257,20 @@ public enum VersionId {
         return try pointerValue(text, pointer: pointer)
     }
 
+    /// Refuses (invalid input) what cannot name a version already on a target, for `rollback`:
+    /// what a pointer may not hold (``pointerValue(_:pointer:)``), a `/` (a folder below a
+    /// version), `.`, `..` and `_sitebuild`. Looser than ``validate(_:)``, the rule for new ids:
+    /// the Hosting Toolkit's S3 mode names versions after their ZIP (`release+2`, `site (1)`),
+    /// and rollback goes back to them.
+    public static func validateExisting(_ id: String) throws {
+        let refused = id.isEmpty || id.allSatisfy(\.isWhitespace) || id.contains("/") || [".", "..", "_sitebuild"].contains(id)
+            || id.utf8.count > 1024 || id.contains(where: { "<>{}\"\\".contains($0) })
+            || id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        guard refused else { return }
+        throw DeployError("'\(id)' cannot name a version: a version is one folder of the target, named without '/', control "
+            + "characters or any of <>{}\"\\ (and not '.', '..' or '_sitebuild'); see `sitebuild versions`", invalidInput: true)
+    }
+
     public static func validate(_ id: String) throws {
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
         guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {

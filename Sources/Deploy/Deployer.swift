@@ -445,7 +445,9 @@ public struct Deployer: Sendable {
     /// Flips back to `version`, or to the previous release when nil. `force`: even through a
     /// pointer that holds nothing while the target has releases (restoring a lost pointer).
     public func rollback(to version: String?, force: Bool = false) async throws -> (from: String?, to: String) {
-        if let version { try VersionId.validate(version) }
+        // An existing version: sitebuild's, or another tool's (the Hosting Toolkit's S3 mode names
+        // versions after their ZIP, `release+2`); it must be found on the target below.
+        if let version { try VersionId.validateExisting(version) }
         let state = try await pointer.read()
         if state.version == nil, !force, let last = try await lastRelease() {
             // Nothing live through this pointer, yet the target has releases: most likely the
@@ -463,7 +465,7 @@ public struct Deployer: Sendable {
         } else {
             throw DeployError("there is no previous release to roll back to; name a version (see `sitebuild versions`)", invalidInput: true)
         }
-        try VersionId.validate(wanted)
+        try VersionId.validateExisting(wanted)
         let foreign: Bool
         if try await target.manifestExists(wanted) {
             foreign = false

@@ -895,6 +895,42 @@ import Glibc
         }
     }
 
+    /// The toolkit's S3 mode names a version after its ZIP (`release+2`, `site (1)`): not an id a
+    /// deploy may choose, but rollback goes back to one that is on the target.
+    @Test func rollbackGoesBackToAToolkitVersionNamedAfterItsZip() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("zip-named")
+            for version in ["release+2", "site (1)"] {
+                _ = try await client.putObject(bucket: "zip-named", key: "\(version)/index.html", body: .bytes(Array("<p>\(version)</p>".utf8)))
+            }
+            _ = try await client.putObject(bucket: "zip-named", key: "_sitebuild/live", body: .bytes(Array("release+2".utf8)))
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>sitebuild</p>")
+            let common = ["--target", "s3://zip-named", "--json"]
+            let deploy = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(deploy.status == 0 && result(deploy)["previous"] as? String == "release+2", "\(deploy.stderr)")
+
+            let back = try await h.run(["rollback"] + common, environment: moto.environment)
+            #expect(back.status == 0, "\(back.stderr)")
+            #expect(back.stderr.contains("release+2 has no sitebuild manifest"), "\(back.stderr)")
+            #expect(try await text(client, "zip-named", "_sitebuild/live") == "release+2")
+            let named = try await h.run(["rollback", "site (1)"] + common, environment: moto.environment)
+            #expect(named.status == 0 && result(named)["version"] as? String == "site (1)", "\(named.stderr)")
+            #expect(try await text(client, "zip-named", "_sitebuild/live") == "site (1)")
+            // Still never a path, nor a version that is not there.
+            for (wanted, message) in [("site (1)/index.html", "cannot name a version"), ("..", "cannot name a version"),
+                                      ("release+3", "version release+3 does not exist")] {
+                let refused = try await h.run(["rollback", wanted] + common, environment: moto.environment)
+                #expect(refused.status == 2 && refused.stderr.contains(message), "\(wanted): \(refused.stderr)")
+            }
+            #expect(try await text(client, "zip-named", "_sitebuild/live") == "site (1)")
+            // A new id keeps the strict rule.
+            let strict = try await h.run(["deploy", "site", "--version-id", "release+4"] + common, environment: moto.environment)
+            #expect(strict.status == 2 && strict.stderr.contains("not a valid version id"), "\(strict.stderr)")
+        }
+    }
+
     @Test func aFlipInvalidatesOnlyTheChangedURLsUnlessTheKeyValueStoreRoutesVersions() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)
