@@ -34,6 +34,9 @@ public struct DeployOutcome: Sendable {
     public var resumes = false
     /// The version's manifest.
     public var manifest: Manifest? = nil
+    /// The version made live was deployed with another routing than the one it replaced
+    /// (``Deployer/routingChange(from:to:routing:)``): the function routes both alike.
+    public var routingChange: RoutingChange? = nil
 }
 
 /// The deploy state machine: hash → manifest → (upload missing → manifest) → flip (CAS)
@@ -43,6 +46,9 @@ public struct Deployer: Sendable {
     public var target: DeployTarget
     public var pointer: PointerStore
     public var builder: ManifestBuilder
+    /// The deploy's trailing-slash setting (`none`, `always`, `never`), recorded with its routing
+    /// mode in the manifest and the release record; nil leaves it out.
+    public var trailingSlash: String?
     public var statCacheDirectory: String?
     /// Paths inside a deployed directory that are not site files (see ``TreeHasher/excluding``).
     public var excluding: [String] = []
@@ -133,7 +139,7 @@ public struct Deployer: Sendable {
                        progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
         if let version { try VersionId.validate(version) }
         let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor()),
-                        ("routing", builder.mode.rawValue)]
+                        ("routing", builder.mode.rawValue)] + (trailingSlash.map { [("trailingSlash", $0)] } ?? [])
         // The pointer, and whether the live version's manifest is there, are read while the
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
@@ -214,8 +220,12 @@ public struct Deployer: Sendable {
         // The pending marker of a version this deploy wrote stays until its flip is done: a
         // prune between the manifest and the flip sees it and keeps the version.
         do {
-            let flipped = try await flipDeployed(outcome, expected: state, kind: kind)
+            var flipped = try await flipDeployed(outcome, expected: state, kind: kind)
             if kind == .deployed { try? await uncancelled { try await deployer.target.removePending(version) } }
+            if let previous = flipped.previous, previous != version {
+                // Only said, never a failure: the version is live.
+                flipped.routingChange = try? await routingChange(from: previous, to: version, routing: routing)
+            }
             return flipped
         } catch {
             if kind == .deployed { try? await uncancelled { try await deployer.target.removePending(version) } }
@@ -311,7 +321,8 @@ public struct Deployer: Sendable {
     /// version that is already there (another runner won with the same content) succeeds.
     public func flip(to version: String, expected: PointerState, action: String) async throws {
         let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region,
-                                   routing: action == "deploy" ? builder.mode.rawValue : nil)
+                                   routing: action == "deploy" ? builder.mode.rawValue : nil,
+                                   trailingSlash: action == "deploy" ? trailingSlash : nil)
         // The pointer's head goes first: prunes through the target's other pointers learn of
         // this pointer and the version it is about to serve even if this run is killed right
         // after the flip, and a head that names a version the pointer does not hold (a flip
@@ -392,6 +403,34 @@ public struct Deployer: Sendable {
         let names = try await target.listReleaseNames()
         let newest = versions.compactMap { version in names.last { ReleaseRecord.fileName($0, isFlipTo: version) } }
         return try await target.readReleases(named: newest).compactMap { $0.routing.flatMap(RoutingMode.init(rawValue:)) }
+    }
+
+    /// This deploy's routing (its mode, and its trailing-slash setting when given).
+    public var routing: SiteRouting { SiteRouting(mode: builder.mode.rawValue, trailingSlash: trailingSlash) }
+
+    /// The routing `version` was made live with: the newest release record of a deploy that made
+    /// it live (a few read, newest first), else what its manifest records; nil when neither says
+    /// (another tool's version).
+    public func recordedRouting(of version: String, releaseNames: [String]? = nil) async throws -> SiteRouting? {
+        var names = releaseNames ?? []
+        if releaseNames == nil { names = try await target.listReleaseNames() }
+        for name in names.filter({ ReleaseRecord.fileName($0, isFlipTo: version) }).reversed().prefix(5) {
+            if let record = try await target.readReleases(named: [name]).first, record.to == version, let mode = record.routing {
+                return SiteRouting(mode: mode, trailingSlash: record.trailingSlash)
+            }
+        }
+        return try await target.readManifest(version).flatMap { SiteRouting(recordedIn: $0) }
+    }
+
+    /// The change of routing when `version` replaces `previous`, made live with `routing` (a
+    /// deploy's), or, when nil, with its recorded routing (a rollback's); nil when both route
+    /// alike or either is not known.
+    public func routingChange(from previous: String, to version: String, routing: SiteRouting? = nil) async throws -> RoutingChange? {
+        let names = try await target.listReleaseNames()
+        var live = routing
+        if live == nil { live = try await recordedRouting(of: version, releaseNames: names) }
+        guard let live, let before = try await recordedRouting(of: previous, releaseNames: names), live.differs(from: before) else { return nil }
+        return RoutingChange(previous: before, live: live)
     }
 
     /// The version live before the current one, from the release records: the newest one

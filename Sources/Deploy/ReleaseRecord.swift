@@ -17,9 +17,12 @@ public struct ReleaseRecord: Sendable, Equatable {
     /// The routing a deploy made the version live with (`static`, `spa`); nil for a rollback or
     /// an older record. What the CDN cached of the version is shaped by it.
     public var routing: String?
+    /// The trailing-slash setting of that deploy (`none`, `always`, `never`); nil as `routing`,
+    /// and in records written before sitebuild kept it.
+    public var trailingSlash: String?
 
     public init(at: Date = Date(), from: String?, to: String, action: String, by: String = ReleaseRecord.defaultActor(),
-                pointer: String? = nil, pointerRegion: String? = nil, routing: String? = nil) {
+                pointer: String? = nil, pointerRegion: String? = nil, routing: String? = nil, trailingSlash: String? = nil) {
         self.at = at
         self.from = from
         self.to = to
@@ -28,6 +31,7 @@ public struct ReleaseRecord: Sendable, Equatable {
         self.pointer = pointer
         self.pointerRegion = pointerRegion
         self.routing = routing
+        self.trailingSlash = trailingSlash
     }
 
     /// The file name of `pointer`'s head (its last flip) under `_sitebuild/pointers/`: the
@@ -50,7 +54,8 @@ public struct ReleaseRecord: Sendable, Equatable {
         .object([("at", .string(Self.isoTime(at))), ("from", from.map(JSONValue.string) ?? .null), ("to", .string(to)),
                  ("action", .string(action)), ("by", .string(by))] + (pointer.map { [("pointer", JSONValue.string($0))] } ?? [])
                  + (pointerRegion.map { [("pointerRegion", JSONValue.string($0))] } ?? [])
-                 + (routing.map { [("routing", JSONValue.string($0))] } ?? []))
+                 + (routing.map { [("routing", JSONValue.string($0))] } ?? [])
+                 + (trailingSlash.map { [("trailingSlash", JSONValue.string($0))] } ?? []))
     }
 
     public static func parse(_ data: Data) -> ReleaseRecord? {
@@ -58,7 +63,8 @@ public struct ReleaseRecord: Sendable, Equatable {
               let atText = value["at"]?.stringValue, let at = parseISOTime(atText) else { return nil }
         return ReleaseRecord(at: at, from: value["from"]?.stringValue, to: to, action: value["action"]?.stringValue ?? "deploy",
                              by: value["by"]?.stringValue ?? "", pointer: value["pointer"]?.stringValue,
-                             pointerRegion: value["pointerRegion"]?.stringValue, routing: value["routing"]?.stringValue)
+                             pointerRegion: value["pointerRegion"]?.stringValue, routing: value["routing"]?.stringValue,
+                             trailingSlash: value["trailingSlash"]?.stringValue)
     }
 
     public static func defaultActor() -> String {

@@ -147,6 +147,7 @@ enum DeployInvocation {
                                             environment: resolved.environment, localTarget: resolved.local?.target.root,
                                             filePointer: (resolved.pointer as? LocalPointerStore)?.path, directory: directory)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
+            made.trailingSlash = try routing.trailing(resolved.config).rawValue
             if let distribution = resolved.distribution { made.adviceFlags = ["--distribution", distribution] }
             if let guardInfo = WatchGuard(environment: resolved.environment) {
                 let context = resolved.aws
@@ -193,7 +194,7 @@ enum DeployInvocation {
             if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
                 // The signal came during the flip, which was completed: the version is live.
                 reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution))
-                report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                        reporter: reporter, status: "INTERRUPTED")
                 return ExitStatus.interrupted
             }
@@ -216,12 +217,12 @@ enum DeployInvocation {
                 if let failed = await step.run(from: invalidateFrom, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: dryRun || outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
-                    report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
+                    report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                            reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")
                     return failed
                 }
             }
-            report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
+            report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
@@ -342,6 +343,38 @@ enum DeployInvocation {
         }
     }
 
+    /// The warning a flip between versions deployed with different routings gets: the function
+    /// that routes requests has one routing fixed in its code, so it must be published again for
+    /// the version now live (`sitebuild function` prints it for a KeyValueStore pointer).
+    static func routingWarning(_ change: RoutingChange, version: String, previous: String, pointer: String) -> String {
+        let live = change.live
+        let flags = "--mode \(live.mode)" + (live.trailingSlash.map { " --trailing-slash \($0)" } ?? "")
+        let router: String
+        if pointer.hasPrefix("cloudfront-kvs://") {
+            router = "the CloudFront Function routes as its published code says (mode and trailing slash are fixed in it), so one of "
+                + "them is served with the other's routing: publish it again for \(version) (`sitebuild function --pointer "
+                + "\(shellWord(pointer)) \(flags) > function.js`, then aws cloudfront update-function --name NAME --if-match ETAG "
+                + "--function-code fileb://function.js … and aws cloudfront publish-function --name NAME --if-match NEW_ETAG)"
+        } else if pointer.hasPrefix("file://") {
+            router = "`sitebuild serve` routes as its own settings say: serve \(version) with \(flags) (or set them in sitebuild.yml, "
+                + "which every command reads)"
+        } else {
+            router = "the function that routes requests through this pointer (a Lambda@Edge of your own) has its routing fixed in its "
+                + "code: make it route as \(live)"
+        }
+        return "warning: \(version) was deployed with routing \(live), but \(previous), which it replaces, with \(change.previous): "
+            + router + "; or roll back to \(previous) if the change was not meant"
+    }
+
+    /// The `routingChange` field of a `--json` result: null, or both routings.
+    static func routingChangeJSON(_ change: RoutingChange?) -> JSONValue {
+        guard let change else { return .null }
+        func routing(_ value: SiteRouting) -> JSONValue {
+            .object([("mode", .string(value.mode)), ("trailingSlash", value.trailingSlash.map(JSONValue.string) ?? .null)])
+        }
+        return .object([("previous", routing(change.previous)), ("live", routing(change.live))])
+    }
+
     /// What a deploy or rollback whose flip a signal came during says: the flip was completed.
     static func interruptedAfterFlip(version: String, target: String, distribution: String?) -> String {
         "interrupted by \(Interruptible.signalName) during the flip, which was completed: \(version) is live on \(target); "
@@ -437,7 +470,7 @@ enum DeployInvocation {
 
     /// `pointer`: the pointer's URL when one was given (a preview's), named in the lines that
     /// say what went live and in the result.
-    static func report(_ outcome: DeployOutcome, target givenTarget: String, pointer: String? = nil, elapsed: Duration,
+    static func report(_ outcome: DeployOutcome, target givenTarget: String, pointer: String? = nil, pointerURL: String = "", elapsed: Duration,
                        requests: RequestCounter, reporter: Reporter, status: String? = nil) {
         Reporter.keepVisible([outcome.version, outcome.previous, givenTarget, pointer])
         let target = givenTarget + (pointer.map { " through \($0)" } ?? "")
@@ -466,11 +499,17 @@ enum DeployInvocation {
             }
         case .flippedExisting:
             reporter.say("version \(outcome.version) was already uploaded; live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
+            if let change = outcome.routingChange, let previous = outcome.previous {
+                reporter.say(routingWarning(change, version: outcome.version, previous: previous, pointer: pointerURL))
+            }
         case .deployed:
             if target.hasPrefix("s3://"), let note = metadataHeadersNote(outcome.manifest) { reporter.say(note) }
             reporter.say("uploaded \(outcome.stats.uploaded) object(s) (\(humanBytes(outcome.stats.uploadedBytes))), copied \(outcome.stats.reused) unchanged, "
                 + "already in place \(outcome.stats.skipped)" + (requestCount > 0 ? "; \(requestCount) AWS requests" : ""))
             reporter.say("live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target) — \(summary), \(String(format: "%.2f", seconds)) s")
+            if let change = outcome.routingChange, let previous = outcome.previous {
+                reporter.say(routingWarning(change, version: outcome.version, previous: previous, pointer: pointerURL))
+            }
         }
         reporter.event("result", [
             ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
@@ -482,7 +521,8 @@ enum DeployInvocation {
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
             ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),
-            ("resumes", .bool(outcome.resumes)), ("requests", .int(Int64(requestCount))),
+            ("resumes", .bool(outcome.resumes)), ("routingChange", routingChangeJSON(outcome.routingChange)),
+            ("requests", .int(Int64(requestCount))),
             ("durationMs", .int(elapsed.milliseconds)),
         ])
     }

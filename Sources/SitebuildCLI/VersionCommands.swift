@@ -148,11 +148,19 @@ struct RollbackCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.invalidInput)
             }
             let (from, to) = try await deployer.rollback(to: version, force: force)
+            var routingChange: RoutingChange?
             if from == to {
                 reporter.say("version \(to) is already live; nothing changed")
             } else {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)"
                     + (resolved.givenPointer.map { " through \($0)" } ?? ""))
+                if let from, !Task.isCancelled {
+                    // Only said, never a failure: the version is live.
+                    routingChange = try? await deployer.routingChange(from: from, to: to)
+                    if let routingChange {
+                        reporter.say(DeployInvocation.routingWarning(routingChange, version: to, previous: from, pointer: resolved.pointer.url))
+                    }
+                }
                 if Task.isCancelled {
                     // The signal came during the flip, which was completed.
                     reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution))
@@ -165,12 +173,14 @@ struct RollbackCommand: AsyncParsableCommand {
                 if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) {
                     reporter.event("result", [("status", .string(failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")),
                                               ("action", .string("rollback")), ("version", .string(to)),
-                                              ("previous", from.map(JSONValue.string) ?? .null)])
+                                              ("previous", from.map(JSONValue.string) ?? .null),
+                                              ("routingChange", DeployInvocation.routingChangeJSON(routingChange))])
                     throw ExitCode(failed)
                 }
             }
             reporter.event("result", [("status", .string("SUCCEEDED")), ("action", .string(from == to ? "unchanged" : "rollback")),
-                                      ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null)])
+                                      ("version", .string(to)), ("previous", from.map(JSONValue.string) ?? .null),
+                                      ("routingChange", DeployInvocation.routingChangeJSON(routingChange))])
         } catch let exit as ExitCode {
             throw exit
         } catch let conflict as PointerConflict {

@@ -1,5 +1,7 @@
+import Deploy
 import Foundation
 import SiteContent
+@testable import SitebuildCLI
 import Testing
 
 /// The local target end to end: `run`, `serve`, `rollback`, `prune`, kills and races,
@@ -877,6 +879,71 @@ import Testing
     /// With `always`, `/about` is redirected to `/about/`: a flat page (`about.html`, as Next.js
     /// and SvelteKit export them) is reached there through its `about/index.html` alias, as
     /// `serve` shows, and a directory-style page needs none.
+    /// The function's routing is fixed where it is published: a deploy or rollback that makes
+    /// live a version deployed with another routing than the one it replaces says so (a warning
+    /// and the result's `routingChange`), naming both.
+    @Test func aFlipToAVersionWithAnotherRoutingSaysSo() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>home</h1>\n")
+        try h.write("site/docs/index.html", "<p>docs</p>\n")
+        func result(_ output: CLIHarness.Output) throws -> JSONValue {
+            let line = try #require(output.stdout.split(separator: "\n").last { $0.contains("\"event\":\"result\"") })
+            return try JSONValue.parse(Data(line.utf8))
+        }
+        /// `previous → live` from a result's `routingChange`: `static/none → spa/none`.
+        func change(_ output: CLIHarness.Output) throws -> String? {
+            guard let change = try result(output)["routingChange"], change != .null else { return nil }
+            func routing(_ side: String) -> String {
+                (change[side]?["mode"]?.stringValue ?? "?") + "/" + (change[side]?["trailingSlash"]?.stringValue ?? "?")
+            }
+            return routing("previous") + " → " + routing("live")
+        }
+        let first = try h.run(["deploy", "site", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let v1 = try #require(try result(first)["version"]?.stringValue)
+        #expect(try change(first) == nil)
+
+        let spa = try h.run(["deploy", "site", "--mode", "spa", "--json"])
+        #expect(spa.status == 0, "\(spa.stderr)")
+        let v2 = try #require(try result(spa)["version"]?.stringValue)
+        #expect(v2 != v1)
+        #expect(spa.stderr.contains("warning: \(v2) was deployed with routing spa, trailing slash none, but \(v1), which it replaces, "
+            + "with static, trailing slash none: `sitebuild serve` routes as its own settings say: serve \(v2) with --mode spa "
+            + "--trailing-slash none"), "\(spa.stderr)")
+        #expect(try change(spa) == "static/none → spa/none")
+
+        let back = try h.run(["rollback", "--json"])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stderr.contains("warning: \(v1) was deployed with routing static, trailing slash none, but \(v2), which it "
+            + "replaces, with spa, trailing slash none"), "\(back.stderr)")
+        #expect(try change(back) == "spa/none → static/none")
+
+        // The same routing says nothing; another trailing slash is another routing.
+        try h.write("site/index.html", "<h1>home 2</h1>\n")
+        let same = try h.run(["deploy", "site", "--json"])
+        #expect(same.status == 0 && !same.stderr.contains("was deployed with routing"), "\(same.stderr)")
+        #expect(try change(same) == nil)
+        try h.write("site/index.html", "<h1>home 3</h1>\n")
+        let never = try h.run(["deploy", "site", "--trailing-slash", "never"])
+        #expect(never.status == 0, "\(never.stderr)")
+        #expect(never.stderr.contains("was deployed with routing static, trailing slash never, but ")
+                && never.stderr.contains("with static, trailing slash none"), "\(never.stderr)")
+    }
+
+    /// With a KeyValueStore pointer, the router to publish again is `sitebuild function`'s.
+    @Test func aRoutingChangeThroughAKeyValueStoreNamesTheFunctionToPublish() {
+        let change = RoutingChange(previous: SiteRouting(mode: "static", trailingSlash: "none"), live: SiteRouting(mode: "spa", trailingSlash: "always"))
+        let pointer = "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/abcd#path"
+        let warning = DeployInvocation.routingWarning(change, version: "v2", previous: "v1", pointer: pointer)
+        #expect(warning.hasPrefix("warning: v2 was deployed with routing spa, trailing slash always, but v1, which it replaces, with "
+            + "static, trailing slash none: the CloudFront Function routes as its published code says"), "\(warning)")
+        #expect(warning.contains("`sitebuild function --pointer \(shellWord(pointer)) --mode spa --trailing-slash always > function.js`"),
+                "\(warning)")
+        #expect(warning.contains("aws cloudfront publish-function") && warning.hasSuffix("or roll back to v1 if the change was not meant"))
+        let lambda = DeployInvocation.routingWarning(change, version: "v2", previous: "v1", pointer: "dynamodb://pointers#path")
+        #expect(lambda.contains("a Lambda@Edge of your own") && lambda.contains("route as spa, trailing slash always"), "\(lambda)")
+    }
+
     @Test func trailingSlashAlwaysServesFlatPagesAtTheirSlashURL() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "home")
