@@ -92,6 +92,42 @@ public protocol DeployTarget: Sendable {
     func checkKeys(_ manifest: Manifest) throws
     /// Up to `limit` objects (files) in `version`'s place, as target URLs, in listing order.
     func firstObjects(of version: String, limit: Int) async throws -> [String]
+    /// The rows of `manifest`'s entries whose objects are not in its version's place (deleted
+    /// outside sitebuild: a lifecycle rule, by hand), in manifest order: on S3 one listing of
+    /// the version's prefix (1,000 keys a request), locally a stat per object.
+    func missingObjects(of manifest: Manifest) async throws -> [Int]
+    /// Puts back the objects at `rows` of `manifest`'s complete version, copied where
+    /// `reusable` says a version has their bytes, else from `sourceRoot` (the tree hashed
+    /// into the manifest). The version's pending marker is written first (a prune then keeps
+    /// it; one deleting it stops this) and left for the deploy to remove once its flip is done.
+    func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
+                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats
+}
+
+/// Some objects of a version are missing from its place (``DeployTarget/missingObjects(of:)``).
+public struct MissingObjects: Sendable, Equatable {
+    /// How many of the version's objects are missing, and how many it has.
+    public var count: Int
+    public var total: Int
+    /// The first few missing paths (relative to the version's folder), in manifest order.
+    public var sample: [String]
+
+    public init(count: Int, total: Int, sample: [String]) {
+        self.count = count
+        self.total = total
+        self.sample = sample
+    }
+
+    /// `manifest`'s objects at `rows`, missing.
+    public init(_ rows: [Int], of manifest: Manifest) {
+        let entries = manifest.entries
+        self.init(count: rows.count, total: entries.count, sample: rows.prefix(3).map { entries.path(at: $0) })
+    }
+
+    /// `2 of its 7 objects (about.html, docs.html)`, `7 of its 7 objects (…, …, …, …)`.
+    public var text: String {
+        "\(count) of its \(total) object\(total == 1 ? "" : "s") (" + sample.joined(separator: ", ") + (count > sample.count ? ", …" : "") + ")"
+    }
 }
 
 /// The markers under `_sitebuild/` that say a version is being written or deleted.

@@ -34,6 +34,9 @@ public struct DeployOutcome: Sendable {
     public var resumes = false
     /// The version's manifest.
     public var manifest: Manifest? = nil
+    /// Objects of the (existing) version that were missing from the target and were put back
+    /// before it was made live (or, dry run, would be).
+    public var restored = 0
     /// The version made live was deployed with another routing than the one it replaced
     /// (``Deployer/routingChange(from:to:routing:)``): the function routes both alike.
     public var routingChange: RoutingChange? = nil
@@ -163,7 +166,15 @@ public struct Deployer: Sendable {
             return outcome
         }
         if !exists, version != nil { try await target.checkPlaceIsFree(for: manifest.version) }
+        // An existing version that is not live may have lost objects since it was made (a lifecycle
+        // rule, a hand): listed, and what is missing is put back from the tree before the flip.
+        // (The live version, unchanged, is not listed: a deploy that changes nothing stays one read.)
+        let missing = exists ? try await target.missingObjects(of: manifest) : []
         if dryRun {
+            if !missing.isEmpty {
+                outcome.plannedUploads = missing.map { manifest.entries.path(at: $0) }
+                outcome.restored = missing.count
+            }
             if !exists {
                 let known = try await reusable(for: manifest, live: state.version)
                 let entries = manifest.entries
@@ -215,20 +226,34 @@ public struct Deployer: Sendable {
             outcome.kind = completedMeanwhile ? .flippedExisting : .deployed
         } else {
             outcome.kind = .flippedExisting
+            if !missing.isEmpty {
+                log("\(MissingObjects(missing, of: manifest).text) of version \(manifest.version) are missing on \(target.url) (deleted "
+                    + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory) before it is made live")
+                let known = try await reusable(for: manifest, live: state.version)
+                let target = self.target
+                do {
+                    outcome.stats = try await target.restoreObjects(missing, of: manifest, from: directory, reusable: known, progress: progress)
+                } catch {
+                    try? await uncancelled { try await target.removePending(manifest.version) }
+                    throw error
+                }
+                outcome.restored = missing.count
+            }
         }
         let deployer = self, kind = outcome.kind, version = manifest.version
-        // The pending marker of a version this deploy wrote stays until its flip is done: a
-        // prune between the manifest and the flip sees it and keeps the version.
+        // The pending marker of a version this deploy wrote (or repaired) stays until its flip is
+        // done: a prune between the manifest and the flip sees it and keeps the version.
+        let wrote = kind == .deployed || outcome.restored > 0
         do {
             var flipped = try await flipDeployed(outcome, expected: state, kind: kind)
-            if kind == .deployed { try? await uncancelled { try await deployer.target.removePending(version) } }
+            if wrote { try? await uncancelled { try await deployer.target.removePending(version) } }
             if let previous = flipped.previous, previous != version {
                 // Only said, never a failure: the version is live.
                 flipped.routingChange = try? await routingChange(from: previous, to: version, routing: routing)
             }
             return flipped
         } catch {
-            if kind == .deployed { try? await uncancelled { try await deployer.target.removePending(version) } }
+            if wrote { try? await uncancelled { try await deployer.target.removePending(version) } }
             throw error
         }
     }
@@ -516,6 +541,17 @@ public struct Deployer: Sendable {
             throw DeployError("version \(wanted) does not exist (or is incomplete) on \(target.url); see `sitebuild versions`", invalidInput: true)
         }
         if state.version == wanted { return (state.version, wanted) }
+        // Its objects may have gone since it was made (a lifecycle rule, a hand): made live so, it
+        // would serve errors. A rollback has no tree to put them back from; a deploy of the build does.
+        if !foreign, let manifest = try await target.readManifest(wanted) {
+            let missing = try await target.missingObjects(of: manifest)
+            if !missing.isEmpty {
+                throw DeployError("version \(wanted) is missing \(MissingObjects(missing, of: manifest).text) on \(target.url) (deleted "
+                    + "outside sitebuild: a lifecycle rule, by hand), so it would serve errors for them; nothing was changed. Deploy "
+                    + "the build it was made from again (`sitebuild deploy DIR` or `sitebuild run`: a deploy of the same content puts the "
+                    + "missing objects back, then makes it live), or roll back to another version (see `sitebuild versions`)")
+            }
+        }
         // As for a deploy: interrupted before the flip nothing changes; a flip begun is done whole.
         try Task.checkCancellation()
         let deployer = self

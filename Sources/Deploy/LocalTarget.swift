@@ -195,21 +195,46 @@ public struct LocalTarget: DeployTarget {
         try await markPending(manifest.version)
         removeLeftovers(in: versionRoot, of: manifest)
         removeStaleTemporaries()
+        return try await place(Array(manifest.entries.indices), of: manifest, from: sourceRoot, reusable: known, progress: progress)
+    }
+
+    public func missingObjects(of manifest: Manifest) async throws -> [Int] {
+        let versionRoot = root + "/" + manifest.version
+        let entries = manifest.entries
+        return entries.indices.filter { row in
+            var status = stat()
+            return lstat(versionRoot + "/" + entries.path(at: row), &status) != 0 || (status.st_mode & S_IFMT) != S_IFREG
+        }
+    }
+
+    public func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
+                               progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        try await markPending(manifest.version)
+        return try await place(rows, of: manifest, from: sourceRoot, reusable: known, progress: progress)
+    }
+
+    /// Puts the objects at `rows` of `manifest` in place: one a killed run left with the right
+    /// bytes stays, the rest are linked from a version that has their bytes (`known`) or copied
+    /// from `sourceRoot`, each through a temporary name.
+    private func place(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
+                       progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        let versionRoot = root + "/" + manifest.version
         try FileManager.default.createDirectory(atPath: versionRoot, withIntermediateDirectories: true)
         let entries = manifest.entries
         var initial = UploadStats()
-        initial.plannedFiles = entries.count
-        initial.plannedBytes = manifest.totalBytes
+        initial.plannedFiles = rows.count
+        initial.plannedBytes = rows.count == entries.count ? manifest.totalBytes : rows.reduce(0) { $0 + entries.size(at: $1) }
         let stats = Locked(initial)
         let failure = Locked<String?>(nil)
         let next = WorkCounter()
-        let workers = min(4, max(1, entries.count))
+        let workers = min(4, max(1, rows.count))
         // Interrupted (the deploy's task cancelled by a signal), the workers stop between files.
         await withCancellationFlag { interrupted in
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while failure.withLock({ $0 }) == nil, !interrupted() {
-                    let i = next.take()
-                    guard i < entries.count else { return }
+                    let taken = next.take()
+                    guard taken < rows.count else { return }
+                    let i = rows[taken]
                     let entry = entries[i]
                     let target = versionRoot + "/" + entry.path
                     do {

@@ -237,12 +237,16 @@ public enum Preflight {
         switch facts.liveManifest {
         case nil:
             return .skip("live-version", subjectWithVersion, "the target is not reachable (see above)")
-        case .found(true)? where facts.liveHasFiles == false:
-            return .fail("live-version", subjectWithVersion, "\(manifest) exists, but the version's files are gone (deleted outside "
-                + "sitebuild: a lifecycle rule, another tool's clean-up), so the site serves errors; `sitebuild rollback VERSION` to "
-                + "another complete version (`sitebuild versions` lists them), then deploy the build again under a new id")
+        case .found(true)? where facts.liveMissing.map({ $0.count > 0 }) ?? (facts.liveHasFiles == false):
+            let what = facts.liveMissing.map { "\($0.text) are missing" } ?? "the version's files are gone"
+            return .fail("live-version", subjectWithVersion, "\(manifest) exists, but \(what) on the target (deleted outside "
+                + "sitebuild: a lifecycle rule, another tool's clean-up), so the site serves errors for them. Make another complete "
+                + "version live (`sitebuild rollback VERSION`; `sitebuild versions` lists them), then deploy the build \(version) was "
+                + "made from again (`sitebuild deploy DIR` or `sitebuild run`: a deploy of a version that is not live puts its missing "
+                + "objects back before making it live)")
         case .found(true)?:
-            return .ok("live-version", subjectWithVersion, "complete (\(manifest) exists)")
+            let all = facts.liveMissing.map { " and all \($0.total) of its objects are there" } ?? ""
+            return .ok("live-version", subjectWithVersion, "complete (\(manifest) exists\(all))")
         case .found(false)? where facts.liveHasFiles == true:
             return .ok("live-version", subjectWithVersion, "its files are there, without a sitebuild manifest (\(manifest)): uploaded by "
                 + "another tool, such as the Hosting Toolkit's pipeline, and served as they are; `versions` lists sitebuild's "
@@ -750,6 +754,9 @@ public struct PreflightFacts: Sendable {
     /// The target's newest release record, looked up when the pointer holds nothing: then
     /// most likely the pointer is not the one the deploys use (or it was lost).
     public var lastRelease: ReleaseRecord?
+    /// The live version's objects missing from the target (its manifest's paths against a
+    /// listing of its folder); nil when it has no manifest or they were not listed.
+    public var liveMissing: MissingObjects?
     /// Whether files are under the live version's folder: without a manifest, another tool's
     /// upload (the Hosting Toolkit's); with one, none means its files were deleted.
     public var liveHasFiles: Bool?

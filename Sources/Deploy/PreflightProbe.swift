@@ -76,6 +76,11 @@ public struct PreflightProbe: Sendable {
                 // upload (the Hosting Toolkit's), served as they are; none is a broken site.
                 // With one, no files is a version emptied behind sitebuild's back.
                 facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty
+                // With one, its objects are listed against it: some may have been deleted.
+                if complete, let manifest = try? await target.readManifest(version),
+                   let missing = try? await target.missingObjects(of: manifest) {
+                    facts.liveMissing = MissingObjects(missing, of: manifest)
+                }
             } catch {
                 facts.liveManifest = Self.failure(error)
             }

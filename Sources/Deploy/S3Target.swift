@@ -442,6 +442,60 @@ public struct S3Target: DeployTarget {
         return final
     }
 
+    public func missingObjects(of manifest: Manifest) async throws -> [Int] {
+        let versionPrefix = location.prefix + manifest.version + "/"
+        var present = [Bool](repeating: false, count: manifest.entries.count)
+        // One listing (1,000 keys a request): a HEAD per object would cost a request per file.
+        for object in try await client.listObjects(bucket: bucket, prefix: versionPrefix).objects {
+            if let row = manifest.index(of: String(object.key.dropFirst(versionPrefix.count))) { present[row] = true }
+        }
+        return present.indices.filter { !present[$0] }
+    }
+
+    public func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
+                               progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        let versionPrefix = location.prefix + manifest.version + "/"
+        try await markPending(manifest.version)
+        let all = manifest.entries
+        var initial = UploadStats()
+        initial.plannedFiles = rows.count
+        initial.plannedBytes = rows.reduce(0) { $0 + all.size(at: $1) }
+        let stats = Locked(initial)
+        // The largest first, as in ``upload(_:from:reusable:progress:)``.
+        let queue = rows.sorted { all.size(at: $0) > all.size(at: $1) }
+        let next = WorkCounter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(max(1, workers), queue.count) {
+                group.addTask {
+                    while true {
+                        try Task.checkCancellation()
+                        let index = next.take()
+                        guard index < queue.count else { return }
+                        let row = queue[index]
+                        let entry = all[row]
+                        let key = versionPrefix + entry.path
+                        // The same bytes and headers as the missing object had (the manifest is
+                        // the version's): copied from a version that has them, or from the tree.
+                        if let origin = known.origin(of: row, in: all),
+                           try await copyIfPresent(from: location.prefix + origin.version + "/" + origin.path, to: key, entry: entry,
+                                                   condition: .none) != nil {
+                            stats.withLock { $0.reused += 1 }
+                        } else {
+                            _ = try await put(sourceRoot + "/" + (entry.aliasOf ?? entry.path), to: key, entry: entry)
+                            stats.withLock {
+                                $0.uploaded += 1
+                                $0.uploadedBytes += entry.size
+                            }
+                        }
+                        progress(stats.withLock { $0 })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return stats.withLock { $0 }
+    }
+
     public func firstObjects(of version: String, limit: Int) async throws -> [String] {
         try await client.listObjectsPage(bucket: bucket, prefix: location.prefix + version + "/", maxKeys: limit).objects
             .prefix(limit).map { "s3://\(bucket)/\($0.key)" }

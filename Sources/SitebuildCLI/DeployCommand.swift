@@ -490,6 +490,10 @@ enum DeployInvocation {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
                 reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new object(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
+                if outcome.restored > 0 {
+                    reporter.say("dry run: version \(outcome.version) exists, but \(outcome.restored) of its objects are missing (deleted "
+                        + "outside sitebuild): the real run puts them back from the tree before making it live")
+                }
                 if outcome.resumes {
                     reporter.say("dry run: a deploy of \(outcome.version) did not finish; the real run resumes it and skips the objects "
                         + "already in place, so it may upload fewer than that")
@@ -498,7 +502,9 @@ enum DeployInvocation {
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             }
         case .flippedExisting:
-            reporter.say("version \(outcome.version) was already uploaded; live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
+            let restored = outcome.restored == 0 ? "" : "; \(outcome.restored) missing object(s) put back (uploaded \(outcome.stats.uploaded), "
+                + "copied \(outcome.stats.reused))"
+            reporter.say("version \(outcome.version) was already uploaded\(restored); live version is now \(outcome.version) (was \(outcome.previous ?? "none")) on \(target)")
             if let change = outcome.routingChange, let previous = outcome.previous {
                 reporter.say(routingWarning(change, version: outcome.version, previous: previous, pointer: pointerURL))
             }
@@ -521,7 +527,7 @@ enum DeployInvocation {
             ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
             ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
             ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),
-            ("resumes", .bool(outcome.resumes)), ("routingChange", routingChangeJSON(outcome.routingChange)),
+            ("resumes", .bool(outcome.resumes)), ("restored", .int(Int64(outcome.restored))), ("routingChange", routingChangeJSON(outcome.routingChange)),
             ("requests", .int(Int64(requestCount))),
             ("durationMs", .int(elapsed.milliseconds)),
         ])

@@ -28,6 +28,11 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     let beforeClaimWriting = Mutex<(@Sendable () async throws -> Void)?>(nil)
     func listVersions() async throws -> [String] { try await inner.listVersions() }
     func firstObjects(of version: String, limit: Int) async throws -> [String] { try await inner.firstObjects(of: version, limit: limit) }
+    func missingObjects(of manifest: Manifest) async throws -> [Int] { try await inner.missingObjects(of: manifest) }
+    func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
+                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        try await inner.restoreObjects(rows, of: manifest, from: sourceRoot, reusable: reusable, progress: progress)
+    }
     func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
         try await inner.reusableContent(for: manifest, from: version)
     }

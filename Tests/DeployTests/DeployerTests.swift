@@ -229,6 +229,44 @@ struct DeployerTests {
         #expect(back.from == v2 && back.to == v1 && f.live == v1)
     }
 
+    /// A version whose objects were deleted outside sitebuild (a lifecycle rule, by hand) is
+    /// never made live so: rollback refuses it, and a deploy of its content puts them back from
+    /// the tree first. The live version's no-change deploy does not look (one read, no listing).
+    @Test func aVersionWithMissingObjectsIsRepairedByADeployAndRefusedByRollback() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let notes = MessageLog()
+        let d = f.deployer(log: { notes.add($0) })
+        let v1 = try await d.deploy(directory: f.source).version
+        let logo = try #require(FileManager.default.contents(atPath: f.object(v1, "assets/logo.png")))
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        for path in ["assets/logo.png", "docs.html"] { #expect(unlink(f.object(v1, path)) == 0) }
+
+        let refused = await #expect(throws: DeployError.self) { try await d.rollback(to: nil) }
+        #expect(refused?.description.hasPrefix("version \(v1) is missing 2 of its 7 objects (assets/logo.png, docs.html) on ") == true,
+                "\(String(describing: refused))")
+        #expect(refused?.description.contains("`sitebuild deploy DIR`") == true && refused?.isInvalidInput == false)
+        #expect(f.live == v2)
+
+        try f.writeSource("index.html", "<h1>home one</h1>\n")
+        let repaired = try await d.deploy(directory: f.source)
+        #expect(repaired.version == v1 && repaired.kind == .flippedExisting && repaired.restored == 2)
+        #expect(repaired.stats.reused + repaired.stats.uploaded == 2, "\(repaired.stats)")
+        #expect(notes.lines.contains { $0.hasPrefix("2 of its 7 objects (assets/logo.png, docs.html) of version \(v1) are missing") })
+        #expect(FileManager.default.contents(atPath: f.object(v1, "assets/logo.png")) == logo)
+        #expect(FileManager.default.contents(atPath: f.object(v1, "docs.html")) == Data("<h1>docs</h1>\n".utf8))
+        #expect(f.live == v1)
+        #expect(try await f.target.markerAge(.pending, of: v1) == nil, "the repair's pending marker goes with its flip")
+        #expect(try await d.rollback(to: v2).to == v2)
+        #expect(try await d.rollback(to: v1).to == v1)
+
+        // Live: a deploy that changes nothing reads the pointer and the manifest, and lists nothing.
+        #expect(unlink(f.object(v1, "about.html")) == 0)
+        #expect(try await d.deploy(directory: f.source).kind == .unchanged)
+        #expect(!FileManager.default.fileExists(atPath: f.object(v1, "about.html")))
+    }
+
     /// A stack taken over from the Hosting Toolkit: its last version (files, no manifest) was
     /// live before sitebuild's first flip, and rollback goes back to it; a version a killed
     /// deploy of sitebuild's left (its pending marker) is never made live.

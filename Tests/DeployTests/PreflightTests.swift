@@ -216,6 +216,21 @@ import TestSupport
         #expect(try check(facts, "live-version").line == "skip live version: nothing is live yet: deploy with `sitebuild run` or `sitebuild deploy DIR`")
     }
 
+    /// Objects of the live version deleted outside sitebuild: counted and named, with what the
+    /// user can do (a content id cannot be chosen: another version live, then the build again).
+    @Test func missingObjectsOfTheLiveVersionAreNamed() throws {
+        var facts = Self.healthy()
+        facts.liveMissing = MissingObjects(count: 0, total: 7, sample: [])
+        #expect(try check(facts, "live-version").line
+            == "ok   live version v1: complete (s3://site/www/_sitebuild/manifests/v1.json exists and all 7 of its objects are there)")
+        facts.liveMissing = MissingObjects(count: 4, total: 7, sample: ["a.html", "b.html", "c.html"])
+        let message = try failure(facts, "live-version")
+        #expect(message.hasPrefix("live version v1: s3://site/www/_sitebuild/manifests/v1.json exists, but 4 of its 7 objects "
+            + "(a.html, b.html, c.html, …) are missing on the target"), "\(message)")
+        #expect(message.contains("`sitebuild rollback VERSION`") && message.contains("`sitebuild deploy DIR` or `sitebuild run`")
+                && !message.contains("new id"), "\(message)")
+    }
+
     /// A pointer that holds nothing on a target whose versions went live through another one
     /// (`--pointer 'dynamodb://ptr#nokey'`, a typo) is the wrong pointer, as rollback refuses it.
     @Test func anEmptyPointerOnATargetWithReleasesFails() throws {

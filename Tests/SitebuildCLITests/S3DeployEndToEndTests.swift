@@ -591,6 +591,51 @@ import Glibc
         }
     }
 
+    /// Objects of a version deleted outside sitebuild: doctor names them for the live version,
+    /// rollback refuses the version (exit 3), and a deploy of its content puts them back.
+    @Test func aVersionWithMissingObjectsIsNamedRefusedAndRepaired() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("lost-objects")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            try h.write("site/a.txt", "kept")
+            try h.write("site/b.txt", "also kept")
+            let common = ["--target", "s3://lost-objects/w", "--json"]
+            let first = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            let v1 = try #require(result(first)["version"] as? String, "\(first.stderr)")
+            #expect(try await client.deleteObjects(bucket: "lost-objects", keys: ["w/\(v1)/a.txt", "w/\(v1)/b.txt"]).isEmpty)
+            let doctor = try await h.run(["doctor", "--target", "s3://lost-objects/w"], environment: moto.environment)
+            #expect(doctor.status == 3, "\(doctor.stdout)")
+            #expect(doctor.stdout.contains("FAIL live version \(v1): s3://lost-objects/w/_sitebuild/manifests/\(v1).json exists, but 2 of "
+                + "its 3 objects (a.txt, b.txt) are missing on the target"), "\(doctor.stdout)")
+            #expect(doctor.stdout.contains("`sitebuild rollback VERSION`") && doctor.stdout.contains("`sitebuild deploy DIR`"), "\(doctor.stdout)")
+
+            try h.write("site/index.html", "<p>two</p>")
+            let second = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            let v2 = try #require(result(second)["version"] as? String, "\(second.stderr)")
+            let back = try await h.run(["rollback"] + common, environment: moto.environment)
+            #expect(back.status == 3, "\(back.stderr)")
+            #expect(back.stderr.contains("version \(v1) is missing 2 of its 3 objects (a.txt, b.txt) on s3://lost-objects/w"), "\(back.stderr)")
+            #expect(try await text(client, "lost-objects", "w/_sitebuild/live") == v2)
+
+            try h.write("site/index.html", "<p>one</p>")
+            let plan = try await h.run(["deploy", "site", "--dry-run"] + common, environment: moto.environment)
+            #expect(result(plan)["plannedUploads"] as? [String] == ["a.txt", "b.txt"] && result(plan)["restored"] as? Int == 2, "\(plan.stdout)")
+            let repair = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(repair.status == 0, "\(repair.stderr)")
+            #expect(result(repair)["action"] as? String == "flipped" && result(repair)["restored"] as? Int == 2
+                    && result(repair)["reused"] as? Int == 2, "\(repair.stdout)")
+            #expect(repair.stderr.contains("version \(v1) was already uploaded; 2 missing object(s) put back"), "\(repair.stderr)")
+            #expect(try await text(client, "lost-objects", "w/\(v1)/a.txt") == "kept")
+            #expect(try await text(client, "lost-objects", "w/\(v1)/b.txt") == "also kept")
+            #expect(try await text(client, "lost-objects", "w/_sitebuild/live") == v1)
+            #expect(try await keys(client, "lost-objects", prefix: "w/_sitebuild/pending/").isEmpty)
+            let healthy = try await h.run(["doctor", "--target", "s3://lost-objects/w"], environment: moto.environment)
+            #expect(healthy.status == 0 && healthy.stdout.contains("and all 3 of its objects are there"), "\(healthy.stdout)")
+        }
+    }
+
     /// Runs the binary through `proxy`, and once the proxy holds the answer it was told to
     /// hold (the upstream has done the request; the client waits for its answer), sends
     /// SIGTERM, gives the process a moment to take it, lets the answer go, and collects.
