@@ -69,8 +69,11 @@ public struct ReleaseRecord: Sendable, Equatable {
 
     public static func defaultActor() -> String {
         let env = ProcessInfo.processInfo.environment
-        let user = env["USER"] ?? env["LOGNAME"] ?? "unknown"
-        return "\(user)@\(hostName())"
+        // CI containers often set no USER: the account the process runs as then.
+        var user = ["USER", "LOGNAME"].compactMap { env[$0] }.first { !$0.isEmpty }
+        if user == nil, let entry = getpwuid(getuid()) { user = String(cString: entry.pointee.pw_name) }
+        let name: String = user ?? "uid \(getuid())"
+        return "\(name)@\(hostName())"
     }
 
     /// The record with the latest time: the last flip (nil without records).

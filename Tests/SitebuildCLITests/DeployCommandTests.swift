@@ -656,6 +656,19 @@ import Testing
     /// `deploy .` from the project folder: the default local target (`.sitebuild`, inside the
     /// deployed directory) and the settings file are not site files, so a second deploy finds
     /// nothing to do instead of nesting the first version into the second.
+    /// A CI container without USER or LOGNAME: the release record names the account the
+    /// process runs as, not "unknown".
+    @Test func aReleaseRecordNamesTheAccountWhenUSERIsUnset() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "home")
+        let run = try h.run(["deploy", "site"], environment: ["USER": "", "LOGNAME": ""])
+        #expect(run.status == 0, "\(run.stderr)")
+        let records = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").filter { $0.hasSuffix(".json") }
+        let record = try #require(records.first.flatMap { h.read(".sitebuild/_sitebuild/releases/" + $0) })
+        let account = try #require(getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) })
+        #expect(record.contains(#""by":"\#(account)@"#), "\(record)")
+    }
+
     @Test func deployingTheProjectFolderLeavesOutSitebuildsOwnFiles() throws {
         let h = try CLIHarness()
         try h.write("index.html", "home")
