@@ -76,10 +76,7 @@ enum ConfigText {
         var searchStart = code.startIndex
         while let range = code.range(of: function + "(", range: searchStart..<code.endIndex) {
             searchStart = range.upperBound
-            if range.lowerBound > code.startIndex {
-                let before = code[code.index(before: range.lowerBound)]
-                if before.isLetter || before.isNumber || before == "_" || before == "$" { continue }
-            }
+            guard startsWord(range, in: code) else { continue }
             var depth = 1
             var quote: Character?
             var index = range.upperBound
@@ -189,10 +186,7 @@ enum ConfigText {
         var searchStart = code.startIndex
         while let range = code.range(of: key, range: searchStart..<code.endIndex) {
             searchStart = range.upperBound
-            if range.lowerBound > code.startIndex {
-                let before = code[code.index(before: range.lowerBound)]
-                if before.isLetter || before.isNumber || before == "_" || before == "$" || before == "." { continue }
-            }
+            guard startsWord(range, in: code, orMember: true) else { continue }
             var rest = code[range.upperBound...]
             if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
@@ -224,10 +218,7 @@ enum ConfigText {
         var searchStart = code.startIndex
         while let range = code.range(of: name, range: searchStart..<code.endIndex) {
             searchStart = range.upperBound
-            if range.lowerBound > code.startIndex {
-                let before = code[code.index(before: range.lowerBound)]
-                if before.isLetter || before.isNumber || before == "_" || before == "$" || before == "." { continue }
-            }
+            guard startsWord(range, in: code, orMember: true) else { continue }
             var rest = code[range.upperBound...]
             if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
@@ -242,6 +233,14 @@ enum ConfigText {
             return String(code[rest.startIndex...end])
         }
         return nil
+    }
+
+    /// Whether the match at `range` starts a word: it does not continue a longer identifier
+    /// (nor, with `orMember`, follow a `.`: `x.name` is another object's key).
+    private static func startsWord(_ range: Range<String.Index>, in code: String, orMember: Bool = false) -> Bool {
+        guard range.lowerBound > code.startIndex else { return true }
+        let before = code[code.index(before: range.lowerBound)]
+        return !(before.isLetter || before.isNumber || before == "_" || before == "$" || (orMember && before == "."))
     }
 
     /// The index of the `}` closing the `{` at `start`, quoted text skipped.
@@ -272,11 +271,7 @@ enum ConfigText {
         var searchStart = code.startIndex
         while let range = code.range(of: key, range: searchStart..<code.endIndex) {
             searchStart = range.upperBound
-            // A whole word: not part of a longer identifier.
-            if range.lowerBound > code.startIndex {
-                let before = code[code.index(before: range.lowerBound)]
-                if before.isLetter || before.isNumber || before == "_" || before == "$" { continue }
-            }
+            guard startsWord(range, in: code) else { continue }
             var rest = code[range.upperBound...].drop { $0 == " " || $0 == "\t" }
             if rest.first == "\"" || rest.first == "'" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
