@@ -3,36 +3,62 @@ import BuildRunner
 import Foundation
 import Synchronization
 
+/// The write end of the pipe the signal handler writes each signal's number to (a handler
+/// may only do async-signal-safe work; the watch's thread does the rest).
+nonisolated(unsafe) private var signalPipeWriter: Int32 = -1
+
 /// SIGINT, SIGTERM and SIGHUP (Ctrl-C, a CI job cancelled, a closed terminal) delivered to
 /// `handler` instead of ending the process, while the watch runs; after `stop` they end the
 /// process as by default (exit status 128 + the signal).
 ///
-/// The signal sources are made once per process and never cancelled: on Linux, dispatch
-/// sources made for a signal after earlier ones for it were cancelled were never fired (the
-/// deploy of `sitebuild run`, after its build's watch, ignored every signal). A watch only
-/// sets which handler they call.
+/// The handlers are installed once per process, at once (`sigaction`), and write the signal
+/// to a pipe that one thread reads; a watch only sets which handler that thread calls.
+/// Dispatch signal sources were used before: they register asynchronously, so a signal sent
+/// just after a command said it was ready (`serve`'s URL on a loaded machine) met the
+/// SIG_IGN set for them and was lost, and the process ran on; and on Linux, sources made for
+/// a signal after earlier ones were cancelled never fired.
 final class SignalWatch: Sendable {
     static let signals = [SIGINT, SIGTERM, SIGHUP]
     private static let handler = Mutex<(@Sendable (Int32) -> Void)?>(nil)
-    private static let sources = Mutex<[DispatchSourceSignal]>([])
-    private static let queue = DispatchQueue(label: "sitebuild-signals")
+    private static let installed = Mutex(false)
 
     init(handler: @escaping @Sendable (Int32) -> Void) {
         Self.handler.withLock { $0 = handler }
-        Self.sources.withLock { sources in
-            guard sources.isEmpty else { return }
-            for signalNumber in Self.signals {
-                signal(signalNumber, SIG_IGN)
-                // A queue of their own: a serial queue may start a thread when every thread of
-                // the global pool is busy (a local deploy's copy workers fill them), so the
-                // handler runs at once, not when a worker happens to finish.
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: Self.queue)
-                source.setEventHandler {
-                    guard let handler = SignalWatch.handler.withLock({ $0 }) else { _exit(128 + signalNumber) }
-                    handler(signalNumber)
+        Self.installed.withLock { installed in
+            guard !installed else { return }
+            var fds: [Int32] = [0, 0]
+            guard pipe(&fds) == 0 else { return }
+            installed = true
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+            signalPipeWriter = fds[1]
+            let reader = fds[0]
+            Thread.detachNewThread {
+                var byte: UInt8 = 0
+                while true {
+                    let count = read(reader, &byte, 1)
+                    if count == 1 {
+                        let signalNumber = Int32(byte)
+                        guard let handler = SignalWatch.handler.withLock({ $0 }) else { _exit(128 + signalNumber) }
+                        handler(signalNumber)
+                    } else if count < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        return
+                    }
                 }
-                source.resume()
-                sources.append(source)
+            }
+            for signalNumber in Self.signals {
+                var action = sigaction()
+                action.__sigaction_handler.sa_handler = { received in
+                    var byte = UInt8(truncatingIfNeeded: received)
+                    let saved = errno
+                    _ = write(signalPipeWriter, &byte, 1)
+                    errno = saved
+                }
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = SA_RESTART
+                sigaction(signalNumber, &action, nil)
             }
         }
     }

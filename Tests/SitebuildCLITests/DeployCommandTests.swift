@@ -247,6 +247,25 @@ import Testing
         #expect(json.terminationReason == .exit && json.terminationStatus == 130, "\(json.terminationReason) \(json.terminationStatus)")
     }
 
+    /// A SIGTERM sent the moment serve says it is up ends it with 130. The handlers used to be
+    /// dispatch signal sources, registered asynchronously: on a loaded machine a signal sent
+    /// right after the ready line met the SIG_IGN set for them and was lost (serve ran on).
+    @Test func serveEndsOnASignalSentTheMomentItIsUp() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "home")
+        #expect(try h.run(["deploy", "site"]).status == 0)
+        for _ in 0..<5 {
+            let (server, out, _) = try h.start(["serve", "--port", "0", "--json"])
+            _ = out.fileHandleForReading.availableDataLine()
+            server.terminate()
+            let deadline = Date().addingTimeInterval(20)
+            while server.isRunning && Date() < deadline { usleep(10_000) }
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            server.waitUntilExit()
+            #expect(server.terminationReason == .exit && server.terminationStatus == 130, "\(server.terminationReason) \(server.terminationStatus)")
+        }
+    }
+
     @Test func aKilledDeployLeavesTheLiveVersionAndTheNextRunCompletesIt() throws {
         let h = try CLIHarness()
         try h.write("small/index.html", "small\n")
