@@ -7,7 +7,7 @@ import SiteContent
 /// CodeBuild keeps its agent's state outside /tmp (`/codebuild/output/tmp`), and buildspecs
 /// do clean /tmp (`rm -rf /tmp/*`, a classic Hugo recipe). So these folders are made in
 /// `<cache directory>/run`, sitebuild's own per-user folder. When commands run as other users
-/// (`run-as`) and that folder cannot be entered by them (root's cache is in /root, 0700), they
+/// (`run-as`) and that folder cannot be entered by them (root's home folder is usually 0700), they
 /// are made in the temporary directory instead, under a name starting with a dot, which
 /// `rm -rf /tmp/*` does not match.
 public enum RuntimeDirectory {

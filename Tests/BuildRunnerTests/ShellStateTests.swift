@@ -123,13 +123,15 @@ import Testing
     /// are removed, and so is the build's own at the end.
     @Test func cleaningTheTemporaryDirectoryKeepsTheShellState() throws {
         let h = try BuildHarness()
+        // The temporary directory sitebuild would fall back to (NSTemporaryDirectory, $TMPDIR).
+        let temporary = URL(fileURLWithPath: NSTemporaryDirectory()).standardizedFileURL.path
         let run = try h.run("""
             version: 0.2
             phases:
               install:
                 commands:
                   - export BEFORE=kept && mkdir -p sub && cd sub
-                  - C=$(dirname "$(dirname "$0")"); T=${TMPDIR:-/tmp}; if [ "$(dirname "$C")" = "${T%/}" ]; then rm -rf "$C"; fi; echo "state in $(dirname "$C")"
+                  - C=$(dirname "$(dirname "$0")"); if [ "$(dirname "$C")" = '\(temporary)' ]; then rm -rf "$C"; fi; echo "state in $(dirname "$C")"
               build:
                 commands:
                   - echo "BEFORE=$BEFORE in $(basename "$PWD")"
