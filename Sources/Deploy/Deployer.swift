@@ -326,7 +326,14 @@ public struct Deployer: Sendable {
     /// What the live version already holds of `manifest`'s content.
     private func reusable(for manifest: Manifest, live: String?) async throws -> ReusableContent {
         guard let live else { return .empty }
-        return try await target.reusableContent(for: manifest, from: live)
+        do {
+            return try await target.reusableContent(for: manifest, from: live)
+        } catch let damaged as DamagedManifest {
+            // Only what can be copied instead of uploaded is lost: the new version is whole
+            // without it, and deploying one is how a damaged live version is replaced.
+            log("warning: \(damaged); nothing of the live version \(live) is reused: every file is uploaded")
+            return .empty
+        }
     }
 
     /// The pointer's state and whether the version it names has its manifest (is complete).

@@ -42,7 +42,13 @@ struct InvalidationStep {
         let spa = ([recorded, routing] + flips).contains(.spa)
         let planner = InvalidationPlanner(mode: spa ? .spa : .static)
         // The earlier version's manifest is streamed against the new one, never held.
-        guard let (changed, pathCount) = try await resolved.target.changes(from: old, to: newManifest) else { return (everything, "") }
+        let compared: (keys: [String], pathCount: Int)?
+        do {
+            compared = try await resolved.target.changes(from: old, to: newManifest)
+        } catch let damaged as DamagedManifest {
+            return (InvalidationPlan(paths: ["/*"], reason: "\(damaged): everything may be cached"), "")
+        }
+        guard let (changed, pathCount) = compared else { return (everything, "") }
         let plan = planner.plan(changed: changed, siteKeyCount: pathCount)
         return plan.isEmpty ? (nil, plan.reason) : (plan, "")
     }

@@ -372,6 +372,37 @@ import Testing
         #expect(!toolkit.stderr.contains("serves nothing"), "\(toolkit.stderr)")
     }
 
+    /// A damaged manifest of the live version does not block the deploy that replaces it: the
+    /// new version is uploaded whole (nothing to copy from), and any invalidation covers
+    /// everything, since what changed cannot be known.
+    @Test func aDamagedLiveManifestIsReplacedByTheNextDeploy() throws {
+        let h = try CLIHarness()
+        try h.write("s/index.html", "one\n")
+        try h.write("s/logo.svg", "<svg/>\n")
+        #expect(try h.run(["deploy", "s"]).status == 0)
+        let v1 = try #require(live(h))
+        let manifest = h.root + "/.sitebuild/_sitebuild/manifests/\(v1).json"
+        chmod(manifest, 0o644)
+        try h.write(".sitebuild/_sitebuild/manifests/\(v1).json", "{\"truncated\": ")
+        try h.write("s/index.html", "two\n")
+        let planned = try h.run(["deploy", "s", "--distribution", "E2EXAMPLE", "--invalidate", "always", "--dry-run"],
+                                environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(planned.stderr.contains("would invalidate 1 path(s) on E2EXAMPLE (the manifest"), "\(planned.stderr)")
+        #expect(planned.stderr.contains("is damaged"), "\(planned.stderr)")
+        let deployed = try h.run(["deploy", "s", "--json"])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        #expect(deployed.stderr.contains("nothing of the live version \(v1) is reused"), "\(deployed.stderr)")
+        let v2 = try #require(live(h))
+        #expect(v2 != v1)
+        #expect(h.read(".sitebuild/\(v2)/index.html") == "two\n")
+        #expect(h.read(".sitebuild/\(v2)/logo.svg") == "<svg/>\n")
+        let result = try #require(deployed.stdout.split(separator: "\n").last { $0.contains("\"event\":\"result\"") })
+        let value = try JSONValue.parse(Data(result.utf8))
+        #expect(value["uploaded"] == .int(2))
+        #expect(value["reused"] == .int(0))
+    }
+
     /// A `run` checks its deploy settings before the build: a bad one runs no phase.
     @Test func runChecksDeploySettingsBeforeBuilding() throws {
         let h = try CLIHarness()
