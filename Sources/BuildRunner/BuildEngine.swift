@@ -283,9 +283,13 @@ public final class BuildEngine {
         let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
         var codebuild: [(String, String)] = [
             ("CODEBUILD_SRC_DIR", configuration.sourceDirectory),
-            ("CODEBUILD_START_TIME", String(Int64(startDate.timeIntervalSince1970 * 1000))),
             ("CODEBUILD_BUILD_SUCCEEDING", "1"),
         ]
+        // Inside CodeBuild the build's start is CodeBuild's: it times the same build as its
+        // console, its CloudWatch log and the commands that ran before sitebuild.
+        if !inCodeBuild || env["CODEBUILD_START_TIME"]?.isEmpty != false {
+            codebuild.append(("CODEBUILD_START_TIME", String(Int64(startDate.timeIntervalSince1970 * 1000))))
+        }
         if !inCodeBuild {
             codebuild += [
                 ("CODEBUILD_BUILD_ID", buildId),

@@ -44,6 +44,24 @@ import Testing
         #expect(second.log.outputLines.contains("number=2"))
     }
 
+    /// Inside a real CodeBuild build, its identity and its start time are kept; the source
+    /// directory and the build's success flag are this build's.
+    @Test func insideCodeBuildItsIdentityAndStartTimeAreKept() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "id=$CODEBUILD_BUILD_ID number=$CODEBUILD_BUILD_NUMBER start=$CODEBUILD_START_TIME"
+                  - echo "src=$CODEBUILD_SRC_DIR local=${CODEBUILD_LOCAL_BUILD-unset}"
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "CODEBUILD_BUILD_ID": "site:7f0c", "CODEBUILD_BUILD_NUMBER": "41",
+                               "CODEBUILD_START_TIME": "1764320000000", "CODEBUILD_SRC_DIR": "/codebuild/output/src1/src"])
+        let lines = run.log.outputLines
+        #expect(lines.contains("id=site:7f0c number=41 start=1764320000000"), "\(lines)")
+        #expect(lines.contains("src=\(h.source) local=unset"), "\(lines)")
+    }
+
     @Test func resolvedSourceVersionComesFromGit() throws {
         let h = try BuildHarness()
         try h.write("README", "x")
