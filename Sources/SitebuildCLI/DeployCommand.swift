@@ -226,9 +226,7 @@ enum DeployInvocation {
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
-            reporter.event("result", [("status", .string("CONFLICT")), ("version", .string(conflict.wanted)),
-                                      ("expected", conflict.expected.map(JSONValue.string) ?? .null),
-                                      ("found", conflict.found.map(JSONValue.string) ?? .null)])
+            reporter.event("result", conflict.resultFields)
             return ExitStatus.conflict
         } catch let error where Task.isCancelled && (error as? DeployError)?.liveChanged != true {
             reporter.say("deploy interrupted by \(Interruptible.signalName): nothing live changed; the next deploy of this directory "
@@ -692,5 +690,14 @@ struct RunCommand: AsyncParsableCommand {
         // A local target or pointer the deploy could not write stops the run before its build.
         if let problem = DeployInvocation.localPlaceProblem(resolved) { throw UsageError(problem) }
         return resolved
+    }
+}
+
+extension PointerConflict {
+    /// The `--json` result of a flip that lost (deploy and rollback alike): the version that
+    /// was to be made live, what the pointer was expected to hold and what it held.
+    var resultFields: [(String, JSONValue)] {
+        [("status", .string("CONFLICT")), ("version", .string(wanted)), ("expected", expected.map(JSONValue.string) ?? .null),
+         ("found", found.map(JSONValue.string) ?? .null), ("message", .string(description))]
     }
 }

@@ -185,7 +185,7 @@ struct RollbackCommand: AsyncParsableCommand {
             throw exit
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
-            reporter.event("result", [("status", .string("CONFLICT")), ("message", .string(conflict.description))])
+            reporter.event("result", conflict.resultFields)
             throw ExitCode(ExitStatus.conflict)
         } catch let error where Task.isCancelled && (error as? DeployError)?.liveChanged != true {
             reporter.say("rollback interrupted by \(Interruptible.signalName): nothing live changed")

@@ -353,6 +353,18 @@ import Testing
         #expect(content == "one\n" || content == "two\n")
     }
 
+    /// A lost flip's `--json` result is the same for deploy and rollback: the version it was
+    /// to make live, what the pointer was expected to hold and what it held, and the message.
+    @Test func aLostFlipsResultNamesTheVersions() {
+        let conflict = PointerConflict(expected: "v1", found: "v3", wanted: "v2")
+        let fields = Dictionary(uniqueKeysWithValues: conflict.resultFields)
+        #expect(fields["status"] == .string("CONFLICT"))
+        #expect(fields["version"] == .string("v2") && fields["expected"] == .string("v1") && fields["found"] == .string("v3"))
+        #expect(fields["message"]?.stringValue?.contains("expected v1 but found v3") == true)
+        let emptied = Dictionary(uniqueKeysWithValues: PointerConflict(expected: "v1", found: nil, wanted: "v2").resultFields)
+        #expect(emptied["found"] == .null)
+    }
+
     /// `versions` says when the pointer names a version the target does not have (a
     /// hand-edited pointer, or a pointer and target that do not belong together).
     @Test func versionsWarnsWhenTheLiveVersionIsNotOnTheTarget() throws {
