@@ -115,7 +115,7 @@ public struct DynamoDBPointerStore: PointerStore {
             let has = item.keys.sorted().joined(separator: ", ")
             throw DeployError("the pointer \(url): the item with \(partitionKey) '\(key)' in table '\(table)' has no string attribute "
                 + "'\(Self.versionAttribute)' (it has: \(has)); sitebuild keeps the live version id there: set it to a version id "
-                + "(see `sitebuild versions`) or delete the item, or use another key (--pointer dynamodb://\(table)#KEY)")
+                + "(see `sitebuild versions`) or delete the item, or use another key (--pointer dynamodb://\(table)#KEY)", invalidInput: true)
         }
         // The token is the value as stored (an emptied pointer's "" too): the compare-and-swap
         // must match it exactly.

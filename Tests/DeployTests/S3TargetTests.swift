@@ -357,6 +357,7 @@ import TestSupport
                     try await DynamoDBPointerStore(client: dynamo, table: "live", key: "www2").read()
                 }
                 #expect(foreign?.description.contains("has no string attribute 'version' (it has: ") == true, "\(String(describing: foreign))")
+                #expect(foreign?.isInvalidInput == true, "the pointer named holds something else: exit 2, as for any such pointer")
             }
             // A flip changes the version (and its time) only: a team's own attributes stay.
             _ = try await dynamo.putItem(table: "live", item: ["id": .string("team"), "version": .string("v1"), "owner": .string("web-team"),
