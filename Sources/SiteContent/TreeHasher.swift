@@ -135,7 +135,7 @@ public struct TreeHasher: Sendable {
         // goes live; an unreadable file already stops the hash below. Both are this machine's
         // state (permissions), as `aws s3 sync` reports them.
         if !unreadable.isEmpty {
-            throw ArchiveError("cannot read \(unreadable.count) folder(s) or file(s) below \(root): "
+            throw PathValidation.Failure(description: "cannot read \(unreadable.count) folder(s) or file(s) below \(root): "
                 + listSample(unreadable) + "; fix their permissions (or leave them out of the site)")
         }
         if !notUTF8.isEmpty {
@@ -144,7 +144,7 @@ public struct TreeHasher: Sendable {
         }
         let count = keys.count
         var hashes = [ContentHash](repeating: ContentHash(high: 0, low: 0), count: count)
-        var failures = [String?](repeating: nil, count: count)
+        var failures = [(any Error)?](repeating: nil, count: count)
         var readFlags = [Bool](repeating: false, count: count)
 
         // Biggest first, so one large file does not finish alone at the end.
@@ -180,7 +180,7 @@ public struct TreeHasher: Sendable {
                                 hashes[index] = try Self.hashFile(path, state: state, buffer: buffer)
                                 reads[index] = true
                             } catch {
-                                failures[index] = "\(error)"
+                                failures[index] = error
                             }
                         }
                     }
@@ -188,7 +188,7 @@ public struct TreeHasher: Sendable {
             }
         }
         if stopRequested?() == true { throw CancellationError() }
-        if let failure = failures.first(where: { $0 != nil }) ?? nil { throw ArchiveError(failure) }
+        if let failure = failures.first(where: { $0 != nil }) ?? nil { throw failure }
         let files = HashedFiles(pathBytes: pathBytes, pathEnds: pathEnds, sizes: keys.map(\.size), hashes: hashes, executable: executable)
         var hashedBytes: Int64 = 0
         var hashedCount = 0
@@ -203,7 +203,14 @@ public struct TreeHasher: Sendable {
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            // A file this user may not read is the input's state, as an unreadable folder is.
+            if errno == EACCES || errno == EPERM {
+                throw PathValidation.Failure(description: "cannot read \(path) (\(reason)); fix its permissions (or leave it out of the site)")
+            }
+            throw ArchiveError("cannot read \(path): \(reason)")
+        }
         defer { close(fd) }
         _ = sb_xxh3_reset(state)
         while true {

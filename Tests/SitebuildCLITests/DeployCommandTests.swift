@@ -852,20 +852,31 @@ import Testing
         defer { chmod(shared + "/site/secret", 0o755) }
         let asRoot = getuid() == 0
         guard !asRoot || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: asRoot ? "/usr/bin/setpriv" : CLIHarness.binary)
-        process.arguments = (asRoot ? ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.binary] : [])
-            + ["deploy", "site", "--target", "versions"]
-        process.currentDirectoryURL = URL(fileURLWithPath: shared)
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": shared, "SITEBUILD_CACHE_DIR": shared + "/cache"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0, "\(said)")
-        #expect(said.contains("cannot read 1 folder(s) or file(s) below \(shared)/site: secret (Permission denied)"), "\(said)")
+        func deployAsAnotherUser() throws -> (status: Int32, stderr: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: asRoot ? "/usr/bin/setpriv" : CLIHarness.binary)
+            process.arguments = (asRoot ? ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.binary] : [])
+                + ["deploy", "site", "--target", "versions"]
+            process.currentDirectoryURL = URL(fileURLWithPath: shared)
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": shared, "SITEBUILD_CACHE_DIR": shared + "/cache"]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, said)
+        }
+        let folder = try deployAsAnotherUser()
+        #expect(folder.status == 2, "\(folder.stderr)")
+        #expect(folder.stderr.contains("cannot read 1 folder(s) or file(s) below \(shared)/site: secret (Permission denied)"), "\(folder.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: shared + "/versions/_sitebuild/live"))
+        // A file it cannot read: the input's state too (exit 2), named.
+        chmod(shared + "/site/secret", 0o755)
+        chmod(shared + "/site/secret/a.html", 0o600)
+        let file = try deployAsAnotherUser()
+        #expect(file.status == 2, "\(file.stderr)")
+        #expect(file.stderr.contains("cannot read \(shared)/site/secret/a.html (Permission denied); fix its permissions"), "\(file.stderr)")
         #expect(!FileManager.default.fileExists(atPath: shared + "/versions/_sitebuild/live"))
     }
 
