@@ -186,7 +186,8 @@ public final class BuildEngine {
         // status and message at the top too, as every other result event has them (the CLI's
         // own, and the deploy's that ends a run's stream); the whole result nested.
         // A failed build's message is its failed phase's (the first), as the log line says it.
-        let topMessage = result.message ?? phases.first { $0.status == "FAILED" }.map { $0.contextMessage }
+        // A build that succeeded (a retried phase passed) has no failure to tell.
+        let topMessage = result.message ?? (status == .succeeded ? nil : phases.first { $0.status == "FAILED" }.map { $0.contextMessage })
         log.event("result", [("status", .string(result.status.rawValue)), ("message", topMessage.map(JSONValue.string) ?? .null),
                              ("result", result.json)])
         return result
@@ -227,7 +228,9 @@ public final class BuildEngine {
             log.container("No runtime version selected in buildspec.")
         } else {
             for runtime in runtimes {
-                log.container("Selecting '\(runtime.name)' runtime version '\(runtime.version)' based on manual selections...")
+                // A variable (`ruby: $MY_RUBY_VAR`, as CodeBuild documents) is logged resolved, as CodeBuild logs it.
+                let version = Self.expandReferences(runtime.version, in: environment).0
+                log.container("Selecting '\(runtime.name)' runtime version '\(version)' based on manual selections...")
             }
             log.warning("runtime-versions are not installed by sitebuild: the tools on PATH are used as they are")
         }

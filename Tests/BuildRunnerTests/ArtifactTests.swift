@@ -678,6 +678,8 @@ import Testing
             version: 0.2
             env:
               git-credential-helper: yes
+              variables:
+                MY_RUBY_VAR: "3.2"
             proxy:
               upload-artifacts: yes
               logs: no
@@ -690,6 +692,7 @@ import Testing
                 runtime-versions:
                   nodejs: 18
                   python: 3.11
+                  ruby: $MY_RUBY_VAR
                 commands:
                   - echo installed
             artifacts:
@@ -705,6 +708,7 @@ import Testing
         #expect(run.log.contains("proxy settings (upload-artifacts: yes, logs: no) have no effect in a local build"))
         #expect(run.log.contains("Selecting 'nodejs' runtime version '18' based on manual selections..."))
         #expect(run.log.contains("Selecting 'python' runtime version '3.11' based on manual selections..."))
+        #expect(run.log.contains("Selecting 'ruby' runtime version '3.2' based on manual selections..."), "a variable is logged resolved")
         #expect(run.log.contains("git-credential-helper: git uses this machine's own credential configuration"))
         #expect(run.log.outputLines == ["installed"])
         // The secondary artifact's ZIP goes beside the primary one, named by its identifier.

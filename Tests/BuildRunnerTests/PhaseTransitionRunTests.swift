@@ -168,10 +168,13 @@ import Testing
                 commands:
                   - echo attempt
                   - n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; test $n -ge 3
-            """)
+            """, json: true)
         #expect(run.result.status == .succeeded)
         #expect(run.log.outputLines.filter { $0 == "attempt" }.count == 3)
         #expect(run.result.phases.filter { $0.name == "BUILD" }.map(\.status) == ["FAILED", "FAILED", "SUCCEEDED"])
+        // The build succeeded: its result carries no failure message (scripts read `.message`).
+        let result = try #require(run.events.last { $0.contains("\"event\":\"result\"") })
+        #expect(result.contains("\"status\":\"SUCCEEDED\",\"message\":null"), "\(result)")
     }
 
     @Test func retryGivesUpAfterItsCountAndWhenThePatternDoesNotMatch() throws {
