@@ -320,6 +320,23 @@ public final class BuildEngine {
             env["PATH"] = helpers + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         }
 
+        if inCodeBuild {
+            // CodeBuild gives its project's variables and start-build overrides precedence over
+            // the buildspec's; here they are the process environment, which the buildspec
+            // beats (outside CodeBuild a shell's leftovers must not). Which of them are the
+            // project's (not the image's, which the buildspec does beat) cannot be told: said.
+            let overridden = Set(configuration.overrides.map(\.name))
+            let shadowed = spec.env.variables.filter { name, value in
+                !overridden.contains(name) && env[name] != nil && env[name] != value && !name.hasPrefix("CODEBUILD_")
+            }.map(\.0)
+            if !shadowed.isEmpty {
+                let names = shadowed.joined(separator: ", ")
+                log.warning("\(names) \(shadowed.count == 1 ? "is" : "are") set in this CodeBuild build's environment and in the buildspec's "
+                    + "env.variables: the buildspec's value\(shadowed.count == 1 ? " is" : "s are") used. If \(shadowed.count == 1 ? "it is" : "they are") "
+                    + "the project's environment variables or start-build overrides, CodeBuild would use those: pass "
+                    + shadowed.map { "--env \($0)" }.joined(separator: " ") + " to sitebuild to keep them")
+            }
+        }
         for (name, value) in spec.env.variables { env[name] = value }
         // A parameter name or secret id may name a variable (`COMMITID: $SSM_PARAM_COMMITID`, as
         // the Hosting Toolkit's S3-mode buildspec does with its project's variables): expanded

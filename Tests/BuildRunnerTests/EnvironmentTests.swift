@@ -62,6 +62,36 @@ import Testing
         #expect(lines.contains("src=\(h.source) local=unset"), "\(lines)")
     }
 
+    /// Inside CodeBuild a project variable the buildspec also sets loses to the buildspec (the
+    /// order is sitebuild's everywhere), and the build says so with the flag that keeps it.
+    @Test func insideCodeBuildAVariableTheBuildspecShadowsIsNamed() throws {
+        let h = try BuildHarness()
+        let yaml = """
+            version: 0.2
+            env:
+              variables:
+                STAGE: dev
+                SAME: one
+            phases:
+              build:
+                commands:
+                  - echo "stage=$STAGE"
+            """
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "CODEBUILD_BUILD_ID": "site:7f0c", "STAGE": "prod", "SAME": "one"]
+        let shadowed = try h.run(yaml, environment: environment)
+        #expect(shadowed.log.outputLines.contains("stage=dev"))
+        #expect(shadowed.log.contains("STAGE is set in this CodeBuild build's environment and in the buildspec's env.variables"), "\(shadowed.log)")
+        #expect(shadowed.log.contains("pass --env STAGE to sitebuild to keep them"), "\(shadowed.log)")
+        #expect(!shadowed.log.contains("prod"), "values are never shown: they may be secrets")
+        #expect(!shadowed.log.contains("SAME"), "a variable set alike in both is no difference")
+        let kept = try h.run(yaml, overrides: [("STAGE", "prod")], environment: environment)
+        #expect(kept.log.outputLines.contains("stage=prod"))
+        #expect(!kept.log.contains("CodeBuild build's environment"), "\(kept.log)")
+        var outside = environment
+        outside["CODEBUILD_BUILD_ID"] = nil
+        #expect(!(try h.run(yaml, environment: outside)).log.contains("CodeBuild build's environment"), "outside CodeBuild a shell's leftovers are no project's")
+    }
+
     @Test func resolvedSourceVersionComesFromGit() throws {
         let h = try BuildHarness()
         try h.write("README", "x")
