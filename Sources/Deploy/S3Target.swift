@@ -308,12 +308,14 @@ public struct S3Target: DeployTarget {
 
     static let storedNatively: Set<String> = ["content-disposition", "content-language", "expires"]
 
-    /// The extra headers of `manifest` that are stored as metadata, in first-seen order.
+    /// The extra headers of `manifest` that are stored as metadata, in first-seen order and
+    /// spelling (header names are case-insensitive: rules may spell one name two ways).
     public static func metadataHeaderNames(in manifest: Manifest) -> [String] {
         let entries = manifest.entries
         var names: [String] = []
+        var seen: Set<String> = []
         for index in entries.indices {
-            for (name, _) in entries.headers(at: index).extra where travelsAsMetadata(name) && !names.contains(name) {
+            for (name, _) in entries.headers(at: index).extra where travelsAsMetadata(name) && seen.insert(name.lowercased()).inserted {
                 names.append(name)
             }
         }
