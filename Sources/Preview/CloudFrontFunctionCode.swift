@@ -28,7 +28,9 @@ import cf from 'cloudfront';
 //      'index.html'
 //   2. TRAILING_SLASH 'always': last non-empty and not a file: 301 to uri + '/'
 //   3. TRAILING_SLASH 'never': uri other than '/' ending in '/': 301 to the
-//      uri minus that one trailing slash
+//      uri minus that one trailing slash, unless that uri would be a file
+//      ('/docs/v1.2/', '/.well-known/'): then the slash stays, so the folder
+//      stays reachable (rules 5 and 6)
 //   4. file: /<v><uri>
 //   5. spa: everything else: /<v>/index.html
 //   6. static: uri ends in '/': /<v><uri>index.html, else /<v><uri>.html
@@ -58,6 +60,13 @@ const pointerKey = setting(POINTER_KEY, 'path');
 function isFile(last) {
   return last.length > 1 &&
     (last.charAt(0) === '.' || last.slice(1, -1).indexOf('.') !== -1);
+}
+
+// Whether uri is served as the file it names (rule 4): by its last segment, or
+// below '/.well-known/'.
+function namesFile(uri) {
+  const last = uri.slice(uri.lastIndexOf('/') + 1);
+  return isFile(last) || (last !== '' && uri.indexOf('/.well-known/') === 0);
 }
 
 // Rebuilds the query string for a Location header. CloudFront hands the
@@ -111,7 +120,7 @@ async function handler(event) {
   }
 
   const last = uri.slice(uri.lastIndexOf('/') + 1);
-  const file = isFile(last) || (last !== '' && uri.indexOf('/.well-known/') === 0);
+  const file = namesFile(uri);
 
   if (uri.slice(-11) === '/index.html') {
     return redirect(uri.slice(0, -10), request);
@@ -119,7 +128,8 @@ async function handler(event) {
   if (trailingSlash === 'always' && last !== '' && !file) {
     return redirect(uri + '/', request);
   }
-  if (trailingSlash === 'never' && uri !== '/' && last === '') {
+  if (trailingSlash === 'never' && uri !== '/' && last === '' &&
+      !namesFile(uri.slice(0, -1))) {
     return redirect(uri.slice(0, -1), request);
   }
 

@@ -17,14 +17,15 @@ public enum TrailingSlash: String, Sendable, CaseIterable {
     case none
     /// Redirect `/a` to `/a/`.
     case always
-    /// Redirect `/a/` to `/a`.
+    /// Redirect `/a/` to `/a`, but not `/v1.2/` (`/v1.2` would be a file).
     case never
 }
 
 /// The URI router shared by `sitebuild serve` and the CloudFront Function.
 ///
 /// Redirects first (both modes): `…/index.html` → `…/`; with `always`, an extension-less
-/// last segment → add `/`; with `never`, a trailing `/` (not the root) → remove it.
+/// last segment → add `/`; with `never`, a trailing `/` (not the root) → remove it, unless
+/// the URI without it would be a file (`/docs/v1.2/`, `/.well-known/`: the slash stays).
 /// Redirects keep the query string. Then rewrites under `/<version>`:
 /// - static: `/` and `…/` → `…/index.html`; a last segment with an extension → as is;
 ///   else `…` → `….html` (the manifest adds `x.html` for every `x/index.html` lacking it);
@@ -55,7 +56,9 @@ public struct Router: Sendable {
         if trailingSlash == .always && !last.isEmpty && !hasExtension {
             return .redirect(Self.location(uri + "/") + Self.query(querystring), status: 301)
         }
-        if trailingSlash == .never && bytes != [0x2f] && endsWithSlash {
+        // Not when the URI without its slash would be a file (`/docs/v1.2/`, `/.well-known/`):
+        // the redirect would lose the folder, so the slash stays and the folder is served.
+        if trailingSlash == .never && bytes != [0x2f] && endsWithSlash && !RouteRules.pathNamesFile(bytes: bytes.dropLast()) {
             return .redirect(Self.location(String(decoding: bytes.dropLast(), as: UTF8.self)) + Self.query(querystring), status: 301)
         }
 

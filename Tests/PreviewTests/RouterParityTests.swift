@@ -1,3 +1,4 @@
+import Deploy
 import Foundation
 import Preview
 import SiteContent
@@ -176,6 +177,26 @@ struct RouterParityTests {
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.prefix(20).joined(separator: "\n"))")
+    }
+
+    /// Every folder page is served, under every trailing-slash setting, at a URL the
+    /// invalidation planner names for it (directly or through its `x.html` alias): a deploy
+    /// that changes the page then refreshes the URL viewers reach it by.
+    @Test func everyFolderPageIsServedAtAURLThePlannerInvalidates() {
+        let keys = ["about/index.html", "docs/guide/index.html", "docs/v1.2/index.html", "v1.2/index.html", ".well-known/index.html",
+                    ".well-known/docs/index.html", "app.js/index.html"]
+        let planner = InvalidationPlanner(mode: .static)
+        for slash in TrailingSlash.allCases {
+            let router = Router(mode: .static, trailingSlash: slash)
+            for key in keys {
+                let alias = "/v1/" + key.dropLast("/index.html".count) + ".html"
+                let served = planner.viewerForms(ofKey: key).filter { form in
+                    let decision = router.route(uri: form, version: "v1")
+                    return decision == .rewrite("/v1/" + key) || decision == .rewrite(alias)
+                }
+                #expect(!served.isEmpty, "\(key) under \(slash): no URL the planner names serves it")
+            }
+        }
     }
 
     @Test func routerPassesThroughWithoutAVersion() {

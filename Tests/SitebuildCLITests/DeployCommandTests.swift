@@ -1056,6 +1056,34 @@ import Testing
         #expect(try httpGet(base + "/about.html").body == "about page")
     }
 
+    @Test func trailingSlashNeverServesAFolderWhoseNameHasADotAtItsSlashURL() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "home")
+        try h.write("dist/about/index.html", "about page")
+        try h.write("dist/docs/v1.2/index.html", "v1.2 docs")
+        try h.write("dist/.well-known/docs/index.html", "well-known docs")
+        #expect(try h.run(["deploy", "dist", "--trailing-slash", "never"]).status == 0)
+
+        let (server, out, _) = try h.start(["serve", "--port", "0", "--json", "--trailing-slash", "never"])
+        defer { server.terminate(); server.waitUntilExit() }
+        let event = try JSONValue.parse(out.fileHandleForReading.availableDataLine())
+        let base = try #require(event["url"]?.stringValue).replacingOccurrences(of: "/$", with: "", options: .regularExpression)
+        // A plain folder still loses its slash.
+        let redirected = try httpGet(base + "/about/?x=1")
+        #expect(redirected.status == 301 && redirected.headers["location"] == "/about?x=1", "\(redirected)")
+        #expect(try httpGet(base + "/about").body == "about page")
+        // `/docs/v1.2` names the file docs/v1.2, so the folder keeps its slash (it was
+        // redirected to `/docs/v1.2`, a 404: the page could not be reached at all).
+        let versioned = try httpGet(base + "/docs/v1.2/")
+        #expect(versioned.status == 200 && versioned.body == "v1.2 docs", "\(versioned)")
+        #expect(try httpGet(base + "/docs/v1.2").status == 404)
+        let wellKnown = try httpGet(base + "/.well-known/docs/")
+        #expect(wellKnown.status == 200 && wellKnown.body == "well-known docs", "\(wellKnown)")
+        // `…/index.html` still goes to the folder's slash URL, which is now served.
+        let index = try httpGet(base + "/docs/v1.2/index.html")
+        #expect(index.status == 301 && index.headers["location"] == "/docs/v1.2/", "\(index)")
+    }
+
     @Test func trailingSlashAlwaysStoresNoAliasesAndHashAgreesWithDeploy() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "home")
