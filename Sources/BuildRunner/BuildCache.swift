@@ -56,16 +56,20 @@ struct BuildCache {
     /// `paths` (the buildspec's `cache.paths`) names is restored: an entry shared through a
     /// remote cache, or planted in a local one, cannot write the buildspec, the site's pages
     /// or any other file. Returns the files restored, the entries left out and, with
-    /// `keepExisting`, the files kept because they exist already.
+    /// `keepExisting`, the files kept because they exist already. Nor is an entry written
+    /// through a symbolic link below the directory its cache path names (`node_modules/link`
+    /// leading to `..`, or elsewhere): the restore fails as for any unsafe entry.
     func restore(_ entry: Entry, paths: [String], keepExisting: Bool = false) throws -> (restored: Int, ignored: Int, kept: Int) {
-        let allowed = Self.matchers(paths)
+        let matchers = Self.matchers(paths)
+        let allowed = matchers.map { ($0, within: Self.linkFreeStart(of: $0, among: matchers)) }
         var ignored = 0
         var kept = 0
-        let restored = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name in
+        let restored = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name -> ExtractionTarget? in
             let isSource = name.hasPrefix("src/")
             guard isSource || name.hasPrefix("root/") else { ignored += 1; return nil }
             let path = String(name.dropFirst(isSource ? 4 : 5))
-            guard allowed.contains(where: { $0.absolute != isSource && ($0.pattern.matches(path) || $0.below.matches(path)) }) else {
+            let matching = allowed.filter { $0.0.absolute != isSource && ($0.0.pattern.matches(path) || $0.0.below.matches(path)) }
+            guard let within = matching.map(\.within).max(by: { $0.count < $1.count }) else {
                 ignored += 1
                 return nil
             }
@@ -77,9 +81,27 @@ struct BuildCache {
                     return nil
                 }
             }
-            return isSource ? path : "/" + path
+            return isSource ? ExtractionTarget(path: path, within: within.joined(separator: "/"))
+                : ExtractionTarget(path: "/" + path, within: "/" + within.joined(separator: "/"))
         }.count
         return (restored, ignored, kept)
+    }
+
+    /// The directory (as components) below which an entry restored through `matcher` must not
+    /// pass a symbolic link: the literal start of its path (`node_modules` for
+    /// `node_modules/**/*`, `/home/me/.npm` for `/home/me/.npm/**/*`), cut above the first
+    /// directory some cache path matches itself (a restore may have made that one a link).
+    /// Links above it are the machine's own (`/tmp` on macOS, a home directory elsewhere).
+    static func linkFreeStart(of matcher: (absolute: Bool, pattern: GlobPattern, below: GlobPattern),
+                              among all: [(absolute: Bool, pattern: GlobPattern, below: GlobPattern)]) -> [String] {
+        var start: [String] = []
+        for part in matcher.pattern.literalPrefix {
+            let candidate = start + [part]
+            if all.contains(where: { $0.absolute == matcher.absolute
+                && ($0.pattern.matches(components: candidate) || $0.below.matches(components: candidate)) }) { break }
+            start = candidate
+        }
+        return start
     }
 
     /// Removes a (damaged) entry: its archive and its key file.

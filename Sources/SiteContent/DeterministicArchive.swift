@@ -130,13 +130,43 @@ public struct DeterministicArchive: Sendable {
     }
 }
 
+/// Where `ArchiveReader.extract` writes one entry.
+public struct ExtractionTarget: Sendable, Equatable {
+    /// Absolute, or relative to the destination.
+    public var path: String
+    /// A directory above `path` (absolute, or relative to the destination; "" is the
+    /// destination): the entry is written only if no directory between the two is a symbolic
+    /// link. The caller vouches for `within` and what leads to it.
+    public var within: String
+
+    public init(path: String, within: String) {
+        self.path = path
+        self.within = within
+    }
+}
+
 /// Reads archives (ZIP, tar) entry by entry.
 public enum ArchiveReader {
     /// Extracts `archive` below `destination`, refusing entries that would land outside
     /// it. `map` may rename or drop (return nil) each entry path. Returns the written paths.
+    /// No entry is written through a symbolic link (one on disk or one an earlier entry
+    /// wrote) below the destination, or below `/` for an absolute path.
     @discardableResult
     public static func extract(_ archivePath: String, to destination: String,
                                map: (String) -> String? = { $0 }) throws -> [String] {
+        try extract(archivePath, to: destination) { name in
+            map(name).map { ExtractionTarget(path: $0, within: $0.hasPrefix("/") ? "/" : "") }
+        }
+    }
+
+    /// Extracts `archive` below `destination`, refusing entries that would land outside
+    /// it. `map` places or drops (returns nil) each entry; an entry whose way from its
+    /// `within` directory passes a symbolic link (on disk, or written by an earlier entry),
+    /// or whose way there passes a link an earlier entry wrote, is refused as unsafe.
+    /// Returns the written paths.
+    @discardableResult
+    public static func extract(_ archivePath: String, to destination: String,
+                               map: (String) -> ExtractionTarget?) throws -> [String] {
         archiveLock.lock()
         defer { archiveLock.unlock() }
         let utf8 = UTF8Locale()
@@ -150,6 +180,8 @@ public enum ArchiveReader {
             throw ArchiveError("cannot open \(archivePath): \(String(cString: archive_error_string(archive)))")
         }
         var written: [String] = []
+        // The links this extraction wrote: no later entry goes through one.
+        var linksWritten: Set<String> = []
         var entry: OpaquePointer?
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
@@ -164,11 +196,13 @@ public enum ArchiveReader {
             if name.hasPrefix("/") || parts.contains("..") {
                 throw ArchiveError("\(archivePath) has an unsafe entry '\(name)' (absolute or with '..'); refusing to extract it")
             }
-            guard let mapped = map(name) else { continue }
+            guard let placed = map(name) else { continue }
+            let mapped = placed.path
             let target = mapped.hasPrefix("/") ? mapped : destination + "/" + mapped
+            let within = placed.within.hasPrefix("/") ? placed.within : destination + (placed.within.isEmpty ? "" : "/" + placed.within)
             let type = archive_entry_filetype(entry)
             let parent = (target as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try makeParents(of: target, within: within, linksWritten: linksWritten, entry: name, archivePath: archivePath)
             if !mapped.hasPrefix("/") {
                 // A link written earlier must not carry later entries out of the destination.
                 guard let realParent = realPath(parent), realParent == realDestination || realParent.hasPrefix(realDestination + "/") else {
@@ -185,11 +219,12 @@ public enum ArchiveReader {
                 guard symlink(linkTarget, target) == 0 else {
                     throw ArchiveError("cannot create the link \(target): \(String(cString: strerror(errno)))")
                 }
+                linksWritten.insert(canonical(target))
                 written.append(target)
                 continue
             }
             let mode = mode_t(archive_entry_perm(entry) & 0o777)
-            let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode == 0 ? 0o644 : mode)
+            let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode == 0 ? 0o644 : mode)
             guard fd >= 0 else { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             while true {
@@ -203,6 +238,48 @@ public enum ArchiveReader {
             written.append(target)
         }
         return written
+    }
+
+    /// Creates the directories that lead to `target`, refusing (as an unsafe entry) a way that
+    /// passes a symbolic link below `within`, or a link this extraction wrote anywhere.
+    private static func makeParents(of target: String, within: String, linksWritten: Set<String>,
+                                    entry name: String, archivePath: String) throws {
+        let unsafe = { (link: String) in
+            ArchiveError("\(archivePath) has an unsafe entry '\(name)' (it would be written through the symbolic link \(link)); refusing to extract it")
+        }
+        let targetParts = canonical(target).split(separator: "/").map(String.init)
+        let withinParts = canonical(within).split(separator: "/").map(String.init)
+        guard targetParts.count > withinParts.count, targetParts.starts(with: withinParts) else {
+            throw ArchiveError("\(archivePath) has an unsafe entry '\(name)' (\(target) is not below \(within)); refusing to extract it")
+        }
+        var path = ""
+        for part in withinParts {
+            path += "/" + part
+            if linksWritten.contains(path) { throw unsafe(path) }
+        }
+        try FileManager.default.createDirectory(atPath: path.isEmpty ? "/" : path, withIntermediateDirectories: true)
+        for part in targetParts[withinParts.count..<(targetParts.count - 1)] {
+            path += "/" + part
+            var info = stat()
+            if lstat(path, &info) != 0 {
+                guard errno == ENOENT, mkdir(path, 0o777) == 0 || errno == EEXIST else {
+                    throw ArchiveError("cannot create the directory \(path): \(String(cString: strerror(errno)))")
+                }
+                guard lstat(path, &info) == 0 else {
+                    throw ArchiveError("cannot create the directory \(path): \(String(cString: strerror(errno)))")
+                }
+            }
+            if info.st_mode & S_IFMT == S_IFLNK { throw unsafe(path) }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw ArchiveError("cannot write \(target): \(path) is not a directory")
+            }
+        }
+    }
+
+    /// `path` made absolute, with empty and `.` components dropped: the form `linksWritten` holds.
+    private static func canonical(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return "/" + absolute.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
     }
 }
 

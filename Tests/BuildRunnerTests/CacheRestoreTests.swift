@@ -65,4 +65,80 @@ import Testing
         #expect(replaced.restored == 3 && replaced.kept == 0)
         #expect(h.read("content/page.md") == "cached")
     }
+
+    /// Regression: a symbolic link an entry writes (or one on disk) carried later entries out
+    /// of what cache.paths names: `node_modules/link` -> `..` then `node_modules/link/page.html`
+    /// replaced the site's page, and an absolute cache path's link wrote anywhere on the
+    /// machine. Links themselves (node_modules/.bin) are still restored as links.
+    @Test(arguments: ["relative link to ..", "absolute link elsewhere", "relative link on disk", "absolute link on disk",
+                      "literal path made a link"])
+    func noEntryIsWrittenThroughASymbolicLink(_ variant: String) throws {
+        let h = try BuildHarness()
+        let staging = h.root + "/staging"
+        let victim = h.root + "/victim"
+        let npm = h.root + "/home/.npm"
+        for dir in [staging, victim, npm] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try Data("owned".utf8).write(to: URL(fileURLWithPath: staging + "/owned"))
+        try h.write("page.html", "<h1>real</h1>")
+        var items: [ArchiveItem] = [
+            ArchiveItem(path: "src/node_modules/pkg/bin.js", content: .file(sourcePath: staging + "/owned")),
+            ArchiveItem(path: "src/node_modules/.bin/pkg", content: .symlink(target: "../pkg/bin.js")),
+        ]
+        var paths = ["node_modules/**/*", npm + "/**/*"]
+        switch variant {
+        case "relative link to ..":
+            items += [ArchiveItem(path: "src/node_modules/link", content: .symlink(target: "..")),
+                      ArchiveItem(path: "src/node_modules/link/page.html", content: .file(sourcePath: staging + "/owned"))]
+        case "absolute link elsewhere":
+            items += [ArchiveItem(path: "root" + npm + "/link", content: .symlink(target: victim)),
+                      ArchiveItem(path: "root" + npm + "/link/pwned", content: .file(sourcePath: staging + "/owned"))]
+        case "relative link on disk":
+            try FileManager.default.createDirectory(atPath: h.source + "/node_modules", withIntermediateDirectories: true)
+            symlink("..", h.source + "/node_modules/link")
+            items += [ArchiveItem(path: "src/node_modules/link/page.html", content: .file(sourcePath: staging + "/owned"))]
+        case "absolute link on disk":
+            symlink(victim, npm + "/link")
+            items += [ArchiveItem(path: "root" + npm + "/link/pwned", content: .file(sourcePath: staging + "/owned"))]
+        default:
+            // A literal cache path may itself be restored as a link (a cached file that is
+            // one), but nothing is written below it.
+            paths = ["node_modules/**/*", "vendor"]
+            items += [ArchiveItem(path: "src/vendor", content: .symlink(target: victim)),
+                      ArchiveItem(path: "src/vendor/pwned", content: .file(sourcePath: staging + "/owned"))]
+        }
+        let archive = h.root + "/evil.tar"
+        try DeterministicArchive(format: .tar).write(items, to: archive)
+        let cache = BuildCache(cacheDirectory: h.cache, sourceDirectory: h.source)
+        let error = try #require(throws: ArchiveError.self) {
+            try cache.restore(BuildCache.Entry(key: "deps-v1", archive: archive, created: 0), paths: paths)
+        }
+        #expect(error.description.contains("unsafe entry"))
+        #expect(error.description.contains("symbolic link"))
+        #expect(h.read("page.html") == "<h1>real</h1>")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim).isEmpty)
+    }
+
+    /// Links inside what cache.paths names are restored as links, absolute paths below a
+    /// linked directory of the machine too (a home directory or /tmp behind a link).
+    @Test func linksAreRestoredAsLinks() throws {
+        let h = try BuildHarness()
+        let staging = h.root + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: h.root + "/real-home/.npm", withIntermediateDirectories: true)
+        symlink(h.root + "/real-home", h.root + "/home")
+        try Data("bin".utf8).write(to: URL(fileURLWithPath: staging + "/bin.js"))
+        let archive = h.root + "/entry.tar"
+        try DeterministicArchive(format: .tar).write([
+            ArchiveItem(path: "src/node_modules/pkg/bin.js", content: .file(sourcePath: staging + "/bin.js")),
+            ArchiveItem(path: "src/node_modules/.bin/pkg", content: .symlink(target: "../pkg/bin.js")),
+            ArchiveItem(path: "root" + h.root + "/home/.npm/_cacache/index", content: .file(sourcePath: staging + "/bin.js")),
+        ], to: archive)
+        let cache = BuildCache(cacheDirectory: h.cache, sourceDirectory: h.source)
+        let result = try cache.restore(BuildCache.Entry(key: "deps-v1", archive: archive, created: 0),
+                                       paths: ["node_modules/**/*", h.root + "/home/.npm/**/*"])
+        #expect(result.restored == 3)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: h.source + "/node_modules/.bin/pkg") == "../pkg/bin.js")
+        #expect(h.read("node_modules/.bin/pkg") == "bin")
+        #expect(h.read(h.root + "/real-home/.npm/_cacache/index") == "bin")
+    }
 }
