@@ -51,6 +51,7 @@ public struct ArtifactCollector: Sendable {
         var log: [String] = []
         var warnings: [String] = []
         let baseText = (artifacts.baseDirectory ?? ".").trimmingSlashes
+        let ownIdentities = ownIdentities
         let bases: [String]
         if baseText == "." || baseText.isEmpty {
             bases = ["."]
@@ -58,7 +59,7 @@ public struct ArtifactCollector: Sendable {
             bases = [GlobPattern(baseText).literalPath]
         } else {
             let pattern = GlobPattern(baseText)
-            bases = FileWalker(followSymlinks: true, includeDirectories: true)
+            bases = FileWalker(followSymlinks: true, includeDirectories: true, skipping: ownIdentities)
                 .walk(absolute(pattern.literalPrefix.joined(separator: "/")), prefix: pattern.literalPrefix.joined(separator: "/"))
                 .filter { $0.kind == .directory && pattern.matches($0.path) }
                 .map(\.path)
@@ -91,6 +92,9 @@ public struct ArtifactCollector: Sendable {
                 warnings.append("skipping base directory '\(base)': it leads outside the source directory (a symbolic link)")
                 continue
             }
+            // A base directory leading into sitebuild's own folders through a link holds
+            // nothing to take, as one named inside them holds nothing.
+            let intoOwn = FileWalker.isInside(baseDir, ownDirectories.map { FileWalker.realPath(absolute($0)) })
             log.append("Expanding file paths for base directory \(base)")
             log.append("Assembling file list")
             // Links are followed only within the source directory: one to /etc or a home
@@ -98,7 +102,11 @@ public struct ArtifactCollector: Sendable {
             var walker = FileWalker(followSymlinks: !artifacts.enableSymlinks)
             walker.confinedTo = [FileWalker.realPath(sourceDirectory)]
             walker.reportsProblems = true
+            // By device and inode too: a followed link (`dist/root -> ..`) leads to them under
+            // another path.
+            walker.skipping = ownIdentities
             let walked = walker.walk(baseDir).filter { entry in
+                guard !intoOwn else { return false }
                 let fromSource = base == "." ? entry.path : base + "/" + entry.path
                 // Byte for byte: Swift's String comparison takes `café` spelled NFC and NFD as
                 // equal, and would leave out a user's file that only resembles sitebuild's own.
@@ -226,6 +234,16 @@ public struct ArtifactCollector: Sendable {
         if path.utf8.elementsEqual(path.precomposedStringWithCanonicalMapping.utf8) { return " (NFC)" }
         if path.utf8.elementsEqual(path.decomposedStringWithCanonicalMapping.utf8) { return " (NFD)" }
         return ""
+    }
+
+    /// The excluded directories that are not the source directory itself.
+    var ownDirectories: [String] {
+        excludedDirectories.filter { !$0.isEmpty && $0 != "." }
+    }
+
+    /// The device and inode of each excluded directory and file that exists.
+    var ownIdentities: Set<[UInt64]> {
+        FileWalker.identities(of: (ownDirectories + excludedFiles.filter { !$0.isEmpty }).map(absolute))
     }
 
     func absolute(_ path: String) -> String {

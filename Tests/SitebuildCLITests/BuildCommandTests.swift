@@ -221,6 +221,38 @@ import TestSupport
         #expect(fromPreview.status == 0 && h.exists("again/index.html"), "\(fromPreview.stdout)")
     }
 
+    /// Regression: a link to the project inside the artifact folder (`dist/root -> ..`, links
+    /// followed) collected sitebuild's own folders under `root/` (`.sitebuild/`, `run`'s local
+    /// target, the output folder, a redirected log), and `run` deployed them.
+    @Test func sitebuildsOwnFilesAreNotCollectedThroughALink() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands: ['mkdir -p dist; echo i > dist/index.html; ln -sfn .. dist/root']\n"
+            + "artifacts:\n  base-directory: dist\n  files: ['**/*']\n")
+        #expect(try h.run(["run", "--target", "versions"]).status == 0)
+        // The log redirected into the project, the output folder inside it.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "\"$0\" build --out preview > build.log 2>&1", CLIHarness.binary]
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SITEBUILD_CACHE_DIR"] = h.root + "/.cache"
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(h.read("build.log") ?? "")")
+        // The link is followed: the project's own files are there.
+        #expect(h.exists("preview/root/buildspec.yml") && h.exists("preview/index.html"))
+        for own in ["root/.sitebuild", "root/preview", "root/build.log", "root/.cache"] {
+            #expect(!h.exists("preview/" + own), "\(own)")
+        }
+        let run = try h.run(["run", "--target", "versions", "--dry-run", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("root/buildspec.yml"), "\(run.stdout)")
+        for own in ["root/.sitebuild", "root/versions", "root/preview", "root/.cache"] {
+            #expect(!run.stdout.contains(own), "\(own): \(run.stdout)")
+        }
+    }
+
     /// A reader of the log that goes away stops the build as SIGTERM does: exit 130, the
     /// running command stopped, nothing after it run (it used to die of SIGPIPE and leave the
     /// command running on its own).
