@@ -29,7 +29,8 @@ public struct ArtifactSelection: Sendable {
 ///
 /// Choices where CodeBuild's behaviour is not documented (see docs/buildspec-behaviour.md):
 /// - a pattern naming a directory without a glob (`dist`) takes everything below it,
-///   with a warning suggesting `dist/**/*`;
+///   with a warning suggesting `dist/**/*`; in `exclude-paths`, one whose last component
+///   names directories (`node_modules`, `**/node_modules`) leaves out everything below them;
 /// - dotfiles match `*` and `**`;
 /// - with `discard-paths: yes`, when two files get the same name the one whose full
 ///   path sorts first wins and a warning names both;
@@ -73,11 +74,14 @@ public struct ArtifactCollector: Sendable {
         var chosen: [(path: String, file: ArtifactFile)] = []
         var problems: [String] = []
         var excludes = artifacts.excludePaths.map(GlobPattern.init)
-        // A bare directory name (`node_modules`) leaves out the files below it, as a bare
-        // directory in `files` takes them: a file pattern would match no file, and what the
-        // user asked to leave out would be deployed.
-        let directoryExcludes = artifacts.excludePaths.filter { GlobPattern($0).isLiteral }
-            .map { (text: $0, pattern: GlobPattern(GlobPattern($0).literalPath + "/")) }
+        // A bare directory name (`node_modules`, or `**/node_modules` wherever it is) leaves
+        // out the files below it, as a bare directory in `files` takes them: a file pattern
+        // would match no file, and what the user asked to leave out would be deployed.
+        let directoryExcludes = artifacts.excludePaths.filter { GlobPattern($0).lastComponentIsLiteral }
+            .map { text in
+                let pattern = GlobPattern(text)
+                return (text: text, pattern: GlobPattern(pattern.isLiteral ? pattern.literalPath + "/" : text + "/"))
+            }
         excludes += directoryExcludes.map(\.pattern)
         var warnedExcludes: Set<String> = []
         for base in bases {
@@ -131,9 +135,12 @@ public struct ArtifactCollector: Sendable {
             for exclude in directoryExcludes where !warnedExcludes.contains(exclude.text)
                 && entries.contains(where: { exclude.pattern.matches($0.path) }) {
                 warnedExcludes.insert(exclude.text)
-                let path = GlobPattern(exclude.text).literalPath
-                warnings.append("exclude-paths '\(exclude.text)' names a directory; sitebuild leaves out the files below it. "
-                    + "Write '\(path)/**/*' to say so explicitly")
+                let pattern = GlobPattern(exclude.text)
+                warnings.append(pattern.isLiteral
+                    ? "exclude-paths '\(exclude.text)' names a directory; sitebuild leaves out the files below it. "
+                        + "Write '\(pattern.literalPath)/**/*' to say so explicitly"
+                    : "exclude-paths '\(exclude.text)' names directories; sitebuild leaves out the files below them. "
+                        + "Write '\(exclude.text)/**/*' to say so explicitly")
             }
             for patternText in artifacts.files {
                 log.append("Expanding \(patternText)")

@@ -52,6 +52,12 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     /// Whether the pattern has no wildcard at all.
     public var isLiteral: Bool { components.allSatisfy { !Self.hasWildcard($0) } }
 
+    /// Whether the last component has no wildcard (`node_modules`, `**/node_modules`): the
+    /// pattern names something by its name, which may be a directory.
+    public var lastComponentIsLiteral: Bool {
+        components.last.map { !Self.hasWildcard($0) } ?? false
+    }
+
     /// The leading components without wildcards: the only directory worth walking.
     public var literalPrefix: [String] {
         Array(components.prefix { !Self.hasWildcard($0) })

@@ -357,6 +357,39 @@ import Testing
         #expect(!run.log.contains("exclude-paths 'buildspec.yml'"))
     }
 
+    /// Regression: `exclude-paths: ['**/node_modules']` (a glob whose last component names
+    /// directories) left nothing out and said nothing; now, as for a bare name, the files below
+    /// every directory it matches are left out, with the same warning. A file of that name
+    /// stays out as before, and a wildcard last component (`docs/*`) still matches files only.
+    @Test func aGlobNamingDirectoriesInExcludePathsLeavesTheirFilesOut() throws {
+        let h = try BuildHarness()
+        try h.write("index.html", "i")
+        try h.write("node_modules/leftpad/index.js", "m")
+        try h.write("packages/a/node_modules/b/index.js", "m")
+        try h.write("packages/a/index.js", "a")
+        try h.write("lib/node_modules", "a file")
+        try h.write("docs/intro.md", "d")
+        try h.write("docs/guide/setup.md", "g")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              files:
+                - '**/*'
+              exclude-paths:
+                - '**/node_modules'
+                - 'docs/*'
+                - buildspec.yml
+            """, out: out)
+        #expect(files(under: out) == ["docs/guide/setup.md", "index.html", "packages/a/index.js"])
+        #expect(run.log.contains("exclude-paths '**/node_modules' names directories; sitebuild leaves out the files below them. "
+            + "Write '**/node_modules/**/*' to say so explicitly"), "\(run.log)")
+        #expect(!run.log.contains("exclude-paths 'docs/*'"))
+    }
+
     @Test func baseDirectoryGlobAndSecondaryArtifacts() throws {
         let h = try BuildHarness()
         try h.write("build-web/index.html", "w")
