@@ -459,6 +459,12 @@ public struct BuildSpecParser {
             warning(item.location, "cache.paths[\(index)]", "'\(item.text)' is a glob, and '~' and '$' are not expanded in it, so it caches nothing; "
                 + "write the path itself (such as /root/.npm/**/*) or one relative to the source")
         }
+        for (index, item) in paths.enumerated() where item.text.split(separator: "/").contains("..") {
+            // A cache entry never holds a '..' name (a restore refuses it as unsafe): such a path
+            // would be saved by every build and never restored.
+            error(item.location, "cache.paths[\(index)]", "'\(item.text)' leaves the source directory with '..', which a cache entry cannot hold; "
+                + "write a path below the source directory, or the folder's absolute path (such as /work/shared/**/*)")
+        }
         var cache = Cache(paths: paths.map(\.text))
         if let n = map.value(for: "key") { cache.key = scalar(n, "cache.key") }
         if let n = map.value(for: "fallback-keys") {

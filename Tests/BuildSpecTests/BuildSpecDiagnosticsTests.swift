@@ -467,6 +467,29 @@ struct BuildSpecDiagnosticsTests {
         #expect(lineColumn(base) == [9, 19])
     }
 
+    /// Regression: `cache.paths: ['../shared/**/*']` passed, was saved by every build and
+    /// failed every restore (a cache entry never holds '..'); now it is refused where it is
+    /// written, as artifact paths with '..' are.
+    @Test func cachePathsWithParentComponentsAreRefused() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        cache:
+          paths:
+            - 'node_modules/**/*'
+            - '../shared/**/*'
+            - /work/site/../shared
+            - 'a..b/**/*'
+        """)
+        let parent = try diagnostic(error.diagnostics, keyPath: "cache.paths[1]")
+        #expect(lineColumn(parent) == [8, 7])
+        #expect(parent.message.contains("leaves the source directory with '..'"))
+        _ = try diagnostic(error.diagnostics, keyPath: "cache.paths[2]")
+        #expect(error.errors.count == 2)
+    }
+
     @Test func wrongTypesForSections() throws {
         let error = try rejectSpec("""
         version: 0.2

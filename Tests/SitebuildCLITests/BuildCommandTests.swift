@@ -442,6 +442,16 @@ import TestSupport
         #expect(ok.stdout.contains("sitebuild.yml: valid settings"))
         #expect(try h.run(["validate", "--config", "nope.yml"]).status == 2)
         #expect(!h.exists("ran"))
+        // A cache path with '..' (saved by every build, never restorable) is refused by both.
+        let spec = h.read("buildspec.yml") ?? ""
+        try h.write("buildspec.yml", spec + "\ncache:\n  paths: ['../shared/**/*']\n")
+        for command in ["validate", "build"] {
+            let parent = try h.run([command])
+            #expect(parent.status == 2 && parent.stderr.contains("buildspec.yml:") && parent.stderr.contains("cache.paths[0]")
+                    && parent.stderr.contains("leaves the source directory with '..'"), "\(command): \(parent.stderr)")
+        }
+        #expect(!h.exists("ran"))
+        try h.write("buildspec.yml", spec)
         // A deploy-only folder (settings, no buildspec): the settings are checked alone.
         try FileManager.default.removeItem(atPath: h.root + "/buildspec.yml")
         let settingsOnly = try h.run(["validate"])
