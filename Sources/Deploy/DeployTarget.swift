@@ -25,7 +25,8 @@ public struct UploadStats: Sendable, Equatable {
 /// The layout is the same everywhere: `<version>/<path>`, then
 /// `_sitebuild/manifests/<version>.json` written last and never overwritten, and one
 /// `_sitebuild/releases/<time>-<version>.json` per flip, and each pointer's last flip as
-/// `_sitebuild/pointers/<hash>.json`.
+/// `_sitebuild/pointers/<hash>.json`, and the invalidations flips still owe as
+/// `_sitebuild/invalidations/<hash>.json`.
 public protocol DeployTarget: Sendable {
     /// `file:///…` or `s3://…`, for messages.
     var url: String { get }
@@ -66,6 +67,13 @@ public protocol DeployTarget: Sendable {
     func removePointerHead(_ record: ReleaseRecord) async throws
     /// The last flip of every pointer that has one (unreadable ones left out).
     func readPointerHeads() async throws -> [ReleaseRecord]
+    /// The invalidation `pointer` owes `distribution` (`_sitebuild/invalidations/<name>.json`,
+    /// ``OwedInvalidation/fileName(pointer:distribution:)``), if one is recorded: one small read.
+    func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation?
+    /// Records `owed`, replacing what its pointer owed its distribution before.
+    func writeOwedInvalidation(_ owed: OwedInvalidation) async throws
+    /// Removes what `pointer` owed `distribution` (its invalidation was accepted).
+    func removeOwedInvalidation(pointer: String, distribution: String) async throws
     /// How release records name `pointer` (``Deployer/pointerIdentity``): its URL, except that
     /// a local target names a file pointer inside it by its path there (`_sitebuild/live`), so
     /// that its records still match once the target's folder is moved or copied.

@@ -447,6 +447,25 @@ public struct LocalTarget: DeployTarget {
         Self.readRecords(in: pointerHeads, named: Self.recordNames(in: pointerHeads)).filter { $0.pointer != nil }
     }
 
+    var owedInvalidations: String { root + "/_sitebuild/invalidations" }
+
+    public func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
+        let path = owedInvalidations + "/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+        return FileManager.default.contents(atPath: path).flatMap(OwedInvalidation.parse)
+    }
+
+    public func writeOwedInvalidation(_ owed: OwedInvalidation) async throws {
+        try FileManager.default.createDirectory(atPath: owedInvalidations, withIntermediateDirectories: true)
+        try Self.writeAtomically(Array((owed.json.serialized() + "\n").utf8), to: owedInvalidations + "/" + owed.fileName)
+    }
+
+    public func removeOwedInvalidation(pointer: String, distribution: String) async throws {
+        let path = owedInvalidations + "/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+        if unlink(path) != 0 && errno != ENOENT {
+            throw DeployError("cannot remove \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func removeMarkedVersion(_ version: String) async throws {
         try VersionId.validate(version)
         unlink(manifestPath(version))

@@ -201,6 +201,26 @@ public struct S3Target: DeployTarget {
         return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }
     }
 
+    var owedInvalidationsPrefix: String { location.prefix + "_sitebuild/invalidations/" }
+
+    public func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
+        let key = owedInvalidationsPrefix + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+        return try await getIfPresent(key).flatMap { OwedInvalidation.parse(Data($0)) }
+    }
+
+    public func writeOwedInvalidation(_ owed: OwedInvalidation) async throws {
+        _ = try await client.putObject(bucket: bucket, key: owedInvalidationsPrefix + owed.fileName,
+                                       body: .bytes(Array((owed.json.serialized() + "\n").utf8)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+    }
+
+    public func removeOwedInvalidation(pointer: String, distribution: String) async throws {
+        let key = owedInvalidationsPrefix + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+        if let failure = try await client.deleteObjects(bucket: bucket, keys: [key]).first {
+            throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
+        }
+    }
+
     /// A record (release or pointer head) as one JSON line.
     private func putRecord(_ record: ReleaseRecord, key: String) async throws {
         _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(Array((record.json.serialized() + "\n").utf8)),

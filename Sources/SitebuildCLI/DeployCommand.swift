@@ -193,28 +193,37 @@ enum DeployInvocation {
             }
             if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
                 // The signal came during the flip, which was completed: the version is live.
-                reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution))
+                let owed = await InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                    .recordOwed(from: outcome.previous, toVersion: outcome.version)
+                reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution,
+                                                  owed: owed))
                 report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                        reporter: reporter, status: "INTERRUPTED")
                 return ExitStatus.interrupted
             }
+            let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
             var invalidateFrom = outcome.previous
             var invalidates = outcome.kind == .deployed || outcome.kind == .flippedExisting
                 || (outcome.kind == .planned && outcome.previous != outcome.version)
-            if outcome.kind == .unchanged || (outcome.kind == .planned && outcome.previous == outcome.version),
-               resolved.distribution != nil, try invalidation.mode(resolved.config) == .always {
-                // Already live (a rerun after an invalidation that failed or was cut off):
+            let alreadyLive = outcome.kind == .unchanged || (outcome.kind == .planned && outcome.previous == outcome.version)
+            // What an earlier flip's invalidation that failed or was cut off still owes: sent with
+            // this flip's, or by a rerun of what is live. (One small read, only when this run would
+            // invalidate.)
+            let owed = await step.owedInvalidation()
+            if alreadyLive, resolved.distribution != nil, try invalidation.mode(resolved.config) == .always {
                 // --invalidate always sends again what the flip to it changed.
                 invalidateFrom = try await deployer.previousVersion(live: outcome.version)
                 invalidates = true
                 reporter.say("--invalidate always: \(outcome.version) is already live; \(dryRun ? "would invalidate" : "invalidating") "
                     + "what its flip from \(invalidateFrom ?? "no version") changed")
+            } else if alreadyLive, owed != nil {
+                invalidateFrom = nil
+                invalidates = true
             }
             if invalidates {
-                let step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                 // A dry run only plans, even for a version already live (`.unchanged` comes back
                 // before the deploy looks at dryRun).
-                if let failed = await step.run(from: invalidateFrom, to: outcome.manifest, toVersion: outcome.version,
+                if let failed = await step.run(from: invalidateFrom, owed: owed, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: dryRun || outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
@@ -374,9 +383,11 @@ enum DeployInvocation {
     }
 
     /// What a deploy or rollback whose flip a signal came during says: the flip was completed.
-    static func interruptedAfterFlip(version: String, target: String, distribution: String?) -> String {
+    /// `owed`: the invalidation was recorded as owed, so the next deploy or rerun sends it.
+    static func interruptedAfterFlip(version: String, target: String, distribution: String?, owed: Bool = false) -> String {
         "interrupted by \(Interruptible.signalName) during the flip, which was completed: \(version) is live on \(target); "
-            + (distribution.map { "no CloudFront invalidation was sent: if \($0) may serve the version before from its caches, "
+            + (distribution.map { "no CloudFront invalidation was sent: "
+                + (owed ? "it is recorded as owed, and the next deploy (or this one run again) sends it; or " : "if \($0) may serve the version before from its caches, ")
                 + "aws cloudfront create-invalidation --distribution-id \($0) --paths '/*'" } ?? "nothing else was left to do")
     }
 

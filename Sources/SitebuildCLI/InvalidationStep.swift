@@ -13,12 +13,68 @@ struct InvalidationStep {
     var options: InvalidationOptions
     var routing: RoutingMode
     var reporter: Reporter
-    /// How to send it again by rerunning, for the failure messages (a deploy's; a rollback's
-    /// rerun would roll back further).
-    var rerun = "run the same deploy again with --invalidate always, or "
+    /// How to send it again by rerunning, for the failure messages (a deploy's; a bare rollback
+    /// would roll back further). Left owed, the next deploy or rerun sends it.
+    var rerun = "the next deploy (or this one run again) sends it; or run "
 
-    /// The plan for flipping from `old` to `new`, or nil with the reason when nothing is sent.
-    func plan(from old: String?, to new: Manifest?, toVersion: String) async throws -> (InvalidationPlan?, String) {
+    /// Whether a flip sends an invalidation at all with these settings: a distribution, and not
+    /// `never`, nor `auto` through a KeyValueStore pointer (new cache keys).
+    var sendsInvalidations: Bool {
+        guard resolved.distribution != nil, let mode = try? options.mode(resolved.config), mode != .never else { return false }
+        return mode == .always || !(resolved.pointer is KeyValueStorePointerStore)
+    }
+
+    /// How release records and owed invalidations name the pointer.
+    var pointerIdentity: String { resolved.target.name(of: resolved.pointer) }
+
+    /// The invalidation an earlier flip through this pointer still owes the distribution (it
+    /// failed, or the run was interrupted): one small read, made only when this run would
+    /// invalidate. Unreadable, it is said and taken as none.
+    func owedInvalidation() async -> OwedInvalidation? {
+        guard sendsInvalidations, let distribution = resolved.distribution else { return nil }
+        do {
+            return try await resolved.target.readOwedInvalidation(pointer: pointerIdentity, distribution: distribution)
+        } catch {
+            reporter.say("warning: cannot read whether an earlier flip still owes \(distribution) an invalidation "
+                + "(\(resolved.target.url)/_sitebuild/invalidations/): \(error)")
+            return nil
+        }
+    }
+
+    /// Records that the flip from `old` to `toVersion` owes its invalidation (a signal ended the
+    /// run during the flip, before any was sent), with what was owed before; the next deploy
+    /// or rerun sends it. Not cut off by the signal; true when recorded.
+    func recordOwed(from old: String?, toVersion: String) async -> Bool {
+        guard sendsInvalidations, let distribution = resolved.distribution else { return false }
+        let step = self
+        return await uncancelled {
+            let owed = await step.owedInvalidation()
+            let record = OwedInvalidation(pointer: step.pointerIdentity, distribution: distribution, live: toVersion,
+                                          stale: Self.staleVersions(old: old, owed: owed, toVersion: toVersion))
+            return (try? await step.resolved.target.writeOwedInvalidation(record)) != nil
+        }
+    }
+
+    /// Says that `owed` is invalidated too.
+    func sayOwed(_ owed: OwedInvalidation, dryRun: Bool) {
+        let since = owed.stale.map { $0.isEmpty ? owed.live : ($0 + [owed.live]).joined(separator: ", ") } ?? "everything"
+        reporter.say("invalidation: the flip to \(owed.live) (\(ReleaseRecord.isoTime(owed.at))) was never invalidated on "
+            + "\(owed.distribution) (its invalidation failed or was interrupted): \(dryRun ? "would invalidate" : "invalidating") "
+            + (owed.stale == nil ? "everything" : "what changed since \(since)") + " too")
+    }
+
+    /// The versions whose files the distribution may serve from its cache once `toVersion` is
+    /// live: `old` (the version the flip replaced) and what `owed` names; nil when not known.
+    static func staleVersions(old: String?, owed: OwedInvalidation?, toVersion: String) -> [String]? {
+        guard let owed else { return old.map { $0 == toVersion ? [] : [$0] } }
+        guard let more = owed.staleVersions(once: toVersion) else { return nil }
+        var seen: Set<String> = [toVersion]
+        return ((old.map { [$0] } ?? []) + more).filter { seen.insert($0).inserted }
+    }
+
+    /// The plan for flipping from the `stale` versions (nil: not known) to `new`, or nil with
+    /// the reason when nothing is sent.
+    func plan(from stale: [String]?, to new: Manifest?, toVersion: String) async throws -> (InvalidationPlan?, String) {
         guard let distribution = resolved.distribution else { return (nil, "no CloudFront distribution configured (--distribution)") }
         let mode = try options.mode(resolved.config)
         if mode == .never { return (nil, "--invalidate never") }
@@ -26,7 +82,8 @@ struct InvalidationStep {
             return (nil, "the pointer is a KeyValueStore: \(distribution) serves \(toVersion) under new cache keys, nothing is stale (--invalidate always to invalidate anyway)")
         }
         let everything = InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached")
-        guard let old else { return (everything, "") }
+        guard let stale else { return (everything, "") }
+        guard !stale.isEmpty else { return (nil, "no file changed: nothing to invalidate") }
         let read = new == nil ? try await resolved.target.readManifest(toVersion) : nil
         // A version without a manifest (another tool's upload, made live by a rollback) cannot
         // be compared with: every path may differ.
@@ -38,28 +95,45 @@ struct InvalidationStep {
         // of its first deploy, and the release record that made the old one live, the mode of
         // that flip (a site without folder pages has one id in both modes). When in doubt, spa.
         let recorded = newManifest.metadata.first { $0.0 == "routing" }.flatMap { RoutingMode(rawValue: $0.1) }
-        let flips = (try? await Deployer(target: resolved.target, pointer: resolved.pointer).routings(of: [old, toVersion])) ?? []
+        let flips = (try? await Deployer(target: resolved.target, pointer: resolved.pointer).routings(of: stale + [toVersion])) ?? []
         let spa = ([recorded, routing] + flips).contains(.spa)
         let planner = InvalidationPlanner(mode: spa ? .spa : .static)
-        // The earlier version's manifest is streamed against the new one, never held.
-        let compared: (keys: [String], pathCount: Int)?
-        do {
-            compared = try await resolved.target.changes(from: old, to: newManifest)
-        } catch let damaged as DamagedManifest {
-            return (InvalidationPlan(paths: ["/*"], reason: "\(damaged): everything may be cached"), "")
+        // Each earlier version's manifest is streamed against the new one, never held; what
+        // changed from any of them may be cached.
+        var changed: Set<String> = []
+        for old in stale {
+            let compared: (keys: [String], pathCount: Int)?
+            do {
+                compared = try await resolved.target.changes(from: old, to: newManifest)
+            } catch let damaged as DamagedManifest {
+                return (InvalidationPlan(paths: ["/*"], reason: "\(damaged): everything may be cached"), "")
+            }
+            guard let (keys, pathCount) = compared else { return (everything, "") }
+            if stale.count == 1 {
+                let plan = planner.plan(changed: keys, siteKeyCount: pathCount)
+                return plan.isEmpty ? (nil, plan.reason) : (plan, "")
+            }
+            if pathCount > 0 && keys.count == pathCount { return (planner.plan(changed: keys, siteKeyCount: pathCount), "") }
+            changed.formUnion(keys)
         }
-        guard let (changed, pathCount) = compared else { return (everything, "") }
-        let plan = planner.plan(changed: changed, siteKeyCount: pathCount)
+        let plan = planner.plan(changed: changed, siteKeyCount: 0)
         return plan.isEmpty ? (nil, plan.reason) : (plan, "")
     }
 
     /// Prints the plan (dry run) or submits it and, with `--wait`, waits for it. Returns an
-    /// exit status when the invalidation failed.
-    func run(from old: String?, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
+    /// exit status when the invalidation failed. `owed`: what an earlier flip's invalidation
+    /// that was never sent owes (``owedInvalidation()``), invalidated too. Before it is sent
+    /// the invalidation is recorded as owed, and the record removed once CloudFront accepted
+    /// it: a failure or an interruption in between leaves it for the next run.
+    func run(from old: String?, owed: OwedInvalidation? = nil, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
         var submittedIds: [String] = []
         do {
-            let (plan, reason) = try await plan(from: old, to: new, toVersion: toVersion)
+            if let owed { sayOwed(owed, dryRun: dryRun) }
+            let stale = Self.staleVersions(old: old, owed: owed, toVersion: toVersion)
+            let (plan, reason) = try await plan(from: stale, to: new, toVersion: toVersion)
             guard let plan, let distribution = resolved.distribution else {
+                // Nothing the distribution may have cached differs from the live version: nothing is owed.
+                if let owed, !dryRun { await removeOwed(owed.distribution) }
                 if resolved.distribution != nil {
                     reporter.say("invalidation: none (\(reason))")
                 } else if (try? options.mode(resolved.config)) == .always {
@@ -98,6 +172,13 @@ struct InvalidationStep {
                 }
             }
             let flip = ReleaseRecord.isoTime(Date())
+            do {
+                try await resolved.target.writeOwedInvalidation(OwedInvalidation(pointer: pointerIdentity, distribution: distribution,
+                                                                                 live: toVersion, stale: stale))
+            } catch {
+                reporter.say("warning: cannot record on \(resolved.target.url) that \(distribution) is owed this invalidation "
+                    + "(should it fail, the next deploy would not know to send it): \(error)")
+            }
             // Under --wait, --wait-timeout bounds the whole invalidation: its submission too
             // (retries while CloudFront is busy), then the wait for what remains of it.
             let limit = options.wait ? try options.timeout() : nil
@@ -105,6 +186,7 @@ struct InvalidationStep {
             let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip, within: limit)
             let ids = submitted.map(\.id)
             submittedIds = ids
+            await removeOwed(distribution)
             reporter.say("invalidation \(ids.joined(separator: ", ")) of \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
             reporter.event("invalidation", [("status", .string("SUBMITTED")), ("ids", .array(ids.map(JSONValue.string))),
                                             ("paths", .array(plan.paths.map(JSONValue.string))), ("reason", .string(plan.reason))])
@@ -142,6 +224,18 @@ struct InvalidationStep {
                 + "create-invalidation --distribution-id \(resolved.distribution ?? "") --paths '/*'")
             reporter.event("invalidation", [("status", .string("FAILED")), ("message", .string("\(error)"))])
             return ExitStatus.deployFailed
+        }
+    }
+
+    /// Removes the record of what this pointer owes `distribution`; a failure is said (the next
+    /// run then invalidates those paths once more), never thrown.
+    private func removeOwed(_ distribution: String) async {
+        let target = resolved.target, pointer = pointerIdentity
+        do {
+            try await uncancelled { try await target.removeOwedInvalidation(pointer: pointer, distribution: distribution) }
+        } catch {
+            reporter.say("warning: the invalidation was sent, but its record as owed could not be removed from \(target.url) "
+                + "(the next deploy sends it again): \(error)")
         }
     }
 }

@@ -161,16 +161,19 @@ struct RollbackCommand: AsyncParsableCommand {
                         reporter.say(DeployInvocation.routingWarning(routingChange, version: to, previous: from, pointer: resolved.pointer.url))
                     }
                 }
+                var step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                step.rerun = "the next deploy or rollback through this pointer sends it; or run "
                 if Task.isCancelled {
                     // The signal came during the flip, which was completed.
-                    reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution))
+                    let owed = await step.recordOwed(from: from, toVersion: to)
+                    reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution,
+                                                                       owed: owed))
                     reporter.event("result", [("status", .string("INTERRUPTED")), ("action", .string("rollback")), ("version", .string(to)),
                                               ("previous", from.map(JSONValue.string) ?? .null)])
                     throw ExitCode(ExitStatus.interrupted)
                 }
-                var step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
-                step.rerun = ""
-                if let failed = await step.run(from: from, to: nil, toVersion: to, dryRun: false) {
+                // With what an earlier flip's invalidation that failed or was cut off still owes.
+                if let failed = await step.run(from: from, owed: await step.owedInvalidation(), to: nil, toVersion: to, dryRun: false) {
                     reporter.event("result", [("status", .string(failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")),
                                               ("action", .string("rollback")), ("version", .string(to)),
                                               ("previous", from.map(JSONValue.string) ?? .null),

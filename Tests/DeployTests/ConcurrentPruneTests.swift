@@ -55,6 +55,13 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     func writePointerHead(_ record: ReleaseRecord) async throws { try await inner.writePointerHead(record) }
     func readPointerHeads() async throws -> [ReleaseRecord] { try await inner.readPointerHeads() }
     func removePointerHead(_ record: ReleaseRecord) async throws { try await inner.removePointerHead(record) }
+    func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
+        try await inner.readOwedInvalidation(pointer: pointer, distribution: distribution)
+    }
+    func writeOwedInvalidation(_ owed: OwedInvalidation) async throws { try await inner.writeOwedInvalidation(owed) }
+    func removeOwedInvalidation(pointer: String, distribution: String) async throws {
+        try await inner.removeOwedInvalidation(pointer: pointer, distribution: distribution)
+    }
     func name(of pointer: any PointerStore) -> String { inner.name(of: pointer) }
     func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
         readCount.withLock { $0 += names.count }

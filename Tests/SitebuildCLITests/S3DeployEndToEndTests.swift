@@ -1078,10 +1078,77 @@ import Glibc
             #expect(failing.status == 3, "\(failing.stderr)")
             #expect(failing.stdout.contains(#""status":"INVALIDATION_FAILED""#), "\(failing.stdout)")
             #expect(failing.stderr.contains("is live, but the CloudFront invalidation failed"), "\(failing.stderr)")
-            #expect(failing.stderr.contains("run the same deploy again with --invalidate always"))
+            #expect(failing.stderr.contains("the next deploy (or this one run again) sends it"))
             #expect(!failing.stderr.contains("sitebuild rollback"))
             let liveNow = try await text(client, "cdn-site", "_sitebuild/live")
             #expect(failing.stdout.contains(#""version":"\#(liveNow)""#))
+        }
+    }
+
+    /// An invalidation CloudFront refused (or a run cut off before sending it) is recorded as
+    /// owed: a rerun of the same deploy sends it, and so does the next flip, with its own paths.
+    @Test func anInvalidationThatFailedIsSentByTheRerunOrTheNextFlip() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("owed-site")
+            let cloudFront = CloudFrontClient(credentials: moto.credentials, environment: moto.environment)
+            let distribution = try await cloudFront.createDistribution(
+                configXML: minimalDistributionConfig(callerReference: "owed", originDomain: "owed-site.s3.us-east-1.amazonaws.com")).id
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL,
+                                                refuse: (method: "POST", pathContains: "/invalidation", status: 403, code: "AccessDenied"))
+            defer { proxy.stop() }
+            var refusing = moto.environment
+            refusing["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>home</p>")
+            try h.write("site/style.css", "a{}")
+            try h.write("site/logo.svg", "<svg/>")
+            let common = ["--target", "s3://owed-site", "--distribution", distribution, "--json"]
+            func sentPaths(_ output: CLIHarness.Output) -> [String]? {
+                for line in output.stdout.split(separator: "\n") {
+                    if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                       object["event"] as? String == "invalidation", object["status"] as? String == "SUBMITTED" {
+                        return (object["paths"] as? [String])?.sorted()
+                    }
+                }
+                return nil
+            }
+            #expect(try await h.run(["deploy", "site"] + common, environment: moto.environment).status == 0)
+            let unchangedBefore = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(unchangedBefore.status == 0 && sentPaths(unchangedBefore) == nil, "\(unchangedBefore.stdout)")
+
+            // style.css changes; CloudFront refuses its invalidation.
+            try h.write("site/style.css", "a{color:red}")
+            let refused = try await h.run(["deploy", "site"] + common, environment: refusing)
+            #expect(refused.status == 3 && refused.stderr.contains("the CloudFront invalidation failed"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("the next deploy (or this one run again) sends it"), "\(refused.stderr)")
+            // The identical rerun sends it (auto, the version already live).
+            let rerun = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.stderr.contains("was never invalidated on \(distribution)"), "\(rerun.stderr)")
+            #expect(sentPaths(rerun) == ["/style.css"], "\(rerun.stdout)")
+            // Sent: owed no more, and a no-change deploy is back to sending nothing.
+            let settled = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(settled.status == 0 && sentPaths(settled) == nil && !settled.stdout.contains(#""event":"invalidation""#), "\(settled.stdout)")
+            #expect(result(settled)["requests"] as? Int == result(unchangedBefore)["requests"] as? Int, "\(settled.stdout)")
+
+            // Refused again; then index.html changes and CloudFront accepts: both are invalidated.
+            try h.write("site/style.css", "a{color:blue}")
+            #expect(try await h.run(["deploy", "site"] + common, environment: refusing).status == 3)
+            try h.write("site/index.html", "<p>home 2</p>")
+            let next = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(sentPaths(next) == ["/", "/index.html", "/style.css"], "\(next.stdout)")
+
+            // A rollback whose invalidation was refused leaves it owed too: the deploy back sends
+            // what either version may have left cached.
+            let back = try await h.run(["rollback"] + common, environment: refusing)
+            #expect(back.status == 3, "\(back.stderr)")
+            #expect(back.stderr.contains("the next deploy or rollback through this pointer sends it"), "\(back.stderr)")
+            let forward = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(forward.status == 0 && forward.stderr.contains("was never invalidated"), "\(forward.stderr)")
+            #expect(sentPaths(forward) == ["/", "/index.html"], "\(forward.stdout)")
+            #expect(try await keys(client, "owed-site", prefix: "_sitebuild/invalidations/").isEmpty)
         }
     }
 
