@@ -149,8 +149,27 @@ struct RollbackCommand: AsyncParsableCommand {
             }
             let (from, to) = try await deployer.rollback(to: version, force: force)
             var routingChange: RoutingChange?
+            var step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+            step.rerun = "the next deploy or rollback through this pointer sends it; or run "
             if from == to {
-                reporter.say("version \(to) is already live; nothing changed")
+                // Already live (a rerun after an invalidation that failed or was cut off), as for
+                // a deploy: what is owed is sent, and --invalidate always sends again what the
+                // flip to it changed.
+                let owed = await step.owedInvalidation()
+                let always = try resolved.distribution != nil && invalidation.mode(resolved.config) == .always
+                if always || owed != nil {
+                    let invalidateFrom = always ? try await deployer.previousVersion(live: to) : nil
+                    reporter.say("version \(to) is already live" + (always ? "; --invalidate always: invalidating what its flip from "
+                        + "\(invalidateFrom ?? "no version") changed" : ""))
+                    if let failed = await step.run(from: invalidateFrom, owed: owed, to: nil, toVersion: to, dryRun: false) {
+                        reporter.event("result", [("status", .string(failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")),
+                                                  ("action", .string("unchanged")), ("version", .string(to)),
+                                                  ("previous", from.map(JSONValue.string) ?? .null), ("routingChange", .null)])
+                        throw ExitCode(failed)
+                    }
+                } else {
+                    reporter.say("version \(to) is already live; nothing changed")
+                }
             } else {
                 reporter.say("live version is now \(to) (was \(from ?? "none")) on \(resolved.target.url)"
                     + (resolved.givenPointer.map { " through \($0)" } ?? ""))
@@ -161,8 +180,6 @@ struct RollbackCommand: AsyncParsableCommand {
                         reporter.say(DeployInvocation.routingWarning(routingChange, version: to, previous: from, pointer: resolved.pointer.url))
                     }
                 }
-                var step = InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
-                step.rerun = "the next deploy or rollback through this pointer sends it; or run "
                 if Task.isCancelled {
                     // The signal came during the flip, which was completed.
                     let owed = await step.recordOwed(from: from, toVersion: to)

@@ -1149,6 +1149,21 @@ import Glibc
             #expect(forward.status == 0 && forward.stderr.contains("was never invalidated"), "\(forward.stderr)")
             #expect(sentPaths(forward) == ["/", "/index.html"], "\(forward.stdout)")
             #expect(try await keys(client, "owed-site", prefix: "_sitebuild/invalidations/").isEmpty)
+
+            // rollback VERSION of the version already live: nothing with auto, what the flip to it
+            // changed with always, and what is owed, as deploy does.
+            let live = try await text(client, "owed-site", "_sitebuild/live")
+            let quiet = try await h.run(["rollback", live] + common, environment: moto.environment)
+            #expect(quiet.status == 0 && quiet.stderr.contains("already live; nothing changed") && sentPaths(quiet) == nil, "\(quiet.stderr)")
+            let always = try await h.run(["rollback", live, "--invalidate", "always"] + common, environment: moto.environment)
+            #expect(always.status == 0 && always.stderr.contains("--invalidate always: invalidating what its flip from"), "\(always.stderr)")
+            #expect(sentPaths(always) == ["/", "/index.html"], "\(always.stdout)")
+            let earlier = try #require(result(back)["version"] as? String)
+            #expect(try await h.run(["rollback", earlier] + common, environment: refusing).status == 3)
+            let owedBack = try await h.run(["rollback", earlier] + common, environment: moto.environment)
+            #expect(owedBack.status == 0 && owedBack.stderr.contains("was never invalidated"), "\(owedBack.stderr)")
+            #expect(sentPaths(owedBack) == ["/", "/index.html"], "\(owedBack.stdout)")
+            #expect(try await keys(client, "owed-site", prefix: "_sitebuild/invalidations/").isEmpty)
         }
     }
 
