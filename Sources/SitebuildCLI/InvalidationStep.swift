@@ -207,7 +207,9 @@ struct InvalidationStep {
                 + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: \(rerun)"
                     + "aws cloudfront create-invalidation --distribution-id "
                     + "\(resolved.distribution ?? "") --paths '/*'" : ")"))
-            reporter.event("invalidation", [("status", .string("INTERRUPTED"))])
+            // Ids sent name what goes on, as for WAIT_FAILED and SUBMITTED.
+            reporter.event("invalidation", [("status", .string("INTERRUPTED"))]
+                + (ids.isEmpty ? [] : [("ids", .array(ids.map(JSONValue.string)))]))
             return ExitStatus.interrupted
         } catch {
             if !submittedIds.isEmpty {
