@@ -2,8 +2,8 @@ import Foundation
 
 /// Checks out one commit of a git repository with the git CLI, as shallow as the server
 /// allows: `git clone --depth 1 --branch` for a branch or tag; `git init` and
-/// `git fetch --depth 1 origin <sha>` for a commit, with a full fetch when the server
-/// refuses single commits or the commit is abbreviated.
+/// `git fetch --depth 1 origin <sha>` for a commit or a full ref name (`refs/tags/v2`), with
+/// a full fetch when the server refuses single commits or the commit is abbreviated.
 ///
 /// Credentials come only from the environment (see ``GitCredentials``): they are never
 /// on a command line and never in a message.
@@ -59,11 +59,11 @@ struct GitCheckout {
                     let fields = line.split(separator: "\t")
                     return fields.count == 2 ? String(fields[1]) : nil
                 }
-            let short = ref.hasPrefix("refs/heads/") ? String(ref.dropFirst("refs/heads/".count))
-                : ref.hasPrefix("refs/tags/") ? String(ref.dropFirst("refs/tags/".count)) : ref
-            if refs.contains("refs/heads/\(short)") || refs.contains("refs/tags/\(short)") {
+            // A full name (refs/tags/v2) is fetched by that name: `clone --branch` takes a short
+            // one, and where a branch and a tag share it, it takes the branch.
+            if !ref.hasPrefix("refs/"), refs.contains("refs/heads/\(ref)") || refs.contains("refs/tags/\(ref)") {
                 log("cloning \(shownURL) at \(ref) (depth 1)")
-                try clone(credentials.url, branch: short, into: checkout, session)
+                try clone(credentials.url, branch: ref, into: checkout, session)
             } else if refs.contains(ref) {
                 log("fetching \(ref) of \(shownURL) (depth 1)")
                 try fetchCommit(ref, url: credentials.url, into: checkout, session)

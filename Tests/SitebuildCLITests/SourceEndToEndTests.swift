@@ -74,6 +74,22 @@ import TestSupport
         }
     }
 
+    /// A branch and a tag with one name: the full name builds what it names (`clone --branch`
+    /// took the branch for `refs/tags/v1`); the short name stays git's choice.
+    @Test func aFullRefNameBuildsTheTagOrBranchItNames() throws {
+        let h = try CLIHarness()
+        let repo = try makeRepository(h)
+        try GitFixture.git(["push", "-q", repo.bare, "\(repo.feature):refs/heads/v1"], in: h.root + "/repo-work")
+        let fileURL = "file://" + repo.bare
+        for (ref, commit, release) in [("refs/tags/v1", repo.first, "one"), ("refs/heads/v1", repo.feature, "three")] {
+            let run = try h.run(["build", "--source", fileURL + "#" + ref, "--out", "out"])
+            #expect(run.status == 0, "\(ref): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("resolved=\(commit)\n"), "\(ref): \(run.stdout)")
+            #expect(run.stdout.contains("version=\(ref)\n"), "\(ref): \(run.stdout)")
+            #expect(run.stdout.contains("release=\(release)\n"), "\(ref): \(run.stdout)")
+        }
+    }
+
     /// A bare repository given as a folder is named as one, with the git source to write; a
     /// fetched tree without a buildspec asks for one in the repository, not in the work tree.
     @Test func aBareRepositoryOrAFetchedTreeWithoutABuildspecSaysWhatToDo() throws {
