@@ -54,6 +54,12 @@ public enum BuildSource: Sendable, Equatable {
                         return .archive(path: URL(fileURLWithPath: path).standardizedFileURL.path)
                     }
                 }
+                if scheme != "file" && scheme != "git+file", hasRawDelimiterInUserinfo(plain) {
+                    // git would take the authority to end at that character: the rest of the
+                    // password would become the path or the ref, and its start the host.
+                    throw SourceError(.invalidInput, "\(label): the user name or password holds a '/', '#' or '?' as it is; "
+                        + "percent-encode them in the URL (%2F for /, %23 for #, %3F for ?), and an '@' in the path as %40")
+                }
                 if (scheme == "https" || scheme == "http"), archiveExtension(of: splitRef(plain).url) != nil {
                     throw SourceError(.invalidInput, "\(label): archives are read from a file or from S3, not downloaded over HTTP; download it first, or give a git URL")
                 }
@@ -118,8 +124,8 @@ public enum BuildSource: Sendable, Equatable {
         while let range = rest.range(of: "://") {
             result += rest[..<range.upperBound]
             rest = rest[range.upperBound...]
-            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\n" } ?? rest.endIndex
-            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+            let urlEnd = rest.firstIndex { $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\n" } ?? rest.endIndex
+            if let at = userinfoEnd(in: rest[..<urlEnd]) {
                 result += "***@"
                 rest = rest[rest.index(after: at)...]
             }
@@ -130,9 +136,35 @@ public enum BuildSource: Sendable, Equatable {
     private static func replacingUserinfo(in url: String, with replacement: String) -> String {
         guard let range = url.range(of: "://") else { return url }
         let authority = url[range.upperBound...]
-        let end = authority.firstIndex(of: "/") ?? authority.endIndex
-        guard let at = authority[..<end].lastIndex(of: "@") else { return url }
+        guard let at = userinfoEnd(in: authority) else { return url }
         return String(url[..<range.upperBound]) + replacement + String(authority[authority.index(after: at)...])
+    }
+
+    /// The `@` that ends the user info of `rest` (a URL after its `://`), for redaction: the
+    /// last one before the ref, so a password holding a raw `/` or `#` is hidden whole. An `@`
+    /// in the path may be taken too: more is hidden, never less.
+    private static func userinfoEnd(in rest: Substring) -> String.Index? {
+        rest[..<(refHash(in: rest) ?? rest.endIndex)].lastIndex(of: "@")
+    }
+
+    /// The `#` that starts the ref of `rest` (a URL after its `://`): the last one, when a `/`
+    /// comes before it and what follows it does not read as the rest of a password and a host
+    /// (`wd@host/org/site.git`).
+    private static func refHash(in rest: Substring) -> String.Index? {
+        guard let hash = rest.lastIndex(of: "#"), rest[..<hash].contains("/") else { return nil }
+        let tail = rest[rest.index(after: hash)...]
+        if let at = tail.firstIndex(of: "@"), !tail[..<at].contains("/"), tail[at...].contains("/") { return nil }
+        return hash
+    }
+
+    /// Whether `url`'s user info would hold a raw `/`, `#` or `?`: no `@` before the first of
+    /// them, one after it (before the ref). git and curl end the authority at that character,
+    /// so the password's start would be taken for the host and its rest for the path or the ref.
+    static func hasRawDelimiterInUserinfo(_ url: String) -> Bool {
+        guard let range = url.range(of: "://") else { return false }
+        let rest = url[range.upperBound...]
+        guard let first = rest.firstIndex(where: { "/#?".contains($0) }), !rest[..<first].contains("@") else { return false }
+        return rest[first..<(refHash(in: rest) ?? rest.endIndex)].contains("@")
     }
 
     private static func urlScheme(_ text: String) -> String? {

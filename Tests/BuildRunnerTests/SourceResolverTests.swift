@@ -52,6 +52,24 @@ struct BuildSourceTests {
         #expect(message("gopher://me:pw@host/x").hasPrefix("--source gopher://***@host/x: unknown URL scheme"))
     }
 
+    /// A password with a raw `/`, `#` or `?` ends the authority early for git: refused, saying
+    /// how to encode it, and never shown (it was printed whole, and its start taken for the host).
+    @Test func aRawSlashHashOrQuestionMarkInTheUserinfoIsRefusedUnshown() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        for url in ["http://alice:Sec/Ret123@127.0.0.1:5921/site.git#main", "http://alice:Sec#Ret123@127.0.0.1/site.git",
+                    "https://alice:Sec?Ret123@host/site.git", "git+https://alice:S/e#c@host/org/site.git#main",
+                    "https://alice:S/e#Ret123@host/org/site.git"] {
+            let text = message(url)
+            #expect(text.contains("percent-encode them in the URL (%2F for /, %23 for #, %3F for ?)"), "\(url): \(text)")
+            #expect(!text.contains("Ret123") && !text.contains("Sec") && !text.contains("alice"), "\(url): \(text)")
+        }
+        #expect(message("http://alice:Sec/Ret123@127.0.0.1:5921/site.git#main").hasPrefix("--source http://***@127.0.0.1:5921/site.git#main: "))
+        // Encoded, or an '@' only in the ref: taken as they are.
+        #expect(try parse("https://alice:Sec%2FRet%23123@host/site.git#main") == .git(url: "https://alice:Sec%2FRet%23123@host/site.git", ref: "main"))
+        #expect(try parse("https://host/org/site.git#renovate/@types-node") == .git(url: "https://host/org/site.git", ref: "renovate/@types-node"))
+        #expect(try parse("https://tok@host/org/site.git#a@b") == .git(url: "https://tok@host/org/site.git", ref: "a@b"))
+    }
+
     @Test func s3Archives() throws {
         defer { try? FileManager.default.removeItem(atPath: base) }
         #expect(try parse("s3://uploads/releases/site-v7.zip") == .s3Archive(bucket: "uploads", key: "releases/site-v7.zip"))
@@ -74,6 +92,11 @@ struct BuildSourceTests {
         #expect(BuildSource.withoutUserinfo("https://ghp_token@github.com/o/r") == "https://github.com/o/r")
         #expect(BuildSource.redactingURLs(in: "fatal: unable to access 'https://tok@github.com/o/r/': 403\nand http://a:b@c:8/x")
                 == "fatal: unable to access 'https://***@github.com/o/r/': 403\nand http://***@c:8/x")
+        // A raw '/' or '#' in the password does not end what is hidden.
+        #expect(BuildSource.redacted("http://alice:Sec/Ret123@127.0.0.1:5921/site.git#main") == "http://***@127.0.0.1:5921/site.git#main")
+        #expect(BuildSource.redacted("http://alice:Sec#Ret123@host/site.git") == "http://***@host/site.git")
+        #expect(BuildSource.redacted("https://host/site.git#feature@x") == "https://host/site.git#feature@x")
+        #expect(BuildSource.redactingURLs(in: "fatal: 'http://alice:Sec/Ret123@h/site.git' failed") == "fatal: 'http://***@h/site.git' failed")
         #expect(SourceResolver.repositoryName("git@github.com:org/my-site.git") == "my-site")
         #expect(SourceResolver.repositoryName("https://tok@host/org/site") == "site")
         #expect(SourceResolver.repositoryName("file:///srv/repos/site.git") == "site")
