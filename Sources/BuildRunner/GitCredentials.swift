@@ -74,13 +74,21 @@ struct GitCredentials {
     /// whatever host a source URL names.
     static func environmentToken(for url: String, host: String, environment: [String: String]) -> String? {
         let name = hostName(host)
-        let loopback = name == "localhost" || name == "::1" || name.hasPrefix("127.")
-        guard url.lowercased().hasPrefix("https://") || loopback else { return nil }
+        guard url.lowercased().hasPrefix("https://") || isLoopback(name) else { return nil }
         if let token = environment["SITEBUILD_GIT_TOKEN"], !token.isEmpty { return token }
         guard let token = environment["GITHUB_TOKEN"], !token.isEmpty else { return nil }
         var github: Set<String> = ["github.com", "www.github.com"]
         if let server = environment["GITHUB_SERVER_URL"], let parts = userinfo(of: server) { github.insert(hostName(parts.host)) }
         return github.contains(name) ? token : nil
+    }
+
+    /// Whether `name` (a host without its port) is this machine: `localhost`, `::1` or an IPv4
+    /// address in 127.0.0.0/8, read as an address (`127.attacker.example` is a name like any other).
+    static func isLoopback(_ name: String) -> Bool {
+        if name == "localhost" || name == "::1" { return true }
+        var address = in_addr()
+        guard inet_pton(AF_INET, name, &address) == 1 else { return false }
+        return UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 
     /// `host[:port]` (or `[v6]:port`) without its port, lowercased.

@@ -187,6 +187,12 @@ struct GitCredentialTests {
         #expect(GitCredentials.environmentToken(for: "http://github.com/o/s.git", host: "github.com", environment: ["GITHUB_TOKEN": "gh"]) == nil)
         #expect(GitCredentials.environmentToken(for: "http://127.0.0.1:9/o/s.git", host: "127.0.0.1:9", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
         #expect(GitCredentials.environmentToken(for: "http://[::1]:9/o/s.git", host: "[::1]:9", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
+        #expect(GitCredentials.environmentToken(for: "http://127.9.8.7/o/s.git", host: "127.9.8.7", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
+        #expect(GitCredentials.environmentToken(for: "http://localhost:9/o/s.git", host: "LocalHost:9", environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == "sb")
+        // A name that merely starts like a loopback address is another machine.
+        for host in ["127.attacker.example", "127.0.0.1.attacker.example:80", "127.0.0.1x", "1127.0.0.1"] {
+            #expect(GitCredentials.environmentToken(for: "http://\(host)/o/s.git", host: host, environment: ["SITEBUILD_GIT_TOKEN": "sb"]) == nil, "\(host)")
+        }
         let elsewhere = try GitCredentials(url: "https://gitlab.example/org/site.git", environment: ["GITHUB_TOKEN": "gh"], scratch: scratch)
         #expect(elsewhere.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil)
         #expect(elsewhere.environment["GIT_ASKPASS"] == nil)
