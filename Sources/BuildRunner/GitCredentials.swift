@@ -5,9 +5,11 @@ import Foundation
 /// `SITEBUILD_GIT_TOKEN` or `GITHUB_TOKEN`) is handed to git by a small askpass script that
 /// reads it from git's environment and answers only for the URL's host. SSH uses the
 /// agent and keys as they are, in batch mode (never a prompt); `GIT_ASKPASS` set by the
-/// caller is kept when sitebuild has no token of its own to give.
+/// caller is kept when sitebuild has no password or token of its own to give (a user name
+/// in the URL is then passed on to it).
 struct GitCredentials {
-    /// The URL for git, without a password (and for HTTPS without any user info).
+    /// The URL for git, without a password (and for HTTPS without any user info when
+    /// sitebuild answers for the credentials).
     var url: String
     var environment: [String: String]
     private var askpassDirectory: String?
@@ -40,9 +42,11 @@ struct GitCredentials {
         self.url = url
         let lower = url.lowercased()
         if lower.hasPrefix("https://") || lower.hasPrefix("http://"), let parts = Self.userinfo(of: url) {
-            let token = parts.password ?? Self.environmentToken(for: url, host: parts.host, environment: base)
-            self.url = BuildSource.withoutUserinfo(url)
-            if parts.user != nil || token != nil {
+            // A user name alone (`https://alice@host/…`, as Azure DevOps and Bitbucket give them)
+            // is left to the caller's GIT_ASKPASS, core.askPass or credential helper, asked for
+            // that user: answering with no password would keep them from being asked.
+            if let token = parts.password ?? Self.environmentToken(for: url, host: parts.host, environment: base) {
+                self.url = BuildSource.withoutUserinfo(url)
                 let directory = scratch + "/askpass-\(getpid())"
                 try? FileManager.default.removeItem(atPath: directory)
                 guard mkdir(directory, 0o700) == 0 else {
@@ -58,7 +62,7 @@ struct GitCredentials {
                 env["SSH_ASKPASS"] = nil
                 env["SITEBUILD_ASKPASS_HOST"] = parts.host
                 env["SITEBUILD_ASKPASS_USERNAME"] = parts.user ?? "x-access-token"
-                env["SITEBUILD_ASKPASS_PASSWORD"] = token ?? ""
+                env["SITEBUILD_ASKPASS_PASSWORD"] = token
             }
         } else if let parts = Self.userinfo(of: url), parts.password != nil {
             // ssh:// and git:// cannot take a password from git; drop it rather than pass it on.

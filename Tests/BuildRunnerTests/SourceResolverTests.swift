@@ -200,6 +200,20 @@ struct GitCredentialTests {
         let none = try GitCredentials(url: "https://github.com/org/site.git", environment: ["GIT_ASKPASS": "/usr/bin/mine"], scratch: scratch)
         #expect(none.environment["GIT_ASKPASS"] == "/usr/bin/mine")
         #expect(none.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil)
+        none.remove()
+        // A user name without a password or token: the caller's helper is asked, for that user.
+        let userOnly = try GitCredentials(url: "https://alice@dev.example/org/_git/site", environment: ["GIT_ASKPASS": "/usr/bin/mine"], scratch: scratch)
+        #expect(userOnly.environment["GIT_ASKPASS"] == "/usr/bin/mine")
+        #expect(userOnly.environment["SITEBUILD_ASKPASS_PASSWORD"] == nil)
+        #expect(userOnly.url == "https://alice@dev.example/org/_git/site")
+        userOnly.remove()
+        let userAndToken = try GitCredentials(url: "https://alice@dev.example/org/_git/site",
+                                              environment: ["GIT_ASKPASS": "/usr/bin/mine", "SITEBUILD_GIT_TOKEN": "sb"], scratch: scratch)
+        #expect(userAndToken.environment["GIT_ASKPASS"] != "/usr/bin/mine")
+        #expect(userAndToken.environment["SITEBUILD_ASKPASS_USERNAME"] == "alice")
+        #expect(userAndToken.environment["SITEBUILD_ASKPASS_PASSWORD"] == "sb")
+        #expect(userAndToken.url == "https://dev.example/org/_git/site")
+        userAndToken.remove()
         // SSH cannot take a password from git: it is dropped, the user name kept.
         let ssh = try GitCredentials(url: "ssh://git:secret@host/org/site.git", environment: [:], scratch: scratch)
         #expect(ssh.url == "ssh://git@host/org/site.git")
