@@ -38,7 +38,7 @@ struct GitCheckout {
                 throw SourceError(.invalidInput, "\(shownURL)#\(ref): '\(ref)' is not a valid branch, tag or commit name")
             }
         }
-        let credentials = try GitCredentials(url: url, environment: environment, scratch: scratch)
+        let credentials = try GitCredentials(url: url, environment: environment, scratch: scratch, git: git)
         defer { credentials.remove() }
         var session = Session(git: git, environment: credentials.environment, shownURL: shownURL, ref: ref)
         session.cancellation = cancellation

@@ -28,7 +28,8 @@ struct GitCredentials {
 
         """
 
-    init(url: String, environment base: [String: String], scratch: String) throws {
+    /// `git`: the git executable, to read `core.sshCommand` with (nil: none is configured).
+    init(url: String, environment base: [String: String], scratch: String, git: String? = nil) throws {
         var env = base
         // A repository discovered from the caller's hook or shell must not leak in.
         for name in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
@@ -37,7 +38,9 @@ struct GitCredentials {
         }
         env["GIT_TERMINAL_PROMPT"] = "0"
         if env["GIT_SSH_COMMAND"] == nil && env["GIT_SSH"] == nil {
-            env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+            // GIT_SSH_COMMAND beats core.sshCommand (a deploy key's `ssh -i …`): that one is
+            // kept, in batch mode too when it runs ssh itself.
+            env["GIT_SSH_COMMAND"] = Self.batchSSHCommand(configured: git.flatMap { Self.configuredSSHCommand(git: $0, environment: env) })
         }
         self.url = url
         let lower = url.lowercased()
@@ -84,6 +87,22 @@ struct GitCredentials {
         var github: Set<String> = ["github.com", "www.github.com"]
         if let server = environment["GITHUB_SERVER_URL"], let parts = userinfo(of: server) { github.insert(hostName(parts.host)) }
         return github.contains(name) ? token : nil
+    }
+
+    /// `core.sshCommand` as git run with `environment` reads it, if set.
+    static func configuredSSHCommand(git: String, environment: [String: String]) -> String? {
+        guard let output = try? CapturedCommand.run([git, "config", "--get", "core.sshCommand"], environment: environment),
+              output.succeeded, !output.stdoutText.isEmpty else { return nil }
+        return output.stdoutText
+    }
+
+    /// The GIT_SSH_COMMAND for a `configured` core.sshCommand (nil: none): plain ssh, or the
+    /// configured command, in batch mode (never a prompt) when it is ssh (`ssh -i key`); nil,
+    /// leaving core.sshCommand to git, for a program of the user's own, whose options are its own.
+    static func batchSSHCommand(configured: String?) -> String? {
+        guard let configured else { return "ssh -o BatchMode=yes" }
+        let program = configured.split(whereSeparator: \.isWhitespace).first.map { ($0 as NSString).lastPathComponent } ?? ""
+        return program == "ssh" ? configured + " -o BatchMode=yes" : nil
     }
 
     /// Whether `name` (a host without its port) is this machine: `localhost`, `::1` or an IPv4

@@ -220,6 +220,27 @@ struct GitCredentialTests {
         #expect(ssh.environment["GIT_ASKPASS"] == nil)
     }
 
+    /// A deploy key in core.sshCommand is used (GIT_SSH_COMMAND, which git prefers, hid it),
+    /// in batch mode when it runs ssh; a program of the user's own is left as configured.
+    @Test func coreSSHCommandIsKept() throws {
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let git = try #require(CapturedCommand.find("git", environment: ProcessInfo.processInfo.environment))
+        func sshCommand(_ configured: String?) throws -> String? {
+            var env = ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": scratch, "PATH": "/usr/bin:/bin"]
+            if let configured { env.merge(["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.sshCommand", "GIT_CONFIG_VALUE_0": configured]) { $1 } }
+            let credentials = try GitCredentials(url: "ssh://git@host/org/site.git", environment: env, scratch: scratch, git: git)
+            defer { credentials.remove() }
+            return credentials.environment["GIT_SSH_COMMAND"]
+        }
+        #expect(try sshCommand(nil) == "ssh -o BatchMode=yes")
+        #expect(try sshCommand("ssh -i /keys/deploy -o IdentitiesOnly=yes") == "ssh -i /keys/deploy -o IdentitiesOnly=yes -o BatchMode=yes")
+        #expect(try sshCommand("/usr/bin/ssh -i /keys/deploy") == "/usr/bin/ssh -i /keys/deploy -o BatchMode=yes")
+        #expect(try sshCommand("/opt/bin/ssh-wrapper") == nil)
+        // Set by the caller, GIT_SSH_COMMAND is theirs.
+        let own = try GitCredentials(url: "ssh://git@host/org/site.git", environment: ["GIT_SSH_COMMAND": "ssh -v"], scratch: scratch, git: git)
+        #expect(own.environment["GIT_SSH_COMMAND"] == "ssh -v")
+    }
+
     func askpass(_ script: String, _ env: [String: String], _ prompt: String) throws -> (status: Int32, output: String) {
         let output = try CapturedCommand.run([script, prompt], environment: env)
         return (output.termination.status, String(decoding: output.stdout, as: UTF8.self))

@@ -234,6 +234,21 @@ import TestSupport
         withExtendedLifetime(refusing) {}
     }
 
+    /// A deploy key set in core.sshCommand is what git connects with (sitebuild's own
+    /// GIT_SSH_COMMAND took its place), in batch mode.
+    @Test func aDeployKeyInCoreSSHCommandIsUsed() throws {
+        let h = try CLIHarness()
+        try h.write("bin/ssh", "#!/bin/sh\necho \"$@\" > \"\(h.root)/ssh-arguments\"\nexit 255\n")
+        chmod(h.root + "/bin/ssh", 0o755)
+        let run = try h.run(["build", "--source", "ssh://git@127.0.0.1/org/site.git#main"],
+                            environment: ["GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.sshCommand",
+                                          "GIT_CONFIG_VALUE_0": "\(h.root)/bin/ssh -i deploy-key"])
+        #expect(run.status != 0)
+        let arguments = h.read("ssh-arguments") ?? ""
+        #expect(arguments.hasPrefix("-i deploy-key -o BatchMode=yes "), "\(arguments) \(run.stderr)")
+        #expect(arguments.contains("git@127.0.0.1"), "\(arguments)")
+    }
+
     /// An HTTP server that asks for Basic credentials and records what git sends: the
     /// token reaches the server through the askpass helper, and nowhere else.
     @Test func aTokenReachesTheGitServerThroughAskpass() throws {
