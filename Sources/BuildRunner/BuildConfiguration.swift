@@ -13,6 +13,9 @@ public struct BuildConfiguration: Sendable {
     /// `--env-file` then `--env` values, in order: they beat the buildspec.
     public var overrides: [(name: String, value: String)]
     public var timeout: Duration
+    /// Spent on the build's source before the build started (``ResolvedSource/fetchDuration``):
+    /// the timeout counts it, as CodeBuild's counts DOWNLOAD_SOURCE.
+    public var timeUsedBeforeBuild: Duration = .zero
     /// `~/.cache/sitebuild` or `$SITEBUILD_CACHE_DIR`: build cache and build numbers.
     public var cacheDirectory: String
     /// Used in CODEBUILD_BUILD_ID and the ARN; defaults to the source directory's name.

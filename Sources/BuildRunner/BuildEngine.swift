@@ -45,7 +45,7 @@ public final class BuildEngine {
     public func run() -> BuildResult {
         let started = ContinuousClock.now
         let startDate = Date()
-        deadline = started + configuration.timeout
+        deadline = started + configuration.timeout - configuration.timeUsedBeforeBuild
         var status = BuildStatus.succeeded
         var message: String?
         var artifacts: [ArtifactOutput] = []

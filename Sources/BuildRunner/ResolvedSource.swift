@@ -31,6 +31,8 @@ public struct ResolvedSource: Sendable {
     public var variables: [(name: String, value: String)]
     /// How the source is described in messages (credentials redacted).
     public var label: String
+    /// How long fetching, copying or extracting it took: counted in the build's `--timeout`.
+    public var fetchDuration: Duration = .zero
 
     public init(kind: Kind, directory: String, name: String, workDirectory: String? = nil, commit: String? = nil,
                 archiveStem: String? = nil, variables: [(name: String, value: String)] = [], label: String) {

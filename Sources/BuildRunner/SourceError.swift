@@ -16,6 +16,9 @@ public struct SourceError: Error, Sendable, CustomStringConvertible {
 
     public let kind: Kind
     public let description: String
+    /// What stopped an ``Kind/interrupted`` fetch: a signal, or the timeout (which ends the
+    /// command as a build that timed out does).
+    public internal(set) var interruption: Cancellation.Reason? = nil
 
     public init(_ kind: Kind, _ description: String) {
         self.kind = kind
@@ -28,10 +31,16 @@ extension SourceError {
     public static func interrupted(_ reason: Cancellation.Reason, _ during: String) -> SourceError {
         let cause: String
         switch reason {
-        case .timedOut: cause = "the timeout"
+        case .timedOut:
+            var error = SourceError(.interrupted, "the build timed out \(during) (--timeout covers fetching the source, as CodeBuild's "
+                + "timeout covers DOWNLOAD_SOURCE): what it started was stopped and nothing was built; set --timeout to allow longer")
+            error.interruption = reason
+            return error
         case .interrupted(let signal): cause = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
         }
-        return SourceError(.interrupted, "interrupted by \(cause) \(during): what it started was stopped and nothing was built "
+        var error = SourceError(.interrupted, "interrupted by \(cause) \(during): what it started was stopped and nothing was built "
             + "(the next run fetches the source afresh)")
+        error.interruption = reason
+        return error
     }
 }

@@ -28,6 +28,11 @@ public struct SourceResolver: Sendable {
     /// and its helpers) is stopped, the partial tree is removed, and `resolve` throws an
     /// interrupted ``SourceError``.
     public var cancellation: Cancellation?
+    /// `--timeout`: the fetch, download, extraction or copy is stopped as by a signal once it
+    /// has taken this long, and `resolve` throws an interrupted ``SourceError`` whose
+    /// ``SourceError/interruption`` is ``Cancellation/Reason/timedOut`` (CodeBuild's timeout
+    /// covers DOWNLOAD_SOURCE; a stalled git server would otherwise hang the build for good).
+    public var timeout: Duration?
 
     public init(workRoot: String, environment: [String: String], limits: ExtractionLimits = .standard,
                 fetcher: (any RemoteArchiveFetcher)? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -92,7 +97,26 @@ public struct SourceResolver: Sendable {
         return overflow ? nil : value
     }
 
+    /// The source, ready to build; its ``ResolvedSource/fetchDuration`` is the time taken.
     public func resolve(_ location: BuildSource) async throws -> ResolvedSource {
+        let started = ContinuousClock.now
+        var timed = self
+        var timer: DispatchWorkItem?
+        if let timeout {
+            // A timer, not a task: the fetch blocks the thread it runs on.
+            let cancellation = self.cancellation ?? Cancellation()
+            timed.cancellation = cancellation
+            let fire = DispatchWorkItem { cancellation.cancel(.timedOut) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(clamping: timeout.milliseconds)), execute: fire)
+            timer = fire
+        }
+        defer { timer?.cancel() }
+        var resolved = try await timed.resolveCancellable(location)
+        resolved.fetchDuration = ContinuousClock.now - started
+        return resolved
+    }
+
+    private func resolveCancellable(_ location: BuildSource) async throws -> ResolvedSource {
         do {
             let resolved = try await resolveUnchecked(location)
             try checkCancellation("after the source was fetched")

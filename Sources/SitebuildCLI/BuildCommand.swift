@@ -36,7 +36,7 @@ struct BuildOptions: ParsableArguments {
     @Flag(help: "Newline-delimited JSON events on stdout; the human log goes to stderr.")
     var json = false
 
-    @Option(help: "Stop the build after this long: 90s, 15m, 2h, 1h30m, or minutes. Default: 60m.")
+    @Option(help: "Stop the build after this long, fetching its source included: 90s, 15m, 2h, 1h30m, or minutes. Default: 60m.")
     var timeout: String = "60m"
 
     @Option(help: "Write the exported-variables (values at the end of post_build) to this file as NAME=value lines.")
@@ -313,6 +313,7 @@ enum BuildInvocation {
             archiveTimestamp: DeterministicArchive.defaultTimestamp(
                 environment: environment.merging(resolvedSource.variables.map { ($0.name, $0.value) }) { _, fromSource in fromSource }))
         configuration.sourceVariables = resolvedSource.variables
+        configuration.timeUsedBeforeBuild = resolvedSource.fetchDuration
         configuration.credentialValues = profileCredentials(environment: configuration.baseEnvironment)
         configuration.sourceIsFetched = resolvedSource.isFetched
         configuration.sourceIsInPlace = resolvedSource.kind == .directory

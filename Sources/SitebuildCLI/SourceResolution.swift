@@ -61,6 +61,7 @@ enum SourceResolution {
         resolver.clean = options.clean
         resolver.submodules = options.submodules
         resolver.cancellation = cancellation
+        resolver.timeout = try EnvironmentOptions.parseTimeout(options.timeout)
         let source = try await resolver.resolve(location)
 
         let configDirectory: String
@@ -109,19 +110,26 @@ enum SourceResolution {
         return try result.withLock { $0! }.get()
     }
 
-    /// The exit status for a failure to resolve the source.
+    /// The exit status for a failure to resolve the source: a fetch the timeout stopped ends
+    /// as a build that timed out does.
     static func exitStatus(_ error: any Error) -> Int32 {
         if let error = error as? SourceError, error.kind == .unavailable { return ExitStatus.deployFailed }
+        if let error = error as? SourceError, error.interruption == .timedOut { return ExitStatus.buildFailed }
         if let error = error as? SourceError, error.kind == .interrupted { return ExitStatus.interrupted }
         return ExitStatus.invalidInput
     }
 
     /// A failure to resolve the source, said, and with --json the stream's result event:
-    /// FAILED, or STOPPED for a fetch a signal interrupted (as a build stopped in a phase ends).
+    /// FAILED, STOPPED for a fetch a signal interrupted, TIMED_OUT for one the timeout did (as a
+    /// build stopped in a phase ends).
     static func report(_ error: any Error, json: Bool) {
         printError("\(error)")
-        let interrupted = (error as? SourceError)?.kind == .interrupted
-        Reporter(json: json).event("result", [("status", .string(interrupted ? "STOPPED" : "FAILED")), ("message", .string("\(error)"))])
+        let status = switch (error as? SourceError)?.interruption {
+        case .timedOut: "TIMED_OUT"
+        case .interrupted: "STOPPED"
+        case nil: (error as? SourceError)?.kind == .interrupted ? "STOPPED" : "FAILED"
+        }
+        Reporter(json: json).event("result", [("status", .string(status)), ("message", .string("\(error)"))])
     }
 
     /// `name` made into a valid version id: characters other than letters, digits, `.`,

@@ -184,6 +184,22 @@ import TestSupport
         #expect(!h.exists(".sitebuild/_work/repo/src"))
     }
 
+    /// A git server that takes the connection and never answers: --timeout stops the fetch
+    /// (git and its helpers with it) and the command ends as a timed-out build does, rather
+    /// than hang for good.
+    @Test func theTimeoutStopsAStalledFetch() throws {
+        let h = try CLIHarness()
+        let stalled = try SilentLoopbackPort()
+        let run = try h.run(["build", "--json", "--timeout", "2s", "--source", "http://127.0.0.1:\(stalled.port)/org/site.git#main"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("the build timed out while git was to list the refs of http://127.0.0.1:\(stalled.port)/org/site.git"),
+                "\(run.stderr)")
+        let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("\"event\":\"result\"") && last.contains("\"status\":\"TIMED_OUT\""), "\(run.stdout)")
+        #expect(!h.exists(".sitebuild/_work/site/src"))
+        withExtendedLifetime(stalled) {}
+    }
+
     @Test func gitSourceWithAnUnknownRefIsInvalidInput() throws {
         let h = try CLIHarness()
         _ = try makeRepository(h)

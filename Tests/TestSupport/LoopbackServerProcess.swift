@@ -18,28 +18,52 @@ public final class RefusingLoopbackPort: @unchecked Sendable {
     private let descriptor: Int32
 
     public init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw TestServerSetupError("socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else {
-            let code = errno
-            close(descriptor)
-            throw TestServerSetupError("could not bind a loopback port: errno \(code)")
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (descriptor, port) = try boundLoopbackSocket()
     }
 
     deinit { close(descriptor) }
+}
+
+/// A loopback port that takes connections and never answers, for as long as this value lives:
+/// a socket listening and never accepting (the kernel completes the handshake), as a stalled
+/// server looks to a client.
+public final class SilentLoopbackPort: @unchecked Sendable {
+    // @unchecked: both properties are set in `init` and never change.
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        (descriptor, port) = try boundLoopbackSocket()
+        guard listen(descriptor, 64) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw TestServerSetupError("could not listen on a loopback port: errno \(code)")
+        }
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// A TCP socket bound to a free port of 127.0.0.1, and the port.
+private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else { throw TestServerSetupError("socket() failed: errno \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+        }
+    }
+    guard bound else {
+        let code = errno
+        close(descriptor)
+        throw TestServerSetupError("could not bind a loopback port: errno \(code)")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// Helpers for servers that tests start as subprocesses on 127.0.0.1.
