@@ -85,7 +85,7 @@ public enum BuildSource: Sendable, Equatable {
         if let hash = text.lastIndex(of: "#") {
             let repository = absolute(String(text[..<hash]), base)
             if fm.fileExists(atPath: repository, isDirectory: &isDirectory), isDirectory.boolValue {
-                return try git("file://" + repository, ref: String(text[text.index(after: hash)...]), label: label)
+                return try git(fileURL(repository), ref: String(text[text.index(after: hash)...]), label: label)
             }
         }
         if archiveExtension(of: full) != nil {
@@ -195,6 +195,12 @@ public enum BuildSource: Sendable, Equatable {
                 + "or leave out the '#' for the default branch")
         }
         return .git(url: url, ref: ref)
+    }
+
+    /// `file://` and `path` percent-encoded: git decodes a file URL's path, so a `%41` in a
+    /// folder's name would name another folder (`A`).
+    static func fileURL(_ path: String) -> String {
+        "file://" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
     }
 
     private static func absolute(_ path: String, _ base: String) -> String {

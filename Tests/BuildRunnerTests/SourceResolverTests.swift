@@ -34,6 +34,9 @@ struct BuildSourceTests {
         #expect(try parse("release.tar.gz") == .archive(path: base + "/release.tar.gz"))
         #expect(try parse("file://\(base)/release.tar.gz") == .archive(path: base + "/release.tar.gz"))
         #expect(try parse("site#v1.2") == .git(url: "file://\(base)/site", ref: "v1.2"))
+        // A '%' (or a space, a '#') in a folder's name is the folder's: encoded for the file URL.
+        try FileManager.default.createDirectory(atPath: base + "/pct%41 dir", withIntermediateDirectories: true)
+        #expect(try parse("pct%41 dir#main") == .git(url: "file://\(base)/pct%2541%20dir", ref: "main"))
         #expect(message("notes.txt").contains("not a .zip, .tar.gz, .tgz or .tar.zst archive"))
         #expect(message("missing.zip") == "--source missing.zip: no such file")
         #expect(message("missing").hasPrefix("--source missing: no such directory"))

@@ -200,6 +200,18 @@ import TestSupport
         withExtendedLifetime(stalled) {}
     }
 
+    /// A local repository whose folder name holds a `%`: that repository is cloned (git decoded
+    /// `pct%41dir` in the file URL, and cloned `pctAdir`).
+    @Test func aLocalRepositoryWithAPercentInItsNameIsTheOneCloned() throws {
+        let h = try CLIHarness()
+        let repo = try makeRepository(h)
+        try FileManager.default.moveItem(atPath: repo.bare, toPath: h.root + "/pct%41dir")
+        let run = try h.run(["build", "--source", "pct%41dir#main", "--out", "out"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("resolved=\(repo.second)\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("repo=file://\(h.root)/pct%2541dir\n"), "\(run.stdout)")
+    }
+
     @Test func gitSourceWithAnUnknownRefIsInvalidInput() throws {
         let h = try CLIHarness()
         _ = try makeRepository(h)
