@@ -52,11 +52,18 @@ struct SourceCopy {
             throw SourceError(.invalidInput, "--clean: git could not list the files of \(source): \(listing.stderrText)")
         }
         var seen = Set<String>()
-        return listing.stdout.split(separator: 0).compactMap { bytes in
-            var path = String(decoding: bytes, as: UTF8.self)
+        var paths: [String] = []
+        for bytes in listing.stdout.split(separator: 0) {
+            // Decoded with replacement characters, such a name named no file, and the file
+            // was taken for one deleted since and left out: refused, as a build in place does.
+            guard var path = String(validating: bytes, as: UTF8.self) else {
+                let shown = bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
+                throw SourceError(.invalidInput, "--clean: \(source)/\(shown): the name is not UTF-8, which URLs and S3 keys need; rename it")
+            }
             if path.hasSuffix("/") { path.removeLast() }
-            return seen.insert(path).inserted ? path : nil
+            if seen.insert(path).inserted { paths.append(path) }
         }
+        return paths
     }
 
     private func isSkipped(_ relative: String) -> Bool {

@@ -385,6 +385,24 @@ import TestSupport
         }
     }
 
+    /// A file whose name is not UTF-8 is refused by --clean, as by a build in place, rather than
+    /// left out of the copy without a word.
+    @Test func cleanCopyRefusesANameThatIsNotUTF8() throws {
+        let h = try CLIHarness()
+        let site = h.root + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: site)
+        try GitFixture.commit(["buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - ls\n"], in: site,
+                              date: 1_700_000_000, message: "site")
+        let name = Array((site + "/bad").utf8) + [0xFF] + Array(".txt".utf8) + [0]
+        let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        #expect(fd >= 0)
+        close(fd)
+        let run = try h.run(["build", "--source", "site", "--clean"])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("--clean: \(site)/bad\\xFF.txt: the name is not UTF-8"), "\(run.stderr)")
+    }
+
     /// Archives uploaded to one place (site-1.zip, site-2.zip, as watch builds them) share the
     /// keyless cache slot: each is extracted to its own work directory, so a slot per directory
     /// would never be used twice.
