@@ -204,11 +204,14 @@ public struct SourceResolver: Sendable {
         }
         var variables: [(name: String, value: String)] = [("GIT_CEILING_DIRECTORIES", work.path)]
         let info = GitInfo.read(path, environment: environment)
+        // Inside CodeBuild the copy is of the project's own checkout: CodeBuild's
+        // CODEBUILD_SOURCE_VERSION (`pr/9`) and CODEBUILD_SOURCE_REPO_URL stay, as in place.
+        let inCodeBuild = environment["CODEBUILD_BUILD_ID"] != nil
         if let commit = info.commit {
             variables.append(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit))
-            variables.append(("CODEBUILD_SOURCE_VERSION", commit))
+            if !inCodeBuild { variables.append(("CODEBUILD_SOURCE_VERSION", commit)) }
         }
-        if let remote = info.remoteURL { variables.append(("CODEBUILD_SOURCE_REPO_URL", remote)) }
+        if let remote = info.remoteURL, !inCodeBuild { variables.append(("CODEBUILD_SOURCE_REPO_URL", remote)) }
         return ResolvedSource(kind: .cleanCopy, directory: destination, name: name, workDirectory: work.path, commit: info.commit,
                               variables: variables, label: path)
     }

@@ -501,6 +501,33 @@ import TestSupport
         #expect(inPlace.stdout.contains("resolved=\(String(repeating: "ab", count: 20)) version=pr/5 trigger=pr/5 id=pipeline:1\n"), "\(inPlace.stdout)")
     }
 
+    /// Inside CodeBuild, a --clean copy is of the project's own checkout: CodeBuild's source
+    /// version (`pr/9`) and repository URL stay, as they do in place (the copy put its commit
+    /// and origin in their place).
+    @Test func aCleanCopyInsideCodeBuildKeepsCodeBuildsSourceVersion() throws {
+        let h = try CLIHarness()
+        let site = h.root + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try GitFixture.git(["init", "-q", "-b", "main"], in: site)
+        try GitFixture.git(["remote", "add", "origin", "https://github.com/org/elsewhere.git"], in: site)
+        let commit = try GitFixture.commit(["buildspec.yml": """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "resolved=$CODEBUILD_RESOLVED_SOURCE_VERSION version=$CODEBUILD_SOURCE_VERSION repo=$CODEBUILD_SOURCE_REPO_URL"
+            """], in: site, date: 1_700_000_000, message: "site")
+        let outer = ["CODEBUILD_BUILD_ID": "pipeline:1", "CODEBUILD_SOURCE_VERSION": "pr/9", "CODEBUILD_SOURCE_REPO_URL": "https://github.com/org/site"]
+        for flags in [["--clean"], []] {
+            let run = try h.run(["build", "--source", "site"] + flags, environment: outer)
+            #expect(run.status == 0, "\(flags): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("resolved=\(commit) version=pr/9 repo=https://github.com/org/site\n"), "\(flags): \(run.stdout)")
+        }
+        // Outside CodeBuild the copy says what the original is.
+        let local = try h.run(["build", "--source", "site", "--clean"])
+        #expect(local.stdout.contains("resolved=\(commit) version=\(commit) repo=https://github.com/org/elsewhere.git\n"), "\(local.stdout)")
+    }
+
     /// The local ZIP and the Hosting Toolkit's convention of naming the version after it.
     @Test func zipSourceRunWithZipNameVersion() throws {
         let h = try CLIHarness()
