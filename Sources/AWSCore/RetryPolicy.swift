@@ -61,14 +61,20 @@ public struct RetryPolicy: Sendable {
     public var maxDelay: Duration
     /// Returns a number in `0 ... 1`; tests inject a fixed or seeded source.
     public var random: @Sendable () -> Double
+    /// Whether a throttling response is retried here. A caller with its own backoff for it
+    /// (CloudFront invalidations, bounded by `--wait-timeout`) sets false: the response is
+    /// then returned as it came.
+    public var retriesThrottling: Bool
 
     public init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(100),
                 throttlingBaseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(20),
+                retriesThrottling: Bool = true,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.throttlingBaseDelay = throttlingBaseDelay
         self.maxDelay = maxDelay
+        self.retriesThrottling = retriesThrottling
         self.random = random
     }
 

@@ -72,6 +72,7 @@ public struct RetryingHTTPClient: HTTPClient {
             case .fail:
                 return try result.get()
             case .retry(let reason):
+                if reason.isThrottling && !policy.retriesThrottling, case .success(let response) = result { return response }
                 reasons.append(reason)
                 if reasons.count >= policy.maxAttempts {
                     throw RetryExhaustedError(method: request.method, url: request.url, reasons: reasons,

@@ -112,6 +112,18 @@ final class AWSContext: Sendable {
                                 region: options.region, httpClient: shared.http)
     }
 
+    /// CloudFront for invalidations: throttling (`TooManyInvalidationsInProgress`) is left to
+    /// the ``Invalidator``'s own backoff, which `--wait-timeout` bounds; retried here too, each
+    /// submission would take up to ~15 s more than the deadline allows.
+    func cloudFrontForInvalidations() -> CloudFrontClient {
+        let shared = base()
+        let http = (shared.http as? RetryingHTTPClient).map {
+            RetryingHTTPClient(wrapping: $0.base, policy: RetryPolicy(retriesThrottling: false), concurrency: $0.concurrency)
+        } ?? shared.http
+        return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
+                                region: options.region, httpClient: http)
+    }
+
     /// A usage error for an `AWS_ENDPOINT_URL…` variable that is not an http(s) URL with a host,
     /// checked as `--endpoint-url` is, before the first request (which would fail as a deploy
     /// failure, after retries).

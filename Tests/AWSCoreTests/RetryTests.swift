@@ -286,6 +286,25 @@ import Testing
         }
     }
 
+    /// A caller with its own backoff for throttling (invalidations under --wait-timeout) gets
+    /// the throttling answer at once; other failures are still retried.
+    @Test func throttlingIsLeftToTheCallerWhenThePolicySaysSo() async throws {
+        try await withFaultInjectionServer { server in
+            var policy = Self.fastPolicy()
+            policy.retriesThrottling = false
+            let client = RetryingHTTPClient(wrapping: CurlHTTPClient(), policy: policy)
+            let throttled = key()
+            let response = try await client.execute(HTTPRequest(method: "POST", url: server.url("/fault/throttle/2/\(throttled)")),
+                                                    body: .bytes(Array("{}".utf8)), responseBody: .collect(limit: 1 << 20))
+            #expect(response.status != 200)
+            #expect(try await server.counts(throttled).count == 1)
+            let failing = key()
+            let recovered = try await client.execute(HTTPRequest(method: "GET", url: server.url("/fault/reset/2/\(failing)")))
+            #expect(recovered.status == 200)
+            #expect(try await server.counts(failing).count == 3)
+        }
+    }
+
     @Test func exhaustedRetriesSayHowManyAttemptsAndWhy() async throws {
         try await withFaultInjectionServer { server in
             let client = RetryingHTTPClient(wrapping: CurlHTTPClient(), policy: Self.fastPolicy(maxAttempts: 3))

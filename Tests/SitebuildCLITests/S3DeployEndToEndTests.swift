@@ -1082,6 +1082,17 @@ import Glibc
             #expect(!failing.stderr.contains("sitebuild rollback"))
             let liveNow = try await text(client, "cdn-site", "_sitebuild/live")
             #expect(failing.stdout.contains(#""version":"\#(liveNow)""#))
+            // CloudFront busy (TooManyInvalidationsInProgress): the rerun that sends what is owed
+            // retries it only as --wait-timeout allows, in the invalidator's own backoff (its first
+            // wait, 2.5 s or more, is past 2 s); the HTTP layer does not also retry it unbounded.
+            let busy = try FaultInjectingProxy(upstream: moto.baseURL,
+                                               refuse: (method: "POST", pathContains: "/invalidation", status: 400, code: "TooManyInvalidationsInProgress"))
+            defer { busy.stop() }
+            var throttled = moto.environment
+            throttled["AWS_ENDPOINT_URL"] = busy.baseURL
+            let waiting = try await h.run(["deploy", "site", "--wait", "--wait-timeout", "2s"] + common, environment: throttled)
+            #expect(waiting.status == 3, "\(waiting.stderr)")
+            #expect(try await busy.stats().refused == 1, "\(waiting.stderr)")
         }
     }
 

@@ -25,7 +25,7 @@ import Foundation
 /// that status and error code (an S3/CloudFront-style XML error) without reaching the upstream:
 /// a permission the identity lacks, say.
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n}` (forwarding: requests sent
+/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
@@ -65,6 +65,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var held: Int
         public var forwarding: Int
         public var answersHeld: Int
+        /// Requests answered with the `refuse` error.
+        public var refused: Int
     }
 
     /// Lets the held `holdAnswerOf` answer go to the client.
@@ -96,7 +98,7 @@ REFUSE_PATH = "@REFUSE_PATH@"
 REFUSE_STATUS = @REFUSE_STATUS@
 REFUSE_CODE = "@REFUSE_CODE@"
 answer_gate = threading.Event()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -145,6 +147,7 @@ class Handler(BaseHTTPRequestHandler):
                 if self.command != "HEAD": self.wfile.write(err)
                 return
         if REFUSE_PATH and self.command == REFUSE_METHOD and REFUSE_PATH in self.path:
+            with lock: stats["refused"] += 1
             err = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ErrorResponse><Error><Type>Sender</Type><Code>%s</Code>"
                    "<Message>refused by the test proxy</Message></Error></ErrorResponse>" % REFUSE_CODE).encode()
             self.send_response(REFUSE_STATUS); self.send_header("Content-Type", "application/xml")
