@@ -112,6 +112,9 @@ enum BuildInvocation {
                                                           endpointURL: aws.endpointUrl))
         let result = engine.run()
         defer { try? FileManager.default.removeItem(atPath: prepared.helperDirectory) }
+        // `run`'s local target and file pointer are sitebuild's output too: a later `build` of
+        // the project (`build --out preview`, then `deploy preview`) leaves them out as well.
+        rememberOutputs(excluding, project: prepared.projectDirectory, cacheDirectory: prepared.configuration.cacheDirectory, includingAbsent: true)
         // The output directories and ZIPs the build wrote (not merely ones that exist) are its own from now on.
         rememberOutputs(result.artifacts.compactMap(\.directory) + result.artifacts.compactMap(\.zip),
                         project: prepared.projectDirectory, cacheDirectory: prepared.configuration.cacheDirectory)
@@ -564,10 +567,11 @@ enum BuildInvocation {
     }
 
     /// Remembers the output directories and ZIPs a build wrote (its artifacts' directories and ZIPs).
-    static func rememberOutputs(_ directories: [String], project: String, cacheDirectory: String) {
+    /// `includingAbsent`: also those not written yet (`run`'s local target, made after the build).
+    static func rememberOutputs(_ directories: [String], project: String, cacheDirectory: String, includingAbsent: Bool = false) {
         guard !directories.isEmpty else { return }
         try? FileManager.default.createDirectory(atPath: cacheDirectory + "/outputs", withIntermediateDirectories: true)
-        for out in directories where FileManager.default.fileExists(atPath: out) {
+        for out in directories where includingAbsent || FileManager.default.fileExists(atPath: out) {
             _ = FileManager.default.createFile(atPath: outputRecord(out, cacheDirectory: cacheDirectory),
                                                contents: Data((out + "\n" + project + "\n").utf8))
         }

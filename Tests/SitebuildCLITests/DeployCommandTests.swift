@@ -898,6 +898,10 @@ import Testing
         let version = try #require(h.read("site-versions/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
         let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/site-versions/_sitebuild/manifests/\(version).json")))
         #expect(manifest.entries.map(\.path) == ["index.html"], "\(manifest.entries.map(\.path))")
+        // A later plain build of the project (a preview to look at, then deploy) leaves it out too.
+        let preview = try h.run(["build", "--out", "preview"])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        #expect(h.exists("preview/index.html") && !h.exists("preview/site-versions"), "\(preview.stderr)")
     }
 
     /// `run` on a project whose cache directory (SITEBUILD_CACHE_DIR; the harness keeps it in
