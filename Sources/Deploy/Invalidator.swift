@@ -37,7 +37,7 @@ public struct InvalidationRetriesExhausted: Error, Sendable, CustomStringConvert
     }
 
     public var description: String {
-        "CloudFront refused the invalidation \(attempts) time\(attempts == 1 ? "" : "s") (\(last.message)), each after the HTTP layer's own retries: "
+        "CloudFront refused the invalidation \(attempts) time\(attempts == 1 ? "" : "s") (\(last.message)) within its backoff (or --wait-timeout): "
             + "other invalidations of this distribution are still running (at most 3,000 paths and 15 wildcards may be in "
             + "progress at once); wait for them to complete"
     }

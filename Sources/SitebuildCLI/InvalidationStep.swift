@@ -133,7 +133,7 @@ struct InvalidationStep {
             let (plan, reason) = try await plan(from: stale, to: new, toVersion: toVersion)
             guard let plan, let distribution = resolved.distribution else {
                 // Nothing the distribution may have cached differs from the live version: nothing is owed.
-                if let owed, !dryRun { await removeOwed(owed.distribution) }
+                if let owed, !dryRun { await removeOwed(owed) }
                 if resolved.distribution != nil {
                     reporter.say("invalidation: none (\(reason))")
                 } else if (try? options.mode(resolved.config)) == .always {
@@ -172,9 +172,9 @@ struct InvalidationStep {
                 }
             }
             let flip = ReleaseRecord.isoTime(Date())
+            let record = OwedInvalidation(pointer: pointerIdentity, distribution: distribution, live: toVersion, stale: stale)
             do {
-                try await resolved.target.writeOwedInvalidation(OwedInvalidation(pointer: pointerIdentity, distribution: distribution,
-                                                                                 live: toVersion, stale: stale))
+                try await resolved.target.writeOwedInvalidation(record)
             } catch {
                 reporter.say("warning: cannot record on \(resolved.target.url) that \(distribution) is owed this invalidation "
                     + "(should it fail, the next deploy would not know to send it): \(error)")
@@ -186,7 +186,7 @@ struct InvalidationStep {
             let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip, within: limit)
             let ids = submitted.map(\.id)
             submittedIds = ids
-            await removeOwed(distribution)
+            await removeOwed(record)
             reporter.say("invalidation \(ids.joined(separator: ", ")) of \(plan.paths.count) path(s) on \(distribution) (\(plan.reason)): \(sample)")
             reporter.event("invalidation", [("status", .string("SUBMITTED")), ("ids", .array(ids.map(JSONValue.string))),
                                             ("paths", .array(plan.paths.map(JSONValue.string))), ("reason", .string(plan.reason))])
@@ -229,12 +229,18 @@ struct InvalidationStep {
         }
     }
 
-    /// Removes the record of what this pointer owes `distribution`; a failure is said (the next
-    /// run then invalidates those paths once more), never thrown.
-    private func removeOwed(_ distribution: String) async {
+    /// Removes `record`, what this pointer owed its distribution, once it is paid; a failure is
+    /// said (the next run then invalidates those paths once more), never thrown. Only while the
+    /// record there is still `record`: another deploy through the pointer may have written its
+    /// own since (its flip came later, and its invalidation may yet fail), which stays.
+    private func removeOwed(_ record: OwedInvalidation) async {
         let target = resolved.target, pointer = pointerIdentity
         do {
-            try await uncancelled { try await target.removeOwedInvalidation(pointer: pointer, distribution: distribution) }
+            try await uncancelled {
+                guard let current = try await target.readOwedInvalidation(pointer: pointer, distribution: record.distribution),
+                      current.live == record.live, ReleaseRecord.isoTime(current.at) == ReleaseRecord.isoTime(record.at) else { return }
+                try await target.removeOwedInvalidation(pointer: pointer, distribution: record.distribution)
+            }
         } catch {
             reporter.say("warning: the invalidation was sent, but its record as owed could not be removed from \(target.url) "
                 + "(the next deploy sends it again): \(error)")

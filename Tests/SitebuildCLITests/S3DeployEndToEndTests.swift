@@ -1175,6 +1175,29 @@ import Glibc
             #expect(owedBack.status == 0 && owedBack.stderr.contains("was never invalidated"), "\(owedBack.stderr)")
             #expect(sentPaths(owedBack) == ["/", "/index.html"], "\(owedBack.stdout)")
             #expect(try await keys(client, "owed-site", prefix: "_sitebuild/invalidations/").isEmpty)
+
+            // Two deploys at once: A's invalidation is accepted late (its answer held), after B
+            // flipped and B's was refused. A settling must not take B's record with it.
+            let holding = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "POST", pathContains: "/invalidation"))
+            defer { holding.stop() }
+            var held = moto.environment
+            held["AWS_ENDPOINT_URL"] = holding.baseURL
+            try h.write("a/index.html", "<p>a</p>")
+            try h.write("b/index.html", "<p>b</p>")
+            let (processA, outA, errA) = try h.start(["deploy", "a"] + common, environment: held)
+            let waitStarted = ContinuousClock.now
+            while processA.isRunning, try await holding.stats().answersHeld == 0, ContinuousClock.now - waitStarted < .seconds(120) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let refusedB = try await h.run(["deploy", "b"] + common, environment: refusing)
+            #expect(refusedB.status == 3, "\(refusedB.stderr)")
+            try await holding.releaseAnswer()
+            let settledA = await CLIHarness.collectOffPool(processA, outA, errA)
+            #expect(settledA.status == 0, "\(settledA.stderr)")
+            #expect(try await keys(client, "owed-site", prefix: "_sitebuild/invalidations/").count == 1, "B's record was removed by A")
+            let rerunB = try await h.run(["deploy", "b"] + common, environment: moto.environment)
+            #expect(rerunB.status == 0 && rerunB.stderr.contains("was never invalidated"), "\(rerunB.stderr)")
+            #expect(sentPaths(rerunB) != nil, "\(rerunB.stdout)")
         }
     }
 
