@@ -91,14 +91,19 @@ struct BuildCache {
     /// pass a symbolic link: the literal start of its path (`node_modules` for
     /// `node_modules/**/*`, `/home/me/.npm` for `/home/me/.npm/**/*`), cut above the first
     /// directory some cache path matches itself (a restore may have made that one a link).
+    /// A literal cache path (`/home/me/.npm`, `node_modules`) is its own start even so: a restore
+    /// never makes it a link (``ArchiveReader`` refuses a link entry at its start), so a link
+    /// there is the user's (`~/.npm -> /mnt/cache`), as the save followed it.
     /// Links above it are the machine's own (`/tmp` on macOS, a home directory elsewhere).
     static func linkFreeStart(of matcher: (absolute: Bool, pattern: GlobPattern, below: GlobPattern),
                               among all: [(absolute: Bool, pattern: GlobPattern, below: GlobPattern)]) -> [String] {
         var start: [String] = []
         for part in matcher.pattern.literalPrefix {
             let candidate = start + [part]
-            if all.contains(where: { $0.absolute == matcher.absolute
-                && ($0.pattern.matches(components: candidate) || $0.below.matches(components: candidate)) }) { break }
+            let ownRoot = matcher.pattern.isLiteral && candidate == matcher.pattern.literalPrefix
+            if all.contains(where: { other in other.absolute == matcher.absolute
+                && ((other.pattern.matches(components: candidate) && !(ownRoot && other.pattern.isLiteral && other.pattern.literalPrefix == candidate))
+                    || other.below.matches(components: candidate)) }) { break }
             start = candidate
         }
         return start

@@ -213,6 +213,12 @@ public enum ArchiveReader {
                 try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
                 continue
             }
+            if type == sb_ae_iflnk(), canonical(target) == canonical(within) {
+                // A link where a cache path names its folder would carry the next restore's
+                // entries wherever it points: that folder is a restore's start, never its link.
+                throw ArchiveError("\(archivePath) has an unsafe entry '\(name)' (a symbolic link at \(within), which the cache path names as "
+                    + "a folder); refusing to extract it")
+            }
             unlink(target)
             if type == sb_ae_iflnk() {
                 let linkTarget = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
@@ -249,13 +255,18 @@ public enum ArchiveReader {
         }
         let targetParts = canonical(target).split(separator: "/").map(String.init)
         let withinParts = canonical(within).split(separator: "/").map(String.init)
-        guard targetParts.count > withinParts.count, targetParts.starts(with: withinParts) else {
+        guard targetParts.count >= withinParts.count, targetParts.starts(with: withinParts) else {
             throw ArchiveError("\(archivePath) has an unsafe entry '\(name)' (\(target) is not below \(within)); refusing to extract it")
         }
         var path = ""
         for part in withinParts {
             path += "/" + part
             if linksWritten.contains(path) { throw unsafe(path) }
+        }
+        if targetParts.count == withinParts.count {
+            // The entry is `within` itself (a literal cache path): only its folder is made.
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            return
         }
         try FileManager.default.createDirectory(atPath: path.isEmpty ? "/" : path, withIntermediateDirectories: true)
         for part in targetParts[withinParts.count..<(targetParts.count - 1)] {

@@ -141,4 +141,40 @@ import Testing
         #expect(h.read("node_modules/.bin/pkg") == "bin")
         #expect(h.read(h.root + "/real-home/.npm/_cacache/index") == "bin")
     }
+
+    /// A literal cache path that is itself the user's link (`~/.npm -> /mnt/cache/npm`,
+    /// `node_modules -> store/nm`) is restored through it, as the save followed it; an entry
+    /// that would put a link there instead is refused.
+    @Test func aLiteralCachePathThatIsTheUsersLinkIsRestoredThroughIt() throws {
+        let h = try BuildHarness()
+        let staging = h.root + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: staging + "/x"))
+        try FileManager.default.createDirectory(atPath: h.root + "/volume/npm", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: h.root + "/home", withIntermediateDirectories: true)
+        symlink(h.root + "/volume/npm", h.root + "/home/.npm")
+        try FileManager.default.createDirectory(atPath: h.source + "/store/nm", withIntermediateDirectories: true)
+        symlink("store/nm", h.source + "/node_modules")
+        let archive = h.root + "/entry.tar"
+        try DeterministicArchive(format: .tar).write([
+            ArchiveItem(path: "src/node_modules/a.js", content: .file(sourcePath: staging + "/x")),
+            ArchiveItem(path: "root" + h.root + "/home/.npm/index", content: .file(sourcePath: staging + "/x")),
+        ], to: archive)
+        let cache = BuildCache(cacheDirectory: h.cache, sourceDirectory: h.source)
+        let paths = ["node_modules", h.root + "/home/.npm"]
+        let result = try cache.restore(BuildCache.Entry(key: "k1", archive: archive, created: 0), paths: paths)
+        #expect(result.restored == 2)
+        #expect(h.read("store/nm/a.js") == "x")
+        #expect(h.read(h.root + "/volume/npm/index") == "x")
+
+        let planted = h.root + "/planted.tar"
+        try FileManager.default.createDirectory(atPath: h.root + "/victim", withIntermediateDirectories: true)
+        try DeterministicArchive(format: .tar).write([
+            ArchiveItem(path: "root" + h.root + "/home/.npm", content: .symlink(target: h.root + "/victim")),
+        ], to: planted)
+        #expect(throws: ArchiveError.self) {
+            try cache.restore(BuildCache.Entry(key: "k2", archive: planted, created: 0), paths: paths)
+        }
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: h.root + "/home/.npm") == h.root + "/volume/npm", "the user's link stays")
+    }
 }
