@@ -149,11 +149,16 @@ public enum BuildSource: Sendable, Equatable {
 
     /// The `#` that starts the ref of `rest` (a URL after its `://`): the last one, when a `/`
     /// comes before it and what follows it does not read as the rest of a password and a host
-    /// (`wd@host/org/site.git`).
+    /// (`wd@host/org/site.git` after `alice:pa/ss#`). A ref may hold `@` and `/` too (Changesets'
+    /// and Lerna's tags: `#@scope/pkg@1.2.0`): it is a password's rest only when what comes
+    /// before the first `/` reads as `user:password`, not as a host (and port).
     private static func refHash(in rest: Substring) -> String.Index? {
         guard let hash = rest.lastIndex(of: "#"), rest[..<hash].contains("/") else { return nil }
         let tail = rest[rest.index(after: hash)...]
-        if let at = tail.firstIndex(of: "@"), !tail[..<at].contains("/"), tail[at...].contains("/") { return nil }
+        if let at = tail.firstIndex(of: "@"), !tail[..<at].contains("/"), tail[at...].contains("/") {
+            let authority = rest[..<(rest.firstIndex(of: "/") ?? hash)]
+            if let colon = authority.firstIndex(of: ":"), !authority[authority.index(after: colon)...].allSatisfy(\.isNumber) { return nil }
+        }
         return hash
     }
 

@@ -71,6 +71,11 @@ struct BuildSourceTests {
         #expect(try parse("https://alice:Sec%2FRet%23123@host/site.git#main") == .git(url: "https://alice:Sec%2FRet%23123@host/site.git", ref: "main"))
         #expect(try parse("https://host/org/site.git#renovate/@types-node") == .git(url: "https://host/org/site.git", ref: "renovate/@types-node"))
         #expect(try parse("https://tok@host/org/site.git#a@b") == .git(url: "https://tok@host/org/site.git", ref: "a@b"))
+        // Changesets' and Lerna's tags hold '@' and '/': a ref, after a host (and port) without user info.
+        #expect(try parse("https://github.com/changesets/changesets.git#@changesets/cli@2.27.1")
+                == .git(url: "https://github.com/changesets/changesets.git", ref: "@changesets/cli@2.27.1"))
+        #expect(try parse("git://127.0.0.1:59161/site#@myorg/ui@1.2.0") == .git(url: "git://127.0.0.1:59161/site", ref: "@myorg/ui@1.2.0"))
+        #expect(try parse("https://host/site.git#ui@1.2.0/x") == .git(url: "https://host/site.git", ref: "ui@1.2.0/x"))
     }
 
     @Test func s3Archives() throws {
