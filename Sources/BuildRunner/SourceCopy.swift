@@ -13,6 +13,15 @@ struct SourceCopy {
     let excluded: [String]
     /// Set by a signal: the copy stops between files (and its git calls are stopped).
     var cancellation: Cancellation? = nil
+    /// Files whose names are not UTF-8, not copied (relative to the source, bytes past ASCII
+    /// as `\xNN`): URLs and S3 keys need UTF-8, and a build in place refuses them in an
+    /// artifact. The caller says which.
+    let skipped = SkippedNames()
+
+    final class SkippedNames: @unchecked Sendable {
+        // @unchecked: one copy runs on one thread.
+        var names: [String] = []
+    }
 
     /// Copies `source` to `destination` (created); returns the number of files copied.
     @discardableResult
@@ -21,7 +30,7 @@ struct SourceCopy {
         var count = 0
         if let paths = try gitListedPaths(source) {
             for path in paths where !isSkipped(path) {
-                count += try copyItem(source + "/" + path, to: destination + "/" + path, recursive: true)
+                count += try copyItem(source + "/" + path, to: destination + "/" + path, recursive: true, relative: path + "/")
             }
         } else {
             count += try copyTree(source, to: destination)
@@ -55,10 +64,10 @@ struct SourceCopy {
         var paths: [String] = []
         for bytes in listing.stdout.split(separator: 0) {
             // Decoded with replacement characters, such a name named no file, and the file
-            // was taken for one deleted since and left out: refused, as a build in place does.
+            // was taken for one deleted since and left out unsaid: now left out and said.
             guard var path = String(validating: bytes, as: UTF8.self) else {
-                let shown = bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
-                throw SourceError(.invalidInput, "--clean: \(source)/\(shown): the name is not UTF-8, which URLs and S3 keys need; rename it")
+                skipped.names.append(Self.shown(bytes))
+                continue
             }
             if path.hasSuffix("/") { path.removeLast() }
             if seen.insert(path).inserted { paths.append(path) }
@@ -71,7 +80,7 @@ struct SourceCopy {
     }
 
     /// Copies one file, link or (for a submodule or nested repository) directory tree.
-    private func copyItem(_ from: String, to: String, recursive: Bool) throws -> Int {
+    private func copyItem(_ from: String, to: String, recursive: Bool, relative: String = "") throws -> Int {
         try checkCancellation()
         if excluded.contains(from) { return 0 }
         var st = stat()
@@ -91,20 +100,41 @@ struct SourceCopy {
             }
             return 1
         case S_IFDIR:
-            return recursive ? try copyTree(from, to: to) : 0
+            return recursive ? try copyTree(from, to: to, relative: relative) : 0
         default:
             return 0
         }
     }
 
-    private func copyTree(_ from: String, to: String) throws -> Int {
+    private func copyTree(_ from: String, to: String, relative: String = "") throws -> Int {
         try makeDirectory(to)
         var count = 0
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: from)) ?? []
-        for name in names.sorted() where name != ".git" && name != ".sitebuild" {
-            count += try copyItem(from + "/" + name, to: to + "/" + name, recursive: true)
+        for name in Self.entryNames(from, relative: relative, skipped: skipped).sorted() where name != ".git" && name != ".sitebuild" {
+            count += try copyItem(from + "/" + name, to: to + "/" + name, recursive: true, relative: relative + name + "/")
         }
         return count
+    }
+
+    /// The names in `directory`, read as bytes: those that are not UTF-8 go to `skipped`.
+    private static func entryNames(_ directory: String, relative: String, skipped: SkippedNames) -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                skipped.names.append(relative + shown(bytes))
+                continue
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// A name as text, bytes past ASCII (and control bytes) as `\xNN`.
+    static func shown(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
     }
 
     private func checkCancellation() throws {

@@ -197,6 +197,12 @@ public struct SourceResolver: Sendable {
         let destination = work.path + "/src"
         do {
             try copy.copy(from: path, to: destination)
+            let skipped = copy.skipped.names
+            if !skipped.isEmpty {
+                log("warning: \(skipped.count) file(s) of \(path) whose names are not UTF-8 were not copied (URLs and S3 keys need UTF-8, "
+                    + "and a build in place refuses them in an artifact): " + skipped.prefix(5).joined(separator: ", ")
+                    + (skipped.count > 5 ? ", …" : "") + "; rename them")
+            }
         } catch {
             // A half copy is not left to look like a source.
             if cancellation?.isCancelled == true { try? FileManager.default.removeItem(atPath: destination) }

@@ -385,22 +385,33 @@ import TestSupport
         }
     }
 
-    /// A file whose name is not UTF-8 is refused by --clean, as by a build in place, rather than
-    /// left out of the copy without a word.
-    @Test func cleanCopyRefusesANameThatIsNotUTF8() throws {
+    /// A file whose name is not UTF-8 is left out of a --clean copy and named (in a git work
+    /// tree and outside one), rather than left out without a word; the build goes on, as one in
+    /// place does with such a file that no artifact takes (a test fixture).
+    @Test func cleanCopyNamesWhatItLeavesOutForANameThatIsNotUTF8() throws {
         let h = try CLIHarness()
-        let site = h.root + "/site"
-        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
-        try GitFixture.git(["init", "-q", "-b", "main"], in: site)
-        try GitFixture.commit(["buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - ls\n"], in: site,
-                              date: 1_700_000_000, message: "site")
-        let name = Array((site + "/bad").utf8) + [0xFF] + Array(".txt".utf8) + [0]
-        let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
-        #expect(fd >= 0)
-        close(fd)
-        let run = try h.run(["build", "--source", "site", "--clean"])
-        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
-        #expect(run.stderr.contains("--clean: \(site)/bad\\xFF.txt: the name is not UTF-8"), "\(run.stderr)")
+        for repository in [true, false] {
+            let site = h.root + "/site-\(repository)"
+            try FileManager.default.createDirectory(atPath: site + "/fixtures", withIntermediateDirectories: true)
+            let buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n      - ls fixtures\n"
+            if repository {
+                try GitFixture.git(["init", "-q", "-b", "main"], in: site)
+                try GitFixture.commit(["buildspec.yml": buildspec, "fixtures/ok.txt": "ok"], in: site, date: 1_700_000_000, message: "site")
+            } else {
+                try buildspec.write(toFile: site + "/buildspec.yml", atomically: true, encoding: .utf8)
+                try "ok".write(toFile: site + "/fixtures/ok.txt", atomically: true, encoding: .utf8)
+            }
+            let name = Array((site + "/fixtures/bad").utf8) + [0xFF] + Array(".txt".utf8) + [0]
+            let fd = name.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+            #expect(fd >= 0)
+            close(fd)
+            let run = try h.run(["build", "--source", "site-\(repository)", "--clean"])
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            let said = run.stdout + run.stderr
+            #expect(said.contains("1 file(s) of \(site) whose names are not UTF-8 were not copied"), "\(said)")
+            #expect(said.contains("fixtures/bad\\xFF.txt; rename them"), "\(said)")
+            #expect(said.contains("ok.txt"), "\(said)")
+        }
     }
 
     /// Archives uploaded to one place (site-1.zip, site-2.zip, as watch builds them) share the
