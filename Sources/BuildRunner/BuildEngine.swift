@@ -326,8 +326,11 @@ public final class BuildEngine {
             // beats (outside CodeBuild a shell's leftovers must not). Which of them are the
             // project's (not the image's, which the buildspec does beat) cannot be told: said.
             let overridden = Set(configuration.overrides.map(\.name))
+            // The environment as CodeBuild gave it (sitebuild adds its helpers to PATH), and not
+            // PATH itself: the image's, which the buildspec beats in CodeBuild too.
+            let given = configuration.baseEnvironment
             let shadowed = spec.env.variables.filter { name, value in
-                !overridden.contains(name) && env[name] != nil && env[name] != value && !name.hasPrefix("CODEBUILD_")
+                !overridden.contains(name) && given[name] != nil && given[name] != value && !name.hasPrefix("CODEBUILD_") && name != "PATH"
             }.map(\.0)
             if !shadowed.isEmpty {
                 let names = shadowed.joined(separator: ", ")

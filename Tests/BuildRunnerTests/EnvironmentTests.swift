@@ -72,6 +72,7 @@ import Testing
               variables:
                 STAGE: dev
                 SAME: one
+                PATH: /opt/tools/bin:/usr/bin:/bin
             phases:
               build:
                 commands:
@@ -84,6 +85,7 @@ import Testing
         #expect(shadowed.log.contains("pass --env STAGE to sitebuild to keep them"), "\(shadowed.log)")
         #expect(!shadowed.log.contains("prod"), "values are never shown: they may be secrets")
         #expect(!shadowed.log.contains("SAME"), "a variable set alike in both is no difference")
+        #expect(!shadowed.log.contains("PATH"), "PATH is the image's, which the buildspec beats in CodeBuild too")
         let kept = try h.run(yaml, overrides: [("STAGE", "prod")], environment: environment)
         #expect(kept.log.outputLines.contains("stage=prod"))
         #expect(!kept.log.contains("CodeBuild build's environment"), "\(kept.log)")
