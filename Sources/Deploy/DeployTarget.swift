@@ -52,6 +52,9 @@ public protocol DeployTarget: Sendable {
     /// flip is done (``removePending(_:)``), so a prune never takes the complete version for
     /// one nobody uses between the two.
     func writeManifest(_ manifest: Manifest) async throws -> Bool
+    /// Writes `manifest` over a damaged one of the same version (not create-only): only for a
+    /// content id, whose manifest the content determines.
+    func replaceDamagedManifest(_ manifest: Manifest) async throws
     func writeRelease(_ record: ReleaseRecord) async throws
     /// The release records' file names (`<compact time>-<version>.json`), oldest first: a
     /// listing, no record read. Their names say when and to which version each flip was.

@@ -226,6 +226,17 @@ public struct Deployer: Sendable {
             outcome.kind = completedMeanwhile ? .flippedExisting : .deployed
         } else {
             outcome.kind = .flippedExisting
+            // A damaged manifest of this content's version is written again from the one in
+            // hand (a content id's manifest is its content's): otherwise `versions` and `prune`
+            // would leave out the version this deploy makes live.
+            if version == nil {
+                do {
+                    _ = try await target.readManifest(manifest.version)
+                } catch let damaged as DamagedManifest {
+                    log("\(damaged): writing it again from this deploy's (the same content) before the version is made live")
+                    try await target.replaceDamagedManifest(manifest)
+                }
+            }
             if !missing.isEmpty {
                 log("\(MissingObjects(missing, of: manifest).text) of version \(manifest.version) are missing on \(target.url) (deleted "
                     + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory) before it is made live")

@@ -362,6 +362,15 @@ public struct LocalTarget: DeployTarget {
         throw DeployError("cannot write the manifest \(final): \(String(cString: strerror(errno)))")
     }
 
+    public func replaceDamagedManifest(_ manifest: Manifest) async throws {
+        let temporary = Self.temporaryPath(in: manifests)
+        try manifest.write(toFile: temporary)
+        defer { unlink(temporary) }
+        guard rename(temporary, manifestPath(manifest.version)) == 0 else {
+            throw DeployError("cannot write the manifest \(manifestPath(manifest.version)): \(String(cString: strerror(errno)))")
+        }
+    }
+
     public func writeRelease(_ record: ReleaseRecord) async throws {
         try Self.write(record, to: releases, named: record.fileName)
     }

@@ -237,6 +237,10 @@ public enum Preflight {
         switch facts.liveManifest {
         case nil:
             return .skip("live-version", subjectWithVersion, "the target is not reachable (see above)")
+        case .found(true)? where facts.liveDamaged != nil:
+            return .fail("live-version", subjectWithVersion, "\(manifest) is damaged (\(facts.liveDamaged!)), so `versions` and `prune` "
+                + "leave the version out and a deploy cannot tell what it holds. Deploy the build \(version) was made from again "
+                + "(`sitebuild deploy DIR` or `sitebuild run` while another version is live writes a good manifest), or deploy a new version")
         case .found(true)? where facts.liveMissing.map({ $0.count > 0 }) ?? (facts.liveHasFiles == false):
             let what = facts.liveMissing.map { "\($0.text) are missing" } ?? "the version's files are gone"
             return .fail("live-version", subjectWithVersion, "\(manifest) exists, but \(what) on the target (deleted outside "
@@ -757,6 +761,8 @@ public struct PreflightFacts: Sendable {
     /// The live version's objects missing from the target (its manifest's paths against a
     /// listing of its folder); nil when it has no manifest or they were not listed.
     public var liveMissing: MissingObjects?
+    /// Why the live version's manifest cannot be read, when it exists but is damaged.
+    public var liveDamaged: String?
     /// Whether files are under the live version's folder: without a manifest, another tool's
     /// upload (the Hosting Toolkit's); with one, none means its files were deleted.
     public var liveHasFiles: Bool?

@@ -77,9 +77,14 @@ public struct PreflightProbe: Sendable {
                 // With one, no files is a version emptied behind sitebuild's back.
                 facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty
                 // With one, its objects are listed against it: some may have been deleted.
-                if complete, let manifest = try? await target.readManifest(version),
-                   let missing = try? await target.missingObjects(of: manifest) {
-                    facts.liveMissing = MissingObjects(missing, of: manifest)
+                if complete {
+                    do {
+                        if let manifest = try await target.readManifest(version), let missing = try? await target.missingObjects(of: manifest) {
+                            facts.liveMissing = MissingObjects(missing, of: manifest)
+                        }
+                    } catch let damaged as DamagedManifest {
+                        facts.liveDamaged = damaged.reason
+                    } catch {}
                 }
             } catch {
                 facts.liveManifest = Self.failure(error)

@@ -173,6 +173,16 @@ public struct S3Target: DeployTarget {
         return outcome != .alreadyExists
     }
 
+    public func replaceDamagedManifest(_ manifest: Manifest) async throws {
+        let file = try TemporaryFile(prefix: "manifest")
+        defer { file.remove() }
+        try manifest.write(toFile: file.path)
+        var status = stat()
+        guard stat(file.path, &status) == 0 else { throw DeployError("cannot read \(file.path): \(String(cString: strerror(errno)))") }
+        _ = try await client.putObject(bucket: bucket, key: manifestKey(manifest.version), body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
+                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+    }
+
     public func writeRelease(_ record: ReleaseRecord) async throws {
         try await putRecord(record, key: releasesPrefix + record.fileName)
     }

@@ -47,6 +47,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
         if let hook = beforeWriteManifest.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
         return try await inner.writeManifest(manifest)
     }
+    func replaceDamagedManifest(_ manifest: Manifest) async throws { try await inner.replaceDamagedManifest(manifest) }
     func writeRelease(_ record: ReleaseRecord) async throws {
         if let hook = beforeWriteRelease.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
         try await inner.writeRelease(record)

@@ -396,6 +396,8 @@ import Testing
         let manifest = h.root + "/.sitebuild/_sitebuild/manifests/\(v1).json"
         chmod(manifest, 0o644)
         try h.write(".sitebuild/_sitebuild/manifests/\(v1).json", "{\"truncated\": ")
+        let doctor = try h.run(["doctor"])
+        #expect(doctor.status != 0 && (doctor.stdout + doctor.stderr).contains("manifests/\(v1).json is damaged"), "\(doctor.stdout)\(doctor.stderr)")
         try h.write("s/index.html", "two\n")
         let planned = try h.run(["deploy", "s", "--distribution", "E2EXAMPLE", "--invalidate", "always", "--dry-run"],
                                 environment: ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"])
@@ -413,6 +415,14 @@ import Testing
         let value = try JSONValue.parse(Data(result.utf8))
         #expect(value["uploaded"] == .int(2))
         #expect(value["reused"] == .int(0))
+        // Deploying the first build again makes its version live and writes its manifest again.
+        try h.write("s/index.html", "one\n")
+        let again = try h.run(["deploy", "s"])
+        #expect(again.status == 0 && again.stderr.contains("writing it again from this deploy's"), "\(again.stderr)")
+        #expect(live(h) == v1)
+        #expect((try? Manifest.parse(try #require(FileManager.default.contents(atPath: manifest)))) != nil)
+        let listed = try h.run(["versions"])
+        #expect(listed.status == 0 && !listed.stderr.contains("left out"), "\(listed.stderr)")
     }
 
     /// A `run` checks its deploy settings before the build: a bad one runs no phase.
