@@ -186,8 +186,11 @@ public final class BuildEngine {
         // status and message at the top too, as every other result event has them (the CLI's
         // own, and the deploy's that ends a run's stream); the whole result nested.
         // A failed build's message is its failed phase's (the first), as the log line says it.
-        // A build that succeeded (a retried phase passed) has no failure to tell.
-        let topMessage = result.message ?? (status == .succeeded ? nil : phases.first { $0.status == "FAILED" }.map { $0.contextMessage })
+        // A build that succeeded (a retried phase passed) has no failure to tell; a phase
+        // retried to no avail tells its last attempt's.
+        let firstFailed = phases.first { $0.status == "FAILED" }
+        let topMessage = result.message ?? (status == .succeeded ? nil
+            : phases.last { $0.status == "FAILED" && $0.name == firstFailed?.name }.map { $0.contextMessage })
         log.event("result", [("status", .string(result.status.rawValue)), ("message", topMessage.map(JSONValue.string) ?? .null),
                              ("result", result.json)])
         return result

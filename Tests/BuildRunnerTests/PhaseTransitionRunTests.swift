@@ -185,13 +185,16 @@ import Testing
               build:
                 on-failure: RETRY-1
                 commands:
-                  - echo attempt; false
+                  - echo attempt; test -f tried && exit 1; touch tried; exit 3
               post_build:
                 commands:
                   - echo post
-            """)
+            """, json: true)
         #expect(exhausted.log.outputLines == ["attempt", "attempt", "post"])
         #expect(exhausted.result.status == .failed)
+        // The result tells the last attempt's failure.
+        let result = try #require(exhausted.events.last { $0.contains("\"event\":\"result\"") })
+        #expect(result.contains("\"status\":\"FAILED\",\"message\":\"Error while executing command: echo attempt; test -f tried && exit 1; touch tried; exit 3. Reason: exit status 1\""), "\(result)")
 
         let patterned = try h.run("""
             version: 0.2
