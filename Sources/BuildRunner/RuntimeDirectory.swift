@@ -4,12 +4,12 @@ import SiteContent
 /// Where a build keeps the files its commands use but must never clean away: the shell state
 /// (``ShellSession``'s `env.sh`, `script.sh`) and the folder of `codebuild-hash-files`.
 ///
-/// CodeBuild keeps its agent's state outside /tmp (`/codebuild/output/tmp`), and buildspecs
-/// do clean /tmp (`rm -rf /tmp/*`, a classic Hugo recipe). So these folders are made in
-/// `<cache directory>/run`, sitebuild's own per-user folder. When commands run as other users
-/// (`run-as`) and that folder cannot be entered by them (root's home folder is usually 0700), they
-/// are made in the temporary directory instead, under a name starting with a dot, which
-/// `rm -rf /tmp/*` does not match.
+/// CodeBuild keeps its agent's state outside the temporary directory, and buildspecs do empty
+/// it (a classic Hugo recipe removes everything in it with `rm -rf` and a `*` glob). So these
+/// folders are made in `<cache directory>/run`, sitebuild's own per-user folder. When commands
+/// run as other users (`run-as`) and that folder cannot be entered by them (root's home folder
+/// is usually 0700), they are made in the temporary directory instead, under a name starting
+/// with a dot, which a `*` glob does not match.
 public enum RuntimeDirectory {
     /// Makes a new private folder (`mode`) for `kind` (`shell`, `bin`) and returns its path.
     /// `reachableByOtherUsers`: commands of other users (`run-as`) must be able to enter it.

@@ -456,14 +456,16 @@ public struct BuildSpecParser {
         let paths = stringList(pathsNode, path: "cache.paths")
         for (index, item) in paths.enumerated() where item.text.hasPrefix("~") || item.text.contains("$") {
             // Cache paths are globs, not shell words: `~/.npm/**/*` would match a folder named `~`.
+            // The path itself, as this machine's home folder spells it, when the '~' is the home.
+            let spelled = item.text.hasPrefix("~/") ? " (here: \(NSHomeDirectory())\(item.text.dropFirst()))" : ""
             warning(item.location, "cache.paths[\(index)]", "'\(item.text)' is a glob, and '~' and '$' are not expanded in it, so it caches nothing; "
-                + "write the path itself (such as /root/.npm/**/*) or one relative to the source")
+                + "write the path itself\(spelled) or one relative to the source")
         }
         for (index, item) in paths.enumerated() where item.text.split(separator: "/").contains("..") {
             // A cache entry never holds a '..' name (a restore refuses it as unsafe): such a path
             // would be saved by every build and never restored.
             error(item.location, "cache.paths[\(index)]", "'\(item.text)' leaves the source directory with '..', which a cache entry cannot hold; "
-                + "write a path below the source directory, or the folder's absolute path (such as /work/shared/**/*)")
+                + "write a path below the source directory, or name the folder by its absolute path (a cache path may start with '/')")
         }
         var cache = Cache(paths: paths.map(\.text))
         if let n = map.value(for: "key") { cache.key = scalar(n, "cache.key") }

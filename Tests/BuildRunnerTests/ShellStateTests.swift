@@ -115,12 +115,13 @@ import Testing
         #expect(run.log.count(of: "Warning: the directory the last command ended in (\(scratch)) no longer exists") == 1, "\(run.log)")
     }
 
-    /// A build that cleans the temporary directory (`rm -rf /tmp/*`, a classic Hugo recipe)
-    /// keeps its variables and directory: the shell state is in sitebuild's cache directory,
-    /// as CodeBuild keeps its agent's state outside /tmp. (The command removes its state's
-    /// folder only when sitebuild made it in the temporary directory, as `rm -rf /tmp/*` would:
-    /// the harness and other tests' builds are in /tmp too.) Folders killed builds left there
-    /// are removed, and so is the build's own at the end.
+    /// A build that cleans the temporary directory (a classic Hugo recipe empties it with
+    /// `rm -rf` of everything in it) keeps its variables and directory: the shell state is in
+    /// sitebuild's cache directory, as CodeBuild keeps its agent's state outside the temporary
+    /// directory. (The command removes its state's folder only when sitebuild made it in the
+    /// temporary directory, as that recipe would: the harness and other tests' builds are there
+    /// too, so it is not emptied whole.) Folders killed builds left there are removed, and so is
+    /// the build's own at the end.
     @Test func cleaningTheTemporaryDirectoryKeepsTheShellState() throws {
         let h = try BuildHarness()
         // The temporary directory sitebuild would fall back to (NSTemporaryDirectory, $TMPDIR).
