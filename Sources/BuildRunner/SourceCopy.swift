@@ -66,7 +66,7 @@ struct SourceCopy {
             // Decoded with replacement characters, such a name named no file, and the file
             // was taken for one deleted since and left out unsaid: now left out and said.
             guard var path = String(validating: bytes, as: UTF8.self) else {
-                skipped.names.append(Self.shown(bytes))
+                skipped.names.append(FileWalker.shownName(bytes))
                 continue
             }
             if path.hasSuffix("/") { path.removeLast() }
@@ -109,32 +109,12 @@ struct SourceCopy {
     private func copyTree(_ from: String, to: String, relative: String = "") throws -> Int {
         try makeDirectory(to)
         var count = 0
-        for name in Self.entryNames(from, relative: relative, skipped: skipped).sorted() where name != ".git" && name != ".sitebuild" {
+        let (names, notUTF8) = FileWalker.directoryNames(from) ?? ([], [])
+        skipped.names += notUTF8.map { relative + $0 }
+        for name in names.sorted() where name != ".git" && name != ".sitebuild" {
             count += try copyItem(from + "/" + name, to: to + "/" + name, recursive: true, relative: relative + name + "/")
         }
         return count
-    }
-
-    /// The names in `directory`, read as bytes: those that are not UTF-8 go to `skipped`.
-    private static func entryNames(_ directory: String, relative: String, skipped: SkippedNames) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
-            guard let name = String(validating: bytes, as: UTF8.self) else {
-                skipped.names.append(relative + shown(bytes))
-                continue
-            }
-            names.append(name)
-        }
-        return names
-    }
-
-    /// A name as text, bytes past ASCII (and control bytes) as `\xNN`.
-    static func shown(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
     }
 
     private func checkCancellation() throws {

@@ -458,18 +458,21 @@ public struct LocalTarget: DeployTarget {
 
     var owedInvalidations: String { root + "/_sitebuild/invalidations" }
 
+    func owedInvalidationPath(pointer: String, distribution: String) -> String {
+        owedInvalidations + "/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+    }
+
     public func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
-        let path = owedInvalidations + "/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
-        return FileManager.default.contents(atPath: path).flatMap(OwedInvalidation.parse)
+        FileManager.default.contents(atPath: owedInvalidationPath(pointer: pointer, distribution: distribution)).flatMap(OwedInvalidation.parse)
     }
 
     public func writeOwedInvalidation(_ owed: OwedInvalidation) async throws {
         try FileManager.default.createDirectory(atPath: owedInvalidations, withIntermediateDirectories: true)
-        try Self.writeAtomically(Array((owed.json.serialized() + "\n").utf8), to: owedInvalidations + "/" + owed.fileName)
+        try Self.writeAtomically(Array((owed.json.serialized() + "\n").utf8), to: owedInvalidationPath(pointer: owed.pointer, distribution: owed.distribution))
     }
 
     public func removeOwedInvalidation(pointer: String, distribution: String) async throws {
-        let path = owedInvalidations + "/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+        let path = owedInvalidationPath(pointer: pointer, distribution: distribution)
         if unlink(path) != 0 && errno != ENOENT {
             throw DeployError("cannot remove \(path): \(String(cString: strerror(errno)))")
         }

@@ -34,8 +34,6 @@ public struct OwedInvalidation: Sendable, Equatable {
         String(SHA256.hash(Array((pointer + "\n" + distribution).utf8)).hexString.prefix(16)) + ".json"
     }
 
-    public var fileName: String { Self.fileName(pointer: pointer, distribution: distribution) }
-
     /// The versions the distribution may serve stale files of once `version` is live: ``stale``
     /// and ``live``, without `version`; nil when every file may be stale.
     public func staleVersions(once version: String) -> [String]? {

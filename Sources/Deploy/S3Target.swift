@@ -160,31 +160,28 @@ public struct S3Target: DeployTarget {
             throw DeployError("the objects of version \(manifest.version) were deleted while this deploy ran (a prune took it for "
                 + "an abandoned deploy); nothing was made live: deploy again")
         }
-        // Streamed to a file and uploaded from it, like any object.
-        let file = try TemporaryFile(prefix: "manifest")
-        defer { file.remove() }
-        try manifest.write(toFile: file.path)
-        var status = stat()
-        guard stat(file.path, &status) == 0 else { throw DeployError("cannot read \(file.path): \(String(cString: strerror(errno)))") }
-        let outcome = try await client.putObject(bucket: bucket, key: manifestKey(manifest.version),
-                                                 body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
-                                                 attributes: .init(contentType: "application/json", cacheControl: "no-store"),
-                                                 condition: .absent)
-        return outcome != .alreadyExists
+        return try await putManifest(manifest, condition: .absent) != .alreadyExists
     }
 
     public func replaceDamagedManifest(_ manifest: Manifest) async throws {
+        _ = try await putManifest(manifest, condition: .none)
+    }
+
+    /// Uploads `manifest`, streamed to a file and uploaded from it like any object.
+    private func putManifest(_ manifest: Manifest, condition: S3Client.WriteCondition) async throws -> S3Client.WriteOutcome {
         let file = try TemporaryFile(prefix: "manifest")
         defer { file.remove() }
         try manifest.write(toFile: file.path)
         var status = stat()
         guard stat(file.path, &status) == 0 else { throw DeployError("cannot read \(file.path): \(String(cString: strerror(errno)))") }
-        _ = try await client.putObject(bucket: bucket, key: manifestKey(manifest.version), body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        return try await client.putObject(bucket: bucket, key: manifestKey(manifest.version),
+                                          body: .file(path: file.path, offset: 0, length: Int64(status.st_size)),
+                                          attributes: .init(contentType: "application/json", cacheControl: "no-store"),
+                                          condition: condition)
     }
 
     public func writeRelease(_ record: ReleaseRecord) async throws {
-        try await putRecord(record, key: releasesPrefix + record.fileName)
+        try await putJSONLine(record.json, key: releasesPrefix + record.fileName)
     }
 
     public func listReleaseNames() async throws -> [String] {
@@ -195,7 +192,7 @@ public struct S3Target: DeployTarget {
 
     public func writePointerHead(_ record: ReleaseRecord) async throws {
         guard let pointer = record.pointer else { return }
-        try await putRecord(record, key: pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer))
+        try await putJSONLine(record.json, key: pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer))
     }
 
     public func removePointerHead(_ record: ReleaseRecord) async throws {
@@ -211,29 +208,27 @@ public struct S3Target: DeployTarget {
         return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }
     }
 
-    var owedInvalidationsPrefix: String { location.prefix + "_sitebuild/invalidations/" }
+    func owedInvalidationKey(pointer: String, distribution: String) -> String {
+        location.prefix + "_sitebuild/invalidations/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
+    }
 
     public func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
-        let key = owedInvalidationsPrefix + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
-        return try await getIfPresent(key).flatMap { OwedInvalidation.parse(Data($0)) }
+        try await getIfPresent(owedInvalidationKey(pointer: pointer, distribution: distribution)).flatMap { OwedInvalidation.parse(Data($0)) }
     }
 
     public func writeOwedInvalidation(_ owed: OwedInvalidation) async throws {
-        _ = try await client.putObject(bucket: bucket, key: owedInvalidationsPrefix + owed.fileName,
-                                       body: .bytes(Array((owed.json.serialized() + "\n").utf8)),
-                                       attributes: .init(contentType: "application/json", cacheControl: "no-store"))
+        try await putJSONLine(owed.json, key: owedInvalidationKey(pointer: owed.pointer, distribution: owed.distribution))
     }
 
     public func removeOwedInvalidation(pointer: String, distribution: String) async throws {
-        let key = owedInvalidationsPrefix + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
-        if let failure = try await client.deleteObjects(bucket: bucket, keys: [key]).first {
+        if let failure = try await client.deleteObjects(bucket: bucket, keys: [owedInvalidationKey(pointer: pointer, distribution: distribution)]).first {
             throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
         }
     }
 
-    /// A record (release or pointer head) as one JSON line.
-    private func putRecord(_ record: ReleaseRecord, key: String) async throws {
-        _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(Array((record.json.serialized() + "\n").utf8)),
+    /// A record (release, pointer head, owed invalidation) as one JSON line.
+    private func putJSONLine(_ json: JSONValue, key: String) async throws {
+        _ = try await client.putObject(bucket: bucket, key: key, body: .bytes(Array((json.serialized() + "\n").utf8)),
                                        attributes: .init(contentType: "application/json", cacheControl: "no-store"))
     }
 

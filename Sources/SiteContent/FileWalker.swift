@@ -103,32 +103,18 @@ public struct FileWalker: Sendable {
     }
 
     private func walk(_ directory: String, relative: String, into result: inout Sink, visited: inout Set<[UInt64]>) {
-        guard let dir = opendir(directory) else {
+        guard let listed = Self.directoryNames(directory) else {
             if reportsProblems, errno != ENOENT {
                 result.append(Self.problemEntry(relative.isEmpty ? "." : relative, .directory, .unreadable(String(cString: strerror(errno)))))
             }
             return
         }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            // Read the name in place: copying `d_name` (a 256-byte tuple) would read past a
-            // short record at the end of readdir's buffer, and fault when that is a page end.
-            let raw = (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self)
-            guard let name = String(validatingCString: raw) else {
-                // Not UTF-8: no String names it, so it cannot be opened through one (and S3
-                // keys are UTF-8). Reported with its bytes escaped; never silently dropped.
-                if reportsProblems {
-                    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
-                    let shown = bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
-                    result.append(Self.problemEntry(relative.isEmpty ? shown : relative + "/" + shown, .file, .nameNotUTF8))
-                }
-                continue
-            }
-            if name == "." || name == ".." { continue }
-            names.append(name)
+        // Not UTF-8: no String names it, so it cannot be opened through one (and S3 keys are
+        // UTF-8). Reported with its bytes escaped; never silently dropped.
+        if reportsProblems {
+            for shown in listed.notUTF8 { result.append(Self.problemEntry(relative.isEmpty ? shown : relative + "/" + shown, .file, .nameNotUTF8)) }
         }
-        closedir(dir)
-        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let names = listed.names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for name in names {
             let full = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             let rel = relative.isEmpty ? name : relative + "/" + name
@@ -212,6 +198,32 @@ public struct FileWalker: Sendable {
     }
 
     static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
+    /// The names in `directory` but `.` and `..`, in the order read, and those that are not
+    /// UTF-8 apart, shown as ``shownName(_:)`` does; nil when it cannot be opened (`errno` says
+    /// why).
+    public static func directoryNames(_ directory: String) -> (names: [String], notUTF8: [String])? {
+        guard let dir = opendir(directory) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = [], notUTF8: [String] = []
+        while let entry = readdir(dir) {
+            // Read the name in place: copying `d_name` (a 256-byte tuple) would read past a
+            // short record at the end of readdir's buffer, and fault when that is a page end.
+            let raw = (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self)
+            guard let name = String(validatingCString: raw) else {
+                notUTF8.append(shownName(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))))
+                continue
+            }
+            if name == "." || name == ".." { continue }
+            names.append(name)
+        }
+        return (names, notUTF8)
+    }
+
+    /// A name that is not UTF-8, shown: printable ASCII as it is, other bytes as `\xNN`.
+    public static func shownName(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
+    }
 
     /// A file's device and inode, as ``skipping`` and ``WalkedEntry/identity`` hold them.
     public static func identity(_ st: stat) -> [UInt64] { [UInt64(st.st_dev), UInt64(st.st_ino)] }
