@@ -43,9 +43,12 @@ public final class BuildEngine {
     // MARK: - The build
 
     public func run() -> BuildResult {
-        let started = ContinuousClock.now
-        let startDate = Date()
-        deadline = started + configuration.timeout - configuration.timeUsedBeforeBuild
+        // The build started when its source began to be fetched (before this engine runs, for a
+        // git, ZIP or S3 source): CodeBuild counts the fetch in DOWNLOAD_SOURCE, the build's
+        // duration and its timeout alike.
+        let started = ContinuousClock.now - configuration.timeUsedBeforeBuild
+        let startDate = Date(timeIntervalSinceNow: -configuration.timeUsedBeforeBuild.seconds)
+        deadline = started + configuration.timeout
         var status = BuildStatus.succeeded
         var message: String?
         var artifacts: [ArtifactOutput] = []
@@ -61,7 +64,7 @@ public final class BuildEngine {
                                     ("buildspec", .string(configuration.buildspecPath))])
         let stoppedDuringSource: Cancellation.Reason?
         do {
-            stoppedDuringSource = try downloadSource(startDate: startDate)
+            stoppedDuringSource = try downloadSource(startDate: startDate, started: started)
         } catch {
             message = "\(error)"
             log.container("Phase complete: DOWNLOAD_SOURCE State: FAILED")
@@ -199,12 +202,11 @@ public final class BuildEngine {
     // MARK: - DOWNLOAD_SOURCE
 
     /// Returns why the build was stopped during the phase (a signal, the timeout), if it was.
-    private func downloadSource(startDate: Date) throws -> Cancellation.Reason? {
+    private func downloadSource(startDate: Date, started phaseStart: ContinuousClock.Instant) throws -> Cancellation.Reason? {
         let source = configuration.sourceDirectory
         log.container("Running on sitebuild (local build)")
         log.container("Phase is DOWNLOAD_SOURCE")
         log.event("phase_started", [("phase", .string("DOWNLOAD_SOURCE")), ("attempt", .int(1))])
-        let phaseStart = ContinuousClock.now
         log.container("CODEBUILD_SRC_DIR=\(source)")
         log.container("YAML location is \(configuration.buildspecPath)")
         if let batch = spec.batch {

@@ -45,7 +45,7 @@ final class BuildHarness {
 
     func run(_ yaml: String, overrides: [(name: String, value: String)] = [], secrets: SecretSource = UnavailableSecretSource(),
              environment: [String: String]? = nil, timeout: Duration = .seconds(120), out: String? = nil, zip: String? = nil,
-             cancellation: Cancellation = Cancellation(), json: Bool = false,
+             cancellation: Cancellation = Cancellation(), json: Bool = false, timeUsedBeforeBuild: Duration = .zero,
              onText: (@Sendable ([UInt8]) -> Void)? = nil) throws -> Run {
         let specPath = source + "/buildspec.yml"
         try write("buildspec.yml", yaml)
@@ -59,9 +59,10 @@ final class BuildHarness {
         }, events: eventSink)
         var env = environment ?? ProcessInfo.processInfo.environment
         env["SITEBUILD_TEST"] = "1"
-        let configuration = BuildConfiguration(sourceDirectory: source, buildspecPath: specPath, outputDirectory: out, zipPath: zip,
+        var configuration = BuildConfiguration(sourceDirectory: source, buildspecPath: specPath, outputDirectory: out, zipPath: zip,
                                                overrides: overrides, timeout: timeout, cacheDirectory: cache, projectName: "test",
                                                baseEnvironment: env)
+        configuration.timeUsedBeforeBuild = timeUsedBeforeBuild
         let engine = BuildEngine(spec: spec, configuration: configuration, log: log, cancellation: cancellation, secrets: secrets)
         let result = engine.run()
         var run = Run(result: result,

@@ -44,6 +44,20 @@ import Testing
         #expect(second.log.outputLines.contains("number=2"))
     }
 
+    /// A git, ZIP or S3 source is fetched before the engine runs: as in CodeBuild, the fetch is
+    /// part of DOWNLOAD_SOURCE, of the build's duration and of its start time.
+    @Test func sourceFetchTimeCountsInTheBuild() throws {
+        let h = try BuildHarness()
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let run = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"start=$CODEBUILD_START_TIME\"\n",
+                            environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], timeUsedBeforeBuild: .seconds(90))
+        #expect(run.result.status == .succeeded)
+        #expect(run.result.durationMilliseconds >= 90_000)
+        #expect(try #require(run.phase("DOWNLOAD_SOURCE")).durationMilliseconds >= 90_000)
+        let start = try #require(run.log.outputLines.first { $0.hasPrefix("start=") }.flatMap { Int64($0.dropFirst(6)) })
+        #expect(start <= before - 90_000 + 1_000)
+    }
+
     /// Inside a real CodeBuild build, its identity and its start time are kept; the source
     /// directory and the build's success flag are this build's.
     @Test func insideCodeBuildItsIdentityAndStartTimeAreKept() throws {
