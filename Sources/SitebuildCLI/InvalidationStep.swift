@@ -127,6 +127,9 @@ struct InvalidationStep {
     /// it: a failure or an interruption in between leaves it for the next run.
     func run(from old: String?, owed: OwedInvalidation? = nil, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
         var submittedIds: [String] = []
+        // Set once the invalidation's request may have left: a signal while its answer is
+        // awaited cannot tell whether CloudFront took it.
+        var submitting = false
         do {
             if let owed { sayOwed(owed, dryRun: dryRun) }
             let stale = Self.staleVersions(old: old, owed: owed, toVersion: toVersion)
@@ -183,6 +186,7 @@ struct InvalidationStep {
             // (retries while CloudFront is busy), then the wait for what remains of it.
             let limit = options.wait ? try options.timeout() : nil
             let started = ContinuousClock.now
+            submitting = true
             let submitted = try await invalidator.submit(plan, version: toVersion, flip: flip, within: limit)
             let ids = submitted.map(\.id)
             submittedIds = ids
@@ -203,7 +207,9 @@ struct InvalidationStep {
         } catch _ where Task.isCancelled {
             let ids = submittedIds
             reporter.say("\(toVersion) is live; interrupted by \(Interruptible.signalName) during its CloudFront invalidation ("
-                + (ids.isEmpty ? "none was sent" : "\(ids.joined(separator: ", ")) was sent and goes on; only the wait stopped")
+                + (!ids.isEmpty ? "\(ids.joined(separator: ", ")) was sent and goes on; only the wait stopped"
+                    : submitting ? "none was confirmed: CloudFront may have taken the one sent as the signal came"
+                    : "none was sent")
                 + (ids.isEmpty ? "): until it is invalidated, viewers may get cached files of the version before: \(rerun)"
                     + "aws cloudfront create-invalidation --distribution-id "
                     + "\(resolved.distribution ?? "") --paths '/*'" : ")"))

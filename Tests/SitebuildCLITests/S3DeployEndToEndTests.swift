@@ -1198,6 +1198,25 @@ import Glibc
             let rerunB = try await h.run(["deploy", "b"] + common, environment: moto.environment)
             #expect(rerunB.status == 0 && rerunB.stderr.contains("was never invalidated"), "\(rerunB.stderr)")
             #expect(sentPaths(rerunB) != nil, "\(rerunB.stdout)")
+
+            // Interrupted while CloudFront's answer to the invalidation is awaited: it may have
+            // been taken, so the deploy does not say none was sent, and it stays owed.
+            let holdingC = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "POST", pathContains: "/invalidation"))
+            defer { holdingC.stop() }
+            var heldC = moto.environment
+            heldC["AWS_ENDPOINT_URL"] = holdingC.baseURL
+            try h.write("c/index.html", "<p>c</p>")
+            let (processC, outC, errC) = try h.start(["deploy", "c"] + common, environment: heldC)
+            let waitStartedC = ContinuousClock.now
+            while processC.isRunning, try await holdingC.stats().answersHeld == 0, ContinuousClock.now - waitStartedC < .seconds(120) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(processC.processIdentifier, SIGINT)
+            let interruptedC = await CLIHarness.collectOffPool(processC, outC, errC)
+            #expect(interruptedC.status == 130, "\(interruptedC.stderr)")
+            #expect(interruptedC.stderr.contains("none was confirmed") && !interruptedC.stderr.contains("none was sent"), "\(interruptedC.stderr)")
+            #expect(try await keys(client, "owed-site", prefix: "_sitebuild/invalidations/").count == 1)
+            try await holdingC.releaseAnswer()
         }
     }
 
