@@ -43,11 +43,18 @@ public struct CommandScript: Sendable, Equatable {
             \(command)
             """ + "\n"
         }
+        // The command is a group of its own, ended by an empty line and `}`: one left hanging
+        // (`npm test &&`, `… |`) is a syntax error, as `sh -c` alone makes it, instead of
+        // running into the next line and skipping the save of its status (the build then went
+        // on with the status of the command before); a trailing `\` continues onto the empty
+        // line, as at the end of `sh -c`'s text. The `:` keeps an empty command a valid group.
         return """
         cd -- \(shellQuoted(directory)) || exit 1
         set -a; . \(shellQuoted(environmentFile))
-        \(succeeding)
+        \(succeeding); { :
         \(command)
+
+        }
         CODEBUILD_LAST_EXIT=$?
         export -p >| \(shellQuoted(environmentFile))
         pwd >| \(shellQuoted(directoryFile))

@@ -595,9 +595,29 @@ public struct BuildSpecParser {
                 }
                 continue
             }
+            if commands, let dangling = Self.danglingOperator(s.string) {
+                let what = dangling == "\\"
+                    ? "ends with '\\', which continues the line onto nothing: the next item is a command of its own. Remove the '\\'"
+                    : "ends with '\(dangling)', which leaves it unfinished: the next item is a command of its own, so this one fails "
+                        + "with a syntax error (as `sh -c` would). Remove the '\(dangling)'"
+                warning(item, "\(path)[\(i)]", "\(what), or join the lines into one command (a `- |` block)")
+            }
             items.append((s.string, location(item)))
         }
         return items
+    }
+
+    /// The operator a command's text ends with that needs more text after it (`&&`, `||`, `|`,
+    /// or a `\` continuing the line), if any: each command runs on its own, never joined to the
+    /// next one. A `\\` is an escaped backslash, not a continuation.
+    static func danglingOperator(_ text: String) -> String? {
+        var trimmed = Substring(text)
+        while let last = trimmed.last, last == " " || last == "\t" || last == "\n" || last == "\r" { trimmed.removeLast() }
+        if trimmed.hasSuffix("&&") { return "&&" }
+        if trimmed.hasSuffix("||") { return "||" }
+        if trimmed.hasSuffix("|") { return "|" }
+        let backslashes = trimmed.reversed().prefix { $0 == "\\" }.count
+        return backslashes % 2 == 1 ? "\\" : nil
     }
 
     /// A mapping of names to scalar values, in document order.

@@ -222,6 +222,42 @@ import Testing
         #expect(run.phase("BUILD")?.status == "FAILED")
     }
 
+    /// A command left hanging is not joined to what sitebuild runs after it (where it skipped
+    /// the save of its status, and the build went on with the status of the command before):
+    /// it fails, as `sh -c` alone fails it. A trailing `\` continues onto nothing, as there.
+    @Test(arguments: ["sh", "bash"])
+    func aCommandLeftHangingFails(_ shell: String) throws {
+        let h = try BuildHarness()
+        for hanging in ["sh -c 'exit 1' &&", "true &&", "false |", "true ||"] {
+            let run = try h.run("""
+                version: 0.2
+                env:
+                  shell: \(shell)
+                phases:
+                  build:
+                    commands:
+                      - echo before
+                      - \(hanging)
+                      - echo after
+                """)
+            #expect(run.phase("BUILD")?.status == "FAILED", "\(hanging): \(run.log)")
+            #expect(!run.log.outputLines.contains("after"), "\(hanging)")
+            #expect(run.result.status == .failed)
+        }
+        let continued = try h.run("""
+            version: 0.2
+            env:
+              shell: \(shell)
+            phases:
+              build:
+                commands:
+                  - 'echo one \\'
+                  - echo two
+            """)
+        #expect(continued.result.status == .succeeded, "\(continued.log)")
+        #expect(continued.log.outputLines.contains("one") && continued.log.outputLines.contains("two"))
+    }
+
     @Test func defaultShellIsShAndBashIsHonoured() throws {
         let h = try BuildHarness()
         let sh = try h.run("""

@@ -161,6 +161,37 @@ struct BuildSpecDiagnosticsTests {
         #expect(file.message.contains("is left out"))
     }
 
+    /// A command left hanging (`npm test &&`, `… |`, a trailing `\`) is not joined to the next
+    /// item: a warning says so where it is written. An escaped backslash and an operator inside
+    /// the text are not.
+    @Test func aCommandEndingInAnOperatorIsWarnedAbout() throws {
+        let (_, warnings) = try parseSpec(#"""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - npm test &&
+              - npm run lint ||
+              - cat log |
+              - 'make \'
+              - echo done
+              - echo 'a && b' && echo c
+              - printf '%s\n' x \\
+              - |
+                npm ci &&
+                npm run build &&
+        """#)
+        let byPath = Dictionary(uniqueKeysWithValues: warnings.map { ($0.keyPath, $0) })
+        #expect(Set(byPath.keys) == ["phases.build.commands[0]", "phases.build.commands[1]", "phases.build.commands[2]",
+                                     "phases.build.commands[3]", "phases.build.commands[7]"], "\(warnings)")
+        #expect(try #require(byPath["phases.build.commands[0]"]).message.contains("ends with '&&'"))
+        #expect(try #require(byPath["phases.build.commands[0]"]).message.contains("syntax error"))
+        #expect(lineColumn(try #require(byPath["phases.build.commands[0]"])) == [5, 9])
+        #expect(try #require(byPath["phases.build.commands[2]"]).message.contains("ends with '|'"))
+        #expect(try #require(byPath["phases.build.commands[3]"]).message.contains("ends with '\\'"))
+        #expect(try #require(byPath["phases.build.commands[7]"]).message.contains("ends with '&&'"))
+    }
+
     /// `version:` with no value (or `~`, `null`) is no version, not 0.2: the same error as a
     /// missing one, at the key.
     @Test(arguments: ["", " ~", " null", "   # none yet"])
