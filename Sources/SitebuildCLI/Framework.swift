@@ -108,6 +108,16 @@ enum Framework: String, CaseIterable, Sendable {
         }
     }
 
+    /// Files inside those folders that keep their name from build to build (globs relative to
+    /// the site root): browsers must revalidate them. Nuxt fetches `builds/latest.json` every
+    /// hour to tell an open page a new build is out; kept for a year, it would never tell.
+    var revalidatedInAssetGlobs: [String] {
+        switch self {
+        case .nuxt: ["_nuxt/builds/latest.json"]
+        default: []
+        }
+    }
+
     /// The folder (relative to the app) whose files the framework copies into the site as
     /// they are, unhashed: a folder there with the name of an immutable asset folder would
     /// put unhashed files under an immutable rule.

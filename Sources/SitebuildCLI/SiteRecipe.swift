@@ -77,6 +77,10 @@ struct SiteRecipe: Sendable {
     var routingMode: RoutingMode { spaFallback != nil ? .spa : framework.routingMode }
     /// The folders whose files all carry a content hash in their name: `Cache-Control: immutable`.
     var immutableAssetGlobs: [String] { framework.immutableAssetGlobs.filter { !unhashedAssetGlobs.contains($0) } }
+    /// Files in those folders that keep their name from build to build: revalidated.
+    var revalidatedInAssetGlobs: [String] {
+        framework.revalidatedInAssetGlobs.filter { glob in immutableAssetGlobs.contains { GlobPattern($0).matches(glob) } }
+    }
     var displayName: String { detected.displayName }
 
     /// The recipe behind the files in `buildspecs/`: the app at the root, its package.json

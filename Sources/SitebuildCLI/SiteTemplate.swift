@@ -273,6 +273,10 @@ enum SiteTemplate {
             for glob in globs {
                 lines += ["  - match: '\(glob)'", "    cache-control: \(immutableCacheControl)"]
             }
+            for glob in recipe.revalidatedInAssetGlobs {
+                lines += ["  # Same name in every build: browsers check it each time (a later rule wins).",
+                          "  - match: '\(glob)'", "    cache-control: \(HeaderPolicy.entryPointCache)"]
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -105,15 +105,21 @@ import Testing
             try Data(SiteTemplate.siteConfig(for: .standard(framework)).utf8).write(to: URL(fileURLWithPath: path))
             let config = try SiteConfig.load(path)
             #expect(config.mode == framework.routingMode, "\(framework)")
-            #expect(config.headerRules.map(\.pattern.text) == framework.immutableAssetGlobs, "\(framework)")
-            #expect(config.headerRules.allSatisfy { $0.cacheControl == "public, max-age=31536000, immutable" })
+            #expect(config.headerRules.map(\.pattern.text) == framework.immutableAssetGlobs + framework.revalidatedInAssetGlobs, "\(framework)")
+            #expect(config.headerRules.prefix(framework.immutableAssetGlobs.count).allSatisfy { $0.cacheControl == "public, max-age=31536000, immutable" })
             #expect(config.target == nil)
+            let policy = HeaderPolicy(rules: config.headerRules)
             for glob in framework.immutableAssetGlobs {
                 // The rule reaches files below the folder.
                 let sample = glob.replacingOccurrences(of: "**", with: "deep/name.js")
-                #expect(HeaderPolicy(rules: config.headerRules).headers(for: sample).cacheControl == HeaderPolicy.immutableCache, "\(framework): \(sample)")
+                #expect(policy.headers(for: sample).cacheControl == HeaderPolicy.immutableCache, "\(framework): \(sample)")
+            }
+            // A file that keeps its name inside such a folder (Nuxt's builds/latest.json) is revalidated.
+            for path in framework.revalidatedInAssetGlobs {
+                #expect(policy.headers(for: path).cacheControl == HeaderPolicy.entryPointCache, "\(framework): \(path)")
             }
         }
+        #expect(Framework.nuxt.revalidatedInAssetGlobs == ["_nuxt/builds/latest.json"])
     }
 
     /// Any template whose output folder is the project itself (Eleventy with output ".") takes
