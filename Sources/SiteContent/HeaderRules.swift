@@ -28,6 +28,8 @@ public struct HeaderRule: Sendable, Equatable {
     public var cacheControl: String?
     public var contentEncoding: String?
     public var extra: [(name: String, value: String)]
+    /// Where the rule is written (`file:line:column: headers[i].match`), for warnings about it.
+    public var place: String?
 
     public init(pattern: String, contentType: String? = nil, cacheControl: String? = nil, contentEncoding: String? = nil,
                 extra: [(name: String, value: String)] = []) {
@@ -74,15 +76,16 @@ public struct HeaderPolicy: Sendable {
         var typePath = path
         var encoding: String?
         var compressedType: String?
-        if path.hasSuffix(".gz") || path.hasSuffix(".br") {
+        let ending = Self.extensionOf(path)
+        if ending == "gz" || ending == "br" {
             let inner = String(path.dropLast(3))
             if Self.decodedInPlace.contains(Self.extensionOf(inner)) {
-                encoding = path.hasSuffix(".gz") ? "gzip" : "br"
+                encoding = ending == "gz" ? "gzip" : "br"
                 typePath = inner
             } else {
-                compressedType = path.hasSuffix(".gz") ? "application/gzip" : "application/octet-stream"
+                compressedType = ending == "gz" ? "application/gzip" : "application/octet-stream"
             }
-        } else if path.lowercased().hasSuffix(".svgz") {
+        } else if ending == "svgz" {
             encoding = "gzip"
         }
         var headers = FileHeaders(contentType: compressedType ?? MimeTypes.type(for: typePath),
@@ -101,10 +104,29 @@ public struct HeaderPolicy: Sendable {
         // A rule that removes the encoding (`content-encoding: ""`) serves the compressed bytes
         // as they are: their type is then the compressed file's, not the page's inside it.
         if encoding != nil, headers.contentEncoding == nil, !typeSet {
-            headers.contentType = path.hasSuffix(".br") ? "application/octet-stream" : "application/gzip"
+            headers.contentType = ending == "br" ? "application/octet-stream" : "application/gzip"
         }
         headers.extra = extra.keys.sorted().map { extra[$0]! }
         return headers
+    }
+
+    /// A warning about a rule (by its index) that matched none of the site's paths: a
+    /// misspelt glob, braces (`*.{js,css}`, not expanded) or a folder named without `/**`
+    /// would otherwise leave its headers (a Content-Security-Policy, a cache rule) off every
+    /// file without a word.
+    public func unmatchedRuleWarning(_ index: Int, paths: some Sequence<String>) -> String {
+        let rule = rules[index]
+        let text = rule.pattern.text
+        let folder = GlobPattern(text + "/**")
+        let hint: String
+        if text.contains("{") && text.contains(",") && text.contains("}") {
+            hint = "braces are not expanded: write one rule per pattern ('**/*.js', then '**/*.css')"
+        } else if !text.hasSuffix("/") && !text.hasSuffix("**"), paths.contains(where: { folder.matches($0) }) {
+            hint = "it names a folder: write '\(text)/**' for the files below it"
+        } else {
+            hint = "globs match paths from the site's root, case-sensitively ('**/*.html', 'assets/**')"
+        }
+        return "\(rule.place ?? "headers[\(index)].match") '\(text)' matches no file of the site, so its headers go on none; \(hint)"
     }
 
     /// The endings of web assets a page or loader requests pre-compressed (`.gz`/`.br` added).
@@ -131,13 +153,15 @@ public struct HeaderPolicy: Sendable {
     /// A name with a part that looks like a content hash. A false match keeps a replaced file
     /// stale in browsers for a year (`immutable` cannot be purged), a missed one costs a
     /// revalidation after 5 minutes, so only the shapes bundlers make count:
-    /// - 8 or more hex digits with both a digit and a letter among them (webpack, Parcel,
-    ///   Gatsby, Next.js: `app.3f9a8b7c.js`; 16 or more for a name that is all hash,
-    ///   `3f9a8b7c1e2d4f5a.png`); dates and counters are all digits
-    ///   (`IMG_20240115_123456.jpg`, `photo-20240115.jpg`);
+    /// - 8 or more hex digits that mix digits and letters as a hash does (``looksRandom(hex:)``:
+    ///   webpack, Parcel, Gatsby, Next.js: `app.3f9a8b7c.js`; 16 or more for a name that is all
+    ///   hash, `3f9a8b7c1e2d4f5a.png`); dates and counters are all digits
+    ///   (`IMG_20240115_123456.jpg`, `photo-20240115.jpg`), and `minutes-20240115b.pdf`,
+    ///   `banner-cafe2023.png` are names;
     /// - the 8 characters just before the extension, after a `-` or `.`, with a letter after a
     ///   digit somewhere (a word's number comes last: `iPhone15`, `MacBook2`): capitals and
-    ///   digits (esbuild, Angular: `main-K7PQZ2XA.js`), or base64url with both cases that
+    ///   the digits 2 to 7 (esbuild's base32, Angular: `main-K7PQZ2XA.js`; `report-Q3FY2024.pdf`
+    ///   is a name), or base64url with both cases that
     ///   switches between capitals, small letters, digits and `_`/`-` at least three times
     ///   (Vite, Rollup, Astro: `index-BXk2_3aF.js`). Words do not count (`team-Member01.png`,
     ///   `hero-banner2x.png`, `team-Jane-Doe.jpg`, `icon-LinkedIn.svg`); about a third of
@@ -149,7 +173,7 @@ public struct HeaderPolicy: Sendable {
         // The first part is the name itself, unless it is a whole hash of 16 or more digits
         // (webpack's `[hash][ext]` assets, Next.js fonts: `a34f9d1faa5f3315-s.woff2`).
         for (index, part) in parts.enumerated() where part.count >= (index == 0 && !name.hasPrefix(".") ? 16 : 8) {
-            if part.allSatisfy(\.isHexDigit) && part.contains(where: \.isNumber) && part.contains(where: \.isLetter) { return true }
+            if part.allSatisfy(\.isHexDigit) && Self.looksRandom(hex: part) { return true }
         }
         guard let dot = name.lastIndex(of: "."), name.distance(from: name.startIndex, to: dot) >= 10 else { return false }
         let stem = name[..<dot]
@@ -158,9 +182,21 @@ public struct HeaderPolicy: Sendable {
               candidate.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else { return false }
         // A letter after a digit.
         guard let digit = candidate.firstIndex(where: \.isNumber), candidate[digit...].contains(where: \.isLetter) else { return false }
-        if candidate.allSatisfy({ $0.isUppercase || $0.isNumber }) { return true }
+        // esbuild's base32 has no 0, 1, 8 or 9: `Q3FY2024`, `RTX4090T`, `INV2024A` are names.
+        if candidate.allSatisfy({ $0.isUppercase || ("2"..."7").contains($0) }) { return true }
         guard candidate.contains(where: \.isUppercase), candidate.contains(where: \.isLowercase) else { return false }
         let kinds = candidate.map { $0.isUppercase ? 0 : $0.isLowercase ? 1 : $0.isNumber ? 2 : 3 }
         return zip(kinds, kinds.dropFirst()).filter { $0 != $1 }.count >= 3
+    }
+
+    /// Whether hex digits look like a hash rather than words and numbers: at least two digits
+    /// and at least two switches between digits and letters. A date with a letter
+    /// (`20240115b`), a hex word with a year (`cafe2023`, `decade2024`) or one digit between
+    /// words (`face2face`) is a name; about one 8-digit hash in ten is missed (it revalidates
+    /// after 5 minutes), one 20-digit hash in a thousand.
+    static func looksRandom(hex part: Substring) -> Bool {
+        let digits = part.map(\.isNumber)
+        let switches = zip(digits, digits.dropFirst()).filter { $0 != $1 }.count
+        return digits.filter { $0 }.count >= 2 && switches >= 2
     }
 }

@@ -47,11 +47,22 @@ public enum MimeTypes {
         "sh": "text/x-shellscript; charset=utf-8", "asc": "text/plain; charset=utf-8", "pem": "application/x-pem-file",
     ]
 
+    /// Well-known documents (RFC 8615) named without an extension, whose readers check the
+    /// type (an OpenID client refuses a discovery document served as octet-stream).
+    static let wellKnown: [String: String] = [
+        ".well-known/openid-configuration": "application/json", ".well-known/oauth-authorization-server": "application/json",
+        ".well-known/oauth-protected-resource": "application/json", ".well-known/nodeinfo": "application/json",
+        ".well-known/matrix/client": "application/json", ".well-known/matrix/server": "application/json",
+        ".well-known/matrix/support": "application/json", ".well-known/webfinger": "application/jrd+json",
+        ".well-known/host-meta": "application/xrd+xml", ".well-known/atproto-did": "text/plain; charset=utf-8",
+    ]
+
     /// The type for a path from its extension (case-insensitive); `application/octet-stream`
     /// when unknown.
     public static func type(for path: String) -> String {
         let name = lastSegment(path)
         if name == "apple-app-site-association" { return "application/json" }
+        if let type = wellKnown[path] { return type }
         guard let dot = name.utf8.lastIndex(of: 0x2e), dot != name.startIndex else { return "application/octet-stream" }
         let ext = name[name.index(after: dot)...]
         if let type = table[String(ext)] { return type }

@@ -159,6 +159,7 @@ struct SiteConfig {
                     let path = "headers[\(i)]"
                     guard case .mapping(let rule) = ruleNode else { throw fail(ruleNode, path, "must be a mapping with `match:`") }
                     var match: String?
+                    var matchPlace = place(ruleNode)
                     var built = HeaderRule(pattern: "**")
                     // A header value goes into S3 requests and serve's responses as it is: one with a
                     // line break would add headers of its own; non-ASCII is not sent reliably.
@@ -188,6 +189,7 @@ struct SiteConfig {
                             let text = try scalar(v, "\(path).match")
                             if let problem = GlobPattern.bracketProblem(text) { throw fail(v, "\(path).match", problem) }
                             match = text
+                            matchPlace = place(v)
                         case "cache-control": built.cacheControl = try headerValue(v, "\(path).cache-control")
                         case "content-type": built.contentType = try headerValue(v, "\(path).content-type")
                         case "content-encoding": built.contentEncoding = try headerValue(v, "\(path).content-encoding")
@@ -215,6 +217,7 @@ struct SiteConfig {
                     }
                     guard let match else { throw fail(ruleNode, path, "a header rule needs `match:` (a glob such as '**/*.html')") }
                     built.pattern = GlobPattern(match)
+                    built.place = "\(matchPlace): \(path).match"
                     config.headerRules.append(built)
                 }
             case "prune":

@@ -249,6 +249,26 @@ struct ManifestTests {
         }
     }
 
+    /// A header rule that matches no file is named where it is written, with what to write
+    /// instead (braces are not expanded; a folder wants `/**`); rules that match are not.
+    @Test func headerRulesThatMatchNoFileAreNamed() throws {
+        let a = try TempDir("manifest-unmatched-rules")
+        try a.write("index.html", "root")
+        try a.write("assets/app.js", "js")
+        try a.write("docs/guide.html", "guide")
+        var rules = [HeaderRule(pattern: "**/*.html", cacheControl: "no-cache"), HeaderRule(pattern: "assets/*.{js,css}", cacheControl: "x"),
+                     HeaderRule(pattern: "docs", cacheControl: "y"), HeaderRule(pattern: "Assets/**", cacheControl: "z")]
+        rules[1].place = "sitebuild.yml:7:12: headers[1].match"
+        let (_, warnings) = try buildManifest(a.path, builder: ManifestBuilder(policy: HeaderPolicy(rules: rules), mode: .static))
+        let unmatched = warnings.filter { $0.contains("matches no file of the site") }
+        #expect(unmatched.count == 3, "\(warnings)")
+        #expect(unmatched.contains { $0.hasPrefix("sitebuild.yml:7:12: headers[1].match 'assets/*.{js,css}'") && $0.contains("braces are not expanded") },
+                "\(unmatched)")
+        #expect(unmatched.contains { $0.hasPrefix("headers[2].match 'docs'") && $0.contains("write 'docs/**'") }, "\(unmatched)")
+        #expect(unmatched.contains { $0.hasPrefix("headers[3].match 'Assets/**'") && $0.contains("case-sensitively") }, "\(unmatched)")
+        #expect(!warnings.contains { $0.hasPrefix("headers[0]") })
+    }
+
     /// Aliases are added by row and sorted with everything else: names that sort differently
     /// from their `x/index.html` (`a-b`, `a.b`, `a0`, `a`) still point at their own index.
     @Test func staticAliasesPointAtTheirIndexAfterTheSort() throws {
@@ -319,7 +339,7 @@ struct ManifestTests {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.entryPointCache, "\(path)")
         }
         #expect(HeaderPolicy.entryPointCache == "public, max-age=0, s-maxage=31536000, must-revalidate")
-        for path in ["assets/app.3f9a8b7c.js", "assets/index-BXk2_3aF.js", "main.abcdef12.css", "chunk-2f3a4b5c6d.js",
+        for path in ["assets/app.3f9a8b7c.js", "assets/index-BXk2_3aF.js", "main.8a9c2e4f.css", "chunk-2f3a4b5c6d.js",
                      "assets/vendor-B-x9_Qa2.js", "_astro/index.C2hPbYxH.css", "main-K7PQZ2XA.js", "static/media/3f9a8b7c1e2d4f5a6b7c.png",
                      "_next/static/media/a34f9d1faa5f3315-s.woff2",
                      "component---src-pages-index-js-3f9a8b7c6d5e4f3a2b1c.js"] {
@@ -330,7 +350,10 @@ struct ManifestTests {
         for path in ["logo.png", "img/team-Overview.png", "assets/site.css", "fonts/inter.woff2", "data.json", "readme.txt",
                      "IMG_20240115_123456.jpg", "photo-20240115.jpg", "hero-banner2x.png", "hero-mobile2x.webp", "user-avatar123.png",
                      "team-Member01.png", "icon-FACEBOOK.svg", "Screenshot_20240115-123456.png", "team-Jane-Doe.jpg", "team-John_Doe.jpg",
-                     "icon-LinkedIn.svg", "img-New-York.jpg", "icon-McDonald.png", "device-MacBook2.png", "phone-iPhone15.png", "COVID-19.png", "deadbeef.png", "cafe2024.jpg"] {
+                     "icon-LinkedIn.svg", "img-New-York.jpg", "icon-McDonald.png", "device-MacBook2.png", "phone-iPhone15.png", "COVID-19.png", "deadbeef.png", "cafe2024.jpg",
+                     // Names that mix capitals or hex letters with a date or a model number.
+                     "report-Q3FY2024.pdf", "datasheet-RTX4090T.pdf", "invoice-INV2024A.pdf", "minutes-20240115b.pdf",
+                     "banner-cafe2023.png", "photo-decade2024.jpg", "img-face2face.png"] {
             #expect(policy.headers(for: path).cacheControl == HeaderPolicy.assetCache, "\(path)")
         }
         #expect(HeaderPolicy.assetCache == "public, max-age=300, s-maxage=31536000")
@@ -371,6 +394,11 @@ struct ManifestTests {
         #expect(policy.headers(for: "sitemap.xml.gz").contentEncoding == "gzip")
         #expect(policy.headers(for: "logo.svgz").contentEncoding == "gzip")
         #expect(policy.headers(for: "logo.svgz").contentType == "image/svg+xml")
+        // Endings in capitals are the same endings (.SVGZ always was).
+        #expect(policy.headers(for: "assets/VENDOR2.JS.GZ").contentEncoding == "gzip")
+        #expect(policy.headers(for: "assets/VENDOR2.JS.GZ").contentType == "text/javascript; charset=utf-8")
+        #expect(policy.headers(for: "STYLE.CSS.BR").contentEncoding == "br")
+        #expect(policy.headers(for: "EXPORT.CSV.GZ").contentType == "application/gzip")
 
         // Later rules override earlier ones, header by header; an empty encoding removes it.
         let ruled = HeaderPolicy(rules: [
@@ -393,6 +421,10 @@ struct ManifestTests {
             ("index.html", "text/html; charset=utf-8"), ("site.css", "text/css; charset=utf-8"),
             ("PHOTO.JPG", "image/jpeg"), ("noext", "application/octet-stream"), (".hidden", "application/octet-stream"),
             ("weird.unknownext", "application/octet-stream"), (".well-known/apple-app-site-association", "application/json"),
+            // Well-known documents without an extension whose readers check the type.
+            (".well-known/openid-configuration", "application/json"), (".well-known/matrix/client", "application/json"),
+            (".well-known/nodeinfo", "application/json"), (".well-known/host-meta", "application/xrd+xml"),
+            ("docs/openid-configuration", "application/octet-stream"),
         ]
         for (path, type) in expected {
             #expect(MimeTypes.type(for: path) == type, "\(path)")
