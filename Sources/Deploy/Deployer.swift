@@ -158,8 +158,13 @@ public struct Deployer: Sendable {
         outcome.aliasCount = manifest.aliasCount
         let exists = state.version == manifest.version ? liveComplete : try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
-            throw DeployError("version \(manifest.version) already exists on \(target.url) with different content; versions are immutable: "
-                + "choose another --version-id", invalidInput: true)
+            // The same files with other headers (a changed rule in sitebuild.yml) would send the
+            // user looking for a difference in the build's output that is not there.
+            let sameFiles = existing.entries.count == manifest.entries.count
+                && zip(existing.entries, manifest.entries).allSatisfy { $0.path == $1.path && $0.hash == $1.hash }
+            throw DeployError("version \(manifest.version) already exists on \(target.url) with different "
+                + (sameFiles ? "headers (the same files; a header rule or the routing settings changed)" : "content")
+                + "; versions are immutable: choose another --version-id", invalidInput: true)
         }
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged

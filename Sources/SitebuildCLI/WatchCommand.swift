@@ -437,7 +437,7 @@ struct Watcher {
                     DispatchQueue.global().async {
                         Self.tee(pipe.fileHandleForReading, to: fd) { line in
                             if let version = Self.liveVersion(in: line) { found.value.withLock { $0 = version } }
-                            if line.contains("already exists on"), line.contains("with different content") {
+                            if line.contains("already exists on"), line.contains("with different content") || line.contains("with different headers") {
                                 found.versionTaken.withLock { $0 = true }
                             }
                         }

@@ -59,6 +59,26 @@ import Testing
         #expect(value["time"]?.stringValue?.hasSuffix("Z") == true, "deploy events carry a time, as build events do")
     }
 
+    /// A literal version id names one version for good: deployed again with other files it is
+    /// refused as other content, with the same files and another header rule as other headers
+    /// (not a difference to look for in the build's output).
+    @Test func aLiteralVersionIdTakenBySomethingElseSaysWhatDiffers() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<p>one</p>")
+        try h.write("sitebuild.yml", "headers:\n  - match: '**/*.html'\n    cache-control: no-cache\n")
+        let deploy = ["deploy", "site", "--target", "t", "--version-id", "rel-a"]
+        #expect(try h.run(deploy).status == 0)
+        try h.write("sitebuild.yml", "headers:\n  - match: '**/*.html'\n    cache-control: no-store\n")
+        let headers = try h.run(deploy)
+        #expect(headers.status == 2)
+        #expect(headers.stderr.contains("version rel-a already exists on") && headers.stderr.contains("with different headers (the same files"),
+                "\(headers.stderr)")
+        try h.write("site/index.html", "<p>two</p>")
+        let content = try h.run(deploy)
+        #expect(content.status == 2)
+        #expect(content.stderr.contains("with different content; versions are immutable"), "\(content.stderr)")
+    }
+
     /// The stream of `run --json` ends with the deploy's result, and it has the build's
     /// exported variables (masked), which CI steps read from the last result.
     @Test func theLastResultOfRunHasTheExportedVariables() throws {
