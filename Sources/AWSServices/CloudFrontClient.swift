@@ -151,6 +151,8 @@ public struct CloudFrontClient: Sendable {
         public var inProgressInvalidationBatches: Int?
         /// The `ETag` response header (the distribution config's version, for updates).
         public var etag: String?
+        /// The viewer certificate's IAM server certificate id, when it is one from IAM.
+        public var iamCertificateId: String? = nil
     }
 
     /// What DescribeFunction says about a CloudFront Function.
@@ -340,7 +342,8 @@ public struct CloudFrontClient: Sendable {
             originIsS3: origins.map { $0.element("S3OriginConfig") != nil },
             defaultOriginId: nonEmpty(config.text("DefaultCacheBehavior", "TargetOriginId")),
             inProgressInvalidationBatches: root.text("InProgressInvalidationBatches").flatMap { Int($0) },
-            etag: etag)
+            etag: etag,
+            iamCertificateId: nonEmpty(config.text("ViewerCertificate", "IAMCertificateId")))
     }
 
     static func parseFunction(_ root: S3XMLElement, etag: String?) -> FunctionDescription {

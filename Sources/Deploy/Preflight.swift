@@ -221,6 +221,9 @@ public enum Preflight {
            case .s3(let pointerBucket, _) = facts.pointer, pointerBucket == bucket {
             return .skip("live-version", subject, "bucket \(bucket) is not reachable (see above)")
         }
+        if let probe = facts.pointerBucket, !probe.isReachable, case .s3(let pointerBucket, _) = facts.pointer {
+            return .skip("live-version", subject, "the pointer's bucket \(pointerBucket) is not reachable (see above)")
+        }
         guard let version = value else {
             if let last = facts.lastRelease {
                 // As rollback refuses: most likely not the pointer the deploys use, or one lost.
@@ -312,12 +315,14 @@ public enum Preflight {
         let names = distribution.originDomainNames
         // The bucket's S3 endpoint (REST, dual-stack, accelerated or website), not a custom
         // origin that merely starts with its name (new-site.example.org).
+        // Whatever kind of origin it is: an S3 origin named `site1.example.s3…` is bucket
+        // site1.example, not site1.
         func isBucket(_ index: Int) -> Bool {
-            let name = names[index].lowercased()
+            var name = names[index].lowercased()
+            if name.hasSuffix(".") { name.removeLast() }
             guard name.hasPrefix(prefix) else { return false }
-            if index < distribution.originIsS3.count, distribution.originIsS3[index] { return true }
             let rest = name.dropFirst(prefix.count)
-            return (rest.hasPrefix("s3.") || rest.hasPrefix("s3-")) && rest.hasSuffix(".amazonaws.com")
+            return (rest.hasPrefix("s3.") || rest.hasPrefix("s3-")) && (rest.hasSuffix(".amazonaws.com") || rest.hasSuffix(".amazonaws.com.cn"))
         }
         // Pages are served by the default cache behavior: its origin is the one that counts.
         let defaultIndex = distribution.defaultOriginId.flatMap { id in distribution.originIds.firstIndex(of: id) }
@@ -373,13 +378,14 @@ public enum Preflight {
 
     static func functionCheck(_ distribution: CloudFrontClient.Distribution, pointer: PreflightFacts.Pointer = .other) -> PreflightCheck {
         let subject = "viewer-request function"
-        if let association = viewerRequestFunction(distribution) {
-            return .ok("viewer-request-function", subject, "\(functionName(ofARN: association.functionARN)) is associated with "
-                + "the default cache behavior of \(distribution.id)")
-        }
         let isKeyValueStore = switch pointer {
         case .keyValueStore, .other: true
         default: false
+        }
+        // Only with a KeyValueStore pointer: a CloudFront Function reads nothing else.
+        if isKeyValueStore, let association = viewerRequestFunction(distribution) {
+            return .ok("viewer-request-function", subject, "\(functionName(ofARN: association.functionARN)) is associated with "
+                + "the default cache behavior of \(distribution.id)")
         }
         // A DynamoDB or S3 pointer is read by a Lambda@Edge function (a CloudFront Function reads
         // only a KeyValueStore): at the viewer request, or at the origin request (behind the cache).
@@ -400,6 +406,13 @@ public enum Preflight {
                 + "associated) and associate it with the default cache behavior's viewer-request event")
         }
         // A CloudFront Function reads only a KeyValueStore: `sitebuild function` cannot serve this pointer.
+        if let association = viewerRequestFunction(distribution) {
+            return .fail("viewer-request-function", subject, "\(functionName(ofARN: association.functionARN)), the viewer-request "
+                + "function of \(distribution.id), is a CloudFront Function, which can read only a KeyValueStore, not this pointer, "
+                + "and there is no viewer-request or origin-request Lambda@Edge function\(has): nothing maps a request to the live "
+                + "version's files; route with a Lambda@Edge function of your own that reads the pointer, or use a "
+                + "cloudfront-kvs:// pointer and the code `sitebuild function` prints")
+        }
         return .fail("viewer-request-function", subject, "the default cache behavior of \(distribution.id) has no viewer-request function "
             + "and no viewer-request or origin-request Lambda@Edge function\(has): nothing maps a request to the live version's files; "
             + "a CloudFront Function can read only a KeyValueStore, so with this pointer a Lambda@Edge function of your own reading it "
@@ -500,6 +513,10 @@ public enum Preflight {
         }
         let request = "request one in us-east-1 (aws acm request-certificate --region us-east-1 --domain-name \(domain) "
             + "--validation-method DNS), validate it and attach it to distribution \(distribution.id)"
+        if distribution.acmCertificateArn == nil, let iam = distribution.iamCertificateId {
+            return result(.skip, "distribution \(distribution.id) uses the IAM server certificate \(iam), which sitebuild does not read: "
+                + "check that it covers \(domain) and is not near expiry (aws iam list-server-certificates)")
+        }
         guard let arn = distribution.acmCertificateArn else {
             return result(.fail, "distribution \(distribution.id) has no ACM certificate (it uses the default *.cloudfront.net one, "
                 + "which cannot cover \(domain)): \(request)")
@@ -574,16 +591,30 @@ public enum Preflight {
             return result(.fail, "cannot be read from Route 53: \(text)")
         case .found(let zone)?:
             let addressRecords = zone.records.filter { $0.type == "A" || $0.type == "AAAA" }
-            let matching = addressRecords.filter { record in
-                record.aliasTarget.map { aliasTarget($0.dnsName) == target } ?? false
-            }
             let through = zone.wildcard.map { " (the wildcard \($0) answers for \(domain))" } ?? ""
+            // Every address record must lead to the distribution (directly, or through a record
+            // of the same zone that does): one elsewhere sends IPv6 clients, or a weighted share,
+            // to another site.
+            let matching = addressRecords.filter { dnsRecordReaches($0, target, zone) }
             if !matching.isEmpty {
                 let types = matching.map(\.type).joined(separator: ", ")
+                if let stray = addressRecords.first(where: { !dnsRecordReaches($0, target, zone) }) {
+                    let named = stray.setIdentifier.map { " (set '\($0)')" } ?? ""
+                    let holds = stray.aliasTarget.map { "points at \(normalizeDomain($0.dnsName))" }
+                        ?? "holds \(stray.values.joined(separator: ", "))"
+                    return result(.fail, "alias \(types) in zone \(zone.zoneName) points at \(target), but the \(stray.type) record"
+                        + "\(named) \(holds), not distribution \(distribution.id): "
+                        + (stray.setIdentifier != nil ? "part of the traffic goes elsewhere" : stray.type == "AAAA" ? "IPv6 clients go elsewhere"
+                            : "IPv4 clients go elsewhere") + "; point it at \(target) or delete it")
+                }
+                if !matching.contains(where: { $0.type == "A" }) {
+                    return result(.fail, "only an alias AAAA record in zone \(zone.zoneName) points at \(target): clients without IPv6 "
+                        + "get no address; add an alias A record to it")
+                }
                 return result(.ok, "alias \(types) in zone \(zone.zoneName) points at \(target)\(through)")
             }
             let cname = zone.records.first { $0.type == "CNAME" }
-            if let cname, cname.values.contains(where: { normalizeDomain($0) == target }) {
+            if let cname, dnsRecordReaches(cname, target, zone) {
                 return result(.ok, "CNAME in zone \(zone.zoneName) points at \(target)\(through)")
             }
             let batch = "'{\"Changes\":[{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{\"Name\":\"\(domain)\",\"Type\":\"A\","
@@ -605,6 +636,20 @@ public enum Preflight {
             }
             return result(.fail, "zone \(zone.zoneName) has no A or AAAA record for \(domain): create an alias A record to "
                 + "\(target) (\(fix))")
+        }
+    }
+
+    /// Whether `record` leads to the distribution's domain `target`: an alias or CNAME to it,
+    /// or to a name of the same zone whose records do (followed one step).
+    static func dnsRecordReaches(_ record: Route53Client.ResourceRecordSet, _ target: String, _ zone: PreflightFacts.DNSRecords,
+                                 followed: Bool = false) -> Bool {
+        let names = record.aliasTarget.map { [aliasTarget($0.dnsName)] } ?? (record.type == "CNAME" ? record.values.map(normalizeDomain) : [])
+        return names.contains { name in
+            if name == target { return true }
+            guard !followed, let next = zone.followed[name] else { return false }
+            // An alias A reaches the A records of its name; a CNAME, whatever its name holds.
+            let types: Set<String> = record.type == "CNAME" ? ["A", "AAAA", "CNAME"] : [record.type, "CNAME"]
+            return next.contains { types.contains($0.type) && dnsRecordReaches($0, target, zone, followed: true) }
         }
     }
 
@@ -735,6 +780,9 @@ public struct PreflightFacts: Sendable {
         public var records: [Route53Client.ResourceRecordSet]
         /// `*.example.com` when the domain has no records of its own and that wildcard's answer.
         public var wildcard: String?
+        /// The record sets of the names of this zone that `records` alias or CNAME to (one step,
+        /// by normalized name): `al.example.com` aliased to `www.example.com`, itself an alias.
+        public var followed: [String: [Route53Client.ResourceRecordSet]] = [:]
 
         public init(zoneName: String, zoneId: String, records: [Route53Client.ResourceRecordSet], wildcard: String? = nil) {
             self.zoneName = zoneName

@@ -65,7 +65,7 @@ public struct PreflightProbe: Sendable {
                 facts.live = Self.failure(error)
             }
         }
-        if case .found(nil) = facts.live, readsLastRelease, Self.isUsable(targetFacts) {
+        if pointerUsable, case .found(nil) = facts.live, readsLastRelease, Self.isUsable(targetFacts) {
             facts.lastRelease = try? await Deployer(target: target, pointer: pointer).lastRelease()
         }
         if case .found(let version?) = facts.live, Self.isUsable(targetFacts) {
@@ -235,7 +235,8 @@ public struct PreflightProbe: Sendable {
                         let wildcardSets = try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: wildcard)
                             .filter { Preflight.normalizeDomain($0.name) == wildcard }
                         if !wildcardSets.isEmpty {
-                            return .found(.init(zoneName: zone.name, zoneId: zone.id, records: wildcardSets, wildcard: wildcard))
+                            return .found(try await followed(.init(zoneName: zone.name, zoneId: zone.id, records: wildcardSets, wildcard: wildcard),
+                                                             route53: route53))
                         }
                         // The closest encloser is the first name up that exists: its wildcard
                         // (none, here) is the only one that could answer.
@@ -243,11 +244,25 @@ public struct PreflightProbe: Sendable {
                         if exists(parent, in: try await route53.listResourceRecordSets(hostedZoneId: zone.id, startName: parent)) { break }
                     }
                 }
-                return .found(.init(zoneName: zone.name, zoneId: zone.id, records: named))
+                return .found(try await followed(.init(zoneName: zone.name, zoneId: zone.id, records: named), route53: route53))
             }
             return .missing
         } catch {
             return failure(error)
         }
+    }
+
+    /// `records` with the record sets of the names in its zone that they alias or CNAME to.
+    static func followed(_ records: PreflightFacts.DNSRecords, route53: Route53Client) async throws -> PreflightFacts.DNSRecords {
+        var records = records
+        let zone = Preflight.normalizeDomain(records.zoneName)
+        let targets = Set(records.records.flatMap { record in
+            record.aliasTarget.map { [Preflight.aliasTarget($0.dnsName)] } ?? (record.type == "CNAME" ? record.values.map(Preflight.normalizeDomain) : [])
+        }).filter { $0 == zone || $0.hasSuffix("." + zone) }
+        for name in targets.sorted() {
+            records.followed[name] = try await route53.listResourceRecordSets(hostedZoneId: records.zoneId, startName: name)
+                .filter { Preflight.normalizeDomain($0.name) == name }
+        }
+        return records
     }
 }

@@ -164,6 +164,13 @@ import TestSupport
         facts.pointerBucket = .reachable(region: nil)
         facts.live = .denied(credentials: nil)
         #expect(try failure(facts, "pointer").contains("s3:GetObject and s3:PutObject on arn:aws:s3:::pointers/site/live"))
+        // The pointer's bucket unreachable: nothing is known of what is live (not "nothing is
+        // live", with a rollback through a bucket that is not there).
+        facts.pointerBucket = .missing
+        facts.live = .found(nil)
+        facts.lastRelease = ReleaseRecord(at: Self.now, from: "a1", to: "b2", action: "deploy", pointer: "s3://pointers/site/live")
+        let live = try check(facts, "live-version")
+        #expect(live.status == .skip && live.message.contains("the pointer's bucket pointers is not reachable"), "\(live.line)")
     }
 
     @Test func anS3PointerInAMissingTargetBucketIsSkipped() throws {
@@ -295,6 +302,9 @@ import TestSupport
         // A custom origin that only starts with the bucket's name is not the bucket.
         facts.distribution = .found(Self.distribution(origins: ["site.example.org"]))
         #expect(try failure(facts, "origin").contains("no origin is bucket site (its origins: site.example.org)"))
+        // An S3 origin of the bucket site.example is not bucket site.
+        facts.distribution = .found(Self.distribution(origins: ["site.example.s3.us-east-1.amazonaws.com"], originIsS3: [true]))
+        #expect(try failure(facts, "origin").contains("no origin is bucket site (its origins: site.example.s3.us-east-1.amazonaws.com)"))
         // An S3 origin by its configuration (S3OriginConfig), or a website endpoint, is.
         facts.distribution = .found(Self.distribution(origins: ["site.s3-website-us-east-1.amazonaws.com"]))
         #expect(try check(facts, "origin").status == .ok)
@@ -337,6 +347,15 @@ import TestSupport
         let dynamo = try failure(facts, "viewer-request-function")
         #expect(dynamo.contains("a CloudFront Function can read only a KeyValueStore"), "\(dynamo)")
         #expect(!dynamo.contains("publish the code `sitebuild function` prints (for this pointer"), "\(dynamo)")
+        // A CloudFront Function at the viewer request cannot route a DynamoDB or S3 pointer.
+        facts.distribution = .found(Self.distribution())
+        for pointer in [PreflightFacts.Pointer.dynamoDB(table: "pointers", key: "path", region: "us-east-1", partitionKey: "id"),
+                        .s3(bucket: "site", key: "www/_sitebuild/live")] {
+            facts.pointer = pointer
+            let rewrite = try failure(facts, "viewer-request-function")
+            #expect(rewrite.contains("sitebuild-router, the viewer-request function of E2QWRUHAPOMQZL, is a CloudFront Function, which can "
+                + "read only a KeyValueStore, not this pointer"), "\(rewrite)")
+        }
     }
 
     /// A DynamoDB or S3 pointer is routed by a Lambda@Edge function (a CloudFront Function
@@ -471,13 +490,65 @@ import TestSupport
 
     @Test func dnsRecordsThatReachTheDistributionPass() throws {
         var facts = Self.healthy()
-        for records in [[Self.aliasRecord(type: "AAAA", to: "dualstack.D111111ABCDEF8.cloudfront.net")],
+        for records in [[Self.aliasRecord(to: "d111111abcdef8.cloudfront.net."),
+                         Self.aliasRecord(type: "AAAA", to: "dualstack.D111111ABCDEF8.cloudfront.net")],
                         [Self.aliasRecord(to: "d111111abcdef8.cloudfront.net")],
                         [Route53Client.ResourceRecordSet(name: "www.example.com.", type: "CNAME", ttl: 60,
                                                          values: ["d111111abcdef8.cloudfront.net"])]] {
             facts.dns["www.example.com"] = Self.dns(records)
             #expect(try check(facts, "dns").status == .ok, "\(records)")
         }
+    }
+
+    /// Every address record of the name must reach the distribution: an AAAA (or a weighted
+    /// set) elsewhere sends some clients to another site, and an AAAA alone leaves IPv4
+    /// clients without an address.
+    @Test func dnsRecordsThatSendSomeClientsElsewhereFail() throws {
+        var facts = Self.healthy()
+        facts.dns["www.example.com"] = Self.dns([Self.aliasRecord(), Self.aliasRecord(type: "AAAA", to: "dzzzzzz.cloudfront.net.")])
+        let ipv6 = try failure(facts, "dns")
+        #expect(ipv6.contains("but the AAAA record points at dzzzzzz.cloudfront.net, not distribution E2QWRUHAPOMQZL: IPv6 clients go elsewhere"),
+                "\(ipv6)")
+        facts.dns["www.example.com"] = Self.dns([Self.aliasRecord(type: "AAAA")])
+        #expect(try failure(facts, "dns").contains("only an alias AAAA record in zone example.com. points at d111111abcdef8.cloudfront.net"))
+        var heavy = Self.aliasRecord(to: "dold.cloudfront.net.")
+        heavy.setIdentifier = "old"
+        var light = Self.aliasRecord()
+        light.setIdentifier = "new"
+        facts.dns["www.example.com"] = Self.dns([heavy, light])
+        #expect(try failure(facts, "dns").contains("the A record (set 'old') points at dold.cloudfront.net, not distribution E2QWRUHAPOMQZL: "
+            + "part of the traffic goes elsewhere"))
+    }
+
+    /// A CNAME or an alias to another name of the same zone that reaches the distribution passes
+    /// (followed one step); one to a name of the zone that does not, fails.
+    @Test func dnsRecordsThroughAnotherNameOfTheZone() throws {
+        var facts = Self.healthy()
+        facts.domains = ["cn.example.com"]
+        facts.distribution = .found(Self.distribution(aliases: ["cn.example.com"]))
+        facts.certificate = .found(Self.certificate())
+        for record in [Route53Client.ResourceRecordSet(name: "cn.example.com.", type: "CNAME", ttl: 60, values: ["WWW.example.com."]),
+                       Self.aliasRecord("cn.example.com.", to: "www.example.com.")] {
+            var zone = PreflightFacts.DNSRecords(zoneName: "example.com.", zoneId: "Z1D633PJN98FT9", records: [record])
+            zone.followed = ["www.example.com": [Self.aliasRecord()]]
+            facts.dns["cn.example.com"] = .found(zone)
+            #expect(try check(facts, "dns").status == .ok, "\(record)")
+            zone.followed = ["www.example.com": [Self.aliasRecord(to: "dold.cloudfront.net.")]]
+            facts.dns["cn.example.com"] = .found(zone)
+            #expect(try check(facts, "dns").status == .fail, "\(record)")
+        }
+    }
+
+    /// A distribution with an IAM server certificate: not read, so neither passed nor failed
+    /// as "the default certificate".
+    @Test func anIAMServerCertificateIsSkipped() throws {
+        var facts = Self.healthy()
+        var distribution = Self.distribution(certificate: nil)
+        distribution.iamCertificateId = "ASCAEXAMPLE"
+        facts.distribution = .found(distribution)
+        facts.certificate = nil
+        let result = try check(facts, "certificate")
+        #expect(result.status == .skip && result.message.contains("uses the IAM server certificate ASCAEXAMPLE"), "\(result.line)")
     }
 
     @Test func domainsAreCheckedOneByOne() {
@@ -547,6 +618,31 @@ import TestSupport
             }
             #expect(mail.wildcard == nil)
             #expect(Preflight.dnsCheck("mail.wild.test", PreflightTests.distribution(), .found(mail)).status == .fail)
+        }
+    }
+
+    /// A CNAME to another name of the zone is followed one step, through Route 53's records.
+    @Test func aCNAMEToANameOfTheSameZoneIsFollowed() async throws {
+        try await withMotoServer { moto in
+            let route53 = Route53Client(credentials: moto.credentials, environment: moto.environment)
+            let zone = try await route53.createHostedZone(name: "chain.test")
+            try await route53.changeResourceRecordSets(hostedZoneId: zone.id, changes: [
+                .init(action: "UPSERT", recordSet: .init(name: "www.chain.test", type: "A",
+                                                         aliasTarget: .init(hostedZoneId: Route53Client.cloudFrontHostedZoneId,
+                                                                            dnsName: "d111111abcdef8.cloudfront.net."))),
+                .init(action: "UPSERT", recordSet: .init(name: "cn.chain.test", type: "CNAME", ttl: 60, values: ["www.chain.test"])),
+                .init(action: "UPSERT", recordSet: .init(name: "old.chain.test", type: "CNAME", ttl: 60, values: ["mail.chain.test"])),
+                .init(action: "UPSERT", recordSet: .init(name: "mail.chain.test", type: "A", ttl: 60, values: ["192.0.2.1"])),
+            ])
+            guard case .found(let cn) = await PreflightProbe.records(of: "cn.chain.test", route53: route53),
+                  case .found(let old) = await PreflightProbe.records(of: "old.chain.test", route53: route53) else {
+                Issue.record("no zone found")
+                return
+            }
+            #expect(cn.followed["www.chain.test"]?.map(\.type) == ["A"], "\(cn.followed)")
+            let check = Preflight.dnsCheck("cn.chain.test", PreflightTests.distribution(), .found(cn))
+            #expect(check.status == .ok, "\(check.line)")
+            #expect(Preflight.dnsCheck("old.chain.test", PreflightTests.distribution(), .found(old)).status == .fail)
         }
     }
 }
