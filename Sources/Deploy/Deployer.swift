@@ -131,9 +131,13 @@ public struct Deployer: Sendable {
             warnings.append("\(special.count) entr\(special.count == 1 ? "y" : "ies") in \(directory) \(special.count == 1 ? "is" : "are") not a file "
                 + "and \(special.count == 1 ? "is" : "are") not deployed: \(listSample(special))")
         }
-        if !excludedByName.isEmpty {
-            warnings.append("\(listSample(excludedByName)) in \(directory) not deployed: a git repository's history and config "
+        if let git = excludedByName[".git"] {
+            warnings.append("\(listSample(git)) in \(directory) not deployed: a git repository's history and config "
                 + "(remote URLs with their tokens) must not be public; set the artifact's base-directory to the built site")
+        }
+        if let state = excludedByName[".sitebuild"] {
+            warnings.append("\(listSample(state)) in \(directory) not deployed: sitebuild's state (a local target's release records "
+                + "and versions, fetched sources, build outputs) must not be public; set the artifact's base-directory to the built site")
         }
         return (manifest, warnings, hashedCount)
     }

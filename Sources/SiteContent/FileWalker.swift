@@ -26,8 +26,11 @@ public struct WalkedEntry: Sendable, Equatable {
     /// For a link not followed: its target exists but lies outside ``FileWalker/confinedTo``
     /// (false: the target does not exist, or links are not followed).
     public var leadsOutside = false
-    /// Left out (not walked into) because its name is in ``FileWalker/skippingNames``.
-    public var skippedByName = false
+    /// Left out (not walked into) because of this name of ``FileWalker/skippingNames`` (its
+    /// own, or one a link leads into).
+    public var skippedName: String?
+    /// Left out (not walked into) because of a name in ``FileWalker/skippingNames``.
+    public var skippedByName: Bool { skippedName != nil }
     /// With ``FileWalker/reportsProblems``: why this entry could not be listed as it is (a
     /// directory that cannot be read, a name that is not UTF-8, a FIFO, socket or device).
     public var problem: Problem?
@@ -52,8 +55,9 @@ public struct FileWalker: Sendable {
     public var includeDirectories: Bool
     /// Files and directories (by device and inode) left out with everything below them.
     public var skipping: Set<[UInt64]>
-    /// Names (such as `.git`) left out wherever they are: reported with
-    /// ``WalkedEntry/skippedByName`` and not walked into.
+    /// Names (such as `.git`) left out wherever they are below the root, and links into them:
+    /// reported with ``WalkedEntry/skippedName`` and not walked into. The root's own path may
+    /// hold them (a build's output below `.sitebuild/_build`).
     public var skippingNames: Set<String> = []
     /// With `followSymlinks`: a link whose target resolves outside all of these directories
     /// (real paths) is not followed but reported as a link, like a broken one. Empty: any.
@@ -91,9 +95,12 @@ public struct FileWalker: Sendable {
         var visited = Set<[UInt64]>()
         var st = stat()
         if stat(root, &st) == 0 { visited.insert(Self.identity(st)) }
+        // Only the part of a link's real path below the folder it shares with the root counts
+        // for `skippingNames`: the root may itself lie in a skipped name's folder.
+        let rootComponents = skippingNames.isEmpty || !followSymlinks ? [] : Self.realPath(root).split(separator: "/").map(String.init)
         withoutActuallyEscaping(visit) { visit in
             var sink = Sink(visit: visit)
-            walk(root, relative: prefix, into: &sink, visited: &visited)
+            walk(root, relative: prefix, rootComponents: rootComponents, into: &sink, visited: &visited)
         }
     }
 
@@ -102,7 +109,7 @@ public struct FileWalker: Sendable {
         func append(_ entry: WalkedEntry) { visit(entry) }
     }
 
-    private func walk(_ directory: String, relative: String, into result: inout Sink, visited: inout Set<[UInt64]>) {
+    private func walk(_ directory: String, relative: String, rootComponents: [String], into result: inout Sink, visited: inout Set<[UInt64]>) {
         guard let listed = Self.directoryNames(directory) else {
             if reportsProblems, errno != ENOENT {
                 result.append(Self.problemEntry(relative.isEmpty ? "." : relative, .directory, .unreadable(String(cString: strerror(errno)))))
@@ -129,16 +136,17 @@ public struct FileWalker: Sendable {
             // A followed link's target, stat'ed once: for `skipping` and for the walk.
             var resolved = st
             let resolves = isLink && followSymlinks && stat(full, &resolved) == 0
+            // Left out unsaid (checked first: a skipped name among them is not reported).
+            if !skipping.isEmpty, skipping.contains(Self.identity(resolves ? resolved : st)) { continue }
             // A name skipped wherever it is, and a link under another name to it or into it
             // (`g -> ../.git`, `cfg -> ../.git/config`).
-            if !skippingNames.isEmpty, skippingNames.contains(name)
-                || (resolves && Self.realPath(full).split(separator: "/").contains { skippingNames.contains(String($0)) }) {
+            if !skippingNames.isEmpty, let skippedName = skippingNames.contains(name) ? name
+                : resolves ? skippedName(in: Self.realPath(full), below: rootComponents) : nil {
                 var skipped = Self.entry(rel, st)
-                skipped.skippedByName = true
+                skipped.skippedName = skippedName
                 result.append(skipped)
                 continue
             }
-            if !skipping.isEmpty, skipping.contains(Self.identity(resolves ? resolved : st)) { continue }
             var entry = Self.entry(rel, st)
             if isLink {
                 var target = [CChar](repeating: 0, count: 4097)
@@ -151,7 +159,7 @@ public struct FileWalker: Sendable {
                         guard !visited.contains(key) else { continue }
                         visited.insert(key)
                         if includeDirectories { result.append(entry) }
-                        walk(full, relative: rel, into: &result, visited: &visited)
+                        walk(full, relative: rel, rootComponents: rootComponents, into: &result, visited: &visited)
                         visited.remove(key)
                         continue
                     }
@@ -170,7 +178,7 @@ public struct FileWalker: Sendable {
                 let key = Self.identity(st)
                 visited.insert(key)
                 if includeDirectories { result.append(entry) }
-                walk(full, relative: rel, into: &result, visited: &visited)
+                walk(full, relative: rel, rootComponents: rootComponents, into: &result, visited: &visited)
                 visited.remove(key)
             } else if (st.st_mode & S_IFMT) == S_IFREG {
                 result.append(entry)
@@ -188,6 +196,16 @@ public struct FileWalker: Sendable {
         defer { free(resolved) }
         let real = String(cString: resolved)
         return roots.contains { root in real == root || real.hasPrefix(root.hasSuffix("/") ? root : root + "/") }
+    }
+
+    /// The first of `skippingNames` among the folders of `realPath` below those it shares with
+    /// the root (`rootComponents`, the root's real path split at `/`); among all of them when
+    /// `realPath` is the root or a folder above it (`.sitebuild` from `.sitebuild/_build/out`).
+    func skippedName(in realPath: String, below rootComponents: [String]) -> String? {
+        let components = realPath.split(separator: "/").map(String.init)
+        var shared = 0
+        while shared < min(components.count, rootComponents.count), components[shared] == rootComponents[shared] { shared += 1 }
+        return components[(shared == components.count ? 0 : shared)...].first { skippingNames.contains($0) }
     }
 
     /// The real path of `path` (links resolved), or `path` when it cannot be resolved.

@@ -60,9 +60,11 @@ public struct TreeHasher: Sendable {
     public var excluding: [String] = []
     /// Links are followed only to these directories (real paths) and below; empty: anywhere.
     public var confinedTo: [String] = []
-    /// Names never part of a site, wherever they are: a `.git` directory (or a worktree's `.git`
-    /// file) holds the repository's history and its remote URLs, tokens included.
-    public var excludingNames: Set<String> = [".git"]
+    /// Names never part of a site, wherever they are below the root: a `.git` directory (or a
+    /// worktree's `.git` file) holds the repository's history and its remote URLs, tokens
+    /// included; a `.sitebuild` folder is sitebuild's state (a local target's release records
+    /// and every version, fetched sources, build outputs).
+    public var excludingNames: Set<String> = [".git", ".sitebuild"]
 
     /// Polled between files: when it answers true (a deploy interrupted by a signal), the
     /// workers stop and `hash` throws CancellationError.
@@ -79,8 +81,8 @@ public struct TreeHasher: Sendable {
         public var brokenLinks: [String] = []
         /// Symbolic links leading outside ``TreeHasher/confinedTo`` (left out).
         public var outsideLinks: [String] = []
-        /// Paths left out for their name (``TreeHasher/excludingNames``).
-        public var excludedByName: [String] = []
+        /// Paths left out for a name of ``TreeHasher/excludingNames``, by that name.
+        public var excludedByName: [String: [String]] = [:]
         /// FIFOs, sockets and devices (left out), each with what it is.
         public var specialFiles: [String] = []
     }
@@ -95,7 +97,7 @@ public struct TreeHasher: Sendable {
         var executable: [Bool] = []
         var brokenLinks: [String] = []
         var outsideLinks: [String] = []
-        var excludedByName: [String] = []
+        var excludedByName: [String: [String]] = [:]
         var walker = FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding))
         walker.confinedTo = confinedTo
         walker.skippingNames = excludingNames
@@ -104,8 +106,8 @@ public struct TreeHasher: Sendable {
         var notUTF8: [String] = []
         var specialFiles: [String] = []
         walker.walk(root) { entry in
-            if entry.skippedByName {
-                excludedByName.append(entry.path)
+            if let name = entry.skippedName {
+                excludedByName[name, default: []].append(entry.path)
                 return
             }
             switch entry.problem {

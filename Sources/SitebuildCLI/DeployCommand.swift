@@ -34,7 +34,8 @@ struct DeployCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
-                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd)
+                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd,
+                                                shownDirectory: directory)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -116,18 +117,18 @@ enum DeployInvocation {
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
-                    source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = []) async -> Int32 {
+                    source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = [], shownDirectory: String? = nil) async -> Int32 {
         await Interruptible.run {
             await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
                           dryRun: dryRun, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
-                          source: source, resultFields: resultFields)
+                          source: source, resultFields: resultFields, shownDirectory: shownDirectory)
         }
     }
 
     private static func perform(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                                 versionId: String, dryRun: Bool,
                                 configDirectory: String, relativeBase: String?, sourceDirectory: String,
-                                source: ResolvedSource?, resultFields: [(String, JSONValue)]) async -> Int32 {
+                                source: ResolvedSource?, resultFields: [(String, JSONValue)], shownDirectory: String?) async -> Int32 {
         let reporter = Reporter(json: target.json, resultFields: resultFields)
         let deployer: Deployer
         let version: String?
@@ -156,6 +157,9 @@ enum DeployInvocation {
             }
             deployer = made
             if let problem = localPlaceProblem(resolved) { throw UsageError(problem) }
+            if let problem = stateFolderProblem(directory: directory, shown: shownDirectory ?? directory, resolved: resolved) {
+                throw UsageError(problem)
+            }
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         } catch {
@@ -278,6 +282,33 @@ enum DeployInvocation {
             return "\(what): cannot write in \(ancestor) (\(String(cString: strerror(errno)))); choose a directory this user can write, or fix its permissions"
         }
         return nil
+    }
+
+    /// Why `directory` (`shown` as given) is no site to deploy: it is the local target or lies
+    /// inside it, or it is sitebuild's state (a `.sitebuild` folder, a local target's folder or
+    /// its `_sitebuild` records). Published, it would expose release records (who deployed,
+    /// from where), every older version and fetched sources, `.env` files included.
+    static func stateFolderProblem(directory: String, shown: String, resolved: TargetOptions.Resolved) -> String? {
+        let real = FileWalker.realPath(directory)
+        if let local = resolved.target as? LocalTarget {
+            let root = FileWalker.realPath(local.root)
+            if real == root || real.hasPrefix(root + "/") {
+                return "\(shown) \(real == root ? "is" : "lies inside") the local target \(local.url), which holds every version and "
+                    + "its release records: give the built site's directory (such as dist), or choose another --target"
+            }
+        }
+        let components = real.split(separator: "/")
+        let what: String
+        if components.last == ".sitebuild" {
+            what = "a .sitebuild folder: the default local target, build outputs, fetched sources"
+        } else if ["manifests", "releases"].contains(where: { FileManager.default.fileExists(atPath: real + "/_sitebuild/" + $0) }) {
+            what = "a local target: every version and its release records"
+        } else if components.contains("_sitebuild") {
+            what = "a local target's records"
+        } else {
+            return nil
+        }
+        return "\(shown) is sitebuild's state (\(what)), not a site: give the built site's directory (such as dist)"
     }
 
     static func localPlaceProblem(_ resolved: TargetOptions.Resolved) -> String? {

@@ -845,6 +845,54 @@ import Testing
         #expect(pointerManifest.entries.map(\.path) == ["index.html"])
     }
 
+    @Test func aSitebuildStateFolderIsNeverDeployed() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "home")
+        #expect(try h.run(["deploy", "dist"]).status == 0)
+        // The state folder itself, a local target, a folder inside it or its records: refused
+        // (exit 2), naming the argument, and nothing is written.
+        try h.write("s2/placeholder", "")
+        #expect(try h.run(["deploy", "dist", "--target", "s2"]).status == 0)
+        let s2Version = try #require(h.read("s2/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        for (arguments, named) in [(["deploy", ".sitebuild"], ".sitebuild is the local target"),
+                                   (["deploy", ".sitebuild", "--target", "elsewhere"], ".sitebuild is sitebuild's state"),
+                                   (["deploy", "s2", "--target", "s2"], "s2 is the local target"),
+                                   (["deploy", "s2/\(s2Version)", "--target", "s2"], "s2/\(s2Version) lies inside the local target"),
+                                   (["deploy", "s2", "--target", "elsewhere"], "s2 is sitebuild's state (a local target"),
+                                   (["deploy", "s2/_sitebuild"], "s2/_sitebuild is sitebuild's state")] {
+            let refused = try h.run(arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains(named), "\(arguments): \(refused.stderr)")
+        }
+        #expect(!h.exists("elsewhere"))
+        // A .sitebuild folder anywhere below the deployed directory (a project deployed from
+        // another folder, a nested project's) is left out, said once, and `hash` agrees.
+        try h.write("proj/index.html", "home")
+        try h.write("proj/sitebuild.yml", "mode: static\n")
+        try h.write("proj/.sitebuild/_work/src/.env", "SECRET=1")
+        try h.write("proj/nested/.sitebuild/_sitebuild/releases/r.json", "{}")
+        try h.write("proj/nested/page.html", "page")
+        symlink("../.sitebuild/_work/src/.env", h.root + "/proj/nested/env.txt")
+        let deployed = try h.run(["deploy", h.root + "/proj", "--target", "./t"])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        #expect(deployed.stderr.contains(".sitebuild, nested/.sitebuild, nested/env.txt in \(h.root)/proj not deployed: sitebuild's state"),
+                "\(deployed.stderr)")
+        let version = try #require(h.read("t/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/t/_sitebuild/manifests/\(version).json")))
+        #expect(manifest.entries.map(\.path).filter { !$0.hasSuffix(".html") || $0.contains("sitebuild") } == ["sitebuild.yml"])
+        #expect(try h.run(["hash", h.root + "/proj"]).stdout.contains(version))
+        // A build's output below .sitebuild (the default) is deployed whole, links in it too.
+        try h.write(".sitebuild/_build/out/index.html", "home")
+        try h.write(".sitebuild/_build/out/a/style.css", "body{}")
+        symlink("a/style.css", h.root + "/.sitebuild/_build/out/style.css")
+        let output = try h.run(["deploy", ".sitebuild/_build/out", "--target", "t3"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(!output.stderr.contains("not deployed"), "\(output.stderr)")
+        let outVersion = try #require(h.read("t3/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let outManifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/t3/_sitebuild/manifests/\(outVersion).json")))
+        #expect(outManifest.entries.map(\.path) == ["a/style.css", "index.html", "style.css"])
+    }
+
     /// What a deploy cannot list is never left out unsaid: a folder it cannot read stops it
     /// (its pages would be missing from a version that goes live), a name that is not UTF-8
     /// is an input error naming it, and a FIFO is left out with a warning (opening it would block).
