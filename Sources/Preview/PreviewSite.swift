@@ -62,7 +62,16 @@ public final class PreviewSite: @unchecked Sendable {
         return manifest
     }
 
+    /// The answer to one request. A HEAD request's has the GET answer's headers (its
+    /// Content-Length too) and no body, whatever the answer: a body after them would be read
+    /// as the start of the next response on a kept-alive connection.
     public func respond(method: String, target: String, headers: [String: String]) -> PreviewResponse {
+        var response = answer(method: method, target: target, headers: headers)
+        if method == "HEAD" { response.body = .none }
+        return response
+    }
+
+    func answer(method: String, target: String, headers: [String: String]) -> PreviewResponse {
         guard method == "GET" || method == "HEAD" else {
             return text(405, "Method Not Allowed\n", extra: [("Allow", "GET, HEAD")])
         }

@@ -184,6 +184,23 @@ struct PreviewServerTests {
         }
     }
 
+    /// Without a 404.html the answer is sitebuild's own text; HEAD of it has its headers and
+    /// no body, so a kept-alive connection's next response parses.
+    @Test func headOfTheBuiltInNotFoundHasNoBody() async throws {
+        let site = try await ServedSite()
+        try FileManager.default.removeItem(atPath: site.source + "/404.html")
+        _ = try await site.deployer.deploy(directory: site.source)
+        let get = try request(site.port, "GET", "/missing")
+        #expect(get.status == 404 && get.text == "Not Found: /missing\n")
+        let connection = try HTTPConnection(port: site.port)
+        try connection.send("HEAD", "/missing")
+        let head = try connection.readResponse(method: "HEAD")
+        #expect(head.status == 404 && head.header("Content-Length") == String(get.body.count))
+        try connection.send("GET", "/about")
+        let next = try connection.readResponse()
+        #expect(next.status == 200 && next.body == Self.bytes("about.html"))
+    }
+
     @Test func otherMethodsAreRefused() async throws {
         let site = try await ServedSite()
         for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
@@ -198,6 +215,11 @@ struct PreviewServerTests {
         let r = try request(site.port, "GET", "/")
         #expect(r.status == 503)
         #expect(r.header("Cache-Control") == "no-store")
+        // HEAD of sitebuild's own answer: the GET answer's headers, no body (a kept-alive
+        // connection's next response would start with it).
+        let head = try request(site.port, "HEAD", "/")
+        #expect(head.status == 503 && head.header("Content-Length") == String(r.body.count))
+        #expect(head.trailing.isEmpty, "HEAD must not send a body; got \(String(decoding: head.trailing, as: UTF8.self))")
         _ = try await site.deployer.deploy(directory: site.source)
         #expect(try request(site.port, "GET", "/").status == 200)
     }
