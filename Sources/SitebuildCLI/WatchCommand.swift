@@ -19,7 +19,7 @@ struct WatchCommand: AsyncParsableCommand {
         abstract: "Build and deploy each new .zip, .tar.gz or .tar.zst uploaded under an S3 prefix, once, in upload order.",
         discussion: """
             A build that failed is recorded and not retried; delete its state object (the watch prints \
-            its key) or pass --retry-failed to build it again. Arguments after `--` go to `sitebuild run` as they are.
+            its key) or pass --retry-failed to build it again (once per start of the watch). Arguments after `--` go to `sitebuild run` as they are.
             """)
 
     @Argument(help: ArgumentHelp("Where archives are uploaded: s3://bucket/prefix/.", valueName: "s3-url"))
@@ -31,7 +31,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Poll once, build what is new, and exit (1 when a build failed).")
     var once = false
 
-    @Flag(help: "Build again the archives whose recorded build failed.")
+    @Flag(help: "Build again, once per start of the watch, the archives whose recorded build failed.")
     var retryFailed = false
 
     @Option(help: "Passed to run: where versions live.")
@@ -222,6 +222,14 @@ struct WatchCommand: AsyncParsableCommand {
     }
 }
 
+/// The state keys of the archives one watcher has built, shared by its passes.
+final class AttemptedArchives: Sendable {
+    private let keys = Mutex<Set<String>>([])
+
+    func contains(_ key: String) -> Bool { keys.withLock { $0.contains(key) } }
+    func insert(_ key: String) { keys.withLock { _ = $0.insert(key) } }
+}
+
 /// One watcher's passes over a prefix.
 struct Watcher {
     let client: S3Client
@@ -230,6 +238,9 @@ struct Watcher {
     let runArguments: [String]
     /// Key prefixes never searched for archives (``WatchCommand/excludedPrefixes(watched:)``).
     var excluded: [String] = []
+    /// State keys of the archives this watcher has built (claimed or retried): with
+    /// `retryFailed`, a failed record is retried once per watch, not on every pass.
+    let attempted = AttemptedArchives()
 
     var statePrefix: String { location.prefix + "_sitebuild/watch/" }
 
@@ -274,7 +285,7 @@ struct Watcher {
                     }
                     say("\(source) was claimed by \(record["watcher"]?.stringValue ?? "?"), a watch of this machine that no longer runs: building it again")
                 } else {
-                    guard retryFailed, recorded == "failed" else { continue }
+                    guard retryFailed, recorded == "failed", !attempted.contains(state) else { continue }
                 }
                 claim = stateRecord(source: source, archive: archive, status: "building", attempt: (record["attempt"]?.intValue ?? 1) + 1)
                 outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
@@ -285,6 +296,7 @@ struct Watcher {
                                                      attributes: .init(contentType: "application/json"), condition: .absent)
                 if outcome == .alreadyExists { continue }
             }
+            attempted.insert(state)
             say("building \(source) (claimed s3://\(location.bucket)/\(state))")
             let (status, version, versionTaken) = await runPipeline(source: source, archive: archive)
             if WatchSignals.received.load(ordering: .relaxed) != 0 && status != 0 {
@@ -338,7 +350,10 @@ struct Watcher {
                     + "content under a name no earlier upload had (the version is named after it), or watch with --version-id content")
             } else {
                 failed += 1
-                say("the build of \(source) failed (exit status \(status)); it is not retried: delete s3://\(location.bucket)/\(state) or pass --retry-failed to build it again")
+                let again = retryFailed ? " by this watch (--retry-failed retries a failed build once per start): delete "
+                    + "s3://\(location.bucket)/\(state) or start the watch again to build it again"
+                    : ": delete s3://\(location.bucket)/\(state) or pass --retry-failed to build it again"
+                say("the build of \(source) failed (exit status \(status)); it is not retried" + again)
             }
         }
         return failed

@@ -187,6 +187,49 @@ import TestSupport
         }
     }
 
+    /// In a watch that keeps polling, --retry-failed builds a failed record again once, not on
+    /// every pass, and says so.
+    @Test func retryFailedRetriesOncePerStartOfTheWatch() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/broken.zip", page: "x", fail: true)
+            #expect(try await watch(h, moto).status == 1)
+            let brokenState = try #require(try await keys(s3, "uploads", "incoming/_sitebuild/watch/").first)
+            func record(_ key: String) async throws -> JSONValue? {
+                guard try await s3.headObject(bucket: "uploads", key: key) != nil else { return nil }
+                return try JSONValue.parse(Data(try await s3.getObject(bucket: "uploads", key: key).body))
+            }
+            let (process, out, err) = try h.start(["watch", "s3://uploads/incoming/", "--interval", "1s", "--retry-failed",
+                                                   "--target", "s3://site/www"], environment: moto.environment)
+            var retried = false
+            for _ in 0..<600 where !retried {
+                try await Task.sleep(for: .milliseconds(100))
+                let now = try await record(brokenState)
+                retried = now?["attempt"]?.intValue == 2 && now?["status"]?.stringValue == "failed"
+            }
+            #expect(retried)
+            // A later upload, built by a later pass: that pass looks at the failed record first.
+            try await upload(s3, h, key: "incoming/good.zip", page: "good")
+            var built = false
+            for _ in 0..<600 where !built {
+                try await Task.sleep(for: .milliseconds(100))
+                let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/").filter { $0 != brokenState }
+                if let state = states.first { built = try await record(state)?["status"]?.stringValue == "succeeded" }
+            }
+            #expect(built)
+            kill(process.processIdentifier, SIGTERM)
+            let output = await CLIHarness.collectOffPool(process, out, err)
+            #expect(lines(output.stdout, containing: "[Watch] building s3://uploads/incoming/broken.zip").count == 1, "\(output.stdout)")
+            #expect(try await record(brokenState)?["attempt"]?.intValue == 2)
+            #expect(output.stdout.contains("it is not retried by this watch (--retry-failed retries a failed build once per start)"),
+                    "\(output.stdout)")
+            #expect(!output.stdout.contains("or pass --retry-failed"), "\(output.stdout)")
+        }
+    }
+
     /// Another runner flips the pointer between this deploy's read and its compare-and-swap
     /// (a proxy does it on cue): the run reads the pointer again and flips from there, its
     /// version being complete: nothing is built again (a build that is not byte-reproducible
