@@ -9,15 +9,19 @@ public final class PreviewServer: @unchecked Sendable {
     var listener: Int32 = -1
     public private(set) var port: Int = 0
     let log: @Sendable (String) -> Void
-    /// How long a kept-alive connection may stay idle before it is closed.
+    /// How long a kept-alive connection may stay idle before it is closed, and how long a
+    /// response may wait for a client that does not read it.
     let idleTimeout: Int
+    /// Connections served at once (a thread each); counted down by `run`.
+    let connectionSlots: DispatchSemaphore
 
-    public init(site: PreviewSite, host: String = "127.0.0.1", port: Int, idleTimeout: Int = 30,
+    public init(site: PreviewSite, host: String = "127.0.0.1", port: Int, idleTimeout: Int = 30, maxConnections: Int = 256,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.site = site
         self.host = host
         self.port = port
         self.idleTimeout = idleTimeout
+        self.connectionSlots = DispatchSemaphore(value: maxConnections)
         self.log = log
     }
 
@@ -72,22 +76,34 @@ public final class PreviewServer: @unchecked Sendable {
         listener = fd
     }
 
-    /// Accepts connections until the process ends.
+    /// Accepts connections until the process ends, serving at most `maxConnections` at once:
+    /// more wait in the listen queue (the kernel's, not a thread each) until one ends.
     public func run() -> Never {
         while true {
+            connectionSlots.wait()
             let client = accept(listener, nil, nil)
-            if client < 0 { continue }
+            if client < 0 {
+                connectionSlots.signal()
+                // Out of descriptors (this process's or the system's) or kernel memory: accept
+                // fails at once until a connection ends, and retrying at once would spin a core.
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) { usleep(100_000) }
+                continue
+            }
             Thread.detachNewThread { [self] in
                 handle(client)
                 close(client)
+                connectionSlots.signal()
             }
         }
     }
 
     /// Serves requests on one connection until it closes or asks to.
     func handle(_ fd: Int32) {
+        // Idle for `idleTimeout` between requests, or a client that stops reading a response
+        // for as long: the connection ends, and its thread with it.
         var timeout = timeval(tv_sec: idleTimeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -129,10 +145,27 @@ public final class PreviewServer: @unchecked Sendable {
             let chunked = headers["transfer-encoding"] != nil
             let keepAlive = !chunked && (version == "HTTP/1.1" ? headers["connection"]?.lowercased() != "close"
                                                              : headers["connection"]?.lowercased() == "keep-alive")
-            log("\(method) \(target) \(response.status)")
+            log("\(Self.escapingControls(method)) \(Self.escapingControls(target)) \(response.status)")
             guard write(fd, response, keepAlive: keepAlive) else { return }
             if !keepAlive { return }
         }
+    }
+
+    /// `text` with its control characters (C0, DEL, C1) shown as `\xNN` or `\u{NNNN}`, for
+    /// the log: a request line's bytes come from any client, and written raw to a terminal
+    /// they would be escape sequences (moving the cursor, rewriting earlier lines). A
+    /// backslash is doubled, so an escape shown is never one the client typed.
+    static func escapingControls(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x5C: shown += "\\\\"
+            case 0..<0x20, 0x7F: shown += "\\x" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2)
+            case 0x80...0x9F: shown += "\\u{" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4) + "}"
+            default: shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown
     }
 
     /// The path and query of a request target. HTTP/1.1 servers must accept the absolute form
@@ -211,6 +244,10 @@ public final class PreviewServer: @unchecked Sendable {
         default: return "Status"
         }
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 public struct PreviewError: Error, Sendable, CustomStringConvertible {

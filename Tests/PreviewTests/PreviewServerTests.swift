@@ -201,6 +201,13 @@ struct PreviewServerTests {
         #expect(next.status == 200 && next.body == Self.bytes("about.html"))
     }
 
+    /// --verbose logs a request line with its control characters escaped: from any client,
+    /// written raw they would drive the terminal.
+    @Test func controlCharactersAreEscapedInTheLog() {
+        #expect(PreviewServer.escapingControls("/a\u{1B}[2J\u{7F}\u{9B}31m\\b\u{E9}") == "/a\\x1B[2J\\x7F\\u{009B}31m\\\\b\u{E9}")
+        #expect(PreviewServer.escapingControls("GET") == "GET")
+    }
+
     @Test func otherMethodsAreRefused() async throws {
         let site = try await ServedSite()
         for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
