@@ -90,9 +90,9 @@ public final class BuildEngine {
                     (status, message) = interrupted(reason)
                     uploadArtifacts = false
                     break phaseLoop
-                case .finished(let failed, let output):
+                case .finished(let failed, let output, let failureMessage):
                     let next = PhaseTransition.after(name, failed: failed, onFailure: phase.onFailure,
-                                                     attempt: attempt, output: output)
+                                                     attempt: attempt, output: output, message: failureMessage)
                     if failed { buildFailed = true }
                     switch next {
                     case .retry:
@@ -465,7 +465,9 @@ public final class BuildEngine {
     // MARK: - Phases
 
     enum PhaseOutcome {
-        case finished(failed: Bool, output: String)
+        /// `output`: the failed command's output tail; `message`: the phase's context message
+        /// (both masked), which `RETRY-<regex>` is matched against.
+        case finished(failed: Bool, output: String, message: String)
         case interrupted(Cancellation.Reason)
     }
 
@@ -501,12 +503,12 @@ public final class BuildEngine {
             log.container("Phase complete: \(name.logName) State: FAILED")
             log.container("Phase context status code: COMMAND_EXECUTION_ERROR Message: \(message)")
             record(name.logName, "FAILED", since: phaseStart, code: "COMMAND_EXECUTION_ERROR", message: message, attempt: attempt)
-            return .finished(failed: true, output: failure.output)
+            return .finished(failed: true, output: failure.output, message: log.mask(message))
         }
         log.container("Phase complete: \(name.logName) State: SUCCEEDED")
         log.container("Phase context status code:  Message: ")
         record(name.logName, "SUCCEEDED", since: phaseStart, attempt: attempt)
-        return .finished(failed: false, output: "")
+        return .finished(failed: false, output: "", message: "")
     }
 
     /// Runs one command as its own script; returns its status and the tail of its

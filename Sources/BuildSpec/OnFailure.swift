@@ -10,7 +10,7 @@ public enum OnFailure: Sendable, Equatable {
     /// Go on to the next phase; the build ends FAILED.
     case `continue`
     /// Re-run the whole phase up to `count` more times, only when `pattern` (if any)
-    /// matches the failed command's output. After the last attempt the default applies.
+    /// matches the phase's error message or the failed command's output. After the last attempt the default applies.
     case retry(count: Int, pattern: String?)
 
     /// Parses `ABORT`, `CONTINUE`, `RETRY`, `RETRY-<count>`, `RETRY-<regex>`,

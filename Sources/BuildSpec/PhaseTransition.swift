@@ -10,8 +10,8 @@ import Foundation
 /// | build          | post_build runs, SUCCEEDING=0     | stop  | next     |
 /// | post_build     | artifact upload still attempted   | stop  | next     |
 ///
-/// `RETRY…` re-runs the phase while attempts remain (and the pattern matches); after
-/// that the default row applies. Any failure makes the build FAILED.
+/// `RETRY…` re-runs the phase while attempts remain (and the pattern matches the phase's
+/// error message or the failed command's output); after that the default row applies. Any failure makes the build FAILED.
 public enum PhaseTransition: Sendable, Equatable {
     /// Go on with the next phase (or the artifact upload after post_build).
     case proceed
@@ -25,8 +25,11 @@ public enum PhaseTransition: Sendable, Equatable {
     ///   - failed: whether any command of the phase (commands or finally) failed.
     ///   - attempt: how many times the phase has run so far, this run included.
     ///   - output: the failed command's output, for `RETRY-<regex>`.
+    ///   - message: the phase's error message (its context message, `Error while executing
+    ///     command: … Reason: exit status 1`), which AWS documents `RETRY-<regex>` as matched
+    ///     against; a pattern matching either this or `output` retries.
     public static func after(_ phase: PhaseName, failed: Bool, onFailure: OnFailure,
-                             attempt: Int = 1, output: String = "") -> PhaseTransition {
+                             attempt: Int = 1, output: String = "", message: String = "") -> PhaseTransition {
         guard failed else { return .proceed }
         switch onFailure {
         case .abort:
@@ -34,7 +37,7 @@ public enum PhaseTransition: Sendable, Equatable {
         case .continue:
             return .proceed
         case .retry(let count, let pattern):
-            if attempt <= count && matches(pattern, output) { return .retry }
+            if attempt <= count && (matches(pattern, message) || matches(pattern, output)) { return .retry }
             return defaultTransition(phase)
         case .default:
             return defaultTransition(phase)

@@ -217,6 +217,33 @@ import Testing
         #expect(matching.log.outputLines.count == 2)
     }
 
+    /// AWS documents `RETRY-<regex>` as matched against the error message: the phase's context
+    /// message (`… Reason: exit status 1`), which the command's output need not contain.
+    @Test func retryPatternMatchesThePhasesErrorMessage() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: 'RETRY-2-exit status 1'
+                commands:
+                  - echo hi; false
+            """, json: true)
+        #expect(run.log.outputLines == ["hi", "hi", "hi"])
+        #expect(run.result.phases.filter { $0.name == "BUILD" }.map(\.attempt) == [1, 2, 3])
+
+        // The command's text is part of the message too; a status the pattern does not name is not retried.
+        let other = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                on-failure: 'RETRY-2-exit status 1$'
+                commands:
+                  - echo hi; exit 3
+            """)
+        #expect(other.log.outputLines == ["hi"])
+    }
+
     @Test func phasesNotInTheBuildspecAreStillEnteredAndSucceed() throws {
         let h = try BuildHarness()
         let run = try h.run("""

@@ -102,6 +102,24 @@ struct PhaseTransitionTests {
         #expect(PhaseTransition.after(phase, failed: true, onFailure: onFailure, attempt: 3, output: "read timeout") == expected)
     }
 
+    @Test(arguments: PhaseName.allCases)
+    func retryPatternMatchingTheErrorMessageRetries(_ phase: PhaseName) {
+        let onFailure = OnFailure.retry(count: 2, pattern: "exit status (1|2)$")
+        let message = "Error while executing command: npm ci. Reason: exit status 1"
+        #expect(PhaseTransition.after(phase, failed: true, onFailure: onFailure, attempt: 1, output: "npm ERR!", message: message) == .retry)
+        #expect(PhaseTransition.after(phase, failed: true, onFailure: onFailure, attempt: 2, output: "", message: message) == .retry)
+        // Either one matching is enough: the output still counts.
+        #expect(PhaseTransition.after(phase, failed: true, onFailure: onFailure, attempt: 1, output: "exit status 2",
+                                      message: "Error while executing command: x. Reason: exit status 9") == .retry)
+    }
+
+    @Test(arguments: defaultRow)
+    func retryPatternMatchingNeitherTheMessageNorTheOutputGivesUp(_ phase: PhaseName, _ expected: PhaseTransition) {
+        let onFailure = OnFailure.retry(count: 2, pattern: "exit status 1$")
+        #expect(PhaseTransition.after(phase, failed: true, onFailure: onFailure, attempt: 1, output: "npm ERR!",
+                                      message: "Error while executing command: npm ci. Reason: exit status 127") == expected)
+    }
+
     @Test func retryPatternIsARegularExpression() {
         let onFailure = OnFailure.retry(count: 3, pattern: "^HTTP 5[0-9]{2}$")
         #expect(PhaseTransition.after(.build, failed: true, onFailure: onFailure, output: "HTTP 503") == .retry)
