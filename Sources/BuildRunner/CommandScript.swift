@@ -11,8 +11,9 @@ import Foundation
 /// keep it from being saved.
 public struct CommandScript: Sendable, Equatable {
     public var command: String
-    /// The directory the command starts in.
-    public var directory: String
+    /// The directory the command starts in, as the file system's bytes: a name that is not
+    /// UTF-8 (Latin-1, from a ZIP or tar source) must be entered as it is.
+    public var directory: [UInt8]
     /// Where the variables are kept between commands (`export -p` format).
     public var environmentFile: String
     /// Where the working directory is kept between commands.
@@ -23,7 +24,7 @@ public struct CommandScript: Sendable, Equatable {
     /// Version 0.1: every command starts fresh; nothing is restored or saved.
     public var isolated: Bool
 
-    public init(command: String, directory: String, environmentFile: String, directoryFile: String,
+    public init(command: String, directory: [UInt8], environmentFile: String, directoryFile: String,
                 buildSucceeding: Bool, isolated: Bool = false) {
         self.command = command
         self.directory = directory
@@ -33,11 +34,16 @@ public struct CommandScript: Sendable, Equatable {
         self.isolated = isolated
     }
 
-    public var text: String {
+    /// The script's bytes: its first line enters ``directory`` byte for byte.
+    public var bytes: [UInt8] {
+        Array("cd -- ".utf8) + shellQuoted(bytes: directory) + Array(" || exit 1\n".utf8) + Array(rest.utf8)
+    }
+
+    /// The script after its first line.
+    private var rest: String {
         let succeeding = "CODEBUILD_BUILD_SUCCEEDING=\(buildSucceeding ? 1 : 0); export CODEBUILD_BUILD_SUCCEEDING"
         if isolated {
             return """
-            cd -- \(shellQuoted(directory)) || exit 1
             :
             \(succeeding)
             \(command)
@@ -49,7 +55,6 @@ public struct CommandScript: Sendable, Equatable {
         // on with the status of the command before); a trailing `\` continues onto the empty
         // line, as at the end of `sh -c`'s text. The `:` keeps an empty command a valid group.
         return """
-        cd -- \(shellQuoted(directory)) || exit 1
         set -a; . \(shellQuoted(environmentFile))
         \(succeeding); { :
         \(command)
@@ -66,4 +71,14 @@ public struct CommandScript: Sendable, Equatable {
 /// Quotes a string for POSIX sh: single quotes, with `'` written as `'\''`.
 public func shellQuoted(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// ``shellQuoted(_:)`` for bytes that need not be UTF-8 (a path): other bytes pass as they are.
+public func shellQuoted(bytes: [UInt8]) -> [UInt8] {
+    var quoted: [UInt8] = [UInt8(ascii: "'")]
+    for byte in bytes {
+        if byte == UInt8(ascii: "'") { quoted += Array("'\\''".utf8) } else { quoted.append(byte) }
+    }
+    quoted.append(UInt8(ascii: "'"))
+    return quoted
 }

@@ -16,7 +16,10 @@ final class ShellSession {
     let directoryFile: String
     let shellPath: String
     let isolated: Bool
-    var currentDirectory: String
+    /// Where the last command ended, as `pwd` wrote it: bytes, since a directory name need not
+    /// be UTF-8 (Latin-1 names from ZIP or tar sources), and one decoded to a String could not
+    /// be entered again.
+    var currentDirectory: [UInt8]
     /// Set when commands run as other users (`run-as`). The state then belongs, before each
     /// command, to the user who runs it (`prepare`'s `owner`): the directory stays 0700 and
     /// the files 0600, so no one outside the build can read the variables (secrets among
@@ -38,7 +41,7 @@ final class ShellSession {
         _ = FileManager.default.createFile(atPath: environmentFile, contents: Data())
         self.isolated = isolated
         self.sourceDirectory = sourceDirectory
-        currentDirectory = sourceDirectory
+        currentDirectory = Array(sourceDirectory.utf8)
         switch shell {
         case .sh: shellPath = "/bin/sh"
         case .bash: shellPath = ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"].first { access($0, X_OK) == 0 } ?? "/bin/bash"
@@ -48,15 +51,15 @@ final class ShellSession {
     /// Writes the script for one command and returns the argument list that runs it.
     /// `owner`: the user the command runs as when it is not sitebuild's own (`run-as`).
     func prepare(_ command: String, buildSucceeding: Bool, owner: (uid: UInt32, gid: UInt32)? = nil) throws -> [String] {
-        let script = CommandScript(command: command, directory: isolated ? sourceDirectory : currentDirectory,
+        let script = CommandScript(command: command, directory: isolated ? Array(sourceDirectory.utf8) : currentDirectory,
                                    environmentFile: environmentFile, directoryFile: directoryFile,
                                    buildSucceeding: buildSucceeding, isolated: isolated)
         if shared {
             let (uid, gid) = owner ?? (geteuid(), getegid())
             try handOver(to: (uid, gid))
-            try writeFile(scriptPath, Array(script.text.utf8), owner: (uid, gid))
+            try writeFile(scriptPath, script.bytes, owner: (uid, gid))
         } else {
-            try writeFile(scriptPath, Array(script.text.utf8))
+            try writeFile(scriptPath, script.bytes)
         }
         return [shellPath, scriptPath]
     }
@@ -71,7 +74,7 @@ final class ShellSession {
         defer { unlink(directoryFile) }
         guard var bytes = readFile(directoryFile) else { return }
         if bytes.last == 10 { bytes.removeLast() }
-        if !bytes.isEmpty { currentDirectory = String(decoding: bytes, as: UTF8.self) }
+        if !bytes.isEmpty { currentDirectory = bytes }
     }
 
     /// A state file's bytes; nil when it is missing or not a regular file (never through a link).
@@ -197,8 +200,9 @@ final class ShellSession {
         // Created afresh by sitebuild (never through a link a run-as user left in its place).
         try writeFile(helperErrorFile, [])
         let start = helperDirectory()
-        let cd = "cd -- \(shellQuoted(start)) 2>/dev/null || cd -- \(shellQuoted(sourceDirectory)) 2>/dev/null || cd /"
-        try writeFile(path, Array("\(cd)\n\(restore)\n\(body)\n".utf8))
+        let cd = Array("cd -- ".utf8) + shellQuoted(bytes: start)
+            + Array(" 2>/dev/null || cd -- \(shellQuoted(sourceDirectory)) 2>/dev/null || cd /".utf8)
+        try writeFile(path, cd + Array("\n\(restore)\n\(body)\n".utf8))
         return [shellPath, path]
     }
 
@@ -220,19 +224,27 @@ final class ShellSession {
     /// Called once, with the missing directory, when helpers start in the source directory
     /// because the one the last command ended in no longer exists (for the build log).
     var directoryGone: (String) -> Void = { _ in }
-    private var reportedGoneDirectory: String?
+    private var reportedGoneDirectory: [UInt8]?
 
     /// Where helpers start: the last command's directory, or the source directory when that
     /// one is gone.
-    private func helperDirectory() -> String {
-        guard !isolated else { return sourceDirectory }
+    private func helperDirectory() -> [UInt8] {
+        guard !isolated else { return Array(sourceDirectory.utf8) }
         var info = stat()
-        if stat(currentDirectory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return currentDirectory }
+        let exists = (currentDirectory + [0]).withUnsafeBufferPointer { path in
+            path.baseAddress!.withMemoryRebound(to: CChar.self, capacity: path.count) { stat($0, &info) == 0 }
+        }
+        if exists, info.st_mode & S_IFMT == S_IFDIR { return currentDirectory }
         if reportedGoneDirectory != currentDirectory {
             reportedGoneDirectory = currentDirectory
-            directoryGone(currentDirectory)
+            directoryGone(Self.shownPath(currentDirectory))
         }
-        return sourceDirectory
+        return Array(sourceDirectory.utf8)
+    }
+
+    /// A path for messages: as it is when UTF-8, else with its other bytes as `\xNN`.
+    static func shownPath(_ bytes: [UInt8]) -> String {
+        String(validating: bytes, as: UTF8.self) ?? FileWalker.shownName(bytes)
     }
 
     func remove() {

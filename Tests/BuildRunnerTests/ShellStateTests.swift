@@ -82,6 +82,31 @@ import Testing
         #expect(run.result.status == .failed)
     }
 
+    /// A directory whose name is not UTF-8 (Latin-1, as ZIP and tar sources bring them) is
+    /// entered by the next command byte for byte, as on CodeBuild; read as a String it became
+    /// `caf\u{FFFD}` and the next command failed on its `cd`. Helpers (exported variables) start
+    /// there too, with no warning that it is gone.
+    @Test func aDirectoryWhoseNameIsNotUTF8CarriesToTheNextCommand() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              exported-variables: [WHERE]
+            phases:
+              install:
+                commands:
+                  - d=$(printf 'caf\\351'); mkdir -p "$d"; cd "$d"
+                  - echo "$PWD" | tail -c 5 | od -An -tx1 | tr -d ' \\n'; echo
+              build:
+                commands:
+                  - WHERE=$(printf %s "${PWD##*/}" | od -An -tx1 | tr -d ' \\n')
+            """, json: true)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.log.outputLines.contains("636166e90a"), "\(run.log)")
+        #expect(run.result.exportedVariables.first?.value == "636166e9")
+        #expect(!run.log.contains("no longer exists"), "\(run.log)")
+    }
+
     /// A last command that removes the directory it ended in (a scratch folder it worked in)
     /// loses nothing: exported variables, artifacts.name and base-directory variables are read
     /// from the source directory, with a warning naming the missing one.
