@@ -151,6 +151,11 @@ public final class BuildEngine {
                 // build still ends interrupted, so `run` deploys nothing.
                 if let reason = cancellation.reason { (status, message) = interrupted(reason) }
             }
+        } else if session != nil {
+            // Timed out or stopped: the values are still those at the end of the build (as
+            // the last command that finished left them), as for a failed build; an emptied
+            // --exported-variables-file would lose them.
+            exported = readExportedVariables()
         }
         return finish(status, message: message, started: started, artifacts: artifacts, reports: reports, exported: exported)
     }
@@ -567,12 +572,15 @@ public final class BuildEngine {
     // MARK: - Helpers run in the build's shell
 
     /// Runs a small script with the build's current variables and returns its output
-    /// (never logged: it may hold values).
-    private func runHelper(_ body: String) -> (Int32, String) {
+    /// (never logged: it may hold values). `afterTheEnd`: the helper still runs when the build
+    /// has been stopped or has timed out, with 10 s of its own (reading the exported variables).
+    private func runHelper(_ body: String, afterTheEnd: Bool = false) -> (Int32, String) {
         guard let session, let arguments = try? session.helperArguments(body) else { return (1, "") }
         var output: [UInt8] = []
         // A signal or the build's timeout stops a helper too (a cache key's `$(…)` may take long).
-        let termination = try? runner.run(arguments, environment: environment, cancellation: cancellation, deadline: deadline) {
+        let ended = cancellation.isCancelled || ContinuousClock.now >= deadline
+        let (stop, until) = afterTheEnd && ended ? (Cancellation(), ContinuousClock.now + .seconds(10)) : (cancellation, deadline)
+        let termination = try? runner.run(arguments, environment: environment, cancellation: stop, deadline: until) {
             output.append(contentsOf: $0)
         }
         return (termination?.status ?? 127, String(decoding: output, as: UTF8.self))
@@ -608,12 +616,13 @@ public final class BuildEngine {
         return value
     }
 
-    /// The values of `env.exported-variables` now (the end of post_build).
+    /// The values of `env.exported-variables` now (the end of post_build, or of the last
+    /// command when the build was stopped or timed out).
     private func readExportedVariables() -> [(String, String)] {
         let names = spec.env.exportedVariables
         guard !names.isEmpty else { return [] }
         let body = names.map { "[ \"${\($0)+x}\" = x ] && printf '%s=%s\\0' \($0) \"$\($0)\"" }.joined(separator: "\n") + "\nexit 0"
-        let (status, output) = runHelper(body)
+        let (status, output) = runHelper(body, afterTheEnd: true)
         if status != 0 {
             log.warning("cannot read env.exported-variables: the shell reading them ended with status \(status); they are not exported")
             return []

@@ -39,7 +39,7 @@ struct BuildOptions: ParsableArguments {
     @Option(help: "Stop the build after this long, fetching its source included: 90s, 15m, 2h, 1h30m, or minutes. Default: 60m.")
     var timeout: String = "60m"
 
-    @Option(help: "Write the exported-variables (values at the end of post_build) to this file as NAME=value lines.")
+    @Option(help: "Write the exported-variables (values at the end of the build, also a failed, timed-out or stopped one) to this file as NAME=value lines.")
     var exportedVariablesFile: String?
 
     @Option(help: "The project name used in CODEBUILD_BUILD_ID. Default: the source directory's name.")

@@ -735,6 +735,46 @@ import TestSupport
         #expect(gone)
     }
 
+    /// A build that times out or is stopped still exports the values its last finished command
+    /// left, as a failed one does: the --exported-variables-file used to be emptied (a
+    /// pipeline's earlier values wiped with nothing) and the result's `exportedVariables` was {}.
+    @Test func aTimedOutOrStoppedBuildStillWritesItsExportedVariables() throws {
+        let h = try CLIHarness()
+        let marker = "exports-\(UUID().uuidString.prefix(8)).sh"
+        try h.write(marker, "sleep 600\n")
+        try h.write("buildspec.yml", """
+            version: 0.2
+            env:
+              exported-variables: [STAGE, NEVER]
+            phases:
+              build:
+                commands:
+                  - STAGE=built
+                  - touch started; sh ./\(marker)
+                  - STAGE=never-reached
+            """)
+        try h.write("timed.env", "OLD=1\n")
+        let timedOut = try h.run(["build", "--timeout", "2s", "--json", "--exported-variables-file", "timed.env"])
+        #expect(timedOut.status == 1, "\(timedOut.stderr)")
+        let events = try timedOut.stdout.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
+        let result = try #require(events.last?["result"])
+        #expect(result["status"] == .string("TIMED_OUT"))
+        #expect(result["exportedVariables"]?["STAGE"] == .string("built"), "\(timedOut.stdout)")
+        #expect(h.read("timed.env") == "STAGE=built\n")
+
+        try FileManager.default.removeItem(atPath: h.root + "/started")
+        try h.write("stopped.env", "OLD=1\n")
+        let (process, out, err) = try h.start(["build", "--exported-variables-file", "stopped.env"])
+        for _ in 0..<30_000 where !h.exists("started") { usleep(20_000) }
+        #expect(h.exists("started"))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        #expect(process.terminationStatus == 130)
+        #expect(h.read("stopped.env") == "STAGE=built\n")
+    }
+
     /// sitebuild killed outright (SIGKILL, the OOM killer) cannot stop its build's command,
     /// which runs in a session of its own: the next build of the same source stops it before
     /// its own commands run, so a late write of the old build never lands in the new artifact.
