@@ -1,4 +1,5 @@
 import ArgumentParser
+import AWSCore
 import AWSServices
 import BuildRunner
 import Deploy
@@ -258,11 +259,12 @@ enum DeployInvocation {
         }
     }
 
-    /// Exit 2 for what the user must fix (a wrong path, a bucket or table that does not exist:
-    /// a retry cannot help), 3 for a failure of the remote.
+    /// Exit 2 for what the user must fix (a wrong path, a bucket or table that does not exist,
+    /// credentials configured wrongly: a retry cannot help), 3 for a failure of the remote.
     static func exitStatus(for error: any Error) -> Int32 {
         (error as? DeployError)?.isInvalidInput == true || error is PointerResourceMissing
-            || (error as? AWSServiceError)?.errorCode == "NoSuchBucket" ? ExitStatus.invalidInput : ExitStatus.deployFailed
+            || (error as? AWSServiceError)?.errorCode == "NoSuchBucket"
+            || (error as? CredentialError)?.isMisconfiguration == true ? ExitStatus.invalidInput : ExitStatus.deployFailed
     }
 
     /// A local target or file pointer this deploy could not write, found before anything is

@@ -386,10 +386,15 @@ final class RecordingHTTPClient: HTTPClient {
             #expect(text.contains("add [profile nope] to the config file"))
             #expect(recorder.exchanges.isEmpty)
 
-            // Through the standard chain the same sentence is listed under the profile source.
-            let chain = CredentialChain([ProfileCredentialProvider(environment: files.environment(), profile: "deploy", httpClient: recorder)])
-            let exhausted = await #expect(throws: CredentialError.self) { try await chain.credentials() }
-            #expect(exhausted?.description.contains("  - profile deploy: profile deploy sets source_profile = nope") == true)
+            #expect(error?.isMisconfiguration == true)
+
+            // Through a chain the same sentence stops it: a later source does not stand in.
+            let chain = CredentialChain([
+                ProfileCredentialProvider(environment: files.environment(), profile: "deploy", httpClient: recorder),
+                FixedCredentials(source: "container endpoint"),
+            ])
+            let stopped = await #expect(throws: CredentialError.self) { try await chain.credentials() }
+            #expect(stopped?.description.hasPrefix("profile deploy: profile deploy sets source_profile = nope") == true)
         }
     }
 
@@ -429,6 +434,28 @@ final class RecordingHTTPClient: HTTPClient {
             #expect(text.hasPrefix("profile deploy: assuming the role with profile base failed: STS AssumeRole for arn:aws:iam::1:role/deploy at http://sts.test/ failed with InvalidClientTokenId"), "\(text)")
             #expect(text.contains("check their access key and secret access key"))
             #expect(!text.contains("base-secret"))
+            #expect(error?.isMisconfiguration == false)
+
+            // AWS_PROFILE naming the role profile: a refused AssumeRole stops the chain, which
+            // never asks the container endpoint after it.
+            let environment = files.environment(["AWS_ENDPOINT_URL_STS": "http://sts.test", "AWS_PROFILE": "deploy"])
+            let chain = CredentialChain([
+                EnvironmentCredentialProvider(environment: environment),
+                ProfileCredentialProvider(environment: environment, httpClient: recorder),
+                FixedCredentials(source: "container endpoint"),
+            ])
+            let stopped = await #expect(throws: CredentialError.self) { try await chain.credentials() }
+            #expect(stopped?.description.hasPrefix("profile deploy: assuming the role with profile base failed") == true,
+                    "\(String(describing: stopped))")
         }
+    }
+}
+
+/// Credentials that are always there, standing in for a later source of a chain.
+struct FixedCredentials: CredentialProvider {
+    var source: String
+
+    func credentials() async throws -> ResolvedCredentials {
+        ResolvedCredentials(accessKeyId: "AKIDLATER", secretAccessKey: "later-secret", source: source)
     }
 }

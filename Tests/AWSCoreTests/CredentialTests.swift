@@ -461,12 +461,73 @@ struct CredentialTests {
         }
     }
 
-    @Test func chainContinuesPastAFailingSource() async throws {
+    @Test func chainStopsAtASourceThatIsConfiguredButFails() async throws {
         let chain = CredentialChain([
-            FixedProvider(result: .failure(.failed("first", "exploded"))),
-            FixedProvider(result: .success(ResolvedCredentials(accessKeyId: "A", secretAccessKey: "S", source: "second"))),
+            FixedProvider(result: .failure(.notConfigured("first", "absent"))),
+            FixedProvider(result: .failure(.failed("second", "exploded"))),
+            FixedProvider(result: .success(ResolvedCredentials(accessKeyId: "A", secretAccessKey: "S", source: "third"))),
         ])
-        #expect(try await chain.credentials().source == "second")
+        let error = await #expect(throws: CredentialError.self) { try await chain.credentials() }
+        #expect(error?.source == "second")
+        #expect(error?.description.hasPrefix("second: exploded; this source is configured, so sitebuild stops here") == true,
+                "\(String(describing: error))")
+        #expect(error?.isMisconfiguration == false)
+    }
+
+    /// AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN set, STS refusing the role: the chain stops
+    /// there; the container endpoint (a real server) is never asked for its credentials.
+    @Test func aRefusedWebIdentityIsNotReplacedByTheContainerRole() async throws {
+        try await withCredentialTestServer { server in
+            try await withHome { home in
+                let tokenFile = home.path + "/oidc-token"
+                try home.write("eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n", to: tokenFile)
+                let environment = home.environment([
+                    "AWS_WEB_IDENTITY_TOKEN_FILE": tokenFile, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/deploy",
+                    "AWS_ENDPOINT_URL_STS": "http://sts.test",
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url("/full/credentials"),
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialTestServer.authorizationToken,
+                ])
+                let denied = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                    + "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error></ErrorResponse>"
+                let sts = RecordingHTTPClient(answering: HTTPResponse(status: 403, body: Array(denied.utf8)))
+                let chain = CredentialChain([
+                    EnvironmentCredentialProvider(environment: environment),
+                    WebIdentityCredentialProvider(environment: environment, httpClient: sts),
+                    ProfileCredentialProvider(environment: environment),
+                    ContainerCredentialProvider(environment: environment, httpClient: CurlHTTPClient()),
+                ])
+                let error = await #expect(throws: CredentialError.self) { try await chain.credentials() }
+                let text = error.map { "\($0)" } ?? ""
+                #expect(text.hasPrefix("web identity: STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/deploy"), "\(text)")
+                #expect(text.contains("AccessDenied") && text.contains("stops here"), "\(text)")
+                #expect(error?.isMisconfiguration == false)
+                #expect(sts.exchanges.count == 1)
+                #expect(try await server.stats().container == 0)
+                // Without the web identity variables the same chain does reach the container.
+                var plain = environment
+                plain["AWS_WEB_IDENTITY_TOKEN_FILE"] = nil
+                let fromContainer = try await CredentialChain([
+                    WebIdentityCredentialProvider(environment: plain, httpClient: sts),
+                    ContainerCredentialProvider(environment: plain, httpClient: CurlHTTPClient()),
+                ]).credentials()
+                #expect(fromContainer.source == "container endpoint")
+            }
+        }
+    }
+
+    /// AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY is a configuration error ("partial
+    /// credentials", as the aws CLI says), not a reason to use the profile's keys.
+    @Test func partialEnvironmentKeysStopTheChain() async throws {
+        try await withHome { home in
+            try home.write("[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n", to: home.credentialsPath)
+            let environment = home.environment(["AWS_ACCESS_KEY_ID": "AKIDENV"])
+            let chain = CredentialChain([EnvironmentCredentialProvider(environment: environment), ProfileCredentialProvider(environment: environment)])
+            let error = await #expect(throws: CredentialError.self) { try await chain.credentials() }
+            #expect(error?.isMisconfiguration == true)
+            #expect(error?.description.hasPrefix("environment: partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not") == true,
+                    "\(String(describing: error))")
+            #expect(error?.description.contains("profile-secret") == false)
+        }
     }
 
     // MARK: - Caching and refresh

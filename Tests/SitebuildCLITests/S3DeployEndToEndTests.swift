@@ -321,6 +321,54 @@ import Glibc
         }
     }
 
+    /// A credential source that is set up but fails stops the deploy (as the aws CLI stops): the
+    /// profile's keys, valid and next in the chain, must not deploy in its place. Half a key
+    /// pair in the environment is the user's to fix (exit 2); a web identity whose STS does not
+    /// answer is a remote failure (exit 3).
+    @Test func aConfiguredCredentialSourceThatFailsStopsTheDeploy() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("creds")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "x")
+            try h.write("home/.aws/credentials", "[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+            var environment = moto.environment
+            environment["HOME"] = h.root + "/home"
+            for name in ["AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"] {
+                environment[name] = ""
+            }
+            environment["AWS_EC2_METADATA_DISABLED"] = "true"
+            var fromProfile = environment
+            fromProfile["AWS_ACCESS_KEY_ID"] = ""
+            fromProfile["AWS_SECRET_ACCESS_KEY"] = ""
+
+            var partial = fromProfile
+            partial["AWS_ACCESS_KEY_ID"] = "AKIDPARTIAL"
+            let halfPair = try await h.run(["deploy", "site", "--target", "s3://creds/a", "--json"], environment: partial)
+            #expect(halfPair.status == 2, "\(halfPair.stderr)")
+            #expect(halfPair.stderr.contains("environment: partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"),
+                    "\(halfPair.stderr)")
+            #expect(result(halfPair)["status"] as? String == "FAILED")
+
+            let refusing = try RefusingLoopbackPort()
+            var webIdentity = fromProfile
+            try h.write("token", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+            webIdentity["AWS_WEB_IDENTITY_TOKEN_FILE"] = h.root + "/token"
+            webIdentity["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/deploy"
+            webIdentity["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:\(refusing.port)"
+            let unanswered = try await h.run(["deploy", "site", "--target", "s3://creds/b"], environment: webIdentity)
+            #expect(unanswered.status == 3, "\(unanswered.stderr)")
+            #expect(unanswered.stderr.contains("web identity: STS AssumeRoleWithWebIdentity"), "\(unanswered.stderr)")
+            withExtendedLifetime(refusing) {}
+            #expect(try await keys(client, "creds").isEmpty, "nothing was deployed")
+
+            // The profile alone deploys: it was the credentials that stopped the two above.
+            let deployed = try await h.run(["deploy", "site", "--target", "s3://creds/c"], environment: fromProfile)
+            #expect(deployed.status == 0, "\(deployed.stderr)")
+        }
+    }
+
     @Test func dynamoDBPointerFlipsWithCompareAndSwap() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)

@@ -32,7 +32,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
             url = relativeBase + (relative.hasPrefix("/") ? relative : "/" + relative)
         } else if let full = value("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
             guard Self.isAllowed(full) else {
-                throw CredentialError.failed(source, "AWS_CONTAINER_CREDENTIALS_FULL_URI \(full) must use https, or http to a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23")
+                throw CredentialError.misconfigured(source, "AWS_CONTAINER_CREDENTIALS_FULL_URI \(full) must use https, or http to a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23")
             }
             url = full
         } else {
@@ -42,7 +42,7 @@ public struct ContainerCredentialProvider: CredentialProvider {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if let tokenFile = value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
             guard let data = FileManager.default.contents(atPath: tokenFile) else {
-                throw CredentialError.failed(source, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(tokenFile)")
+                throw CredentialError.misconfigured(source, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(tokenFile)")
             }
             headers.append(("Authorization", String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         } else if let token = value("AWS_CONTAINER_AUTHORIZATION_TOKEN") {

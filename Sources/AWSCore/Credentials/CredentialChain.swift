@@ -1,5 +1,8 @@
-/// Tries providers in order and returns the first credentials found. When none yields any, it
-/// throws one ``CredentialError`` listing every source tried and why it had nothing.
+/// Tries providers in order and returns the first credentials found. A source that is not set
+/// up here is passed over; one that is set up but fails (STS refuses the role, half of a key
+/// pair is set) stops the chain with its own error, as in the AWS CLI: falling through would
+/// deploy as another identity. When no source is set up, it throws one ``CredentialError``
+/// listing every source tried and why it had nothing.
 public struct CredentialChain: CredentialProvider {
     public let providers: [any CredentialProvider]
 
@@ -9,16 +12,14 @@ public struct CredentialChain: CredentialProvider {
 
     public func credentials() async throws -> ResolvedCredentials {
         var attempts: [(source: String, reason: String)] = []
-        for provider in providers {
+        for (index, provider) in providers.enumerated() {
             try Task.checkCancellation()
             do {
                 return try await provider.credentials()
+            } catch let error as CredentialError where error.isNotConfigured {
+                attempts.append((error.source, "not configured (\(error.reason))"))
             } catch let error as CredentialError {
-                attempts.append((error.source, error.isNotConfigured ? "not configured (\(error.reason))" : error.reason))
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                attempts.append((String(describing: type(of: provider)), String(describing: error)))
+                throw index == providers.count - 1 ? error : error.stoppingTheChain()
             }
         }
         throw CredentialError.chainExhausted(attempts)

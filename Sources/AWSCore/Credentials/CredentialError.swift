@@ -4,11 +4,14 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
     private enum Code: Sendable {
         case notConfigured(reason: String)
         case failed(reason: String)
+        case misconfigured(reason: String)
         case chainExhausted(attempts: [(source: String, reason: String)])
         case regionMissing(profile: String)
     }
 
     private let code: Code
+    /// Said after the reason: why a chain stopped at this source.
+    private var note: String?
     /// The source that failed: `environment`, `container endpoint`, ….
     public let source: String
 
@@ -27,6 +30,12 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
         CredentialError(.failed(reason: reason), source: source)
     }
 
+    /// The source is set up, but wrongly (half of a key pair, a role without a source, a
+    /// profile that is not there): the user must fix the configuration, a retry cannot help.
+    public static func misconfigured(_ source: String, _ reason: String) -> CredentialError {
+        CredentialError(.misconfigured(reason: reason), source: source)
+    }
+
     /// No provider of a chain produced credentials; `attempts` gives each one's reason.
     static func chainExhausted(_ attempts: [(source: String, reason: String)]) -> CredentialError {
         CredentialError(.chainExhausted(attempts: attempts), source: "credential chain")
@@ -37,12 +46,31 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
         CredentialError(.regionMissing(profile: profile), source: "region")
     }
 
+    /// This error as a chain reports it when it stops at this source: later sources are not
+    /// tried, since a source that is set up but fails must not be replaced by another identity
+    /// (a container's or an instance's role) without a word.
+    func stoppingTheChain() -> CredentialError {
+        var stopped = self
+        stopped.note = "this source is configured, so sitebuild stops here, as the AWS CLI does, instead of using a later one "
+            + "(a profile, the container's or the instance's role); fix it, or unset what configures it"
+        return stopped
+    }
+
     public var isNotConfigured: Bool { if case .notConfigured = code { return true } else { return false } }
+
+    /// The local configuration is wrong (``misconfigured(_:_:)``, or no region): exit 2, where a
+    /// source that was refused or did not answer is a remote failure.
+    public var isMisconfiguration: Bool {
+        switch code {
+        case .misconfigured, .regionMissing: return true
+        case .notConfigured, .failed, .chainExhausted: return false
+        }
+    }
 
     /// The reason alone, without the source name.
     public var reason: String {
         switch code {
-        case .notConfigured(let reason), .failed(let reason): return reason
+        case .notConfigured(let reason), .failed(let reason), .misconfigured(let reason): return reason
         case .chainExhausted, .regionMissing: return description
         }
     }
@@ -51,8 +79,8 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
         switch code {
         case .notConfigured(let reason):
             return "\(source): not configured: \(reason)"
-        case .failed(let reason):
-            return "\(source): \(reason)"
+        case .failed(let reason), .misconfigured(let reason):
+            return "\(source): \(reason)" + (note.map { "; \($0)" } ?? "")
         case .chainExhausted(let attempts):
             let lines = attempts.map { "  - \($0.source): \($0.reason)" }
             return "no AWS credentials found; tried, in order:\n" + lines.joined(separator: "\n")

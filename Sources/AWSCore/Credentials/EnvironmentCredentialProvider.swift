@@ -16,7 +16,7 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
             throw CredentialError.notConfigured(source, "AWS_ACCESS_KEY_ID is not set")
         }
         guard let secret = value("AWS_SECRET_ACCESS_KEY") else {
-            throw CredentialError.failed(source, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both")
+            throw CredentialError.misconfigured(source, "partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not; set both, or unset AWS_ACCESS_KEY_ID")
         }
         return ResolvedCredentials(accessKeyId: accessKeyId, secretAccessKey: secret,
                                    sessionToken: value("AWS_SESSION_TOKEN"), source: source)

@@ -41,7 +41,8 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
                 response = try await httpClient.execute(HTTPRequest(method: method, url: url, headers: headers, timeouts: timeouts),
                                                         limit: 64 * 1024)
             } catch let error as HTTPClientError where error.isConnectFailure || error.isTimeout {
-                throw CredentialError.failed(source, "no instance metadata service answered at \(endpoint) within \(timeout) s (not on EC2, or the IMDS hop limit is too low for a container); set AWS_EC2_METADATA_DISABLED=true to skip it")
+                // Not on EC2: the usual case off AWS, where the chain reports that nothing was found.
+                throw CredentialError.notConfigured(source, "no instance metadata service answered at \(endpoint) within \(timeout) s (not on EC2, or the IMDS hop limit is too low for a container); set AWS_EC2_METADATA_DISABLED=true to skip it")
             } catch let error as HTTPClientError {
                 throw CredentialError.failed(source, error.description)
             }
@@ -57,7 +58,7 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
         let roles = String(decoding: try await send("GET", "/latest/meta-data/iam/security-credentials/", tokenHeader), as: UTF8.self)
         guard let role = roles.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }),
               !role.isEmpty else {
-            throw CredentialError.failed(source, "the instance at \(endpoint) has no IAM role attached; attach an instance profile")
+            throw CredentialError.notConfigured(source, "the instance at \(endpoint) has no IAM role attached; attach an instance profile")
         }
         let path = "/latest/meta-data/iam/security-credentials/\(role)"
         let body = try await send("GET", path, tokenHeader)

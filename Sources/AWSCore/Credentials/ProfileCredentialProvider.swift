@@ -44,7 +44,7 @@ public struct ProfileCredentialProvider: CredentialProvider {
         do {
             files = try SharedConfigFiles(environment: environment)
         } catch let error as INIParseError {
-            throw CredentialError.failed(source, "cannot parse \(error); fix the file")
+            throw CredentialError.misconfigured(source, "cannot parse \(error); fix the file")
         }
         if files.credentialsFile == nil && files.configFile == nil {
             throw CredentialError.notConfigured(source, "neither \(files.credentialsPath) nor \(files.configPath) exists")
@@ -92,7 +92,7 @@ public struct ProfileCredentialProvider: CredentialProvider {
         private var filesDescription: String { "\(files.credentialsPath) or \(files.configPath)" }
 
         private func fail(_ reason: String) -> CredentialError {
-            CredentialError.failed("profile \(top)", reason)
+            CredentialError.misconfigured("profile \(top)", reason)
         }
 
         private static func value(_ key: String, _ settings: [String: String]) -> String? {

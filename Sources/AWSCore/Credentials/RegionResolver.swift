@@ -19,7 +19,7 @@ public enum RegionResolver {
         do {
             files = try SharedConfigFiles(environment: environment)
         } catch let error as INIParseError {
-            throw CredentialError.failed("region", "cannot parse \(error); fix the file")
+            throw CredentialError.misconfigured("region", "cannot parse \(error); fix the file")
         }
         if let region = files.profile(profileName)?["region"], !region.isEmpty {
             return ResolvedRegion(name: region, source: "profile \(profileName) in \(files.configPath)")

@@ -52,7 +52,7 @@ public struct SharedConfigFiles: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         // (FileManager reads no device: /dev/null, which the aws CLI takes as empty, gives nil.)
         guard let data = FileManager.default.contents(atPath: path) ?? (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd() ?? Data()) else {
-            throw CredentialError.failed("shared files", "cannot read \(path); check its permissions")
+            throw CredentialError.misconfigured("shared files", "cannot read \(path); check its permissions")
         }
         return try INIFile(parsing: String(decoding: data, as: UTF8.self), path: path)
     }

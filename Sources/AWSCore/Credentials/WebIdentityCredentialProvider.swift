@@ -41,7 +41,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
             throw CredentialError.notConfigured(source, "AWS_WEB_IDENTITY_TOKEN_FILE is not set")
         }
         guard let roleArn = value("AWS_ROLE_ARN") else {
-            throw CredentialError.failed(source, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; set the role to assume")
+            throw CredentialError.misconfigured(source, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; set the role to assume")
         }
         var sts = STSClient(environment: environment, httpClient: httpClient)
         if let stsEndpoint {
@@ -57,11 +57,11 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     static func assume(roleArn: String, tokenFile: String, tokenFileSetting: String, sessionName: String?,
                        durationSeconds: Int, sts: STSClient, source: String) async throws -> ResolvedCredentials {
         guard let data = FileManager.default.contents(atPath: tokenFile) else {
-            throw CredentialError.failed(source, "cannot read the web identity token file \(tokenFile) (\(tokenFileSetting))")
+            throw CredentialError.misconfigured(source, "cannot read the web identity token file \(tokenFile) (\(tokenFileSetting))")
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else {
-            throw CredentialError.failed(source, "the web identity token file \(tokenFile) is empty")
+            throw CredentialError.misconfigured(source, "the web identity token file \(tokenFile) is empty")
         }
         let sessionName = sessionName ?? "sitebuild-\(Int(Date().timeIntervalSince1970))"
         do {
