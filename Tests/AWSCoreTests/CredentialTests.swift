@@ -186,8 +186,9 @@ struct CredentialTests {
             let missing = await #expect(throws: CredentialError.self) {
                 try await ProfileCredentialProvider(environment: home.environment(), profile: "staging").credentials()
             }
-            #expect(missing?.isNotConfigured == true)
-            #expect(missing?.description.contains("no profile staging") == true)
+            #expect(missing?.isMisconfiguration == true)
+            #expect(missing?.description.contains("--profile names profile staging, but there is no profile staging in") == true,
+                    "\(String(describing: missing))")
 
             // In the standard chain an explicit profile wins over keys in the environment, and a
             // missing one is an error rather than a fall-through to the environment's keys.
@@ -428,10 +429,59 @@ struct CredentialTests {
             #expect(try await chain(home.environment()).credentials().source == "profile default")
 
             try await withCredentialTestServer { server in
-                let environment = home.environment(["AWS_PROFILE": "absent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
+                let environment = home.environment(["AWS_SHARED_CREDENTIALS_FILE": home.path + "/absent", "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
                                                     "AWS_METADATA_SERVICE_TIMEOUT": "60"])
                 let fromIMDS = try await chain(environment).credentials()
                 #expect(fromIMDS.source == "EC2 instance metadata")
+            }
+        }
+    }
+
+    /// AWS_PROFILE naming a profile that is not there (a typo), or one that signs in through
+    /// IAM Identity Center, stops the chain (exit 2 in the CLI): the aws CLI stops there too,
+    /// where falling through would deploy as the instance's role (a real IMDS server here).
+    @Test func aNamedProfileThatIsMissingOrUsesSSOStopsTheChain() async throws {
+        try await withCredentialTestServer { server in
+            try await withHome { home in
+                try home.write("""
+                [profile deploy]
+                region = eu-west-1
+                [profile sso]
+                sso_session = corp
+                sso_account_id = 123456789012
+                sso_role_name = Deploy
+                [sso-session corp]
+                sso_start_url = https://corp.awsapps.com/start
+                """, to: home.configPath)
+                func chain(_ extra: [String: String]) -> CredentialChain {
+                    let environment = home.environment(["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL,
+                                                        "AWS_METADATA_SERVICE_TIMEOUT": "60"].merging(extra) { $1 })
+                    return CredentialChain([
+                        EnvironmentCredentialProvider(environment: environment),
+                        ProfileCredentialProvider(environment: environment),
+                        InstanceMetadataCredentialProvider(environment: environment, httpClient: CurlHTTPClient()),
+                    ])
+                }
+                let typo = await #expect(throws: CredentialError.self) { try await chain(["AWS_PROFILE": "deployr"]).credentials() }
+                #expect(typo?.isMisconfiguration == true)
+                #expect(typo?.description.hasPrefix("profile deployr: AWS_PROFILE names profile deployr, but there is no profile deployr in "
+                                                    + "\(home.credentialsPath) or \(home.configPath)") == true, "\(String(describing: typo))")
+
+                let sso = await #expect(throws: CredentialError.self) { try await chain(["AWS_PROFILE": "sso"]).credentials() }
+                #expect(sso?.isMisconfiguration == true)
+                #expect(sso?.description.contains("profile sso uses IAM Identity Center (sso_session)") == true, "\(String(describing: sso))")
+                #expect(sso?.description.contains("credential_process = aws configure export-credentials --profile sso --format process") == true)
+                #expect(try await server.stats().imds_token == 0)
+
+                // Neither files: a named profile is still missing, the default one is merely absent.
+                let nowhere = ["AWS_CONFIG_FILE": home.path + "/none", "AWS_SHARED_CREDENTIALS_FILE": home.path + "/none2"]
+                let noFiles = await #expect(throws: CredentialError.self) {
+                    try await chain(nowhere.merging(["AWS_PROFILE": "deployr"]) { $1 }).credentials()
+                }
+                #expect(noFiles?.description.contains("AWS_PROFILE names profile deployr, but neither") == true, "\(String(describing: noFiles))")
+                // A profile that exists without credentials (only a region) is passed over, as in the aws CLI.
+                #expect(try await chain(["AWS_PROFILE": "deploy"]).credentials().source == "EC2 instance metadata")
+                #expect(try await chain(nowhere).credentials().source == "EC2 instance metadata")
             }
         }
     }

@@ -363,7 +363,16 @@ import Glibc
             withExtendedLifetime(refusing) {}
             #expect(try await keys(client, "creds").isEmpty, "nothing was deployed")
 
-            // The profile alone deploys: it was the credentials that stopped the two above.
+            // AWS_PROFILE with a typo: the aws CLI says the profile could not be found; so does
+            // sitebuild (exit 2), rather than deploy with the default profile's keys.
+            var typo = fromProfile
+            typo["AWS_PROFILE"] = "deployr"
+            let misnamed = try await h.run(["deploy", "site", "--target", "s3://creds/b"], environment: typo)
+            #expect(misnamed.status == 2, "\(misnamed.stderr)")
+            #expect(misnamed.stderr.contains("AWS_PROFILE names profile deployr, but there is no profile deployr in"), "\(misnamed.stderr)")
+            #expect(try await keys(client, "creds").isEmpty, "nothing was deployed")
+
+            // The profile alone deploys: it was the credentials that stopped the ones above.
             let deployed = try await h.run(["deploy", "site", "--target", "s3://creds/c"], environment: fromProfile)
             #expect(deployed.status == 0, "\(deployed.stderr)")
         }

@@ -20,6 +20,9 @@ import Foundation
 public struct ProfileCredentialProvider: CredentialProvider {
     public let environment: [String: String]
     public let profileName: String
+    /// What named the profile, `--profile` or `AWS_PROFILE`; nil for `default`. A profile named
+    /// explicitly must exist: the aws CLI stops when it does not, and no other source stands in.
+    public let profileSetting: String?
     /// The client for STS and the credential_source endpoints; nil makes one when a role needs it.
     public let httpClient: (any HTTPClient)?
 
@@ -29,6 +32,8 @@ public struct ProfileCredentialProvider: CredentialProvider {
     public init(environment: [String: String], profile: String? = nil, httpClient: (any HTTPClient)? = nil) {
         self.environment = environment
         self.profileName = SharedConfigFiles.profileName(option: profile, environment: environment)
+        self.profileSetting = profile.flatMap { $0.isEmpty ? nil : "--profile" }
+            ?? environment["AWS_PROFILE"].flatMap { $0.isEmpty ? nil : "AWS_PROFILE" }
         self.httpClient = httpClient
     }
 
@@ -47,9 +52,13 @@ public struct ProfileCredentialProvider: CredentialProvider {
             throw CredentialError.misconfigured(source, "cannot parse \(error); fix the file")
         }
         if files.credentialsFile == nil && files.configFile == nil {
+            if let profileSetting {
+                throw CredentialError.misconfigured(source, "\(profileSetting) names profile \(profileName), but neither \(files.credentialsPath) "
+                    + "nor \(files.configPath) exists; create the profile there, or fix \(profileSetting)")
+            }
             throw CredentialError.notConfigured(source, "neither \(files.credentialsPath) nor \(files.configPath) exists")
         }
-        let resolver = Resolver(files: files, top: profileName, environment: environment)
+        let resolver = Resolver(files: files, top: profileName, topSetting: profileSetting, environment: environment)
         let plan = try resolver.plan(profileName, visited: [profileName])
         // A profile with static keys or a credential_process makes no request: no client then.
         let client: any HTTPClient = plan.makesRequests ? (httpClient ?? CurlHTTPClient()) : NoHTTPClient()
@@ -87,6 +96,8 @@ public struct ProfileCredentialProvider: CredentialProvider {
     struct Resolver {
         let files: SharedConfigFiles
         let top: String
+        /// `--profile` or `AWS_PROFILE` when one of them named `top`.
+        var topSetting: String? = nil
         let environment: [String: String]
 
         private var filesDescription: String { "\(files.credentialsPath) or \(files.configPath)" }
@@ -105,6 +116,10 @@ public struct ProfileCredentialProvider: CredentialProvider {
         func plan(_ name: String, visited: [String]) throws -> Plan {
             let isTop = visited.count == 1
             guard let settings = files.profile(name) else {
+                if isTop, let topSetting {
+                    throw fail("\(topSetting) names profile \(name), but there is no profile \(name) in \(filesDescription); "
+                               + "add [profile \(name)] to the config file or [\(name)] to the credentials file, or fix \(topSetting)")
+                }
                 if isTop { throw CredentialError.notConfigured("profile \(top)", "no profile \(name) in \(filesDescription)") }
                 let parent = visited[visited.count - 2]
                 throw fail("profile \(parent) sets source_profile = \(name), but there is no profile \(name) in \(filesDescription); "
@@ -118,9 +133,17 @@ public struct ProfileCredentialProvider: CredentialProvider {
             if let command = Self.value("credential_process", settings) {
                 return .process(command: command, profile: name)
             }
-            var hints = ["sso_session", "sso_start_url"].filter { settings[$0] != nil }.map { "\($0) is not supported" }
-            if settings["web_identity_token_file"] != nil { hints.append("web_identity_token_file needs role_arn") }
-            let hint = hints.isEmpty ? "" : " (\(hints.joined(separator: "; ")))"
+            let sso = ["sso_session", "sso_start_url"].filter { settings[$0] != nil }
+            if !sso.isEmpty {
+                // The aws CLI would sign in through IAM Identity Center: no other source may
+                // stand in for it.
+                throw fail("profile \(name) uses IAM Identity Center (\(sso.joined(separator: ", "))), which sitebuild does not sign in with; "
+                           + "after `aws sso login --profile \(name)`, add `credential_process = aws configure export-credentials "
+                           + "--profile \(name) --format process` to the profile, or run sitebuild after "
+                           + "`eval \"$(aws configure export-credentials --profile \(name) --format env)\"`"
+                           + (isTop ? "" : "; it is the source_profile of profile \(visited[visited.count - 2])"))
+            }
+            let hint = settings["web_identity_token_file"] != nil ? " (web_identity_token_file needs role_arn)" : ""
             let reason = "profile \(name) has neither aws_access_key_id/aws_secret_access_key, credential_process nor role_arn" + hint
             if isTop { throw CredentialError.notConfigured("profile \(top)", reason) }
             throw fail(reason + "; it is the source_profile of profile \(visited[visited.count - 2]), so it must provide credentials")
