@@ -136,6 +136,17 @@ struct CredentialTests {
         #expect(broken?.description.contains("wJalr") == false, "\(String(describing: broken))")
     }
 
+    /// Keys in any case, as configparser lowercases them for the aws CLI; section names keep theirs.
+    @Test func keysAreReadInAnyCaseLikeTheAWSCLI() async throws {
+        let file = try INIFile(parsing: "[Prod]\nAWS_ACCESS_KEY_ID = AKID\nRegion: eu-west-1\n", path: "credentials")
+        #expect(file.sections["Prod"] == ["aws_access_key_id": "AKID", "region": "eu-west-1"])
+        try await withHome { home in
+            try home.write("[default]\nAWS_ACCESS_KEY_ID = AKIDCAPS\nAWS_SECRET_ACCESS_KEY = caps-secret\n", to: home.credentialsPath)
+            let credentials = try await ProfileCredentialProvider(environment: home.environment()).credentials()
+            #expect(credentials.accessKeyId == "AKIDCAPS" && credentials.secretAccessKey == "caps-secret")
+        }
+    }
+
     @Test func malformedConfigFileFailsTheProfileProviderWithFileAndLine() async throws {
         try await withHome { home in
             try home.write("[default]\nregion = us-east-1\nnot a setting\n", to: home.configPath)

@@ -701,6 +701,23 @@ import TestSupport
         #expect(run.stderr.contains("key=***"))
     }
 
+    /// Keys written in capitals in the credentials file (the aws CLI reads them: configparser
+    /// lowercases keys) are the profile's keys: used, and masked in the log.
+    @Test func aProfileWithKeysInCapitalsIsReadAndMasked() throws {
+        let h = try CLIHarness()
+        try h.write("aws/config", "[profile prod]\nregion = eu-west-1\n")
+        try h.write("aws/credentials", "[prod]\nAWS_ACCESS_KEY_ID = AKIAPRODEXAMPLE12345\nAWS_Secret_Access_Key = prod-secret-in-capitals\n")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - cat \"$AWS_SHARED_CREDENTIALS_FILE\"\n")
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_CONFIG_FILE"] = h.root + "/aws/config"
+        environment["AWS_SHARED_CREDENTIALS_FILE"] = h.root + "/aws/credentials"
+        environment["AWS_PROFILE"] = nil
+        let printed = try h.run(["build", "--profile", "prod"], environment: environment)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.contains("AWS_Secret_Access_Key = ***") && !printed.stdout.contains("prod-secret-in-capitals")
+                && !printed.stdout.contains("AKIAPRODEXAMPLE12345"), "\(printed.stdout)")
+    }
+
     @Test func interruptingStopsTheBuildWithExit130() throws {
         let h = try CLIHarness()
         let marker = "interrupt-\(UUID().uuidString.prefix(8)).sh"

@@ -1,6 +1,9 @@
 /// The sections of an AWS shared credentials or config file: `[name]` headers, `key = value`
 /// (or `key: value`) lines, `#` and `;` comment lines, and indented continuation lines
 /// (sub-properties), which are appended to the previous value on a new line, as botocore does.
+/// Keys are lowercased, as configparser (the aws CLI's reader) lowercases them:
+/// `AWS_SECRET_ACCESS_KEY = …` is `aws_secret_access_key`, for every reader of the files.
+/// Section names keep their case, as there.
 public struct INIFile: Sendable, Equatable {
     /// Keys and values of each section; a repeated section merges into the first.
     public private(set) var sections: [String: [String: String]] = [:]
@@ -56,7 +59,7 @@ public struct INIFile: Sendable, Equatable {
                 throw INIParseError(path: path, line: lineNumber,
                                     message: "expected `key = value` or `[section]` (the line is not shown: it may hold a key)")
             }
-            let key = String(trimmed[..<equals].trimmingWhitespace())
+            let key = String(trimmed[..<equals].trimmingWhitespace()).lowercased()
             let value = String(trimmed[trimmed.index(after: equals)...].trimmingWhitespace())
             guard !key.isEmpty else {
                 throw INIParseError(path: path, line: lineNumber, message: "missing key before `=`")
