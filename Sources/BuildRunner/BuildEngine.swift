@@ -385,8 +385,13 @@ public final class BuildEngine {
         // Credentials never reach the log, whatever a command prints.
         // So do the git tokens sitebuild itself uses for sources (they stay in the environment:
         // build steps use GITHUB_TOKEN for registries and APIs).
-        log.addSecrets((["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"]
-            .compactMap { env[$0] } + configuration.credentialValues).filter { $0.count >= 8 })
+        // The container endpoint's authorization token (ECS, EKS Pod Identity), given as is or
+        // in a file, is one as well: it obtains the task role's credentials.
+        let containerToken = env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"].flatMap { $0.isEmpty ? nil : FileManager.default.contents(atPath: $0) }
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        log.addSecrets((["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                         "SITEBUILD_GIT_TOKEN", "GITHUB_TOKEN"]
+            .compactMap { env[$0] } + [containerToken].compactMap { $0 } + configuration.credentialValues).filter { $0.count >= 8 })
         // A password written in a URL (`SITEBUILD_SOURCE=https://user:pass@host/…`, a proxy
         // or registry URL) is a credential too, wherever a command prints the variable.
         log.addSecrets(env.values.flatMap(Self.urlPasswords).filter { $0.count >= 4 })

@@ -701,6 +701,21 @@ import TestSupport
         #expect(run.stderr.contains("key=***"))
     }
 
+    /// The container endpoint's authorization token, given as is or in a file (ECS, EKS Pod
+    /// Identity), gets the task role's credentials: it is masked like them.
+    @Test func theContainerAuthorizationTokenNeverReachesTheOutput() throws {
+        let h = try CLIHarness()
+        try h.write("token", "eks-pod-identity-token-0123456789\n")
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n"
+            + "      - echo \"auth=$AWS_CONTAINER_AUTHORIZATION_TOKEN\"; cat \"$AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE\"\n")
+        let run = try h.run(["build"], environment: ["AWS_CONTAINER_AUTHORIZATION_TOKEN": "Basic ecs-container-auth-9876543210",
+                                                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": h.root + "/token"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!(run.stdout + run.stderr).contains("ecs-container-auth") && !(run.stdout + run.stderr).contains("eks-pod-identity"),
+                "\(run.stdout)")
+        #expect(run.stdout.contains("auth=***"), "\(run.stdout)")
+    }
+
     /// Keys written in capitals in the credentials file (the aws CLI reads them: configparser
     /// lowercases keys) are the profile's keys: used, and masked in the log.
     @Test func aProfileWithKeysInCapitalsIsReadAndMasked() throws {
