@@ -22,10 +22,17 @@ struct AWSOptions: ParsableArguments {
     func validate() throws {
         // --profile names a profile of the shared files (as `aws --profile` does).
         if let profile {
-            let files = try? SharedConfigFiles(environment: ProcessInfo.processInfo.environment)
-            if files?.profile(profile) == nil {
-                let where_ = files.map { "\($0.configPath) or \($0.credentialsPath)" } ?? "the AWS config files"
-                throw ValidationError("--profile \(profile): there is no such profile in \(where_); add [profile \(profile)] or pick another")
+            // A file that cannot be read or parsed is named with its line: it, not a missing
+            // profile, is what to fix.
+            let files: SharedConfigFiles
+            do {
+                files = try SharedConfigFiles(environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw ValidationError("--profile \(profile): cannot read the AWS config files: \(error); fix the file")
+            }
+            if files.profile(profile) == nil {
+                throw ValidationError("--profile \(profile): there is no such profile in \(files.configPath) or \(files.credentialsPath); "
+                                      + "add [profile \(profile)] or pick another")
             }
         }
         if let endpointUrl, !Self.isEndpoint(endpointUrl) {

@@ -703,6 +703,14 @@ import Testing
                     "\(arguments): \(refused.stderr)")
         }
         #expect(try h.run(["deploy", "--help"]).status == 0)
+        // --profile with a config file that cannot be parsed names the file and line, not a
+        // missing profile.
+        try h.write("aws/config", "[profile x]\nregion = eu-west-1\n[profile y\n")
+        let unparsed = try h.run(["versions", "--target", "s3://bucket/site", "--profile", "x"],
+                                 environment: ["AWS_CONFIG_FILE": h.root + "/aws/config", "AWS_SHARED_CREDENTIALS_FILE": h.root + "/aws/none"])
+        #expect(unparsed.status == 2, "\(unparsed.stderr)")
+        #expect(unparsed.stderr.contains(h.root + "/aws/config:3: a section header has no closing `]`")
+                && !unparsed.stderr.contains("no such profile"), "\(unparsed.stderr)")
         // serve is local-only: an S3 target or an AWS pointer is said so first, not a missing region.
         let regionless = ["AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null"]
         for arguments in [["serve", "--target", "s3://bucket/site"], ["serve", "--pointer", "dynamodb://table#site"]] {
