@@ -75,10 +75,20 @@ final class AWSContext: Sendable {
         return AWSContext(options: other, environment: environment)
     }
 
+    /// The region as the services resolve it (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// the profile's), or nil when none is set or the config file cannot be read (reported by
+    /// the first client that requires a region).
+    private var resolvedRegion: String? {
+        try? RegionResolver.resolve(option: options.region, profile: options.profile, environment: environment)?.name
+    }
+
     private func base() -> Shared {
         shared.withLock { cached in
             if let cached { return cached }
-            let credentials = CredentialChain.standard(environment: environment, profile: options.profile, httpClient: CurlHTTPClient())
+            // STS is called in the services' region, as the aws CLI calls it.
+            let region = resolvedRegion
+            let credentials = CredentialChain.standard(environment: environment, profile: options.profile, region: region,
+                                                       httpClient: CurlHTTPClient())
             // One connection pool and one adaptive in-flight limit for the whole command; as
             // many connections per host as the limit allows requests in flight (curl's pool
             // defaulted to 16, which capped a deploy at 16 requests however many it started).

@@ -103,7 +103,8 @@ final class AWSSecretSource: SecretSource {
             } catch {
                 throw BuildInputError("env.parameter-store and env.secrets-manager need an AWS region: \(error)")
             }
-            let credentials = CredentialChain.standard(environment: environment, profile: profile, httpClient: CurlHTTPClient())
+            let credentials = CredentialChain.standard(environment: environment, profile: profile, region: region.name,
+                                                       httpClient: CurlHTTPClient())
             let http = AWSJSONClient.defaultHTTPClient()
             let made = Clients(
                 region: region.name,

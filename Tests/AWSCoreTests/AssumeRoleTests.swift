@@ -418,6 +418,26 @@ final class RecordingHTTPClient: HTTPClient {
         }
     }
 
+    /// STS is called in the command's region (`--region` resolved as for the services), as the
+    /// aws CLI calls it: not the global endpoint, not the environment's or the profile's region.
+    @Test func stsIsCalledInTheCommandsRegion() async throws {
+        try await withFiles(config: """
+        [profile deploy]
+        role_arn = arn:aws:iam::1:role/deploy
+        source_profile = base
+        region = us-west-2
+        """, credentials: Self.baseCredentials) { files in
+            let recorder = RecordingHTTPClient(answering: HTTPResponse(status: 500))
+            let environment = files.environment(["AWS_REGION": "eu-west-1", "AWS_PROFILE": "deploy"])
+            _ = try? await CredentialChain.standard(environment: environment, region: "ap-southeast-2", httpClient: recorder).credentials()
+            #expect(recorder.exchanges.first?.request.url == "https://sts.ap-southeast-2.amazonaws.com/",
+                    "\(recorder.exchanges.map(\.request.url))")
+            let webIdentity = WebIdentityCredentialProvider(environment: ["AWS_REGION": "eu-west-1"], region: "cn-northwest-1",
+                                                            httpClient: recorder)
+            #expect(webIdentity.endpoint == "https://sts.cn-northwest-1.amazonaws.com.cn")
+        }
+    }
+
     @Test func anSTSFailureNamesTheProfileAndTheSource() async throws {
         let xml = "<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>"
         try await withFiles(config: """

@@ -32,18 +32,21 @@ public struct CredentialChain: CredentialProvider {
     /// - Parameters:
     ///   - environment: the variables to read (the process environment in the program).
     ///   - profile: the `--profile` option, which overrides `AWS_PROFILE`.
-    public static func standard(environment: [String: String], profile: String? = nil,
+    ///   - region: the region the services use (`--region`, else the environment's, else the
+    ///     profile's), which STS is called in too, as the aws CLI calls it: a regional endpoint's
+    ///     session tokens are the ones SigV4A accepts. Nil lets the environment and the profile decide.
+    public static func standard(environment: [String: String], profile: String? = nil, region: String? = nil,
                                 httpClient: any HTTPClient) -> CachingCredentialProvider {
         // An explicit --profile means that profile, as in the aws CLI: keys in the environment
         // (or a container's, an instance's) must not stand in for it, and a profile that is
         // not there is an error, not a reason to try the next source.
         if let profile {
-            return CachingCredentialProvider(ProfileCredentialProvider(environment: environment, profile: profile, httpClient: httpClient))
+            return CachingCredentialProvider(ProfileCredentialProvider(environment: environment, profile: profile, region: region, httpClient: httpClient))
         }
         return CachingCredentialProvider(CredentialChain([
             EnvironmentCredentialProvider(environment: environment),
-            WebIdentityCredentialProvider(environment: environment, httpClient: httpClient),
-            ProfileCredentialProvider(environment: environment, profile: profile, httpClient: httpClient),
+            WebIdentityCredentialProvider(environment: environment, region: region, httpClient: httpClient),
+            ProfileCredentialProvider(environment: environment, profile: profile, region: region, httpClient: httpClient),
             ContainerCredentialProvider(environment: environment, httpClient: httpClient),
             InstanceMetadataCredentialProvider(environment: environment, httpClient: httpClient),
         ]))

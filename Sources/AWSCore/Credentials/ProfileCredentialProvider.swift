@@ -25,12 +25,17 @@ public struct ProfileCredentialProvider: CredentialProvider {
     public let profileSetting: String?
     /// The client for STS and the credential_source endpoints; nil makes one when a role needs it.
     public let httpClient: (any HTTPClient)?
+    /// The region STS is called in, resolved as for the services (`--region` first); nil
+    /// lets the environment, then the profiles' `region`, decide.
+    public let region: String?
 
     /// - Parameters:
     ///   - profile: the `--profile` option, which overrides `AWS_PROFILE`.
+    ///   - region: the region of the command's services, for STS.
     ///   - httpClient: used for STS AssumeRole and the container / instance endpoints.
-    public init(environment: [String: String], profile: String? = nil, httpClient: (any HTTPClient)? = nil) {
+    public init(environment: [String: String], profile: String? = nil, region: String? = nil, httpClient: (any HTTPClient)? = nil) {
         self.environment = environment
+        self.region = region.flatMap { $0.isEmpty ? nil : $0 }
         self.profileName = SharedConfigFiles.profileName(option: profile, environment: environment)
         self.profileSetting = profile.flatMap { $0.isEmpty ? nil : "--profile" }
             ?? environment["AWS_PROFILE"].flatMap { $0.isEmpty ? nil : "AWS_PROFILE" }
@@ -58,7 +63,7 @@ public struct ProfileCredentialProvider: CredentialProvider {
             }
             throw CredentialError.notConfigured(source, "neither \(files.credentialsPath) nor \(files.configPath) exists")
         }
-        let resolver = Resolver(files: files, top: profileName, topSetting: profileSetting, environment: environment)
+        let resolver = Resolver(files: files, top: profileName, topSetting: profileSetting, region: region, environment: environment)
         let plan = try resolver.plan(profileName, visited: [profileName])
         // A profile with static keys or a credential_process makes no request: no client then.
         let client: any HTTPClient = plan.makesRequests ? (httpClient ?? CurlHTTPClient()) : NoHTTPClient()
@@ -98,6 +103,8 @@ public struct ProfileCredentialProvider: CredentialProvider {
         let top: String
         /// `--profile` or `AWS_PROFILE` when one of them named `top`.
         var topSetting: String? = nil
+        /// The command's region, which wins over the environment's and the profiles'.
+        var region: String? = nil
         let environment: [String: String]
 
         private var filesDescription: String { "\(files.credentialsPath) or \(files.configPath)" }
@@ -167,7 +174,7 @@ public struct ProfileCredentialProvider: CredentialProvider {
             }
             let sessionName = Self.value("role_session_name", settings)
             let duration = try durationSeconds(name, settings)
-            let region = Self.value("AWS_REGION", environment) ?? Self.value("AWS_DEFAULT_REGION", environment)
+            let region = self.region ?? Self.value("AWS_REGION", environment) ?? Self.value("AWS_DEFAULT_REGION", environment)
                 ?? Self.value("region", settings) ?? files.profile(top).flatMap { Self.value("region", $0) }
             let sourceProfile = Self.value("source_profile", settings)
             let credentialSource = Self.value("credential_source", settings)

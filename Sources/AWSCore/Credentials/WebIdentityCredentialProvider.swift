@@ -13,10 +13,14 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     public let stsEndpoint: String?
     /// Seconds the credentials should last.
     public let durationSeconds: Int
+    /// The region STS is called in (`--region` resolved as for the services); nil lets
+    /// `AWS_REGION` / `AWS_DEFAULT_REGION` decide.
+    public let region: String?
 
-    public init(environment: [String: String], httpClient: any HTTPClient, stsEndpoint: String? = nil,
+    public init(environment: [String: String], region: String? = nil, httpClient: any HTTPClient, stsEndpoint: String? = nil,
                 durationSeconds: Int = 3600) {
         self.environment = environment
+        self.region = region
         self.httpClient = httpClient
         self.stsEndpoint = stsEndpoint
         self.durationSeconds = durationSeconds
@@ -27,7 +31,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     /// global `https://sts.amazonaws.com`.
     public var endpoint: String {
         if let stsEndpoint { return stsEndpoint }
-        return STSClient(environment: environment, httpClient: httpClient).endpoint
+        return STSClient(region: region, environment: environment, httpClient: httpClient).endpoint
     }
 
     private func value(_ name: String) -> String? {
@@ -43,7 +47,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         guard let roleArn = value("AWS_ROLE_ARN") else {
             throw CredentialError.misconfigured(source, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not; set the role to assume")
         }
-        var sts = STSClient(environment: environment, httpClient: httpClient)
+        var sts = STSClient(region: region, environment: environment, httpClient: httpClient)
         if let stsEndpoint {
             sts = STSClient(endpoint: stsEndpoint, endpointSource: "the injected STS endpoint", region: sts.region, httpClient: httpClient)
         }
