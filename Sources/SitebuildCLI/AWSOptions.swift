@@ -126,7 +126,7 @@ final class AWSContext: Sendable {
     func cloudFront() -> CloudFrontClient {
         let shared = base()
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
-                                region: options.region, httpClient: shared.http)
+                                region: resolvedRegion, httpClient: shared.http)
     }
 
     /// CloudFront for invalidations: throttling (`TooManyInvalidationsInProgress`) is left to
@@ -138,7 +138,7 @@ final class AWSContext: Sendable {
             RetryingHTTPClient(wrapping: $0.base, policy: RetryPolicy(retriesThrottling: false), concurrency: $0.concurrency)
         } ?? shared.http
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
-                                region: options.region, httpClient: http)
+                                region: resolvedRegion, httpClient: http)
     }
 
     /// A usage error for an `AWS_ENDPOINT_URL…` variable that is not an http(s) URL with a host,
