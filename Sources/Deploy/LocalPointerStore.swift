@@ -13,7 +13,8 @@ public struct LocalPointerStore: PointerStore {
         self.path = path
     }
 
-    public var url: String { "file://" + path }
+    /// `file://` and the path, with `%` written `%25` so the URL reads back as this path.
+    public var url: String { "file://" + path.replacingOccurrences(of: "%", with: "%25") }
 
     public func read() async throws -> PointerState {
         let value = try Self.readValue(path)

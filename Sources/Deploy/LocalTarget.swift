@@ -13,7 +13,8 @@ public struct LocalTarget: DeployTarget {
         self.root = root
     }
 
-    public var url: String { "file://" + root }
+    /// `file://` and the path, with `%` written `%25` so the URL reads back as this path.
+    public var url: String { "file://" + root.replacingOccurrences(of: "%", with: "%25") }
     var manifests: String { root + "/_sitebuild/manifests" }
     var releases: String { root + "/_sitebuild/releases" }
     /// Versions being written (see ``S3Target/pendingKey(_:)``).

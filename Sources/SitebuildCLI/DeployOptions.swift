@@ -288,7 +288,11 @@ struct TargetOptions: ParsableArguments {
 
     static func localPath(_ text: String, what: String, cwd: String, kind: String) throws -> String {
         if text.hasPrefix("file://") {
-            let path = String(text.dropFirst("file://".count))
+            // Percent-decoded (RFC 8089): `file:///srv/my%20site` is the folder `my site`, as
+            // `pathlib`'s as_uri() and browsers write it.
+            guard let path = String(text.dropFirst("file://".count)).removingPercentEncoding else {
+                throw UsageError("\(what) \(text): a '%' in a file URL starts an escape such as %20; write a literal '%' as %25")
+            }
             guard path.hasPrefix("/") else { throw UsageError("\(what) \(text): a file URL needs an absolute path, such as file:///srv/site") }
             return URL(fileURLWithPath: path).standardizedFileURL.path
         }

@@ -59,6 +59,23 @@ import Testing
         #expect(value["time"]?.stringValue?.hasSuffix("Z") == true, "deploy events carry a time, as build events do")
     }
 
+    /// A file URL is percent-decoded (RFC 8089): `my%20target` is the folder `my target`; a
+    /// target whose path holds a `%` is shown with it as `%25`, so the URL reads back as it.
+    @Test func fileURLsArePercentDecoded() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<p>one</p>")
+        let spaced = try h.run(["deploy", "site", "--target", "file://\(h.root)/my%20target"])
+        #expect(spaced.status == 0, "\(spaced.stderr)")
+        #expect(h.exists("my target/_sitebuild/live") && !h.exists("my%20target"))
+        let percent = try h.run(["deploy", "site", "--target", "\(h.root)/a%b"])
+        #expect(percent.status == 0, "\(percent.stderr)")
+        #expect(percent.stderr.contains("file://\(h.root)/a%25b"), "\(percent.stderr)")
+        let again = try h.run(["versions", "--target", "file://\(h.root)/a%25b"])
+        #expect(again.status == 0 && again.stdout.contains("live"), "\(again.stdout)\(again.stderr)")
+        let bad = try h.run(["deploy", "site", "--target", "file://\(h.root)/100%zz"])
+        #expect(bad.status == 2 && bad.stderr.contains("write a literal '%' as %25"), "\(bad.stderr)")
+    }
+
     /// A literal version id names one version for good: deployed again with other files it is
     /// refused as other content, with the same files and another header rule as other headers
     /// (not a difference to look for in the build's output).
