@@ -294,7 +294,12 @@ enum DeployInvocation {
         let real = FileWalker.realPath(directory)
         if let local = resolved.target as? LocalTarget {
             let root = FileWalker.realPath(local.root)
-            if real == root || real.hasPrefix(root + "/") {
+            // Below a folder of the target named with '_' (no version's name starts with one)
+            // other than _sitebuild: sitebuild's own work folders, `.sitebuild/_build/artifacts`
+            // (where `run` builds by default) and `.sitebuild/_work` (fetched sources).
+            let below = real.hasPrefix(root + "/") ? real.dropFirst(root.count + 1).split(separator: "/").first : nil
+            let workFolder = below.map { $0.hasPrefix("_") && $0 != "_sitebuild" } ?? false
+            if real == root || (real.hasPrefix(root + "/") && !workFolder) {
                 return "\(shown) \(real == root ? "is" : "lies inside") the local target \(local.url), which holds every version and "
                     + "its release records: give the built site's directory (such as dist), or choose another --target"
             }
