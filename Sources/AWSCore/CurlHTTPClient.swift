@@ -17,7 +17,7 @@ public final class CurlHTTPClient: HTTPClient {
         public var maxConnectionsPerHost: Int
         /// Connections open at once overall.
         public var maxTotalConnections: Int
-        /// The PEM CA bundle used to verify servers, or nil for libcurl's default (the system
+        /// The PEM CA bundle used to verify servers (`AWS_CA_BUNDLE`, else `SSL_CERT_FILE`), or nil for libcurl's default (the system
         /// bundle, /etc/ssl/certs/ca-certificates.crt on Debian and Ubuntu).
         public var caBundlePath: String?
         /// The proxy for https:// URLs (`HTTPS_PROXY`/`https_proxy`, else `ALL_PROXY`).
@@ -37,7 +37,9 @@ public final class CurlHTTPClient: HTTPClient {
             }
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.maxTotalConnections = maxTotalConnections
-            self.caBundlePath = first("SSL_CERT_FILE")
+            // AWS_CA_BUNDLE first, as the AWS SDKs and CLI read it (a CI runner behind a
+            // TLS-inspecting proxy sets it for the AWS tools), then OpenSSL's SSL_CERT_FILE.
+            self.caBundlePath = first("AWS_CA_BUNDLE", "SSL_CERT_FILE")
             self.httpsProxy = first("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
             self.httpProxy = first("http_proxy", "all_proxy", "ALL_PROXY")
             self.noProxy = first("no_proxy", "NO_PROXY")

@@ -76,9 +76,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case .connectionReset(let detail):
             return "the connection to \(url) was reset before a complete response arrived: \(detail); the request can be retried"
         case .caBundleUnreadable(let caFile, let detail):
-            return "TLS verification for \(url) failed: the CA certificate bundle \(caFile) is missing or unreadable (\(detail)); install the ca-certificates package or set SSL_CERT_FILE to a PEM bundle"
+            return "TLS verification for \(url) failed: the CA certificate bundle \(caFile) is missing or unreadable (\(detail)); install the ca-certificates package or set AWS_CA_BUNDLE (or SSL_CERT_FILE) to a PEM bundle"
         case .peerNotTrusted(let caFile, let detail):
-            return "TLS verification for \(url) failed: the server certificate is not trusted by the CA bundle \(caFile) (\(detail)); check the endpoint URL and the system clock, or set SSL_CERT_FILE to a bundle that holds the issuing CA"
+            return "TLS verification for \(url) failed: the server certificate is not trusted by the CA bundle \(caFile) (\(detail)); check the endpoint URL and the system clock, or set AWS_CA_BUNDLE (or SSL_CERT_FILE) to a bundle that holds the issuing CA"
         case .tlsFailed(let detail):
             return "TLS handshake with \(url) failed: \(detail); check that the endpoint speaks HTTPS on that port"
         case .responseBodyTooLarge(let limit):

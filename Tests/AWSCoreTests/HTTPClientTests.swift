@@ -340,6 +340,14 @@ struct HTTPClientTests {
         }
     }
 
+    /// AWS_CA_BUNDLE, as the AWS SDKs and CLI read it, comes before SSL_CERT_FILE.
+    @Test func awsCABundleIsUsedFirst() {
+        let both = CurlHTTPClient.Configuration(environment: ["AWS_CA_BUNDLE": "/corp/aws-ca.pem", "SSL_CERT_FILE": "/etc/ssl/other.pem"])
+        #expect(both.caBundlePath == "/corp/aws-ca.pem")
+        #expect(CurlHTTPClient.Configuration(environment: ["SSL_CERT_FILE": "/etc/ssl/other.pem"]).caBundlePath == "/etc/ssl/other.pem")
+        #expect(CurlHTTPClient.Configuration(environment: ["AWS_CA_BUNDLE": ""]).caBundlePath == nil)
+    }
+
     /// The server answers after an hour: if cancelling did not stop the transfer, the test
     /// would hang until its time limit instead of finishing.
     @Test(.timeLimit(.minutes(10))) func cancellationStopsASlowTransferPromptly() async throws {
