@@ -19,6 +19,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case invalidRequest(reason: String)
         case transferFailed(CurlError)
         case clientShutDown
+        /// The proxy answered the CONNECT for an https:// URL with this status instead of a tunnel.
+        case proxyRefused(status: Int, detail: String)
     }
 
     private let code: Code
@@ -65,7 +67,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
 
     /// Whether sending the same request again may succeed: the failure was in the network,
     /// not in the request, the files or the TLS setup.
-    public var isRetryable: Bool { isConnectFailure || isTimeout || isConnectionReset }
+    public var isRetryable: Bool {
+        if case .proxyRefused(let status, _) = code { return [502, 503, 504].contains(status) }
+        return isConnectFailure || isTimeout || isConnectionReset
+    }
 
     public var description: String {
         switch code {
@@ -93,6 +98,14 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
             return "request to \(url) failed: \(curlError.description)"
         case .clientShutDown:
             return "the HTTP client was shut down before the request to \(url) completed; keep the client alive until its requests finish"
+        case .proxyRefused(let status, let detail):
+            if status == 407 {
+                return "the proxy (HTTPS_PROXY) asks for credentials to reach \(url) (\(detail)): put them in its URL "
+                    + "(http://user:password@proxy:port), or list the host in NO_PROXY"
+            }
+            return "the proxy (HTTPS_PROXY) refused a tunnel to \(url) (\(detail))"
+                + ([502, 503, 504].contains(status) ? "; it or the network may be failing, retry later"
+                    : "; check the proxy's rules for this host, or list it in NO_PROXY")
         }
     }
 
@@ -126,6 +139,11 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// one); `caFile` is the CA bundle the transfer used, for the TLS sentences.
     static func transfer(_ result: CURLcode, url: String, detail: String, caFile: String) -> HTTPClientError {
         let kind: Code
+        // curl: "CONNECT tunnel failed, response 407" (the proxy's answer, not the server's).
+        if let range = detail.range(of: "CONNECT tunnel failed, response "),
+           let status = Int(detail[range.upperBound...].prefix { $0.isNumber }) {
+            return HTTPClientError(.proxyRefused(status: status, detail: detail), url: url, curlCode: result.rawValue)
+        }
         switch result {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             kind = .connectFailed(detail: detail)

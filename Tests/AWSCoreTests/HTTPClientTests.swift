@@ -340,6 +340,20 @@ struct HTTPClientTests {
         }
     }
 
+    /// A proxy that answers the tunnel with 407 wants credentials: not retried, and said what
+    /// to do; a 502 from it may pass.
+    @Test func aProxyRefusingTheTunnelIsNamed() {
+        let denied = HTTPClientError.transfer(curlCode: 56, url: "https://bucket.s3.amazonaws.com/x",
+                                              detail: "CONNECT tunnel failed, response 407", caFile: "")
+        #expect(!denied.isRetryable)
+        #expect(denied.description.contains("the proxy (HTTPS_PROXY) asks for credentials") && denied.description.contains("NO_PROXY"),
+                "\(denied.description)")
+        let failing = HTTPClientError.transfer(curlCode: 56, url: "https://bucket.s3.amazonaws.com/x",
+                                               detail: "CONNECT tunnel failed, response 502", caFile: "")
+        #expect(failing.isRetryable && failing.description.contains("refused a tunnel"))
+        #expect(HTTPClientError.transfer(curlCode: 56, url: "https://x/", detail: "Connection reset by peer", caFile: "").isConnectionReset)
+    }
+
     /// AWS_CA_BUNDLE, as the AWS SDKs and CLI read it, comes before SSL_CERT_FILE.
     @Test func awsCABundleIsUsedFirst() {
         let both = CurlHTTPClient.Configuration(environment: ["AWS_CA_BUNDLE": "/corp/aws-ca.pem", "SSL_CERT_FILE": "/etc/ssl/other.pem"])
