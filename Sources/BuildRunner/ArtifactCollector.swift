@@ -128,6 +128,8 @@ public struct ArtifactCollector: Sendable {
                 let shown = base == "." ? entry.path : base + "/" + entry.path
                 switch problem {
                 case .unreadable(let reason): problems.append("cannot read \(shown) (\(reason)); fix its permissions or leave it out with exclude-paths")
+                case .exhausted(let reason): problems.append("cannot read \(shown) (\(reason)); the process ran out of open files or memory: "
+                    + "raise the open-file limit (ulimit -n)")
                 case .nameNotUTF8: problems.append("\(shown): the name is not UTF-8, which URLs and S3 keys need; rename it")
                 case .special(let what): warnings.append("skipping '\(shown)': it is \(what), not a file")
                 }

@@ -38,6 +38,9 @@ public struct WalkedEntry: Sendable, Equatable {
     public enum Problem: Sendable, Equatable {
         /// A directory (or entry) that cannot be read: its files would be left out unseen.
         case unreadable(String)
+        /// One that could not be read for want of open files or memory (EMFILE, ENFILE,
+        /// ENOMEM, ENOBUFS): this process's limits, not the input's state.
+        case exhausted(String)
         /// A name whose bytes are not UTF-8 (`path` shows them as `\xNN`).
         case nameNotUTF8
         /// Not a regular file, directory or link: a FIFO, socket or device.
@@ -104,6 +107,12 @@ public struct FileWalker: Sendable {
         }
     }
 
+    /// What an entry that failed with `code` is: a limit of this process, or unreadable.
+    static func readProblem(_ code: Int32) -> WalkedEntry.Problem {
+        let reason = String(cString: strerror(code))
+        return [EMFILE, ENFILE, ENOMEM, ENOBUFS].contains(code) ? .exhausted(reason) : .unreadable(reason)
+    }
+
     private struct Sink {
         let visit: (WalkedEntry) -> Void
         func append(_ entry: WalkedEntry) { visit(entry) }
@@ -112,7 +121,7 @@ public struct FileWalker: Sendable {
     private func walk(_ directory: String, relative: String, rootComponents: [String], into result: inout Sink, visited: inout Set<[UInt64]>) {
         guard let listed = Self.directoryNames(directory) else {
             if reportsProblems, errno != ENOENT {
-                result.append(Self.problemEntry(relative.isEmpty ? "." : relative, .directory, .unreadable(String(cString: strerror(errno)))))
+                result.append(Self.problemEntry(relative.isEmpty ? "." : relative, .directory, Self.readProblem(errno)))
             }
             return
         }
@@ -128,7 +137,7 @@ public struct FileWalker: Sendable {
             var st = stat()
             guard lstat(full, &st) == 0 else {
                 if reportsProblems, errno != ENOENT {
-                    result.append(Self.problemEntry(rel, .file, .unreadable(String(cString: strerror(errno)))))
+                    result.append(Self.problemEntry(rel, .file, Self.readProblem(errno)))
                 }
                 continue
             }

@@ -103,6 +103,7 @@ public struct TreeHasher: Sendable {
         walker.skippingNames = excludingNames
         walker.reportsProblems = true
         var unreadable: [String] = []
+        var exhausted: [String] = []
         var notUTF8: [String] = []
         var specialFiles: [String] = []
         walker.walk(root) { entry in
@@ -113,6 +114,9 @@ public struct TreeHasher: Sendable {
             switch entry.problem {
             case .unreadable(let reason)?:
                 unreadable.append("\(entry.path) (\(reason))")
+                return
+            case .exhausted(let reason)?:
+                exhausted.append("\(entry.path) (\(reason))")
                 return
             case .nameNotUTF8?:
                 notUTF8.append(entry.path)
@@ -136,6 +140,11 @@ public struct TreeHasher: Sendable {
         // A folder that cannot be read would leave all its pages out of a version that then
         // goes live; an unreadable file already stops the hash below. Both are this machine's
         // state (permissions), as `aws s3 sync` reports them.
+        // Out of open files or memory: this process's limits (not the input's state, exit 2).
+        if !exhausted.isEmpty {
+            throw ArchiveError("cannot read \(exhausted.count) folder(s) or file(s) below \(root): " + listSample(exhausted)
+                + "; the process ran out of open files or memory: raise the open-file limit (ulimit -n) or lower --jobs")
+        }
         if !unreadable.isEmpty {
             throw PathValidation.Failure(description: "cannot read \(unreadable.count) folder(s) or file(s) below \(root): "
                 + listSample(unreadable) + "; fix their permissions (or leave them out of the site)")

@@ -497,7 +497,10 @@ struct HashCommand: ParsableCommand {
                 let failed = JSONValue.object([("status", .string("FAILED")), ("message", .string("\(error)"))])
                 writeAll(1, Array((failed.serialized() + "\n").utf8))
             }
-            throw ExitCode(ExitStatus.invalidInput)
+            // The tree or the flags (exit 2), or this machine failing to read it (out of open
+            // files, an I/O error: 3), as deploy tells them apart.
+            let input = error is UsageError || error is PathValidation.Failure || (error as? DeployError)?.isInvalidInput == true
+            throw ExitCode(input ? ExitStatus.invalidInput : ExitStatus.deployFailed)
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import SiteContent
+@testable import SiteContent
 import Testing
 
 @Suite("FileWalker")
@@ -19,6 +19,18 @@ struct FileWalkerTests {
         try tmp.symlink("link-to-file", to: "b.txt")
         try tmp.symlink("broken", to: "nowhere")
         return tmp
+    }
+
+    /// A folder unread for want of open files or memory is this process's limit, not the
+    /// input's state: it is told apart (deploy and hash then exit 3 and say to raise ulimit -n,
+    /// not to fix permissions).
+    @Test func runningOutOfDescriptorsIsNotUnreadable() {
+        for code in [EMFILE, ENFILE, ENOMEM, ENOBUFS] {
+            guard case .exhausted = FileWalker.readProblem(code) else { Issue.record("\(code)"); continue }
+        }
+        for code in [EACCES, EPERM, ENAMETOOLONG, EIO] {
+            guard case .unreadable = FileWalker.readProblem(code) else { Issue.record("\(code)"); continue }
+        }
     }
 
     @Test func sortedDepthFirstWithoutFollowing() throws {
