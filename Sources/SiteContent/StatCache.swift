@@ -37,8 +37,29 @@ public final class StatCache: @unchecked Sendable {
 
     /// The cache for the tree at `root`, kept in `directory`.
     public init(directory: String, root: String) {
-        file = directory + "/" + ContentHash(of: root).hex + ".v2.tsv"
+        let file = directory + "/" + ContentHash(of: root).hex + ".v2.tsv"
+        self.file = file
         load()
+        // Marked as used (a no-change deploy writes nothing), so that age alone evicts it.
+        utimensat(AT_FDCWD, file, nil, 0)
+    }
+
+    /// How long a tree's cache is kept unused: one per folder ever deployed, and CI runners
+    /// deploy from a new temporary folder each time.
+    static let unusedLifetime: TimeInterval = 30 * 86_400
+
+    /// Removes the caches in `directory` not used for ``unusedLifetime`` (and temporary files
+    /// a killed save left over a day ago), except `keeping`.
+    static func evictUnused(in directory: String, keeping: String, now: Date = Date()) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasSuffix(".tsv") || name.hasSuffix(".tmp") {
+            let path = directory + "/" + name
+            guard path != keeping else { continue }
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let age = now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec)
+            if age > (name.hasSuffix(".tmp") ? 86_400 : unusedLifetime) { unlink(path) }
+        }
     }
 
     func lookup(_ key: Key) -> ContentHash? {
@@ -112,6 +133,7 @@ public final class StatCache: @unchecked Sendable {
         writer.flush()
         close(descriptor)
         if failed || writer.failure != nil || rename(temporary, file) != 0 { unlink(temporary) }
+        Self.evictUnused(in: directory, keeping: file)
     }
 
     private func load() {

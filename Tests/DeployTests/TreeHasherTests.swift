@@ -73,6 +73,38 @@ struct TreeHasherTests {
         #expect(a.hashedCount == b.hashedCount && a.hashedBytes == b.hashedBytes)
     }
 
+    /// One cache per folder ever deployed (a CI runner deploys from a new temporary folder each
+    /// time): a save evicts those unused for 30 days and a killed save's leftovers; one in use
+    /// (even by no-change deploys, which write nothing) is kept.
+    @Test func statCachesUnusedFor30DaysAreEvicted() throws {
+        let cacheDir = try TempDir("statcache-evict")
+        let dir = try TempDir("treehash-evict")
+        _ = try Self.makeTree(dir)
+        let old = Date().timeIntervalSince1970 - 40 * 86_400
+        for name in ["0123.v2.tsv", "4567.v2.tsv.99.tmp"] {
+            try cacheDir.write(name, "x")
+            try setModificationTime(cacheDir.url(name), seconds: Int(old), nanoseconds: 0)
+        }
+        try cacheDir.write("89ab.v2.tsv", "recent")
+        // A cache last written long ago but read by this run is marked as used.
+        let other = try TempDir("treehash-evict-other")
+        _ = try Self.makeTree(other)
+        let reused = StatCache(directory: cacheDir.path, root: other.path)
+        _ = try TreeHasher().hash(root: other.path, cache: reused)
+        reused.save()
+        let reusedFile = try #require(reused.file)
+        try setModificationTime(reusedFile, seconds: Int(old), nanoseconds: 0)
+        _ = StatCache(directory: cacheDir.path, root: other.path)
+
+        let cache = StatCache(directory: cacheDir.path, root: dir.path)
+        _ = try TreeHasher().hash(root: dir.path, cache: cache)
+        cache.save()
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: cacheDir.path))
+        #expect(!left.contains("0123.v2.tsv") && !left.contains("4567.v2.tsv.99.tmp"), "\(left)")
+        #expect(left.contains("89ab.v2.tsv") && left.contains((reusedFile as NSString).lastPathComponent), "\(left)")
+        #expect(left.contains((try #require(cache.file) as NSString).lastPathComponent))
+    }
+
     @Test func statCacheSkipsUnchangedFilesAndRereadsChangedOnes() throws {
         let dir = try TempDir("treehash-cache")
         let cacheDir = try TempDir("statcache")
