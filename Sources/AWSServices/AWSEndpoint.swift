@@ -28,9 +28,15 @@ public struct AWSEndpoint: Sendable, Equatable {
         let specific = "AWS_ENDPOINT_URL_" + environmentSuffix
         if let value = environment[specific], !value.isEmpty { return AWSEndpoint(url: value, source: specific) }
         if let option, !option.isEmpty { return AWSEndpoint(url: option, source: "--endpoint-url") }
-        if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: "AWS_ENDPOINT_URL") }
+        if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: AWSEndpoint.globalSource(environment)) }
         let domain = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
         return AWSEndpoint(url: "https://\(endpointPrefix).\(region).\(domain)", source: "default")
+    }
+
+    /// Where `AWS_ENDPOINT_URL` came from: the variable, or a profile's `endpoint_url` put
+    /// there for the clients (named by `SITEBUILD_ENDPOINT_URL_SOURCE`).
+    public static func globalSource(_ environment: [String: String]) -> String {
+        environment["SITEBUILD_ENDPOINT_URL_SOURCE"].flatMap { $0.isEmpty ? nil : $0 } ?? "AWS_ENDPOINT_URL"
     }
 
     /// The `Host` header value: the host, with the port when the URL names one.

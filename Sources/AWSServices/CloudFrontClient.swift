@@ -66,7 +66,7 @@ public struct CloudFrontClient: Sendable {
         let specific = "AWS_ENDPOINT_URL_CLOUDFRONT"
         if let value = environment[specific], !value.isEmpty { return AWSEndpoint(url: value, source: specific) }
         if let option, !option.isEmpty { return AWSEndpoint(url: option, source: "--endpoint-url") }
-        if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: "AWS_ENDPOINT_URL") }
+        if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: AWSEndpoint.globalSource(environment)) }
         if region?.hasPrefix("cn-") == true {
             return AWSEndpoint(url: "https://cloudfront.cn-northwest-1.amazonaws.com.cn", source: "default")
         }

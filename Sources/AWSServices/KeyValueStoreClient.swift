@@ -68,7 +68,7 @@ public struct KeyValueStoreClient: Sendable {
         let specific = "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"
         if let value = environment[specific], !value.isEmpty { return AWSEndpoint(url: value, source: specific) }
         if let option, !option.isEmpty { return AWSEndpoint(url: option, source: "--endpoint-url") }
-        if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: "AWS_ENDPOINT_URL") }
+        if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: AWSEndpoint.globalSource(environment)) }
         return AWSEndpoint(url: "https://\(account).cloudfront-kvs.global.api.aws", source: "default")
     }
 

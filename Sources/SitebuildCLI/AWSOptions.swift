@@ -64,7 +64,24 @@ final class AWSContext: Sendable {
 
     init(options: AWSOptions, environment: [String: String]) {
         self.options = options
-        self.environment = environment
+        self.environment = Self.withProfileEndpoint(environment, profile: options.profile)
+    }
+
+    /// `environment` with the profile's `endpoint_url` (as the AWS SDKs and CLI read it: a
+    /// LocalStack profile) as `AWS_ENDPOINT_URL` when that is not set and
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is not true; `--endpoint-url` and the variables
+    /// still come first. A config file that cannot be read is reported by what reads it next.
+    static func withProfileEndpoint(_ environment: [String: String], profile: String?) -> [String: String] {
+        guard environment["AWS_ENDPOINT_URL"].map({ $0.isEmpty }) ?? true,
+              environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() != "true",
+              let files = try? SharedConfigFiles(environment: environment),
+              let url = files.profile(SharedConfigFiles.profileName(option: profile, environment: environment))?["endpoint_url"],
+              !url.isEmpty else { return environment }
+        let name = SharedConfigFiles.profileName(option: profile, environment: environment)
+        var environment = environment
+        environment["AWS_ENDPOINT_URL"] = url
+        environment["SITEBUILD_ENDPOINT_URL_SOURCE"] = "endpoint_url of profile \(name)"
+        return environment
     }
 
     /// The same settings in `region` (this context itself when that is its region).
@@ -151,7 +168,8 @@ final class AWSContext: Sendable {
             .map { "AWS_ENDPOINT_URL_" + $0 } + (options.endpointUrl?.isEmpty == false ? [] : ["AWS_ENDPOINT_URL"])
         for name in used {
             guard let value = environment[name], !value.isEmpty, !AWSOptions.isEndpoint(value) else { continue }
-            throw UsageError("\(name) \(value): write an http:// or https:// URL with a host, such as http://127.0.0.1:5000 (or unset it)")
+            let shown = name == "AWS_ENDPOINT_URL" ? AWSEndpoint.globalSource(environment) : name
+            throw UsageError("\(shown) \(value): write an http:// or https:// URL with a host, such as http://127.0.0.1:5000 (or unset it)")
         }
     }
 

@@ -321,6 +321,36 @@ import Glibc
         }
     }
 
+    /// A profile's endpoint_url (a LocalStack profile) is used as the AWS CLI uses it, after
+    /// the variables and --endpoint-url, and not with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
+    @Test func aProfilesEndpointURLIsUsed() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("profile-endpoint")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "x")
+            try h.write("aws/config", "[profile local]\nregion = us-east-1\nendpoint_url = \(moto.baseURL)\n"
+                + "aws_access_key_id = testing\naws_secret_access_key = testing\n[profile broken]\nregion = us-east-1\nendpoint_url = nowhere\n"
+                + "aws_access_key_id = testing\naws_secret_access_key = testing\n")
+            var environment = moto.environment
+            for name in ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_REGION"] { environment[name] = "" }
+            environment["AWS_CONFIG_FILE"] = h.root + "/aws/config"
+            environment["AWS_SHARED_CREDENTIALS_FILE"] = h.root + "/aws/none"
+            environment["AWS_EC2_METADATA_DISABLED"] = "true"
+            let local = try await h.run(["deploy", "site", "--target", "s3://profile-endpoint/a", "--profile", "local"], environment: environment)
+            #expect(local.status == 0, "\(local.stderr)")
+            #expect(try await !keys(client, "profile-endpoint").isEmpty)
+            let broken = try await h.run(["deploy", "site", "--target", "s3://profile-endpoint/b", "--profile", "broken"], environment: environment)
+            #expect(broken.status == 2 && broken.stderr.contains("endpoint_url of profile broken nowhere: write an http:// or https:// URL"),
+                    "\(broken.stderr)")
+            var ignoring = environment
+            ignoring["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
+            ignoring["AWS_ENDPOINT_URL_S3"] = moto.baseURL
+            let ignored = try await h.run(["deploy", "site", "--target", "s3://profile-endpoint/b", "--profile", "broken"], environment: ignoring)
+            #expect(ignored.status == 0, "\(ignored.stderr)\(ignored.stdout)")
+        }
+    }
+
     /// A credential source that is set up but fails stops the deploy (as the aws CLI stops): the
     /// profile's keys, valid and next in the chain, must not deploy in its place. Half a key
     /// pair in the environment is the user's to fix (exit 2); a web identity whose STS does not
