@@ -256,11 +256,26 @@ public struct LocalTarget: DeployTarget {
                             stats.withLock { $0.reused += 1 }
                         } else {
                             let source = sourceRoot + "/" + (entry.aliasOf ?? entry.path)
-                            try FileCopy.copyContents(of: source, to: temporary)
-                            var copied = stat()
-                            guard stat(temporary, &copied) == 0, Int64(copied.st_size) == entry.size else {
+                            // The bytes copied must be the ones the manifest names (hashed as they
+                            // are copied): a file rewritten at the same size since it was hashed
+                            // would be published under the old hash, and every later version that
+                            // has that hash would link these bytes.
+                            let hasher = ContentHasher()
+                            let copied: Int64
+                            do {
+                                copied = try FileCopy.copyContents(of: source, to: temporary, hashing: hasher)
+                            } catch {
+                                unlink(temporary)
+                                throw error
+                            }
+                            guard copied == entry.size else {
                                 unlink(temporary)
                                 throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
+                            }
+                            guard hasher.finalize() == entry.hash else {
+                                unlink(temporary)
+                                throw DeployError("\(source) changed while deploying (its content no longer has the hash it was planned with); "
+                                    + "build again")
                             }
                             chmod(temporary, 0o444)
                             stats.withLock {

@@ -12,8 +12,11 @@ public enum FileCopy {
 
     /// `identity`: the device and inode `source` had when it was chosen (links followed); the
     /// copy is refused when the path now leads to another file (a link swapped in meanwhile).
+    /// `hasher`, when given, is fed the bytes copied, so a caller can check them against a
+    /// planned hash without reading the file again. Returns the number of bytes copied.
+    @discardableResult
     public static func copyContents(of source: String, to target: String, executable: Bool = false,
-                                    identity: [UInt64]? = nil) throws {
+                                    identity: [UInt64]? = nil, hashing hasher: ContentHasher? = nil) throws -> Int64 {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
         defer { close(input) }
@@ -24,13 +27,19 @@ public enum FileCopy {
         guard output >= 0 else { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
         defer { close(output) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var copied: Int64 = 0
         while true {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n < 0 { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
-            if n == 0 { return }
-            guard buffer.withUnsafeBytes({ writeFully(output, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else {
+            if n == 0 { return copied }
+            guard buffer.withUnsafeBytes({ bytes in
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[0..<n])
+                hasher?.update(chunk)
+                return writeFully(output, chunk)
+            }) else {
                 throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))")
             }
+            copied += Int64(n)
         }
     }
 }

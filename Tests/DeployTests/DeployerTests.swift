@@ -538,6 +538,33 @@ struct DeployerTests {
         #expect(String(decoding: served, as: UTF8.self) == "built at 2026-01-01T10:05:00Z\n")
     }
 
+    /// A file rewritten at the same size after it was hashed (another build writing into the
+    /// directory being deployed) is not placed under its planned hash: the local target refused
+    /// only a changed size, so the version held the new bytes under the old hash, a restore
+    /// called it already live, and later versions linked those bytes as "unchanged".
+    @Test func aFileRewrittenAtTheSameSizeAfterHashingIsRefused() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let (planned, _, _) = try f.deployer().manifest(for: f.source)
+        try f.writeSource("about.html", "<h1>ABOUT</h1>\n")  // same size, other bytes
+        do {
+            _ = try await f.target.upload(planned, from: f.source, reusable: .empty) { _ in }
+            Issue.record("a rewritten file was placed under its planned hash")
+        } catch let error as DeployError {
+            #expect("\(error)".contains("about.html changed while deploying (its content no longer has the hash it was planned with)"),
+                    "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: f.object(planned.version, "about.html")))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/" + planned.version)
+        #expect(!leftovers.contains { $0.hasPrefix(".sitebuild-tmp-") }, "\(leftovers)")
+        // Deployed again, the new bytes go out under their own hash.
+        let outcome = try await f.deployer().deploy(directory: f.source)
+        #expect(outcome.kind == .deployed)
+        let manifest = try #require(await f.target.readManifest(outcome.version))
+        let served = try #require(FileManager.default.contents(atPath: f.object(outcome.version, "about.html")))
+        #expect(ContentHash(of: served) == manifest.entry(at: "about.html")?.hash)
+    }
+
     /// A rerun under a literal id after a killed run of other content: the directory holds
     /// exactly the new build's files afterwards (the killed run's extra files and temporary
     /// files go), and no lock file is left.
