@@ -929,10 +929,10 @@ public final class BuildEngine {
         // `out-<identifier>` (never inside the primary's tree, which `run` deploys). Each is
         // written to a staging directory and swapped in whole at the end.
         var trees: [(staging: String, final: String)] = []
-        var written = false
         defer {
-            // A failure part way leaves no staging directory behind.
-            if !written { for tree in trees { try? FileManager.default.removeItem(atPath: tree.staging) } }
+            // A failure or interrupt part way leaves no staging directory behind (one swapped
+            // into place is gone from its staging name already).
+            for tree in trees { try? FileManager.default.removeItem(atPath: tree.staging) }
         }
         for (identifier, block, selection) in blocks {
             var output = ArtifactOutput(identifier: identifier, name: block.name.flatMap(expand),
@@ -941,9 +941,11 @@ public final class BuildEngine {
                 let final = identifier.map { out + "-" + $0 } ?? out
                 let staging = final + ".partial-\(getpid())"
                 try? FileManager.default.removeItem(atPath: staging)
+                // Registered before anything is written: a tree that fails half-written
+                // (a full disk, an unreadable file, an interrupt) is removed too.
+                trees.append((staging, final))
                 try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
                 try writeTree(selection.files, to: staging)
-                trees.append((staging, final))
                 output.directory = final
             }
             if let zip = configuration.zipPath {
@@ -963,7 +965,6 @@ public final class BuildEngine {
             outputs.append(output)
             log.event("artifact", [("artifact", output.json)])
         }
-        written = true
         for tree in trees { try replaceDirectory(tree.final, with: tree.staging) }
         for output in outputs {
             if let directory = output.directory { log.container("Wrote \(output.files.count) file(s) to \(directory)") }

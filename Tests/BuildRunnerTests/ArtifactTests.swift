@@ -491,6 +491,42 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out + ".partial-\(getpid())"))
     }
 
+    /// A collection that fails or is interrupted part way leaves no `<out>.partial-<pid>`
+    /// behind: the staging tree was registered for removal only once it was complete, so a
+    /// full disk, a file gone meanwhile or a signal left it for good.
+    @Test func aFailedOrInterruptedCollectionLeavesNoStagingTree() throws {
+        let spec = """
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: public
+              files: ['**/*']
+            """
+        // A file removed after it was selected: copying it fails after the others were written.
+        let h = try BuildHarness()
+        for name in ["a.html", "b.html", "c.html"] { try h.write("public/" + name, name) }
+        let out = h.root + "/out"
+        let removed = h.source + "/public/c.html"
+        let failed = try h.run(spec, out: out, onText: { bytes in
+            if String(decoding: bytes, as: UTF8.self).contains("Found 3 file(s)") { unlink(removed) }
+        })
+        #expect(failed.result.status != .succeeded, "\(failed.log)")
+        #expect(failed.log.contains("c.html"), "\(failed.log)")
+        #expect(!FileManager.default.fileExists(atPath: out + ".partial-\(getpid())"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+
+        // A signal while the files are copied.
+        let cancellation = Cancellation()
+        let stopped = try h.run(spec, out: out, cancellation: cancellation, onText: { bytes in
+            if String(decoding: bytes, as: UTF8.self).contains("Found 2 file(s)") { cancellation.cancel(.interrupted(signal: SIGINT)) }
+        })
+        #expect(stopped.result.status == .stopped, "\(stopped.log)")
+        #expect(!FileManager.default.fileExists(atPath: out + ".partial-\(getpid())"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func symlinksAreFollowedUnlessEnabled() throws {
         let h = try BuildHarness()
         try h.write("site/real.txt", "content")
