@@ -1,6 +1,6 @@
 import Foundation
 
-/// Copies file contents (following links), with a fixed mode, in large blocks.
+/// Copies file contents (following links), with a fixed mode, in blocks of up to 1 MiB.
 public enum FileCopy {
     /// Throws when the file opened (`opened`, from fstat) is not the one chosen (`identity`, its
     /// device and inode then; nil: not checked): the path was swapped for a link meanwhile.
@@ -26,20 +26,31 @@ public enum FileCopy {
         let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0o755 : 0o644)
         guard output >= 0 else { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
         defer { close(output) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // Sized to the file and left uninitialised: a zero-filled 1 MiB block per file was
+        // mapped, faulted in page by page and unmapped again for every small file of a site.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize(forFileOf: Int64(opened.st_size)), alignment: 64)
+        defer { buffer.deallocate() }
         var copied: Int64 = 0
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 { throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))") }
+            let n = read(input, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArchiveError("cannot read \(source): \(String(cString: strerror(errno)))")
+            }
             if n == 0 { return copied }
-            guard buffer.withUnsafeBytes({ bytes in
-                let chunk = UnsafeRawBufferPointer(rebasing: bytes[0..<n])
-                hasher?.update(chunk)
-                return writeFully(output, chunk)
-            }) else {
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            hasher?.update(chunk)
+            guard writeFully(output, chunk) else {
                 throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))")
             }
             copied += Int64(n)
         }
+    }
+
+    /// The copy buffer for a file of `size` bytes (as fstat gave it when opened): the whole
+    /// file, at least 4 KiB (one that grows meanwhile is still copied, in more reads), at most
+    /// 1 MiB.
+    public static func bufferSize(forFileOf size: Int64) -> Int {
+        Int(min(1 << 20, max(4096, size)))
     }
 }
