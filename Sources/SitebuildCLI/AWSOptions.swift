@@ -99,8 +99,8 @@ final class AWSContext: Sendable {
         try? RegionResolver.resolve(option: options.region, profile: options.profile, environment: environment)?.name
     }
 
-    private func base() -> Shared {
-        shared.withLock { cached in
+    private func base() throws -> Shared {
+        try shared.withLock { cached in
             if let cached { return cached }
             // STS is called in the services' region, as the aws CLI calls it.
             let region = resolvedRegion
@@ -109,9 +109,12 @@ final class AWSContext: Sendable {
             // One connection pool and one adaptive in-flight limit for the whole command; as
             // many connections per host as the limit allows requests in flight (curl's pool
             // defaulted to 16, which capped a deploy at 16 requests however many it started).
-            let curl = CurlHTTPClient(configuration: .init(maxConnectionsPerHost: 128, maxTotalConnections: 128))
+            // Fewer under a low open-file limit, each holding a socket and often a file.
+            let connections = try OpenFileLimit.connections(maximum: 128)
+            let curl = CurlHTTPClient(configuration: .init(maxConnectionsPerHost: connections, maxTotalConnections: connections))
             let http = RetryingHTTPClient(wrapping: CountingHTTPClient(base: curl, counter: requests),
-                                          concurrency: AdaptiveConcurrency(initial: 64, minimum: 2, maximum: 128))
+                                          concurrency: AdaptiveConcurrency(initial: min(64, connections), minimum: OpenFileLimit.minimumConnections,
+                                                                           maximum: connections))
             let made = Shared(credentials: credentials, http: http)
             cached = made
             return made
@@ -129,19 +132,19 @@ final class AWSContext: Sendable {
     }
 
     func s3(for what: String) throws -> S3Client {
-        let shared = base()
+        let shared = try base()
         return S3Client(region: try region(for: what), credentials: shared.credentials, environment: environment,
                         endpointURL: options.endpointUrl, httpClient: shared.http, forcePathStyle: options.pathStyle)
     }
 
     func dynamoDB(for what: String) throws -> DynamoDBClient {
-        let shared = base()
+        let shared = try base()
         return DynamoDBClient(region: try region(for: what), credentials: shared.credentials, environment: environment,
                               endpointURL: options.endpointUrl, httpClient: shared.http)
     }
 
-    func cloudFront() -> CloudFrontClient {
-        let shared = base()
+    func cloudFront() throws -> CloudFrontClient {
+        let shared = try base()
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
                                 region: resolvedRegion, httpClient: shared.http)
     }
@@ -149,8 +152,8 @@ final class AWSContext: Sendable {
     /// CloudFront for invalidations: throttling (`TooManyInvalidationsInProgress`) is left to
     /// the ``Invalidator``'s own backoff, which `--wait-timeout` bounds; retried here too, each
     /// submission would take up to ~15 s more than the deadline allows.
-    func cloudFrontForInvalidations() -> CloudFrontClient {
-        let shared = base()
+    func cloudFrontForInvalidations() throws -> CloudFrontClient {
+        let shared = try base()
         let http = (shared.http as? RetryingHTTPClient).map {
             RetryingHTTPClient(wrapping: $0.base, policy: RetryPolicy(retriesThrottling: false), concurrency: $0.concurrency)
         } ?? shared.http
@@ -175,7 +178,7 @@ final class AWSContext: Sendable {
 
     func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
         try checkEndpointVariables()
-        let shared = base()
+        let shared = try base()
         do {
             return try KeyValueStoreClient(kvsARN: arn, credentials: shared.credentials, environment: environment,
                                            endpointURL: options.endpointUrl, httpClient: shared.http)
@@ -185,15 +188,15 @@ final class AWSContext: Sendable {
     }
 
     /// ACM in us-east-1 whatever the region: CloudFront only uses certificates from there.
-    func acm() -> ACMClient {
-        let shared = base()
+    func acm() throws -> ACMClient {
+        let shared = try base()
         return ACMClient(region: ACMClient.cloudFrontRegion, credentials: shared.credentials, environment: environment,
                          endpointURL: options.endpointUrl, httpClient: shared.http)
     }
 
     /// Route 53 (global).
-    func route53() -> Route53Client {
-        let shared = base()
+    func route53() throws -> Route53Client {
+        let shared = try base()
         return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
                              httpClient: shared.http)
     }

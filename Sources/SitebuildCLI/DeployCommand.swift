@@ -360,7 +360,7 @@ enum DeployInvocation {
         guard let distribution = resolved.distribution, resolved.pointer is KeyValueStorePointerStore,
               try await resolved.pointer.read().version == nil else { return nil }
         var probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: distribution, domains: [],
-                                   cloudFront: resolved.aws.cloudFront(), acm: nil, route53: nil)
+                                   cloudFront: try resolved.aws.cloudFront(), acm: nil, route53: nil)
         // A new pointer (a preview's) on a target with releases through another is fine here.
         probe.readsLastRelease = false
         return Preflight.evaluate(await probe.gather()).filter { $0.status == .fail }

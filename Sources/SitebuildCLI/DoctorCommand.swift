@@ -32,8 +32,8 @@ struct DoctorCommand: AsyncParsableCommand {
         let aws = resolved.aws
         let cloud = resolved.distribution != nil
         let probe = PreflightProbe(target: resolved.target, pointer: resolved.pointer, distributionId: resolved.distribution,
-                                   domains: domains, cloudFront: cloud ? aws.cloudFront() : nil, acm: cloud ? aws.acm() : nil,
-                                   route53: cloud ? aws.route53() : nil)
+                                   domains: domains, cloudFront: cloud ? try aws.cloudFront() : nil, acm: cloud ? try aws.acm() : nil,
+                                   route53: cloud ? try aws.route53() : nil)
         let checks = Preflight.evaluate(await probe.gather())
         for check in checks {
             if target.json {

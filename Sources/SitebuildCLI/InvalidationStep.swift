@@ -162,7 +162,7 @@ struct InvalidationStep {
                     + "(from \(pointerSource)); if that distribution serves another pointer (production), pass --invalidate never for this one")
             }
             let reporter = self.reporter
-            let invalidator = Invalidator(service: CloudFrontInvalidations(client: resolved.aws.cloudFrontForInvalidations(), distributionId: distribution)) { event in
+            let invalidator = Invalidator(service: CloudFrontInvalidations(client: try resolved.aws.cloudFrontForInvalidations(), distributionId: distribution)) { event in
                 switch event {
                 case .throttled(let attempt, let delay):
                     reporter.say("invalidation: CloudFront is busy (too many invalidations in progress); attempt \(attempt) in \(delay.seconds.rounded()) s")

@@ -1340,4 +1340,42 @@ import Glibc
         }
         #expect(!h.exists("s3:") && !h.exists("dynamodb:") && !h.exists("s3:ok-bucket") && !h.exists("dynamodb:pointers#prod"))
     }
+
+    /// `sitebuild` with `ulimit -n limit` (soft and hard; `-S`: soft only) set by a shell.
+    func runLimited(_ h: CLIHarness, _ limit: String, _ arguments: [String], environment: [String: String]) async throws -> CLIHarness.Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n \(limit) && exec \"$0\" \"$@\"", CLIHarness.binary] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return await CLIHarness.collectOffPool(process, out, err)
+    }
+
+    /// A low open-file limit: an S3 deploy crashed without a word (SIGILL in libdispatch at 48,
+    /// curl's event loop's fatal error at 16), as it opened 128 connections whatever the limit.
+    /// Now a soft limit under the hard one is raised, fewer connections are used under a low
+    /// one, and one too low for any is refused naming `ulimit -n`.
+    @Test func aLowOpenFileLimitScalesTheConnectionsDownOrIsRefusedByName() async throws {
+        try await withMotoServer { moto in
+            try await s3(moto).createBucket("limited")
+            let h = try CLIHarness()
+            for i in 0..<300 { try h.write("site/p\(i).html", "<p>\(i)</p>") }
+            let low = try await runLimited(h, "48", ["deploy", "site", "--target", "s3://limited/low"], environment: moto.environment)
+            #expect(low.status == 0, "\(low.stderr)")
+            #expect(low.stderr.contains("uploaded 300 object(s)"), "\(low.stderr)")
+            let soft = try await runLimited(h, "-S 20", ["deploy", "site", "--target", "s3://limited/soft"], environment: moto.environment)
+            #expect(soft.status == 0, "\(soft.stderr)")
+            let tooLow = try await runLimited(h, "16", ["deploy", "site", "--target", "s3://limited/none"], environment: moto.environment)
+            #expect(tooLow.status == 2, "\(tooLow.stderr)")
+            #expect(tooLow.stderr.contains("the open-file limit is 16") && tooLow.stderr.contains("ulimit -n"), "\(tooLow.stderr)")
+            #expect(!tooLow.stderr.contains("Fatal error"), "\(tooLow.stderr)")
+            #expect(try await keys(s3(moto), "limited", prefix: "none/").isEmpty)
+        }
+    }
 }
+
