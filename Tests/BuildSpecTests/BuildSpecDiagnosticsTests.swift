@@ -511,7 +511,7 @@ struct BuildSpecDiagnosticsTests {
           paths:
             - 'node_modules/**/*'
             - '../shared/**/*'
-            - /work/site/../shared
+            - /srv/site/../shared
             - 'a..b/**/*'
         """)
         let parent = try diagnostic(error.diagnostics, keyPath: "cache.paths[1]")
