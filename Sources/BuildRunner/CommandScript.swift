@@ -70,7 +70,7 @@ public struct CommandScript: Sendable, Equatable {
 
 /// Quotes a string for POSIX sh: single quotes, with `'` written as `'\''`.
 public func shellQuoted(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    String(decoding: shellQuoted(bytes: Array(text.utf8)), as: UTF8.self)
 }
 
 /// ``shellQuoted(_:)`` for bytes that need not be UTF-8 (a path): other bytes pass as they are.

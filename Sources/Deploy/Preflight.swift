@@ -639,12 +639,16 @@ public enum Preflight {
         }
     }
 
+    /// The names `record` sends clients to, normalized: its alias target, or a CNAME's values.
+    static func pointedNames(_ record: Route53Client.ResourceRecordSet) -> [String] {
+        record.aliasTarget.map { [aliasTarget($0.dnsName)] } ?? (record.type == "CNAME" ? record.values.map(normalizeDomain) : [])
+    }
+
     /// Whether `record` leads to the distribution's domain `target`: an alias or CNAME to it,
     /// or to a name of the same zone whose records do (followed one step).
     static func dnsRecordReaches(_ record: Route53Client.ResourceRecordSet, _ target: String, _ zone: PreflightFacts.DNSRecords,
                                  followed: Bool = false) -> Bool {
-        let names = record.aliasTarget.map { [aliasTarget($0.dnsName)] } ?? (record.type == "CNAME" ? record.values.map(normalizeDomain) : [])
-        return names.contains { name in
+        return pointedNames(record).contains { name in
             if name == target { return true }
             guard !followed, let next = zone.followed[name] else { return false }
             // An alias A reaches the A records of its name; a CNAME, whatever its name holds.

@@ -256,9 +256,7 @@ public struct PreflightProbe: Sendable {
     static func followed(_ records: PreflightFacts.DNSRecords, route53: Route53Client) async throws -> PreflightFacts.DNSRecords {
         var records = records
         let zone = Preflight.normalizeDomain(records.zoneName)
-        let targets = Set(records.records.flatMap { record in
-            record.aliasTarget.map { [Preflight.aliasTarget($0.dnsName)] } ?? (record.type == "CNAME" ? record.values.map(Preflight.normalizeDomain) : [])
-        }).filter { $0 == zone || $0.hasSuffix("." + zone) }
+        let targets = Set(records.records.flatMap(Preflight.pointedNames)).filter { $0 == zone || $0.hasSuffix("." + zone) }
         for name in targets.sorted() {
             records.followed[name] = try await route53.listResourceRecordSets(hostedZoneId: records.zoneId, startName: name)
                 .filter { Preflight.normalizeDomain($0.name) == name }
