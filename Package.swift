@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl"]),
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         .target(name: "Deploy", dependencies: ["SiteContent", "AWSCore", "AWSServices"]),
-        .target(name: "Preview", dependencies: ["SiteContent", "Deploy"]),
+        .target(name: "Preview", dependencies: ["SiteContent", "Deploy", "AWSCore"]),
         .target(name: "SitebuildCLI", dependencies: [
             "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "AWSServices", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "SiteContentTests", dependencies: ["SiteContent"]),
         .testTarget(name: "BuildRunnerTests", dependencies: ["BuildRunner", "BuildSpec", "SiteContent"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "SiteContent", "AWSCore", "AWSServices", "TestSupport"]),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent"]),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Deploy", "SiteContent", "AWSCore"]),
         .testTarget(name: "SitebuildCLITests", dependencies: ["SitebuildCLI", "Preview", "AWSCore", "AWSServices", "TestSupport", "sitebuild"]),
         // Servers the test targets start on 127.0.0.1 (moto_server and helpers), shared by them.
         .target(name: "TestSupport", dependencies: ["AWSCore", "AWSServices"], path: "Tests/TestSupport"),

@@ -125,6 +125,18 @@ public enum UTCTime {
         return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction)
     }
 
+    /// `date` as an HTTP date (IMF-fixdate, `Fri, 27 Nov 2026 14:50:37 GMT`), for `Date` and
+    /// `Last-Modified` headers; the fraction of a second is dropped.
+    public static func httpDate(_ date: Date) -> String {
+        let (year, month, day, hour, minute, second, _) = fields(date)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let days = AMZDate.days(fromCivil: year, month, day)
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        return weekday + ", " + pad(day, 2) + " " + months[Int(month - 1)] + " " + pad(year, 4) + " " + pad(hour, 2) + ":"
+            + pad(minute, 2) + ":" + pad(second, 2) + " GMT"
+    }
+
     /// An HTTP `Date` header (RFC 7231's IMF-fixdate, `Fri, 27 Nov 2026 14:50:37 GMT`), as S3
     /// sends it: the server's clock, to measure the age of what it stores without trusting
     /// this machine's. Nil for anything else.

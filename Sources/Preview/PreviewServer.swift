@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// A small HTTP/1.1 server for `sitebuild serve`: one thread per connection, keep-alive,
@@ -112,7 +113,13 @@ public final class PreviewServer: @unchecked Sendable {
             while headerEnd == nil {
                 headerEnd = Self.findHeaderEnd(buffer)
                 if headerEnd != nil { break }
-                guard buffer.count < 65536 else { return respondRaw(fd, 431, "Request Header Fields Too Large") }
+                guard buffer.count < 65536 else {
+                    // Still in the request line: the URI is what is too long.
+                    if !buffer.indices.dropLast().contains(where: { buffer[$0] == 13 && buffer[$0 + 1] == 10 }) {
+                        return respondRaw(fd, 414, "URI Too Long")
+                    }
+                    return respondRaw(fd, 431, "Request Header Fields Too Large")
+                }
                 let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n <= 0 { return }
                 buffer += chunk[0..<n]
@@ -137,6 +144,9 @@ public final class PreviewServer: @unchecked Sendable {
                     remaining -= n
                 }
             }
+            // CloudFront refuses a URL over 8,192 bytes with 414; the preview does the same
+            // rather than serve what the deployed site would not.
+            guard requestLine[1].utf8.count <= Self.maximumURILength else { return respondRaw(fd, 414, "URI Too Long") }
             let method = String(requestLine[0])
             let target = Self.originForm(String(requestLine[1]))
             let version = String(requestLine[2])
@@ -178,6 +188,9 @@ public final class PreviewServer: @unchecked Sendable {
         return afterScheme[slash] == "?" ? "/" + afterScheme[slash...] : String(afterScheme[slash...])
     }
 
+    /// CloudFront's quota for the length of a request's URL, query string included.
+    static let maximumURILength = 8192
+
     static func findHeaderEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
         for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
@@ -193,6 +206,7 @@ public final class PreviewServer: @unchecked Sendable {
         for (name, value) in response.headers where !name.contains(where: \.isNewline) && !value.contains(where: \.isNewline) {
             head += "\(name): \(value)\r\n"
         }
+        head += "Date: \(UTCTime.httpDate(Date()))\r\n"
         head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         guard send(fd, Array(head.utf8)) else { return false }
         switch response.body {
@@ -227,6 +241,19 @@ public final class PreviewServer: @unchecked Sendable {
         let body = Array((message + "\n").utf8)
         _ = write(fd, PreviewResponse(status: status, headers: [("Content-Type", "text/plain"), ("Content-Length", String(body.count))],
                                       body: .bytes(body)), keepAlive: false)
+        // A lingering close: the client may still be sending the request this answers, and
+        // closing with its bytes unread would reset the connection, which can discard the
+        // answer before the client reads it. Read and drop what comes (1 MiB, 1 s at most).
+        shutdown(fd, Int32(SHUT_WR))
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var scratch = [UInt8](repeating: 0, count: 16384)
+        var drained = 0
+        while drained < 1 << 20 {
+            let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            drained += n
+        }
     }
 
     static func reason(_ status: Int) -> String {
@@ -238,6 +265,8 @@ public final class PreviewServer: @unchecked Sendable {
         case 400: return "Bad Request"
         case 404: return "Not Found"
         case 405: return "Method Not Allowed"
+        case 412: return "Precondition Failed"
+        case 414: return "URI Too Long"
         case 416: return "Range Not Satisfiable"
         case 431: return "Request Header Fields Too Large"
         case 503: return "Service Unavailable"

@@ -1,3 +1,4 @@
+import AWSCore
 import Deploy
 import Foundation
 import SiteContent
@@ -25,7 +26,8 @@ public struct PreviewResponse: Sendable {
 
 /// Answers preview requests for a local target: reads the live pointer on every request
 /// (a flip or rollback shows at once), routes the URI like the CloudFront Function, and
-/// serves the object with the manifest's headers, ETag/304, HEAD and single byte ranges.
+/// serves the object with the manifest's headers, ETag and Last-Modified, the four
+/// conditional headers (304/412, as S3 answers them), HEAD and single byte ranges.
 public final class PreviewSite: @unchecked Sendable {
     // @unchecked: the manifest cache is only touched under `lock`.
     public let root: String
@@ -109,9 +111,19 @@ public final class PreviewSite: @unchecked Sendable {
         if let encoding = entry.headers.contentEncoding { out.append(("Content-Encoding", encoding)) }
         out += entry.headers.extra.map { ($0.name, $0.value) }
         out += [("ETag", etag), ("Accept-Ranges", "bytes"), ("X-Sitebuild-Version", version)]
-        if status == 200, let match = headers["if-none-match"],
-           match == "*" || match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") == etag }) {
-            return PreviewResponse(status: 304, headers: out.filter { $0.0 != "Content-Type" }, body: .none)
+        // S3's Last-Modified is when the object was written to the version; here, the file's
+        // time in the version folder.
+        var st = stat()
+        let modified = stat(path, &st) == 0 ? Int64(st.st_mtim.tv_sec) : nil
+        if let modified { out.append(("Last-Modified", UTCTime.httpDate(Date(timeIntervalSince1970: Double(modified))))) }
+        if status == 200 {
+            switch Self.precondition(headers, etag: etag, modified: modified) {
+            case .proceed: break
+            case .notModified:
+                return PreviewResponse(status: 304, headers: out.filter { $0.0 != "Content-Type" }, body: .none)
+            case .failed:
+                return PreviewResponse(status: 412, headers: [("ETag", etag), ("Content-Length", "0")], body: .none)
+            }
         }
         var offset: Int64 = 0
         var length = entry.size
@@ -135,6 +147,39 @@ public final class PreviewSite: @unchecked Sendable {
         }
         out.append(("Content-Length", String(length)))
         return PreviewResponse(status: code, headers: out, body: method == "HEAD" ? .none : .file(path: path, offset: offset, length: length))
+    }
+
+    enum Precondition: Equatable {
+        case proceed
+        case notModified
+        case failed
+    }
+
+    /// The conditional headers of a GET or HEAD, evaluated in RFC 9110's order (13.2.2), as
+    /// S3 does: If-Match (else If-Unmodified-Since) failing is 412; then If-None-Match (else
+    /// If-Modified-Since) matching is 304. If-Match compares strongly (a weak tag never
+    /// matches), If-None-Match weakly; a date that is not an HTTP date is ignored.
+    static func precondition(_ headers: [String: String], etag: String, modified: Int64?) -> Precondition {
+        func tags(_ value: String) -> [String] {
+            value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        func seconds(_ name: String) -> Int64? {
+            headers[name].flatMap { UTCTime.parseHTTPDate($0.trimmingCharacters(in: .whitespaces)) }.map { Int64($0.timeIntervalSince1970) }
+        }
+        if let match = headers["if-match"] {
+            guard match.trimmingCharacters(in: .whitespaces) == "*" || tags(match).contains(etag) else { return .failed }
+        } else if let since = seconds("if-unmodified-since"), let modified, modified > since {
+            return .failed
+        }
+        if let match = headers["if-none-match"] {
+            if match.trimmingCharacters(in: .whitespaces) == "*"
+                || tags(match).contains(where: { ($0.hasPrefix("W/") ? String($0.dropFirst(2)) : $0) == etag }) {
+                return .notModified
+            }
+        } else if let since = seconds("if-modified-since"), let modified, modified <= since {
+            return .notModified
+        }
+        return .proceed
     }
 
     func text(_ status: Int, _ message: String, extra: [(String, String)] = []) -> PreviewResponse {

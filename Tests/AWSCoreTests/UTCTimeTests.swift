@@ -65,6 +65,12 @@ struct UTCTimeTests {
             #expect(UTCTime.parseHTTPDate(http.string(from: date)) == date, "\(http.string(from: date))")
         }
         #expect(UTCTime.parseHTTPDate("Fri, 27 Nov 2026 14:50:37 GMT")?.timeIntervalSince1970 == 1_795_791_037)
+        // And writes them as DateFormatter does, the day of the week too (before 1970 as well).
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int64.random(in: -2_000_000_000..<8_000_000_000, using: &generator)) + 0.75)
+            #expect(UTCTime.httpDate(date) == http.string(from: date), "\(date)")
+        }
+        #expect(UTCTime.httpDate(Date(timeIntervalSince1970: 1_795_791_037.9)) == "Fri, 27 Nov 2026 14:50:37 GMT")
         for bad in ["", "Fri, 27 Nov 2026 14:50:37", "Fri, 27 Nov 2026 14:50:37 UTC", "Friday, 27-Nov-26 14:50:37 GMT",
                     "Fri, 31 Nov 2026 14:50:37 GMT", "Fri, 27 Foo 2026 14:50:37 GMT", "Fri, 27 Nov 2026 24:00:00 GMT", "Fri, 7 Nov 2026 14:50:37 GMT"] {
             #expect(UTCTime.parseHTTPDate(bad) == nil, "\(bad)")

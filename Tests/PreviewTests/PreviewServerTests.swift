@@ -1,3 +1,4 @@
+import AWSCore
 import Deploy
 import Foundation
 @testable import Preview
@@ -60,6 +61,50 @@ struct PreviewServerTests {
         let about = try request(site.port, "GET", "/about", headers: [("If-None-Match", etag)])
         #expect(about.status == 200)
         #expect(about.body == Self.bytes("about.html"))
+    }
+
+    /// Last-Modified, If-Match, If-Unmodified-Since and If-Modified-Since as S3 answers them
+    /// (RFC 9110's order): the preview agrees with the deployed site on 412 and 304.
+    @Test func datesAndTheOtherConditionalHeaders() async throws {
+        let site = try await ServedSite()
+        let first = try request(site.port, "GET", "/")
+        let etag = try #require(first.header("ETag"))
+        let modifiedText = try #require(first.header("Last-Modified"))
+        let modified = try #require(UTCTime.parseHTTPDate(modifiedText))
+        let dateHeader = try #require(first.header("Date"))
+        #expect(try #require(UTCTime.parseHTTPDate(dateHeader)) >= modified)
+        let before = UTCTime.httpDate(modified.addingTimeInterval(-3600))
+        let after = UTCTime.httpDate(modified.addingTimeInterval(3600))
+
+        func status(_ headers: [(String, String)]) throws -> Int { try request(site.port, "GET", "/", headers: headers).status }
+        #expect(try status([("If-Match", etag)]) == 200)
+        #expect(try status([("If-Match", "*")]) == 200)
+        #expect(try status([("If-Match", "\"0123\", " + etag)]) == 200)
+        #expect(try status([("If-Match", "\"0123\"")]) == 412)
+        #expect(try status([("If-Match", "W/" + etag)]) == 412, "If-Match compares strongly")
+        #expect(try status([("If-Unmodified-Since", before)]) == 412)
+        #expect(try status([("If-Unmodified-Since", modifiedText)]) == 200)
+        #expect(try status([("If-Match", etag), ("If-Unmodified-Since", before)]) == 200, "If-Match wins over the date")
+        #expect(try status([("If-Modified-Since", modifiedText)]) == 304)
+        #expect(try status([("If-Modified-Since", after)]) == 304)
+        #expect(try status([("If-Modified-Since", before)]) == 200)
+        #expect(try status([("If-Modified-Since", "yesterday")]) == 200, "not a date: ignored")
+        #expect(try status([("If-None-Match", "\"0123\""), ("If-Modified-Since", after)]) == 200, "If-None-Match wins over the date")
+        #expect(try status([("If-Match", "\"0123\""), ("If-None-Match", etag)]) == 412)
+        let notModified = try request(site.port, "GET", "/", headers: [("If-Modified-Since", modifiedText)])
+        #expect(notModified.header("Last-Modified") == modifiedText)
+        #expect(notModified.body.isEmpty && notModified.trailing.isEmpty)
+        let failed = try request(site.port, "HEAD", "/", headers: [("If-Match", "\"0123\"")])
+        #expect(failed.status == 412 && failed.trailing.isEmpty)
+    }
+
+    /// CloudFront answers a URL over 8,192 bytes with 414; a header block too big is 431.
+    @Test func tooLongURIsAndHeaders() async throws {
+        let site = try await ServedSite()
+        #expect(try request(site.port, "GET", "/?" + String(repeating: "a", count: 8000)).status == 200)
+        #expect(try request(site.port, "GET", "/?" + String(repeating: "a", count: 9000)).status == 414)
+        #expect(try request(site.port, "GET", "/" + String(repeating: "a", count: 70000)).status == 414)
+        #expect(try request(site.port, "GET", "/", headers: [("X-Big", String(repeating: "b", count: 70000))]).status == 431)
     }
 
     @Test func headHasHeadersButNoBody() async throws {
