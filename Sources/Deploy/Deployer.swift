@@ -12,6 +12,9 @@ public struct DeployOutcome: Sendable {
         case deployed
         /// Dry run: nothing changed.
         case planned
+        /// The version was already live and some of its objects were missing (``Deployer/repairLive``):
+        /// they were put back, nothing flipped.
+        case repaired
     }
 
     public var kind: Kind
@@ -75,6 +78,10 @@ public struct Deployer: Sendable {
     public var flipAgainWhenOvertaken: (@Sendable (PointerConflict) async throws -> Bool)?
     /// How many times a deploy flips again after losing its flip (``flipAgainWhenOvertaken``).
     public static let flipAgainLimit = 5
+    /// When the tree is the live version, also list the version's objects and put back the
+    /// missing ones (deleted by a lifecycle rule or by hand; `--repair`). Off, a deploy that
+    /// changes nothing stays one read.
+    public var repairLive = false
 
     public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
                 statCacheDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -172,6 +179,27 @@ public struct Deployer: Sendable {
         }
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged
+            guard repairLive else { return outcome }
+            let missing = try await target.missingObjects(of: manifest)
+            guard !missing.isEmpty else { return outcome }
+            outcome.restored = missing.count
+            if dryRun {
+                outcome.kind = .planned
+                outcome.plannedUploads = missing.map { manifest.entries.path(at: $0) }
+                return outcome
+            }
+            log("\(MissingObjects(missing, of: manifest).text) of the live version \(manifest.version) are missing on \(target.url) (deleted "
+                + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory)")
+            // From the tree: the version that would be copied from is this one, where they are missing.
+            let target = self.target
+            do {
+                outcome.stats = try await target.restoreObjects(missing, of: manifest, from: directory, reusable: .empty, progress: progress)
+            } catch {
+                try? await uncancelled { try await target.removePending(manifest.version) }
+                throw error
+            }
+            try? await uncancelled { try await target.removePending(manifest.version) }
+            outcome.kind = .repaired
             return outcome
         }
         if !exists, version != nil { try await target.checkPlaceIsFree(for: manifest.version) }

@@ -247,10 +247,9 @@ public enum Preflight {
         case .found(true)? where facts.liveMissing.map({ $0.count > 0 }) ?? (facts.liveHasFiles == false):
             let what = facts.liveMissing.map { "\($0.text) are missing" } ?? "the version's files are gone"
             return .fail("live-version", subjectWithVersion, "\(manifest) exists, but \(what) on the target (deleted outside "
-                + "sitebuild: a lifecycle rule, another tool's clean-up), so the site serves errors for them. Make another complete "
-                + "version live (`sitebuild rollback VERSION`; `sitebuild versions` lists them), then deploy the build \(version) was "
-                + "made from again (`sitebuild deploy DIR` or `sitebuild run`: a deploy of a version that is not live puts its missing "
-                + "objects back before making it live)")
+                + "sitebuild: a lifecycle rule, another tool's clean-up), so the site serves errors for them. Put them back with "
+                + "`sitebuild deploy DIR --repair` (or `sitebuild run --repair`) from the build \(version) was made from; without that "
+                + "build, make another complete version live (`sitebuild rollback VERSION`; `sitebuild versions` lists them)")
         case .found(true)?:
             let all = facts.liveMissing.map { " and all \($0.total) of its objects are there" } ?? ""
             return .ok("live-version", subjectWithVersion, "complete (\(manifest) exists\(all))")

@@ -25,6 +25,9 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(help: "Print what would be uploaded and flipped, and change nothing.")
     var dryRun = false
 
+    @Flag(help: "When the directory is already live, also list the live version's objects and put back any that are missing (deleted by a lifecycle rule or by hand).")
+    var repair = false
+
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
         // An empty argument is an unset variable (`sitebuild deploy "$OUT"`): deploying the
@@ -35,7 +38,7 @@ struct DeployCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
-                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, configDirectory: cwd, sourceDirectory: cwd,
+                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, repair: repair, configDirectory: cwd, sourceDirectory: cwd,
                                                 shownDirectory: directory)
         if status != 0 { throw ExitCode(status) }
     }
@@ -116,18 +119,18 @@ enum DeployInvocation {
     /// nothing live changes and what the deploy holds is released, a flip under way completes,
     /// and the exit status is 130.
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
-                    versionId: String, dryRun: Bool,
+                    versionId: String, dryRun: Bool, repair: Bool = false,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
                     source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = [], shownDirectory: String? = nil) async -> Int32 {
         await Interruptible.run {
             await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
-                          dryRun: dryRun, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
+                          dryRun: dryRun, repair: repair, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
                           source: source, resultFields: resultFields, shownDirectory: shownDirectory)
         }
     }
 
     private static func perform(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
-                                versionId: String, dryRun: Bool,
+                                versionId: String, dryRun: Bool, repair: Bool,
                                 configDirectory: String, relativeBase: String?, sourceDirectory: String,
                                 source: ResolvedSource?, resultFields: [(String, JSONValue)], shownDirectory: String?) async -> Int32 {
         let reporter = Reporter(json: target.json, resultFields: resultFields)
@@ -149,6 +152,7 @@ enum DeployInvocation {
                                             environment: resolved.environment, localTarget: resolved.local?.target.root,
                                             filePointer: (resolved.pointer as? LocalPointerStore)?.path, directory: directory)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
+            made.repairLive = repair
             made.trailingSlash = try routing.trailing(resolved.config).rawValue
             if let distribution = resolved.distribution { made.adviceFlags = ["--distribution", distribution] }
             if let guardInfo = WatchGuard(environment: resolved.environment) {
@@ -196,7 +200,7 @@ enum DeployInvocation {
                 progress.finish()
                 throw error
             }
-            if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned {
+            if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned, outcome.kind != .repaired {
                 // The signal came during the flip, which was completed: the version is live.
                 let owed = await InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                     .recordOwed(from: outcome.previous, toVersion: outcome.version)
@@ -210,7 +214,8 @@ enum DeployInvocation {
             var invalidateFrom = outcome.previous
             var invalidates = outcome.kind == .deployed || outcome.kind == .flippedExisting
                 || (outcome.kind == .planned && outcome.previous != outcome.version)
-            let alreadyLive = outcome.kind == .unchanged || (outcome.kind == .planned && outcome.previous == outcome.version)
+            let alreadyLive = outcome.kind == .unchanged || outcome.kind == .repaired
+                || (outcome.kind == .planned && outcome.previous == outcome.version)
             // What an earlier flip's invalidation that failed or was cut off still owes: sent with
             // this flip's, or by a rerun of what is live. (One small read, only when this run would
             // invalidate.)
@@ -532,8 +537,16 @@ enum DeployInvocation {
         switch outcome.kind {
         case .unchanged:
             reporter.say("nothing to deploy: version \(outcome.version) (\(summary)) is already live on \(target)")
+        case .repaired:
+            reporter.say("version \(outcome.version) (\(summary)) is already live on \(target); \(outcome.restored) missing object(s) put back "
+                + "(uploaded \(outcome.stats.uploaded), \(humanBytes(outcome.stats.uploadedBytes)))")
         case .planned:
-            if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
+            if outcome.previous == outcome.version && outcome.restored > 0 {
+                reporter.say("dry run: version \(outcome.version) is already live, but \(outcome.restored) of its objects are missing (deleted "
+                    + "outside sitebuild): the real run with --repair puts them back from the tree; nothing changed")
+                for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
+                if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
+            } else if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
                 reporter.say("dry run: version \(outcome.version) (\(summary)); would upload \(outcome.plannedUploads.count) new object(s), copy \(outcome.plannedCopies) unchanged and flip the live pointer from \(outcome.previous ?? "none") to \(outcome.version); nothing changed")
@@ -602,6 +615,8 @@ struct RunCommand: AsyncParsableCommand {
     var versionId: String = "content"
     @Flag(help: "Build, then print what would be deployed, and change nothing on the target.")
     var dryRun = false
+    @Flag(help: "When the build is already live, also list the live version's objects and put back any that are missing (deleted by a lifecycle rule or by hand).")
+    var repair = false
 
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
@@ -713,7 +728,7 @@ struct RunCommand: AsyncParsableCommand {
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,
-                                                      dryRun: dryRun, configDirectory: resolved.configDirectory,
+                                                      dryRun: dryRun, repair: repair, configDirectory: resolved.configDirectory,
                                                       relativeBase: resolved.relativeBase, sourceDirectory: source,
                                                       source: resolved.source, resultFields: exported)
         if deployStatus != 0 { throw ExitCode(deployStatus) }

@@ -265,6 +265,21 @@ struct DeployerTests {
         #expect(unlink(f.object(v1, "about.html")) == 0)
         #expect(try await d.deploy(directory: f.source).kind == .unchanged)
         #expect(!FileManager.default.fileExists(atPath: f.object(v1, "about.html")))
+        // With `repairLive` (--repair) it lists, and puts back what is missing without a flip.
+        var repairing = d
+        repairing.repairLive = true
+        let planned = try await repairing.deploy(directory: f.source, dryRun: true)
+        #expect(planned.kind == .planned && planned.restored == 1 && planned.plannedUploads == ["about.html"])
+        #expect(!FileManager.default.fileExists(atPath: f.object(v1, "about.html")))
+        let records = try FileManager.default.contentsOfDirectory(atPath: f.target.root + "/_sitebuild/releases").count
+        let fixed = try await repairing.deploy(directory: f.source)
+        #expect(fixed.kind == .repaired && fixed.restored == 1 && fixed.stats.uploaded == 1, "\(fixed.stats)")
+        #expect(FileManager.default.contents(atPath: f.object(v1, "about.html")) == Data("<h1>about</h1>\n".utf8))
+        #expect(notes.lines.contains { $0.hasPrefix("1 of its 7 objects (about.html) of the live version \(v1) are missing") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.target.root + "/_sitebuild/releases").count == records)
+        #expect(try await f.target.markerAge(.pending, of: v1) == nil)
+        #expect(f.live == v1)
+        #expect(try await repairing.deploy(directory: f.source).kind == .unchanged)
     }
 
     /// A stack taken over from the Hosting Toolkit: its last version (files, no manifest) was

@@ -234,7 +234,7 @@ import TestSupport
         let message = try failure(facts, "live-version")
         #expect(message.hasPrefix("live version v1: s3://site/www/_sitebuild/manifests/v1.json exists, but 4 of its 7 objects "
             + "(a.html, b.html, c.html, …) are missing on the target"), "\(message)")
-        #expect(message.contains("`sitebuild rollback VERSION`") && message.contains("`sitebuild deploy DIR` or `sitebuild run`")
+        #expect(message.contains("`sitebuild rollback VERSION`") && message.contains("`sitebuild deploy DIR --repair` (or `sitebuild run --repair`)")
                 && !message.contains("new id"), "\(message)")
     }
 

@@ -699,7 +699,7 @@ import Glibc
             #expect(doctor.status == 3, "\(doctor.stdout)")
             #expect(doctor.stdout.contains("FAIL live version \(v1): s3://lost-objects/w/_sitebuild/manifests/\(v1).json exists, but 2 of "
                 + "its 3 objects (a.txt, b.txt) are missing on the target"), "\(doctor.stdout)")
-            #expect(doctor.stdout.contains("`sitebuild rollback VERSION`") && doctor.stdout.contains("`sitebuild deploy DIR`"), "\(doctor.stdout)")
+            #expect(doctor.stdout.contains("`sitebuild rollback VERSION`") && doctor.stdout.contains("`sitebuild deploy DIR --repair`"), "\(doctor.stdout)")
 
             try h.write("site/index.html", "<p>two</p>")
             let second = try await h.run(["deploy", "site"] + common, environment: moto.environment)
@@ -723,6 +723,55 @@ import Glibc
             #expect(try await keys(client, "lost-objects", prefix: "w/_sitebuild/pending/").isEmpty)
             let healthy = try await h.run(["doctor", "--target", "s3://lost-objects/w"], environment: moto.environment)
             #expect(healthy.status == 0 && healthy.stdout.contains("and all 3 of its objects are there"), "\(healthy.stdout)")
+        }
+    }
+
+    /// Objects of the *live* version deleted outside sitebuild: a deploy of the same tree stays
+    /// one read and does not see them; with --repair it lists the version and puts them back
+    /// (their headers too), without a flip or a release record; doctor says so.
+    @Test func repairPutsBackWhatTheLiveVersionLost() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("repair-live")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            try h.write("site/a.txt", "kept")
+            try h.write("site/b.css", "p{}")
+            let common = ["--target", "s3://repair-live/w", "--json"]
+            let first = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            let v1 = try #require(result(first)["version"] as? String, "\(first.stderr)")
+            let records = try await keys(client, "repair-live", prefix: "w/_sitebuild/releases/").count
+            #expect(try await client.deleteObjects(bucket: "repair-live", keys: ["w/\(v1)/a.txt", "w/\(v1)/b.css"]).isEmpty)
+
+            let doctor = try await h.run(["doctor", "--target", "s3://repair-live/w"], environment: moto.environment)
+            #expect(doctor.status == 3 && doctor.stdout.contains("`sitebuild deploy DIR --repair`"), "\(doctor.stdout)")
+            let plain = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(result(plain)["action"] as? String == "unchanged" && result(plain)["restored"] as? Int == 0, "\(plain.stdout)")
+            #expect(try await client.headObject(bucket: "repair-live", key: "w/\(v1)/a.txt") == nil)
+
+            let plan = try await h.run(["deploy", "site", "--repair", "--dry-run"] + common, environment: moto.environment)
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(result(plan)["status"] as? String == "PLANNED" && result(plan)["plannedUploads"] as? [String] == ["a.txt", "b.css"]
+                    && result(plan)["restored"] as? Int == 2, "\(plan.stdout)")
+            #expect(plan.stderr.contains("is already live, but 2 of its objects are missing"), "\(plan.stderr)")
+            #expect(try await client.headObject(bucket: "repair-live", key: "w/\(v1)/a.txt") == nil)
+
+            let repair = try await h.run(["deploy", "site", "--repair"] + common, environment: moto.environment)
+            #expect(repair.status == 0, "\(repair.stderr)")
+            #expect(result(repair)["action"] as? String == "repaired" && result(repair)["restored"] as? Int == 2
+                    && result(repair)["uploaded"] as? Int == 2, "\(repair.stdout)")
+            #expect(repair.stderr.contains("2 of its 3 objects (a.txt, b.css) of the live version \(v1) are missing"), "\(repair.stderr)")
+            #expect(repair.stderr.contains("2 missing object(s) put back"), "\(repair.stderr)")
+            #expect(try await text(client, "repair-live", "w/\(v1)/a.txt") == "kept")
+            #expect(try await client.headObject(bucket: "repair-live", key: "w/\(v1)/b.css")?.attributes.contentType == "text/css; charset=utf-8")
+            #expect(try await text(client, "repair-live", "w/_sitebuild/live") == v1)
+            #expect(try await keys(client, "repair-live", prefix: "w/_sitebuild/pending/").isEmpty)
+            #expect(try await keys(client, "repair-live", prefix: "w/_sitebuild/releases/").count == records, "no flip, no record")
+
+            let again = try await h.run(["deploy", "site", "--repair"] + common, environment: moto.environment)
+            #expect(result(again)["action"] as? String == "unchanged" && result(again)["restored"] as? Int == 0, "\(again.stdout)")
+            let healthy = try await h.run(["doctor", "--target", "s3://repair-live/w"], environment: moto.environment)
+            #expect(healthy.status == 0, "\(healthy.stdout)")
         }
     }
 
