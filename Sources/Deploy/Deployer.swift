@@ -82,6 +82,9 @@ public struct Deployer: Sendable {
     /// missing ones (deleted by a lifecycle rule or by hand; `--repair`). Off, a deploy that
     /// changes nothing stays one read.
     public var repairLive = false
+    /// Flip a pointer whose live version this target has never had (`--take-over-pointer`):
+    /// otherwise refused, as the pointer most likely belongs to another site.
+    public var takeOverPointer = false
 
     public init(target: DeployTarget, pointer: PointerStore, builder: ManifestBuilder = ManifestBuilder(),
                 statCacheDirectory: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -163,6 +166,13 @@ public struct Deployer: Sendable {
             try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: interrupted)
         }
         let (state, liveComplete) = try await live
+        if let current = state.version, !liveComplete, current != manifest.version, !takeOverPointer, try await isStranger(current) {
+            throw DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "
+                + "no files, no release record): the pointer most likely serves another site (two sites on one KeyValueStore or table "
+                + "with the default key `path`, a pointer from another site's settings). Nothing was uploaded or made live. Give this "
+                + "site its own pointer (--pointer …#<key>, SITEBUILD_POINTER, sitebuild.yml's pointer), or pass --take-over-pointer "
+                + "if this target should now own it", invalidInput: true)
+        }
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
                                     warnings: warnings, plannedUploads: [], manifest: manifest)
@@ -553,6 +563,15 @@ public struct Deployer: Sendable {
         // Any deleting marker, however old: a prune killed half-way left the version partly gone.
         guard try await target.markerAge(.pending, of: version) == nil, try await target.markerAge(.deleting, of: version) == nil else { return false }
         return try await !target.firstObjects(of: version, limit: 1).isEmpty
+    }
+
+    /// Whether `version`, named by the pointer, was never this target's: no files in its
+    /// folder (not a version another tool uploaded, not one deleted half-way) and no release
+    /// record that made it live here (not a version deleted outside sitebuild since).
+    func isStranger(_ version: String) async throws -> Bool {
+        guard try await target.firstObjects(of: version, limit: 1).isEmpty else { return false }
+        if try await target.listReleaseNames().contains(where: { ReleaseRecord.fileName($0, isFlipTo: version) }) { return false }
+        return try await !target.readPointerHeads().contains { $0.to == version }
     }
 
     /// The newest release record on the target (one listing and one read).

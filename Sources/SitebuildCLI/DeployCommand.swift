@@ -28,6 +28,9 @@ struct DeployCommand: AsyncParsableCommand {
     @Flag(help: "When the directory is already live, also list the live version's objects and put back any that are missing (deleted by a lifecycle rule or by hand).")
     var repair = false
 
+    @Flag(help: "Flip the pointer even when the version it names was never this target's (the pointer served another site).")
+    var takeOverPointer = false
+
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
         // An empty argument is an unset variable (`sitebuild deploy "$OUT"`): deploying the
@@ -38,7 +41,8 @@ struct DeployCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let status = await DeployInvocation.run(directory: absolutePath(directory, relativeTo: cwd), target: target, routing: routing,
-                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, repair: repair, configDirectory: cwd, sourceDirectory: cwd,
+                                                invalidation: invalidation, versionId: versionId, dryRun: dryRun, repair: repair,
+                                                takeOverPointer: takeOverPointer, configDirectory: cwd, sourceDirectory: cwd,
                                                 shownDirectory: directory)
         if status != 0 { throw ExitCode(status) }
     }
@@ -119,18 +123,18 @@ enum DeployInvocation {
     /// nothing live changes and what the deploy holds is released, a flip under way completes,
     /// and the exit status is 130.
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
-                    versionId: String, dryRun: Bool, repair: Bool = false,
+                    versionId: String, dryRun: Bool, repair: Bool = false, takeOverPointer: Bool = false,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
                     source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = [], shownDirectory: String? = nil) async -> Int32 {
         await Interruptible.run {
             await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
-                          dryRun: dryRun, repair: repair, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
+                          dryRun: dryRun, repair: repair, takeOverPointer: takeOverPointer, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
                           source: source, resultFields: resultFields, shownDirectory: shownDirectory)
         }
     }
 
     private static func perform(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
-                                versionId: String, dryRun: Bool, repair: Bool,
+                                versionId: String, dryRun: Bool, repair: Bool, takeOverPointer: Bool,
                                 configDirectory: String, relativeBase: String?, sourceDirectory: String,
                                 source: ResolvedSource?, resultFields: [(String, JSONValue)], shownDirectory: String?) async -> Int32 {
         let reporter = Reporter(json: target.json, resultFields: resultFields)
@@ -153,6 +157,7 @@ enum DeployInvocation {
                                             filePointer: (resolved.pointer as? LocalPointerStore)?.path, directory: directory)
             made.confinedTo = linkRoots(directory: directory, configDirectory: configDirectory)
             made.repairLive = repair
+            made.takeOverPointer = takeOverPointer
             made.trailingSlash = try routing.trailing(resolved.config).rawValue
             if let distribution = resolved.distribution { made.adviceFlags = ["--distribution", distribution] }
             if let guardInfo = WatchGuard(environment: resolved.environment) {
@@ -617,6 +622,8 @@ struct RunCommand: AsyncParsableCommand {
     var dryRun = false
     @Flag(help: "When the build is already live, also list the live version's objects and put back any that are missing (deleted by a lifecycle rule or by hand).")
     var repair = false
+    @Flag(help: "Flip the pointer even when the version it names was never this target's (the pointer served another site).")
+    var takeOverPointer = false
 
     func run() async throws {
         let cwd = FileManager.default.currentDirectoryPath
@@ -728,7 +735,8 @@ struct RunCommand: AsyncParsableCommand {
         let out = absolutePath(buildOptions.out!, relativeTo: cwd)
         let deployStatus = await DeployInvocation.run(directory: out, target: targetOptions, routing: routing, invalidation: invalidation,
                                                       versionId: versionId,
-                                                      dryRun: dryRun, repair: repair, configDirectory: resolved.configDirectory,
+                                                      dryRun: dryRun, repair: repair, takeOverPointer: takeOverPointer,
+                                                      configDirectory: resolved.configDirectory,
                                                       relativeBase: resolved.relativeBase, sourceDirectory: source,
                                                       source: resolved.source, resultFields: exported)
         if deployStatus != 0 { throw ExitCode(deployStatus) }

@@ -282,6 +282,48 @@ struct DeployerTests {
         #expect(try await repairing.deploy(directory: f.source).kind == .unchanged)
     }
 
+    /// A pointer that names a version this target never had (another site's pointer: two sites
+    /// on one store's default key `path`) is not flipped unless told to; a version the target
+    /// had, deleted since, or another tool's files, is no reason to refuse.
+    @Test func aPointerServingAnotherSiteIsNotTakenOver() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let other = try DeployFixture()
+        try other.writeSite(variant: "other site")
+        let otherVersion = try await other.deployer().deploy(directory: other.source).version
+        // This site's deploys use the other site's pointer.
+        let d = f.deployer(pointer: other.pointer)
+        for dryRun in [true, false] {
+            let refused = await #expect(throws: DeployError.self) { try await d.deploy(directory: f.source, dryRun: dryRun) }
+            #expect(refused?.isInvalidInput == true)
+            #expect(refused?.description.hasPrefix("\(other.pointer.url) says \(otherVersion) is live, but \(f.target.url) has never had "
+                + "a version \(otherVersion)") == true, "\(String(describing: refused))")
+            #expect(refused?.description.contains("--take-over-pointer") == true)
+        }
+        #expect(other.live == otherVersion)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot).filter { !$0.hasPrefix("_") }.isEmpty, "nothing uploaded")
+
+        var taking = d
+        taking.takeOverPointer = true
+        let taken = try await taking.deploy(directory: f.source)
+        #expect(taken.kind == .deployed && other.live == taken.version && taken.previous == otherVersion)
+
+        // A version of this target's, deleted by hand while live: a deploy replaces it.
+        let own = f.deployer()
+        let v1 = try await own.deploy(directory: f.source).version
+        try FileManager.default.removeItem(atPath: f.targetRoot + "/" + v1)
+        try FileManager.default.removeItem(atPath: f.manifestPath(v1))
+        try f.writeSource("index.html", "<h1>next</h1>\n")
+        #expect(try await own.deploy(directory: f.source).kind == .deployed)
+
+        // Another tool's version (files, no manifest): taken over, as from the Hosting Toolkit.
+        let g = try DeployFixture()
+        try g.writeSite()
+        try g.dir.write("target/0a1b2c3d/index.html", "<h1>toolkit</h1>\n")
+        try g.dir.write("target/_sitebuild/live", "0a1b2c3d")
+        #expect(try await g.deployer().deploy(directory: g.source).previous == "0a1b2c3d")
+    }
+
     /// A stack taken over from the Hosting Toolkit: its last version (files, no manifest) was
     /// live before sitebuild's first flip, and rollback goes back to it; a version a killed
     /// deploy of sitebuild's left (its pending marker) is never made live.
@@ -805,7 +847,10 @@ struct DeployerTests {
         let f = try DeployFixture()
         try f.writeSite()
         func racing(_ competitor: String) -> Deployer {
-            f.deployer(pointer: RacingPointerStore(inner: f.pointer, competitor: competitor))
+            var deployer = f.deployer(pointer: RacingPointerStore(inner: f.pointer, competitor: competitor))
+            // The winners' versions are names only (this target has nothing of them).
+            deployer.takeOverPointer = true
+            return deployer
         }
         // The first deploy flips through the same identity (a store named by its URL) with no race.
         let v1 = try await f.deployer(pointer: NamedAsRacing(inner: f.pointer)).deploy(directory: f.source).version

@@ -607,6 +607,7 @@ import Testing
         // writes (its ZIP's name), are pointers.
         #expect(try h.run(["deploy", "dist", "--target", "versions", "--pointer", "versions/pointers/live"]).status == 0)
         try h.write("toolkit-live", "release+2 (1)\n")
+        try h.write("versions/release+2 (1)/index.html", "<p>the toolkit's</p>\n")
         let toolkit = try h.run(["deploy", "dist", "--target", "versions", "--pointer", "toolkit-live"])
         #expect(toolkit.status == 0 && h.read("toolkit-live")?.trimmingCharacters(in: .whitespacesAndNewlines) == live, "\(toolkit.stderr)")
         #expect(try h.run(["versions", "--target", "versions"]).status == 0)
@@ -678,7 +679,8 @@ import Testing
         #expect(badTarget.stderr.contains("sitebuild.yml:2:9: target s3://BAD/x: 'BAD' is not a valid bucket name"), "\(badTarget.stderr)")
         // Headers a file cannot carry are refused where they are written.
         for (header, reason) in [("Content-Length", "the server and CloudFront set it"), ("cache-control", "use the rule's `cache-control` key"),
-                                 ("x-amz-meta-a", "S3 and CloudFront reserve")] {
+                                 ("x-amz-meta-a", "S3 and CloudFront reserve"), ("Server", "S3 sends its own"),
+                                 ("Set-Cookie", "CloudFront Functions carry cookies apart from headers")] {
             try h.write("sitebuild.yml", "headers:\n  - match: '*.html'\n    set:\n      \(header): x\n")
             let refused = try h.run(["deploy", "dist"])
             #expect(refused.status == 2)
