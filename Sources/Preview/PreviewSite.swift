@@ -91,7 +91,12 @@ public final class PreviewSite: @unchecked Sendable {
             return PreviewResponse(status: status, headers: [("Location", location), ("Cache-Control", "max-age=3600"),
                                                              ("Content-Length", "0")], body: .none)
         case .rewrite(let originPath):
-            let key = String(Self.percentDecode(originPath).dropFirst(version.count + 2))
+            // A `%` not followed by two hex digits, or escapes that are not UTF-8: S3 cannot
+            // decode the key (400 InvalidURI), so the deployed site serves nothing there either.
+            guard let decoded = originPath.removingPercentEncoding else {
+                return text(400, "Bad Request: \(uri) has a malformed %-escape (write a literal % as %25)\n")
+            }
+            let key = String(decoded.dropFirst(version.count + 2))
             if let entry = manifest.entry(at: key) {
                 return serve(entry, version: version, headers: headers, method: method, status: 200)
             }
@@ -220,7 +225,4 @@ public final class PreviewSite: @unchecked Sendable {
         return (String(target[..<q]), String(target[target.index(after: q)...]))
     }
 
-    static func percentDecode(_ text: String) -> String {
-        text.removingPercentEncoding ?? text
-    }
 }

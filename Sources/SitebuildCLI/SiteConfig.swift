@@ -51,6 +51,11 @@ struct SiteConfig {
              "proxy-authenticate", "proxy-authorization", "proxy-connection", "host", "date", "etag", "last-modified",
              "accept-ranges", "content-range", "age", "via", "warning", "x-cache", "x-forwarded-proto", "x-real-ip":
             return "the server and CloudFront set it for every response"
+        case "server":
+            return "S3 sends its own (`Server: AmazonS3`), which the viewer-response function keeps, so yours would show only in the preview"
+        case "set-cookie", "set-cookie2":
+            return "CloudFront Functions carry cookies apart from headers, so it would show only in the preview; set cookies "
+                + "from your application, not on static files"
         default:
             if lower.hasPrefix("x-amz-") || lower.hasPrefix("x-amzn-") || lower.hasPrefix("x-edge-") || lower.hasPrefix("x-accel-") {
                 return "S3 and CloudFront reserve x-amz-, x-amzn-, x-edge- and x-accel- names"

@@ -98,6 +98,18 @@ struct PreviewServerTests {
         #expect(failed.status == 412 && failed.trailing.isEmpty)
     }
 
+    /// A `%` that is not an escape, or escapes that are not UTF-8: S3 cannot decode the key
+    /// (400), so the preview does not serve the file there either; `%25` reaches it.
+    @Test func malformedEscapesAreBadRequests() async throws {
+        let site = try await ServedSite()
+        #expect(try request(site.port, "GET", "/100%25.html").body == Self.bytes("100%.html"))
+        for target in ["/100%.html", "/100%", "/x%AB.txt", "/caf%E9.html", "/%zz"] {
+            let r = try request(site.port, "GET", target)
+            #expect(r.status == 400, "\(target)")
+            #expect(r.text.contains("malformed %-escape"), "\(target)")
+        }
+    }
+
     /// CloudFront answers a URL over 8,192 bytes with 414; a header block too big is 431.
     @Test func tooLongURIsAndHeaders() async throws {
         let site = try await ServedSite()

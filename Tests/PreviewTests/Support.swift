@@ -102,6 +102,7 @@ final class ServedSite: @unchecked Sendable {
         ("caf\u{E9}.html", Array("<p>caf\u{E9}</p>\n".utf8)),
         ("c++.html", Array("<p>plus</p>\n".utf8)),
         ("c  .html", Array("<p>spaces</p>\n".utf8)),
+        ("100%.html", Array("<p>percent</p>\n".utf8)),
     ]
 
     /// Deploys the standard tree (unless `deploy` is false) and starts a server on a free port.
