@@ -346,7 +346,9 @@ struct Watcher {
             } else if versionTaken {
                 failed += 1
                 say("\(source) was built but not deployed: the version named after it already exists with other content (an archive "
-                    + "uploaded again under the same name?), and versions are immutable, so a retry fails the same way. Upload the new "
+                    + "uploaded again under the same name, or another whose name makes the same id: characters other than letters, "
+                    + "digits, '.', '_' and '-' become '-', so release+2.zip and release-2.zip are both release-2), and versions "
+                    + "are immutable, so a retry fails the same way. Upload the new "
                     + "content under a name no earlier upload had (the version is named after it), or watch with --version-id content")
             } else {
                 failed += 1

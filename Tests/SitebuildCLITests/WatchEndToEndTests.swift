@@ -495,6 +495,8 @@ import TestSupport
             // No fixed file name is suggested (it could be another upload's, already live).
             #expect(again.stdout.contains("under a name no earlier upload had") && !again.stdout.contains("site-2.zip"), "\(again.stdout)")
             #expect(again.stdout.contains("or watch with --version-id content"), "\(again.stdout)")
+            // Names that differ only where the id has '-' collide too: said, so nobody looks for a re-upload.
+            #expect(again.stdout.contains("or another whose name makes the same id"), "\(again.stdout)")
         }
     }
 
