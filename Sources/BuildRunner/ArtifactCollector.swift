@@ -54,7 +54,11 @@ public struct ArtifactCollector: Sendable {
         let baseText = (artifacts.baseDirectory ?? ".").trimmingSlashes
         let ownIdentities = ownIdentities
         let bases: [String]
-        if baseText == "." || baseText.isEmpty {
+        if let written = artifacts.baseDirectory, written.allSatisfy({ $0 == " " || $0 == "\t" }) {
+            // An empty base-directory names no folder (the parser refuses it): never the source
+            // directory, whose every file (`.env` included) it would take.
+            bases = []
+        } else if baseText == "." || baseText.isEmpty {
             bases = ["."]
         } else if GlobPattern(baseText).isLiteral {
             bases = [GlobPattern(baseText).literalPath]
@@ -140,7 +144,7 @@ public struct ArtifactCollector: Sendable {
                 let pattern = GlobPattern(exclude.text)
                 warnings.append(pattern.isLiteral
                     ? "exclude-paths '\(exclude.text)' names a directory; sitebuild leaves out the files below it. "
-                        + "Write '\(pattern.literalPath)/**/*' to say so explicitly"
+                        + "Write '\(Self.filesBelow(pattern.literalPath))' to say so explicitly"
                     : "exclude-paths '\(exclude.text)' names directories; sitebuild leaves out the files below them. "
                         + "Write '\(exclude.text)/**/*' to say so explicitly")
             }
@@ -148,11 +152,12 @@ public struct ArtifactCollector: Sendable {
                 log.append("Expanding \(patternText)")
                 let pattern = GlobPattern(patternText)
                 var matched = entries.filter { pattern.matches($0.path) }
-                if matched.isEmpty, pattern.isLiteral {
+                // An empty pattern (`""`, `./`) names no directory: as one it would take every file.
+                if matched.isEmpty, pattern.isLiteral, !pattern.literalPath.isEmpty {
                     let directoryPattern = GlobPattern(pattern.literalPath + "/")
                     let below = entries.filter { directoryPattern.matches($0.path) }
                     if !below.isEmpty {
-                        warnings.append("'\(patternText)' names a directory; sitebuild takes the files below it. Write '\(pattern.literalPath)/**/*' to say so explicitly")
+                        warnings.append("'\(patternText)' names a directory; sitebuild takes the files below it. Write '\(Self.filesBelow(pattern.literalPath))' to say so explicitly")
                         matched = below
                     }
                 }
@@ -243,6 +248,12 @@ public struct ArtifactCollector: Sendable {
         if path.utf8.elementsEqual(path.precomposedStringWithCanonicalMapping.utf8) { return " (NFC)" }
         if path.utf8.elementsEqual(path.decomposedStringWithCanonicalMapping.utf8) { return " (NFD)" }
         return ""
+    }
+
+    /// The relative glob for the files below `directory` (`dist/**/*`; `**/*` for the source
+    /// directory itself), as a hint names it: never an absolute pattern, which artifacts refuse.
+    static func filesBelow(_ directory: String) -> String {
+        directory.isEmpty || directory == "." ? "**/*" : directory + "/**/*"
     }
 
     /// The excluded directories that are not the source directory itself.

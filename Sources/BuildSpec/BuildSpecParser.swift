@@ -412,7 +412,17 @@ public struct BuildSpecParser {
         if let n = map.value(for: "files") {
             let items = stringList(n, path: "\(path).files")
             artifacts.files = items.map(\.text)
-            for (i, item) in items.enumerated() { checkPattern(item.text, item.location, "\(path).files[\(i)]") }
+            for (i, item) in items.enumerated() {
+                if Self.isBlank(item.text) {
+                    error(item.location, "\(path).files[\(i)]", "the path is empty, so it names no file (was it written from a variable "
+                        + "that is not set?); write the files to take, such as 'dist/**/*', or '**/*' for every file")
+                } else if Self.namesTheSourceDirectory(item.text) {
+                    error(item.location, "\(path).files[\(i)]", "'\(item.text)' names the source directory itself, not files; "
+                        + "write '**/*' to take every file in it, or name a folder's files, such as 'dist/**/*'")
+                } else {
+                    checkPattern(item.text, item.location, "\(path).files[\(i)]")
+                }
+            }
         } else {
             let why = primary && map.value(for: "secondary-artifacts") != nil
                 ? "artifacts.files is required even when only secondary-artifacts are used (CodeBuild rejects the spec otherwise)"
@@ -423,10 +433,21 @@ public struct BuildSpecParser {
         if let n = map.value(for: "discard-paths") { artifacts.discardPaths = boolean(n, "\(path).discard-paths") ?? false }
         if let n = map.value(for: "base-directory") {
             artifacts.baseDirectory = scalar(n, "\(path).base-directory")
-            if let base = artifacts.baseDirectory { checkPattern(base, location(n), "\(path).base-directory") }
+            if isNull(n) || artifacts.baseDirectory.map(Self.isBlank) == true {
+                // Not the source directory: a templated `base-directory: $OUT` with OUT unset.
+                error(n, "\(path).base-directory", "base-directory is empty (was it written from a variable that is not set?); "
+                    + "leave the key out to take the files from the source directory, or name the folder, such as 'dist'")
+            } else if let base = artifacts.baseDirectory {
+                checkPattern(base, location(n), "\(path).base-directory")
+            }
         }
         if let n = map.value(for: "exclude-paths") {
-            artifacts.excludePaths = stringList(n, path: "\(path).exclude-paths").map(\.text)
+            let items = stringList(n, path: "\(path).exclude-paths")
+            artifacts.excludePaths = items.map(\.text)
+            for (i, item) in items.enumerated() where Self.isBlank(item.text) {
+                error(item.location, "\(path).exclude-paths[\(i)]", "the path is empty, so it leaves out nothing (was it written from a variable "
+                    + "that is not set?); remove the item, or name the files to leave out, such as 'node_modules/**/*'")
+            }
         }
         if let n = map.value(for: "enable-symlinks") { artifacts.enableSymlinks = boolean(n, "\(path).enable-symlinks") ?? false }
         if let n = map.value(for: "s3-prefix") { artifacts.s3Prefix = scalar(n, "\(path).s3-prefix") }
@@ -672,6 +693,21 @@ public struct BuildSpecParser {
         if !valid {
             error(location, path.hasSuffix("]") ? path : "\(path).\(name)", "'\(name)' is not a valid environment variable name (letters, digits and _, not starting with a digit)")
         }
+    }
+
+    /// Whether `text` is empty or only blanks: a path that names nothing.
+    static func isBlank(_ text: String) -> Bool {
+        text.allSatisfy { $0 == " " || $0 == "\t" }
+    }
+
+    /// Whether an artifact `files` pattern names the source directory itself (`.`, `./`), which
+    /// is no file: as a bare directory it would take everything, `.env` included.
+    static func namesTheSourceDirectory(_ pattern: String) -> Bool {
+        guard !pattern.hasPrefix("/") else { return false }
+        var text = Substring(pattern)
+        while text.hasPrefix("./") { text.removeFirst(2) }
+        while text.hasSuffix("/") { text.removeLast() }
+        return text.isEmpty || text == "."
     }
 
     mutating func checkPattern(_ pattern: String, _ node: SourceLocation?, _ path: String) {

@@ -1,4 +1,5 @@
 import BuildRunner
+import BuildSpec
 import Foundation
 import Testing
 
@@ -328,6 +329,27 @@ import Testing
             """, out: out)
         #expect(files(under: out) == ["public/index.html"])
         #expect(run.log.contains("'public' names a directory"))
+        #expect(run.log.contains("Write 'public/**/*' to say so explicitly"))
+    }
+
+    /// Regression: an empty pattern (`""`, `./`) was taken as a directory named by its literal
+    /// path, `''`, whose "files below" were every file of the source (`.env` included), with a
+    /// hint to write the absolute '/**/*'; an empty base-directory was the source directory. The
+    /// parser refuses both; the collector itself takes nothing from them.
+    @Test func anEmptyPatternOrBaseDirectoryTakesNothing() throws {
+        let h = try BuildHarness()
+        try h.write(".env", "SECRET=1")
+        try h.write("dist/index.html", "i")
+        var collector = ArtifactCollector(sourceDirectory: h.source)
+        collector.excludedDirectories = [".sitebuild"]
+        for patterns in [[""], ["./"], ["."], ["  "]] {
+            let selection = collector.select(Artifacts(files: patterns))
+            #expect(selection.files.isEmpty, "\(patterns): \(selection.files.map(\.path))")
+            #expect(!selection.warnings.contains { $0.contains("names a directory") }, "\(selection.warnings)")
+        }
+        #expect(collector.select(Artifacts(files: ["**/*"], baseDirectory: "")).files.isEmpty)
+        let root = collector.select(Artifacts(files: ["**/*"], baseDirectory: "./"))
+        #expect(root.files.map(\.path) == [".env", "dist/index.html"], "\(root.log) \(root.warnings) \(root.problems)")
     }
 
     /// `exclude-paths: [node_modules]` leaves the directory's files out (a file pattern would

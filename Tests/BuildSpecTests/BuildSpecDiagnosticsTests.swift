@@ -498,6 +498,49 @@ struct BuildSpecDiagnosticsTests {
         #expect(lineColumn(base) == [9, 19])
     }
 
+    /// Regression: `files: [""]` (a templated buildspec whose variable was unset) and
+    /// `files: ["./"]` passed and published the whole source folder, `.env` included; an empty
+    /// `base-directory` was silently the source directory. Each is refused where it is written,
+    /// with what to write instead, in secondary artifacts too.
+    @Test func emptyArtifactPathsAreRefused() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files:
+            - ""
+            - "  "
+            - ./
+            - .
+            - dist/**/*
+          exclude-paths: ["", "*.map"]
+          base-directory: ""
+          secondary-artifacts:
+            docs:
+              files: [""]
+              base-directory:
+        """)
+        for (index, line) in [(0, 7), (1, 8), (2, 9), (3, 10)] {
+            let d = try diagnostic(error.diagnostics, keyPath: "artifacts.files[\(index)]")
+            #expect(lineColumn(d) == [line, 7])
+            #expect(d.message.contains("'**/*'"), "\(d)")
+        }
+        #expect(try diagnostic(error.diagnostics, keyPath: "artifacts.files[0]").message.hasPrefix("the path is empty"))
+        #expect(try diagnostic(error.diagnostics, keyPath: "artifacts.files[2]").message.hasPrefix("'./' names the source directory itself"))
+        let exclude = try diagnostic(error.diagnostics, keyPath: "artifacts.exclude-paths[0]")
+        #expect(lineColumn(exclude) == [12, 19])
+        let base = try diagnostic(error.diagnostics, keyPath: "artifacts.base-directory")
+        #expect(lineColumn(base) == [13, 19])
+        #expect(base.message.contains("leave the key out"))
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "artifacts.secondary-artifacts.docs.files[0]")) == [16, 15])
+        _ = try diagnostic(error.diagnostics, keyPath: "artifacts.secondary-artifacts.docs.base-directory")
+        #expect(error.errors.count == 8)
+        // `./dist` and `dist/` name a folder, and `.` is a base directory like any other.
+        _ = try parseSpec("version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  files: [./dist, dist/]\n  base-directory: .\n")
+    }
+
     /// Regression: `cache.paths: ['../shared/**/*']` passed, was saved by every build and
     /// failed every restore (a cache entry never holds '..'); now it is refused where it is
     /// written, as artifact paths with '..' are.
