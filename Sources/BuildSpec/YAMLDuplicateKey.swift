@@ -5,7 +5,8 @@ public enum YAMLDuplicateKey {
     /// as the one at `firstAt` (1-based), found in `text`; nil when it cannot be found that way
     /// (flow mappings such as `{a: 1, a: 2}`, keys written differently).
     public static func repeated(_ key: String, firstAt: (line: Int, column: Int), in text: String) -> (line: Int, column: Int)? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift: a split on "\n" alone never splits a CRLF file.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         guard firstAt.line >= 1, firstAt.line <= lines.count else { return nil }
         let indent = firstAt.column - 1
         let spellings = [key, "\"\(key)\"", "'\(key)'"]

@@ -281,6 +281,16 @@ struct BuildSpecDiagnosticsTests {
         #expect(YAMLDuplicateKey.repeated("a", firstAt: (1, 2), in: "{a: 1, a: 2}") == nil)
     }
 
+    /// Regression: in a file with CRLF line ends the duplicate was reported at its first
+    /// occurrence (`3:3`), as if the file were one line; sitebuild.yml's the same.
+    @Test func duplicateKeyInACRLFFileIsReportedWhereItIsRepeated() throws {
+        let error = try rejectSpec("version: 0.2\r\nphases:\r\n  build:\r\n    commands: [a]\r\n  build:\r\n    commands: [b]\r\n")
+        let d = try #require(error.errors.first)
+        #expect(d.message.contains("duplicate key 'build' (first at line 3)"), "\(d)")
+        #expect(lineColumn(d) == [5, 3])
+        #expect(YAMLDuplicateKey.repeated("a", firstAt: (1, 1), in: "a: 1\r\nb: 2\r\n\r\na: 3\r\n")! == (4, 1))
+    }
+
     @Test func duplicateTopLevelKey() throws {
         let error = try rejectSpec("version: 0.2\nversion: 0.1\nphases:\n  build:\n    commands: [a]\n")
         let d = try #require(error.errors.first)
