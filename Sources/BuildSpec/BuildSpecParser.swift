@@ -127,6 +127,11 @@ public struct BuildSpecParser {
             error(root, "version", "the buildspec has no 'version'; add `version: 0.2` as the first line")
         }
         var spec = BuildSpec(version: version ?? .v0_2, file: file)
+        // A section with no value (`env:` whose keys are all commented out) is an empty one, as
+        // CodeBuild decodes it: the same as leaving it out, as `phases.build:` with no value is.
+        func section(_ key: String) -> Node? {
+            top.value(for: key).flatMap { isNull($0) ? nil : $0 }
+        }
         let is01 = version == .v0_1
 
         var known = ["version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache"]
@@ -137,13 +142,13 @@ public struct BuildSpecParser {
             spec.runAs = scalar(node, "run-as")
             spec.runAsLocation = location(node)
         }
-        if let node = top.value(for: "env") { spec.env = parseEnvironment(node, path: "env") }
-        if is01, let node = top.value(for: "environment_variables") {
+        if let node = section("env") { spec.env = parseEnvironment(node, path: "env") }
+        if is01, let node = section("environment_variables") {
             spec.env.variables += parseVariables(node, path: "environment_variables", legacy: true)
         }
-        if let node = top.value(for: "proxy") { spec.proxy = parseProxy(node) }
-        if let node = top.value(for: "batch") { spec.batch = parseBatch(node) }
-        if let node = top.value(for: "phases") {
+        if let node = section("proxy") { spec.proxy = parseProxy(node) }
+        if let node = section("batch") { spec.batch = parseBatch(node) }
+        if let node = section("phases") {
             spec.phases = parsePhases(node)
         } else if let batch = spec.batch, let key = top.first(where: { $0.key.string == "batch" })?.key {
             // A batch build's root buildspec often has only `batch`: its children run their own.
@@ -151,9 +156,9 @@ public struct BuildSpecParser {
         } else {
             error(root, "phases", "the buildspec has no 'phases'; add at least one of install, pre_build, build, post_build")
         }
-        if let node = top.value(for: "reports") { spec.reports = parseReports(node) }
-        if let node = top.value(for: "artifacts") { spec.artifacts = parseArtifacts(node, path: "artifacts", primary: true) }
-        if let node = top.value(for: "cache") { spec.cache = parseCache(node) }
+        if let node = section("reports") { spec.reports = parseReports(node) }
+        if let node = section("artifacts") { spec.artifacts = parseArtifacts(node, path: "artifacts", primary: true) }
+        if let node = section("cache") { spec.cache = parseCache(node) }
         return spec
     }
 
@@ -451,7 +456,7 @@ public struct BuildSpecParser {
         }
         if let n = map.value(for: "enable-symlinks") { artifacts.enableSymlinks = boolean(n, "\(path).enable-symlinks") ?? false }
         if let n = map.value(for: "s3-prefix") { artifacts.s3Prefix = scalar(n, "\(path).s3-prefix") }
-        if primary, let n = map.value(for: "secondary-artifacts"), let secondary = mapping(n, "\(path).secondary-artifacts") {
+        if primary, let n = map.value(for: "secondary-artifacts"), !isNull(n), let secondary = mapping(n, "\(path).secondary-artifacts") {
             for (keyNode, value) in secondary {
                 guard let id = keyNode.string else { continue }
                 if id.isEmpty || id.contains("/") || id == "." || id == ".." {
@@ -513,6 +518,10 @@ public struct BuildSpecParser {
 
     mutating func mapping(_ node: Node, _ path: String) -> Node.Mapping? {
         if case .mapping(let m) = node { return mergingKeys(m, path) }
+        if isNull(node) {
+            error(node, path, "\(path.isEmpty ? "the buildspec" : path) has no value; it must be a mapping of keys to values")
+            return nil
+        }
         error(node, path, "\(path.isEmpty ? "the buildspec" : path) must be a mapping of keys to values, not \(describe(node))")
         return nil
     }
@@ -667,7 +676,7 @@ public struct BuildSpecParser {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .scalar(let s): return "the value '\(s.string)'"
+        case .scalar(let s): return isNull(node) ? "no value" : "the value '\(s.string)'"
         case .alias: return "an alias"
         }
     }

@@ -593,6 +593,36 @@ struct BuildSpecDiagnosticsTests {
         #expect(error.errors.count == 5)
     }
 
+    /// Regression: `env:` whose keys are all commented out (and `artifacts:`, `cache:`,
+    /// `reports:`, `proxy:` with no value) was an error naming "the value ''", which is not in
+    /// the file; such a section is empty, as `phases.build:` with no value is.
+    @Test func aSectionWithNoValueIsAbsent() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        env:
+        #  variables:
+        #    TOKEN: abc
+        proxy:
+        batch: ~
+        phases:
+          build:
+            commands: [make]
+        reports:
+        artifacts:
+        #  files: ['**/*']
+        cache:
+        """)
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(spec.env.variables.isEmpty)
+        #expect(spec.proxy == nil && spec.batch == nil && spec.artifacts == nil && spec.cache == nil && spec.reports.isEmpty)
+        _ = try parseSpec("version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  files: ['**/*']\n  secondary-artifacts:\n")
+        // Where a value is needed, the message says there is none.
+        let error = try rejectSpec("version: 0.2\nphases:\n  build:\n    commands: [make]\nreports:\n  unit:\n")
+        let d = try diagnostic(error.diagnostics, keyPath: "reports.unit")
+        #expect(d.message == "reports.unit has no value; it must be a mapping of keys to values", "\(d)")
+        #expect(!error.description.contains("''"))
+    }
+
     @Test func variableValueMustBeAScalar() throws {
         let error = try rejectSpec("""
         version: 0.2
