@@ -223,6 +223,14 @@ public final class BuildEngine {
         if spec.env.gitCredentialHelper {
             log.container("git-credential-helper: git uses this machine's own credential configuration")
         }
+        if let artifacts = spec.artifacts {
+            // CodeBuild uploads under the prefix; a local build writes --out and --zip as they are.
+            for (key, block) in [("artifacts", artifacts)] + artifacts.secondary.map({ ("artifacts.secondary-artifacts.\($0.identifier)", $0.artifacts) }) {
+                guard let prefix = block.s3Prefix else { continue }
+                log.warning("\(key).s3-prefix '\(prefix)' has no effect in a local build: the files are written to --out or --zip as they are; "
+                    + "to deploy under a prefix, give it in the deploy target (--target s3://bucket/\(prefix))")
+            }
+        }
         log.container("Processing environment variables")
         try composeEnvironment(startDate: startDate)
         // A killed sitebuild's commands outlive it (each runs in a session of its own): one

@@ -761,6 +761,8 @@ import Testing
 }
 
 @Suite struct LocalOnlyKeysTests {
+    /// s3-prefix was parsed and dropped without a word: a user expecting the prefix is now told
+    /// it has no effect locally and where a prefix goes instead.
     @Test func batchProxyRuntimeVersionsAndCredentialHelperAreLoggedAndTheBuildRuns() throws {
         let h = try BuildHarness()
         try h.write("site/index.html", "i")
@@ -789,10 +791,12 @@ import Testing
             artifacts:
               base-directory: site
               files: ['**/*']
+              s3-prefix: builds
               secondary-artifacts:
                 docs:
                   base-directory: docs
                   files: ['*.html']
+                  s3-prefix: docs
             """, zip: h.root + "/zips/site.zip")
         #expect(run.result.status == .succeeded)
         #expect(run.log.contains("Warning: batch (build-list) is not supported locally; running one ordinary build"))
@@ -801,6 +805,9 @@ import Testing
         #expect(run.log.contains("Selecting 'python' runtime version '3.11' based on manual selections..."))
         #expect(run.log.contains("Selecting 'ruby' runtime version '3.2' based on manual selections..."), "a variable is logged resolved")
         #expect(run.log.contains("git-credential-helper: git uses this machine's own credential configuration"))
+        #expect(run.log.contains("Warning: artifacts.s3-prefix 'builds' has no effect in a local build"))
+        #expect(run.log.contains("(--target s3://bucket/builds)"))
+        #expect(run.log.contains("Warning: artifacts.secondary-artifacts.docs.s3-prefix 'docs' has no effect in a local build"))
         #expect(run.log.outputLines == ["installed"])
         // The secondary artifact's ZIP goes beside the primary one, named by its identifier.
         #expect(run.result.artifacts.map(\.zip) == [h.root + "/zips/site.zip", h.root + "/zips/docs.zip"])
