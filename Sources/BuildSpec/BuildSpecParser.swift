@@ -8,6 +8,8 @@ public struct BuildSpecParser {
     /// Mappings merge keys (`<<`) may still pull in (see ``mergingKeys(_:_:)``).
     var mergeBudget = 10_000
     let file: String
+    /// The document's lines, for hints that depend on how an item was written.
+    var sourceLines: [Substring] = []
 
     /// Parses `text` (the contents of `file`). Throws `BuildSpecError` when any error was
     /// found; the warnings of a usable spec are in the returned value's `warnings`.
@@ -96,6 +98,7 @@ public struct BuildSpecParser {
 
     mutating func parseDocument(_ text: String) -> BuildSpec? {
         let root: Node?
+        sourceLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -606,8 +609,14 @@ public struct BuildSpecParser {
         var items: [(String, SourceLocation?)] = []
         for (i, item) in seq.enumerated() {
             guard case .scalar(let s) = item else {
-                let hint = describe(item) == "a mapping"
-                    ? " (a command containing ': ' must be quoted)" : ""
+                let hint: String
+                if let unquoted = unquotedItem(atLine: item.mark?.line ?? 0) {
+                    hint = " (\(commands ? "a command" : "an item") starting with '\(unquoted.first)' must be quoted: \(unquoted.quoted))"
+                } else if case .mapping = item {
+                    hint = " (a command containing ': ' must be quoted)"
+                } else {
+                    hint = ""
+                }
                 error(item, "\(path)[\(i)]", "each item of \(path) must be a string, not \(describe(item))\(hint)")
                 continue
             }
@@ -635,6 +644,19 @@ public struct BuildSpecParser {
             items.append((s.string, location(item)))
         }
         return items
+    }
+
+    /// The list item written on `line` (1-based) when it starts with a character YAML reads as
+    /// syntax, not text (`- [ -f package.json ] && npm ci`, `- { echo a; echo b; }`): that
+    /// character, and the item as it must be written, quoted.
+    func unquotedItem(atLine line: Int) -> (first: Character, quoted: String)? {
+        guard line >= 1, line <= sourceLines.count else { return nil }
+        let text = sourceLines[line - 1].drop { $0 == " " }
+        guard text.hasPrefix("- ") else { return nil }
+        var item = text.dropFirst(2).drop { $0 == " " }
+        while let last = item.last, last == " " || last == "\r" { item.removeLast() }
+        guard let first = item.first, "[{&*!%@`|>".contains(first) else { return nil }
+        return (first, "- '" + item.replacingOccurrences(of: "'", with: "''") + "'")
     }
 
     /// The operator a command's text ends with that needs more text after it (`&&`, `||`, `|`,
@@ -760,7 +782,9 @@ public struct BuildSpecParser {
              .composer(let context, let problem, let mark, _):
             var message = "YAML syntax error: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
-            if problem.contains("tab") || problem.contains("cannot start any token") {
+            if let unquoted = unquotedItem(atLine: mark.line) ?? context.flatMap({ unquotedItem(atLine: $0.mark.line) }) {
+                message += "; a command or other list item starting with '\(unquoted.first)' must be quoted: \(unquoted.quoted)"
+            } else if problem.contains("tab") || problem.contains("cannot start any token") {
                 message += "; YAML does not allow tabs for indentation, and a value starting with a special character must be quoted"
             }
             return Diagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), keyPath: "", message)

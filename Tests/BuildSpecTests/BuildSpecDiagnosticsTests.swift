@@ -64,6 +64,38 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("must be quoted"))
     }
 
+    /// Regression: `- { echo a; echo b; }` was said to contain ': ', `- [ -f package.json ]` was
+    /// "not a list" with no hint, and `- [ -f package.json ] && npm ci` a bare YAML error about
+    /// an anchor; each now says the command must be quoted, and how.
+    @Test func aCommandStartingWithASyntaxCharacterMustBeQuoted() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - { echo a; echo b; }
+              - [ -f package.json ]
+        """)
+        let group = try diagnostic(error.diagnostics, keyPath: "phases.build.commands[0]")
+        #expect(group.message.hasSuffix("not a mapping (a command starting with '{' must be quoted: - '{ echo a; echo b; }')"), "\(group)")
+        let test = try diagnostic(error.diagnostics, keyPath: "phases.build.commands[1]")
+        #expect(test.message.hasSuffix("not a list (a command starting with '[' must be quoted: - '[ -f package.json ]')"), "\(test)")
+        let syntax = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - [ -f package.json ] && npm ci
+        """)
+        let d = try #require(syntax.errors.first)
+        #expect(lineColumn(d) == [5, 30])
+        #expect(d.message.hasPrefix("YAML syntax error: "))
+        #expect(d.message.hasSuffix("a command or other list item starting with '[' must be quoted: - '[ -f package.json ] && npm ci'"), "\(d)")
+        #expect(!d.message.contains("tabs"))
+        let alias = try rejectSpec("version: 0.2\nphases:\n  build:\n    commands:\n      - @echo it's done\n")
+        #expect(try #require(alias.errors.first).message.hasSuffix("starting with '@' must be quoted: - '@echo it''s done'"), "\(alias)")
+    }
+
     @Test func mappingInFinally() throws {
         let error = try rejectSpec("""
         version: 0.2
