@@ -335,7 +335,7 @@ public struct BuildSpecParser {
         var phases: [PhaseName: Phase] = [:]
         guard let map = mapping(node, "phases") else { return phases }
         for (keyNode, value) in map {
-            guard let name = keyNode.string else { continue }
+            guard let name = keyName(keyNode, "phases") else { continue }
             guard let phaseName = PhaseName(rawValue: name) else {
                 let normalized = name.lowercased().replacingOccurrences(of: "-", with: "_")
                 let hint = PhaseName.allCases.map(\.rawValue).min { editDistance($0, normalized) < editDistance($1, normalized) }
@@ -386,7 +386,7 @@ public struct BuildSpecParser {
         guard let map = mapping(node, "reports") else { return [] }
         var reports: [Report] = []
         for (keyNode, value) in map {
-            guard let name = keyNode.string else { continue }
+            guard let name = keyName(keyNode, "reports") else { continue }
             let path = "reports.\(name)"
             guard let r = mapping(value, path) else { continue }
             warnUnknownKeys(r, known: ["files", "base-directory", "discard-paths", "file-format"], path: path)
@@ -461,7 +461,7 @@ public struct BuildSpecParser {
         if let n = map.value(for: "s3-prefix") { artifacts.s3Prefix = scalar(n, "\(path).s3-prefix") }
         if primary, let n = map.value(for: "secondary-artifacts"), !isNull(n), let secondary = mapping(n, "\(path).secondary-artifacts") {
             for (keyNode, value) in secondary {
-                guard let id = keyNode.string else { continue }
+                guard let id = keyName(keyNode, "\(path).secondary-artifacts") else { continue }
                 if id.isEmpty || id.contains("/") || id == "." || id == ".." {
                     error(keyNode, "\(path).secondary-artifacts.\(id)", "an artifact identifier must be a plain name without '/'")
                     continue
@@ -678,7 +678,7 @@ public struct BuildSpecParser {
         guard let map = mapping(node, path) else { return [] }
         var result: [(String, String, Node, Node)] = []
         for (keyNode, value) in map {
-            guard let key = keyNode.string else { continue }
+            guard let key = keyName(keyNode, path) else { continue }
             guard case .scalar(let s) = value else {
                 error(value, "\(path).\(key)", "\(path).\(key) must be a single value, not \(describe(value)); quote it if it is text")
                 continue
@@ -705,9 +705,18 @@ public struct BuildSpecParser {
 
     // MARK: - Checks
 
+    /// The name `keyNode` spells; an error at it when it is not a plain name (`? [TOKEN]`, a
+    /// list or a mapping as a key), which no section can read: left out unseen, the variable or
+    /// phase it held was missing from the build.
+    mutating func keyName(_ keyNode: Node, _ path: String) -> String? {
+        if let name = keyNode.string { return name }
+        error(keyNode, path, "a key must be a plain name, not \(describe(keyNode)); write it as `NAME: value`")
+        return nil
+    }
+
     mutating func warnUnknownKeys(_ map: Node.Mapping, known: [String], path: String) {
         for (keyNode, _) in map {
-            guard let key = keyNode.string, !known.contains(key) else { continue }
+            guard let key = keyName(keyNode, path), !known.contains(key) else { continue }
             let near = known.min { editDistance($0, key) < editDistance($1, key) }
             let hint = near.flatMap { editDistance($0, key) <= 2 ? "; did you mean '\($0)'?" : nil } ?? ""
             warning(keyNode, path.isEmpty ? key : "\(path).\(key)", "unknown key '\(key)' is ignored\(hint)")

@@ -655,6 +655,40 @@ struct BuildSpecDiagnosticsTests {
         #expect(!error.description.contains("''"))
     }
 
+    /// Regression: a key that is a list or a mapping (`? [TOKEN]`) was dropped without a word,
+    /// and the variable or phase it held was missing from the build.
+    @Test func aKeyThatIsNotAPlainNameIsAnError() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          variables:
+            ? [TOKEN]
+            : abc
+        phases:
+          ? [post_build]
+          : {commands: [x]}
+          build:
+            commands: [make]
+        reports:
+          ? {unit: x}
+          : {files: [a.xml]}
+        artifacts:
+          files: ['**/*']
+          ? [name]
+          : site
+          secondary-artifacts:
+            ? [docs]
+            : {files: [a]}
+        """)
+        for (path, place) in [("env.variables", [4, 7]), ("phases", [7, 5]), ("reports", [12, 5]), ("artifacts", [16, 5]),
+                              ("artifacts.secondary-artifacts", [19, 7])] {
+            let d = try diagnostic(error.diagnostics, keyPath: path)
+            #expect(lineColumn(d) == place, "\(d)")
+            #expect(d.message.hasPrefix("a key must be a plain name"), "\(d)")
+        }
+        #expect(error.errors.count == 5)
+    }
+
     @Test func variableValueMustBeAScalar() throws {
         let error = try rejectSpec("""
         version: 0.2
