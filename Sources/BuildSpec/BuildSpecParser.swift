@@ -188,6 +188,10 @@ public struct BuildSpecParser {
         if let n = map.value(for: "parameter-store") {
             for entry in stringMap(n, path: "\(path).parameter-store") {
                 checkVariableName(entry.key, entry.keyNode, "\(path).parameter-store")
+                if Self.isBlank(entry.value) {
+                    error(isNull(entry.node) ? entry.keyNode : entry.node, "\(path).parameter-store.\(entry.key)",
+                          "the parameter name is empty; write the name of the Parameter Store parameter, such as /my-app/token")
+                }
                 env.parameterStore.append((entry.key, entry.value))
             }
         }
@@ -195,8 +199,8 @@ public struct BuildSpecParser {
             for entry in stringMap(n, path: "\(path).secrets-manager") {
                 checkVariableName(entry.key, entry.keyNode, "\(path).secrets-manager")
                 let ref = SecretReference(parsing: entry.value)
-                if ref.secretId.isEmpty {
-                    error(entry.node, "\(path).secrets-manager.\(entry.key)",
+                if Self.isBlank(ref.secretId) {
+                    error(isNull(entry.node) ? entry.keyNode : entry.node, "\(path).secrets-manager.\(entry.key)",
                           "the reference must start with a secret id: secret-id:json-key:version-stage:version-id")
                 }
                 env.secretsManager.append((entry.key, ref))

@@ -416,6 +416,32 @@ struct BuildSpecDiagnosticsTests {
         #expect(lineColumn(d) == [5, 5])
     }
 
+    /// Regression: `parameter-store: {TOKEN: }` and a blank secret id passed validate, and the
+    /// build failed later asking SSM for the parameter ''.
+    @Test func anEmptyParameterNameOrSecretIdIsAnError() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        env:
+          parameter-store:
+            TOKEN:
+            BLANK: "  "
+            GOOD: /app/good
+          secrets-manager:
+            S: "  "
+            J: " :key"
+        phases:
+          build:
+            commands: [make]
+        """)
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "env.parameter-store.TOKEN")) == [4, 5])
+        let blank = try diagnostic(error.diagnostics, keyPath: "env.parameter-store.BLANK")
+        #expect(lineColumn(blank) == [5, 12])
+        #expect(blank.message.contains("the parameter name is empty"))
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "env.secrets-manager.S")) == [8, 8])
+        _ = try diagnostic(error.diagnostics, keyPath: "env.secrets-manager.J")
+        #expect(error.errors.count == 4)
+    }
+
     @Test func exportedSecretsAreRejected() throws {
         let error = try rejectSpec("""
         version: 0.2
