@@ -145,6 +145,11 @@ public struct Deployer: Sendable {
             warnings.append("\(listSample(git)) in \(directory) not deployed: a git repository's history and config "
                 + "(remote URLs with their tokens) must not be public; set the artifact's base-directory to the built site")
         }
+        let credentials = TreeHasher.credentialFileNames.sorted().flatMap { excludedByName[$0] ?? [] }.sorted()
+        if !credentials.isEmpty {
+            warnings.append("\(listSample(credentials)) in \(directory) not deployed: files of credentials (.env, .npmrc, .aws/, .ssh/, …) "
+                + "must not be public; set the artifact's base-directory to the built site")
+        }
         if let state = excludedByName[".sitebuild"] {
             warnings.append("\(listSample(state)) in \(directory) not deployed: sitebuild's state (a local target's release records "
                 + "and versions, fetched sources, build outputs) must not be public; set the artifact's base-directory to the built site")

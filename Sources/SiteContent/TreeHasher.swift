@@ -63,8 +63,16 @@ public struct TreeHasher: Sendable {
     /// Names never part of a site, wherever they are below the root: a `.git` directory (or a
     /// worktree's `.git` file) holds the repository's history and its remote URLs, tokens
     /// included; a `.sitebuild` folder is sitebuild's state (a local target's release records
-    /// and every version, fetched sources, build outputs).
-    public var excludingNames: Set<String> = [".git", ".sitebuild"]
+    /// and every version, fetched sources, build outputs); and the well-known files of
+    /// credentials (``credentialFileNames``), which a deploy of a project folder would publish.
+    public var excludingNames: Set<String> = Set([".git", ".sitebuild"]).union(TreeHasher.credentialFileNames)
+
+    /// Files and folders that hold credentials by convention and are never a site's: dotenv
+    /// files (not `.env.example`), npm/yarn/pip/netrc/git credential files, `.aws` and `.ssh`.
+    public static let credentialFileNames: Set<String> = [
+        ".env", ".env.local", ".env.development", ".env.development.local", ".env.production", ".env.production.local",
+        ".env.test", ".env.test.local", ".npmrc", ".yarnrc.yml", ".netrc", ".pypirc", ".git-credentials", ".aws", ".ssh",
+    ]
 
     /// Polled between files: when it answers true (a deploy interrupted by a signal), the
     /// workers stop and `hash` throws CancellationError.

@@ -432,6 +432,37 @@ struct DeployerTests {
         #expect(outcome.warnings.contains { $0.contains(".git, cfg, g, vendor/lib/.git") && $0.contains("not deployed") }, "\(outcome.warnings)")
     }
 
+    /// Files of credentials by convention (.env, .npmrc, .aws/, …) are never published either
+    /// (`deploy .` from a project folder); `.env.example` and other dotfiles are.
+    @Test func credentialFilesInTheTreeAreNotDeployed() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        try f.writeSource(".env", "AWS_SECRET=abc\n")
+        try f.writeSource(".env.production.local", "TOKEN=x\n")
+        try f.writeSource("app/.npmrc", "//registry.npmjs.org/:_authToken=npm_xyz\n")
+        try f.writeSource(".aws/credentials", "[default]\n")
+        try f.writeSource(".env.example", "AWS_SECRET=\n")
+        try f.writeSource(".well-known/security.txt", "Contact: a@b\n")
+        let outcome = try await f.deployer().deploy(directory: f.source)
+        let manifest = try #require(outcome.manifest)
+        let paths = Set(manifest.entries.indices.map { manifest.entries.path(at: $0) })
+        for gone in [".env", ".env.production.local", "app/.npmrc", ".aws/credentials"] { #expect(!paths.contains(gone), "\(gone)") }
+        #expect(paths.contains(".env.example") && paths.contains(".well-known/security.txt"))
+        #expect(outcome.warnings.contains { $0.hasPrefix(".aws, .env, .env.production.local, app/.npmrc in ") && $0.contains("files of credentials") },
+                "\(outcome.warnings)")
+    }
+
+    /// A lock or temporary file planted as a link (a shared folder) is not written through.
+    @Test func thePointerDoesNotWriteThroughALinkedLockFile() async throws {
+        let dir = try TempDir("linked-lock")
+        let victim = dir.url("victim")
+        try FileManager.default.createDirectory(atPath: dir.url("p"), withIntermediateDirectories: true)
+        #expect(symlink(victim, dir.url("p/live.lock")) == 0)
+        let store = LocalPointerStore(path: dir.url("p/live"))
+        await #expect(throws: (any Error).self) { try await store.compareAndSwap(expected: PointerState(version: nil, token: nil), to: "v1") }
+        #expect(!FileManager.default.fileExists(atPath: victim))
+    }
+
     @Test func writeManifestIsCreateOnly() async throws {
         let f = try DeployFixture()
         try f.writeSite()
