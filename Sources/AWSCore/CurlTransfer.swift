@@ -353,7 +353,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func openSinkFile(_ path: String) -> HTTPClientError? {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return .fileIO("create", path: path, errno: errno, url: request.url) }
         sinkFile = fd
         return nil

@@ -71,7 +71,7 @@ enum WorkDirectoryLock {
     static func acquire(_ path: String, busy: @autoclosure () -> String, optional: Bool = false) throws {
         try held.withLock { held in
             if held[path] != nil { return }
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 if optional { return }
                 throw SourceError(.invalidInput, "cannot create the lock file \(path): \(String(cString: strerror(errno)))")

@@ -48,7 +48,7 @@ public struct LocalPointerStore: PointerStore {
     public func compareAndSwap(expected: PointerState, to version: String) async throws {
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw DeployError("cannot open the pointer lock \(path).lock: \(String(cString: strerror(errno)))") }
         defer { close(lockFD) }
         while flock(lockFD, LOCK_EX) != 0 {
@@ -61,7 +61,7 @@ public struct LocalPointerStore: PointerStore {
         }
         Self.removeStaleTemporaries(of: path)
         let temporary = path + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DeployError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         let bytes = Array((version + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -23,7 +23,7 @@ public enum FileCopy {
         var opened = stat()
         fstat(input, &opened)
         try check(opened, is: identity, source)
-        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0o755 : 0o644)
+        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, executable ? 0o755 : 0o644)
         guard output >= 0 else { throw ArchiveError("cannot write \(target): \(String(cString: strerror(errno)))") }
         defer { close(output) }
         // Sized to the file and left uninitialised: a zero-filled 1 MiB block per file was

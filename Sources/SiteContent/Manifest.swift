@@ -110,7 +110,7 @@ public struct Manifest: Sendable, Equatable {
 
     /// Writes the manifest file to `path` (created or truncated), streaming.
     public func write(toFile path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw ArchiveError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         try write { bytes in

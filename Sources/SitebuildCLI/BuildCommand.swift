@@ -577,10 +577,35 @@ enum BuildInvocation {
         }
     }
 
+    /// The folder of sitebuild's persistent state on this machine (build caches, stat caches,
+    /// locks, build numbers): SITEBUILD_CACHE_DIR, else XDG_CACHE_HOME/sitebuild, else
+    /// ~/.cache/sitebuild, the home folder from HOME or, unset (systemd units, `env -i`), the
+    /// user database. Without any home, a folder of this user's own in the temporary directory
+    /// (``privateTemporaryCache(in:)``): never a shared path another user could make first and
+    /// fill with a build cache that runs as whoever builds.
     static func cacheDirectory(_ environment: [String: String]) -> String {
         if let dir = environment["SITEBUILD_CACHE_DIR"], !dir.isEmpty { return dir }
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/sitebuild" }
-        return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/sitebuild"
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/sitebuild" }
+        if let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir {
+            let home = String(cString: directory)
+            var info = stat()
+            if home.hasPrefix("/"), home != "/", stat(home, &info) == 0, info.st_uid == geteuid() { return home + "/.cache/sitebuild" }
+        }
+        return privateTemporaryCache(in: NSTemporaryDirectory())
+    }
+
+    /// `sitebuild-cache-<uid>` in `temporary`, made private (0700) and used only when it is
+    /// this user's own folder (not a link, not writable by others); else a fresh private folder.
+    static func privateTemporaryCache(in temporary: String) -> String {
+        let base = temporary.hasSuffix("/") ? String(temporary.dropLast()) : temporary
+        let path = base + "/sitebuild-cache-\(geteuid())"
+        _ = mkdir(path, 0o700)
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 { return path }
+        var template = Array((base + "/sitebuild-cache-\(geteuid())-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { return path }
+        return String(cString: made)
     }
 
     /// The files this process's standard output and error are redirected to (real paths), if
