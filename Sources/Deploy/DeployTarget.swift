@@ -103,6 +103,16 @@ public protocol DeployTarget: Sendable {
     func checkKeys(_ manifest: Manifest) throws
     /// Up to `limit` objects (files) in `version`'s place, as target URLs, in listing order.
     func firstObjects(of version: String, limit: Int) async throws -> [String]
+    /// The `_sitebuild/` folder inside `version`'s place, as a target URL, when there is one:
+    /// that folder is another target (a site deployed to `<this target>/<version>`) or another
+    /// watcher's state, not part of the version. One listing of at most one key (a stat locally).
+    func nestedState(in version: String) async throws -> String?
+    /// The target above this one whose version this target's folder is, or lies inside: its
+    /// `_sitebuild/manifests/<name>.json` exists for the folder of this path below it (up to
+    /// the bucket's root; for a directory, up to ``LocalTarget/enclosingLevels`` levels up).
+    /// A prune of that target would delete this one, and while that version is live its site
+    /// serves this one's files and records. nil when there is none (or it cannot be read).
+    func enclosingVersion() async throws -> (target: String, version: String, manifest: String)?
     /// The rows of `manifest`'s entries whose objects are not in its version's place (deleted
     /// outside sitebuild: a lifecycle rule, by hand), in manifest order: on S3 one listing of
     /// the version's prefix (1,000 keys a request), locally a stat per object.
@@ -171,6 +181,16 @@ extension DeployTarget {
             + "a deploy replaces what it holds. Choose another --version-id, or another target prefix", invalidInput: true)
     }
 
+    /// Refuses (invalid input) a deploy to a target whose folder is a version of a target above
+    /// it (``enclosingVersion()``): a prune of that target would delete this site whole.
+    public func checkNotInsideVersion() async throws {
+        guard let outer = try await enclosingVersion() else { return }
+        throw DeployError("\(url) lies inside version \(outer.version) of the target \(outer.target) (its manifest is \(outer.manifest)): "
+            + "a prune of that target would delete this site with that version, and while \(outer.version) is live that site serves "
+            + "this one's files and release records. Deploy to a folder that is no version of another target (beside it, not inside one)",
+            invalidInput: true)
+    }
+
     /// Deletes a version outright: its deleting marker, then all of it (a killed run is
     /// finished by the next prune).
     public func deleteVersion(_ version: String) async throws {
@@ -196,6 +216,7 @@ extension DeployTarget {
     /// newer record made live is kept too, even if the pointer has moved on since (a rollback
     /// undone, or several in a row). Returns why the version was kept, or nil when it was deleted.
     public func prune(_ version: String, releasesKnown: Set<String>? = nil, isLive: () async throws -> Bool) async throws -> String? {
+        if let nested = try await nestedState(in: version) { return PrunePlan.keptForNestedState(nested) }
         let token = try await markDeletingAnew(version)
         let reason: String?
         do {

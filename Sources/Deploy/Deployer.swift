@@ -166,10 +166,13 @@ public struct Deployer: Sendable {
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
         async let live = readLive()
+        // A target whose folder is a version of another is refused (its prune would delete this site).
+        async let outside: Void = target.checkNotInsideVersion()
         // Interrupted while hashing (a big tree, a cold disk), the hashing stops between files.
         let (manifest, warnings, hashedCount) = try await withCancellationFlag { interrupted in
             try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: interrupted)
         }
+        try await outside
         let (state, liveComplete) = try await live
         if let current = state.version, !liveComplete, current != manifest.version, !takeOverPointer, try await isStranger(current) {
             throw DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "

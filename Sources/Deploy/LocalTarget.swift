@@ -102,6 +102,29 @@ public struct LocalTarget: DeployTarget {
         return found
     }
 
+    public func nestedState(in version: String) async throws -> String? {
+        let state = root + "/" + version + "/_sitebuild"
+        var status = stat()
+        guard lstat(state, &status) == 0 else { return nil }
+        return state
+    }
+
+    /// How many folders up ``enclosingVersion()`` looks for a target.
+    public static let enclosingLevels = 8
+
+    public func enclosingVersion() async throws -> (target: String, version: String, manifest: String)? {
+        var folder = root
+        for _ in 0..<Self.enclosingLevels {
+            let parent = (folder as NSString).deletingLastPathComponent
+            let name = (folder as NSString).lastPathComponent
+            guard parent != folder, !name.isEmpty, name != "/" else { return nil }
+            let manifest = parent + (parent.hasSuffix("/") ? "" : "/") + "_sitebuild/manifests/" + name + ".json"
+            if FileManager.default.fileExists(atPath: manifest) { return (LocalTarget(root: parent).url, name, manifest) }
+            folder = parent
+        }
+        return nil
+    }
+
     /// Calls `body` with the path, relative to `directory`, of each file below it (directories
     /// left out) until it returns false.
     private static func forEachFile(in directory: String, _ body: (String) -> Bool) {

@@ -19,6 +19,13 @@ public struct PrunePlan: Sendable, Equatable {
     /// a prune that was killed, and a deploy of that version clears it.
     public static let deletionMarkerLifetime: TimeInterval = 3600
 
+    /// Why a version whose place holds `nested` (``DeployTarget/nestedState(in:)``) is kept:
+    /// deleting its folder would delete another site (or watcher) with it.
+    public static func keptForNestedState(_ nested: String) -> String {
+        "its folder holds another target's (or watcher's) state, \(nested): deleting it would delete that site too; "
+            + "move that site out of this target (or delete it), then prune again"
+    }
+
     /// - Parameters:
     ///   - versions: complete versions with their creation time.
     ///   - keepCount: how many of the newest versions to keep besides live and previous.

@@ -528,6 +528,29 @@ public struct S3Target: DeployTarget {
             .prefix(limit).map { "s3://\(bucket)/\($0.key)" }
     }
 
+    public func nestedState(in version: String) async throws -> String? {
+        let prefix = location.prefix + version + "/_sitebuild/"
+        let found = try await client.listObjectsPage(bucket: bucket, prefix: prefix, maxKeys: 1).objects
+        return found.isEmpty ? nil : "s3://\(bucket)/\(prefix)"
+    }
+
+    public func enclosingVersion() async throws -> (target: String, version: String, manifest: String)? {
+        let folders = location.prefix.split(separator: "/").map(String.init)
+        // The nearest target above first: `a/b/_sitebuild/manifests/c.json`, then `a/_sitebuild/manifests/b.json`, …
+        for depth in stride(from: folders.count - 1, through: 0, by: -1) {
+            let parent = folders[..<depth].map { $0 + "/" }.joined()
+            let key = parent + "_sitebuild/manifests/" + folders[depth] + ".json"
+            do {
+                guard try await client.headObject(bucket: bucket, key: key) != nil else { continue }
+            } catch let error as AWSServiceError where error.status == 403 {
+                // Credentials for this prefix only: what lies above it is not this deploy's to read.
+                continue
+            }
+            return (S3Location(bucket: bucket, prefix: parent).description, folders[depth], "s3://\(bucket)/\(key)")
+        }
+        return nil
+    }
+
     /// What S3 allows of user-defined metadata per object: the UTF-8 bytes of every key and
     /// value together (a PutObject with more is refused with MetadataTooLarge).
     public static let maximumMetadataBytes = 2048

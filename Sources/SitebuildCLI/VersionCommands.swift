@@ -307,8 +307,16 @@ struct PruneCommand: AsyncParsableCommand {
                     + "what its last release made live is kept")
             }
             let incomplete = try await resolved.target.incompleteVersions()
-            let plan = PrunePlan.make(versions: versions, releases: releases, live: live, previous: previous,
+            var plan = PrunePlan.make(versions: versions, releases: releases, live: live, previous: previous,
                                       keepCount: keepCount, grace: graceSeconds, incomplete: incomplete, otherPointers: others)
+            // A version's folder that holds another target (a site deployed into it) or a
+            // watcher's state: deleting it would delete that too.
+            for version in plan.delete + plan.deleteIncomplete {
+                guard let nested = try await resolved.target.nestedState(in: version) else { continue }
+                plan.keep[version] = PrunePlan.keptForNestedState(nested)
+                plan.delete.removeAll { $0 == version }
+                plan.deleteIncomplete.removeAll { $0 == version }
+            }
             for version in plan.keep.keys.sorted() { reporter.say("keep \(version): \(plan.keep[version]!)") }
             for version in plan.delete { reporter.say("\(dryRun ? "would delete" : "delete") \(version)") }
             for version in plan.deleteIncomplete {

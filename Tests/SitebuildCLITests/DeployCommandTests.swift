@@ -920,6 +920,48 @@ import Testing
         #expect(outManifest.entries.map(\.path) == ["a/style.css", "index.html", "style.css"])
     }
 
+    /// A site deployed into a version of another target (`--target L --version-id blog`, then
+    /// `--target L/blog`) would be deleted whole by that target's prune, and served under it
+    /// while that version is live: refused (exit 2) naming the outer target and version. One
+    /// already there (made before the refusal) keeps its version from prune, which says why.
+    @Test func aSiteInsideAnotherTargetsVersionIsRefusedAndPruneKeepsIt() async throws {
+        let h = try CLIHarness()
+        try h.write("root/index.html", "root")
+        try h.write("blogsite/index.html", "blog")
+        #expect(try await h.run(["deploy", "root", "--target", "L", "--version-id", "blog"]).status == 0)
+        for target in ["L/blog", "L/blog/sub/site"] {
+            for extra in [["--dry-run"], []] {
+                let refused = try await h.run(["deploy", "blogsite", "--target", target] + extra)
+                #expect(refused.status == 2, "\(target): \(refused.stderr)")
+                #expect(refused.stderr.contains("file://\(h.root)/\(target) lies inside version blog of the target file://\(h.root)/L "
+                    + "(its manifest is \(h.root)/L/_sitebuild/manifests/blog.json)"), "\(refused.stderr)")
+                #expect(!h.exists(target + "/_sitebuild"))
+            }
+        }
+        // Beside the versions (a folder that is none) is fine.
+        #expect(try await h.run(["deploy", "blogsite", "--target", "L/sites/blog"]).status == 0)
+        // A site an older sitebuild let in: its folder is kept, whatever the keep rules say.
+        try h.write("L/blog/_sitebuild/live", "b1")
+        try h.write("L/blog/b1/index.html", "blog")
+        for page in ["two", "three"] {
+            try h.write("root/index.html", page)
+            #expect(try await h.run(["deploy", "root", "--target", "L", "--version-id", page]).status == 0)
+        }
+        let planned = try await h.run(["prune", "--keep", "0", "--grace", "0s", "--target", "L", "--dry-run"])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(planned.stderr.contains("keep blog: its folder holds another target's (or watcher's) state, \(h.root)/L/blog/_sitebuild"),
+                "\(planned.stderr)")
+        #expect(!planned.stderr.contains("would delete blog"), "\(planned.stderr)")
+        let pruned = try await h.run(["prune", "--keep", "0", "--grace", "0s", "--target", "L"])
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(pruned.stderr.contains("keep blog: its folder holds another target's"), "\(pruned.stderr)")
+        #expect(h.read("L/blog/b1/index.html") == "blog" && h.exists("L/blog/_sitebuild/live") && h.exists("L/_sitebuild/manifests/blog.json"))
+        // The same through the library's prune of one version (a plan made before the site came).
+        let kept = try await LocalTarget(root: h.root + "/L").prune("blog", isLive: { false })
+        #expect(kept?.contains("its folder holds another target's") == true)
+        #expect(h.exists("L/blog/index.html"))
+    }
+
     /// What a deploy cannot list is never left out unsaid: a folder it cannot read stops it
     /// (its pages would be missing from a version that goes live), a name that is not UTF-8
     /// is an input error naming it, and a FIFO is left out with a warning (opening it would block).

@@ -658,6 +658,43 @@ import Glibc
         }
     }
 
+    /// The other way round: a site deployed to the folder of another target's literal version
+    /// (`s3://bkt3/blog` beside `--target s3://bkt3 --version-id blog`) is refused, naming the
+    /// version; one already there keeps that version from prune, which never deletes it.
+    @Test func aSiteInsideAnotherTargetsVersionIsRefusedAndPruneKeepsIt() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("bkt3")
+            let h = try CLIHarness()
+            try h.write("root/index.html", "<p>root</p>")
+            try h.write("blogsite/index.html", "<p>blog</p>")
+            let outer = try await h.run(["deploy", "root", "--target", "s3://bkt3", "--version-id", "blog"], environment: moto.environment)
+            #expect(outer.status == 0, "\(outer.stderr)")
+            for target in ["s3://bkt3/blog", "s3://bkt3/blog/docs"] {
+                let refused = try await h.run(["deploy", "blogsite", "--target", target], environment: moto.environment)
+                #expect(refused.status == 2, "\(target): \(refused.stderr)")
+                #expect(refused.stderr.contains("\(target)/ lies inside version blog of the target s3://bkt3/ (its manifest is "
+                    + "s3://bkt3/_sitebuild/manifests/blog.json)"), "\(refused.stderr)")
+            }
+            #expect(try await keys(client, "bkt3", prefix: "blog/_sitebuild/").isEmpty)
+            // A site an older sitebuild let in: prune keeps the version that holds it.
+            _ = try await client.putObject(bucket: "bkt3", key: "blog/_sitebuild/manifests/b1.json", body: .bytes(Array("{}".utf8)))
+            _ = try await client.putObject(bucket: "bkt3", key: "blog/b1/index.html", body: .bytes(Array("<p>blog</p>".utf8)))
+            for page in ["v2", "v3"] {
+                try h.write("root/index.html", "<p>\(page)</p>")
+                let next = try await h.run(["deploy", "root", "--target", "s3://bkt3", "--version-id", page], environment: moto.environment)
+                #expect(next.status == 0, "\(next.stderr)")
+            }
+            let before = try await keys(client, "bkt3", prefix: "blog/")
+            let pruned = try await h.run(["prune", "--keep", "0", "--grace", "0s", "--target", "s3://bkt3"], environment: moto.environment)
+            #expect(pruned.status == 0, "\(pruned.stderr)")
+            #expect(pruned.stderr.contains("keep blog: its folder holds another target's (or watcher's) state, s3://bkt3/blog/_sitebuild/"),
+                    "\(pruned.stderr)")
+            #expect(try await keys(client, "bkt3", prefix: "blog/") == before)
+            #expect(try await client.headObject(bucket: "bkt3", key: "_sitebuild/manifests/blog.json") != nil)
+        }
+    }
+
     /// An object of the live version deleted outside sitebuild (a lifecycle rule, a hand): the
     /// next deploy uploads that file instead of failing on its copy, every time.
     @Test func anObjectMissingFromTheLiveVersionIsUploadedInsteadOfCopied() async throws {
