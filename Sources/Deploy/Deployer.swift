@@ -567,10 +567,13 @@ public struct Deployer: Sendable {
     /// has its pending marker) and no prune began deleting (no deleting marker of any age):
     /// what another tool uploaded, such as the Hosting Toolkit's `<commit>/` folders. sitebuild
     /// cannot check it is complete, so it is taken as it is, as the tool that uploaded it served it.
+    /// A folder holding `_sitebuild/` is another sitebuild target (or watcher), never a version:
+    /// made live, it would serve that site's raw storage, its release records among it.
     public func isForeign(_ version: String) async throws -> Bool {
         // Any deleting marker, however old: a prune killed half-way left the version partly gone.
         guard try await target.markerAge(.pending, of: version) == nil, try await target.markerAge(.deleting, of: version) == nil else { return false }
-        return try await !target.firstObjects(of: version, limit: 1).isEmpty
+        guard try await !target.firstObjects(of: version, limit: 1).isEmpty else { return false }
+        return try await target.nestedState(in: version) == nil
     }
 
     /// Whether `version`, named by the pointer, was never this target's: no files in its
@@ -615,6 +618,10 @@ public struct Deployer: Sendable {
         let foreign: Bool
         if try await target.manifestExists(wanted) {
             foreign = false
+        } else if let nested = try await target.nestedState(in: wanted) {
+            throw DeployError("\(wanted) on \(target.url) is not a version: its folder holds another target's (or watcher's) state, "
+                + "\(nested), so made live it would serve that site's storage, its release records among it. "
+                + "Name a version of this target (see `sitebuild versions`)", invalidInput: true)
         } else if try await isForeign(wanted) {
             foreign = true
             log("note: \(wanted) has no sitebuild manifest (another tool uploaded it, such as the Hosting Toolkit before "

@@ -40,7 +40,12 @@ struct VersionsCommand: AsyncParsableCommand {
             }
             let others = try await resolved.otherPointers()
             if let live, !rows.contains(where: { $0.version == live }), !damaged.contains(live) {
-                if try await !resolved.target.firstObjects(of: live, limit: 1).isEmpty {
+                if let nested = try await resolved.target.nestedState(in: live) {
+                    // Another sitebuild target's folder (an older rollback let it in): its raw storage is served.
+                    reporter.say("warning: \(resolved.pointer.url) says \(live) is live, but \(live) on \(resolved.target.url) is no version: "
+                        + "its folder holds another target's (or watcher's) state, \(nested), so the site serves that site's storage, its "
+                        + "release records among it. `sitebuild rollback VERSION` makes one of these live")
+                } else if try await !resolved.target.firstObjects(of: live, limit: 1).isEmpty {
                     // The Hosting Toolkit's pipeline (or another tool) uploaded it: served, not ours.
                     reporter.say("note: \(live) is live and its files are on \(resolved.target.url), but it has no sitebuild manifest "
                         + "(uploaded by another tool, such as the Hosting Toolkit's pipeline): it is served as it is; versions lists "

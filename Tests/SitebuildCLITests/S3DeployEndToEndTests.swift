@@ -1116,6 +1116,37 @@ import Glibc
         }
     }
 
+    /// A folder of the target that holds `_sitebuild/` is another sitebuild target (here
+    /// `s3://nested/site/docs` beside `s3://nested/site`), not a version another tool uploaded:
+    /// `rollback docs` refuses it (exit 2), since made live it would serve that site's raw
+    /// storage and release records, and `versions` never calls it another tool's.
+    @Test func rollbackNeverMakesAnotherSitebuildTargetLive() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("nested")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>site</p>")
+            try h.write("docs/index.html", "<p>docs</p>")
+            for (directory, target) in [("site", "s3://nested/site"), ("docs", "s3://nested/site/docs")] {
+                let deploy = try await h.run(["deploy", directory, "--target", target], environment: moto.environment)
+                #expect(deploy.status == 0, "\(deploy.stderr)")
+            }
+            let live = try await text(client, "nested", "site/_sitebuild/live")
+            let refused = try await h.run(["rollback", "docs", "--target", "s3://nested/site"], environment: moto.environment)
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr.contains("docs on s3://nested/site/ is not a version: its folder holds another target's (or watcher's) "
+                + "state, s3://nested/site/docs/_sitebuild/"), "\(refused.stderr)")
+            #expect(!refused.stderr.contains("has no sitebuild manifest"), "\(refused.stderr)")
+            #expect(try await text(client, "nested", "site/_sitebuild/live") == live)
+            // Made live by an older sitebuild: `versions` says what it is.
+            _ = try await client.putObject(bucket: "nested", key: "site/_sitebuild/live", body: .bytes(Array("docs".utf8)))
+            let versions = try await h.run(["versions", "--target", "s3://nested/site"], environment: moto.environment)
+            #expect(versions.status == 0, "\(versions.stderr)")
+            #expect(versions.stderr.contains("docs on s3://nested/site/ is no version: its folder holds another target's"), "\(versions.stderr)")
+            #expect(!versions.stderr.contains("uploaded by another tool"), "\(versions.stderr)")
+        }
+    }
+
     /// The toolkit's S3 mode names a version after its ZIP (`release+2`, `site (1)`): not an id a
     /// deploy may choose, but rollback goes back to one that is on the target.
     @Test func rollbackGoesBackToAToolkitVersionNamedAfterItsZip() async throws {
