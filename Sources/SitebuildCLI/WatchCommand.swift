@@ -252,10 +252,26 @@ struct Watcher {
     /// LastModified of a listing in one ISO 8601 format, so they compare as text).
     func archives() async throws -> [S3Client.ObjectSummary] {
         let listed = try await client.listObjects(bucket: location.bucket, prefix: location.prefix).objects
+        let others = Self.stateHolders(in: listed.map(\.key), below: location.prefix)
         return listed.filter { object in
             !object.key.hasPrefix(statePrefix) && !excluded.contains { object.key.hasPrefix($0) }
+                && !others.contains { object.key.hasPrefix($0) }
                 && WatchCommand.archiveSuffixes.contains { object.key.lowercased().hasSuffix($0) }
         }.sorted { ($0.lastModified ?? "", $0.key) < ($1.lastModified ?? "", $1.key) }
+    }
+
+    /// The prefixes below `prefix` (not itself) that hold a `_sitebuild/` folder among `keys`:
+    /// another watcher's (`docs/_sitebuild/watch/`) or another target's state. Their uploads
+    /// and objects are that watcher's or site's, never this watcher's to build.
+    static func stateHolders(in keys: [String], below prefix: String) -> [String] {
+        var holders: Set<String> = []
+        for key in keys where key.hasPrefix(prefix) {
+            let relative = key.dropFirst(prefix.count)
+            guard let marker = relative.range(of: "/_sitebuild/") else { continue }
+            // The outermost one: everything below it is skipped anyway.
+            holders.insert(prefix + relative[..<marker.lowerBound] + "/")
+        }
+        return holders.sorted()
     }
 
     /// Builds every new archive once; returns how many builds failed. On the `first` pass the

@@ -2,6 +2,7 @@ import AWSCore
 import AWSServices
 import Foundation
 import SiteContent
+@testable import SitebuildCLI
 import Testing
 import TestSupport
 
@@ -354,6 +355,30 @@ import TestSupport
             let same = try await h.run(["watch", "s3://uploads/incoming/", "--once", "--cache", "s3://uploads/incoming"], environment: moto.environment)
             #expect(same.status == 2, "\(same.stderr)")
             #expect(same.stderr.contains("--cache s3://uploads/incoming is the watched prefix itself"), "\(same.stderr)")
+        }
+    }
+
+    /// `watch s3://uploads/incoming/` beside another watcher of `incoming/docs/` (whose state is
+    /// under `incoming/docs/_sitebuild/watch/`) and a target inside its prefix made by another
+    /// deploy: their archives and objects are theirs, never built by this watcher.
+    @Test func aPrefixHoldingAnotherWatchersOrTargetsStateIsNotBuilt() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            try await upload(s3, h, key: "incoming/docs/docs-1.zip", page: "docs")
+            _ = try await s3.putObject(bucket: "uploads", key: "incoming/docs/_sitebuild/watch/0123.json", body: .bytes(Array("{}".utf8)))
+            try await upload(s3, h, key: "incoming/other/v1/download.zip", page: "download")
+            _ = try await s3.putObject(bucket: "uploads", key: "incoming/other/_sitebuild/manifests/v1.json", body: .bytes(Array("{}".utf8)))
+            try await upload(s3, h, key: "incoming/site-1.zip", page: "one")
+            #expect(Watcher.stateHolders(in: try await keys(s3, "uploads", "incoming/"), below: "incoming/") == ["incoming/docs/", "incoming/other/"])
+            let run = try await watch(h, moto)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            let built = lines(run.stdout, containing: "[Watch] building ")
+            #expect(built.count == 1 && built[0].contains("s3://uploads/incoming/site-1.zip"), "\(run.stdout)")
+            #expect(try await keys(s3, "uploads", "incoming/_sitebuild/watch/").count == 1)
+            #expect(try await keys(s3, "uploads", "incoming/docs/_sitebuild/watch/") == ["incoming/docs/_sitebuild/watch/0123.json"])
         }
     }
 
