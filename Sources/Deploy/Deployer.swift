@@ -121,6 +121,7 @@ public struct Deployer: Sendable {
         let outside = hashed.outsideLinks
         let excludedByName = hashed.excludedByName
         let special = hashed.specialFiles
+        let localTargets = hashed.localTargets
         _ = consume hashed
         var (manifest, warnings): (Manifest, [String])
         do {
@@ -153,6 +154,10 @@ public struct Deployer: Sendable {
         if let state = excludedByName[".sitebuild"] {
             warnings.append("\(listSample(state)) in \(directory) not deployed: sitebuild's state (a local target's release records "
                 + "and versions, fetched sources, build outputs) must not be public; set the artifact's base-directory to the built site")
+        }
+        if !localTargets.isEmpty {
+            warnings.append("\(listSample(localTargets)) in \(directory) not deployed: another site's local target (its _sitebuild/ holds "
+                + "versions' manifests or a live pointer), not part of this site; deploy that site to a folder outside this one")
         }
         return (manifest, warnings, hashedCount)
     }

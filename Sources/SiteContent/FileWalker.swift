@@ -31,6 +31,9 @@ public struct WalkedEntry: Sendable, Equatable {
     public var skippedName: String?
     /// Left out (not walked into) because of a name in ``FileWalker/skippingNames``.
     public var skippedByName: Bool { skippedName != nil }
+    /// A directory left out (not walked into) because it is a local target of sitebuild's
+    /// (``FileWalker/skippingTargets``).
+    public var skippedTarget = false
     /// With ``FileWalker/reportsProblems``: why this entry could not be listed as it is (a
     /// directory that cannot be read, a name that is not UTF-8, a FIFO, socket or device).
     public var problem: Problem?
@@ -67,6 +70,11 @@ public struct FileWalker: Sendable {
     public var confinedTo: [String] = []
     /// Report what cannot be walked (``WalkedEntry/problem``) instead of leaving it out unsaid.
     public var reportsProblems = false
+    /// Leave out each directory below the root that is a local target of sitebuild's (its
+    /// `_sitebuild/` holds `manifests/` or a `live` pointer: another site's versions and
+    /// release records), reported with ``WalkedEntry/skippedTarget``. Probed only in a
+    /// directory that has an entry named `_sitebuild`.
+    public var skippingTargets = false
 
     public init(followSymlinks: Bool = false, includeDirectories: Bool = false, skipping: Set<[UInt64]> = []) {
         self.followSymlinks = followSymlinks
@@ -103,8 +111,16 @@ public struct FileWalker: Sendable {
         let rootComponents = skippingNames.isEmpty || !followSymlinks ? [] : Self.realPath(root).split(separator: "/").map(String.init)
         withoutActuallyEscaping(visit) { visit in
             var sink = Sink(visit: visit)
-            walk(root, relative: prefix, rootComponents: rootComponents, into: &sink, visited: &visited)
+            walk(root, relative: prefix, rootComponents: rootComponents, into: &sink, visited: &visited, isRoot: true)
         }
+    }
+
+    /// Whether `directory` is a local target: `_sitebuild/manifests/` is a directory, or
+    /// `_sitebuild/live` exists.
+    public static func isLocalTarget(_ directory: String) -> Bool {
+        var st = stat()
+        if stat(directory + "/_sitebuild/manifests", &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return true }
+        return lstat(directory + "/_sitebuild/live", &st) == 0
     }
 
     /// What an entry that failed with `code` is: a limit of this process, or unreadable.
@@ -118,11 +134,21 @@ public struct FileWalker: Sendable {
         func append(_ entry: WalkedEntry) { visit(entry) }
     }
 
-    private func walk(_ directory: String, relative: String, rootComponents: [String], into result: inout Sink, visited: inout Set<[UInt64]>) {
+    private func walk(_ directory: String, relative: String, rootComponents: [String], into result: inout Sink, visited: inout Set<[UInt64]>,
+                      isRoot: Bool = false) {
         guard let listed = Self.directoryNames(directory) else {
             if reportsProblems, errno != ENOENT {
                 result.append(Self.problemEntry(relative.isEmpty ? "." : relative, .directory, Self.readProblem(errno)))
             }
+            return
+        }
+        // Another site's local target: none of it is walked.
+        if skippingTargets, !isRoot, listed.names.contains("_sitebuild"), Self.isLocalTarget(directory) {
+            var st = stat()
+            _ = stat(directory, &st)
+            var skipped = Self.entry(relative, st)
+            skipped.skippedTarget = true
+            result.append(skipped)
             return
         }
         // Not UTF-8: no String names it, so it cannot be opened through one (and S3 keys are

@@ -73,6 +73,9 @@ public struct TreeHasher: Sendable {
         ".env", ".env.local", ".env.development", ".env.development.local", ".env.production", ".env.production.local",
         ".env.test", ".env.test.local", ".npmrc", ".yarnrc.yml", ".netrc", ".pypirc", ".git-credentials", ".aws", ".ssh",
     ]
+    /// Leave out folders below the root that are local targets (``FileWalker/skippingTargets``):
+    /// another site's versions and release records (`sitebuild deploy sb --target pub/other-site`).
+    public var excludingTargets = true
 
     /// Polled between files: when it answers true (a deploy interrupted by a signal), the
     /// workers stop and `hash` throws CancellationError.
@@ -93,6 +96,8 @@ public struct TreeHasher: Sendable {
         public var excludedByName: [String: [String]] = [:]
         /// FIFOs, sockets and devices (left out), each with what it is.
         public var specialFiles: [String] = []
+        /// Folders left out as local targets (``TreeHasher/excludingTargets``).
+        public var localTargets: [String] = []
     }
 
     /// Hashes the regular files below `root` (links are followed; a link to a directory
@@ -109,7 +114,9 @@ public struct TreeHasher: Sendable {
         var walker = FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding))
         walker.confinedTo = confinedTo
         walker.skippingNames = excludingNames
+        walker.skippingTargets = excludingTargets
         walker.reportsProblems = true
+        var localTargets: [String] = []
         var unreadable: [String] = []
         var exhausted: [String] = []
         var notUTF8: [String] = []
@@ -117,6 +124,10 @@ public struct TreeHasher: Sendable {
         walker.walk(root) { entry in
             if let name = entry.skippedName {
                 excludedByName[name, default: []].append(entry.path)
+                return
+            }
+            if entry.skippedTarget {
+                localTargets.append(entry.path)
                 return
             }
             switch entry.problem {
@@ -217,7 +228,7 @@ public struct TreeHasher: Sendable {
         }
         cache.remember(files: files, keys: keys, changed: hashedCount > 0)
         return Result(files: files, hashedCount: hashedCount, hashedBytes: hashedBytes, brokenLinks: brokenLinks, outsideLinks: outsideLinks,
-                      excludedByName: excludedByName, specialFiles: specialFiles)
+                      excludedByName: excludedByName, specialFiles: specialFiles, localTargets: localTargets)
     }
 
     static func hashFile(_ path: String, state: OpaquePointer?, buffer: UnsafeMutableRawBufferPointer) throws -> ContentHash {

@@ -962,6 +962,28 @@ import Testing
         #expect(h.exists("L/blog/index.html"))
     }
 
+    /// Another site's local target inside the deployed directory (`deploy sb --target
+    /// pub/other-site`, then `deploy pub`) is left out whole (its versions, release records and
+    /// pointer), said once, and `hash` agrees; a `_sitebuild` folder that is no target stays.
+    @Test func anotherSitesLocalTargetInsideTheDirectoryIsNotDeployed() throws {
+        let h = try CLIHarness()
+        try h.write("pub/index.html", "pub")
+        try h.write("sb/index.html", "sb")
+        #expect(try h.run(["deploy", "sb", "--target", "pub/other-site"]).status == 0)
+        #expect(try h.run(["deploy", "sb", "--target", "pub/nested/third"]).status == 0)
+        // A target whose pointer is elsewhere: its manifests mark it.
+        unlink(h.root + "/pub/nested/third/_sitebuild/live")
+        try h.write("pub/docs/_sitebuild/notes.txt", "notes")
+        let deployed = try h.run(["deploy", "pub", "--target", "pubt"])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        #expect(deployed.stderr.contains("nested/third, other-site in \(h.root)/pub not deployed: another site's local target"),
+                "\(deployed.stderr)")
+        let version = try #require(h.read("pubt/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/pubt/_sitebuild/manifests/\(version).json")))
+        #expect(manifest.entries.map(\.path) == ["docs/_sitebuild/notes.txt", "index.html"], "\(manifest.entries.map(\.path))")
+        #expect(try h.run(["hash", "pub"]).stdout.contains(version))
+    }
+
     /// What a deploy cannot list is never left out unsaid: a folder it cannot read stops it
     /// (its pages would be missing from a version that goes live), a name that is not UTF-8
     /// is an input error naming it, and a FIFO is left out with a warning (opening it would block).
