@@ -932,6 +932,7 @@ public final class BuildEngine {
             blocks.append((identifier, block, selection))
         }
 
+        let zipTimestamp = configuration.zipPath == nil ? configuration.archiveTimestamp : archiveTimestamp()
         var outputs: [ArtifactOutput] = []
         // Each artifact gets its own tree: the primary's at `out`, a secondary one beside it at
         // `out-<identifier>` (never inside the primary's tree, which `run` deploys). Each is
@@ -966,7 +967,7 @@ public final class BuildEngine {
                     item.identity = file.identity
                     return item
                 }
-                try DeterministicArchive(format: .zip, timestamp: configuration.archiveTimestamp).write(items, to: target)
+                try DeterministicArchive(format: .zip, timestamp: zipTimestamp).write(items, to: target)
                 output.zip = target
                 log.container("Wrote \(target) (\(items.count) file(s))")
             }
@@ -978,6 +979,20 @@ public final class BuildEngine {
             if let directory = output.directory { log.container("Wrote \(output.files.count) file(s) to \(directory)") }
         }
         return (outputs, reports)
+    }
+
+    /// The time the `--zip` archive's entries carry: SOURCE_DATE_EPOCH as the build's shell has
+    /// it now (set by the buildspec, --env, --env-file or a command's export, as the build's
+    /// tools saw it), else the default from sitebuild's environment and the source (a commit's
+    /// time). A value that is not a whole number of seconds is said and not used.
+    private func archiveTimestamp() -> Int64 {
+        guard let text = expand("${SOURCE_DATE_EPOCH-}"), !text.isEmpty else { return configuration.archiveTimestamp }
+        guard let seconds = Int64(text), seconds >= 0 else {
+            log.warning("SOURCE_DATE_EPOCH '\(text)' is not a whole number of seconds since 1970, so the --zip archive's times do not "
+                + "follow it (they are \(configuration.archiveTimestamp) seconds since 1970, sitebuild's own default)")
+            return configuration.archiveTimestamp
+        }
+        return DeterministicArchive.defaultTimestamp(environment: ["SOURCE_DATE_EPOCH": String(seconds)])
     }
 
     /// A signal (or the timeout) while artifacts are collected ends the collection between

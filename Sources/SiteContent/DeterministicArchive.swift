@@ -40,7 +40,8 @@ public struct DeterministicArchive: Sendable {
     /// 1980-01-01T00:00:00Z, the earliest time a ZIP can hold.
     public static func defaultTimestamp(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int64 {
         let zipEpoch: Int64 = 315_532_800
-        if let text = environment["SOURCE_DATE_EPOCH"], let value = Int64(text) { return max(value, zipEpoch) }
+        // ZIP's extended timestamps are 32-bit: later times would wrap around to 1970.
+        if let text = environment["SOURCE_DATE_EPOCH"], let value = Int64(text) { return min(max(value, zipEpoch), Int64(UInt32.max)) }
         return zipEpoch
     }
 

@@ -228,6 +228,7 @@ struct DeterministicArchiveTests {
         #expect(DeterministicArchive.defaultTimestamp(environment: ["SOURCE_DATE_EPOCH": "1700000000"]) == 1_700_000_000)
         #expect(DeterministicArchive.defaultTimestamp(environment: ["SOURCE_DATE_EPOCH": "100"]) == 315_532_800)
         #expect(DeterministicArchive.defaultTimestamp(environment: ["SOURCE_DATE_EPOCH": "soon"]) == 315_532_800)
+        #expect(DeterministicArchive.defaultTimestamp(environment: ["SOURCE_DATE_EPOCH": "99999999999"]) == 4_294_967_295, "kept within 32 bits")
         #expect(DeterministicArchive(format: .tar, timestamp: 42).timestamp == 42)
     }
 

@@ -995,6 +995,26 @@ import TestSupport
         let a = FileManager.default.contents(atPath: h.root + "/first.zip")
         let b = FileManager.default.contents(atPath: h.root + "/second.zip")
         #expect(a != nil && a == b)
+        // SOURCE_DATE_EPOCH as the build's commands saw it stamps the ZIP: from --env, or
+        // exported by a command; not sitebuild's own environment's value under them.
+        _ = try h.run(["build", "--zip", "third.zip", "--env", "SOURCE_DATE_EPOCH=1700000000"], environment: ["SOURCE_DATE_EPOCH": "1600000000"])
+        #expect(FileManager.default.contents(atPath: h.root + "/third.zip") == a)
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - export SOURCE_DATE_EPOCH=${STAMP:-1700000000}
+                  - rm -rf dist && mkdir -p dist/a && echo 1 > dist/a/one.txt && echo 2 > dist/two.txt
+            artifacts:
+              base-directory: dist
+              files: ['**/*']
+            """)
+        _ = try h.run(["build", "--zip", "fourth.zip"])
+        #expect(FileManager.default.contents(atPath: h.root + "/fourth.zip") == a)
+        let odd = try h.run(["build", "--zip", "fifth.zip", "--env", "STAMP=soon"])
+        #expect(odd.status == 0 && odd.stdout.contains("SOURCE_DATE_EPOCH 'soon' is not a whole number of seconds"), "\(odd.stdout)")
+        #expect(FileManager.default.contents(atPath: h.root + "/fifth.zip") != a)
     }
 }
 
