@@ -1005,16 +1005,49 @@ public final class BuildEngine {
 
     private func writeTree(_ files: [ArtifactFile], to root: String) throws {
         let fm = FileManager.default
+        // Where each collected file was in the source, to re-aim kept links (enable-symlinks).
+        let placed = Dictionary(files.map { (Self.normalized($0.source), $0.path) }, uniquingKeysWith: { first, _ in first })
         for (index, file) in files.enumerated() {
             if index % 64 == 0 { try stopIfInterrupted() }
             let target = root + "/" + file.path
             try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             if let link = file.symlinkTarget {
-                try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
+                try fm.createSymbolicLink(atPath: target, withDestinationPath: Self.relinked(link, of: file, placed: placed))
             } else {
                 try FileCopy.copyContents(of: file.source, to: target, executable: file.executable, identity: file.identity)
             }
         }
+    }
+
+    /// A kept link's target in the output tree (`--out`, which `run` deploys). Its text is
+    /// relative to where the link was in the source; moved to its place in the artifact (below
+    /// base-directory, or flattened by discard-paths) the same text may point elsewhere or
+    /// nowhere (`dist/site.css -> ../dist/css/site.css` stored as `site.css`). A link to a file
+    /// the artifact holds too is aimed at that file's place in the tree; one to anything else
+    /// that exists, at its absolute place in the source; one that points nowhere stays as it
+    /// is. The ZIP keeps the text as written, as CodeBuild stores it.
+    static func relinked(_ link: String, of file: ArtifactFile, placed: [String: String]) -> String {
+        let resolved = normalized(link.hasPrefix("/") ? link : (file.source as NSString).deletingLastPathComponent + "/" + link)
+        if let inTree = placed[resolved] {
+            let from = file.path.split(separator: "/").dropLast().map(String.init)
+            let to = inTree.split(separator: "/").map(String.init)
+            var shared = 0
+            while shared < from.count, shared < to.count - 1, from[shared] == to[shared] { shared += 1 }
+            return (Array(repeating: "..", count: from.count - shared) + to[shared...]).joined(separator: "/")
+        }
+        if link.hasPrefix("/") { return link }
+        return FileManager.default.fileExists(atPath: resolved) ? resolved : link
+    }
+
+    /// `path` with `.` and `..` components resolved lexically (no links followed).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     /// Swaps a finished tree into place, so a reader never sees half an output directory.

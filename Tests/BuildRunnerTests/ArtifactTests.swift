@@ -561,6 +561,27 @@ import Testing
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: out + "/link.txt")) == "real.txt")
     }
 
+    /// A kept link whose text was relative to its place in the source is re-aimed in the
+    /// output tree, so `run` deploys what `deploy` of the source folder would: at the file the
+    /// tree holds too, else at the source's file; the ZIP keeps the text as written.
+    @Test func keptLinksStillReachTheirFilesInTheOutputTree() throws {
+        let h = try BuildHarness()
+        try h.write("dist/css/site.css", "css")
+        try h.write("shared/x.css", "shared")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/dist/site.css", withDestinationPath: "../dist/css/site.css")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/dist/css/again.css", withDestinationPath: "./site.css")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/dist/x.css", withDestinationPath: "../shared/x.css")
+        try FileManager.default.createSymbolicLink(atPath: h.source + "/dist/gone.css", withDestinationPath: "../nowhere.css")
+        let out = h.root + "/out"
+        _ = try h.run("version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  base-directory: dist\n  enable-symlinks: yes\n  files: ['**/*']\n", out: out)
+        let fm = FileManager.default
+        #expect((try? fm.destinationOfSymbolicLink(atPath: out + "/site.css")) == "css/site.css")
+        #expect(h.read(out + "/site.css") == "css")
+        #expect((try? fm.destinationOfSymbolicLink(atPath: out + "/css/again.css")) == "site.css")
+        #expect(h.read(out + "/x.css") == "shared")
+        #expect((try? fm.destinationOfSymbolicLink(atPath: out + "/gone.css")) == "../nowhere.css", "pointing nowhere, it stays as written")
+    }
+
     /// Links are followed only inside the source directory: a link to a directory or file
     /// elsewhere on the machine is left out with a warning, as is a base directory that is one.
     @Test func linksLeadingOutsideTheSourceAreNotFollowed() throws {
