@@ -460,6 +460,9 @@ struct HashCommand: ParsableCommand {
     @Option(help: "The target deploy would use, when it is a local directory inside DIR (left out, as deploy leaves it out). Default: SITEBUILD_TARGET, sitebuild.yml's target.")
     var target: String?
 
+    @Option(help: "The pointer deploy would use, when it is a file inside DIR (left out, as deploy leaves it out). Default: SITEBUILD_POINTER, sitebuild.yml's pointer.")
+    var pointer: String?
+
     func run() throws {
         let cwd = FileManager.default.currentDirectoryPath
         let dir = absolutePath(directory, relativeTo: cwd)
@@ -472,7 +475,7 @@ struct HashCommand: ParsableCommand {
                 throw UsageError("\(dir): not a directory; give the built site's directory")
             }
             // The settings and target as deploy resolves them (offline), so that the ids agree.
-            let resolved = try TargetOptions.offline(config: config, target: target).resolve(configDirectory: cwd)
+            let resolved = try TargetOptions.offline(config: config, target: target, pointer: pointer).resolve(configDirectory: cwd)
             let config = resolved.config
             var hasher = TreeHasher()
             if let jobs {

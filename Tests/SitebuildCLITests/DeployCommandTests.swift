@@ -537,6 +537,17 @@ import Testing
         let prodLive = try #require(h.read("prod-target/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
         let prodHash = try h.run(["hash", ".", "--config", "prod.yml", "--json"])
         #expect(try JSONValue.parse(Data(prodHash.stdout.utf8))["version"] == .string(prodLive), "\(prodHash.stdout)")
+        // A file pointer inside the deployed folder, given as a flag to both.
+        try h.write("site/index.html", "<h1>site</h1>\n")
+        let flags = ["--target", "site-target", "--pointer", "site/live.txt"]
+        #expect(try h.run(["deploy", "site"] + flags).status == 0)
+        try h.write("site/b.css", "b{}")
+        let planned = try h.run(["deploy", "site", "--dry-run", "--json"] + flags)
+        let hashed = try h.run(["hash", "site", "--json"] + flags)
+        #expect(hashed.status == 0, "\(hashed.stderr)")
+        let plannedVersion = try #require(planned.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+            .first { $0["event"] == .string("result") }?["version"])
+        #expect(try JSONValue.parse(Data(hashed.stdout.utf8))["version"] == plannedVersion, "\(hashed.stdout)")
     }
 
     @Test func badTargetsAndSettingsExitTwo() throws {
