@@ -63,6 +63,16 @@ struct SiteConfig {
             return nil
         }
     }
+    /// The bytes of `path` when it is a character device or a pipe, which FileManager does
+    /// not read; nil for anything else, or when it cannot be opened.
+    static func readStream(_ path: String) -> Data? {
+        var info = stat()
+        guard stat(path, &info) == 0, [S_IFCHR, S_IFIFO].contains(info.st_mode & S_IFMT),
+              let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return try? handle.readToEnd() ?? Data()
+    }
+
     var headerRules: [HeaderRule] = []
     var pruneKeep: Int?
     var pruneGrace: String?
@@ -70,13 +80,17 @@ struct SiteConfig {
 
     /// Reads `path` if it exists; errors name file:line:column and the key.
     static func load(_ path: String) throws -> SiteConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // A device or a pipe (`--config /dev/null`, `--config <(…)`) is read as it comes.
+        guard let data = FileManager.default.contents(atPath: path) ?? Self.readStream(path) else {
             // Missing: no settings. There but unreadable (permissions, a directory): an error,
             // not silently the defaults (a deploy to the default target instead of production).
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return SiteConfig() }
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            let reason = descriptor < 0 ? String(cString: strerror(errno)) : "it cannot be read"
+            if descriptor >= 0 { close(descriptor) }
             throw UsageError(isDirectory.boolValue ? "\(path): is a directory, not a settings file"
-                                                   : "\(path): cannot be read (\(String(cString: strerror(EACCES)))); check its permissions")
+                                                   : "\(path): cannot be read (\(reason)); check its permissions")
         }
         var config = SiteConfig()
         config.file = path

@@ -550,6 +550,16 @@ import Testing
         #expect(try JSONValue.parse(Data(hashed.stdout.utf8))["version"] == plannedVersion, "\(hashed.stdout)")
     }
 
+    /// `--config /dev/null` (no settings, said explicitly) is read like an empty file.
+    @Test func aSettingsFileThatIsADeviceIsRead() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "x")
+        try h.write("sitebuild.yml", "mode: nonsense\n")
+        let hashed = try h.run(["hash", "dist", "--config", "/dev/null"])
+        #expect(hashed.status == 0, "\(hashed.stderr)")
+        #expect(try h.run(["deploy", "dist", "--config", "/dev/null", "--target", "t"]).status == 0)
+    }
+
     @Test func badTargetsAndSettingsExitTwo() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "x")
