@@ -170,14 +170,11 @@ public struct Deployer: Sendable {
         // The pointer, and whether the live version's manifest is there, are read while the
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
-        async let live = readLive()
-        // A target whose folder is a version of another is refused (its prune would delete this site).
-        async let outside: Void = target.checkNotInsideVersion()
+        async let live = readLiveCheckingPlace()
         // Interrupted while hashing (a big tree, a cold disk), the hashing stops between files.
         let (manifest, warnings, hashedCount) = try await withCancellationFlag { interrupted in
             try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: interrupted)
         }
-        try await outside
         let (state, liveComplete) = try await live
         if let current = state.version, !liveComplete, current != manifest.version, !takeOverPointer, try await isStranger(current) {
             throw DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "
@@ -408,6 +405,16 @@ public struct Deployer: Sendable {
     }
 
     /// The pointer's state and whether the version it names has its manifest (is complete).
+    /// ``readLive()``, and a target whose folder is a version of another is refused (a prune
+    /// of the other would delete this site): looked at only while the target has no complete
+    /// live version (a first deploy; once it has one, the other can no longer make a version
+    /// of this folder, which then holds files), so a re-deploy stays one read and one look.
+    private func readLiveCheckingPlace() async throws -> (PointerState, Bool) {
+        let (state, complete) = try await readLive()
+        if !complete { try await target.checkNotInsideVersion() }
+        return (state, complete)
+    }
+
     private func readLive() async throws -> (PointerState, Bool) {
         let state = try await pointer.read()
         guard let version = state.version else { return (state, false) }
