@@ -126,8 +126,22 @@ final class AWSContext: Sendable {
         try checkEndpointVariables()
         do {
             return try RegionResolver.require(option: options.region, profile: options.profile, environment: environment).name
+        } catch let error as CredentialError where error.isInvalidRegion {
+            throw UsageError("\(error)")
         } catch {
             throw UsageError("\(what) needs an AWS region: \(error)")
+        }
+    }
+
+    /// A usage error for a region that is set but is not a region name, for the clients that
+    /// work without a region (CloudFront, ACM, Route 53) but would otherwise drop it silently.
+    func checkRegionName() throws {
+        do {
+            _ = try RegionResolver.resolve(option: options.region, profile: options.profile, environment: environment)
+        } catch let error as CredentialError where error.isInvalidRegion {
+            throw UsageError("\(error)")
+        } catch {
+            // A config file that cannot be read is reported by what reads it next.
         }
     }
 
@@ -144,6 +158,7 @@ final class AWSContext: Sendable {
     }
 
     func cloudFront() throws -> CloudFrontClient {
+        try checkRegionName()
         let shared = try base()
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
                                 region: resolvedRegion, httpClient: shared.http)
@@ -153,6 +168,7 @@ final class AWSContext: Sendable {
     /// the ``Invalidator``'s own backoff, which `--wait-timeout` bounds; retried here too, each
     /// submission would take up to ~15 s more than the deadline allows.
     func cloudFrontForInvalidations() throws -> CloudFrontClient {
+        try checkRegionName()
         let shared = try base()
         let http = (shared.http as? RetryingHTTPClient).map {
             RetryingHTTPClient(wrapping: $0.base, policy: RetryPolicy(retriesThrottling: false), concurrency: $0.concurrency)
@@ -178,6 +194,7 @@ final class AWSContext: Sendable {
 
     func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
         try checkEndpointVariables()
+        try checkRegionName()
         let shared = try base()
         do {
             return try KeyValueStoreClient(kvsARN: arn, credentials: shared.credentials, environment: environment,
@@ -189,6 +206,7 @@ final class AWSContext: Sendable {
 
     /// ACM in us-east-1 whatever the region: CloudFront only uses certificates from there.
     func acm() throws -> ACMClient {
+        try checkRegionName()
         let shared = try base()
         return ACMClient(region: ACMClient.cloudFrontRegion, credentials: shared.credentials, environment: environment,
                          endpointURL: options.endpointUrl, httpClient: shared.http)
@@ -196,6 +214,7 @@ final class AWSContext: Sendable {
 
     /// Route 53 (global).
     func route53() throws -> Route53Client {
+        try checkRegionName()
         let shared = try base()
         return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
                              httpClient: shared.http)

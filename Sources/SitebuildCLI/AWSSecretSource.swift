@@ -100,6 +100,8 @@ final class AWSSecretSource: SecretSource {
             let region: RegionResolver.ResolvedRegion
             do {
                 region = try RegionResolver.require(option: regionOption, profile: profile, environment: environment)
+            } catch let error as CredentialError where error.isInvalidRegion {
+                throw BuildInputError("env.parameter-store and env.secrets-manager: \(error)")
             } catch {
                 throw BuildInputError("env.parameter-store and env.secrets-manager need an AWS region: \(error)")
             }

@@ -109,8 +109,9 @@ struct TargetOptions: ParsableArguments {
     /// Options read from `--config`/`--target` only, with a region so that S3 and DynamoDB URLs
     /// resolve offline (nothing is sent): for commands that check or hash as deploy would.
     static func offline(config: String?, target: String? = nil, pointer: String? = nil) throws -> TargetOptions {
-        let region = ProcessInfo.processInfo.environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1"
-        return try parse(["--region", region] + (config.map { ["--config", $0] } ?? []) + (target.map { ["--target", $0] } ?? [])
+        // AWS_REGION is read (and checked) as the deploy reads it, under its own name.
+        let region = ProcessInfo.processInfo.environment["AWS_REGION"].flatMap { $0.isEmpty ? nil : $0 } == nil ? ["--region", "us-east-1"] : []
+        return try parse(region + (config.map { ["--config", $0] } ?? []) + (target.map { ["--target", $0] } ?? [])
             + (pointer.map { ["--pointer", $0] } ?? []))
     }
 

@@ -695,4 +695,19 @@ struct CredentialTests {
             #expect(message.contains("--region") && message.contains("AWS_REGION") && message.contains("profile other"))
         }
     }
+
+    @Test func regionMustBeAHostLabel() throws {
+        for good in ["us-east-1", "eu-central-1", "cn-northwest-1", "us-gov-west-1", "xx-newplace-7", "a"] {
+            #expect(RegionResolver.isRegionName(good), "\(good)")
+        }
+        for bad in ["eu-central-1 ", "eu-central-1\r", "x.evil.com#", "eu-central-1/", "-us-east-1", "us-east-1-", "us--east-1",
+                    "US-EAST-1", "ｅu-west-1", ""] {
+            #expect(!RegionResolver.isRegionName(bad), "\(bad)")
+        }
+        let refused = #expect(throws: CredentialError.self) {
+            try RegionResolver.resolve(option: nil, environment: ["AWS_REGION": "eu-central-1 "])
+        }
+        #expect(refused?.isMisconfiguration == true)
+        #expect(refused?.description.contains("AWS_REGION: 'eu-central-1 ' is not a region name") == true, "\(String(describing: refused))")
+    }
 }

@@ -560,6 +560,37 @@ import Testing
         #expect(try h.run(["deploy", "dist", "--config", "/dev/null", "--target", "t"]).status == 0)
     }
 
+    @Test func aRegionThatIsNoRegionNameIsRefusedNamingItsSetting() throws {
+        let h = try CLIHarness()
+        try makeSite(h, title: "one")
+        try h.write("site/buildspec.yml", Self.buildspec.replacingOccurrences(of: "- rm -rf dist", with: "- touch ../built && rm -rf dist"))
+        try h.write("dist/index.html", "x")
+        try h.write("aws/config", "[profile odd]\nregion = us-east1.\n")
+        let base = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "", "AWS_DEFAULT_REGION": "",
+                    "AWS_CONFIG_FILE": h.root + "/aws/config", "AWS_PROFILE": ""]
+        // Refused before any request (none could be answered here: the endpoint is unreachable).
+        let cases: [([String], [String: String], String)] = [
+            (["--region", "x.evil.com#"], [:], "--region: 'x.evil.com#' is not a region name"),
+            (["--region", "eu-central-1/"], [:], "--region: 'eu-central-1/'"),
+            ([], ["AWS_REGION": "eu-central-1 "], "AWS_REGION: 'eu-central-1 ' is not a region name"),
+            ([], ["AWS_DEFAULT_REGION": "eu-central-1\r"], "AWS_DEFAULT_REGION: 'eu-central-1\\r' is not a region name"),
+            (["--profile", "odd"], [:], "the region of profile odd in \(h.root)/aws/config: 'us-east1.' is not a region name"),
+        ]
+        for (flags, environment, said) in cases {
+            let env = base.merging(environment) { $1 }
+            let deploy = try h.run(["deploy", "dist", "--target", "s3://site-bucket/x"] + flags, environment: env)
+            #expect(deploy.status == 2 && deploy.stderr.contains(said), "\(flags) \(environment): \(deploy.stderr)")
+            // run stops before its build.
+            let run = try h.run(["run", "--source", "site", "--target", "s3://site-bucket/x"] + flags, environment: env)
+            #expect(run.status == 2 && run.stderr.contains(said), "run \(flags) \(environment): \(run.stderr)")
+            #expect(!run.stdout.contains("Entering phase") && !h.exists("built"), "\(flags) \(environment): the build ran")
+        }
+        // A region not known to sitebuild but well formed is taken (new regions appear).
+        let unknown = try h.run(["deploy", "dist", "--target", "s3://site-bucket/x", "--region", "xx-newplace-7",
+                                 "--endpoint-url", "http://127.0.0.1:1"], environment: base)
+        #expect(!unknown.stderr.contains("not a region name"), "\(unknown.stderr)")
+    }
+
     @Test func badTargetsAndSettingsExitTwo() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "x")

@@ -7,6 +7,7 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
         case misconfigured(reason: String)
         case chainExhausted(attempts: [(source: String, reason: String)])
         case regionMissing(profile: String)
+        case regionInvalid(name: String, setting: String)
     }
 
     private let code: Code
@@ -46,6 +47,12 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
         CredentialError(.regionMissing(profile: profile), source: "region")
     }
 
+    /// A region that is not a host label (`eu-central-1 `, `x.evil.com#`): it would become part
+    /// of every endpoint's host name. `setting` names where it was set.
+    static func regionInvalid(name: String, setting: String) -> CredentialError {
+        CredentialError(.regionInvalid(name: name, setting: setting), source: "region")
+    }
+
     /// This error as a chain reports it when it stops at this source: later sources are not
     /// tried, since a source that is set up but fails must not be replaced by another identity
     /// (a container's or an instance's role) without a word.
@@ -62,16 +69,19 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
     /// source that was refused or did not answer is a remote failure.
     public var isMisconfiguration: Bool {
         switch code {
-        case .misconfigured, .regionMissing: return true
+        case .misconfigured, .regionMissing, .regionInvalid: return true
         case .notConfigured, .failed, .chainExhausted: return false
         }
     }
+
+    /// The region is set, but is not a region name.
+    public var isInvalidRegion: Bool { if case .regionInvalid = code { return true } else { return false } }
 
     /// The reason alone, without the source name.
     public var reason: String {
         switch code {
         case .notConfigured(let reason), .failed(let reason), .misconfigured(let reason): return reason
-        case .chainExhausted, .regionMissing: return description
+        case .chainExhausted, .regionMissing, .regionInvalid: return description
         }
     }
 
@@ -87,6 +97,10 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
                 + "\nset AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --profile or AWS_PROFILE, or run where a container or instance role is available"
         case .regionMissing(let profile):
             return "no AWS region configured; pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or add `region = …` to profile \(profile) in the AWS config file"
+        case .regionInvalid(let name, let setting):
+            let shown = name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : $0.escaped(asASCII: true) }.joined()
+            return "\(setting): '\(shown)' is not a region name: write lower-case letters, digits and single hyphens, "
+                + "such as eu-central-1 (no spaces, dots or other characters)"
         }
     }
 }
