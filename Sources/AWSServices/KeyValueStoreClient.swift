@@ -54,7 +54,7 @@ public struct KeyValueStoreClient: Sendable {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
         let resource = "key-value-store/"
         guard parts.count == 6, parts[0] == "arn", parts[1] == "aws", parts[2] == "cloudfront", parts[3].isEmpty,
-              !parts[4].isEmpty, parts[4].allSatisfy(\.isNumber),
+              !parts[4].isEmpty, parts[4].allSatisfy({ $0.isASCII && $0.isNumber }),
               parts[5].hasPrefix(resource), parts[5].count > resource.count else { return nil }
         return (parts[4], String(parts[5].dropFirst(resource.count)))
     }

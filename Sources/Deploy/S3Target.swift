@@ -22,10 +22,12 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
         guard text.hasPrefix("s3://") else { throw DeployError("\(what) \(text): an S3 location starts with s3://") }
         let rest = text.dropFirst("s3://".count)
         let bucket = String(rest.prefix { $0 != "/" })
-        let valid = (3...63).contains(bucket.count) && bucket.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
-            && bucket.first.map { $0.isLowercase || $0.isNumber } == true && bucket.last.map { $0.isLowercase || $0.isNumber } == true
-        guard valid else {
-            throw DeployError("\(what) \(text): '\(bucket)' is not a valid bucket name (3 to 63 lower-case letters, digits, '-' or '.'); write s3://bucket/prefix")
+        if bucket.hasSuffix("--x-s3") {
+            throw DeployError("\(what) \(text): '\(bucket)' is an S3 Express One Zone directory bucket (it ends in --x-s3), which "
+                + "sitebuild does not support; use a general purpose bucket")
+        }
+        if let broken = bucketNameProblem(bucket) {
+            throw DeployError("\(what) \(text): '\(bucket)' is not a valid bucket name: \(broken); write s3://bucket/prefix")
         }
         let prefix = String(rest.dropFirst(bucket.count))
         if prefix.contains("//") || prefix.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
@@ -35,6 +37,34 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "s3://\(bucket)/\(prefix)" }
+
+    /// The rule of S3's general purpose bucket names that `bucket` breaks, or nil: S3 (and
+    /// the TLS names of its endpoints) take nothing else, so a name that breaks one is refused
+    /// here, before it reaches AWS as a failed request.
+    public static func bucketNameProblem(_ bucket: String) -> String? {
+        let bytes = Array(bucket.utf8)
+        func alnum(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        if let other = bucket.unicodeScalars.first(where: { !$0.isASCII || !(alnum(UInt8($0.value)) || $0 == "." || $0 == "-") }) {
+            return "it has '\(other.value >= 0x20 && other.value != 0x7F ? String(other) : other.escaped(asASCII: true))'; only lower-case "
+                + "letters a-z, digits 0-9, '.' and '-' are allowed"
+        }
+        guard (3...63).contains(bytes.count) else { return "it has \(bytes.count) characters; a name has 3 to 63" }
+        guard alnum(bytes[0]), alnum(bytes[bytes.count - 1]) else { return "it must start and end with a letter or digit" }
+        for pair in ["..", ".-", "-."] where bucket.contains(pair) { return "it may not contain '\(pair)'" }
+        let labels = bucket.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count == 4, labels.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+            return "it is shaped like an IP address"
+        }
+        for reserved in ["xn--", "sthree-", "amzn-s3-demo-"] where bucket.hasPrefix(reserved) {
+            return "the prefix '\(reserved)' is reserved"
+        }
+        for reserved in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] where bucket.hasSuffix(reserved) {
+            return "the suffix '\(reserved)' is reserved (access point aliases, directory and table buckets)"
+        }
+        return nil
+    }
 }
 
 /// Versions in an S3 bucket, with the layout of ``LocalTarget``.

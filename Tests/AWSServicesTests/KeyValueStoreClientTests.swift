@@ -87,6 +87,8 @@ import TestSupport
             try KeyValueStoreClient.endpoint(forARN: "arn:aws:cloudfront:us-east-1:123456789012:key-value-store/x", environment: [:])
         }
         #expect(KeyValueStoreClient.accountId(ofARN: "arn:aws-cn:cloudfront::123456789012:key-value-store/x") == nil)
+        // Full-width (or other non-ASCII) digits are no account id: they would become the host name.
+        #expect(KeyValueStoreClient.accountId(ofARN: "arn:aws:cloudfront::１２３456789012:key-value-store/x") == nil)
     }
 
     @Test func theWirePathIsEncodedOnceAndTheCanonicalURITwice() async throws {

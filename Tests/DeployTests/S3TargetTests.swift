@@ -40,6 +40,23 @@ import TestSupport
         for bad in ["s3://My_Site", "s3://ab", "s3://site/a//b", "s3://site/../x", "s3://-site"] {
             #expect(throws: DeployError.self) { try S3Location.parse(bad, what: "--target") }
         }
+        // S3's rules, each named: ASCII only (Unicode letters and digits are no bucket name),
+        // no '..', '.-' or '-.', not an IP address, no reserved prefix or suffix.
+        for (bad, rule) in [("café-site", "it has 'é'; only lower-case letters a-z"), ("site٣", "it has '٣'"),
+                            ("a..b", "may not contain '..'"), ("a.-b", "may not contain '.-'"), ("a-.b", "may not contain '-.'"),
+                            ("192.168.1.1", "shaped like an IP address"), ("xn--abc", "the prefix 'xn--' is reserved"),
+                            ("sthree-x", "the prefix 'sthree-' is reserved"), ("amzn-s3-demo-site", "the prefix 'amzn-s3-demo-'"),
+                            ("foo-s3alias", "the suffix '-s3alias' is reserved"), ("foo--ol-s3", "the suffix '--ol-s3'"),
+                            ("foo.mrap", "the suffix '.mrap'"), (String(repeating: "a", count: 64), "it has 64 characters"),
+                            ("mysite--usw2-az1--x-s3", "an S3 Express One Zone directory bucket (it ends in --x-s3), which sitebuild "
+                                + "does not support; use a general purpose bucket")] {
+            let error = #expect(throws: DeployError.self) { try S3Location.parse("s3://\(bad)/x", what: "--target") }
+            #expect(error.map { "\($0)" }?.contains(rule) == true, "\(bad): \(String(describing: error))")
+            #expect(error.map { "\($0)" }?.hasPrefix("--target s3://\(bad)/x: '\(bad)'") == true, "\(bad): \(String(describing: error))")
+        }
+        for good in ["my.site.example.com", "192.168.1.1.example", "a-b-c", "123", "abc-s3", "xn-site"] {
+            #expect(try S3Location.parse("s3://\(good)/x", what: "--target").bucket == good)
+        }
     }
 
     /// A literal version id resumed after its headers changed (sitebuild.yml edited between a
