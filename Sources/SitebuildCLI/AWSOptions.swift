@@ -145,19 +145,34 @@ final class AWSContext: Sendable {
         }
     }
 
+    /// A usage error when a FIPS or dual-stack endpoint is asked for (``EndpointVariants``)
+    /// and the endpoint of `service` (its `AWS_ENDPOINT_URL_` suffix) is not set explicitly,
+    /// which wins over those settings, as in the SDKs.
+    func checkEndpointVariants(_ service: String) throws {
+        let explicit = [environment["AWS_ENDPOINT_URL_" + service], options.endpointUrl, environment["AWS_ENDPOINT_URL"]]
+            .contains { !($0 ?? "").isEmpty }
+        guard !explicit, let refusal = EndpointVariants.refusal(service: service, profile: options.profile, environment: environment) else {
+            return
+        }
+        throw UsageError(refusal)
+    }
+
     func s3(for what: String) throws -> S3Client {
+        try checkEndpointVariants("S3")
         let shared = try base()
         return S3Client(region: try region(for: what), credentials: shared.credentials, environment: environment,
                         endpointURL: options.endpointUrl, httpClient: shared.http, forcePathStyle: options.pathStyle)
     }
 
     func dynamoDB(for what: String) throws -> DynamoDBClient {
+        try checkEndpointVariants("DYNAMODB")
         let shared = try base()
         return DynamoDBClient(region: try region(for: what), credentials: shared.credentials, environment: environment,
                               endpointURL: options.endpointUrl, httpClient: shared.http)
     }
 
     func cloudFront() throws -> CloudFrontClient {
+        try checkEndpointVariants("CLOUDFRONT")
         try checkRegionName()
         let shared = try base()
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
@@ -168,6 +183,7 @@ final class AWSContext: Sendable {
     /// the ``Invalidator``'s own backoff, which `--wait-timeout` bounds; retried here too, each
     /// submission would take up to ~15 s more than the deadline allows.
     func cloudFrontForInvalidations() throws -> CloudFrontClient {
+        try checkEndpointVariants("CLOUDFRONT")
         try checkRegionName()
         let shared = try base()
         let http = (shared.http as? RetryingHTTPClient).map {
@@ -193,6 +209,7 @@ final class AWSContext: Sendable {
     }
 
     func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
+        try checkEndpointVariants("CLOUDFRONT_KEYVALUESTORE")
         try checkEndpointVariables()
         try checkRegionName()
         let shared = try base()
@@ -206,6 +223,7 @@ final class AWSContext: Sendable {
 
     /// ACM in us-east-1 whatever the region: CloudFront only uses certificates from there.
     func acm() throws -> ACMClient {
+        try checkEndpointVariants("ACM")
         try checkRegionName()
         let shared = try base()
         return ACMClient(region: ACMClient.cloudFrontRegion, credentials: shared.credentials, environment: environment,
@@ -214,6 +232,7 @@ final class AWSContext: Sendable {
 
     /// Route 53 (global).
     func route53() throws -> Route53Client {
+        try checkEndpointVariants("ROUTE_53")
         try checkRegionName()
         let shared = try base()
         return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,

@@ -34,6 +34,7 @@ final class AWSSecretSource: SecretSource {
 
     func parameters(named names: [String]) throws -> [String: String] {
         let clients = try resolveClients()
+        try checkEndpointVariants("SSM", what: "env.parameter-store")
         let found = try Self.wait { try await clients.ssm.getParameters(names: names, withDecryption: true) }
         let missing = names.filter { found.values[$0] == nil }
         if !missing.isEmpty {
@@ -46,6 +47,7 @@ final class AWSSecretSource: SecretSource {
 
     func secret(_ reference: SecretReference) throws -> String {
         let clients = try resolveClients()
+        try checkEndpointVariants("SECRETS_MANAGER", what: "env.secrets-manager")
         let stage = reference.versionId == nil ? (reference.versionStage ?? "AWSCURRENT") : reference.versionStage
         let value: SecretsManagerClient.SecretValue
         do {
@@ -92,6 +94,17 @@ final class AWSSecretSource: SecretSource {
             throw SecretSourceError("env.secrets-manager: the value of JSON key '\(key)' in the secret '\(secretId)' cannot be turned into text")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Refuses a service whose endpoint is not set explicitly while a FIPS or dual-stack
+    /// endpoint is asked for (``EndpointVariants``).
+    private func checkEndpointVariants(_ service: String, what: String) throws {
+        let explicit = [environment["AWS_ENDPOINT_URL_" + service], endpointURL, environment["AWS_ENDPOINT_URL"]]
+            .contains { !($0 ?? "").isEmpty }
+        guard !explicit, let refusal = EndpointVariants.refusal(service: service, profile: profile, environment: environment) else {
+            return
+        }
+        throw BuildInputError("\(what): \(refusal)")
     }
 
     private func resolveClients() throws -> Clients {

@@ -696,6 +696,36 @@ struct CredentialTests {
         }
     }
 
+    /// FIPS and dual-stack endpoints asked for are named (the variable, else the profile's key);
+    /// `false` asks for nothing, and the variable wins over the profile.
+    @Test func endpointVariantsAreNamedAndRefuseSTS() async throws {
+        try await withHome { home in
+            try home.write("[default]\nuse_dualstack_endpoint = true\n[profile gov]\nuse_fips_endpoint = TRUE\n", to: home.configPath)
+            #expect(EndpointVariants.requested(profile: nil, environment: home.environment())
+                == ["use_dualstack_endpoint = true of profile default in \(home.configPath)"])
+            #expect(EndpointVariants.requested(profile: nil, environment: home.environment(["AWS_USE_DUALSTACK_ENDPOINT": "false"])).isEmpty)
+            #expect(EndpointVariants.requested(profile: "gov", environment: home.environment()).count == 1)
+            #expect(EndpointVariants.requested(profile: "gov", environment: home.environment(["AWS_USE_FIPS_ENDPOINT": "false"])).isEmpty)
+            #expect(EndpointVariants.requested(profile: "none", environment: home.environment(["AWS_USE_FIPS_ENDPOINT": "true"]))
+                == ["AWS_USE_FIPS_ENDPOINT=true"])
+            let refusal = EndpointVariants.refusal(service: "S3", profile: "none", environment: home.environment(["AWS_USE_FIPS_ENDPOINT": "true"]))
+            #expect(refusal?.contains("AWS_USE_FIPS_ENDPOINT=true asks for FIPS or dual-stack endpoints") == true)
+            #expect(refusal?.contains("AWS_ENDPOINT_URL_S3 (such as https://s3-fips.") == true, "\(String(describing: refusal))")
+            // STS at its default endpoint is not called; an explicit one is.
+            let fips = home.environment(["AWS_USE_FIPS_ENDPOINT": "true", "AWS_REGION": "us-east-1"])
+            let sts = STSClient(environment: fips, httpClient: CurlHTTPClient())
+            let error = await #expect(throws: CredentialError.self) {
+                try await sts.assumeRole(.init(roleArn: "arn:aws:iam::1:role/r", roleSessionName: "s"),
+                                         credentials: AWSCredentials(accessKeyId: "AKID", secretAccessKey: "s"))
+            }
+            #expect(error?.isMisconfiguration == true && error?.description.contains("AWS_ENDPOINT_URL_STS") == true,
+                    "\(String(describing: error))")
+            var explicit = fips
+            explicit["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:1"
+            #expect(STSClient(environment: explicit, httpClient: CurlHTTPClient()).endpointRefusal == nil)
+        }
+    }
+
     @Test func regionMustBeAHostLabel() throws {
         for good in ["us-east-1", "eu-central-1", "cn-northwest-1", "us-gov-west-1", "xx-newplace-7", "a"] {
             #expect(RegionResolver.isRegionName(good), "\(good)")

@@ -591,6 +591,32 @@ import Testing
         #expect(!unknown.stderr.contains("not a region name"), "\(unknown.stderr)")
     }
 
+    /// A FIPS or dual-stack endpoint asked for is refused before any request for a service
+    /// whose endpoint is not set explicitly (sitebuild does not choose one); an explicit one wins.
+    @Test func fipsAndDualStackSettingsAreRefusedUnlessTheEndpointIsExplicit() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "x")
+        try h.write("aws/config", "[profile gov]\nuse_fips_endpoint = true\n")
+        let base = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-gov-west-1",
+                    "AWS_CONFIG_FILE": h.root + "/aws/config", "AWS_PROFILE": "", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "",
+                    "AWS_USE_FIPS_ENDPOINT": "", "AWS_USE_DUALSTACK_ENDPOINT": ""]
+        let cases: [([String], [String: String], String)] = [
+            ([], ["AWS_USE_FIPS_ENDPOINT": "true"], "AWS_USE_FIPS_ENDPOINT=true asks for FIPS or dual-stack endpoints"),
+            ([], ["AWS_USE_DUALSTACK_ENDPOINT": "true"], "AWS_USE_DUALSTACK_ENDPOINT=true asks for"),
+            (["--profile", "gov"], [:], "use_fips_endpoint = true of profile gov in \(h.root)/aws/config asks for"),
+        ]
+        for (flags, environment, said) in cases {
+            let env = base.merging(environment) { $1 }
+            let deploy = try h.run(["deploy", "dist", "--target", "s3://site-bucket/x"] + flags, environment: env)
+            #expect(deploy.status == 2 && deploy.stderr.contains(said) && deploy.stderr.contains("AWS_ENDPOINT_URL_S3"),
+                    "\(flags) \(environment): \(deploy.stderr)")
+            // The endpoint set explicitly wins: the request is sent (and fails: nothing listens).
+            let explicit = try h.run(["deploy", "dist", "--target", "s3://site-bucket/x"] + flags,
+                                     environment: env.merging(["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"]) { $1 })
+            #expect(explicit.status == 3 && !explicit.stderr.contains("asks for FIPS"), "\(flags) \(environment): \(explicit.stderr)")
+        }
+    }
+
     @Test func badTargetsAndSettingsExitTwo() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "x")

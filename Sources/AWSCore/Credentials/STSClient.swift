@@ -25,6 +25,9 @@ public struct STSClient: Sendable {
     public let httpClient: any HTTPClient
     /// The signing time; tests pin it.
     public let clock: @Sendable () -> Date
+    /// Why the default endpoint may not be used (a FIPS or dual-stack endpoint is asked for:
+    /// ``EndpointVariants``); nil when it may, or the endpoint is set explicitly.
+    var endpointRefusal: String?
 
     public init(endpoint: String, endpointSource: String = "configured", region: String, httpClient: any HTTPClient,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -49,6 +52,9 @@ public struct STSClient: Sendable {
         let resolved = Self.resolveEndpoint(region: region, environment: environment)
         self.init(endpoint: resolved.url, endpointSource: resolved.source, region: region ?? "us-east-1",
                   httpClient: httpClient, clock: clock)
+        if resolved.source == "default" {
+            endpointRefusal = EndpointVariants.refusal(service: "STS", profile: nil, environment: environment)
+        }
     }
 
     /// The STS URL for `region` and where it came from (see ``init(region:environment:httpClient:clock:)``).
@@ -113,6 +119,7 @@ public struct STSClient: Sendable {
 
     private func call(_ operation: String, roleArn: String, form: [(String, String)],
                       signingWith credentials: AWSCredentials?) async throws -> ResolvedCredentials {
+        if let endpointRefusal { throw CredentialError.misconfigured("STS \(operation) \(roleArn)", endpointRefusal) }
         let body = Self.formBody(form)
         let url = endpoint + "/"
         guard let components = URLComponents(string: endpoint), let host = components.host, !host.isEmpty,
