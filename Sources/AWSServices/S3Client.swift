@@ -44,6 +44,12 @@ public struct S3Client: Sendable {
         Self.bucketRegions.withLock { $0[endpoint.url + " " + bucket] }
     }
 
+    /// The region of `bucket` when S3 redirected a request of this process there (another
+    /// region than ``region``); nil when none was redirected.
+    public func redirectedRegion(of bucket: String) -> String? {
+        knownRegion(of: bucket).flatMap { $0 == region ? nil : $0 }
+    }
+
     private func remember(region: String, of bucket: String) {
         Self.bucketRegions.withLock { $0[endpoint.url + " " + bucket] = region }
     }
@@ -276,8 +282,10 @@ public struct S3Client: Sendable {
 
     /// HeadBucket (`HEAD /bucket`): answers 200, 301, 400, 403 and 404 as a ``BucketHead``
     /// instead of throwing (a HEAD has no error document to say more); other failures throw.
+    /// A bucket in another region is asked again there, as every other request is (its
+    /// region is then ``redirectedRegion(of:)``).
     public func headBucket(_ bucket: String) async throws -> BucketHead {
-        let response = try await send("HeadBucket", method: "HEAD", bucket: bucket, key: nil, accepting: [301, 400, 403, 404])
+        let response = try await send("HeadBucket", method: "HEAD", bucket: bucket, key: nil, accepting: [403, 404])
         return BucketHead(status: response.status, region: response.headers.first("x-amz-bucket-region"))
     }
 

@@ -72,7 +72,8 @@ public enum Preflight {
             let target = "s3://\(bucket)/\(prefix)"
             switch probe {
             case .reachable(let found?) where found != region:
-                return .fail("target", subject, wrongRegion(bucket: bucket, found: found, signing: region))
+                return .ok("target", subject, "exists and is reachable with these credentials; the bucket is in \(found), "
+                    + "and requests (signed for \(region)) are redirected there")
             case .reachable:
                 return .ok("target", subject, "exists and is reachable with these credentials (\(region))")
             case .missing:
@@ -82,8 +83,6 @@ public enum Preflight {
                 return .fail("target", subject, "access denied (HeadBucket answered 403) with \(credentialsText(credentials)): "
                     + "allow s3:ListBucket on arn:aws:s3:::\(bucket) and s3:GetObject, s3:PutObject and s3:DeleteObject on "
                     + "arn:aws:s3:::\(bucket)/\(prefix)*, or check that the bucket belongs to this account (bucket names are global)")
-            case .otherRegion(let found):
-                return .fail("target", subject, wrongRegion(bucket: bucket, found: found, signing: region))
             case .failed(let text):
                 return .fail("target", subject, "cannot be reached: \(text)")
             }
@@ -100,10 +99,6 @@ public enum Preflight {
                 return .fail("target", subject, "\(path) is a file, not a directory: move it away or choose another --target")
             }
         }
-    }
-
-    static func wrongRegion(bucket: String, found: String, signing: String) -> String {
-        "the bucket is in region \(found), but requests are signed for \(signing): pass --region \(found) (or set AWS_REGION=\(found))"
     }
 
     static func credentialsText(_ source: String?) -> String {
@@ -153,9 +148,6 @@ public enum Preflight {
                 case .denied(let credentials):
                     return .fail("pointer", subject, "access denied to bucket \(bucket) (HeadBucket answered 403) with "
                         + "\(credentialsText(credentials)): allow s3:ListBucket on arn:aws:s3:::\(bucket)")
-                case .otherRegion(let found):
-                    return .fail("pointer", subject, "bucket \(bucket) is in region \(found), not the region the requests are signed for: "
-                        + "keep the pointer in the target's region or bucket")
                 case .failed(let text):
                     return .fail("pointer", subject, "bucket \(bucket) cannot be reached: \(text)")
                 }
@@ -739,12 +731,11 @@ public struct PreflightFacts: Sendable {
 
     /// What HeadBucket said.
     public enum BucketProbe: Sendable, Equatable {
-        /// It exists and these credentials may use it; `region` from `x-amz-bucket-region`.
+        /// It exists and these credentials may use it; `region` from `x-amz-bucket-region`, or
+        /// the one S3 redirected the requests to.
         case reachable(region: String?)
         case missing
         case denied(credentials: String?)
-        /// A redirect to (or a 400 naming) another region.
-        case otherRegion(String)
         case failed(String)
 
         public var isReachable: Bool {

@@ -152,10 +152,9 @@ public struct PreflightProbe: Sendable {
                 return .missing
             case 403:
                 return .denied(credentials: try? await client.credentials.credentials().source)
-            case 301, 400:
-                if let region = head.region, region != client.region { return .otherRegion(region) }
-                return .failed("HeadBucket answered HTTP \(head.status)")
             default:
+                // A bucket in another region: S3's redirect was followed, as a deploy follows it.
+                if let redirected = client.redirectedRegion(of: bucket) { return .reachable(region: redirected) }
                 // S3-compatible servers (a custom endpoint) name regions their own way.
                 return .reachable(region: client.endpoint.source == "default" ? head.region : nil)
             }

@@ -270,6 +270,39 @@ import TestSupport
         }
     }
 
+    /// A bucket in another region than `--region` (S3's 301 played by a proxy) is used as the
+    /// deploy uses it: ok with a note, the live version still checked, and a DynamoDB pointer
+    /// in this region (which --region of the bucket would break) or an S3 pointer in another
+    /// region's bucket is fine.
+    @Test func aBucketInAnotherRegionIsFollowedAsTheDeployFollowsIt() async throws {
+        try await withMotoServer { moto in
+            let s3 = S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+            try await s3.createBucket("far-site")
+            try await s3.createBucket("far-pointers")
+            try await DynamoDBClient(region: "us-east-1", credentials: moto.credentials, environment: moto.environment)
+                .createTable("near-pointer", partitionKey: "id")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, bucketRegion: "eu-central-1")
+            defer { proxy.stop() }
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>far</p>")
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL_S3"] = proxy.baseURL
+            for pointer in ["dynamodb://near-pointer#prod", "s3://far-pointers/site/live"] {
+                let common = ["--target", "s3://far-site", "--pointer", pointer, "--region", "us-east-1"]
+                let deploy = try await h.run(["deploy", "site"] + common, environment: environment)
+                #expect(deploy.status == 0, "\(pointer): \(deploy.stderr)")
+                let doctor = try await h.run(["doctor"] + common, environment: environment)
+                #expect(doctor.status == 0, "\(pointer): \(doctor.stdout)\n\(doctor.stderr)")
+                let lines = Self.lines(doctor)
+                #expect(lines.first == "ok   bucket far-site: exists and is reachable with these credentials; the bucket is in "
+                    + "eu-central-1, and requests (signed for us-east-1) are redirected there", "\(lines)")
+                #expect(lines.contains { $0.hasPrefix("ok   pointer \(pointer)") }, "\(lines)")
+                #expect(lines.contains { $0.hasPrefix("ok   live version ") }, "\(lines)")
+                #expect(!lines.contains { $0.hasPrefix("FAIL") }, "\(lines)")
+            }
+        }
+    }
+
     // MARK: - Without AWS
 
     @Test func theLocalTargetNeedsNoAWS() throws {
