@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// The base URL a service client sends its requests to, and the setting it came from.
@@ -29,8 +30,7 @@ public struct AWSEndpoint: Sendable, Equatable {
         if let value = environment[specific], !value.isEmpty { return AWSEndpoint(url: value, source: specific) }
         if let option, !option.isEmpty { return AWSEndpoint(url: option, source: "--endpoint-url") }
         if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: AWSEndpoint.globalSource(environment)) }
-        let domain = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-        return AWSEndpoint(url: "https://\(endpointPrefix).\(region).\(domain)", source: "default")
+        return AWSEndpoint(url: "https://\(endpointPrefix).\(region).\(AWSPartition.dnsSuffix(of: region))", source: "default")
     }
 
     /// Where `AWS_ENDPOINT_URL` came from: the variable, or a profile's `endpoint_url` put

@@ -54,7 +54,7 @@ public struct CloudFrontClient: Sendable {
     /// partition (`cn-*`), whose CloudFront lives in `cn-northwest-1`.
     public init(credentials: any CredentialProvider, environment: [String: String], endpointURL: String? = nil,
                 region: String? = nil, httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient()) {
-        let china = region?.hasPrefix("cn-") == true
+        let china = region.map(AWSPartition.isChina) == true
         self.init(endpoint: Self.endpoint(option: endpointURL, environment: environment, region: region),
                   signingRegion: china ? "cn-northwest-1" : "us-east-1", credentials: credentials, httpClient: httpClient)
     }
@@ -67,7 +67,7 @@ public struct CloudFrontClient: Sendable {
         if let value = environment[specific], !value.isEmpty { return AWSEndpoint(url: value, source: specific) }
         if let option, !option.isEmpty { return AWSEndpoint(url: option, source: "--endpoint-url") }
         if let value = environment["AWS_ENDPOINT_URL"], !value.isEmpty { return AWSEndpoint(url: value, source: AWSEndpoint.globalSource(environment)) }
-        if region?.hasPrefix("cn-") == true {
+        if region.map(AWSPartition.isChina) == true {
             return AWSEndpoint(url: "https://cloudfront.cn-northwest-1.amazonaws.com.cn", source: "default")
         }
         return AWSEndpoint(url: "https://cloudfront.amazonaws.com", source: "default")

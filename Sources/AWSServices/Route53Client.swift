@@ -6,39 +6,49 @@ import Foundation
 /// CloudFront distribution, say), plus the two writes that set such a zone up.
 ///
 /// Route 53 is global: the public endpoint is `https://route53.amazonaws.com`, signed for
-/// us-east-1 with the name `route53`. `AWS_ENDPOINT_URL_ROUTE_53`, `--endpoint-url` and
+/// us-east-1 with the name `route53` (in the China partition `https://route53.amazonaws.com.cn`,
+/// signed for cn-northwest-1). `AWS_ENDPOINT_URL_ROUTE_53`, `--endpoint-url` and
 /// `AWS_ENDPOINT_URL` override it.
 public struct Route53Client: Sendable {
     public static let serviceName = "Route 53"
     public static let signingName = "route53"
-    public static let signingRegion = "us-east-1"
+    /// The SigV4 region outside China.
+    public static let globalSigningRegion = "us-east-1"
+    /// The SigV4 region in the China partition.
+    public static let chinaSigningRegion = "cn-northwest-1"
     public static let apiVersion = "2013-04-01"
     public static let xmlNamespace = "https://route53.amazonaws.com/doc/2013-04-01/"
     /// The hosted zone id of every CloudFront distribution, for alias records.
     public static let cloudFrontHostedZoneId = "Z2FDTNDATAQYW2"
 
     public let endpoint: AWSEndpoint
+    /// The SigV4 region: ``globalSigningRegion``, or ``chinaSigningRegion`` in China.
+    public let signingRegion: String
     public let credentials: any CredentialProvider
     public let httpClient: any HTTPClient
     /// Injected so tests can pin the signing time.
     public let clock: @Sendable () -> Date
 
-    public init(endpoint: AWSEndpoint, credentials: any CredentialProvider,
+    public init(endpoint: AWSEndpoint, signingRegion: String = Route53Client.globalSigningRegion, credentials: any CredentialProvider,
                 httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.endpoint = endpoint
+        self.signingRegion = signingRegion
         self.credentials = credentials
         self.httpClient = httpClient
         self.clock = clock
     }
 
     /// A client with the endpoint from `AWS_ENDPOINT_URL_ROUTE_53`, `endpointURL`,
-    /// `AWS_ENDPOINT_URL` or the global public one.
+    /// `AWS_ENDPOINT_URL` or the global public one of `region`'s partition (`region` only
+    /// matters for the China partition).
     public init(credentials: any CredentialProvider, environment: [String: String], endpointURL: String? = nil,
-                httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient()) {
-        let resolved = AWSEndpoint.resolve(endpointPrefix: "route53", environmentSuffix: "ROUTE_53", region: Self.signingRegion,
+                region: String? = nil, httpClient: any HTTPClient = AWSJSONClient.defaultHTTPClient()) {
+        let signingRegion = region.map(AWSPartition.isChina) == true ? Self.chinaSigningRegion : Self.globalSigningRegion
+        let resolved = AWSEndpoint.resolve(endpointPrefix: "route53", environmentSuffix: "ROUTE_53", region: signingRegion,
                                            option: endpointURL, environment: environment)
-        let endpoint = resolved.source == "default" ? AWSEndpoint(url: "https://route53.amazonaws.com", source: "default") : resolved
-        self.init(endpoint: endpoint, credentials: credentials, httpClient: httpClient)
+        let global = AWSEndpoint(url: "https://route53.\(AWSPartition.dnsSuffix(of: signingRegion))", source: "default")
+        self.init(endpoint: resolved.source == "default" ? global : resolved, signingRegion: signingRegion, credentials: credentials,
+                  httpClient: httpClient)
     }
 
     // MARK: - Types
@@ -211,7 +221,7 @@ public struct Route53Client: Sendable {
         var headers = [SigningRequest.Header("Host", host)]
         if body != nil { headers.append(.init("Content-Type", "application/xml")) }
         let unsigned = SigningRequest(method: method, path: requestPath, query: query, headers: headers, payload: .bytes(body ?? []))
-        let signed = SigV4Signer(credentials: resolved.awsCredentials, region: Self.signingRegion, service: Self.signingName)
+        let signed = SigV4Signer(credentials: resolved.awsCredentials, region: signingRegion, service: Self.signingName)
             .sign(unsigned, date: clock())
         let request = HTTPRequest(method: method, url: "\(scheme)://\(host)" + signed.request.target,
                                   headers: signed.request.headers.map { ($0.name, $0.value) },

@@ -520,8 +520,7 @@ public struct S3Client: Sendable {
         }
         if let requested, requested != region, endpoint.source == "default" {
             // The public endpoint of the bucket's region (a configured endpoint is kept as it is).
-            let domain = requested.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-            parts.host = "s3.\(requested).\(domain)"
+            parts.host = "s3.\(requested).\(AWSPartition.dnsSuffix(of: requested))"
         }
         let (scheme, host, port) = (parts.scheme, parts.host, parts.port)
         let keyPath = key.map { "/" + URIEncoding.encode($0, keepingSlashes: true) } ?? ""

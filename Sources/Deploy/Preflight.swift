@@ -51,7 +51,7 @@ public enum Preflight {
                 continue
             }
             checks.append(aliasCheck(domain, distribution))
-            checks.append(certificateCheck(domain, distribution, facts.certificate, now: facts.now))
+            checks.append(certificateCheck(domain, distribution, facts.certificate, now: facts.now, region: facts.targetRegion))
             checks.append(dnsCheck(domain, distribution, facts.dns[domain]))
         }
         return checks
@@ -321,7 +321,7 @@ public enum Preflight {
             return .fail("origin", subject, "the default cache behavior reads origin '\(distribution.defaultOriginId ?? "")' ("
                 + "\(names[defaultIndex])), not bucket \(bucket) (\(names[other]) is only another origin)"
                 + ": the pages would be served from elsewhere than where sitebuild deploys; make the default cache behavior's "
-                + "origin \(bucket).s3.\(region).amazonaws.com, or fix the target")
+                + "origin \(bucket).s3.\(region).\(AWSPartition.dnsSuffix(of: region)), or fix the target")
         }
         if let index = defaultIndex.flatMap({ isBucket($0) ? $0 : nil }) ?? names.indices.first(where: isBucket) {
             let origin = names[index]
@@ -339,7 +339,7 @@ public enum Preflight {
         }
         let origins = distribution.originDomainNames.isEmpty ? "it has none" : "its origins: " + distribution.originDomainNames.joined(separator: ", ")
         return .fail("origin", subject, "no origin is bucket \(bucket) (\(origins)): CloudFront reads from somewhere other than "
-            + "where sitebuild deploys; point the origin at \(bucket).s3.\(region).amazonaws.com, or fix the target")
+            + "where sitebuild deploys; point the origin at \(bucket).s3.\(region).\(AWSPartition.dnsSuffix(of: region)), or fix the target")
     }
 
     /// The viewer-request function of the default cache behavior, if any.
@@ -497,13 +497,18 @@ public enum Preflight {
     }
 
     static func certificateCheck(_ domain: String, _ distribution: CloudFrontClient.Distribution,
-                                 _ lookup: PreflightLookup<ACMClient.Certificate>?, now: Date) -> PreflightCheck {
+                                 _ lookup: PreflightLookup<ACMClient.Certificate>?, now: Date, region: String? = nil) -> PreflightCheck {
         let subject = "certificate for \(domain)"
         func result(_ status: PreflightCheck.Status, _ detail: String) -> PreflightCheck {
             PreflightCheck(name: "certificate", domain: domain, status: status, subject: subject, detail: detail)
         }
-        let request = "request one in us-east-1 (aws acm request-certificate --region us-east-1 --domain-name \(domain) "
-            + "--validation-method DNS), validate it and attach it to distribution \(distribution.id)"
+        // CloudFront in China takes IAM server certificates only (there is no ACM for it).
+        let request = region.map(AWSPartition.isChina) == true
+            ? "upload one to IAM (aws iam upload-server-certificate --path /cloudfront/ --server-certificate-name NAME "
+                + "--certificate-body file://cert.pem --private-key file://key.pem --certificate-chain file://chain.pem; CloudFront "
+                + "in the China regions uses IAM server certificates, not ACM) and attach it to distribution \(distribution.id)"
+            : "request one in us-east-1 (aws acm request-certificate --region us-east-1 --domain-name \(domain) "
+                + "--validation-method DNS), validate it and attach it to distribution \(distribution.id)"
         if distribution.acmCertificateArn == nil, let iam = distribution.iamCertificateId {
             return result(.skip, "distribution \(distribution.id) uses the IAM server certificate \(iam), which sitebuild does not read: "
                 + "check that it covers \(domain) and is not near expiry (aws iam list-server-certificates)")
@@ -723,6 +728,12 @@ extension PreflightLookup: Equatable where Value: Equatable {}
 /// Everything the pre-flight check looked up. Optional look-ups are nil when they were not
 /// made (no distribution configured, an earlier look-up failed, …).
 public struct PreflightFacts: Sendable {
+    /// The region requests for an S3 target are signed for; nil for a local target.
+    var targetRegion: String? {
+        if case .s3(_, _, let region, _) = target { return region }
+        return nil
+    }
+
     public enum Target: Sendable, Equatable {
         /// `region` is the one requests are signed for.
         case s3(bucket: String, prefix: String, region: String, probe: BucketProbe)

@@ -235,7 +235,7 @@ final class AWSContext: Sendable {
         try checkEndpointVariants("ROUTE_53")
         try checkRegionName()
         let shared = try base()
-        return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
+        return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl, region: resolvedRegion,
                              httpClient: shared.http)
     }
 }

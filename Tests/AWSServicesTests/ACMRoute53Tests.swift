@@ -132,6 +132,14 @@ import TestSupport
         #expect(ACMClient(credentials: credentials, environment: [:]).client.endpoint.url == "https://acm.us-east-1.amazonaws.com")
         #expect(ACMClient(credentials: credentials, environment: ["AWS_ENDPOINT_URL_ACM": "http://127.0.0.1:4"]).client.endpoint.url
                 == "http://127.0.0.1:4")
+        // The China partition has its own Route 53 endpoint and signing region.
+        for region in ["cn-north-1", "cn-northwest-1"] {
+            let china = Route53Client(credentials: credentials, environment: [:], region: region)
+            #expect(china.endpoint == AWSEndpoint(url: "https://route53.amazonaws.com.cn", source: "default"))
+            #expect(china.signingRegion == "cn-northwest-1")
+        }
+        #expect(Route53Client(credentials: credentials, environment: [:], region: "eu-west-1").signingRegion == "us-east-1")
+        #expect(AWSPartition.dnsSuffix(of: "cn-north-1") == "amazonaws.com.cn" && AWSPartition.dnsSuffix(of: "us-gov-west-1") == "amazonaws.com")
         #expect(Route53Client.bareId("/hostedzone/Z1") == "Z1")
         #expect(Route53Client.bareId("Z1") == "Z1")
         #expect(Route53Client.bareId("/change/C2") == "C2")

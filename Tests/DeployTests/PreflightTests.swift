@@ -433,6 +433,19 @@ import TestSupport
         #expect(try check(facts, "domain-alias").status == .ok)
     }
 
+    /// In the China partition the advice names its S3 domain and IAM server certificates
+    /// (CloudFront there takes no ACM certificate).
+    @Test func chinaAdviceNamesItsDomainAndIAMCertificates() throws {
+        var facts = Self.healthy()
+        facts.target = .s3(bucket: "site", prefix: "www/", region: "cn-north-1", probe: .reachable(region: "cn-north-1"))
+        facts.distribution = .found(Self.distribution(origins: ["api.example.com"]))
+        #expect(try failure(facts, "origin").contains("point the origin at site.s3.cn-north-1.amazonaws.com.cn,"))
+        facts.distribution = .found(Self.distribution(certificate: nil))
+        let certificate = try failure(facts, "certificate")
+        #expect(certificate.contains("aws iam upload-server-certificate --path /cloudfront/") && !certificate.contains("aws acm"),
+                "\(certificate)")
+    }
+
     @Test func certificateFailures() throws {
         var facts = Self.healthy()
         facts.distribution = .found(Self.distribution(certificate: nil))

@@ -63,8 +63,7 @@ public struct STSClient: Sendable {
             if let url = value(name, environment) { return (url, name) }
         }
         guard let region, !region.isEmpty else { return ("https://sts.amazonaws.com", "default") }
-        let domain = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-        return ("https://sts.\(region).\(domain)", "default")
+        return ("https://sts.\(region).\(AWSPartition.dnsSuffix(of: region))", "default")
     }
 
     private static func value(_ name: String, _ environment: [String: String]) -> String? {
