@@ -211,13 +211,8 @@ public struct Deployer: Sendable {
             log("\(MissingObjects(missing, of: manifest).text) of the live version \(manifest.version) are missing on \(target.url) (deleted "
                 + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory)")
             // From the tree: the version that would be copied from is this one, where they are missing.
+            outcome.stats = try await restore(missing, of: manifest, from: directory, reusable: .empty, progress: progress)
             let target = self.target
-            do {
-                outcome.stats = try await target.restoreObjects(missing, of: manifest, from: directory, reusable: .empty, progress: progress)
-            } catch {
-                try? await uncancelled { try await target.removePending(manifest.version) }
-                throw error
-            }
             try? await uncancelled { try await target.removePending(manifest.version) }
             outcome.kind = .repaired
             return outcome
@@ -298,13 +293,7 @@ public struct Deployer: Sendable {
                 log("\(MissingObjects(missing, of: manifest).text) of version \(manifest.version) are missing on \(target.url) (deleted "
                     + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory) before it is made live")
                 let known = try await reusable(for: manifest, live: state.version)
-                let target = self.target
-                do {
-                    outcome.stats = try await target.restoreObjects(missing, of: manifest, from: directory, reusable: known, progress: progress)
-                } catch {
-                    try? await uncancelled { try await target.removePending(manifest.version) }
-                    throw error
-                }
+                outcome.stats = try await restore(missing, of: manifest, from: directory, reusable: known, progress: progress)
                 outcome.restored = missing.count
             }
         }
@@ -404,7 +393,20 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// The pointer's state and whether the version it names has its manifest (is complete).
+    /// Puts back the objects at `missing` of `manifest`'s existing version
+    /// (``DeployTarget/restoreObjects(_:of:from:reusable:progress:)``), which marks it pending;
+    /// failing, the marker goes again, as no flip follows.
+    private func restore(_ missing: [Int], of manifest: Manifest, from directory: String, reusable known: ReusableContent,
+                         progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
+        let target = self.target
+        do {
+            return try await target.restoreObjects(missing, of: manifest, from: directory, reusable: known, progress: progress)
+        } catch {
+            try? await uncancelled { try await target.removePending(manifest.version) }
+            throw error
+        }
+    }
+
     /// ``readLive()``, and a target whose folder is a version of another is refused (a prune
     /// of the other would delete this site): looked at only while the target has no complete
     /// live version (a first deploy; once it has one, the other can no longer make a version
@@ -415,6 +417,7 @@ public struct Deployer: Sendable {
         return (state, complete)
     }
 
+    /// The pointer's state and whether the version it names has its manifest (is complete).
     private func readLive() async throws -> (PointerState, Bool) {
         let state = try await pointer.read()
         guard let version = state.version else { return (state, false) }
