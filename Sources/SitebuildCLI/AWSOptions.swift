@@ -72,12 +72,11 @@ final class AWSContext: Sendable {
     /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is not true; `--endpoint-url` and the variables
     /// still come first. A config file that cannot be read is reported by what reads it next.
     static func withProfileEndpoint(_ environment: [String: String], profile: String?) -> [String: String] {
+        let name = SharedConfigFiles.profileName(option: profile, environment: environment)
         guard environment["AWS_ENDPOINT_URL"].map({ $0.isEmpty }) ?? true,
               environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() != "true",
               let files = try? SharedConfigFiles(environment: environment),
-              let url = files.profile(SharedConfigFiles.profileName(option: profile, environment: environment))?["endpoint_url"],
-              !url.isEmpty else { return environment }
-        let name = SharedConfigFiles.profileName(option: profile, environment: environment)
+              let url = files.profile(name)?["endpoint_url"], !url.isEmpty else { return environment }
         var environment = environment
         environment["AWS_ENDPOINT_URL"] = url
         environment["SITEBUILD_ENDPOINT_URL_SOURCE"] = "endpoint_url of profile \(name)"
@@ -92,18 +91,12 @@ final class AWSContext: Sendable {
         return AWSContext(options: other, environment: environment)
     }
 
-    /// The region as the services resolve it (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
-    /// the profile's), or nil when none is set or the config file cannot be read (reported by
-    /// the first client that requires a region).
-    private var resolvedRegion: String? {
-        try? RegionResolver.resolve(option: options.region, profile: options.profile, environment: environment)?.name
-    }
 
     private func base() throws -> Shared {
         try shared.withLock { cached in
             if let cached { return cached }
             // STS is called in the services' region, as the aws CLI calls it.
-            let region = resolvedRegion
+            let region = (try? optionalRegion()) ?? nil
             let credentials = CredentialChain.standard(environment: environment, profile: options.profile, region: region,
                                                        httpClient: CurlHTTPClient())
             // One connection pool and one adaptive in-flight limit for the whole command; as
@@ -133,15 +126,18 @@ final class AWSContext: Sendable {
         }
     }
 
-    /// A usage error for a region that is set but is not a region name, for the clients that
-    /// work without a region (CloudFront, ACM, Route 53) but would otherwise drop it silently.
-    func checkRegionName() throws {
+    /// The region as the services resolve it (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// the profile's), or nil when none is set or the config file cannot be read (reported by
+    /// the first client that requires a region); a usage error for one that is set but is not a
+    /// region name, for the clients that work without a region (CloudFront, ACM, Route 53) but
+    /// would otherwise drop it silently.
+    func optionalRegion() throws -> String? {
         do {
-            _ = try RegionResolver.resolve(option: options.region, profile: options.profile, environment: environment)
+            return try RegionResolver.resolve(option: options.region, profile: options.profile, environment: environment)?.name
         } catch let error as CredentialError where error.isInvalidRegion {
             throw UsageError("\(error)")
         } catch {
-            // A config file that cannot be read is reported by what reads it next.
+            return nil
         }
     }
 
@@ -173,10 +169,10 @@ final class AWSContext: Sendable {
 
     func cloudFront() throws -> CloudFrontClient {
         try checkEndpointVariants("CLOUDFRONT")
-        try checkRegionName()
+        let region = try optionalRegion()
         let shared = try base()
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
-                                region: resolvedRegion, httpClient: shared.http)
+                                region: region, httpClient: shared.http)
     }
 
     /// CloudFront for invalidations: throttling (`TooManyInvalidationsInProgress`) is left to
@@ -184,13 +180,13 @@ final class AWSContext: Sendable {
     /// submission would take up to ~15 s more than the deadline allows.
     func cloudFrontForInvalidations() throws -> CloudFrontClient {
         try checkEndpointVariants("CLOUDFRONT")
-        try checkRegionName()
+        let region = try optionalRegion()
         let shared = try base()
         let http = (shared.http as? RetryingHTTPClient).map {
             RetryingHTTPClient(wrapping: $0.base, policy: RetryPolicy(retriesThrottling: false), concurrency: $0.concurrency)
         } ?? shared.http
         return CloudFrontClient(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl,
-                                region: resolvedRegion, httpClient: http)
+                                region: region, httpClient: http)
     }
 
     /// A usage error for an `AWS_ENDPOINT_URL…` variable that is not an http(s) URL with a host,
@@ -211,7 +207,7 @@ final class AWSContext: Sendable {
     func keyValueStore(arn: String, what: String) throws -> KeyValueStoreClient {
         try checkEndpointVariants("CLOUDFRONT_KEYVALUESTORE")
         try checkEndpointVariables()
-        try checkRegionName()
+        _ = try optionalRegion()
         let shared = try base()
         do {
             return try KeyValueStoreClient(kvsARN: arn, credentials: shared.credentials, environment: environment,
@@ -224,7 +220,7 @@ final class AWSContext: Sendable {
     /// ACM in us-east-1 whatever the region: CloudFront only uses certificates from there.
     func acm() throws -> ACMClient {
         try checkEndpointVariants("ACM")
-        try checkRegionName()
+        _ = try optionalRegion()
         let shared = try base()
         return ACMClient(region: ACMClient.cloudFrontRegion, credentials: shared.credentials, environment: environment,
                          endpointURL: options.endpointUrl, httpClient: shared.http)
@@ -233,9 +229,9 @@ final class AWSContext: Sendable {
     /// Route 53 (global).
     func route53() throws -> Route53Client {
         try checkEndpointVariants("ROUTE_53")
-        try checkRegionName()
+        let region = try optionalRegion()
         let shared = try base()
-        return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl, region: resolvedRegion,
+        return Route53Client(credentials: shared.credentials, environment: environment, endpointURL: options.endpointUrl, region: region,
                              httpClient: shared.http)
     }
 }
