@@ -54,7 +54,7 @@ public struct ArtifactCollector: Sendable {
         let baseText = (artifacts.baseDirectory ?? ".").trimmingSlashes
         let ownIdentities = ownIdentities
         let bases: [String]
-        if let written = artifacts.baseDirectory, written.allSatisfy({ $0 == " " || $0 == "\t" }) {
+        if let written = artifacts.baseDirectory, BuildSpecParser.isBlank(written) {
             // An empty base-directory names no folder (the parser refuses it): never the source
             // directory, whose every file (`.env` included) it would take.
             bases = []

@@ -98,7 +98,7 @@ public struct BuildSpecParser {
 
     mutating func parseDocument(_ text: String) -> BuildSpec? {
         let root: Node?
-        sourceLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        sourceLines = YAMLDuplicateKey.lines(of: text)
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -740,7 +740,7 @@ public struct BuildSpecParser {
     }
 
     /// Whether `text` is empty or only blanks: a path that names nothing.
-    static func isBlank(_ text: String) -> Bool {
+    public static func isBlank(_ text: String) -> Bool {
         text.allSatisfy { $0 == " " || $0 == "\t" }
     }
 

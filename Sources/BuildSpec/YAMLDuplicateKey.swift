@@ -4,9 +4,14 @@ public enum YAMLDuplicateKey {
     /// The line and column of the next occurrence of `key` as a key of the same block mapping
     /// as the one at `firstAt` (1-based), found in `text`; nil when it cannot be found that way
     /// (flow mappings such as `{a: 1, a: 2}`, keys written differently).
+    /// The lines of a YAML file, LF or CRLF. ("\r\n" is one Character in Swift: a split on "\n"
+    /// alone never splits a CRLF file.)
+    static func lines(of text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    }
+
     public static func repeated(_ key: String, firstAt: (line: Int, column: Int), in text: String) -> (line: Int, column: Int)? {
-        // "\r\n" is one Character in Swift: a split on "\n" alone never splits a CRLF file.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        let lines = Self.lines(of: text)
         guard firstAt.line >= 1, firstAt.line <= lines.count else { return nil }
         let indent = firstAt.column - 1
         let spellings = [key, "\"\(key)\"", "'\(key)'"]
