@@ -515,8 +515,8 @@ struct HashCommand: ParsableCommand {
             }
             // The tree or the flags (exit 2), or this machine failing to read it (out of open
             // files, an I/O error: 3), as deploy tells them apart.
-            let input = error is UsageError || error is PathValidation.Failure || (error as? DeployError)?.isInvalidInput == true
-            throw ExitCode(input ? ExitStatus.invalidInput : ExitStatus.deployFailed)
+            let input = error is UsageError || error is PathValidation.Failure
+            throw ExitCode(input ? ExitStatus.invalidInput : DeployInvocation.exitStatus(for: error))
         }
     }
 }
