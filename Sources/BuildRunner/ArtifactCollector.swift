@@ -102,7 +102,8 @@ public struct ArtifactCollector: Sendable {
             }
             // A base directory leading into sitebuild's own folders through a link holds
             // nothing to take, as one named inside them holds nothing.
-            let intoOwn = FileWalker.isInside(baseDir, ownDirectories.map { FileWalker.realPath(absolute($0)) })
+            let intoOwn = !ownDirectories.isEmpty
+                && FileWalker.isInside(baseDir, ownDirectories.map { FileWalker.realPath(absolute($0)) })
             log.append("Expanding file paths for base directory \(base)")
             log.append("Assembling file list")
             // Links are followed only within the source directory: one to /etc or a home

@@ -352,6 +352,17 @@ import Testing
         #expect(root.files.map(\.path) == [".env", "dist/index.html"], "\(root.log) \(root.warnings) \(root.problems)")
     }
 
+    /// Regression: a collector with no excluded folders of its own (the library's default) took
+    /// every base directory as one of them (`isInside` of no roots is true) and collected nothing.
+    @Test func aCollectorWithoutOwnFoldersCollectsTheFiles() throws {
+        let h = try BuildHarness()
+        try h.write("dist/index.html", "i")
+        try h.write("dist/a/b.css", "b")
+        let collector = ArtifactCollector(sourceDirectory: h.source)
+        let selection = collector.select(Artifacts(files: ["**/*"], baseDirectory: "dist"))
+        #expect(selection.files.map(\.path) == ["a/b.css", "index.html"], "\(selection.log) \(selection.warnings)")
+    }
+
     /// `exclude-paths: [node_modules]` leaves the directory's files out (a file pattern would
     /// match none of them and deploy what was meant to stay out); a file of that name elsewhere
     /// and a path that only starts with the name stay in.
