@@ -67,10 +67,11 @@ public final class BuildEngine {
             stoppedDuringSource = try downloadSource(startDate: startDate, started: started)
         } catch {
             message = "\(error)"
+            let code = (error as? DownloadSourceFailure)?.code ?? "CLIENT_ERROR"
             log.container("Phase complete: DOWNLOAD_SOURCE State: FAILED")
-            log.container("Phase context status code: CLIENT_ERROR Message: \(error)")
-            record("DOWNLOAD_SOURCE", "FAILED", since: started, code: "CLIENT_ERROR", message: "\(error)")
-            failureKind = error is BuildInputError ? .invalidInput : .remote
+            log.container("Phase context status code: \(code) Message: \(error)")
+            record("DOWNLOAD_SOURCE", "FAILED", since: started, code: code, message: "\(error)")
+            failureKind = error is BuildInputError || (error as? DownloadSourceFailure)?.isInput == true ? .invalidInput : .remote
             return finish(.fault, message: message, started: started, artifacts: [], reports: [], exported: [])
         }
 
@@ -241,17 +242,7 @@ public final class BuildEngine {
                 + "(its sitebuild was killed)")
         }
 
-        let runtimes = spec.phases[.install]?.runtimeVersions ?? []
-        if runtimes.isEmpty {
-            log.container("No runtime version selected in buildspec.")
-        } else {
-            for runtime in runtimes {
-                // A variable (`ruby: $MY_RUBY_VAR`, as CodeBuild documents) is logged resolved, as CodeBuild logs it.
-                let version = Self.expandReferences(runtime.version, in: environment).0
-                log.container("Selecting '\(runtime.name)' runtime version '\(version)' based on manual selections...")
-            }
-            log.warning("runtime-versions are not installed by sitebuild: the tools on PATH are used as they are")
-        }
+        let runtimeCommands = try selectRuntimes()
         let otherUsers = try resolveRunAs()
         session = try ShellSession(shell: spec.env.shell, isolated: spec.version == .v0_1, sourceDirectory: source,
                                    cacheDirectory: configuration.cacheDirectory, sharedWithOtherUsers: otherUsers)
@@ -267,6 +258,21 @@ public final class BuildEngine {
         }
         session?.shared = otherUsers
         log.container("Moving to directory \(source)")
+        // The image's commands for the selected runtimes run here, as CodeBuild runs them (in
+        // DOWNLOAD_SOURCE, right after the selection), in the build's shell: what they export
+        // (`JAVA_HOME`) holds for every phase. Not as the run-as user: they switch the image's
+        // tools (`n`, `pyenv global`).
+        for command in runtimeCommands {
+            if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
+            if cancellation.isCancelled { break }
+            let (status, _) = runCommand(command, phase: "DOWNLOAD_SOURCE", user: nil)
+            if cancellation.isCancelled { break }
+            if status != 0 {
+                log.container("Command did not exit successfully \(command.text) exit status \(status)")
+                throw DownloadSourceFailure(code: "COMMAND_EXECUTION_ERROR",
+                                            message: "Error while executing command: \(command.text). Reason: exit status \(status)")
+            }
+        }
         if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
         if !cancellation.isCancelled { restoreCache() }
         if let reason = cancellation.reason {
@@ -471,6 +477,54 @@ public final class BuildEngine {
         return (result, missing)
     }
 
+    /// Logs the buildspec's `runtime-versions` as CodeBuild does and returns the commands
+    /// that select them: from the image's runtime catalog (``RuntimeCatalog``:
+    /// SITEBUILD_RUNTIMES_FILE, else CodeBuild's own path) when there is one, where a runtime
+    /// or version it does not have fails the build as CodeBuild fails it; none without one.
+    private func selectRuntimes() throws -> [Command] {
+        let runtimes = spec.phases[.install]?.runtimeVersions ?? []
+        guard !runtimes.isEmpty else {
+            log.container("No runtime version selected in buildspec.")
+            return []
+        }
+        let given = configuration.baseEnvironment["SITEBUILD_RUNTIMES_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = given ?? RuntimeCatalog.imagePath
+        var catalog: RuntimeCatalog?
+        if let data = FileManager.default.contents(atPath: path) {
+            do {
+                catalog = try RuntimeCatalog(yaml: String(decoding: data, as: UTF8.self))
+            } catch {
+                log.warning("cannot read the runtime catalog \(path) (\(error)); runtime-versions are not switched")
+            }
+        } else if given != nil {
+            throw BuildInputError("SITEBUILD_RUNTIMES_FILE: cannot read \(path); give the image's runtimes.yml or unset the variable")
+        }
+        var commands: [Command] = []
+        for runtime in runtimes {
+            // A variable (`ruby: $MY_RUBY_VAR`, as CodeBuild documents) is logged resolved, as CodeBuild logs it.
+            let version = Self.expandReferences(runtime.version, in: environment).0
+            log.container("Selecting '\(runtime.name)' runtime version '\(version)' based on manual selections...")
+            guard let catalog else { continue }
+            switch catalog.select(runtime.name, version) {
+            case .version(let chosen):
+                commands += chosen.commands.map { Command($0) }
+            case .unknownRuntime(let available):
+                throw DownloadSourceFailure(code: "YAML_FILE_ERROR", isInput: true,
+                    message: "Unknown runtime named '\(runtime.name)'. This build image has the following runtimes: "
+                        + available.joined(separator: ", "))
+            case .unknownVersion(let available):
+                throw DownloadSourceFailure(code: "YAML_FILE_ERROR", isInput: true,
+                    message: "Unknown runtime version named '\(version)' of \(runtime.name). This build image has the following versions: "
+                        + available.joined(separator: ", "))
+            }
+        }
+        if catalog == nil {
+            log.warning("runtime-versions are not switched: this machine has no CodeBuild runtime catalog (\(path); "
+                + "SITEBUILD_RUNTIMES_FILE names another), so the tools on PATH are used as they are")
+        }
+        return commands
+    }
+
     private func nextBuildNumber() -> Int {
         let dir = configuration.cacheDirectory + "/build-numbers"
         let file = dir + "/" + ContentHash(of: configuration.cacheSlot ?? configuration.sourceDirectory).hex
@@ -500,7 +554,7 @@ public final class BuildEngine {
             for command in commands {
                 if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
                 if let reason = cancellation.reason { return reason }
-                let (status, output) = runCommand(command, phase: name)
+                let (status, output) = runCommand(command, phase: name.logName, user: runAs(for: name))
                 if let reason = cancellation.reason { return reason }
                 if status != 0 {
                     log.container("Command did not exit successfully \(command.text) exit status \(status)")
@@ -531,15 +585,14 @@ public final class BuildEngine {
 
     /// Runs one command as its own script; returns its status and the tail of its
     /// output (masked), which `RETRY-<regex>` is matched against.
-    private func runCommand(_ command: Command, phase: PhaseName) -> (Int32, String) {
+    private func runCommand(_ command: Command, phase: String, user: (uid: UInt32, gid: UInt32, name: String)?) -> (Int32, String) {
         guard let session else { return (1, "") }
         let commandStart = ContinuousClock.now
         log.container("Running command \(command.text)")
-        log.event("command_started", [("phase", .string(phase.logName)), ("command", .string(command.text))])
+        log.event("command_started", [("phase", .string(phase)), ("command", .string(command.text))])
         var tail: [UInt8] = []
         let status: Int32
         do {
-            let user = runAs(for: phase)
             var arguments = try session.prepare(command.text, buildSucceeding: !buildFailed && !phaseFailed,
                                                 owner: user.map { ($0.uid, $0.gid) })
             if let user { arguments = runAsArguments(user) + arguments }
@@ -557,7 +610,7 @@ public final class BuildEngine {
         }
         log.endOutput()
         session.commandFinished()
-        log.event("command_finished", [("phase", .string(phase.logName)), ("command", .string(command.text)),
+        log.event("command_finished", [("phase", .string(phase)), ("command", .string(command.text)),
                                        ("exitCode", .int(Int64(status))),
                                        ("durationMs", .int((ContinuousClock.now - commandStart).milliseconds))])
         return (status, log.mask(String(decoding: tail, as: UTF8.self)))

@@ -30,6 +30,15 @@ public struct UnavailableSecretSource: SecretSource {
     }
 }
 
+/// Why DOWNLOAD_SOURCE failed, with CodeBuild's status code for it (`YAML_FILE_ERROR` for a
+/// runtime the image does not have); `isInput`: the buildspec's fault (exit code 2).
+struct DownloadSourceFailure: Error, Sendable, CustomStringConvertible {
+    var code: String
+    var isInput = false
+    var message: String
+    var description: String { message }
+}
+
 /// A setting of the build that cannot be honoured on this machine (exit code 2).
 public struct BuildInputError: Error, Sendable, CustomStringConvertible {
     public var description: String

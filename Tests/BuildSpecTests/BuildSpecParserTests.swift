@@ -807,3 +807,51 @@ struct SecretReferenceTests {
         #expect(d.message.contains("secret id"))
     }
 }
+
+/// The image's runtime catalog read and matched as CodeBuild matches `runtime-versions`.
+@Suite struct RuntimeCatalogTests {
+    let catalog = try! RuntimeCatalog(yaml: """
+        version: 0.1
+        runtimes:
+          golang:
+            versions:
+              1.20:
+                commands: [goenv global 1.20.14]
+              1.9:
+                commands: [goenv global 1.9.7]
+          java:
+            versions:
+              corretto8: {commands: [echo 8]}
+              corretto17: {commands: [echo 17]}
+              corretto11: {commands: [echo 11]}
+          nodejs:
+            versions:
+              18: {commands: [n 18]}
+              20: {commands: [n 20]}
+        """)
+
+    func picked(_ name: String, _ version: String) -> String? {
+        if case .version(let v) = catalog.select(name, version) { return v.name }
+        return nil
+    }
+
+    @Test func versionsAreMatchedAsWrittenByPrefixOrAsTheLatest() {
+        // Keys stay as written: `1.20` is not the number 1.2.
+        #expect(catalog.runtimes.first?.versions.map(\.name) == ["1.20", "1.9"])
+        #expect(picked("golang", "1.20") == "1.20")
+        #expect(picked("golang", "1.x") == "1.20", "1.20 is above 1.9")
+        #expect(picked("golang", "latest") == "1.20")
+        #expect(picked("java", "latest") == "corretto17")
+        #expect(picked("java", "corretto11.x") == "corretto11")
+        #expect(picked("nodejs", "18.x") == "18")
+        #expect(picked("nodejs", " 20 ") == "20")
+        #expect(catalog.select("nodejs", "16") == .unknownVersion(available: ["18", "20"]))
+        #expect(catalog.select("nodejs", "1.x") == .unknownVersion(available: ["18", "20"]))
+        #expect(catalog.select("ruby", "3.2") == .unknownRuntime(available: ["golang", "java", "nodejs"]))
+    }
+
+    @Test func aCatalogWithoutRuntimesIsRefused() {
+        #expect(throws: RuntimeCatalog.FormatError.self) { try RuntimeCatalog(yaml: "version: 0.1\n") }
+        #expect(throws: RuntimeCatalog.FormatError.self) { try RuntimeCatalog(yaml: "runtimes:\n  nodejs: 18\n") }
+    }
+}

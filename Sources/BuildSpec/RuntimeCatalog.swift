@@ -1,0 +1,92 @@
+import Foundation
+import Yams
+
+/// The runtimes a CodeBuild image offers, as its `runtimes.yml` lists them
+/// (`/codebuild/image/config/runtimes.yml` in AWS's standard images): for each runtime, its
+/// versions and the commands that select one (`n $NODE_20_VERSION`, `pyenv global …`). A
+/// buildspec's `runtime-versions` are chosen from it as CodeBuild chooses them.
+public struct RuntimeCatalog: Sendable, Equatable {
+    /// Where AWS's CodeBuild images keep the catalog.
+    public static let imagePath = "/codebuild/image/config/runtimes.yml"
+
+    public struct Version: Sendable, Equatable {
+        public var name: String
+        public var commands: [String]
+    }
+
+    /// Runtime names in file order, each with its versions in file order.
+    public var runtimes: [(name: String, versions: [Version])]
+
+    public static func == (lhs: RuntimeCatalog, rhs: RuntimeCatalog) -> Bool {
+        lhs.runtimes.map(\.name) == rhs.runtimes.map(\.name) && lhs.runtimes.map(\.versions) == rhs.runtimes.map(\.versions)
+    }
+
+    public struct FormatError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Reads a catalog. Version keys are taken as written (`1.20` stays `1.20`, not the number 1.2).
+    public init(yaml: String) throws {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch { throw FormatError(description: "not YAML: \(error)") }
+        guard let runtimes = root?.mapping?["runtimes"]?.mapping else {
+            throw FormatError(description: "it has no 'runtimes' mapping")
+        }
+        self.runtimes = try runtimes.map { key, value in
+            guard let name = key.scalar?.string else { throw FormatError(description: "a runtime name is not a plain value") }
+            guard let versions = value.mapping?["versions"]?.mapping else {
+                throw FormatError(description: "runtimes.\(name) has no 'versions' mapping")
+            }
+            return (name, try versions.map { key, value in
+                guard let version = key.scalar?.string else {
+                    throw FormatError(description: "a version of runtimes.\(name) is not a plain value")
+                }
+                let commands = value.mapping?["commands"]?.sequence?.compactMap { $0.scalar?.string } ?? []
+                return Version(name: version, commands: commands)
+            })
+        }
+    }
+
+    /// What a `runtime-versions` entry selects.
+    public enum Selection: Equatable, Sendable {
+        case version(Version)
+        /// The image has no runtime of that name (the names it has).
+        case unknownRuntime(available: [String])
+        /// The runtime has no such version (the versions it has).
+        case unknownVersion(available: [String])
+    }
+
+    /// The version `requested` selects for runtime `name`, as CodeBuild matches it: as written
+    /// (`18`, `3.11`, `corretto17`), `<prefix>.x` for the highest version starting with it
+    /// (`3.x` → `3.12`, `18.x` → `18`), or `latest` for the highest of all.
+    public func select(_ name: String, _ requested: String) -> Selection {
+        guard let versions = runtimes.first(where: { $0.name == name })?.versions else {
+            return .unknownRuntime(available: runtimes.map(\.name))
+        }
+        let wanted = requested.trimmingCharacters(in: .whitespaces)
+        if let exact = versions.first(where: { $0.name == wanted }) { return .version(exact) }
+        let candidates: [Version]
+        if wanted == "latest" {
+            candidates = versions
+        } else if wanted.hasSuffix(".x") {
+            let prefix = String(wanted.dropLast(2))
+            candidates = versions.filter { $0.name == prefix || $0.name.hasPrefix(prefix + ".") }
+        } else {
+            candidates = []
+        }
+        guard let highest = candidates.max(by: { Self.precedes($0.name, $1.name) }) else {
+            return .unknownVersion(available: versions.map(\.name))
+        }
+        return .version(highest)
+    }
+
+    /// Version order by the numbers in the names (`corretto8` < `corretto17`, `3.9` < `3.11`),
+    /// then by the text.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        func numbers(_ s: String) -> [Int] {
+            s.split { !$0.isASCII || !$0.isNumber }.compactMap { Int($0) }
+        }
+        let (x, y) = (numbers(a), numbers(b))
+        return x == y ? a < b : x.lexicographicallyPrecedes(y)
+    }
+}
