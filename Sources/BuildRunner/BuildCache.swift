@@ -59,12 +59,18 @@ struct BuildCache {
     /// `keepExisting`, the files kept because they exist already. Nor is an entry written
     /// through a symbolic link below the directory its cache path names (`node_modules/link`
     /// leading to `..`, or elsewhere): the restore fails as for any unsafe entry.
-    func restore(_ entry: Entry, paths: [String], keepExisting: Bool = false) throws -> (restored: Int, ignored: Int, kept: Int) {
+    /// With an `owner` (the `run-as` user the phases run as), what is restored inside the source
+    /// directory, and the folders made on the way to it, belong to that user, as the files the
+    /// build itself wrote there do: a later build's commands can replace or remove them.
+    func restore(_ entry: Entry, paths: [String], keepExisting: Bool = false,
+                 owner: (uid: uid_t, gid: gid_t)? = nil) throws -> (restored: Int, ignored: Int, kept: Int) {
         let matchers = Self.matchers(paths)
         let allowed = matchers.map { ($0, within: Self.linkFreeStart(of: $0, among: matchers)) }
         var ignored = 0
         var kept = 0
-        let restored = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name -> ExtractionTarget? in
+        // The folders inside the source directory that the restore is about to make.
+        var made: Set<String> = []
+        let written = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name -> ExtractionTarget? in
             let isSource = name.hasPrefix("src/")
             guard isSource || name.hasPrefix("root/") else { ignored += 1; return nil }
             let path = String(name.dropFirst(isSource ? 4 : 5))
@@ -81,10 +87,25 @@ struct BuildCache {
                     return nil
                 }
             }
+            if isSource, owner != nil {
+                var folder = ""
+                for part in path.split(separator: "/") {
+                    folder += (folder.isEmpty ? "" : "/") + part
+                    var info = stat()
+                    if lstat(sourceDirectory + "/" + folder, &info) != 0 { made.insert(folder) }
+                }
+            }
             return isSource ? ExtractionTarget(path: path, within: within.joined(separator: "/"))
                 : ExtractionTarget(path: "/" + path, within: "/" + within.joined(separator: "/"))
-        }.count
-        return (restored, ignored, kept)
+        }
+        if let owner {
+            let inSource = written.filter { $0.hasPrefix(sourceDirectory + "/") }
+            // lchown: a restored link is the link's own, never what it points to.
+            for path in Set(inSource + made.map { sourceDirectory + "/" + $0 }) where lchown(path, owner.uid, owner.gid) != 0 && errno != ENOENT {
+                throw ArchiveError("cannot give \(path) to the run-as user (uid \(owner.uid)): \(String(cString: strerror(errno)))")
+            }
+        }
+        return (written.count, ignored, kept)
     }
 
     /// The directory (as components) below which an entry restored through `matcher` must not

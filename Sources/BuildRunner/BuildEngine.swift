@@ -756,7 +756,11 @@ public final class BuildEngine {
             // Fetched and copied sources are fresh checkouts: cached items always win there.
             let keyless = key == defaultKey
             let keepExisting = configuration.sourceIsInPlace && (keyless || entry.key != key)
-            let (count, ignored, kept) = try store.restore(entry, paths: cache.paths, keepExisting: keepExisting)
+            // With run-as, what is restored is the run-as user's, as the files its commands wrote
+            // were when they were saved: the first phase that runs as another user owns it.
+            let owner = PhaseName.allCases.filter { spec.phases[$0] != nil }.compactMap { runAs(for: $0) }.first
+            let (count, ignored, kept) = try store.restore(entry, paths: cache.paths, keepExisting: keepExisting,
+                                                           owner: owner.map { (uid: $0.uid, gid: $0.gid) })
             log.container("Restored \(count) cached file(s) from key \(entry.key)\(entry.key == key ? "" : " (fallback)")"
                 + (kept > 0 ? "; kept \(kept) file(s) that exist already in the source directory (built in place, \(keyless ? "a keyless cache" : "a fallback key's entry") restores only what is missing)" : ""))
             if ignored > 0 {

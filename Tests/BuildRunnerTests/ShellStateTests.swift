@@ -523,6 +523,46 @@ func processExists(named text: String) -> Bool {
         #expect(run.log.outputLines == ["root", "nobody", "sees from-root", "root", "root sees from-nobody"])
     }
 
+    /// With run-as, a restored cache belongs to the run-as user, folders made on the way
+    /// included, as the files its commands wrote did: the next build's install can remove it
+    /// (`rm -rf node_modules` failed with "Permission denied" when root owned what was restored).
+    @Test func runAsOwnsWhatTheCacheRestores() throws {
+        let h = try BuildHarness()
+        guard geteuid() == 0, let nobody = getpwnam("nobody") else { return }
+        let (uid, gid) = (nobody.pointee.pw_uid, nobody.pointee.pw_gid)
+        chmod(h.root, 0o755)
+        chown(h.source, uid, gid)
+        let yaml = """
+            version: 0.2
+            run-as: nobody
+            phases:
+              install:
+                commands:
+                  - rm -rf node_modules && mkdir -p node_modules/pkg && echo x > node_modules/pkg/a.js
+            cache:
+              key: deps-v1
+              paths: ['node_modules/**/*']
+            """
+        try h.write("buildspec.yml", yaml)
+        chown(h.source + "/buildspec.yml", uid, gid)
+        let first = try h.run(yaml)
+        #expect(first.result.status == .succeeded, "\(first.log)")
+        #expect(first.log.contains("Saved 1 file(s) to the cache with key deps-v1"), "\(first.log)")
+        // A fresh checkout of the same source: the cache restores node_modules.
+        try FileManager.default.removeItem(atPath: h.source + "/node_modules")
+        let second = try h.run(yaml)
+        #expect(second.log.contains("Restored 1 cached file(s) from key deps-v1"), "\(second.log)")
+        #expect(second.result.status == .succeeded, "\(second.log)")
+        // Restored without the build touching them: owned by nobody too.
+        try FileManager.default.removeItem(atPath: h.source + "/node_modules")
+        let restoreOnly = try h.run(yaml.replacingOccurrences(of: "rm -rf node_modules && mkdir -p node_modules/pkg && echo x > node_modules/pkg/a.js", with: "true"))
+        #expect(restoreOnly.result.status == .succeeded, "\(restoreOnly.log)")
+        for path in ["node_modules", "node_modules/pkg", "node_modules/pkg/a.js"] {
+            var info = stat()
+            #expect(lstat(h.source + "/" + path, &info) == 0 && info.st_uid == uid && info.st_gid == gid, "\(path) is uid \(info.st_uid)")
+        }
+    }
+
     /// With run-as, the state files (variables, secrets among them, and the next script) are
     /// the running user's alone: 0700/0600, never world-writable. A link a run-as user leaves
     /// in place of env.sh is not written through by root's next command.
