@@ -4,8 +4,13 @@ import SiteContent
 /// The local build cache for `cache.paths`: one tar per key under
 /// `<cache dir>/build-cache/`. A keyed entry is immutable once written (CodeBuild's
 /// rule); without a key each source directory has one slot, replaced on every save.
-/// Fallback keys match by prefix, newest entry first.
+/// Fallback keys match by prefix, newest entry first. An entry not used (saved or restored)
+/// for ``unusedLifetime`` is removed when a build saves the cache, so the folder holds what
+/// builds use and does not grow with every new key.
 struct BuildCache {
+    /// How long an entry is kept without a build saving or restoring it: 30 days.
+    static let unusedLifetime: Double = 30 * 86_400
+
     let root: String
     let sourceDirectory: String
 
@@ -68,6 +73,13 @@ struct BuildCache {
         let allowed = matchers.map { ($0, within: Self.linkFreeStart(of: $0, among: matchers)) }
         var ignored = 0
         var kept = 0
+        // Held (shared) while the entry is read: a build removing unused entries skips it. Its
+        // time is the entry's last use (the save's, a restore's), which removal goes by.
+        let held = open(entry.archive, O_RDONLY | O_CLOEXEC)
+        guard held >= 0 else { throw ArchiveError("cannot open \(entry.archive): \(String(cString: strerror(errno)))") }
+        defer { close(held) }
+        flock(held, LOCK_SH)
+        futimens(held, nil)
         // The folders inside the source directory that the restore is about to make.
         var made: Set<String> = []
         let written = try ArchiveReader.extract(entry.archive, to: sourceDirectory) { name -> ExtractionTarget? in
@@ -128,6 +140,27 @@ struct BuildCache {
             start = candidate
         }
         return start
+    }
+
+    /// Removes the entries (but `key`'s) that no build has saved or restored for
+    /// ``unusedLifetime`` before `now`; one a build is restoring is left alone. Returns the
+    /// number removed.
+    func removeUnused(now: Double, keeping key: String) -> Int {
+        var removed = 0
+        for entry in entries() where entry.key != key {
+            let fd = open(entry.archive, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            // A restore holds it (shared) as it reads: not waited for, never removed under it.
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+            var info = stat()
+            // Checked under the lock: a restore that took it just before has renewed its time,
+            // and a save may have put a new archive in its place.
+            guard fstat(fd, &info) == 0, info.st_nlink > 0, now - Double(info.st_mtim.tv_sec) > Self.unusedLifetime else { continue }
+            discard(entry)
+            removed += 1
+        }
+        return removed
     }
 
     /// Removes a (damaged) entry: its archive and its key file.

@@ -55,6 +55,20 @@ public struct BuildConfiguration: Sendable {
     /// of the AWS profile in effect, from the shared files): masked in the log as they are.
     public var credentialValues: [String] = []
 
+    /// Inside CodeBuild (CODEBUILD_BUILD_ID set), what a source built where CodeBuild put it
+    /// names its keyless cache slot after: the project (CODEBUILD_BUILD_ARN up to the build's
+    /// own id, else CODEBUILD_BUILD_ID's part before its last `:`) and its repository
+    /// (CODEBUILD_SOURCE_REPO_URL). CODEBUILD_SRC_DIR changes with every build, so a slot per
+    /// source directory would never be used twice. Nil outside CodeBuild.
+    public static func codeBuildCacheSlot(environment: [String: String]) -> String? {
+        guard let id = environment["CODEBUILD_BUILD_ID"], !id.isEmpty else { return nil }
+        func project(_ text: String) -> String { text.lastIndex(of: ":").map { String(text[..<$0]) } ?? text }
+        let arn = environment["CODEBUILD_BUILD_ARN"].flatMap { $0.contains(":build/") ? $0 : nil }
+        var slot = "codebuild " + project(arn ?? id)
+        if let url = environment["CODEBUILD_SOURCE_REPO_URL"], !url.isEmpty { slot += " " + url }
+        return slot
+    }
+
     /// Where the secondary artifact `identifier`'s ZIP goes: beside the primary ZIP `zipPath`,
     /// as `<identifier>.zip`.
     public static func secondaryZipPath(beside zipPath: String, identifier: String) -> String {

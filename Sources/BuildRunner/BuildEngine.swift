@@ -849,6 +849,10 @@ public final class BuildEngine {
             log.container("Uploaded \(count) file(s) to the cache with key \(key) at \(location)\(size.map { " (\($0) bytes)" } ?? "")")
         } catch {
             log.warning("cannot upload the cache for key \(key) to \(remote.description): \(error)")
+        let removed = store.removeUnused(now: Date().timeIntervalSince1970, keeping: key)
+        if removed > 0 {
+            log.container("Removed \(removed) cache entr\(removed == 1 ? "y" : "ies") no build has used for \(Int(BuildCache.unusedLifetime / 86_400)) days")
+        }
         }
     }
 

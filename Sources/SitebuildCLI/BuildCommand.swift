@@ -331,9 +331,11 @@ enum BuildInvocation {
         case .git:
             configuration.cacheSlot = "git " + (resolvedSource.variable("CODEBUILD_SOURCE_REPO_URL") ?? resolvedSource.label)
         case .cleanCopy:
-            configuration.cacheSlot = "copy of " + resolvedSource.label
+            configuration.cacheSlot = BuildConfiguration.codeBuildCacheSlot(environment: environment) ?? "copy of " + resolvedSource.label
         case .directory:
-            break
+            // CodeBuild checks each build out to a new folder (…/src123456789/src): there the
+            // slot is the project's, as CodeBuild's own cache is.
+            configuration.cacheSlot = BuildConfiguration.codeBuildCacheSlot(environment: environment)
         }
         configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
                                                                 configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)

@@ -37,6 +37,39 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: outside + "/pwned"))
     }
 
+    /// An entry no build has saved or restored for 30 days is removed when a build saves:
+    /// the cache folder holds what builds use, not a copy per key ever written. A restore
+    /// renews an entry's time, and one a build is reading (it holds the archive's lock) stays.
+    @Test func entriesUnusedFor30DaysAreRemovedOnSave() throws {
+        let h = try BuildHarness()
+        try h.write("deps/a.js", "a")
+        let cache = BuildCache(cacheDirectory: h.cache, sourceDirectory: h.source)
+        let now = Date().timeIntervalSince1970
+        for key in ["stale", "recent", "busy", "restored", "current"] {
+            _ = try cache.save(key: key, keyed: true, paths: ["deps/**/*"], now: now)
+        }
+        func age(_ key: String, days: Double) throws {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: now - days * 86_400)],
+                                                  ofItemAtPath: cache.archivePath(for: key))
+        }
+        try age("stale", days: 31)
+        try age("recent", days: 29)
+        try age("busy", days: 40)
+        try age("restored", days: 40)
+        try age("current", days: 40)
+        let restored = try #require(cache.find(key: "restored", fallbacks: []))
+        _ = try cache.restore(restored, paths: ["deps/**/*"])
+        let reading = open(cache.archivePath(for: "busy"), O_RDONLY)
+        defer { close(reading) }
+        #expect(flock(reading, LOCK_SH) == 0)
+        #expect(cache.removeUnused(now: now, keeping: "current") == 1)
+        #expect(Set(cache.entries().map(\.key)) == ["recent", "busy", "restored", "current"])
+        #expect(!FileManager.default.fileExists(atPath: cache.archivePath(for: "stale")))
+        flock(reading, LOCK_UN)
+        #expect(cache.removeUnused(now: now, keeping: "current") == 1)
+        #expect(Set(cache.entries().map(\.key)) == ["recent", "restored", "current"])
+    }
+
     /// For a directory built in place, only what is missing is restored: a file of the working
     /// tree (or of an absolute cache path) newer than its cached copy stays as it is.
     @Test func keepingExistingFilesRestoresOnlyWhatIsMissing() throws {

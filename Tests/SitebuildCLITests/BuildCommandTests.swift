@@ -4,6 +4,28 @@ import Testing
 import TestSupport
 
 @Suite struct BuildCommandTests {
+    /// CodeBuild checks each build out to a new folder (…/src123456789/src): inside CodeBuild
+    /// the keyless cache slot is the project's (CODEBUILD_BUILD_ID before its last `:`), so the
+    /// next build restores it and the cache folder keeps one entry, not one per build.
+    @Test func insideCodeBuildTheKeylessCacheSlotIsTheProjects() throws {
+        let h = try CLIHarness()
+        let spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p deps && echo x > deps/a\ncache:\n  paths: ['deps/**/*']\n"
+        func build(_ folder: String, id: String) throws -> CLIHarness.Output {
+            try h.write(folder + "/buildspec.yml", spec)
+            return try h.run(["build", "--source", folder], environment: ["CODEBUILD_BUILD_ID": id, "CODEBUILD_SRC_DIR": h.root + "/" + folder])
+        }
+        let first = try build("cb/src111/src", id: "site:1")
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let second = try build("cb/src222/src", id: "site:2")
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("Restored 1 cached file(s)"), "\(second.stdout)")
+        let archives = { (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/.cache/build-cache"))?.filter { $0.hasSuffix(".tar") } ?? [] }
+        #expect(archives().count == 1)
+        let other = try build("cb/src333/src", id: "other-site:3")
+        #expect(other.stdout.contains("Cache miss"), "another project has a slot of its own: \(other.stdout)")
+        #expect(archives().count == 2)
+    }
+
     @Test func aSuccessfulBuildExitsZeroAndWritesArtifactsAndExports() throws {
         let h = try CLIHarness()
         try h.write("site/buildspec.yml", """
