@@ -291,6 +291,13 @@ public final class BuildEngine {
         return nil
     }
 
+    /// Whether CodeBuild itself sets `name` in every build (its region, HOME, PATH from the
+    /// image, CODEBUILD_*, the container's credentials endpoint): not a project's variable,
+    /// which CodeBuild's precedence over the buildspec is about.
+    static func setByCodeBuild(name: String) -> Bool {
+        ["AWS_REGION", "AWS_DEFAULT_REGION", "HOME", "PATH"].contains(name) || name.hasPrefix("CODEBUILD_") || name.hasPrefix("AWS_CONTAINER_")
+    }
+
     /// What the calling CodeBuild project says about its own source.
     static let callerSourceVariables: Set<String> = ["CODEBUILD_RESOLVED_SOURCE_VERSION", "CODEBUILD_SOURCE_VERSION", "CODEBUILD_SOURCE_REPO_URL"]
 
@@ -353,13 +360,23 @@ public final class BuildEngine {
             // The environment as CodeBuild gave it (sitebuild adds its helpers to PATH), and not
             // PATH itself: the image's, which the buildspec beats in CodeBuild too.
             let given = configuration.baseEnvironment
-            let shadowed = spec.env.variables.filter { name, value in
-                !overridden.contains(name) && given[name] != nil && given[name] != value && !name.hasPrefix("CODEBUILD_") && name != "PATH"
-            }.map(\.0)
+            // CodeBuild's precedence covers all of the buildspec's env sections: a name the
+            // buildspec fetches from Parameter Store or Secrets Manager shadows a project's
+            // variable as one in env.variables does (their values are never compared: the
+            // secret would have to be fetched, and neither is ever shown). Variables CodeBuild
+            // sets itself (its region, HOME, CODEBUILD_*) are no project's: not named.
+            let sections: [(names: [String], section: String)] = [
+                (spec.env.variables.filter { name, value in given[name] != nil && given[name] != value }.map(\.0), "env.variables"),
+                (spec.env.parameterStore.map(\.name).filter { given[$0] != nil }, "env.parameter-store"),
+                (spec.env.secretsManager.map(\.name).filter { given[$0] != nil }, "env.secrets-manager"),
+            ].map { ($0.0.filter { !overridden.contains($0) && !Self.setByCodeBuild(name: $0) }, $0.1) }.filter { !$0.names.isEmpty }
+            let shadowed = sections.flatMap(\.names)
             if !shadowed.isEmpty {
-                let names = shadowed.joined(separator: ", ")
+                let names = sections.count == 1 ? shadowed.joined(separator: ", ")
+                    : sections.flatMap { section in section.names.map { "\($0) (\(section.section))" } }.joined(separator: ", ")
                 log.warning("\(names) \(shadowed.count == 1 ? "is" : "are") set in this CodeBuild build's environment and in the buildspec's "
-                    + "env.variables: the buildspec's value\(shadowed.count == 1 ? " is" : "s are") used. If \(shadowed.count == 1 ? "it is" : "they are") "
+                    + sections.map(\.section).joined(separator: ", ")
+                    + ": the buildspec's value\(shadowed.count == 1 ? " is" : "s are") used. If \(shadowed.count == 1 ? "it is" : "they are") "
                     + "the project's environment variables or start-build overrides, CodeBuild would use those: pass "
                     + shadowed.map { "--env \($0)" }.joined(separator: " ") + " to sitebuild to keep them")
             }
@@ -377,10 +394,14 @@ public final class BuildEngine {
             }
             return result
         }
-        if !spec.env.parameterStore.isEmpty {
-            let names = try spec.env.parameterStore.map { try expanded($0.parameter, "env.parameter-store.\($0.name)") }
+        // A name --env or --env-file sets keeps that value (set below): its parameter or
+        // secret is not fetched, as the project's variable wins in CodeBuild.
+        let overriddenNames = Set(configuration.overrides.map(\.name))
+        let parameterStore = spec.env.parameterStore.filter { !overriddenNames.contains($0.name) }
+        if !parameterStore.isEmpty {
+            let names = try parameterStore.map { try expanded($0.parameter, "env.parameter-store.\($0.name)") }
             let values = try secrets.parameters(named: names)
-            for ((name, _), parameter) in zip(spec.env.parameterStore, names) {
+            for ((name, _), parameter) in zip(parameterStore, names) {
                 guard let value = values[parameter] else {
                     throw SecretSourceError("env.parameter-store.\(name): the parameter '\(parameter)' was not found")
                 }
@@ -388,7 +409,7 @@ public final class BuildEngine {
                 env[name] = value
             }
         }
-        for (name, written) in spec.env.secretsManager {
+        for (name, written) in spec.env.secretsManager where !overriddenNames.contains(name) {
             var reference = written
             reference.secretId = try expanded(written.secretId, "env.secrets-manager.\(name)")
             let value = try secrets.secret(reference)

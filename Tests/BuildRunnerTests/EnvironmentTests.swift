@@ -108,6 +108,46 @@ import Testing
         #expect(!(try h.run(yaml, environment: outside)).log.contains("CodeBuild build's environment"), "outside CodeBuild a shell's leftovers are no project's")
     }
 
+    /// CodeBuild's precedence (start-build override > project > buildspec) covers all of the
+    /// buildspec's env sections: a project variable a parameter-store or secrets-manager name
+    /// shadows is named as one in env.variables is, values never shown. The region CodeBuild sets
+    /// itself is no project's variable: not named. With --env the value is kept and the secret
+    /// is not even fetched.
+    @Test func insideCodeBuildParametersAndSecretsTheBuildspecShadowsAreNamed() throws {
+        let h = try BuildHarness()
+        let yaml = """
+            version: 0.2
+            env:
+              variables:
+                STAGE: dev
+                AWS_REGION: eu-west-1
+              parameter-store:
+                API_URL: /site/plain
+              secrets-manager:
+                DB_PASS: site/db
+            phases:
+              build:
+                commands:
+                  - echo "stage=$STAGE api=$API_URL region=$AWS_REGION db=${#DB_PASS}"
+            """
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "CODEBUILD_BUILD_ID": "site:1", "AWS_REGION": "us-east-1",
+                           "STAGE": "prod", "API_URL": "https://prod.example", "DB_PASS": "prod-password-123"]
+        let secrets = FixedSecrets(parameters: ["/site/plain": "https://dev.example"], secrets: ["site/db": "dev-password-456"])
+        let shadowed = try h.run(yaml, secrets: secrets, environment: environment)
+        #expect(shadowed.result.status == .succeeded, "\(shadowed.log)")
+        #expect(shadowed.log.contains("STAGE (env.variables), API_URL (env.parameter-store), DB_PASS (env.secrets-manager) are set in this "
+            + "CodeBuild build's environment and in the buildspec's env.variables, env.parameter-store, env.secrets-manager"), "\(shadowed.log)")
+        #expect(shadowed.log.contains("pass --env STAGE --env API_URL --env DB_PASS to sitebuild to keep them"), "\(shadowed.log)")
+        #expect(!shadowed.log.contains("--env AWS_REGION") && !shadowed.log.contains("AWS_REGION (env.variables)"),
+                "CodeBuild sets the region itself: \(shadowed.log)")
+        #expect(!shadowed.log.contains("password") && !shadowed.log.contains("prod.example"), "values are never shown")
+        let noSecrets = FixedSecrets(parameters: ["/site/plain": "https://dev.example"])
+        let kept = try h.run(yaml, overrides: [("DB_PASS", "prod-password-123")], secrets: noSecrets, environment: environment)
+        #expect(kept.result.status == .succeeded, "the secret --env replaces is not fetched: \(kept.log)")
+        #expect(kept.log.outputLines.contains("stage=dev api=*** region=eu-west-1 db=17"), "\(kept.log)")
+        #expect(kept.log.contains("STAGE (env.variables), API_URL (env.parameter-store) are set"), "\(kept.log)")
+    }
+
     @Test func resolvedSourceVersionComesFromGit() throws {
         let h = try BuildHarness()
         try h.write("README", "x")
