@@ -43,6 +43,10 @@ public struct ArtifactCollector: Sendable {
     /// Files, relative to the source, that artifacts never take (what sitebuild itself is
     /// writing there: its redirected output, its exported-variables file).
     public var excludedFiles: [String] = []
+    /// Absolute folders besides the source that a base directory may name, written as an
+    /// absolute path (`$CODEBUILD_SRC_DIR_source1`): the build's secondary sources. Links
+    /// are followed within the source directory and these, never elsewhere.
+    public var secondarySourceDirectories: [String] = []
 
     public init(sourceDirectory: String) {
         self.sourceDirectory = sourceDirectory
@@ -60,6 +64,9 @@ public struct ArtifactCollector: Sendable {
             bases = []
         } else if baseText == "." || baseText.isEmpty {
             bases = ["."]
+        } else if baseText.hasPrefix("/") {
+            // A secondary source's folder (the engine expands and checks it): taken as written.
+            bases = [baseText]
         } else if GlobPattern(baseText).isLiteral {
             bases = [GlobPattern(baseText).literalPath]
         } else {
@@ -96,8 +103,10 @@ public struct ArtifactCollector: Sendable {
                 log.append("Skipping invalid base directory path \(base)")
                 continue
             }
-            guard FileWalker.isInside(baseDir, [FileWalker.realPath(sourceDirectory)]) else {
-                warnings.append("skipping base directory '\(base)': it leads outside the source directory (a symbolic link)")
+            guard FileWalker.isInside(baseDir, roots) else {
+                warnings.append(base.hasPrefix("/") && !secondarySourceDirectories.isEmpty
+                    ? "skipping base directory '\(base)': it leads outside the source directory and the secondary sources (a symbolic link, or a folder of neither)"
+                    : "skipping base directory '\(base)': it leads outside the source directory (a symbolic link)")
                 continue
             }
             // A base directory leading into sitebuild's own folders through a link holds
@@ -109,7 +118,7 @@ public struct ArtifactCollector: Sendable {
             // Links are followed only within the source directory: one to /etc or a home
             // directory would copy this machine's files into the site.
             var walker = FileWalker(followSymlinks: !artifacts.enableSymlinks)
-            walker.confinedTo = [FileWalker.realPath(sourceDirectory)]
+            walker.confinedTo = roots
             walker.reportsProblems = true
             // By device and inode too: a followed link (`dist/root -> ..`) leads to them under
             // another path.
@@ -267,7 +276,13 @@ public struct ArtifactCollector: Sendable {
         FileWalker.identities(of: (ownDirectories + excludedFiles.filter { !$0.isEmpty }).map(absolute))
     }
 
+    /// The source directory and the secondary sources, links resolved: where files are taken from.
+    var roots: [String] {
+        ([sourceDirectory] + secondarySourceDirectories).map(FileWalker.realPath)
+    }
+
     func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
         if path.isEmpty || path == "." { return sourceDirectory }
         return sourceDirectory + "/" + path
     }

@@ -849,6 +849,10 @@ public final class BuildEngine {
         } catch {
             log.warning("cannot save the cache for key \(key): \(error)")
         }
+        let removed = store.removeUnused(now: Date().timeIntervalSince1970, keeping: key)
+        if removed > 0 {
+            log.container("Removed \(removed) cache entr\(removed == 1 ? "y" : "ies") no build has used for \(Int(BuildCache.unusedLifetime / 86_400)) days")
+        }
         if let remote = configuration.remoteCache, cancellation.reason == nil {
             saveRemote(remote, store: store, key: key, keyed: keyed, paths: cache.paths)
         }
@@ -870,10 +874,6 @@ public final class BuildEngine {
             log.container("Uploaded \(count) file(s) to the cache with key \(key) at \(location)\(size.map { " (\($0) bytes)" } ?? "")")
         } catch {
             log.warning("cannot upload the cache for key \(key) to \(remote.description): \(error)")
-        let removed = store.removeUnused(now: Date().timeIntervalSince1970, keeping: key)
-        if removed > 0 {
-            log.container("Removed \(removed) cache entr\(removed == 1 ? "y" : "ies") no build has used for \(Int(BuildCache.unusedLifetime / 86_400)) days")
-        }
         }
     }
 
@@ -910,8 +910,32 @@ public final class BuildEngine {
                 return expanded
             }
         }
-        throw ArtifactFailure(message: "\(what).base-directory '\(written)' is \(value), outside the source directory \(configuration.sourceDirectory); "
-            + "artifacts are taken from the source directory")
+        // A secondary source's folder (`$CODEBUILD_SRC_DIR_source1`, as AWS's multi-source
+        // sample writes it) is the user's own source too: taken as it is.
+        if !trimmed.split(separator: "/").contains(".."), secondarySourceDirectories.contains(where: { trimmed == $0 || trimmed.hasPrefix($0 + "/") }) {
+            expanded.baseDirectory = trimmed
+            return expanded
+        }
+        throw ArtifactFailure(message: "\(what).base-directory '\(written)' is \(value), outside the source directory \(configuration.sourceDirectory)"
+            + (secondarySourceDirectories.isEmpty ? "" : " and the secondary sources (\(secondarySourceDirectories.joined(separator: ", ")))")
+            + "; artifacts are taken from the source directory" + (secondarySourceDirectories.isEmpty ? "" : " or a secondary source's"))
+    }
+
+    /// The secondary sources' folders: the absolute CODEBUILD_SRC_DIR_<id> values of the
+    /// environment sitebuild was given (CodeBuild's, --env, --env-file), as written and with links
+    /// resolved. Not the buildspec's or a command's: those could name any folder of this machine.
+    private var secondarySourceDirectories: [String] {
+        let given = configuration.baseEnvironment.map { ($0.key, $0.value) } + configuration.overrides.map { ($0.name, $0.value) }
+        let folders = given.filter { $0.0.hasPrefix("CODEBUILD_SRC_DIR_") && $0.0.count > "CODEBUILD_SRC_DIR_".count }.map(\.1)
+            .map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            .filter { folder in
+                var isDirectory: ObjCBool = false
+                return folder.hasPrefix("/") && folder != "/" && FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue
+                    && FileWalker.realPath(folder) != "/"
+            }
+        var unique: [String] = []
+        for folder in folders + folders.map(FileWalker.realPath) where !unique.contains(folder) { unique.append(folder) }
+        return unique
     }
 
     /// `block` with the variables of its base-directory, `files` and `exclude-paths` expanded
@@ -950,7 +974,8 @@ public final class BuildEngine {
                 + "write the pattern relative to the base directory")
         }
         for source in [configuration.sourceDirectory, FileWalker.realPath(configuration.sourceDirectory)] {
-            let root = relativeBase.map { source + "/" + GlobPattern($0).literalPath } ?? source
+            // A secondary source's folder is absolute already.
+            let root = relativeBase.map { $0.hasPrefix("/") ? $0 : source + "/" + GlobPattern($0).literalPath } ?? source
             if value == root || value == root + "/" { return "**/*" }
             if value.hasPrefix(root + "/") {
                 let rest = String(value.dropFirst(root.count + 1))
@@ -981,6 +1006,7 @@ public final class BuildEngine {
         var collector = ArtifactCollector(sourceDirectory: configuration.sourceDirectory)
         collector.excludedDirectories = configuration.excludedDirectories
         collector.excludedFiles = configuration.excludedFiles
+        collector.secondarySourceDirectories = secondarySourceDirectories
         var reports: [(String, [String])] = []
         for report in spec.reports {
             let block = try expandingVariables(Artifacts(files: report.files, discardPaths: report.discardPaths,

@@ -97,6 +97,60 @@ import Testing
         #expect(empty.log.contains("artifacts.base-directory '$NOT_SET_HERE' expands to nothing"), "\(empty.log)")
     }
 
+    /// AWS's multi-source sample (sample-multi-in-out) takes a secondary artifact from a
+    /// secondary source: `base-directory: $CODEBUILD_SRC_DIR_source1`, a folder CodeBuild puts
+    /// beside the primary source. A folder the given environment's CODEBUILD_SRC_DIR_<id> names
+    /// is taken (for the primary artifact too); links in it still lead nowhere else, and a
+    /// CODEBUILD_SRC_DIR_<id> the buildspec sets opens no folder.
+    @Test func aSecondarySourcesFolderIsABaseDirectory() throws {
+        let h = try BuildHarness()
+        let secondary = h.root + "/src2"
+        try h.write("index.html", "primary")
+        try h.write(secondary + "/docs/guide.html", "guide")
+        try h.write(secondary + "/notes.txt", "notes")
+        try h.write(h.root + "/private/key", "secret")
+        try FileManager.default.createSymbolicLink(atPath: secondary + "/key", withDestinationPath: h.root + "/private/key")
+        try FileManager.default.createSymbolicLink(atPath: secondary + "/home.html", withDestinationPath: h.source + "/index.html")
+        var environment = ProcessInfo.processInfo.environment
+        environment["CODEBUILD_SRC_DIR_source1"] = secondary
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: $CODEBUILD_SRC_DIR_source1/docs
+              files: ['**/*']
+              secondary-artifacts:
+                artifact1:
+                  base-directory: $CODEBUILD_SRC_DIR
+                  files: [index.html]
+                artifact2:
+                  base-directory: $CODEBUILD_SRC_DIR_source1
+                  files: ['**/*']
+            """, environment: environment, out: out)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(files(under: out) == ["guide.html"])
+        #expect(files(under: out + "-artifact1") == ["index.html"])
+        #expect(files(under: out + "-artifact2") == ["docs/guide.html", "home.html", "notes.txt"], "a link to the primary source is followed")
+        #expect(run.log.contains("skipping 'key': the symbolic link leads outside the source directory"), "\(run.log)")
+        let planted = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                CODEBUILD_SRC_DIR_evil: \(h.root)/private
+            phases:
+              build:
+                commands: [true]
+            artifacts:
+              base-directory: $CODEBUILD_SRC_DIR_evil
+              files: ['**/*']
+            """, out: out)
+        #expect(planted.result.status == .failed, "\(planted.log)")
+        #expect(files(under: out) == ["guide.html"], "nothing of \(h.root)/private is taken")
+    }
+
     /// Variables in `files` and `exclude-paths` are expanded as base-directory's are (AWS's
     /// BankDemo tutorial writes `files: - $CODEBUILD_SRC_DIR/target/**`): an absolute result
     /// inside the base directory is taken relative to it, one outside it fails naming the key.
