@@ -295,10 +295,18 @@ public struct S3Client: Sendable {
     /// it answers ``WriteOutcome/alreadyExists`` instead of throwing when the key exists; with
     /// `.etag` (`If-Match: "<etag>"`), ``WriteOutcome/etagMismatch`` when the object changed or
     /// vanished (a compare-and-swap of a small object).
+    ///
+    /// It carries `x-amz-checksum-sha256` (and `x-amz-sdk-checksum-algorithm`, which moto looks
+    /// for): S3 refuses an upload without Content-MD5 or a checksum to a bucket whose Object Lock
+    /// default retention applies. The SHA-256 is the one `x-amz-content-sha256` signs anyway.
     public func putObject(bucket: String, key: String, body: HTTPRequestBody, attributes: ObjectAttributes = ObjectAttributes(),
                           condition: WriteCondition = .none) async throws -> WriteOutcome {
-        let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key, headers: attributes.headers + condition.headers,
-                                      body: body, accepting: condition.refusals)
+        let digest = try bodyDigests("PutObject", body, md5: false).sha256
+        let checksum = [("x-amz-sdk-checksum-algorithm", "SHA256"), ("x-amz-checksum-sha256", digest.base64)]
+        let payload: SigningRequest.Payload = payloadSigning == .unsigned ? .unsigned : .precomputed(digest.hexString)
+        let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key,
+                                      headers: attributes.headers + condition.headers + checksum,
+                                      body: body, payload: payload, accepting: condition.refusals)
         if let refused = condition.outcome(status: response.status) { return refused }
         return .stored(etag: response.headers.first("etag").map(Self.unquote))
     }
@@ -386,6 +394,9 @@ public struct S3Client: Sendable {
         } else {
             headers.append(("x-amz-metadata-directive", "COPY"))
         }
+        // The (empty) body's Content-MD5: moto refuses a copy into a bucket with Object Lock
+        // default retention without one, as it does a PutObject; S3 checks it against the body.
+        headers.append(("Content-MD5", S3MD5.emptyContentMD5))
         let response = try await send("CopyObject", method: "PUT", bucket: bucket, key: destinationKey, headers: headers + condition.headers,
                                       accepting: condition.refusalsOfCopies)
         if let refused = condition.outcome(status: response.status) { return refused }
@@ -428,10 +439,18 @@ public struct S3Client: Sendable {
     }
 
     /// UploadPart of `body` (normally a file range); returns the part's ETag.
+    ///
+    /// It carries `Content-MD5`, which S3 requires of the parts of an object under Object Lock
+    /// default retention (a SHA-256 checksum per part would bind the whole upload to that
+    /// algorithm, copied parts included). The MD5 is computed in the same read of the range
+    /// as the SHA-256 of the signature.
     public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: HTTPRequestBody) async throws -> CompletedPart {
+        let digests = try bodyDigests("UploadPart", body, md5: true, sha256: payloadSigning == .sha256)
+        let payload: SigningRequest.Payload = payloadSigning == .unsigned ? .unsigned : .precomputed(digests.sha256.hexString)
         let response = try await send("UploadPart", method: "PUT", bucket: bucket, key: key,
                                       query: [.init("partNumber", String(partNumber)), .init("uploadId", uploadId)],
-                                      headers: [("Content-Type", "application/octet-stream")], body: body)
+                                      headers: [("Content-Type", "application/octet-stream"), ("Content-MD5", digests.md5.base64)],
+                                      body: body, payload: payload)
         guard let etag = response.headers.first("etag") else {
             throw AWSServiceError.malformedResponse(Self.serviceName, "UploadPart", "no ETag header")
         }
@@ -537,8 +556,9 @@ public struct S3Client: Sendable {
     /// `accepting`, and throws ``AWSServiceError`` otherwise.
     func send(_ operation: String, method: String, bucket: String, key: String?, query: [SigningRequest.QueryItem] = [],
               headers: [(String, String)] = [], body: HTTPRequestBody = .none,
-              sink: HTTPResponseSink = .collect(limit: 16 * 1024 * 1024), accepting: Set<Int> = []) async throws -> HTTPResponse {
-        let payload = try payloadHash(operation, body)
+              payload precomputed: SigningRequest.Payload? = nil, sink: HTTPResponseSink = .collect(limit: 16 * 1024 * 1024),
+              accepting: Set<Int> = []) async throws -> HTTPResponse {
+        let payload = try precomputed ?? payloadHash(operation, body)
         let resolved = try await credentials.credentials()
         let bucketRegion = bucket.isEmpty ? region : knownRegion(of: bucket) ?? region
         var response = try await sendSigned(operation, method: method, bucket: bucket, key: key, query: query, headers: headers,
@@ -607,14 +627,36 @@ public struct S3Client: Sendable {
         }
     }
 
+    /// The SHA-256 of `body` (empty when `sha256` is false) and, with `md5`, its MD5 (else
+    /// empty), from one read of a file range.
+    func bodyDigests(_ operation: String, _ body: HTTPRequestBody, md5: Bool,
+                     sha256: Bool = true) throws -> (sha256: [UInt8], md5: [UInt8]) {
+        switch body {
+        case .none:
+            return (sha256 ? SHA256.hash([]) : [], md5 ? S3MD5.digest([]) : [])
+        case .bytes(let bytes):
+            return (sha256 ? SHA256.hash(bytes) : [], md5 ? S3MD5.digest(bytes) : [])
+        case .file(let path, let offset, let length):
+            return try Self.digests(path: path, offset: offset, length: length, sha256: sha256, md5: md5, operation: operation)
+        }
+    }
+
     /// The hex SHA-256 of `length` bytes of `path` from `offset`, read in 64 KiB blocks.
     static func sha256Hex(path: String, offset: Int64, length: Int64, operation: String = "PutObject") throws -> String {
+        try digests(path: path, offset: offset, length: length, sha256: true, md5: false, operation: operation).sha256.hexString
+    }
+
+    /// The SHA-256 and MD5 (each empty unless asked for) of `length` bytes of `path` from
+    /// `offset`, read once in 64 KiB blocks.
+    static func digests(path: String, offset: Int64, length: Int64, sha256: Bool, md5: Bool,
+                        operation: String) throws -> (sha256: [UInt8], md5: [UInt8]) {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
             throw AWSServiceError.transport(serviceName, operation, "cannot open \(path) (errno \(errno))")
         }
         defer { close(descriptor) }
-        let hasher = SHA256()
+        let hasher = sha256 ? SHA256() : nil
+        let md5Hasher = md5 ? S3MD5.Hasher() : nil
         // At most 64 KiB and never zero-filled: a zero-filled 1 MiB buffer per small object was
         // ~10% of the CPU of small PUTs, and a 1 MiB one per part (above the allocator's mmap
         // threshold) was mapped, faulted in page by page and unmapped every time.
@@ -630,11 +672,13 @@ public struct S3Client: Sendable {
             guard count > 0 else {
                 throw AWSServiceError.transport(serviceName, operation, "cannot read \(path) at \(position) (errno \(errno), file shorter than the range?)")
             }
-            hasher.update(UnsafeRawBufferPointer(start: buffer, count: count))
+            let block = UnsafeRawBufferPointer(start: buffer, count: count)
+            hasher?.update(block)
+            md5Hasher?.update(block)
             position += Int64(count)
             remaining -= Int64(count)
         }
-        return hasher.finalize().hexString
+        return (hasher?.finalize() ?? [], md5Hasher?.finalize() ?? [])
     }
 
     func parse(_ operation: String, _ body: [UInt8]) throws -> S3XMLElement {

@@ -71,10 +71,38 @@ public enum S3MD5 {
     static func contentMD5(_ bytes: [UInt8]) -> String {
         digest(bytes).base64
     }
+
+    /// The `Content-MD5` of an empty body.
+    static let emptyContentMD5 = "1B2M2Y8AsgTpgAmY7PHvCQ=="
+
+    /// MD5 fed block by block, for a body hashed while it is read for its SHA-256 too.
+    final class Hasher {
+        private let context: OpaquePointer
+
+        init() {
+            context = sb_md_ctx_new()
+            sb_digest_init(context, sb_evp_md5())
+        }
+
+        deinit { sb_md_ctx_free(context) }
+
+        func update(_ bytes: UnsafeRawBufferPointer) {
+            sb_digest_update(context, bytes.baseAddress, bytes.count)
+        }
+
+        /// The 16-byte digest; the hasher cannot be used after this.
+        func finalize() -> [UInt8] {
+            var digest = [UInt8](repeating: 0, count: 16)
+            var length: UInt32 = 0
+            sb_digest_final(context, &digest, &length)
+            return digest
+        }
+    }
 }
 
 extension Array where Element == UInt8 {
-    fileprivate var base64: String {
+    /// Base64 with padding, as `Content-MD5` and `x-amz-checksum-*` carry digests.
+    var base64: String {
         let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var out = [UInt8]()
         var index = 0

@@ -143,6 +143,31 @@ struct S3CannedHTTPClient: HTTPClient {
         #expect(log.all.first?.header("Authorization")?.contains("x-amz-content-sha256") == true)
         #expect(log.all.first?.url == "http://127.0.0.1:1/b/k")
     }
+
+    /// Object Lock default retention makes S3 refuse uploads without an integrity header:
+    /// PutObject carries the SHA-256 it signs as `x-amz-checksum-sha256`, UploadPart a
+    /// Content-MD5 of its range, signed or not.
+    @Test(arguments: [S3Client.PayloadSigning.sha256, .unsigned])
+    func uploadsCarryAnIntegrityHeader(signing: S3Client.PayloadSigning) async throws {
+        let path = try s3TemporaryFile(size: 200 * 1024 + 5)
+        defer { unlink(path) }
+        let log = S3RequestLog(wrapping: S3CannedHTTPClient(response: HTTPResponse(status: 200, headers: HTTPResponseHeaders([("ETag", "\"e\"")]))))
+        let s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"],
+                          httpClient: log, payloadSigning: signing)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let range = Array(bytes[7..<(7 + 100 * 1024)])
+        _ = try await s3.putObject(bucket: "b", key: "k", body: .file(path: path, offset: 7, length: Int64(range.count)))
+        _ = try await s3.putObject(bucket: "b", key: "small", body: .bytes(Array("small".utf8)))
+        _ = try await s3.uploadPart(bucket: "b", key: "k", uploadId: "u", partNumber: 1,
+                                    body: .file(path: path, offset: 7, length: Int64(range.count)))
+        let (put, small, part) = (log.all[0], log.all[1], log.all[2])
+        #expect(put.header("x-amz-checksum-sha256") == Data(SHA256.hash(range)).base64EncodedString())
+        #expect(put.header("x-amz-sdk-checksum-algorithm") == "SHA256")
+        #expect(small.header("x-amz-checksum-sha256") == Data(SHA256.hash(Array("small".utf8))).base64EncodedString())
+        #expect(part.header("Content-MD5") == Data(S3MD5.digest(range)).base64EncodedString())
+        #expect(part.header("x-amz-content-sha256") == (signing == .sha256 ? SHA256.hash(range).hexString : "UNSIGNED-PAYLOAD"))
+        #expect(put.header("x-amz-content-sha256") == (signing == .sha256 ? SHA256.hash(range).hexString : "UNSIGNED-PAYLOAD"))
+    }
 }
 
 /// S3 against a real moto_server on loopback.

@@ -1,5 +1,5 @@
 import AWSCore
-import AWSServices
+@testable import AWSServices
 import Foundation
 import Testing
 import TestSupport
@@ -224,6 +224,45 @@ import Glibc
             #expect(again.status == 0, "\(again.stderr)")
             #expect(result(again)["deleted"] as? [String] == [s1], "\(again.stdout)")
             #expect(try await client.headObject(bucket: "multi", key: "\(p4)/index.html") != nil)
+        }
+    }
+
+    /// A bucket with Object Lock and a default retention (one day, GOVERNANCE), as
+    /// `aws s3api create-bucket --object-lock-enabled-for-bucket` and
+    /// `put-object-lock-configuration` make one.
+    func createObjectLockBucket(_ client: S3Client, _ bucket: String) async throws {
+        _ = try await client.send("CreateBucket", method: "PUT", bucket: bucket, key: nil,
+                                  headers: [("x-amz-bucket-object-lock-enabled", "true")])
+        let body = Array(("<ObjectLockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            + "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days>"
+            + "</DefaultRetention></Rule></ObjectLockConfiguration>").utf8)
+        _ = try await client.send("PutObjectLockConfiguration", method: "PUT", bucket: bucket, key: nil, query: [.init("object-lock", nil)],
+                                  headers: [("Content-Type", "application/xml"), ("Content-MD5", S3MD5.contentMD5(body))], body: .bytes(body))
+    }
+
+    /// S3 refuses an upload without Content-MD5 or a checksum to a bucket whose Object Lock
+    /// default retention applies: every object, marker, manifest and pointer of a deploy
+    /// carries one, and so do the copies of a re-deploy.
+    @Test func deployToAnObjectLockBucketWithDefaultRetention() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await createObjectLockBucket(client, "locked")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>1</p>")
+            try h.write("site/a.css", "a{}")
+            // Above the in-memory limit: streamed from the file.
+            try h.write("site/big.txt", String(repeating: "0123456789abcdef", count: 8 * 1024))
+            let first = try await h.run(["deploy", "site", "--target", "s3://locked/site", "--json"], environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let version = try #require(result(first)["version"] as? String)
+            #expect(try await text(client, "locked", "site/_sitebuild/live") == version)
+            try h.write("site/index.html", "<p>2</p>")
+            let second = try await h.run(["deploy", "site", "--target", "s3://locked/site", "--json"], environment: moto.environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            let next = try #require(result(second)["version"] as? String)
+            #expect(result(second)["uploaded"] as? Int == 1 && result(second)["reused"] as? Int == 2, "\(second.stdout)")
+            #expect(try await text(client, "locked", "site/\(next)/a.css") == "a{}")
+            #expect(try await text(client, "locked", "site/_sitebuild/live") == next)
         }
     }
 
