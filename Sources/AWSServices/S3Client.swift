@@ -31,6 +31,8 @@ public struct S3Client: Sendable {
     public let httpClient: any HTTPClient
     public let forcePathStyle: Bool
     public let payloadSigning: PayloadSigning
+    /// Encryption and ACL headers every object this client writes carries.
+    public var objectWrites: ObjectWriteSettings = ObjectWriteSettings()
     public let clock: @Sendable () -> Date
     /// The endpoint URL's parts, parsed once (URLComponents per request was ~3 % of the CPU
     /// of small PUTs); nil when it is not an absolute URL with a host.
@@ -133,6 +135,38 @@ public struct S3Client: Sendable {
         }
     }
 
+    /// Server-side encryption and a canned ACL for every object written (PutObject,
+    /// CreateMultipartUpload, CopyObject), as `aws s3 cp --sse --sse-kms-key-id --acl` send
+    /// them: a bucket policy that denies uploads without them refuses every other write.
+    public struct ObjectWriteSettings: Sendable, Equatable {
+        /// `x-amz-server-side-encryption`: `AES256`, `aws:kms` or `aws:kms:dsse`.
+        public var serverSideEncryption: String?
+        /// `x-amz-server-side-encryption-aws-kms-key-id`, with `aws:kms` or `aws:kms:dsse`.
+        public var kmsKeyId: String?
+        /// `x-amz-acl`: a canned ACL such as `bucket-owner-full-control`.
+        public var acl: String?
+
+        /// The values `--sse` accepts (S3's).
+        public static let encryptions = ["AES256", "aws:kms", "aws:kms:dsse"]
+        /// The canned ACLs `--acl` accepts (the aws CLI's).
+        public static let cannedACLs = ["private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+                                        "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"]
+
+        public init(serverSideEncryption: String? = nil, kmsKeyId: String? = nil, acl: String? = nil) {
+            self.serverSideEncryption = serverSideEncryption
+            self.kmsKeyId = kmsKeyId
+            self.acl = acl
+        }
+
+        var headers: [(String, String)] {
+            var headers: [(String, String)] = []
+            if let serverSideEncryption { headers.append(("x-amz-server-side-encryption", serverSideEncryption)) }
+            if let kmsKeyId { headers.append(("x-amz-server-side-encryption-aws-kms-key-id", kmsKeyId)) }
+            if let acl { headers.append(("x-amz-acl", acl)) }
+            return headers
+        }
+    }
+
     /// What HeadObject / GetObject report about an object.
     public struct ObjectInfo: Sendable, Equatable {
         public var size: Int64
@@ -140,8 +174,11 @@ public struct S3Client: Sendable {
         public var etag: String?
         public var lastModified: String?
         public var attributes: ObjectAttributes
+        /// `x-amz-server-side-encryption`: how S3 encrypted it (`AES256`, `aws:kms`, …).
+        public var serverSideEncryption: String?
 
         init(headers: HTTPResponseHeaders) {
+            serverSideEncryption = headers.first("x-amz-server-side-encryption")
             size = headers.first("content-length").flatMap { Int64($0) } ?? 0
             etag = headers.first("etag").map(S3Client.unquote)
             lastModified = headers.first("last-modified")
@@ -305,7 +342,7 @@ public struct S3Client: Sendable {
         let checksum = [("x-amz-sdk-checksum-algorithm", "SHA256"), ("x-amz-checksum-sha256", digest.base64)]
         let payload: SigningRequest.Payload = payloadSigning == .unsigned ? .unsigned : .precomputed(digest.hexString)
         let response = try await send("PutObject", method: "PUT", bucket: bucket, key: key,
-                                      headers: attributes.headers + condition.headers + checksum,
+                                      headers: attributes.headers + objectWrites.headers + condition.headers + checksum,
                                       body: body, payload: payload, accepting: condition.refusals)
         if let refused = condition.outcome(status: response.status) { return refused }
         return .stored(etag: response.headers.first("etag").map(Self.unquote))
@@ -394,6 +431,8 @@ public struct S3Client: Sendable {
         } else {
             headers.append(("x-amz-metadata-directive", "COPY"))
         }
+        // Encryption and ACL are not copied from the source: they are sent again.
+        headers += objectWrites.headers
         // The (empty) body's Content-MD5: moto refuses a copy into a bucket with Object Lock
         // default retention without one, as it does a PutObject; S3 checks it against the body.
         headers.append(("Content-MD5", S3MD5.emptyContentMD5))
@@ -431,7 +470,7 @@ public struct S3Client: Sendable {
     /// CreateMultipartUpload; returns the upload ID.
     public func createMultipartUpload(bucket: String, key: String, attributes: ObjectAttributes = ObjectAttributes()) async throws -> String {
         let response = try await send("CreateMultipartUpload", method: "POST", bucket: bucket, key: key, query: [.init("uploads", nil)],
-                                      headers: attributes.headers)
+                                      headers: attributes.headers + objectWrites.headers)
         guard let id = try parse("CreateMultipartUpload", response.body).text("UploadId"), !id.isEmpty else {
             throw AWSServiceError.malformedResponse(Self.serviceName, "CreateMultipartUpload", "no UploadId")
         }

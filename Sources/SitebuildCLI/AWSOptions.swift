@@ -62,8 +62,12 @@ final class AWSContext: Sendable {
         var http: any HTTPClient
     }
 
-    init(options: AWSOptions, environment: [String: String]) {
+    /// The encryption and ACL every object written to S3 carries (`--sse`, `--acl`).
+    let objectWrites: S3Client.ObjectWriteSettings
+
+    init(options: AWSOptions, environment: [String: String], objectWrites: S3Client.ObjectWriteSettings = S3Client.ObjectWriteSettings()) {
         self.options = options
+        self.objectWrites = objectWrites
         self.environment = Self.withProfileEndpoint(environment, profile: options.profile)
     }
 
@@ -88,7 +92,7 @@ final class AWSContext: Sendable {
         if options.region == region { return self }
         var other = options
         other.region = region
-        return AWSContext(options: other, environment: environment)
+        return AWSContext(options: other, environment: environment, objectWrites: objectWrites)
     }
 
 
@@ -156,8 +160,10 @@ final class AWSContext: Sendable {
     func s3(for what: String) throws -> S3Client {
         try checkEndpointVariants("S3")
         let shared = try base()
-        return S3Client(region: try region(for: what), credentials: shared.credentials, environment: environment,
-                        endpointURL: options.endpointUrl, httpClient: shared.http, forcePathStyle: options.pathStyle)
+        var client = S3Client(region: try region(for: what), credentials: shared.credentials, environment: environment,
+                              endpointURL: options.endpointUrl, httpClient: shared.http, forcePathStyle: options.pathStyle)
+        client.objectWrites = objectWrites
+        return client
     }
 
     func dynamoDB(for what: String) throws -> DynamoDBClient {

@@ -616,6 +616,7 @@ struct RunCommand: AsyncParsableCommand {
     var distribution: String?
     @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
     @OptionGroup(title: "AWS") var aws: AWSOptions
+    @OptionGroup(title: "S3 writes") var writes: S3WriteOptions
     @Option(help: "The version id: content (default), commit (the source's git HEAD, as the Hosting Toolkit does), zip-name (the source archive's file name without its extension, as the toolkit names ZIP uploads), or a literal id.")
     var versionId: String = "content"
     @Flag(help: "Build, then print what would be deployed, and change nothing on the target.")
@@ -749,6 +750,7 @@ struct RunCommand: AsyncParsableCommand {
         options.config = config
         options.json = build.json
         options.aws = aws
+        options.writes = writes
         options.distribution = distribution
         return options
     }

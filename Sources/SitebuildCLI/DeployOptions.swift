@@ -1,3 +1,4 @@
+import AWSServices
 import ArgumentParser
 import Deploy
 import Foundation
@@ -25,6 +26,8 @@ struct TargetOptions: ParsableArguments {
     var distribution: String?
 
     @OptionGroup(title: "AWS") var aws: AWSOptions
+
+    @OptionGroup(title: "S3 writes") var writes: S3WriteOptions
 
     /// The pointer key when a KVS or DynamoDB URL names none: the Hosting Toolkit's.
     static let defaultPointerKey = "path"
@@ -135,7 +138,12 @@ struct TargetOptions: ParsableArguments {
             throw UsageError("--config \(config!): is a directory; name the settings file, such as \(config!)/sitebuild.yml")
         }
         let settings = try SiteConfig.load(configPath)
-        let context = AWSContext(options: aws, environment: env)
+        let objectWrites = writes.over(settings.objectWrites)
+        if let key = objectWrites.kmsKeyId, objectWrites.serverSideEncryption != "aws:kms" && objectWrites.serverSideEncryption != "aws:kms:dsse" {
+            throw UsageError("the KMS key \(key) (--sse-kms-key-id or sitebuild.yml's sse-kms-key-id) needs sse aws:kms or aws:kms:dsse "
+                             + "(--sse or sitebuild.yml's sse)")
+        }
+        let context = AWSContext(options: aws, environment: env, objectWrites: objectWrites)
         // An empty flag is a mistake (an unset variable in `--pointer "$PREVIEW_POINTER"`), not a
         // request for the next setting: that would be sitebuild.yml's production pointer, or the
         // local default target for a job meant to deploy to S3. (An empty SITEBUILD_* variable

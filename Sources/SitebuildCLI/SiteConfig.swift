@@ -1,3 +1,4 @@
+import AWSServices
 import BuildSpec
 import Deploy
 import Foundation
@@ -37,6 +38,9 @@ struct SiteConfig {
     }
     var mode: RoutingMode?
     var trailingSlash: String?
+    /// `sse:`, `sse-kms-key-id:` and `acl:`: what every object written to S3 carries, as
+    /// `--sse`, `--sse-kms-key-id` and `--acl` (which win, each on its own).
+    var objectWrites = S3Client.ObjectWriteSettings()
 
     /// Why `name` cannot be a per-file header (`headers[].set`), or nil when it can: the server
     /// and CloudFront compute these, S3 keeps them itself, or they have keys of their own.
@@ -57,6 +61,10 @@ struct SiteConfig {
             return "CloudFront Functions carry cookies apart from headers, so it would show only in the preview; set cookies "
                 + "from your application, not on static files"
         default:
+            if lower.hasPrefix("x-amz-server-side-encryption") || lower == "x-amz-acl" {
+                return "S3 keeps it with the object, not as a header to send: use the top-level `sse:`, `sse-kms-key-id:` or `acl:` key "
+                    + "(or --sse, --sse-kms-key-id, --acl), which applies to every object written"
+            }
             if lower.hasPrefix("x-amz-") || lower.hasPrefix("x-amzn-") || lower.hasPrefix("x-edge-") || lower.hasPrefix("x-accel-") {
                 return "S3 and CloudFront reserve x-amz-, x-amzn-, x-edge- and x-accel- names"
             }
@@ -131,7 +139,8 @@ struct SiteConfig {
             }
             return text
         }
-        let known = ["source", "cache", "target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune"]
+        let known = ["source", "cache", "target", "pointer", "distribution", "invalidate", "domains", "mode", "trailing-slash", "headers", "prune",
+                     "sse", "sse-kms-key-id", "acl"]
         for (keyNode, value) in map {
             let key = keyNode.string ?? ""
             switch key {
@@ -150,6 +159,18 @@ struct SiteConfig {
             case "distribution":
                 config.distribution = try placeSetting(value, key)
                 config.distributionPlace = place(value)
+            case "sse":
+                let text = try placeSetting(value, key)
+                let encryptions = S3Client.ObjectWriteSettings.encryptions
+                guard encryptions.contains(text) else { throw fail(value, key, "'\(text)' is not valid; use \(encryptions.joined(separator: ", "))") }
+                config.objectWrites.serverSideEncryption = text
+            case "sse-kms-key-id":
+                config.objectWrites.kmsKeyId = try placeSetting(value, key)
+            case "acl":
+                let text = try placeSetting(value, key)
+                let acls = S3Client.ObjectWriteSettings.cannedACLs
+                guard acls.contains(text) else { throw fail(value, key, "'\(text)' is not a canned ACL; use one of \(acls.joined(separator: ", "))") }
+                config.objectWrites.acl = text
             case "invalidate":
                 let text = try scalar(value, key)
                 guard ["auto", "always", "never"].contains(text) else { throw fail(value, key, "'\(text)' is not valid; use auto, always or never") }

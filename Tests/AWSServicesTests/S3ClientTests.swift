@@ -144,6 +144,29 @@ struct S3CannedHTTPClient: HTTPClient {
         #expect(log.all.first?.url == "http://127.0.0.1:1/b/k")
     }
 
+    /// Encryption and ACL go on every write that makes an object (copies too: S3 does not
+    /// copy them), not on the parts of a multipart upload (S3 refuses them there).
+    @Test func objectWriteSettingsGoOnPutsCreatesAndCopies() async throws {
+        let upload = Array("<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>".utf8)
+        let log = S3RequestLog(wrapping: S3CannedHTTPClient(response: HTTPResponse(status: 200, headers: HTTPResponseHeaders([("ETag", "\"e\"")]),
+                                                                                  body: upload)))
+        var s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"],
+                          httpClient: log)
+        s3.objectWrites = .init(serverSideEncryption: "aws:kms", kmsKeyId: "alias/k", acl: "bucket-owner-full-control")
+        _ = try await s3.putObject(bucket: "b", key: "k", body: .bytes([1]))
+        _ = try await s3.createMultipartUpload(bucket: "b", key: "k")
+        _ = try await s3.uploadPart(bucket: "b", key: "k", uploadId: "u", partNumber: 1, body: .bytes([1]))
+        _ = try? await s3.copyObject(bucket: "b", sourceKey: "a", destinationKey: "c")
+        let requests = log.all
+        #expect(requests.count == 4)
+        for (index, request) in requests.enumerated() where index != 2 {
+            #expect(request.header("x-amz-server-side-encryption") == "aws:kms", "\(request.url)")
+            #expect(request.header("x-amz-server-side-encryption-aws-kms-key-id") == "alias/k")
+            #expect(request.header("x-amz-acl") == "bucket-owner-full-control")
+        }
+        #expect(requests[2].header("x-amz-server-side-encryption") == nil && requests[2].header("x-amz-acl") == nil)
+    }
+
     /// Object Lock default retention makes S3 refuse uploads without an integrity header:
     /// PutObject carries the SHA-256 it signs as `x-amz-checksum-sha256`, UploadPart a
     /// Content-MD5 of its range, signed or not.

@@ -266,6 +266,54 @@ import Glibc
         }
     }
 
+    /// `--sse`, `--sse-kms-key-id` and `--acl` travel on every object a deploy writes: the
+    /// uploads, the copies of a re-deploy and the state under `_sitebuild/`, which a bucket
+    /// policy denying unencrypted uploads refuses too. Values S3 would refuse exit 2.
+    @Test func sseAndACLAreSentOnEveryObjectWritten() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("enc")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>1</p>")
+            try h.write("site/a.css", "a{}")
+            for (flags, named) in [(["--sse", "kms"], "--sse kms"), (["--acl", "owner"], "--acl owner"),
+                                   (["--sse", "AES256", "--sse-kms-key-id", "k"], "the KMS key k (--sse-kms-key-id")] {
+                let refused = try await h.run(["deploy", "site", "--target", "s3://enc/site"] + flags, environment: moto.environment)
+                #expect(refused.status == 2 && refused.stderr.contains(named), "\(flags): \(refused.stderr)")
+            }
+            #expect(try await keys(client, "enc").isEmpty)
+            let kms = ["--sse", "aws:kms", "--sse-kms-key-id", "alias/site"]
+            let first = try await h.run(["deploy", "site", "--target", "s3://enc/site", "--json", "--acl", "bucket-owner-full-control"] + kms,
+                                        environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let version = try #require(result(first)["version"] as? String)
+            // sitebuild.yml carries the same settings; a flag wins over its key.
+            try h.write("sitebuild.yml", "sse: aws:kms\nacl: owner\n")
+            let badKey = try await h.run(["deploy", "site", "--target", "s3://enc/site"], environment: moto.environment)
+            #expect(badKey.status == 2 && badKey.stderr.contains("sitebuild.yml:2:6: acl: 'owner' is not a canned ACL"), "\(badKey.stderr)")
+            try h.write("sitebuild.yml", "sse: aws:kms\nsse-kms-key-id: alias/site\nacl: private\n")
+            try h.write("site/index.html", "<p>2</p>")
+            let second = try await h.run(["deploy", "site", "--target", "s3://enc/site", "--json", "--acl", "public-read"],
+                                         environment: moto.environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            let next = try #require(result(second)["version"] as? String)
+            #expect(result(second)["reused"] as? Int == 1, "\(second.stdout)")
+            let written = try await keys(client, "enc").keys.sorted()
+            #expect(written.contains("site/_sitebuild/live") && written.contains("site/_sitebuild/manifests/\(next).json"), "\(written)")
+            #expect(written.contains { $0.hasPrefix("site/_sitebuild/releases/") }, "\(written)")
+            for key in written {
+                let head = try await client.headObject(bucket: "enc", key: key)
+                #expect(head?.serverSideEncryption == "aws:kms", "\(key): \(String(describing: head))")
+            }
+            // The copy of the unchanged file has the ACL of the second deploy (moto grants
+            // nothing more for bucket-owner-full-control than for private).
+            let acl = try await client.send("GetObjectAcl", method: "GET", bucket: "enc", key: "site/\(next)/a.css", query: [.init("acl", nil)])
+            #expect(String(decoding: acl.body, as: UTF8.self).contains("http://acs.amazonaws.com/groups/global/AllUsers"))
+            let before = try await client.send("GetObjectAcl", method: "GET", bucket: "enc", key: "site/\(version)/a.css", query: [.init("acl", nil)])
+            #expect(!String(decoding: before.body, as: UTF8.self).contains("AllUsers"))
+        }
+    }
+
     /// Headers set per file travel as S3 metadata, and the deploy says what serves them; a dry
     /// run names the uploads and counts the copies.
     @Test func setHeadersAreStoredAsMetadataAndTheDryRunCountsCopies() async throws {
