@@ -146,10 +146,12 @@ public struct Deployer: Sendable {
             warnings.append("\(listSample(git)) in \(directory) not deployed: a git repository's history and config "
                 + "(remote URLs with their tokens) must not be public; set the artifact's base-directory to the built site")
         }
-        let credentials = TreeHasher.credentialFileNames.sorted().flatMap { excludedByName[$0] ?? [] }.sorted()
+        let credentials = excludedByName.filter { CredentialFiles.matches($0.key) }.values.flatMap { $0 }.sorted()
         if !credentials.isEmpty {
-            warnings.append("\(listSample(credentials)) in \(directory) not deployed: files of credentials (.env, .npmrc, .aws/, .ssh/, …) "
-                + "must not be public; set the artifact's base-directory to the built site")
+            warnings.append("\(listSample(credentials, limit: 20)) in \(directory) not deployed: files of credentials (.env, .env.*, "
+                + ".npmrc, *.pem, *.key, id_rsa, .aws/, .ssh/, …, in any case, and their backup copies) must not be public; set the "
+                + "artifact's base-directory to the built site. There is no switch to publish one: a public file "
+                + "with such a name (a certificate) must be renamed (cert.pem → cert.crt)")
         }
         if let state = excludedByName[".sitebuild"] {
             warnings.append("\(listSample(state)) in \(directory) not deployed: sitebuild's state (a local target's release records "

@@ -65,6 +65,9 @@ public struct FileWalker: Sendable {
     /// reported with ``WalkedEntry/skippedName`` and not walked into. The root's own path may
     /// hold them (a build's output below `.sitebuild/_build`).
     public var skippingNames: Set<String> = []
+    /// Names left out as those of ``skippingNames`` are, chosen by a test instead of a list
+    /// (``CredentialFiles/matches(_:)``: any case, backup copies).
+    public var skippingNamesMatching: (@Sendable (String) -> Bool)?
     /// With `followSymlinks`: a link whose target resolves outside all of these directories
     /// (real paths) is not followed but reported as a link, like a broken one. Empty: any.
     public var confinedTo: [String] = []
@@ -108,7 +111,7 @@ public struct FileWalker: Sendable {
         if stat(root, &st) == 0 { visited.insert(Self.identity(st)) }
         // Only the part of a link's real path below the folder it shares with the root counts
         // for `skippingNames`: the root may itself lie in a skipped name's folder.
-        let rootComponents = skippingNames.isEmpty || !followSymlinks ? [] : Self.realPath(root).split(separator: "/").map(String.init)
+        let rootComponents = !skipsNames || !followSymlinks ? [] : Self.realPath(root).split(separator: "/").map(String.init)
         withoutActuallyEscaping(visit) { visit in
             var sink = Sink(visit: visit)
             walk(root, relative: prefix, rootComponents: rootComponents, into: &sink, visited: &visited, isRoot: true)
@@ -175,7 +178,7 @@ public struct FileWalker: Sendable {
             if !skipping.isEmpty, skipping.contains(Self.identity(resolves ? resolved : st)) { continue }
             // A name skipped wherever it is, and a link under another name to it or into it
             // (`g -> ../.git`, `cfg -> ../.git/config`).
-            if !skippingNames.isEmpty, let skippedName = skippingNames.contains(name) ? name
+            if skipsNames, let skippedName = skips(name) ? name
                 : resolves ? skippedName(in: Self.realPath(full), below: rootComponents) : nil {
                 var skipped = Self.entry(rel, st)
                 skipped.skippedName = skippedName
@@ -240,7 +243,15 @@ public struct FileWalker: Sendable {
         let components = realPath.split(separator: "/").map(String.init)
         var shared = 0
         while shared < min(components.count, rootComponents.count), components[shared] == rootComponents[shared] { shared += 1 }
-        return components[(shared == components.count ? 0 : shared)...].first { skippingNames.contains($0) }
+        return components[(shared == components.count ? 0 : shared)...].first { skips($0) }
+    }
+
+    /// Whether any name is left out wherever it is (``skippingNames``, ``skippingNamesMatching``).
+    var skipsNames: Bool { !skippingNames.isEmpty || skippingNamesMatching != nil }
+
+    /// Whether `name` is one of ``skippingNames`` or passes ``skippingNamesMatching``.
+    func skips(_ name: String) -> Bool {
+        skippingNames.contains(name) || skippingNamesMatching?(name) == true
     }
 
     /// The real path of `path` (links resolved), or `path` when it cannot be resolved.

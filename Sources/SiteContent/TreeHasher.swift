@@ -63,16 +63,12 @@ public struct TreeHasher: Sendable {
     /// Names never part of a site, wherever they are below the root: a `.git` directory (or a
     /// worktree's `.git` file) holds the repository's history and its remote URLs, tokens
     /// included; a `.sitebuild` folder is sitebuild's state (a local target's release records
-    /// and every version, fetched sources, build outputs); and the well-known files of
-    /// credentials (``credentialFileNames``), which a deploy of a project folder would publish.
-    public var excludingNames: Set<String> = Set([".git", ".sitebuild"]).union(TreeHasher.credentialFileNames)
-
-    /// Files and folders that hold credentials by convention and are never a site's: dotenv
-    /// files (not `.env.example`), npm/yarn/pip/netrc/git credential files, `.aws` and `.ssh`.
-    public static let credentialFileNames: Set<String> = [
-        ".env", ".env.local", ".env.development", ".env.development.local", ".env.production", ".env.production.local",
-        ".env.test", ".env.test.local", ".npmrc", ".yarnrc.yml", ".netrc", ".pypirc", ".git-credentials", ".aws", ".ssh",
-    ]
+    /// and every version, fetched sources, build outputs).
+    public var excludingNames: Set<String> = [".git", ".sitebuild"]
+    /// Leave out the files and folders of credentials (``CredentialFiles``: `.env`, `.npmrc`,
+    /// `*.pem`, `.aws/`…, in any case and their backup copies), wherever they are: a deploy of
+    /// a project folder would publish them. Reported in ``Result/excludedByName`` by their names.
+    public var excludingCredentialFiles = true
     /// Leave out folders below the root that are local targets (``FileWalker/skippingTargets``):
     /// another site's versions and release records (`sitebuild deploy sb --target pub/other-site`).
     public var excludingTargets = true
@@ -92,7 +88,8 @@ public struct TreeHasher: Sendable {
         public var brokenLinks: [String] = []
         /// Symbolic links leading outside ``TreeHasher/confinedTo`` (left out).
         public var outsideLinks: [String] = []
-        /// Paths left out for a name of ``TreeHasher/excludingNames``, by that name.
+        /// Paths left out for a name of ``TreeHasher/excludingNames`` or of credentials
+        /// (``TreeHasher/excludingCredentialFiles``), by that name.
         public var excludedByName: [String: [String]] = [:]
         /// FIFOs, sockets and devices (left out), each with what it is.
         public var specialFiles: [String] = []
@@ -114,6 +111,7 @@ public struct TreeHasher: Sendable {
         var walker = FileWalker(followSymlinks: true, skipping: FileWalker.identities(of: excluding))
         walker.confinedTo = confinedTo
         walker.skippingNames = excludingNames
+        if excludingCredentialFiles { walker.skippingNamesMatching = CredentialFiles.matches }
         walker.skippingTargets = excludingTargets
         walker.reportsProblems = true
         var localTargets: [String] = []

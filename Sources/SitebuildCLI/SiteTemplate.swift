@@ -159,15 +159,9 @@ enum SiteTemplate {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Files and folders that hold credentials wherever they are in a plain site's folder:
-    /// environment files, package-registry tokens, HTTP and database passwords, and the
-    /// SSH, AWS and Docker configuration folders; private keys, Terraform state, Cloudflare's
-    /// `.dev.vars` and service-account `credentials.json` files.
-    static let credentialPaths = ["**/.env", "**/.env.*", "**/.envrc", "**/.npmrc", "**/.yarnrc", "**/.yarnrc.yml", "**/.pypirc",
-                                  "**/.netrc", "**/.git-credentials", "**/.htpasswd", "**/.pgpass", "**/.dev.vars",
-                                  "**/*.pem", "**/*.key", "**/id_rsa*", "**/id_ecdsa*", "**/id_ed25519*",
-                                  "**/*.tfstate", "**/*.tfstate.*", "**/credentials.json",
-                                  "**/.ssh/**/*", "**/.aws/**/*", "**/.docker/**/*"]
+    /// Files and folders that hold credentials wherever they are in a plain site's folder: the
+    /// globs of the list deploy leaves out too (``CredentialFiles``).
+    static let credentialPaths = CredentialFiles.buildspecGlobs
 
     private static func header(_ recipe: SiteRecipe) -> [String] {
         var tools: [String] = []

@@ -518,6 +518,38 @@ import Testing
         #expect(mixed.stderr.contains("sitebuild.yml:2:10: pointer"), "\(mixed.stderr)")
     }
 
+    /// Credential files by any of their conventional names, in any case, and their backup
+    /// copies are neither planned, uploaded nor counted in the version id (`hash` agrees); the
+    /// warning names each one. `.env.example` and a `.crt` certificate stay.
+    @Test func credentialFilesOfEveryConventionalNameAreNeverDeployed() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>hi</h1>\n")
+        try h.write("site/.env.example", "TOKEN=\n")
+        try h.write("site/certs/site.crt", "public\n")
+        let secrets = [".env.staging", ".env.prod", ".envrc", ".ENV", ".yarnrc", ".dev.vars", "server.key", "cert.pem", "credentials.json",
+                       ".env.bak", ".env~", ".NPMRC", ".AWS/credentials", "id_rsa", ".htpasswd", ".pgpass", ".docker/config.json",
+                       "terraform.tfstate", "app/.Env.Local", "keys/Server.KEY", ".npmrc.bak", "#.env#", ".id_rsa.swp", "conf/.htpasswd~"]
+        for secret in secrets { try h.write("site/\(secret)", "token=secret\n") }
+        let planned = try h.run(["deploy", "site", "--target", "t", "--dry-run"])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(planned.stderr.contains("upload index.html") && planned.stderr.contains("upload .env.example"), "\(planned.stderr)")
+        let deployed = try h.run(["deploy", "site", "--target", "t"])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        let version = try #require(h.read("t/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        for secret in secrets {
+            #expect(!planned.stderr.contains("upload \(secret)\n"), "\(secret) was planned")
+            #expect(!h.exists("t/\(version)/\(secret)"), "\(secret) was published")
+        }
+        // Named in one warning, sorted, the first 20 of them (a folder by its name).
+        #expect(deployed.stderr.contains("warning: #.env#, .AWS, .ENV, .NPMRC, .dev.vars, .docker, .env.bak, .env.prod, .env.staging, "
+            + ".envrc, .env~, .htpasswd, .id_rsa.swp, .npmrc.bak, .pgpass, .yarnrc, app/.Env.Local, cert.pem, conf/.htpasswd~, "
+            + "credentials.json, … in "), "\(deployed.stderr)")
+        #expect(h.exists("t/\(version)/.env.example") && h.exists("t/\(version)/certs/site.crt"))
+        #expect(deployed.stderr.contains("files of credentials") && deployed.stderr.contains("no switch to publish"), "\(deployed.stderr)")
+        let hashed = try h.run(["hash", "site", "--target", "t", "--json"])
+        #expect(try JSONValue.parse(Data(hashed.stdout.utf8))["version"] == .string(version), "\(hashed.stdout)")
+    }
+
     /// `hash` and `deploy` agree on the version id when the settings put the local target
     /// inside the deployed directory, and with --config.
     @Test func hashAgreesWithDeployAboutTheTargetAndTheSettingsFile() throws {
