@@ -91,7 +91,7 @@ public struct ArtifactCollector: Sendable {
         let directoryExcludes = artifacts.excludePaths.filter { GlobPattern($0).lastComponentIsLiteral }
             .map { text in
                 let pattern = GlobPattern(text)
-                return (text: text, pattern: GlobPattern(pattern.isLiteral ? pattern.literalPath + "/" : text + "/"))
+                return (text: text, pattern: GlobPattern(pattern.isLiteral ? pattern.globPath + "/" : text + "/"))
             }
         excludes += directoryExcludes.map(\.pattern)
         var warnedExcludes: Set<String> = []
@@ -154,7 +154,7 @@ public struct ArtifactCollector: Sendable {
                 let pattern = GlobPattern(exclude.text)
                 warnings.append(pattern.isLiteral
                     ? "exclude-paths '\(exclude.text)' names a directory; sitebuild leaves out the files below it. "
-                        + "Write '\(Self.filesBelow(pattern.literalPath))' to say so explicitly"
+                        + "Write '\(Self.filesBelow(pattern.globPath))' to say so explicitly"
                     : "exclude-paths '\(exclude.text)' names directories; sitebuild leaves out the files below them. "
                         + "Write '\(exclude.text)/**/*' to say so explicitly")
             }
@@ -164,10 +164,10 @@ public struct ArtifactCollector: Sendable {
                 var matched = entries.filter { pattern.matches($0.path) }
                 // An empty pattern (`""`, `./`) names no directory: as one it would take every file.
                 if matched.isEmpty, pattern.isLiteral, !pattern.literalPath.isEmpty {
-                    let directoryPattern = GlobPattern(pattern.literalPath + "/")
+                    let directoryPattern = GlobPattern(pattern.globPath + "/")
                     let below = entries.filter { directoryPattern.matches($0.path) }
                     if !below.isEmpty {
-                        warnings.append("'\(patternText)' names a directory; sitebuild takes the files below it. Write '\(Self.filesBelow(pattern.literalPath))' to say so explicitly")
+                        warnings.append("'\(patternText)' names a directory; sitebuild takes the files below it. Write '\(Self.filesBelow(pattern.globPath))' to say so explicitly")
                         matched = below
                     }
                 }

@@ -175,7 +175,7 @@ struct BuildCache {
         paths.map { text in
             let absolute = text.hasPrefix("/")
             let pattern = GlobPattern(absolute ? String(text.drop { $0 == "/" }) : text)
-            return (absolute, pattern, pattern.isLiteral ? GlobPattern(pattern.literalPath + "/") : pattern)
+            return (absolute, pattern, pattern.isLiteral ? GlobPattern(pattern.globPath + "/") : pattern)
         }
     }
 

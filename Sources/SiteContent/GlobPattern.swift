@@ -6,7 +6,10 @@ import Darwin
 
 /// A CodeBuild-style path pattern: `*`, `?` and `[…]` within one path component,
 /// `**` across any number of components (zero included). Dotfiles match like any
-/// other name. A pattern ending in `/` means everything below that directory.
+/// other name. A pattern ending in `/` means everything below that directory. A backslash
+/// makes the next character literal (`\*`, `\[`, `\\` for a backslash), as fnmatch reads it, in
+/// every component, with a wildcard or without: `back\\slash.html` names `back\slash.html`,
+/// `my\ docs/` the folder `my docs`, and `back\slash.html` the file `backslash.html`.
 public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     let components: [String]
@@ -49,7 +52,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 
-    /// Whether the pattern has no wildcard at all.
+    /// Whether the pattern has no wildcard at all (an escaped `\*` is none).
     public var isLiteral: Bool { components.allSatisfy { !Self.hasWildcard($0) } }
 
     /// Whether the last component has no wildcard (`node_modules`, `**/node_modules`): the
@@ -58,16 +61,43 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         components.last.map { !Self.hasWildcard($0) } ?? false
     }
 
-    /// The leading components without wildcards: the only directory worth walking.
+    /// The leading components without wildcards, as the names they match (escapes removed):
+    /// the only directory worth walking.
     public var literalPrefix: [String] {
-        Array(components.prefix { !Self.hasWildcard($0) })
+        components.prefix { !Self.hasWildcard($0) }.map(Self.unescaped)
     }
 
-    /// The path with the literal components only (for a pattern without wildcards).
-    public var literalPath: String { components.joined(separator: "/") }
+    /// The path the literal components name (escapes removed), for a pattern without wildcards.
+    public var literalPath: String { components.map(Self.unescaped).joined(separator: "/") }
 
+    /// The components as a pattern again (escapes kept, `./` and empty segments gone): what to
+    /// extend into another pattern (`globPath + "/"`) or show as one.
+    public var globPath: String { components.joined(separator: "/") }
+
+    /// Whether `component` has an unescaped `*`, `?` or `[`.
     static func hasWildcard(_ component: String) -> Bool {
-        component.contains { $0 == "*" || $0 == "?" || $0 == "[" }
+        var escaped = false
+        for character in component {
+            if escaped { escaped = false; continue }
+            if character == "\\" { escaped = true; continue }
+            if character == "*" || character == "?" || character == "[" { return true }
+        }
+        return false
+    }
+
+    /// `component` with each backslash escape replaced by the character it escapes, as fnmatch
+    /// reads it (a trailing lone backslash, which fnmatch matches to nothing, stays a backslash).
+    static func unescaped(_ component: String) -> String {
+        guard component.contains("\\") else { return component }
+        var result = ""
+        var escaped = false
+        for character in component {
+            if escaped { result.append(character); escaped = false; continue }
+            if character == "\\" { escaped = true; continue }
+            result.append(character)
+        }
+        if escaped { result.append("\\") }
+        return result
     }
 
     /// Matches a relative path such as `assets/css/site.css`.
@@ -96,7 +126,9 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func componentMatches(_ pattern: String, _ name: String) -> Bool {
-        if !hasWildcard(pattern) { return pattern == name }
+        // A backslash escapes in a component without a wildcard too: fnmatch reads it (and a
+        // trailing lone backslash, which matches nothing there).
+        if !hasWildcard(pattern) && !pattern.contains("\\") { return pattern == name }
         return fnmatch(pattern, name, 0) == 0
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SiteContent
 import Testing
 
@@ -11,6 +16,30 @@ struct GlobPatternTests {
         }
         for path in rejects {
             #expect(!glob.matches(path), "\(pattern) should not match \(path)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A backslash escapes the next character in every component, as fnmatch reads it: a
+    /// component without a wildcard means what it would with one (a literal path in `files:`,
+    /// `exclude-paths` or a header rule names the same file as a glob would).
+    @Test func backslashEscapesTheSameWithOrWithoutAWildcard() {
+        Self.check(#"back\\slash.html"#, matches: [#"back\slash.html"#], rejects: ["backslash.html", #"back\\slash.html"#])
+        Self.check(#"back\slash.html"#, matches: ["backslash.html"], rejects: [#"back\slash.html"#])
+        Self.check(#"\[br\].html"#, matches: ["[br].html"], rejects: ["b.html", #"\[br\].html"#])
+        Self.check(#"my\ docs/*.html"#, matches: ["my docs/a.html"], rejects: [#"my\ docs/a.html"#])
+        Self.check(#"my\ doc?/*.html"#, matches: ["my docs/a.html"], rejects: [#"my\ docs/a.html"#])
+        Self.check(#"a\*b"#, matches: ["a*b"], rejects: ["axb", "ab"])
+        #expect(GlobPattern(#"a\*b/c"#).isLiteral && GlobPattern(#"a\*b/c"#).literalPath == "a*b/c")
+        #expect(GlobPattern(#"my\ docs/x"#).literalPrefix == ["my docs", "x"] && GlobPattern(#"my\ docs/x"#).globPath == #"my\ docs/x"#)
+        // As fnmatch(3) with FNM_PATHNAME reads each pattern, for every name.
+        let patterns = [#"back\\slash.html"#, #"back\slash.html"#, #"\[br\].html"#, #"[br].html"#, #"my\ docs/*.html"#, #"my\ docs/a.html"#,
+                        #"a\*b"#, #"a\?"#, #"x\"#, #"\x\y"#]
+        let names = [#"back\slash.html"#, "backslash.html", "[br].html", "b.html", "my docs/a.html", #"my\ docs/a.html"#, "a*b", "axb",
+                     "a?", "ab", #"x\"#, "x", "xy"]
+        for pattern in patterns {
+            for name in names {
+                #expect(GlobPattern(pattern).matches(name) == (fnmatch(pattern, name, FNM_PATHNAME) == 0), "\(pattern) against \(name)")
+            }
         }
     }
 
