@@ -300,12 +300,13 @@ public struct ManifestBuilder: Sendable {
         if !tooLong.isEmpty {
             aliasRows.removeAll { ($0.path.utf8.split(separator: UInt8(ascii: "/")).last?.count ?? 0) > Self.fileNameLimit }
             warnings.append("\(tooLong.count) routing alias(es) left out, their names being over \(Self.fileNameLimit) bytes (the file name "
-                + "limit of most file systems): \(tooLong.prefix(3).map(\.path).joined(separator: ", "))\(tooLong.count > 3 ? ", …" : ""); "
+                + "limit of most file systems): \(tooLong.prefix(3).map { terminalText($0.path) }.joined(separator: ", "))\(tooLong.count > 3 ? ", …" : ""); "
                 + "the page each would serve is not reachable at that URL: shorten the folder's name")
         }
         let blocked = aliasRows.isEmpty ? [:] : Self.blockedAliases(aliasRows, among: files)
         for (alias, obstacle) in blocked.values.sorted(by: { $0.alias < $1.alias }).prefix(5) {
-            warnings.append("no routing alias \(alias): \(obstacle) is in the way (a path cannot be a file and a folder), so the "
+            warnings.append("no routing alias \(terminalText(alias)): \(terminalText(obstacle)) is in the way (a path cannot be a file "
+                + "and a folder), so the "
                 + "page it would serve is not reachable at that URL; rename one of them")
         }
         if blocked.count > 5 { warnings.append("\(blocked.count - 5) more routing aliases left out for the same reason") }
@@ -315,7 +316,7 @@ public struct ManifestBuilder: Sendable {
         var unreachable: [String] = []
         for index in files.indices where !RouteRules.pathNamesFile(files.path(at: index)) {
             unreachableCount += 1
-            if unreachable.count < 5 { unreachable.append(files.path(at: index)) }
+            if unreachable.count < 5 { unreachable.append(terminalText(files.path(at: index))) }
         }
         if unreachableCount > 0 {
             let sample = unreachable.joined(separator: ", ") + (unreachableCount > 5 ? ", …" : "")
@@ -376,7 +377,7 @@ public enum PathValidation {
             let path = paths[position]
             let ascii = path.utf8.allSatisfy { $0 < 0x80 }
             if path.isEmpty || path.hasPrefix("/") {
-                throw Failure(description: "'\(path)' is not a relative path")
+                throw Failure(description: "'\(terminalText(path))' is not a relative path")
             }
             var segmentStart = true
             var segmentLength = 0
@@ -384,7 +385,7 @@ public enum PathValidation {
             for byte in path.utf8 {
                 if byte == 0x2f {
                     if segmentLength == 0 || (dots == segmentLength && dots <= 2) {
-                        throw Failure(description: "'\(path)' has an empty, '.' or '..' segment; rename it")
+                        throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment; rename it")
                     }
                     segmentStart = true
                     segmentLength = 0
@@ -392,32 +393,34 @@ public enum PathValidation {
                     continue
                 }
                 if byte < 0x20 || byte == 0x7f {
-                    throw Failure(description: "\(path.debugDescription) contains a control character; rename the file")
+                    throw Failure(description: "'\(terminalText(path))' contains a control character; rename the file")
                 }
                 segmentStart = false
                 segmentLength += 1
                 if byte == 0x2e { dots += 1 }
             }
             if segmentStart || segmentLength == 0 || (dots == segmentLength && dots <= 2) {
-                throw Failure(description: "'\(path)' has an empty, '.' or '..' segment; rename it")
+                throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment; rename it")
             }
             if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
-                throw Failure(description: "\(path.debugDescription) contains a control character; rename the file")
+                throw Failure(description: "'\(terminalText(path))' contains a control character; rename the file")
             }
             // Not characters at all, and not allowed in XML: S3's DeleteObjects (prune) could
             // never name such a key, so the version could never be deleted.
             if !ascii, path.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
-                throw Failure(description: "\(path.debugDescription) contains U+FFFE or U+FFFF (not characters: S3 cannot list or delete "
+                throw Failure(description: "'\(terminalText(path))' contains U+FFFE or U+FFFF (not characters: S3 cannot list or delete "
                     + "such a key in its XML requests); rename the file")
             }
             if path.utf8.count > 1024 - 40 {
-                throw Failure(description: "'\(path.prefix(80))…' is longer than an S3 key allows (984 bytes with the version prefix)")
+                throw Failure(description: "'\(terminalText(String(path.prefix(80))))…' is longer than an S3 key allows (984 bytes with "
+                    + "the version prefix)")
             }
             // An ASCII path is its own normal form.
             let nfc = ascii ? path : path.precomposedStringWithCanonicalMapping
             if !ascii {
                 if let other = normalized[nfc], !other.utf8.elementsEqual(path.utf8) {
-                    throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
+                    throw Failure(description: "'\(terminalText(path))' and '\(terminalText(other))' differ only in Unicode normalisation; "
+                        + "they would collide: rename one")
                 }
                 normalized[nfc] = path
             }
@@ -426,9 +429,11 @@ public enum PathValidation {
             if let otherIndex = folded[key], case let other = paths[otherIndex], !other.utf8.elementsEqual(path.utf8) {
                 if !ascii || other.utf8.contains(where: { $0 >= 0x80 }),
                    other.precomposedStringWithCanonicalMapping == nfc {
-                    throw Failure(description: "'\(path)' and '\(other)' differ only in Unicode normalisation; they would collide: rename one")
+                    throw Failure(description: "'\(terminalText(path))' and '\(terminalText(other))' differ only in Unicode normalisation; "
+                        + "they would collide: rename one")
                 }
-                warnings.append("'\(path)' and '\(other)' differ only in case: both are kept, but they clash on case-insensitive file systems")
+                warnings.append("'\(terminalText(path))' and '\(terminalText(other))' differ only in case: both are kept, but they clash "
+                    + "on case-insensitive file systems")
             }
             folded[key] = position
         }

@@ -549,7 +549,7 @@ enum DeployInvocation {
             if outcome.previous == outcome.version && outcome.restored > 0 {
                 reporter.say("dry run: version \(outcome.version) is already live, but \(outcome.restored) of its objects are missing (deleted "
                     + "outside sitebuild): the real run with --repair puts them back from the tree; nothing changed")
-                for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
+                for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(terminalText(path))") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             } else if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
@@ -563,7 +563,7 @@ enum DeployInvocation {
                     reporter.say("dry run: a deploy of \(outcome.version) did not finish; the real run resumes it and skips the objects "
                         + "already in place, so it may upload fewer than that")
                 }
-                for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(path)") }
+                for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(terminalText(path))") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             }
         case .flippedExisting:

@@ -550,6 +550,30 @@ import Testing
         #expect(try JSONValue.parse(Data(hashed.stdout.utf8))["version"] == .string(version), "\(hashed.stdout)")
     }
 
+    /// A file name's characters that would drive a terminal or hide what the name is (C1
+    /// controls such as CSI, bidi overrides) are shown escaped in the error, its --json
+    /// message and a dry run's list, never raw; the upload list's JSON keeps the name itself.
+    @Test func fileNamesAreShownWithTheirControlAndBidiCharactersEscaped() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>hi</h1>\n")
+        try h.write("site/c1\u{9B}31mred.html", "x")
+        let failed = try h.run(["deploy", "site", "--target", "t", "--json"])
+        #expect(failed.status == 2, "\(failed.stderr)")
+        #expect(failed.stderr.contains(#"c1\u{9B}31mred.html' contains a control character"#), "\(failed.stderr)")
+        #expect(!failed.stderr.contains("\u{9B}") && !failed.stdout.contains("\u{9B}"), "\(failed.stderr)")
+        #expect(failed.stdout.contains(#"c1\\u{9B}31mred.html"#), "\(failed.stdout)")
+        try FileManager.default.removeItem(atPath: h.root + "/site/c1\u{9B}31mred.html")
+        try h.write("site/invoice\u{202E}lmth.exe.txt", "x")
+        try h.write("site/rtl\u{2067}a\u{2069}.txt", "x")
+        let planned = try h.run(["deploy", "site", "--target", "t", "--dry-run"])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(planned.stderr.contains(#"upload invoice\u{202E}lmth.exe.txt"#) && planned.stderr.contains(#"upload rtl\u{2067}a\u{2069}.txt"#),
+                "\(planned.stderr)")
+        #expect(!planned.stderr.unicodeScalars.contains { [0x202E, 0x2067, 0x2069].contains($0.value) }, "\(planned.stderr)")
+        let json = try h.run(["deploy", "site", "--target", "t", "--dry-run", "--json"])
+        #expect(json.stdout.contains("invoice\u{202E}lmth.exe.txt"), "\(json.stdout)")
+    }
+
     /// `hash` and `deploy` agree on the version id when the settings put the local target
     /// inside the deployed directory, and with --config.
     @Test func hashAgreesWithDeployAboutTheTargetAndTheSettingsFile() throws {
