@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import Foundation
+import SiteContent
 
 /// The pre-flight check (`sitebuild doctor`) as a pure function: ``Preflight/evaluate(_:)``
 /// turns what was fetched (``PreflightFacts``, gathered by ``PreflightProbe``) into one
@@ -330,10 +331,19 @@ public enum Preflight {
             let wanted = targetPrefix.isEmpty ? "" : "/" + targetPrefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             let path = index < distribution.originPaths.count ? distribution.originPaths[index] : ""
             let normalized = path == "/" ? "" : (path.hasSuffix("/") ? String(path.dropLast()) : path)
+            // No origin path reaches a prefix with characters CloudFront passes on unencoded
+            // (`a+b` is read by S3 as `a b`): the prefix must change, whatever the origin path is.
+            if let problem = S3Location.originPathProblem(targetPrefix) {
+                return .fail("origin", subject, "the versions are under s3://\(bucket)/\(terminalText(targetPrefix)), but \(problem); "
+                    + "deploy the site to such a prefix and set \(origin)'s origin path to it")
+            }
             guard normalized == wanted else {
-                return .fail("origin", subject, "\(origin) has origin path '\(path)', but the versions are under "
+                // An origin path that is no safe prefix is not offered as a target to deploy to.
+                let deployThere = S3Location.originPathProblem(normalized) == nil
+                    ? ", or deploy to s3://\(bucket)\(normalized.isEmpty ? "" : normalized)" : ""
+                return .fail("origin", subject, "\(origin) has origin path '\(terminalText(path))', but the versions are under "
                     + "s3://\(bucket)/\(targetPrefix): requests for /<version>/… would miss them; set the origin path to "
-                    + (wanted.isEmpty ? "nothing" : "'\(wanted)'") + ", or deploy to s3://\(bucket)\(normalized.isEmpty ? "" : normalized)")
+                    + (wanted.isEmpty ? "nothing" : "'\(wanted)'") + deployThere)
             }
             return .ok("origin", subject, "\(origin) is bucket \(bucket)" + (wanted.isEmpty ? "" : ", origin path \(wanted)"))
         }

@@ -38,6 +38,35 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "s3://\(bucket)/\(prefix)" }
 
+    /// What keeps `prefix` from being a CloudFront origin path that reaches it, or nil: a
+    /// character outside S3's safe characters for keys (ASCII letters and digits, `! - _ . * ' ( )`,
+    /// and `/`). CloudFront puts the origin path in front of the request's path as it is
+    /// written, after the viewer-request function ran, so nothing encodes it: S3 reads a `+` as
+    /// a space, and a space, `#`, `%`, `&` or a non-ASCII letter is no path S3 is sent intact.
+    /// A distribution in front of such a prefix answers 403/404 for every page.
+    public static func originPathProblem(_ prefix: String) -> String? {
+        var unsafe: [String] = []
+        for scalar in prefix.unicodeScalars where !isOriginPathSafe(scalar) {
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            let shown = scalar.value < 0x20 || scalar.value == 0x7F || !scalar.isASCII
+                ? "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex : String(scalar)
+            if !unsafe.contains(shown) { unsafe.append(shown) }
+        }
+        guard !unsafe.isEmpty else { return nil }
+        return "the prefix '\(terminalText(prefix))' has \(unsafe.map { "'\($0)'" }.joined(separator: ", ")), which a CloudFront origin path "
+            + "cannot hold: CloudFront adds the origin path to each request as written (after the viewer-request function, which "
+            + "encodes the rest), and S3 reads '+' as a space and gets no other such character intact, so a distribution in front of "
+            + "it answers 403 or 404; choose a prefix of letters, digits and ! - _ . * ' ( ) only"
+    }
+
+    /// Whether `scalar` is one of S3's safe characters for keys, or `/`.
+    static func isOriginPathSafe(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return false }
+        let value = UInt8(scalar.value)
+        return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(value) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(value)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(value) || "!-_.*'()/".utf8.contains(value)
+    }
+
     /// The rule of S3's general purpose bucket names that `bucket` breaks, or nil: S3 (and
     /// the TLS names of its endpoints) take nothing else, so a name that breaks one is refused
     /// here, before it reaches AWS as a failed request.

@@ -172,6 +172,7 @@ enum DeployInvocation {
             }
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
+            if let warning = resolved.targetPrefixWarning { reporter.say(warning) }
         } catch {
             reporter.fail("\(error)")
             return ExitStatus.invalidInput

@@ -57,6 +57,9 @@ struct TargetOptions: ParsableArguments {
         /// the environment, the other from sitebuild.yml): a staging --target with the
         /// settings file's production pointer would flip production to a version it cannot serve.
         var mixedSourcesWarning: String?
+        /// Set when the target is an S3 prefix that no CloudFront origin path can reach
+        /// (``S3Location/originPathProblem(_:)``): said, not refused, since another router may serve it.
+        var targetPrefixWarning: String?
 
         /// Self, or a usage error when the target is a local directory that does not exist:
         /// for the commands that read a target (versions, rollback, prune, serve), a mistyped
@@ -173,9 +176,11 @@ struct TargetOptions: ParsableArguments {
         func base(_ source: String) -> String { fromFile(source) ? settingsDirectory : cwd }
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore
+        var targetPrefixWarning: String?
         if targetText.hasPrefix("s3://") {
             let location = try usage { try S3Location.parse(targetText, what: targetSource) }
             let what = "\(targetSource) \(targetText)"
+            if let problem = S3Location.originPathProblem(location.prefix) { targetPrefixWarning = "warning: \(what): \(problem)" }
             let reporter = Reporter(json: json)
             resolvedTarget = S3Target(client: try context.s3(for: what), location: location, log: { reporter.say($0) })
             defaultPointer = S3PointerStore(client: try context.s3(for: what), bucket: location.bucket,
@@ -198,6 +203,7 @@ struct TargetOptions: ParsableArguments {
                                 distribution: distributionId?.0, configPath: configPath, targetIsDefault: targetSource == "default")
         resolved.pointerSource = pointerSetting?.1
         resolved.distributionSource = distributionId?.1
+        resolved.targetPrefixWarning = targetPrefixWarning
         if let (_, pointerSource) = pointerSetting {
             if targetSource != "default" && fromFile(targetSource) != fromFile(pointerSource) {
                 resolved.mixedSourcesWarning = "warning: the target comes from \(targetSource) (\(resolvedTarget.url)) but the pointer from "

@@ -341,6 +341,26 @@ import TestSupport
         #expect(try failure(facts, "origin").contains("or deploy to s3://site/other"))
     }
 
+    /// A target prefix that no origin path reaches (CloudFront adds the origin path unencoded:
+    /// S3 reads `+` as a space) fails whatever the origin path is, and doctor never offers an
+    /// origin path or a target of such characters: it says to choose a prefix of safe ones.
+    @Test func anOriginPathIsNeverRecommendedForAPrefixCloudFrontCannotServe() throws {
+        var facts = Self.healthy()
+        facts.target = .s3(bucket: "site", prefix: "a+b/", region: "us-east-1", probe: .reachable(region: "us-east-1"))
+        for path in ["/a%2Bb", "/a+b", ""] {
+            facts.distribution = .found(Self.distribution(originPaths: [path]))
+            let message = try failure(facts, "origin")
+            #expect(!message.contains("set the origin path to '/a+b'") && !message.contains("deploy to s3://site/a"), "\(message)")
+            #expect(message.contains("the prefix 'a+b/' has '+', which a CloudFront origin path cannot hold"), "\(message)")
+            #expect(message.contains("choose a prefix of letters, digits and ! - _ . * ' ( ) only"), "\(message)")
+        }
+        // A safe target whose distribution's origin path is no safe prefix: no deploy there offered.
+        facts = Self.healthy()
+        facts.distribution = .found(Self.distribution(originPaths: ["/a%2Bb"]))
+        let message = try failure(facts, "origin")
+        #expect(message.contains("set the origin path to '/www'") && !message.contains("deploy to"), "\(message)")
+    }
+
     @Test func noViewerRequestFunctionFails() throws {
         var facts = Self.healthy()
         facts.distribution = .found(Self.distribution(functions: [.init(eventType: "viewer-response", functionARN: Self.routerARN)]))

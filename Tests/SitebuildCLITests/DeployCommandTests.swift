@@ -606,6 +606,23 @@ import Testing
         #expect(try JSONValue.parse(Data(hashed.stdout.utf8))["version"] == plannedVersion, "\(hashed.stdout)")
     }
 
+    /// An S3 prefix that no CloudFront origin path reaches (`a+b`: S3 reads the `+` the origin
+    /// path adds unencoded as a space) is warned about before the deploy, not refused (another
+    /// router may serve it); a safe prefix gets no warning.
+    @Test func anS3PrefixNoOriginPathCanReachIsWarnedAbout() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "x")
+        let env = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1", "AWS_PROFILE": "",
+                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_MAX_ATTEMPTS": "1"]
+        for (prefix, shown) in [("a+b", "'+'"), ("my site", "' '"), ("a&b", "'&'"), ("é/日本", "'U+00E9', 'U+65E5', 'U+672C'"), ("h#x", "'#'")] {
+            let run = try h.run(["deploy", "dist", "--target", "s3://bkt/\(prefix)", "--endpoint-url", "http://127.0.0.1:1"], environment: env)
+            #expect(run.stderr.contains("warning: --target s3://bkt/\(prefix): the prefix '\(prefix)/' has \(shown), which a CloudFront "
+                + "origin path cannot hold"), "\(prefix): \(run.stderr)")
+        }
+        let safe = try h.run(["deploy", "dist", "--target", "s3://bkt/Site_v1.0-(old)!", "--endpoint-url", "http://127.0.0.1:1"], environment: env)
+        #expect(!safe.stderr.contains("origin path"), "\(safe.stderr)")
+    }
+
     /// `--config /dev/null` (no settings, said explicitly) is read like an empty file.
     @Test func aSettingsFileThatIsADeviceIsRead() throws {
         let h = try CLIHarness()
