@@ -264,6 +264,31 @@ public struct ManifestBuilder: Sendable {
         return blocked
     }
 
+    /// A warning for each alias (up to 5) whose path differs only in case from a file's
+    /// (`Docs.html` from `Docs/index.html` beside `docs.html`), as two files that do get one:
+    /// both are stored, but they clash on a case-insensitive file system (a local target or a
+    /// copy of the version on macOS or Windows).
+    static func caseClashes(_ aliasRows: [(row: Int, path: String)], among files: borrowing HashedFiles) -> [String] {
+        guard !aliasRows.isEmpty else { return [] }
+        var byFolded: [ContentHash: Int] = [:]
+        byFolded.reserveCapacity(files.count)
+        for index in files.indices { byFolded[ContentHash(of: PathValidation.caseFolded(files.path(at: index)))] = index }
+        var warnings: [String] = []
+        var count = 0
+        for (row, alias) in aliasRows {
+            guard let other = byFolded[ContentHash(of: PathValidation.caseFolded(alias))] else { continue }
+            let file = files.path(at: other)
+            guard file != alias else { continue }
+            count += 1
+            if count <= 5 {
+                warnings.append("the routing alias '\(terminalText(alias))' (of \(terminalText(files.path(at: row)))) and "
+                    + "'\(terminalText(file))' differ only in case: both are kept, but they clash on case-insensitive file systems; rename one")
+            }
+        }
+        if count > 5 { warnings.append("\(count - 5) more routing aliases differ only in case from a file") }
+        return warnings
+    }
+
     /// The path of the alias the file `path` gets, if any.
     static func aliasPath(of path: UnsafeBufferPointer<UInt8>, _ aliases: PageAliases) -> String? {
         let index = Array("/index.html".utf8)
@@ -310,6 +335,7 @@ public struct ManifestBuilder: Sendable {
                 + "page it would serve is not reachable at that URL; rename one of them")
         }
         if blocked.count > 5 { warnings.append("\(blocked.count - 5) more routing aliases left out for the same reason") }
+        warnings += Self.caseClashes(aliasRows.filter { blocked[ContentHash(of: $0.path)] == nil }, among: files)
         // A file whose name has no extension is never requested as itself: `/x` is served from
         // x.html (static) or index.html (spa). Only paths below .well-known/ are served as named.
         var unreachableCount = 0
@@ -364,6 +390,12 @@ func asciiLowercased(_ text: String) -> String {
 public enum PathValidation {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
+    }
+
+    /// `path` as the case check compares it: ASCII letters in lower case, or any path in NFC
+    /// and lower case when it is not ASCII.
+    static func caseFolded(_ path: String) -> String {
+        path.utf8.allSatisfy { $0 < 0x80 } ? asciiLowercased(path) : path.precomposedStringWithCanonicalMapping.lowercased()
     }
 
     public static func check<Paths: RandomAccessCollection<String>>(_ paths: Paths) throws -> [String] where Paths.Index == Int {

@@ -204,6 +204,28 @@ struct ManifestTests {
 
     /// An alias that a real path would make a file and a folder at once is left out, with a
     /// warning: a local target could not store it, and S3 would then disagree with it.
+    /// An alias whose path differs only in case from a file's is warned about as two such
+    /// files are (both are kept); an alias dropped for a file at its very path is not.
+    @Test func anAliasDifferingOnlyInCaseFromAFileIsNamed() throws {
+        let a = try TempDir("manifest-alias-case")
+        try a.write("index.html", "root")
+        try a.write("Docs/index.html", "docs")
+        try a.write("docs.html", "another page")
+        try a.write("blog/index.html", "blog")
+        try a.write("blog.html", "blog of its own")
+        let (manifest, warnings) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static))
+        #expect(manifest.entry(at: "Docs.html")?.aliasOf == "Docs/index.html" && manifest.entry(at: "docs.html")?.aliasOf == nil)
+        #expect(warnings.contains { $0.contains("the routing alias 'Docs.html' (of Docs/index.html) and 'docs.html' differ only in case") },
+                "\(warnings)")
+        #expect(!warnings.contains { $0.contains("blog") }, "\(warnings)")
+        // `always`: page Guide.html gets Guide/index.html, beside a real guide/index.html.
+        let b = try TempDir("manifest-alias-case-always")
+        try b.write("Guide.html", "guide")
+        try b.write("guide/index.html", "another guide")
+        let (_, more) = try buildManifest(b.path, builder: ManifestBuilder(mode: .static, aliases: .directoryIndex))
+        #expect(more.contains { $0.contains("'Guide/index.html' (of Guide.html) and 'guide/index.html' differ only in case") }, "\(more)")
+    }
+
     @Test func aliasesInTheWayOfRealPathsAreLeftOut() throws {
         let a = try TempDir("manifest-alias-clash")
         try a.write("index.html", "root")
