@@ -89,12 +89,17 @@ public protocol DeployTarget: Sendable {
     /// How long ago the marker of `kind` for `version` was written, if there is one; for
     /// deleting markers (one per prune) the newest. On S3 by S3's clock, not this machine's.
     func markerAge(_ kind: VersionMarker, of version: String) async throws -> TimeInterval?
-    /// Removes `version`'s pending marker (a deploy that stopped before uploading anything).
+    /// When the deploy that wrote `version`'s pending marker started, by that deploy's own clock
+    /// (the marker's `started`); nil without a marker, or one that does not say.
+    func pendingMarkerStarted(_ version: String) async throws -> Date?
+    /// Removes `version`'s pending marker (a deploy that stopped before uploading anything);
+    /// throws when the target refuses (the marker then stays).
     func removePending(_ version: String) async throws
     /// Writes prune `token`'s deleting marker for `version` (``VersionMarker/deleting``).
     func markDeleting(_ version: String, token: String) async throws
     /// Removes prune `token`'s deleting marker for `version` (its deletion was called off), or
-    /// every one when `token` is nil (the version is gone, or the markers are stale).
+    /// every one when `token` is nil (the version is gone, or the markers are stale); throws
+    /// when the target refuses.
     func unmarkDeleting(_ version: String, token: String?) async throws
     /// Version prefixes without a manifest (left by interrupted deploys), with their age.
     func incompleteVersions() async throws -> [(version: String, modified: Date)]
@@ -226,7 +231,8 @@ extension DeployTarget {
                       try await readReleases(named: try await listReleaseNames().filter { !releasesKnown.contains($0) })
                           .contains(where: { $0.to == version }) {
                 reason = "a rollback or deploy made it live while prune ran"
-            } else if let age = try await markerAge(.pending, of: version), age < PrunePlan.unfinishedDeployAge {
+            } else if let age = try await markerAge(.pending, of: version), age < PrunePlan.unfinishedDeployAge,
+                      try await !pendingMarkerOutlived(version) {
                 reason = "a deploy started writing it while prune ran"
             } else {
                 reason = nil
@@ -237,11 +243,42 @@ extension DeployTarget {
             throw error
         }
         if let reason {
-            try await unmarkDeleting(version, token: token)
+            try await unmarkMarked(version, token: token, kept: reason)
             return reason
         }
-        try await removeMarkedVersion(version)
+        do {
+            try await removeMarkedVersion(version)
+        } catch let error as DeployError where error.nothingDeleted {
+            // The version is whole (its manifest could not be deleted, so nothing was): its
+            // marker would refuse rollbacks and deploys of it for an hour.
+            try await unmarkMarked(version, token: token, kept: "\(error)")
+            throw error
+        }
         return nil
+    }
+
+    /// Removes prune `token`'s marker of `version`, which it keeps (`kept` says why); a marker
+    /// the target will not remove fails the prune, naming it.
+    private func unmarkMarked(_ version: String, token: String, kept: String) async throws {
+        do {
+            try await unmarkDeleting(version, token: token)
+        } catch {
+            throw DeployError("version \(version) is kept (\(kept)), but this prune's deleting marker "
+                + "_sitebuild/deleting/\(version)/\(token).json on \(url) could not be removed: \(error). Rollbacks and deploys of "
+                + "\(version) are refused until it is deleted (allow this identity s3:DeleteObject on _sitebuild/, then delete it) "
+                + "or is an hour old")
+        }
+    }
+
+    /// Whether `version`'s pending marker was left by a deploy that went on to make the version
+    /// live (a release record flips to it after the marker's start, both by that deploy's clock):
+    /// its removal failed after the flip (a bucket policy denying deletes), and no deploy is
+    /// writing the version now, since one that is wrote its marker after every flip so far.
+    func pendingMarkerOutlived(_ version: String) async throws -> Bool {
+        guard let started = try await pendingMarkerStarted(version) else { return false }
+        return try await listReleaseNames().contains { name in
+            ReleaseRecord.fileName(name, isFlipTo: version) && (ReleaseRecord.time(fromFileName: name).map { $0 > started } ?? false)
+        }
     }
 
     /// Whether a prune is deleting `version` now: a deleting marker younger than
@@ -292,10 +329,14 @@ public struct DeployError: Error, Sendable, CustomStringConvertible {
     /// The live version did change (a flip that could not be undone): the command must not
     /// say that nothing live changed.
     public var liveChanged = false
-    public init(_ description: String, invalidInput: Bool = false, liveChanged: Bool = false) {
+    /// A version's deletion that failed before deleting anything (its manifest could not be
+    /// deleted): the version is whole, and its prune's marker goes again.
+    public var nothingDeleted = false
+    public init(_ description: String, invalidInput: Bool = false, liveChanged: Bool = false, nothingDeleted: Bool = false) {
         self.description = description
         self.isInvalidInput = invalidInput
         self.liveChanged = liveChanged
+        self.nothingDeleted = nothingDeleted
     }
 }
 

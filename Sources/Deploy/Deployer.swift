@@ -214,8 +214,7 @@ public struct Deployer: Sendable {
                 + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory)")
             // From the tree: the version that would be copied from is this one, where they are missing.
             outcome.stats = try await restore(missing, of: manifest, from: directory, reusable: .empty, progress: progress)
-            let target = self.target
-            try? await uncancelled { try await target.removePending(manifest.version) }
+            await removePending(manifest.version)
             outcome.kind = .repaired
             return outcome
         }
@@ -273,7 +272,7 @@ public struct Deployer: Sendable {
             if !wrote, version != nil,
                let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
                 // Another deploy of this literal id, with other content, completed it first.
-                try? await target.removePending(manifest.version)
+                await removePending(manifest.version)
                 throw DeployError("another deploy completed version \(manifest.version) with different content while this one "
                     + "uploaded, so its objects may mix both; nothing was made live by this deploy: give each content its own --version-id")
             }
@@ -305,14 +304,14 @@ public struct Deployer: Sendable {
         let wrote = kind == .deployed || outcome.restored > 0
         do {
             var flipped = try await flipDeployed(outcome, expected: state, kind: kind)
-            if wrote { try? await uncancelled { try await deployer.target.removePending(version) } }
+            if wrote { await deployer.removePending(version) }
             if let previous = flipped.previous, previous != version {
                 // Only said, never a failure: the version is live.
                 flipped.routingChange = try? await routingChange(from: previous, to: version, routing: routing)
             }
             return flipped
         } catch {
-            if wrote { try? await uncancelled { try await deployer.target.removePending(version) } }
+            if wrote { await deployer.removePending(version) }
             throw error
         }
     }
@@ -404,8 +403,23 @@ public struct Deployer: Sendable {
         do {
             return try await target.restoreObjects(missing, of: manifest, from: directory, reusable: known, progress: progress)
         } catch {
-            try? await uncancelled { try await target.removePending(manifest.version) }
+            await removePending(manifest.version)
             throw error
+        }
+    }
+
+    /// Removes `version`'s pending marker once this deploy is done with it (not cut off by an
+    /// interruption). One the target will not remove (a bucket policy denying deletes) is said,
+    /// never a failure: the deploy's work is done, and a prune, seeing a release record flip to
+    /// the version after the marker was written, knows it for a leftover
+    /// (``DeployTarget/pendingMarkerOutlived(_:)``).
+    private func removePending(_ version: String) async {
+        let target = self.target
+        do {
+            try await uncancelled { try await target.removePending(version) }
+        } catch {
+            log("warning: the pending marker of version \(version) stays on \(target.url) (\(error)); allow this identity to delete "
+                + "objects under _sitebuild/ (s3:DeleteObject), or every deploy leaves one")
         }
     }
 
@@ -657,6 +671,14 @@ public struct Deployer: Sendable {
                     + "the build it was made from again (`sitebuild deploy DIR` or `sitebuild run`: a deploy of the same content puts the "
                     + "missing objects back, then makes it live), or roll back to another version (see `sitebuild versions`)")
             }
+        }
+        // A prune's marker already there: refused before the flip, so production is not flipped
+        // to the version and back. (A prune that marks it after this look is caught after the flip.)
+        if let age = try await target.markerAge(.deleting, of: wanted), age < PrunePlan.deletionMarkerLifetime {
+            throw DeployError("version \(wanted) is being deleted by a prune (its marker under _sitebuild/deleting/\(wanted)/ on "
+                + "\(target.url) is \(Int(max(0, age))) s old); nothing was changed. Roll back once the prune has finished (if it "
+                + "deleted \(wanted), roll back to another version, see `sitebuild versions`). If no prune is running, one that failed "
+                + "left the marker (its error named it): delete that folder, or wait until the marker is an hour old")
         }
         // As for a deploy: interrupted before the flip nothing changes; a flip begun is done whole.
         try Task.checkCancellation()

@@ -359,8 +359,19 @@ public struct LocalTarget: DeployTarget {
         return newest.map { Date().timeIntervalSince1970 - $0 }
     }
 
+    public func pendingMarkerStarted(_ version: String) async throws -> Date? {
+        FileManager.default.contents(atPath: pendingPath(version)).flatMap(ReleaseRecord.markerStarted)
+    }
+
     public func removePending(_ version: String) async throws {
-        unlink(pendingPath(version))
+        try Self.removeMarker(pendingPath(version))
+    }
+
+    /// Removes a marker file; one that cannot be removed (other than gone already) throws, naming it.
+    private static func removeMarker(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw DeployError("cannot delete \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     public func markDeleting(_ version: String, token: String) async throws {
@@ -375,10 +386,14 @@ public struct LocalTarget: DeployTarget {
 
     public func unmarkDeleting(_ version: String, token: String?) async throws {
         if let token {
-            unlink(deletingPath(version, token: token))
+            try Self.removeMarker(deletingPath(version, token: token))
             rmdir(deletingDirectory(version))  // only once it is empty
         } else {
-            try? FileManager.default.removeItem(atPath: deletingDirectory(version))
+            let directory = deletingDirectory(version)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                try Self.removeMarker(directory + "/" + name)
+            }
+            rmdir(directory)
         }
     }
 
@@ -519,7 +534,11 @@ public struct LocalTarget: DeployTarget {
 
     public func removeMarkedVersion(_ version: String) async throws {
         try VersionId.validate(version)
-        unlink(manifestPath(version))
+        // The manifest goes first: a version without one is never offered to readers again.
+        if unlink(manifestPath(version)) != 0 && errno != ENOENT {
+            throw DeployError("cannot delete \(manifestPath(version)): \(String(cString: strerror(errno))); nothing of version "
+                + "\(version) was deleted", nothingDeleted: true)
+        }
         unlink(pendingPath(version))
         unlink(root + "/_sitebuild/locks/" + version + ".lock")
         let dir = root + "/" + version

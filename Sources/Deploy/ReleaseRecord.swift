@@ -89,6 +89,12 @@ public struct ReleaseRecord: Sendable, Equatable {
         return Array((record.serialized() + "\n").utf8)
     }
 
+    /// The `started` time of a pending marker's body (``pendingMarker(version:)``); nil when
+    /// it is not one.
+    static func markerStarted(_ data: Data) -> Date? {
+        (try? JSONValue.parse(data))?["started"]?.stringValue.flatMap(parseISOTime)
+    }
+
     /// This machine's name as `gethostname` has it. (`ProcessInfo.hostName` looks the name up
     /// in DNS for its canonical form: a resolver round trip, or a stall where DNS is slow.)
     public static func hostName() -> String {

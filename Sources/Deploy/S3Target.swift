@@ -328,7 +328,8 @@ public struct S3Target: DeployTarget {
         // The manifest goes first: a version without one is never offered to readers again.
         let manifestErrors = try await client.deleteObjects(bucket: bucket, keys: [manifestKey(version)])
         if let failure = manifestErrors.first {
-            throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? "")")
+            throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? ""); nothing of version "
+                + "\(version) was deleted", nothingDeleted: true)
         }
         let keys = try await client.listObjects(bucket: bucket, prefix: location.prefix + version + "/").objects.map(\.key)
         let errors = try await client.deleteObjects(bucket: bucket, keys: keys + [pendingKey(version), lockKey(version)])
@@ -725,8 +726,21 @@ public struct S3Target: DeployTarget {
         return now.timeIntervalSince(newest)
     }
 
+    public func pendingMarkerStarted(_ version: String) async throws -> Date? {
+        try await getIfPresent(pendingKey(version)).flatMap { ReleaseRecord.markerStarted(Data($0)) }
+    }
+
     public func removePending(_ version: String) async throws {
-        _ = try await client.deleteObjects(bucket: bucket, keys: [pendingKey(version)])
+        try await deleteMarkers([pendingKey(version)])
+    }
+
+    /// Deletes marker objects; a key S3 would not delete (a per-key error in DeleteObjects'
+    /// answer, such as AccessDenied from a bucket policy) throws, naming it.
+    private func deleteMarkers(_ keys: [String]) async throws {
+        let failures = try await client.deleteObjects(bucket: bucket, keys: keys)
+        guard let failure = failures.first else { return }
+        throw DeployError("cannot delete s3://\(bucket)/\(failure.key)\(failures.count > 1 ? " (and \(failures.count - 1) more)" : ""): "
+            + "\(failure.code) \(failure.message ?? "")")
     }
 
     public func markDeleting(_ version: String, token: String) async throws {
@@ -738,7 +752,7 @@ public struct S3Target: DeployTarget {
             try await client.listObjects(bucket: bucket, prefix: deletingPrefix(of: version)).objects.map(\.key)
         }
         guard !keys.isEmpty else { return }
-        _ = try await client.deleteObjects(bucket: bucket, keys: keys)
+        try await deleteMarkers(keys)
     }
 
     /// Whether an object a previous run left holds this entry's bytes: its ETag is the MD5 (or
@@ -791,7 +805,6 @@ public struct S3Target: DeployTarget {
         } catch let error as AWSServiceError where error.errorCode == "NoSuchKey" {
             log("s3://\(bucket)/\(sourceKey) is missing (deleted outside sitebuild): uploading \(entry.path) instead of copying it")
             return nil
-        }
     }
 
     /// Objects up to this size are read once into memory, hashed for the signature and sent

@@ -80,6 +80,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     }
     func unmarkDeleting(_ version: String, token: String?) async throws { try await inner.unmarkDeleting(version, token: token) }
     func removePending(_ version: String) async throws { try await inner.removePending(version) }
+    func pendingMarkerStarted(_ version: String) async throws -> Date? { try await inner.pendingMarkerStarted(version) }
     /// Runs once, right after the first deleting marker is written (a prune between its marker
     /// and its second look at the pointer).
     let afterMarkDeleting = Mutex<(@Sendable () async throws -> Void)?>(nil)

@@ -1581,5 +1581,80 @@ import Glibc
             #expect(try await keys(s3(moto), "limited", prefix: "none/").isEmpty)
         }
     }
-}
 
+    /// Three deploys through a bucket that refuses every delete (a bucket policy: DeleteObjects
+    /// answers 200 with a per-key AccessDenied). Each deploy said nothing while its pending
+    /// marker stayed; prune then kept the oldest version "because a deploy started writing it"
+    /// and exited 0, leaving its deleting marker; a rollback to that intact version flipped
+    /// production, found the marker and flipped back. Now each deploy warns, prune knows a
+    /// leftover pending marker (a flip to the version came after it) and fails naming its
+    /// marker, and the rollback is refused before any flip.
+    @Test func deletesRefusedByPolicyAreReportedAndNeverFlipProductionTwice() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("nodel")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, denyDelete: (keyPattern: ".", code: "AccessDenied"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let h = try CLIHarness()
+            let target = ["--target", "s3://nodel/site"]
+            var versions: [String] = []
+            for n in 1...3 {
+                try h.write("dist/index.html", "<p>\(n)</p>")
+                let deployed = try await h.run(["deploy", "dist", "--json"] + target, environment: proxied)
+                #expect(deployed.status == 0, "\(deployed.stderr)")
+                versions.append(try #require(result(deployed)["version"] as? String))
+                #expect(deployed.stderr.contains("warning: the pending marker of version \(versions[n - 1]) stays on s3://nodel/site/ "
+                    + "(cannot delete s3://nodel/site/_sitebuild/pending/\(versions[n - 1]).json: AccessDenied"), "\(deployed.stderr)")
+            }
+            let prune = try await h.run(["prune", "--keep", "0", "--grace", "0s"] + target, environment: proxied)
+            #expect(prune.status == 3, "\(prune.stderr)")
+            #expect(!prune.stderr.contains("a deploy started writing it"), "\(prune.stderr)")
+            #expect(prune.stderr.contains("version \(versions[0]) is kept (cannot delete s3://nodel/site/_sitebuild/manifests/\(versions[0]).json: "
+                + "AccessDenied"), "\(prune.stderr)")
+            #expect(prune.stderr.contains("but this prune's deleting marker _sitebuild/deleting/\(versions[0])/"), "\(prune.stderr)")
+            #expect(try await keys(client, "nodel", prefix: "site/\(versions[0])/").count == 1)
+            let releases = try await keys(client, "nodel", prefix: "site/_sitebuild/releases/").count
+            let rollback = try await h.run(["rollback", versions[0]] + target, environment: proxied)
+            #expect(rollback.status == 3, "\(rollback.stderr)")
+            #expect(rollback.stderr.contains("version \(versions[0]) is being deleted by a prune") && rollback.stderr.contains("nothing was changed"),
+                    "\(rollback.stderr)")
+            // Refused before the flip: production was never on the version, no undo record.
+            #expect(try await keys(client, "nodel", prefix: "site/_sitebuild/releases/").count == releases)
+            #expect(try await text(client, "nodel", "site/_sitebuild/live") == versions[2])
+        }
+    }
+
+    /// Only the manifest's delete refused (a policy, or a per-key InternalError): prune failed,
+    /// nothing of the version was deleted, yet its deleting marker stayed and refused rollbacks to
+    /// it for an hour. Now the marker goes with the failure, and the rollback works.
+    @Test func aPruneThatDeletesNothingOfAVersionTakesItsMarkerAway() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("nomanifest")
+            let h = try CLIHarness()
+            let target = ["--target", "s3://nomanifest/site"]
+            var versions: [String] = []
+            for n in 1...3 {
+                try h.write("dist/index.html", "<p>\(n)</p>")
+                let deployed = try await h.run(["deploy", "dist", "--json"] + target, environment: moto.environment)
+                #expect(deployed.status == 0, "\(deployed.stderr)")
+                versions.append(try #require(result(deployed)["version"] as? String))
+            }
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, denyDelete: (keyPattern: "/manifests/", code: "InternalError"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let prune = try await h.run(["prune", "--keep", "0", "--grace", "0s"] + target, environment: proxied)
+            #expect(prune.status == 3, "\(prune.stderr)")
+            #expect(prune.stderr.contains("cannot delete s3://nomanifest/site/_sitebuild/manifests/\(versions[0]).json: InternalError"),
+                    "\(prune.stderr)")
+            #expect(try await keys(client, "nomanifest", prefix: "site/_sitebuild/deleting/").isEmpty)
+            #expect(try await keys(client, "nomanifest", prefix: "site/\(versions[0])/").count == 1)
+            let rollback = try await h.run(["rollback", versions[0]] + target, environment: moto.environment)
+            #expect(rollback.status == 0, "\(rollback.stderr)")
+            #expect(try await text(client, "nomanifest", "site/_sitebuild/live") == versions[0])
+        }
+    }
+}

@@ -24,8 +24,12 @@ import Foundation
 /// With `refuse`, every request of that method whose path contains the text is answered with
 /// that status and error code (an S3/CloudFront-style XML error) without reaching the upstream:
 /// a permission the identity lacks, say.
+/// With `denyDelete`, a DeleteObjects request (`POST ?delete`) is answered by the proxy as S3
+/// answers one a bucket policy or a fault refuses in part: `200` with a per-key `<Error>` of
+/// that code for each key matching the regular expression, the other keys deleted upstream one
+/// by one (and listed as `<Deleted>`).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n}` (forwarding: requests sent
+/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
@@ -36,7 +40,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
     public init(upstream: String, slowDownEvery: Int = 0, resetEvery: Int = 0,
                 flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil,
                 holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil,
-                refuse: (method: String, pathContains: String, status: Int, code: String)? = nil) throws {
+                refuse: (method: String, pathContains: String, status: Int, code: String)? = nil,
+                denyDelete: (keyPattern: String, code: String)? = nil) throws {
         let script = Self.script
             .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
             .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
@@ -51,6 +56,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             .replacingOccurrences(of: "@REFUSE_PATH@", with: refuse?.pathContains ?? "")
             .replacingOccurrences(of: "@REFUSE_STATUS@", with: String(refuse?.status ?? 0))
             .replacingOccurrences(of: "@REFUSE_CODE@", with: refuse?.code ?? "")
+            .replacingOccurrences(of: "@DENY_DELETE@", with: denyDelete?.keyPattern ?? "")
+            .replacingOccurrences(of: "@DENY_DELETE_CODE@", with: denyDelete?.code ?? "")
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -67,6 +74,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var answersHeld: Int
         /// Requests answered with the `refuse` error.
         public var refused: Int
+        /// Keys of DeleteObjects requests answered with the `denyDelete` error.
+        public var deniedDeletes: Int
     }
 
     /// Lets the held `holdAnswerOf` answer go to the client.
@@ -80,7 +89,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
     }
 
     static let script = #"""
-import http.client, json, socket, struct, sys, threading, urllib.parse
+import html, http.client, json, re, socket, struct, sys, threading, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSTREAM = urllib.parse.urlsplit("@UPSTREAM@")
@@ -97,8 +106,10 @@ REFUSE_METHOD = "@REFUSE_METHOD@"
 REFUSE_PATH = "@REFUSE_PATH@"
 REFUSE_STATUS = @REFUSE_STATUS@
 REFUSE_CODE = "@REFUSE_CODE@"
+DENY_DELETE = r"@DENY_DELETE@"
+DENY_DELETE_CODE = "@DENY_DELETE_CODE@"
 answer_gate = threading.Event()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -153,6 +164,23 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(REFUSE_STATUS); self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(err))); self.end_headers()
             if self.command != "HEAD": self.wfile.write(err)
+            return
+        if DENY_DELETE and self.command == "POST" and re.search(r"[?&]delete(=|&|$)", self.path):
+            bucket = self.path.split("?")[0].strip("/").split("/")[0]
+            answer = ""
+            for key in [html.unescape(k) for k in re.findall(r"<Key>(.*?)</Key>", body.decode())]:
+                if re.search(DENY_DELETE, key):
+                    with lock: stats["deniedDeletes"] += 1
+                    answer += "<Error><Key>%s</Key><Code>%s</Code><Message>denied by the test proxy</Message></Error>" % (html.escape(key), DENY_DELETE_CODE)
+                    continue
+                other = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
+                other.request("DELETE", "/" + bucket + "/" + urllib.parse.quote(key), headers={"Host": self.headers.get("Host", "")})
+                other.getresponse().read(); other.close()
+                answer += "<Deleted><Key>%s</Key></Deleted>" % html.escape(key)
+            data = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">%s"
+                    "</DeleteResult>" % answer).encode()
+            self.send_response(200); self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
             return
         if fault == "slowdown":
             err = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
