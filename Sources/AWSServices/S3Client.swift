@@ -249,6 +249,8 @@ public struct S3Client: Sendable {
         public var size: Int64
         public var etag: String?
         public var lastModified: String?
+        /// Its storage class as the listing names it (`STANDARD`, `GLACIER`, …); nil when not given.
+        public var storageClass: String? = nil
     }
 
     /// One page of ListObjectsV2.
@@ -380,7 +382,8 @@ public struct S3Client: Sendable {
         let decode: (String) -> String = { encoded ? Self.decodeListKey($0) : $0 }
         let objects = root.elements("Contents").map { item in
             ObjectSummary(key: decode(item.text("Key") ?? ""), size: Int64(item.text("Size") ?? "") ?? 0,
-                          etag: item.text("ETag").map(Self.unquote), lastModified: item.text("LastModified"))
+                          etag: item.text("ETag").map(Self.unquote), lastModified: item.text("LastModified"),
+                          storageClass: item.text("StorageClass"))
         }
         let prefixes = root.elements("CommonPrefixes").compactMap { $0.text("Prefix").map(decode) }
         let truncated = root.text("IsTruncated") == "true"

@@ -118,16 +118,36 @@ public protocol DeployTarget: Sendable {
     /// A prune of that target would delete this one, and while that version is live its site
     /// serves this one's files and records. nil when there is none (or it cannot be read).
     func enclosingVersion() async throws -> (target: String, version: String, manifest: String)?
-    /// The rows of `manifest`'s entries whose objects are not in its version's place (deleted
-    /// outside sitebuild: a lifecycle rule, by hand), in manifest order: on S3 one listing of
-    /// the version's prefix (1,000 keys a request), locally a stat per object.
-    func missingObjects(of manifest: Manifest) async throws -> [Int]
+    /// The rows of `manifest`'s entries whose objects its version's place cannot serve, in
+    /// manifest order: not there (deleted outside sitebuild: a lifecycle rule, by hand), or on S3
+    /// moved to an archive storage class (GLACIER, DEEP_ARCHIVE: read only once restored). On
+    /// S3 one listing of the version's prefix (1,000 keys a request), locally a stat per object.
+    func missingObjects(of manifest: Manifest) async throws -> MissingRows
     /// Puts back the objects at `rows` of `manifest`'s complete version, copied where
     /// `reusable` says a version has their bytes, else from `sourceRoot` (the tree hashed
     /// into the manifest). The version's pending marker is written first (a prune then keeps
     /// it; one deleting it stops this) and left for the deploy to remove once its flip is done.
     func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
                         progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats
+}
+
+/// The rows of a manifest whose objects cannot be served (``DeployTarget/missingObjects(of:)``).
+public struct MissingRows: Sendable, Equatable {
+    /// Every such row, in manifest order.
+    public var rows: [Int]
+    /// Those of `rows` whose object is there, in an archive storage class (row → class).
+    public var archived: [Int: String]
+
+    public init(rows: [Int], archived: [Int: String] = [:]) {
+        self.rows = rows
+        self.archived = archived
+    }
+
+    public var isEmpty: Bool { rows.isEmpty }
+
+    /// The S3 storage classes whose objects S3 does not serve until they are restored.
+    /// (GLACIER_IR, Glacier Instant Retrieval, serves them at once.)
+    public static let archiveClasses: Set<String> = ["GLACIER", "DEEP_ARCHIVE"]
 }
 
 /// Some objects of a version are missing from its place (``DeployTarget/missingObjects(of:)``).
@@ -137,17 +157,32 @@ public struct MissingObjects: Sendable, Equatable {
     public var total: Int
     /// The first few missing paths (relative to the version's folder), in manifest order.
     public var sample: [String]
+    /// How many of them are there but in an archive storage class, by class.
+    public var archived: [String: Int]
 
-    public init(count: Int, total: Int, sample: [String]) {
+    public init(count: Int, total: Int, sample: [String], archived: [String: Int] = [:]) {
         self.count = count
         self.total = total
         self.sample = sample
+        self.archived = archived
     }
 
-    /// `manifest`'s objects at `rows`, missing.
-    public init(_ rows: [Int], of manifest: Manifest) {
+    /// `manifest`'s objects at `missing.rows`, missing or archived.
+    public init(_ missing: MissingRows, of manifest: Manifest) {
         let entries = manifest.entries
-        self.init(count: rows.count, total: entries.count, sample: rows.prefix(3).map { entries.path(at: $0) })
+        self.init(count: missing.rows.count, total: entries.count, sample: missing.rows.prefix(3).map { entries.path(at: $0) },
+                  archived: missing.archived.values.reduce(into: [:]) { $0[$1, default: 0] += 1 })
+    }
+
+    /// Why they cannot be served: `deleted outside sitebuild: a lifecycle rule, by hand`, or
+    /// `3 in the GLACIER storage class (moved by a lifecycle rule), which S3 serves only once restored`.
+    public var cause: String {
+        let archivedCount = archived.values.reduce(0, +)
+        guard archivedCount > 0 else { return "deleted outside sitebuild: a lifecycle rule, by hand" }
+        let classes = archived.keys.sorted().map { "\(archived[$0]!) in the \($0) storage class" }.joined(separator: ", ")
+        let deleted = count - archivedCount
+        return (deleted > 0 ? "\(deleted) deleted outside sitebuild, " : "") + classes
+            + " (moved by a lifecycle rule), which S3 serves only once restored"
     }
 
     /// `2 of its 7 objects (about.html, docs.html)`, `7 of its 7 objects (…, …, …, …)`.

@@ -204,16 +204,17 @@ public struct Deployer: Sendable {
             guard repairLive else { return outcome }
             let missing = try await target.missingObjects(of: manifest)
             guard !missing.isEmpty else { return outcome }
-            outcome.restored = missing.count
+            outcome.restored = missing.rows.count
             if dryRun {
                 outcome.kind = .planned
-                outcome.plannedUploads = missing.map { manifest.entries.path(at: $0) }
+                outcome.plannedUploads = missing.rows.map { manifest.entries.path(at: $0) }
                 return outcome
             }
-            log("\(MissingObjects(missing, of: manifest).text) of the live version \(manifest.version) are missing on \(target.url) (deleted "
-                + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory)")
+            let said = MissingObjects(missing, of: manifest)
+            log("\(said.text) of the live version \(manifest.version) are missing on \(target.url) (\(said.cause)): putting them "
+                + "back from \(directory)")
             // From the tree: the version that would be copied from is this one, where they are missing.
-            outcome.stats = try await restore(missing, of: manifest, from: directory, reusable: .empty, progress: progress)
+            outcome.stats = try await restore(missing.rows, of: manifest, from: directory, reusable: .empty, progress: progress)
             await removePending(manifest.version)
             outcome.kind = .repaired
             return outcome
@@ -222,11 +223,11 @@ public struct Deployer: Sendable {
         // An existing version that is not live may have lost objects since it was made (a lifecycle
         // rule, a hand): listed, and what is missing is put back from the tree before the flip.
         // (The live version, unchanged, is not listed: a deploy that changes nothing stays one read.)
-        let missing = exists ? try await target.missingObjects(of: manifest) : []
+        let missing = exists ? try await target.missingObjects(of: manifest) : MissingRows(rows: [])
         if dryRun {
             if !missing.isEmpty {
-                outcome.plannedUploads = missing.map { manifest.entries.path(at: $0) }
-                outcome.restored = missing.count
+                outcome.plannedUploads = missing.rows.map { manifest.entries.path(at: $0) }
+                outcome.restored = missing.rows.count
             }
             if !exists {
                 let known = try await reusable(for: manifest, live: state.version)
@@ -291,11 +292,12 @@ public struct Deployer: Sendable {
                 }
             }
             if !missing.isEmpty {
-                log("\(MissingObjects(missing, of: manifest).text) of version \(manifest.version) are missing on \(target.url) (deleted "
-                    + "outside sitebuild: a lifecycle rule, by hand): putting them back from \(directory) before it is made live")
+                let said = MissingObjects(missing, of: manifest)
+                log("\(said.text) of version \(manifest.version) are missing on \(target.url) (\(said.cause)): putting them back from "
+                    + "\(directory) before it is made live")
                 let known = try await reusable(for: manifest, live: state.version)
-                outcome.stats = try await restore(missing, of: manifest, from: directory, reusable: known, progress: progress)
-                outcome.restored = missing.count
+                outcome.stats = try await restore(missing.rows, of: manifest, from: directory, reusable: known, progress: progress)
+                outcome.restored = missing.rows.count
             }
         }
         let deployer = self, kind = outcome.kind, version = manifest.version
@@ -666,9 +668,12 @@ public struct Deployer: Sendable {
         if !foreign, let manifest = try await target.readManifest(wanted) {
             let missing = try await target.missingObjects(of: manifest)
             if !missing.isEmpty {
-                throw DeployError("version \(wanted) is missing \(MissingObjects(missing, of: manifest).text) on \(target.url) (deleted "
-                    + "outside sitebuild: a lifecycle rule, by hand), so it would serve errors for them; nothing was changed. Deploy "
-                    + "the build it was made from again (`sitebuild deploy DIR` or `sitebuild run`: a deploy of the same content puts the "
+                let said = MissingObjects(missing, of: manifest)
+                let restore = said.archived.isEmpty ? "" : "Restore the archived objects (S3 RestoreObject, then copy each onto itself in "
+                    + "a storage class that serves it, such as STANDARD), or deploy"
+                throw DeployError("version \(wanted) is missing \(said.text) on \(target.url) (\(said.cause)), so it would serve errors "
+                    + "for them; nothing was changed. \(restore.isEmpty ? "Deploy" : restore)"
+                    + " the build it was made from again (`sitebuild deploy DIR` or `sitebuild run`: a deploy of the same content puts the "
                     + "missing objects back, then makes it live), or roll back to another version (see `sitebuild versions`)")
             }
         }

@@ -222,13 +222,13 @@ public struct LocalTarget: DeployTarget {
         return try await place(Array(manifest.entries.indices), of: manifest, from: sourceRoot, reusable: known, progress: progress)
     }
 
-    public func missingObjects(of manifest: Manifest) async throws -> [Int] {
+    public func missingObjects(of manifest: Manifest) async throws -> MissingRows {
         let versionRoot = root + "/" + manifest.version
         let entries = manifest.entries
-        return entries.indices.filter { row in
+        return MissingRows(rows: entries.indices.filter { row in
             var status = stat()
             return lstat(versionRoot + "/" + entries.path(at: row), &status) != 0 || (status.st_mode & S_IFMT) != S_IFREG
-        }
+        })
     }
 
     public func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,

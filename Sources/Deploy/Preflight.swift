@@ -239,8 +239,10 @@ public enum Preflight {
                 + "(`sitebuild deploy DIR` or `sitebuild run` while another version is live writes a good manifest), or deploy a new version")
         case .found(true)? where facts.liveMissing.map({ $0.count > 0 }) ?? (facts.liveHasFiles == false):
             let what = facts.liveMissing.map { "\($0.text) are missing" } ?? "the version's files are gone"
-            return .fail("live-version", subjectWithVersion, "\(manifest) exists, but \(what) on the target (deleted outside "
-                + "sitebuild: a lifecycle rule, another tool's clean-up), so the site serves errors for them. Put them back with "
+            let cause = facts.liveMissing.flatMap { $0.archived.isEmpty ? nil : $0.cause }
+                ?? "deleted outside sitebuild: a lifecycle rule, another tool's clean-up"
+            return .fail("live-version", subjectWithVersion, "\(manifest) exists, but \(what) on the target (\(cause)), so the site "
+                + "serves errors for them. Put them back with "
                 + "`sitebuild deploy DIR --repair` (or `sitebuild run --repair`) from the build \(version) was made from; without that "
                 + "build, make another complete version live (`sitebuild rollback VERSION`; `sitebuild versions` lists them)")
         case .found(true)?:

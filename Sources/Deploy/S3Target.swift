@@ -529,14 +529,22 @@ public struct S3Target: DeployTarget {
         return final
     }
 
-    public func missingObjects(of manifest: Manifest) async throws -> [Int] {
+    public func missingObjects(of manifest: Manifest) async throws -> MissingRows {
         let versionPrefix = location.prefix + manifest.version + "/"
         var present = [Bool](repeating: false, count: manifest.entries.count)
+        var archived: [Int: String] = [:]
         // One listing (1,000 keys a request): a HEAD per object would cost a request per file.
+        // The listing names each object's storage class: one a lifecycle rule moved to an
+        // archive class is there, and serves 403 InvalidObjectState until restored.
         for object in try await client.listObjects(bucket: bucket, prefix: versionPrefix).objects {
-            if let row = manifest.index(of: String(object.key.dropFirst(versionPrefix.count))) { present[row] = true }
+            guard let row = manifest.index(of: String(object.key.dropFirst(versionPrefix.count))) else { continue }
+            if let storageClass = object.storageClass, MissingRows.archiveClasses.contains(storageClass) {
+                archived[row] = storageClass
+            } else {
+                present[row] = true
+            }
         }
-        return present.indices.filter { !present[$0] }
+        return MissingRows(rows: present.indices.filter { !present[$0] }, archived: archived)
     }
 
     public func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,
@@ -805,7 +813,18 @@ public struct S3Target: DeployTarget {
         } catch let error as AWSServiceError where error.errorCode == "NoSuchKey" {
             log("s3://\(bucket)/\(sourceKey) is missing (deleted outside sitebuild): uploading \(entry.path) instead of copying it")
             return nil
+        } catch let error as AWSServiceError where Self.archivedErrorCodes.contains(error.errorCode ?? "") {
+            // A lifecycle rule moved it to an archive storage class (GLACIER, DEEP_ARCHIVE, an
+            // Intelligent-Tiering archive tier): S3 copies it only once restored.
+            log("s3://\(bucket)/\(sourceKey) is in an archive storage class (\(error.errorCode ?? "")): uploading \(entry.path) "
+                + "instead of copying it")
+            return nil
+        }
     }
+
+    /// What CopyObject answers for a source object in an archive storage class that is not
+    /// restored: InvalidObjectState (S3), ObjectNotInActiveTierError (moto, older S3 answers).
+    static let archivedErrorCodes: Set<String> = ["InvalidObjectState", "ObjectNotInActiveTierError"]
 
     /// Objects up to this size are read once into memory, hashed for the signature and sent
     /// from the same bytes (a file body is read twice: for its SHA-256, then to send it).

@@ -30,7 +30,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     func firstObjects(of version: String, limit: Int) async throws -> [String] { try await inner.firstObjects(of: version, limit: limit) }
     func nestedState(in version: String) async throws -> String? { try await inner.nestedState(in: version) }
     func enclosingVersion() async throws -> (target: String, version: String, manifest: String)? { try await inner.enclosingVersion() }
-    func missingObjects(of manifest: Manifest) async throws -> [Int] { try await inner.missingObjects(of: manifest) }
+    func missingObjects(of manifest: Manifest) async throws -> MissingRows { try await inner.missingObjects(of: manifest) }
     func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable: ReusableContent,
                         progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         try await inner.restoreObjects(rows, of: manifest, from: sourceRoot, reusable: reusable, progress: progress)

@@ -1657,4 +1657,72 @@ import Glibc
             #expect(try await text(client, "nomanifest", "site/_sitebuild/live") == versions[0])
         }
     }
+
+    /// Moves objects to `storageClass` as a lifecycle rule does: each copied onto itself in
+    /// that class (boto3, which moto_server brings; S3Client writes no storage class).
+    func moveToStorageClass(_ moto: MotoServer, bucket: String, keys: [String], _ storageClass: String) throws {
+        let script = "import boto3, sys\n"
+            + "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n"
+            + "for key in sys.argv[4:]:\n"
+            + "    s3.copy_object(Bucket=sys.argv[2], Key=key, CopySource={'Bucket': sys.argv[2], 'Key': key}, StorageClass=sys.argv[3], MetadataDirective='COPY')\n"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, moto.baseURL, bucket, storageClass] + keys
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "boto3 copy to \(storageClass) failed")
+    }
+
+    /// Objects a lifecycle rule moved to GLACIER or DEEP_ARCHIVE (which S3 serves only once
+    /// restored): a deploy copying unchanged files from the live version failed with
+    /// InvalidObjectState (moto: ObjectNotInActiveTierError), while doctor called the version
+    /// complete and rollback made it live. Now the deploy uploads them from disk, doctor and
+    /// rollback count them as missing and name the storage class, and a deploy of the version's
+    /// content puts them back. GLACIER_IR serves at once and is not counted.
+    @Test func objectsInAnArchiveStorageClassAreUploadedNamedAndRefused() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("archived")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            try h.write("site/a.txt", "kept")
+            try h.write("site/b.txt", "also kept")
+            let common = ["--target", "s3://archived/w", "--json"]
+            let first = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            let v1 = try #require(result(first)["version"] as? String, "\(first.stderr)")
+            try moveToStorageClass(moto, bucket: "archived", keys: ["w/\(v1)/a.txt"], "GLACIER")
+            try moveToStorageClass(moto, bucket: "archived", keys: ["w/\(v1)/b.txt"], "DEEP_ARCHIVE")
+            try moveToStorageClass(moto, bucket: "archived", keys: ["w/\(v1)/index.html"], "GLACIER_IR")
+
+            let doctor = try await h.run(["doctor", "--target", "s3://archived/w"], environment: moto.environment)
+            #expect(doctor.status == 3, "\(doctor.stdout)")
+            #expect(doctor.stdout.contains("2 of its 3 objects (a.txt, b.txt) are missing on the target (1 in the DEEP_ARCHIVE storage "
+                + "class, 1 in the GLACIER storage class (moved by a lifecycle rule), which S3 serves only once restored)"), "\(doctor.stdout)")
+
+            try h.write("site/index.html", "<p>two</p>")
+            let second = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("w/\(v1)/a.txt is in an archive storage class (ObjectNotInActiveTierError): uploading a.txt"),
+                    "\(second.stderr)")
+            let v2 = try #require(result(second)["version"] as? String)
+            #expect(try await text(client, "archived", "w/\(v2)/a.txt") == "kept")
+            #expect(try await text(client, "archived", "w/\(v2)/b.txt") == "also kept")
+
+            let back = try await h.run(["rollback"] + common, environment: moto.environment)
+            #expect(back.status == 3, "\(back.stderr)")
+            #expect(back.stderr.contains("version \(v1) is missing 2 of its 3 objects (a.txt, b.txt) on s3://archived/w/ (1 in the "
+                + "DEEP_ARCHIVE storage class, 1 in the GLACIER storage class"), "\(back.stderr)")
+            #expect(back.stderr.contains("Restore the archived objects"), "\(back.stderr)")
+            #expect(try await text(client, "archived", "w/_sitebuild/live") == v2)
+
+            // A deploy of v1's content puts them back (copied from v2, which has their bytes).
+            try h.write("site/index.html", "<p>one</p>")
+            let repair = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(repair.status == 0, "\(repair.stderr)")
+            #expect(result(repair)["action"] as? String == "flipped" && result(repair)["restored"] as? Int == 2, "\(repair.stdout)")
+            #expect(try await text(client, "archived", "w/\(v1)/a.txt") == "kept")
+            let healthy = try await h.run(["doctor", "--target", "s3://archived/w"], environment: moto.environment)
+            #expect(healthy.status == 0 && healthy.stdout.contains("and all 3 of its objects are there"), "\(healthy.stdout)")
+        }
+    }
 }
