@@ -174,8 +174,16 @@ class Handler(BaseHTTPRequestHandler):
                     answer += "<Error><Key>%s</Key><Code>%s</Code><Message>denied by the test proxy</Message></Error>" % (html.escape(key), DENY_DELETE_CODE)
                     continue
                 other = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
-                other.request("DELETE", "/" + bucket + "/" + urllib.parse.quote(key), headers={"Host": self.headers.get("Host", "")})
-                other.getresponse().read(); other.close()
+                # moto refuses (403) a request without credentials; it does not check signatures,
+                # so the DeleteObjects request's own do.
+                forwarded = {"Host": self.headers.get("Host", ""), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
+                for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
+                    if self.headers.get(name): forwarded[name] = self.headers.get(name)
+                other.request("DELETE", "/" + bucket + "/" + urllib.parse.quote(key), headers=forwarded)
+                upstream = other.getresponse(); upstream.read(); other.close()
+                if upstream.status // 100 != 2:
+                    answer += "<Error><Key>%s</Key><Code>Upstream%d</Code><Message>the test proxy's delete failed upstream</Message></Error>" % (html.escape(key), upstream.status)
+                    continue
                 answer += "<Deleted><Key>%s</Key></Deleted>" % html.escape(key)
             data = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">%s"
                     "</DeleteResult>" % answer).encode()
