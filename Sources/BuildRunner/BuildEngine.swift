@@ -303,7 +303,7 @@ public final class BuildEngine {
 
     private func composeEnvironment(startDate: Date) throws {
         var env = configuration.baseEnvironment
-        let inCodeBuild = env["CODEBUILD_BUILD_ID"] != nil
+        let inCodeBuild = CodeBuildEnvironment.isInside(env)
         if configuration.sourceIsFetched {
             for name in env.keys where Self.callerSourceVariables.contains(name) || name.hasPrefix("CODEBUILD_WEBHOOK_")
                 || name.hasPrefix("CODEBUILD_SOURCE_VERSION_") || name.hasPrefix("CODEBUILD_SOURCE_REPO_URL_") {

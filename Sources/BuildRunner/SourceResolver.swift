@@ -212,7 +212,7 @@ public struct SourceResolver: Sendable {
         let info = GitInfo.read(path, environment: environment)
         // Inside CodeBuild the copy is of the project's own checkout: CodeBuild's
         // CODEBUILD_SOURCE_VERSION (`pr/9`) and CODEBUILD_SOURCE_REPO_URL stay, as in place.
-        let inCodeBuild = environment["CODEBUILD_BUILD_ID"] != nil
+        let inCodeBuild = CodeBuildEnvironment.isInside(environment)
         if let commit = info.commit {
             variables.append(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit))
             if !inCodeBuild { variables.append(("CODEBUILD_SOURCE_VERSION", commit)) }

@@ -470,7 +470,7 @@ enum DeployInvocation {
             // CODE_ZIP, as the Hosting Toolkit's pipeline hands it over): the commit CodeBuild
             // resolved names it, as the toolkit's buildspecs name their versions.
             let environment = ProcessInfo.processInfo.environment
-            if source?.isFetched != true, environment["CODEBUILD_BUILD_ID"]?.isEmpty == false,
+            if source?.isFetched != true, CodeBuildEnvironment.isInside(environment),
                let resolved = environment["CODEBUILD_RESOLVED_SOURCE_VERSION"], !resolved.isEmpty,
                environment["CODEBUILD_SRC_DIR"].map({ sourceDirectory == $0 || sourceDirectory.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) ?? true {
                 do {

@@ -76,6 +76,26 @@ import Testing
         #expect(lines.contains("src=\(h.source) local=unset"), "\(lines)")
     }
 
+    /// An empty CODEBUILD_BUILD_ID (a CI template's, `env -i … CODEBUILD_BUILD_ID=`) counts as
+    /// unset, as every empty variable does: the build is a local one, with its own id, number,
+    /// ARN, initiator and log path (it had kept the empty id and number and had none of the rest).
+    @Test func anEmptyCodeBuildIdIsALocalBuild() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo "id=$CODEBUILD_BUILD_ID number=$CODEBUILD_BUILD_NUMBER local=${CODEBUILD_LOCAL_BUILD-unset}"
+                  - echo "arn=${CODEBUILD_BUILD_ARN:+set} initiator=${CODEBUILD_INITIATOR:+set} log=${CODEBUILD_LOG_PATH:+set}"
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "USER": "tester",
+                               "CODEBUILD_BUILD_ID": "", "CODEBUILD_BUILD_NUMBER": ""])
+        let lines = run.log.outputLines
+        #expect(lines.contains("id=\(run.result.buildId) number=1 local=true"), "\(lines)")
+        #expect(run.result.buildId.hasPrefix("test:"))
+        #expect(lines.contains("arn=set initiator=set log=set"), "\(lines)")
+    }
+
     /// Inside CodeBuild a project variable the buildspec also sets loses to the buildspec (the
     /// order is sitebuild's everywhere), and the build says so with the flag that keeps it.
     @Test func insideCodeBuildAVariableTheBuildspecShadowsIsNamed() throws {
