@@ -88,9 +88,9 @@ enum WorkDirectoryLock {
     }
 }
 
-/// The build output directory, locked for the life of the process: a second build or run
-/// writing the same directory (two runs started from one folder) would replace the files the
-/// first one is deploying. The lock file lives in the cache directory, named by the path;
+/// The build output directory, locked for the life of the process by a build that writes it
+/// (one with artifacts): a second build or run writing the same directory (two runs started
+/// from one folder) would replace the files the first one is deploying. The lock file lives in the cache directory, named by the path;
 /// where the cache directory cannot be written (HOME=/ in a container), builds go unlocked, as
 /// they did before, rather than fail.
 public enum OutputDirectoryLock {

@@ -290,7 +290,12 @@ enum BuildInvocation {
         if let file = options.exportedVariablesFile, !file.hasSuffix("/") {
             try checkPlace(absolutePath(file, relativeTo: cwd), what: "--exported-variables-file \(file)")
         }
-        try OutputDirectoryLock.acquire(out, cacheDirectory: cache, flag: options.out == nil ? nil : "--out")
+        // Locked only when the build writes there: a buildspec without artifacts writes no
+        // output, and one whose commands run `sitebuild run` or `sitebuild build` on the same
+        // folder (into the same default output) must not find it taken by its own build.
+        if spec.artifacts != nil {
+            try OutputDirectoryLock.acquire(out, cacheDirectory: cache, flag: options.out == nil ? nil : "--out")
+        }
 
         if let file = options.exportedVariablesFile {
             // Checked now, not after a build whose result it would then fail to record.

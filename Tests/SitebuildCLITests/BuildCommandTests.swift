@@ -406,6 +406,34 @@ import TestSupport
         #expect(unlocked.status == 0, "\(unlocked.stderr)")
     }
 
+    /// A build without artifacts writes no output and takes no output lock: its commands may
+    /// build the same folder into the default output (a buildspec running `sitebuild run`,
+    /// as sitebuild's own CI buildspecs do), which had stopped on "another sitebuild process
+    /// is building into" the outer build's unused output.
+    @Test func aBuildWithoutArtifactsLetsItsCommandsBuildTheSameFolder() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - echo page > index.html
+            artifacts:
+              files: [index.html]
+            """)
+        try h.write("outer.yml", """
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - '"\(CLIHarness.binary)" build --json > events.ndjson'
+            """)
+        let outer = try h.run(["build", "--buildspec", "outer.yml"])
+        #expect(outer.status == 0, "\(outer.stderr)")
+        #expect(h.read(".sitebuild/_build/artifacts/index.html") == "page\n")
+        #expect(h.read("events.ndjson")?.contains("\"SUCCEEDED\"") == true)
+    }
+
     @Test func validateChecksTheSettingsFileToo() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n")
