@@ -504,13 +504,23 @@ struct Reporter: Sendable {
 }
 
 /// The upload progress line on a terminal: files, bytes, rate and time left, redrawn in
-/// place on stderr (never with `--json`, never when stderr is a file or pipe).
+/// place on stderr (never with `--json`, never when stderr is a file or pipe, nor on a
+/// terminal that cannot redraw: ``redraws(environment:)``).
 final class ProgressLine: Sendable {
     let enabled: Bool
     let started = ContinuousClock.now
 
-    init(json: Bool) {
-        enabled = !json && isatty(2) == 1
+    init(json: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        enabled = !json && isatty(2) == 1 && Self.redraws(environment: environment)
+    }
+
+    /// Whether the terminal understands the escape sequences that redraw a line: not when
+    /// TERM is `dumb` (Emacs' shell buffers, CI log viewers that allocate a pseudo-terminal)
+    /// or unset (cron, `env -i`), as curl and git decide. Every ANSI sequence sitebuild writes
+    /// goes through this rule.
+    static func redraws(environment: [String: String]) -> Bool {
+        guard let term = environment["TERM"], !term.isEmpty else { return false }
+        return term != "dumb"
     }
 
     func show(_ stats: UploadStats) {

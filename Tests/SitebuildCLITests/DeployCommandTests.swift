@@ -495,6 +495,38 @@ import Testing
         #expect(!h.exists("built") && !h.exists(".sitebuild/_sitebuild/live"))
     }
 
+    /// On a terminal the progress line redraws itself with escape sequences, unless TERM says
+    /// the terminal cannot (`dumb`) or says nothing (unset), as curl and git decide: those got
+    /// `ESC[2K` in their output. (The terminal is util-linux `script`'s pseudo-terminal.)
+    @Test func theProgressLineNeedsATerminalThatRedraws() throws {
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "util-linux script gives the deploy a terminal")
+        let h = try CLIHarness()
+        try h.write("pages/index.html", "<h1>one</h1>\n")
+        func onTerminal(_ term: String?, target: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = ["-q", "-e", "-c", "'\(CLIHarness.binary)' deploy pages --target \(target)", "/dev/null"]
+            process.currentDirectoryURL = URL(fileURLWithPath: h.root)
+            var environment = ProcessInfo.processInfo.environment
+            environment["SITEBUILD_CACHE_DIR"] = h.root + "/.cache"
+            environment["TERM"] = term
+            process.environment = environment
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let output = CLIHarness.collect(process, out, err)
+            #expect(output.status == 0, "TERM=\(term ?? "unset"): \(output.stdout) \(output.stderr)")
+            #expect(output.stdout.contains("live version is now"), "TERM=\(term ?? "unset"): \(output.stdout)")
+            return output.stdout
+        }
+        #expect(try onTerminal("xterm-256color", target: "t1").contains("\u{1B}[2K"), "the terminal shows the progress line")
+        #expect(!(try onTerminal("dumb", target: "t2")).contains("\u{1B}"))
+        #expect(!(try onTerminal(nil, target: "t3")).contains("\u{1B}"))
+    }
+
     /// A relative target or pointer in sitebuild.yml is relative to that file, wherever
     /// sitebuild runs from; on the command line, to the current directory.
     @Test func relativePathsInTheSettingsFileAreRelativeToIt() throws {
