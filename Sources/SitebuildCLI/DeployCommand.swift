@@ -2,6 +2,7 @@ import ArgumentParser
 import AWSCore
 import AWSServices
 import BuildRunner
+import BuildSpec
 import Deploy
 import Foundation
 import Preview
@@ -109,9 +110,11 @@ enum DeployInvocation {
 
     /// The deploy's settings from flags, the environment and the settings file, checked. `run`
     /// calls it before the build too, so a bad setting stops it before any phase runs.
+    /// `given`: `run`'s setting variables from --env, --env-file and the buildspec.
     static func settings(target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
-                         configDirectory: String, relativeBase: String? = nil) throws -> (resolved: TargetOptions.Resolved, mode: RoutingMode, builder: ManifestBuilder) {
-        let resolved = try target.resolve(configDirectory: configDirectory, relativeBase: relativeBase)
+                         configDirectory: String, relativeBase: String? = nil,
+                         given: [String: TargetOptions.GivenVariable] = [:]) throws -> (resolved: TargetOptions.Resolved, mode: RoutingMode, builder: ManifestBuilder) {
+        let resolved = try target.resolve(configDirectory: configDirectory, relativeBase: relativeBase, given: given)
         let mode = try routing.routingMode(resolved.config)
         let builder = try routing.manifestBuilder(resolved.config)
         _ = try invalidation.mode(resolved.config)
@@ -125,18 +128,20 @@ enum DeployInvocation {
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool, repair: Bool = false, takeOverPointer: Bool = false,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
-                    source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = [], shownDirectory: String? = nil) async -> Int32 {
+                    source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = [], shownDirectory: String? = nil,
+                    given: [String: TargetOptions.GivenVariable] = [:]) async -> Int32 {
         await Interruptible.run {
             await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
                           dryRun: dryRun, repair: repair, takeOverPointer: takeOverPointer, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
-                          source: source, resultFields: resultFields, shownDirectory: shownDirectory)
+                          source: source, resultFields: resultFields, shownDirectory: shownDirectory, given: given)
         }
     }
 
     private static func perform(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                                 versionId: String, dryRun: Bool, repair: Bool, takeOverPointer: Bool,
                                 configDirectory: String, relativeBase: String?, sourceDirectory: String,
-                                source: ResolvedSource?, resultFields: [(String, JSONValue)], shownDirectory: String?) async -> Int32 {
+                                source: ResolvedSource?, resultFields: [(String, JSONValue)], shownDirectory: String?,
+                                given: [String: TargetOptions.GivenVariable]) async -> Int32 {
         let reporter = Reporter(json: target.json, resultFields: resultFields)
         let deployer: Deployer
         let version: String?
@@ -145,7 +150,7 @@ enum DeployInvocation {
         do {
             let builder: ManifestBuilder
             (resolved, mode, builder) = try settings(target: target, routing: routing, invalidation: invalidation,
-                                                     configDirectory: configDirectory, relativeBase: relativeBase)
+                                                     configDirectory: configDirectory, relativeBase: relativeBase, given: given)
             version = try resolveVersionId(versionId, sourceDirectory: sourceDirectory, source: source)
             Reporter.keepVisible([version, resolved.target.url, resolved.pointer.url])
             var made = Deployer(target: resolved.target, pointer: resolved.pointer,
@@ -639,7 +644,7 @@ struct RunCommand: AsyncParsableCommand {
             let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-check-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: empty) }
-            try checkDeploySettings(configDirectory: empty, relativeBase: cwd)
+            try checkDeploySettings(configDirectory: empty, relativeBase: cwd, given: try givenSettings(buildspec: nil, sourceDirectory: nil))
             // zip-name needs an archive and commit a repository: known from the source's
             // name, before a clone or a download replaces the last build's work tree.
             let setting = try SourceResolution.setting(build, configFile: config.map { absolutePath($0, relativeTo: cwd) }, cwd: cwd,
@@ -679,9 +684,13 @@ struct RunCommand: AsyncParsableCommand {
         let targetOptions = self.targetOptions
         // Bad deploy settings stop the run before the build, not after it.
         let settings: TargetOptions.Resolved
+        let given: [String: TargetOptions.GivenVariable]
         do {
             _ = try DeployInvocation.resolveVersionId(versionId, sourceDirectory: source, source: resolved.source)
-            settings = try checkDeploySettings(configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase)
+            given = try givenSettings(buildspec: BuildInvocation.buildspecPath(build.buildspec, source: source, fetched: resolved.source.isFetched,
+                                                                             cwd: cwd),
+                                      sourceDirectory: source)
+            settings = try checkDeploySettings(configDirectory: resolved.configDirectory, relativeBase: resolved.relativeBase, given: given)
         } catch {
             Reporter(json: build.json).say("\(error)")
             BuildInvocation.failedResult(build.json, "\(error)")
@@ -692,6 +701,13 @@ struct RunCommand: AsyncParsableCommand {
         // that is not there), a first flip the distribution could never serve. A typo costs
         // a look-up, not a whole build. (The deploy checks again: minutes may pass.)
         let reporter = Reporter(json: build.json)
+        // In CodeBuild the default target is a folder of the build's container, thrown away
+        // with it: a green build that published nothing.
+        if CodeBuildEnvironment.isInside(ProcessInfo.processInfo.environment), settings.targetIsDefault {
+            reporter.say("warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so the versions go to the "
+                + "default local target \(settings.target.url), inside the build container, which is discarded when the build ends; give "
+                + "the S3 target (--target, SITEBUILD_TARGET in the project's variables or the buildspec's env.variables, or sitebuild.yml)")
+        }
         do {
             if let problem = try await DeployInvocation.distributionProblem(settings, invalidation: invalidation) {
                 reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was built, uploaded or made live"))
@@ -740,7 +756,7 @@ struct RunCommand: AsyncParsableCommand {
                                                       dryRun: dryRun, repair: repair, takeOverPointer: takeOverPointer,
                                                       configDirectory: resolved.configDirectory,
                                                       relativeBase: resolved.relativeBase, sourceDirectory: source,
-                                                      source: resolved.source, resultFields: exported)
+                                                      source: resolved.source, resultFields: exported, given: given)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
     }
 
@@ -759,12 +775,72 @@ struct RunCommand: AsyncParsableCommand {
     /// The deploy settings (flags, SITEBUILD_* and the settings file in `configDirectory`),
     /// checked offline as the deploy will read them; the resolved settings.
     @discardableResult
-    func checkDeploySettings(configDirectory: String, relativeBase: String?) throws -> TargetOptions.Resolved {
+    func checkDeploySettings(configDirectory: String, relativeBase: String?,
+                             given: [String: TargetOptions.GivenVariable]) throws -> TargetOptions.Resolved {
         let resolved = try DeployInvocation.settings(target: targetOptions, routing: routing, invalidation: invalidation,
-                                                     configDirectory: configDirectory, relativeBase: relativeBase).resolved
+                                                     configDirectory: configDirectory, relativeBase: relativeBase, given: given).resolved
         // A local target or pointer the deploy could not write stops the run before its build.
         if let problem = DeployInvocation.localPlaceProblem(resolved) { throw UsageError(problem) }
         return resolved
+    }
+}
+
+extension RunCommand {
+    /// The setting variables (``TargetOptions/settingVariables``) the deploy takes from what
+    /// the build is given, for those no flag sets, in CodeBuild's order: `--env` and
+    /// `--env-file` (the last one given; a start-build override, and what the build's commands
+    /// see over everything) beat the environment (a CodeBuild project's variables), which
+    /// beats the buildspec's `env.variables` (read from `buildspec`, when given). An empty
+    /// value counts as unset. The buildspec's values reach the build as written, not expanded:
+    /// one naming a variable (`s3://$BUCKET/site`) is refused; so is a setting from
+    /// `env.parameter-store` or `env.secrets-manager`, fetched only once the build has started.
+    /// Either stops the run (exit 2) before anything runs.
+    func givenSettings(buildspec: String?, sourceDirectory: String?) throws -> [String: TargetOptions.GivenVariable] {
+        let cwd = FileManager.default.currentDirectoryPath
+        let environment = ProcessInfo.processInfo.environment
+        var overrides: [String: TargetOptions.GivenVariable] = [:]
+        for file in build.envFile {
+            for (name, value) in try EnvironmentOptions.parseEnvFile(absolutePath(file, relativeTo: cwd))
+            where TargetOptions.settingVariables.contains(name) {
+                overrides[name] = .init(value: value, place: "\(name) (--env-file \(file))", base: cwd)
+            }
+        }
+        for text in build.env {
+            let (name, value) = try EnvironmentOptions.parseEnvFlag(text, environment: environment)
+            if TargetOptions.settingVariables.contains(name) { overrides[name] = .init(value: value, place: "\(name) (--env)", base: cwd) }
+        }
+        let spec = buildspec.flatMap { try? BuildSpecParser.parse(contentsOf: $0).spec }
+        var given: [String: TargetOptions.GivenVariable] = [:]
+        for (name, flag, value) in [("SITEBUILD_TARGET", "--target", target), ("SITEBUILD_POINTER", "--pointer", pointer),
+                                    ("SITEBUILD_DISTRIBUTION", "--distribution", distribution)] where value == nil {
+            if let override = overrides[name], !override.value.isEmpty {
+                given[name] = override
+                continue
+            }
+            guard environment[name]?.isEmpty != false, let spec, let buildspec else { continue }
+            let fetched: String? = spec.env.parameterStore.contains { $0.name == name } ? "parameter-store"
+                : spec.env.secretsManager.contains { $0.name == name } ? "secrets-manager" : nil
+            if let fetched {
+                throw UsageError("\(buildspec): env.\(fetched).\(name): run reads its deploy settings before the build starts, and this value "
+                    + "is fetched only once it has; give it with \(flag), --env \(name)=… or in the environment (a CodeBuild project "
+                    + "variable may come from Parameter Store or Secrets Manager), or write it in env.variables")
+            }
+            guard let value = spec.env.variables.last(where: { $0.name == name })?.value, !value.isEmpty else { continue }
+            if let problem = Self.referenceProblem(name: name, value: value) {
+                throw UsageError("\(buildspec): env.variables.\(name): \(problem)")
+            }
+            given[name] = .init(value: value, place: "\(name) (env.variables of \(buildspec))", base: sourceDirectory ?? cwd)
+        }
+        return given
+    }
+
+    /// What is wrong with a buildspec's `env.variables` value for a setting variable that
+    /// names another variable: it is not expanded.
+    static func referenceProblem(name: String, value: String) -> String? {
+        guard let reference = BuildEngine.expandReferences(value, in: [:]).missing.first else { return nil }
+        let flag = "--" + name.dropFirst("SITEBUILD_".count).lowercased()
+        return "'\(value)' refers to the variable \(reference), which is not expanded there (the buildspec's variables are passed as "
+            + "written, as CodeBuild passes them); write the value itself, or give it with \(flag), --env \(name)=… or in the environment"
     }
 }
 

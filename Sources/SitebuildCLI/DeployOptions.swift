@@ -32,6 +32,21 @@ struct TargetOptions: ParsableArguments {
     /// The pointer key when a KVS or DynamoDB URL names none: the Hosting Toolkit's.
     static let defaultPointerKey = "path"
 
+    /// The variables that give deploy settings (after the flags, before sitebuild.yml).
+    static let settingVariables = ["SITEBUILD_TARGET", "SITEBUILD_POINTER", "SITEBUILD_DISTRIBUTION"]
+
+    /// A ``settingVariables`` value given to `run` elsewhere than in its environment (`--env`,
+    /// `--env-file`, the buildspec's `env.variables`), taken as the variable's.
+    struct GivenVariable: Equatable {
+        var value: String
+        /// Where it was given, as errors name it; starts with the variable's name, so that
+        /// ``settingPlace(_:)`` counts it as the environment.
+        var place: String
+        /// What a relative path in it is relative to: the current directory for a flag's,
+        /// the source directory (where the buildspec's commands run) for the buildspec's.
+        var base: String
+    }
+
     struct Resolved {
         var target: any DeployTarget
         var pointer: any PointerStore
@@ -125,9 +140,14 @@ struct TargetOptions: ParsableArguments {
     /// (nil: the settings file's folder).
     /// `localOnly`: a command that works only on a local target and file pointer (serve),
     /// named in the error for any other, given before an AWS setting (a region) is asked for.
+    /// `given`: ``settingVariables`` given elsewhere than in `environment`, which they beat
+    /// (`run` leaves out those the environment beats).
     func resolve(configDirectory: String, relativeBase: String? = nil, localOnly: String? = nil,
-                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved {
+                 environment: [String: String] = ProcessInfo.processInfo.environment,
+                 given: [String: GivenVariable] = [:]) throws -> Resolved {
         let env = environment
+        /// A setting variable's value and the place it is named by.
+        func variable(_ name: String) -> (String?, String) { given[name].map { ($0.value, $0.place) } ?? (env[name], name) }
         let cwd = FileManager.default.currentDirectoryPath
         if config?.isEmpty == true {
             throw UsageError("--config is empty (an unset variable?): name the settings file, or leave the flag out to read sitebuild.yml")
@@ -156,9 +176,9 @@ struct TargetOptions: ParsableArguments {
             throw UsageError("\(flag) is empty (an unset variable?): give \(what), or leave the flag out to use "
                 + "SITEBUILD_\(flag.dropFirst(2).uppercased()), sitebuild.yml or the default")
         }
-        let (targetText, targetSource) = first([(target, "--target"), (env["SITEBUILD_TARGET"], "SITEBUILD_TARGET"),
+        let (targetText, targetSource) = first([(target, "--target"), variable("SITEBUILD_TARGET"),
                                                 (settings.target, "\(settings.targetPlace ?? configPath): target")]) ?? (".sitebuild", "default")
-        let pointerSetting = first([(pointer, "--pointer"), (env["SITEBUILD_POINTER"], "SITEBUILD_POINTER"),
+        let pointerSetting = first([(pointer, "--pointer"), variable("SITEBUILD_POINTER"),
                                     (settings.pointer, "\(settings.pointerPlace ?? configPath): pointer")])
         // A relative path written in the settings file is relative to that file, wherever
         // sitebuild runs from (as a relative `source:` is); on the command line and in the
@@ -173,7 +193,9 @@ struct TargetOptions: ParsableArguments {
         let settingsDirectory = relativeBase ?? (configPath as NSString).deletingLastPathComponent
         /// Whether a setting's source (as `first` names it) is the settings file.
         func fromFile(_ source: String) -> Bool { Self.settingPlace(source) == "file" }
-        func base(_ source: String) -> String { fromFile(source) ? settingsDirectory : cwd }
+        func base(_ source: String) -> String {
+            given.values.first { $0.place == source }?.base ?? (fromFile(source) ? settingsDirectory : cwd)
+        }
         let resolvedTarget: any DeployTarget
         let defaultPointer: any PointerStore
         var targetPrefixWarning: String?
@@ -194,7 +216,7 @@ struct TargetOptions: ParsableArguments {
         if let (text, source) = pointerSetting, let problem = Self.pointerInsideTarget(resolvedPointer, target: resolvedTarget) {
             throw UsageError("\(source) \(text): \(problem)")
         }
-        let distributionId = first([(distribution, "--distribution"), (env["SITEBUILD_DISTRIBUTION"], "SITEBUILD_DISTRIBUTION"),
+        let distributionId = first([(distribution, "--distribution"), variable("SITEBUILD_DISTRIBUTION"),
                                     (settings.distribution, "\(settings.distributionPlace ?? configPath): distribution")])
         if let (id, source) = distributionId, !id.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) || id.count > 32 {
             throw UsageError("\(source) \(id): not a CloudFront distribution id (upper-case letters and digits, such as E2QWRUHAPOMQZL)")

@@ -56,6 +56,7 @@ struct ValidateCommand: ParsableCommand {
                     diagnostics.append(Diagnostic(.warning, at: location, keyPath: key,
                                                   "there is no user '\(name)' on this machine: a build here stops before its first command"))
                 }
+                diagnostics += Self.deploySettingDiagnostics(spec, source: source)
                 let commands = spec.phases.values.reduce(0) { $0 + $1.commands.count + $1.finally.count }
                 summary = "\(path): valid buildspec \(spec.version.rawValue) (\(spec.phases.count) phase\(spec.phases.count == 1 ? "" : "s"), \(commands) command\(commands == 1 ? "" : "s"))"
             } catch let error as BuildSpecError {
@@ -88,7 +89,7 @@ struct ValidateCommand: ParsableCommand {
                 if settings.target != nil || settings.pointer != nil || settings.distribution != nil {
                     let options = try TargetOptions.offline(config: configPath)
                     var environment = ProcessInfo.processInfo.environment
-                    for name in ["SITEBUILD_TARGET", "SITEBUILD_POINTER", "SITEBUILD_DISTRIBUTION"] { environment[name] = nil }
+                    for name in TargetOptions.settingVariables { environment[name] = nil }
                     _ = try options.resolve(configDirectory: source, environment: environment)
                 }
                 // Its domains, as doctor reads them.
@@ -115,6 +116,35 @@ struct ValidateCommand: ParsableCommand {
             if let settingsSummary, errors == 0 { writeAll(1, Array("\(settingsSummary)\n".utf8)) }
         }
         if errors > 0 { throw ExitCode(ExitStatus.invalidInput) }
+    }
+
+    /// The deploy settings in the buildspec's `env.variables` (`SITEBUILD_TARGET`, …), read
+    /// offline as `run` reads them: a value that names a variable, or one deploy would refuse.
+    static func deploySettingDiagnostics(_ spec: BuildSpec, source: String) -> [Diagnostic] {
+        var given: [String: TargetOptions.GivenVariable] = [:]
+        var diagnostics: [Diagnostic] = []
+        for name in TargetOptions.settingVariables {
+            guard let value = spec.env.variables.last(where: { $0.name == name })?.value, !value.isEmpty else { continue }
+            if let problem = RunCommand.referenceProblem(name: name, value: value) {
+                diagnostics.append(Diagnostic(.error, at: nil, keyPath: "env.variables.\(name)", problem))
+            } else {
+                given[name] = .init(value: value, place: "\(name) (env.variables)", base: source)
+            }
+        }
+        guard !given.isEmpty else { return diagnostics }
+        // Read alone: the settings file is checked below, and this shell's variables are not the build's.
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-check-\(UUID().uuidString)").path
+        do {
+            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: empty) }
+            var environment = ProcessInfo.processInfo.environment
+            for name in TargetOptions.settingVariables { environment[name] = nil }
+            _ = try TargetOptions.offline(config: nil).resolve(configDirectory: empty, environment: environment, given: given)
+        } catch {
+            let key = given.keys.sorted().first { "\(error)".hasPrefix($0) }
+            diagnostics.append(Diagnostic(.error, at: nil, keyPath: key.map { "env.variables.\($0)" } ?? "env.variables", "\(error)"))
+        }
+        return diagnostics
     }
 
     /// A settings error (`file:line:column: key: message`) as a diagnostic with its place.

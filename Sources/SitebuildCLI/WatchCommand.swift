@@ -206,7 +206,9 @@ struct WatchCommand: AsyncParsableCommand {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-watch-check-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        try command.checkDeploySettings(configDirectory: empty, relativeBase: FileManager.default.currentDirectoryPath)
+        // Each archive's buildspec is known only once it is fetched: its runs check its env.variables.
+        try command.checkDeploySettings(configDirectory: empty, relativeBase: FileManager.default.currentDirectoryPath,
+                                        given: try command.givenSettings(buildspec: nil, sourceDirectory: nil))
     }
 
     /// The flags every `run` gets (the source is added per archive).

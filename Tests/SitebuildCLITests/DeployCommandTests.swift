@@ -527,6 +527,71 @@ import Testing
         #expect(!(try onTerminal(nil, target: "t3")).contains("\u{1B}"))
     }
 
+    /// `run` takes SITEBUILD_TARGET, SITEBUILD_POINTER and SITEBUILD_DISTRIBUTION from what
+    /// the build is given too, in CodeBuild's order: flags, then --env and --env-file, then
+    /// the environment, then the buildspec's env.variables (relative to the source, where its
+    /// commands run). It had read only its own environment and deployed to the default
+    /// .sitebuild, a container's folder in CodeBuild. Bad values stop it before the build.
+    @Test func runTakesDeploySettingsFromTheBuildspecAndEnvFlags() throws {
+        let h = try CLIHarness()
+        try makeSite(h, title: "one")
+        let steps = Self.buildspec.replacingOccurrences(of: "- rm -rf dist", with: "- touch ../built && rm -rf dist")
+        func buildspec(_ variables: String, extra: String = "") -> String {
+            "version: 0.2\nenv:\n  variables:\n" + variables + extra + String(steps.dropFirst("version: 0.2\n".count))
+        }
+        try h.write("site/buildspec.yml", buildspec("    SITEBUILD_TARGET: versions\n    SITEBUILD_POINTER: pointers/live\n"))
+        let fromSpec = try h.run(["run", "--source", "site"])
+        #expect(fromSpec.status == 0, "\(fromSpec.stderr)")
+        let version = try #require(h.read("site/pointers/live")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(h.read("site/versions/\(version)/index.html") == "<h1>one</h1>\n")
+        #expect(!h.exists(".sitebuild/_sitebuild/live") && !h.exists("site/.sitebuild/_sitebuild/live"))
+        // The environment beats the buildspec; --env and --env-file beat the environment; the flag beats all.
+        let fromEnvironment = try h.run(["run", "--source", "site"], environment: ["SITEBUILD_TARGET": "env-target"])
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment.stderr)")
+        #expect(h.exists("env-target/_sitebuild/manifests"))
+        try FileManager.default.removeItem(atPath: h.root + "/env-target")
+        try h.write("vars.env", "SITEBUILD_TARGET=file-target\n")
+        let fromFlag = try h.run(["run", "--source", "site", "--env-file", "vars.env"], environment: ["SITEBUILD_TARGET": "env-target"])
+        #expect(fromFlag.status == 0, "\(fromFlag.stderr)")
+        #expect(h.exists("file-target/_sitebuild/manifests") && !h.exists("env-target"))
+        let fromEnvFlag = try h.run(["run", "--source", "site", "--env-file", "vars.env", "--env", "SITEBUILD_TARGET=flag-target"])
+        #expect(fromEnvFlag.status == 0, "\(fromEnvFlag.stderr)")
+        #expect(h.exists("flag-target/_sitebuild/manifests"))
+        let fromTarget = try h.run(["run", "--source", "site", "--env", "SITEBUILD_TARGET=flag-target", "--target", "own-target"])
+        #expect(fromTarget.status == 0, "\(fromTarget.stderr)")
+        #expect(h.exists("own-target/_sitebuild/manifests"))
+        try FileManager.default.removeItem(atPath: h.root + "/built")
+        // Bad values, a variable reference (not expanded) and a value fetched only once the
+        // build runs stop the run before its build, naming the key.
+        for (variables, extra, named) in [("    SITEBUILD_TARGET: ftp://x\n", "", "SITEBUILD_TARGET (env.variables of \(h.root)/site/buildspec.yml) ftp://x"),
+                                          ("    SITEBUILD_DISTRIBUTION: e123\n", "", "SITEBUILD_DISTRIBUTION (env.variables of"),
+                                          ("    SITEBUILD_TARGET: s3://$BUCKET/site\n", "", "env.variables.SITEBUILD_TARGET: 's3://$BUCKET/site' refers to the variable BUCKET"),
+                                          ("    STAGE: prod\n", "  parameter-store:\n    SITEBUILD_DISTRIBUTION: /site/distribution\n",
+                                           "env.parameter-store.SITEBUILD_DISTRIBUTION: run reads its deploy settings before the build starts")] {
+            try h.write("site/buildspec.yml", buildspec(variables, extra: extra))
+            let bad = try h.run(["run", "--source", "site"])
+            #expect(bad.status == 2, "\(variables): \(bad.stderr)")
+            #expect(bad.stderr.contains(named), "\(variables): \(bad.stderr)")
+            #expect(!h.exists("built"), "\(variables): the build ran")
+            // validate reads them as run does (a value from Parameter Store is fine for a
+            // `sitebuild deploy` command in the buildspec).
+            let validate = try h.run(["validate", "--source", "site"])
+            #expect(validate.status == (extra.isEmpty ? 2 : 0), "\(variables): \(validate.stderr)")
+            #expect(!extra.isEmpty || validate.stderr.contains("env.variables.SITEBUILD_"), "\(variables): \(validate.stderr)")
+        }
+        let badFlag = try h.run(["run", "--source", "site", "--env", "SITEBUILD_POINTER=dynamodb://x#k"])
+        #expect(badFlag.status == 2, "\(badFlag.stderr)")
+        #expect(badFlag.stderr.contains("SITEBUILD_POINTER (--env) dynamodb://x#k"), "\(badFlag.stderr)")
+        #expect(!h.exists("built"))
+        // In CodeBuild, the default local target is in the container: said.
+        try h.write("site/buildspec.yml", steps)
+        let inCodeBuild = try h.run(["run", "--source", "site", "--dry-run"], environment: ["CODEBUILD_BUILD_ID": "site:1"])
+        #expect(inCodeBuild.status == 0, "\(inCodeBuild.stderr)")
+        #expect(inCodeBuild.stderr.contains("warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given"), "\(inCodeBuild.stderr)")
+        let outside = try h.run(["run", "--source", "site", "--dry-run"], environment: ["CODEBUILD_BUILD_ID": ""])
+        #expect(!outside.stderr.contains("this is a CodeBuild build"), "\(outside.stderr)")
+    }
+
     /// A relative target or pointer in sitebuild.yml is relative to that file, wherever
     /// sitebuild runs from; on the command line, to the current directory.
     @Test func relativePathsInTheSettingsFileAreRelativeToIt() throws {
