@@ -449,7 +449,10 @@ public struct Deployer: Sendable {
     public var pointerNames: Set<String> { [pointerIdentity, pointer.url] }
 
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
-    /// version that is already there (another runner won with the same content) succeeds.
+    /// version that is already there (another runner won with the same content) succeeds. A write that failed otherwise (a connection reset,
+    /// retries spent) may have landed with its answer lost: the pointer is read back, and
+    /// holding this version the flip is done; holding the old one its error is thrown
+    /// (nothing live changed); unreadable, a ``DeployError`` says the outcome is unknown.
     public func flip(to version: String, expected: PointerState, action: String) async throws {
         let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region,
                                    routing: action == "deploy" ? builder.mode.rawValue : nil,
@@ -467,11 +470,37 @@ public struct Deployer: Sendable {
             return
         } catch var conflict as PointerConflict {
             await putBackHead(replacing: record, before: before, conflict: conflict)
-            conflict.place = ([" --target", shellWord(target.url), "--pointer", shellWord(pointer.url)] + adviceFlags.map(shellWord))
-                .joined(separator: " ")
+            conflict.place = commandPlace
             throw conflict
+        } catch where !(error is CancellationError) {
+            // The write may have landed with its answer lost (a connection reset after the
+            // store did it, every retry failing too): what the pointer holds now says.
+            let now: PointerState
+            do {
+                now = try await pointer.read()
+            } catch let readError {
+                throw DeployError("the flip of \(pointer.url) to \(version) failed (\(error)), and the pointer could not be read "
+                    + "back (\(readError)): whether \(version) is live is unknown. See `sitebuild versions\(commandPlace)` once the pointer can be "
+                    + "read, then run the command again: it finishes the flip, or finds \(version) live", liveChanged: true)
+            }
+            if now.version == version {
+                log("note: the flip's answer was lost (\(error)), but the pointer holds \(version): the flip was made")
+            } else {
+                var conflict = PointerConflict(expected: expected.version, found: now.version, wanted: version)
+                await putBackHead(replacing: record, before: before, conflict: conflict)
+                // Still on the version it held: the flip was not made, and nothing live changed.
+                if now.version == expected.version { throw error }
+                // On a third version: another runner's flip, made before or after this one's.
+                conflict.place = commandPlace
+                throw conflict
+            }
         }
         await writeRelease(record)
+    }
+
+    /// `--target … --pointer …` (and ``adviceFlags``) for a command the advice suggests.
+    private var commandPlace: String {
+        ([" --target", shellWord(target.url), "--pointer", shellWord(pointer.url)] + adviceFlags.map(shellWord)).joined(separator: " ")
     }
 
     /// Writes a flip's release record; a failure is logged, not thrown: the flip is done.

@@ -923,6 +923,43 @@ struct DeployerTests {
         #expect(f.live == m2.version)
     }
 
+    /// A flip whose write landed but whose answer never came (every retry failing): the
+    /// pointer is read back. Holding the new version, the deploy and the rollback are done,
+    /// with their records; holding the old one, the error says nothing live changed; unreadable,
+    /// the outcome is said to be unknown, never that nothing changed.
+    @Test func aFlipWhoseAnswerWasLostIsJudgedByThePointer() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>lost answer</h1>\n")
+        let messages = MessageLog()
+        let landed = LostAnswerPointer(inner: f.pointer, afterWrite: .transportError)
+        let outcome = try await f.deployer(pointer: landed, log: messages.add).deploy(directory: f.source)
+        #expect(outcome.version != v1 && f.live == outcome.version)
+        #expect(f.releaseFiles().count == 2)
+        #expect(messages.lines.contains { $0.contains("the flip's answer was lost") && $0.contains("the flip was made") },
+                "\(messages.lines)")
+        #expect(try await f.deployer(pointer: landed).rollback(to: v1).to == v1)
+        #expect(f.live == v1)
+        #expect(f.releaseFiles().count == 3)
+
+        // Not made: the transport error itself, and nothing live changed.
+        await #expect(throws: LostAnswerPointer.ConnectionLost.self) {
+            _ = try await f.deployer(pointer: LostAnswerPointer(inner: f.pointer, afterWrite: .notSent)).rollback(to: outcome.version)
+        }
+        #expect(f.live == v1)
+        #expect(f.releaseFiles().count == 3)
+
+        // Landed, but the pointer cannot be read back.
+        let unknown = await #expect(throws: DeployError.self) {
+            _ = try await f.deployer(pointer: LostAnswerPointer(inner: f.pointer, afterWrite: .transportError, readFails: true))
+                .deploy(directory: f.source)
+        }
+        #expect(unknown?.liveChanged == true)
+        #expect(unknown?.description.contains("whether \(outcome.version) is live is unknown") == true, "\(String(describing: unknown))")
+        #expect(unknown?.description.contains("sitebuild versions --target") == true, "\(String(describing: unknown))")
+    }
+
     @Test func pointerStoreBasics() async throws {
         let dir = try TempDir("pointer")
         let store = LocalPointerStore(path: dir.url("nested/dir/live"))
@@ -950,6 +987,39 @@ final class MessageLog: @unchecked Sendable {
     private var _lines: [String] = []
     func add(_ line: String) { lock.lock(); _lines.append(line); lock.unlock() }
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return _lines }
+}
+
+/// A pointer store whose compare-and-swap lands and whose answer is then lost: `afterWrite`
+/// says what the caller gets instead (the store's retry meeting its own write, or a failure
+/// of the connection), and `readFails` makes the pointer unreadable after the write.
+final class LostAnswerPointer: PointerStore {
+    /// `notSent`: the connection failed before the write was made.
+    enum Answer { case conflict, transportError, notSent }
+    struct ConnectionLost: Error, CustomStringConvertible { var description: String { "the connection was reset (test)" } }
+    let inner: any PointerStore
+    let afterWrite: Answer
+    let readFails: Bool
+    let written = Locked(false)
+
+    init(inner: any PointerStore, afterWrite: Answer, readFails: Bool = false) {
+        self.inner = inner
+        self.afterWrite = afterWrite
+        self.readFails = readFails
+    }
+
+    var url: String { inner.url }
+    func read() async throws -> PointerState {
+        if readFails, written.withLock({ $0 }) { throw ConnectionLost() }
+        return try await inner.read()
+    }
+    func compareAndSwap(expected: PointerState, to version: String) async throws {
+        if afterWrite != .notSent { try await inner.compareAndSwap(expected: expected, to: version) }
+        written.withLock { $0 = true }
+        switch afterWrite {
+        case .conflict: throw PointerConflict(expected: expected.version, found: version, wanted: version)
+        case .transportError, .notSent: throw ConnectionLost()
+        }
+    }
 }
 
 /// A pointer store that runs `onSwap` (cancelling the deploy's task) as a compare-and-swap

@@ -974,6 +974,49 @@ import Glibc
         }
     }
 
+    /// A pointer write S3 made whose answer was lost: once (the retry meets the write) and on
+    /// every attempt (the retries spent, the pointer read back), the deploy is done, with its
+    /// release record and a result that says so; likewise a rollback.
+    @Test func aFlipWhoseAnswerWasLostIsFinished() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("lost-flip")
+            let h = try CLIHarness()
+            let target = ["--target", "s3://lost-flip/www"]
+            try h.write("dist/index.html", "<p>zero</p>")
+            let first = try await h.run(["deploy", "dist", "--json"] + target, environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let v0 = try #require(result(first)["version"] as? String)
+            for (n, (times, said)) in [(20, "the flip's answer was lost")].enumerated() {
+                try h.write("dist/index.html", "<p>\(n + 1)</p>")
+                let records = try await keys(client, "lost-flip", prefix: "www/_sitebuild/releases/").count
+                let proxy = try FaultInjectingProxy(upstream: moto.baseURL,
+                                                    loseAnswerOf: (method: "PUT", pathContains: "/_sitebuild/live", times: times))
+                defer { proxy.stop() }
+                var proxied = moto.environment
+                proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+                let deployed = try await h.run(["deploy", "dist", "--json"] + target, environment: proxied)
+                #expect(deployed.status == 0, "\(deployed.stderr)")
+                #expect(deployed.stderr.contains(said), "\(deployed.stderr)")
+                #expect(!deployed.stderr.contains("nothing live changed"), "\(deployed.stderr)")
+                #expect(result(deployed)["status"] as? String == "SUCCEEDED", "\(deployed.stdout)")
+                let version = try #require(result(deployed)["version"] as? String)
+                #expect(try await text(client, "lost-flip", "www/_sitebuild/live") == version)
+                #expect(try await keys(client, "lost-flip", prefix: "www/_sitebuild/releases/").count == records + 1)
+                #expect(try await proxy.stats().answersLost >= 1)
+            }
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, loseAnswerOf: (method: "PUT", pathContains: "/_sitebuild/live", times: 20))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let records = try await keys(client, "lost-flip", prefix: "www/_sitebuild/releases/").count
+            let rolledBack = try await h.run(["rollback", v0] + target, environment: proxied)
+            #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
+            #expect(try await text(client, "lost-flip", "www/_sitebuild/live") == v0)
+            #expect(try await keys(client, "lost-flip", prefix: "www/_sitebuild/releases/").count == records + 1)
+        }
+    }
+
     /// A signal while prune deletes a version: that version is deleted whole (no deleting
     /// marker left to hold up rollbacks), and the next one is not started.
     @Test func aSignalDuringPruneFinishesTheVersionItIsDeleting() async throws {

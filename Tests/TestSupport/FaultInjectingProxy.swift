@@ -19,6 +19,9 @@ import Foundation
 /// the text is forwarded, and its answer held until `GET /_proxy/release`: the upstream has
 /// done it (a lock stored, a pointer flipped), the client is still waiting for the answer when
 /// the test signals it.
+/// With `loseAnswerOf`, the first `times` requests of that method whose path (query included)
+/// contains the text are forwarded, and the connection then reset instead of answering: the
+/// upstream has done it (a lock stored, a pointer flipped), the client never learns so.
 /// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
 /// With `refuse`, every request of that method whose path contains the text is answered with
@@ -29,7 +32,7 @@ import Foundation
 /// that code for each key matching the regular expression, the other keys deleted upstream one
 /// by one (and listed as `<Deleted>`).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n}` (forwarding: requests sent
+/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
@@ -41,23 +44,31 @@ public final class FaultInjectingProxy: @unchecked Sendable {
                 flipPointer: (pathSuffix: String, value: String)? = nil, bucketRegion: String? = nil,
                 holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil,
                 refuse: (method: String, pathContains: String, status: Int, code: String)? = nil,
-                denyDelete: (keyPattern: String, code: String)? = nil) throws {
-        let script = Self.script
-            .replacingOccurrences(of: "@UPSTREAM@", with: upstream)
-            .replacingOccurrences(of: "@SLOWDOWN@", with: String(slowDownEvery))
-            .replacingOccurrences(of: "@RESET@", with: String(resetEvery))
-            .replacingOccurrences(of: "@FLIP_SUFFIX@", with: flipPointer?.pathSuffix ?? "")
-            .replacingOccurrences(of: "@FLIP_VALUE@", with: flipPointer?.value ?? "")
-            .replacingOccurrences(of: "@BUCKET_REGION@", with: bucketRegion ?? "")
-            .replacingOccurrences(of: "@HOLD_AFTER@", with: String(holdUploadsAfter))
-            .replacingOccurrences(of: "@HOLD_ANSWER_METHOD@", with: holdAnswerOf?.method ?? "")
-            .replacingOccurrences(of: "@HOLD_ANSWER_PATH@", with: holdAnswerOf?.pathContains ?? "")
-            .replacingOccurrences(of: "@REFUSE_METHOD@", with: refuse?.method ?? "")
-            .replacingOccurrences(of: "@REFUSE_PATH@", with: refuse?.pathContains ?? "")
-            .replacingOccurrences(of: "@REFUSE_STATUS@", with: String(refuse?.status ?? 0))
-            .replacingOccurrences(of: "@REFUSE_CODE@", with: refuse?.code ?? "")
-            .replacingOccurrences(of: "@DENY_DELETE@", with: denyDelete?.keyPattern ?? "")
-            .replacingOccurrences(of: "@DENY_DELETE_CODE@", with: denyDelete?.code ?? "")
+                denyDelete: (keyPattern: String, code: String)? = nil,
+                loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil) throws {
+        let values: [(String, String)] = [
+            ("@UPSTREAM@", upstream),
+            ("@SLOWDOWN@", String(slowDownEvery)),
+            ("@RESET@", String(resetEvery)),
+            ("@FLIP_SUFFIX@", flipPointer?.pathSuffix ?? ""),
+            ("@FLIP_VALUE@", flipPointer?.value ?? ""),
+            ("@BUCKET_REGION@", bucketRegion ?? ""),
+            ("@HOLD_AFTER@", String(holdUploadsAfter)),
+            ("@HOLD_ANSWER_METHOD@", holdAnswerOf?.method ?? ""),
+            ("@HOLD_ANSWER_PATH@", holdAnswerOf?.pathContains ?? ""),
+            ("@REFUSE_METHOD@", refuse?.method ?? ""),
+            ("@REFUSE_PATH@", refuse?.pathContains ?? ""),
+            ("@REFUSE_STATUS@", String(refuse?.status ?? 0)),
+            ("@REFUSE_CODE@", refuse?.code ?? ""),
+            ("@DENY_DELETE@", denyDelete?.keyPattern ?? ""),
+            ("@DENY_DELETE_CODE@", denyDelete?.code ?? ""),
+            ("@LOSE_METHOD@", loseAnswerOf?.method ?? ""),
+            ("@LOSE_PATH@", loseAnswerOf?.pathContains ?? ""),
+            ("@LOSE_TIMES@", String(loseAnswerOf?.times ?? 0)),
+        ]
+        // One replacement at a time: a chain of eighteen is more than the type checker allows itself.
+        var script = Self.script
+        for (placeholder, value) in values { script = script.replacingOccurrences(of: placeholder, with: value) }
         server = try PythonScriptServer(script: script, name: "fault_proxy")
     }
 
@@ -76,6 +87,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var refused: Int
         /// Keys of DeleteObjects requests answered with the `denyDelete` error.
         public var deniedDeletes: Int
+        /// Requests done upstream whose answers the `loseAnswerOf` rule dropped.
+        public var answersLost: Int
     }
 
     /// Lets the held `holdAnswerOf` answer go to the client.
@@ -108,8 +121,11 @@ REFUSE_STATUS = @REFUSE_STATUS@
 REFUSE_CODE = "@REFUSE_CODE@"
 DENY_DELETE = r"@DENY_DELETE@"
 DENY_DELETE_CODE = "@DENY_DELETE_CODE@"
+LOSE_METHOD = "@LOSE_METHOD@"
+LOSE_PATH = "@LOSE_PATH@"
+LOSE_TIMES = @LOSE_TIMES@
 answer_gate = threading.Event()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -223,6 +239,15 @@ class Handler(BaseHTTPRequestHandler):
                 if hold_answer: stats["answersHeld"] = 1
         if hold_answer:
             answer_gate.wait()
+        lose = False
+        if LOSE_PATH and self.command == LOSE_METHOD and LOSE_PATH in self.path:
+            with lock:
+                lose = stats["answersLost"] < LOSE_TIMES
+                if lose: stats["answersLost"] += 1
+        if lose:
+            conn.close()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close(); self.close_connection = True; return
         self.send_response(resp.status)
         head = self.command == "HEAD"
         for k, v in resp.getheaders():
