@@ -449,7 +449,8 @@ public struct Deployer: Sendable {
     public var pointerNames: Set<String> { [pointerIdentity, pointer.url] }
 
     /// Moves the pointer with compare-and-swap and records the release. Flipping to the
-    /// version that is already there (another runner won with the same content) succeeds. A write that failed otherwise (a connection reset,
+    /// version that is already there (another runner won with the same content, or this
+    /// flip's own retried write) succeeds. A write that failed otherwise (a connection reset,
     /// retries spent) may have landed with its answer lost: the pointer is read back, and
     /// holding this version the flip is done; holding the old one its error is thrown
     /// (nothing live changed); unreadable, a ``DeployError`` says the outcome is unknown.
@@ -466,8 +467,13 @@ public struct Deployer: Sendable {
         do {
             try await pointer.compareAndSwap(expected: expected, to: version)
         } catch let conflict as PointerConflict where conflict.found == version {
-            log("the pointer already holds \(version) (another deploy of the same content won the race)")
-            return
+            // This flip's own earlier attempt, whose answer was lost (the store's retry then
+            // met it), or another runner's flip of the same content: either way the pointer
+            // holds this version, and the record is written. Two runners that flip the same
+            // content at once so both record it: a duplicate record (unique names, append-only)
+            // tells what happened, where skipping would leave a flip with none.
+            log("the pointer already holds \(version) (an earlier attempt of this flip whose answer was lost, or another deploy "
+                + "of the same content)")
         } catch var conflict as PointerConflict {
             await putBackHead(replacing: record, before: before, conflict: conflict)
             conflict.place = commandPlace

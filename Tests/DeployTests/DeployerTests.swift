@@ -923,6 +923,26 @@ struct DeployerTests {
         #expect(f.live == m2.version)
     }
 
+    /// A flip whose write landed but whose answer was lost, retried by the store, meets its
+    /// own write (a conflict that found this version): the deploy and the rollback succeed
+    /// with their release records, as when the answer came.
+    @Test func aFlipRetriedIntoItsOwnWriteStillRecordsTheRelease() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let v1 = try await f.deployer().deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>lost answer</h1>\n")
+        let messages = MessageLog()
+        let retried = LostAnswerPointer(inner: f.pointer, afterWrite: .conflict)
+        let outcome = try await f.deployer(pointer: retried, log: messages.add).deploy(directory: f.source)
+        #expect(f.live == outcome.version)
+        #expect(f.releaseFiles().count == 2)
+        #expect(messages.lines.contains { $0.contains("an earlier attempt of this flip whose answer was lost") }, "\(messages.lines)")
+        #expect(try await f.deployer().rollback(to: v1, force: false).to == v1)
+        _ = try await f.deployer(pointer: retried).rollback(to: outcome.version)
+        #expect(f.live == outcome.version)
+        #expect(f.releaseFiles().count == 4)
+    }
+
     /// A flip whose write landed but whose answer never came (every retry failing): the
     /// pointer is read back. Holding the new version, the deploy and the rollback are done,
     /// with their records; holding the old one, the error says nothing live changed; unreadable,

@@ -987,7 +987,8 @@ import Glibc
             let first = try await h.run(["deploy", "dist", "--json"] + target, environment: moto.environment)
             #expect(first.status == 0, "\(first.stderr)")
             let v0 = try #require(result(first)["version"] as? String)
-            for (n, (times, said)) in [(20, "the flip's answer was lost")].enumerated() {
+            for (n, (times, said)) in [(1, "an earlier attempt of this flip whose answer was lost"),
+                                       (20, "the flip's answer was lost")].enumerated() {
                 try h.write("dist/index.html", "<p>\(n + 1)</p>")
                 let records = try await keys(client, "lost-flip", prefix: "www/_sitebuild/releases/").count
                 let proxy = try FaultInjectingProxy(upstream: moto.baseURL,
