@@ -678,13 +678,19 @@ public struct S3Target: DeployTarget {
             if let object = page.objects.first(where: { $0.key == key }) {
                 let age = (page.serverDate ?? Date()).timeIntervalSince(object.lastModified.flatMap(Self.parseTime) ?? .distantPast)
                 let holder = (try? await client.getObject(bucket: bucket, key: key)).flatMap { WritingLock.parse($0.body) }
-                guard age >= writingLease || holder?.isDeadHere == true else {
-                    throw WritingClaimHeld(version: version, url: url, holder: (holder?.description ?? "unknown")
-                        + "; its lock was written \(Int(max(0, age))) s ago, and one not renewed for \(Int(writingLease)) s is taken over")
-                }
-                etag = try await write(.etag(object.etag ?? ""))
-                if etag != nil {
-                    log("took over writing version \(version) from a deploy that stopped (\(holder?.description ?? "unknown"))")
+                if holder?.token == mine.token {
+                    // This deploy's own lock: its write landed with the answer lost, and the
+                    // retry found it there.
+                    if let listed = object.etag { etag = listed } else { etag = try await client.headObject(bucket: bucket, key: key)?.etag ?? "" }
+                } else {
+                    guard age >= writingLease || holder?.isDeadHere == true else {
+                        throw WritingClaimHeld(version: version, url: url, holder: (holder?.description ?? "unknown")
+                            + "; its lock was written \(Int(max(0, age))) s ago, and one not renewed for \(Int(writingLease)) s is taken over")
+                    }
+                    etag = try await write(.etag(object.etag ?? ""))
+                    if etag != nil {
+                        log("took over writing version \(version) from a deploy that stopped (\(holder?.description ?? "unknown"))")
+                    }
                 }
             } else {
                 etag = try await write(.absent)  // released meanwhile

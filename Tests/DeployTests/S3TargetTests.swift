@@ -227,6 +227,27 @@ import TestSupport
         }
     }
 
+    /// A lock stored by S3 whose answer was lost: the retry is refused (the lock exists), and
+    /// the lock it finds is this deploy's own (its token), so the claim is taken, not waited
+    /// for as another deploy's until the lease runs out; it is released as any other.
+    @Test func aLockWhoseAnswerWasLostIsThisDeploysOwn() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("lost-lock")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, loseAnswerOf: (method: "PUT", pathContains: "/_sitebuild/locks/", times: 1))
+            defer { proxy.stop() }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let proxied = S3Client(region: "us-east-1", credentials: moto.credentials, environment: environment)
+            let claim = try await target(proxied, S3Location(bucket: "lost-lock", prefix: "site")).claimWriting("rel-1")
+            #expect(try await proxy.stats().answersLost == 1)
+            #expect(try await s3.headObject(bucket: "lost-lock", key: "site/_sitebuild/locks/rel-1.json") != nil)
+            try await claim.confirm()
+            await claim.release()
+            #expect(try await s3.headObject(bucket: "lost-lock", key: "site/_sitebuild/locks/rel-1.json") == nil)
+        }
+    }
+
     /// The markers prune and deploys use to stay out of each other's way, on S3: their ages
     /// come from a listing, by S3's clock; each prune has its own deleting marker, and calling
     /// one deletion off leaves another prune's in place; a deploy stops on a young deleting
