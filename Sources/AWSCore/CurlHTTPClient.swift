@@ -6,7 +6,8 @@ import Foundation
 /// - TLS peers are verified against the system CA bundle (or `caBundlePath`); a missing
 ///   bundle fails with an error naming the file.
 /// - Proxies come from the environment as libcurl reads it: `http_proxy` (lower case only),
-///   `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`, and `NO_PROXY` for hosts to reach directly.
+///   `HTTPS_PROXY`/`https_proxy`, `ALL_PROXY`, and `NO_PROXY` for hosts to reach directly;
+///   a request that ``HTTPRequest/bypassesProxy`` goes direct whatever they say.
 /// - Bodies are streamed: a file range is read while it is sent, and a response can be
 ///   written to a file as it arrives.
 /// - File reads and writes happen on the event-loop thread; they are page-cache speed, so
@@ -60,9 +61,12 @@ public final class CurlHTTPClient: HTTPClient {
 
     public func execute(_ request: HTTPRequest, body: HTTPRequestBody, responseBody: HTTPResponseSink) async throws -> HTTPResponse {
         try Task.checkCancellation()
-        let proxy = request.url.lowercased().hasPrefix("https:") ? configuration.httpsProxy : configuration.httpProxy
-        let transfer = try CurlTransfer(request: request, body: body, sink: responseBody,
-                                        caBundlePath: configuration.caBundlePath, proxy: proxy, noProxy: configuration.noProxy)
+        // No proxy for a request that bypasses it: an empty CURLOPT_PROXY, and libcurl does not
+        // read the environment's either.
+        let proxy = request.bypassesProxy ? nil
+            : request.url.lowercased().hasPrefix("https:") ? configuration.httpsProxy : configuration.httpProxy
+        let transfer = try CurlTransfer(request: request, body: body, sink: responseBody, caBundlePath: configuration.caBundlePath,
+                                        proxy: proxy, noProxy: request.bypassesProxy ? nil : configuration.noProxy)
         let loop = self.loop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

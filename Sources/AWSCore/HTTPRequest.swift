@@ -31,14 +31,19 @@ public struct HTTPRequest: Sendable, Equatable {
     /// Whether the server's TLS certificate and host name are checked against the CA bundle.
     /// Only tests against self-signed local endpoints should turn this off.
     public var verifyTLS: Bool
+    /// Sent straight to the host, never through a proxy of the environment (`HTTPS_PROXY`,
+    /// `http_proxy`, `ALL_PROXY`): the container credential endpoint and instance metadata,
+    /// whose tokens and keys a proxy must not see (the AWS SDKs and CLI do the same).
+    public var bypassesProxy: Bool
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [],
-                timeouts: Timeouts = Timeouts(), verifyTLS: Bool = true) {
+                timeouts: Timeouts = Timeouts(), verifyTLS: Bool = true, bypassesProxy: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.timeouts = timeouts
         self.verifyTLS = verifyTLS
+        self.bypassesProxy = bypassesProxy
     }
 
     /// The value of the first header named `name`, compared case-insensitively.
@@ -49,7 +54,7 @@ public struct HTTPRequest: Sendable, Equatable {
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.timeouts == rhs.timeouts
-            && lhs.verifyTLS == rhs.verifyTLS
+            && lhs.verifyTLS == rhs.verifyTLS && lhs.bypassesProxy == rhs.bypassesProxy
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
             && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }

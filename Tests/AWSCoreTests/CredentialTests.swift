@@ -315,6 +315,28 @@ struct CredentialTests {
         }
     }
 
+    /// The container endpoint and instance metadata are reached directly, whatever proxy the
+    /// environment names (as the SDKs do): a proxy would see the token and the keys. The proxy
+    /// named here does not listen, so a request sent through it would fail.
+    @Test func credentialEndpointsNeverGoThroughAProxy() async throws {
+        try await withCredentialTestServer { server in
+            let proxied = CurlHTTPClient(configuration: .init(environment: [
+                "http_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9",
+            ]))
+            let container = ContainerCredentialProvider(environment: [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url("/full/credentials"),
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN": CredentialTestServer.authorizationToken,
+            ], httpClient: proxied)
+            let fromContainer = try await container.credentials()
+            #expect(fromContainer.accessKeyId == "ASIACONTAINER1")
+            let metadata = InstanceMetadataCredentialProvider(
+                environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL + "/", "AWS_METADATA_SERVICE_TIMEOUT": "60"],
+                httpClient: proxied)
+            let fromMetadata = try await metadata.credentials()
+            #expect(fromMetadata.accessKeyId == "ASIAIMDS1")
+        }
+    }
+
     @Test func containerFullURIMustBeHTTPSOrLocal() async throws {
         #expect(ContainerCredentialProvider.isAllowed("https://creds.example.com/x"))
         #expect(ContainerCredentialProvider.isAllowed("http://127.0.0.1:8080/x"))

@@ -49,8 +49,9 @@ public struct ContainerCredentialProvider: CredentialProvider {
             headers.append(("Authorization", token))
         }
 
+        // Never through a proxy: it would see the authorization token and the keys.
         let request = HTTPRequest(method: "GET", url: url, headers: headers,
-                                  timeouts: .init(connect: 2, lowSpeedLimit: 0, lowSpeedTime: 0, total: 5))
+                                  timeouts: .init(connect: 2, lowSpeedLimit: 0, lowSpeedTime: 0, total: 5), bypassesProxy: true)
         let response: HTTPResponse
         do {
             response = try await httpClient.execute(request, limit: 64 * 1024)

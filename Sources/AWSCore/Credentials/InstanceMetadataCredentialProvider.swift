@@ -38,8 +38,9 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider {
             let url = endpoint + path
             let response: HTTPResponse
             do {
-                response = try await httpClient.execute(HTTPRequest(method: method, url: url, headers: headers, timeouts: timeouts),
-                                                        limit: 64 * 1024)
+                // Never through a proxy: it would see the session token and the keys.
+                response = try await httpClient.execute(HTTPRequest(method: method, url: url, headers: headers, timeouts: timeouts,
+                                                                    bypassesProxy: true), limit: 64 * 1024)
             } catch let error as HTTPClientError where error.isConnectFailure || error.isTimeout {
                 // Not on EC2: the usual case off AWS, where the chain reports that nothing was found.
                 throw CredentialError.notConfigured(source, "no instance metadata service answered at \(endpoint) within \(timeout) s (not on EC2, or the IMDS hop limit is too low for a container); set AWS_EC2_METADATA_DISABLED=true to skip it")
