@@ -28,11 +28,17 @@ public final class CurlHTTPClient: HTTPClient {
         public var httpProxy: String?
         /// Hosts reached directly (`NO_PROXY`/`no_proxy`: comma-separated names, `*` for all).
         public var noProxy: String?
+        /// The variables `httpsProxy` and `httpProxy` came from, for the messages.
+        public var httpsProxyVariable: String?
+        public var httpProxyVariable: String?
 
         /// Settings read from `environment` (the process environment by default), so a
         /// client's proxy use is decided once and can be tested without changing the process.
         public init(maxConnectionsPerHost: Int = 16, maxTotalConnections: Int = 64,
                     environment: [String: String] = ProcessInfo.processInfo.environment) {
+            func variable(_ names: String...) -> (name: String, value: String)? {
+                names.lazy.compactMap { name in environment[name].map { (name: name, value: $0) } }.first { !$0.value.isEmpty }
+            }
             func first(_ names: String...) -> String? {
                 names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
             }
@@ -41,8 +47,12 @@ public final class CurlHTTPClient: HTTPClient {
             // AWS_CA_BUNDLE first, as the AWS SDKs and CLI read it (a CI runner behind a
             // TLS-inspecting proxy sets it for the AWS tools), then OpenSSL's SSL_CERT_FILE.
             self.caBundlePath = first("AWS_CA_BUNDLE", "SSL_CERT_FILE")
-            self.httpsProxy = first("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
-            self.httpProxy = first("http_proxy", "all_proxy", "ALL_PROXY")
+            let https = variable("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+            let http = variable("http_proxy", "all_proxy", "ALL_PROXY")
+            self.httpsProxy = https?.value
+            self.httpsProxyVariable = https?.name
+            self.httpProxy = http?.value
+            self.httpProxyVariable = http?.name
             self.noProxy = first("no_proxy", "NO_PROXY")
         }
     }
@@ -63,10 +73,11 @@ public final class CurlHTTPClient: HTTPClient {
         try Task.checkCancellation()
         // No proxy for a request that bypasses it: an empty CURLOPT_PROXY, and libcurl does not
         // read the environment's either.
-        let proxy = request.bypassesProxy ? nil
-            : request.url.lowercased().hasPrefix("https:") ? configuration.httpsProxy : configuration.httpProxy
+        let https = request.url.lowercased().hasPrefix("https:")
+        let proxy = request.bypassesProxy ? nil : https ? configuration.httpsProxy : configuration.httpProxy
         let transfer = try CurlTransfer(request: request, body: body, sink: responseBody, caBundlePath: configuration.caBundlePath,
-                                        proxy: proxy, noProxy: request.bypassesProxy ? nil : configuration.noProxy)
+                                        proxy: proxy, proxyVariable: https ? configuration.httpsProxyVariable : configuration.httpProxyVariable,
+                                        noProxy: request.bypassesProxy ? nil : configuration.noProxy)
         let loop = self.loop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -17,6 +17,8 @@ final class CurlTransfer: @unchecked Sendable {
     // because the cancelling task sets it from anywhere.
 
     let request: HTTPRequest
+    /// The variable that named the proxy the transfer goes through, for its errors.
+    let proxyVariable: String?
     let easy: UnsafeMutableRawPointer
     /// Set by a cancelled task; the event loop checks it when it picks the transfer up.
     let cancelRequested = Atomic<Bool>(false)
@@ -42,11 +44,12 @@ final class CurlTransfer: @unchecked Sendable {
     /// Opens the body file and configures an easy handle for `request`; throws
     /// ``HTTPClientError`` when the file cannot be read or curl rejects an option.
     init(request: HTTPRequest, body: HTTPRequestBody, sink: HTTPResponseSink, caBundlePath: String?,
-         proxy: String? = nil, noProxy: String? = nil) throws {
+         proxy: String? = nil, proxyVariable: String? = nil, noProxy: String? = nil) throws {
         guard let easy = curl_easy_init() else {
             throw HTTPClientError.invalidRequest("libcurl could not create a transfer handle (out of memory?)", url: request.url)
         }
         self.request = request
+        self.proxyVariable = proxy.map { _ in proxyVariable ?? "the proxy setting" }
         self.body = body
         self.sink = sink
         self.easy = easy
@@ -82,7 +85,8 @@ final class CurlTransfer: @unchecked Sendable {
         guard code == CURLE_OK else {
             let buffered = String(cString: errorBuffer)
             let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered
-            return .failure(HTTPClientError.transfer(code, url: request.url, detail: detail, caFile: caFile()))
+            return .failure(HTTPClientError.transfer(code, url: request.url, detail: detail, caFile: caFile(),
+                                                              proxyVariable: proxyVariable))
         }
         var responseCode = 0
         _ = sb_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)

@@ -28,11 +28,15 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public let url: String
     /// The libcurl result code behind the failure, when there is one.
     public let curlCode: UInt32?
+    /// The environment variable whose proxy the request went through (`HTTPS_PROXY`,
+    /// `http_proxy`, `ALL_PROXY`, …), when one did: the messages name it.
+    public let proxyVariable: String?
 
-    private init(_ code: Code, url: String, curlCode: UInt32? = nil) {
+    private init(_ code: Code, url: String, curlCode: UInt32? = nil, proxyVariable: String? = nil) {
         self.code = code
         self.url = url
         self.curlCode = curlCode
+        self.proxyVariable = proxyVariable
     }
 
     /// The TCP connection could not be established (refused, unreachable, name not resolved).
@@ -68,14 +72,18 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// Whether sending the same request again may succeed: the failure was in the network,
     /// not in the request, the files or the TLS setup.
     public var isRetryable: Bool {
-        if case .proxyRefused(let status, _) = code { return [502, 503, 504].contains(status) }
+        if let status = proxyRefusal { return [502, 503, 504].contains(status) }
         return isConnectFailure || isTimeout || isConnectionReset
     }
+
+    /// The status the proxy answered the tunnel with instead of opening it, if it did.
+    public var proxyRefusal: Int? { if case .proxyRefused(let status, _) = code { return status } else { return nil } }
 
     public var description: String {
         switch code {
         case .connectFailed(let detail):
-            return "could not connect to \(url): \(detail); check the endpoint URL and that the service is reachable from here (HTTPS_PROXY and NO_PROXY apply)"
+            return "could not connect to \(url): \(detail); check the endpoint URL and that the service is reachable from here "
+                + "(\(proxyVariable ?? "HTTPS_PROXY") and NO_PROXY apply)"
         case .timedOut(let detail):
             return "request to \(url) timed out: \(detail); the server or the network is too slow, retry later or raise the timeout"
         case .connectionReset(let detail):
@@ -100,10 +108,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
             return "the HTTP client was shut down before the request to \(url) completed; keep the client alive until its requests finish"
         case .proxyRefused(let status, let detail):
             if status == 407 {
-                return "the proxy (HTTPS_PROXY) asks for credentials to reach \(url) (\(detail)): put them in its URL "
+                return "the proxy (\(proxyVariable ?? "HTTPS_PROXY")) asks for credentials to reach \(url) (\(detail)): put them in its URL "
                     + "(http://user:password@proxy:port), or list the host in NO_PROXY"
             }
-            return "the proxy (HTTPS_PROXY) refused a tunnel to \(url) (\(detail))"
+            return "the proxy (\(proxyVariable ?? "HTTPS_PROXY")) refused a tunnel to \(url) (\(detail))"
                 + ([502, 503, 504].contains(status) ? "; it or the network may be failing, retry later"
                     : "; check the proxy's rules for this host, or list it in NO_PROXY")
         }
@@ -129,20 +137,21 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         HTTPClientError(.clientShutDown, url: url)
     }
 
-    /// ``transfer(_:url:detail:caFile:)`` for a raw CURLcode value; for modules (tests) that
-    /// do not import CCurl.
-    static func transfer(curlCode: UInt32, url: String, detail: String, caFile: String) -> HTTPClientError {
-        transfer(CURLcode(rawValue: curlCode), url: url, detail: detail, caFile: caFile)
+    /// ``transfer(_:url:detail:caFile:proxyVariable:)`` for a raw CURLcode value; for modules
+    /// (tests) that do not import CCurl.
+    static func transfer(curlCode: UInt32, url: String, detail: String, caFile: String, proxyVariable: String? = nil) -> HTTPClientError {
+        transfer(CURLcode(rawValue: curlCode), url: url, detail: detail, caFile: caFile, proxyVariable: proxyVariable)
     }
 
     /// Classifies a failed transfer. `detail` is curl's error-buffer sentence (or its generic
-    /// one); `caFile` is the CA bundle the transfer used, for the TLS sentences.
-    static func transfer(_ result: CURLcode, url: String, detail: String, caFile: String) -> HTTPClientError {
+    /// one); `caFile` is the CA bundle the transfer used, for the TLS sentences; `proxyVariable`
+    /// the variable naming the proxy it went through, if any.
+    static func transfer(_ result: CURLcode, url: String, detail: String, caFile: String, proxyVariable: String? = nil) -> HTTPClientError {
         let kind: Code
         // curl: "CONNECT tunnel failed, response 407" (the proxy's answer, not the server's).
         if let range = detail.range(of: "CONNECT tunnel failed, response "),
            let status = Int(detail[range.upperBound...].prefix { $0.isNumber }) {
-            return HTTPClientError(.proxyRefused(status: status, detail: detail), url: url, curlCode: result.rawValue)
+            return HTTPClientError(.proxyRefused(status: status, detail: detail), url: url, curlCode: result.rawValue, proxyVariable: proxyVariable)
         }
         switch result {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
@@ -165,6 +174,6 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         default:
             kind = .transferFailed(CurlError(code: result, context: detail))
         }
-        return HTTPClientError(kind, url: url, curlCode: result.rawValue)
+        return HTTPClientError(kind, url: url, curlCode: result.rawValue, proxyVariable: proxyVariable)
     }
 }

@@ -14,6 +14,8 @@ public enum RetryReason: Sendable, Equatable, CustomStringConvertible {
     case timedOut
     /// The connection could not be established.
     case connectFailed
+    /// The proxy answered the tunnel with 502, 503 or 504 (it or the network failing).
+    case proxyFailed(status: Int)
 
     /// Whether the service is shedding load, which should lower the request rate as well as
     /// delay the retry.
@@ -27,6 +29,7 @@ public enum RetryReason: Sendable, Equatable, CustomStringConvertible {
         case .connectionReset: return "connection reset"
         case .timedOut: return "timed out"
         case .connectFailed: return "could not connect"
+        case .proxyFailed(let status): return "the proxy refused the tunnel (HTTP \(status))"
         }
     }
 }
@@ -121,7 +124,8 @@ public struct RetryPolicy: Sendable {
     ///   XML, or a body streamed to a file). Non-2xx responses are classified from
     ///   ``HTTPResponse/body``, which always holds their error document.
     /// - Retried: 500/502/503/504; 429 and throttling codes; transient codes on any status;
-    ///   2xx with an `<Error>` document; connection resets, timeouts and connect failures.
+    ///   2xx with an `<Error>` document; connection resets, timeouts and connect failures; a
+    ///   proxy's 502/503/504 to the tunnel.
     /// - Never retried: other 4xx (a wrong signature or a missing key stays wrong), TLS and
     ///   file errors, cancellation.
     public static func decision(for result: Result<HTTPResponse, any Error>, responseBody: [UInt8]?) -> RetryDecision {
@@ -131,6 +135,7 @@ public struct RetryPolicy: Sendable {
             if error.isConnectionReset { return .retry(.connectionReset) }
             if error.isTimeout { return .retry(.timedOut) }
             if error.isConnectFailure { return .retry(.connectFailed) }
+            if let status = error.proxyRefusal, error.isRetryable { return .retry(.proxyFailed(status: status)) }
             return .fail
         case .success(let response):
             if response.isSuccess {

@@ -416,6 +416,23 @@ struct HTTPClientTests {
         }
     }
 
+    /// A proxy that cannot be reached is named by the variable that set it: http_proxy or
+    /// ALL_PROXY for an http:// endpoint, not HTTPS_PROXY. Nothing listens on port 9.
+    @Test func anUnreachableProxyIsNamedByItsVariable() async throws {
+        for (environment, named) in [(["http_proxy": "http://127.0.0.1:9"], "http_proxy"),
+                                     (["ALL_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"], "ALL_PROXY")] {
+            let client = CurlHTTPClient(configuration: .init(environment: environment))
+            let error = try await #require(throws: HTTPClientError.self) {
+                try await client.execute(HTTPRequest(method: "GET", url: "http://endpoint.example.invalid/x", timeouts: .init(connect: 5)))
+            }
+            #expect(error.isConnectFailure, "\(error)")
+            #expect(error.description.contains("(\(named) and NO_PROXY apply)"), "\(error.description)")
+        }
+        let tunnel = HTTPClientError.transfer(curlCode: 56, url: "https://h/", detail: "CONNECT tunnel failed, response 503", caFile: "",
+                                              proxyVariable: "ALL_PROXY")
+        #expect(tunnel.description.contains("the proxy (ALL_PROXY) refused a tunnel"), "\(tunnel.description)")
+    }
+
     @Test func proxySettingsAreReadFromTheEnvironmentLikeCurl() {
         let config = CurlHTTPClient.Configuration(environment: ["https_proxy": "http://a:1", "HTTP_PROXY": "http://ignored:2",
                                                                 "ALL_PROXY": "http://all:3", "no_proxy": "localhost,.internal"])

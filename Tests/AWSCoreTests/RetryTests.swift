@@ -94,6 +94,19 @@ import Testing
         #expect(RetryPolicy.decision(for: .failure(HTTPClientError.responseBodyTooLarge(limit: 1, url: "u")), responseBody: nil) == .fail)
     }
 
+    /// A proxy's 502/503/504 to the tunnel is its or the network's failure ("retry later"):
+    /// retried; its 403 or 407 is a rule or a missing password: not.
+    @Test func aProxyFailingTheTunnelIsRetriedAndOneRefusingItIsNot() {
+        func tunnel(_ status: Int) -> Result<HTTPResponse, any Error> {
+            .failure(HTTPClientError.transfer(curlCode: 56, url: "https://h/", detail: "CONNECT tunnel failed, response \(status)", caFile: "ca"))
+        }
+        for status in [502, 503, 504] {
+            #expect(RetryPolicy.decision(for: tunnel(status), responseBody: nil) == .retry(.proxyFailed(status: status)))
+        }
+        #expect(RetryPolicy.decision(for: tunnel(407), responseBody: nil) == .fail)
+        #expect(RetryPolicy.decision(for: tunnel(403), responseBody: nil) == .fail)
+    }
+
     @Test func errorCodesAreParsedFromHeadersXMLAndJSON() {
         #expect(ServiceErrorCode.parse(body: Array(s3Error("NoSuchKey").utf8)) == "NoSuchKey")
         #expect(ServiceErrorCode.parse(body: Array("{\"code\":\"ThrottlingException\"}".utf8)) == "ThrottlingException")
