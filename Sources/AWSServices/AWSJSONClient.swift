@@ -76,7 +76,7 @@ public struct AWSJSONClient: Sendable {
             response = try await httpClient.execute(request, body: .bytes(payload), responseBody: .collect(limit: 8 * 1024 * 1024))
         } catch let error as RetryExhaustedError {
             if let last = error.lastResponse, !last.isSuccess {
-                throw serviceError(operation, last).attributing(credentialsTo: resolved.source)
+                throw serviceError(operation, last).after(error).attributing(credentialsTo: resolved.source)
             }
             throw AWSServiceError.transport(serviceName, operation, "\(error)")
         } catch is CancellationError {

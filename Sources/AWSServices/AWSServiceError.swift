@@ -1,3 +1,6 @@
+import AWSCore
+import Foundation
+
 /// A service call that failed: the sentence names the service, the operation, the error code
 /// and what to do. It never contains request or response values other than the service's own
 /// error message, which AWS does not fill with secret values.
@@ -21,11 +24,34 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
     /// Where the request's credentials came from (`environment`, `profile ci`, …), when the
     /// client recorded it; named in the advice for credential errors.
     public private(set) var credentialSource: String?
+    /// How many attempts were made when the retries ran out on this error (nil when it came
+    /// at once), and whether the service was throttling to the end.
+    public private(set) var attempts: Int?
+    private var throttledToTheEnd = false
+    /// The server's time and this machine's (corrected, if it was) when the request was
+    /// refused as signed at the wrong time: the advice says by how much the clock is off.
+    private var clocks: (server: Date, local: Date)?
 
     private init(_ code: Code, service: String, operation: String) {
         self.code = code
         self.service = service
         self.operation = operation
+    }
+
+    /// This error as the last answer of `exhausted`: the message says how many attempts were
+    /// made, and for throttling to the end what to do about it.
+    public func after(_ exhausted: RetryExhaustedError) -> AWSServiceError {
+        var error = self
+        error.attempts = exhausted.attempts
+        error.throttledToTheEnd = exhausted.wasThrottled
+        return error
+    }
+
+    /// This error with the server's and this machine's time when the request was refused.
+    func measuring(server: Date, local: Date) -> AWSServiceError {
+        var error = self
+        error.clocks = (server, local)
+        return error
     }
 
     /// This error, naming `source` as where the credentials came from (see ``credentialSource``).
@@ -68,7 +94,15 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         switch code {
         case .service(let code, let message, let status):
             let detail = message.map { ": \($0)" } ?? ""
-            return "\(call) failed with \(code) (HTTP \(status))\(detail); "
+            let retried = attempts.map { " after \($0) attempt\($0 == 1 ? "" : "s")" } ?? ""
+            if throttledToTheEnd {
+                return "\(call) failed with \(code) (HTTP \(status))\(retried)\(detail); \(service) is throttling: lower the "
+                    + "concurrency (fewer deploys or syncs against it at once) or retry later"
+            }
+            if let clocks {
+                return "\(call) failed with \(code) (HTTP \(status))\(retried)\(detail); " + Self.skewAdvice(service: service, clocks)
+            }
+            return "\(call) failed with \(code) (HTTP \(status))\(retried)\(detail); "
                 + Self.advice(code: code, service: service, operation: operation, credentialSource: credentialSource)
         case .transport(let reason):
             return "\(call) failed: \(reason)"
@@ -77,6 +111,15 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         case .badEndpoint(let url, let source):
             return "\(call): the endpoint '\(url)' from \(source) is not a valid URL; set it to something like https://host:port"
         }
+    }
+
+    /// A request refused as signed too far from the server's time: by how much this
+    /// machine's clock is off.
+    private static func skewAdvice(service: String, _ clocks: (server: Date, local: Date)) -> String {
+        let minutes = Int((clocks.local.timeIntervalSince(clocks.server) / 60).rounded())
+        let off = minutes == 0 ? "off by less than a minute" : "\(abs(minutes)) minute\(abs(minutes) == 1 ? "" : "s") \(minutes > 0 ? "ahead" : "behind")"
+        return "this machine's clock is \(off) (\(service)'s time was \(UTCTime.iso(clocks.server, milliseconds: false)), this machine's "
+            + "\(UTCTime.iso(clocks.local, milliseconds: false))): set the clock right (NTP: timedatectl set-ntp true, or the host's time service)"
     }
 
     private static func advice(code: String, service: String, operation: String, credentialSource: String?) -> String {
@@ -103,6 +146,8 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
         case "InternalError", "InternalFailure", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException":
             return "\(service) failed on its side (after retries); run the command again later"
         case "ThrottlingException", "TooManyUpdates":
+            return "\(service) is throttling; retry later"
+        case _ where RetryPolicy.throttlingCodes.contains(code):
             return "\(service) is throttling; retry later"
         case "ValidationException", "InvalidParameterException", "InvalidRequestException":
             return "fix the request as the message says"

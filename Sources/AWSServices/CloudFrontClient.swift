@@ -393,7 +393,7 @@ public struct CloudFrontClient: Sendable {
                                                     responseBody: .collect(limit: 8 * 1024 * 1024))
         } catch let error as RetryExhaustedError {
             if let last = error.lastResponse, !last.isSuccess {
-                throw serviceError(operation, last)
+                throw serviceError(operation, last).after(error)
             }
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
         } catch is CancellationError {

@@ -251,7 +251,7 @@ public struct DynamoDBClient: Sendable {
             response = try await httpClient.execute(request, body: .bytes(payload), responseBody: .collect(limit: 8 * 1024 * 1024))
         } catch let error as RetryExhaustedError {
             if let last = error.lastResponse, !last.isSuccess {
-                throw Self.serviceError(operation, last).attributing(credentialsTo: resolved.source)
+                throw Self.serviceError(operation, last).after(error).attributing(credentialsTo: resolved.source)
             }
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
         } catch is CancellationError {

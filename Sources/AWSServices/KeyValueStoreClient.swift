@@ -209,7 +209,7 @@ public struct KeyValueStoreClient: Sendable {
             response = try await httpClient.execute(request, body: payload.map { .bytes($0) } ?? .none,
                                                     responseBody: .collect(limit: 8 * 1024 * 1024))
         } catch let error as RetryExhaustedError {
-            if let last = error.lastResponse, !last.isSuccess { throw Self.serviceError(operation, last) }
+            if let last = error.lastResponse, !last.isSuccess { throw Self.serviceError(operation, last).after(error) }
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
         } catch is CancellationError {
             throw CancellationError()

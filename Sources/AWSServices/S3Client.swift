@@ -605,6 +605,14 @@ public struct S3Client: Sendable {
         let bucketRegion = bucket.isEmpty ? region : knownRegion(of: bucket) ?? region
         var response = try await sendSigned(operation, method: method, bucket: bucket, key: key, query: query, headers: headers,
                                             body: body, payload: payload, sink: sink, credentials: resolved, region: bucketRegion)
+        // Refused as signed at the wrong time (this machine's clock is off by more than S3's 15
+        // minutes): signed again, once, with S3's time, which the later requests keep using.
+        if response.status == 403, !accepting.contains(403),
+           ServiceErrorCode.parse(headers: response.headers, body: response.body) == "RequestTimeTooSkewed",
+           ClockSkew.learn(serverTime: Self.serverTime(response), endpoint: endpoint.url, now: clock()) {
+            response = try await sendSigned(operation, method: method, bucket: bucket, key: key, query: query, headers: headers,
+                                            body: body, payload: payload, sink: sink, credentials: resolved, region: bucketRegion)
+        }
         // A bucket in another region: S3 answers 301 (or 400 to a signature for the wrong
         // region) naming the bucket's region; send it again there, and remember the region.
         if !bucket.isEmpty, [301, 307, 400].contains(response.status), !accepting.contains(response.status),
@@ -638,7 +646,7 @@ public struct S3Client: Sendable {
         signingHeaders += headers.map { SigningRequest.Header($0.0, $0.1) }
         let unsigned = SigningRequest(method: method, path: path, query: query, headers: signingHeaders, payload: payload)
         let signer = SigV4Signer(credentials: resolved.awsCredentials, region: region, service: "s3")
-        let signed = signer.sign(unsigned, date: clock())
+        let signed = signer.sign(unsigned, date: ClockSkew.signingTime(clock(), endpoint: endpoint.url))
         let request = HTTPRequest(method: method, url: base + signed.request.target,
                                   headers: signed.request.headers.map { ($0.name, $0.value) },
                                   timeouts: .init(connect: 10, lowSpeedLimit: 1, lowSpeedTime: 60, total: nil))
@@ -647,7 +655,7 @@ public struct S3Client: Sendable {
             response = try await httpClient.execute(request, body: body, responseBody: sink)
         } catch let error as RetryExhaustedError {
             if let last = error.lastResponse {
-                throw serviceError(operation, last).attributing(credentialsTo: resolved.source)
+                throw serviceError(operation, last).after(error).attributing(credentialsTo: resolved.source)
             }
             throw AWSServiceError.transport(Self.serviceName, operation, "\(error)")
         } catch is CancellationError {
@@ -740,7 +748,15 @@ public struct S3Client: Sendable {
         default: "HTTP\(response.status)"
         }
         let code = ServiceErrorCode.parse(headers: response.headers, body: response.body) ?? fallback
-        return AWSServiceError.service(Self.serviceName, operation, code: code, message: document?.text("Message"), status: response.status)
+        let error = AWSServiceError.service(Self.serviceName, operation, code: code, message: document?.text("Message"), status: response.status)
+        if code == "RequestTimeTooSkewed", let server = Self.serverTime(response) { return error.measuring(server: server, local: clock()) }
+        return error
+    }
+
+    /// S3's time when it answered: the `Date` header, else the `<ServerTime>` of its error document.
+    static func serverTime(_ response: HTTPResponse) -> Date? {
+        response.headers.first("date").flatMap(UTCTime.parseHTTPDate)
+            ?? (try? S3XML.parse(response.body))?.text("ServerTime").flatMap(UTCTime.parse)
     }
 
     private func key404(_ operation: String) -> String { operation == "HeadObject" ? "NoSuchKey" : "NotFound" }

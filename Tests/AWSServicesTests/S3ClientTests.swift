@@ -123,6 +123,36 @@ struct S3CannedHTTPClient: HTTPClient {
         #expect(error.map { "\($0)" }?.contains("S3 CopyObject failed with InternalError (HTTP 200): try again") == true)
     }
 
+    /// Throttled on every attempt: the message keeps the attempts and says what to do, not to
+    /// read the documentation.
+    @Test func throttlingToTheEndSaysTheAttemptsAndWhatToDo() async throws {
+        let slowDown = Array("<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>".utf8)
+        let retrying = RetryingHTTPClient(wrapping: S3CannedHTTPClient(response: HTTPResponse(status: 503, body: slowDown)),
+                                          policy: RetryPolicy(maxAttempts: 3, baseDelay: .zero, throttlingBaseDelay: .zero))
+        let s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"],
+                          httpClient: retrying)
+        let error = await #expect(throws: AWSServiceError.self) { _ = try await s3.putObject(bucket: "b", key: "k", body: .bytes([1])) }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("S3 PutObject failed with SlowDown (HTTP 503) after 3 attempts: Please reduce your request rate.; "
+            + "S3 is throttling: lower the concurrency"), "\(text)")
+        #expect(!text.contains("documentation"), "\(text)")
+        #expect(error?.attempts == 3)
+    }
+
+    /// Refused as signed at the wrong time even with S3's time (what answers says the same
+    /// thing twice): one retry only, and the message says by how much this clock is off.
+    @Test func aClockSkewThatCannotBeCorrectedIsMeasured() async throws {
+        let body = Array(("<?xml version=\"1.0\"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the "
+            + "request time and the current time is too large.</Message></Error>").utf8)
+        let headers = HTTPResponseHeaders([("Date", UTCTime.httpDate(Date().addingTimeInterval(-47 * 60)))])
+        let log = S3RequestLog(wrapping: S3CannedHTTPClient(response: HTTPResponse(status: 403, headers: headers, body: body)))
+        let s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:7"], httpClient: log)
+        let error = await #expect(throws: AWSServiceError.self) { _ = try await s3.getObject(bucket: "b", key: "k") }
+        #expect(log.all.count == 2)
+        #expect(error.map { "\($0)" }?.contains("this machine's clock is 47 minutes ahead (S3's time was ") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func aBodylessHeadErrorGetsACodeFromItsStatus() async throws {
         let s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"],
                           httpClient: S3CannedHTTPClient(response: HTTPResponse(status: 403)))
@@ -234,6 +264,27 @@ struct S3CannedHTTPClient: HTTPClient {
             }
             #expect(error?.errorCode == "NoSuchKey")
             #expect(error?.status == 404)
+        }
+    }
+
+    /// A machine whose clock is two hours behind S3's: the first request is refused with
+    /// RequestTimeTooSkewed, signed again with S3's time (its Date header), and passes; the
+    /// requests after it, of this client and of another one to the same endpoint, are signed
+    /// with the corrected time from the start. Moto does not check the time: the proxy plays S3's clock.
+    @Test func aSkewedClockIsCorrectedFromS3sTime() async throws {
+        try await withMotoServer { moto in
+            _ = try await moto.s3Bucket("skewed")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, clockOffset: 2 * 3600)
+            defer { proxy.stop() }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let s3 = S3Client(region: "us-east-1", credentials: moto.credentials, environment: environment)
+            _ = try await s3.putObject(bucket: "skewed", key: "a.txt", body: .bytes(Array("one".utf8)))
+            #expect(try await proxy.stats().skewed == 1)
+            let other = S3Client(region: "us-east-1", credentials: moto.credentials, environment: environment)
+            #expect(try await other.getObject(bucket: "skewed", key: "a.txt").body == Array("one".utf8))
+            #expect(try await s3.listObjects(bucket: "skewed").objects.map(\.key) == ["a.txt"])
+            #expect(try await proxy.stats().skewed == 1)
         }
     }
 

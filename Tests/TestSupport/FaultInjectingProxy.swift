@@ -22,6 +22,9 @@ import Foundation
 /// With `loseAnswerOf`, the first `times` requests of that method whose path (query included)
 /// contains the text are forwarded, and the connection then reset instead of answering: the
 /// upstream has done it (a lock stored, a pointer flipped), the client never learns so.
+/// With `clockOffset`, it plays S3 with a clock that far from this machine's: a request whose
+/// `X-Amz-Date` is more than 15 minutes from that time gets `403 RequestTimeTooSkewed` (with
+/// the time in `Date` and `<ServerTime>`), as S3 answers a machine whose clock is off.
 /// With `bucketRegion`, it plays S3 for buckets in that region: a request signed for any other
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
 /// With `refuse`, every request of that method whose path contains the text is answered with
@@ -32,7 +35,7 @@ import Foundation
 /// that code for each key matching the regular expression, the other keys deleted upstream one
 /// by one (and listed as `<Deleted>`).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n}` (forwarding: requests sent
+/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n, "skewed": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
@@ -45,7 +48,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
                 holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil,
                 refuse: (method: String, pathContains: String, status: Int, code: String)? = nil,
                 denyDelete: (keyPattern: String, code: String)? = nil,
-                loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil) throws {
+                loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil, clockOffset: Int = 0) throws {
         let values: [(String, String)] = [
             ("@UPSTREAM@", upstream),
             ("@SLOWDOWN@", String(slowDownEvery)),
@@ -65,8 +68,9 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             ("@LOSE_METHOD@", loseAnswerOf?.method ?? ""),
             ("@LOSE_PATH@", loseAnswerOf?.pathContains ?? ""),
             ("@LOSE_TIMES@", String(loseAnswerOf?.times ?? 0)),
+            ("@CLOCK_OFFSET@", String(clockOffset)),
         ]
-        // One replacement at a time: a chain of eighteen is more than the type checker allows itself.
+        // One replacement at a time: a chain of nineteen is more than the type checker allows itself.
         var script = Self.script
         for (placeholder, value) in values { script = script.replacingOccurrences(of: placeholder, with: value) }
         server = try PythonScriptServer(script: script, name: "fault_proxy")
@@ -89,6 +93,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var deniedDeletes: Int
         /// Requests done upstream whose answers the `loseAnswerOf` rule dropped.
         public var answersLost: Int
+        /// Requests refused with `RequestTimeTooSkewed` (`clockOffset`).
+        public var skewed: Int
     }
 
     /// Lets the held `holdAnswerOf` answer go to the client.
@@ -102,7 +108,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
     }
 
     static let script = #"""
-import html, http.client, json, re, socket, struct, sys, threading, urllib.parse
+import calendar, email.utils, html, http.client, json, re, socket, struct, sys, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSTREAM = urllib.parse.urlsplit("@UPSTREAM@")
@@ -124,8 +130,9 @@ DENY_DELETE_CODE = "@DENY_DELETE_CODE@"
 LOSE_METHOD = "@LOSE_METHOD@"
 LOSE_PATH = "@LOSE_PATH@"
 LOSE_TIMES = @LOSE_TIMES@
+CLOCK_OFFSET = @CLOCK_OFFSET@
 answer_gate = threading.Event()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0, "skewed": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -170,6 +177,21 @@ class Handler(BaseHTTPRequestHandler):
                 err = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are "
                        "attempting to access must be addressed using the specified endpoint.</Message><Region>%s</Region></Error>" % BUCKET_REGION).encode()
                 self.send_response(301); self.send_header("x-amz-bucket-region", BUCKET_REGION)
+                self.send_header("Content-Type", "application/xml"); self.send_header("Content-Length", str(len(err))); self.end_headers()
+                if self.command != "HEAD": self.wfile.write(err)
+                return
+        amz_date = self.headers.get("X-Amz-Date")
+        if CLOCK_OFFSET and amz_date:
+            now = time.time() + CLOCK_OFFSET
+            signed = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+            if abs(now - signed) > 15 * 60:
+                with lock: stats["skewed"] += 1
+                server = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+                err = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference "
+                       "between the request time and the current time is too large.</Message><RequestTime>%s</RequestTime>"
+                       "<ServerTime>%s</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds></Error>" % (amz_date, server)).encode()
+                # send_response_only: send_response would add this machine's Date before S3's.
+                self.send_response_only(403); self.send_header("Date", email.utils.formatdate(now, usegmt=True))
                 self.send_header("Content-Type", "application/xml"); self.send_header("Content-Length", str(len(err))); self.end_headers()
                 if self.command != "HEAD": self.wfile.write(err)
                 return
