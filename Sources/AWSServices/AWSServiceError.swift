@@ -122,13 +122,36 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
             + "\(UTCTime.iso(clocks.local, milliseconds: false))): set the clock right (NTP: timedatectl set-ntp true, or the host's time service)"
     }
 
+    /// The IAM action(s) that permit `operation` of `service`, as a policy names them. S3's
+    /// differ from its operation names (a listing is `s3:ListBucket`, a part upload
+    /// `s3:PutObject`); the other services' operations are their actions, with their prefix.
+    static func iamActions(service: String, operation: String) -> String {
+        guard service == "S3" else {
+            let prefixes = ["CloudFront": "cloudfront", "CloudFront KeyValueStore": "cloudfront-keyvaluestore", "DynamoDB": "dynamodb",
+                            "Route 53": "route53", "ACM": "acm", "SSM": "ssm", "Secrets Manager": "secretsmanager"]
+            return prefixes[service].map { "\($0):\(operation)" } ?? operation
+        }
+        switch operation {
+        case "GetObject", "HeadObject": return "s3:GetObject"
+        case "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload": return "s3:PutObject"
+        case "CopyObject", "UploadPartCopy": return "s3:PutObject (and s3:GetObject on the object copied)"
+        case "AbortMultipartUpload": return "s3:AbortMultipartUpload"
+        case "ListObjectsV2", "ListObjects", "HeadBucket": return "s3:ListBucket"
+        case "ListMultipartUploads": return "s3:ListBucketMultipartUploads"
+        case "DeleteObject", "DeleteObjects": return "s3:DeleteObject"
+        case "GetBucketLocation": return "s3:GetBucketLocation"
+        case "CreateBucket": return "s3:CreateBucket"
+        default: return "s3:" + operation
+        }
+    }
+
     private static func advice(code: String, service: String, operation: String, credentialSource: String?) -> String {
         let credentials = "the AWS credentials" + (credentialSource.map { " from \($0)" } ?? "")
         switch code {
         case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
             // Parameters and secrets may be encrypted with a KMS key the identity must also use.
             let kms = service == "SSM" || service == "Secrets Manager" ? " (and kms:Decrypt for encrypted values)" : ""
-            return "allow \(operation) for \(credentials) in IAM\(kms)"
+            return "allow \(iamActions(service: service, operation: operation)) for \(credentials) in IAM\(kms)"
         case "SignatureDoesNotMatch", "InvalidSignatureException":
             return "the request signature did not match: check \(credentials); the secret access key "
                 + "must be the one of that access key ID (also check the region and the system clock)"

@@ -5,10 +5,35 @@ import Testing
 @Suite struct ServiceErrorAdviceTests {
     @Test func accessDeniedMentionsKMSOnlyWhereValuesAreEncrypted() {
         let cloudFront = AWSServiceError.service("CloudFront", "CreateInvalidation", code: "AccessDenied", message: nil, status: 403)
-        #expect("\(cloudFront)".contains("allow CreateInvalidation for the AWS credentials in IAM"))
+        #expect("\(cloudFront)".contains("allow cloudfront:CreateInvalidation for the AWS credentials in IAM"))
         #expect(!"\(cloudFront)".contains("kms:Decrypt"))
         let ssm = AWSServiceError.service("SSM", "GetParameters", code: "AccessDeniedException", message: nil, status: 400)
         #expect("\(ssm)".contains("(and kms:Decrypt for encrypted values)"))
+    }
+
+    /// Access denied names the IAM action a policy must allow, which for S3 is not always the
+    /// operation's name (there is no `ListObjectsV2` or `UploadPart` action).
+    @Test func accessDeniedNamesTheIAMAction() {
+        let s3: [(String, String)] = [("ListObjectsV2", "s3:ListBucket"), ("HeadBucket", "s3:ListBucket"),
+                                      ("ListMultipartUploads", "s3:ListBucketMultipartUploads"), ("DeleteObjects", "s3:DeleteObject"),
+                                      ("UploadPart", "s3:PutObject"), ("CreateMultipartUpload", "s3:PutObject"),
+                                      ("CompleteMultipartUpload", "s3:PutObject"), ("PutObject", "s3:PutObject"),
+                                      ("CopyObject", "s3:PutObject (and s3:GetObject on the object copied)"),
+                                      ("UploadPartCopy", "s3:PutObject (and s3:GetObject on the object copied)"),
+                                      ("HeadObject", "s3:GetObject"), ("GetObject", "s3:GetObject"),
+                                      ("AbortMultipartUpload", "s3:AbortMultipartUpload")]
+        for (operation, action) in s3 {
+            let error = AWSServiceError.service("S3", operation, code: "AccessDenied", message: "Access Denied", status: 403)
+            #expect("\(error)".contains("; allow \(action) for the AWS credentials in IAM"), "\(error)")
+        }
+        for (service, operation, action) in [("DynamoDB", "UpdateItem", "dynamodb:UpdateItem"),
+                                             ("CloudFront KeyValueStore", "PutKey", "cloudfront-keyvaluestore:PutKey"),
+                                             ("CloudFront", "DescribeKeyValueStore", "cloudfront:DescribeKeyValueStore"),
+                                             ("Route 53", "ChangeResourceRecordSets", "route53:ChangeResourceRecordSets"),
+                                             ("Secrets Manager", "GetSecretValue", "secretsmanager:GetSecretValue")] {
+            let error = AWSServiceError.service(service, operation, code: "AccessDeniedException", message: nil, status: 400)
+            #expect("\(error)".contains("; allow \(action) for the AWS credentials in IAM"), "\(error)")
+        }
     }
 
     @Test func serverFailuresSayToRetryNotToReadTheDocumentation() {
