@@ -377,7 +377,7 @@ public struct S3Client: Sendable {
         if let maxKeys { query.append(.init("max-keys", String(maxKeys))) }
         if let continuationToken { query.append(.init("continuation-token", continuationToken)) }
         let response = try await send("ListObjectsV2", method: "GET", bucket: bucket, key: nil, query: query)
-        let root = try parse("ListObjectsV2", response.body)
+        let root = try parse("ListObjectsV2", response.body, root: "ListBucketResult")
         let encoded = root.text("EncodingType") == "url"
         let decode: (String) -> String = { encoded ? Self.decodeListKey($0) : $0 }
         let objects = root.elements("Contents").map { item in
@@ -547,7 +547,7 @@ public struct S3Client: Sendable {
             if let prefix { query.append(.init("prefix", prefix)) }
             if let uploadIdMarker { query.append(.init("upload-id-marker", uploadIdMarker)) }
             let response = try await send("ListMultipartUploads", method: "GET", bucket: bucket, key: nil, query: query)
-            let root = try parse("ListMultipartUploads", response.body)
+            let root = try parse("ListMultipartUploads", response.body, root: "ListMultipartUploadsResult")
             uploads += root.elements("Upload").map {
                 MultipartUpload(key: $0.text("Key") ?? "", uploadId: $0.text("UploadId") ?? "", initiated: $0.text("Initiated"))
             }
@@ -731,8 +731,16 @@ public struct S3Client: Sendable {
         return (hasher?.finalize() ?? [], md5Hasher?.finalize() ?? [])
     }
 
-    func parse(_ operation: String, _ body: [UInt8]) throws -> S3XMLElement {
-        try S3XML.parse(body, service: Self.serviceName, operation: operation)
+    /// With `expected`, a document whose root element is another (a filtering proxy's or a
+    /// portal's HTML page answering 200) is refused, not read as a result with nothing in it
+    /// (a listing of no objects, which would say the site has no versions).
+    func parse(_ operation: String, _ body: [UInt8], root expected: String? = nil) throws -> S3XMLElement {
+        let root = try S3XML.parse(body, service: Self.serviceName, operation: operation)
+        if let expected, root.name != expected {
+            throw AWSServiceError.malformedResponse(Self.serviceName, operation, "its root element is <\(root.name)>, not <\(expected)>: "
+                + "something other than S3 answered, such as a proxy's or network portal's page; check HTTPS_PROXY and the endpoint")
+        }
+        return root
     }
 
     /// The error of a failed response: the XML `<Code>`/`<Message>`, or for body-less

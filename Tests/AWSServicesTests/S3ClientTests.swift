@@ -153,6 +153,18 @@ struct S3CannedHTTPClient: HTTPClient {
                 "\(String(describing: error))")
     }
 
+    /// A 200 whose document is not a listing (a filtering proxy's sign-in page) is refused by
+    /// name, not read as a listing of nothing (which made `versions` say the site serves nothing).
+    @Test func aListingAnsweredByAnotherDocumentIsRefused() async throws {
+        let page = Array("<html><head><title>Sign in</title></head><body><p>Please sign in to continue</p></body></html>".utf8)
+        let s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"],
+                          httpClient: S3CannedHTTPClient(response: HTTPResponse(status: 200, body: page)))
+        let listing = await #expect(throws: AWSServiceError.self) { _ = try await s3.listObjects(bucket: "b", prefix: "site/") }
+        #expect(listing.map { "\($0)" }?.contains("S3 ListObjectsV2 returned a response sitebuild cannot read (its root element is <html>, "
+            + "not <ListBucketResult>") == true, "\(String(describing: listing))")
+        await #expect(throws: AWSServiceError.self) { _ = try await s3.listMultipartUploads(bucket: "b", prefix: "site/") }
+    }
+
     @Test func aBodylessHeadErrorGetsACodeFromItsStatus() async throws {
         let s3 = S3Client(region: "us-east-1", credentials: credentials, environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:1"],
                           httpClient: S3CannedHTTPClient(response: HTTPResponse(status: 403)))
