@@ -59,7 +59,8 @@ public protocol DeployTarget: Sendable {
     /// The release records' file names (`<compact time>-<version>.json`), oldest first: a
     /// listing, no record read. Their names say when and to which version each flip was.
     func listReleaseNames() async throws -> [String]
-    /// The records named (from ``listReleaseNames()``), in that order; unreadable ones left out.
+    /// The records named (from ``listReleaseNames()``), in that order; missing ones (deleted
+    /// since the listing) left out. Throws ``DamagedRecords`` when any cannot be read.
     func readReleases(named names: [String]) async throws -> [ReleaseRecord]
     /// Keeps `record` as its pointer's last flip (`_sitebuild/pointers/<name>.json`, one per
     /// pointer, ``ReleaseRecord/pointerHeadName(_:)``), replacing the one before: how prune and
@@ -68,7 +69,7 @@ public protocol DeployTarget: Sendable {
     func writePointerHead(_ record: ReleaseRecord) async throws
     /// Removes the head of `record`'s pointer (a flip that lost its race, with no head before it).
     func removePointerHead(_ record: ReleaseRecord) async throws
-    /// The last flip of every pointer that has one (unreadable ones left out).
+    /// The last flip of every pointer that has one. Throws ``DamagedRecords`` when any cannot be read.
     func readPointerHeads() async throws -> [ReleaseRecord]
     /// The invalidation `pointer` owes `distribution` (`_sitebuild/invalidations/<name>.json`,
     /// ``OwedInvalidation/fileName(pointer:distribution:)``), if one is recorded: one small read.
@@ -352,7 +353,54 @@ public struct DamagedManifest: Error, Sendable, CustomStringConvertible {
     public var version: String
     public var location: String
     public var reason: String
-    public var description: String { "the manifest \(location) is damaged: \(reason)" }
+    /// Not damaged: written in a newer format than this sitebuild reads (``ManifestFormatTooNew``).
+    public var tooNew = false
+
+    public init(version: String, location: String, reason: String, tooNew: Bool = false) {
+        self.version = version
+        self.location = location
+        self.reason = reason
+        self.tooNew = tooNew
+    }
+
+    public var description: String { "the manifest \(location) \(tooNew ? "was" : "is damaged:") \(reason)" }
+}
+
+/// Release records or pointer heads that exist but cannot be read as one (cut off, or not
+/// sitebuild's): what they name is unknown, so prune, which keeps what they name, refuses
+/// (exit 3); the commands that only read them say so and go on without them. Carries the
+/// records that could be read.
+public struct DamagedRecords: Error, Sendable, CustomStringConvertible {
+    /// Where each damaged record is (a path, or an `s3://` URL), in the order read.
+    public var locations: [String]
+    /// The records that could be read, in the order named.
+    public var readable: [ReleaseRecord]
+
+    public init(locations: [String], readable: [ReleaseRecord]) {
+        self.locations = locations
+        self.readable = readable
+    }
+
+    public var description: String {
+        let list = locations.map { ExtractionError.escaped(Array($0.utf8)) }.joined(separator: ", ")
+        return (locations.count == 1 ? "the record \(list) is damaged (not a release record sitebuild can read)"
+            : "the records \(list) are damaged (not release records sitebuild can read)")
+            + ": which version \(locations.count == 1 ? "it names" : "they name") is unknown. Put back a good copy, or delete "
+            + "\(locations.count == 1 ? "it" : "them") (a pointer's head under _sitebuild/pointers/ is written again by its next deploy "
+            + "or rollback; a release record under _sitebuild/releases/ only protects the versions it names)"
+    }
+}
+
+/// A file whose content no longer has the hash the deploy planned with, found as it is
+/// uploaded or placed (nothing of it is published): it changed while deploying, or its
+/// planned hash came from a stat cache that was wrong (``Deployer/deploy(directory:version:dryRun:progress:)``
+/// then hashes the tree again once).
+public struct PlannedHashMismatch: Error, Sendable, CustomStringConvertible {
+    public var source: String
+    public init(source: String) { self.source = source }
+    public var description: String {
+        "\(source) changed while deploying (its content no longer has the hash it was planned with); build again"
+    }
 }
 
 /// A deploy or target failure (exit code 3), naming what failed and what to do.

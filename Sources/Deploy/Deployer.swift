@@ -68,6 +68,10 @@ public struct Deployer: Sendable {
     /// How often a deploy waiting for another's claim on a literal version looks again.
     public var claimPollInterval: Duration = .seconds(2)
     /// Called right before a deploy's flip with the version to be made live; throwing stops the
+    /// Whether a damaged release record or pointer head read for what it tells (the previous
+    /// release, a routing) stops the command (``DamagedRecords``) instead of being left out
+    /// with a warning: for prune, which must not delete what such a record protects.
+    public var refusesDamagedRecords = false
     /// deploy without flipping (`watch` checks that no later upload went live meanwhile).
     public var beforeFlip: (@Sendable (String) async throws -> Void)?
     /// Asked when the flip lost its compare-and-swap to another runner's flip: true makes the
@@ -555,6 +559,23 @@ public struct Deployer: Sendable {
     /// Keeps `record` as its pointer's head (what prune and `versions` read to learn which
     /// versions the target's other pointers serve); a failure is logged, not thrown.
     private func writeHead(_ record: ReleaseRecord) async {
+    /// The release records named, read for what they tell (not to decide what to delete):
+    /// damaged ones are left out, with a warning naming them.
+    private func readReleasesWarning(named names: [String]) async throws -> [ReleaseRecord] {
+        do { return try await target.readReleases(named: names) } catch let damaged as DamagedRecords where !refusesDamagedRecords {
+            log("warning: \(damaged); left out")
+            return damaged.readable
+        }
+    }
+
+    /// The pointer heads, read as ``readReleasesWarning(named:)`` reads records.
+    private func readPointerHeadsWarning() async throws -> [ReleaseRecord] {
+        do { return try await target.readPointerHeads() } catch let damaged as DamagedRecords where !refusesDamagedRecords {
+            log("warning: \(damaged); left out")
+            return damaged.readable
+        }
+    }
+
         do {
             try await target.writePointerHead(record)
         } catch {
@@ -568,7 +589,7 @@ public struct Deployer: Sendable {
     public func routings(of versions: [String]) async throws -> [RoutingMode] {
         let names = try await target.listReleaseNames()
         let newest = versions.compactMap { version in names.last { ReleaseRecord.fileName($0, isFlipTo: version) } }
-        return try await target.readReleases(named: newest).compactMap { $0.routing.flatMap(RoutingMode.init(rawValue:)) }
+        return try await readReleasesWarning(named: newest).compactMap { $0.routing.flatMap(RoutingMode.init(rawValue:)) }
     }
 
     /// This deploy's routing (its mode, and its trailing-slash setting when given).
@@ -581,7 +602,7 @@ public struct Deployer: Sendable {
         var names = releaseNames ?? []
         if releaseNames == nil { names = try await target.listReleaseNames() }
         for name in names.filter({ ReleaseRecord.fileName($0, isFlipTo: version) }).reversed().prefix(5) {
-            if let record = try await target.readReleases(named: [name]).first, record.to == version, let mode = record.routing {
+            if let record = try await readReleasesWarning(named: [name]).first, record.to == version, let mode = record.routing {
                 return SiteRouting(mode: mode, trailingSlash: record.trailingSlash)
             }
         }
@@ -609,14 +630,14 @@ public struct Deployer: Sendable {
         for name in names.reversed() {
             // An undone flip's record (`undo`, from the version that never stayed live) is not a
             // release to go back to.
-            for record in try await target.readReleases(named: [name])
+            for record in try await readReleasesWarning(named: [name])
             where record.to == live && record.action != "undo" && record.moved(pointerNames) {
                 if let from = record.from, from != live, try await isWhole(from) { return from }
             }
         }
         // A run killed between its flip and its release record left only the pointer's head
         // (written just before the flip): it names the version the flip came from.
-        if let head = try await target.readPointerHeads().first(where: { $0.moved(pointerNames) && $0.to == live && $0.action != "undo" }),
+        if let head = try await readPointerHeadsWarning().first(where: { $0.moved(pointerNames) && $0.to == live && $0.action != "undo" }),
            let from = head.from, from != live, try await isWhole(from) {
             return from
         }
@@ -650,13 +671,23 @@ public struct Deployer: Sendable {
     func isStranger(_ version: String) async throws -> Bool {
         guard try await target.firstObjects(of: version, limit: 1).isEmpty else { return false }
         if try await target.listReleaseNames().contains(where: { ReleaseRecord.fileName($0, isFlipTo: version) }) { return false }
-        return try await !target.readPointerHeads().contains { $0.to == version }
+        do {
+            return try await !target.readPointerHeads().contains { $0.to == version }
+        } catch let damaged as DamagedRecords {
+            // A damaged head may be the one that names it: not taken for a stranger.
+            log("warning: \(damaged)")
+            return false
+        }
     }
 
-    /// The newest release record on the target (one listing and one read).
+    /// The newest readable release record on the target (one listing and one read; a damaged
+    /// newest one is said, and the one before it read).
     public func lastRelease() async throws -> ReleaseRecord? {
-        guard let name = try await target.listReleaseNames().last else { return nil }
-        return try await target.readReleases(named: [name]).first
+        let names = try await target.listReleaseNames()
+        for name in names.reversed().prefix(5) {
+            if let record = try await readReleasesWarning(named: [name]).first { return record }
+        }
+        return nil
     }
 
     /// Flips back to `version`, or to the previous release when nil. `force`: even through a

@@ -434,7 +434,7 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {
-        Self.readRecords(in: releases, named: names)
+        try Self.readRecords(in: releases, named: names)
     }
 
     /// A record (release or pointer head) as one JSON line, replaced atomically.
@@ -448,9 +448,17 @@ public struct LocalTarget: DeployTarget {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
     }
 
-    /// The records named, in that order; missing or unreadable ones left out.
-    private static func readRecords(in directory: String, named names: [String]) -> [ReleaseRecord] {
-        names.compactMap { name in FileManager.default.contents(atPath: directory + "/" + name).flatMap(ReleaseRecord.parse) }
+    /// The records named, in that order; missing ones left out. Throws ``DamagedRecords`` when
+    /// any cannot be read: never taken for one that is not there.
+    private static func readRecords(in directory: String, named names: [String]) throws -> [ReleaseRecord] {
+        var records: [ReleaseRecord] = []
+        var damaged: [String] = []
+        for name in names {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { continue }
+            if let record = ReleaseRecord.parse(data) { records.append(record) } else { damaged.append(directory + "/" + name) }
+        }
+        if !damaged.isEmpty { throw DamagedRecords(locations: damaged, readable: records) }
+        return records
     }
 
     var pointerHeads: String { root + "/_sitebuild/pointers" }
@@ -507,7 +515,12 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func readPointerHeads() async throws -> [ReleaseRecord] {
-        Self.readRecords(in: pointerHeads, named: Self.recordNames(in: pointerHeads)).filter { $0.pointer != nil }
+        do {
+            return try Self.readRecords(in: pointerHeads, named: Self.recordNames(in: pointerHeads)).filter { $0.pointer != nil }
+        } catch var damaged as DamagedRecords {
+            damaged.readable = damaged.readable.filter { $0.pointer != nil }
+            throw damaged
+        }
     }
 
     var owedInvalidations: String { root + "/_sitebuild/invalidations" }

@@ -107,11 +107,20 @@ public struct OtherPointer: Sendable, Equatable {
     /// The pointers of `target` other than the one known by `names` (``Deployer/pointerNames``),
     /// from their heads (``DeployTarget/readPointerHeads()``), each read through `open` (given
     /// its name and the region its head names) (nil, or a throw: it cannot be opened here); one that cannot
-    /// be read counts as serving what its last flip made live.
-    public static func find(on target: any DeployTarget, besides names: Set<String>,
+    /// be read counts as serving what its last flip made live. Damaged heads throw
+    /// ``DamagedRecords`` (what they serve is unknown), unless `damaged` is given: then they are
+    /// passed to it and left out.
+    public static func find(on target: any DeployTarget, besides names: Set<String>, damaged: ((DamagedRecords) -> Void)? = nil,
                             open: (_ name: String, _ region: String?) throws -> (any PointerStore)?) async throws -> [OtherPointer] {
         var found: [OtherPointer] = []
-        for head in try await target.readPointerHeads() {
+        let heads: [ReleaseRecord]
+        do {
+            heads = try await target.readPointerHeads()
+        } catch let unreadable as DamagedRecords where damaged != nil {
+            damaged?(unreadable)
+            heads = unreadable.readable
+        }
+        for head in heads {
             guard let name = head.pointer, !names.contains(name) else { continue }
             let fromHead = OtherPointer(pointer: name, live: head.to, previous: head.from.map { [$0] } ?? [])
             do {

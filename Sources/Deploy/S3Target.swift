@@ -264,7 +264,12 @@ public struct S3Target: DeployTarget {
 
     public func readPointerHeads() async throws -> [ReleaseRecord] {
         let names = try await recordNames(under: pointerHeadsPrefix)
-        return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }
+        do {
+            return try await readRecords(keys: names.map { pointerHeadsPrefix + $0 }).filter { $0.pointer != nil }
+        } catch var damaged as DamagedRecords {
+            damaged.readable = damaged.readable.filter { $0.pointer != nil }
+            throw damaged
+        }
     }
 
     func owedInvalidationKey(pointer: String, distribution: String) -> String {
@@ -302,21 +307,27 @@ public struct S3Target: DeployTarget {
         try await readRecords(keys: names.map { releasesPrefix + $0 })
     }
 
-    /// The records at `keys`, in that order; missing or unreadable ones left out.
+    /// The records at `keys`, in that order; missing ones left out. Throws ``DamagedRecords``
+    /// when any cannot be read: never taken for one that is not there.
     private func readRecords(keys: [String]) async throws -> [ReleaseRecord] {
         // Fetched 16 at a time; the order is the names'.
         var records = [ReleaseRecord?](repeating: nil, count: keys.count)
         var start = 0
         while start < keys.count {
             let batch = start..<min(start + 16, keys.count)
-            try await withThrowingTaskGroup(of: (Int, ReleaseRecord?).self) { group in
+            try await withThrowingTaskGroup(of: (Int, ReleaseRecord?, Bool).self) { group in
                 for index in batch {
                     group.addTask {
-                        let body = try await getIfPresent(keys[index])
-                        return (index, body.flatMap { ReleaseRecord.parse(Data($0)) })
+                        guard let body = try await getIfPresent(keys[index]) else { return (index, nil, false) }
+                        let record = ReleaseRecord.parse(Data(body))
+                        return (index, record, record == nil)
                     }
                 }
-                for try await (index, record) in group { records[index] = record }
+        var damaged = [Bool](repeating: false, count: keys.count)
+                for try await (index, record, unreadable) in group {
+                    records[index] = record
+                    damaged[index] = unreadable
+                }
             }
             start = batch.upperBound
         }
@@ -331,6 +342,8 @@ public struct S3Target: DeployTarget {
             throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? ""); nothing of version "
                 + "\(version) was deleted", nothingDeleted: true)
         }
+        let unreadable = keys.indices.filter { damaged[$0] }.map { "s3://\(bucket)/\(keys[$0])" }
+        if !unreadable.isEmpty { throw DamagedRecords(locations: unreadable, readable: records.compactMap { $0 }) }
         let keys = try await client.listObjects(bucket: bucket, prefix: location.prefix + version + "/").objects.map(\.key)
         let errors = try await client.deleteObjects(bucket: bucket, keys: keys + [pendingKey(version), lockKey(version)])
         if !errors.isEmpty {

@@ -95,10 +95,11 @@ struct TargetOptions: ParsableArguments {
 
         /// The target's other pointers (``OtherPointer/find(on:besides:open:)``), opened with
         /// this command's AWS settings; a file pointer inside a local target is named by its
-        /// path there.
-        func otherPointers() async throws -> [OtherPointer] {
+        /// path there. Damaged heads throw, unless `damaged` is given (see ``OtherPointer/find(on:besides:damaged:open:)``).
+        func otherPointers(damaged: ((DamagedRecords) -> Void)? = nil) async throws -> [OtherPointer] {
             let target = self.target, aws = self.aws
-            return try await OtherPointer.find(on: target, besides: Deployer(target: target, pointer: pointer).pointerNames) { name, region in
+            return try await OtherPointer.find(on: target, besides: Deployer(target: target, pointer: pointer).pointerNames,
+                                               damaged: damaged) { name, region in
                 let store: any PointerStore
                 if !name.contains("://") {
                     guard let local = target as? LocalTarget else { return nil }

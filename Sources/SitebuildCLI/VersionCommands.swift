@@ -19,7 +19,7 @@ struct VersionsCommand: AsyncParsableCommand {
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         do {
             let live = try await resolved.pointer.read().version
-            let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+            let deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
             let previous = try await deployer.previousVersion(live: live)
             var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
             var damaged: Set<String> = []
@@ -38,7 +38,7 @@ struct VersionsCommand: AsyncParsableCommand {
                     + "\(last.to) live\(last.through) (\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys "
                     + "use? Pass it with --pointer (or SITEBUILD_POINTER, sitebuild.yml's pointer)")
             }
-            let others = try await resolved.otherPointers()
+            let others = try await resolved.otherPointers(damaged: { reporter.say("warning: \($0); left out") })
             if let live, !rows.contains(where: { $0.version == live }), !damaged.contains(live) {
                 if let nested = try await resolved.target.nestedState(in: live) {
                     // Another sitebuild target's folder (an older rollback let it in): its raw storage is served.
@@ -268,7 +268,9 @@ struct PruneCommand: AsyncParsableCommand {
         var deleted: [String] = []
         do {
             let live = try await resolved.pointer.read().version
-            let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+            var deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+            // A damaged release record or pointer head may name what must be kept: refused below.
+            deployer.refusesDamagedRecords = true
             let previous = try await deployer.previousVersion(live: live)
             var versions: [(String, Date)] = []
             for version in try await resolved.target.listVersions() {
@@ -366,6 +368,14 @@ struct PruneCommand: AsyncParsableCommand {
             reporter.say("prune failed: \(error)")
             reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)")),
                                       ("deleted", .array(deleted.map(JSONValue.string)))])
+        } catch let damaged as DamagedRecords where !Task.isCancelled {
+            // What it names is unknown, so what must be kept is: nothing (more) is deleted.
+            let stopped = deleted.isEmpty ? "nothing was deleted" : "after deleting \(deleted.count) version(s)"
+            let message = "\(damaged); prune cannot tell which versions it protects, so it stops (\(stopped)): prune again once it is fixed or deleted"
+            reporter.say("prune failed: \(message)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string(message)),
+                                      ("deleted", .array(deleted.map(JSONValue.string)))])
+            throw ExitCode(ExitStatus.deployFailed)
             throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
     }
