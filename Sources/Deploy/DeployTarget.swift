@@ -34,6 +34,10 @@ public protocol DeployTarget: Sendable {
     func readManifest(_ version: String) async throws -> Manifest?
     /// Every version with a manifest (complete versions).
     func listVersions() async throws -> [String]
+    /// Where the files under `_sitebuild/manifests/` are that ``listVersions()`` leaves out
+    /// because their names are no version id (a Finder copy `<version> copy.json`): said by
+    /// `versions` and prune, never taken for versions (a path, or an `s3://` URL).
+    func listStrayManifests() async throws -> [String]
     /// What the complete `version` already holds of `manifest`'s content (its manifest
     /// streamed, never held whole); `.empty` when that version has no manifest.
     func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent
@@ -425,6 +429,10 @@ public struct DeployError: Error, Sendable, CustomStringConvertible {
 
 /// Version ids must be safe path segments and never clash with `_sitebuild`.
 public enum VersionId {
+extension DeployTarget {
+    public func listStrayManifests() async throws -> [String] { [] }
+}
+
     /// `text`, what a pointer holds, when it is a version id; otherwise an input error: the
     /// object or file named as the pointer is something else (a page, a manifest, a note),
     /// which a flip would overwrite.
@@ -464,6 +472,9 @@ public enum VersionId {
     }
 
     public static func validate(_ id: String) throws {
+    /// Whether `id` passes ``validate(_:)``.
+    public static func isValid(_ id: String) -> Bool { (try? validate(id)) != nil }
+
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
         guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {
             throw DeployError("'\(id)' is not a valid version id: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '_', '.' or '-'",

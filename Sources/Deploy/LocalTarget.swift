@@ -56,8 +56,17 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func listVersions() async throws -> [String] {
+        manifestNames().filter(VersionId.isValid).sorted()
+    }
+
+    public func listStrayManifests() async throws -> [String] {
+        manifestNames().filter { !VersionId.isValid($0) }.sorted().map { manifests + "/" + $0 + ".json" }
+    }
+
+    /// The names of the manifest files, without `.json` (temporary files of atomic writes left out).
+    private func manifestNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []
-        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }
     }
 
     /// An `flock` on `_sitebuild/locks/<version>.lock`, held until released or the process

@@ -204,11 +204,19 @@ public struct S3Target: DeployTarget {
     }
 
     public func listVersions() async throws -> [String] {
+        try await manifestNames().filter(VersionId.isValid).sorted()
+    }
+
+    public func listStrayManifests() async throws -> [String] {
+        try await manifestNames().filter { !VersionId.isValid($0) }.sorted().map { "s3://\(bucket)/\(manifestsPrefix)\($0).json" }
+    }
+
+    /// The names of the objects directly under the manifests' prefix that end in `.json`, without it.
+    private func manifestNames() async throws -> [String] {
         try await client.listObjects(bucket: bucket, prefix: manifestsPrefix).objects
             .map { String($0.key.dropFirst(manifestsPrefix.count)) }
             .filter { $0.hasSuffix(".json") && !$0.contains("/") }
             .map { String($0.dropLast(5)) }
-            .sorted()
     }
 
     public func writeManifest(_ manifest: Manifest) async throws -> Bool {
@@ -314,6 +322,7 @@ public struct S3Target: DeployTarget {
         var records = [ReleaseRecord?](repeating: nil, count: keys.count)
         var start = 0
         while start < keys.count {
+        var damaged = [Bool](repeating: false, count: keys.count)
             let batch = start..<min(start + 16, keys.count)
             try await withThrowingTaskGroup(of: (Int, ReleaseRecord?, Bool).self) { group in
                 for index in batch {
@@ -323,7 +332,6 @@ public struct S3Target: DeployTarget {
                         return (index, record, record == nil)
                     }
                 }
-        var damaged = [Bool](repeating: false, count: keys.count)
                 for try await (index, record, unreadable) in group {
                     records[index] = record
                     damaged[index] = unreadable
@@ -333,6 +341,8 @@ public struct S3Target: DeployTarget {
         }
         return records.compactMap { $0 }
     }
+        let unreadable = keys.indices.filter { damaged[$0] }.map { "s3://\(bucket)/\(keys[$0])" }
+        if !unreadable.isEmpty { throw DamagedRecords(locations: unreadable, readable: records.compactMap { $0 }) }
 
     public func removeMarkedVersion(_ version: String) async throws {
         try VersionId.validate(version)
@@ -342,8 +352,6 @@ public struct S3Target: DeployTarget {
             throw DeployError("cannot delete s3://\(bucket)/\(failure.key): \(failure.code) \(failure.message ?? ""); nothing of version "
                 + "\(version) was deleted", nothingDeleted: true)
         }
-        let unreadable = keys.indices.filter { damaged[$0] }.map { "s3://\(bucket)/\(keys[$0])" }
-        if !unreadable.isEmpty { throw DamagedRecords(locations: unreadable, readable: records.compactMap { $0 }) }
         let keys = try await client.listObjects(bucket: bucket, prefix: location.prefix + version + "/").objects.map(\.key)
         let errors = try await client.deleteObjects(bucket: bucket, keys: keys + [pendingKey(version), lockKey(version)])
         if !errors.isEmpty {

@@ -7,6 +7,12 @@ import SiteContent
 struct VersionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "versions", abstract: "List the versions on the target and which is live.")
 
+    /// What `versions` and prune say of a file among the manifests whose name is no version id.
+    static func strayWarning(_ location: String) -> String {
+        "warning: \(ExtractionError.escaped(Array(location.utf8))) is among the manifests, but its name is no version id "
+            + "(a copy?): it is no version, and left out; delete or move it"
+    }
+
     @OptionGroup var target: TargetOptions
 
     func run() async throws {
@@ -23,6 +29,7 @@ struct VersionsCommand: AsyncParsableCommand {
             let previous = try await deployer.previousVersion(live: live)
             var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
             var damaged: Set<String> = []
+            for stray in try await resolved.target.listStrayManifests() { reporter.say(VersionsCommand.strayWarning(stray)) }
             for version in try await resolved.target.listVersions() {
                 guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else {
                     damaged.insert(version)
@@ -273,6 +280,7 @@ struct PruneCommand: AsyncParsableCommand {
             deployer.refusesDamagedRecords = true
             let previous = try await deployer.previousVersion(live: live)
             var versions: [(String, Date)] = []
+            for stray in try await resolved.target.listStrayManifests() { reporter.say(VersionsCommand.strayWarning(stray)) }
             for version in try await resolved.target.listVersions() {
                 // A damaged manifest's version is left out of the plan: kept, and said.
                 guard let manifest = try await VersionsCommand.readManifest(version, of: resolved.target, reporter: reporter) else { continue }
@@ -360,14 +368,6 @@ struct PruneCommand: AsyncParsableCommand {
                                       ("kept", .object(plan.keep.keys.sorted().map { ($0, .string(plan.keep[$0]!)) }))])
         } catch let exit as ExitCode {
             throw exit
-        } catch _ where Task.isCancelled {
-            reporter.say("prune interrupted by \(Interruptible.signalName) after deleting \(deleted.count) version(s); run prune again")
-            reporter.event("result", [("status", .string("INTERRUPTED")), ("deleted", .array(deleted.map(JSONValue.string)))])
-            throw ExitCode(ExitStatus.interrupted)
-        } catch {
-            reporter.say("prune failed: \(error)")
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)")),
-                                      ("deleted", .array(deleted.map(JSONValue.string)))])
         } catch let damaged as DamagedRecords where !Task.isCancelled {
             // What it names is unknown, so what must be kept is: nothing (more) is deleted.
             let stopped = deleted.isEmpty ? "nothing was deleted" : "after deleting \(deleted.count) version(s)"
@@ -376,6 +376,14 @@ struct PruneCommand: AsyncParsableCommand {
             reporter.event("result", [("status", .string("FAILED")), ("message", .string(message)),
                                       ("deleted", .array(deleted.map(JSONValue.string)))])
             throw ExitCode(ExitStatus.deployFailed)
+        } catch _ where Task.isCancelled {
+            reporter.say("prune interrupted by \(Interruptible.signalName) after deleting \(deleted.count) version(s); run prune again")
+            reporter.event("result", [("status", .string("INTERRUPTED")), ("deleted", .array(deleted.map(JSONValue.string)))])
+            throw ExitCode(ExitStatus.interrupted)
+        } catch {
+            reporter.say("prune failed: \(error)")
+            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)")),
+                                      ("deleted", .array(deleted.map(JSONValue.string)))])
             throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
     }
