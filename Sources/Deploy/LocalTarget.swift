@@ -51,7 +51,7 @@ public struct LocalTarget: DeployTarget {
         do {
             return try read(path)
         } catch {
-            throw DamagedManifest(version: version, location: path, reason: "\(error)")
+            throw DamagedManifest(version: version, location: path, reason: "\(error)", tooNew: error is ManifestFormatTooNew)
         }
     }
 

@@ -233,6 +233,8 @@ public enum Preflight {
         switch facts.liveManifest {
         case nil:
             return .skip("live-version", subjectWithVersion, "the target is not reachable (see above)")
+        case .found(true)? where facts.liveDamaged != nil && facts.liveTooNew:
+            return .fail("live-version", subjectWithVersion, "\(manifest) was \(facts.liveDamaged!)")
         case .found(true)? where facts.liveDamaged != nil:
             return .fail("live-version", subjectWithVersion, "\(manifest) is damaged (\(facts.liveDamaged!)), so `versions` and `prune` "
                 + "leave the version out and a deploy cannot tell what it holds. Deploy the build \(version) was made from again "
@@ -828,6 +830,8 @@ public struct PreflightFacts: Sendable {
     public var liveMissing: MissingObjects?
     /// Why the live version's manifest cannot be read, when it exists but is damaged.
     public var liveDamaged: String?
+    /// The live manifest is not damaged but of a newer format (``DamagedManifest/tooNew``).
+    public var liveTooNew = false
     /// Whether files are under the live version's folder: without a manifest, another tool's
     /// upload (the Hosting Toolkit's); with one, none means its files were deleted.
     public var liveHasFiles: Bool?

@@ -84,6 +84,7 @@ public struct PreflightProbe: Sendable {
                         }
                     } catch let damaged as DamagedManifest {
                         facts.liveDamaged = damaged.reason
+                        facts.liveTooNew = damaged.tooNew
                     } catch {}
                 }
             } catch {

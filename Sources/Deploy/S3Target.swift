@@ -191,7 +191,7 @@ public struct S3Target: DeployTarget {
         do {
             return try read(file.path)
         } catch {
-            throw DamagedManifest(version: version, location: "s3://\(bucket)/\(manifestKey(version))", reason: "\(error)")
+            throw DamagedManifest(version: version, location: "s3://\(bucket)/\(manifestKey(version))", reason: "\(error)", tooNew: error is ManifestFormatTooNew)
         }
     }
 

@@ -50,7 +50,9 @@ public final class PreviewSite: @unchecked Sendable {
         return text.isEmpty ? nil : text
     }
 
-    func manifest(_ version: String) -> Manifest? {
+    /// The manifest of `version`: nil when it has none; throws when it cannot be read (damaged,
+    /// or a newer sitebuild's).
+    func manifest(_ version: String) throws -> Manifest? {
         lock.lock()
         defer { lock.unlock() }
         guard (try? VersionId.validate(version)) != nil else { return nil }
@@ -59,7 +61,13 @@ public final class PreviewSite: @unchecked Sendable {
         guard stat(path, &st) == 0 else { return nil }
         let identity = [Int(st.st_dev), Int(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec), Int(st.st_ctim.tv_nsec)]
         if let cached = manifests[version], cached.identity == identity { return cached.manifest }
-        guard let data = FileManager.default.contents(atPath: path), let manifest = try? Manifest.parse(data) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.parse(data)
+        } catch {
+            throw DamagedManifest(version: version, location: path, reason: "\(error)", tooNew: error is ManifestFormatTooNew)
+        }
         manifests[version] = (identity, manifest)
         return manifest
     }
@@ -81,8 +89,15 @@ public final class PreviewSite: @unchecked Sendable {
         guard let version = liveVersion() else {
             return text(503, "No version is live yet: run `sitebuild run` or `sitebuild deploy DIR` first.\n")
         }
-        guard let manifest = manifest(version) else {
-            return text(503, "The live version \(version) has no manifest in \(root).\n")
+        let manifest: Manifest
+        do {
+            guard let found = try self.manifest(version) else {
+                return text(503, "The live version \(version) has no manifest in \(root).\n")
+            }
+            manifest = found
+        } catch {
+            let advice = (error as? DamagedManifest)?.tooNew == true ? "" : " Deploy its build again with --repair to write it again."
+            return text(503, "The live version \(version) cannot be served: \(error).\(advice)\n")
         }
         switch router.route(uri: uri, querystring: query, version: version) {
         case .unchanged:
@@ -110,6 +125,11 @@ public final class PreviewSite: @unchecked Sendable {
     }
 
     func serve(_ entry: ManifestEntry, version: String, headers: [String: String], method: String, status: Int) -> PreviewResponse {
+        // Never a file outside the version's folder, whatever the manifest says (reading one
+        // refuses such paths; this holds however the entry was made).
+        guard (try? PathValidation.checkSegments(entry.path)) != nil, entry.size >= 0 else {
+            return text(500, "The manifest of \(version) names a path outside its folder or a negative size; it is not served.\n")
+        }
         let path = root + "/" + version + "/" + entry.path
         let etag = "\"\(entry.hash.hex)\""
         var out: [(String, String)] = [("Content-Type", entry.headers.contentType), ("Cache-Control", entry.headers.cacheControl)]

@@ -104,7 +104,9 @@ public enum JSONValue: Sendable, Equatable {
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i
-        case .double(let d): return Int64(d)
+        // Toward zero, when in range: 1e30, or an integer past Int64 (read as a double), is no
+        // Int64 (a plain conversion would trap).
+        case .double(let d): return Int64(exactly: d.rounded(.towardZero))
         default: return nil
         }
     }

@@ -87,6 +87,10 @@ public struct Manifest: Sendable, Equatable {
 
     public var totalBytes: Int64 { table.totalBytes }
 
+    /// The manifest format this sitebuild writes and reads (the file's `sitebuild` field);
+    /// a manifest with a higher one is refused (``ManifestFormatTooNew``).
+    public static let format: Int64 = 1
+
     /// The manifest file: `{"sitebuild":1,"version":…,"contentId":…,"metadata":{…},"entries":[…]}`.
     public func serialized() -> String {
         var bytes: [UInt8] = []
@@ -96,7 +100,7 @@ public struct Manifest: Sendable, Equatable {
 
     /// Streams the manifest file's bytes to `sink` in pieces of at most 64 KiB.
     public func write(to sink: @escaping (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
-        let head = JSONValue.object([("sitebuild", .int(1)), ("version", .string(version)), ("contentId", .string(contentId)),
+        let head = JSONValue.object([("sitebuild", .int(Self.format)), ("version", .string(version)), ("contentId", .string(contentId)),
                                      ("fileCount", .int(Int64(table.count))), ("totalBytes", .int(totalBytes)),
                                      ("metadata", .object(metadata.map { ($0.0, .string($0.1)) }))]).serialized()
         let writer = ByteWriter(sink: sink)
@@ -398,6 +402,49 @@ public enum PathValidation {
         path.utf8.allSatisfy { $0 < 0x80 } ? asciiLowercased(path) : path.precomposedStringWithCanonicalMapping.lowercased()
     }
 
+    /// Throws unless `path` is a relative path of non-empty segments, none `.` or `..`, with no
+    /// control character (nor U+FFFE, U+FFFF): what a manifest may name, both when one is
+    /// written and when one is read (a path read from a manifest is joined to a version's
+    /// folder: `..` would lead out of it). `rename` ends the message (the advice).
+    public static func checkSegments(_ path: String, rename: String = "; rename it") throws {
+        let ascii = path.utf8.allSatisfy { $0 < 0x80 }
+        if path.isEmpty || path.hasPrefix("/") {
+            throw Failure(description: "'\(terminalText(path))' is not a relative path" + rename)
+        }
+        var segmentStart = true
+        var segmentLength = 0
+        var dots = 0
+        for byte in path.utf8 {
+            if byte == 0x2f {
+                if segmentLength == 0 || (dots == segmentLength && dots <= 2) {
+                    throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment" + rename)
+                }
+                segmentStart = true
+                segmentLength = 0
+                dots = 0
+                continue
+            }
+            if byte < 0x20 || byte == 0x7f {
+                throw Failure(description: "'\(terminalText(path))' contains a control character" + rename)
+            }
+            segmentStart = false
+            segmentLength += 1
+            if byte == 0x2e { dots += 1 }
+        }
+        if segmentStart || segmentLength == 0 || (dots == segmentLength && dots <= 2) {
+            throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment" + rename)
+        }
+        if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
+            throw Failure(description: "'\(terminalText(path))' contains a control character" + rename)
+        }
+        // Not characters at all, and not allowed in XML: S3's DeleteObjects (prune) could
+        // never name such a key, so the version could never be deleted.
+        if !ascii, path.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
+            throw Failure(description: "'\(terminalText(path))' contains U+FFFE or U+FFFF (not characters: S3 cannot list or delete "
+                + "such a key in its XML requests)" + rename)
+        }
+    }
+
     public static func check<Paths: RandomAccessCollection<String>>(_ paths: Paths) throws -> [String] where Paths.Index == Int {
         var warnings: [String] = []
         var normalized: [String: String] = [:]
@@ -408,41 +455,7 @@ public enum PathValidation {
         for position in paths.indices {
             let path = paths[position]
             let ascii = path.utf8.allSatisfy { $0 < 0x80 }
-            if path.isEmpty || path.hasPrefix("/") {
-                throw Failure(description: "'\(terminalText(path))' is not a relative path")
-            }
-            var segmentStart = true
-            var segmentLength = 0
-            var dots = 0
-            for byte in path.utf8 {
-                if byte == 0x2f {
-                    if segmentLength == 0 || (dots == segmentLength && dots <= 2) {
-                        throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment; rename it")
-                    }
-                    segmentStart = true
-                    segmentLength = 0
-                    dots = 0
-                    continue
-                }
-                if byte < 0x20 || byte == 0x7f {
-                    throw Failure(description: "'\(terminalText(path))' contains a control character; rename the file")
-                }
-                segmentStart = false
-                segmentLength += 1
-                if byte == 0x2e { dots += 1 }
-            }
-            if segmentStart || segmentLength == 0 || (dots == segmentLength && dots <= 2) {
-                throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment; rename it")
-            }
-            if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
-                throw Failure(description: "'\(terminalText(path))' contains a control character; rename the file")
-            }
-            // Not characters at all, and not allowed in XML: S3's DeleteObjects (prune) could
-            // never name such a key, so the version could never be deleted.
-            if !ascii, path.unicodeScalars.contains(where: { $0.value == 0xFFFE || $0.value == 0xFFFF }) {
-                throw Failure(description: "'\(terminalText(path))' contains U+FFFE or U+FFFF (not characters: S3 cannot list or delete "
-                    + "such a key in its XML requests); rename the file")
-            }
+            try checkSegments(path)
             if path.utf8.count > 1024 - 40 {
                 throw Failure(description: "'\(terminalText(String(path.prefix(80))))…' is longer than an S3 key allows (984 bytes with "
                     + "the version prefix)")

@@ -486,6 +486,15 @@ enum JSONText {
 
 // MARK: - Reading
 
+/// A manifest written in a format newer than this sitebuild reads (its `sitebuild` field):
+/// upgrading sitebuild is the way on, not repairing the file.
+public struct ManifestFormatTooNew: Error, Sendable, CustomStringConvertible {
+    public var found: String
+    public var description: String {
+        "written by a newer sitebuild (format \(found); this one reads \(Manifest.format)): upgrade sitebuild"
+    }
+}
+
 /// Reads a manifest file in pieces: the entries array is cut into one small JSON text per
 /// entry (each parsed on its own and added to the table), and everything else is kept as
 /// the small "head" object. Memory stays at one entry plus the table, whatever the file's
@@ -507,6 +516,8 @@ struct ManifestReader {
     private var afterComma = false
     private var offset = 0
     private(set) var entryCount = 0
+    /// The sizes of the entries read so far.
+    private var sizeTotal: Int64 = 0
     /// When set, each entry goes here instead of into a table.
     private var visit: ((ManifestEntry) throws -> Void)?
 
@@ -648,6 +659,20 @@ struct ManifestReader {
               let cache = value["cacheControl"]?.stringValue else {
             throw ArchiveError("a manifest entry is incomplete: \(value.serialized().prefix(200))")
         }
+        // Paths are joined to a version's folder (placing, serving, deleting): one that is not
+        // what a manifest is written with (`..`, absolute, empty segments) would lead outside it.
+        let advice = " (not a path sitebuild writes: the manifest was altered)"
+        do {
+            try PathValidation.checkSegments(path, rename: advice)
+            if let alias = value["aliasOf"]?.stringValue { try PathValidation.checkSegments(alias, rename: advice) }
+        } catch let failure as PathValidation.Failure {
+            throw ArchiveError("a manifest entry's path \(failure.description)")
+        }
+        guard size >= 0 else { throw ArchiveError("the manifest entry '\(path)' has a negative size (\(size))") }
+        // The sizes are added up (the version's bytes): a total past Int64 would trap there.
+        let (total, overflow) = sizeTotal.addingReportingOverflow(size)
+        guard !overflow else { throw ArchiveError("the manifest's sizes add up past \(Int64.max) bytes at the entry '\(path)' (\(size) bytes)") }
+        sizeTotal = total
         var extra: [(String, String)] = []
         if case .object(let pairs)? = value["headers"] {
             extra = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
@@ -668,6 +693,10 @@ struct ManifestReader {
         let value = try JSONValue.parse(Data(head))
         guard let version = value["version"]?.stringValue, sawEntries, case .array? = value["entries"] else {
             throw ArchiveError("not a sitebuild manifest (no version or entries)")
+        }
+        // A format this sitebuild does not know may mean anything its fields say (or leave out).
+        if let format = value["sitebuild"], format.intValue.map({ $0 > Manifest.format }) ?? true {
+            throw ManifestFormatTooNew(found: format.serialized())
         }
         return (version, value)
     }

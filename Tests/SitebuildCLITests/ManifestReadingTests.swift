@@ -1,0 +1,104 @@
+import Deploy
+import Foundation
+import Preview
+import SiteContent
+import Testing
+
+/// What a manifest read from a target may say: paths that stay inside the version's folder,
+/// sizes that are sizes, a format this sitebuild knows.
+@Suite struct ManifestReadingTests {
+    func live(_ h: CLIHarness) -> String? {
+        h.read(".sitebuild/_sitebuild/live")?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The live manifest's text with `old` replaced by `new` (it is written read-only).
+    func edit(_ h: CLIHarness, _ version: String, _ old: String, _ new: String) throws {
+        let path = ".sitebuild/_sitebuild/manifests/\(version).json"
+        chmod(h.root + "/" + path, 0o644)
+        let text = try #require(h.read(path))
+        #expect(text.contains(old))
+        try h.write(path, text.replacingOccurrences(of: old, with: new))
+    }
+
+    @Test func aManifestPathLeadingOutOfTheVersionIsRefusedAndNeverPlacedOrServed() throws {
+        let h = try CLIHarness()
+        try h.write("secret.txt", "the secret\n")
+        try h.write("s1/index.html", "shared\n")
+        #expect(try h.run(["deploy", "s1"]).status == 0)
+        let v1 = try #require(live(h))
+        try edit(h, v1, "\"path\":\"index.html\"", "\"path\":\"../../secret.txt\"")
+        // The next deploy has a file with the content the altered entry names.
+        try h.write("s2/page.html", "shared\n")
+        let deployed = try h.run(["deploy", "s2"])
+        #expect(deployed.stderr.contains("manifests/\(v1).json") && deployed.stderr.contains("../../secret.txt"), "\(deployed.stderr)")
+        let v2 = try #require(live(h))
+        #expect(h.read(".sitebuild/\(v2)/page.html") == "shared\n")
+        // Served: never the file outside the folder.
+        try h.write(".sitebuild/_sitebuild/live", v1 + "\n")
+        let site = PreviewSite(root: h.root + "/.sitebuild", pointerPath: h.root + "/.sitebuild/_sitebuild/live", router: Router())
+        for target in ["/../../secret.txt", "/%2e%2e/%2e%2e/secret.txt", "/..%2f..%2fsecret.txt"] {
+            let response = site.respond(method: "GET", target: target, headers: [:])
+            if case .file(let path, _, _) = response.body { Issue.record("\(target) served \(path)") }
+            #expect(response.status == 503, "\(target): \(response.status)")
+        }
+        let versions = try h.run(["versions"])
+        #expect(versions.stderr.contains("manifests/\(v1).json is damaged") && versions.stderr.contains("'../../secret.txt'"), "\(versions.stderr)")
+    }
+
+    @Test func sizesThatAreNoInt64OrNegativeAreDamageNotACrash() throws {
+        let h = try CLIHarness()
+        try h.write("s1/index.html", "one\n")
+        #expect(try h.run(["deploy", "s1"]).status == 0)
+        let v1 = try #require(live(h))
+        try edit(h, v1, "\"size\":4", "\"size\":1e30")
+        for command in [["versions"], ["doctor"], ["prune", "--keep", "0", "--grace", "0s"]] {
+            let out = try h.run(command)
+            #expect(out.status != 132 && (out.stdout + out.stderr).contains("manifests/\(v1).json is damaged"), "\(command): \(out.status) \(out.stdout)\(out.stderr)")
+        }
+        try edit(h, v1, "\"size\":1e30", "\"size\":99999999999999999999")
+        let big = try h.run(["versions"])
+        #expect(big.status == 0 && big.stderr.contains("manifests/\(v1).json is damaged"), "\(big.status) \(big.stderr)")
+        try edit(h, v1, "\"size\":99999999999999999999", "\"size\":-4")
+        let negative = try h.run(["versions"])
+        #expect(negative.stderr.contains("negative size"), "\(negative.stderr)")
+        let site = PreviewSite(root: h.root + "/.sitebuild", pointerPath: h.root + "/.sitebuild/_sitebuild/live", router: Router())
+        #expect(site.respond(method: "GET", target: "/", headers: [:]).status == 503)
+    }
+
+    @Test func aManifestOfANewerFormatSaysToUpgrade() throws {
+        let h = try CLIHarness()
+        try h.write("s1/index.html", "one\n")
+        #expect(try h.run(["deploy", "s1"]).status == 0)
+        let v1 = try #require(live(h))
+        try edit(h, v1, "\"sitebuild\":1", "\"sitebuild\":99")
+        let message = "manifests/\(v1).json was written by a newer sitebuild (format 99; this one reads 1): upgrade sitebuild"
+        for command in [["versions"], ["doctor"], ["prune", "--keep", "0", "--grace", "0s"]] {
+            let out = try h.run(command)
+            #expect((out.stdout + out.stderr).contains(message), "\(command): \(out.stdout)\(out.stderr)")
+        }
+        let site = PreviewSite(root: h.root + "/.sitebuild", pointerPath: h.root + "/.sitebuild/_sitebuild/live", router: Router())
+        let served = site.respond(method: "GET", target: "/", headers: [:])
+        #expect(served.status == 503)
+        if case .bytes(let body) = served.body { #expect(String(decoding: body, as: UTF8.self).contains("upgrade sitebuild")) }
+    }
+
+    @Test func aCopyAmongTheManifestsIsNoVersionAndIsNamedEscaped() throws {
+        let h = try CLIHarness()
+        var versions: [String] = []
+        for n in 1...3 {
+            try h.write("s\(n)/index.html", "\(n)\n")
+            #expect(try h.run(["deploy", "s\(n)"]).status == 0)
+            versions.append(try #require(live(h)))
+        }
+        let manifests = h.root + "/.sitebuild/_sitebuild/manifests/"
+        try FileManager.default.copyItem(atPath: manifests + versions[0] + ".json", toPath: manifests + versions[0] + " copy.json")
+        try FileManager.default.copyItem(atPath: manifests + versions[0] + ".json", toPath: manifests + "\u{1b}[31mred.json")
+        let listed = try h.run(["versions"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(!listed.stdout.contains("copy") && listed.stderr.contains(versions[0] + " copy.json"), "\(listed.stdout)\(listed.stderr)")
+        #expect(!(listed.stdout + listed.stderr).contains("\u{1b}") && listed.stderr.contains("\\x1B[31mred.json"), "\(listed.stderr)")
+        let prune = try h.run(["prune", "--keep", "0", "--grace", "0s"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        #expect(prune.stderr.contains(versions[0] + " copy.json") && !h.exists(".sitebuild/\(versions[0])"), "\(prune.stderr)")
+    }
+}
