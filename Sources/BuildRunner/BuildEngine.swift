@@ -549,7 +549,15 @@ public final class BuildEngine {
     private func nextBuildNumber() -> Int {
         let dir = configuration.cacheDirectory + "/build-numbers"
         let file = dir + "/" + ContentHash(of: configuration.cacheSlot ?? configuration.sourceDirectory).hex
-        let previous = FileManager.default.contents(atPath: file).flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        let text = FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        var previous = text.flatMap { Int($0) } ?? 0
+        // A count no run wrote (negative, garbage, or the largest number, which has no next):
+        // said, and counted again from 1.
+        if let text, Int(text).map({ $0 < 0 || $0 == Int.max }) ?? true {
+            log.warning("the build number in \(file) is not one sitebuild writes (\(ExtractionError.escaped(Array(text.utf8.prefix(40))))); "
+                + "numbering starts again at 1 (delete the file to silence this)")
+            previous = 0
+        }
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try? Data(String(previous + 1).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         return previous + 1

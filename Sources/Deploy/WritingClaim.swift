@@ -99,9 +99,9 @@ public struct WritingLock: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8]) -> WritingLock? {
         guard let value = try? JSONValue.parse(Data(bytes)),
               let version = value["version"]?.stringValue, let token = value["token"]?.stringValue,
-              let host = value["host"]?.stringValue, let pid = value["pid"]?.intValue,
+              let host = value["host"]?.stringValue, let pid = value["pid"]?.intValue.flatMap({ Int32(exactly: $0) }),
               let started = value["started"]?.stringValue else { return nil }
-        return WritingLock(version: version, token: token, host: host, pid: Int32(truncatingIfNeeded: pid), started: started,
+        return WritingLock(version: version, token: token, host: host, pid: pid, started: started,
                            boot: value["boot"]?.stringValue, pidNamespace: value["pidNamespace"]?.stringValue,
                            startTicks: value["startTicks"]?.intValue)
     }

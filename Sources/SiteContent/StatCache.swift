@@ -172,7 +172,8 @@ public final class StatCache: @unchecked Sendable {
                 digits += 1
             }
             guard digits > 0, position < line.count, line[position] == 9 else { return }
-            numbers.append(negative ? UInt64(bitPattern: -Int64(value)) : value)
+            // Wrapping: a number past Int64 (a damaged line) must not trap; such a key matches no file.
+            numbers.append(negative ? 0 &- value : value)
             position += 1
         }
         guard position + 33 < line.count, line[position + 32] == 9 else { return }

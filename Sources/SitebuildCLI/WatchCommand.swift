@@ -305,7 +305,7 @@ struct Watcher {
                 } else {
                     guard retryFailed, recorded == "failed", !attempted.contains(state) else { continue }
                 }
-                claim = stateRecord(source: source, archive: archive, status: "building", attempt: (record["attempt"]?.intValue ?? 1) + 1)
+                claim = stateRecord(source: source, archive: archive, status: "building", attempt: min(record["attempt"]?.intValue ?? 1, Int64.max - 1) + 1)
                 outcome = try await client.putObject(bucket: location.bucket, key: state, body: .bytes(Array(claim.serialized().utf8)),
                                                      attributes: .init(contentType: "application/json"), condition: .etag(etag))
                 if outcome == .etagMismatch { continue }

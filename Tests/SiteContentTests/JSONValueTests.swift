@@ -141,4 +141,17 @@ struct JSONValueTests {
         }
         #expect(throws: JSONParseError.self) { try parse(String(repeating: "[", count: 600) + String(repeating: "]", count: 600)) }
     }
+
+    /// A number past Int64 (1e30, an integer past Int64, which is read as a double) has no
+    /// intValue: converting it trapped.
+    @Test func intValueOfANumberThatIsNoInt64IsNil() throws {
+        #expect(JSONValue.double(1e30).intValue == nil)
+        #expect(JSONValue.double(-1e30).intValue == nil)
+        #expect(JSONValue.double(9_223_372_036_854_775_808).intValue == nil)
+        #expect(JSONValue.double(.nan).intValue == nil)
+        #expect(JSONValue.double(1.5).intValue == 1)
+        #expect(JSONValue.double(3).intValue == 3)
+        #expect(try JSONValue.parse(Data("99999999999999999999".utf8)).intValue == nil)
+        #expect(try JSONValue.parse(Data("9223372036854775807".utf8)).intValue == Int64.max)
+    }
 }
