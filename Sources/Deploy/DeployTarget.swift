@@ -77,6 +77,7 @@ public protocol DeployTarget: Sendable {
     func readPointerHeads() async throws -> [ReleaseRecord]
     /// The invalidation `pointer` owes `distribution` (`_sitebuild/invalidations/<name>.json`,
     /// ``OwedInvalidation/fileName(pointer:distribution:)``), if one is recorded: one small read.
+    /// One that cannot be read comes back as ``OwedInvalidation/damaged(pointer:distribution:location:)``.
     func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation?
     /// Records `owed`, replacing what its pointer owed its distribution before.
     func writeOwedInvalidation(_ owed: OwedInvalidation) async throws
@@ -428,11 +429,11 @@ public struct DeployError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Version ids must be safe path segments and never clash with `_sitebuild`.
-public enum VersionId {
 extension DeployTarget {
     public func listStrayManifests() async throws -> [String] { [] }
 }
 
+public enum VersionId {
     /// `text`, what a pointer holds, when it is a version id; otherwise an input error: the
     /// object or file named as the pointer is something else (a page, a manifest, a note),
     /// which a flip would overwrite.
@@ -471,10 +472,10 @@ extension DeployTarget {
             + "characters or any of <>{}\"\\ (and not '.', '..' or '_sitebuild'); see `sitebuild versions`", invalidInput: true)
     }
 
-    public static func validate(_ id: String) throws {
     /// Whether `id` passes ``validate(_:)``.
     public static func isValid(_ id: String) -> Bool { (try? validate(id)) != nil }
 
+    public static func validate(_ id: String) throws {
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
         guard !id.isEmpty, id.count <= 128, allowed, !id.hasPrefix("_"), !id.hasPrefix("."), !id.hasPrefix("-") else {
             throw DeployError("'\(id)' is not a valid version id: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '_', '.' or '-'",

@@ -539,7 +539,9 @@ public struct LocalTarget: DeployTarget {
     }
 
     public func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
-        FileManager.default.contents(atPath: owedInvalidationPath(pointer: pointer, distribution: distribution)).flatMap(OwedInvalidation.parse)
+        let path = owedInvalidationPath(pointer: pointer, distribution: distribution)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return OwedInvalidation.parse(data) ?? .damaged(pointer: pointer, distribution: distribution, location: path)
     }
 
     public func writeOwedInvalidation(_ owed: OwedInvalidation) async throws {

@@ -19,6 +19,16 @@ public struct OwedInvalidation: Sendable, Equatable {
     /// not known (the flip had no version to compare with): every file may be stale.
     public var stale: [String]?
     public var at: Date
+    /// Where the record is, when it could not be read (cut off, not sitebuild's): what it owed is
+    /// unknown, so it stands for every file (``stale`` nil), and is removed once that is sent.
+    public var damaged: String?
+
+    /// The record at `location` that exists but cannot be read: owes everything.
+    public static func damaged(pointer: String, distribution: String, location: String) -> OwedInvalidation {
+        var owed = OwedInvalidation(pointer: pointer, distribution: distribution, live: "", stale: nil, at: Date(timeIntervalSince1970: 0))
+        owed.damaged = location
+        return owed
+    }
 
     public init(pointer: String, distribution: String, live: String, stale: [String]?, at: Date = Date()) {
         self.pointer = pointer
@@ -47,7 +57,7 @@ public struct OwedInvalidation: Sendable, Equatable {
                  ("stale", stale.map { .array($0.map(JSONValue.string)) } ?? .null), ("at", .string(ReleaseRecord.isoTime(at)))])
     }
 
-    /// The marker in `data`; nil when it is not one (an unreadable marker is taken as none).
+    /// The marker in `data`; nil when it is not one (the targets then return ``damaged(pointer:distribution:location:)``).
     public static func parse(_ data: Data) -> OwedInvalidation? {
         guard let value = try? JSONValue.parse(data), let pointer = value["pointer"]?.stringValue,
               let distribution = value["distribution"]?.stringValue, let live = value["live"]?.stringValue else { return nil }

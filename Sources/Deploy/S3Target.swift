@@ -285,7 +285,9 @@ public struct S3Target: DeployTarget {
     }
 
     public func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
-        try await getIfPresent(owedInvalidationKey(pointer: pointer, distribution: distribution)).flatMap { OwedInvalidation.parse(Data($0)) }
+        let key = owedInvalidationKey(pointer: pointer, distribution: distribution)
+        guard let body = try await getIfPresent(key) else { return nil }
+        return OwedInvalidation.parse(Data(body)) ?? .damaged(pointer: pointer, distribution: distribution, location: "s3://\(bucket)/\(key)")
     }
 
     public func writeOwedInvalidation(_ owed: OwedInvalidation) async throws {
@@ -320,9 +322,9 @@ public struct S3Target: DeployTarget {
     private func readRecords(keys: [String]) async throws -> [ReleaseRecord] {
         // Fetched 16 at a time; the order is the names'.
         var records = [ReleaseRecord?](repeating: nil, count: keys.count)
+        var damaged = [Bool](repeating: false, count: keys.count)
         var start = 0
         while start < keys.count {
-        var damaged = [Bool](repeating: false, count: keys.count)
             let batch = start..<min(start + 16, keys.count)
             try await withThrowingTaskGroup(of: (Int, ReleaseRecord?, Bool).self) { group in
                 for index in batch {
@@ -339,10 +341,10 @@ public struct S3Target: DeployTarget {
             }
             start = batch.upperBound
         }
-        return records.compactMap { $0 }
-    }
         let unreadable = keys.indices.filter { damaged[$0] }.map { "s3://\(bucket)/\(keys[$0])" }
         if !unreadable.isEmpty { throw DamagedRecords(locations: unreadable, readable: records.compactMap { $0 }) }
+        return records.compactMap { $0 }
+    }
 
     public func removeMarkedVersion(_ version: String) async throws {
         try VersionId.validate(version)

@@ -29,11 +29,18 @@ struct InvalidationStep {
 
     /// The invalidation an earlier flip through this pointer still owes the distribution (it
     /// failed, or the run was interrupted): one small read, made only when this run would
-    /// invalidate. Unreadable, it is said and taken as none.
+    /// invalidate. When it cannot be read it is said and taken as none; when it is damaged it is
+    /// said and owes every file.
     func owedInvalidation() async -> OwedInvalidation? {
         guard sendsInvalidations, let distribution = resolved.distribution else { return nil }
         do {
-            return try await resolved.target.readOwedInvalidation(pointer: pointerIdentity, distribution: distribution)
+            let owed = try await resolved.target.readOwedInvalidation(pointer: pointerIdentity, distribution: distribution)
+            if let location = owed?.damaged {
+                reporter.say("warning: the record of an invalidation an earlier flip still owes \(distribution), \(ExtractionError.escaped(Array(location.utf8))), "
+                    + "is damaged (not one sitebuild can read): what it owed is unknown, so every file (/*) is invalidated; the record "
+                    + "is removed once that is sent")
+            }
+            return owed
         } catch {
             reporter.say("warning: cannot read whether an earlier flip still owes \(distribution) an invalidation "
                 + "(\(resolved.target.url)/_sitebuild/invalidations/): \(error)")
@@ -57,6 +64,11 @@ struct InvalidationStep {
 
     /// Says that `owed` is invalidated too.
     func sayOwed(_ owed: OwedInvalidation, dryRun: Bool) {
+        if owed.damaged != nil {
+            reporter.say("invalidation: an earlier flip's invalidation on \(owed.distribution) was never sent (its record is damaged): "
+                + "\(dryRun ? "would invalidate" : "invalidating") everything too")
+            return
+        }
         let since = owed.stale.map { $0.isEmpty ? owed.live : ($0 + [owed.live]).joined(separator: ", ") } ?? "everything"
         reporter.say("invalidation: the flip to \(owed.live) (\(ReleaseRecord.isoTime(owed.at))) was never invalidated on "
             + "\(owed.distribution) (its invalidation failed or was interrupted): \(dryRun ? "would invalidate" : "invalidating") "
