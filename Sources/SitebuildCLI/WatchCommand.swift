@@ -243,6 +243,8 @@ struct Watcher {
     /// State keys of the archives this watcher has built (claimed or retried): with
     /// `retryFailed`, a failed record is retried once per watch, not on every pass.
     let attempted = AttemptedArchives()
+    /// The state objects found damaged and said so (once each).
+    let warnedDamaged = AttemptedArchives()
 
     var statePrefix: String { location.prefix + "_sitebuild/watch/" }
 
@@ -290,7 +292,16 @@ struct Watcher {
             var claim = stateRecord(source: source, archive: archive, status: "building")
             let outcome: S3Client.WriteOutcome
             if known.contains(state) {
-                guard retryFailed || first, let (record, etag) = try await readState(state) else { continue }
+                guard retryFailed || first else { continue }
+                guard let (record, etag) = try await readState(state) else {
+                    // Damaged (a write cut off, an edit): neither built nor retried while it is there.
+                    if !warnedDamaged.contains(state) {
+                        warnedDamaged.insert(state)
+                        say("warning: the state object s3://\(location.bucket)/\(state) of \(source) is damaged (not a state sitebuild can "
+                            + "read): the archive is not built while it is there; delete that object to build it again")
+                    }
+                    continue
+                }
                 let recorded = record["status"]?.stringValue
                 if recorded == "building" {
                     guard Self.claimIsStale(record) else {
