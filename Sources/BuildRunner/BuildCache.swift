@@ -31,19 +31,29 @@ struct BuildCache {
 
     func archivePath(for key: String) -> String { root + "/" + ContentHash(of: key).hex + ".tar" }
 
+    /// The entries whose key file names a key and whose archive is there and not empty (even
+    /// an entry of no files is a tar's end blocks): an archive without a readable key file (a
+    /// run killed between the two writes, a damaged file), or an empty one, is no entry, and
+    /// the next save for its key writes it again.
     func entries() -> [Entry] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { return [] }
         return names.filter { $0.hasSuffix(".json") }.compactMap { name in
             guard let data = FileManager.default.contents(atPath: root + "/" + name),
                   let value = try? JSONValue.parse(data), let key = value["key"]?.stringValue else { return nil }
             let archive = root + "/" + name.dropLast(5) + ".tar"
-            guard FileManager.default.fileExists(atPath: archive) else { return nil }
+            guard Self.isArchive(archive) else { return nil }
             let created = value["created"].flatMap { v -> Double? in
                 if case .double(let d) = v { return d }
                 return v.intValue.map(Double.init)
             } ?? 0
             return Entry(key: key, archive: archive, created: created)
         }
+    }
+
+    /// Whether `path` is a file with something in it.
+    static func isArchive(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
     }
 
     /// Finds the entry for `key`, else the newest whose key starts with a fallback key.
@@ -240,10 +250,12 @@ struct BuildCache {
     }
 
     /// Writes the entry for `key`; returns the number of files, or nil when a keyed
-    /// entry exists already.
+    /// entry exists already (``entries()``: one with its key file and a non-empty archive).
     func save(key: String, keyed: Bool, paths: [String], now: Double) throws -> Int? {
         let archive = archivePath(for: key)
-        if keyed && FileManager.default.fileExists(atPath: archive) { return nil }
+        // Only a whole entry counts: an archive whose key file is missing or damaged (or an
+        // empty one) is written again, not taken for the entry forever.
+        if keyed && entries().contains(where: { $0.key == key && $0.archive == archive }) { return nil }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let items = collect(paths)
         // Written beside it and renamed: runners sharing this directory never see half an archive.
