@@ -171,8 +171,25 @@ public struct Deployer: Sendable {
     public func deploy(directory: String, version: String? = nil, dryRun: Bool = false,
                        progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
         if let version { try VersionId.validate(version) }
+    /// Deploys `directory`. A file found not to have its planned hash while it is placed or
+    /// uploaded may have been planned with a wrong hash from the stat cache (a damaged line,
+    /// a file system that reuses inodes and times): the cache is removed and the tree hashed
+    /// and deployed again, once; a second mismatch is a file that changes while deploying.
         let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor()),
                         ("routing", builder.mode.rawValue)] + (trailingSlash.map { [("trailingSlash", $0)] } ?? [])
+        do {
+            return try await deployOnce(directory: directory, version: version, dryRun: dryRun, progress: progress)
+        } catch let mismatch as PlannedHashMismatch where statCacheDirectory != nil && !Task.isCancelled {
+            let file = StatCache.file(directory: statCacheDirectory!, root: directory)
+            guard unlink(file) == 0 else { throw mismatch }
+            log("warning: \(mismatch.source) does not have the hash it was planned with (nothing of it was published): its hash came "
+                + "from the stat cache \(file), unless it changed meanwhile; the cache is removed and the tree hashed again")
+            return try await deployOnce(directory: directory, version: version, dryRun: dryRun, progress: progress)
+        }
+    }
+
+    private func deployOnce(directory: String, version: String? = nil, dryRun: Bool = false,
+                            progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
         // The pointer, and whether the live version's manifest is there, are read while the
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
@@ -542,23 +559,6 @@ public struct Deployer: Sendable {
         } else if let found = conflict.found {
             replacement = ReleaseRecord(at: ours.at, from: conflict.expected, to: found, action: ours.action,
                                         by: "unknown (the flip that won over \(ours.by)'s)", pointer: ours.pointer,
-                                        pointerRegion: ours.pointerRegion)
-        } else {
-            // Emptied, with no head before this one: none is left that names the loser.
-            do {
-                try await target.removePointerHead(ours)
-            } catch {
-                log("warning: the head of the pointer \(pointer.url) still names \(ours.to), which lost the race, and could not be "
-                    + "removed from \(target.url): \(error)")
-            }
-            return
-        }
-        await writeHead(replacement)
-    }
-
-    /// Keeps `record` as its pointer's head (what prune and `versions` read to learn which
-    /// versions the target's other pointers serve); a failure is logged, not thrown.
-    private func writeHead(_ record: ReleaseRecord) async {
     /// The release records named, read for what they tell (not to decide what to delete):
     /// damaged ones are left out, with a warning naming them.
     private func readReleasesWarning(named names: [String]) async throws -> [ReleaseRecord] {
@@ -576,6 +576,23 @@ public struct Deployer: Sendable {
         }
     }
 
+                                        pointerRegion: ours.pointerRegion)
+        } else {
+            // Emptied, with no head before this one: none is left that names the loser.
+            do {
+                try await target.removePointerHead(ours)
+            } catch {
+                log("warning: the head of the pointer \(pointer.url) still names \(ours.to), which lost the race, and could not be "
+                    + "removed from \(target.url): \(error)")
+            }
+            return
+        }
+        await writeHead(replacement)
+    }
+
+    /// Keeps `record` as its pointer's head (what prune and `versions` read to learn which
+    /// versions the target's other pointers serve); a failure is logged, not thrown.
+    private func writeHead(_ record: ReleaseRecord) async {
         do {
             try await target.writePointerHead(record)
         } catch {

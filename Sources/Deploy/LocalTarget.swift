@@ -258,7 +258,7 @@ public struct LocalTarget: DeployTarget {
         initial.plannedFiles = rows.count
         initial.plannedBytes = rows.count == entries.count ? manifest.totalBytes : rows.reduce(0) { $0 + entries.size(at: $1) }
         let stats = Locked(initial)
-        let failure = Locked<String?>(nil)
+        let failure = Locked<(any Error)?>(nil)
         let next = WorkCounter()
         let workers = min(4, max(1, rows.count))
         // Interrupted (the deploy's task cancelled by a signal), the workers stop between files.
@@ -306,8 +306,7 @@ public struct LocalTarget: DeployTarget {
                             }
                             guard hasher.finalize() == entry.hash else {
                                 unlink(temporary)
-                                throw DeployError("\(source) changed while deploying (its content no longer has the hash it was planned with); "
-                                    + "build again")
+                                throw PlannedHashMismatch(source: source)
                             }
                             chmod(temporary, 0o444)
                             stats.withLock {
@@ -326,13 +325,16 @@ public struct LocalTarget: DeployTarget {
                         if (current.uploaded + current.reused) % 500 == 0 { progress(current) }
                     } catch {
                         failure.withLock { first in
-                            if first == nil { first = "\(error)" }
+                            if first == nil { first = error }
                         }
                     }
                 }
             }
         }
-        if let message = failure.withLock({ $0 }) { throw DeployError(message) }
+        if let error = failure.withLock({ $0 }) {
+            // A planned hash found wrong stays what it is: the deploy may hash the tree again.
+            throw error as? PlannedHashMismatch ?? DeployError("\(error)")
+        }
         try Task.checkCancellation()
         return stats.withLock { $0 }
     }

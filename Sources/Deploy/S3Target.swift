@@ -877,7 +877,7 @@ public struct S3Target: DeployTarget {
             throw DeployError("\(source) changed while deploying (its size is no longer \(entry.size) bytes); build again")
         }
         guard (try? ContentHash(ofFile: source)) == entry.hash else {
-            throw DeployError("\(source) changed while deploying (its content no longer has the hash it was planned with); build again")
+            throw PlannedHashMismatch(source: source)
         }
         let outcome: S3Client.WriteOutcome
         if entry.size <= multipartThreshold {
@@ -909,7 +909,7 @@ public struct S3Target: DeployTarget {
     static func readPlanned(_ source: String, entry: ManifestEntry) throws -> [UInt8] {
         let bytes = try readWhole(source, expectedSize: entry.size)
         guard ContentHash(of: bytes) == entry.hash else {
-            throw DeployError("\(source) changed while deploying (its content no longer has the hash it was planned with); build again")
+            throw PlannedHashMismatch(source: source)
         }
         return bytes
     }

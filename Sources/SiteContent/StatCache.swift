@@ -35,9 +35,14 @@ public final class StatCache: @unchecked Sendable {
         file = nil
     }
 
+    /// The file of the cache for the tree at `root` kept in `directory`.
+    public static func file(directory: String, root: String) -> String {
+        directory + "/" + ContentHash(of: root).hex + ".v2.tsv"
+    }
+
     /// The cache for the tree at `root`, kept in `directory`.
     public init(directory: String, root: String) {
-        let file = directory + "/" + ContentHash(of: root).hex + ".v2.tsv"
+        let file = Self.file(directory: directory, root: root)
         self.file = file
         load()
         // Marked as used (a no-change deploy writes nothing), so that age alone evicts it.

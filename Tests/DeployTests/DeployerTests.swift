@@ -638,7 +638,7 @@ struct DeployerTests {
         do {
             _ = try await f.target.upload(planned, from: f.source, reusable: .empty) { _ in }
             Issue.record("a rewritten file was placed under its planned hash")
-        } catch let error as DeployError {
+        } catch let error as PlannedHashMismatch {
             #expect("\(error)".contains("about.html changed while deploying (its content no longer has the hash it was planned with)"),
                     "\(error)")
         }

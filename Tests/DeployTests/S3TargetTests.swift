@@ -110,7 +110,7 @@ import TestSupport
             do {
                 _ = try await target.put(path, to: "v2/big.bin", entry: entry)
                 Issue.record("a rewritten file was uploaded under its planned hash")
-            } catch let error as DeployError {
+            } catch let error as PlannedHashMismatch {
                 #expect("\(error)".contains("changed while deploying (its content no longer has the hash it was planned with)"), "\(error)")
             }
             #expect(try await s3.headObject(bucket: "rewritten", key: "v2/big.bin") == nil)
@@ -464,7 +464,7 @@ import TestSupport
                                   headers: FileHeaders(contentType: "text/html", cacheControl: "no-cache"))
         #expect(try S3Target.readPlanned(path, entry: entry) == Array("MANY 1".utf8))
         try Data("MANX 1".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: DeployError.self) { try S3Target.readPlanned(path, entry: entry) }
+        #expect(throws: PlannedHashMismatch.self) { try S3Target.readPlanned(path, entry: entry) }
     }
 }
 
