@@ -40,6 +40,9 @@ public struct DeployOutcome: Sendable {
     /// Objects of the (existing) version that were missing from the target and were put back
     /// before it was made live (or, dry run, would be).
     public var restored = 0
+    /// The live version's damaged manifest was written again from this deploy's (`--repair`
+    /// of the same content; or, dry run, would be).
+    public var manifestRewritten = false
     /// The version made live was deployed with another routing than the one it replaced
     /// (``Deployer/routingChange(from:to:routing:)``): the function routes both alike.
     public var routingChange: RoutingChange? = nil
@@ -65,13 +68,13 @@ public struct Deployer: Sendable {
     /// the suggested rollback invalidates as the deploy would have).
     public var adviceFlags: [String] = []
     public var log: @Sendable (String) -> Void
-    /// How often a deploy waiting for another's claim on a literal version looks again.
-    public var claimPollInterval: Duration = .seconds(2)
-    /// Called right before a deploy's flip with the version to be made live; throwing stops the
     /// Whether a damaged release record or pointer head read for what it tells (the previous
     /// release, a routing) stops the command (``DamagedRecords``) instead of being left out
     /// with a warning: for prune, which must not delete what such a record protects.
     public var refusesDamagedRecords = false
+    /// How often a deploy waiting for another's claim on a literal version looks again.
+    public var claimPollInterval: Duration = .seconds(2)
+    /// Called right before a deploy's flip with the version to be made live; throwing stops the
     /// deploy without flipping (`watch` checks that no later upload went live meanwhile).
     public var beforeFlip: (@Sendable (String) async throws -> Void)?
     /// Asked when the flip lost its compare-and-swap to another runner's flip: true makes the
@@ -168,15 +171,12 @@ public struct Deployer: Sendable {
         return (manifest, warnings, hashedCount)
     }
 
-    public func deploy(directory: String, version: String? = nil, dryRun: Bool = false,
-                       progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
-        if let version { try VersionId.validate(version) }
     /// Deploys `directory`. A file found not to have its planned hash while it is placed or
     /// uploaded may have been planned with a wrong hash from the stat cache (a damaged line,
     /// a file system that reuses inodes and times): the cache is removed and the tree hashed
     /// and deployed again, once; a second mismatch is a file that changes while deploying.
-        let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor()),
-                        ("routing", builder.mode.rawValue)] + (trailingSlash.map { [("trailingSlash", $0)] } ?? [])
+    public func deploy(directory: String, version: String? = nil, dryRun: Bool = false,
+                       progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
         do {
             return try await deployOnce(directory: directory, version: version, dryRun: dryRun, progress: progress)
         } catch let mismatch as PlannedHashMismatch where statCacheDirectory != nil && !Task.isCancelled {
@@ -190,6 +190,9 @@ public struct Deployer: Sendable {
 
     private func deployOnce(directory: String, version: String? = nil, dryRun: Bool = false,
                             progress: @escaping @Sendable (UploadStats) -> Void = { _ in }) async throws -> DeployOutcome {
+        if let version { try VersionId.validate(version) }
+        let metadata = [("createdAt", ReleaseRecord.isoTime(Date())), ("createdBy", ReleaseRecord.defaultActor()),
+                        ("routing", builder.mode.rawValue)] + (trailingSlash.map { [("trailingSlash", $0)] } ?? [])
         // The pointer, and whether the live version's manifest is there, are read while the
         // tree is walked: a re-deploy of what is live then costs the walk and no round trip
         // after it. (An earlier read only widens the window the compare-and-swap guards.)
@@ -223,6 +226,23 @@ public struct Deployer: Sendable {
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged
             guard repairLive else { return outcome }
+            // A damaged manifest of the live content id is written again from the one in hand
+            // (a content id's manifest is its content's): `versions`, prune and serve read it.
+            if version == nil {
+                do {
+                    _ = try await target.readManifest(manifest.version)
+                } catch let damaged as DamagedManifest where !damaged.tooNew {
+                    outcome.manifestRewritten = true
+                    if dryRun {
+                        outcome.kind = .planned
+                        log("\(damaged): --repair would write it again from this deploy's (the same content)")
+                    } else {
+                        log("\(damaged): writing it again from this deploy's (the same content)")
+                        try await target.replaceDamagedManifest(manifest)
+                        outcome.kind = .repaired
+                    }
+                }
+            }
             let missing = try await target.missingObjects(of: manifest)
             guard !missing.isEmpty else { return outcome }
             outcome.restored = missing.rows.count
@@ -539,6 +559,23 @@ public struct Deployer: Sendable {
         }
     }
 
+    /// The release records named, read for what they tell (not to decide what to delete):
+    /// damaged ones are left out, with a warning naming them.
+    private func readReleasesWarning(named names: [String]) async throws -> [ReleaseRecord] {
+        do { return try await target.readReleases(named: names) } catch let damaged as DamagedRecords where !refusesDamagedRecords {
+            log("warning: \(damaged); left out")
+            return damaged.readable
+        }
+    }
+
+    /// The pointer heads, read as ``readReleasesWarning(named:)`` reads records.
+    private func readPointerHeadsWarning() async throws -> [ReleaseRecord] {
+        do { return try await target.readPointerHeads() } catch let damaged as DamagedRecords where !refusesDamagedRecords {
+            log("warning: \(damaged); left out")
+            return damaged.readable
+        }
+    }
+
     /// This pointer's head, if it has a readable one.
     private func readHead() async -> ReleaseRecord? {
         (try? await target.readPointerHeads())?.first { $0.pointer == pointerIdentity }
@@ -559,23 +596,6 @@ public struct Deployer: Sendable {
         } else if let found = conflict.found {
             replacement = ReleaseRecord(at: ours.at, from: conflict.expected, to: found, action: ours.action,
                                         by: "unknown (the flip that won over \(ours.by)'s)", pointer: ours.pointer,
-    /// The release records named, read for what they tell (not to decide what to delete):
-    /// damaged ones are left out, with a warning naming them.
-    private func readReleasesWarning(named names: [String]) async throws -> [ReleaseRecord] {
-        do { return try await target.readReleases(named: names) } catch let damaged as DamagedRecords where !refusesDamagedRecords {
-            log("warning: \(damaged); left out")
-            return damaged.readable
-        }
-    }
-
-    /// The pointer heads, read as ``readReleasesWarning(named:)`` reads records.
-    private func readPointerHeadsWarning() async throws -> [ReleaseRecord] {
-        do { return try await target.readPointerHeads() } catch let damaged as DamagedRecords where !refusesDamagedRecords {
-            log("warning: \(damaged); left out")
-            return damaged.readable
-        }
-    }
-
                                         pointerRegion: ours.pointerRegion)
         } else {
             // Emptied, with no head before this one: none is left that names the loser.

@@ -549,14 +549,19 @@ enum DeployInvocation {
         case .unchanged:
             reporter.say("nothing to deploy: version \(outcome.version) (\(summary)) is already live on \(target)")
         case .repaired:
-            reporter.say("version \(outcome.version) (\(summary)) is already live on \(target); \(outcome.restored) missing object(s) put back "
-                + "(uploaded \(outcome.stats.uploaded), \(humanBytes(outcome.stats.uploadedBytes)))")
+            reporter.say("version \(outcome.version) (\(summary)) is already live on \(target); "
+                + (outcome.manifestRewritten ? "its damaged manifest written again" + (outcome.restored > 0 ? "; " : "") : "")
+                + (outcome.restored > 0 || !outcome.manifestRewritten ? "\(outcome.restored) missing object(s) put back "
+                    + "(uploaded \(outcome.stats.uploaded), \(humanBytes(outcome.stats.uploadedBytes)))" : ""))
         case .planned:
             if outcome.previous == outcome.version && outcome.restored > 0 {
                 reporter.say("dry run: version \(outcome.version) is already live, but \(outcome.restored) of its objects are missing (deleted "
                     + "outside sitebuild): the real run with --repair puts them back from the tree; nothing changed")
                 for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(terminalText(path))") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
+            } else if outcome.previous == outcome.version && outcome.manifestRewritten {
+                reporter.say("dry run: version \(outcome.version) is already live, but its manifest is damaged: the real run with --repair "
+                    + "writes it again from this build's; nothing changed")
             } else if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")
             } else {
