@@ -127,7 +127,7 @@ public final class PreviewSite: @unchecked Sendable {
     func serve(_ entry: ManifestEntry, version: String, headers: [String: String], method: String, status: Int) -> PreviewResponse {
         // Never a file outside the version's folder, whatever the manifest says (reading one
         // refuses such paths; this holds however the entry was made).
-        guard (try? PathValidation.checkSegments(entry.path)) != nil, entry.size >= 0 else {
+        guard (try? PathValidation.checkSegments(entry.path, controlCharacters: false)) != nil, entry.size >= 0 else {
             return text(500, "The manifest of \(version) names a path outside its folder or a negative size; it is not served.\n")
         }
         let path = root + "/" + version + "/" + entry.path

@@ -406,7 +406,9 @@ public enum PathValidation {
     /// control character (nor U+FFFE, U+FFFF): what a manifest may name, both when one is
     /// written and when one is read (a path read from a manifest is joined to a version's
     /// folder: `..` would lead out of it). `rename` ends the message (the advice).
-    public static func checkSegments(_ path: String, rename: String = "; rename it") throws {
+    /// `controlCharacters: false` (a manifest read back) lets control characters other than NUL
+    /// through: harmless in a path joined to a folder, and older manifests and tests hold them.
+    public static func checkSegments(_ path: String, rename: String = "; rename it", controlCharacters: Bool = true) throws {
         let ascii = path.utf8.allSatisfy { $0 < 0x80 }
         if path.isEmpty || path.hasPrefix("/") {
             throw Failure(description: "'\(terminalText(path))' is not a relative path" + rename)
@@ -424,7 +426,7 @@ public enum PathValidation {
                 dots = 0
                 continue
             }
-            if byte < 0x20 || byte == 0x7f {
+            if byte == 0 || (controlCharacters && (byte < 0x20 || byte == 0x7f)) {
                 throw Failure(description: "'\(terminalText(path))' contains a control character" + rename)
             }
             segmentStart = false
@@ -434,7 +436,7 @@ public enum PathValidation {
         if segmentStart || segmentLength == 0 || (dots == segmentLength && dots <= 2) {
             throw Failure(description: "'\(terminalText(path))' has an empty, '.' or '..' segment" + rename)
         }
-        if !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
+        if controlCharacters, !ascii, path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value) }) {
             throw Failure(description: "'\(terminalText(path))' contains a control character" + rename)
         }
         // Not characters at all, and not allowed in XML: S3's DeleteObjects (prune) could

@@ -663,8 +663,8 @@ struct ManifestReader {
         // what a manifest is written with (`..`, absolute, empty segments) would lead outside it.
         let advice = " (not a path sitebuild writes: the manifest was altered)"
         do {
-            try PathValidation.checkSegments(path, rename: advice)
-            if let alias = value["aliasOf"]?.stringValue { try PathValidation.checkSegments(alias, rename: advice) }
+            try PathValidation.checkSegments(path, rename: advice, controlCharacters: false)
+            if let alias = value["aliasOf"]?.stringValue { try PathValidation.checkSegments(alias, rename: advice, controlCharacters: false) }
         } catch let failure as PathValidation.Failure {
             throw ArchiveError("a manifest entry's path \(failure.description)")
         }
