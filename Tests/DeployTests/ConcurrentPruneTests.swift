@@ -306,8 +306,9 @@ struct ConcurrentPruneTests {
         #expect(rolledBack.withLock { $0 }?.contains("is being deleted by a prune") == true, "\(String(describing: rolledBack.withLock { $0 }))")
         #expect(f.live == v2)
         #expect(try await f.target.manifestExists(v1) == false)
-        // The records end where the pointer is, so prune's "last release" check agrees with it.
-        #expect(try await f.target.listReleases().last.map { ($0.from, $0.to, $0.action) } ?? (nil, "", "") == (v1, v2, "undo"))
+        // The rollback saw the marker before its flip: production was never flipped, so no
+        // record was written (the records end where the pointer is).
+        #expect(try await f.target.listReleases().last.map { ($0.to, $0.action) } ?? ("", "") == (v2, "deploy"))
         // The deleted version is not offered as the previous one to roll back to.
         #expect(try await f.deployer().previousVersion(live: v2) == nil)
     }
@@ -405,8 +406,12 @@ struct ConcurrentPruneTests {
         // v1 is live (a flip from elsewhere) but already deleted; a prune is deleting v2.
         try await f.pointer.compareAndSwap(expected: try await f.pointer.read(), to: v1)
         try await f.target.deleteVersion(v1)
-        try await f.target.markDeleting(v2, token: "running")
-        let error = await #expect(throws: DeployError.self) { try await f.deployer().rollback(to: v2) }
+        // The prune marks v2 after the rollback's first look, while it flips (its record is written
+        // before it looks again).
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        hooked.beforeWriteRelease.withLock { $0 = { try await inner.markDeleting(v2, token: "running") } }
+        let error = await #expect(throws: DeployError.self) { try await Deployer(target: hooked, pointer: f.pointer).rollback(to: v2) }
         #expect(error?.description.contains("\(v1), live before it, is gone too, so the pointer stays on \(v2)") == true,
                 "\(String(describing: error))")
         #expect(f.live == v2)
@@ -453,9 +458,11 @@ struct ConcurrentPruneTests {
         let (f, v1, v2) = try await Self.twoVersions()
         try f.writeSource("index.html", "<h1>third</h1>\n")
         let v3 = try await f.deployer().deploy(directory: f.source).version
-        // A killed prune's fresh marker on v1: the rollback to it is undone.
-        try await f.target.markDeleting(v1, token: "killed")
-        await #expect(throws: DeployError.self) { try await f.deployer().rollback(to: v1) }
+        // A prune's fresh marker on v1, written while the rollback to it flips: it is undone.
+        let hooked = HookedTarget(f.target)
+        let inner = f.target
+        hooked.beforeWriteRelease.withLock { $0 = { try await inner.markDeleting(v1, token: "killed") } }
+        await #expect(throws: DeployError.self) { try await Deployer(target: hooked, pointer: f.pointer).rollback(to: v1) }
         #expect(f.live == v3)
         #expect(try await f.target.listReleases().last?.action == "undo")
         #expect(try await f.deployer().previousVersion(live: v3) == v2)
