@@ -61,7 +61,7 @@ public struct BuildConfiguration: Sendable {
     /// (CODEBUILD_SOURCE_REPO_URL). CODEBUILD_SRC_DIR changes with every build, so a slot per
     /// source directory would never be used twice. Nil outside CodeBuild.
     public static func codeBuildCacheSlot(environment: [String: String]) -> String? {
-        guard let id = environment["CODEBUILD_BUILD_ID"], !id.isEmpty else { return nil }
+        guard CodeBuildEnvironment.isInside(environment), let id = environment["CODEBUILD_BUILD_ID"] else { return nil }
         func project(_ text: String) -> String { text.lastIndex(of: ":").map { String(text[..<$0]) } ?? text }
         let arn = environment["CODEBUILD_BUILD_ARN"].flatMap { $0.contains(":build/") ? $0 : nil }
         var slot = "codebuild " + project(arn ?? id)
