@@ -362,6 +362,20 @@ public struct S3Client: Sendable {
         return (ObjectInfo(headers: response.headers), response.body)
     }
 
+    /// GetObject of the bytes `range` (inclusive bounds) into memory: fewer when the object ends
+    /// first (none when it is empty); nil when there is no such object.
+    public func getObject(bucket: String, key: String, range: ClosedRange<Int64>) async throws -> (info: ObjectInfo, body: [UInt8])? {
+        let response = try await send("GetObject", method: "GET", bucket: bucket, key: key,
+                                      headers: [("range", "bytes=\(range.lowerBound)-\(range.upperBound)")],
+                                      sink: .collect(limit: Int(range.count)), accepting: [404, 416])
+        switch response.status {
+        case 404: return nil
+        // "InvalidRange": the object is shorter than the range's start (empty, for a range from 0).
+        case 416: return (ObjectInfo(headers: response.headers), [])
+        default: return (ObjectInfo(headers: response.headers), response.body)
+        }
+    }
+
     /// GetObject streamed into the file at `path` (replaced atomically by the retrying client).
     public func getObject(bucket: String, key: String, toFile path: String) async throws -> ObjectInfo {
         let response = try await send("GetObject", method: "GET", bucket: bucket, key: key, sink: .file(path: path))
@@ -369,10 +383,12 @@ public struct S3Client: Sendable {
     }
 
     /// One page of ListObjectsV2 (keys are requested URL-encoded and decoded here).
+    /// With `startAfter`, only keys after it (byte-wise).
     public func listObjectsPage(bucket: String, prefix: String? = nil, delimiter: String? = nil, maxKeys: Int? = nil,
-                                continuationToken: String? = nil) async throws -> ListPage {
+                                startAfter: String? = nil, continuationToken: String? = nil) async throws -> ListPage {
         var query: [SigningRequest.QueryItem] = [.init("list-type", "2"), .init("encoding-type", "url")]
         if let prefix { query.append(.init("prefix", prefix)) }
+        if let startAfter, continuationToken == nil { query.append(.init("start-after", startAfter)) }
         if let delimiter { query.append(.init("delimiter", delimiter)) }
         if let maxKeys { query.append(.init("max-keys", String(maxKeys))) }
         if let continuationToken { query.append(.init("continuation-token", continuationToken)) }
@@ -393,8 +409,8 @@ public struct S3Client: Sendable {
     }
 
     /// Every page of ListObjectsV2, concatenated.
-    public func listObjects(bucket: String, prefix: String? = nil, delimiter: String? = nil,
-                            maxKeys: Int? = nil) async throws -> (objects: [ObjectSummary], commonPrefixes: [String], pages: Int) {
+    public func listObjects(bucket: String, prefix: String? = nil, delimiter: String? = nil, maxKeys: Int? = nil,
+                            startAfter: String? = nil) async throws -> (objects: [ObjectSummary], commonPrefixes: [String], pages: Int) {
         var objects: [ObjectSummary] = []
         var prefixes: [String] = []
         var token: String?
@@ -402,7 +418,7 @@ public struct S3Client: Sendable {
         repeat {
             try Task.checkCancellation()
             let page = try await listObjectsPage(bucket: bucket, prefix: prefix, delimiter: delimiter, maxKeys: maxKeys,
-                                                 continuationToken: token)
+                                                 startAfter: startAfter, continuationToken: token)
             pages += 1
             objects += page.objects
             prefixes += page.commonPrefixes

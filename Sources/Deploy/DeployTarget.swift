@@ -32,6 +32,9 @@ public protocol DeployTarget: Sendable {
     var url: String { get }
     func manifestExists(_ version: String) async throws -> Bool
     func readManifest(_ version: String) async throws -> Manifest?
+    /// The head of `version`'s manifest (its entries are not read: a large site's are
+    /// megabytes); nil when it has none; ``DamagedManifest`` when the head is no manifest's.
+    func readManifestHead(_ version: String) async throws -> ManifestHead?
     /// Every version with a manifest (complete versions).
     func listVersions() async throws -> [String]
     /// Where the files under `_sitebuild/manifests/` are that ``listVersions()`` leaves out
@@ -63,6 +66,9 @@ public protocol DeployTarget: Sendable {
     /// The release records' file names (`<compact time>-<version>.json`), oldest first: a
     /// listing, no record read. Their names say when and to which version each flip was.
     func listReleaseNames() async throws -> [String]
+    /// The release records' names after `first` (a compact time, ``ReleaseRecord/compactTime(_:)``),
+    /// oldest first: the records written since then, without listing the whole history.
+    func listReleaseNames(from first: String) async throws -> [String]
     /// The records named (from ``listReleaseNames()``), in that order; missing ones (deleted
     /// since the listing) left out. Throws ``DamagedRecords`` when any cannot be read.
     func readReleases(named names: [String]) async throws -> [ReleaseRecord]
@@ -258,19 +264,17 @@ extension DeployTarget {
     /// reads the deleting ones (``claimFromPrune(_:)``) and a flip moves the pointer before it
     /// reads them (`Deployer`): each side writes, then reads the other's write, so at least one
     /// of them sees the other and backs off. Flips also leave a release record before they look
-    /// for markers, so with `releasesKnown` (the record names prune planned with) a version any
+    /// for markers, so with `releasesKnown` (the records prune planned with) a version any
     /// newer record made live is kept too, even if the pointer has moved on since (a rollback
     /// undone, or several in a row). Returns why the version was kept, or nil when it was deleted.
-    public func prune(_ version: String, releasesKnown: Set<String>? = nil, isLive: () async throws -> Bool) async throws -> String? {
+    public func prune(_ version: String, releasesKnown: ReleasesSincePlan? = nil, isLive: () async throws -> Bool) async throws -> String? {
         if let nested = try await nestedState(in: version) { return PrunePlan.keptForNestedState(nested) }
         let token = try await markDeletingAnew(version)
         let reason: String?
         do {
             if try await isLive() {
                 reason = "it was made live while prune ran"
-            } else if let releasesKnown,
-                      try await readReleases(named: try await listReleaseNames().filter { !releasesKnown.contains($0) })
-                          .contains(where: { $0.to == version }) {
+            } else if let releasesKnown, try await releasesKnown.madeLive(version, on: self) {
                 reason = "a rollback or deploy made it live while prune ran"
             } else if let age = try await markerAge(.pending, of: version), age < PrunePlan.unfinishedDeployAge,
                       try await !pendingMarkerOutlived(version) {
@@ -349,6 +353,41 @@ extension DeployTarget {
     /// `previousVersion` and prune read only the records they need).
     public func listReleases() async throws -> [ReleaseRecord] {
         try await readReleases(named: listReleaseNames())
+    }
+}
+
+/// The release records a prune planned with, and the versions the records written since made
+/// live (``DeployTarget/prune(_:releasesKnown:isLive:)``). Each deletion's check lists only the
+/// records named from an hour before the plan (one page, not the site's whole history, which
+/// grows by a record per flip) and reads only those it has not seen. A record named over an
+/// hour before the plan but not among its records (a flip from a machine whose clock is that far
+/// behind) is not seen; the pointer read each deletion makes still keeps what is live.
+public final class ReleasesSincePlan: @unchecked Sendable {
+    // @unchecked: the mutable state is only touched under `lock`.
+    private let lock = NSLock()
+    private var seen: Set<String>
+    private var madeLive: Set<String> = []
+    private let listFrom: String
+
+    /// How far before the plan the records are listed: slack for other machines' clocks.
+    public static let clockSlack: TimeInterval = 3600
+
+    /// `known`: the names the plan read (or skipped as too old to matter); `planned`: when.
+    public init(known: some Sequence<String>, planned: Date = Date()) {
+        seen = Set(known)
+        listFrom = ReleaseRecord.compactTime(planned.addingTimeInterval(-Self.clockSlack))
+    }
+
+    /// Whether a record written since the plan made `version` live.
+    func madeLive(_ version: String, on target: some DeployTarget) async throws -> Bool {
+        let names = try await target.listReleaseNames(from: listFrom)
+        let new = lock.withLock { names.filter { !seen.contains($0) } }
+        let records = try await target.readReleases(named: new)
+        return lock.withLock {
+            seen.formUnion(new)
+            madeLive.formUnion(records.map(\.to))
+            return madeLive.contains(version)
+        }
     }
 }
 

@@ -36,6 +36,10 @@ public struct LocalTarget: DeployTarget {
         try withManifestFile(version) { try Manifest.read(contentsOfFile: $0) }
     }
 
+    public func readManifestHead(_ version: String) async throws -> ManifestHead? {
+        try withManifestFile(version) { try Manifest.readHead(contentsOfFile: $0) }
+    }
+
     public func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
         try withManifestFile(version) { try ReusableContent(for: manifest, version: version, manifestFile: $0) } ?? .empty
     }
@@ -442,6 +446,10 @@ public struct LocalTarget: DeployTarget {
 
     public func listReleaseNames() async throws -> [String] {
         Self.recordNames(in: releases)
+    }
+
+    public func listReleaseNames(from first: String) async throws -> [String] {
+        Self.recordNames(in: releases).filter { $0 > first }
     }
 
     public func readReleases(named names: [String]) async throws -> [ReleaseRecord] {

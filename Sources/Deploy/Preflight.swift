@@ -236,8 +236,8 @@ public enum Preflight {
         case .found(true)? where facts.liveDamaged != nil && facts.liveTooNew:
             return .fail("live-version", subjectWithVersion, "\(manifest) was \(facts.liveDamaged!)")
         case .found(true)? where facts.liveDamaged != nil:
-            return .fail("live-version", subjectWithVersion, "\(manifest) is damaged (\(facts.liveDamaged!)), so `versions` and `prune` "
-                + "leave the version out and a deploy cannot tell what it holds. Deploy the build \(version) was made from again "
+            return .fail("live-version", subjectWithVersion, "\(manifest) is damaged (\(facts.liveDamaged!)), so a deploy cannot tell "
+                + "what the version holds. Deploy the build \(version) was made from again "
                 + "(`sitebuild deploy DIR` or `sitebuild run` while another version is live writes a good manifest), or deploy a new version")
         case .found(true)? where facts.liveMissing.map({ $0.count > 0 }) ?? (facts.liveHasFiles == false):
             let what = facts.liveMissing.map { "\($0.text) are missing" } ?? "the version's files are gone"

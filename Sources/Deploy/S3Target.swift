@@ -169,6 +169,35 @@ public struct S3Target: DeployTarget {
         try await withManifestFile(version) { try Manifest.read(contentsOfFile: $0) }
     }
 
+    /// The first 64 KiB of the manifest hold its head (the metadata is small); a head that does
+    /// not fit is read from the whole file.
+    public func readManifestHead(_ version: String) async throws -> ManifestHead? {
+        let key = manifestKey(version)
+        let damaged = { (error: any Error) in
+            DamagedManifest(version: version, location: "s3://\(bucket)/\(key)", reason: "\(error)", tooNew: error is ManifestFormatTooNew)
+        }
+        let start: [UInt8]
+        do {
+            guard let bytes = try await client.getObject(bucket: bucket, key: key, range: 0...(Int64(Self.manifestHeadRange) - 1)) else {
+                return nil
+            }
+            start = bytes.body
+        } catch let error as AWSServiceError where error.status == 404 {
+            return nil
+        }
+        var reader = Manifest.HeadReader()
+        do {
+            if try start.withUnsafeBufferPointer({ try reader.feed($0) }) { return try reader.finish() }
+            // Ended within the range: the whole file was read, and it has no whole head.
+            guard start.count >= Self.manifestHeadRange else { return try reader.finish() }
+        } catch {
+            throw damaged(error)
+        }
+        return try await withManifestFile(version) { try Manifest.readHead(contentsOfFile: $0) }
+    }
+
+    static let manifestHeadRange = 64 << 10
+
     public func reusableContent(for manifest: Manifest, from version: String) async throws -> ReusableContent {
         guard version != manifest.version else { return .empty }
         return try await withManifestFile(version) { try ReusableContent(for: manifest, version: version, manifestFile: $0) } ?? .empty
@@ -307,8 +336,13 @@ public struct S3Target: DeployTarget {
     }
 
     /// The names of the records directly under `prefix`, sorted.
-    private func recordNames(under prefix: String) async throws -> [String] {
-        try await client.listObjects(bucket: bucket, prefix: prefix).objects
+    public func listReleaseNames(from first: String) async throws -> [String] {
+        // Names are `<time>-<version>.json`: every one at or after `first` (a time) sorts after it.
+        try await recordNames(under: releasesPrefix, after: first)
+    }
+
+    private func recordNames(under prefix: String, after: String? = nil) async throws -> [String] {
+        try await client.listObjects(bucket: bucket, prefix: prefix, startAfter: after.map { prefix + $0 }).objects
             .map { String($0.key.dropFirst(prefix.count)) }
             .filter { $0.hasSuffix(".json") && !$0.contains("/") }.sorted()
     }

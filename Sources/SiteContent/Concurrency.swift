@@ -30,12 +30,13 @@ extension Duration {
 }
 
 /// Calls `body` with the file's bytes in pieces of at most 64 KiB, in order (EINTR retried).
-func forEachChunk(ofFile path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+/// With `until`, stops before the next piece once it returns true.
+func forEachChunk(ofFile path: String, until done: () -> Bool = { false }, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw ArchiveError("cannot read \(path): \(String(cString: strerror(errno)))") }
     defer { close(descriptor) }
     var buffer = [UInt8](repeating: 0, count: 64 << 10)
-    while true {
+    while !done() {
         let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }

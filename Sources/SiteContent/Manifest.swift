@@ -91,7 +91,9 @@ public struct Manifest: Sendable, Equatable {
     /// a manifest with a higher one is refused (``ManifestFormatTooNew``).
     public static let format: Int64 = 1
 
-    /// The manifest file: `{"sitebuild":1,"version":…,"contentId":…,"metadata":{…},"entries":[…]}`.
+    /// The manifest file: `{"sitebuild":1,"version":…,"contentId":…,"fileCount":…,"totalBytes":…,"aliasCount":…,
+    /// "aliasBytes":…,"metadata":{…},"entries":[…]}`. Everything before the entries is the head
+    /// (``ManifestHead``): what `versions` and `prune` read, without the entries.
     public func serialized() -> String {
         var bytes: [UInt8] = []
         write { bytes.append(contentsOf: $0) }
@@ -102,6 +104,7 @@ public struct Manifest: Sendable, Equatable {
     public func write(to sink: @escaping (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         let head = JSONValue.object([("sitebuild", .int(Self.format)), ("version", .string(version)), ("contentId", .string(contentId)),
                                      ("fileCount", .int(Int64(table.count))), ("totalBytes", .int(totalBytes)),
+                                     ("aliasCount", .int(Int64(table.aliasCount))), ("aliasBytes", .int(table.aliasBytes)),
                                      ("metadata", .object(metadata.map { ($0.0, .string($0.1)) }))]).serialized()
         let writer = ByteWriter(sink: sink)
         writer.append(Array(head.utf8.dropLast()))
@@ -135,6 +138,30 @@ public struct Manifest: Sendable, Equatable {
     public static func read(contentsOfFile path: String) throws -> Manifest {
         var reader = ManifestReader()
         try forEachChunk(ofFile: path) { try reader.feed($0) }
+        return try reader.finish()
+    }
+
+    /// The head of a manifest file's text, fed in pieces until the entries begin: `feed` returns
+    /// true once the head is whole (the rest need not be read), then ``finish()`` gives it.
+    public struct HeadReader {
+        private var reader = ManifestReader(headOnly: true)
+
+        public init() {}
+
+        public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool {
+            try reader.feed(bytes)
+            return reader.headComplete
+        }
+
+        /// The head; throws when the text read is no manifest's head (or ended before the entries).
+        public func finish() throws -> ManifestHead { try reader.finishHeadOnly() }
+    }
+
+    /// The head of the manifest file at `path`, reading no further than the entries' start.
+    public static func readHead(contentsOfFile path: String) throws -> ManifestHead {
+        var reader = HeadReader()
+        var complete = false
+        try forEachChunk(ofFile: path, until: { complete }) { complete = try reader.feed($0) }
         return try reader.finish()
     }
 
@@ -486,4 +513,41 @@ public enum PathValidation {
         }
         return warnings
     }
+}
+
+/// What a manifest says of itself before its entries: enough for `versions` and `prune`, which
+/// need not read a large site's entries (``Manifest/HeadReader``).
+public struct ManifestHead: Sendable, Equatable {
+    public var version: String
+    public var metadata: [String: String]
+    /// All entries and their bytes, page aliases included, as the head declares them.
+    public var fileCount: Int?
+    public var totalBytes: Int64?
+    /// The page aliases among them; nil in manifests written before the head carried them.
+    public var aliasCount: Int?
+    public var aliasBytes: Int64?
+
+    public init(version: String, metadata: [(String, String)], fileCount: Int?, totalBytes: Int64?, aliasCount: Int?, aliasBytes: Int64?) {
+        self.version = version
+        self.metadata = Dictionary(metadata, uniquingKeysWith: { first, _ in first })
+        self.fileCount = fileCount
+        self.totalBytes = totalBytes
+        self.aliasCount = aliasCount
+        self.aliasBytes = aliasBytes
+    }
+
+    /// The site's files and bytes (aliases left out, as ``Manifest/siteFileCount`` counts), when
+    /// the head says: nil for an older manifest, whose entries must be read to tell.
+    public var siteFileCount: Int? {
+        guard let fileCount, let aliasCount, aliasCount <= fileCount else { return nil }
+        return fileCount - aliasCount
+    }
+
+    public var siteBytes: Int64? {
+        guard let totalBytes, let aliasBytes, aliasBytes <= totalBytes else { return nil }
+        return totalBytes - aliasBytes
+    }
+
+    /// When the version was made (its `createdAt`), if the head says.
+    public var createdAt: String? { metadata["createdAt"] }
 }

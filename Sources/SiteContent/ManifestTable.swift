@@ -520,8 +520,17 @@ struct ManifestReader {
     private var sizeTotal: Int64 = 0
     /// When set, each entry goes here instead of into a table.
     private var visit: ((ManifestEntry) throws -> Void)?
+    /// Reads only the head: once the entries begin, the rest is ignored (``headComplete``).
+    private var headOnly = false
+    /// Whether the head has been read whole (the entries have begun).
+    private(set) var headComplete = false
 
     init() {}
+
+    /// A reader of the head alone (``ManifestHead``): it stops where the entries begin.
+    init(headOnly: Bool) {
+        self.headOnly = headOnly
+    }
 
     /// A reader that hands each entry to `visit` and keeps none of them.
     init(visiting visit: @escaping (ManifestEntry) throws -> Void) {
@@ -532,6 +541,7 @@ struct ManifestReader {
         for byte in bytes {
             try consume(byte)
             offset += 1
+            if headComplete { return }
         }
     }
 
@@ -615,6 +625,10 @@ struct ManifestReader {
                 head.removeLast()
                 inEntries = true
                 sawEntries = true
+                if headOnly {
+                    headComplete = true
+                    return
+                }
                 if visit == nil, let count = Self.declaredFileCount(in: head) { builder.reserve(entries: min(count, 50_000_000)) }
             }
         case UInt8(ascii: "}"), UInt8(ascii: "]"):
@@ -699,6 +713,23 @@ struct ManifestReader {
             throw ManifestFormatTooNew(found: format.serialized())
         }
         return (version, value)
+    }
+
+    /// The head of a manifest read with `init(headOnly:)`, once ``headComplete``.
+    func finishHeadOnly() throws -> ManifestHead {
+        guard headComplete, depth == 2 else { throw JSONParseError(offset: offset, reason: "unexpected end before the entries") }
+        let value = try JSONValue.parse(Data(head + Array("[]}".utf8)))
+        guard let version = value["version"]?.stringValue else { throw ArchiveError("not a sitebuild manifest (no version or entries)") }
+        if let format = value["sitebuild"], format.intValue.map({ $0 > Manifest.format }) ?? true {
+            throw ManifestFormatTooNew(found: format.serialized())
+        }
+        var metadata: [(String, String)] = []
+        if case .object(let pairs)? = value["metadata"] {
+            metadata = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
+        }
+        let count: (String) -> Int64? = { key in value[key]?.intValue.flatMap { $0 >= 0 ? $0 : nil } }
+        return ManifestHead(version: version, metadata: metadata, fileCount: count("fileCount").map(Int.init), totalBytes: count("totalBytes"),
+                            aliasCount: count("aliasCount").map(Int.init), aliasBytes: count("aliasBytes"))
     }
 
     /// The version named by a manifest read with `init(visiting:)`, once every byte was fed.

@@ -30,13 +30,21 @@ struct VersionsCommand: AsyncParsableCommand {
             var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
             var damaged: Set<String> = []
             for stray in try await resolved.target.listStrayManifests() { reporter.say(VersionsCommand.strayWarning(stray)) }
-            for version in try await resolved.target.listVersions() {
-                guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else {
+            for (version, head) in try await Self.readHeads(try await resolved.target.listVersions(), of: resolved.target, reporter: reporter) {
+                guard let head else {
                     damaged.insert(version)
                     continue
                 }
-                let created = manifest.metadata.first { $0.0 == "createdAt" }?.1 ?? ""
-                rows.append((version, created, manifest.siteFileCount, manifest.siteBytes))
+                if let files = head.siteFileCount, let bytes = head.siteBytes {
+                    rows.append((version, head.createdAt ?? "", files, bytes))
+                } else {
+                    // Written before heads counted the page aliases: its entries tell.
+                    guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else {
+                        damaged.insert(version)
+                        continue
+                    }
+                    rows.append((version, head.createdAt ?? "", manifest.siteFileCount, manifest.siteBytes))
+                }
             }
             rows.sort { $0.created > $1.created }
             if live == nil, let last = try await deployer.lastRelease() {
@@ -83,14 +91,17 @@ struct VersionsCommand: AsyncParsableCommand {
             }
             // The version column is as wide as the longest id (`--version-id` names can be long).
             let width = max(18, rows.map(\.version.count).max() ?? 0)
-            var text = "VERSION".padding(toLength: width, withPad: " ", startingAt: 0) + "  CREATED (UTC)             FILES       SIZE  STATUS\n"
+            // So is the files column as wide as the largest count (a site of 100,000 files).
+            let filesWidth = max(5, rows.map { String($0.files).count }.max() ?? 0)
+            var text = "VERSION".padding(toLength: width, withPad: " ", startingAt: 0) + "  CREATED (UTC)             "
+                + "FILES".leftPadded(filesWidth) + "       SIZE  STATUS\n"
             for row in rows {
                 var status = row.version == live ? "live" : row.version == previous ? "previous" : ""
                 let through = others.filter { $0.live == row.version }.map(\.pointer)
                 if !through.isEmpty { status += (status.isEmpty ? "" : "; ") + "live through " + through.joined(separator: ", ") }
                 text += row.version.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                     + row.created.padding(toLength: 24, withPad: " ", startingAt: 0) + "  "
-                    + String(row.files).leftPadded(5) + "  " + humanBytes(row.bytes).leftPadded(9) + "  " + status + "\n"
+                    + String(row.files).leftPadded(filesWidth) + "  " + humanBytes(row.bytes).leftPadded(9) + "  " + status + "\n"
             }
             for other in others where other.unreadable != nil {
                 text += "(\(other.pointer) could not be read: \(other.unreadable!); shown as its last release left it)\n"
@@ -104,6 +115,53 @@ struct VersionsCommand: AsyncParsableCommand {
 }
 
 extension VersionsCommand {
+    /// How many manifest heads are read at once (each a small ranged GET on S3).
+    static let headReads = 16
+
+    /// The heads of `versions`' manifests, in order, read several at a time; nil (with a
+    /// warning, said in order) for a damaged one or one deleted meanwhile.
+    static func readHeads(_ versions: [String], of target: any DeployTarget, reporter: Reporter) async throws -> [(String, ManifestHead?)] {
+        var heads: [(String, ManifestHead?)] = []
+        // Read in batches; the heads (and warnings) keep the versions' order.
+        for batch in stride(from: 0, to: versions.count, by: headReads).map({ $0..<min($0 + headReads, versions.count) }) {
+            var read = [HeadRead?](repeating: nil, count: batch.count)
+            try await withThrowingTaskGroup(of: HeadRead.self) { group in
+                for index in batch {
+                    let version = versions[index]
+                    group.addTask {
+                        do { return HeadRead(index: index, head: try await target.readManifestHead(version)) } catch let damaged as DamagedManifest {
+                            return HeadRead(index: index, damaged: damaged)
+                        }
+                    }
+                }
+                for try await item in group { read[item.index - batch.lowerBound] = item }
+            }
+            for (offset, item) in read.enumerated() {
+                let version = versions[batch.lowerBound + offset]
+                if let damaged = item?.damaged {
+                    reporter.say("warning: \(damaged); version \(version) is left out (and kept): restore or delete that file by hand")
+                    heads.append((version, nil))
+                } else if let head = item?.head {
+                    heads.append((version, head))
+                }
+            }
+        }
+        return heads
+    }
+
+    /// One manifest head read (by ``readHeads(_:of:reporter:)``'s child tasks).
+    final class HeadRead: Sendable {
+        let index: Int
+        let head: ManifestHead?
+        let damaged: DamagedManifest?
+
+        init(index: Int, head: ManifestHead? = nil, damaged: DamagedManifest? = nil) {
+            self.index = index
+            self.head = head
+            self.damaged = damaged
+        }
+    }
+
     /// A version's manifest, or nil (with a warning) when it is damaged: one bad file must not
     /// stop listing or pruning the others.
     static func readManifest(_ version: String, of target: any DeployTarget, reporter: Reporter) async throws -> Manifest? {
@@ -274,6 +332,7 @@ struct PruneCommand: AsyncParsableCommand {
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
         var deleted: [String] = []
         do {
+            let planned = Date()
             let live = try await resolved.pointer.read().version
             var deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
             // A damaged release record or pointer head may name what must be kept: refused below.
@@ -281,11 +340,12 @@ struct PruneCommand: AsyncParsableCommand {
             let previous = try await deployer.previousVersion(live: live)
             var versions: [(String, Date)] = []
             for stray in try await resolved.target.listStrayManifests() { reporter.say(VersionsCommand.strayWarning(stray)) }
-            for version in try await resolved.target.listVersions() {
-                // A damaged manifest's version is left out of the plan: kept, and said.
-                guard let manifest = try await VersionsCommand.readManifest(version, of: resolved.target, reporter: reporter) else { continue }
-                let created = manifest.metadata.first { $0.0 == "createdAt" }.flatMap { ReleaseRecord.parseISOTime($0.1) } ?? .distantPast
-                versions.append((version, created))
+            // A damaged manifest's version is left out of the plan: kept, and said. Only heads
+            // are read: a manifest damaged past its head is found when its version is read whole.
+            for (version, head) in try await VersionsCommand.readHeads(try await resolved.target.listVersions(), of: resolved.target,
+                                                                        reporter: reporter) {
+                guard let head else { continue }
+                versions.append((version, head.createdAt.flatMap(ReleaseRecord.parseISOTime) ?? .distantPast))
             }
             // The records prune needs: the last one, and those within the grace period (their
             // names carry the time; a minute's slack for clocks). Older ones are not read.
@@ -341,7 +401,7 @@ struct PruneCommand: AsyncParsableCommand {
             if !dryRun {
                 // The pointer (and the version's pending marker) are read again once each
                 // deletion is marked: never delete what a rollback or deploy uses meanwhile.
-                let known = Set(names)
+                let known = ReleasesSincePlan(known: names, planned: planned)
                 let target = resolved.target, pointer = resolved.pointer
                 let doomed = plan.delete + plan.deleteIncomplete
                 for (index, version) in doomed.enumerated() {

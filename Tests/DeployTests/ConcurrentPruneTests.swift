@@ -19,6 +19,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     var url: String { inner.url }
     func manifestExists(_ version: String) async throws -> Bool { try await inner.manifestExists(version) }
     func readManifest(_ version: String) async throws -> Manifest? { try await inner.readManifest(version) }
+    func readManifestHead(_ version: String) async throws -> ManifestHead? { try await inner.readManifestHead(version) }
     func claimWriting(_ version: String) async throws -> WritingClaim {
         if let hook = beforeClaimWriting.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
         return try await inner.claimWriting(version)
@@ -54,7 +55,13 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
         if let hook = beforeWriteRelease.withLock({ hook in defer { hook = nil }; return hook }) { try await hook() }
         try await inner.writeRelease(record)
     }
-    func listReleaseNames() async throws -> [String] { try await inner.listReleaseNames() }
+    func listReleaseNames() async throws -> [String] {
+        fullListings.withLock { $0 += 1 }
+        return try await inner.listReleaseNames()
+    }
+    /// How many times every release record's name was listed.
+    let fullListings = Mutex(0)
+    func listReleaseNames(from first: String) async throws -> [String] { try await inner.listReleaseNames(from: first) }
     func writePointerHead(_ record: ReleaseRecord) async throws { try await inner.writePointerHead(record) }
     func readPointerHeads() async throws -> [ReleaseRecord] { try await inner.readPointerHeads() }
     func removePointerHead(_ record: ReleaseRecord) async throws { try await inner.removePointerHead(record) }
@@ -130,7 +137,7 @@ struct ConcurrentPruneTests {
         let kept = Mutex<String?>(nil)
         deployer.beforeFlip = { version in
             #expect(try await target.manifestExists(version))
-            let reason = try await target.prune(version, releasesKnown: Set(try await target.listReleaseNames()),
+            let reason = try await target.prune(version, releasesKnown: ReleasesSincePlan(known: try await target.listReleaseNames()),
                                                 isLive: { try await pointer.read().version == version })
             kept.withLock { $0 = reason }
         }
@@ -424,14 +431,39 @@ struct ConcurrentPruneTests {
     /// written before the flip looks for markers, says so.
     @Test func aVersionARecentFlipMadeLiveIsKeptEvenAfterThePointerMovedOn() async throws {
         let (f, v1, v2) = try await Self.twoVersions()
-        let known = Set(try await f.target.listReleaseNames())
+        let known = ReleasesSincePlan(known: try await f.target.listReleaseNames())
         _ = try await f.deployer().rollback(to: v1)
         _ = try await f.deployer().rollback(to: v2)
         #expect(try await f.target.prune(v1, releasesKnown: known, isLive: { false }) == "a rollback or deploy made it live while prune ran")
         #expect(try await f.target.manifestExists(v1))
         #expect(try await f.target.markerAge(.deleting, of: v1) == nil)
         // Planned with those records, it goes.
-        #expect(try await f.target.prune(v1, releasesKnown: Set(try await f.target.listReleaseNames()), isLive: { false }) == nil)
+        #expect(try await f.target.prune(v1, releasesKnown: ReleasesSincePlan(known: try await f.target.listReleaseNames()), isLive: { false }) == nil)
+    }
+
+    /// A deletion's check lists the release records from an hour before the plan on, never the
+    /// whole history (a record per flip for the life of the site: one listing of it per deleted
+    /// version made prunes of long-lived sites take minutes), and still sees every flip since.
+    @Test func pruneChecksListOnlyTheRecentReleaseRecords() async throws {
+        let (f, v1, v2) = try await Self.twoVersions()
+        for day in 1...40 {
+            try await f.target.writeRelease(ReleaseRecord(at: Date().addingTimeInterval(-Double(day) * 86_400), from: v1, to: v2, action: "deploy"))
+        }
+        let hooked = HookedTarget(f.target)
+        let names = try await hooked.listReleaseNames()
+        #expect(names.count == 42)
+        let recent = try await f.target.listReleaseNames(from: ReleaseRecord.compactTime(Date().addingTimeInterval(-3600)))
+        #expect(recent.count == 2 && recent == Array(names.suffix(2)))
+        let known = ReleasesSincePlan(known: names)
+        _ = try await f.deployer().rollback(to: v1)
+        _ = try await f.deployer().rollback(to: v2)
+        let reads = hooked.readCount.withLock { $0 }
+        #expect(try await hooked.prune(v1, releasesKnown: known, isLive: { false }) == "a rollback or deploy made it live while prune ran")
+        #expect(hooked.fullListings.withLock { $0 } == 1, "only the plan's listing")
+        #expect(hooked.readCount.withLock { $0 } - reads == 2, "the two new records, read once")
+        // A later deletion's check keeps what an earlier one saw made live, reading nothing again.
+        #expect(try await hooked.prune(v1, releasesKnown: known, isLive: { false }) == "a rollback or deploy made it live while prune ran")
+        #expect(hooked.readCount.withLock { $0 } - reads == 2)
     }
 
     /// Two prunes deleting one version at once both finish (each tolerates what the other

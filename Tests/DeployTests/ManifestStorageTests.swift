@@ -109,6 +109,42 @@ struct ManifestStorageTests {
         }
     }
 
+    /// The head alone, as `versions` and prune read it: nothing after the entries' start is
+    /// looked at, and its counts leave the page aliases out as the manifest's own do.
+    @Test func theHeadIsReadWithoutTheEntries() throws {
+        let manifest = Manifest(entries: Self.sampleEntries(count: 200), metadata: [("createdAt", "2026-11-28T10:00:00.000Z")])
+        #expect(manifest.aliasCount > 0)
+        let text = manifest.serialized()
+        let entriesStart = try #require(text.range(of: ",\"entries\":[")).upperBound
+        func head(_ sample: String, byteByByte: Bool = false) throws -> ManifestHead {
+            var reader = Manifest.HeadReader()
+            var complete = false
+            for piece in byteByByte ? sample.utf8.map({ [$0] }) : [Array(sample.utf8)] where !complete {
+                complete = try piece.withUnsafeBufferPointer { try reader.feed($0) }
+            }
+            return try reader.finish()
+        }
+        // The whole text, byte by byte, and a text whose entries are garbage: the same head.
+        for sample in [try head(text), try head(text, byteByByte: true), try head(String(text[..<entriesStart]) + "no JSON {{{")] {
+            #expect(sample.version == manifest.version && sample.createdAt == "2026-11-28T10:00:00.000Z")
+            #expect(sample.fileCount == 200 && sample.siteFileCount == manifest.siteFileCount && sample.siteBytes == manifest.siteBytes)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("head-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data((String(text[..<entriesStart]) + String(repeating: "x", count: 200_000)).utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try Manifest.readHead(contentsOfFile: file).siteFileCount == manifest.siteFileCount)
+        // A manifest written before heads counted aliases: no site counts (its entries tell).
+        let older = text.replacingOccurrences(of: #","aliasCount":\d+,"aliasBytes":\d+"#, with: "", options: .regularExpression)
+        #expect(older != text)
+        let olderHead = try head(older)
+        #expect(olderHead.version == manifest.version && olderHead.siteFileCount == nil && olderHead.siteBytes == nil)
+        // A head that ends before the entries, names no version, or is of a newer format: refused.
+        #expect(throws: (any Error).self) { try head(String(text.prefix(40))) }
+        #expect(throws: (any Error).self) { try head(text.replacingOccurrences(of: "\"version\"", with: "\"versio\"")) }
+        #expect(throws: ManifestFormatTooNew.self) { try head(text.replacingOccurrences(of: "\"sitebuild\":1", with: "\"sitebuild\":2")) }
+        #expect(throws: (any Error).self) { try head("[]") }
+    }
+
     @Test func weakAliasesGiveWayToRealFiles() {
         var builder = ManifestTableBuilder()
         let headers = HeaderPolicy().headers(for: "x.html")

@@ -280,6 +280,33 @@ import TestSupport
         }
     }
 
+    /// A manifest's head is read from its first 64 KiB (a large site's manifest is megabytes);
+    /// one whose head is longer is read whole; none is nil; an empty one is damaged.
+    @Test func aManifestsHeadIsReadFromItsStart() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("heads")
+            let target = target(s3, S3Location(bucket: "heads", prefix: "www/"))
+            let manifest = Manifest(entries: ManifestStorageTests.sampleEntries(count: 3_000), metadata: [("createdAt", "2026-11-28T10:00:00.000Z")])
+            #expect(manifest.serialized().utf8.count > 4 * S3Target.manifestHeadRange)
+            #expect(manifest.aliasCount > 0)
+            _ = try await s3.putObject(bucket: "heads", key: target.manifestKey(manifest.version), body: .bytes(Array(manifest.serialized().utf8)))
+            let head = try #require(try await target.readManifestHead(manifest.version))
+            #expect(head.version == manifest.version && head.createdAt == "2026-11-28T10:00:00.000Z")
+            #expect(head.siteFileCount == manifest.siteFileCount && head.siteBytes == manifest.siteBytes)
+            // A head past the first 64 KiB (long metadata).
+            let long = Manifest(entries: ManifestStorageTests.sampleEntries(count: 10), version: "long-head",
+                                metadata: [("note", String(repeating: "n", count: 100_000)), ("createdAt", "2026-11-28T11:00:00.000Z")])
+            _ = try await s3.putObject(bucket: "heads", key: target.manifestKey("long-head"), body: .bytes(Array(long.serialized().utf8)))
+            #expect(try await target.readManifestHead("long-head")?.createdAt == "2026-11-28T11:00:00.000Z")
+            #expect(try await target.readManifestHead("absent") == nil)
+            _ = try await s3.putObject(bucket: "heads", key: target.manifestKey("empty"), body: .bytes([]))
+            await #expect(throws: DamagedManifest.self) { try await target.readManifestHead("empty") }
+            _ = try await s3.putObject(bucket: "heads", key: target.manifestKey("short"), body: .bytes(Array("{\"sitebuild\":1,\"vers".utf8)))
+            await #expect(throws: DamagedManifest.self) { try await target.readManifestHead("short") }
+        }
+    }
+
     @Test func largeFilesGoMultipartAndAreCopiedServerSideIntoTheNextVersion() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
