@@ -41,6 +41,12 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// `components` as matching reads them, made once: a site's every path is tested against
+    /// every header rule.
+    let segments: [Segment]
+    /// How many segments are not `**`: a path with fewer components never matches.
+    let fixedCount: Int
+
     public init(_ text: String) {
         self.text = text
         var cleaned = text
@@ -48,6 +54,17 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         var parts = cleaned.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if cleaned.hasSuffix("/") { parts += ["**", "*"] }
         components = parts
+        segments = parts.map(Segment.init)
+        fixedCount = segments.filter { $0 != .anyComponents }.count
+    }
+
+    public static func == (lhs: GlobPattern, rhs: GlobPattern) -> Bool {
+        lhs.text == rhs.text && lhs.components == rhs.components
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(text)
+        hasher.combine(components)
     }
 
     public var description: String { text }
@@ -102,33 +119,148 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches a relative path such as `assets/css/site.css`.
     public func matches(_ path: String) -> Bool {
-        matches(components: path.split(separator: "/").map(String.init))
+        matches(GlobPath(path))
     }
 
     public func matches(components path: [String]) -> Bool {
-        Self.match(components[...], path[...])
+        matches(GlobPath(components: path))
     }
 
-    static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
-        guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
+    /// Matches a path split once (``GlobPath``), to test it against many patterns.
+    public func matches(_ path: GlobPath) -> Bool {
+        let count = path.count
+        guard count >= fixedCount else { return false }
+        return path.bytes.withUnsafeBufferPointer { bytes in
+            // The last segment, unless it is `**`, takes the last component: most paths fail there.
+            if let last = segments.last, last != .anyComponents {
+                guard count > 0, last.matches(bytes, path.range(count - 1)) else { return false }
+            }
+            return Self.match(segments[...], path, 0, bytes)
+        }
+    }
+
+    static func match(_ pattern: ArraySlice<Segment>, _ path: GlobPath, _ start: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let head = pattern.first else { return start == path.count }
+        if head == .anyComponents {
             let rest = pattern.dropFirst()
             // `**` takes zero or more whole components.
-            var candidate = path
-            while true {
-                if match(rest, candidate) { return true }
-                guard !candidate.isEmpty else { return false }
-                candidate = candidate.dropFirst()
-            }
+            for candidate in start...path.count where match(rest, path, candidate, bytes) { return true }
+            return false
         }
-        guard let name = path.first, componentMatches(head, name) else { return false }
-        return match(pattern.dropFirst(), path.dropFirst())
+        guard start < path.count, head.matches(bytes, path.range(start)) else { return false }
+        return match(pattern.dropFirst(), path, start + 1, bytes)
     }
 
-    static func componentMatches(_ pattern: String, _ name: String) -> Bool {
-        // A backslash escapes in a component without a wildcard too: fnmatch reads it (and a
-        // trailing lone backslash, which matches nothing there).
-        if !hasWildcard(pattern) && !pattern.contains("\\") { return pattern == name }
-        return fnmatch(pattern, name, 0) == 0
+    /// One component of a pattern, in the form that matches it cheaply.
+    enum Segment: Sendable, Equatable {
+        /// `**`: zero or more whole components.
+        case anyComponents
+        /// No wildcard and no backslash: the name itself (compared as Swift compares strings,
+        /// so a name in another Unicode normalisation is the same name).
+        case literal(String, bytes: [UInt8], ascii: Bool)
+        /// Only `*` wildcards, no `?`, `[` or backslash (`*`, `*.html`, `chunk-*.js`): the
+        /// parts between the stars, in order, the first at the start and the last at the end.
+        case stars([[UInt8]])
+        /// Anything else (`?`, `[…]`, a backslash), as fnmatch reads it (NUL-terminated).
+        case wildcards([CChar])
+
+        init(_ component: String) {
+            if component == "**" {
+                self = .anyComponents
+            } else if !GlobPattern.hasWildcard(component) && !component.contains("\\") {
+                self = .literal(component, bytes: Array(component.utf8), ascii: component.utf8.allSatisfy { $0 < 0x80 })
+            } else if !component.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "\\") }) {
+                self = .stars(component.utf8.split(separator: UInt8(ascii: "*"), omittingEmptySubsequences: false).map(Array.init))
+            } else {
+                self = .wildcards(component.utf8CString.map { $0 })
+            }
+        }
+
+        /// Whether the component `bytes[range]` (NUL-terminated in `bytes`) matches.
+        func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+            switch self {
+            case .anyComponents:
+                return true
+            case .literal(let text, let literal, let ascii):
+                if literal.count == range.count && literal.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0 }) {
+                    return true
+                }
+                // Different bytes can still be one name to Swift (canonical equivalence) unless both are ASCII.
+                if ascii && !bytes[range].contains(where: { $0 >= 0x80 }) { return false }
+                return text == String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            case .stars(let parts):
+                return Self.starsMatch(parts, UnsafeBufferPointer(rebasing: bytes[range]))
+            case .wildcards(let pattern):
+                return pattern.withUnsafeBufferPointer { pattern in
+                    fnmatch(pattern.baseAddress!, UnsafeRawPointer(bytes.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self), 0) == 0
+                }
+            }
+        }
+
+        /// `*` matches any run of bytes (fnmatch without flags in one component; a run of
+        /// whole UTF-8 characters, as both ends of each part are whole characters): the first
+        /// part is a prefix, the last a suffix, the middle ones found leftmost in order.
+        static func starsMatch(_ parts: [[UInt8]], _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = parts.first, let last = parts.last, parts.count >= 2 else { return false }
+            guard name.count >= first.count + last.count, name.starts(with: first),
+                  name[(name.count - last.count)...].elementsEqual(last) else { return false }
+            var position = first.count
+            let end = name.count - last.count
+            for part in parts.dropFirst().dropLast() where !part.isEmpty {
+                guard let found = find(part, in: name, from: position, to: end) else { return false }
+                position = found + part.count
+            }
+            return true
+        }
+
+        static func find(_ part: [UInt8], in name: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+            guard end - start >= part.count else { return nil }
+            for offset in start...(end - part.count) where name[offset] == part[0] {
+                if name[offset..<(offset + part.count)].elementsEqual(part) { return offset }
+            }
+            return nil
+        }
     }
+}
+
+/// A relative path split into its components once (on `/`, empty components left out), to be
+/// matched against many patterns; each component is NUL-terminated for fnmatch.
+public struct GlobPath: Sendable {
+    /// The path's bytes, each `/` replaced by NUL and one NUL after the last component.
+    let bytes: [UInt8]
+    /// Where each component starts and ends in `bytes`.
+    let bounds: [Int]
+
+    public init(_ path: String) {
+        var bytes = Array(path.utf8)
+        bytes.append(0)
+        var bounds: [Int] = []
+        var start = 0
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "/") || index == bytes.count - 1 {
+            if index > start { bounds += [start, index] }
+            bytes[index] = 0
+            start = index + 1
+        }
+        self.bytes = bytes
+        self.bounds = bounds
+    }
+
+    /// A path given as its components, each taken as it is.
+    public init(components: [String]) {
+        var bytes: [UInt8] = []
+        var bounds: [Int] = []
+        for component in components {
+            bounds.append(bytes.count)
+            bytes += component.utf8
+            bounds.append(bytes.count)
+            bytes.append(0)
+        }
+        if bytes.isEmpty { bytes.append(0) }
+        self.bytes = bytes
+        self.bounds = bounds
+    }
+
+    public var count: Int { bounds.count / 2 }
+
+    func range(_ component: Int) -> Range<Int> { bounds[2 * component]..<bounds[2 * component + 1] }
 }

@@ -73,6 +73,13 @@ public struct HeaderPolicy: Sendable {
     }
 
     public func headers(for path: String) -> FileHeaders {
+        var matched: [Bool] = []
+        return headers(for: path, marking: &matched)
+    }
+
+    /// The headers of `path`; each rule that matches it is marked `true` in `matched` (by its
+    /// index, when `matched` has a place for every rule), for ``unmatchedRuleWarning(_:folders:)``.
+    public func headers(for path: String, marking matched: inout [Bool]) -> FileHeaders {
         var typePath = path
         var encoding: String?
         var compressedType: String?
@@ -92,7 +99,10 @@ public struct HeaderPolicy: Sendable {
                                   cacheControl: Self.defaultCacheControl(for: typePath), contentEncoding: encoding)
         var extra: [String: (String, String)] = [:]
         var typeSet = false
-        for rule in rules where rule.pattern.matches(path) {
+        let components = GlobPath(path)
+        let marking = matched.count == rules.count
+        for (index, rule) in rules.enumerated() where rule.pattern.matches(components) {
+            if marking { matched[index] = true }
             if let v = rule.contentType {
                 headers.contentType = v
                 typeSet = true
@@ -113,20 +123,35 @@ public struct HeaderPolicy: Sendable {
     /// A warning about a rule (by its index) that matched none of the site's paths: a
     /// misspelt glob, braces (`*.{js,css}`, not expanded) or a folder named without `/**`
     /// would otherwise leave its headers (a Content-Security-Policy, a cache rule) off every
-    /// file without a word.
-    public func unmatchedRuleWarning(_ index: Int, paths: some Sequence<String>) -> String {
+    /// file without a word. `folders`: the folders the site's files are in (`""` for its
+    /// root), each once (``folders(of:)``): a folder pattern that matches a file matches the
+    /// folder it is in, so these stand for every path.
+    public func unmatchedRuleWarning(_ index: Int, folders: some Sequence<String>) -> String {
         let rule = rules[index]
         let text = rule.pattern.text
         let folder = GlobPattern(text + "/**")
         let hint: String
         if text.contains("{") && text.contains(",") && text.contains("}") {
             hint = "braces are not expanded: write one rule per pattern ('**/*.js', then '**/*.css')"
-        } else if !text.hasSuffix("/") && !text.hasSuffix("**"), paths.contains(where: { folder.matches($0) }) {
+        } else if !text.hasSuffix("/") && !text.hasSuffix("**"), folders.contains(where: { folder.matches($0) }) {
             hint = "it names a folder: write '\(text)/**' for the files below it"
         } else {
             hint = "globs match paths from the site's root, case-sensitively ('**/*.html', 'assets/**')"
         }
         return "\(rule.place ?? "headers[\(index)].match") '\(text)' matches no file of the site, so its headers go on none; \(hint)"
+    }
+
+    /// The folders `paths` are in (`""` for the root), each once.
+    public static func folders(of paths: some Sequence<String>) -> Set<String> {
+        var folders: Set<String> = []
+        var previous: Substring?
+        for path in paths {
+            let folder = path.lastIndex(of: "/").map { path[..<$0] } ?? ""
+            // Paths in order come folder by folder.
+            if folder != previous { folders.insert(String(folder)) }
+            previous = folder
+        }
+        return folders
     }
 
     /// The endings of web assets a page or loader requests pre-compressed (`.gz`/`.br` added).

@@ -382,19 +382,20 @@ public struct ManifestBuilder: Sendable {
                 + "; only paths below /.well-known/ are served as named): \(sample); give them an extension, or leave them out of the site")
         }
         var builder = ManifestTableBuilder(capacity: files.count + aliasRows.count, pathBytes: files.pathBytes.count * 2)
-        // The header rules no file has matched yet: those left are said (each one costs a glob
-        // match per file only until it matches).
-        var unmatched = Array(policy.rules.indices)
+        // The header rules that match some file, marked as the headers are found: the others are said.
+        var matched = [Bool](repeating: false, count: policy.rules.count)
         files.pathBytes.withUnsafeBufferPointer { bytes in
             for index in files.indices {
                 let path = UnsafeBufferPointer(rebasing: bytes[files.pathRange(index)])
                 let text = String(decoding: path, as: UTF8.self)
-                builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text))
-                if !unmatched.isEmpty { unmatched.removeAll { policy.rules[$0].pattern.matches(text) } }
+                builder.append(path: path, size: files.sizes[index], hash: files.hashes[index], headers: policy.headers(for: text, marking: &matched))
             }
         }
-        for rule in unmatched {
-            warnings.append(policy.unmatchedRuleWarning(rule, paths: files.indices.lazy.map { files.path(at: $0) }))
+        if matched.contains(false) {
+            let folders = HeaderPolicy.folders(of: files.indices.lazy.map { files.path(at: $0) })
+            for rule in matched.indices where !matched[rule] {
+                warnings.append(policy.unmatchedRuleWarning(rule, folders: folders))
+            }
         }
         // An alias of its row above, dropped when the tree has a file of its own at its path. It
         // serves its page, with the page's headers (a rule for `checkout.html` is the rule of
