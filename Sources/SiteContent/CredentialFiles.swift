@@ -25,9 +25,24 @@ public enum CredentialFiles {
     static let backupSuffixes = ["~", ".bak", ".backup", ".old", ".orig", ".save", ".swp", ".swo", ".tmp"]
 
     /// The globs of `init`'s `exclude-paths`, in the list's order: each file pattern anywhere,
-    /// and every file below each folder.
+    /// and every file below each folder, each letter in either case (`**/.[eE][nN][vV]`):
+    /// `exclude-paths` match case-sensitively, as in CodeBuild, and these names hold credentials
+    /// in any case (deploy leaves `.ENV` out as it leaves `.env` out).
     public static var buildspecGlobs: [String] {
-        filePatterns.map { "**/" + $0 } + folderNames.map { "**/\($0)/**/*" }
+        filePatterns.map { "**/" + anyCase($0) } + folderNames.map { "**/\(anyCase($0))/**/*" }
+    }
+
+    /// `pattern` (no `[…]` of its own) with each ASCII letter as a bracket of its two cases.
+    static func anyCase(_ pattern: String) -> String {
+        var result = ""
+        for character in pattern {
+            if character.isASCII && character.isLetter {
+                result += "[\(character.lowercased())\(character.uppercased())]"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 
     /// Whether a file or folder named `name` (one path component) is one of credentials: it

@@ -149,7 +149,11 @@ enum SiteTemplate {
             // left out only where they can be (the credential globs stay everywhere).
             let relevant = excluded.filter { base == "." || base == recipe.appDirectory || ($0 != "buildspec.yml" && $0 != "sitebuild.yml") }
             lines.append("  exclude-paths:")
-            lines += relevant.map { "    - " + singleQuoted($0) }
+            for path in relevant {
+                // The brackets are for the reader as much as for the glob: these match in any case.
+                if path == Self.credentialPaths.first { lines.append("    # credential files and folders in any case (.env, .ENV, *.pem, .ssh/…)") }
+                lines.append("    - " + singleQuoted(path))
+            }
         }
 
         if let cache = cache(for: recipe) {

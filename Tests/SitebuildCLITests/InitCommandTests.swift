@@ -82,7 +82,41 @@ import Testing
         try h.write("p/public/.yarnrc.yml", "npmAuthToken: secret\n")
         #expect(try h.run(["init", "p"]).status == 0)
         let buildspec = try #require(h.read("p/buildspec.yml"))
-        #expect(buildspec.contains("'**/.yarnrc.yml'") && !buildspec.contains("- 'buildspec.yml'"), "\(buildspec)")
+        #expect(buildspec.contains("'**/.[yY][aA][rR][nN][rR][cC].[yY][mM][lL]'") && !buildspec.contains("- 'buildspec.yml'"), "\(buildspec)")
+    }
+
+    /// The exclude-paths init writes leave credential files out of the build's artifact in any
+    /// case (`.ENV`, `Server.PEM`, `.SSH/`), as deploy leaves them out: the artifact is what
+    /// CodeBuild uploads, whoever deploys it. Templates (`.env.example`) stay out as before.
+    @Test func initsExcludePathsLeaveCredentialFilesOutInAnyCase() throws {
+        let h = try CLIHarness()
+        try h.write("site/index.html", "<h1>home</h1>\n")
+        try h.write("site/.well-known/security.txt", "Contact: mailto:a@b.c\n")
+        let secrets = [".ENV", ".Env.Local", "sub/.env.PRODUCTION", ".NPMRC", ".Yarnrc.yml", ".NETRC", ".HTPASSWD", "Server.PEM", "deploy/site.Key",
+                       "ID_RSA", "Id_Ed25519.pub", "Terraform.TFSTATE", "state.tfstate.BACKUP", ".DEV.VARS", "Credentials.json",
+                       ".SSH/config", ".Aws/credentials", "app/.DOCKER/config.json", ".env"]
+        for secret in secrets { try h.write("site/\(secret)", "token=secret\n") }
+        try h.write("site/Readme.txt", "kept\n")
+        #expect(try h.run(["init", "site"]).status == 0)
+        let buildspec = try #require(h.read("site/buildspec.yml"))
+        #expect(buildspec.contains("    # credential files and folders in any case") && buildspec.contains("    - '**/.[eE][nN][vV]'\n"), "\(buildspec)")
+        let build = try h.run(["build", "--source", "site", "--out", "out"])
+        #expect(build.status == 0, "\(build.stdout)\n\(build.stderr)")
+        for secret in secrets {
+            #expect(!h.exists("out/\(secret)"), "\(secret) is in the artifact")
+        }
+        for kept in ["index.html", ".well-known/security.txt", "Readme.txt"] {
+            #expect(h.exists("out/\(kept)"), "\(kept) is missing from the artifact")
+        }
+        // The globs, as a build matches them, take each credential name deploy leaves out,
+        // whatever its case (but backup copies, which deploy also leaves out).
+        let globs = CredentialFiles.buildspecGlobs.map(GlobPattern.init)
+        for name in secrets {
+            #expect(globs.contains { $0.matches("x/" + name) }, "\(name)")
+        }
+        for name in ["index.html", "Readme.txt", "env", "pem.html", "keys.json", "ssh/config"] {
+            #expect(!globs.contains { $0.matches("x/" + name) }, "\(name)")
+        }
     }
 
 

@@ -130,7 +130,7 @@ import Testing
                                       ".eleventy.js": "module.exports = () => ({ dir: { input: \"src\", output: \".\" } });\n"]).recipe()
         #expect(recipe.artifactDirectory == ".")
         let buildspec = SiteTemplate.buildspec(for: recipe)
-        #expect(buildspec.contains("  exclude-paths:\n") && buildspec.contains("'**/.env'") && buildspec.contains("'**/.npmrc'"), "\(buildspec)")
+        #expect(buildspec.contains("  exclude-paths:\n") && buildspec.contains("'**/.[eE][nN][vV]'") && buildspec.contains("'**/.[nN][pP][mM][rR][cC]'"), "\(buildspec)")
         #expect(!buildspec.contains("rm -rf"), "\(buildspec)")
     }
 
