@@ -605,7 +605,10 @@ public struct BuildSpecParser {
     /// empty command (elsewhere it is left out).
     mutating func stringList(_ node: Node, path: String, commands: Bool = false) -> [(text: String, location: SourceLocation?)] {
         if isNull(node) { return [] }
-        if case .scalar(let s) = node { return [(s.string, location(node))] }
+        if case .scalar(let s) = node {
+            if commands { warnIfCommentCutsAQuote(node, s, path: path) }
+            return [(s.string, location(node))]
+        }
         guard case .sequence(let seq) = node else {
             error(node, path, "\(path) must be a list of strings (or a single string), not \(describe(node))")
             return []
@@ -638,6 +641,7 @@ public struct BuildSpecParser {
                 }
                 continue
             }
+            if commands { warnIfCommentCutsAQuote(item, s, path: "\(path)[\(i)]") }
             if commands, let dangling = Self.danglingOperator(s.string) {
                 let what = dangling == "\\"
                     ? "ends with '\\', which continues the line onto nothing: the next item is a command of its own. Remove the '\\'"
@@ -648,6 +652,45 @@ public struct BuildSpecParser {
             items.append((s.string, location(item)))
         }
         return items
+    }
+
+    /// Warns when a plain command (not quoted, not a block) is cut by a YAML comment inside a
+    /// shell quote: in `- echo "total # of files"` YAML (and CodeBuild) read ` # of files"` as a
+    /// comment, so the command that runs is `echo "total` and the shell fails on the open quote.
+    /// Only when the text kept leaves a quote open that the comment closes: a real comment after
+    /// a whole command (`- make # build`) is not warned about.
+    mutating func warnIfCommentCutsAQuote(_ node: Node, _ scalar: Node.Scalar, path: String) {
+        guard scalar.style == .plain, !scalar.string.contains("\n"), let mark = node.mark,
+              mark.line >= 1, mark.line <= sourceLines.count, mark.column >= 1 else { return }
+        let line = Substring(sourceLines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1))
+        guard line.hasPrefix(scalar.string) else { return }
+        var comment = line.dropFirst(scalar.string.count)
+        while let last = comment.last, last == " " || last == "\t" || last == "\r" { comment.removeLast() }
+        guard comment.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#"),
+              let open = Self.openQuote(scalar.string), comment.contains(open) else { return }
+        let written = scalar.string + comment
+        warning(node, path, "the YAML comment at ' #' cuts this command inside a \(open == "'" ? "single" : "double")-quoted string, as in "
+                + "CodeBuild: what runs is `\(scalar.string)`, which fails with an unterminated quote. Quote the whole command "
+                + "(- '\(written.replacingOccurrences(of: "'", with: "''"))') or write it as a block scalar (- |)")
+    }
+
+    /// The shell quote `text` leaves open (`'` or `"`), if any: `'…'` takes everything up to
+    /// the next `'`; in `"…"` and outside quotes a backslash escapes the next character.
+    static func openQuote(_ text: String) -> Character? {
+        var open: Character?
+        var escaped = false
+        for character in text {
+            if escaped { escaped = false; continue }
+            switch (open, character) {
+            case ("'", "'"): open = nil
+            case ("'", _): break
+            case (_, "\\"): escaped = true
+            case ("\"", "\""): open = nil
+            case (nil, "'"), (nil, "\""): open = character
+            default: break
+            }
+        }
+        return open
     }
 
     /// The list item written on `line` (1-based) when it starts with a character YAML reads as

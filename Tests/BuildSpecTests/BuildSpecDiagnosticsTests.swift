@@ -224,6 +224,44 @@ struct BuildSpecDiagnosticsTests {
         #expect(try #require(byPath["phases.build.commands[7]"]).message.contains("ends with '&&'"))
     }
 
+    /// A ` #` inside a shell quote of a plain command starts a YAML comment (as in CodeBuild):
+    /// `- echo "total # of files"` runs `echo "total` and fails on the open quote. A warning says
+    /// so at the item, with the command quoted whole; a real comment after a whole command, a
+    /// quoted command, a block scalar and an open quote the comment does not close are not warned about.
+    @Test func aCommentCuttingACommandInsideAQuoteIsWarnedAbout() throws {
+        let (spec, warnings) = try parseSpec(#"""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - echo "total # of files"
+              - make # build it
+              - echo "a # b" # count
+              - 'echo "quoted # kept"'
+              - |
+                echo "block # kept"
+              - grep -c '#' list.txt  # comments
+              - echo it's # a comment with no quote
+              - echo 'a # b'   # and a comment
+              - echo "a \" # b"
+              - echo \" # of files"
+            finally:
+              - echo "n # done"
+          post_build:
+            commands: printf "%s # %s\n" a b
+        """#)
+        let byPath = Dictionary(uniqueKeysWithValues: warnings.map { ($0.keyPath, $0) })
+        #expect(Set(byPath.keys) == ["phases.build.commands[0]", "phases.build.commands[2]", "phases.build.commands[7]",
+                                     "phases.build.commands[8]", "phases.build.finally[0]", "phases.post_build.commands"], "\(warnings)")
+        let first = try #require(byPath["phases.build.commands[0]"])
+        #expect(lineColumn(first) == [5, 9])
+        #expect(first.message.contains("what runs is `echo \"total`"), "\(first.message)")
+        #expect(first.message.contains(#"(- 'echo "total # of files"')"#) && first.message.contains("block scalar"), "\(first.message)")
+        #expect(try #require(byPath["phases.build.commands[7]"]).message.contains("single-quoted"))
+        #expect(try #require(byPath["phases.build.commands[7]"]).message.contains("(- 'echo ''a # b''   # and a comment')"))
+        #expect(spec.phases[.build]?.commands.first?.text == #"echo "total"#)
+    }
+
     /// `version:` with no value (or `~`, `null`) is no version, not 0.2: the same error as a
     /// missing one, at the key.
     @Test(arguments: ["", " ~", " null", "   # none yet"])
