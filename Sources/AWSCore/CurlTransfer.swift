@@ -86,7 +86,7 @@ final class CurlTransfer: @unchecked Sendable {
             let buffered = String(cString: errorBuffer)
             let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered
             return .failure(HTTPClientError.transfer(code, url: request.url, detail: detail, caFile: caFile(),
-                                                              proxyVariable: proxyVariable))
+                                                              proxyVariable: proxyVariable, reusedConnection: reusedConnection()))
         }
         var responseCode = 0
         _ = sb_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)
@@ -95,6 +95,16 @@ final class CurlTransfer: @unchecked Sendable {
             if let failure = openSinkFile(path) { return .failure(failure) }
         }
         return .success(HTTPResponse(status: responseCode, headers: headers, body: collected))
+    }
+
+    /// Whether the transfer went over a connection kept alive from an earlier one (curl made
+    /// no new connection for it, yet it reached a peer).
+    private func reusedConnection() -> Bool {
+        var connects = 0
+        var address: UnsafePointer<CChar>?
+        guard sb_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK, connects == 0,
+              sb_curl_getinfo_string(easy, CURLINFO_PRIMARY_IP, &address) == CURLE_OK, let address else { return false }
+        return address.pointee != 0
     }
 
     private func caFile() -> String {
@@ -150,6 +160,7 @@ final class CurlTransfer: @unchecked Sendable {
         // S3 keys may hold "./" and "../" segments; they are signed as sent.
         set(CURLOPT_PATH_AS_IS, 1)
         set(CURLOPT_TCP_KEEPALIVE, 1)
+        if request.opensNewConnection { set(CURLOPT_FRESH_CONNECT, 1) }
         set(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect * 1000))
         set(CURLOPT_LOW_SPEED_LIMIT, request.timeouts.lowSpeedLimit)
         set(CURLOPT_LOW_SPEED_TIME, request.timeouts.lowSpeedTime)

@@ -10,6 +10,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case connectFailed(detail: String)
         case timedOut(detail: String)
         case connectionReset(detail: String)
+        /// What came back on a kept-alive connection was not HTTP: bytes an earlier answer
+        /// left behind (a HEAD answer with a body, from a proxy or server that sends one).
+        case garbledByEarlierAnswer(detail: String)
         case caBundleUnreadable(caFile: String, detail: String)
         case peerNotTrusted(caFile: String, detail: String)
         case tlsFailed(detail: String)
@@ -48,6 +51,13 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The connection broke or closed before a complete response arrived.
     public var isConnectionReset: Bool { if case .connectionReset = code { return true } else { return false } }
 
+    /// The answer read on a kept-alive connection was not HTTP, most likely the rest of an
+    /// earlier answer on it (a HEAD answer followed by a body): the same request on a new
+    /// connection gets its own answer.
+    public var isGarbledByEarlierAnswer: Bool {
+        if case .garbledByEarlierAnswer = code { return true } else { return false }
+    }
+
     /// The TLS handshake or certificate verification failed.
     public var isTLSFailure: Bool {
         switch code {
@@ -73,7 +83,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// not in the request, the files or the TLS setup.
     public var isRetryable: Bool {
         if let status = proxyRefusal { return [502, 503, 504].contains(status) }
-        return isConnectFailure || isTimeout || isConnectionReset
+        return isConnectFailure || isTimeout || isConnectionReset || isGarbledByEarlierAnswer
     }
 
     /// The status the proxy answered the tunnel with instead of opening it, if it did.
@@ -88,6 +98,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
             return "request to \(url) timed out: \(detail); the server or the network is too slow, retry later or raise the timeout"
         case .connectionReset(let detail):
             return "the connection to \(url) was reset before a complete response arrived: \(detail); the request can be retried"
+        case .garbledByEarlierAnswer(let detail):
+            return "the answer from \(url) on a kept-alive connection was not HTTP: \(detail); an earlier answer on that connection "
+                + "carried more bytes than it should (a HEAD answer with a body, from a proxy or server in between); "
+                + "the request can be retried on a new connection"
         case .caBundleUnreadable(let caFile, let detail):
             return "TLS verification for \(url) failed: the CA certificate bundle \(caFile) is missing or unreadable (\(detail)); install the ca-certificates package or set AWS_CA_BUNDLE (or SSL_CERT_FILE) to a PEM bundle"
         case .peerNotTrusted(let caFile, let detail):
@@ -139,14 +153,18 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
 
     /// ``transfer(_:url:detail:caFile:proxyVariable:)`` for a raw CURLcode value; for modules
     /// (tests) that do not import CCurl.
-    static func transfer(curlCode: UInt32, url: String, detail: String, caFile: String, proxyVariable: String? = nil) -> HTTPClientError {
-        transfer(CURLcode(rawValue: curlCode), url: url, detail: detail, caFile: caFile, proxyVariable: proxyVariable)
+    static func transfer(curlCode: UInt32, url: String, detail: String, caFile: String, proxyVariable: String? = nil,
+                         reusedConnection: Bool = false) -> HTTPClientError {
+        transfer(CURLcode(rawValue: curlCode), url: url, detail: detail, caFile: caFile, proxyVariable: proxyVariable,
+                 reusedConnection: reusedConnection)
     }
 
     /// Classifies a failed transfer. `detail` is curl's error-buffer sentence (or its generic
     /// one); `caFile` is the CA bundle the transfer used, for the TLS sentences; `proxyVariable`
-    /// the variable naming the proxy it went through, if any.
-    static func transfer(_ result: CURLcode, url: String, detail: String, caFile: String, proxyVariable: String? = nil) -> HTTPClientError {
+    /// the variable naming the proxy it went through, if any; `reusedConnection` whether it went
+    /// over a connection kept alive from an earlier transfer.
+    static func transfer(_ result: CURLcode, url: String, detail: String, caFile: String, proxyVariable: String? = nil,
+                         reusedConnection: Bool = false) -> HTTPClientError {
         let kind: Code
         // curl: "CONNECT tunnel failed, response 407" (the proxy's answer, not the server's).
         if let range = detail.range(of: "CONNECT tunnel failed, response "),
@@ -154,6 +172,10 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
             return HTTPClientError(.proxyRefused(status: status, detail: detail), url: url, curlCode: result.rawValue, proxyVariable: proxyVariable)
         }
         switch result {
+        case CURLE_UNSUPPORTED_PROTOCOL where reusedConnection, CURLE_WEIRD_SERVER_REPLY where reusedConnection:
+            // curl: "Received HTTP/0.9 when not allowed", "Invalid status line": the rest of an
+            // earlier answer read as this one's start.
+            kind = .garbledByEarlierAnswer(detail: detail)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             kind = .connectFailed(detail: detail)
         case CURLE_OPERATION_TIMEDOUT:

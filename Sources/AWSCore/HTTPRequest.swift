@@ -35,15 +35,21 @@ public struct HTTPRequest: Sendable, Equatable {
     /// `http_proxy`, `ALL_PROXY`): the container credential endpoint and instance metadata,
     /// whose tokens and keys a proxy must not see (the AWS SDKs and CLI do the same).
     public var bypassesProxy: Bool
+    /// Sent on a connection opened for it, not one kept alive from an earlier request: the
+    /// retry of a request whose answer was garbled by bytes an earlier answer left on its
+    /// connection (see ``HTTPClientError/isGarbledByEarlierAnswer``).
+    public var opensNewConnection: Bool
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [],
-                timeouts: Timeouts = Timeouts(), verifyTLS: Bool = true, bypassesProxy: Bool = false) {
+                timeouts: Timeouts = Timeouts(), verifyTLS: Bool = true, bypassesProxy: Bool = false,
+                opensNewConnection: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.timeouts = timeouts
         self.verifyTLS = verifyTLS
         self.bypassesProxy = bypassesProxy
+        self.opensNewConnection = opensNewConnection
     }
 
     /// The value of the first header named `name`, compared case-insensitively.
@@ -55,6 +61,7 @@ public struct HTTPRequest: Sendable, Equatable {
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.timeouts == rhs.timeouts
             && lhs.verifyTLS == rhs.verifyTLS && lhs.bypassesProxy == rhs.bypassesProxy
+            && lhs.opensNewConnection == rhs.opensNewConnection
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
             && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }

@@ -10,6 +10,9 @@ public enum RetryReason: Sendable, Equatable, CustomStringConvertible {
     case errorInSuccessResponse(status: Int, code: String)
     /// The connection broke before the whole response arrived.
     case connectionReset
+    /// The answer on a kept-alive connection was not HTTP (an earlier answer's leftover
+    /// bytes); the retry opens a new connection.
+    case garbledByEarlierAnswer
     /// A connect, low-speed or total timeout expired.
     case timedOut
     /// The connection could not be established.
@@ -27,6 +30,7 @@ public enum RetryReason: Sendable, Equatable, CustomStringConvertible {
         case .serviceError(let status, let code): return "HTTP \(status)\(code.map { " \($0)" } ?? "")"
         case .errorInSuccessResponse(let status, let code): return "HTTP \(status) with an \(code) error document"
         case .connectionReset: return "connection reset"
+        case .garbledByEarlierAnswer: return "answer garbled by an earlier one on the connection"
         case .timedOut: return "timed out"
         case .connectFailed: return "could not connect"
         case .proxyFailed(let status): return "the proxy refused the tunnel (HTTP \(status))"
@@ -124,7 +128,8 @@ public struct RetryPolicy: Sendable {
     ///   XML, or a body streamed to a file). Non-2xx responses are classified from
     ///   ``HTTPResponse/body``, which always holds their error document.
     /// - Retried: 500/502/503/504; 429 and throttling codes; transient codes on any status;
-    ///   2xx with an `<Error>` document; connection resets, timeouts and connect failures; a
+    ///   2xx with an `<Error>` document; connection resets, timeouts and connect failures; an
+    ///   answer garbled by an earlier one's leftover bytes on a kept-alive connection; a
     ///   proxy's 502/503/504 to the tunnel.
     /// - Never retried: other 4xx (a wrong signature or a missing key stays wrong), TLS and
     ///   file errors, cancellation.
@@ -133,6 +138,7 @@ public struct RetryPolicy: Sendable {
         case .failure(let error):
             guard let error = error as? HTTPClientError else { return .fail }
             if error.isConnectionReset { return .retry(.connectionReset) }
+            if error.isGarbledByEarlierAnswer { return .retry(.garbledByEarlierAnswer) }
             if error.isTimeout { return .retry(.timedOut) }
             if error.isConnectFailure { return .retry(.connectFailed) }
             if let status = error.proxyRefusal, error.isRetryable { return .retry(.proxyFailed(status: status)) }

@@ -14,6 +14,8 @@ import Glibc
 /// - A 2xx body is checked for an S3 `<Error>` document only for PUT and POST requests with a
 ///   `.collect` sink (CopyObject, UploadPartCopy, CompleteMultipartUpload): a downloaded
 ///   object may itself be XML.
+/// - An answer garbled by bytes an earlier answer left on its kept-alive connection (a proxy
+///   that sends a body after a HEAD answer) is retried on a new connection.
 /// - Waits use `Task.sleep`, so cancelling the task stops the retries at once.
 /// - Unlike the underlying client, a response that is still retryable after the last attempt
 ///   (503 SlowDown five times) is thrown as a ``RetryExhaustedError`` that carries it, so a
@@ -33,6 +35,7 @@ public struct RetryingHTTPClient: HTTPClient {
 
     public func execute(_ request: HTTPRequest, body: HTTPRequestBody, responseBody: HTTPResponseSink) async throws -> HTTPResponse {
         var reasons: [RetryReason] = []
+        var request = request
         let inspectsSuccessBody: Bool = {
             guard case .collect = responseBody else { return false }
             let method = request.method.uppercased()
@@ -74,6 +77,9 @@ public struct RetryingHTTPClient: HTTPClient {
             case .retry(let reason):
                 if reason.isThrottling && !policy.retriesThrottling, case .success(let response) = result { return response }
                 reasons.append(reason)
+                // The connection held an earlier answer's leftovers; curl closed it, but others
+                // kept alive may hold some too.
+                if reason == .garbledByEarlierAnswer { request.opensNewConnection = true }
                 if reasons.count >= policy.maxAttempts {
                     throw RetryExhaustedError(method: request.method, url: request.url, reasons: reasons,
                                               lastResponse: try? result.get(), lastError: Self.error(of: result))

@@ -17,6 +17,10 @@ import Glibc
 /// - `/fault/403/<key>`: always 403 `AccessDenied`.
 /// - `/fault/inflight/<k>/<key>?hold=S`: 503 `SlowDown` when more than k requests of the key
 ///   are being served, else holds S seconds (default 0.02) and answers 200.
+/// - `/fault/headbody/<n>/<key>`: a HEAD answers 200 with a Content-Length, and the first n
+///   then owe its body: the connection's next answer is preceded by it, as from a server or
+///   proxy that sends a body after a HEAD answer (the bytes wait for the next request so that
+///   they always arrive after it, as they do when they come late).
 /// - `/fault/count/<key>`: `{"count": requests, "throttled": 503s sent, "maxInFlight": n}`.
 ///
 /// A success answers 200 with the request body's length and SHA-256 as JSON, so tests can
@@ -102,6 +106,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, json.dumps({"length": length, "sha256": digest}).encode(), "application/json")
 
     def route(self):
+        owed = getattr(self, "owed", b"")
+        if owed:
+            self.owed = b""
+            self.wfile.write(owed)
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         length, digest = self.read_body()
@@ -135,6 +143,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             finally:
                 with lock:
                     in_flight[key] -= 1
+        if kind == "headbody" and self.command == "HEAD":
+            body = b"<html><body>the body of a HEAD answer</body></html>"
+            self.reply(200, body, "text/html")
+            if seen <= limit:
+                self.owed = body
+            return
         if seen > limit:
             return self.ok(length, digest)
         if kind == "slowdown":

@@ -90,6 +90,13 @@ import Testing
         #expect(RetryPolicy.decision(for: transfer(28), responseBody: nil) == .retry(.timedOut))          // OPERATION_TIMEDOUT
         #expect(RetryPolicy.decision(for: transfer(7), responseBody: nil) == .retry(.connectFailed))      // COULDNT_CONNECT
         #expect(RetryPolicy.decision(for: transfer(60), responseBody: nil) == .fail)                      // PEER_FAILED_VERIFICATION
+        // Not HTTP (HTTP/0.9, a bad status line): an earlier answer's leftovers on a reused
+        // connection are retried; on a new connection the server itself speaks no HTTP.
+        for code: UInt32 in [1, 8] {
+            let reused = HTTPClientError.transfer(curlCode: code, url: "http://h/", detail: "d", caFile: "ca", reusedConnection: true)
+            #expect(RetryPolicy.decision(for: .failure(reused), responseBody: nil) == .retry(.garbledByEarlierAnswer))
+            #expect(RetryPolicy.decision(for: transfer(code), responseBody: nil) == .fail)
+        }
         #expect(RetryPolicy.decision(for: .failure(CancellationError()), responseBody: nil) == .fail)
         #expect(RetryPolicy.decision(for: .failure(HTTPClientError.responseBodyTooLarge(limit: 1, url: "u")), responseBody: nil) == .fail)
     }
@@ -254,6 +261,35 @@ import Testing
             let response = try await client.execute(request)
             #expect(response.status == 200)
             #expect(try await server.counts(key).count == 2)
+        }
+    }
+
+    /// A server or proxy that sends a body after a HEAD answer leaves it on the kept-alive
+    /// connection, where the next request reads it as the start of its own answer (curl:
+    /// "Received HTTP/0.9 when not allowed"). That request is retried on a new connection.
+    @Test func anAnswerGarbledByAHeadAnswersBodyIsRetriedOnANewConnection() async throws {
+        try await withFaultInjectionServer { server in
+            // One connection, so every request after the HEAD goes over the one it garbled.
+            let base = CurlHTTPClient(configuration: .init(maxConnectionsPerHost: 1, maxTotalConnections: 1, environment: [:]))
+            let plainKey = key()
+            #expect(try await base.execute(HTTPRequest(method: "HEAD", url: server.url("/fault/headbody/1/\(plainKey)"))).status == 200)
+            do {
+                _ = try await base.execute(HTTPRequest(method: "GET", url: server.url("/fault/slowdown/0/\(plainKey)")))
+                Issue.record("the answer after a HEAD answer with a body was taken as valid")
+            } catch let error as HTTPClientError {
+                #expect(error.isGarbledByEarlierAnswer, "\(error)")
+                #expect(error.description.contains("HEAD answer with a body"), "\(error)")
+            }
+
+            let client = RetryingHTTPClient(wrapping: base, policy: Self.fastPolicy())
+            for round in 0..<3 {
+                let key = key()
+                let head = try await client.execute(HTTPRequest(method: "HEAD", url: server.url("/fault/headbody/5/\(key)")))
+                #expect(head.status == 200)
+                let put = try await client.execute(HTTPRequest(method: "PUT", url: server.url("/fault/slowdown/0/\(key)-put")),
+                                                   body: .bytes(Array("round \(round)".utf8)), responseBody: .collect(limit: 1 << 16))
+                #expect(put.status == 200 && String(decoding: put.body, as: UTF8.self).contains(#""length": 7"#), "\(put)")
+            }
         }
     }
 

@@ -1172,6 +1172,31 @@ import Glibc
         }
     }
 
+    /// A proxy that sends a body after each HEAD answer (the deploy HEADs its pending marker,
+    /// objects it may reuse, the bucket) left the bytes on the kept-alive connection: the next
+    /// request read them as its answer, curl said "Received HTTP/0.9 when not allowed" and the
+    /// deploy failed. Now that request is retried on a new connection, and deploys go through.
+    @Test func deploysConvergeThroughAProxyThatSendsBodiesAfterHeadAnswers() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("headbody")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, bodyAfterHead: true)
+            defer { proxy.stop() }
+            let h = try CLIHarness()
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+            for round in 1...2 {
+                for n in 0..<20 { try h.write("site/p\(n).html", n % 2 == 0 ? "<p>\(n)</p>" : "<p>\(n) \(round)</p>") }
+                let run = try await h.run(["deploy", "site", "--target", "s3://headbody", "--json"], environment: environment)
+                #expect(run.status == 0, "\(run.stderr)")
+                let version = try #require(result(run)["version"] as? String)
+                #expect(try await keys(client, "headbody", prefix: "\(version)/").count == 20)
+                #expect(try await text(client, "headbody", "_sitebuild/live") == version)
+            }
+            #expect(try await proxy.stats().headBodies > 0)
+        }
+    }
+
     /// `--region` names another region than the bucket's: S3's 301 (played by a proxy) is
     /// followed, and the deploy completes with every request after the first signed for the
     /// bucket's region.

@@ -34,8 +34,12 @@ import Foundation
 /// answers one a bucket policy or a fault refuses in part: `200` with a per-key `<Error>` of
 /// that code for each key matching the regular expression, the other keys deleted upstream one
 /// by one (and listed as `<Deleted>`).
+/// With `bodyAfterHead`, every forwarded HEAD answer owes a body of its Content-Length (as a
+/// broken proxy or server sends one): the connection's next answer is preceded by it (the
+/// bytes wait for the next request, so they always come after it, as late ones do).
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
-/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n, "skewed": n}` (forwarding: requests sent
+/// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n, "skewed": n,
+/// "headBodies": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
@@ -48,7 +52,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
                 holdUploadsAfter: Int = 0, holdAnswerOf: (method: String, pathContains: String)? = nil,
                 refuse: (method: String, pathContains: String, status: Int, code: String)? = nil,
                 denyDelete: (keyPattern: String, code: String)? = nil,
-                loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil, clockOffset: Int = 0) throws {
+                loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil, clockOffset: Int = 0,
+                bodyAfterHead: Bool = false) throws {
         let values: [(String, String)] = [
             ("@UPSTREAM@", upstream),
             ("@SLOWDOWN@", String(slowDownEvery)),
@@ -69,8 +74,9 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             ("@LOSE_PATH@", loseAnswerOf?.pathContains ?? ""),
             ("@LOSE_TIMES@", String(loseAnswerOf?.times ?? 0)),
             ("@CLOCK_OFFSET@", String(clockOffset)),
+            ("@BODY_AFTER_HEAD@", bodyAfterHead ? "True" : "False"),
         ]
-        // One replacement at a time: a chain of nineteen is more than the type checker allows itself.
+        // One replacement at a time: a chain of twenty is more than the type checker allows itself.
         var script = Self.script
         for (placeholder, value) in values { script = script.replacingOccurrences(of: placeholder, with: value) }
         server = try PythonScriptServer(script: script, name: "fault_proxy")
@@ -95,6 +101,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var answersLost: Int
         /// Requests refused with `RequestTimeTooSkewed` (`clockOffset`).
         public var skewed: Int
+        /// HEAD answers whose body (`bodyAfterHead`) was sent before a later answer.
+        public var headBodies: Int
     }
 
     /// Lets the held `holdAnswerOf` answer go to the client.
@@ -131,8 +139,9 @@ LOSE_METHOD = "@LOSE_METHOD@"
 LOSE_PATH = "@LOSE_PATH@"
 LOSE_TIMES = @LOSE_TIMES@
 CLOCK_OFFSET = @CLOCK_OFFSET@
+BODY_AFTER_HEAD = @BODY_AFTER_HEAD@
 answer_gate = threading.Event()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0, "skewed": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0, "skewed": 0, "headBodies": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -142,6 +151,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args): pass
 
     def handle_any(self):
+        owed = getattr(self, "owed", b"")
+        if owed:
+            self.owed = b""
+            with lock: stats["headBodies"] += 1
+            self.wfile.write(owed)
         if self.path == "/_proxy/stats":
             body = json.dumps(stats).encode()
             self.send_response(200); self.send_header("Content-Type", "application/json")
@@ -277,6 +291,7 @@ class Handler(BaseHTTPRequestHandler):
         if not head: self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD": self.wfile.write(data)
+        elif BODY_AFTER_HEAD: self.owed = b"x" * min(int(resp.getheader("Content-Length") or 0), 1 << 16)
         conn.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
