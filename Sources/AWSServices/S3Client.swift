@@ -476,9 +476,23 @@ public struct S3Client: Sendable {
             let response = try await send("DeleteObjects", method: "POST", bucket: bucket, key: nil, query: [.init("delete", nil)],
                                           headers: [("Content-Type", "application/xml"), ("Content-MD5", S3MD5.contentMD5(body))],
                                           body: .bytes(body))
+            // A 200 is not "all deleted" unless it is a DeleteResult: an <Error> document with a
+            // <Code> was thrown by send (and retried when its code is transient); one without, or
+            // another document (a proxy's page), says nothing of what was deleted.
             let root = try parse("DeleteObjects", response.body)
-            errors += root.elements("Error").map {
-                DeleteError(key: $0.text("Key") ?? "", code: $0.text("Code") ?? "Unknown", message: $0.text("Message"))
+            if root.name == "Error" {
+                throw AWSServiceError.malformedResponse(Self.serviceName, "DeleteObjects",
+                    "S3 answered 200 with an <Error> document that has no <Code>"
+                    + (root.text("Message").map { " (\($0))" } ?? "") + "; none of the \(batch.count) keys is known to be deleted, run it again")
+            }
+            try requireRoot(root, "DeleteResult", "DeleteObjects")
+            for entry in root.elements("Error") {
+                guard let key = entry.text("Key"), !key.isEmpty else {
+                    // An error for no key is one for the request: nothing is known to be deleted.
+                    throw AWSServiceError.service(Self.serviceName, "DeleteObjects", code: entry.text("Code") ?? "InternalError",
+                                                  message: entry.text("Message"), status: response.status)
+                }
+                errors.append(DeleteError(key: key, code: entry.text("Code") ?? "Unknown", message: entry.text("Message")))
             }
         }
         return errors
@@ -752,11 +766,16 @@ public struct S3Client: Sendable {
     /// (a listing of no objects, which would say the site has no versions).
     func parse(_ operation: String, _ body: [UInt8], root expected: String? = nil) throws -> S3XMLElement {
         let root = try S3XML.parse(body, service: Self.serviceName, operation: operation)
-        if let expected, root.name != expected {
-            throw AWSServiceError.malformedResponse(Self.serviceName, operation, "its root element is <\(root.name)>, not <\(expected)>: "
-                + "something other than S3 answered, such as a proxy's or network portal's page; check HTTPS_PROXY and the endpoint")
-        }
+        if let expected { try requireRoot(root, expected, operation) }
         return root
+    }
+
+    /// Throws unless `root` is the `expected` element: another document is something other than
+    /// S3 answering.
+    func requireRoot(_ root: S3XMLElement, _ expected: String, _ operation: String) throws {
+        guard root.name != expected else { return }
+        throw AWSServiceError.malformedResponse(Self.serviceName, operation, "its root element is <\(root.name)>, not <\(expected)>: "
+            + "something other than S3 answered, such as a proxy's or network portal's page; check HTTPS_PROXY and the endpoint")
     }
 
     /// The error of a failed response: the XML `<Code>`/`<Message>`, or for body-less

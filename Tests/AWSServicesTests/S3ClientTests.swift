@@ -300,6 +300,41 @@ struct S3CannedHTTPClient: HTTPClient {
         }
     }
 
+    /// DeleteObjects answered 200 with something other than a DeleteResult (played by the
+    /// proxy) was taken for "everything deleted". Now S3's "200 with an error" is retried like
+    /// the other ones and the request goes through; an `<Error>` without a code, another
+    /// document, or a result's `<Error>` naming no key is an error; per-key errors are reported.
+    @Test func aDeleteObjectsAnswerThatIsNoDeleteResultIsNotTakenForDeletion() async throws {
+        try await withMotoServer { moto in
+            let s3 = try await moto.s3Bucket("deletes")
+            func delete(answering body: String, times: Int = 100) async throws -> [S3Client.DeleteError] {
+                _ = try await s3.putObject(bucket: "deletes", key: "a.txt", body: .bytes(Array("a".utf8)))
+                let proxy = try FaultInjectingProxy(upstream: moto.baseURL, answerDelete: (body: body, times: times))
+                defer { proxy.stop() }
+                var environment = moto.environment
+                environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+                let proxied = S3Client(region: "us-east-1", credentials: moto.credentials, environment: environment)
+                return try await proxied.deleteObjects(bucket: "deletes", keys: ["a.txt"])
+            }
+            let transient = #"<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"#
+            #expect(try await delete(answering: transient, times: 2).isEmpty)
+            #expect(try await s3.headObject(bucket: "deletes", key: "a.txt") == nil)
+
+            let cases: [(body: String, says: String)] = [
+                ("<html><body>Welcome to the hotel network</body></html>", "its root element is <html>, not <DeleteResult>"),
+                ("<Error><Message>Try again</Message></Error>", "an <Error> document that has no <Code> (Try again)"),
+                ("<DeleteResult><Error><Code>AccessDenied</Code><Message>denied</Message></Error></DeleteResult>", "AccessDenied"),
+            ]
+            for (body, says) in cases {
+                let error = await #expect(throws: AWSServiceError.self, "\(body)") { _ = try await delete(answering: body) }
+                #expect(error.map { "\($0)".contains(says) } == true, "\(String(describing: error))")
+                #expect(try await s3.headObject(bucket: "deletes", key: "a.txt") != nil)
+            }
+            let denied = "<DeleteResult><Error><Key>a.txt</Key><Code>AccessDenied</Code><Message>denied</Message></Error></DeleteResult>"
+            #expect(try await delete(answering: denied) == [S3Client.DeleteError(key: "a.txt", code: "AccessDenied", message: "denied")])
+        }
+    }
+
     @Test func unsignedPayloadIsAccepted() async throws {
         try await withMotoServer { moto in
             _ = try await moto.s3Bucket()

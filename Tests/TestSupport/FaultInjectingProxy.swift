@@ -37,9 +37,12 @@ import Foundation
 /// With `bodyAfterHead`, every forwarded HEAD answer owes a body of its Content-Length (as a
 /// broken proxy or server sends one): the connection's next answer is preceded by it (the
 /// bytes wait for the next request, so they always come after it, as late ones do).
+/// With `answerDelete`, the first `times` DeleteObjects requests (`POST ?delete`) are answered
+/// `200` with that body, without reaching the upstream: S3's "200 with an error", or a page
+/// of something else that answered.
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
 /// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n, "skewed": n,
-/// "headBodies": n}` (forwarding: requests sent
+/// "headBodies": n, "deletesAnswered": n}` (forwarding: requests sent
 /// upstream and not yet answered; answersHeld: 1 once the `holdAnswerOf` answer is held).
 public final class FaultInjectingProxy: @unchecked Sendable {
     // @unchecked: the properties are set in `init` and never change.
@@ -53,7 +56,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
                 refuse: (method: String, pathContains: String, status: Int, code: String)? = nil,
                 denyDelete: (keyPattern: String, code: String)? = nil,
                 loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil, clockOffset: Int = 0,
-                bodyAfterHead: Bool = false) throws {
+                bodyAfterHead: Bool = false, answerDelete: (body: String, times: Int)? = nil) throws {
         let values: [(String, String)] = [
             ("@UPSTREAM@", upstream),
             ("@SLOWDOWN@", String(slowDownEvery)),
@@ -75,8 +78,11 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             ("@LOSE_TIMES@", String(loseAnswerOf?.times ?? 0)),
             ("@CLOCK_OFFSET@", String(clockOffset)),
             ("@BODY_AFTER_HEAD@", bodyAfterHead ? "True" : "False"),
+            ("@ANSWER_DELETE_TIMES@", String(answerDelete?.times ?? 0)),
+            // Base64: the body may hold quotes and line breaks.
+            ("@ANSWER_DELETE_BODY@", Data((answerDelete?.body ?? "").utf8).base64EncodedString()),
         ]
-        // One replacement at a time: a chain of twenty is more than the type checker allows itself.
+        // One replacement at a time: a chain of twenty-two is more than the type checker allows itself.
         var script = Self.script
         for (placeholder, value) in values { script = script.replacingOccurrences(of: placeholder, with: value) }
         server = try PythonScriptServer(script: script, name: "fault_proxy")
@@ -103,6 +109,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
         public var skewed: Int
         /// HEAD answers whose body (`bodyAfterHead`) was sent before a later answer.
         public var headBodies: Int
+        /// DeleteObjects requests answered with the `answerDelete` body.
+        public var deletesAnswered: Int
     }
 
     /// Lets the held `holdAnswerOf` answer go to the client.
@@ -116,7 +124,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
     }
 
     static let script = #"""
-import calendar, email.utils, html, http.client, json, re, socket, struct, sys, threading, time, urllib.parse
+import base64, calendar, email.utils, html, http.client, json, re, socket, struct, sys, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSTREAM = urllib.parse.urlsplit("@UPSTREAM@")
@@ -140,8 +148,10 @@ LOSE_PATH = "@LOSE_PATH@"
 LOSE_TIMES = @LOSE_TIMES@
 CLOCK_OFFSET = @CLOCK_OFFSET@
 BODY_AFTER_HEAD = @BODY_AFTER_HEAD@
+ANSWER_DELETE_TIMES = @ANSWER_DELETE_TIMES@
+ANSWER_DELETE_BODY = base64.b64decode("@ANSWER_DELETE_BODY@")
 answer_gate = threading.Event()
-stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0, "skewed": 0, "headBodies": 0}
+stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0, "skewed": 0, "headBodies": 0, "deletesAnswered": 0}
 faulted = {}
 uploads = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -216,6 +226,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(REFUSE_STATUS); self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(err))); self.end_headers()
             if self.command != "HEAD": self.wfile.write(err)
+            return
+        answer_delete = False
+        if ANSWER_DELETE_TIMES and self.command == "POST" and re.search(r"[?&]delete(=|&|$)", self.path):
+            with lock:
+                answer_delete = stats["deletesAnswered"] < ANSWER_DELETE_TIMES
+                if answer_delete: stats["deletesAnswered"] += 1
+        if answer_delete:
+            self.send_response(200); self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(ANSWER_DELETE_BODY))); self.end_headers(); self.wfile.write(ANSWER_DELETE_BODY)
             return
         if DENY_DELETE and self.command == "POST" and re.search(r"[?&]delete(=|&|$)", self.path):
             bucket = self.path.split("?")[0].strip("/").split("/")[0]
