@@ -58,9 +58,10 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var options: BuildOptions
     @OptionGroup(title: "AWS (for env.parameter-store and env.secrets-manager)") var aws: AWSOptions
+    @OptionGroup(title: "S3 writes (for --cache s3://…)") var writes: S3WriteOptions
 
     func run() throws {
-        let status = BuildInvocation.run(options, aws: aws)
+        let status = BuildInvocation.run(options, aws: aws, writes: writes)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -68,15 +69,16 @@ struct BuildCommand: ParsableCommand {
 /// Turns command-line options into a build and its result into an exit status.
 enum BuildInvocation {
     /// `source`: the already resolved source (`run` resolves it first); nil to resolve it here.
-    static func run(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil) -> Int32 {
-        runReturningResult(options, aws: aws, source: source).status
+    static func run(_ options: BuildOptions, aws: AWSOptions, writes: S3WriteOptions = S3WriteOptions(), source: ResolvedSource? = nil) -> Int32 {
+        runReturningResult(options, aws: aws, writes: writes, source: source).status
     }
 
     /// Runs the build; its exit status, and its result when it ran.
     /// `excluding`: absolute paths the artifacts never take (`run`'s local target and pointer).
     /// `cancellation`: `run`'s, set by its signal watch since before the source was fetched;
     /// nil for a watch of the build's own, started before the source is fetched here.
-    static func runReturningResult(_ options: BuildOptions, aws: AWSOptions, source: ResolvedSource? = nil,
+    /// `writes`: the `--sse`, `--sse-kms-key-id` and `--acl` the S3 build cache's entries are written with.
+    static func runReturningResult(_ options: BuildOptions, aws: AWSOptions, writes: S3WriteOptions = S3WriteOptions(), source: ResolvedSource? = nil,
                                    excluding: [String] = [], cancellation given: Cancellation? = nil) -> (status: Int32, result: BuildResult?) {
         // Signals are taken from before the source is fetched: a clone, a download or a
         // --clean copy stops as a build does (exit 130, a STOPPED result, git stopped).
@@ -85,7 +87,7 @@ enum BuildInvocation {
         defer { signals.stop() }
         let prepared: Prepared
         do {
-            prepared = try prepare(options, aws: aws, source: source, excluding: excluding, cancellation: cancellation)
+            prepared = try prepare(options, aws: aws, writes: writes, source: source, excluding: excluding, cancellation: cancellation)
         } catch let error as BuildSpecError {
             for diagnostic in error.diagnostics { writeAll(2, Array("\(diagnostic)\n".utf8)) }
             let count = error.errors.count
@@ -204,7 +206,8 @@ enum BuildInvocation {
         }
     }
 
-    static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), source resolved: ResolvedSource? = nil,
+    static func prepare(_ options: BuildOptions, aws: AWSOptions = AWSOptions(), writes: S3WriteOptions = S3WriteOptions(),
+                        source resolved: ResolvedSource? = nil,
                         excluding: [String] = [], cancellation: Cancellation? = nil) throws -> Prepared {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath
@@ -343,7 +346,8 @@ enum BuildInvocation {
             configuration.cacheSlot = BuildConfiguration.codeBuildCacheSlot(environment: environment)
         }
         configuration.remoteCache = try S3CacheStore.configured(option: options.cache, environment: environment,
-                                                                configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws)
+                                                                configFiles: [source + "/sitebuild.yml", cwd + "/sitebuild.yml"], aws: aws,
+                                                                writes: writes)
         // The cache directory (SITEBUILD_CACHE_DIR inside the project, as GitLab's cache:paths
         // needs) holds this machine's paths and the build cache: never an artifact.
         if let inside = relativePath(FileWalker.realPath(absolutePath(cache, relativeTo: cwd)), under: FileWalker.realPath(source)) {

@@ -746,7 +746,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         // A local target (and a file pointer) inside the project is not part of the site.
         let localPlaces = [(settings.target as? LocalTarget)?.root, (settings.pointer as? LocalPointerStore)?.path].compactMap { $0 }
-        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, source: resolved.source, excluding: localPlaces,
+        let (status, build) = BuildInvocation.runReturningResult(buildOptions, aws: aws, writes: writes, source: resolved.source, excluding: localPlaces,
                                                                  cancellation: cancellation)
         guard status == 0 else { throw ExitCode(status) }
         if let build {

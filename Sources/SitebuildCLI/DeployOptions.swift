@@ -162,11 +162,7 @@ struct TargetOptions: ParsableArguments {
             throw UsageError("--config \(config!): is a directory; name the settings file, such as \(config!)/sitebuild.yml")
         }
         let settings = try SiteConfig.load(configPath)
-        let objectWrites = writes.over(settings.objectWrites)
-        if let key = objectWrites.kmsKeyId, objectWrites.serverSideEncryption != "aws:kms" && objectWrites.serverSideEncryption != "aws:kms:dsse" {
-            throw UsageError("the KMS key \(key) (--sse-kms-key-id or sitebuild.yml's sse-kms-key-id) needs sse aws:kms or aws:kms:dsse "
-                             + "(--sse or sitebuild.yml's sse)")
-        }
+        let objectWrites = try writes.settings(over: settings.objectWrites)
         let context = AWSContext(options: aws, environment: env, objectWrites: objectWrites)
         // An empty flag is a mistake (an unset variable in `--pointer "$PREVIEW_POINTER"`), not a
         // request for the next setting: that would be sitebuild.yml's production pointer, or the

@@ -98,21 +98,26 @@ struct S3CacheStore: RemoteCacheStore {
         }
     }
 
-    /// The store `--cache`, `SITEBUILD_CACHE` or sitebuild.yml's `cache:` names, or nil.
+    /// The store `--cache`, `SITEBUILD_CACHE` or sitebuild.yml's `cache:` names, or nil. Its
+    /// entries are written with `writes` over the `sse:`, `sse-kms-key-id:` and `acl:` of the
+    /// first of `configFiles` that sets any, as a deploy writes its objects: a bucket whose
+    /// policy requires SSE-KMS refuses them otherwise.
     static func configured(option: String?, environment: [String: String], configFiles: [String],
-                           aws: AWSOptions) throws -> S3CacheStore? {
+                           aws: AWSOptions, writes: S3WriteOptions = S3WriteOptions()) throws -> S3CacheStore? {
         var setting: (text: String, what: String)?
+        var configured: S3Client.ObjectWriteSettings?
+        for file in configFiles {
+            let config = try SiteConfig.load(file)
+            if configured == nil, config.objectWrites != S3Client.ObjectWriteSettings() { configured = config.objectWrites }
+            if setting == nil, let given = config.cache, !given.isEmpty { setting = (given, "\(config.cachePlace ?? file): cache") }
+        }
         if let option, !option.isEmpty { setting = (option, "--cache") }
         else if let given = environment["SITEBUILD_CACHE"], !given.isEmpty { setting = (given, "SITEBUILD_CACHE") }
-        else {
-            for file in configFiles {
-                let config = try SiteConfig.load(file)
-                if let given = config.cache, !given.isEmpty { setting = (given, "\(config.cachePlace ?? file): cache"); break }
-            }
-        }
         guard let setting else { return nil }
         let location = try Self.location(setting.text, what: setting.what)
-        let client = try AWSContext(options: aws, environment: environment).s3(for: "\(setting.what) \(setting.text)")
+        let objectWrites = try writes.settings(over: configured ?? S3Client.ObjectWriteSettings())
+        let client = try AWSContext(options: aws, environment: environment, objectWrites: objectWrites)
+            .s3(for: "\(setting.what) \(setting.text)")
         return S3CacheStore(client: client, location: location)
     }
 }

@@ -2,8 +2,9 @@ import AWSServices
 import ArgumentParser
 
 /// `--sse`, `--sse-kms-key-id` and `--acl`, with the aws CLI's names and values: what every
-/// object a command writes to S3 carries (the site's objects, copies, and the state under
-/// `_sitebuild/`), for buckets whose policy denies uploads without them.
+/// object a command writes to S3 carries (the site's objects, copies, the state under
+/// `_sitebuild/`, `watch`'s state objects and the `--cache s3://…` entries), for buckets whose
+/// policy denies uploads without them.
 struct S3WriteOptions: ParsableArguments {
     @Option(help: "Server-side encryption of every object written to S3: AES256, aws:kms or aws:kms:dsse (as aws s3 cp --sse). Default: the bucket's.")
     var sse: String?
@@ -33,5 +34,20 @@ struct S3WriteOptions: ParsableArguments {
     func over(_ configured: S3Client.ObjectWriteSettings) -> S3Client.ObjectWriteSettings {
         S3Client.ObjectWriteSettings(serverSideEncryption: sse ?? configured.serverSideEncryption,
                                      kmsKeyId: sseKmsKeyId ?? configured.kmsKeyId, acl: acl ?? configured.acl)
+    }
+
+    /// ``over(_:)``, refused (a usage error) when it names a KMS key without aws:kms or aws:kms:dsse.
+    func settings(over configured: S3Client.ObjectWriteSettings) throws -> S3Client.ObjectWriteSettings {
+        let settings = over(configured)
+        if let key = settings.kmsKeyId, settings.serverSideEncryption != "aws:kms" && settings.serverSideEncryption != "aws:kms:dsse" {
+            throw UsageError("the KMS key \(key) (--sse-kms-key-id or sitebuild.yml's sse-kms-key-id) needs sse aws:kms or aws:kms:dsse "
+                             + "(--sse or sitebuild.yml's sse)")
+        }
+        return settings
+    }
+
+    /// The flags as given, to pass on to another command (`watch`'s runs).
+    var arguments: [String] {
+        [("--sse", sse), ("--sse-kms-key-id", sseKmsKeyId), ("--acl", acl)].flatMap { flag, value in value.map { [flag, $0] } ?? [] }
     }
 }

@@ -51,6 +51,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "AWS") var aws: AWSOptions
 
+    @OptionGroup(title: "S3 writes (the state objects; passed to run)") var writes: S3WriteOptions
+
     @Argument(parsing: .postTerminator, help: "More arguments for `sitebuild run`.")
     var runArguments: [String] = []
 
@@ -71,7 +73,7 @@ struct WatchCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let client: S3Client
         do {
-            client = try AWSContext(options: aws, environment: environment).s3(for: "watch \(location)")
+            client = try AWSContext(options: aws, environment: environment, objectWrites: stateWrites()).s3(for: "watch \(location)")
         } catch {
             printError("\(error)")
             throw ExitCode(ExitStatus.invalidInput)
@@ -157,6 +159,16 @@ struct WatchCommand: AsyncParsableCommand {
         return excluded
     }
 
+    /// What the state objects are written with: the runs' `--sse`, `--sse-kms-key-id` and
+    /// `--acl` (given to watch, or after `--`) over the settings file's, as each run's deploy
+    /// writes its objects; a bucket whose policy requires SSE-KMS refuses them otherwise.
+    /// (Bad values are refused with the run's flags, by ``checkRunArguments(bucket:)``.)
+    func stateWrites() -> S3Client.ObjectWriteSettings {
+        let given = (try? RunCommand.parse(runArgumentList() + ["--source", "s3://check/check.zip"]))?.writes ?? writes
+        let configured = settingsFile().flatMap { try? SiteConfig.load($0) }?.objectWrites ?? S3Client.ObjectWriteSettings()
+        return given.over(configured)
+    }
+
     /// The watcher's settings file: --config, else the current directory's sitebuild.yml
     /// when there is one. Every run gets it as its --config, so a sitebuild.yml inside an
     /// uploaded archive does not decide where or how the watcher deploys.
@@ -220,7 +232,7 @@ struct WatchCommand: AsyncParsableCommand {
             if let value { arguments += [flag, value] }
         }
         if aws.pathStyle { arguments.append("--path-style") }
-        return arguments + runArguments
+        return arguments + writes.arguments + runArguments
     }
 }
 

@@ -78,6 +78,32 @@ import TestSupport
         }
     }
 
+    /// The cache's entries are written with `--sse`, `--sse-kms-key-id` and `--acl` (`build`'s,
+    /// `run`'s) or sitebuild.yml's keys, as a deploy writes its objects: a bucket whose policy
+    /// requires SSE-KMS refused them before. A KMS key without aws:kms is refused (exit 2).
+    @Test func entriesAreWrittenWithTheGivenEncryption() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("cache")
+            let flags = ["--sse", "aws:kms", "--sse-kms-key-id", "alias/cache", "--acl", "bucket-owner-full-control"]
+            let flagged = try await runner().run(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=a",
+                                                      "--env", "RUN=one"] + flags, environment: moto.environment)
+            #expect(flagged.status == 0, "\(flagged.stderr)")
+            let configured = try runner()
+            try configured.write("site/sitebuild.yml", "sse: aws:kms\nsse-kms-key-id: alias/cache\n")
+            let second = try await build(configured, moto, key: "b", run: "two")
+            #expect(second.status == 0, "\(second.stderr)")
+            for key in ["team/deps-a.tar.zst", "team/deps-b.tar.zst"] {
+                let head = try await s3.headObject(bucket: "cache", key: key)
+                #expect(head?.serverSideEncryption == "aws:kms", "\(key): \(String(describing: head))")
+            }
+            let refused = try await runner().run(["build", "--source", "site", "--cache", "s3://cache/team", "--env", "KEYPART=c",
+                                                      "--sse-kms-key-id", "k"], environment: moto.environment)
+            #expect(refused.status == 2 && refused.stderr.contains("the KMS key k (--sse-kms-key-id"), "\(refused.stderr)")
+            #expect(try await s3.headObject(bucket: "cache", key: "team/deps-c.tar.zst") == nil)
+        }
+    }
+
     /// Without cache.key the runners sharing the prefix share one slot, rewritten by each
     /// build: a runner's own older copy must not hide what another runner saved since.
     @Test func theSharedDefaultSlotComesFromS3BeforeARunnersOwnOlderCopy() async throws {

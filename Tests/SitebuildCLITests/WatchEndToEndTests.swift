@@ -120,6 +120,38 @@ import TestSupport
         }
     }
 
+    /// `--sse`, `--sse-kms-key-id` and `--acl` travel on the watcher's state objects as on the
+    /// site's objects: given to watch (and passed to the runs), after `--`, or in the watcher's
+    /// sitebuild.yml. Before, the state objects were written without them, and a bucket whose
+    /// policy requires SSE-KMS refused every claim.
+    @Test func stateObjectsAreWrittenWithTheDeploysEncryption() async throws {
+        try await withMotoServer { moto in
+            let s3 = client(moto)
+            try await s3.createBucket("uploads")
+            try await s3.createBucket("site")
+            let h = try CLIHarness()
+            let kms = ["--sse", "aws:kms", "--sse-kms-key-id", "alias/watch"]
+            for (n, extra) in [kms, ["--"] + kms, []].enumerated() {
+                if extra.isEmpty { try h.write("sitebuild.yml", "sse: aws:kms\nsse-kms-key-id: alias/watch\n") }
+                try await upload(s3, h, key: "incoming/site-\(n).zip", page: "page \(n)")
+                let run = try await watch(h, moto, extra)
+                #expect(run.status == 0, "\(extra): \(run.stdout)\n\(run.stderr)")
+            }
+            let states = try await keys(s3, "uploads", "incoming/_sitebuild/watch/")
+            #expect(states.count == 3, "\(states)")
+            let site = try await keys(s3, "site", "www/")
+            #expect(site.contains("www/site-2/index.html"), "\(site)")
+            for key in states {
+                let head = try await s3.headObject(bucket: "uploads", key: key)
+                #expect(head?.serverSideEncryption == "aws:kms", "\(key): \(String(describing: head))")
+            }
+            for key in site {
+                let head = try await s3.headObject(bucket: "site", key: key)
+                #expect(head?.serverSideEncryption == "aws:kms", "\(key): \(String(describing: head))")
+            }
+        }
+    }
+
     @Test func buildsNewArchivesOnceInUploadOrder() async throws {
         try await withMotoServer { moto in
             let s3 = client(moto)
