@@ -176,9 +176,17 @@ public struct S3Client: Sendable {
         public var attributes: ObjectAttributes
         /// `x-amz-server-side-encryption`: how S3 encrypted it (`AES256`, `aws:kms`, …).
         public var serverSideEncryption: String?
+        /// `x-amz-storage-class`: its storage class, when not STANDARD (S3 sends none for that).
+        public var storageClass: String?
+        /// `x-amz-archive-status`: the archive tier an `INTELLIGENT_TIERING` object is in
+        /// (`ARCHIVE_ACCESS`, `DEEP_ARCHIVE_ACCESS`), which S3 serves only once restored; nil
+        /// in the tiers that serve at once. A listing does not say it.
+        public var archiveStatus: String?
 
         init(headers: HTTPResponseHeaders) {
             serverSideEncryption = headers.first("x-amz-server-side-encryption")
+            storageClass = headers.first("x-amz-storage-class")
+            archiveStatus = headers.first("x-amz-archive-status")
             size = headers.first("content-length").flatMap { Int64($0) } ?? 0
             etag = headers.first("etag").map(S3Client.unquote)
             lastModified = headers.first("last-modified")

@@ -590,6 +590,7 @@ public struct S3Target: DeployTarget {
         let versionPrefix = location.prefix + manifest.version + "/"
         var present = [Bool](repeating: false, count: manifest.entries.count)
         var archived: [Int: String] = [:]
+        var tiered: [(row: Int, key: String)] = []
         // One listing (1,000 keys a request): a HEAD per object would cost a request per file.
         // The listing names each object's storage class: one a lifecycle rule moved to an
         // archive class is there, and serves 403 InvalidObjectState until restored.
@@ -599,9 +600,46 @@ public struct S3Target: DeployTarget {
                 archived[row] = storageClass
             } else {
                 present[row] = true
+                if object.storageClass == Self.intelligentTiering { tiered.append((row, object.key)) }
             }
         }
+        // An Intelligent-Tiering object may sit in an archive tier (the bucket's archive
+        // configuration moved it there), served only once restored; the listing does not say
+        // so, its HEAD does. Only those objects are asked, these callers (rollback, --repair,
+        // doctor) look at one version; a deploy's copies find out from CopyObject's refusal.
+        for (row, tier) in try await archiveTiers(of: tiered) {
+            present[row] = false
+            archived[row] = "\(Self.intelligentTiering) (\(tier) tier)"
+        }
         return MissingRows(rows: present.indices.filter { !present[$0] }, archived: archived)
+    }
+
+    static let intelligentTiering = "INTELLIGENT_TIERING"
+
+    /// The archive tiers S3 serves an Intelligent-Tiering object from only once it is restored.
+    static let archiveTiers: Set<String> = ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]
+
+    /// The rows of `objects` whose HEAD names an archive tier (row → tier), 16 HEADs at a time.
+    /// An object gone since the listing is left out (the next look finds it missing).
+    func archiveTiers(of objects: [(row: Int, key: String)]) async throws -> [Int: String] {
+        let client = client, bucket = bucket
+        return try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            var tiers: [Int: String] = [:]
+            var next = 0
+            var running = 0
+            while next < objects.count || running > 0 {
+                while next < objects.count, running < 16 {
+                    let (row, key) = objects[next]
+                    next += 1
+                    running += 1
+                    group.addTask { (row, try await client.headObject(bucket: bucket, key: key)?.archiveStatus) }
+                }
+                guard let (row, status) = try await group.next() else { break }
+                running -= 1
+                if let status, Self.archiveTiers.contains(status) { tiers[row] = status }
+            }
+            return tiers
+        }
     }
 
     public func restoreObjects(_ rows: [Int], of manifest: Manifest, from sourceRoot: String, reusable known: ReusableContent,

@@ -1742,6 +1742,50 @@ import Glibc
         #expect(process.terminationStatus == 0, "boto3 copy to \(storageClass) failed")
     }
 
+    /// An INTELLIGENT_TIERING object in an archive tier (played by the proxy: moto has no tiers)
+    /// is served only once restored, yet the listing names only its class: doctor called the
+    /// version complete and rollback made it live. Now those two (and --repair) HEAD the
+    /// Intelligent-Tiering objects of the version and count one in an archive tier as missing,
+    /// naming the tier; one in a tier that serves (no archive status) is not. A deploy copying
+    /// from it gets InvalidObjectState and uploads the file instead.
+    @Test func intelligentTieringObjectsInAnArchiveTierAreNamedAndRefused() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("tiered")
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            try h.write("site/a.txt", "kept")
+            try h.write("site/b.txt", "also kept")
+            let common = ["--target", "s3://tiered/w", "--json"]
+            let first = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            let v1 = try #require(result(first)["version"] as? String, "\(first.stderr)")
+            try moveToStorageClass(moto, bucket: "tiered", keys: ["w/\(v1)/a.txt", "w/\(v1)/b.txt"], "INTELLIGENT_TIERING")
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, archiveTier: (keyPattern: "/\(v1)/a\\.txt$", status: "DEEP_ARCHIVE_ACCESS"))
+            defer { proxy.stop() }
+            var environment = moto.environment
+            environment["AWS_ENDPOINT_URL"] = proxy.baseURL
+
+            let doctor = try await h.run(["doctor", "--target", "s3://tiered/w"], environment: environment)
+            #expect(doctor.status == 3, "\(doctor.stdout)")
+            #expect(doctor.stdout.contains("1 of its 3 objects (a.txt) are missing on the target (1 in the INTELLIGENT_TIERING "
+                + "(DEEP_ARCHIVE_ACCESS tier) storage class"), "\(doctor.stdout)")
+
+            try h.write("site/index.html", "<p>two</p>")
+            let second = try await h.run(["deploy", "site"] + common, environment: environment)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("w/\(v1)/a.txt is in an archive storage class (InvalidObjectState): uploading a.txt"),
+                    "\(second.stderr)")
+            let v2 = try #require(result(second)["version"] as? String)
+            #expect(try await text(client, "tiered", "w/\(v2)/a.txt") == "kept")
+
+            let back = try await h.run(["rollback"] + common, environment: environment)
+            #expect(back.status == 3, "\(back.stderr)")
+            #expect(back.stderr.contains("version \(v1) is missing 1 of its 3 objects (a.txt) on s3://tiered/w/ (1 in the "
+                + "INTELLIGENT_TIERING (DEEP_ARCHIVE_ACCESS tier) storage class"), "\(back.stderr)")
+            #expect(try await text(client, "tiered", "w/_sitebuild/live") == v2)
+        }
+    }
+
     /// Objects a lifecycle rule moved to GLACIER or DEEP_ARCHIVE (which S3 serves only once
     /// restored): a deploy copying unchanged files from the live version failed with
     /// InvalidObjectState (moto: ObjectNotInActiveTierError), while doctor called the version

@@ -40,6 +40,10 @@ import Foundation
 /// With `answerDelete`, the first `times` DeleteObjects requests (`POST ?delete`) are answered
 /// `200` with that body, without reaching the upstream: S3's "200 with an error", or a page
 /// of something else that answered.
+/// With `archiveTier`, the objects whose path matches the regular expression play
+/// Intelligent-Tiering objects in that archive tier (`ARCHIVE_ACCESS`, `DEEP_ARCHIVE_ACCESS`),
+/// which moto does not know: their HEAD answers carry `x-amz-archive-status`, and a GET of
+/// one or a copy from one (`x-amz-copy-source`) is refused `403 InvalidObjectState`.
 /// `GET /_proxy/stats` answers `{"requests": n, "slowdowns": n, "resets": n, "pointerFlips": n,
 /// "redirects": n, "held": n, "forwarding": n, "answersHeld": n, "refused": n, "deniedDeletes": n, "answersLost": n, "skewed": n,
 /// "headBodies": n, "deletesAnswered": n}` (forwarding: requests sent
@@ -56,7 +60,8 @@ public final class FaultInjectingProxy: @unchecked Sendable {
                 refuse: (method: String, pathContains: String, status: Int, code: String)? = nil,
                 denyDelete: (keyPattern: String, code: String)? = nil,
                 loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil, clockOffset: Int = 0,
-                bodyAfterHead: Bool = false, answerDelete: (body: String, times: Int)? = nil) throws {
+                bodyAfterHead: Bool = false, answerDelete: (body: String, times: Int)? = nil,
+                archiveTier: (keyPattern: String, status: String)? = nil) throws {
         let values: [(String, String)] = [
             ("@UPSTREAM@", upstream),
             ("@SLOWDOWN@", String(slowDownEvery)),
@@ -81,8 +86,10 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             ("@ANSWER_DELETE_TIMES@", String(answerDelete?.times ?? 0)),
             // Base64: the body may hold quotes and line breaks.
             ("@ANSWER_DELETE_BODY@", Data((answerDelete?.body ?? "").utf8).base64EncodedString()),
+            ("@ARCHIVE_PATTERN@", archiveTier?.keyPattern ?? ""),
+            ("@ARCHIVE_STATUS@", archiveTier?.status ?? ""),
         ]
-        // One replacement at a time: a chain of twenty-two is more than the type checker allows itself.
+        // One replacement at a time: a chain of twenty-four is more than the type checker allows itself.
         var script = Self.script
         for (placeholder, value) in values { script = script.replacingOccurrences(of: placeholder, with: value) }
         server = try PythonScriptServer(script: script, name: "fault_proxy")
@@ -150,6 +157,8 @@ CLOCK_OFFSET = @CLOCK_OFFSET@
 BODY_AFTER_HEAD = @BODY_AFTER_HEAD@
 ANSWER_DELETE_TIMES = @ANSWER_DELETE_TIMES@
 ANSWER_DELETE_BODY = base64.b64decode("@ANSWER_DELETE_BODY@")
+ARCHIVE_PATTERN = r"@ARCHIVE_PATTERN@"
+ARCHIVE_STATUS = "@ARCHIVE_STATUS@"
 answer_gate = threading.Event()
 stats = {"requests": 0, "slowdowns": 0, "resets": 0, "pointerFlips": 0, "redirects": 0, "held": 0, "forwarding": 0, "answersHeld": 0, "refused": 0, "deniedDeletes": 0, "answersLost": 0, "skewed": 0, "headBodies": 0, "deletesAnswered": 0}
 faulted = {}
@@ -226,6 +235,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(REFUSE_STATUS); self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(err))); self.end_headers()
             if self.command != "HEAD": self.wfile.write(err)
+            return
+        path = urllib.parse.unquote(self.path.split("?")[0])
+        source = urllib.parse.unquote(self.headers.get("x-amz-copy-source") or "")
+        if ARCHIVE_PATTERN and ((self.command == "GET" and re.search(ARCHIVE_PATTERN, path)) or (source and re.search(ARCHIVE_PATTERN, source))):
+            err = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InvalidObjectState</Code><Message>The operation is not "
+                   b"valid for the object's access tier</Message></Error>")
+            self.send_response(403); self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(err))); self.end_headers(); self.wfile.write(err)
             return
         answer_delete = False
         if ANSWER_DELETE_TIMES and self.command == "POST" and re.search(r"[?&]delete(=|&|$)", self.path):
@@ -307,6 +324,8 @@ class Handler(BaseHTTPRequestHandler):
         head = self.command == "HEAD"
         for k, v in resp.getheaders():
             if k.lower() not in HOP and (head or k.lower() != "content-length"): self.send_header(k, v)
+        if head and ARCHIVE_PATTERN and re.search(ARCHIVE_PATTERN, urllib.parse.unquote(self.path.split("?")[0])):
+            self.send_header("x-amz-archive-status", ARCHIVE_STATUS)
         if not head: self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD": self.wfile.write(data)
