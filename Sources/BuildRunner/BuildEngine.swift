@@ -38,7 +38,21 @@ public final class BuildEngine {
         self.secrets = secrets
     }
 
-    var buildId: String { "\(configuration.projectName):\(buildUUID)" }
+    /// The CodeBuild build sitebuild runs inside, if it does: its id, ARN and number are the
+    /// build's (the result's, the log's, the commands' CODEBUILD_* variables), as users look
+    /// the build up in the CodeBuild console by them.
+    var codeBuild: CodeBuildEnvironment.Build? { CodeBuildEnvironment.build(configuration.baseEnvironment) }
+
+    var buildId: String { codeBuild?.id ?? "\(configuration.projectName):\(buildUUID)" }
+
+    /// The build's ARN: CodeBuild's inside CodeBuild (nil if it sets none), else one in the
+    /// shape of CodeBuild's under account 000000000000 (as CodeBuild's local agent fakes it).
+    var buildArn: String? {
+        if let codeBuild { return codeBuild.arn }
+        let env = configuration.baseEnvironment
+        let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        return "arn:aws:codebuild:\(region):000000000000:build/\(buildId)"
+    }
 
     // MARK: - The build
 
@@ -181,7 +195,7 @@ public final class BuildEngine {
     private func finish(_ status: BuildStatus, message: String?, started: ContinuousClock.Instant,
                         artifacts: [ArtifactOutput], reports: [(String, [String])], exported: [(String, String)]) -> BuildResult {
         let duration = (ContinuousClock.now - started).milliseconds
-        var result = BuildResult(status: status, buildId: buildId, buildNumber: buildNumber, phases: phases,
+        var result = BuildResult(status: status, buildId: buildId, buildArn: buildArn, buildNumber: buildNumber, phases: phases,
                                  exportedVariables: exported.map { ($0.0, log.mask($0.1)) }, artifacts: artifacts,
                                  reports: reports.map { (group: $0.0, files: $0.1) },
                                  durationMilliseconds: duration, message: message.map(log.mask), failureKind: failureKind)
@@ -210,7 +224,14 @@ public final class BuildEngine {
     /// Returns why the build was stopped during the phase (a signal, the timeout), if it was.
     private func downloadSource(startDate: Date, started phaseStart: ContinuousClock.Instant) throws -> Cancellation.Reason? {
         let source = configuration.sourceDirectory
-        log.container("Running on sitebuild (local build)")
+        if let codeBuild {
+            // CodeBuild's own first line names its fleet; this one names the build, as the
+            // console lists it (id, number, who started it).
+            let details = [codeBuild.number.map { "build number \($0)" }, codeBuild.initiator.map { "started by \($0)" }].compactMap { $0 }
+            log.container("Running on sitebuild inside CodeBuild build \(codeBuild.id)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
+        } else {
+            log.container("Running on sitebuild (local build)")
+        }
         log.container("Phase is DOWNLOAD_SOURCE")
         log.event("phase_started", [("phase", .string("DOWNLOAD_SOURCE")), ("attempt", .int(1))])
         log.container("CODEBUILD_SRC_DIR=\(source)")
@@ -313,7 +334,9 @@ public final class BuildEngine {
         // GIT_CEILING_DIRECTORIES from the source keeps git from reading an enclosing repository.
         for (name, value) in configuration.sourceVariables { env[name] = value }
         let git = GitInfo.read(configuration.sourceDirectory, environment: env)
-        buildNumber = nextBuildNumber()
+        // Inside CodeBuild the real build number is the one to report (and sitebuild's own
+        // count is left alone).
+        buildNumber = codeBuild?.number ?? nextBuildNumber()
         let region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1"
         var codebuild: [(String, String)] = [
             ("CODEBUILD_SRC_DIR", configuration.sourceDirectory),
@@ -327,7 +350,7 @@ public final class BuildEngine {
         if !inCodeBuild {
             codebuild += [
                 ("CODEBUILD_BUILD_ID", buildId),
-                ("CODEBUILD_BUILD_ARN", "arn:aws:codebuild:\(region):000000000000:build/\(buildId)"),
+                ("CODEBUILD_BUILD_ARN", buildArn ?? ""),
                 ("CODEBUILD_BUILD_NUMBER", String(buildNumber)),
                 ("CODEBUILD_BUILD_IMAGE", "sitebuild/local"),
                 ("CODEBUILD_INITIATOR", env["USER"] ?? env["LOGNAME"] ?? "sitebuild"),
@@ -336,9 +359,6 @@ public final class BuildEngine {
                 ("CODEBUILD_CI", "false"),
                 ("CODEBUILD_PROJECT_ARN", "arn:aws:codebuild:\(region):000000000000:project/\(configuration.projectName)"),
             ]
-        } else if let number = Int(env["CODEBUILD_BUILD_NUMBER"] ?? "") {
-            // Inside CodeBuild the real build number is the one to report.
-            buildNumber = number
         }
         if let commit = git.commit {
             codebuild.append(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit))

@@ -44,7 +44,10 @@ public struct ArtifactOutput: Sendable, Equatable {
 /// Everything a build produced, for the CLI's exit code, JSON result and dotenv file.
 public struct BuildResult: Sendable {
     public var status: BuildStatus
+    /// The build's id, ARN and number: CodeBuild's when sitebuild runs inside a CodeBuild
+    /// build, else sitebuild's own (a local build has an ARN in CodeBuild's shape).
     public var buildId: String
+    public var buildArn: String?
     public var buildNumber: Int
     public var phases: [PhaseRecord]
     /// `env.exported-variables` with secrets masked: for the log and the JSON result.
@@ -74,6 +77,7 @@ public struct BuildResult: Sendable {
         .object([
             ("status", .string(status.rawValue)),
             ("buildId", .string(buildId)),
+            ("buildArn", buildArn.map(JSONValue.string) ?? .null),
             ("buildNumber", .int(Int64(buildNumber))),
             ("durationMs", .int(durationMilliseconds)),
             ("message", message.map(JSONValue.string) ?? .null),

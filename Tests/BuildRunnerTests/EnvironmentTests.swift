@@ -39,6 +39,8 @@ import Testing
         #expect(start.range(of: #"^start=\d{13}$"#, options: .regularExpression) != nil)
         #expect(lines.contains("local=true succeeding=1 initiator=set"))
         #expect(run.result.buildId.hasPrefix("test:"))
+        #expect(lines.contains("arn=\(run.result.buildArn ?? "nil")"))
+        #expect(run.log.contains("Running on sitebuild (local build)"))
 
         let second = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo number=$CODEBUILD_BUILD_NUMBER\n")
         #expect(second.log.outputLines.contains("number=2"))
@@ -74,6 +76,35 @@ import Testing
         let lines = run.log.outputLines
         #expect(lines.contains("id=site:7f0c number=41 start=1764320000000"), "\(lines)")
         #expect(lines.contains("src=\(h.source) local=unset"), "\(lines)")
+    }
+
+    /// Inside CodeBuild the build's result and log name CodeBuild's build (id, ARN, number,
+    /// initiator), which users look up in the CodeBuild console; they had named sitebuild's own
+    /// id (`<project>:<uuid>`) and said "Running on sitebuild (local build)".
+    @Test func insideCodeBuildTheResultAndLogNameCodeBuildsBuild() throws {
+        let h = try BuildHarness()
+        let id = "my-site:8a1b2c3d-1111-2222-3333-444455556666"
+        let arn = "arn:aws:codebuild:eu-west-1:123456789012:build/" + id
+        let run = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"arn=$CODEBUILD_BUILD_ARN\"\n",
+                            environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "CODEBUILD_BUILD_ID": id, "CODEBUILD_BUILD_ARN": arn,
+                                          "CODEBUILD_BUILD_NUMBER": "57", "CODEBUILD_INITIATOR": "codepipeline/site-pipeline"], json: true)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.result.buildId == id)
+        #expect(run.result.buildArn == arn)
+        #expect(run.result.buildNumber == 57)
+        #expect(run.log.outputLines.contains("arn=\(arn)"))
+        #expect(run.log.contains("Running on sitebuild inside CodeBuild build \(id) (build number 57, started by codepipeline/site-pipeline)"), "\(run.log)")
+        #expect(!run.log.contains("local build"), "\(run.log)")
+        let started = try #require(run.events.first { $0.contains("\"build_started\"") })
+        #expect(started.contains("\"buildId\":\"\(id)\""), "\(started)")
+        let result = try #require(run.events.last)
+        #expect(result.contains("\"buildId\":\"\(id)\",\"buildArn\":\"\(arn)\",\"buildNumber\":57"), "\(result)")
+        // Without an ARN or a number in the environment: none made up.
+        let bare = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n",
+                             environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "CODEBUILD_BUILD_ID": id], json: true)
+        #expect(bare.result.buildId == id && bare.result.buildArn == nil)
+        #expect(bare.log.contains("Running on sitebuild inside CodeBuild build \(id)\n"), "\(bare.log)")
+        #expect(try #require(bare.events.last).contains("\"buildArn\":null"))
     }
 
     /// An empty CODEBUILD_BUILD_ID (a CI template's, `env -i … CODEBUILD_BUILD_ID=`) counts as
