@@ -67,13 +67,47 @@ public struct ReleaseRecord: Sendable, Equatable {
                              trailingSlash: value["trailingSlash"]?.stringValue)
     }
 
+    /// Who a release record (and a manifest's `createdBy`) says deployed: in a CI job, the
+    /// job's (``ciActor(_:)``), as its container's `root@<hostname>` names nothing anyone can
+    /// look up; else `<user>@<host>`.
     public static func defaultActor() -> String {
         let env = ProcessInfo.processInfo.environment
+        if let actor = ciActor(env) { return actor }
         // CI containers often set no USER: the account the process runs as then.
         var user = ["USER", "LOGNAME"].compactMap { env[$0] }.first { !$0.isEmpty }
         if user == nil, let entry = getpwuid(getuid()) { user = String(cString: entry.pointee.pw_name) }
         let name: String = user ?? "uid \(getuid())"
         return "\(name)@\(hostName())"
+    }
+
+    /// The CI job `environment` is one of, as a release record names it: who started it and
+    /// where to find it, nil outside CI. Each part is left out when its variable is unset or empty.
+    /// - GitHub Actions (GITHUB_ACTIONS=true): `github:<GITHUB_ACTOR> (<GITHUB_SERVER_URL>/<GITHUB_REPOSITORY>/actions/runs/<GITHUB_RUN_ID>)`,
+    ///   or `(run <GITHUB_RUN_ID>)` without the repository;
+    /// - GitLab CI (GITLAB_CI=true): `gitlab:<GITLAB_USER_LOGIN> (<CI_JOB_URL>)`, or `(job <CI_JOB_ID>)`;
+    /// - CodeBuild (CODEBUILD_BUILD_ID set and not empty, as `CodeBuildEnvironment.isInside`
+    ///   has it): `codebuild:<CODEBUILD_INITIATOR> (<CODEBUILD_BUILD_ID>)`.
+    /// A runner CodeBuild hosts for GitHub Actions or GitLab sets both: the workflow's job is
+    /// named (its actor is a person; CodeBuild's initiator is then the webhook).
+    public static func ciActor(_ environment: [String: String]) -> String? {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func actor(_ system: String, _ who: String?, _ job: String?) -> String {
+            system + (who.map { ":" + $0 } ?? "") + (job.map { " (\($0))" } ?? "")
+        }
+        if value("GITHUB_ACTIONS") == "true" {
+            let run = value("GITHUB_RUN_ID")
+            let url = run.flatMap { run in
+                value("GITHUB_REPOSITORY").map { (value("GITHUB_SERVER_URL") ?? "https://github.com") + "/\($0)/actions/runs/\(run)" }
+            }
+            return actor("github", value("GITHUB_ACTOR"), url ?? run.map { "run \($0)" })
+        }
+        if value("GITLAB_CI") == "true" {
+            return actor("gitlab", value("GITLAB_USER_LOGIN"), value("CI_JOB_URL") ?? value("CI_JOB_ID").map { "job \($0)" })
+        }
+        if let build = value("CODEBUILD_BUILD_ID") {
+            return actor("codebuild", value("CODEBUILD_INITIATOR"), build)
+        }
+        return nil
     }
 
     /// The record with the latest time: the last flip (nil without records).

@@ -1028,12 +1028,48 @@ import Testing
     @Test func aReleaseRecordNamesTheAccountWhenUSERIsUnset() throws {
         let h = try CLIHarness()
         try h.write("site/index.html", "home")
-        let run = try h.run(["deploy", "site"], environment: ["USER": "", "LOGNAME": ""])
+        let run = try h.run(["deploy", "site"], environment: ["USER": "", "LOGNAME": ""].merging(Self.outsideCI) { $1 })
         #expect(run.status == 0, "\(run.stderr)")
         let records = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").filter { $0.hasSuffix(".json") }
         let record = try #require(records.first.flatMap { h.read(".sitebuild/_sitebuild/releases/" + $0) })
         let account = try #require(getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) })
         #expect(record.contains(#""by":"\#(account)@"#), "\(record)")
+    }
+
+    /// What makes a deploy a CI job's, emptied: these tests may themselves run in one.
+    static let outsideCI = ["GITHUB_ACTIONS": "", "GITLAB_CI": "", "CODEBUILD_BUILD_ID": ""]
+
+    /// In a CI job (CodeBuild, GitHub Actions, GitLab CI) the release record and the manifest's
+    /// createdBy name the job's actor and the job, as its console shows them; they had said
+    /// `root@<container hostname>`, which names nothing once the container is gone.
+    @Test func aReleaseRecordInCINamesTheJobAndWhoStartedIt() throws {
+        let h = try CLIHarness()
+        let codeBuild = ["CODEBUILD_BUILD_ID": "my-site:8a1b2c3d", "CODEBUILD_INITIATOR": "codepipeline/site-pipeline", "USER": "root"]
+        let gitHub = ["GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "octocat", "GITHUB_RUN_ID": "9121", "GITHUB_REPOSITORY": "octo-org/site",
+                      "GITHUB_SERVER_URL": "https://github.com"]
+        let gitLab = ["GITLAB_CI": "true", "GITLAB_USER_LOGIN": "jdoe", "CI_JOB_ID": "778", "CI_JOB_URL": "https://gitlab.com/g/site/-/jobs/778"]
+        for (index, (environment, by)) in [
+            (codeBuild, "codebuild:codepipeline/site-pipeline (my-site:8a1b2c3d)"),
+            (["CODEBUILD_BUILD_ID": "my-site:8a1b2c3d", "CODEBUILD_INITIATOR": ""], "codebuild (my-site:8a1b2c3d)"),
+            (gitHub, "github:octocat (https://github.com/octo-org/site/actions/runs/9121)"),
+            (["GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "octocat", "GITHUB_RUN_ID": "9121"], "github:octocat (run 9121)"),
+            (gitLab, "gitlab:jdoe (https://gitlab.com/g/site/-/jobs/778)"),
+            (["GITLAB_CI": "true", "GITLAB_USER_LOGIN": "jdoe", "CI_JOB_ID": "778"], "gitlab:jdoe (job 778)"),
+            // A GitHub Actions runner CodeBuild hosts: the workflow's run.
+            (codeBuild.merging(gitHub) { $1 }, "github:octocat (https://github.com/octo-org/site/actions/runs/9121)"),
+        ].enumerated() {
+            try h.write("site/index.html", "page \(index)")
+            let run = try h.run(["deploy", "site"], environment: Self.outsideCI.merging(environment) { $1 })
+            #expect(run.status == 0, "\(run.stderr)")
+            let version = try #require(live(h))
+            let name = try #require(FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases")
+                .first { $0.hasSuffix("-\(version).json") })
+            let data = try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/releases/" + name))
+            let record = try #require(ReleaseRecord.parse(data))
+            #expect(record.by == by)
+            let manifest = try #require(h.read(".sitebuild/_sitebuild/manifests/\(version).json"))
+            #expect(try JSONValue.parse(Data(manifest.utf8))["metadata"]?["createdBy"]?.stringValue == by, "\(manifest.prefix(400))")
+        }
     }
 
     @Test func deployingTheProjectFolderLeavesOutSitebuildsOwnFiles() throws {
