@@ -124,16 +124,18 @@ enum DeployInvocation {
 
     /// Deploys `directory`; a signal interrupts it cleanly (``Interruptible``): up to the flip
     /// nothing live changes and what the deploy holds is released, a flip under way completes,
-    /// and the exit status is 130.
+    /// and the exit status is 130. `containerTargetWarned`: `run` said the settings'
+    /// ``TargetOptions/Resolved/containerTargetWarning`` before its build.
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool, repair: Bool = false, takeOverPointer: Bool = false,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
                     source: ResolvedSource? = nil, resultFields: [(String, JSONValue)] = [], shownDirectory: String? = nil,
-                    given: [String: TargetOptions.GivenVariable] = [:]) async -> Int32 {
+                    given: [String: TargetOptions.GivenVariable] = [:], containerTargetWarned: Bool = false) async -> Int32 {
         await Interruptible.run {
             await perform(directory: directory, target: target, routing: routing, invalidation: invalidation, versionId: versionId,
                           dryRun: dryRun, repair: repair, takeOverPointer: takeOverPointer, configDirectory: configDirectory, relativeBase: relativeBase, sourceDirectory: sourceDirectory,
-                          source: source, resultFields: resultFields, shownDirectory: shownDirectory, given: given)
+                          source: source, resultFields: resultFields, shownDirectory: shownDirectory, given: given,
+                          containerTargetWarned: containerTargetWarned)
         }
     }
 
@@ -141,7 +143,7 @@ enum DeployInvocation {
                                 versionId: String, dryRun: Bool, repair: Bool, takeOverPointer: Bool,
                                 configDirectory: String, relativeBase: String?, sourceDirectory: String,
                                 source: ResolvedSource?, resultFields: [(String, JSONValue)], shownDirectory: String?,
-                                given: [String: TargetOptions.GivenVariable]) async -> Int32 {
+                                given: [String: TargetOptions.GivenVariable], containerTargetWarned: Bool) async -> Int32 {
         let reporter = Reporter(json: target.json, resultFields: resultFields)
         let deployer: Deployer
         let version: String?
@@ -178,6 +180,7 @@ enum DeployInvocation {
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
             if let warning = resolved.targetPrefixWarning { reporter.say(warning) }
+            if !containerTargetWarned, let warning = resolved.containerTargetWarning { reporter.say(warning) }
         } catch {
             reporter.fail("\(error)")
             return ExitStatus.invalidInput
@@ -706,13 +709,8 @@ struct RunCommand: AsyncParsableCommand {
         // that is not there), a first flip the distribution could never serve. A typo costs
         // a look-up, not a whole build. (The deploy checks again: minutes may pass.)
         let reporter = Reporter(json: build.json)
-        // In CodeBuild the default target is a folder of the build's container, thrown away
-        // with it: a green build that published nothing.
-        if CodeBuildEnvironment.isInside(ProcessInfo.processInfo.environment), settings.targetIsDefault {
-            reporter.say("warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so the versions go to the "
-                + "default local target \(settings.target.url), inside the build container, which is discarded when the build ends; give "
-                + "the S3 target (--target, SITEBUILD_TARGET in the project's variables or the buildspec's env.variables, or sitebuild.yml)")
-        }
+        // Said before the build, not again by its deploy.
+        if let warning = settings.containerTargetWarning { reporter.say(warning) }
         do {
             if let problem = try await DeployInvocation.distributionProblem(settings, invalidation: invalidation) {
                 reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was built, uploaded or made live"))
@@ -761,7 +759,8 @@ struct RunCommand: AsyncParsableCommand {
                                                       dryRun: dryRun, repair: repair, takeOverPointer: takeOverPointer,
                                                       configDirectory: resolved.configDirectory,
                                                       relativeBase: resolved.relativeBase, sourceDirectory: source,
-                                                      source: resolved.source, resultFields: exported, given: given)
+                                                      source: resolved.source, resultFields: exported, given: given,
+                                                      containerTargetWarned: true)
         if deployStatus != 0 { throw ExitCode(deployStatus) }
     }
 

@@ -1,5 +1,6 @@
 import AWSServices
 import ArgumentParser
+import BuildRunner
 import Deploy
 import Foundation
 import Preview
@@ -75,6 +76,16 @@ struct TargetOptions: ParsableArguments {
         /// Set when the target is an S3 prefix that no CloudFront origin path can reach
         /// (``S3Location/originPathProblem(_:)``): said, not refused, since another router may serve it.
         var targetPrefixWarning: String?
+
+        /// Set inside a CodeBuild build (``CodeBuildEnvironment/isInside(_:)``) when no target
+        /// was given: the default local target is a folder of the build's container, thrown
+        /// away with it, so a green build would have published nothing. `deploy` and `run` say it.
+        var containerTargetWarning: String? {
+            guard targetIsDefault, CodeBuildEnvironment.isInside(environment) else { return nil }
+            return "warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so the versions go to the "
+                + "default local target \(target.url), inside the build container, which is discarded when the build ends; give "
+                + "the S3 target (--target, SITEBUILD_TARGET in the project's variables or the buildspec's env.variables, or sitebuild.yml)"
+        }
 
         /// Self, or a usage error when the target is a local directory that does not exist:
         /// for the commands that read a target (versions, rollback, prune, serve), a mistyped

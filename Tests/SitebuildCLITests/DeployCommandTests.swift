@@ -588,6 +588,7 @@ import Testing
         let inCodeBuild = try h.run(["run", "--source", "site", "--dry-run"], environment: ["CODEBUILD_BUILD_ID": "site:1"])
         #expect(inCodeBuild.status == 0, "\(inCodeBuild.stderr)")
         #expect(inCodeBuild.stderr.contains("warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given"), "\(inCodeBuild.stderr)")
+        #expect(inCodeBuild.stderr.components(separatedBy: "this is a CodeBuild build").count == 2, "said before the build, not again: \(inCodeBuild.stderr)")
         let outside = try h.run(["run", "--source", "site", "--dry-run"], environment: ["CODEBUILD_BUILD_ID": ""])
         #expect(!outside.stderr.contains("this is a CodeBuild build"), "\(outside.stderr)")
     }
@@ -1034,6 +1035,27 @@ import Testing
         let record = try #require(records.first.flatMap { h.read(".sitebuild/_sitebuild/releases/" + $0) })
         let account = try #require(getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) })
         #expect(record.contains(#""by":"\#(account)@"#), "\(record)")
+    }
+
+    /// `deploy` in a CodeBuild build (a post_build step) with no target warns as `run` does:
+    /// the default local target is a folder of the build's container, discarded when the build
+    /// ends. It had deployed there silently, a green build that published nothing.
+    @Test func deployInCodeBuildWithoutATargetWarnsThatTheContainerIsDiscarded() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "home")
+        let warning = "warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so the versions go to the "
+            + "default local target file://\(h.root)/.sitebuild, inside the build container, which is discarded when the build ends"
+        for dryRun in [true, false] {
+            let deploy = try h.run(["deploy", "dist"] + (dryRun ? ["--dry-run"] : []), environment: ["CODEBUILD_BUILD_ID": "site:1"])
+            #expect(deploy.status == 0, "\(deploy.stderr)")
+            #expect(deploy.stderr.contains(warning), "\(deploy.stderr)")
+            #expect(deploy.stderr.components(separatedBy: "this is a CodeBuild build").count == 2, "\(deploy.stderr)")
+        }
+        let given = try h.run(["deploy", "dist", "--target", "versions"], environment: ["CODEBUILD_BUILD_ID": "site:1"])
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(!given.stderr.contains("this is a CodeBuild build"), "\(given.stderr)")
+        let outside = try h.run(["deploy", "dist"], environment: ["CODEBUILD_BUILD_ID": ""])
+        #expect(!outside.stderr.contains("this is a CodeBuild build"), "\(outside.stderr)")
     }
 
     /// What makes a deploy a CI job's, emptied: these tests may themselves run in one.
