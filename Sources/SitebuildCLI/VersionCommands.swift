@@ -139,7 +139,7 @@ extension VersionsCommand {
             for (offset, item) in read.enumerated() {
                 let version = versions[batch.lowerBound + offset]
                 if let damaged = item?.damaged {
-                    reporter.say("warning: \(damaged); version \(version) is left out (and kept): restore or delete that file by hand")
+                    reporter.say(leftOutWarning(damaged))
                     heads.append((version, nil))
                 } else if let head = item?.head {
                     heads.append((version, head))
@@ -147,6 +147,15 @@ extension VersionsCommand {
             }
         }
         return heads
+    }
+
+    /// What `versions` and `prune` say of a version whose manifest they cannot read: a damaged
+    /// one is for the user to restore or delete; one of a newer format is whole (a newer
+    /// sitebuild reads it), so the advice is only to upgrade, never to delete it.
+    static func leftOutWarning(_ damaged: DamagedManifest) -> String {
+        damaged.tooNew
+            ? "warning: \(damaged); version \(damaged.version) is left out (and kept) until then: the file is not damaged, keep it"
+            : "warning: \(damaged); version \(damaged.version) is left out (and kept): restore or delete that file by hand"
     }
 
     /// One manifest head read (by ``readHeads(_:of:reporter:)``'s child tasks).
@@ -168,7 +177,7 @@ extension VersionsCommand {
         do {
             return try await target.readManifest(version)
         } catch let damaged as DamagedManifest {
-            reporter.say("warning: \(damaged); version \(version) is left out (and kept): restore or delete that file by hand")
+            reporter.say(leftOutWarning(damaged))
             return nil
         }
     }

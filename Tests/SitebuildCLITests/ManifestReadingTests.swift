@@ -105,7 +105,13 @@ import Testing
         for command in [["versions"], ["doctor"], ["prune", "--keep", "0", "--grace", "0s"]] {
             let out = try h.run(command)
             #expect((out.stdout + out.stderr).contains(message), "\(command): \(out.stdout)\(out.stderr)")
+            if command != ["doctor"] {
+                // Left out and kept; never the damaged-manifest advice to delete the file.
+                #expect(out.stderr.contains("version \(v1) is left out (and kept) until then: the file is not damaged, keep it"), "\(command): \(out.stderr)")
+                #expect(!out.stderr.contains("delete that file"), "\(command): \(out.stderr)")
+            }
         }
+        #expect(h.exists(".sitebuild/_sitebuild/manifests/\(v1).json") && h.exists(".sitebuild/\(v1)"))
         let site = PreviewSite(root: h.root + "/.sitebuild", pointerPath: h.root + "/.sitebuild/_sitebuild/live", router: Router())
         let served = site.respond(method: "GET", target: "/", headers: [:])
         #expect(served.status == 503)
