@@ -456,15 +456,24 @@ public struct DeployError: Error, Sendable, CustomStringConvertible {
     /// The live version did change (a flip that could not be undone): the command must not
     /// say that nothing live changed.
     public var liveChanged = false
+    /// Whether the live version changed is unknown (a flip whose answer was lost, and the
+    /// pointer could not be read back): the `--json` result says `UNKNOWN`, not `FAILED`.
+    public var outcomeUnknown = false
     /// A version's deletion that failed before deleting anything (its manifest could not be
     /// deleted): the version is whole, and its prune's marker goes again.
     public var nothingDeleted = false
-    public init(_ description: String, invalidInput: Bool = false, liveChanged: Bool = false, nothingDeleted: Bool = false) {
+    public init(_ description: String, invalidInput: Bool = false, liveChanged: Bool = false, outcomeUnknown: Bool = false,
+                nothingDeleted: Bool = false) {
         self.description = description
         self.isInvalidInput = invalidInput
-        self.liveChanged = liveChanged
+        self.liveChanged = liveChanged || outcomeUnknown
+        self.outcomeUnknown = outcomeUnknown
         self.nothingDeleted = nothingDeleted
     }
+
+    /// The `--json` result's status for this failure: `UNKNOWN` when whether the live version
+    /// changed is unknown, otherwise `FAILED`.
+    public var resultStatus: String { outcomeUnknown ? "UNKNOWN" : "FAILED" }
 }
 
 /// Version ids must be safe path segments and never clash with `_sitebuild`.

@@ -528,7 +528,7 @@ public struct Deployer: Sendable {
             } catch let readError {
                 throw DeployError("the flip of \(pointer.url) to \(version) failed (\(error)), and the pointer could not be read "
                     + "back (\(readError)): whether \(version) is live is unknown. See `sitebuild versions\(commandPlace)` once the pointer can be "
-                    + "read, then run the command again: it finishes the flip, or finds \(version) live", liveChanged: true)
+                    + "read, then run the command again: it finishes the flip, or finds \(version) live", outcomeUnknown: true)
             }
             if now.version == version {
                 log("note: the flip's answer was lost (\(error)), but the pointer holds \(version): the flip was made")

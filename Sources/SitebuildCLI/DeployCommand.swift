@@ -268,7 +268,7 @@ enum DeployInvocation {
             return ExitStatus.interrupted
         } catch let error as DeployError {
             reporter.say("deploy failed: \(error)" + (error.liveChanged ? "" : "; nothing live changed"))
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string(error.description))])
+            reporter.event("result", [("status", .string(error.resultStatus)), ("message", .string(error.description))])
             return exitStatus(for: error)
         } catch {
             let message = readableError(error)

@@ -292,7 +292,7 @@ struct RollbackCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.interrupted)
         } catch {
             reporter.say("rollback failed: \(error)" + ((error as? DeployError)?.liveChanged == true ? "" : "; nothing live changed"))
-            reporter.event("result", [("status", .string("FAILED")), ("message", .string("\(error)"))])
+            reporter.event("result", [("status", .string((error as? DeployError)?.resultStatus ?? "FAILED")), ("message", .string("\(error)"))])
             throw ExitCode(DeployInvocation.exitStatus(for: error))
         }
     }

@@ -1018,6 +1018,37 @@ import Glibc
         }
     }
 
+    /// A pointer write whose answer was lost on every attempt, and the pointer then unreadable:
+    /// deploy and rollback say the outcome is unknown, never that nothing changed, and their
+    /// `--json` result's status is `UNKNOWN`, not `FAILED` (exit 3).
+    @Test func aFlipWhoseOutcomeIsUnknownSaysUnknownInItsResult() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("unknown-flip")
+            let h = try CLIHarness()
+            let target = ["--target", "s3://unknown-flip/www"]
+            try h.write("dist/index.html", "<p>zero</p>")
+            let first = try await h.run(["deploy", "dist", "--json"] + target, environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let v0 = try #require(result(first)["version"] as? String)
+            try h.write("dist/index.html", "<p>one</p>")
+            for arguments in [["deploy", "dist", "--json"], ["rollback", v0, "--json"]] {
+                let proxy = try FaultInjectingProxy(upstream: moto.baseURL,
+                                                    refuse: (method: "GET", pathContains: "/_sitebuild/live", status: 403, code: "AccessDenied"),
+                                                    loseAnswerOf: (method: "PUT", pathContains: "/_sitebuild/live", times: 20),
+                                                    refuseOnceAnswerLost: true)
+                defer { proxy.stop() }
+                var proxied = moto.environment
+                proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+                let out = try await h.run(arguments + target, environment: proxied)
+                #expect(out.status == 3, "\(arguments): \(out.stderr)")
+                #expect(out.stderr.contains("is live is unknown") && !out.stderr.contains("nothing live changed"), "\(arguments): \(out.stderr)")
+                #expect(result(out)["status"] as? String == "UNKNOWN", "\(arguments): \(out.stdout)")
+                #expect(try await proxy.stats().refused >= 1)
+            }
+        }
+    }
+
     /// A signal while prune deletes a version: that version is deleted whole (no deleting
     /// marker left to hold up rollbacks), and the next one is not started.
     @Test func aSignalDuringPruneFinishesTheVersionItIsDeleting() async throws {

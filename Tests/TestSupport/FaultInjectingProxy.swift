@@ -29,7 +29,8 @@ import Foundation
 /// region gets `301 PermanentRedirect` with `x-amz-bucket-region` (and `<Region>` in the body).
 /// With `refuse`, every request of that method whose path contains the text is answered with
 /// that status and error code (an S3/CloudFront-style XML error) without reaching the upstream:
-/// a permission the identity lacks, say.
+/// a permission the identity lacks, say. With `refuseOnceAnswerLost` too, only once a
+/// `loseAnswerOf` answer was lost: a store that goes unreachable right after a write.
 /// With `denyDelete`, a DeleteObjects request (`POST ?delete`) is answered by the proxy as S3
 /// answers one a bucket policy or a fault refuses in part: `200` with a per-key `<Error>` of
 /// that code for each key matching the regular expression, the other keys deleted upstream one
@@ -61,7 +62,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
                 denyDelete: (keyPattern: String, code: String)? = nil,
                 loseAnswerOf: (method: String, pathContains: String, times: Int)? = nil, clockOffset: Int = 0,
                 bodyAfterHead: Bool = false, answerDelete: (body: String, times: Int)? = nil,
-                archiveTier: (keyPattern: String, status: String)? = nil) throws {
+                archiveTier: (keyPattern: String, status: String)? = nil, refuseOnceAnswerLost: Bool = false) throws {
         let values: [(String, String)] = [
             ("@UPSTREAM@", upstream),
             ("@SLOWDOWN@", String(slowDownEvery)),
@@ -76,6 +77,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             ("@REFUSE_PATH@", refuse?.pathContains ?? ""),
             ("@REFUSE_STATUS@", String(refuse?.status ?? 0)),
             ("@REFUSE_CODE@", refuse?.code ?? ""),
+            ("@REFUSE_ONCE_LOST@", refuseOnceAnswerLost ? "True" : "False"),
             ("@DENY_DELETE@", denyDelete?.keyPattern ?? ""),
             ("@DENY_DELETE_CODE@", denyDelete?.code ?? ""),
             ("@LOSE_METHOD@", loseAnswerOf?.method ?? ""),
@@ -89,7 +91,7 @@ public final class FaultInjectingProxy: @unchecked Sendable {
             ("@ARCHIVE_PATTERN@", archiveTier?.keyPattern ?? ""),
             ("@ARCHIVE_STATUS@", archiveTier?.status ?? ""),
         ]
-        // One replacement at a time: a chain of twenty-four is more than the type checker allows itself.
+        // One replacement at a time: a chain of twenty-five is more than the type checker allows itself.
         var script = Self.script
         for (placeholder, value) in values { script = script.replacingOccurrences(of: placeholder, with: value) }
         server = try PythonScriptServer(script: script, name: "fault_proxy")
@@ -148,6 +150,7 @@ REFUSE_METHOD = "@REFUSE_METHOD@"
 REFUSE_PATH = "@REFUSE_PATH@"
 REFUSE_STATUS = @REFUSE_STATUS@
 REFUSE_CODE = "@REFUSE_CODE@"
+REFUSE_ONCE_LOST = @REFUSE_ONCE_LOST@
 DENY_DELETE = r"@DENY_DELETE@"
 DENY_DELETE_CODE = "@DENY_DELETE_CODE@"
 LOSE_METHOD = "@LOSE_METHOD@"
@@ -228,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Type", "application/xml"); self.send_header("Content-Length", str(len(err))); self.end_headers()
                 if self.command != "HEAD": self.wfile.write(err)
                 return
-        if REFUSE_PATH and self.command == REFUSE_METHOD and REFUSE_PATH in self.path:
+        if REFUSE_PATH and self.command == REFUSE_METHOD and REFUSE_PATH in self.path and (not REFUSE_ONCE_LOST or stats["answersLost"] > 0):
             with lock: stats["refused"] += 1
             err = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ErrorResponse><Error><Type>Sender</Type><Code>%s</Code>"
                    "<Message>refused by the test proxy</Message></Error></ErrorResponse>" % REFUSE_CODE).encode()
