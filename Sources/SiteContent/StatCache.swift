@@ -5,7 +5,9 @@ import Foundation
 /// back (`cp -p`, builds that pin mtimes). On file systems with whole-second times, a file
 /// changed within the last two seconds is not cached, since a second change in the same
 /// second would look the same (git's "racy" rule). Stored as text lines under the cache directory, one file per tree
-/// root; a damaged cache file is ignored.
+/// root, the last line a checksum of the others: a cache file that does not match it (damaged,
+/// cut off, edited) is ignored whole, since one wrong hash read from it would give a wrong
+/// version id.
 public final class StatCache: @unchecked Sendable {
     // @unchecked: `records` is only read while hashing; `pending` is set by the one hasher
     // run and read by `save()` under `lock`.
@@ -111,7 +113,9 @@ public final class StatCache: @unchecked Sendable {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return }
         var failed = false
+        let checksum = ContentHasher()
         let writer = ByteWriter { bytes in
+            checksum.update(UnsafeRawBufferPointer(bytes))
             if !writeFully(descriptor, UnsafeRawBufferPointer(bytes)) { failed = true }
         }
         let now = Date()
@@ -136,27 +140,59 @@ public final class StatCache: @unchecked Sendable {
             }
         }
         writer.flush()
+        var trailer = Self.checksumPrefix + checksum.finalize().hex + "\n"
+        if !trailer.withUTF8({ writeFully(descriptor, UnsafeRawBufferPointer($0)) }) { failed = true }
         close(descriptor)
         if failed || writer.failure != nil || rename(temporary, file) != 0 { unlink(temporary) }
         Self.evictUnused(in: directory, keeping: file)
     }
 
+    /// The start of the cache file's last line, followed by the checksum (XXH3-128, hex) of
+    /// every byte before it.
+    static let checksumPrefix = "#checksum\t"
+
     private func load() {
         guard let file else { return }
         var carry: [UInt8] = []
-        try? forEachChunk(ofFile: file) { bytes in
-            var lineStart = 0
-            for i in 0..<bytes.count where bytes[i] == 10 {
-                if carry.isEmpty {
-                    parseLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<i]))
-                } else {
-                    carry.append(contentsOf: bytes[lineStart..<i])
-                    carry.withUnsafeBufferPointer { parseLine($0) }
-                    carry.removeAll(keepingCapacity: true)
-                }
-                lineStart = i + 1
+        let checksum = ContentHasher()
+        let prefix = Array(Self.checksumPrefix.utf8)
+        // nil while reading entries; then whether the checksum line matched with nothing after it.
+        var verified: Bool?
+        // One line, its newline included (the checksum covers it).
+        let readLine = { (line: UnsafeBufferPointer<UInt8>) in
+            let text = UnsafeBufferPointer(rebasing: line.dropLast())
+            if verified != nil {
+                verified = false
+            } else if text.starts(with: prefix) {
+                verified = String(decoding: text.dropFirst(prefix.count), as: UTF8.self) == checksum.finalize().hex
+            } else {
+                checksum.update(UnsafeRawBufferPointer(line))
+                self.parseLine(text)
             }
-            carry.append(contentsOf: bytes[lineStart...])
+        }
+        do {
+            try forEachChunk(ofFile: file) { bytes in
+                var lineStart = 0
+                for i in 0..<bytes.count where bytes[i] == 10 {
+                    if carry.isEmpty {
+                        readLine(UnsafeBufferPointer(rebasing: bytes[lineStart...i]))
+                    } else {
+                        carry.append(contentsOf: bytes[lineStart...i])
+                        carry.withUnsafeBufferPointer { readLine($0) }
+                        carry.removeAll(keepingCapacity: true)
+                    }
+                    lineStart = i + 1
+                }
+                carry.append(contentsOf: bytes[lineStart...])
+            }
+        } catch {
+            verified = false
+        }
+        // Without its checksum line (damaged, cut off, or written before there was one), or
+        // with anything after it: not one hash of it is trusted.
+        guard verified == true, carry.isEmpty else {
+            records = []
+            return
         }
         records.sort { $0.key.device != $1.key.device ? $0.key.device < $1.key.device : $0.key.inode < $1.key.inode }
     }

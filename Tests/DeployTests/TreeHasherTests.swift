@@ -164,6 +164,34 @@ struct TreeHasherTests {
         #expect(again.files == first.files)
     }
 
+    /// Lines that parse but whose hash is wrong (a flipped digit), a file cut off, or one
+    /// without its checksum line: the whole cache file is ignored, never a wrong hash taken.
+    @Test func aStatCacheThatDoesNotMatchItsChecksumIsIgnoredWhole() throws {
+        let dir = try TempDir("treehash-checksum")
+        let cacheDir = try TempDir("statcache-checksum")
+        let paths = try Self.makeTree(dir)
+        let cache = StatCache(directory: cacheDir.path, root: dir.path)
+        let first = try TreeHasher().hash(root: dir.path, cache: cache)
+        cache.save()
+        let file = try #require(cache.file)
+        let saved = try #require(FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) })
+        #expect(try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path)).hashedCount == 0)
+        let lines = saved.split(separator: "\n").map(String.init)
+        let entry = try #require(lines.firstIndex { $0.hasSuffix("\tindex.html") })
+        var fields = lines[entry].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[5] = String(fields[5].reversed())
+        var wrong = lines
+        wrong[entry] = fields.joined(separator: "\t")
+        let checksumLine = try #require(lines.last)
+        for damaged in [wrong.joined(separator: "\n") + "\n", String(saved.dropLast(1)), lines.dropLast().joined(separator: "\n") + "\n",
+                        saved + lines[0] + "\n", checksumLine + "\n"] {
+            try Data(damaged.utf8).write(to: URL(fileURLWithPath: file))
+            let again = try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path))
+            #expect(again.hashedCount == paths.count, "\(damaged)")
+            #expect(again.files == first.files)
+        }
+    }
+
     /// A file rewritten in place (same inode, same size) whose mtime is then set back to
     /// the old value (`cp -p`, `touch -r`, `SOURCE_DATE_EPOCH`-normalising build tools)
     /// must not be taken from the cache: its ctime changed.

@@ -38,8 +38,24 @@ import Testing
         #expect(listed.status == 0 && !listed.stderr.contains("damaged"), "\(listed.stderr)")
     }
 
-    /// A wrong hash in the stat cache (a damaged line) is not a failure of every deploy: the
-    /// cache is removed and the tree hashed again, and the version holds the right bytes.
+    /// The stat cache file's lines with `index.html`'s hash replaced by a wrong one; with
+    /// `sealed`, its checksum line made to match (as if sitebuild had cached a wrong hash).
+    func cacheWithAWrongHash(_ text: String, sealed: Bool) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { line -> String in
+            guard line.hasSuffix("\tindex.html") else { return String(line) }
+            var fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            fields[5] = String(repeating: "0", count: 31) + "1"
+            return fields.joined(separator: "\t")
+        }
+        guard sealed else { return lines.joined(separator: "\n") + "\n" }
+        lines.removeAll { $0.hasPrefix("#") }
+        let body = lines.map { $0 + "\n" }.joined()
+        return body + "#checksum\t" + ContentHash(of: Array(body.utf8)).hex + "\n"
+    }
+
+    /// A wrong hash in the stat cache that its checksum does not catch (one sitebuild cached)
+    /// is not a failure of every deploy: the cache is removed and the tree hashed again, and
+    /// the version holds the right bytes.
     @Test func aWrongHashFromTheStatCacheIsHashedAgain() throws {
         let h = try CLIHarness()
         try h.write("s5/index.html", "<h1>home</h1>\n")
@@ -48,14 +64,9 @@ import Testing
         let caches = h.root + "/.cache/stat-cache"
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: caches).first { $0.hasSuffix(".tsv") })
         let text = try #require(FileManager.default.contents(atPath: caches + "/" + name).map { String(decoding: $0, as: UTF8.self) })
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard line.hasSuffix("\tindex.html") else { return String(line) }
-            var fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            fields[5] = String(repeating: "0", count: 31) + "1"
-            return fields.joined(separator: "\t")
-        }
-        #expect(lines.joined(separator: "\n") != text, "no line for index.html in \(text)")
-        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: caches + "/" + name))
+        let wrong = cacheWithAWrongHash(text, sealed: true)
+        #expect(wrong != text, "no line for index.html in \(text)")
+        try Data(wrong.utf8).write(to: URL(fileURLWithPath: caches + "/" + name))
         try h.write("s5/about.html", "about 2\n")
         let deployed = try h.run(["deploy", "s5"])
         #expect(deployed.status == 0, "\(deployed.stderr)")
@@ -65,5 +76,28 @@ import Testing
         let manifest = try Manifest.parse(try #require(FileManager.default.contents(atPath: h.root + "/.sitebuild/_sitebuild/manifests/\(v2).json")))
         #expect(manifest.entry(at: "index.html")?.hash == ContentHash(of: Array("<h1>home</h1>\n".utf8)))
         #expect(try h.run(["deploy", "s5"]).stderr.contains("nothing to deploy"))
+    }
+
+    /// `hash` trusts the stat cache (it streams nothing, so it never meets the file again): a
+    /// damaged cache file, a wrong hash in a line, is not read, and the version id is the
+    /// tree's, as deploy finds it.
+    @Test func hashIgnoresADamagedStatCache() throws {
+        let h = try CLIHarness()
+        try h.write("s6/index.html", "<h1>home</h1>\n")
+        try h.write("s6/about.html", "about\n")
+        let first = try h.run(["hash", "s6"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try #require(first.stdout.split(separator: " ").first.map(String.init))
+        let caches = h.root + "/.cache/stat-cache"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: caches).first { $0.hasSuffix(".tsv") })
+        let text = try #require(FileManager.default.contents(atPath: caches + "/" + name).map { String(decoding: $0, as: UTF8.self) })
+        #expect(text.contains("\tindex.html\n") && text.hasSuffix("\n") && text.contains("\n#checksum\t"), "\(text)")
+        #expect(try h.run(["hash", "s6"]).stdout.hasPrefix(id + " "))
+        try Data(cacheWithAWrongHash(text, sealed: false).utf8).write(to: URL(fileURLWithPath: caches + "/" + name))
+        let again = try h.run(["hash", "s6"])
+        #expect(again.status == 0 && again.stdout.hasPrefix(id + " "), "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("2 read"), "\(again.stdout)")
+        // Written again whole: the next run reads nothing.
+        #expect(try h.run(["hash", "s6"]).stdout.contains("0 read"))
     }
 }
