@@ -201,7 +201,7 @@ public struct Deployer: Sendable {
         let (manifest, warnings, hashedCount) = try await withCancellationFlag { interrupted in
             try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: interrupted)
         }
-        let (state, liveComplete) = try await live
+        let (state, liveComplete, liveDamaged) = try await live
         if let current = state.version, !liveComplete, current != manifest.version, !takeOverPointer, try await isStranger(current) {
             throw DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "
                 + "no files, no release record): the pointer most likely serves another site (two sites on one KeyValueStore or table "
@@ -225,17 +225,21 @@ public struct Deployer: Sendable {
         }
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged
-            guard repairLive else { return outcome }
             // A damaged manifest of the live content id is written again from the one in hand
             // (a content id's manifest is its content's): `versions`, prune and serve read it.
+            // A plain deploy knows its head (read with the pointer); --repair reads it whole.
             if version == nil {
-                do {
-                    _ = try await target.readManifest(manifest.version)
-                } catch let damaged as DamagedManifest where !damaged.tooNew {
+                var damaged = liveDamaged
+                if repairLive, damaged == nil {
+                    do { _ = try await target.readManifest(manifest.version) } catch let found as DamagedManifest { damaged = found }
+                }
+                // Of a newer format: not damaged, and for a newer sitebuild to repair.
+                if repairLive, let damaged, damaged.tooNew { throw damaged }
+                if let damaged, !damaged.tooNew {
                     outcome.manifestRewritten = true
                     if dryRun {
                         outcome.kind = .planned
-                        log("\(damaged): --repair would write it again from this deploy's (the same content)")
+                        log("\(damaged): the real run would write it again from this deploy's (the same content)")
                     } else {
                         log("\(damaged): writing it again from this deploy's (the same content)")
                         try await target.replaceDamagedManifest(manifest)
@@ -243,6 +247,7 @@ public struct Deployer: Sendable {
                     }
                 }
             }
+            guard repairLive else { return outcome }
             let missing = try await target.missingObjects(of: manifest)
             guard !missing.isEmpty else { return outcome }
             outcome.restored = missing.rows.count
@@ -470,17 +475,23 @@ public struct Deployer: Sendable {
     /// of the other would delete this site): looked at only while the target has no complete
     /// live version (a first deploy; once it has one, the other can no longer make a version
     /// of this folder, which then holds files), so a re-deploy stays one read and one look.
-    private func readLiveCheckingPlace() async throws -> (PointerState, Bool) {
-        let (state, complete) = try await readLive()
+    private func readLiveCheckingPlace() async throws -> (PointerState, Bool, DamagedManifest?) {
+        let (state, complete, damaged) = try await readLive()
         if !complete { try await target.checkNotInsideVersion() }
-        return (state, complete)
+        return (state, complete, damaged)
     }
 
-    /// The pointer's state and whether the version it names has its manifest (is complete).
-    private func readLive() async throws -> (PointerState, Bool) {
+    /// The pointer's state and whether the version it names has its manifest (is complete),
+    /// and the manifest's head damaged, if it is: read in place of a look at whether it exists
+    /// (one small read, its first 64 KiB), so a deploy of what is live finds a damaged one.
+    private func readLive() async throws -> (PointerState, Bool, DamagedManifest?) {
         let state = try await pointer.read()
-        guard let version = state.version else { return (state, false) }
-        return (state, try await target.manifestExists(version))
+        guard let version = state.version else { return (state, false, nil) }
+        do {
+            return (state, try await target.readManifestHead(version) != nil, nil)
+        } catch let damaged as DamagedManifest {
+            return (state, true, damaged)
+        }
     }
 
     /// How release records name this deploy's pointer (``DeployTarget/name(of:)``).

@@ -563,7 +563,7 @@ enum DeployInvocation {
                 for path in outcome.plannedUploads.prefix(50) { reporter.say("  upload \(terminalText(path))") }
                 if outcome.plannedUploads.count > 50 { reporter.say("  … and \(outcome.plannedUploads.count - 50) more") }
             } else if outcome.previous == outcome.version && outcome.manifestRewritten {
-                reporter.say("dry run: version \(outcome.version) is already live, but its manifest is damaged: the real run with --repair "
+                reporter.say("dry run: version \(outcome.version) is already live, but its manifest is damaged: the real run "
                     + "writes it again from this build's; nothing changed")
             } else if outcome.previous == outcome.version && outcome.plannedUploads.isEmpty && outcome.plannedCopies == 0 {
                 reporter.say("dry run: version \(outcome.version) is already live; nothing would change")

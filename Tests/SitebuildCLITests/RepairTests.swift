@@ -38,6 +38,38 @@ import Testing
         #expect(listed.status == 0 && !listed.stderr.contains("damaged"), "\(listed.stderr)")
     }
 
+    /// A plain deploy of the build a damaged live manifest came from (nothing to flip) writes it
+    /// again, as --repair does, and says so; a dry run says it would. A deploy of other
+    /// content flips past it.
+    @Test func aDeployOfTheLiveContentWritesItsDamagedManifestAgain() throws {
+        let h = try CLIHarness()
+        try h.write("s/index.html", "one\n")
+        try h.write("s/about.html", "about\n")
+        #expect(try h.run(["deploy", "s"]).status == 0)
+        let v1 = try #require(live(h))
+        let path = ".sitebuild/_sitebuild/manifests/\(v1).json"
+        let manifest = h.root + "/" + path
+        for damage in ["", "{\"sitebuild\":1,\"vers"] {
+            chmod(manifest, 0o644)
+            try h.write(path, damage)
+            let planned = try h.run(["deploy", "s", "--dry-run"])
+            #expect(planned.status == 0 && planned.stderr.contains("its manifest is damaged: the real run writes it again"), "\(planned.stderr)")
+            #expect(h.read(path) == damage)
+            let deployed = try h.run(["deploy", "s", "--json"])
+            #expect(deployed.status == 0, "\(deployed.stderr)")
+            #expect(deployed.stderr.contains("\(v1).json is damaged") && deployed.stderr.contains("its damaged manifest written again"),
+                    "\(deployed.stderr)")
+            #expect(!deployed.stderr.contains("nothing to deploy"), "\(deployed.stderr)")
+            #expect(deployed.stdout.contains(#""action":"repaired""#), "\(deployed.stdout)")
+            #expect((try? Manifest.parse(try #require(FileManager.default.contents(atPath: manifest))))?.version == v1)
+            #expect(live(h) == v1)
+            let again = try h.run(["deploy", "s"])
+            #expect(again.status == 0 && again.stderr.contains("nothing to deploy") && !again.stderr.contains("damaged"), "\(again.stderr)")
+        }
+        let listed = try h.run(["versions"])
+        #expect(listed.status == 0 && listed.stdout.contains(v1) && !listed.stderr.contains("damaged"), "\(listed.stderr)")
+    }
+
     /// The stat cache file's lines with `index.html`'s hash replaced by a wrong one; with
     /// `sealed`, its checksum line made to match (as if sitebuild had cached a wrong hash).
     func cacheWithAWrongHash(_ text: String, sealed: Bool) -> String {
