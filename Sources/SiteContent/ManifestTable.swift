@@ -701,10 +701,15 @@ struct ManifestReader {
 
     private func failure(_ reason: String) -> JSONParseError { JSONParseError(offset: offset, reason: reason) }
 
-    /// The manifest's version and the rest of its head, once every byte was fed.
-    private func finishHead() throws -> (version: String, head: JSONValue) {
-        guard depth == 0, !inString else { throw JSONParseError(offset: offset, reason: "unexpected end") }
-        let value = try JSONValue.parse(Data(head))
+    /// The manifest's version, metadata and the rest of its head, once every byte was fed (or,
+    /// read with `init(headOnly:)`, once ``headComplete``: the entries are taken for empty).
+    private func finishHead() throws -> (version: String, head: JSONValue, metadata: [(String, String)]) {
+        if headOnly {
+            guard headComplete, depth == 2 else { throw JSONParseError(offset: offset, reason: "unexpected end before the entries") }
+        } else {
+            guard depth == 0, !inString else { throw JSONParseError(offset: offset, reason: "unexpected end") }
+        }
+        let value = try JSONValue.parse(Data(headOnly ? head + Array("[]}".utf8) : head))
         guard let version = value["version"]?.stringValue, sawEntries, case .array? = value["entries"] else {
             throw ArchiveError("not a sitebuild manifest (no version or entries)")
         }
@@ -712,21 +717,16 @@ struct ManifestReader {
         if let format = value["sitebuild"], format.intValue.map({ $0 > Manifest.format }) ?? true {
             throw ManifestFormatTooNew(found: format.serialized())
         }
-        return (version, value)
-    }
-
-    /// The head of a manifest read with `init(headOnly:)`, once ``headComplete``.
-    func finishHeadOnly() throws -> ManifestHead {
-        guard headComplete, depth == 2 else { throw JSONParseError(offset: offset, reason: "unexpected end before the entries") }
-        let value = try JSONValue.parse(Data(head + Array("[]}".utf8)))
-        guard let version = value["version"]?.stringValue else { throw ArchiveError("not a sitebuild manifest (no version or entries)") }
-        if let format = value["sitebuild"], format.intValue.map({ $0 > Manifest.format }) ?? true {
-            throw ManifestFormatTooNew(found: format.serialized())
-        }
         var metadata: [(String, String)] = []
         if case .object(let pairs)? = value["metadata"] {
             metadata = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
         }
+        return (version, value, metadata)
+    }
+
+    /// The head of a manifest read with `init(headOnly:)`, once ``headComplete``.
+    func finishHeadOnly() throws -> ManifestHead {
+        let (version, value, metadata) = try finishHead()
         let count: (String) -> Int64? = { key in value[key]?.intValue.flatMap { $0 >= 0 ? $0 : nil } }
         return ManifestHead(version: version, metadata: metadata, fileCount: count("fileCount").map(Int.init), totalBytes: count("totalBytes"),
                             aliasCount: count("aliasCount").map(Int.init), aliasBytes: count("aliasBytes"))
@@ -739,11 +739,7 @@ struct ManifestReader {
 
     /// The manifest, once every byte was fed.
     consuming func finish() throws -> Manifest {
-        let (version, value) = try finishHead()
-        var metadata: [(String, String)] = []
-        if case .object(let pairs)? = value["metadata"] {
-            metadata = pairs.compactMap { pair in pair.1.stringValue.map { (pair.0, $0) } }
-        }
+        let (version, _, metadata) = try finishHead()
         return Manifest(table: builder.finish(), version: version, metadata: metadata)
     }
 }
