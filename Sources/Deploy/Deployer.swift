@@ -46,6 +46,11 @@ public struct DeployOutcome: Sendable {
     /// The version made live was deployed with another routing than the one it replaced
     /// (``Deployer/routingChange(from:to:routing:)``): the function routes both alike.
     public var routingChange: RoutingChange? = nil
+    /// The flip that made the live version live, as its pointer's head recorded it, when the
+    /// run that made it was stopped before its release record: written now
+    /// (``Deployer/finishStoppedFlip(of:removingPending:dryRun:)``). Its invalidation was never
+    /// made either.
+    public var finishedFlip: ReleaseRecord? = nil
 }
 
 /// The deploy state machine: hash → manifest → (upload missing → manifest) → flip (CAS)
@@ -201,7 +206,7 @@ public struct Deployer: Sendable {
         let (manifest, warnings, hashedCount) = try await withCancellationFlag { interrupted in
             try self.manifest(for: directory, version: version, metadata: metadata, stopRequested: interrupted)
         }
-        let (state, liveComplete, liveDamaged) = try await live
+        let (state, liveComplete, liveDamaged, livePending) = try await live
         if let current = state.version, !liveComplete, current != manifest.version, !takeOverPointer, try await isStranger(current) {
             throw DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "
                 + "no files, no release record): the pointer most likely serves another site (two sites on one KeyValueStore or table "
@@ -213,6 +218,11 @@ public struct Deployer: Sendable {
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
                                     warnings: warnings, plannedUploads: [], manifest: manifest)
         outcome.aliasCount = manifest.aliasCount
+        // The live version's pending marker goes only once its flip is done: one left there is a
+        // run stopped after its flip (its release record may be owed), finished here.
+        if let current = state.version, livePending, liveComplete {
+            outcome.finishedFlip = await finishStoppedFlip(of: current, removingPending: true, dryRun: dryRun)
+        }
         let exists = state.version == manifest.version ? liveComplete : try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
             // The same files with other headers (a changed rule in sitebuild.yml) would send the
@@ -286,6 +296,7 @@ public struct Deployer: Sendable {
         }
         // A literal id is written by one deploy at a time (``WritingClaim``), up to its manifest.
         let claim = !exists && version != nil ? try await claimWaiting(manifest.version) : nil
+        var leftoverPending = false
         if !exists {
             var completedMeanwhile = false
             var wrote = true
@@ -326,6 +337,9 @@ public struct Deployer: Sendable {
             outcome.kind = completedMeanwhile ? .flippedExisting : .deployed
         } else {
             outcome.kind = .flippedExisting
+            // A run stopped between this version's manifest and its flip left its pending marker;
+            // removed once this flip has made the version live.
+            leftoverPending = try await target.markerAge(.pending, of: manifest.version) != nil
             // A damaged manifest of this content's version is written again from the one in
             // hand (a content id's manifest is its content's): otherwise `versions` and `prune`
             // would leave out the version this deploy makes live.
@@ -352,7 +366,7 @@ public struct Deployer: Sendable {
         let wrote = kind == .deployed || outcome.restored > 0
         do {
             var flipped = try await flipDeployed(outcome, expected: state, kind: kind)
-            if wrote { await deployer.removePending(version) }
+            if wrote || leftoverPending { await deployer.removePending(version) }
             if let previous = flipped.previous, previous != version {
                 // Only said, never a failure: the version is live.
                 flipped.routingChange = try? await routingChange(from: previous, to: version, routing: routing)
@@ -475,23 +489,60 @@ public struct Deployer: Sendable {
     /// of the other would delete this site): looked at only while the target has no complete
     /// live version (a first deploy; once it has one, the other can no longer make a version
     /// of this folder, which then holds files), so a re-deploy stays one read and one look.
-    private func readLiveCheckingPlace() async throws -> (PointerState, Bool, DamagedManifest?) {
-        let (state, complete, damaged) = try await readLive()
+    private func readLiveCheckingPlace() async throws -> (PointerState, Bool, DamagedManifest?, Bool) {
+        let (state, complete, damaged, pending) = try await readLive()
         if !complete { try await target.checkNotInsideVersion() }
-        return (state, complete, damaged)
+        return (state, complete, damaged, pending)
     }
 
     /// The pointer's state and whether the version it names has its manifest (is complete),
     /// and the manifest's head damaged, if it is: read in place of a look at whether it exists
-    /// (one small read, its first 64 KiB), so a deploy of what is live finds a damaged one.
-    private func readLive() async throws -> (PointerState, Bool, DamagedManifest?) {
+    /// (one small read, its first 64 KiB), so a deploy of what is live finds a damaged one; and
+    /// whether it has a pending marker (a look made at the same time): one left by a run
+    /// stopped after its flip (``finishStoppedFlip(of:removingPending:dryRun:)``).
+    private func readLive() async throws -> (PointerState, Bool, DamagedManifest?, Bool) {
         let state = try await pointer.read()
-        guard let version = state.version else { return (state, false, nil) }
+        guard let version = state.version else { return (state, false, nil, false) }
+        let target = self.target
+        async let pending = target.markerAge(.pending, of: version)
         do {
-            return (state, try await target.readManifestHead(version) != nil, nil)
+            let complete = try await target.readManifestHead(version) != nil
+            return (state, complete, nil, try await pending != nil)
         } catch let damaged as DamagedManifest {
-            return (state, true, damaged)
+            return (state, true, damaged, try await pending != nil)
         }
+    }
+
+    /// A run stopped after its flip (kill -9, a lost runner) left what only the end of a flip
+    /// writes or removes: the pointer's head (written just before the flip) with no release
+    /// record beside it when it was stopped before the record, and a deploy's pending marker.
+    /// The record is written from the head (the flip's own: when, by whom, from what) and, with
+    /// `removingPending`, the marker removed, so `versions`, `rollback` and prune see the flip
+    /// as made. Returns the record written (a dry run only says it would). Best effort: a
+    /// record that cannot be looked at or written is left for the next run.
+    func finishStoppedFlip(of live: String, removingPending: Bool, dryRun: Bool) async -> ReleaseRecord? {
+        var owed: ReleaseRecord?
+        if let head = await readHead(), head.to == live, !head.standsInForAnotherFlip {
+            do {
+                if try await target.readReleases(named: [head.fileName]).isEmpty { owed = head }
+            } catch is DamagedRecords {
+                // There, and damaged: not written over (the warnings of readers name it).
+            } catch {
+                log("warning: could not look for the release record of the flip to \(live) on \(target.url): \(error)")
+            }
+        }
+        if let owed {
+            let flip = "the \(owed.action) that made \(live) live (\(ReleaseRecord.isoTime(owed.at)), by \(owed.by)) was stopped "
+                + "before its release record"
+            if dryRun {
+                log("note: \(flip); the real run writes it")
+            } else {
+                log("note: \(flip): writing it now")
+                await writeRelease(owed)
+            }
+        }
+        if removingPending, !dryRun { await removePending(live) }
+        return owed
     }
 
     /// How release records name this deploy's pointer (``DeployTarget/name(of:)``).
@@ -606,7 +657,7 @@ public struct Deployer: Sendable {
             replacement = before
         } else if let found = conflict.found {
             replacement = ReleaseRecord(at: ours.at, from: conflict.expected, to: found, action: ours.action,
-                                        by: "unknown (the flip that won over \(ours.by)'s)", pointer: ours.pointer,
+                                        by: ReleaseRecord.unknownActor(over: ours.by), pointer: ours.pointer,
                                         pointerRegion: ours.pointerRegion)
         } else {
             // Emptied, with no head before this one: none is left that names the loser.
@@ -675,6 +726,13 @@ public struct Deployer: Sendable {
         // usually one read, however many releases the target has.
         guard let live else { return nil }
         let names = try await target.listReleaseNames().filter { ReleaseRecord.fileName($0, isFlipTo: live) }
+        // A flip to `live` stopped before its release record (kill -9) is newer than every record
+        // that made `live` live before (an older deploy of the same content): its head says where
+        // it came from.
+        let head = try await readPointerHeadsWarning().first { $0.moved(pointerNames) && $0.to == live && $0.action != "undo" }
+        if let head, !head.standsInForAnotherFlip, !names.contains(head.fileName), let from = head.from, from != live, try await isWhole(from) {
+            return from
+        }
         for name in names.reversed() {
             // An undone flip's record (`undo`, from the version that never stayed live) is not a
             // release to go back to.
@@ -685,8 +743,7 @@ public struct Deployer: Sendable {
         }
         // A run killed between its flip and its release record left only the pointer's head
         // (written just before the flip): it names the version the flip came from.
-        if let head = try await readPointerHeadsWarning().first(where: { $0.moved(pointerNames) && $0.to == live && $0.action != "undo" }),
-           let from = head.from, from != live, try await isWhole(from) {
+        if let head, let from = head.from, from != live, try await isWhole(from) {
             return from
         }
         return nil
@@ -745,6 +802,9 @@ public struct Deployer: Sendable {
         // versions after their ZIP, `release+2`); it must be found on the target below.
         if let version { try VersionId.validateExisting(version) }
         let state = try await pointer.read()
+        // A rollback (or deploy) stopped after its flip, before its release record: the record is
+        // written first, so this rollback's comes after it in the history.
+        if let live = state.version { _ = await finishStoppedFlip(of: live, removingPending: false, dryRun: false) }
         if state.version == nil, !force, let last = try await lastRelease() {
             // Nothing live through this pointer, yet the target has releases: most likely the
             // wrong pointer (a flip here would go unseen, and its record would mislead prune).

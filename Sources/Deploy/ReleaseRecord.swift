@@ -47,6 +47,14 @@ public struct ReleaseRecord: Sendable, Equatable {
     /// record that names no pointer may have been any pointer's.
     public func moved(_ names: Set<String>) -> Bool { pointer.map(names.contains) ?? true }
 
+    /// The `by` of a pointer head put back for a flip that won over `loser`'s (whose own details
+    /// are not known: the winner writes its own record).
+    static func unknownActor(over loser: String) -> String { "unknown (the flip that won over \(loser)'s)" }
+
+    /// Whether this is a head put back for another runner's flip (``unknownActor(over:)``), not
+    /// the record of a flip of its own.
+    var standsInForAnotherFlip: Bool { by.hasPrefix("unknown (the flip that won over ") }
+
     /// `20261126T220501.123Z-<version>.json`: sorts by time.
     public var fileName: String { "\(Self.compactTime(at))-\(to).json" }
 

@@ -240,6 +240,11 @@ enum DeployInvocation {
                 invalidates = true
                 reporter.say("--invalidate always: \(outcome.version) is already live; \(dryRun ? "would invalidate" : "invalidating") "
                     + "what its flip from \(invalidateFrom ?? "no version") changed")
+            } else if alreadyLive, let finished = outcome.finishedFlip {
+                // A run stopped after its flip (before its release record) never invalidated what
+                // that flip changed: done now, with anything owed besides.
+                invalidateFrom = finished.from
+                invalidates = true
             } else if alreadyLive, owed != nil {
                 invalidateFrom = nil
                 invalidates = true

@@ -229,6 +229,100 @@ struct DeployerTests {
         #expect(back.from == v2 && back.to == v1 && f.live == v1)
     }
 
+    /// What a deploy killed (kill -9) between its flip and its release record leaves: the flip
+    /// made (pointer and head), no record, the version's pending marker. The rerun of the same
+    /// build finds it live and finishes the flip: writes the record from the head, removes the
+    /// marker, and says what that flip came from (for its invalidation).
+    @Test func aRerunFinishesAFlipStoppedBeforeItsReleaseRecord() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let notes = MessageLog()
+        let d = f.deployer(log: { notes.add($0) })
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        let releases = f.targetRoot + "/_sitebuild/releases"
+        let record = try #require(try FileManager.default.contentsOfDirectory(atPath: releases).sorted().last)
+        #expect(record.hasSuffix("-\(v2).json"))
+        let recorded = FileManager.default.contents(atPath: releases + "/" + record)
+        try FileManager.default.removeItem(atPath: releases + "/" + record)
+        try await f.target.markPending(v2)
+
+        let rerun = try await d.deploy(directory: f.source)
+        #expect(rerun.kind == .unchanged && rerun.version == v2)
+        #expect(rerun.finishedFlip?.from == v1 && rerun.finishedFlip?.to == v2 && rerun.finishedFlip?.action == "deploy")
+        #expect(FileManager.default.contents(atPath: releases + "/" + record) == recorded, "the record the killed run owed, as it would have written it")
+        #expect(try await f.target.markerAge(.pending, of: v2) == nil)
+        #expect(notes.lines.contains { $0.hasPrefix("note: the deploy that made \(v2) live (") && $0.hasSuffix("was stopped before its release record: writing it now") },
+                "\(notes.lines)")
+        // Finished once: the next rerun has nothing to finish.
+        let again = try await d.deploy(directory: f.source)
+        #expect(again.kind == .unchanged && again.finishedFlip == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: releases).filter { $0.hasSuffix("-\(v2).json") }.count == 1)
+        // A dry run says so and writes nothing.
+        try FileManager.default.removeItem(atPath: releases + "/" + record)
+        try await f.target.markPending(v2)
+        let dry = try await d.deploy(directory: f.source, dryRun: true)
+        #expect(dry.finishedFlip?.to == v2)
+        #expect(!FileManager.default.fileExists(atPath: releases + "/" + record))
+        #expect(try await f.target.markerAge(.pending, of: v2) != nil)
+        // The next deploy, of other content, finishes it first: the history has no gap.
+        try f.writeSource("index.html", "<h1>v3</h1>\n")
+        let v3 = try await d.deploy(directory: f.source)
+        #expect(v3.previous == v2 && v3.finishedFlip?.to == v2)
+        let chain = try await f.target.readReleases(named: try await f.target.listReleaseNames())
+        #expect(chain.map(\.to) == [v1, v2, v3.version] && chain.map(\.from) == [nil, v1, v2])
+        #expect(try await f.target.markerAge(.pending, of: v2) == nil)
+    }
+
+    /// A deploy killed between its manifest and its flip left the version's pending marker: the
+    /// rerun finds the version complete and flips it, and the marker goes with that flip.
+    @Test func aRerunRemovesThePendingMarkerOfAVersionStoppedBeforeItsFlip() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        var stopped = f.deployer()
+        stopped.beforeFlip = { _ in throw CancellationError() }
+        await #expect(throws: CancellationError.self) { try await stopped.deploy(directory: f.source) }
+        #expect(f.live == v1)
+        let v2 = try #require(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot + "/_sitebuild/manifests")
+            .map { String($0.dropLast(".json".count)) }.first { $0 != v1 })
+        // kill -9 there: the marker stays (a cancelled run takes it away itself).
+        try await f.target.markPending(v2)
+
+        let rerun = try await d.deploy(directory: f.source)
+        #expect(rerun.kind == .flippedExisting && rerun.version == v2 && f.live == v2)
+        #expect(try await f.target.markerAge(.pending, of: v2) == nil)
+    }
+
+    /// A rollback killed between its flip and its release record: an older record (a deploy)
+    /// also made that version live, but the head is newer, so the previous version is the one
+    /// the stopped rollback left, and the next rollback writes the owed record first.
+    @Test func aRollbackStoppedBeforeItsRecordIsFinishedByTheNextOne() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        _ = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>v3</h1>\n")
+        let v3 = try await d.deploy(directory: f.source).version
+        let back = try await d.rollback(to: nil)
+        #expect(back.from == v3 && back.to == v2)
+        let releases = f.targetRoot + "/_sitebuild/releases"
+        let record = try #require(try FileManager.default.contentsOfDirectory(atPath: releases).sorted().last)
+        try FileManager.default.removeItem(atPath: releases + "/" + record)
+
+        #expect(try await d.previousVersion(live: v2) == v3, "the stopped rollback came from \(v3)")
+        let forth = try await d.rollback(to: nil)
+        #expect(forth.from == v2 && forth.to == v3 && f.live == v3)
+        let chain = try await f.target.readReleases(named: try await f.target.listReleaseNames())
+        #expect(chain.suffix(2).map(\.action) == ["rollback", "rollback"])
+        #expect(chain.suffix(2).map(\.to) == [v2, v3] && chain.suffix(2).map(\.from) == [v3, v2])
+    }
+
     /// A version whose objects were deleted outside sitebuild (a lifecycle rule, by hand) is
     /// never made live so: rollback refuses it, and a deploy of its content puts them back from
     /// the tree first. The live version's no-change deploy does not look (one read, no listing).
