@@ -236,6 +236,11 @@ public final class BuildEngine {
         log.event("phase_started", [("phase", .string("DOWNLOAD_SOURCE")), ("attempt", .int(1))])
         log.container("CODEBUILD_SRC_DIR=\(source)")
         log.container("YAML location is \(configuration.buildspecPath)")
+        // As CodeBuild's agent says of a phase written without commands (an install phase with
+        // only runtime-versions); " INSTALL: 0 commands" still follows in the phase list.
+        for name in PhaseName.allCases where spec.phases[name]?.commands.isEmpty == true {
+            log.container("No commands found for phase name: \(name.rawValue)")
+        }
         if let batch = spec.batch {
             log.warning("batch (\(batch.kinds.joined(separator: ", "))) is not supported locally; running one ordinary build")
         }

@@ -257,4 +257,27 @@ import Testing
         #expect(run.log.contains("Phases found in YAML: 1\n"))
         #expect(run.log.contains(" BUILD: 1 commands\n"))
     }
+
+    /// A phase with no commands (install with only runtime-versions) is named as CodeBuild
+    /// names it, right after the YAML location, and still counted with 0 commands.
+    @Test func aPhaseWithoutCommandsIsLoggedAsCodeBuildLogsIt() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                runtime-versions:
+                  nodejs: 18
+              build:
+                commands:
+                  - echo built
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "SITEBUILD_RUNTIMES_FILE": ""])
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        let lines = run.log.split(separator: "\n").map(String.init)
+        let yaml = try #require(lines.firstIndex { $0.hasPrefix("[Container] ") && $0.contains("YAML location is") })
+        #expect(lines[yaml + 1].hasSuffix(" No commands found for phase name: install"), "\(run.log)")
+        #expect(run.log.count(of: "No commands found for phase name") == 1, "\(run.log)")
+        #expect(run.log.contains(" INSTALL: 0 commands\n"))
+        #expect(run.log.contains(" BUILD: 1 commands\n"))
+    }
 }
