@@ -318,10 +318,11 @@ public final class BuildEngine {
     }
 
     /// Whether CodeBuild itself sets `name` in every build (its region, HOME, PATH from the
-    /// image, CODEBUILD_*, the container's credentials endpoint): not a project's variable,
-    /// which CodeBuild's precedence over the buildspec is about.
+    /// image, its CODEBUILD_* variables, the container's credentials endpoint): not a project's
+    /// variable, which CodeBuild's precedence over the buildspec is about. A CODEBUILD_ name of
+    /// the project's own (`CODEBUILD_CACHE_BUCKET`) is one.
     static func setByCodeBuild(name: String) -> Bool {
-        ["AWS_REGION", "AWS_DEFAULT_REGION", "HOME", "PATH"].contains(name) || name.hasPrefix("CODEBUILD_") || name.hasPrefix("AWS_CONTAINER_")
+        ["AWS_REGION", "AWS_DEFAULT_REGION", "HOME", "PATH"].contains(name) || CodeBuildVariables.isProvided(name) || name.hasPrefix("AWS_CONTAINER_")
     }
 
     /// What the calling CodeBuild project says about its own source.

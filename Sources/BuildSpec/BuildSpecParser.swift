@@ -241,10 +241,16 @@ public struct BuildSpecParser {
         let mapPath = legacy ? "\(path).plaintext" : path
         for entry in stringMap(source, path: mapPath) {
             checkVariableName(entry.key, entry.keyNode, mapPath)
-            if entry.key.hasPrefix("CODEBUILD_") {
+            if CodeBuildVariables.isProvided(entry.key) {
                 warning(entry.keyNode, "\(mapPath).\(entry.key)",
-                        "names starting with CODEBUILD_ are reserved by CodeBuild; this value is ignored")
+                        "\(entry.key) is set by the build itself (names starting with CODEBUILD_ are reserved by CodeBuild); this value is ignored")
                 continue
+            }
+            if entry.key.hasPrefix("CODEBUILD_") {
+                // The project's own (`CODEBUILD_CACHE_BUCKET`): CodeBuild's docs only discourage
+                // the prefix, and real builds rely on such variables.
+                warning(entry.keyNode, "\(mapPath).\(entry.key)",
+                        "names starting with CODEBUILD_ are reserved by CodeBuild; \(entry.key) is not one it sets, so the value is used")
             }
             result.append((entry.key, entry.value))
         }

@@ -1,4 +1,5 @@
 @testable import BuildRunner
+import BuildSpec
 import Foundation
 import SiteContent
 import Testing
@@ -44,6 +45,34 @@ import Testing
 
         let second = try h.run("version: 0.2\nphases:\n  build:\n    commands:\n      - echo number=$CODEBUILD_BUILD_NUMBER\n")
         #expect(second.log.outputLines.contains("number=2"))
+    }
+
+    /// A buildspec's own CODEBUILD_ variable (alltheplaces' `CODEBUILD_CACHE_BUCKET`) reaches
+    /// the commands; one sitebuild sets itself keeps sitebuild's value. Every CODEBUILD_ name a
+    /// local build sets is one the parser ignores in env.variables.
+    @Test func ownCodebuildPrefixedVariablesReachTheCommands() throws {
+        let h = try BuildHarness()
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                CODEBUILD_CACHE_BUCKET: my-cache
+                CODEBUILD_BUILD_NUMBER: "999"
+            phases:
+              build:
+                commands:
+                  - echo "bucket=$CODEBUILD_CACHE_BUCKET number=$CODEBUILD_BUILD_NUMBER"
+                  - env | sed -n 's/^\\(CODEBUILD_[A-Z_]*\\)=.*/name=\\1/p'
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "USER": "tester"])
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.log.outputLines.contains("bucket=my-cache number=1"), "\(run.log)")
+        let names = run.log.outputLines.filter { $0.hasPrefix("name=") }.map { String($0.dropFirst(5)) }
+        #expect(names.contains("CODEBUILD_SRC_DIR"))
+        for name in names where name != "CODEBUILD_CACHE_BUCKET" {
+            let (spec, _) = try BuildSpecParser.parse("version: 0.2\nenv:\n  variables:\n    \(name): x\nphases:\n  build:\n    commands: [make]\n",
+                                                      file: "buildspec.yml")
+            #expect(spec.env.variables.isEmpty, "\(name) is set by sitebuild, but the parser lets a buildspec set it")
+        }
     }
 
     /// A git, ZIP or S3 source is fetched before the engine runs: as in CodeBuild, the fetch is

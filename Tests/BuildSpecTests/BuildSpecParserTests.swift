@@ -361,6 +361,33 @@ struct BuildSpecParserTests {
         #expect(w.message.contains("CODEBUILD_"))
     }
 
+    /// A CODEBUILD_ name CodeBuild and sitebuild do not set (`CODEBUILD_CACHE_BUCKET`, which
+    /// real projects define and use) is passed through, with a short warning that the prefix is
+    /// reserved; only the names sitebuild sets itself are ignored.
+    @Test func ownCodebuildPrefixedVariablesArePassedThroughWithAWarning() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        env:
+          variables:
+            CODEBUILD_CACHE_BUCKET: my-cache
+            CODEBUILD_SRC_DIR_extra: /elsewhere
+            CODEBUILD_RESOLVED_SOURCE_VERSION: abc
+        phases:
+          build:
+            commands: [make]
+        """)
+        #expect(spec.env.variables.map(\.name) == ["CODEBUILD_CACHE_BUCKET"])
+        #expect(spec.env.variables.map(\.value) == ["my-cache"])
+        let kept = try diagnostic(warnings, keyPath: "env.variables.CODEBUILD_CACHE_BUCKET", severity: .warning)
+        #expect(lineColumn(kept) == [4, 5])
+        #expect(kept.message.contains("reserved"), "\(kept.message)")
+        #expect(!kept.message.contains("ignored"), "\(kept.message)")
+        for name in ["CODEBUILD_SRC_DIR_extra", "CODEBUILD_RESOLVED_SOURCE_VERSION"] {
+            let dropped = try diagnostic(warnings, keyPath: "env.variables.\(name)", severity: .warning)
+            #expect(dropped.message.contains("this value is ignored"), "\(dropped.message)")
+        }
+    }
+
     @Test(arguments: [
         ("NO", "NO"), ("yes", "yes"), ("off", "off"), ("~", ""), ("null", ""), ("0x1F", "0x1F"),
         ("1e3", "1e3"), ("'$HOME/bin'", "$HOME/bin"), ("\"a: b\"", "a: b"), ("$PATH:/x", "$PATH:/x"),
