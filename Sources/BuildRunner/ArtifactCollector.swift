@@ -43,9 +43,9 @@ public struct ArtifactCollector: Sendable {
     /// Files, relative to the source, that artifacts never take (what sitebuild itself is
     /// writing there: its redirected output, its exported-variables file).
     public var excludedFiles: [String] = []
-    /// Absolute folders besides the source that a base directory may name, written as an
-    /// absolute path (`$CODEBUILD_SRC_DIR_source1`): the build's secondary sources. Links
-    /// are followed within the source directory and these, never elsewhere.
+    /// Absolute folders besides the source (`$CODEBUILD_SRC_DIR_source1`): the build's
+    /// secondary sources. Links are followed within the source directory and these (and an
+    /// absolute base directory outside them, within it), never elsewhere.
     public var secondarySourceDirectories: [String] = []
 
     public init(sourceDirectory: String) {
@@ -57,6 +57,13 @@ public struct ArtifactCollector: Sendable {
         var warnings: [String] = []
         let baseText = (artifacts.baseDirectory ?? ".").trimmingSlashes
         let ownIdentities = ownIdentities
+        // An absolute base directory outside the sources (`/opt/out`, checked by the engine) is
+        // where this artifact's files are: links are followed within it too.
+        var roots = self.roots
+        if baseText.hasPrefix("/"), !FileWalker.isInside(baseText, roots), FileWalker.realPath(baseText) != "/" {
+            roots.append(FileWalker.realPath(baseText))
+        }
+        let outside = roots.count > self.roots.count ? "the source directory and the base directory" : "the source directory"
         let bases: [String]
         if let written = artifacts.baseDirectory, BuildSpecParser.isBlank(written) {
             // An empty base-directory names no folder (the parser refuses it): never the source
@@ -65,7 +72,8 @@ public struct ArtifactCollector: Sendable {
         } else if baseText == "." || baseText.isEmpty {
             bases = ["."]
         } else if baseText.hasPrefix("/") {
-            // A secondary source's folder (the engine expands and checks it): taken as written.
+            // A secondary source's folder, or another absolute one (the engine expands and
+            // checks it): taken as written.
             bases = [baseText]
         } else if GlobPattern(baseText).isLiteral {
             bases = [GlobPattern(baseText).literalPath]
@@ -186,7 +194,7 @@ public struct ArtifactCollector: Sendable {
                             file.symlinkTarget = target
                             file.executable = false
                         } else if entry.leadsOutside {
-                            warnings.append("skipping '\(entry.path)': the symbolic link leads outside the source directory (to '\(target)'); "
+                            warnings.append("skipping '\(entry.path)': the symbolic link leads outside \(outside) (to '\(target)'); "
                                 + "copy what it points to into the build output, or set enable-symlinks: yes to keep the link itself")
                             continue
                         } else {

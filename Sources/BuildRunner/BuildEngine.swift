@@ -921,14 +921,15 @@ public final class BuildEngine {
     /// `$BUILD_DIR` from env.variables or a command, as AWS's multi-source samples write it),
     /// in the build's shell as it is now; an absolute result inside the source is made relative.
     private func expandingBaseDirectory(_ block: Artifacts, what: String) throws -> Artifacts {
-        guard let written = block.baseDirectory, written.contains("$") else { return block }
-        guard let value = expand(written)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+        guard let written = block.baseDirectory, written.contains("$") || written.hasPrefix("/") else { return block }
+        guard let value = (written.contains("$") ? expand(written) : written)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
             throw ArtifactFailure(message: "\(what).base-directory '\(written)' expands to nothing; set the variable or write the folder")
         }
         var expanded = block
         guard value.hasPrefix("/") else {
             guard !value.split(separator: "/").contains("..") else {
-                throw ArtifactFailure(message: "\(what).base-directory '\(written)' is '\(value)', which leaves the source directory with '..'")
+                throw ArtifactFailure(message: "\(what).base-directory '\(written)' is '\(value)', which leaves the source directory with '..'; "
+                    + "to take the artifacts from a folder outside it, give that folder's absolute path")
             }
             expanded.baseDirectory = value
             return expanded
@@ -950,9 +951,33 @@ public final class BuildEngine {
             expanded.baseDirectory = trimmed
             return expanded
         }
-        throw ArtifactFailure(message: "\(what).base-directory '\(written)' is \(value), outside the source directory \(configuration.sourceDirectory)"
-            + (secondarySourceDirectories.isEmpty ? "" : " and the secondary sources (\(secondarySourceDirectories.joined(separator: ", ")))")
-            + "; artifacts are taken from the source directory" + (secondarySourceDirectories.isEmpty ? "" : " or a secondary source's"))
+        // Any other folder (`/opt/out`, where templates build into): taken from there, as
+        // CodeBuild takes it, by the same rules; links in it are followed within it and the
+        // sources only.
+        guard !trimmed.split(separator: "/").contains("..") else {
+            throw ArtifactFailure(message: "\(what).base-directory '\(written)' is '\(value)', which has '..'; write the absolute path without it")
+        }
+        guard !trimmed.allSatisfy({ $0 == "/" }), FileWalker.realPath(trimmed) != "/" else {
+            throw ArtifactFailure(message: "\(what).base-directory '\(written)' is '\(value)', the root of the file system; name the folder the build writes")
+        }
+        guard GlobPattern(trimmed).isLiteral else {
+            throw ArtifactFailure(message: "\(what).base-directory '\(written)' is '\(value)', an absolute glob; an absolute base-directory names one folder")
+        }
+        expanded.baseDirectory = trimmed
+        return expanded
+    }
+
+    /// The output tree is replaced by what is collected: a base directory (as expanded) that is
+    /// that tree or inside it would collect the last build's output. `build` refuses one it
+    /// can read before the build (exit 2); this catches one a variable names.
+    private func checkBaseIsNotTheOutput(_ base: String?, written: String?, what: String, identifier: String?) throws {
+        guard let out = configuration.outputDirectory, let base, GlobPattern(base).isLiteral else { return }
+        let tree = URL(fileURLWithPath: identifier.map { out + "-" + $0 } ?? out).standardizedFileURL.path
+        let folder = URL(fileURLWithPath: base.hasPrefix("/") ? base : configuration.sourceDirectory + "/" + base).standardizedFileURL.path
+        guard folder == tree || folder.hasPrefix(tree + "/") else { return }
+        throw ArtifactFailure(message: "\(what).base-directory '\(written ?? base)' is \(folder), "
+            + (folder == tree ? "the output directory" : "inside the output directory \(tree)")
+            + ", which is replaced by what is collected; write the build's files elsewhere or choose another --out")
     }
 
     /// The secondary sources' folders: the absolute CODEBUILD_SRC_DIR_<id> values of the
@@ -1059,7 +1084,10 @@ public final class BuildEngine {
         for (identifier, block) in [(String?.none, artifacts)] + artifacts.secondary.map({ (Optional($0.identifier), $0.artifacts) }) {
             if let identifier { log.container("Collecting secondary artifact \(identifier)") }
             try stopIfInterrupted()
-            let block = try expandingVariables(block, what: identifier.map { "artifacts.secondary-artifacts.\($0)" } ?? "artifacts")
+            let what = identifier.map { "artifacts.secondary-artifacts.\($0)" } ?? "artifacts"
+            let written = block.baseDirectory
+            let block = try expandingVariables(block, what: what)
+            try checkBaseIsNotTheOutput(block.baseDirectory, written: written, what: what, identifier: identifier)
             let selection = collector.select(block)
             selection.log.forEach(log.container)
             selection.warnings.forEach(log.warning)

@@ -804,14 +804,43 @@ public struct BuildSpecParser {
     }
 
     mutating func checkPattern(_ pattern: String, _ node: SourceLocation?, _ path: String) {
-        if pattern.hasPrefix("/") && path.hasPrefix("artifacts") {
-            error(node, path, "'\(pattern)' is absolute; artifact paths are relative to the source directory")
+        // A base directory may be absolute (`/opt/out`, as AWS's multiple-sources example and
+        // templates that build into /opt write it): the files are taken from that folder.
+        let isBase = path.hasSuffix(".base-directory")
+        if pattern.hasPrefix("/") && path.hasPrefix("artifacts") && !isBase {
+            let (folder, rest) = Self.splitAtFirstGlob(pattern)
+            error(node, path, "'\(pattern)' is absolute; artifact files are relative to the base directory (the source directory without one): "
+                + "to take files from \(folder), write base-directory: \(folder) and the files relative to it ('\(rest)')")
         } else if pattern.hasPrefix("./") {
             warning(node, path, "do not start artifact paths with './'; it is removed")
         }
         if pattern.split(separator: "/").contains("..") {
-            error(node, path, "'\(pattern)' leaves the source directory with '..'")
+            if isBase && pattern.hasPrefix("/") {
+                error(node, path, "'\(pattern)' has '..'; write the absolute path without it")
+            } else if isBase {
+                error(node, path, "'\(pattern)' leaves the source directory with '..'; to take the artifacts from a folder outside it, "
+                    + "write that folder's absolute path")
+            } else {
+                error(node, path, "'\(pattern)' leaves the source directory with '..'")
+            }
+        } else if isBase && pattern.hasPrefix("/") {
+            if pattern.allSatisfy({ $0 == "/" }) {
+                error(node, path, "'\(pattern)' is the root of the file system; name the folder the build writes, such as /opt/out")
+            } else if pattern.contains(where: { "*?[".contains($0) }) {
+                error(node, path, "'\(pattern)' is an absolute glob; an absolute base-directory names one folder: write it without wildcards")
+            }
         }
+    }
+
+    /// An absolute `files` pattern split into the folder before its first wildcard and the rest
+    /// (`/opt/out/**/*` → `/opt/out`, `**/*`; `/opt/out/index.html` → `/opt/out`, `index.html`).
+    static func splitAtFirstGlob(_ pattern: String) -> (folder: String, rest: String) {
+        let parts = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let literal = parts.prefix { !$0.contains(where: { "*?[".contains($0) }) }
+        let folderCount = literal.count == parts.count ? max(parts.count - 1, 0) : literal.count
+        let folder = "/" + parts.prefix(folderCount).joined(separator: "/")
+        let rest = parts.dropFirst(folderCount).joined(separator: "/")
+        return (folder, rest.isEmpty ? "**/*" : rest)
     }
 
     // MARK: - Diagnostics

@@ -400,6 +400,11 @@ enum BuildInvocation {
             // The output trees (the primary's and each secondary one beside it) are not sources.
             configuration.excludedDirectories.append(inside)
             for secondary in spec.artifacts?.secondary ?? [] { configuration.excludedDirectories.append(inside + "-" + secondary.identifier) }
+        } else {
+            // Nor are they outside it, in an absolute base directory around them
+            // (`base-directory: /opt/site`, `--out /opt/site/out`).
+            configuration.excludedDirectories.append(out)
+            for secondary in spec.artifacts?.secondary ?? [] { configuration.excludedDirectories.append(out + "-" + secondary.identifier) }
         }
         return Prepared(spec: spec, warnings: warnings.filter { $0.severity == .warning }, configuration: configuration, helperDirectory: helper,
                         projectDirectory: project)

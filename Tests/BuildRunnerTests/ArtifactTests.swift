@@ -73,6 +73,8 @@ import Testing
         #expect(run.result.status == .succeeded, "\(run.log)")
         #expect(files(under: out) == ["app.js", "index.html"])
         #expect(files(under: out + "-whole") == ["top.txt"])
+        // A folder outside the source is taken from where it is, as CodeBuild takes it.
+        try h.write(h.root + "/home/profile.txt", "profile")
         let outside = try h.run("""
             version: 0.2
             phases:
@@ -81,9 +83,9 @@ import Testing
             artifacts:
               base-directory: $HOME
               files: ['**/*']
-            """, environment: ["PATH": "/usr/bin:/bin", "HOME": "/usr/share"], out: out)
-        #expect(outside.result.status == .failed)
-        #expect(outside.log.contains("artifacts.base-directory '$HOME' is /usr/share, outside the source directory"), "\(outside.log)")
+            """, environment: ["PATH": "/usr/bin:/bin", "HOME": h.root + "/home"], out: out)
+        #expect(outside.result.status == .succeeded, "\(outside.log)")
+        #expect(files(under: out) == ["profile.txt"])
         let empty = try h.run("""
             version: 0.2
             phases:
@@ -149,6 +151,61 @@ import Testing
             """, out: out)
         #expect(planted.result.status == .failed, "\(planted.log)")
         #expect(files(under: out) == ["guide.html"], "nothing of \(h.root)/private is taken")
+    }
+
+    /// An absolute base-directory outside the source (`/opt/out`, literal or from a variable, as
+    /// AWS's multiple-sources example and templates that build into /opt write it) is taken
+    /// from where it is, by the same rules: globs, exclude-paths, discard-paths, and links
+    /// followed only within it and the source. The root, '..' and the output tree are refused.
+    @Test func anAbsoluteBaseDirectoryOutsideTheSourceIsTakenFromThere() throws {
+        let h = try BuildHarness()
+        let opt = h.root + "/opt/out"
+        try h.write(h.root + "/private/key", "secret")
+        let out = h.root + "/out"
+        let run = try h.run("""
+            version: 0.2
+            env:
+              variables:
+                OPTDIR: \(h.root)/opt/docs/
+            phases:
+              build:
+                commands:
+                  - mkdir -p \(opt)/sub $OPTDIR/deep
+                  - echo a > \(opt)/index.html && echo b > \(opt)/sub/page.html && echo m > \(opt)/app.js.map
+                  - ln -s sub/page.html \(opt)/alias.html && ln -s \(h.root)/private/key \(opt)/key
+                  - echo g > $OPTDIR/deep/guide.html
+            artifacts:
+              base-directory: \(opt)
+              files: ['**/*']
+              exclude-paths: ['**/*.map']
+              secondary-artifacts:
+                docs:
+                  base-directory: $OPTDIR
+                  files: ['**/*.html']
+                  discard-paths: yes
+            """, out: out)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(files(under: out) == ["alias.html", "index.html", "sub/page.html"])
+        #expect(h.read(out + "/alias.html") == "b\n", "a link within the base directory is followed")
+        #expect(files(under: out + "-docs") == ["guide.html"])
+        #expect(run.log.contains("skipping 'key': the symbolic link leads outside the source directory and the base directory"), "\(run.log)")
+        for (folder, message) in [("/", "the root of the file system"), (h.root + "/opt/../private", "which has '..'"),
+                                  (out, "the output directory, which is replaced")] {
+            let refused = try h.run("""
+                version: 0.2
+                env:
+                  variables:
+                    DIR: \(folder)
+                phases:
+                  build:
+                    commands: [true]
+                artifacts:
+                  base-directory: $DIR
+                  files: ['**/*']
+                """, out: out)
+            #expect(refused.result.status == .failed, "\(refused.log)")
+            #expect(refused.log.contains(message), "\(folder): \(refused.log)")
+        }
     }
 
     /// Variables in `files` and `exclude-paths` are expanded as base-directory's are (AWS's

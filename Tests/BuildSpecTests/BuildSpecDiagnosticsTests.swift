@@ -670,6 +670,52 @@ struct BuildSpecDiagnosticsTests {
         #expect(error.errors.count == 2)
     }
 
+    /// An absolute base-directory names the folder to take the files from (AWS's
+    /// multiple-sources example writes one); '..' in a relative one, the root, an absolute glob
+    /// and absolute `files` are refused, each saying what to write.
+    @Test func anAbsoluteBaseDirectoryIsAccepted() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          base-directory: /opt/out
+          files: ['**/*']
+          secondary-artifacts:
+            extra:
+              base-directory: /opt/extra/
+              files: ['**/*']
+        """)
+        #expect(spec.artifacts?.baseDirectory == "/opt/out")
+        #expect(spec.artifacts?.secondary.first?.artifacts.baseDirectory == "/opt/extra/")
+        #expect(warnings.isEmpty, "\(warnings)")
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          base-directory: ../build
+          files: ['/opt/out/**/*']
+          secondary-artifacts:
+            root:
+              base-directory: /
+              files: ['**/*']
+            glob:
+              base-directory: /opt/build*
+              files: ['**/*']
+        """)
+        let parent = try diagnostic(error.diagnostics, keyPath: "artifacts.base-directory")
+        #expect(parent.message.contains("leaves the source directory with '..'; to take the artifacts from a folder outside it, write that folder's absolute path"),
+                "\(parent.message)")
+        let files = try diagnostic(error.diagnostics, keyPath: "artifacts.files[0]")
+        #expect(files.message.contains("write base-directory: /opt/out and the files relative to it ('**/*')"), "\(files.message)")
+        #expect(try diagnostic(error.diagnostics, keyPath: "artifacts.secondary-artifacts.root.base-directory").message.contains("root of the file system"))
+        #expect(try diagnostic(error.diagnostics, keyPath: "artifacts.secondary-artifacts.glob.base-directory").message.contains("absolute glob"))
+        #expect(error.errors.count == 4)
+    }
+
     @Test func wrongTypesForSections() throws {
         let error = try rejectSpec("""
         version: 0.2

@@ -563,6 +563,25 @@ import TestSupport
         #expect(crlf.stdout.contains("A=crlf B=crlf\n"), "\(crlf.stdout)")
     }
 
+    /// An absolute base-directory outside the source may hold the output directory (`--out
+    /// /opt/site/out`): what a build wrote there is left out of what the next one collects, as
+    /// inside the source; the base directory itself as --out is refused before anything runs.
+    @Test func anAbsoluteBaseDirectoryAroundTheOutputLeavesTheOutputOut() throws {
+        let h = try CLIHarness()
+        let site = FileManager.default.temporaryDirectory.appendingPathComponent("sitebuild-site-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: site) }
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - mkdir -p \(site) && echo x > \(site)/index.html\n"
+            + "artifacts:\n  base-directory: \(site)\n  files: ['**/*']\n")
+        for _ in 0..<2 {
+            let run = try h.run(["build", "--out", site + "/out"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let taken = (FileManager.default.enumerator(atPath: site + "/out")?.compactMap { $0 as? String } ?? []).sorted()
+        #expect(taken == ["index.html"], "the first build's output is not collected into the second's")
+        let same = try h.run(["build", "--out", site])
+        #expect(same.status == 2 && same.stderr.contains("artifacts.base-directory: \(site)) is that directory"), "\(same.stderr)")
+    }
+
     /// CodeBuild sets both region variables in every build.
     @Test func theRegionVariablesAreSetAsInCodeBuild() throws {
         let h = try CLIHarness()
