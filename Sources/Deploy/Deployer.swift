@@ -276,11 +276,24 @@ public struct Deployer: Sendable {
             return outcome
         }
         if !exists, version != nil { try await target.checkPlaceIsFree(for: manifest.version) }
+        // A damaged manifest of this content's version is written again from the one in hand
+        // (a content id's manifest is its content's): otherwise `versions` and `prune` would
+        // leave out the version this deploy makes live. One of a newer format is not damaged:
+        // it is a newer sitebuild's, not rewritten in this one's format, and the deploy stops
+        // before anything is written or made live (as --repair does for the live one).
+        var damagedExisting: DamagedManifest?
+        if exists, version == nil {
+            do { _ = try await target.readManifest(manifest.version) } catch let damaged as DamagedManifest { damagedExisting = damaged }
+            if let damaged = damagedExisting, damaged.tooNew { throw damaged }
+        }
         // An existing version that is not live may have lost objects since it was made (a lifecycle
         // rule, a hand): listed, and what is missing is put back from the tree before the flip.
         // (The live version, unchanged, is not listed: a deploy that changes nothing stays one read.)
         let missing = exists ? try await target.missingObjects(of: manifest) : MissingRows(rows: [])
         if dryRun {
+            if let damaged = damagedExisting {
+                log("\(damaged): the real run would write it again from this deploy's (the same content) before the version is made live")
+            }
             if !missing.isEmpty {
                 outcome.plannedUploads = missing.rows.map { manifest.entries.path(at: $0) }
                 outcome.restored = missing.rows.count
@@ -340,16 +353,9 @@ public struct Deployer: Sendable {
             // A run stopped between this version's manifest and its flip left its pending marker;
             // removed once this flip has made the version live.
             leftoverPending = try await target.markerAge(.pending, of: manifest.version) != nil
-            // A damaged manifest of this content's version is written again from the one in
-            // hand (a content id's manifest is its content's): otherwise `versions` and `prune`
-            // would leave out the version this deploy makes live.
-            if version == nil {
-                do {
-                    _ = try await target.readManifest(manifest.version)
-                } catch let damaged as DamagedManifest {
-                    log("\(damaged): writing it again from this deploy's (the same content) before the version is made live")
-                    try await target.replaceDamagedManifest(manifest)
-                }
+            if let damaged = damagedExisting {
+                log("\(damaged): writing it again from this deploy's (the same content) before the version is made live")
+                try await target.replaceDamagedManifest(manifest)
             }
             if !missing.isEmpty {
                 let said = MissingObjects(missing, of: manifest)

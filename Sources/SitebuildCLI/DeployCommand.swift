@@ -284,9 +284,11 @@ enum DeployInvocation {
     }
 
     /// Exit 2 for what the user must fix (a wrong path, a bucket or table that does not exist,
-    /// credentials configured wrongly: a retry cannot help), 3 for a failure of the remote.
+    /// credentials configured wrongly, a manifest a newer sitebuild wrote: a retry cannot help),
+    /// 3 for a failure of the remote.
     static func exitStatus(for error: any Error) -> Int32 {
         (error as? DeployError)?.isInvalidInput == true || error is PointerResourceMissing
+            || (error as? DamagedManifest)?.tooNew == true
             || (error as? AWSServiceError)?.errorCode == "NoSuchBucket"
             || (error as? CredentialError)?.isMisconfiguration == true ? ExitStatus.invalidInput : ExitStatus.deployFailed
     }

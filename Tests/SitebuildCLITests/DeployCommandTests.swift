@@ -454,6 +454,9 @@ import Testing
         #expect(value["reused"] == .int(0))
         // Deploying the first build again makes its version live and writes its manifest again.
         try h.write("s/index.html", "one\n")
+        let dryRun = try h.run(["deploy", "s", "--dry-run"])
+        #expect(dryRun.status == 0 && dryRun.stderr.contains("the real run would write it again from this deploy's"), "\(dryRun.stderr)")
+        #expect(live(h) == v2)
         let again = try h.run(["deploy", "s"])
         #expect(again.status == 0 && again.stderr.contains("writing it again from this deploy's"), "\(again.stderr)")
         #expect(live(h) == v1)

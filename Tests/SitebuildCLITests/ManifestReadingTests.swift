@@ -118,6 +118,33 @@ import Testing
         if case .bytes(let body) = served.body { #expect(String(decoding: body, as: UTF8.self).contains("upgrade sitebuild")) }
     }
 
+    /// A deploy of the content of a version that is not live, whose manifest a newer sitebuild
+    /// wrote, leaves that manifest alone and stops (exit 2, upgrade sitebuild) before anything
+    /// is written or made live; it had written the manifest again in this sitebuild's older
+    /// format, as if it were damaged. A rollback to it refuses alike.
+    @Test func aFlipToAVersionOfANewerFormatRefusesAndLeavesItsManifestAlone() throws {
+        let h = try CLIHarness()
+        try h.write("s1/index.html", "one\n")
+        try h.write("s2/index.html", "two\n")
+        #expect(try h.run(["deploy", "s1"]).status == 0)
+        let v1 = try #require(live(h))
+        #expect(try h.run(["deploy", "s2"]).status == 0)
+        let v2 = try #require(live(h))
+        try edit(h, v1, "\"sitebuild\":1", "\"sitebuild\":99")
+        let newer = try #require(h.read(".sitebuild/_sitebuild/manifests/\(v1).json"))
+        let releases = try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").count
+        let message = "manifests/\(v1).json was written by a newer sitebuild (format 99; this one reads 1): upgrade sitebuild"
+        for command in [["deploy", "s1", "--dry-run"], ["deploy", "s1"], ["deploy", "s1", "--json"], ["rollback", v1]] {
+            let out = try h.run(command)
+            #expect(out.status == 2, "\(command): \(out.status) \(out.stderr)")
+            #expect(out.stderr.contains(message), "\(command): \(out.stderr)")
+            #expect(!out.stderr.contains("writing it again") && !out.stderr.contains("would write it again"), "\(command): \(out.stderr)")
+            #expect(h.read(".sitebuild/_sitebuild/manifests/\(v1).json") == newer, "\(command)")
+            #expect(live(h) == v2, "\(command)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: h.root + "/.sitebuild/_sitebuild/releases").count == releases)
+        }
+    }
+
     @Test func aCopyAmongTheManifestsIsNoVersionAndIsNamedEscaped() throws {
         let h = try CLIHarness()
         var versions: [String] = []
