@@ -29,8 +29,11 @@ struct VersionsCommand: AsyncParsableCommand {
             let previous = try await deployer.previousVersion(live: live)
             var rows: [(version: String, created: String, files: Int, bytes: Int64)] = []
             var damaged: Set<String> = []
+            // The versions left out: their manifests are damaged, or of a newer format.
+            var unreadable: [DamagedManifest] = []
             for stray in try await resolved.target.listStrayManifests() { reporter.say(VersionsCommand.strayWarning(stray)) }
-            for (version, head) in try await Self.readHeads(try await resolved.target.listVersions(), of: resolved.target, reporter: reporter) {
+            for (version, head) in try await Self.readHeads(try await resolved.target.listVersions(), of: resolved.target, reporter: reporter,
+                                                            unreadable: { unreadable.append($0) }) {
                 guard let head else {
                     damaged.insert(version)
                     continue
@@ -39,7 +42,8 @@ struct VersionsCommand: AsyncParsableCommand {
                     rows.append((version, head.createdAt ?? "", files, bytes))
                 } else {
                     // Written before heads counted the page aliases: its entries tell.
-                    guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter) else {
+                    guard let manifest = try await Self.readManifest(version, of: resolved.target, reporter: reporter,
+                                                                     unreadable: { unreadable.append($0) }) else {
                         damaged.insert(version)
                         continue
                     }
@@ -81,12 +85,17 @@ struct VersionsCommand: AsyncParsableCommand {
                     JSONValue.object([("pointer", .string(other.pointer)), ("live", other.live.map(JSONValue.string) ?? .null),
                                       ("readFrom", .string(other.unreadable == nil ? "pointer" : "last release record"))])
                 }
+                let left = unreadable.map { damaged in
+                    JSONValue.object([("version", .string(damaged.version)), ("manifest", .string(damaged.location)),
+                                      ("reason", .string(damaged.tooNew ? "newerFormat" : "damaged")), ("message", .string(damaged.description))])
+                }
                 writeAll(1, Array((JSONValue.object([("target", .string(resolved.target.url)), ("live", live.map(JSONValue.string) ?? .null),
-                                                     ("versions", .array(items)), ("otherPointers", .array(pointers))]).serialized() + "\n").utf8))
+                                                     ("versions", .array(items)), ("unreadable", .array(left)),
+                                                     ("otherPointers", .array(pointers))]).serialized() + "\n").utf8))
                 return
             }
             if rows.isEmpty {
-                writeAll(1, Array("No versions on \(resolved.target.url) yet: run `sitebuild run` or `sitebuild deploy DIR`.\n".utf8))
+                writeAll(1, Array((Self.noVersionsLine(target: resolved.target.url, unreadable: unreadable) + "\n").utf8))
                 return
             }
             // The version column is as wide as the longest id (`--version-id` names can be long).
@@ -118,9 +127,29 @@ extension VersionsCommand {
     /// How many manifest heads are read at once (each a small ranged GET on S3).
     static let headReads = 16
 
+    /// What `versions` prints when it lists no version: none yet, or only versions whose
+    /// manifests this sitebuild cannot read (a newer sitebuild's, or damaged ones), which are
+    /// counted: the target is not empty, and a newer sitebuild lists them.
+    static func noVersionsLine(target: String, unreadable: [DamagedManifest]) -> String {
+        guard !unreadable.isEmpty else { return "No versions on \(target) yet: run `sitebuild run` or `sitebuild deploy DIR`." }
+        func count(_ n: Int) -> String { n == 1 ? "1 version" : "\(n) versions" }
+        let newer = unreadable.filter(\.tooNew).count, damaged = unreadable.count - newer
+        var parts: [String] = []
+        if newer > 0 {
+            parts.append("\(count(newer)) written by a newer sitebuild (a manifest format newer than this one reads): upgrade "
+                + "sitebuild to list \(newer == 1 ? "it" : "them")")
+        }
+        if damaged > 0 {
+            parts.append("\(count(damaged)) whose manifest is damaged (named above): restore or delete \(damaged == 1 ? "that file" : "those files")")
+        }
+        return "No versions on \(target) that this sitebuild can read: it has " + parts.joined(separator: "; and ") + "."
+    }
+
     /// The heads of `versions`' manifests, in order, read several at a time; nil (with a
     /// warning, said in order) for a damaged one or one deleted meanwhile.
-    static func readHeads(_ versions: [String], of target: any DeployTarget, reporter: Reporter) async throws -> [(String, ManifestHead?)] {
+    /// `unreadable` is told of each version left out.
+    static func readHeads(_ versions: [String], of target: any DeployTarget, reporter: Reporter,
+                          unreadable: (DamagedManifest) -> Void = { _ in }) async throws -> [(String, ManifestHead?)] {
         var heads: [(String, ManifestHead?)] = []
         // Read in batches; the heads (and warnings) keep the versions' order.
         for batch in stride(from: 0, to: versions.count, by: headReads).map({ $0..<min($0 + headReads, versions.count) }) {
@@ -140,6 +169,7 @@ extension VersionsCommand {
                 let version = versions[batch.lowerBound + offset]
                 if let damaged = item?.damaged {
                     reporter.say(leftOutWarning(damaged))
+                    unreadable(damaged)
                     heads.append((version, nil))
                 } else if let head = item?.head {
                     heads.append((version, head))
@@ -173,11 +203,13 @@ extension VersionsCommand {
 
     /// A version's manifest, or nil (with a warning) when it is damaged: one bad file must not
     /// stop listing or pruning the others.
-    static func readManifest(_ version: String, of target: any DeployTarget, reporter: Reporter) async throws -> Manifest? {
+    static func readManifest(_ version: String, of target: any DeployTarget, reporter: Reporter,
+                             unreadable: (DamagedManifest) -> Void = { _ in }) async throws -> Manifest? {
         do {
             return try await target.readManifest(version)
         } catch let damaged as DamagedManifest {
             reporter.say(leftOutWarning(damaged))
+            unreadable(damaged)
             return nil
         }
     }

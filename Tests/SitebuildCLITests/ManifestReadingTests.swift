@@ -145,6 +145,45 @@ import Testing
         }
     }
 
+    /// `versions` on a target whose every manifest a newer sitebuild wrote says how many
+    /// versions it cannot read and to upgrade (it had said "No versions … yet"), and `--json`
+    /// lists them under `unreadable` beside an empty `versions`.
+    @Test func versionsOfOnlyNewerFormatsCountsThemAndSaysToUpgrade() throws {
+        let h = try CLIHarness()
+        var versions: [String] = []
+        for n in 1...2 {
+            try h.write("s\(n)/index.html", "\(n)\n")
+            #expect(try h.run(["deploy", "s\(n)"]).status == 0)
+            versions.append(try #require(live(h)))
+        }
+        let fresh = try h.run(["versions", "--json"])
+        let empty = try JSONValue.parse(Data(fresh.stdout.utf8))
+        #expect(empty["unreadable"] == .array([]), "\(fresh.stdout)")
+        for version in versions { try edit(h, version, "\"sitebuild\":1", "\"sitebuild\":99") }
+        let listed = try h.run(["versions"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(!listed.stdout.contains("yet"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("that this sitebuild can read: it has 2 versions written by a newer sitebuild"), "\(listed.stdout)")
+        #expect(listed.stdout.contains("upgrade sitebuild to list them"), "\(listed.stdout)")
+        let json = try h.run(["versions", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let value = try JSONValue.parse(Data(json.stdout.utf8))
+        #expect(value["versions"] == .array([]), "\(json.stdout)")
+        guard case .array(let unreadable)? = value["unreadable"] else {
+            Issue.record("no unreadable array: \(json.stdout)")
+            return
+        }
+        #expect(Set(unreadable.compactMap { $0["version"]?.stringValue }) == Set(versions), "\(json.stdout)")
+        #expect(unreadable.allSatisfy { $0["reason"] == .string("newerFormat") }, "\(json.stdout)")
+        #expect(unreadable.allSatisfy { $0["manifest"]?.stringValue?.hasSuffix("/.sitebuild/_sitebuild/manifests/\($0["version"]?.stringValue ?? "").json") == true },
+                "\(json.stdout)")
+        // One damaged besides: both counted, each with its advice.
+        try h.write(".sitebuild/_sitebuild/manifests/\(versions[0]).json", "{\"truncated\": ")
+        let mixed = try h.run(["versions"])
+        #expect(mixed.stdout.contains("it has 1 version written by a newer sitebuild") && mixed.stdout.contains("upgrade sitebuild to list it")
+                && mixed.stdout.contains("and 1 version whose manifest is damaged"), "\(mixed.stdout)")
+    }
+
     @Test func aCopyAmongTheManifestsIsNoVersionAndIsNamedEscaped() throws {
         let h = try CLIHarness()
         var versions: [String] = []
