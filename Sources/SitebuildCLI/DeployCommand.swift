@@ -125,7 +125,7 @@ enum DeployInvocation {
     /// Deploys `directory`; a signal interrupts it cleanly (``Interruptible``): up to the flip
     /// nothing live changes and what the deploy holds is released, a flip under way completes,
     /// and the exit status is 130. `containerTargetWarned`: `run` said the settings'
-    /// ``TargetOptions/Resolved/containerTargetWarning`` before its build.
+    /// ``TargetOptions/Resolved/containerTargetWarning(_:)`` before its build.
     static func run(directory: String, target: TargetOptions, routing: RoutingOptions, invalidation: InvalidationOptions,
                     versionId: String, dryRun: Bool, repair: Bool = false, takeOverPointer: Bool = false,
                     configDirectory: String, relativeBase: String? = nil, sourceDirectory: String,
@@ -180,7 +180,7 @@ enum DeployInvocation {
             if let note = misplacedSettingsNote(directory: directory, configPath: resolved.configPath) { reporter.say(note) }
             if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
             if let warning = resolved.targetPrefixWarning { reporter.say(warning) }
-            if !containerTargetWarned, let warning = resolved.containerTargetWarning { reporter.say(warning) }
+            if !containerTargetWarned, let warning = resolved.containerTargetWarning() { reporter.say(warning) }
         } catch {
             reporter.fail("\(error)")
             return ExitStatus.invalidInput
@@ -717,7 +717,7 @@ struct RunCommand: AsyncParsableCommand {
         // a look-up, not a whole build. (The deploy checks again: minutes may pass.)
         let reporter = Reporter(json: build.json)
         // Said before the build, not again by its deploy.
-        if let warning = settings.containerTargetWarning { reporter.say(warning) }
+        if let warning = settings.containerTargetWarning() { reporter.say(warning) }
         do {
             if let problem = try await DeployInvocation.distributionProblem(settings, invalidation: invalidation) {
                 reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was built, uploaded or made live"))

@@ -79,10 +79,12 @@ struct TargetOptions: ParsableArguments {
 
         /// Set inside a CodeBuild build (``CodeBuildEnvironment/isInside(_:)``) when no target
         /// was given: the default local target is a folder of the build's container, thrown
-        /// away with it, so a green build would have published nothing. `deploy` and `run` say it.
-        var containerTargetWarning: String? {
+        /// away with it, so a green build would have published nothing (and a rollback or prune
+        /// would act on nothing the site serves). `deploy` and `run` say it with the default
+        /// `what`; `rollback` and `prune` say what they do there.
+        func containerTargetWarning(_ what: String = "the versions go to") -> String? {
             guard targetIsDefault, CodeBuildEnvironment.isInside(environment) else { return nil }
-            return "warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so the versions go to the "
+            return "warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so \(what) the "
                 + "default local target \(target.url), inside the build container, which is discarded when the build ends; give "
                 + "the S3 target (--target, SITEBUILD_TARGET in the project's variables or the buildspec's env.variables, or sitebuild.yml)"
         }

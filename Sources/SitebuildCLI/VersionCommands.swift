@@ -250,6 +250,7 @@ struct RollbackCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
+        if let warning = resolved.containerTargetWarning("the rollback makes a version live on") { reporter.say(warning) }
         var deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
         if let distribution = resolved.distribution { deployer.adviceFlags = ["--distribution", distribution] }
         do {
@@ -371,6 +372,7 @@ struct PruneCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         if let warning = resolved.mixedSourcesWarning { reporter.say(warning) }
+        if let warning = resolved.containerTargetWarning("the prune deletes versions of") { reporter.say(warning) }
         var deleted: [String] = []
         do {
             let planned = Date()

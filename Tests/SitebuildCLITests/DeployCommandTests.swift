@@ -1061,6 +1061,29 @@ import Testing
         #expect(!outside.stderr.contains("this is a CodeBuild build"), "\(outside.stderr)")
     }
 
+    /// `rollback` and `prune` in a CodeBuild build with no target warn as `deploy` does: they
+    /// acted on the container's default local target, which nothing serves, without a word.
+    @Test func rollbackAndPruneInCodeBuildWithoutATargetWarnThatTheContainerIsDiscarded() throws {
+        let h = try CLIHarness()
+        for n in 1...2 {
+            try h.write("dist\(n)/index.html", "\(n)")
+            #expect(try h.run(["deploy", "dist\(n)"], environment: ["CODEBUILD_BUILD_ID": ""]).status == 0)
+        }
+        let place = "the default local target file://\(h.root)/.sitebuild, inside the build container, which is discarded when the build ends"
+        for (command, what) in [(["prune", "--dry-run"], "the prune deletes versions of"), (["rollback"], "the rollback makes a version live on"),
+                                (["prune", "--keep", "0", "--grace", "0s"], "the prune deletes versions of")] {
+            let out = try h.run(command, environment: ["CODEBUILD_BUILD_ID": "site:1"])
+            #expect(out.status == 0, "\(command): \(out.stderr)")
+            #expect(out.stderr.contains("warning: this is a CodeBuild build (CODEBUILD_BUILD_ID is set) and no target is given, so \(what) \(place)"),
+                    "\(command): \(out.stderr)")
+            #expect(out.stderr.components(separatedBy: "this is a CodeBuild build").count == 2, "\(command): \(out.stderr)")
+            let outside = try h.run(command, environment: ["CODEBUILD_BUILD_ID": ""])
+            #expect(!outside.stderr.contains("this is a CodeBuild build"), "\(command): \(outside.stderr)")
+            let given = try h.run(command + ["--target", ".sitebuild"], environment: ["CODEBUILD_BUILD_ID": "site:1"])
+            #expect(!given.stderr.contains("this is a CodeBuild build"), "\(command): \(given.stderr)")
+        }
+    }
+
     /// What makes a deploy a CI job's, emptied: these tests may themselves run in one.
     static let outsideCI = ["GITHUB_ACTIONS": "", "GITLAB_CI": "", "CODEBUILD_BUILD_ID": ""]
 
