@@ -1,4 +1,5 @@
 import Foundation
+import SiteContent
 
 /// What a build needs besides the buildspec: where, with which environment, for how long.
 public struct BuildConfiguration: Sendable {

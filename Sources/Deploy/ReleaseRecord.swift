@@ -93,8 +93,8 @@ public struct ReleaseRecord: Sendable, Equatable {
     /// - GitHub Actions (GITHUB_ACTIONS=true): `github:<GITHUB_ACTOR> (<GITHUB_SERVER_URL>/<GITHUB_REPOSITORY>/actions/runs/<GITHUB_RUN_ID>)`,
     ///   or `(run <GITHUB_RUN_ID>)` without the repository;
     /// - GitLab CI (GITLAB_CI=true): `gitlab:<GITLAB_USER_LOGIN> (<CI_JOB_URL>)`, or `(job <CI_JOB_ID>)`;
-    /// - CodeBuild (CODEBUILD_BUILD_ID set and not empty, as `CodeBuildEnvironment.isInside`
-    ///   has it): `codebuild:<CODEBUILD_INITIATOR> (<CODEBUILD_BUILD_ID>)`.
+    /// - CodeBuild (``CodeBuildEnvironment/build(_:)``: CODEBUILD_BUILD_ID set and not empty):
+    ///   `codebuild:<CODEBUILD_INITIATOR> (<CODEBUILD_BUILD_ID>)`.
     /// A runner CodeBuild hosts for GitHub Actions or GitLab sets both: the workflow's job is
     /// named (its actor is a person; CodeBuild's initiator is then the webhook).
     public static func ciActor(_ environment: [String: String]) -> String? {
@@ -112,8 +112,8 @@ public struct ReleaseRecord: Sendable, Equatable {
         if value("GITLAB_CI") == "true" {
             return actor("gitlab", value("GITLAB_USER_LOGIN"), value("CI_JOB_URL") ?? value("CI_JOB_ID").map { "job \($0)" })
         }
-        if let build = value("CODEBUILD_BUILD_ID") {
-            return actor("codebuild", value("CODEBUILD_INITIATOR"), build)
+        if let build = CodeBuildEnvironment.build(environment) {
+            return actor("codebuild", build.initiator, build.id)
         }
         return nil
     }

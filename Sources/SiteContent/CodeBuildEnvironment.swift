@@ -1,4 +1,5 @@
-/// What the environment says about CodeBuild itself.
+/// What the environment says about CodeBuild itself: here, below the build (BuildRunner) and
+/// the deploy (Deploy), so both read it one way.
 public enum CodeBuildEnvironment {
     /// Whether sitebuild runs inside a CodeBuild build: CODEBUILD_BUILD_ID is set and not
     /// empty. An empty variable counts as unset (as CI templates and `env -i … NAME=` leave
