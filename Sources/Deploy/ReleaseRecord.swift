@@ -90,8 +90,9 @@ public struct ReleaseRecord: Sendable, Equatable {
 
     /// The CI job `environment` is one of, as a release record names it: who started it and
     /// where to find it, nil outside CI. Each part is left out when its variable is unset or empty.
-    /// - GitHub Actions (GITHUB_ACTIONS=true): `github:<GITHUB_ACTOR> (<GITHUB_SERVER_URL>/<GITHUB_REPOSITORY>/actions/runs/<GITHUB_RUN_ID>)`,
-    ///   or `(run <GITHUB_RUN_ID>)` without the repository;
+    /// - GitHub Actions (GITHUB_ACTIONS=true): `github:<GITHUB_TRIGGERING_ACTOR> (<GITHUB_SERVER_URL>/<GITHUB_REPOSITORY>/actions/runs/<GITHUB_RUN_ID>)`,
+    ///   or `(run <GITHUB_RUN_ID>)` without the repository; GITHUB_TRIGGERING_ACTOR names who
+    ///   started this run or re-run (GITHUB_ACTOR, the fallback, names the first run's starter);
     /// - GitLab CI (GITLAB_CI=true): `gitlab:<GITLAB_USER_LOGIN> (<CI_JOB_URL>)`, or `(job <CI_JOB_ID>)`;
     /// - CodeBuild (``CodeBuildEnvironment/build(_:)``: CODEBUILD_BUILD_ID set and not empty):
     ///   `codebuild:<CODEBUILD_INITIATOR> (<CODEBUILD_BUILD_ID>)`.
@@ -107,7 +108,7 @@ public struct ReleaseRecord: Sendable, Equatable {
             let url = run.flatMap { run in
                 value("GITHUB_REPOSITORY").map { (value("GITHUB_SERVER_URL") ?? "https://github.com") + "/\($0)/actions/runs/\(run)" }
             }
-            return actor("github", value("GITHUB_ACTOR"), url ?? run.map { "run \($0)" })
+            return actor("github", value("GITHUB_TRIGGERING_ACTOR") ?? value("GITHUB_ACTOR"), url ?? run.map { "run \($0)" })
         }
         if value("GITLAB_CI") == "true" {
             return actor("gitlab", value("GITLAB_USER_LOGIN"), value("CI_JOB_URL") ?? value("CI_JOB_ID").map { "job \($0)" })

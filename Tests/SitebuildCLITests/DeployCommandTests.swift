@@ -1085,7 +1085,7 @@ import Testing
     }
 
     /// What makes a deploy a CI job's, emptied: these tests may themselves run in one.
-    static let outsideCI = ["GITHUB_ACTIONS": "", "GITLAB_CI": "", "CODEBUILD_BUILD_ID": ""]
+    static let outsideCI = ["GITHUB_ACTIONS": "", "GITLAB_CI": "", "CODEBUILD_BUILD_ID": "", "GITHUB_TRIGGERING_ACTOR": ""]
 
     /// In a CI job (CodeBuild, GitHub Actions, GitLab CI) the release record and the manifest's
     /// createdBy name the job's actor and the job, as its console shows them; they had said
@@ -1101,6 +1101,8 @@ import Testing
             (["CODEBUILD_BUILD_ID": "my-site:8a1b2c3d", "CODEBUILD_INITIATOR": ""], "codebuild (my-site:8a1b2c3d)"),
             (gitHub, "github:octocat (https://github.com/octo-org/site/actions/runs/9121)"),
             (["GITHUB_ACTIONS": "true", "GITHUB_ACTOR": "octocat", "GITHUB_RUN_ID": "9121"], "github:octocat (run 9121)"),
+            // A re-run: GITHUB_ACTOR still names who started the first run, GITHUB_TRIGGERING_ACTOR who re-ran it.
+            (gitHub.merging(["GITHUB_TRIGGERING_ACTOR": "hubot"]) { $1 }, "github:hubot (https://github.com/octo-org/site/actions/runs/9121)"),
             (gitLab, "gitlab:jdoe (https://gitlab.com/g/site/-/jobs/778)"),
             (["GITLAB_CI": "true", "GITLAB_USER_LOGIN": "jdoe", "CI_JOB_ID": "778"], "gitlab:jdoe (job 778)"),
             // A GitHub Actions runner CodeBuild hosts: the workflow's run.
