@@ -350,7 +350,11 @@ public struct BuildSpecParser {
                 let normalized = name.lowercased().replacingOccurrences(of: "-", with: "_")
                 let hint = PhaseName.allCases.map(\.rawValue).min { editDistance($0, normalized) < editDistance($1, normalized) }
                     .flatMap { editDistance($0, normalized) <= 2 ? $0 : nil }
-                error(keyNode, "phases.\(name)", "unknown phase '\(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? "; phases are install, pre_build, build and post_build"))
+                // CodeBuild's agent reports a key it cannot identify as a "possible syntax error"
+                // and carries on: the phase does not run there, so it does not run here either.
+                warning(keyNode, "phases.\(name)", "unknown phase '\(name)' will NOT run: CodeBuild, too, reports a key it cannot "
+                        + "identify as a possible syntax error and skips it"
+                        + (hint.map { "; did you mean '\($0)'?" } ?? "; phases are install, pre_build, build and post_build"))
                 continue
             }
             phases[phaseName] = parsePhase(value, name: phaseName)
