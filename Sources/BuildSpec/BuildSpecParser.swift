@@ -493,7 +493,9 @@ public struct BuildSpecParser {
         guard let map = mapping(node, "cache") else { return nil }
         warnUnknownKeys(map, known: ["paths", "key", "fallback-keys", "action"], path: "cache")
         guard let pathsNode = map.value(for: "paths") else {
-            error(node, "cache.paths", "a cache block needs 'paths' (the directories or globs to keep between builds)")
+            // CodeBuild skips such a cache ("Skip cache due to: no paths specified to be cached").
+            warning(node, "cache.paths", "the cache block has no 'paths', so the cache is not used: nothing is restored or saved, "
+                    + "as in CodeBuild (\"no paths specified to be cached\"); add paths, the directories or globs to keep between builds")
             return nil
         }
         let paths = stringList(pathsNode, path: "cache.paths")

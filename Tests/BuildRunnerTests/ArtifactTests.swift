@@ -887,6 +887,40 @@ import Testing
         #expect(third.log.outputLines == ["restored v1"], "\(third.log)")
     }
 
+    /// A cache block without `paths` is no cache, as CodeBuild skips it: an entry saved under
+    /// its key by an earlier build is not restored, and nothing is saved.
+    @Test func aCacheWithoutPathsNeitherRestoresNorSaves() throws {
+        let h = try BuildHarness()
+        let command = "if [ -e deps/x ]; then echo restored; else mkdir -p deps && echo x > deps/x && echo fresh; fi"
+        let seeded = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - \(command)
+            cache:
+              key: deps-v1
+              paths: ['deps/**/*']
+            """)
+        #expect(seeded.log.contains("Saved 1 file(s) to the cache with key deps-v1"), "\(seeded.log)")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: h.cache + "/build-cache").sorted()
+        try FileManager.default.removeItem(atPath: h.source + "/deps")
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              build:
+                commands:
+                  - \(command)
+            cache:
+              key: deps-v1
+            """)
+        #expect(run.result.status == .succeeded)
+        #expect(run.log.outputLines == ["fresh"], "\(run.log)")
+        #expect(run.log.contains("Skip cache due to: no paths specified to be cached"), "\(run.log)")
+        #expect(!run.log.contains("Saved") && !run.log.contains("Restored"), "\(run.log)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.cache + "/build-cache").sorted() == entries)
+    }
+
     @Test func aFailedBuildDoesNotSaveTheCache() throws {
         let h = try BuildHarness()
         let run = try h.run("""

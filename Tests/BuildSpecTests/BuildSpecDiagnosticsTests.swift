@@ -735,9 +735,9 @@ struct BuildSpecDiagnosticsTests {
         #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "env")) == [2, 6])
         #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "phases")) == [4, 3])
         #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "artifacts")) == [5, 12])
-        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "cache.paths")) == [7, 3])
+        #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "cache.paths", severity: .warning)) == [7, 3])
         #expect(lineColumn(try diagnostic(error.diagnostics, keyPath: "proxy")) == [8, 8])
-        #expect(error.errors.count == 5)
+        #expect(error.errors.count == 4)
     }
 
     /// Regression: `env:` whose keys are all commented out (and `artifacts:`, `cache:`,
@@ -873,6 +873,26 @@ struct BuildSpecDiagnosticsTests {
         let format = try diagnostic(error.diagnostics, keyPath: "reports.badformat.file-format")
         #expect(lineColumn(format) == [10, 18])
         #expect(format.message.contains("XUNIT"))
+    }
+
+    /// Regression: a cache block without `paths` (`cache: directories: [node_modules]`) was an
+    /// error, while CodeBuild skips such a cache ("no paths specified to be cached") and runs
+    /// the build: now a warning saying the cache is not used, and the spec has no cache.
+    @Test func aCacheWithoutPathsIsAWarningAndNoCache() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        cache:
+          directories:
+            - node_modules
+        """)
+        #expect(spec.cache == nil)
+        let d = try diagnostic(warnings, keyPath: "cache.paths", severity: .warning)
+        #expect(lineColumn(d) == [6, 3])
+        #expect(d.message.contains("the cache is not used: nothing is restored or saved"), "\(d)")
+        _ = try diagnostic(warnings, keyPath: "cache.directories", severity: .warning)
     }
 
     @Test func cacheErrors() throws {
