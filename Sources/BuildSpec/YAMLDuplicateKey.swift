@@ -40,6 +40,38 @@ public enum YAMLDuplicateKey {
         return (at.line, at.column, message(key, firstLine: firstAt.line, repeatedAt: repeatedAt))
     }
 
+    /// `text` with the entry of `key` that Yams found first at `firstAt` (1-based) taken out, so
+    /// the later one is the mapping's value, as go-yaml's non-strict decoding (CodeBuild's
+    /// agent) keeps the last: the key and its value's lines are blanked, every other line and
+    /// column stays where it was. Also where the repeat is. Nil when the entry cannot be cut out
+    /// that way (a flow mapping, a key written differently, text before the key on its line
+    /// other than indentation and `- `).
+    public static func droppingEarlier(_ key: String, firstAt: (line: Int, column: Int), in text: String)
+        -> (text: String, repeatedAt: (line: Int, column: Int))? {
+        guard let repeatedAt = repeated(key, firstAt: firstAt, in: text), repeatedAt.line > firstAt.line else { return nil }
+        var lines = Self.lines(of: text)
+        let indent = firstAt.column - 1
+        let keyLine = lines[firstAt.line - 1]
+        let prefix = keyLine.prefix(indent)
+        guard prefix.count == indent, prefix.allSatisfy({ $0 == " " || $0 == "-" }) else { return nil }
+        lines[firstAt.line - 1] = prefix
+        // The value's lines: those indented deeper than the key, and a block sequence written at
+        // the key's own indentation (`commands:` then `- make`), up to the next key.
+        var index = firstAt.line
+        while index < repeatedAt.line - 1 {
+            let line = lines[index].hasSuffix("\r") ? lines[index].dropLast() : lines[index]
+            let body = line.drop { $0 == " " }
+            let column = line.count - body.count
+            if !body.isEmpty && !body.hasPrefix("#") {
+                let item = column == indent && (body == "-" || body.hasPrefix("- "))
+                guard column > indent || item else { break }
+            }
+            lines[index] = ""
+            index += 1
+        }
+        return (lines.joined(separator: "\n"), repeatedAt)
+    }
+
     /// The message for a duplicated key.
     public static func message(_ key: String, firstLine: Int, repeatedAt: (line: Int, column: Int)?) -> String {
         if let repeatedAt, repeatedAt.line != firstLine {

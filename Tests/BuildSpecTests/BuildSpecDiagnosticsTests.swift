@@ -317,8 +317,11 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("must be a mapping"))
     }
 
+    /// Regression: a key repeated in a mapping was an error, while CodeBuild's agent (Go,
+    /// go-yaml's lenient decoding) keeps the last value and runs the build; a real project's
+    /// working CI has one. Now a warning naming both lines, and the later value is used.
     @Test func duplicatePhaseKey() throws {
-        let error = try rejectSpec("""
+        let (spec, warnings) = try parseSpec("""
         version: 0.2
         phases:
           build:
@@ -326,15 +329,19 @@ struct BuildSpecDiagnosticsTests {
           build:
             commands: [b]
         """)
-        #expect(error.errors.count == 1)
-        let d = try #require(error.errors.first)
-        #expect(d.message.contains("duplicate key 'build' (first at line 3)"))
+        #expect(warnings.count == 1)
+        let d = try #require(warnings.first)
+        #expect(d.severity == .warning)
+        #expect(d.message == "duplicate key 'build' (first at line 3): the value here (line 5) is used and the one at line 3 is ignored, "
+            + "as CodeBuild's YAML reader keeps the last; remove the one you do not mean", "\(d)")
         // The repeated key is the one reported (Yams itself names the first occurrence).
         #expect(lineColumn(d) == [5, 3])
+        #expect(spec.phases[.build]?.commands.map(\.text) == ["b"])
+        #expect(spec.phases[.build]?.commands.first?.location == SourceLocation(file: specFile, line: 6, column: 16))
     }
 
     @Test func duplicateKeyIsReportedWhereItIsRepeated() throws {
-        let error = try rejectSpec("""
+        let (spec, warnings) = try parseSpec("""
         version: 0.2
         env:
           variables:
@@ -347,9 +354,10 @@ struct BuildSpecDiagnosticsTests {
           build:
             commands: [a]
         """)
-        let d = try #require(error.errors.first)
-        #expect(d.message.contains("duplicate key 'C' (first at line 6)"), "\(d)")
+        let d = try #require(warnings.first)
+        #expect(d.message.contains("duplicate key 'C' (first at line 6): the value here (line 8) is used"), "\(d)")
         #expect(lineColumn(d) == [8, 5])
+        #expect(spec.env.variables.map { "\($0.name)=\($0.value)" } == ["A=1", "B=2", "C=4"])
         // A key of the same name in a nested mapping is not the repeat.
         #expect(YAMLDuplicateKey.repeated("a", firstAt: (1, 1), in: "a:\n  a: 1\nb: 2\n'a': 3\n")! == (4, 1))
         // Flow mappings are not searched: the first occurrence is reported.
@@ -359,18 +367,105 @@ struct BuildSpecDiagnosticsTests {
     /// Regression: in a file with CRLF line ends the duplicate was reported at its first
     /// occurrence (`3:3`), as if the file were one line; sitebuild.yml's the same.
     @Test func duplicateKeyInACRLFFileIsReportedWhereItIsRepeated() throws {
-        let error = try rejectSpec("version: 0.2\r\nphases:\r\n  build:\r\n    commands: [a]\r\n  build:\r\n    commands: [b]\r\n")
-        let d = try #require(error.errors.first)
+        let (spec, warnings) = try parseSpec("version: 0.2\r\nphases:\r\n  build:\r\n    commands: [a]\r\n  build:\r\n    commands: [b]\r\n")
+        let d = try #require(warnings.first)
         #expect(d.message.contains("duplicate key 'build' (first at line 3)"), "\(d)")
         #expect(lineColumn(d) == [5, 3])
+        #expect(spec.phases[.build]?.commands.map(\.text) == ["b"])
         #expect(YAMLDuplicateKey.repeated("a", firstAt: (1, 1), in: "a: 1\r\nb: 2\r\n\r\na: 3\r\n")! == (4, 1))
     }
 
     @Test func duplicateTopLevelKey() throws {
-        let error = try rejectSpec("version: 0.2\nversion: 0.1\nphases:\n  build:\n    commands: [a]\n")
-        let d = try #require(error.errors.first)
+        let (spec, warnings) = try parseSpec("version: 0.2\nversion: 0.1\nphases:\n  build:\n    commands: [a]\n")
+        let d = try #require(warnings.first)
         #expect(d.message.contains("duplicate key 'version' (first at line 1)"))
         #expect(lineColumn(d) == [2, 1])
+        #expect(spec.version == .v0_1)
+    }
+
+    /// The later value is the one used in every section, whatever its shape: a whole section,
+    /// a phase's list (written at the key's indentation too), a list item's mapping, a key
+    /// written three times; every other line and column stays where it was.
+    @Test func theLaterOfDuplicateKeysIsUsedEverywhere() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        env:
+          variables:
+            STAGE: dev
+            STAGE: prod
+          exported-variables: [OLD]
+          exported-variables:
+          - NEW
+        phases:
+          install:
+            runtime-versions:
+              nodejs: 18
+              nodejs: 20
+          build:
+            commands:
+            - echo first
+            - echo second
+            on-failure: CONTINUE
+            commands:
+              - echo third
+            commands:
+              - echo fourth
+          post_build:
+            commands: [echo post]
+        artifacts:
+          files: ['old/**/*']
+          base-directory: old
+          name: kept
+        artifacts:
+          files:
+            - 'dist/**/*'
+          discard-paths: yes
+        cache:
+          paths: [a]
+          paths: [b]
+        batch:
+          build-list:
+            - identifier: one
+              buildspec: one.yml
+              identifier: two
+        """)
+        #expect(warnings.allSatisfy { $0.severity == .warning && $0.message.hasPrefix("duplicate key '") }, "\(warnings)")
+        // Each at the repeat, in the order the mappings end (the top level's last).
+        #expect(warnings.map { lineColumn($0) ?? [] } == [[5, 5], [7, 3], [13, 7], [19, 5], [21, 5], [35, 3], [40, 7], [29, 1]], "\(warnings)")
+        #expect(warnings[3].message.contains("(first at line 15): the value here (line 19) is used and the one at line 15 is ignored"))
+        #expect(warnings[4].message.contains("(first at line 19): the value here (line 21)"))
+        #expect(spec.env.variables.map { "\($0.name)=\($0.value)" } == ["STAGE=prod"])
+        #expect(spec.env.exportedVariables == ["NEW"])
+        #expect(spec.phases[.install]?.runtimeVersions.map { "\($0.name)=\($0.version)" } == ["nodejs=20"])
+        let build = try #require(spec.phases[.build])
+        #expect(build.commands.map(\.text) == ["echo fourth"])
+        #expect(build.commands.first?.location == SourceLocation(file: specFile, line: 22, column: 9))
+        #expect(build.onFailure == .continue)
+        #expect(spec.phases[.postBuild]?.commands.map(\.text) == ["echo post"])
+        let artifacts = try #require(spec.artifacts)
+        #expect(artifacts.files == ["dist/**/*"])
+        #expect(artifacts.baseDirectory == nil && artifacts.name == nil && artifacts.discardPaths)
+        #expect(spec.cache?.paths == ["b"])
+        #expect(spec.batch?.children.map(\.identifier) == ["two"])
+    }
+
+    /// Where the earlier entry cannot be left out, the duplicate is still an error: in a flow
+    /// mapping, and when its value defines an anchor a later alias uses.
+    @Test func aDuplicateKeyThatCannotBeLeftOutIsAnError() throws {
+        let flow = try rejectSpec("version: 0.2\nenv:\n  variables: {A: 1, A: 2}\nphases:\n  build:\n    commands: [a]\n")
+        #expect(flow.errors.first?.message.contains("duplicate key 'A'") == true, "\(flow)")
+        let anchored = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: &cmds [make]
+          build:
+            commands: *cmds
+        """)
+        let d = try #require(anchored.errors.first)
+        #expect(anchored.errors.count == 1)
+        #expect(d.message.contains("duplicate key 'build' (first at line 3)"), "\(d)")
+        #expect(lineColumn(d) == [5, 3])
     }
 
     @Test(arguments: ["abort", "Continue", "RETRY-101", "RETRY-[", "STOP", "RETRY-"])
