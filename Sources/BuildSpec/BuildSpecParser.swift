@@ -99,6 +99,13 @@ public struct BuildSpecParser {
     mutating func parseDocument(_ text: String) -> BuildSpec? {
         var root: Node?
         sourceLines = YAMLDuplicateKey.lines(of: text)
+        // Unresolved git conflict markers: said before YAML's error about them, which names
+        // neither the markers nor the fix.
+        if let line = Self.conflictMarkerLine(sourceLines) {
+            error(SourceLocation(file: file, line: line, column: 1), "", "the file has unresolved merge conflict markers (<<<<<<<, =======, >>>>>>>) "
+                  + "at line \(line): resolve the conflict (keep the lines you want and remove the markers) and commit the result")
+            return nil
+        }
         // A key repeated in a mapping: CodeBuild's agent reads YAML with go-yaml, whose lenient
         // (non-strict) decoding keeps the last value, so the earlier entry is cut out of the text
         // (its lines blanked, every other line and column kept) and the text read again.
@@ -902,6 +909,76 @@ public struct BuildSpecParser {
         diagnostics.append(Diagnostic(.warning, at: location, keyPath: path, message))
     }
 
+    /// The first line of a git merge conflict marker (`<<<<<<< HEAD`, `=======`, `>>>>>>> branch`
+    /// at column 1; 1-based), when the file has a `<<<<<<<` or `>>>>>>>` one.
+    static func conflictMarkerLine(_ lines: [Substring]) -> Int? {
+        var first: Int?
+        var angled = false
+        for (index, raw) in lines.enumerated() {
+            var line = raw
+            while let last = line.last, last == " " || last == "\t" || last == "\r" { line.removeLast() }
+            var marker = line == "======="
+            for sign in ["<<<<<<<", ">>>>>>>"] where line.hasPrefix(sign) {
+                let rest = line.dropFirst(sign.count)
+                if rest.isEmpty || rest.first == " " {
+                    marker = true
+                    angled = true
+                }
+            }
+            if marker && first == nil { first = index + 1 }
+        }
+        return angled ? first : nil
+    }
+
+    /// For YAML's "mapping values are not allowed": the line's value holds ': ' or ends in ':'
+    /// (an ARN such as `arn:aws:secretsmanager:…:KEY::`, `echo "role: $ROLE"`), which YAML reads
+    /// as another key. The line as it must be written, its value quoted whole.
+    func quotedValue(atLine line: Int) -> String? {
+        guard line >= 1, line <= sourceLines.count else { return nil }
+        var text = sourceLines[line - 1]
+        while let last = text.last, last == " " || last == "\r" { text.removeLast() }
+        var body = text.drop { $0 == " " }
+        var lead = ""
+        if body.hasPrefix("- ") {
+            lead = "- "
+            body = body.dropFirst(2).drop { $0 == " " }
+        }
+        // `KEY: value` when the text before the first ': ' is a plain name; else the item whole.
+        var key = ""
+        if let colon = body.range(of: ": "),
+           body[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || "_-.$/".contains($0) }), !body[..<colon.lowerBound].isEmpty {
+            key = String(body[..<colon.upperBound])
+            body = body[colon.upperBound...].drop { $0 == " " }
+        } else if lead.isEmpty {
+            return nil
+        }
+        guard let first = body.first, !"'\"[{|>&*!%@`#".contains(first),
+              body.contains(": ") || body.hasSuffix(":") else { return nil }
+        return lead + key + "'" + body.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// For YAML's "found unknown escape character": the double-quoted value that holds it, as
+    /// written, and the same text in single quotes, where a backslash is an ordinary character.
+    func singleQuoted(scalarAt mark: Yams.Mark) -> (escape: String, written: String, quoted: String)? {
+        guard mark.line >= 1, mark.line <= sourceLines.count, mark.column >= 1 else { return nil }
+        let line = sourceLines[mark.line - 1].unicodeScalars.map(Character.init)
+        guard mark.column <= line.count, line[mark.column - 1] == "\"" else { return nil }
+        var inner = ""
+        var index = mark.column
+        var escape: String?
+        while index < line.count, line[index] != "\"" {
+            if line[index] == "\\", index + 1 < line.count {
+                if escape == nil, !"0abt\tnvfre \"/\\N_LPxuU".contains(line[index + 1]) { escape = "\\\(line[index + 1])" }
+                inner.append(line[index])
+                index += 1
+            }
+            inner.append(line[index])
+            index += 1
+        }
+        guard index < line.count, let escape else { return nil }
+        return (escape, "\"" + inner + "\"", "'" + inner.replacingOccurrences(of: "'", with: "''") + "'")
+    }
+
     /// A duplicated key that cannot be left out of the text: an error where it is repeated.
     func duplicateKeyError(_ key: String, firstAt: (line: Int, column: Int)) -> Diagnostic {
         let at = YAMLDuplicateKey.report(key, firstAt: firstAt, in: sourceLines.joined(separator: "\n"))
@@ -913,14 +990,34 @@ public struct BuildSpecParser {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
+            let at = SourceLocation(file: file, line: mark.line, column: mark.column)
+            if problem.hasPrefix("Maximum nesting level reached") {
+                // libyaml's text names its C function; and the item is too long to quote back.
+                return Diagnostic(.error, at: at, keyPath: "", "YAML syntax error: lists and mappings are nested too deeply here "
+                                  + "(more than 1,000 levels, such as a value starting with many '['); if it is text, quote it")
+            }
             var message = "YAML syntax error: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            if problem.hasPrefix("mapping values are not allowed") {
+                message += "; a value containing ': ' or ending in ':' (an ARN such as arn:aws:secretsmanager:…:KEY::, a command "
+                    + "with ': ') reads as another key: quote the whole value ('…' or \"…\")"
+                if let quoted = quotedValue(atLine: mark.line) { message += ", as in \(quoted)" }
+                return Diagnostic(.error, at: at, keyPath: "", message)
+            }
+            if problem.hasPrefix("found unknown escape character") {
+                let found = context.flatMap { singleQuoted(scalarAt: $0.mark) }
+                message += "; in double quotes a backslash starts an escape (\\n, \\t, \\\\, \\\")"
+                    + (found.map { ", and \($0.escape) is not one" } ?? "")
+                    + ": write the value in single quotes, where a backslash is an ordinary character"
+                    + (found.map { " (\($0.quoted) for \($0.written))" } ?? "") + ", or double the backslash"
+                return Diagnostic(.error, at: at, keyPath: "", message)
+            }
             if let unquoted = unquotedItem(atLine: mark.line) ?? context.flatMap({ unquotedItem(atLine: $0.mark.line) }) {
                 message += "; a command or other list item starting with '\(unquoted.first)' must be quoted: \(unquoted.quoted)"
             } else if problem.contains("tab") || problem.contains("cannot start any token") {
                 message += "; YAML does not allow tabs for indentation, and a value starting with a special character must be quoted"
             }
-            return Diagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), keyPath: "", message)
+            return Diagnostic(.error, at: at, keyPath: "", message)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return duplicateKeyError(duplicates.first ?? "", firstAt: (context.mark.line, context.mark.column))
         case .reader(let problem, let offset, _, let text):

@@ -34,6 +34,90 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.message.contains("line 4, column 15"))
     }
 
+    /// Regression: an unquoted ARN ending in `::` (a secrets-manager reference with a JSON key)
+    /// or a value with ': ' was only "mapping values are not allowed in this context"; now the
+    /// error says to quote the whole value, and shows the line quoted.
+    @Test func aValueWithAColonSaysToQuoteIt() throws {
+        let arn = try rejectSpec("""
+        version: 0.2
+        env:
+          secrets-manager:
+            TOKEN: arn:aws:secretsmanager:us-east-1:111122223333:secret:app-AbCdEf:KEY::
+        phases:
+          build:
+            commands: [make]
+        """)
+        let d = try #require(arn.errors.first)
+        #expect(arn.errors.count == 1)
+        #expect(lineColumn(d) == [4, 80])
+        #expect(d.message.hasPrefix("YAML syntax error: mapping values are not allowed in this context; "), "\(d)")
+        #expect(d.message.contains("quote the whole value ('…' or \"…\")"), "\(d)")
+        #expect(d.message.hasSuffix(", as in TOKEN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app-AbCdEf:KEY::'"), "\(d)")
+        let command = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - echo "Deploying to: $STAGE: done"
+        """)
+        let c = try #require(command.errors.first)
+        #expect(c.location?.line == 5)
+        #expect(c.message.hasSuffix(", as in - 'echo \"Deploying to: $STAGE: done\"'"), "\(c)")
+    }
+
+    /// Regression: a buildspec left with git conflict markers was a bare YAML error ("could not
+    /// find expected ':'") at a line after the markers; now it names the first marker's line.
+    @Test func conflictMarkersAreNamed() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files:
+        <<<<<<< HEAD
+            - 'dist/**/*'
+        =======
+            - 'public/**/*'
+        >>>>>>> feature/site
+        """)
+        let d = try #require(error.errors.first)
+        #expect(error.errors.count == 1)
+        #expect(lineColumn(d) == [7, 1])
+        #expect(d.message == "the file has unresolved merge conflict markers (<<<<<<<, =======, >>>>>>>) at line 7: resolve the conflict "
+            + "(keep the lines you want and remove the markers) and commit the result", "\(d)")
+    }
+
+    /// Regression: `"**\*"` was "found unknown escape character"; now the error says that a
+    /// backslash in double quotes starts an escape and shows the value in single quotes.
+    @Test func anUnknownEscapeSaysToUseSingleQuotes() throws {
+        let error = try rejectSpec("""
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        reports:
+          unit:
+            files:
+              - "**\\*.xml"
+        """)
+        let d = try #require(error.errors.first)
+        #expect(lineColumn(d) == [8, 12])
+        #expect(d.message.contains("in double quotes a backslash starts an escape"), "\(d)")
+        #expect(d.message.hasSuffix("and \\* is not one: write the value in single quotes, where a backslash is an ordinary character "
+            + "('**\\*.xml' for \"**\\*.xml\"), or double the backslash"), "\(d)")
+    }
+
+    /// Regression: too deep a nesting said "Maximum nesting level reached, set with
+    /// yaml_set_max_nest_level())" and quoted the whole item back; now a plain sentence.
+    @Test func tooDeepANestingIsSaidPlainly() throws {
+        let error = try rejectSpec("version: 0.2\nphases:\n  build:\n    commands:\n      - " + String(repeating: "[", count: 1_200) + "\n")
+        let d = try #require(error.errors.first)
+        #expect(d.location?.line == 5)
+        #expect(d.message == "YAML syntax error: lists and mappings are nested too deeply here (more than 1,000 levels, "
+            + "such as a value starting with many '['); if it is text, quote it", "\(d)")
+    }
+
     /// A single string is a list of one command; a mapping is not a list.
     @Test func mappingInsteadOfCommandList() throws {
         let error = try rejectSpec("""
