@@ -655,7 +655,10 @@ public struct BuildSpecParser {
     mutating func stringList(_ node: Node, path: String, commands: Bool = false) -> [(text: String, location: SourceLocation?)] {
         if isNull(node) { return [] }
         if case .scalar(let s) = node {
-            if commands { warnIfCommentCutsAQuote(node, s, path: path) }
+            if commands {
+                warnIfCommentCutsAQuote(node, s, path: path)
+                warnSingleCommand(node, s, path: path)
+            }
             return [(s.string, location(node))]
         }
         guard case .sequence(let seq) = node else {
@@ -701,6 +704,32 @@ public struct BuildSpecParser {
             items.append((s.string, location(item)))
         }
         return items
+    }
+
+    /// Warns that `commands:` (or `finally:`) given as one value, not a list, runs as one
+    /// command: CodeBuild's reference expects a list. `-echo install` is a list item missing
+    /// the space after its '-', said as such (on several lines, YAML joins them into one).
+    mutating func warnSingleCommand(_ node: Node, _ scalar: Node.Scalar, path: String) {
+        let text = scalar.string
+        let firstLine = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? text
+        func short(_ line: String) -> String { line.count > 60 ? String(line.prefix(57)) + "…" : line }
+        let shown = short(firstLine)
+        if scalar.style == .plain, text.hasPrefix("-"), let second = text.dropFirst().first, second != " " {
+            // The item as written on its own line: several such lines are one plain value.
+            var item = text
+            if let mark = node.mark, mark.line >= 1, mark.line <= sourceLines.count, mark.column >= 1 {
+                var line = String(String.UnicodeScalarView(sourceLines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1)))
+                while let last = line.last, last == " " || last == "\r" { line.removeLast() }
+                if line != text, text.hasPrefix(line) { item = line }
+            }
+            warning(node, path, "\(path) is not a list: '\(short(item))' is missing the space after '-' that makes it a list item "
+                    + "(write `- \(short(String(item.dropFirst())))`). As written it is one value, run as one command, "
+                    + "`\(short(text))`\(item == text ? "" : " (YAML joins the lines)"), which fails")
+            return
+        }
+        let what = scalar.style == .literal || scalar.style == .folded ? "the whole block runs as one command" : "it runs as one command, `\(shown)`"
+        warning(node, path, "\(path) is a single value, not a list: \(what); CodeBuild expects a list of commands, "
+                + "one item each (`- \(shown)`)")
     }
 
     /// Warns when a plain command (not quoted, not a block) is cut by a YAML comment inside a

@@ -624,7 +624,8 @@ struct BuildSpecParserTests {
           key: deps
           fallback-keys: deps-
         """)
-        #expect(warnings.isEmpty, "\(warnings)")
+        // A command list given as one value is warned about (CodeBuild expects a list); others are not.
+        #expect(warnings.map(\.keyPath) == ["phases.build.commands", "phases.build.finally", "phases.post_build.commands"], "\(warnings)")
         #expect(spec.env.exportedVariables == ["IMAGE_TAG"])
         #expect(spec.phases[.build]?.commands.map(\.text) == ["npm ci"])
         #expect(spec.phases[.build]?.commands.first?.location == SourceLocation(file: specFile, line: 6, column: 15))
@@ -635,6 +636,43 @@ struct BuildSpecParserTests {
         #expect(spec.artifacts?.secondary.first?.artifacts.files == ["docs/**/*"])
         #expect(spec.cache?.paths == ["node_modules/**/*"])
         #expect(spec.cache?.fallbackKeys == ["deps-"])
+    }
+
+    /// Regression: `commands: npm run build` ran as one command without a word, and
+    /// `commands:` followed by `-echo install` (no space after the dash) ran `-echo install` as
+    /// one command, which fails; CodeBuild's reference expects a list. Now both are warned about
+    /// where they are written, the second saying the space is missing.
+    @Test func aSingleCommandValueIsWarnedAbout() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          install:
+            commands:
+              -echo install
+              -npm ci
+          build:
+            commands: npm run build
+          post_build:
+            commands:
+              -echo done
+        """)
+        #expect(spec.phases[.install]?.commands.map(\.text) == ["-echo install -npm ci"])
+        #expect(spec.phases[.build]?.commands.map(\.text) == ["npm run build"])
+        let build = try diagnostic(warnings, keyPath: "phases.build.commands", severity: .warning)
+        #expect(lineColumn(build) == [8, 15])
+        #expect(build.description == "buildspec.yml:8:15: warning: phases.build.commands: phases.build.commands is a single value, not a list: "
+            + "it runs as one command, `npm run build`; CodeBuild expects a list of commands, one item each (`- npm run build`)")
+        let install = try diagnostic(warnings, keyPath: "phases.install.commands", severity: .warning)
+        #expect(lineColumn(install) == [5, 7])
+        #expect(install.message == "phases.install.commands is not a list: '-echo install' is missing the space after '-' that makes it "
+            + "a list item (write `- echo install`). As written it is one value, run as one command, `-echo install -npm ci` "
+            + "(YAML joins the lines), which fails", "\(install)")
+        let post = try diagnostic(warnings, keyPath: "phases.post_build.commands", severity: .warning)
+        #expect(post.message.contains("'-echo done' is missing the space after '-'"), "\(post)")
+        #expect(post.message.contains("run as one command, `-echo done`, which fails"), "\(post)")
+        // A list, and no value at all, are not warned about.
+        let (_, clean) = try parseSpec("version: 0.2\nphases:\n  build:\n    commands:\n      - npm run build\n  post_build:\n    commands:\n")
+        #expect(clean.isEmpty, "\(clean)")
     }
 
     @Test(arguments: [("yes", true), ("no", false), ("true", true), ("false", false), ("YES", true), ("No", false), ("on", true), ("off", false)])
