@@ -419,7 +419,15 @@ public struct BuildSpecParser {
             if name != .install {
                 warning(n, "\(path).runtime-versions", "runtime-versions is only read in the install phase; ignored here")
             } else {
-                phase.runtimeVersions = stringMap(n, path: "\(path).runtime-versions").map { ($0.key, $0.value) }
+                let entries = stringMap(n, path: "\(path).runtime-versions")
+                phase.runtimeVersions = entries.map { ($0.key, $0.value) }
+                // CodeBuild's runtime names are a closed set; any other fails a CodeBuild build.
+                for entry in entries where !RuntimeCatalog.codeBuildNames.contains(entry.key) {
+                    let names = RuntimeCatalog.codeBuildNames.dropLast().joined(separator: ", ") + " and " + RuntimeCatalog.codeBuildNames.last!
+                    warning(entry.keyNode, "\(path).runtime-versions.\(entry.key)",
+                            "'\(entry.key)' is not a runtime name CodeBuild knows (\(names)): CodeBuild fails the build "
+                            + "(\"Unknown runtime named '\(entry.key)'\")" + (RuntimeCatalog.suggestion(for: entry.key).map { "; did you mean '\($0)'?" } ?? ""))
+                }
             }
         }
         if let n = map.value(for: "commands") {

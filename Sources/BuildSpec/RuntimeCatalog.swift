@@ -80,6 +80,29 @@ public struct RuntimeCatalog: Sendable, Equatable {
         return .version(highest)
     }
 
+    /// The runtime names CodeBuild's runtime selection knows: those of the runtimes.yml of AWS's
+    /// Linux standard images (Ubuntu standard 2.0 to 8.0, Amazon Linux 2 and 2023) and of its
+    /// runtime-versions reference. A closed set: any other name fails a build in a CodeBuild
+    /// image ("Unknown runtime named …").
+    public static let codeBuildNames = ["android", "docker", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby", "rust"]
+
+    /// The CodeBuild runtime name `name` (not one of them) may mean: a common other spelling
+    /// (`node`, `go`, `jdk`, `python3`, `node18`), or one at most two edits away.
+    public static func suggestion(for name: String) -> String? {
+        let lower = name.lowercased()
+        var stem = Substring(lower)
+        while let last = stem.last, last.isNumber || ".-_".contains(last) { stem.removeLast() }
+        let aliases = ["node": "nodejs", "node.js": "nodejs", "go": "golang", "jdk": "java", "openjdk": "java", "corretto": "java",
+                       "jre": "java", "py": "python", "dotnetcore": "dotnet", "dotnet-core": "dotnet", ".net": "dotnet", "net": "dotnet",
+                       "rb": "ruby", "rustc": "rust", "cargo": "rust"]
+        for candidate in [lower, String(stem)] {
+            if codeBuildNames.contains(candidate) { return candidate }
+            if let alias = aliases[candidate] { return alias }
+        }
+        let nearest = codeBuildNames.min { editDistance($0, lower) < editDistance($1, lower) }
+        return nearest.flatMap { editDistance($0, lower) <= 2 ? $0 : nil }
+    }
+
     /// Version order by the numbers in the names (`corretto8` < `corretto17`, `3.9` < `3.11`),
     /// then by the text.
     static func precedes(_ a: String, _ b: String) -> Bool {

@@ -512,6 +512,42 @@ struct BuildSpecParserTests {
         #expect(w.message.contains("no commands"))
     }
 
+    /// Regression: `node: 18` (CodeBuild's name is `nodejs`) passed validate without a word, and
+    /// CodeBuild fails such a build ("Unknown runtime named 'node'"). Its runtime names are a
+    /// closed set: any other is warned about at its key, with the name it may mean.
+    @Test func anUnknownRuntimeNameIsWarnedAboutWithTheNameItMayMean() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        phases:
+          install:
+            runtime-versions:
+              node: 18
+              nodejs: 20
+              python3: 3.12
+              go: 1.22
+              dotnetcore: 8.0
+              cobol: 85
+          build:
+            commands: [make]
+        """)
+        #expect(spec.phases[.install]?.runtimeVersions.map(\.name) == ["node", "nodejs", "python3", "go", "dotnetcore", "cobol"])
+        let node = try diagnostic(warnings, keyPath: "phases.install.runtime-versions.node", severity: .warning)
+        #expect(lineColumn(node) == [5, 7])
+        #expect(node.message == "'node' is not a runtime name CodeBuild knows (android, docker, dotnet, golang, java, nodejs, php, python, "
+            + "ruby and rust): CodeBuild fails the build (\"Unknown runtime named 'node'\"); did you mean 'nodejs'?", "\(node)")
+        #expect(!warnings.contains { $0.keyPath == "phases.install.runtime-versions.nodejs" })
+        for (name, meant) in [("python3", "python"), ("go", "golang"), ("dotnetcore", "dotnet")] {
+            let d = try diagnostic(warnings, keyPath: "phases.install.runtime-versions.\(name)", severity: .warning)
+            #expect(d.message.hasSuffix("did you mean '\(meant)'?"), "\(d)")
+        }
+        let cobol = try diagnostic(warnings, keyPath: "phases.install.runtime-versions.cobol", severity: .warning)
+        #expect(!cobol.message.contains("did you mean"))
+        #expect(warnings.count == 5)
+        #expect(RuntimeCatalog.suggestion(for: "NodeJS") == "nodejs")
+        #expect(RuntimeCatalog.suggestion(for: "node18") == "nodejs")
+        #expect(RuntimeCatalog.suggestion(for: "pyhton") == "python")
+    }
+
     @Test func runtimeVersionsOutsideInstallAreIgnoredWithWarning() throws {
         let (spec, warnings) = try parseSpec("""
         version: 0.2

@@ -148,6 +148,31 @@ import TestSupport
         #expect(!h.exists("pre-ran"))
     }
 
+    /// Regression: an unknown runtime name (`node: 18`, CodeBuild's is `nodejs`) passed validate
+    /// and build without a word; CodeBuild fails such a build. Now both warn at the key.
+    @Test func anUnknownRuntimeNameIsWarnedAboutByValidateAndBuild() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              install:
+                runtime-versions:
+                  node: 18
+              build:
+                commands:
+                  - touch built
+            """)
+        let warning = "buildspec.yml:5:7: warning: phases.install.runtime-versions.node: 'node' is not a runtime name CodeBuild knows"
+        let validate = try h.run(["validate"])
+        #expect(validate.status == 0)
+        #expect(validate.stderr.contains(warning), "\(validate.stderr)")
+        #expect(validate.stderr.contains("did you mean 'nodejs'?"), "\(validate.stderr)")
+        let build = try h.run(["build"], environment: ["SITEBUILD_RUNTIMES_FILE": ""])
+        #expect(build.status == 0, "\(build.stderr)")
+        #expect((build.stdout + build.stderr).contains(warning), "\(build.stdout)\(build.stderr)")
+        #expect(h.exists("built"))
+    }
+
     @Test func validateChecksWithoutRunning() throws {
         let h = try CLIHarness()
         try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\n    on-failure: STOP\n")
