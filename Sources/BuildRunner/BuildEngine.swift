@@ -566,10 +566,104 @@ public final class BuildEngine {
             }
         }
         if catalog == nil {
-            log.warning("runtime-versions are not switched: this machine has no CodeBuild runtime catalog (\(path); "
-                + "SITEBUILD_RUNTIMES_FILE names another), so the tools on PATH are used as they are")
+            compareInstalledRuntimes(runtimes.map { ($0.name, Self.expandReferences($0.version, in: environment).0) })
         }
         return commands
+    }
+
+    /// Without a runtime catalog nothing is switched and the build runs with the tools on
+    /// PATH: for the runtimes whose version is cheap to read (``InstalledRuntime``), each
+    /// tool on the build's PATH is asked (in the build's environment, a few seconds at most)
+    /// and one line says which requested versions what is installed meets; a warning each
+    /// names a version that is not met, or a runtime that is not installed.
+    private func compareInstalledRuntimes(_ runtimes: [(name: String, version: String)]) {
+        let advice = "or use a CodeBuild image"
+        var met: [String] = []
+        var unchecked: [String] = []
+        for (name, version) in runtimes {
+            let asked = "runtime-versions asks \(name) \(version)"
+            guard let probe = InstalledRuntime.probe(for: name) else {
+                unchecked.append("\(name) \(version)")
+                continue
+            }
+            guard let tool = Self.onPath(probe.tool, environment["PATH"]) else {
+                log.warning("\(asked), this machine has no \(probe.tool) on PATH: install \(name) \(version) \(advice)")
+                continue
+            }
+            let said = "`\(probe.tool) \(probe.arguments.joined(separator: " "))`"
+            let outcome = Self.readVersion(tool, probe.arguments, environment: environment)
+            guard case .success(let output) = outcome,
+                  let installed = InstalledRuntime.installedVersion(runtime: name, output: output) else {
+                let why: String
+                switch outcome {
+                case .failure(let reason): why = reason.description
+                case .success: why = "its output has no version"
+                }
+                log.warning("\(asked); \(said) did not tell which version this machine has (\(why)): "
+                    + "the build runs with the \(probe.tool) on PATH; install \(name) \(version) \(advice)")
+                continue
+            }
+            // A bare number (`v18.20.4`, dotnet's `8.0.100`) is shown with the tool's name.
+            let bare = installed.shown.drop { $0 == "v" }.first.map { $0.isASCII && $0.isNumber } ?? true
+            let shown = bare ? "\(probe.tool) \(installed.shown)" : installed.shown
+            guard let requested = InstalledRuntime.requestedNumbers(version) else {
+                log.warning("\(asked), which names no version number to compare with this machine's \(shown) "
+                    + "(give a number, as in 18, 3.11, 18.x or corretto17, or latest): the build runs with it")
+                continue
+            }
+            if InstalledRuntime.meets(installed: installed.numbers, requested: requested) {
+                met.append("\(name) \(version) → \(shown) here")
+            } else {
+                log.warning("\(asked), this machine has \(shown): the build runs with it; install \(name) \(version) \(advice)")
+            }
+        }
+        if !unchecked.isEmpty {
+            met.append(unchecked.joined(separator: ", ") + " not checked (sitebuild reads the installed version of "
+                + InstalledRuntime.probed.joined(separator: ", ") + ")")
+        }
+        if !met.isEmpty { log.container("runtime-versions: " + met.joined(separator: "; ")) }
+    }
+
+    /// `name` in the directories of `path` (absolute ones; none when there is no PATH).
+    static func onPath(_ name: String, _ path: String?) -> String? {
+        for directory in (path ?? "").split(separator: ":") where directory.hasPrefix("/") {
+            let candidate = directory + "/" + name
+            var isDirectory: ObjCBool = false
+            if access(candidate, X_OK) == 0, FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory),
+               !isDirectory.boolValue {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    /// Seconds a tool has to tell its version.
+    static let versionTimeout = 5.0
+
+    /// A tool's stdout and stderr (`java -version` writes to stderr), or why it told nothing.
+    static func readVersion(_ tool: String, _ arguments: [String], environment: [String: String]) -> Result<String, VersionReadFailure> {
+        let stop = Cancellation()
+        DispatchQueue.global().asyncAfter(deadline: .now() + versionTimeout) { stop.cancel(.timedOut) }
+        do {
+            let output = try CapturedCommand.run([tool] + arguments, environment: environment, cancellation: stop, killGrace: 1)
+            if stop.isCancelled, !output.succeeded { return .failure(VersionReadFailure("it did not answer in \(Int(versionTimeout)) s")) }
+            guard output.succeeded else {
+                let text = (output.stderrText.isEmpty ? output.stdoutText : output.stderrText).split(whereSeparator: \.isNewline).first.map(String.init)
+                let status: String = switch output.termination {
+                case .exited(let code): "exit status \(code)"
+                case .signalled(let signal): "signal \(signal)"
+                }
+                return .failure(VersionReadFailure(text.map { "\(status): \($0.prefix(200))" } ?? status))
+            }
+            return .success(output.stdoutText + "\n" + output.stderrText)
+        } catch {
+            return .failure(VersionReadFailure("\(error)"))
+        }
+    }
+
+    struct VersionReadFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
     }
 
     private func nextBuildNumber() -> Int {

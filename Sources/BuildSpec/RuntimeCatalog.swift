@@ -113,3 +113,74 @@ public struct RuntimeCatalog: Sendable, Equatable {
         return x == y ? a < b : x.lexicographicallyPrecedes(y)
     }
 }
+
+/// What a `runtime-versions` entry asks, set beside what a machine without a runtime catalog
+/// has installed (its tool's `--version`): the requested value's leading numbers must equal
+/// the installed version's first numbers (`18` and `18.x` ask major 18, `3.11` asks 3.11,
+/// `corretto17` asks 17); `latest` is met by any installed version.
+public enum InstalledRuntime {
+    /// The program that tells a runtime's installed version, and its arguments, for the
+    /// runtimes whose version is cheap to read; nil for the others (`android`).
+    public static func probe(for runtime: String) -> (tool: String, arguments: [String])? {
+        switch runtime {
+        case "nodejs": ("node", ["--version"])
+        case "python": ("python3", ["--version"])
+        case "java": ("java", ["-version"])
+        case "golang": ("go", ["version"])
+        case "ruby": ("ruby", ["--version"])
+        case "php": ("php", ["--version"])
+        case "dotnet": ("dotnet", ["--version"])
+        default: nil
+        }
+    }
+
+    /// The runtimes ``probe(for:)`` knows.
+    public static let probed = ["nodejs", "python", "java", "golang", "ruby", "php", "dotnet"]
+
+    /// The numbers a requested version asks for: its leading numeric components after any
+    /// name (`corretto17` → [17], `3.11` → [3, 11], `18.x` → [18]); [] for `latest`; nil when
+    /// it has no number to compare (`lts`).
+    public static func requestedNumbers(_ requested: String) -> [Int]? {
+        let wanted = requested.trimmingCharacters(in: .whitespaces)
+        if wanted == "latest" { return [] }
+        guard let start = wanted.firstIndex(where: { $0.isASCII && $0.isNumber }) else { return nil }
+        let numbers = leadingNumbers(wanted[start...])
+        return numbers.isEmpty ? nil : numbers
+    }
+
+    /// The installed version in a tool's output: its numbers, and the text to show for it
+    /// (the output's line up to the end of the version: `v18.20.4`, `Python 3.11.7`,
+    /// `openjdk version "17.0.9"`). Java's `1.8.0_392` is version 8, as Java names it.
+    public static func installedVersion(runtime: String, output: String) -> (numbers: [Int], shown: String)? {
+        for line in output.split(whereSeparator: \.isNewline) {
+            // `java -version` may first say `Picked up JAVA_TOOL_OPTIONS: -Xmx2g`.
+            if runtime == "java", !line.contains("version \"") { continue }
+            let searched = runtime == "java" ? line[line.range(of: "version \"")!.upperBound...] : line[...]
+            guard let start = searched.firstIndex(where: { $0.isASCII && $0.isNumber }) else { continue }
+            var numbers = leadingNumbers(searched[start...])
+            if runtime == "java", numbers.first == 1, numbers.count > 1 { numbers.removeFirst() }
+            var end = searched[start...].firstIndex(where: { $0 == " " || $0 == "\"" || $0 == "\t" }) ?? searched.endIndex
+            if end < searched.endIndex, searched[end] == "\"" { end = searched.index(after: end) }
+            let shown = line[line.startIndex..<end].trimmingCharacters(in: .whitespaces)
+            return (numbers, shown)
+        }
+        return nil
+    }
+
+    /// Whether an installed version meets a requested one (``requestedNumbers(_:)``).
+    public static func meets(installed: [Int], requested: [Int]) -> Bool {
+        installed.count >= requested.count && Array(installed.prefix(requested.count)) == requested
+    }
+
+    /// `3.11.7rc1` → [3, 11, 7]: numbers joined by dots, up to anything else.
+    static func leadingNumbers(_ text: Substring) -> [Int] {
+        var numbers: [Int] = []
+        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
+            let digits = part.prefix { $0.isASCII && $0.isNumber }
+            guard let number = Int(digits) else { break }
+            numbers.append(number)
+            if digits.count < part.count { break }
+        }
+        return numbers
+    }
+}
