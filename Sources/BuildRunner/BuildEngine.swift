@@ -591,7 +591,7 @@ public final class BuildEngine {
                 continue
             }
             let said = "`\(probe.tool) \(probe.arguments.joined(separator: " "))`"
-            let outcome = Self.readVersion(tool, probe.arguments, environment: environment)
+            let outcome = Self.readVersion(tool, probe.arguments, environment: environment, in: configuration.sourceDirectory)
             guard case .success(let output) = outcome,
                   let installed = InstalledRuntime.installedVersion(runtime: name, output: output) else {
                 let why: String
@@ -640,12 +640,17 @@ public final class BuildEngine {
     /// Seconds a tool has to tell its version.
     static let versionTimeout = 5.0
 
-    /// A tool's stdout and stderr (`java -version` writes to stderr), or why it told nothing.
-    static func readVersion(_ tool: String, _ arguments: [String], environment: [String: String]) -> Result<String, VersionReadFailure> {
+    /// A tool's stdout and stderr (`java -version` writes to stderr), or why it told nothing. Run
+    /// in `directory` (the source directory, where the build's commands start): a version
+    /// manager's file there (`.python-version`, `.nvmrc` with a shim, asdf's `.tool-versions`)
+    /// chooses the version they get.
+    static func readVersion(_ tool: String, _ arguments: [String], environment: [String: String],
+                            in directory: String) -> Result<String, VersionReadFailure> {
         let stop = Cancellation()
         DispatchQueue.global().asyncAfter(deadline: .now() + versionTimeout) { stop.cancel(.timedOut) }
         do {
-            let output = try CapturedCommand.run([tool] + arguments, environment: environment, cancellation: stop, killGrace: 1)
+            let command = ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, tool] + arguments
+            let output = try CapturedCommand.run(command, environment: environment, cancellation: stop, killGrace: 1)
             if stop.isCancelled, !output.succeeded { return .failure(VersionReadFailure("it did not answer in \(Int(versionTimeout)) s")) }
             guard output.succeeded else {
                 let text = (output.stderrText.isEmpty ? output.stdoutText : output.stderrText).split(whereSeparator: \.isNewline).first.map(String.init)

@@ -218,4 +218,33 @@ import Testing
         #expect(run.log.contains("Warning: runtime-versions asks php 8.2, this machine has no php on PATH: install php 8.2 or use a CodeBuild image\n"))
         #expect(run.log.count(of: "Warning: runtime-versions") == 4)
     }
+
+    /// The tools are asked in the source directory, where the build's commands start: a version
+    /// manager's shim there answers with the version its file in the project chooses
+    /// (`.python-version`), the one the build gets.
+    @Test func theInstalledVersionIsReadInTheSourceDirectory() throws {
+        guard !FileManager.default.fileExists(atPath: RuntimeCatalog.imagePath) else { return }
+        let h = try BuildHarness()
+        let bin = h.root + "/bin"
+        // A shim as pyenv's: the project's file decides, else the global version.
+        try h.write(bin + "/python3", "#!/bin/sh\nif [ -f .python-version ]; then read v < .python-version; echo \"Python $v\"; else echo Python 3.9.1; fi\n",
+                    executable: true)
+        try h.write(".python-version", "3.12.4")
+        var env = ProcessInfo.processInfo.environment
+        env["SITEBUILD_RUNTIMES_FILE"] = nil
+        env["PATH"] = bin
+        let run = try h.run("""
+            version: 0.2
+            phases:
+              install:
+                runtime-versions:
+                  python: 3.12
+              build:
+                commands:
+                  - echo built
+            """, environment: env)
+        #expect(run.result.status == .succeeded, "\(run.log)")
+        #expect(run.log.contains("runtime-versions: python 3.12 → Python 3.12.4 here\n"), "\(run.log)")
+        #expect(!run.log.contains("Warning: runtime-versions"), "\(run.log)")
+    }
 }
