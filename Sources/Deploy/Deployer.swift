@@ -527,28 +527,34 @@ public struct Deployer: Sendable {
     /// as made. Returns the record written (a dry run only says it would). Best effort: a
     /// record that cannot be looked at or written is left for the next run.
     func finishStoppedFlip(of live: String, removingPending: Bool, dryRun: Bool) async -> ReleaseRecord? {
-        var owed: ReleaseRecord?
-        if let head = await readHead(), head.to == live, !head.standsInForAnotherFlip {
-            do {
-                if try await target.readReleases(named: [head.fileName]).isEmpty { owed = head }
-            } catch is DamagedRecords {
-                // There, and damaged: not written over (the warnings of readers name it).
-            } catch {
-                log("warning: could not look for the release record of the flip to \(live) on \(target.url): \(error)")
-            }
-        }
-        if let owed {
-            let flip = "the \(owed.action) that made \(live) live (\(ReleaseRecord.isoTime(owed.at)), by \(owed.by)) was stopped "
-                + "before its release record"
-            if dryRun {
-                log("note: \(flip); the real run writes it")
-            } else {
-                log("note: \(flip): writing it now")
-                await writeRelease(owed)
-            }
-        }
+        let owed = await writeOwedRecord(of: await readHead(), live: live, dryRun: dryRun)
         if removingPending, !dryRun { await removePending(live) }
         return owed
+    }
+
+    /// Writes `head`'s release record when `head` is the flip that made `live` live and its
+    /// record was never written (its run stopped between the two); returns it then (a dry run
+    /// only says so).
+    private func writeOwedRecord(of head: ReleaseRecord?, live: String, dryRun: Bool = false) async -> ReleaseRecord? {
+        guard let head, head.to == live, !head.standsInForAnotherFlip else { return nil }
+        do {
+            guard try await target.readReleases(named: [head.fileName]).isEmpty else { return nil }
+        } catch is DamagedRecords {
+            // There, and damaged: not written over (the warnings of readers name it).
+            return nil
+        } catch {
+            log("warning: could not look for the release record of the flip to \(live) on \(target.url): \(error)")
+            return nil
+        }
+        let flip = "the \(head.action) that made \(live) live (\(ReleaseRecord.isoTime(head.at)), by \(head.by)) was stopped "
+            + "before its release record"
+        if dryRun {
+            log("note: \(flip); the real run writes it")
+        } else {
+            log("note: \(flip): writing it now")
+            await writeRelease(head)
+        }
+        return head
     }
 
     /// How release records name this deploy's pointer (``DeployTarget/name(of:)``).
@@ -572,6 +578,9 @@ public struct Deployer: Sendable {
         // after the flip, and a head that names a version the pointer does not hold (a flip
         // that then lost its race) is put back below, so the head never names a loser.
         let before = await readHead()
+        // A flip stopped before its record (a killed rollback, which leaves no pending marker)
+        // left only its head: its record goes first, so the history has no gap.
+        if let live = expected.version { _ = await writeOwedRecord(of: before, live: live) }
         await writeHead(record)
         do {
             try await pointer.compareAndSwap(expected: expected, to: version)
@@ -808,9 +817,6 @@ public struct Deployer: Sendable {
         // versions after their ZIP, `release+2`); it must be found on the target below.
         if let version { try VersionId.validateExisting(version) }
         let state = try await pointer.read()
-        // A rollback (or deploy) stopped after its flip, before its release record: the record is
-        // written first, so this rollback's comes after it in the history.
-        if let live = state.version { _ = await finishStoppedFlip(of: live, removingPending: false, dryRun: false) }
         if state.version == nil, !force, let last = try await lastRelease() {
             // Nothing live through this pointer, yet the target has releases: most likely the
             // wrong pointer (a flip here would go unseen, and its record would mislead prune).

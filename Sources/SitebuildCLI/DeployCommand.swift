@@ -252,7 +252,10 @@ enum DeployInvocation {
             if invalidates {
                 // A dry run only plans, even for a version already live (`.unchanged` comes back
                 // before the deploy looks at dryRun).
-                if let failed = await step.run(from: invalidateFrom, owed: owed, to: outcome.manifest, toVersion: outcome.version,
+                // A flip killed before it invalidated (finished by this deploy, which flips past it):
+                // what it changed may be cached too.
+                let also = alreadyLive ? [] : [outcome.finishedFlip?.from].compactMap { $0 }
+                if let failed = await step.run(from: invalidateFrom, also: also, owed: owed, to: outcome.manifest, toVersion: outcome.version,
                                                dryRun: dryRun || outcome.kind == .planned) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,

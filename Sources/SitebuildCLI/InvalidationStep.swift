@@ -77,11 +77,11 @@ struct InvalidationStep {
 
     /// The versions whose files the distribution may serve from its cache once `toVersion` is
     /// live: `old` (the version the flip replaced) and what `owed` names; nil when not known.
-    static func staleVersions(old: String?, owed: OwedInvalidation?, toVersion: String) -> [String]? {
-        guard let owed else { return old.map { $0 == toVersion ? [] : [$0] } }
-        guard let more = owed.staleVersions(once: toVersion) else { return nil }
+    static func staleVersions(old: String?, also: [String] = [], owed: OwedInvalidation?, toVersion: String) -> [String]? {
         var seen: Set<String> = [toVersion]
-        return ((old.map { [$0] } ?? []) + more).filter { seen.insert($0).inserted }
+        guard let owed else { return old.map { ([$0] + also).filter { seen.insert($0).inserted } } }
+        guard let more = owed.staleVersions(once: toVersion) else { return nil }
+        return ((old.map { [$0] } ?? []) + also + more).filter { seen.insert($0).inserted }
     }
 
     /// The plan for flipping from the `stale` versions (nil: not known) to `new`, or nil with
@@ -137,14 +137,17 @@ struct InvalidationStep {
     /// that was never sent owes (``owedInvalidation()``), invalidated too. Before it is sent
     /// the invalidation is recorded as owed, and the record removed once CloudFront accepted
     /// it: a failure or an interruption in between leaves it for the next run.
-    func run(from old: String?, owed: OwedInvalidation? = nil, to new: Manifest?, toVersion: String, dryRun: Bool) async -> Int32? {
+    /// `also`: versions the distribution may still serve besides `old` (the one before a flip
+    /// whose run was killed before it invalidated: ``DeployOutcome/finishedFlip``).
+    func run(from old: String?, also: [String] = [], owed: OwedInvalidation? = nil, to new: Manifest?, toVersion: String,
+             dryRun: Bool) async -> Int32? {
         var submittedIds: [String] = []
         // Set once the invalidation's request may have left: a signal while its answer is
         // awaited cannot tell whether CloudFront took it.
         var submitting = false
         do {
             if let owed { sayOwed(owed, dryRun: dryRun) }
-            let stale = Self.staleVersions(old: old, owed: owed, toVersion: toVersion)
+            let stale = Self.staleVersions(old: old, also: also, owed: owed, toVersion: toVersion)
             let (plan, reason) = try await plan(from: stale, to: new, toVersion: toVersion)
             guard let plan, let distribution = resolved.distribution else {
                 // Nothing the distribution may have cached differs from the live version: nothing is owed.

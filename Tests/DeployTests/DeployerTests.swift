@@ -323,6 +323,29 @@ struct DeployerTests {
         #expect(chain.suffix(2).map(\.to) == [v2, v3] && chain.suffix(2).map(\.from) == [v3, v2])
     }
 
+    /// A rollback killed between its flip and its record leaves no pending marker: the next
+    /// deploy's flip finds the head of the pointer naming the live version with no record, and
+    /// writes that record before its own, so the history has no gap.
+    @Test func aDeployAfterARollbackStoppedBeforeItsRecordWritesThatRecordFirst() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        _ = try await d.rollback(to: nil)
+        let releases = f.targetRoot + "/_sitebuild/releases"
+        let record = try #require(try FileManager.default.contentsOfDirectory(atPath: releases).sorted().last)
+        try FileManager.default.removeItem(atPath: releases + "/" + record)
+
+        try f.writeSource("index.html", "<h1>v3</h1>\n")
+        let v3 = try await d.deploy(directory: f.source)
+        #expect(v3.previous == v1 && v3.finishedFlip == nil)
+        let chain = try await f.target.readReleases(named: try await f.target.listReleaseNames())
+        #expect(chain.map(\.to) == [v1, v2, v1, v3.version] && chain.map(\.from) == [nil, v1, v2, v1])
+        #expect(chain.map(\.action) == ["deploy", "deploy", "rollback", "deploy"])
+    }
+
     /// A version whose objects were deleted outside sitebuild (a lifecycle rule, by hand) is
     /// never made live so: rollback refuses it, and a deploy of its content puts them back from
     /// the tree first. The live version's no-change deploy does not look (one read, no listing).

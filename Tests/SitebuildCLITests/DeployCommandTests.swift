@@ -1682,3 +1682,17 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// What an invalidation plans from (``InvalidationStep/staleVersions(old:also:owed:toVersion:)``).
+@Suite struct StaleVersionsTests {
+    /// A deploy that flips past a flip killed before it invalidated: the version before that
+    /// flip may still be cached too, beside the one it replaces.
+    @Test func aKilledFlipsPreviousVersionIsStaleToo() {
+        #expect(InvalidationStep.staleVersions(old: "v2", owed: nil, toVersion: "v3") == ["v2"])
+        #expect(InvalidationStep.staleVersions(old: "v2", also: ["v1"], owed: nil, toVersion: "v3") == ["v2", "v1"])
+        #expect(InvalidationStep.staleVersions(old: "v2", also: ["v2", "v3"], owed: nil, toVersion: "v3") == ["v2"])
+        #expect(InvalidationStep.staleVersions(old: nil, also: ["v1"], owed: nil, toVersion: "v3") == nil, "no version before: everything")
+        let owed = OwedInvalidation(pointer: "p", distribution: "D", live: "v2", stale: ["v0"])
+        #expect(InvalidationStep.staleVersions(old: "v2", also: ["v1"], owed: owed, toVersion: "v3") == ["v2", "v1", "v0"])
+    }
+}
