@@ -106,6 +106,13 @@ public struct BuildSpecParser {
                   + "at line \(line): resolve the conflict (keep the lines you want and remove the markers) and commit the result")
             return nil
         }
+        // An alias of a collection in a mapping key: Yams would hash it whole, once per path
+        // through its nested aliases (``YAMLAliasKey``).
+        if let found = YAMLAliasKey.collectionAliasInKey(text) {
+            error(SourceLocation(file: file, line: found.line, column: found.column), "", "\(found.alias) is an alias of a list or mapping used "
+                  + "in a mapping key; buildspec keys are plain names: write the key out (an alias is for a value, as in `key: \(found.alias)`)")
+            return nil
+        }
         // A key repeated in a mapping: CodeBuild's agent reads YAML with go-yaml, whose lenient
         // (non-strict) decoding keeps the last value, so the earlier entry is cut out of the text
         // (its lines blanked, every other line and column kept) and the text read again.
