@@ -586,7 +586,7 @@ public final class BuildEngine {
                 unchecked.append("\(name) \(version)")
                 continue
             }
-            guard let tool = Self.onPath(probe.tool, environment["PATH"]) else {
+            guard let tool = CapturedCommand.find(probe.tool, environment: environment, usualPlaces: false) else {
                 log.warning("\(asked), this machine has no \(probe.tool) on PATH: install \(name) \(version) \(advice)")
                 continue
             }
@@ -622,19 +622,6 @@ public final class BuildEngine {
                 + InstalledRuntime.probed.joined(separator: ", ") + ")")
         }
         if !met.isEmpty { log.container("runtime-versions: " + met.joined(separator: "; ")) }
-    }
-
-    /// `name` in the directories of `path` (absolute ones; none when there is no PATH).
-    static func onPath(_ name: String, _ path: String?) -> String? {
-        for directory in (path ?? "").split(separator: ":") where directory.hasPrefix("/") {
-            let candidate = directory + "/" + name
-            var isDirectory: ObjCBool = false
-            if access(candidate, X_OK) == 0, FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory),
-               !isDirectory.boolValue {
-                return candidate
-            }
-        }
-        return nil
     }
 
     /// Seconds a tool has to tell its version.

@@ -93,13 +93,19 @@ struct CapturedCommand {
         return Output(termination: termination, stdout: stdout, stderr: stderr)
     }
 
-    /// The absolute path of `name` on the environment's PATH (then the usual places).
-    static func find(_ name: String, environment: [String: String]) -> String? {
+    /// The absolute path of the program `name` on the environment's PATH (absolute directories;
+    /// a directory of that name is passed over, as a shell does), then, with `usualPlaces`, in
+    /// /usr/bin, /usr/local/bin and /bin.
+    static func find(_ name: String, environment: [String: String], usualPlaces: Bool = true) -> String? {
         let path = environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/bin"]
+        let directories = path.split(separator: ":").map(String.init) + (usualPlaces ? ["/usr/bin", "/usr/local/bin", "/bin"] : [])
         for directory in directories where directory.hasPrefix("/") {
             let candidate = directory + "/" + name
-            if access(candidate, X_OK) == 0 { return candidate }
+            var isDirectory: ObjCBool = false
+            if access(candidate, X_OK) == 0, FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory),
+               !isDirectory.boolValue {
+                return candidate
+            }
         }
         return nil
     }
