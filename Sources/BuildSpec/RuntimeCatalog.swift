@@ -122,20 +122,17 @@ public enum InstalledRuntime {
     /// The program that tells a runtime's installed version, and its arguments, for the
     /// runtimes whose version is cheap to read; nil for the others (`android`).
     public static func probe(for runtime: String) -> (tool: String, arguments: [String])? {
-        switch runtime {
-        case "nodejs": ("node", ["--version"])
-        case "python": ("python3", ["--version"])
-        case "java": ("java", ["-version"])
-        case "golang": ("go", ["version"])
-        case "ruby": ("ruby", ["--version"])
-        case "php": ("php", ["--version"])
-        case "dotnet": ("dotnet", ["--version"])
-        default: nil
-        }
+        probes.first { $0.runtime == runtime }.map { ($0.tool, $0.arguments) }
     }
 
     /// The runtimes ``probe(for:)`` knows.
-    public static let probed = ["nodejs", "python", "java", "golang", "ruby", "php", "dotnet"]
+    public static var probed: [String] { probes.map(\.runtime) }
+
+    static let probes: [(runtime: String, tool: String, arguments: [String])] = [
+        ("nodejs", "node", ["--version"]), ("python", "python3", ["--version"]), ("java", "java", ["-version"]),
+        ("golang", "go", ["version"]), ("ruby", "ruby", ["--version"]), ("php", "php", ["--version"]),
+        ("dotnet", "dotnet", ["--version"]),
+    ]
 
     /// The numbers a requested version asks for: its leading numeric components after any
     /// name (`corretto17` → [17], `3.11` → [3, 11], `18.x` → [18]); [] for `latest`; nil when
