@@ -88,6 +88,13 @@ public struct Deployer: Sendable {
     /// with the ``PointerConflict`` (exit 4). `watch` answers true unless a later upload has
     /// been claimed, whose flip should stay.
     public var flipAgainWhenOvertaken: (@Sendable (PointerConflict) async throws -> Bool)?
+    /// Called just before each compare-and-swap of the pointer, in the flip's uncancelled part,
+    /// with the version the flip replaces, the versions the flips it finishes came from (runs
+    /// stopped after their flips: their invalidations were never sent) and the version it makes
+    /// live. The command records there what the flip will owe its distribution, so a run killed
+    /// right after the pointer moved leaves that owed for the next run. It returns what undoes
+    /// the record, called when the flip was not made (a lost compare-and-swap).
+    public var willFlip: (@Sendable (_ from: String?, _ also: [String], _ to: String) async -> (@Sendable () async -> Void)?)?
     /// How many times a deploy flips again after losing its flip (``flipAgainWhenOvertaken``).
     public static let flipAgainLimit = 5
     /// When the tree is the live version, also list the version's objects and put back the
@@ -400,7 +407,8 @@ public struct Deployer: Sendable {
             let current = expected
             do {
                 try await uncancelled {
-                    try await deployer.flip(to: version, expected: current, action: "deploy")
+                    try await deployer.flip(to: version, expected: current, action: "deploy",
+                                            also: [planned.finishedFlip?.from].compactMap { $0 })
                     if kind == .flippedExisting {
                         // An existing version may be deleted by a prune as the pointer moves to it (a
                         // revert to old content): as for rollback, the pointer is then put back.
@@ -571,7 +579,8 @@ public struct Deployer: Sendable {
     /// retries spent) may have landed with its answer lost: the pointer is read back, and
     /// holding this version the flip is done; holding the old one its error is thrown
     /// (nothing live changed); unreadable, a ``DeployError`` says the outcome is unknown.
-    public func flip(to version: String, expected: PointerState, action: String) async throws {
+    /// `also`: versions the flips this one finishes came from (``willFlip``).
+    public func flip(to version: String, expected: PointerState, action: String, also: [String] = []) async throws {
         let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region,
                                    routing: action == "deploy" ? builder.mode.rawValue : nil,
                                    trailingSlash: action == "deploy" ? trailingSlash : nil)
@@ -582,8 +591,12 @@ public struct Deployer: Sendable {
         let before = await readHead()
         // A flip stopped before its record (a killed rollback, which leaves no pending marker)
         // left only its head: its record goes first, so the history has no gap.
-        if let live = expected.version { _ = await writeOwedRecord(of: before, live: live) }
+        var finishing = also
+        if let live = expected.version, let stopped = await writeOwedRecord(of: before, live: live), let from = stopped.from {
+            finishing.append(from)
+        }
         await writeHead(record)
+        let undoIntent = await willFlip?(expected.version, finishing, version)
         do {
             try await pointer.compareAndSwap(expected: expected, to: version)
         } catch let conflict as PointerConflict where conflict.found == version {
@@ -595,6 +608,7 @@ public struct Deployer: Sendable {
             log("the pointer already holds \(version) (an earlier attempt of this flip whose answer was lost, or another deploy "
                 + "of the same content)")
         } catch var conflict as PointerConflict {
+            await undoIntent?()
             await putBackHead(replacing: record, before: before, conflict: conflict)
             conflict.place = commandPlace
             throw conflict
@@ -613,6 +627,7 @@ public struct Deployer: Sendable {
                 log("note: the flip's answer was lost (\(error)), but the pointer holds \(version): the flip was made")
             } else {
                 var conflict = PointerConflict(expected: expected.version, found: now.version, wanted: version)
+                await undoIntent?()
                 await putBackHead(replacing: record, before: before, conflict: conflict)
                 // Still on the version it held: the flip was not made, and nothing live changed.
                 if now.version == expected.version { throw error }

@@ -149,6 +149,7 @@ enum DeployInvocation {
         let version: String?
         let resolved: TargetOptions.Resolved
         let mode: RoutingMode
+        let flipIntent: InvalidationStep.FlipIntent
         do {
             let builder: ManifestBuilder
             (resolved, mode, builder) = try settings(target: target, routing: routing, invalidation: invalidation,
@@ -167,6 +168,8 @@ enum DeployInvocation {
             made.takeOverPointer = takeOverPointer
             made.trailingSlash = try routing.trailing(resolved.config).rawValue
             if let distribution = resolved.distribution { made.adviceFlags = ["--distribution", distribution] }
+            flipIntent = InvalidationStep.FlipIntent(step: InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter))
+            made.willFlip = flipIntent.hook()
             if let guardInfo = WatchGuard(environment: resolved.environment) {
                 let context = resolved.aws
                 made.beforeFlip = { version in try await guardInfo.check(context: context, version: version) }
@@ -215,8 +218,10 @@ enum DeployInvocation {
                 throw error
             }
             if Task.isCancelled, outcome.kind != .unchanged, outcome.kind != .planned, outcome.kind != .repaired {
-                // The signal came during the flip, which was completed: the version is live.
-                let owed = await InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
+                // The signal came during the flip, which was completed: the version is live, and
+                // what it owes was recorded just before it.
+                let recorded = flipIntent.recorded.map { $0.to == outcome.version && $0.record != nil } ?? false
+                let owed = recorded ? true : await InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter)
                     .recordOwed(from: outcome.previous, toVersion: outcome.version)
                 reporter.say(interruptedAfterFlip(version: outcome.version, target: deployer.target.url, distribution: resolved.distribution,
                                                   owed: owed))
@@ -232,8 +237,9 @@ enum DeployInvocation {
                 || (outcome.kind == .planned && outcome.previous == outcome.version)
             // What an earlier flip's invalidation that failed or was cut off still owes: sent with
             // this flip's, or by a rerun of what is live. (One small read, only when this run would
-            // invalidate.)
-            let owed = await step.owedInvalidation()
+            // invalidate; a flip read it before it moved the pointer.)
+            let intent = flipIntent.recorded.flatMap { $0.to == outcome.version && !alreadyLive ? $0 : nil }
+            let owed = intent != nil ? intent?.prior : await step.owedInvalidation()
             if alreadyLive, resolved.distribution != nil, try invalidation.mode(resolved.config) == .always {
                 // --invalidate always sends again what the flip to it changed.
                 invalidateFrom = try await deployer.previousVersion(live: outcome.version)
@@ -254,9 +260,9 @@ enum DeployInvocation {
                 // before the deploy looks at dryRun).
                 // A flip killed before it invalidated (finished by this deploy, which flips past it):
                 // what it changed may be cached too.
-                let also = alreadyLive ? [] : [outcome.finishedFlip?.from].compactMap { $0 }
+                let also = intent?.also ?? (alreadyLive ? [] : [outcome.finishedFlip?.from].compactMap { $0 })
                 if let failed = await step.run(from: invalidateFrom, also: also, owed: owed, to: outcome.manifest, toVersion: outcome.version,
-                                               dryRun: dryRun || outcome.kind == .planned) {
+                                               dryRun: dryRun || outcome.kind == .planned, intent: intent) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
                            reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")

@@ -2,6 +2,7 @@ import AWSServices
 import Deploy
 import Foundation
 import SiteContent
+import Synchronization
 
 /// What to invalidate after a flip, and doing it. With a KeyValueStore pointer the
 /// viewer-request function routes each version under its own prefix, so a flip gives every
@@ -59,6 +60,61 @@ struct InvalidationStep {
             let record = OwedInvalidation(pointer: step.pointerIdentity, distribution: distribution, live: toVersion,
                                           stale: Self.staleVersions(old: old, owed: owed, toVersion: toVersion))
             return (try? await step.resolved.target.writeOwedInvalidation(record)) != nil
+        }
+    }
+
+    /// What a flip owes its distribution, recorded just before its pointer moves
+    /// (``Deployer/willFlip``): a run killed (kill -9, a lost runner) between the flip and its
+    /// invalidation leaves it owed, and the next deploy or rollback through this pointer (a rerun
+    /// of what is now live too) sends it. The record is the one the invalidation itself keeps
+    /// until CloudFront took it, written before the flip instead of after it: no request more.
+    /// A flip that was not made puts back what was owed before, unless another flip's record
+    /// replaced this one meanwhile.
+    final class FlipIntent: Sendable {
+        struct Recorded: Sendable {
+            /// The version the flip replaced, and those of the stopped flips it finished.
+            var from: String?
+            var also: [String]
+            var to: String
+            /// What an earlier flip still owed, read before the record replaced it.
+            var prior: OwedInvalidation?
+            /// The record written; nil when it could not be (said then, and not tried again).
+            var record: OwedInvalidation?
+        }
+
+        let step: InvalidationStep
+        private let last = Mutex<Recorded?>(nil)
+
+        init(step: InvalidationStep) { self.step = step }
+
+        /// The last flip's record, once one was made with invalidations to send.
+        var recorded: Recorded? { last.withLock { $0 } }
+
+        /// ``Deployer/willFlip``: nothing when this run sends no invalidation.
+        func hook() -> (@Sendable (String?, [String], String) async -> (@Sendable () async -> Void)?)? {
+            guard step.sendsInvalidations else { return nil }
+            return { from, also, to in await self.record(from: from, also: also, to: to) }
+        }
+
+        private func record(from: String?, also: [String], to: String) async -> (@Sendable () async -> Void)? {
+            guard let distribution = step.resolved.distribution else { return nil }
+            let prior = await step.owedInvalidation()
+            let record = OwedInvalidation(pointer: step.pointerIdentity, distribution: distribution, live: to,
+                                          stale: InvalidationStep.staleVersions(old: from, also: also, owed: prior, toVersion: to))
+            var written: OwedInvalidation? = record
+            do {
+                try await step.resolved.target.writeOwedInvalidation(record)
+            } catch {
+                written = nil
+                step.reporter.say("warning: cannot record on \(step.resolved.target.url) that \(distribution) is owed this flip's "
+                    + "invalidation (should it fail, the next deploy would not know to send it): \(error)")
+            }
+            last.withLock { $0 = Recorded(from: from, also: also, to: to, prior: prior, record: written) }
+            let step = self.step
+            return { [written] in
+                self.last.withLock { $0 = nil }
+                if let written { await step.replaceOwed(written, with: prior) }
+            }
         }
     }
 
@@ -139,8 +195,10 @@ struct InvalidationStep {
     /// it: a failure or an interruption in between leaves it for the next run.
     /// `also`: versions the distribution may still serve besides `old` (the one before a flip
     /// whose run was killed before it invalidated: ``DeployOutcome/finishedFlip``).
+    /// `intent`: what the flip recorded as owed before it moved the pointer (``FlipIntent``), not
+    /// written again.
     func run(from old: String?, also: [String] = [], owed: OwedInvalidation? = nil, to new: Manifest?, toVersion: String,
-             dryRun: Bool) async -> Int32? {
+             dryRun: Bool, intent: FlipIntent.Recorded? = nil) async -> Int32? {
         var submittedIds: [String] = []
         // Set once the invalidation's request may have left: a signal while its answer is
         // awaited cannot tell whether CloudFront took it.
@@ -190,12 +248,17 @@ struct InvalidationStep {
                 }
             }
             let flip = ReleaseRecord.isoTime(Date())
-            let record = OwedInvalidation(pointer: pointerIdentity, distribution: distribution, live: toVersion, stale: stale)
-            do {
-                try await resolved.target.writeOwedInvalidation(record)
-            } catch {
-                reporter.say("warning: cannot record on \(resolved.target.url) that \(distribution) is owed this invalidation "
-                    + "(should it fail, the next deploy would not know to send it): \(error)")
+            var record = OwedInvalidation(pointer: pointerIdentity, distribution: distribution, live: toVersion, stale: stale)
+            if let intent, intent.to == toVersion, intent.record.map({ $0.stale == stale && $0.distribution == distribution }) ?? true {
+                // Recorded before the flip (or said to have failed then).
+                if let recorded = intent.record { record = recorded }
+            } else {
+                do {
+                    try await resolved.target.writeOwedInvalidation(record)
+                } catch {
+                    reporter.say("warning: cannot record on \(resolved.target.url) that \(distribution) is owed this invalidation "
+                        + "(should it fail, the next deploy would not know to send it): \(error)")
+                }
             }
             // Under --wait, --wait-timeout bounds the whole invalidation: its submission too
             // (retries while CloudFront is busy), then the wait for what remains of it.
@@ -255,16 +318,38 @@ struct InvalidationStep {
     /// record there is still `record`: another deploy through the pointer may have written its
     /// own since (its flip came later, and its invalidation may yet fail), which stays.
     private func removeOwed(_ record: OwedInvalidation) async {
-        let target = resolved.target, pointer = pointerIdentity
         do {
-            try await uncancelled {
-                guard let current = try await target.readOwedInvalidation(pointer: pointer, distribution: record.distribution),
-                      current.live == record.live, ReleaseRecord.isoTime(current.at) == ReleaseRecord.isoTime(record.at) else { return }
+            try await replacingOwed(record, with: nil)
+        } catch {
+            reporter.say("warning: the invalidation was sent, but its record as owed could not be removed from \(resolved.target.url) "
+                + "(the next deploy sends it again): \(error)")
+        }
+    }
+
+    /// Puts `prior` back in place of `record`, written before a flip that was not made
+    /// (``FlipIntent``); a failure is said: the next run then invalidates more than it needs to.
+    func replaceOwed(_ record: OwedInvalidation, with prior: OwedInvalidation?) async {
+        do {
+            try await replacingOwed(record, with: prior)
+        } catch {
+            reporter.say("warning: the flip was not made, but the invalidation it would have owed stays recorded on "
+                + "\(resolved.target.url) (the next deploy invalidates those paths too): \(error)")
+        }
+    }
+
+    /// Replaces `record` by `replacement` (removes it when nil), only while the record there is
+    /// still `record`: another flip through the pointer may have written its own since (its
+    /// flip came later, and its invalidation may yet fail), which stays. Not cut off by a signal.
+    private func replacingOwed(_ record: OwedInvalidation, with replacement: OwedInvalidation?) async throws {
+        let target = resolved.target, pointer = pointerIdentity
+        try await uncancelled {
+            guard let current = try await target.readOwedInvalidation(pointer: pointer, distribution: record.distribution),
+                  current.live == record.live, ReleaseRecord.isoTime(current.at) == ReleaseRecord.isoTime(record.at) else { return }
+            if let replacement {
+                try await target.writeOwedInvalidation(replacement)
+            } else {
                 try await target.removeOwedInvalidation(pointer: pointer, distribution: record.distribution)
             }
-        } catch {
-            reporter.say("warning: the invalidation was sent, but its record as owed could not be removed from \(target.url) "
-                + "(the next deploy sends it again): \(error)")
         }
     }
 }

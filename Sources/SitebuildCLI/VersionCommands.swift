@@ -253,6 +253,8 @@ struct RollbackCommand: AsyncParsableCommand {
         if let warning = resolved.containerTargetWarning("the rollback makes a version live on") { reporter.say(warning) }
         var deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
         if let distribution = resolved.distribution { deployer.adviceFlags = ["--distribution", distribution] }
+        let flipIntent = InvalidationStep.FlipIntent(step: InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter))
+        deployer.willFlip = flipIntent.hook()
         do {
             if let problem = try await DeployInvocation.distributionProblem(resolved, invalidation: invalidation) {
                 reporter.say(problem.replacingOccurrences(of: "nothing was uploaded or made live", with: "nothing was changed"))
@@ -292,9 +294,11 @@ struct RollbackCommand: AsyncParsableCommand {
                         reporter.say(DeployInvocation.routingWarning(routingChange, version: to, previous: from, pointer: resolved.pointer.url))
                     }
                 }
+                let intent = flipIntent.recorded.flatMap { $0.to == to ? $0 : nil }
                 if Task.isCancelled {
-                    // The signal came during the flip, which was completed.
-                    let owed = await step.recordOwed(from: from, toVersion: to)
+                    // The signal came during the flip, which was completed; what it owes was
+                    // recorded just before it.
+                    let owed = intent?.record != nil ? true : await step.recordOwed(from: from, toVersion: to)
                     reporter.say(DeployInvocation.interruptedAfterFlip(version: to, target: resolved.target.url, distribution: resolved.distribution,
                                                                        owed: owed))
                     reporter.event("result", [("status", .string("INTERRUPTED")), ("action", .string("rollback")), ("version", .string(to)),
@@ -302,7 +306,9 @@ struct RollbackCommand: AsyncParsableCommand {
                     throw ExitCode(ExitStatus.interrupted)
                 }
                 // With what an earlier flip's invalidation that failed or was cut off still owes.
-                if let failed = await step.run(from: from, owed: await step.owedInvalidation(), to: nil, toVersion: to, dryRun: false) {
+                let owed = intent != nil ? intent?.prior : await step.owedInvalidation()
+                if let failed = await step.run(from: from, also: intent?.also ?? [], owed: owed, to: nil, toVersion: to, dryRun: false,
+                                               intent: intent) {
                     reporter.event("result", [("status", .string(failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")),
                                               ("action", .string("rollback")), ("version", .string(to)),
                                               ("previous", from.map(JSONValue.string) ?? .null),

@@ -987,6 +987,49 @@ struct DeployerTests {
         #expect(f.live == m2.version)
     }
 
+    /// ``Deployer/willFlip`` runs before the pointer moves (so a run killed right after the flip
+    /// has recorded what the flip owes its distribution), with the version replaced, those the
+    /// stopped flips it finishes came from, and the new one; a flip that lost its race undoes it.
+    @Test func willFlipRunsBeforeThePointerMovesAndIsUndoneWhenTheFlipLoses() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let calls = MessageLog()
+        func observed(_ deployer: Deployer) -> Deployer {
+            var deployer = deployer
+            let pointer = f.pointer
+            deployer.willFlip = { from, also, to in
+                let live = (try? await pointer.read().version) ?? nil
+                calls.add("will \(from ?? "none")->\(to) also \(also) live \(live ?? "none")")
+                return { calls.add("undo \(to)") }
+            }
+            return deployer
+        }
+        let v1 = try await observed(f.deployer()).deploy(directory: f.source).version
+        #expect(calls.lines == ["will none->\(v1) also [] live none"])
+        try f.writeSource("index.html", "<h1>v2</h1>\n")
+        let v2 = try await observed(f.deployer()).deploy(directory: f.source).version
+        #expect(calls.lines.last == "will \(v1)->\(v2) also [] live \(v1)")
+
+        // A rollback killed between its flip and its release record (no pending marker): the
+        // next flip finishes it, and names where that flip came from.
+        _ = try await f.deployer().rollback(to: v1)
+        let releases = f.targetRoot + "/_sitebuild/releases"
+        let newest = try #require(try FileManager.default.contentsOfDirectory(atPath: releases).sorted().last)
+        try FileManager.default.removeItem(atPath: releases + "/" + newest)
+        try f.writeSource("index.html", "<h1>v3</h1>\n")
+        let v3 = try await observed(f.deployer()).deploy(directory: f.source).version
+        #expect(calls.lines.last == "will \(v1)->\(v3) also [\"\(v2)\"] live \(v1)", "\(calls.lines)")
+
+        // Lost to another runner's flip: undone, and nothing else.
+        try f.writeSource("index.html", "<h1>v4</h1>\n")
+        let count = calls.lines.count
+        await #expect(throws: PointerConflict.self) {
+            _ = try await observed(f.deployer(pointer: RacingPointerStore(inner: f.pointer, competitor: v1))).deploy(directory: f.source)
+        }
+        #expect(Array(calls.lines.dropFirst(count)).count == 2 && calls.lines.last.map { $0.hasPrefix("undo ") } == true, "\(calls.lines)")
+        #expect(f.live == v1)
+    }
+
     /// The loser of a race wrote its pointer head before its compare-and-swap (over the
     /// winner's, when the winner wrote first): after the conflict the head names what the
     /// pointer holds, never the loser, so `versions` and prune, which trust the head when the

@@ -1611,6 +1611,77 @@ import Glibc
         }
     }
 
+    /// A deploy or rollback killed outright (kill -9, a lost runner) the moment its pointer moved,
+    /// before anything after the flip: what the flip changed may be cached, and was never
+    /// invalidated. The flip recorded what it owes just before moving the pointer, so the next
+    /// run through the pointer sends it, a rerun of the version now live too (a killed rollback
+    /// leaves no pending marker that would tell the rerun otherwise).
+    @Test func aFlipKilledBeforeItsInvalidationIsInvalidatedByTheNextRun() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("killed-flip")
+            let cloudFront = CloudFrontClient(credentials: moto.credentials, environment: moto.environment)
+            let distribution = try await cloudFront.createDistribution(
+                configXML: minimalDistributionConfig(callerReference: "killed-flip", originDomain: "killed-flip.s3.us-east-1.amazonaws.com")).id
+            let h = try CLIHarness()
+            try h.write("site/index.html", "<p>one</p>")
+            try h.write("site/style.css", "a{}")
+            try h.write("site/logo.svg", "<svg/>")
+            let common = ["--target", "s3://killed-flip", "--distribution", distribution, "--json"]
+            func sentPaths(_ output: CLIHarness.Output) -> [String]? {
+                for line in output.stdout.split(separator: "\n") {
+                    if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                       object["event"] as? String == "invalidation", object["status"] as? String == "SUBMITTED" {
+                        return (object["paths"] as? [String])?.sorted()
+                    }
+                }
+                return nil
+            }
+            /// Runs `arguments` through a proxy that holds the answer to the pointer's write (S3 has
+            /// made it), and kills the command there.
+            func killedAtItsFlip(_ arguments: [String]) async throws {
+                let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "PUT", pathContains: "/_sitebuild/live"))
+                defer { proxy.stop() }
+                var proxied = moto.environment
+                proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+                let (process, _, _) = try h.start(arguments, environment: proxied)
+                let waitStarted = ContinuousClock.now
+                while process.isRunning, try await proxy.stats().answersHeld == 0, ContinuousClock.now - waitStarted < .seconds(120) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(process.isRunning, "the command ended before its flip's answer: \(arguments)")
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            let first = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(first.status == 0, "\(first.stderr)")
+            let v1 = try #require(result(first)["version"] as? String)
+            try h.write("site/index.html", "<p>two</p>")
+            let second = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(second.status == 0 && sentPaths(second) == ["/", "/index.html"], "\(second.stdout)")
+
+            // A rollback killed as its pointer moved: v1 is live, v2's index.html may be cached.
+            try await killedAtItsFlip(["rollback"] + common)
+            #expect(try await text(client, "killed-flip", "_sitebuild/live") == v1)
+            #expect(try await keys(client, "killed-flip", prefix: "_sitebuild/invalidations/").count == 1)
+            let rerun = try await h.run(["rollback", v1] + common, environment: moto.environment)
+            #expect(rerun.status == 0 && rerun.stderr.contains("was never invalidated"), "\(rerun.stderr)")
+            #expect(sentPaths(rerun) == ["/", "/index.html"], "\(rerun.stdout)")
+            #expect(try await keys(client, "killed-flip", prefix: "_sitebuild/invalidations/").isEmpty)
+            // Paid: the next rerun sends nothing.
+            let quiet = try await h.run(["rollback", v1] + common, environment: moto.environment)
+            #expect(quiet.status == 0 && sentPaths(quiet) == nil && quiet.stderr.contains("nothing changed"), "\(quiet.stderr)")
+
+            // A deploy killed the same way: its rerun sends what the flip changed.
+            try h.write("site/style.css", "a{color:red}")
+            try await killedAtItsFlip(["deploy", "site"] + common)
+            let deployRerun = try await h.run(["deploy", "site"] + common, environment: moto.environment)
+            #expect(deployRerun.status == 0, "\(deployRerun.stderr)")
+            #expect(sentPaths(deployRerun) == ["/", "/index.html", "/style.css"], "\(deployRerun.stdout)")
+            #expect(try await keys(client, "killed-flip", prefix: "_sitebuild/invalidations/").isEmpty)
+        }
+    }
+
     @Test func badTargetsAndPointersAreUsageErrorsNamingTheFlag() throws {
         let h = try CLIHarness()
         try h.write("site/index.html", "x")
