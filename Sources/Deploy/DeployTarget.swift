@@ -81,6 +81,9 @@ public protocol DeployTarget: Sendable {
     func removePointerHead(_ record: ReleaseRecord) async throws
     /// The last flip of every pointer that has one. Throws ``DamagedRecords`` when any cannot be read.
     func readPointerHeads() async throws -> [ReleaseRecord]
+    /// The last flip of the pointer named `pointer` (``name(of:)``), if it has one: one small
+    /// read, no listing. Throws ``DamagedRecords`` when it cannot be read.
+    func readPointerHead(pointer: String) async throws -> ReleaseRecord?
     /// The invalidation `pointer` owes `distribution` (`_sitebuild/invalidations/<name>.json`,
     /// ``OwedInvalidation/fileName(pointer:distribution:)``), if one is recorded: one small read.
     /// One that cannot be read comes back as ``OwedInvalidation/damaged(pointer:distribution:location:)``.

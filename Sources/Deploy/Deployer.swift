@@ -670,9 +670,10 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// This pointer's head, if it has a readable one.
+    /// This pointer's head, if it has a readable one (one read; the other pointers' heads, one
+    /// of them damaged say, do not matter here).
     private func readHead() async -> ReleaseRecord? {
-        (try? await target.readPointerHeads())?.first { $0.pointer == pointerIdentity }
+        (try? await target.readPointerHead(pointer: pointerIdentity)) ?? nil
     }
 
     /// After a lost compare-and-swap: the head `ours` (written before it) named a version the

@@ -542,6 +542,10 @@ public struct LocalTarget: DeployTarget {
         }
     }
 
+    public func readPointerHead(pointer: String) async throws -> ReleaseRecord? {
+        try Self.readRecords(in: pointerHeads, named: [ReleaseRecord.pointerHeadName(pointer)]).first { $0.pointer == pointer }
+    }
+
     var owedInvalidations: String { root + "/_sitebuild/invalidations" }
 
     func owedInvalidationPath(pointer: String, distribution: String) -> String {

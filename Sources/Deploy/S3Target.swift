@@ -309,6 +309,10 @@ public struct S3Target: DeployTarget {
         }
     }
 
+    public func readPointerHead(pointer: String) async throws -> ReleaseRecord? {
+        try await readRecords(keys: [pointerHeadsPrefix + ReleaseRecord.pointerHeadName(pointer)]).first { $0.pointer == pointer }
+    }
+
     func owedInvalidationKey(pointer: String, distribution: String) -> String {
         location.prefix + "_sitebuild/invalidations/" + OwedInvalidation.fileName(pointer: pointer, distribution: distribution)
     }

@@ -64,6 +64,7 @@ final class HookedTarget: DeployTarget, @unchecked Sendable {
     func listReleaseNames(from first: String) async throws -> [String] { try await inner.listReleaseNames(from: first) }
     func writePointerHead(_ record: ReleaseRecord) async throws { try await inner.writePointerHead(record) }
     func readPointerHeads() async throws -> [ReleaseRecord] { try await inner.readPointerHeads() }
+    func readPointerHead(pointer: String) async throws -> ReleaseRecord? { try await inner.readPointerHead(pointer: pointer) }
     func removePointerHead(_ record: ReleaseRecord) async throws { try await inner.removePointerHead(record) }
     func readOwedInvalidation(pointer: String, distribution: String) async throws -> OwedInvalidation? {
         try await inner.readOwedInvalidation(pointer: pointer, distribution: distribution)

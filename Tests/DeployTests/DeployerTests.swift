@@ -337,6 +337,9 @@ struct DeployerTests {
         let releases = f.targetRoot + "/_sitebuild/releases"
         let record = try #require(try FileManager.default.contentsOfDirectory(atPath: releases).sorted().last)
         try FileManager.default.removeItem(atPath: releases + "/" + record)
+        // Another pointer's head, damaged, is not this flip's business: its own head is read alone.
+        try Data("{cut off".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/_sitebuild/pointers/"
+            + ReleaseRecord.pointerHeadName("s3://elsewhere/_sitebuild/live")))
 
         try f.writeSource("index.html", "<h1>v3</h1>\n")
         let v3 = try await d.deploy(directory: f.source)
