@@ -114,43 +114,32 @@ public struct BuildSpecParser {
             return nil
         }
         // A key repeated in a mapping: CodeBuild's agent reads YAML with go-yaml, whose lenient
-        // (non-strict) decoding keeps the last value, so the earlier entry is cut out of the text
-        // (its lines blanked, every other line and column kept) and the text read again.
-        var yaml = text
-        var dropped = 0
-        var lastCut: (key: String, first: (line: Int, column: Int))?
-        while true {
-            do {
-                root = try Yams.compose(yaml: yaml)
-            } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
-                let key = duplicates.first ?? ""
-                let first = (line: context.mark.line, column: context.mark.column)
-                if dropped < 1_000, let cut = YAMLDuplicateKey.droppingEarlier(key, firstAt: first, in: yaml) {
-                    warning(SourceLocation(file: file, line: cut.repeatedAt.line, column: cut.repeatedAt.column), "",
-                            "duplicate key '\(key)' (first at line \(first.line)): the value here (line \(cut.repeatedAt.line)) is used and "
-                            + "the one at line \(first.line) is ignored, as CodeBuild's YAML reader keeps the last; remove the one you do not mean")
-                    yaml = cut.text
-                    dropped += 1
-                    lastCut = (key, first)
-                    continue
+        // (non-strict) decoding keeps the last value, so the earlier entry is left out of the
+        // text (blanked, every other line and column kept) and the text read again.
+        do {
+            switch try YAMLDuplicateKey.composeKeepingLast(text) {
+            case .composed(let node, let dropped):
+                root = node
+                for repeat_ in dropped {
+                    let first = repeat_.first, at = repeat_.repeated ?? repeat_.first
+                    // Both on one line (`{A: 1, A: 2}`): their columns.
+                    let (firstAt, here, there) = first.line == at.line
+                        ? ("line \(first.line), column \(first.column)", "column \(at.column)", "column \(first.column)")
+                        : ("line \(first.line)", "line \(at.line)", "line \(first.line)")
+                    warning(SourceLocation(file: file, line: at.line, column: at.column), "",
+                            "duplicate key '\(repeat_.key)' (first at \(firstAt)): the value here (\(here)) is used and "
+                            + "the one at \(there) is ignored, as CodeBuild's YAML reader keeps the last; remove the one you do not mean")
                 }
-                // Not cut out that way (a flow mapping such as `{a: 1, a: 2}`): an error, where
-                // the key is repeated.
-                diagnostics.append(duplicateKeyError(key, firstAt: first))
-                return nil
-            } catch YamlError.composer(_, let problem, _, _) where problem.contains("undefined alias") && lastCut != nil {
-                // The earlier value defined an anchor a later alias uses: it cannot be left out.
-                diagnostics.removeLast()
-                diagnostics.append(duplicateKeyError(lastCut!.key, firstAt: lastCut!.first))
-                return nil
-            } catch let error as YamlError {
-                diagnostics.append(yamlDiagnostic(error))
-                return nil
-            } catch {
-                diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "cannot parse YAML: \(error)"))
+            case .cannotDrop(let repeat_):
+                diagnostics.append(duplicateKeyError(repeat_))
                 return nil
             }
-            break
+        } catch let error as YamlError {
+            diagnostics.append(yamlDiagnostic(error))
+            return nil
+        } catch {
+            diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "cannot parse YAML: \(error)"))
+            return nil
         }
         guard let root else {
             error(SourceLocation(file: file, line: 1, column: 1), "", "the buildspec is empty; it needs at least 'version' and 'phases'")
@@ -1024,9 +1013,10 @@ public struct BuildSpecParser {
     }
 
     /// A duplicated key that cannot be left out of the text: an error where it is repeated.
-    func duplicateKeyError(_ key: String, firstAt: (line: Int, column: Int)) -> Diagnostic {
-        let at = YAMLDuplicateKey.report(key, firstAt: firstAt, in: sourceLines.joined(separator: "\n"))
-        return Diagnostic(.error, at: SourceLocation(file: file, line: at.line, column: at.column), keyPath: "", at.message)
+    func duplicateKeyError(_ repeat_: YAMLDuplicateKey.Repeat) -> Diagnostic {
+        let at = repeat_.repeated ?? repeat_.first
+        return Diagnostic(.error, at: SourceLocation(file: file, line: at.line, column: at.column), keyPath: "",
+                          YAMLDuplicateKey.message(repeat_.key, firstAt: repeat_.first, repeatedAt: repeat_.repeated))
     }
 
     func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
@@ -1063,7 +1053,9 @@ public struct BuildSpecParser {
             }
             return Diagnostic(.error, at: at, keyPath: "", message)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return duplicateKeyError(duplicates.first ?? "", firstAt: (context.mark.line, context.mark.column))
+            let key = duplicates.first ?? "", first = (line: context.mark.line, column: context.mark.column)
+            return duplicateKeyError(YAMLDuplicateKey.Repeat(
+                key: key, first: first, repeated: YAMLDuplicateKey.repeated(key, firstAt: first, in: sourceLines.joined(separator: "\n"))))
         case .reader(let problem, let offset, _, let text):
             let (line, column) = offset.map { Self.lineAndColumn(ofCharacter: $0, in: text) } ?? (1, 1)
             return Diagnostic(.error, at: SourceLocation(file: file, line: line, column: column), keyPath: "", "cannot read the YAML: \(problem)")

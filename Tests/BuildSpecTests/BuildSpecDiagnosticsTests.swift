@@ -534,11 +534,57 @@ struct BuildSpecDiagnosticsTests {
         #expect(spec.batch?.children.map(\.identifier) == ["two"])
     }
 
-    /// Where the earlier entry cannot be left out, the duplicate is still an error: in a flow
-    /// mapping, and when its value defines an anchor a later alias uses.
+    /// Regression: a key repeated in a flow mapping (`variables: {A: "1", A: "2"}`) was an error
+    /// while the same repeat in a block mapping is a warning and the later value wins, as
+    /// CodeBuild's YAML reader does; and a flow mapping written over several lines had its
+    /// whole line blanked, so `B` beside the first `A` was silently lost.
+    @Test func theLaterOfDuplicateKeysInAFlowMappingIsUsed() throws {
+        let (spec, warnings) = try parseSpec("""
+        version: 0.2
+        env: {variables: {A: "1", A: "2"}}
+        phases:
+          build:
+            commands: [echo a]
+        """)
+        #expect(warnings.map { lineColumn($0) ?? [] } == [[2, 27]], "\(warnings)")
+        #expect(warnings.first?.message == "duplicate key 'A' (first at line 2, column 19): the value here (column 27) is used and the "
+            + "one at column 19 is ignored, as CodeBuild's YAML reader keeps the last; remove the one you do not mean", "\(warnings)")
+        #expect(spec.env.variables.map { "\($0.name)=\($0.value)" } == ["A=2"])
+
+        let (several, found) = try parseSpec("""
+        version: 0.2
+        env:
+          variables: {A: x, B: y, A: z, 'B': "w, v", C: "{x, y}"}
+          parameter-store: {
+            P: /one, Q: /q,   # a comment, with a comma
+            P: /two
+          }
+        phases:
+          build:
+            commands: [echo a]
+        """)
+        #expect(found.map { lineColumn($0) ?? [] } == [[3, 27], [3, 33], [6, 5]], "\(found)")
+        #expect(found.allSatisfy { $0.severity == .warning && $0.message.hasPrefix("duplicate key '") }, "\(found)")
+        #expect(found[2].message.contains("duplicate key 'P' (first at line 5): the value here (line 6) is used"), "\(found)")
+        #expect(several.env.variables.map { "\($0.name)=\($0.value)" } == ["A=z", "B=w, v", "C={x, y}"] , "\(several.env.variables)")
+        #expect(several.env.parameterStore.map { "\($0.name)=\($0.parameter)" } == ["Q=/q", "P=/two"], "\(several.env.parameterStore)")
+        // Every other line and column stays where it was.
+        let (_, crlf) = try parseSpec("version: 0.2\r\nenv:\r\n  variables: {A: 1,\r\n    A: 2}\r\nphases:\r\n  build:\r\n    commands: [echo a]\r\n")
+        #expect(crlf.map { lineColumn($0) ?? [] } == [[4, 5]], "\(crlf)")
+    }
+
+    /// Where the earlier entry cannot be left out, the duplicate is still an error: when its
+    /// value defines an anchor a later alias uses (in a block or a flow mapping), and when the
+    /// key is written with an anchor.
     @Test func aDuplicateKeyThatCannotBeLeftOutIsAnError() throws {
-        let flow = try rejectSpec("version: 0.2\nenv:\n  variables: {A: 1, A: 2}\nphases:\n  build:\n    commands: [a]\n")
-        #expect(flow.errors.first?.message.contains("duplicate key 'A'") == true, "\(flow)")
+        let flow = try rejectSpec("version: 0.2\nenv:\n  variables: {A: &v 1,\n    A: *v}\nphases:\n  build:\n    commands: [a]\n")
+        let f = try #require(flow.errors.first)
+        #expect(f.message == "duplicate key 'A' (first at line 3); each key may appear once in a mapping: remove the one at line 3 "
+            + "or the one at line 4", "\(flow)")
+        #expect(lineColumn(f) == [4, 5])
+        let anchoredKey = try rejectSpec("version: 0.2\nenv:\n  variables: {&k A: 1, A: 2}\nphases:\n  build:\n    commands: [a]\n")
+        #expect(anchoredKey.errors.first?.message == "duplicate key 'A' (first at line 3, column 15); each key may appear once in a "
+            + "mapping: remove one of the two", "\(anchoredKey)")
         let anchored = try rejectSpec("""
         version: 0.2
         phases:
