@@ -722,8 +722,8 @@ public struct BuildSpecParser {
             // The item as written on its own line: several such lines are one plain value.
             var item = text
             if let mark = node.mark, mark.line >= 1, mark.line <= sourceLines.count, mark.column >= 1 {
-                var line = String(String.UnicodeScalarView(sourceLines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1)))
-                while let last = line.last, last == " " || last == "\r" { line.removeLast() }
+                let line = String(String(String.UnicodeScalarView(sourceLines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1)))
+                    .droppingTrailing())
                 if line != text, text.hasPrefix(line) { item = line }
             }
             warning(node, path, "\(path) is not a list: '\(short(item))' is missing the space after '-' that makes it a list item "
@@ -746,8 +746,7 @@ public struct BuildSpecParser {
               mark.line >= 1, mark.line <= sourceLines.count, mark.column >= 1 else { return }
         let line = Substring(sourceLines[mark.line - 1].unicodeScalars.dropFirst(mark.column - 1))
         guard line.hasPrefix(scalar.string) else { return }
-        var comment = line.dropFirst(scalar.string.count)
-        while let last = comment.last, last == " " || last == "\t" || last == "\r" { comment.removeLast() }
+        let comment = line.dropFirst(scalar.string.count).droppingTrailing(" \t\r")
         guard comment.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#"),
               let open = Self.openQuote(scalar.string), comment.contains(open) else { return }
         let written = scalar.string + comment
@@ -782,8 +781,7 @@ public struct BuildSpecParser {
         guard line >= 1, line <= sourceLines.count else { return nil }
         let text = sourceLines[line - 1].drop { $0 == " " }
         guard text.hasPrefix("- ") else { return nil }
-        var item = text.dropFirst(2).drop { $0 == " " }
-        while let last = item.last, last == " " || last == "\r" { item.removeLast() }
+        let item = text.dropFirst(2).drop { $0 == " " }.droppingTrailing()
         guard let first = item.first, "[{&*!%@`|>".contains(first) else { return nil }
         return (first, "- '" + item.replacingOccurrences(of: "'", with: "''") + "'")
     }
@@ -792,8 +790,7 @@ public struct BuildSpecParser {
     /// or a `\` continuing the line), if any: each command runs on its own, never joined to the
     /// next one. A `\\` is an escaped backslash, not a continuation.
     static func danglingOperator(_ text: String) -> String? {
-        var trimmed = Substring(text)
-        while let last = trimmed.last, last == " " || last == "\t" || last == "\n" || last == "\r" { trimmed.removeLast() }
+        let trimmed = text.droppingTrailing(" \t\n\r")
         if trimmed.hasSuffix("&&") { return "&&" }
         if trimmed.hasSuffix("||") { return "||" }
         if trimmed.hasSuffix("|") { return "|" }
@@ -948,8 +945,7 @@ public struct BuildSpecParser {
         var first: Int?
         var angled = false
         for (index, raw) in lines.enumerated() {
-            var line = raw
-            while let last = line.last, last == " " || last == "\t" || last == "\r" { line.removeLast() }
+            let line = raw.droppingTrailing(" \t\r")
             var marker = line == "======="
             for sign in ["<<<<<<<", ">>>>>>>"] where line.hasPrefix(sign) {
                 let rest = line.dropFirst(sign.count)
@@ -968,8 +964,7 @@ public struct BuildSpecParser {
     /// as another key. The line as it must be written, its value quoted whole.
     func quotedValue(atLine line: Int) -> String? {
         guard line >= 1, line <= sourceLines.count else { return nil }
-        var text = sourceLines[line - 1]
-        while let last = text.last, last == " " || last == "\r" { text.removeLast() }
+        let text = sourceLines[line - 1].droppingTrailing()
         var body = text.drop { $0 == " " }
         var lead = ""
         if body.hasPrefix("- ") {
@@ -1086,4 +1081,14 @@ public func editDistance(_ a: String, _ b: String) -> Int {
         previous = current
     }
     return previous[b.count]
+}
+
+extension StringProtocol {
+    /// The text without the characters of `blanks` at its end: by default spaces and a CR (a
+    /// CRLF file's line split on LF alone, or a line's text after a column).
+    func droppingTrailing(_ blanks: String = " \r") -> SubSequence {
+        var end = endIndex
+        while end > startIndex, blanks.contains(self[index(before: end)]) { end = index(before: end) }
+        return self[..<end]
+    }
 }
