@@ -581,6 +581,9 @@ public final class BuildEngine {
         var met: [String] = []
         var unchecked: [String] = []
         for (name, version) in runtimes {
+            // Stopped (a signal, the timeout): no more tools are asked, and the phase ends stopped.
+            if ContinuousClock.now >= deadline { cancellation.cancel(.timedOut) }
+            if cancellation.isCancelled { return }
             let asked = "runtime-versions asks \(name) \(version)"
             guard let probe = InstalledRuntime.probe(for: name) else {
                 unchecked.append("\(name) \(version)")
@@ -591,7 +594,9 @@ public final class BuildEngine {
                 continue
             }
             let said = "`\(probe.tool) \(probe.arguments.joined(separator: " "))`"
-            let outcome = Self.readVersion(tool, probe.arguments, environment: environment, in: configuration.sourceDirectory)
+            let outcome = Self.readVersion(tool, probe.arguments, environment: environment, in: configuration.sourceDirectory,
+                                           stoppedBy: cancellation)
+            if cancellation.isCancelled { return }
             guard case .success(let output) = outcome,
                   let installed = InstalledRuntime.installedVersion(runtime: name, output: output) else {
                 let why: String
@@ -630,14 +635,16 @@ public final class BuildEngine {
     /// A tool's stdout and stderr (`java -version` writes to stderr), or why it told nothing. Run
     /// in `directory` (the source directory, where the build's commands start): a version
     /// manager's file there (`.python-version`, `.nvmrc` with a shim, asdf's `.tool-versions`)
-    /// chooses the version they get.
+    /// chooses the version they get. The build stopped (`build`, a signal or its timeout), the
+    /// tool is stopped at once, not after its few seconds.
     static func readVersion(_ tool: String, _ arguments: [String], environment: [String: String],
-                            in directory: String) -> Result<String, VersionReadFailure> {
-        let stop = Cancellation()
+                            in directory: String, stoppedBy build: Cancellation) -> Result<String, VersionReadFailure> {
+        let stop = Cancellation(following: build)
         DispatchQueue.global().asyncAfter(deadline: .now() + versionTimeout) { stop.cancel(.timedOut) }
         do {
             let command = ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, tool] + arguments
             let output = try CapturedCommand.run(command, environment: environment, cancellation: stop, killGrace: 1)
+            if build.isCancelled { return .failure(VersionReadFailure("the build was stopped")) }
             if stop.isCancelled, !output.succeeded { return .failure(VersionReadFailure("it did not answer in \(Int(versionTimeout)) s")) }
             guard output.succeeded else {
                 let text = (output.stderrText.isEmpty ? output.stdoutText : output.stderrText).split(whereSeparator: \.isNewline).first.map(String.init)

@@ -9,8 +9,14 @@ public final class Cancellation: Sendable {
     }
 
     private let state = Mutex<Reason?>(nil)
+    /// One whose reason is this one's too (the build's, for a step with a timeout of its own).
+    private let parent: Cancellation?
 
-    public init() {}
+    public init() { parent = nil }
+
+    /// Set by its own ``cancel(_:)`` or by `parent`'s: a step's own timeout within a build that
+    /// a signal may stop.
+    public init(following parent: Cancellation) { self.parent = parent }
 
     public func cancel(_ reason: Reason) {
         state.withLock { current in
@@ -18,6 +24,6 @@ public final class Cancellation: Sendable {
         }
     }
 
-    public var reason: Reason? { state.withLock { $0 } }
+    public var reason: Reason? { state.withLock { $0 } ?? parent?.reason }
     public var isCancelled: Bool { reason != nil }
 }

@@ -1,3 +1,4 @@
+import BuildSpec
 import Foundation
 import SiteContent
 import Testing
@@ -883,6 +884,51 @@ import TestSupport
         for _ in 0..<600 where !gone {
             gone = !FileManager.default.fileExists(atPath: "/proc/\(process.processIdentifier)")
                 && !processRunning(marker)
+            if !gone { usleep(100_000) }
+        }
+        #expect(gone)
+    }
+
+    /// Regression: a stop (SIGTERM, Ctrl-C) while a machine without CodeBuild's runtime catalog
+    /// was asked its installed runtime versions (`node --version`, a few seconds each at most)
+    /// waited for the tool's time to run out, then asked the next tool. Now the tool is stopped
+    /// at once, with what it started, no other is asked, and the build ends stopped (130).
+    @Test func aSignalWhileARuntimeVersionIsReadStopsTheTool() throws {
+        guard !FileManager.default.fileExists(atPath: RuntimeCatalog.imagePath) else { return }
+        let h = try CLIHarness()
+        try h.write("bin/node", "#!/bin/sh\nsleep 60 &\necho $! > \"\(h.root)/probe-sleep.pid\"\nwait\n")
+        try h.write("bin/python3", "#!/bin/sh\ntouch \"\(h.root)/python-asked\"\necho Python 3.11.7\n")
+        chmod(h.root + "/bin/node", 0o755)
+        chmod(h.root + "/bin/python3", 0o755)
+        try h.write("buildspec.yml", """
+            version: 0.2
+            phases:
+              install:
+                runtime-versions:
+                  nodejs: 20
+                  python: 3.11
+              build:
+                commands:
+                  - touch built
+            """)
+        let path = h.root + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let (process, out, err) = try h.start(["build", "--json"], environment: ["PATH": path, "SITEBUILD_RUNTIMES_FILE": ""])
+        func sleeper() -> Int32? { h.read("probe-sleep.pid").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+        for _ in 0..<3_000 where sleeper() == nil { usleep(20_000) }
+        let pid = try #require(sleeper())
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = CLIHarness.collect(process, out, err)
+        #expect(stopped.status == 130, "\(stopped.stderr)")
+        let last = stopped.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("\"event\":\"result\"") && last.contains("\"status\":\"STOPPED\""), "\(stopped.stdout)")
+        // Not waited for until its time ran out, and no other tool asked.
+        #expect(!(stopped.stdout + stopped.stderr).contains("runtime-versions"), "\(stopped.stdout)\(stopped.stderr)")
+        #expect(!h.exists("python-asked") && !h.exists("built"))
+        // The tool's own child went with it, long before its 60 s sleep would end.
+        var gone = false
+        for _ in 0..<300 where !gone {
+            let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+            gone = stat == nil || stat!.contains(") Z ")
             if !gone { usleep(100_000) }
         }
         #expect(gone)
