@@ -63,6 +63,11 @@ public protocol DeployTarget: Sendable {
     /// content id, whose manifest the content determines.
     func replaceDamagedManifest(_ manifest: Manifest) async throws
     func writeRelease(_ record: ReleaseRecord) async throws
+    /// Removes the temporary files that writes of killed runs left beside the records (a
+    /// release record cut off half-way), of processes that no longer run: a local target's (an
+    /// S3 object is written whole or not at all, so S3's does nothing). Every deploy that is not
+    /// a dry run sweeps, one of what is live already too.
+    func removeStaleTemporaries() async
     /// The release records' file names (`<compact time>-<version>.json`), oldest first: a
     /// listing, no record read. Their names say when and to which version each flip was.
     func listReleaseNames() async throws -> [String]
@@ -217,6 +222,8 @@ public enum VersionMarker: Sendable {
 
 extension DeployTarget {
     public func checkKeys(_ manifest: Manifest) throws {}
+
+    public func removeStaleTemporaries() async {}
 
     public func name(of pointer: any PointerStore) -> String { pointer.url }
 

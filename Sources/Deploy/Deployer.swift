@@ -242,6 +242,9 @@ public struct Deployer: Sendable {
         }
         if exists && state.version == manifest.version {
             outcome.kind = .unchanged
+            // What killed runs left half-written among the records goes here too, as with a
+            // deploy that uploads: a target redeployed unchanged would keep it for good.
+            if !dryRun { await target.removeStaleTemporaries() }
             // A damaged manifest of the live content id is written again from the one in hand
             // (a content id's manifest is its content's): `versions`, prune and serve read it.
             // A plain deploy knows its head (read with the pointer); --repair reads it whole.

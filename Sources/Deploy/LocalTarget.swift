@@ -216,8 +216,8 @@ public struct LocalTarget: DeployTarget {
 
     /// Removes the temporary files killed runs left in `_sitebuild/`'s record folders (never
     /// read as records, but never cleaned either).
-    func removeStaleTemporaries() {
-        var directories = [manifests, releases, pending, pointerHeads]
+    public func removeStaleTemporaries() async {
+        var directories = [manifests, releases, pending, pointerHeads, owedInvalidations]
         directories += ((try? FileManager.default.contentsOfDirectory(atPath: deleting)) ?? []).map { deleting + "/" + $0 }
         for directory in directories {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where Self.isStaleTemporary(name, in: directory) {
@@ -231,7 +231,7 @@ public struct LocalTarget: DeployTarget {
         let versionRoot = root + "/" + manifest.version
         try await markPending(manifest.version)
         removeLeftovers(in: versionRoot, of: manifest)
-        removeStaleTemporaries()
+        await removeStaleTemporaries()
         return try await place(Array(manifest.entries.indices), of: manifest, from: sourceRoot, reusable: known, progress: progress)
     }
 

@@ -47,6 +47,36 @@ import Testing
         #expect(again.status == 0 && again.stderr.contains("keep \(restaged): live through _sitebuild/staging"), "\(again.stderr)")
     }
 
+    /// Regression: a deploy killed while writing its release record leaves a temporary file in
+    /// `_sitebuild/releases/` that only a deploy uploading a new version swept; deploys of what
+    /// is live already left it for good. Now those sweep it too (a running process's stays), and
+    /// `versions` and `prune` never list it or trip on it meanwhile.
+    @Test func aKilledRecordWritesTemporaryGoesWithADeployOfWhatIsLive() throws {
+        let h = try CLIHarness()
+        for n in 1...3 {
+            try h.write("s\(n)/index.html", "\(n)\n")
+            #expect(try h.run(["deploy", "s\(n)"]).status == 0)
+        }
+        let live = try #require(pointed(h, ".sitebuild/_sitebuild/live"))
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let releases = ".sitebuild/_sitebuild/releases/"
+        let stale = releases + ".sitebuild-tmp-\(finished.processIdentifier)-w1"
+        let running = releases + ".sitebuild-tmp-\(getpid())-w2"
+        for name in [stale, running] { try h.write(name, "{\"version\":\"\(live)\",\"pre") }
+        let versions = try h.run(["versions"])
+        #expect(versions.status == 0 && !(versions.stdout + versions.stderr).contains(".sitebuild-tmp"), "\(versions.stdout)\(versions.stderr)")
+        let prune = try h.run(["prune", "--keep", "0", "--grace", "0s"])
+        #expect(prune.status == 0 && !(prune.stdout + prune.stderr).contains(".sitebuild-tmp"), "\(prune.stdout)\(prune.stderr)")
+        let again = try h.run(["deploy", "s3"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(pointed(h, ".sitebuild/_sitebuild/live") == live)
+        #expect(!h.exists(stale))
+        #expect(h.exists(running))
+    }
+
     @Test func aDamagedLastReleaseRecordIsNamedAndStopsPrune() throws {
         let h = try CLIHarness()
         var versions: [String] = []
