@@ -404,7 +404,11 @@ struct PruneCommand: AsyncParsableCommand {
                 index == names.count - 1 || (ReleaseRecord.time(fromFileName: name).map { $0 >= recent } ?? true)
             }.map(\.element)
             let releases = try await resolved.target.readReleases(named: needed)
-            if let last = ReleaseRecord.latest(in: releases), last.to != live, last.moved(deployer.pointerNames) || live == nil {
+            // A deploy or rollback that flipped after the pointer was read (its record written
+            // since) is no mismatch: the pointer, read again, then names it (kept: it was live
+            // within the grace period).
+            if let last = ReleaseRecord.latest(in: releases), last.to != live, last.moved(deployer.pointerNames) || live == nil,
+               try await resolved.pointer.read().version != last.to {
                 reporter.say("warning: the pointer \(resolved.pointer.url) says \(live.map { "\($0) is live" } ?? "no version is live"), "
                     + "but the last release on \(resolved.target.url) made \(last.to) live\(last.through): is this the pointer the deploys use "
                     + "(--pointer, sitebuild.yml)? Both are kept")

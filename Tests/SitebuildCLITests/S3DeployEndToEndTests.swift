@@ -1076,6 +1076,39 @@ import Glibc
         }
     }
 
+    /// A deploy that flips while prune plans (after prune read the pointer, before it read the
+    /// release records) is not taken for a sign that the pointer is not the one the deploys use.
+    @Test func aFlipWhilePrunePlansIsNoPointerMismatch() async throws {
+        try await withMotoServer { moto in
+            let client = s3(moto)
+            try await client.createBucket("prune-race")
+            let h = try CLIHarness()
+            let target = ["--target", "s3://prune-race/www"]
+            for n in 1...2 {
+                try h.write("dist/index.html", "<p>\(n)</p>")
+                #expect(try await h.run(["deploy", "dist"] + target, environment: moto.environment).status == 0)
+            }
+            // Prune's read of the pointer is answered (v2) but held while a third deploy flips.
+            let proxy = try FaultInjectingProxy(upstream: moto.baseURL, holdAnswerOf: (method: "GET", pathContains: "/_sitebuild/live"))
+            defer { proxy.stop() }
+            var proxied = moto.environment
+            proxied["AWS_ENDPOINT_URL"] = proxy.baseURL
+            let (process, out, err) = try h.start(["prune", "--keep", "5"] + target, environment: proxied)
+            let waitStarted = ContinuousClock.now
+            while process.isRunning, try await proxy.stats().answersHeld == 0, ContinuousClock.now - waitStarted < .seconds(120) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(process.isRunning, "prune ended before its read of the pointer was held")
+            try h.write("dist/index.html", "<p>3</p>")
+            #expect(try await h.run(["deploy", "dist"] + target, environment: moto.environment).status == 0)
+            try await proxy.releaseAnswer()
+            let pruned = await CLIHarness.collectOffPool(process, out, err)
+            #expect(pruned.status == 0, "\(pruned.stderr)")
+            #expect(!pruned.stderr.contains("is this the pointer the deploys use"), "\(pruned.stderr)")
+            #expect(try await keys(client, "prune-race", prefix: "www/_sitebuild/manifests/").count == 3)
+        }
+    }
+
     /// Two builds deployed under one literal id at once must not mix: objects of a literal-id
     /// version are written only if the key is still as the listing saw it. The proxy writes
     /// another build's index.html upstream just before this deploy's conditional write of it
