@@ -13,7 +13,6 @@ public enum YAMLDuplicateKey {
     /// The line and column of the next occurrence of `key` as a key of the same block mapping
     /// as the one at `firstAt` (1-based), found in `text`; nil when it cannot be found that way
     /// (flow mappings such as `{a: 1, a: 2}`, keys written differently).
-
     public static func repeated(_ key: String, firstAt: (line: Int, column: Int), in text: String) -> (line: Int, column: Int)? {
         let lines = Self.lines(of: text)
         guard firstAt.line >= 1, firstAt.line <= lines.count else { return nil }
