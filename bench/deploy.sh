@@ -15,6 +15,13 @@
 #   sink          bench/s3sink with no added latency (optional)
 #   sink-close    as sink-latency, but every answer says Connection: close as moto_server's do
 #                 (optional: the cost of a connection per request without moto's pacing)
+#   sink-tls      as sink-latency, over HTTPS as real S3 always is (optional): a throwaway CA and
+#                 server certificate (RSA 2048, as S3's) for 127.0.0.1 and localhost are made
+#                 with openssl in the work directory, and every tool is pointed at a bundle of
+#                 the system's CAs plus that one (AWS_CA_BUNDLE for sitebuild, aws and boto3;
+#                 rclone --ca-cert), so each parses a bundle of real size as against real S3
+#   sink-tls-close  sink-tls answering Connection: close (optional, informational: a full TLS
+#                 handshake per request)
 # For each server and tool: a fresh bucket, then
 #   first      the first deploy to the empty bucket
 #   nochange   the same tree again (sitebuild: warm stat cache, as on the machine that deployed)
@@ -30,7 +37,9 @@
 #   default: the binary as released (containers/, scripts/check-runtime-image):
 #   swift build -c release --static-swift-stdlib --scratch-path .build-static --product sitebuild
 #   FILES=5000 BIG_MIB=100 BIG_COUNT=2 CONCURRENCY=32 LATENCY_MS=20 JITTER_MS=0
-#   SERVERS="moto sink-latency" (add sink for 0 ms, sink-close for Connection: close)  TOOLS="sitebuild aws rclone boto3"
+#   SERVERS="moto sink-latency" (add sink for 0 ms, sink-close for Connection: close, sink-tls for HTTPS,
+#     sink-tls-close for both)
+#   TOOLS="sitebuild aws rclone boto3"
 #   RSS_CHECK=1 RSS_FACTOR=10 KEEP_BYTES=33554432 (objects the sink keeps whole: manifests)
 #   quick run: FILES=300 BIG_MIB=20 SERVERS=sink-latency bench/deploy.sh
 set -uo pipefail
@@ -54,6 +63,7 @@ case " $TOOLS " in *" aws "*) command -v aws >/dev/null || die "needs the aws CL
 case " $TOOLS " in *" rclone "*) command -v rclone >/dev/null || die "needs rclone (bench/setup)" ;; esac
 case " $TOOLS " in *" boto3 "*) python3 -c 'import boto3' 2>/dev/null || die "needs boto3 (pip install boto3)" ;; esac
 case " $SERVERS " in *" moto "*) command -v moto_server >/dev/null || die "needs moto_server (pip install 'moto[server]')" ;; esac
+case " $SERVERS " in *" sink-tls"*) command -v openssl >/dev/null || die "needs openssl for sink-tls" ;; esac
 command -v aws >/dev/null || die "needs the aws CLI to create buckets (pip install awscli)"
 
 work=$(mktemp -d)
@@ -94,9 +104,37 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3
 : > "$work/aws-credentials"
 printf '[default]\nregion = us-east-1\ns3 =\n    max_concurrent_requests = %s\n    addressing_style = path\n' "$CONCURRENCY" > "$work/aws.cfg"
 
+# sink-tls: a CA and a server certificate for 127.0.0.1/localhost, made once per run, and
+# bundle.pem, the system's CA bundle with that CA added. Every request to an https endpoint (the
+# script's own curl and aws calls, every tool) is verified against bundle.pem.
+tls_dir="$work/tls"
+make_tls() {
+  [ -f "$tls_dir/server.pem" ] && return 0
+  mkdir -p "$tls_dir"
+  ( cd "$tls_dir" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sitebuild bench CA" -keyout ca.key -out ca.pem &&
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > server.ext &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem
+  ) > "$tls_dir/openssl.log" 2>&1 || { cat "$tls_dir/openssl.log" >&2; die "openssl could not make the sink-tls certificates"; }
+  local system
+  for system in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/cert.pem; do
+    [ -r "$system" ] && break
+  done
+  { [ -r "$system" ] && cat "$system"; cat "$tls_dir/ca.pem"; } > "$tls_dir/bundle.pem"
+}
+# ctl ARGS...: curl for the script's own requests (an https endpoint is verified against the CA)
+ctl() { if [ -f "$tls_dir/bundle.pem" ]; then curl --cacert "$tls_dir/bundle.pem" "$@"; else curl "$@"; fi; }
+# server_env SERVER: the variables every client of SERVER runs with, in the array senv
+server_env() {
+  senv=(AWS_ENDPOINT_URL="${endpoint[$1]}")
+  [[ $1 = sink-tls* ]] && senv+=(AWS_CA_BUNDLE="$tls_dir/bundle.pem")
+  return 0
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() {  # wait_for URL SECONDS
-  for _ in $(seq 1 $(($2 * 10))); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 1 $(($2 * 10))); do ctl -s -o /dev/null "$1" && return 0; sleep 0.1; done
   die "no answer from $1 after $2 s"
 }
 server_cpu() { awk '{printf "%.2f\n", ($14 + $15) / 100}' "/proc/$1/stat"; }
@@ -111,15 +149,21 @@ start_server() {  # start_server NAME (once)
       moto_server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
       server_pid[$server]=$!; pids+=($!)
       wait_for "http://127.0.0.1:$port/moto-api/" 120 ;;
-    sink|sink-latency|sink-close)
-      local latency=0 jitter=0 close=()
+    sink|sink-latency|sink-close|sink-tls|sink-tls-close)
+      local latency=0 jitter=0 close=() tls=() scheme=http
       [ "$server" != sink ] && latency=$LATENCY_MS jitter=$JITTER_MS
-      [ "$server" = sink-close ] && close=(--close)
+      [[ $server = *-close ]] && close=(--close)
+      if [[ $server = sink-tls* ]]; then
+        make_tls
+        tls=(--tls-cert "$tls_dir/server.pem" --tls-key "$tls_dir/server.key") scheme=https
+      fi
       python3 bench/s3sink/s3sink.py --port "$port" --keep-bytes "$KEEP_BYTES" --latency-ms "$latency" --jitter-ms "$jitter" \
-        "${close[@]}" > "$work/$server.log" 2>&1 &
+        "${close[@]}" "${tls[@]}" > "$work/$server.log" 2>&1 &
       server_pid[$server]=$!; pids+=($!)
-      wait_for "http://127.0.0.1:$port/_sink/stats" 30 ;;
-    *) die "unknown server $server (moto, sink-latency, sink-close, sink)" ;;
+      wait_for "$scheme://127.0.0.1:$port/_sink/stats" 30
+      endpoint[$server]="$scheme://127.0.0.1:$port"
+      return 0 ;;
+    *) die "unknown server $server (moto, sink-latency, sink-close, sink-tls, sink-tls-close, sink)" ;;
   esac
   endpoint[$server]="http://127.0.0.1:$port"
 }
@@ -130,16 +174,17 @@ fresh_bucket() {  # fresh_bucket SERVER: forget everything, create the bucket `b
   local url=${endpoint[$1]}
   case $1 in
     moto) curl -sf -X POST "$url/moto-api/reset" >/dev/null ;;
-    *) curl -sf -X POST "$url/_sink/reset?data=1" >/dev/null ;;
+    *) ctl -sf -X POST "$url/_sink/reset?data=1" >/dev/null ;;
   esac
-  AWS_ENDPOINT_URL=$url aws s3api create-bucket --bucket bench >/dev/null || die "cannot create the bucket on $1"
+  server_env "$1"
+  env "${senv[@]}" aws s3api create-bucket --bucket bench >/dev/null || die "cannot create the bucket on $1"
 }
 
 # Requests since mark_requests, as "TOTAL<TAB>breakdown".
 mark_requests() {
   case $1 in
     moto) sleep 0.2; moto_mark=$(moto_log_requests) ;;
-    *) curl -sf -X POST "${endpoint[$1]}/_sink/reset" >/dev/null ;;
+    *) ctl -sf -X POST "${endpoint[$1]}/_sink/reset" >/dev/null ;;
   esac
 }
 count_requests() {
@@ -158,14 +203,16 @@ for line in sys.stdin:
     c[kind] += 1
 print(sum(c.values()), " ".join(f"{k}:{v}" for k, v in c.most_common()), sep="\t")' ;;
     *)
-      curl -sf "${endpoint[$1]}/_sink/stats" | python3 -c '
+      ctl -sf "${endpoint[$1]}/_sink/stats" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
+tls = sys.argv[1].startswith("sink-tls")  # connections and TLS resumptions, a handshake count
 names = {"PutObject": "Put", "CopyObject": "Copy", "HeadObject": "Head", "GetObject": "Get", "ListObjectsV2": "List",
          "UploadPart": "Part", "CreateMultipartUpload": "MPU", "CompleteMultipartUpload": "MPUdone", "ListMultipartUploads": "ListMPU"}
 ops = sorted(s["operations"].items(), key=lambda kv: -kv[1])
 errors = sum(v for k, v in s["statuses"].items() if int(k) >= 400)
-print(s["requests"], " ".join(f"{names.get(k, k)}:{v}" for k, v in ops) + (f" 4xx/5xx:{errors}" if errors else ""), sep="\t")' ;;
+print(s["requests"], " ".join(f"{names.get(k, k)}:{v}" for k, v in ops) + (f" 4xx/5xx:{errors}" if errors else "")
+      + (" conns:%d resumed:%d" % (s["connections"], s["tls_resumed"]) if tls else ""), sep="\t")' "$1" ;;
   esac
 }
 
@@ -178,7 +225,8 @@ run() {
   local before; before=$(server_cpu "${server_pid[$server]}")
   local status=ok
   echo "  $server / $tool / $phase ..." >&2
-  if ! AWS_ENDPOINT_URL=${endpoint[$server]} /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$@" > "$work/out.txt" 2> "$work/err.txt"; then
+  server_env "$server"
+  if ! env "${senv[@]}" /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$@" > "$work/out.txt" 2> "$work/err.txt"; then
     status=FAILED
     echo "    FAILED: $*" >&2; tail -15 "$work/err.txt" | sed 's/^/    /' >&2
   fi
@@ -222,7 +270,8 @@ tool_command() {  # tool_command TOOL SERVER PHASE: the command line, in the arr
       printf '[bench]\ntype = s3\nprovider = Other\nenv_auth = false\naccess_key_id = bench\nsecret_access_key = bench\nregion = us-east-1\nendpoint = %s\nforce_path_style = true\n' \
         "${endpoint[$server]}" > "$work/rclone.conf"
       cmd=(env -u AWS_CA_BUNDLE rclone --config "$work/rclone.conf" sync "$work/site" bench:bench/site
-           --transfers "$CONCURRENCY" --checkers "$CONCURRENCY") ;;
+           --transfers "$CONCURRENCY" --checkers "$CONCURRENCY")
+      [[ $server = sink-tls* ]] && cmd+=(--ca-cert "$tls_dir/bundle.pem") ;;
     boto3)
       cmd=(python3 bench/deploy-boto3.py "$work/site" s3://bench/site --concurrency "$CONCURRENCY")
       [ "$phase" = first ] || cmd+=(--sync) ;;
@@ -286,7 +335,8 @@ for line in open(results):
     rows.append(dict(server=f[0], phase=f[1], tool=f[2], ok=f[3] == "ok", wall=float(f[4]), cpu=float(f[5]) + float(f[6]),
                      rss=int(f[7]) / 1024, requests=int(f[8] or 0), server_cpu=float(f[9]), breakdown=f[10], note=f[11], load=float(f[12])))
 lat_name = "s3sink $LATENCY_MS ms" + (" +0..$JITTER_MS" if $JITTER_MS else "")
-names = {"moto": "moto_server", "sink": "s3sink 0 ms", "sink-latency": lat_name, "sink-close": lat_name + " close"}
+names = {"moto": "moto_server", "sink": "s3sink 0 ms", "sink-latency": lat_name, "sink-close": lat_name + " close",
+         "sink-tls": lat_name + " TLS", "sink-tls-close": lat_name + " TLS close"}
 print(f"site: {SITE_FILES} files, {SITE_BYTES / 2**20:.0f} MiB ($site_summary; FILES=$FILES BIG_MIB=$BIG_MIB BIG_COUNT=$BIG_COUNT); "
       f"one-file change: $changed")
 print("tools: sitebuild (release, --json), $(aws --version 2>&1 | cut -d' ' -f1,4) s3 sync with max_concurrent_requests=$CONCURRENCY "
@@ -323,8 +373,8 @@ print()
 
 verdicts = []
 def verdict(ok, text, server=None):
-    # The issue's targets are on moto and the latency sink; other servers are informational.
-    if server not in (None, "moto", "sink-latency"):
+    # The issue's targets are on moto and the latency sink (plain and TLS); other servers are informational.
+    if server not in (None, "moto", "sink-latency", "sink-tls"):
         print(("info (met) " if ok else "info (not met) ") + text)
         return
     verdicts.append(ok)
@@ -333,11 +383,11 @@ def pair(server, phase):
     s, a = find(server, phase, "sitebuild"), find(server, phase, "aws")
     return (s, a) if s and a and s["ok"] and a["ok"] else (None, None)
 print("targets (from the issue):")
-lat = "sink-latency"
-s, a = pair(lat, "first")
-if s:
-    verdict(a["wall"] / s["wall"] >= 3, f"first deploy on {names[lat]} >= 3x faster than aws s3 sync: {a['wall'] / s['wall']:.2f}x "
-            f"({s['wall']:.2f} s vs {a['wall']:.2f} s)")
+for lat in ("sink-latency", "sink-tls"):
+    s, a = pair(lat, "first")
+    if s:
+        verdict(a["wall"] / s["wall"] >= 3, f"first deploy on {names[lat]} >= 3x faster than aws s3 sync: {a['wall'] / s['wall']:.2f}x "
+                f"({s['wall']:.2f} s vs {a['wall']:.2f} s)")
 for phase in ("first", "nochange", "onechange"):
     s, a = pair("moto", phase)
     if s:

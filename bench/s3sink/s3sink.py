@@ -8,6 +8,7 @@ Object bytes are dropped once read and hashed, except for objects under --keep-b
 answered 404 NoSuchKey with a message saying so.
 
     python3 s3sink.py [--host 127.0.0.1] [--port 9000] [--latency-ms N] [--keep-bytes B] [--verbose]
+                      [--close] [--tls-cert PEM --tls-key PEM]
 
 Addressing is path style only: /{bucket}/{key}. There is no authentication: any signature,
 or none, is accepted. Request bodies may be plain (Content-Length), HTTP chunked, or
@@ -25,7 +26,11 @@ DeleteObjects, CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultip
 so concurrent requests overlap as real S3 round trips do; --jitter-ms J adds a random 0..J ms
 more, so answers arrive spread out instead of in lockstep waves.
 
-Counters: GET /_sink/stats (JSON: requests by operation, by status, bytes received),
+--tls-cert PEM --tls-key PEM serve HTTPS instead of HTTP (Python's ssl module, its default
+server settings: TLS 1.2 and 1.3, session tickets), keep-alive or --close alike.
+
+Counters: GET /_sink/stats (JSON: requests by operation, by status, bytes received; connections
+accepted and, over TLS, how many of them resumed a session rather than a full handshake),
 POST /_sink/reset (zero the counters), POST /_sink/reset?data=1 (also forget every bucket).
 The counters are printed to stderr on exit (SIGINT / SIGTERM).
 Python 3.11 standard library only.
@@ -39,6 +44,7 @@ import json
 import random
 import signal
 import socket
+import ssl
 import sys
 import time
 import uuid
@@ -256,6 +262,8 @@ class Sink:
         self.requests = 0
         self.bytes_in = 0
         self.bytes_out = 0
+        self.connections = 0
+        self.tls_resumed = 0
         self.counting_since = time.time()
 
     def stats(self):
@@ -265,6 +273,8 @@ class Sink:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
+            "connections": self.connections,
+            "tls_resumed": self.tls_resumed,
             "seconds": round(time.time() - self.counting_since, 3),
             "buckets": len(self.buckets),
             "objects": sum(len(b.objects) for b in self.buckets.values()),
@@ -276,6 +286,10 @@ class Sink:
     # -- connection -----------------------------------------------------------------------
 
     async def connection(self, reader, writer):
+        self.connections += 1
+        tls = writer.get_extra_info("ssl_object")
+        if tls is not None and tls.session_reused:
+            self.tls_resumed += 1
         sock = writer.get_extra_info("socket")
         if sock is not None:
             try:
@@ -1166,11 +1180,15 @@ class BadRequestBody(S3Error):
 async def main_async(args):
     sink = Sink(latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, keep_bytes=args.keep_bytes, verbose=args.verbose,
                 close=args.close)
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     server = await asyncio.start_server(sink.connection, args.host, args.port, limit=MAX_HEADER_BYTES,
-                                        backlog=1024, reuse_address=True)
+                                        backlog=1024, reuse_address=True, ssl=tls)
     port = server.sockets[0].getsockname()[1]
-    print("s3sink listening on http://%s:%d (latency %g ms, jitter %g ms)" % (args.host, port, args.latency_ms, args.jitter_ms),
-          flush=True)
+    print("s3sink listening on %s://%s:%d (latency %g ms, jitter %g ms)"
+          % ("https" if tls else "http", args.host, port, args.latency_ms, args.jitter_ms), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -1191,7 +1209,11 @@ def main():
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument("--close", action="store_true",
                         help="answer every request with Connection: close, as moto_server (werkzeug) does")
+    parser.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain) file; needs --tls-key")
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     args = parser.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     asyncio.run(main_async(args))
 
 
