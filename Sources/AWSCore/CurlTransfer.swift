@@ -1,4 +1,5 @@
 import CCurl
+import COpenSSL
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -40,6 +41,9 @@ final class CurlTransfer: @unchecked Sendable {
     private var sinkFile: Int32 = -1
     /// A failure found inside a callback; it takes precedence over the CURLcode it causes.
     private var callbackFailure: HTTPClientError?
+    /// The CA file the transfer trusts, when it is not libcurl's default, for the messages
+    /// (CURLINFO_CAINFO names libcurl's built-in file whatever CURLOPT_CAINFO says).
+    private var caBundleFile: String?
 
     /// Opens the body file and configures an easy handle for `request`; throws
     /// ``HTTPClientError`` when the file cannot be read or curl rejects an option.
@@ -108,6 +112,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func caFile() -> String {
+        if let caBundleFile { return caBundleFile }
         var path: UnsafePointer<CChar>?
         if sb_curl_getinfo_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK, let path {
             return String(cString: path)
@@ -167,7 +172,22 @@ final class CurlTransfer: @unchecked Sendable {
         if let total = request.timeouts.total { set(CURLOPT_TIMEOUT_MS, Int(total * 1000)) }
         set(CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
         set(CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
-        if let caBundlePath { codes.append(sb_curl_setopt_string(easy, CURLOPT_CAINFO, caBundlePath)) }
+        // The CA file (the configured bundle, else libcurl's own) is parsed once per process
+        // and its certificates added to each new connection's store, where libcurl would parse
+        // the whole file again for every connection (CABundleCache).
+        if request.verifyTLS, request.url.lowercased().hasPrefix("https:"),
+           let file = caBundlePath ?? CABundleCache.libcurlDefaultCAFile, let bundle = CABundleCache.bundle(at: file) {
+            codes.append(sb_curl_setopt_string(easy, CURLOPT_CAINFO, nil))
+            codes.append(sb_curl_setopt_ssl_ctx(easy) { _, sslContext, bundle in
+                guard let sslContext, let bundle else { return CURLE_SSL_CERTPROBLEM }
+                return sb_ca_bundle_add_to(OpaquePointer(bundle), sslContext) == 1 ? CURLE_OK : CURLE_OUT_OF_MEMORY
+            })
+            codes.append(sb_curl_setopt_pointer(easy, CURLOPT_SSL_CTX_DATA, UnsafeMutableRawPointer(bundle.store)))
+            caBundleFile = file
+        } else if let caBundlePath {
+            codes.append(sb_curl_setopt_string(easy, CURLOPT_CAINFO, caBundlePath))
+            caBundleFile = caBundlePath
+        }
         // The proxy comes from the client's configuration (read from the environment once);
         // an empty CURLOPT_PROXY stops libcurl from reading the environment again itself.
         codes.append(sb_curl_setopt_string(easy, CURLOPT_PROXY, proxy ?? ""))

@@ -15,6 +15,10 @@ static inline CURLcode sb_curl_setopt_write(CURL *h, size_t (*f)(char *, size_t,
 static inline CURLcode sb_curl_setopt_read(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return curl_easy_setopt(h, CURLOPT_READFUNCTION, f); }
 static inline CURLcode sb_curl_setopt_header(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, f); }
 static inline CURLcode sb_curl_setopt_seek(CURL *h, int (*f)(void *, curl_off_t, int)) { return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, f); }
+/* CURLVERSION_NOW is a macro Swift cannot import. */
+static inline curl_version_info_data *sb_curl_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
+/* CURLOPT_SSL_CTX_FUNCTION: called with the SSL_CTX of each new TLS connection (OpenSSL). */
+static inline CURLcode sb_curl_setopt_ssl_ctx(CURL *h, CURLcode (*f)(CURL *, void *, void *)) { return curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, f); }
 static inline CURLcode sb_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode sb_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode sb_curl_getinfo_string(CURL *h, CURLINFO i, const char **v) { return curl_easy_getinfo(h, i, v); }

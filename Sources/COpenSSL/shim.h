@@ -12,6 +12,9 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/core_names.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 /* Typed entry points for the OpenSSL macros and variadic calls Swift cannot import. */
 /* SHA-256 fetched from the default provider once: passing EVP_sha256() makes every digest
@@ -113,4 +116,37 @@ static inline int sb_ecdsa_sha256_verify(EVP_PKEY *key, const void *msg, size_t 
     EVP_MD_CTX_free(c);
     return rc;
 }
+/* A PEM CA bundle parsed once, as the X509_STORE X509_STORE_load_file fills (its certificates
+   and CRLs), or NULL when the file cannot be read or holds neither. The store is only read
+   afterwards (sb_ca_bundle_add_to), never used to verify, so threads may share it. */
+static inline X509_STORE *sb_ca_bundle_load(const char *path) {
+    X509_STORE *store = X509_STORE_new();
+    if (!store) return NULL;
+    if (X509_STORE_load_file(store, path) != 1 || sk_X509_OBJECT_num(X509_STORE_get0_objects(store)) <= 0) {
+        X509_STORE_free(store);
+        ERR_clear_error();
+        return NULL;
+    }
+    return store;
+}
+
+/* Adds the certificates and CRLs of a bundle from sb_ca_bundle_load to the certificate store
+   of `ssl_ctx` (an SSL_CTX *), as loading the file into it would, without parsing it again:
+   the objects are shared by reference count. Returns 1, or 0 when one could not be added. */
+static inline int sb_ca_bundle_add_to(X509_STORE *bundle, void *ssl_ctx) {
+    X509_STORE *target = SSL_CTX_get_cert_store((SSL_CTX *)ssl_ctx);
+    if (!target) return 0;
+    STACK_OF(X509_OBJECT) *objects = X509_STORE_get0_objects(bundle);
+    int ok = 1;
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); i++) {
+        X509_OBJECT *object = sk_X509_OBJECT_value(objects, i);
+        X509 *certificate = X509_OBJECT_get0_X509(object);
+        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(object);
+        if (certificate && X509_STORE_add_cert(target, certificate) != 1) ok = 0;
+        if (crl && X509_STORE_add_crl(target, crl) != 1) ok = 0;
+    }
+    if (!ok) ERR_clear_error();
+    return ok;
+}
+
 #endif
