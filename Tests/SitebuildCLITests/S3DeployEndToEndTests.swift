@@ -50,6 +50,18 @@ import Glibc
         return [:]
     }
 
+    /// The paths of the invalidation a `--json` run submitted (its `SUBMITTED` event), sorted;
+    /// nil when it submitted none.
+    func sentPaths(_ output: CLIHarness.Output) -> [String]? {
+        for line in output.stdout.split(separator: "\n") {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+               object["event"] as? String == "invalidation", object["status"] as? String == "SUBMITTED" {
+                return (object["paths"] as? [String])?.sorted()
+            }
+        }
+        return nil
+    }
+
     @Test func runDeploysToS3ThenNoChangeThenOneFileChangeCopiesTheRest() async throws {
         try await withMotoServer { moto in
             let client = s3(moto)
@@ -1539,15 +1551,6 @@ import Glibc
             try h.write("site/style.css", "a{}")
             try h.write("site/logo.svg", "<svg/>")
             let common = ["--target", "s3://owed-site", "--distribution", distribution, "--json"]
-            func sentPaths(_ output: CLIHarness.Output) -> [String]? {
-                for line in output.stdout.split(separator: "\n") {
-                    if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                       object["event"] as? String == "invalidation", object["status"] as? String == "SUBMITTED" {
-                        return (object["paths"] as? [String])?.sorted()
-                    }
-                }
-                return nil
-            }
             #expect(try await h.run(["deploy", "site"] + common, environment: moto.environment).status == 0)
             let unchangedBefore = try await h.run(["deploy", "site"] + common, environment: moto.environment)
             #expect(unchangedBefore.status == 0 && sentPaths(unchangedBefore) == nil, "\(unchangedBefore.stdout)")
@@ -1661,15 +1664,6 @@ import Glibc
             try h.write("site/style.css", "a{}")
             try h.write("site/logo.svg", "<svg/>")
             let common = ["--target", "s3://killed-flip", "--distribution", distribution, "--json"]
-            func sentPaths(_ output: CLIHarness.Output) -> [String]? {
-                for line in output.stdout.split(separator: "\n") {
-                    if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                       object["event"] as? String == "invalidation", object["status"] as? String == "SUBMITTED" {
-                        return (object["paths"] as? [String])?.sorted()
-                    }
-                }
-                return nil
-            }
             /// Runs `arguments` through a proxy that holds the answer to the pointer's write (S3 has
             /// made it), and kills the command there.
             func killedAtItsFlip(_ arguments: [String]) async throws {
