@@ -47,14 +47,32 @@ enum CABundleCache {
         return String(cString: curlSSL) == "OpenSSL/\(ours[1])"
     }()
 
-    /// libcurl's built-in CA bundle (CURLINFO_CAINFO, libcurl 7.84+), when the file exists;
-    /// nil with an older libcurl, which then reads its own default as before.
+    /// libcurl's built-in CA bundle, when the file exists: as libcurl reports it
+    /// (CURLINFO_CAINFO, libcurl 7.84+), else, from an older libcurl (Ubuntu 22.04's 7.81 and
+    /// Amazon Linux 2's 7.79, CodeBuild's images, which keep no parsed bundle at all), the one
+    /// its build would have chosen (``defaultCAFile(reported:readable:)``). Nil when none is
+    /// found: libcurl then reads its own default as before.
     static let libcurlDefaultCAFile: String? = {
         guard let easy = curl_easy_init() else { return nil }
         defer { curl_easy_cleanup(easy) }
         var path: UnsafePointer<CChar>?
-        guard sb_curl_getinfo_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK, let path else { return nil }
-        let file = String(cString: path)
-        return access(file, R_OK) == 0 ? file : nil
+        // An older libcurl does not know CURLINFO_CAINFO; a newer one built without a bundle says NULL.
+        let known = sb_curl_getinfo_string(easy, CURLINFO_CAINFO, &path) == CURLE_OK
+        return defaultCAFile(reported: known ? .some(path.map { String(cString: $0) }) : nil) { access($0, R_OK) == 0 }
     }()
+
+    /// Where libcurl's configure looks for the system's CA bundle, in its order (the first that
+    /// exists on the build machine becomes the built-in default): Debian and Ubuntu, Red Hat
+    /// and Amazon Linux, old SuSE, FreeBSD, then OpenBSD, macOS and Alpine.
+    static let systemCAFiles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                                "/usr/share/ssl/certs/ca-bundle.crt", "/usr/local/share/certs/ca-root-nss.crt", "/etc/ssl/cert.pem"]
+
+    /// The CA file libcurl trusts by default. `reported`: what libcurl says, nil when it is too
+    /// old to say (then the first readable of ``systemCAFiles``, the one a libcurl built on
+    /// this system chose), `.some(nil)` when it has none (then none). A reported file that
+    /// cannot be read is not replaced: libcurl then fails on it as it would anyway.
+    static func defaultCAFile(reported: String??, readable: (String) -> Bool) -> String? {
+        guard let reported else { return systemCAFiles.first(where: readable) }
+        return reported.flatMap { readable($0) ? $0 : nil }
+    }
 }

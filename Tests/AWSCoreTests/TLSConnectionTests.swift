@@ -119,6 +119,23 @@ sys.stdin.read()
         }
     }
 
+    /// A libcurl too old to report its CA file (CURLINFO_CAINFO came with 7.84; CodeBuild's
+    /// Ubuntu 22.04 and Amazon Linux 2 images have 7.81 and 7.79) still gets the bundle parsed
+    /// once: the system's file its build chose, in the order libcurl's configure looks. A libcurl
+    /// that reports its file, or reports having none, is taken at its word.
+    @Test func theDefaultCAFileOfALibcurlTooOldToSayIsTheSystemsBundle() {
+        let redHat: Set = ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"]
+        #expect(CABundleCache.defaultCAFile(reported: nil) { redHat.contains($0) } == "/etc/pki/tls/certs/ca-bundle.crt")
+        #expect(CABundleCache.defaultCAFile(reported: nil) { $0 == "/etc/ssl/cert.pem" } == "/etc/ssl/cert.pem")
+        #expect(CABundleCache.defaultCAFile(reported: nil) { _ in false } == nil)
+        #expect(CABundleCache.defaultCAFile(reported: .some("/opt/ca.pem")) { _ in true } == "/opt/ca.pem")
+        #expect(CABundleCache.defaultCAFile(reported: .some("/opt/ca.pem")) { redHat.contains($0) } == nil, "unreadable: libcurl's own error")
+        #expect(CABundleCache.defaultCAFile(reported: .some(nil)) { _ in true } == nil, "built without one")
+        // This machine's libcurl, whatever its age, finds the bundle that is here.
+        let here = CABundleCache.systemCAFiles.first { access($0, R_OK) == 0 }
+        if here != nil { #expect(CABundleCache.libcurlDefaultCAFile != nil) }
+    }
+
     /// The bundle read once still decides trust: a server whose certificate is not in it is
     /// refused, and the message names the bundle.
     @Test func aServerNotInTheBundleIsStillRefused() async throws {
