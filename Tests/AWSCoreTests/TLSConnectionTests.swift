@@ -42,17 +42,9 @@ sys.stdin.read()
 
     /// A self-signed certificate for 127.0.0.1 (its own CA) in `directory`: cert.pem, key.pem.
     static func makeCertificate(in directory: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                             "-addext", "subjectAltName=IP:127.0.0.1",
-                             "-keyout", directory.appendingPathComponent("key.pem").path,
-                             "-out", directory.appendingPathComponent("cert.pem").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerSetupError("openssl req -x509 failed") }
+        let (certificate, key) = try selfSignedCertificate(names: ["127.0.0.1"], days: 2)
+        try Data(certificate.utf8).write(to: directory.appendingPathComponent("cert.pem"))
+        try Data(key.utf8).write(to: directory.appendingPathComponent("key.pem"))
     }
 
     /// Runs `body` with a TLS server and a folder holding its certificate (cert.pem, key.pem).
