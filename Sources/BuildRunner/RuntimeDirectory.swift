@@ -70,6 +70,7 @@ public enum RuntimeDirectory {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? ""
-        return String(ContentHash(of: String(cString: name) + "\n" + namespace).hex.prefix(12))
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(ContentHash(of: host + "\n" + namespace).hex.prefix(12))
     }()
 }
