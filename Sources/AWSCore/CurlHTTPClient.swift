@@ -73,7 +73,7 @@ public final class CurlHTTPClient: HTTPClient {
         try Task.checkCancellation()
         // No proxy for a request that bypasses it: an empty CURLOPT_PROXY, and libcurl does not
         // read the environment's either.
-        let https = request.url.lowercased().hasPrefix("https:")
+        let https = request.isHTTPS
         let proxy = request.bypassesProxy ? nil : https ? configuration.httpsProxy : configuration.httpProxy
         let transfer = try CurlTransfer(request: request, body: body, sink: responseBody, caBundlePath: configuration.caBundlePath,
                                         proxy: proxy, proxyVariable: https ? configuration.httpsProxyVariable : configuration.httpProxyVariable,

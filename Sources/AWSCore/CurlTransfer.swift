@@ -175,7 +175,7 @@ final class CurlTransfer: @unchecked Sendable {
         // The CA file (the configured bundle, else libcurl's own) is parsed once per process
         // and its certificates added to each new connection's store, where libcurl would parse
         // the whole file again for every connection (CABundleCache).
-        if request.verifyTLS, request.url.lowercased().hasPrefix("https:"),
+        if request.verifyTLS, request.isHTTPS,
            let file = caBundlePath ?? CABundleCache.libcurlDefaultCAFile, let bundle = CABundleCache.bundle(at: file) {
             codes.append(sb_curl_setopt_string(easy, CURLOPT_CAINFO, nil))
             codes.append(sb_curl_setopt_ssl_ctx(easy) { _, sslContext, bundle in

@@ -25,6 +25,8 @@ public struct HTTPRequest: Sendable, Equatable {
     public var method: String
     /// The absolute URL, already percent-encoded (as signed).
     public var url: String
+    /// Whether ``url`` is `https:` (any case): sent over TLS.
+    public var isHTTPS: Bool { url.utf8.prefix(6).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }.elementsEqual("https:".utf8) }
     /// Header fields in the order they are sent; names keep the caller's spelling.
     public var headers: [(name: String, value: String)]
     public var timeouts: Timeouts
