@@ -72,8 +72,7 @@ struct InvalidationStep {
     /// replaced this one meanwhile.
     final class FlipIntent: Sendable {
         struct Recorded: Sendable {
-            /// The version the flip replaced, and those of the stopped flips it finished.
-            var from: String?
+            /// The versions of the stopped flips the flip finished.
             var also: [String]
             var to: String
             /// What an earlier flip still owed, read before the record replaced it.
@@ -109,7 +108,7 @@ struct InvalidationStep {
                 step.reporter.say("warning: cannot record on \(step.resolved.target.url) that \(distribution) is owed this flip's "
                     + "invalidation (should it fail, the next deploy would not know to send it): \(error)")
             }
-            last.withLock { $0 = Recorded(from: from, also: also, to: to, prior: prior, record: written) }
+            last.withLock { $0 = Recorded(also: also, to: to, prior: prior, record: written) }
             let step = self.step
             return { [written] in
                 self.last.withLock { $0 = nil }
