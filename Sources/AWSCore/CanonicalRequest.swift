@@ -93,8 +93,7 @@ struct CanonicalRequest: Equatable {
 
     /// `name` lower-cased and trimmed, without building new strings when it already is.
     static func lowercasedTrimmedName(_ name: String) -> String {
-        let clean = name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && !($0 >= 0x41 && $0 <= 0x5a) }
-        if clean { return name }
+        if name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) { return ASCIICase.lowercased(name) }
         return String(trimmingWhitespace(Substring(name))).lowercased()
     }
 

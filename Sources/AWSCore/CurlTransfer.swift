@@ -235,7 +235,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
 
         // A line break in a header would end it and start another (curl sends lines as given).
-        if let (name, _) = request.headers.first(where: { $0.0.contains(where: \.isNewline) || $0.1.contains(where: \.isNewline) }) {
+        if let (name, _) = request.headers.first(where: { ASCIICase.containsNewline($0.0) || ASCIICase.containsNewline($0.1) }) {
             throw HTTPClientError.invalidRequest("the header \(name.filter { !$0.isNewline }) has a line break in its name or value", url: request.url)
         }
         headerList = buildHeaderList(sendsBody: sendsBody)

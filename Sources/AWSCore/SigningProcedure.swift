@@ -42,7 +42,7 @@ struct SigningProcedure {
                 signedAdditions.append(.init("X-Amz-Security-Token", token))
             }
         }
-        let kept = request.headers.filter { !replaced.contains($0.name.lowercased()) }
+        let kept = request.headers.filter { !replaced.contains(ASCIICase.lowercased($0.name)) }
         let canonical = CanonicalRequest(method: request.method, path: request.path, query: request.query,
                                          headers: kept + signedAdditions, hashedPayload: hashedPayload,
                                          options: options)

@@ -54,6 +54,26 @@ import Testing
         #expect(headers.map { "\($0.name):\($0.value)" } == ["host:example.com", "x-a:1,2", "x-b:two words"])
     }
 
+    /// The byte-wise header-name folding answers exactly as the standard library does, ASCII or
+    /// not (the Kelvin sign lower-cases to an ASCII "k"; "İ" grows), and finds every line break.
+    @Test func asciiCaseAgreesWithTheStandardLibrary() {
+        let samples = ["", "Host", "x-amz-date", "X-AMZ-Content-SHA256", "content-type", "@[`{", "AZaz09-_",
+                       "Caf\u{E9}", "\u{212A}", "k", "K", "\u{130}", "i\u{307}", "STRASSE", "Stra\u{DF}e", "x\u{2028}y"]
+        for a in samples {
+            #expect(ASCIICase.lowercased(a) == a.lowercased(), "\(a)")
+            for b in samples {
+                #expect(ASCIICase.equalIgnoringCase(a, b) == (a.lowercased() == b.lowercased()), "\(a) vs \(b)")
+            }
+        }
+        for text in ["a\nb", "a\rb", "a\u{0B}b", "a\u{0C}b", "a\u{85}b", "a\u{2028}b", "a\u{2029}b", "\r\n"] {
+            #expect(ASCIICase.containsNewline(text), "\(text.debugDescription)")
+        }
+        for text in ["", "plain value", "tab\there", "caf\u{E9}", "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request"] {
+            #expect(!ASCIICase.containsNewline(text), "\(text.debugDescription)")
+        }
+        #expect(HTTPRequest(method: "GET", url: "http://h/", headers: [("Content-Type", "a")]).header("CONTENT-type") == "a")
+    }
+
     @Test func s3SignsThePathAsSentAndAddsTheContentHash() {
         let signer = SigV4Signer(credentials: Self.credentials, region: "us-east-1", service: "s3")
         let request = SigningRequest(method: "PUT", path: "/a/./b//c%2Fd", headers: [.init("Host", "bucket.s3.amazonaws.com")],
