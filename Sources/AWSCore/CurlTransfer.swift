@@ -188,6 +188,13 @@ final class CurlTransfer: @unchecked Sendable {
             codes.append(sb_curl_setopt_string(easy, CURLOPT_CAINFO, caBundlePath))
             caBundleFile = caBundlePath
         }
+        // A new connection resumes the TLS session an earlier one to the same host got, whichever
+        // transfer made it (libcurl keeps sessions per handle, and each request has its own).
+        // Only transfers that trust the same CA file share sessions: a resumed session is not
+        // verified again, and libcurl cannot tell bundles added by the callback apart.
+        if request.isHTTPS, request.verifyTLS, let share = TLSSessionShares.share(trusting: caBundleFile ?? "") {
+            codes.append(sb_curl_setopt_pointer(easy, CURLOPT_SHARE, share))
+        }
         // The proxy comes from the client's configuration (read from the environment once);
         // an empty CURLOPT_PROXY stops libcurl from reading the environment again itself.
         codes.append(sb_curl_setopt_string(easy, CURLOPT_PROXY, proxy ?? ""))
@@ -428,4 +435,23 @@ private let curlHeaderCallback: @convention(c) (UnsafeMutablePointer<CChar>?, In
 private let curlWriteCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
     buffer, size, count, context in
     transfer(context).receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count))
+}
+
+/// The TLS sessions HTTPS transfers share, one share per CA file they trust ("" for libcurl's
+/// own): kept for the process, as few as the bundles it uses.
+enum TLSSessionShares {
+    /// A curl share handle; libcurl locks what it shares through the share's own mutexes.
+    private struct Share: @unchecked Sendable { let handle: UnsafeMutableRawPointer? }
+    private static let shares = Mutex<[String: Share]>([:])
+
+    /// The share of the transfers trusting `caFile`; nil when libcurl cannot make one (each
+    /// transfer then keeps its own sessions, as before).
+    static func share(trusting caFile: String) -> UnsafeMutableRawPointer? {
+        shares.withLock { shares in
+            if let known = shares[caFile] { return known.handle }
+            let made = Share(handle: sb_curl_share_tls_sessions())
+            shares[caFile] = made
+            return made.handle
+        }
+    }
 }

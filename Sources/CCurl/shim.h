@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <pthread.h>
+#include <stdlib.h>
 
 /* curl_easy_setopt and curl_easy_getinfo are variadic: Swift cannot call them.
    These typed wrappers are the only way the Swift code reaches them. */
@@ -37,4 +39,33 @@ static inline CURLMcode sb_curl_multi_setopt_timerfunction(CURLM *m, int (*f)(CU
 static inline CURLcode sb_curl_msg_result(const CURLMsg *m) { return m->data.result; }
 /* The read callback's "abort the transfer" return value, as the size_t the callback returns. */
 static inline size_t sb_curl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
+
+/* A share of TLS sessions between transfers, so that a new connection to a host resumes the
+   session an earlier one got (an abbreviated handshake: no certificate chain sent or verified
+   again) rather than starting afresh. Transfers use it from the event-loop thread and set or
+   drop it (CURLOPT_SHARE, curl_easy_cleanup) from others, so each kind of shared data has its
+   own mutex, passed as the share's user data. NULL when curl cannot make it. */
+static inline void sb_curl_share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *u) {
+    (void)h; (void)a;
+    pthread_mutex_lock((pthread_mutex_t *)u + (d < CURL_LOCK_DATA_LAST ? d : 0));
+}
+static inline void sb_curl_share_unlock(CURL *h, curl_lock_data d, void *u) {
+    (void)h;
+    pthread_mutex_unlock((pthread_mutex_t *)u + (d < CURL_LOCK_DATA_LAST ? d : 0));
+}
+static inline CURLSH *sb_curl_share_tls_sessions(void) {
+    CURLSH *share = curl_share_init();
+    pthread_mutex_t *locks = malloc(sizeof(pthread_mutex_t) * CURL_LOCK_DATA_LAST);
+    if (!share || !locks) { if (share) curl_share_cleanup(share); free(locks); return NULL; }
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&locks[i], NULL);
+    if (curl_share_setopt(share, CURLSHOPT_USERDATA, (void *)locks) != CURLSHE_OK
+        || curl_share_setopt(share, CURLSHOPT_LOCKFUNC, sb_curl_share_lock) != CURLSHE_OK
+        || curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, sb_curl_share_unlock) != CURLSHE_OK
+        || curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        curl_share_cleanup(share);
+        free(locks);
+        return NULL;
+    }
+    return share;
+}
 #endif

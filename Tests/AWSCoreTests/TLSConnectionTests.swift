@@ -11,20 +11,25 @@ import Glibc
 /// and a full handshake, with the server's certificate trusted through AWS_CA_BUNDLE.
 @Suite struct TLSConnectionTests {
     /// Answers 200 "ok" to any GET and closes the connection (HTTP/1.0); /connections says
-    /// how many TLS connections it accepted before that one.
+    /// how many TLS connections it accepted before that one, /resumed how many of those resumed
+    /// an earlier TLS session.
     static let script = #"""
 import http.server, ssl, sys, threading
 cert, key = sys.argv[1], sys.argv[2]
 accepted = [0]
+resumed = [0]
 class Server(http.server.ThreadingHTTPServer):
     def get_request(self):
         sock, address = super().get_request()
         accepted[0] += 1
+        if getattr(sock, "session_reused", False):
+            resumed[0] += 1
         return sock, address
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     def do_GET(self):
-        body = (str(accepted[0] - 1) if self.path == "/connections" else "ok").encode()
+        counts = {"/connections": accepted[0] - 1, "/resumed": resumed[0] - (1 if self.connection.session_reused else 0)}
+        body = (str(counts[self.path]) if self.path in counts else "ok").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -108,6 +113,48 @@ sys.stdin.read()
             let connections = try await client.execute(HTTPRequest(method: "GET", url: "\(base)/connections"))
             #expect(String(decoding: connections.body, as: UTF8.self) == String(requests), "each request had a connection of its own")
             #expect(count == 1, "the CA bundle was opened \(count) times for \(requests) connections")
+        }
+    }
+
+    /// Each request is a transfer of its own, and libcurl keeps TLS sessions per transfer, so
+    /// every new connection (a server closing them, as S3 may) was a full handshake, the
+    /// certificate chain sent and verified again. Transfers trusting the same bundle now share
+    /// their sessions: a new connection to the host resumes one.
+    @Test func aNewConnectionResumesAnEarlierTLSSession() async throws {
+        try await withTLSServer { server, directory in
+            let bundle = directory.appendingPathComponent("cert.pem").path
+            let client = CurlHTTPClient(configuration: .init(environment: ["AWS_CA_BUNDLE": bundle]))
+            let base = "https://127.0.0.1:\(server.port)"
+            let requests = 5
+            for index in 0..<requests {
+                let response = try await client.execute(HTTPRequest(method: "GET", url: "\(base)/object\(index)"))
+                #expect(response.status == 200)
+            }
+            let connections = try await client.execute(HTTPRequest(method: "GET", url: "\(base)/connections"))
+            #expect(String(decoding: connections.body, as: UTF8.self) == String(requests))
+            let resumed = try await client.execute(HTTPRequest(method: "GET", url: "\(base)/resumed"))
+            // The first connection has no session to resume; each later one resumes.
+            #expect(Int(String(decoding: resumed.body, as: UTF8.self)) ?? 0 >= requests - 1,
+                    "\(String(decoding: resumed.body, as: UTF8.self)) of \(requests) connections resumed a TLS session")
+        }
+    }
+
+    /// A session is resumed only by a transfer that trusts what verified it: a client whose
+    /// bundle does not hold the server's certificate is refused even after another client,
+    /// trusting it, connected to the same server.
+    @Test func aSessionIsNotResumedByATransferTrustingAnotherBundle() async throws {
+        try await withTLSServer { server, directory in
+            let url = "https://127.0.0.1:\(server.port)/object"
+            let trusting = CurlHTTPClient(configuration: .init(environment: ["AWS_CA_BUNDLE": directory.appendingPathComponent("cert.pem").path]))
+            #expect(try await trusting.execute(HTTPRequest(method: "GET", url: url)).status == 200)
+            let other = directory.appendingPathComponent("other")
+            try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+            try Self.makeCertificate(in: other)
+            let stranger = CurlHTTPClient(configuration: .init(environment: ["AWS_CA_BUNDLE": other.appendingPathComponent("cert.pem").path]))
+            let error = try await #require(throws: HTTPClientError.self) {
+                try await stranger.execute(HTTPRequest(method: "GET", url: url))
+            }
+            #expect(error.isTLSFailure)
         }
     }
 
