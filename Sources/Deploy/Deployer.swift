@@ -51,6 +51,9 @@ public struct DeployOutcome: Sendable {
     /// (``Deployer/finishStoppedFlip(of:removingPending:dryRun:)``). Its invalidation was never
     /// made either.
     public var finishedFlip: ReleaseRecord? = nil
+    /// The pointer's head the flip replaced: the flip that made the previous version live, for
+    /// the routing change without a listing of the release history.
+    var replacedHead: ReleaseRecord? = nil
 }
 
 /// The deploy state machine: hash → manifest → (upload missing → manifest) → flip (CAS)
@@ -385,7 +388,7 @@ public struct Deployer: Sendable {
             if wrote || leftoverPending { await deployer.removePending(version) }
             if let previous = flipped.previous, previous != version {
                 // Only said, never a failure: the version is live.
-                flipped.routingChange = try? await routingChange(from: previous, to: version, routing: routing)
+                flipped.routingChange = try? await routingChange(from: previous, to: version, routing: routing, previousFlip: flipped.replacedHead)
             }
             return flipped
         } catch {
@@ -409,14 +412,15 @@ public struct Deployer: Sendable {
             try Task.checkCancellation()
             let current = expected
             do {
-                try await uncancelled {
-                    try await deployer.flip(to: version, expected: current, action: "deploy",
-                                            also: [planned.finishedFlip?.from].compactMap { $0 })
+                outcome.replacedHead = try await uncancelled {
+                    let replaced = try await deployer.flip(to: version, expected: current, action: "deploy",
+                                                           also: [planned.finishedFlip?.from].compactMap { $0 })
                     if kind == .flippedExisting {
                         // An existing version may be deleted by a prune as the pointer moves to it (a
                         // revert to old content): as for rollback, the pointer is then put back.
                         try await deployer.undoFlipIfDeleted(version, previous: current.version)
                     }
+                    return replaced
                 }
                 return outcome
             } catch let conflict as PointerConflict where conflict.reason == nil && overtaken < Self.flipAgainLimit {
@@ -583,7 +587,8 @@ public struct Deployer: Sendable {
     /// holding this version the flip is done; holding the old one its error is thrown
     /// (nothing live changed); unreadable, a ``DeployError`` says the outcome is unknown.
     /// `also`: versions the flips this one finishes came from (``willFlip``).
-    public func flip(to version: String, expected: PointerState, action: String, also: [String] = []) async throws {
+    @discardableResult
+    public func flip(to version: String, expected: PointerState, action: String, also: [String] = []) async throws -> ReleaseRecord? {
         let record = ReleaseRecord(from: expected.version, to: version, action: action, pointer: pointerIdentity, pointerRegion: pointer.region,
                                    routing: action == "deploy" ? builder.mode.rawValue : nil,
                                    trailingSlash: action == "deploy" ? trailingSlash : nil)
@@ -640,6 +645,7 @@ public struct Deployer: Sendable {
             }
         }
         await writeRelease(record)
+        return before
     }
 
     /// `--target … --pointer …` (and ``adviceFlags``) for a command the advice suggests.
@@ -746,8 +752,15 @@ public struct Deployer: Sendable {
 
     /// The change of routing when `version` replaces `previous`, made live with `routing` (a
     /// deploy's), or, when nil, with its recorded routing (a rollback's); nil when both route
-    /// alike or either is not known.
-    public func routingChange(from previous: String, to version: String, routing: SiteRouting? = nil) async throws -> RoutingChange? {
+    /// alike or either is not known. `previousFlip`, the pointer's head a deploy's flip replaced,
+    /// says the routing `previous` was made live with when it is that deploy's record: no
+    /// listing of the release history, which grows with every flip.
+    public func routingChange(from previous: String, to version: String, routing: SiteRouting? = nil,
+                              previousFlip: ReleaseRecord? = nil) async throws -> RoutingChange? {
+        if let live = routing, let head = previousFlip, head.to == previous, head.action == "deploy", let mode = head.routing {
+            let before = SiteRouting(mode: mode, trailingSlash: head.trailingSlash)
+            return live.differs(from: before) ? RoutingChange(previous: before, live: live) : nil
+        }
         let names = try await target.listReleaseNames()
         var live = routing
         if live == nil { live = try await recordedRouting(of: version, releaseNames: names) }

@@ -59,6 +59,41 @@ import TestSupport
         }
     }
 
+    /// A flipping deploy said whether its routing changed by listing the whole release history
+    /// (`_sitebuild/releases/`, a record per flip since the first, never removed: a LIST page
+    /// per 1,000 flips) and reading a record: the pointer's head it replaces is that record, so
+    /// a deploy after a deploy lists nothing. After a rollback (whose record has no routing) the
+    /// history is still looked up, and a change of routing is still found.
+    @Test func aDeployAfterADeployDoesNotListTheReleaseHistory() async throws {
+        try await withMotoServer { moto in
+            let log = URLLog()
+            let s3 = S3Client(region: "us-east-1", credentials: moto.credentials, environment: moto.environment, httpClient: log)
+            try await s3.createBucket("routing-history")
+            let site = try TempDir("s3-routing")
+            let target = S3Target(client: s3, location: S3Location(bucket: "routing-history", prefix: "site"))
+            let pointer = S3PointerStore(client: s3, bucket: "routing-history", key: "site/_sitebuild/live")
+            func deploy(_ mode: RoutingMode, _ page: String) async throws -> (DeployOutcome, [String]) {
+                try site.write("index.html", Array(page.utf8))
+                log.clear()
+                let outcome = try await Deployer(target: target, pointer: pointer, builder: ManifestBuilder(mode: mode)).deploy(directory: site.path)
+                return (outcome, log.urls.filter { $0.contains("list-type=2") && $0.contains("_sitebuild%2Freleases") })
+            }
+            let first = try await deploy(.static, "<p>1</p>")
+            let second = try await deploy(.static, "<p>2</p>")
+            #expect(second.0.previous == first.0.version && second.0.routingChange == nil)
+            #expect(second.1.isEmpty, "listed the release history: \(second.1)")
+            let third = try await deploy(.spa, "<p>3</p>")
+            #expect(third.1.isEmpty, "listed the release history: \(third.1)")
+            #expect(third.0.routingChange == RoutingChange(previous: SiteRouting(mode: "static", trailingSlash: nil),
+                                                           live: SiteRouting(mode: "spa", trailingSlash: nil)))
+            _ = try await Deployer(target: target, pointer: pointer).rollback(to: nil)
+            let fourth = try await deploy(.spa, "<p>4</p>")
+            #expect(fourth.0.previous == second.0.version)
+            #expect(fourth.0.routingChange == RoutingChange(previous: SiteRouting(mode: "static", trailingSlash: nil),
+                                                            live: SiteRouting(mode: "spa", trailingSlash: nil)))
+        }
+    }
+
     /// A literal version id resumed after its headers changed (sitebuild.yml edited between a
     /// killed run and the rerun): objects with the right bytes but old headers are rewritten.
     @Test func aResumedLiteralIdGetsTheHeadersOfTheRerun() async throws {
@@ -508,5 +543,20 @@ import TestSupport
                        upload("unknown", nil)]
         let cutoff = now.addingTimeInterval(-3600)
         #expect(S3Target.orphans(uploads, startedBefore: cutoff).map(\.key) == ["killed", "unknown"])
+    }
+}
+
+/// The HTTP client of the tests that look at which requests were made: curl's, each URL logged.
+final class URLLog: HTTPClient, @unchecked Sendable {
+    private let base = CurlHTTPClient()
+    private let lock = NSLock()
+    private var logged: [String] = []
+
+    var urls: [String] { lock.withLock { logged } }
+    func clear() { lock.withLock { logged = [] } }
+
+    func execute(_ request: HTTPRequest, body: HTTPRequestBody, responseBody: HTTPResponseSink) async throws -> HTTPResponse {
+        lock.withLock { logged.append(request.url) }
+        return try await base.execute(request, body: body, responseBody: responseBody)
     }
 }
