@@ -233,6 +233,14 @@ public struct Deployer: Sendable {
         if let current = state.version, livePending, liveComplete {
             outcome.finishedFlip = await finishStoppedFlip(of: current, removingPending: true, dryRun: dryRun)
         }
+        // New content (the usual deploy) needs the live version's manifest, for what can be copied
+        // rather than uploaded: it is read while this version is looked for, one round trip
+        // fewer, and goes unused only when the version turns out to exist already.
+        let target = self.target
+        let speculate = state.version != nil && state.version != manifest.version && version == nil
+        async let liveContent: Result<ReusableContent, any Error>? = speculate ? Self.fetch {
+            try await target.reusableContent(for: manifest, from: state.version!)
+        } : nil
         let exists = state.version == manifest.version ? liveComplete : try await target.manifestExists(manifest.version)
         if exists, version != nil, let existing = try await target.readManifest(manifest.version), existing.contentId != manifest.contentId {
             // The same files with other headers (a changed rule in sitebuild.yml) would send the
@@ -312,7 +320,7 @@ public struct Deployer: Sendable {
                 outcome.restored = missing.rows.count
             }
             if !exists {
-                let known = try await reusable(for: manifest, live: state.version)
+                let known = try await reusable(for: manifest, live: state.version, fetched: await liveContent)
                 let entries = manifest.entries
                 outcome.plannedUploads = entries.indices.filter { !known.canReuse($0) }.map { entries.path(at: $0) }
                 outcome.plannedCopies = entries.count - outcome.plannedUploads.count
@@ -335,7 +343,7 @@ public struct Deployer: Sendable {
                             + "this one started; versions are immutable and nothing was made live by this deploy: give each build its own --version-id")
                     }
                 } else {
-                    let known = try await reusable(for: manifest, live: state.version)
+                    let known = try await reusable(for: manifest, live: state.version, fetched: await liveContent)
                     let target = self.target
                     let upload: @Sendable () async throws -> UploadStats = {
                         try await target.upload(manifest, from: directory, reusable: known, progress: progress)
@@ -374,7 +382,7 @@ public struct Deployer: Sendable {
                 let said = MissingObjects(missing, of: manifest)
                 log("\(said.text) of version \(manifest.version) are missing on \(target.url) (\(said.cause)): putting them back from "
                     + "\(directory) before it is made live")
-                let known = try await reusable(for: manifest, live: state.version)
+                let known = try await reusable(for: manifest, live: state.version, fetched: await liveContent)
                 outcome.stats = try await restore(missing.rows, of: manifest, from: directory, reusable: known, progress: progress)
                 outcome.restored = missing.rows.count
             }
@@ -465,9 +473,10 @@ public struct Deployer: Sendable {
     }
 
     /// What the live version already holds of `manifest`'s content.
-    private func reusable(for manifest: Manifest, live: String?) async throws -> ReusableContent {
+    private func reusable(for manifest: Manifest, live: String?, fetched: Result<ReusableContent, any Error>? = nil) async throws -> ReusableContent {
         guard let live else { return .empty }
         do {
+            if let fetched { return try fetched.get() }
             return try await target.reusableContent(for: manifest, from: live)
         } catch let damaged as DamagedManifest {
             // Only what can be copied instead of uploaded is lost: the new version is whole
@@ -475,6 +484,11 @@ public struct Deployer: Sendable {
             log("warning: \(damaged); nothing of the live version \(live) is reused: every file is uploaded")
             return .empty
         }
+    }
+
+    /// `body`'s value or error, for work started before it is known whether it will be used.
+    private static func fetch<T: Sendable>(_ body: @Sendable () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
     }
 
     /// Puts back the objects at `missing` of `manifest`'s existing version

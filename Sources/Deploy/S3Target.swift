@@ -487,15 +487,18 @@ public struct S3Target: DeployTarget {
                        progress: @escaping @Sendable (UploadStats) -> Void) async throws -> UploadStats {
         let versionPrefix = location.prefix + manifest.version + "/"
         try await markPending(manifest.version)
-        // A killed run may have left multipart uploads; they cost storage until aborted. Only
-        // those started over an hour ago: a younger one may belong to a deploy of the same
-        // content running now, which would fail if its upload were aborted under it.
-        let unfinished = try await client.listMultipartUploads(bucket: bucket, prefix: versionPrefix)
+        // What a killed run left under the version: its objects and its unfinished multipart
+        // uploads, two listings made at once (neither changes what the other finds). The uploads
+        // cost storage until aborted. Only those started over an hour ago: a younger one may
+        // belong to a deploy of the same content running now, which would fail if its upload
+        // were aborted under it.
+        async let unfinishedUploads = client.listMultipartUploads(bucket: bucket, prefix: versionPrefix)
+        let listed = try await client.listObjects(bucket: bucket, prefix: versionPrefix).objects
+        let unfinished = try await unfinishedUploads
         for orphan in Self.orphans(unfinished, startedBefore: Date().addingTimeInterval(-orphanedUploadAge)) {
             try await client.abortMultipartUpload(bucket: bucket, key: orphan.key, uploadId: orphan.uploadId)
             log("aborted an unfinished multipart upload of s3://\(bucket)/\(orphan.key) left by an interrupted deploy")
         }
-        let listed = try await client.listObjects(bucket: bucket, prefix: versionPrefix).objects
         var existing: [String: S3Client.ObjectSummary] = [:]
         var strays: [String] = []
         for object in listed {
