@@ -26,13 +26,16 @@ let package = Package(
 
         .target(name: "BuildSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "SiteContent", dependencies: ["CXXHash", "CArchive"]),
-        .target(name: "BuildRunner", dependencies: ["BuildSpec", "SiteContent"]),
-        .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl"]),
+        // The registry of the children sitebuild waits for itself, and the reaping of orphans
+        // when it is PID 1: shared by every module that starts a process.
+        .target(name: "ChildProcesses"),
+        .target(name: "BuildRunner", dependencies: ["BuildSpec", "SiteContent", "ChildProcesses"]),
+        .target(name: "AWSCore", dependencies: ["COpenSSL", "CCurl", "ChildProcesses"]),
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         .target(name: "Deploy", dependencies: ["SiteContent", "AWSCore", "AWSServices"]),
         .target(name: "Preview", dependencies: ["SiteContent", "Deploy", "AWSCore"]),
         .target(name: "SitebuildCLI", dependencies: [
-            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "AWSServices", "Deploy", "Preview", .product(name: "Yams", package: "Yams"),
+            "BuildSpec", "BuildRunner", "SiteContent", "AWSCore", "AWSServices", "Deploy", "Preview", "ChildProcesses", .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "CMemory", path: "Sources/CMemory"),

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -53,6 +54,7 @@ struct CapturedCommand {
         }
         close(outFDs[1])
         close(errFDs[1])
+        defer { OwnChildren.release(pid) }
 
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []

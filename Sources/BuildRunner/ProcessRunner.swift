@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ let posixSpawnSetsid: Int32 = 0x80
 /// stdout and stderr on the given descriptors, the signals a shell resets back to their
 /// defaults and none blocked, and, with `newProcessGroup`, in a session (and so a process
 /// group) of its own. Shared by ``ProcessRunner`` (build commands) and ``CapturedCommand``
-/// (helper programs).
+/// (helper programs), which wait for it and then release it from ``OwnChildren``.
 func spawnChild(_ arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32,
                 newProcessGroup: Bool) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
@@ -72,19 +73,23 @@ func spawnChild(_ arguments: [String], environment: [String: String], stdout: In
         argv.forEach { free($0) }
         envp.forEach { free($0) }
     }
-    var pid: pid_t = 0
-    var result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-    // ETXTBSY: a script this process just wrote (the git askpass helper) is still open for
-    // writing in a child another thread forked in that moment, until that child's exec
-    // closes it. The window is a fork-to-exec; a few short waits outlast it.
-    var waits = 0
-    while result == ETXTBSY && waits < 50 {
-        usleep(10_000)
-        waits += 1
-        result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+    // Recorded as sitebuild's own child from its start: when sitebuild is PID 1, the orphan
+    // reaper leaves it to its caller's waitpid.
+    return try OwnChildren.start {
+        var pid: pid_t = 0
+        var result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        // ETXTBSY: a script this process just wrote (the git askpass helper) is still open for
+        // writing in a child another thread forked in that moment, until that child's exec
+        // closes it. The window is a fork-to-exec; a few short waits outlast it.
+        var waits = 0
+        while result == ETXTBSY && waits < 50 {
+            usleep(10_000)
+            waits += 1
+            result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        }
+        guard result == 0 else { throw ProcessError("cannot start \(arguments[0])", errno: result) }
+        return pid
     }
-    guard result == 0 else { throw ProcessError("cannot start \(arguments[0])", errno: result) }
-    return pid
 }
 
 /// Runs one program in its own process group with stdin on /dev/null and stdout and
@@ -127,6 +132,7 @@ public struct ProcessRunner: Sendable {
             throw error
         }
         close(writeFD)
+        defer { OwnChildren.release(pid) }
         onStart(pid)
 
         var watch = ChildWatch(pid: pid, killGrace: killGrace)
@@ -225,7 +231,8 @@ struct ChildWatch {
     }
 
     /// Whether process group `group` has a member that is not a zombie (an orphan that died
-    /// stays one until its new parent, PID 1, reaps it: sitebuild itself in a container).
+    /// stays one until its new parent, PID 1, reaps it: sitebuild itself in a container, which
+    /// does within a second, see ``OrphanReaper``).
     static func groupHasLiveMembers(_ group: pid_t) -> Bool {
         guard kill(-group, 0) == 0 else { return false }
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }

@@ -24,6 +24,14 @@ final class SignalWatch: Sendable {
 
     init(handler: @escaping @Sendable (Int32) -> Void) {
         Self.handler.withLock { $0 = handler }
+        Self.install()
+    }
+
+    /// Installs the handlers (once); with no watch running, a signal ends the process with
+    /// exit status 128 + the signal, as by default. As PID 1 (a container's entrypoint) this
+    /// is what makes SIGTERM and SIGINT stop sitebuild at all: the kernel drops the signals
+    /// PID 1 has no handler for, so `docker stop` would wait its 10 s and SIGKILL it.
+    static func install() {
         Self.installed.withLock { installed in
             guard !installed else { return }
             var fds: [Int32] = [0, 0]

@@ -1,5 +1,6 @@
 import AWSCore
 import ArgumentParser
+import ChildProcesses
 import Foundation
 import SiteContent
 
@@ -40,6 +41,14 @@ public enum SitebuildMain {
         // program started (a credential_process pipeline would never end), a caught one is
         // reset to the default by exec.
         signal(SIGPIPE) { _ in }
+        // As PID 1 (`docker run sitebuild …` without --init), sitebuild does what an init would:
+        // it reaps the orphans its commands leave (each would stay a zombie for the whole
+        // build), and it stops on SIGTERM, SIGINT and SIGHUP whatever it is doing (PID 1 never
+        // gets a signal it has no handler for).
+        if getpid() == 1 {
+            OrphanReaper.start()
+            SignalWatch.install()
+        }
         await run(Array(arguments.dropFirst()))
     }
 

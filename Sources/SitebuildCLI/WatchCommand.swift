@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import ArgumentParser
+import ChildProcesses
 import Deploy
 import Dispatch
 import Foundation
@@ -475,17 +476,22 @@ struct Watcher {
                 process.standardOutput = output
                 process.standardError = errors
                 process.standardInput = FileHandle.nullDevice
+                let pid: pid_t
                 do {
-                    try process.run()
+                    // sitebuild's own child (its exit status is waited for below), not an orphan to reap.
+                    pid = try OwnChildren.start {
+                        try process.run()
+                        return process.processIdentifier
+                    }
                 } catch {
                     printError("cannot start \(executable): \(error)")
                     continuation.resume(returning: (ExitStatus.deployFailed, nil, false))
                     return
                 }
                 // A signal the watch receives is passed on to the run (see WatchCommand.run).
-                WatchSignals.child.withLock { $0 = process.processIdentifier }
+                WatchSignals.child.withLock { $0 = pid }
                 let pending = WatchSignals.received.load(ordering: .sequentiallyConsistent)
-                if pending != 0 { kill(process.processIdentifier, pending) }
+                if pending != 0 { kill(pid, pending) }
                 // Both streams pass through as they come; run reports the flip on stderr
                 // (on stdout with --json).
                 let found = FoundVersion()
@@ -506,6 +512,7 @@ struct Watcher {
                 let version = found.value.withLock { $0 }
                 let versionTaken = found.versionTaken.withLock { $0 }
                 process.waitUntilExit()
+                OwnChildren.release(pid)
                 WatchSignals.child.withLock { $0 = 0 }
                 let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
                 continuation.resume(returning: (status, version, versionTaken))

@@ -54,11 +54,12 @@ final class CLIHarness {
         var stderr: String
     }
 
-    /// Starts the binary; the caller waits.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    /// Starts the binary; the caller waits. `launcher`: a program and its arguments that run
+    /// the binary (`unshare --pid --fork --mount-proc`), the binary's path and `arguments` after them.
+    func start(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? Self.binary)
+        process.arguments = launcher.isEmpty ? arguments : launcher.dropFirst() + [Self.binary] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var env = ProcessInfo.processInfo.environment
         env["SITEBUILD_CACHE_DIR"] = root + "/.cache"
@@ -77,8 +78,8 @@ final class CLIHarness {
         return (process, out, err)
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-        let (process, out, err) = try start(arguments, environment: environment)
+    func run(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws -> Output {
+        let (process, out, err) = try start(arguments, environment: environment, launcher: launcher)
         return Self.collect(process, out, err)
     }
 

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// A profile's `credential_process`: a command run through `/bin/sh -c` that prints
@@ -69,8 +70,13 @@ struct CredentialProcess: Sendable {
                 process.standardOutput = stdout
                 process.standardError = stderr
                 process.standardInput = FileHandle.nullDevice
+                let pid: pid_t
                 do {
-                    try process.run()
+                    // sitebuild's own child (its exit status is waited for below), not an orphan to reap.
+                    pid = try OwnChildren.start {
+                        try process.run()
+                        return process.processIdentifier
+                    }
                 } catch {
                     continuation.resume(throwing: error)
                     return
@@ -85,6 +91,7 @@ struct CredentialProcess: Sendable {
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
                 group.wait()
                 process.waitUntilExit()
+                OwnChildren.release(pid)
                 continuation.resume(returning: ProcessResult(status: process.terminationStatus, stdout: output, stderr: collected.data))
             }
         }
