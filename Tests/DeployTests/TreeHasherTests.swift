@@ -116,7 +116,7 @@ struct TreeHasherTests {
         #expect(try TreeHasher().hash(root: dir.path, cache: StatCache(directory: cacheDir.path, root: dir.path)).hashedCount == paths.count)
 
         let cache1 = StatCache(directory: cacheDir.path, root: dir.path)
-        let warm = try TreeHasher().hash(root: dir.path, cache: cache1)
+        _ = try TreeHasher().hash(root: dir.path, cache: cache1)
         cache1.save()
 
         // Second run from the cache on disk: nothing read, same hashes.
@@ -202,7 +202,7 @@ struct TreeHasherTests {
         try setModificationTime(file, seconds: 315_532_800)
         let before = try #require(fileStat(file))
         let cache = StatCache(directory: cacheDir.path, root: dir.path)
-        let first = try TreeHasher().hash(root: dir.path, cache: cache)
+        _ = try TreeHasher().hash(root: dir.path, cache: cache)
         cache.save()
 
         // Rewrite in place: same inode, same size, then restore the mtime.

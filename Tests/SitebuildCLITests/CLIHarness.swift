@@ -94,7 +94,7 @@ final class CLIHarness {
 
     /// `collect` on a dedicated thread, for async callers.
     static func collectOffPool(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Output {
-        nonisolated(unsafe) let parts = (process, out, err)
+        let parts = (process, out, err)
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: collect(parts.0, parts.1, parts.2)) }
         }

@@ -363,7 +363,7 @@ import Testing
         // full would stop its deploy.
         let drained = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outputB = CLIHarness.Output(status: -1, stdout: "", stderr: "")
-        nonisolated(unsafe) let processB = b
+        let processB = b
         Thread.detachNewThread {
             outputB = CLIHarness.collect(processB.0, processB.1, processB.2)
             drained.signal()

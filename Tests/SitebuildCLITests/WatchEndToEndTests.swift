@@ -506,7 +506,7 @@ import TestSupport
             let theirs = try #require(listed.first { $0.key.hasSuffix("theirs.zip") })
             var buffer = [CChar](repeating: 0, count: 256)
             gethostname(&buffer, 255)
-            let name = String(cString: buffer)
+            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let boot = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             let namespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
             let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
