@@ -67,10 +67,8 @@ public enum RuntimeDirectory {
     /// Names this machine and process namespace: a cache directory shared by several machines
     /// (a home folder on NFS) or containers never has another's live folders taken for leftovers.
     static let hostKey: String = {
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count - 1)
         let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? ""
-        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let host = HostName.current() ?? ""
         return String(ContentHash(of: host + "\n" + namespace).hex.prefix(12))
     }()
 }

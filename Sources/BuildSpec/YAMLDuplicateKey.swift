@@ -74,11 +74,7 @@ public enum YAMLDuplicateKey {
     public static func composeKeepingLast(_ text: String, limit: Int = 1_000) throws -> KeptLast {
         let original = Array(text.unicodeScalars)
         let lineStarts = Self.lineStarts(original)
-        func offset(_ mark: (line: Int, column: Int)) -> Int? {
-            guard mark.line >= 1, mark.line <= lineStarts.count, mark.column >= 1 else { return nil }
-            let offset = lineStarts[mark.line - 1] + mark.column - 1
-            return offset <= original.count ? offset : nil
-        }
+        func offset(_ mark: (line: Int, column: Int)) -> Int? { Self.offset(mark, lineStarts, original.count) }
         func yaml(_ scalars: [Unicode.Scalar]) -> String { string(scalars) }
         // Rename each earlier key until the text reads: a mapping's at once where its lines show
         // them, else one per reading (as Yams reports them).
@@ -94,32 +90,17 @@ public enum YAMLDuplicateKey {
         // Each renamed key's mapping: the key after it, and the next key of the same name.
         let renamedStarts = Dictionary(renamed.map { ($0.start, $0.repeat_.key) }, uniquingKeysWith: { first, _ in first })
         var entries: [Int: (next: Mark?, later: Mark?)] = [:]  // by the key's offset
-        var seen: Set<NodeAt> = []
-        func collect(_ node: Node) {
-            guard seen.insert(NodeAt(node)).inserted else { return }
-            switch node {
-            case .mapping(let mapping):
-                let pairs = mapping.map { ($0.key, $0.value) }
-                let starts = pairs.map { pair in pair.0.mark.flatMap { offset(($0.line, $0.column)) } }
-                var laterOfName: [String: Mark] = [:]
-                for index in pairs.indices.reversed() {
-                    let name = starts[index].flatMap { renamedStarts[$0] } ?? pairs[index].0.string
-                    if let start = starts[index], renamedStarts[start] != nil {
-                        entries[start] = (index + 1 < pairs.count ? pairs[index + 1].0.mark : nil, name.flatMap { laterOfName[$0] })
-                    }
-                    if let name, let mark = pairs[index].0.mark { laterOfName[name] = mark }
+        for pairs in mappings(in: root) {
+            let starts = pairs.map { pair in pair.0.mark.flatMap { offset(($0.line, $0.column)) } }
+            var laterOfName: [String: Mark] = [:]
+            for index in pairs.indices.reversed() {
+                let name = starts[index].flatMap { renamedStarts[$0] } ?? pairs[index].0.string
+                if let start = starts[index], renamedStarts[start] != nil {
+                    entries[start] = (index + 1 < pairs.count ? pairs[index + 1].0.mark : nil, name.flatMap { laterOfName[$0] })
                 }
-                for pair in pairs {
-                    collect(pair.0)
-                    collect(pair.1)
-                }
-            case .sequence(let sequence):
-                sequence.forEach(collect)
-            case .scalar, .alias:
-                break
+                if let name, let mark = pairs[index].0.mark { laterOfName[name] = mark }
             }
         }
-        if let root { collect(root) }
         var blanked = original
         var dropped: [Repeat] = []
         var droppedKeys: Set<Int> = []
@@ -277,28 +258,8 @@ public enum YAMLDuplicateKey {
             }
         }
 
-        // Each mapping in the order Yams ends them (its keys' and values' mappings first).
-        var mappings: [[(Node, Node)]] = []
-        var seen: Set<NodeAt> = []
-        func collect(_ node: Node) {
-            guard seen.insert(NodeAt(node)).inserted else { return }
-            switch node {
-            case .mapping(let mapping):
-                let pairs = mapping.map { ($0.key, $0.value) }
-                for pair in pairs {
-                    collect(pair.0)
-                    collect(pair.1)
-                }
-                mappings.append(pairs)
-            case .sequence(let sequence):
-                sequence.forEach(collect)
-            case .scalar, .alias:
-                break
-            }
-        }
-        if let root { collect(root) }
         var ordered: [Renamed] = []
-        for pairs in mappings {
+        for pairs in mappings(in: root) {
             let starts = pairs.map { pair in pair.0.mark.flatMap { offset(($0.line, $0.column), lineStarts, original.count) } }
             guard starts.contains(where: { $0.map { renamed[$0] != nil } ?? false }) else { continue }
             // The keys as written, compared as Yams compares them (text and resolved tag).
@@ -331,6 +292,31 @@ public enum YAMLDuplicateKey {
         guard ordered.count == renamed.count else { return nil }
         if ordered.count > limit { return .cannotDrop(located(ordered[limit].repeat_, in: text)) }
         return .renamed(ordered, root)
+    }
+
+    /// Every mapping under `root` once (a node reached again through an alias is not walked
+    /// again), each after the mappings in its keys and values: the order Yams ends them.
+    static func mappings(in root: Node?) -> [[(Node, Node)]] {
+        var mappings: [[(Node, Node)]] = []
+        var seen: Set<NodeAt> = []
+        func collect(_ node: Node) {
+            guard seen.insert(NodeAt(node)).inserted else { return }
+            switch node {
+            case .mapping(let mapping):
+                let pairs = mapping.map { ($0.key, $0.value) }
+                for pair in pairs {
+                    collect(pair.0)
+                    collect(pair.1)
+                }
+                mappings.append(pairs)
+            case .sequence(let sequence):
+                sequence.forEach(collect)
+            case .scalar, .alias:
+                break
+            }
+        }
+        if let root { collect(root) }
+        return mappings
     }
 
     /// A different placeholder scalar for each renamed key (private-use characters).

@@ -138,14 +138,8 @@ public struct ReleaseRecord: Sendable, Equatable {
         (try? JSONValue.parse(data))?["started"]?.stringValue.flatMap(parseISOTime)
     }
 
-    /// This machine's name as `gethostname` has it. (`ProcessInfo.hostName` looks the name up
-    /// in DNS for its canonical form: a resolver round trip, or a stall where DNS is slow.)
-    public static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return name.isEmpty ? "localhost" : name
-    }
+    /// This machine's name (``HostName``), `localhost` when it has none.
+    public static func hostName() -> String { HostName.current() ?? "localhost" }
 
     static func compactTime(_ date: Date) -> String { UTCTime.compact(date) }
 

@@ -479,10 +479,7 @@ struct Watcher {
                 let pid: pid_t
                 do {
                     // sitebuild's own child (its exit status is waited for below), not an orphan to reap.
-                    pid = try OwnChildren.start {
-                        try process.run()
-                        return process.processIdentifier
-                    }
+                    pid = try OwnChildren.run(process)
                 } catch {
                     printError("cannot start \(executable): \(error)")
                     continuation.resume(returning: (ExitStatus.deployFailed, nil, false))

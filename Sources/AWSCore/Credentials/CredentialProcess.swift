@@ -73,10 +73,7 @@ struct CredentialProcess: Sendable {
                 let pid: pid_t
                 do {
                     // sitebuild's own child (its exit status is waited for below), not an orphan to reap.
-                    pid = try OwnChildren.start {
-                        try process.run()
-                        return process.processIdentifier
-                    }
+                    pid = try OwnChildren.run(process)
                 } catch {
                     continuation.resume(throwing: error)
                     return
