@@ -289,7 +289,10 @@ enum BuildInvocation {
         }
         // Where they go must be writable folders: found out after the build, the build was for nothing.
         try checkPlace(out, what: options.out.map { "--out \($0)" } ?? "the output directory \(out)")
-        if let zip { try checkPlace(zip, what: "--zip \(options.zip!)") }
+        if let zip {
+            try checkPlace(zip, what: "--zip \(options.zip!)")
+            try checkPrimaryZip(zip, zipFlag: options.zip!, cacheDirectory: cache)
+        }
         if let file = options.exportedVariablesFile, !file.hasSuffix("/") {
             try checkPlace(absolutePath(file, relativeTo: cwd), what: "--exported-variables-file \(file)")
         }
@@ -532,6 +535,27 @@ enum BuildInvocation {
                 + "\(entries.count > 3 ? ", …" : "")), and a build replaces its output directory whole; choose a new or empty directory "
                 + "(if an earlier build, or one with another cache directory, made it: empty it once)")
         }
+    }
+
+    /// `--zip` names the file to write: one already there is replaced when a build wrote it or it
+    /// is a ZIP archive (an earlier build's, whichever cache directory remembered it, as `zip` and
+    /// `tar` replace the archive they are told to write). Any other file (the buildspec, a page of
+    /// the site, named by a slip) is refused before anything runs.
+    static func checkPrimaryZip(_ path: String, zipFlag: String, cacheDirectory: String) throws {
+        guard FileManager.default.fileExists(atPath: path),
+              !FileManager.default.fileExists(atPath: outputRecord(path, cacheDirectory: cacheDirectory)),
+              !isZipArchive(path) else { return }
+        throw UsageError("--zip \(zipFlag): \(path) is a file no sitebuild build wrote and not a ZIP archive, and the build would "
+            + "overwrite it; give the ZIP a path of its own, such as \(((zipFlag as NSString).deletingLastPathComponent as NSString).appendingPathComponent("site.zip")), "
+            + "or move the file away")
+    }
+
+    /// Whether the file starts as a ZIP archive does (a local file header, or the end record of an empty one).
+    static func isZipArchive(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4)) ?? Data()
+        return head == Data([0x50, 0x4B, 0x03, 0x04]) || head == Data([0x50, 0x4B, 0x05, 0x06])
     }
 
     /// A secondary artifact's ZIP is written beside `--zip`, to `<identifier>.zip`, a path the

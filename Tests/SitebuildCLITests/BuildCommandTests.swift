@@ -748,6 +748,32 @@ import TestSupport
         #expect(replaced.status == 0, "\(replaced.stderr)")
     }
 
+    /// --zip names the ZIP to write: a ZIP archive already there (another tool's, or a build's
+    /// remembered by another cache directory) is replaced; any other file, named by a slip, is
+    /// refused before anything runs.
+    @Test func theZipNeverOverwritesAFileThatIsNotAZipArchive() throws {
+        let h = try CLIHarness()
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran && mkdir -p site && echo hi > site/index.html\n"
+            + "artifacts:\n  base-directory: site\n  files: ['**/*']\n")
+        let spec = try #require(h.read("buildspec.yml"))
+        let refused = try h.run(["build", "--zip", "buildspec.yml"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--zip buildspec.yml: \(h.root)/buildspec.yml is a file no sitebuild build wrote and not a ZIP archive, "
+            + "and the build would overwrite it; give the ZIP a path of its own, such as site.zip"), "\(refused.stderr)")
+        #expect(h.read("buildspec.yml") == spec)
+        #expect(!h.exists("ran"), "nothing ran")
+        try h.write("pages/about.html", "<p>about</p>")
+        let page = try h.run(["build", "--zip", "pages/about.html"])
+        #expect(page.status == 2 && page.stderr.contains("such as pages/site.zip"), "\(page.stderr)")
+        #expect(h.read("pages/about.html") == "<p>about</p>")
+        // An empty ZIP archive (its end record alone), written by another tool.
+        try h.write("out/old.zip", "PK\u{05}\u{06}" + String(repeating: "\u{0}", count: 18))
+        let replaced = try h.run(["build", "--zip", "out/old.zip"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(h.read("out/old.zip")?.hasPrefix("PK\u{03}\u{04}") == true, "the build's ZIP, with its one file")
+        #expect(h.exists("ran"))
+    }
+
     @Test func anExportedVariablesFileThatIsADirectoryIsRefusedBeforeTheBuild() throws {
         let h = try CLIHarness()
         try h.write("exports/.keep", "")
