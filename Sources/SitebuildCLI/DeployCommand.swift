@@ -733,7 +733,21 @@ struct RunCommand: AsyncParsableCommand {
                 BuildInvocation.failedResult(build.json, problem)
                 throw ExitCode(ExitStatus.invalidInput)
             }
-            _ = try await settings.pointer.read()
+            let live = try await settings.pointer.read()
+            // A first deploy to a folder that is a version of another target is refused by the
+            // deploy (a prune of the other would delete this site): said before the build.
+            if live.version == nil {
+                do {
+                    try await settings.target.checkNotInsideVersion()
+                } catch let error as DeployError where error.isInvalidInput {
+                    let message = "\(error); nothing was built"
+                    reporter.say(message)
+                    BuildInvocation.failedResult(build.json, message)
+                    throw ExitCode(ExitStatus.invalidInput)
+                } catch {
+                    // Looked at again by the deploy, which reports what stopped this look.
+                }
+            }
             // The target's bucket too, when the pointer lives elsewhere (a table, another bucket).
             if let target = settings.target as? S3Target, try await target.client.headBucket(target.location.bucket).status == 404 {
                 let message = "the target \(target.url): the bucket '\(target.location.bucket)' does not exist; create it, or fix the "

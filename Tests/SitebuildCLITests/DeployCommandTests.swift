@@ -1273,6 +1273,14 @@ import Testing
                 #expect(!h.exists(target + "/_sitebuild"))
             }
         }
+        // `run` says so before the build, not after it.
+        try h.write("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - touch ran\nartifacts:\n  base-directory: blogsite\n  files: ['**/*']\n")
+        let run = try await h.run(["run", "--target", "L/blog"])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("file://\(h.root)/L/blog lies inside version blog of the target file://\(h.root)/L "), "\(run.stderr)")
+        #expect(run.stderr.contains("nothing was built"), "\(run.stderr)")
+        #expect(!h.exists("ran"), "no phase ran")
+        #expect(!h.exists("L/blog/_sitebuild"))
         // Beside the versions (a folder that is none) is fine.
         #expect(try await h.run(["deploy", "blogsite", "--target", "L/sites/blog"]).status == 0)
         // A site an older sitebuild let in: its folder is kept, whatever the keep rules say.
