@@ -899,7 +899,15 @@ public struct Deployer: Sendable {
         if state.version == wanted { return (state.version, wanted) }
         // Its objects may have gone since it was made (a lifecycle rule, a hand): made live so, it
         // would serve errors. A rollback has no tree to put them back from; a deploy of the build does.
-        if !foreign, let manifest = try await target.readManifest(wanted) {
+        let wantedManifest: Manifest?
+        do {
+            wantedManifest = foreign ? nil : try await target.readManifest(wanted)
+        } catch let damaged as DamagedManifest where !damaged.tooNew {
+            throw DeployError("\(damaged); nothing was changed. Deploy the build version \(wanted) was made from again (`sitebuild deploy "
+                + "DIR` or `sitebuild run`: a deploy of the same content writes its manifest again, then makes it live), or roll back "
+                + "to another version (see `sitebuild versions`)")
+        }
+        if let manifest = wantedManifest {
             let missing = try await target.missingObjects(of: manifest)
             if !missing.isEmpty {
                 let said = MissingObjects(missing, of: manifest)

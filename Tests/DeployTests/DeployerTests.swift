@@ -349,6 +349,30 @@ struct DeployerTests {
         #expect(chain.map(\.action) == ["deploy", "deploy", "rollback", "deploy"])
     }
 
+    /// A rollback to a version whose manifest is damaged is refused naming the way back (a
+    /// deploy of its build writes the manifest again), and that deploy makes it live.
+    @Test func aRollbackToAVersionWithADamagedManifestSaysHowToRepairIt() async throws {
+        let f = try DeployFixture()
+        try f.writeSite()
+        let d = f.deployer()
+        let v1 = try await d.deploy(directory: f.source).version
+        try f.writeSource("index.html", "<h1>second</h1>\n")
+        let v2 = try await d.deploy(directory: f.source).version
+        try Data("{\"version\": \"cut".utf8).write(to: URL(fileURLWithPath: f.targetRoot + "/_sitebuild/manifests/\(v1).json"))
+
+        let refused = await #expect(throws: DeployError.self) { try await d.rollback(to: nil) }
+        let said = refused?.description ?? ""
+        #expect(said.hasPrefix("the manifest \(f.targetRoot)/_sitebuild/manifests/\(v1).json is damaged: "), "\(said)")
+        #expect(said.contains("Deploy the build version \(v1) was made from again (`sitebuild deploy DIR` or `sitebuild run`"), "\(said)")
+        #expect(refused?.isInvalidInput == false)
+        #expect(f.live == v2)
+
+        try f.writeSource("index.html", "<h1>home one</h1>\n")
+        let repaired = try await d.deploy(directory: f.source)
+        #expect(repaired.version == v1 && f.live == v1)
+        #expect(try await f.target.readManifest(v1) != nil)
+    }
+
     /// A version whose objects were deleted outside sitebuild (a lifecycle rule, by hand) is
     /// never made live so: rollback refuses it, and a deploy of its content puts them back from
     /// the tree first. The live version's no-change deploy does not look (one read, no listing).
