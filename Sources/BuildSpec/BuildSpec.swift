@@ -108,6 +108,8 @@ public struct Environment: Sendable, Equatable {
     public var shell: Shell = .sh
     /// `variables` in document order; values are literal text.
     public var variables: [(name: String, value: String)] = []
+    /// Where each variable's (last) value is written, for messages about it.
+    public var variableLocations: [String: SourceLocation] = [:]
     /// `parameter-store`: env name → SSM parameter name.
     public var parameterStore: [(name: String, parameter: String)] = []
     /// `secrets-manager`: env name → reference.

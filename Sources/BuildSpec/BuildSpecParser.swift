@@ -180,7 +180,7 @@ public struct BuildSpecParser {
         }
         if let node = section("env") { spec.env = parseEnvironment(node, path: "env") }
         if is01, let node = section("environment_variables") {
-            spec.env.variables += parseVariables(node, path: "environment_variables", legacy: true)
+            parseVariables(node, path: "environment_variables", legacy: true, into: &spec.env)
         }
         if let node = section("proxy") { spec.proxy = parseProxy(node) }
         if let node = section("batch") { spec.batch = parseBatch(node) }
@@ -216,7 +216,7 @@ public struct BuildSpecParser {
             }
         }
         if let n = map.value(for: "variables") {
-            env.variables = parseVariables(n, path: "\(path).variables", legacy: false)
+            parseVariables(n, path: "\(path).variables", legacy: false, into: &env)
         }
         if let n = map.value(for: "parameter-store") {
             for entry in stringMap(n, path: "\(path).parameter-store") {
@@ -262,13 +262,13 @@ public struct BuildSpecParser {
         return env
     }
 
-    mutating func parseVariables(_ node: Node, path: String, legacy: Bool) -> [(name: String, value: String)] {
-        var result: [(String, String)] = []
+    /// Appends the variables of `node` (and where each value is written) to `env`.
+    mutating func parseVariables(_ node: Node, path: String, legacy: Bool, into env: inout Environment) {
         var source = node
         if legacy, let map = mapping(node, path) {
             // 0.1: environment_variables: { plaintext: { NAME: value } }
             warnUnknownKeys(map, known: ["plaintext"], path: path)
-            guard let plain = map.value(for: "plaintext") else { return [] }
+            guard let plain = map.value(for: "plaintext") else { return }
             source = plain
         }
         let mapPath = legacy ? "\(path).plaintext" : path
@@ -285,9 +285,9 @@ public struct BuildSpecParser {
                 warning(entry.keyNode, "\(mapPath).\(entry.key)",
                         "names starting with CODEBUILD_ are reserved by CodeBuild; \(entry.key) is not one it sets, so the value is used")
             }
-            result.append((entry.key, entry.value))
+            env.variables.append((entry.key, entry.value))
+            env.variableLocations[entry.key] = location(entry.node)
         }
-        return result
     }
 
     mutating func parseProxy(_ node: Node) -> Proxy? {

@@ -861,7 +861,8 @@ extension RunCommand {
             }
             guard let value = spec.env.variables.last(where: { $0.name == name })?.value, !value.isEmpty else { continue }
             if let problem = Self.referenceProblem(name: name, value: value) {
-                throw UsageError("\(buildspec): env.variables.\(name): \(problem)")
+                let place = spec.env.variableLocations[name].map { "\(buildspec):\($0.line):\($0.column)" } ?? buildspec
+                throw UsageError("\(place): env.variables.\(name): \(problem)")
             }
             given[name] = .init(value: value, place: "\(name) (env.variables of \(buildspec))", base: sourceDirectory ?? cwd)
         }

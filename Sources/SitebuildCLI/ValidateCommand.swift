@@ -64,6 +64,7 @@ struct ValidateCommand: ParsableCommand {
             }
         }
         // The settings file, read as deploy and run read it.
+        var settingsFile: String?
         var configIsDirectory: ObjCBool = false
         if config?.isEmpty == true {
             diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config is empty (an unset variable?): name the settings file"))
@@ -72,6 +73,7 @@ struct ValidateCommand: ParsableCommand {
         } else if config != nil && configIsDirectory.boolValue {
             diagnostics.append(Diagnostic(.error, at: nil, keyPath: "", "--config \(config!): is a directory; name the settings file"))
         } else if FileManager.default.fileExists(atPath: configPath) {
+            settingsFile = configPath
             do {
                 let settings = try SiteConfig.load(configPath)
                 // The settings' routing and invalidation values, as with no flags given.
@@ -108,7 +110,8 @@ struct ValidateCommand: ParsableCommand {
                                   ("column", d.location.map { .int(Int64($0.column)) } ?? .null),
                                   ("keyPath", .string(d.keyPath)), ("message", .string(d.message))])
             }
-            let value = JSONValue.object([("file", .string(path)), ("valid", .bool(errors == 0)), ("diagnostics", .array(items))])
+            let value = JSONValue.object([("file", .string(path)), ("settingsFile", settingsFile.map(JSONValue.string) ?? .null),
+                                          ("valid", .bool(errors == 0)), ("diagnostics", .array(items))])
             writeAll(1, Array((value.serialized() + "\n").utf8))
         } else {
             for d in diagnostics { writeAll(2, Array("\(d)\n".utf8)) }
@@ -126,7 +129,7 @@ struct ValidateCommand: ParsableCommand {
         for name in TargetOptions.settingVariables {
             guard let value = spec.env.variables.last(where: { $0.name == name })?.value, !value.isEmpty else { continue }
             if let problem = RunCommand.referenceProblem(name: name, value: value) {
-                diagnostics.append(Diagnostic(.error, at: nil, keyPath: "env.variables.\(name)", problem))
+                diagnostics.append(Diagnostic(.error, at: spec.env.variableLocations[name], keyPath: "env.variables.\(name)", problem))
             } else {
                 given[name] = .init(value: value, place: "\(name) (env.variables)", base: source)
             }
@@ -142,7 +145,8 @@ struct ValidateCommand: ParsableCommand {
             _ = try TargetOptions.offline(config: nil).resolve(configDirectory: empty, environment: environment, given: given)
         } catch {
             let key = given.keys.sorted().first { "\(error)".hasPrefix($0) }
-            diagnostics.append(Diagnostic(.error, at: nil, keyPath: key.map { "env.variables.\($0)" } ?? "env.variables", "\(error)"))
+            diagnostics.append(Diagnostic(.error, at: key.flatMap { spec.env.variableLocations[$0] }, keyPath: key.map { "env.variables.\($0)" } ?? "env.variables",
+                                          "\(error)"))
         }
         return diagnostics
     }

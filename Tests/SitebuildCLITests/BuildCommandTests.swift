@@ -185,7 +185,16 @@ import TestSupport
         #expect(ok.status == 0)
         let value = try JSONValue.parse(Data(ok.stdout.utf8))
         #expect(value["valid"] == .bool(true))
+        #expect(value["settingsFile"] == .null, "no sitebuild.yml")
         #expect(value["diagnostics"]?.arrayValue?.first?["severity"] == .string("warning"))
+        // The settings file read beside it is named, whether or not it has errors.
+        try h.write("sitebuild.yml", "cache-controll: x\n")
+        let settings = try h.run(["validate", "--json"])
+        #expect(settings.status == 2)
+        let named = try JSONValue.parse(Data(settings.stdout.utf8))
+        #expect(named["settingsFile"] == .string(h.root + "/sitebuild.yml"), "\(settings.stdout)")
+        #expect(named["diagnostics"]?.arrayValue?.contains { $0["file"] == .string(h.root + "/sitebuild.yml") } == true, "\(settings.stdout)")
+        try FileManager.default.removeItem(atPath: h.root + "/sitebuild.yml")
         #expect(!h.exists("ran"))
         // A run-as user this machine does not have: a warning where it is written (the build
         // may run elsewhere), and the build's exit 2 names the same place.
