@@ -3,6 +3,7 @@ import Deploy
 import Foundation
 import Preview
 import SiteContent
+import Synchronization
 
 struct VersionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "versions", abstract: "List the versions on the target and which is live.")
@@ -553,6 +554,17 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalidInput)
         }
         let live = site.liveVersion()
+        // The function serves a version with the routing it was published with, which the
+        // version's deploy said; serve routes with its own flags and settings: a live version
+        // deployed with others would be previewed otherwise than it is served. Said, with the flags.
+        if let live, let recorded = Self.recordedRouting(of: live, target: local.target, pointer: local.pointer) {
+            let serving = SiteRouting(mode: router.mode.rawValue, trailingSlash: router.trailingSlash.rawValue)
+            if recorded.differs(from: serving) {
+                Reporter(json: target.json).say("warning: the live version \(live) was deployed with routing \(recorded), but serve routes "
+                    + "with \(serving): serve it with --mode \(recorded.mode)" + (recorded.trailingSlash.map { " --trailing-slash \($0)" } ?? "")
+                    + " (or set them in sitebuild.yml, which every command reads)")
+            }
+        }
         let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/"
         if target.json {
             Reporter(json: true).event("serving", [("url", .string(url)), ("target", .string(resolved.target.url)),
@@ -563,6 +575,22 @@ struct ServeCommand: ParsableCommand {
             writeAll(1, Array(line.utf8))
         }
         server.run()
+    }
+}
+
+extension ServeCommand {
+    /// The routing `version` was made live with (``Deployer/recordedRouting(of:releaseNames:)``),
+    /// for serve's synchronous start; nil when nothing says or it cannot be read.
+    static func recordedRouting(of version: String, target: LocalTarget, pointer: LocalPointerStore) -> SiteRouting? {
+        let result = Mutex<SiteRouting?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let routing = try? await Deployer(target: target, pointer: pointer).recordedRouting(of: version)
+            result.withLock { $0 = routing ?? nil }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }
     }
 }
 

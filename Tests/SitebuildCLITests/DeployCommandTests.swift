@@ -1605,6 +1605,27 @@ import Testing
         #expect(index.status == 301 && index.headers["location"] == "/docs/v1.2/", "\(index)")
     }
 
+    /// serve routes with its own flags and settings, the function with those the live version
+    /// was deployed with: when they differ, serve says so at its start, naming the flags.
+    @Test func serveSaysWhenTheLiveVersionWasDeployedWithOtherRouting() throws {
+        let h = try CLIHarness()
+        try h.write("dist/index.html", "home")
+        try h.write("dist/about/index.html", "about page")
+        #expect(try h.run(["deploy", "dist", "--trailing-slash", "never"]).status == 0)
+        let version = try #require(live(h))
+        for (flags, warned) in [([String](), true), (["--trailing-slash", "never"], false), (["--mode", "spa", "--trailing-slash", "never"], true)] {
+            let (server, out, err) = try h.start(["serve", "--port", "0", "--json"] + flags)
+            let event = try JSONValue.parse(out.fileHandleForReading.availableDataLine())
+            #expect(event["live"] == .string(version))
+            server.terminate()
+            server.waitUntilExit()
+            let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(said.contains("warning: the live version \(version) was deployed with routing static, trailing slash never, but serve "
+                + "routes with") == warned, "\(flags): \(said)")
+            #expect(said.contains("serve it with --mode static --trailing-slash never") == warned, "\(flags): \(said)")
+        }
+    }
+
     @Test func trailingSlashAlwaysStoresNoAliasesAndHashAgreesWithDeploy() throws {
         let h = try CLIHarness()
         try h.write("dist/index.html", "home")
