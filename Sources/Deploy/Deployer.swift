@@ -739,19 +739,11 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// The routings recorded by the newest release records that made `versions` live (one
-    /// listing of the records, one read per version that has one); a version without is left out.
-    public func routings(of versions: [String]) async throws -> [RoutingMode] {
-        let names = try await target.listReleaseNames()
-        let newest = versions.compactMap { version in names.last { ReleaseRecord.fileName($0, isFlipTo: version) } }
-        return try await readReleasesWarning(named: newest).compactMap { $0.routing.flatMap(RoutingMode.init(rawValue:)) }
-    }
-
     /// This deploy's routing (its mode, and its trailing-slash setting when given).
     public var routing: SiteRouting { SiteRouting(mode: builder.mode.rawValue, trailingSlash: trailingSlash) }
 
     /// The routing `version` was made live with: the newest release record of a deploy that made
-    /// it live (a few read, newest first), else what its manifest records; nil when neither says
+    /// it live (a few read, newest first), else what its manifest's head records; nil when neither says
     /// (another tool's version).
     public func recordedRouting(of version: String, releaseNames: [String]? = nil) async throws -> SiteRouting? {
         var names = releaseNames ?? []
@@ -761,7 +753,9 @@ public struct Deployer: Sendable {
                 return SiteRouting(mode: mode, trailingSlash: record.trailingSlash)
             }
         }
-        return try await target.readManifest(version).flatMap { SiteRouting(recordedIn: $0) }
+        // The manifest's head says it (its metadata comes before the entries): no large read.
+        guard let head = try await target.readManifestHead(version), let mode = head.metadata["routing"] else { return nil }
+        return SiteRouting(mode: mode, trailingSlash: head.metadata["trailingSlash"])
     }
 
     /// The change of routing when `version` replaces `previous`, made live with `routing` (a

@@ -26,12 +26,6 @@ public struct SiteRouting: Sendable, Equatable, CustomStringConvertible {
         guard let trailingSlash, let other = other.trailingSlash else { return false }
         return trailingSlash != other
     }
-
-    /// The routing a manifest records (that of its version's first deploy), if any.
-    public init?(recordedIn manifest: Manifest) {
-        guard let mode = manifest.metadata.first(where: { $0.0 == "routing" })?.1 else { return nil }
-        self.init(mode: mode, trailingSlash: manifest.metadata.first { $0.0 == "trailingSlash" }?.1)
-    }
 }
 
 /// A flip between versions recorded with different routings (``SiteRouting/differs(from:)``).

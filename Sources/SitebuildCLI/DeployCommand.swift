@@ -255,6 +255,13 @@ enum DeployInvocation {
                 invalidateFrom = nil
                 invalidates = true
             }
+            // A flip is said when it is made, before its invalidation (minutes under --wait); the
+            // result comes once that is done.
+            let flipSaid = invalidates && (outcome.kind == .deployed || outcome.kind == .flippedExisting)
+            if flipSaid {
+                report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url,
+                       elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter, event: false)
+            }
             if invalidates {
                 // A dry run only plans, even for a version already live (`.unchanged` comes back
                 // before the deploy looks at dryRun).
@@ -265,11 +272,12 @@ enum DeployInvocation {
                                                dryRun: dryRun || outcome.kind == .planned, intent: intent) {
                     // The version is live; only its invalidation failed (exit 3, as for any AWS failure).
                     report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests,
-                           reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED")
+                           reporter: reporter, status: failed == ExitStatus.interrupted ? "INTERRUPTED" : "INVALIDATION_FAILED", say: !flipSaid)
                     return failed
                 }
             }
-            report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter)
+            report(outcome, target: deployer.target.url, pointer: resolved.givenPointer, pointerURL: resolved.pointer.url, elapsed: ContinuousClock.now - started, requests: resolved.aws.requests, reporter: reporter,
+                   say: !flipSaid)
             return ExitStatus.success
         } catch let conflict as PointerConflict {
             reporter.say("conflict: \(conflict)")
@@ -552,11 +560,36 @@ enum DeployInvocation {
 
     /// `pointer`: the pointer's URL when one was given (a preview's), named in the lines that
     /// say what went live and in the result.
+    /// `say`: the lines for people (stderr); `event`: the `--json` result. A flip's lines are
+    /// said when it is made, its result once its invalidation is done.
     static func report(_ outcome: DeployOutcome, target givenTarget: String, pointer: String? = nil, pointerURL: String = "", elapsed: Duration,
-                       requests: RequestCounter, reporter: Reporter, status: String? = nil) {
+                       requests: RequestCounter, reporter: Reporter, status: String? = nil, say: Bool = true, event: Bool = true) {
         Reporter.keepVisible([outcome.version, outcome.previous, givenTarget, pointer])
-        let target = givenTarget + (pointer.map { " through \($0)" } ?? "")
         let requestCount = requests.total
+        let siteFiles = outcome.fileCount - outcome.aliasCount
+        let siteBytes = outcome.manifest?.siteBytes ?? outcome.totalBytes
+        if say { sayOutcome(outcome, target: givenTarget + (pointer.map { " through \($0)" } ?? ""), pointerURL: pointerURL, elapsed: elapsed,
+                            requestCount: requestCount, reporter: reporter) }
+        guard event else { return }
+        reporter.event("result", [
+            ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
+            ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
+            ("pointer", pointer.map(JSONValue.string) ?? .null),
+            ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(siteFiles))),
+            ("bytes", .int(siteBytes)), ("aliases", .int(Int64(outcome.aliasCount))), ("objects", .int(Int64(outcome.fileCount))),
+            ("objectBytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
+            ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
+            ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
+            ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),
+            ("resumes", .bool(outcome.resumes)), ("restored", .int(Int64(outcome.restored))), ("routingChange", routingChangeJSON(outcome.routingChange)),
+            ("requests", .int(Int64(requestCount))),
+            ("durationMs", .int(elapsed.milliseconds)),
+        ])
+    }
+
+    /// The lines for people of ``report(_:target:pointer:pointerURL:elapsed:requests:reporter:status:say:event:)``.
+    static func sayOutcome(_ outcome: DeployOutcome, target: String, pointerURL: String, elapsed: Duration, requestCount: Int,
+                           reporter: Reporter) {
         for warning in outcome.warnings { reporter.say("warning: \(warning)") }
         let seconds = elapsed.seconds
         let siteFiles = outcome.fileCount - outcome.aliasCount
@@ -612,20 +645,6 @@ enum DeployInvocation {
                 reporter.say(routingWarning(change, version: outcome.version, previous: previous, pointer: pointerURL))
             }
         }
-        reporter.event("result", [
-            ("status", .string(status ?? (outcome.kind == .planned ? "PLANNED" : "SUCCEEDED"))),
-            ("action", .string(outcome.kind.rawValue)), ("version", .string(outcome.version)),
-            ("pointer", pointer.map(JSONValue.string) ?? .null),
-            ("previous", outcome.previous.map(JSONValue.string) ?? .null), ("files", .int(Int64(siteFiles))),
-            ("bytes", .int(siteBytes)), ("aliases", .int(Int64(outcome.aliasCount))), ("objects", .int(Int64(outcome.fileCount))),
-            ("objectBytes", .int(outcome.totalBytes)), ("hashed", .int(Int64(outcome.hashedFiles))),
-            ("uploaded", .int(Int64(outcome.stats.uploaded))), ("uploadedBytes", .int(outcome.stats.uploadedBytes)),
-            ("reused", .int(Int64(outcome.stats.reused))), ("skipped", .int(Int64(outcome.stats.skipped))),
-            ("plannedUploads", .array(outcome.plannedUploads.map(JSONValue.string))), ("plannedCopies", .int(Int64(outcome.plannedCopies))),
-            ("resumes", .bool(outcome.resumes)), ("restored", .int(Int64(outcome.restored))), ("routingChange", routingChangeJSON(outcome.routingChange)),
-            ("requests", .int(Int64(requestCount))),
-            ("durationMs", .int(elapsed.milliseconds)),
-        ])
     }
 }
 

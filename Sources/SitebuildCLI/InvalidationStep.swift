@@ -158,12 +158,25 @@ struct InvalidationStep {
             return (InvalidationPlan(paths: ["/*"], reason: "\(toVersion) has no manifest to compare with: everything may be cached"), "")
         }
         // The routing the versions were served with: a rollback run without --mode must still
-        // plan an spa's index.html as every route. The new version's manifest records the mode
-        // of its first deploy, and the release record that made the old one live, the mode of
-        // that flip (a site without folder pages has one id in both modes). When in doubt, spa.
+        // plan an spa's index.html as every route. Each version's is what the newest release
+        // record of a deploy that made it live says, else what its manifest records, the mode
+        // of its first deploy (a site without folder pages has one id in both modes). When in
+        // doubt, spa.
+        let deployer = Deployer(target: resolved.target, pointer: resolved.pointer)
+        let names = (try? await resolved.target.listReleaseNames()) ?? []
+        var routings: [String: SiteRouting] = [:]
+        for version in stale + [toVersion] {
+            if let recorded = try? await deployer.recordedRouting(of: version, releaseNames: names) { routings[version] = recorded }
+        }
+        // Another mode or trailing-slash setting answers the same URL otherwise (`/docs` is the
+        // docs page in static mode, the app's index.html in spa mode; a 200 becomes a redirect)
+        // whether or not the files changed: everything may be cached wrong.
+        if let now = routings[toVersion], let old = stale.first(where: { routings[$0]?.differs(from: now) == true }), let before = routings[old] {
+            return (InvalidationPlan(paths: ["/*"], reason: "\(toVersion) is served with routing \(now), \(old) was with \(before): any URL may "
+                + "be answered otherwise, invalidating everything (/*)"), "")
+        }
         let recorded = newManifest.metadata.first { $0.0 == "routing" }.flatMap { RoutingMode(rawValue: $0.1) }
-        let flips = (try? await Deployer(target: resolved.target, pointer: resolved.pointer).routings(of: stale + [toVersion])) ?? []
-        let spa = ([recorded, routing] + flips).contains(.spa)
+        let spa = ([recorded, routing] + routings.values.map { RoutingMode(rawValue: $0.mode) }).contains(.spa)
         let planner = InvalidationPlanner(mode: spa ? .spa : .static)
         // Each earlier version's manifest is streamed against the new one, never held; what
         // changed from any of them may be cached.

@@ -1486,6 +1486,35 @@ import Glibc
             #expect(spaBack.status == 0, "\(spaBack.stderr)")
             #expect(spaBack.stdout.contains(#""paths":["/*"]"#), "\(spaBack.stdout)")
 
+            // Another routing answers unchanged files' URLs otherwise (`/docs` is the docs page in
+            // static mode, the app's index.html in spa mode): a flip between routings invalidates
+            // everything, index.html changed or not, and so does the rollback that undoes it.
+            try h.write("modes/index.html", "<p>home</p>")
+            try h.write("modes/docs/index.html", "<p>docs</p>")
+            try h.write("modes/a.css", "a{}")
+            let modes = ["--target", "s3://cdn-site/modes", "--distribution", distribution, "--json"]
+            #expect(try await h.run(["deploy", "modes"] + modes, environment: moto.environment).status == 0)
+            try h.write("modes/a.css", "a{color:red}")
+            let toSpa = try await h.run(["deploy", "modes", "--mode", "spa"] + modes, environment: moto.environment)
+            #expect(toSpa.status == 0, "\(toSpa.stderr)")
+            #expect(toSpa.stdout.contains(#""paths":["/*"]"#), "\(toSpa.stdout)")
+            #expect(toSpa.stderr.contains("is served with routing spa") && toSpa.stderr.contains(" was with static"),
+                    "\(toSpa.stderr)")
+            // The flip is said when it is made, before its invalidation; the result comes last.
+            let flipSaid = try #require(toSpa.stderr.range(of: "live version is now "), "\(toSpa.stderr)")
+            let invalidationSaid = try #require(toSpa.stderr.range(of: " path(s) on \(distribution) ("), "\(toSpa.stderr)")
+            #expect(flipSaid.lowerBound < invalidationSaid.lowerBound, "\(toSpa.stderr)")
+            #expect(toSpa.stderr.components(separatedBy: "live version is now ").count == 2, "said once: \(toSpa.stderr)")
+            #expect(toSpa.stdout.split(separator: "\n").last?.contains(#""event":"result""#) == true, "\(toSpa.stdout)")
+            let modesBack = try await h.run(["rollback"] + modes, environment: moto.environment)
+            #expect(modesBack.status == 0, "\(modesBack.stderr)")
+            #expect(modesBack.stdout.contains(#""paths":["/*"]"#), "\(modesBack.stdout)")
+            // The same routing again: only what changed.
+            try h.write("modes/a.css", "a{color:blue}")
+            let same = try await h.run(["deploy", "modes"] + modes, environment: moto.environment)
+            #expect(same.status == 0, "\(same.stderr)")
+            #expect(same.stdout.contains(#""paths":["/a.css"]"#), "\(same.stdout)")
+
             // A distribution that does not exist (a typo): found before anything is uploaded.
             try h.write("site/logo.svg", "<svg>3</svg>")
             let objects = try await keys(client, "cdn-site").count
