@@ -174,6 +174,11 @@ public struct AWSServiceError: Error, Sendable, CustomStringConvertible {
             return "\(service) is throttling; retry later"
         case "ValidationException", "InvalidParameterException", "InvalidRequestException":
             return "fix the request as the message says"
+        case _ where service != "S3" && ["NoSuchBucket", "NoSuchKey", "InvalidBucketName"].contains(code):
+            // An S3 answer to another service's request: the endpoint is S3 (or an emulator
+            // that routes what it does not serve to its S3).
+            return "that is S3's answer, not \(service)'s: the endpoint does not serve \(service) (check --endpoint-url and the "
+                + "AWS_ENDPOINT_URL settings; a local emulator may not have \(service))"
         default:
             if code.hasPrefix("HTTP") || code.allSatisfy(\.isNumber) {
                 // No error code in the answer (a 5xx from a proxy or the service's front door).

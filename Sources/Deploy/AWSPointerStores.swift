@@ -113,8 +113,16 @@ public struct DynamoDBPointerStore: PointerStore {
             // Not sitebuild's item (or a hand-edited one): a write would replace it whole, and a
             // compare-and-swap "from nothing" could never pass.
             let has = item.keys.sorted().joined(separator: ", ")
+            let kind: String
+            switch item[Self.versionAttribute] {
+            case .number?: kind = ", only a number"
+            case .bool?: kind = ", only a boolean"
+            case .null?: kind = ", only a null"
+            case .unsupported(let type)?: kind = ", only one of type \(type)"
+            case .string?, nil: kind = ""
+            }
             throw DeployError("the pointer \(url): the item with \(partitionKey) '\(key)' in table '\(table)' has no string attribute "
-                + "'\(Self.versionAttribute)' (it has: \(has)); sitebuild keeps the live version id there: set it to a version id "
+                + "'\(Self.versionAttribute)'\(kind) (it has: \(has)); sitebuild keeps the live version id there: set it to a version id "
                 + "(see `sitebuild versions`) or delete the item, or use another key (--pointer dynamodb://\(table)#KEY)", invalidInput: true)
         }
         // The token is the value as stored (an emptied pointer's "" too): the compare-and-swap

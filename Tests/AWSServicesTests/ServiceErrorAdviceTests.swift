@@ -44,4 +44,13 @@ import Testing
         let other = AWSServiceError.service("S3", "PutObject", code: "InvalidStorageClass", message: nil, status: 400)
         #expect("\(other)".contains("see the S3 documentation for InvalidStorageClass"))
     }
+
+    /// S3's answer to another service's request (an endpoint, or an emulator, without that
+    /// service) says so, where S3's own is left to S3's advice.
+    @Test func anS3AnswerToAnotherServiceNamesTheEndpoint() {
+        let kvs = AWSServiceError.service("CloudFront", "DescribeKeyValueStore", code: "NoSuchBucket", message: nil, status: 404)
+        #expect("\(kvs)".contains("that is S3's answer, not CloudFront's: the endpoint does not serve CloudFront (check --endpoint-url"), "\(kvs)")
+        let s3 = AWSServiceError.service("S3", "HeadObject", code: "NoSuchBucket", message: nil, status: 404)
+        #expect(!"\(s3)".contains("S3's answer"), "\(s3)")
+    }
 }
