@@ -104,6 +104,10 @@ private struct ExtractionRun {
     var entryCount = 0
     /// Symbolic links written, relative to the root, checked again once all entries exist.
     var links: [String] = []
+    /// What each path written so far is (relative to the root): two entries of one name, or
+    /// an entry below one written as a file, are refused (``ExtractionError/Code/conflictingEntries``).
+    var written: [String: WrittenKind] = [:]
+    enum WrittenKind { case directory, file, symbolicLink }
     var isCancelled: @Sendable () -> Bool = { false }
 
     init(archive: String, shown: String, root: String, limits: ExtractionLimits) {
@@ -147,6 +151,10 @@ private struct ExtractionRun {
         }
         guard archive_read_open_filename(reader, archive, 1 << 16) == ARCHIVE_OK else {
             let reason = libarchiveMessage(reader)
+            // A compressed archive cut off before its first entry's header is an archive still.
+            if reason.localizedCaseInsensitiveContains("truncated") {
+                throw fail(.damaged, "cannot be read: it is damaged or truncated (\(reason)); make or upload the archive again")
+            }
             throw fail(.notAnArchive, "is not a ZIP or tar archive libarchive can read (\(reason)); give a .zip, .tar.gz, .tgz or .tar.zst file")
         }
         guard let writer = archive_write_disk_new() else { throw fail(.writeFailed, "cannot create a disk writer (out of memory)") }
@@ -202,6 +210,9 @@ private struct ExtractionRun {
             throw fail(.invalidName, shown, "names the extraction root itself but is not a directory; refusing the archive")
         }
 
+        try checkNoClash(relative, kind: hardLinkTarget != nil ? .file : type == sb_ae_ifdir() ? .directory
+                                        : type == sb_ae_iflnk() ? .symbolicLink : .file, shown: shown)
+
         var isRegular = false
         if let hardLinkTarget {
             try checkHardLink(hardLinkTarget, entry: shown)
@@ -249,6 +260,40 @@ private struct ExtractionRun {
         }
         if archive_write_finish_entry(writer) < ARCHIVE_WARN {
             throw fail(.writeFailed, shown, "could not be written: \(writerMessage(writer)); the archive is refused")
+        }
+    }
+
+    /// Refuses an entry whose name an earlier entry took (a listing, `unzip -l` or a review,
+    /// shows one of them and extraction would keep the other), but for a directory named again,
+    /// and one below an entry written as a file (which the disk writer could only fail on).
+    private mutating func checkNoClash(_ relative: String, kind: WrittenKind, shown: String) throws {
+        if let earlier = written[relative], earlier != .directory || kind != .directory {
+            throw fail(.conflictingEntries, shown, "appears twice in the archive (an earlier entry has the same name"
+                + (earlier == kind ? "" : ", as a \(Self.word(earlier))") + "): a listing shows one and the extraction would keep the "
+                + "other, so the archive is refused; re-create it with each name once")
+        }
+        var parent = Substring(relative)
+        while let slash = parent.lastIndex(of: "/") {
+            parent = parent[..<slash]
+            switch written[String(parent)] {
+            case .file?:
+                throw fail(.conflictingEntries, shown, "is below '\(ExtractionError.escaped(Array(parent.utf8)))', which the archive has as a "
+                    + "file, so the archive is refused; re-create it with that file or that folder renamed")
+            case nil:
+                // A folder the entry makes (a later file of that name clashes with it).
+                written[String(parent)] = .directory
+            case .directory?, .symbolicLink?:
+                break
+            }
+        }
+        written[relative] = kind
+    }
+
+    private static func word(_ kind: WrittenKind) -> String {
+        switch kind {
+        case .directory: "directory"
+        case .file: "file"
+        case .symbolicLink: "symbolic link"
         }
     }
 

@@ -203,6 +203,32 @@ struct SafeExtractorHostileTests {
         try expectRefused(archive, in: box, limits: limits, .fileTooLarge, ["the entry 'huge.bin'", "per-file limit of 1 MiB"])
     }
 
+    /// Two entries of one name (a listing, or a review, shows one and the extraction would keep
+    /// the other) and an entry below a file are refused, in either format; a directory named
+    /// twice is no clash.
+    @Test(arguments: [ArchiveFixtures.Format.zip, .tgz])
+    func entriesThatClashAreRefused(format: ArchiveFixtures.Format) throws {
+        let cases: [([ArchiveFixtures.Entry], [String])] = [
+            ([.init("index.html", "reviewed"), .init("index.html", "deployed")], ["the entry 'index.html'", "appears twice in the archive"]),
+            ([.init("x", "a file"), .init("x/y", "below it")], ["the entry 'x/y'", "is below 'x', which the archive has as a file"]),
+            ([.init("d/f", "in d"), .init("d", "d again, as a file")], ["the entry 'd'", "appears twice", "as a directory"]),
+            ([.init("link", kind: .symlink, target: "index.html"), .init("index.html", "i"), .init("link", "now a file")],
+             ["the entry 'link'", "appears twice", "as a symbolic link"]),
+        ]
+        for (entries, fragments) in cases {
+            let box = try ExtractionSandbox()
+            defer { box.remove() }
+            let archive = box.archive(format == .zip ? "clash.zip" : "clash.tar.gz")
+            try ArchiveFixtures.write(entries, format: format, to: archive)
+            try expectRefused(archive, in: box, .conflictingEntries, fragments)
+        }
+        let box = try ExtractionSandbox()
+        defer { box.remove() }
+        let archive = box.archive(format == .zip ? "dirs.zip" : "dirs.tar.gz")
+        try ArchiveFixtures.write([.init("d/", kind: .dir), .init("d/f", "f"), .init("d/", kind: .dir)], format: format, to: archive)
+        #expect(try SafeExtractor().extract(archive, to: box.destination).files == 1)
+    }
+
     @Test func tooManyEntries() throws {
         let box = try ExtractionSandbox()
         defer { box.remove() }
@@ -229,6 +255,14 @@ struct SafeExtractorHostileTests {
         #expect(error.description.hasPrefix(cut + ": "))
         #expect(error.description.contains("damaged or truncated") || error.description.contains("not a ZIP or tar archive"), "\(error)")
         box.expectNothingWritten()
+        // Cut before its first entry's header: still damaged, not "not an archive".
+        if format == .tgz {
+            let head = box.archive("head.tar.gz")
+            try bytes.prefix(200).write(to: URL(fileURLWithPath: head))
+            let early = try #require(throws: ExtractionError.self) { try SafeExtractor().extract(head, to: box.destination) }
+            #expect(early.code == .damaged && early.description.contains("it is damaged or truncated"), "\(early)")
+            box.expectNothingWritten()
+        }
     }
 
     @Test(arguments: [ArchiveFixtures.Format.zip, .tar])
