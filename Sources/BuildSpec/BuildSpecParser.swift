@@ -242,12 +242,17 @@ public struct BuildSpecParser {
         var exportedLocations: [String: SourceLocation?] = [:]
         if let n = map.value(for: "exported-variables") {
             let items = stringList(n, path: "\(path).exported-variables")
-            env.exportedVariables = items.map(\.text)
             for (i, item) in items.enumerated() {
                 exportedLocations[item.text] = item.location
                 checkVariableName(item.text, item.location, "\(path).exported-variables[\(i)]")
                 if item.text.hasPrefix("AWS_") {
-                    error(item.location, "\(path).exported-variables[\(i)]", "'\(item.text)' cannot be exported: names starting with AWS_ are reserved")
+                    // CodeBuild's reference says such names cannot be exported, not that the
+                    // buildspec is refused: left out with a warning, so a buildspec listing one
+                    // still runs (and credentials never reach CodePipeline or the file).
+                    warning(item.location, "\(path).exported-variables[\(i)]", "'\(item.text)' is not exported: names starting with AWS_ "
+                        + "cannot be exported (they are reserved); copy the value to another name in a command if it is meant to be")
+                } else {
+                    env.exportedVariables.append(item.text)
                 }
             }
         }
