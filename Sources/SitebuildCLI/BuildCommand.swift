@@ -227,8 +227,10 @@ enum BuildInvocation {
                 throw UsageError("no buildspec.yml in \(source); pass --buildspec FILE, or run `sitebuild init` to write one")
             }
             // A fetched tree is replaced by the next fetch: the buildspec belongs in the repository or archive.
-            throw UsageError("no buildspec.yml in \(resolvedSource.label) (fetched to \(source)); commit one to it (`sitebuild init` in a "
-                + "checkout writes one), or pass --buildspec FILE")
+            let add = resolvedSource.kind == .archive
+                ? "add one at the archive's root (`sitebuild init` in the unpacked folder writes one) and make the archive again"
+                : "commit one to it (`sitebuild init` in a checkout writes one)"
+            throw UsageError("no buildspec.yml in \(resolvedSource.label) (fetched to \(source)); \(add), or pass --buildspec FILE")
         }
         let (spec, warnings) = try BuildSpecParser.parse(contentsOf: buildspecPath)
 
