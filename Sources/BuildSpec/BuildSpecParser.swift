@@ -1012,6 +1012,12 @@ public struct BuildSpecParser {
         return (escape, "\"" + inner + "\"", "'" + inner.replacingOccurrences(of: "'", with: "''") + "'")
     }
 
+    /// The character at a line:column mark (1-based, in Unicode scalars), if the text has one there.
+    func scalar(atLine line: Int, column: Int) -> Unicode.Scalar? {
+        guard line >= 1, line <= sourceLines.count, column >= 1 else { return nil }
+        return sourceLines[line - 1].unicodeScalars.dropFirst(column - 1).first
+    }
+
     /// A duplicated key that cannot be left out of the text: an error where it is repeated.
     func duplicateKeyError(_ repeat_: YAMLDuplicateKey.Repeat) -> Diagnostic {
         let at = repeat_.repeated ?? repeat_.first
@@ -1048,8 +1054,10 @@ public struct BuildSpecParser {
             }
             if let unquoted = unquotedItem(atLine: mark.line) ?? context.flatMap({ unquotedItem(atLine: $0.mark.line) }) {
                 message += "; a command or other list item starting with '\(unquoted.first)' must be quoted: \(unquoted.quoted)"
-            } else if problem.contains("tab") || problem.contains("cannot start any token") {
-                message += "; YAML does not allow tabs for indentation, and a value starting with a special character must be quoted"
+            } else if problem.contains("tab") || (problem.contains("cannot start any token") && scalar(atLine: mark.line, column: mark.column) == "\t") {
+                message += "; YAML does not allow tabs for indentation: indent with spaces"
+            } else if problem.contains("cannot start any token") {
+                message += "; a value starting with a special character (such as @ or `) must be quoted"
             }
             return Diagnostic(.error, at: at, keyPath: "", message)
         case .duplicatedKeysInMapping(let duplicates, let context):

@@ -13,7 +13,13 @@ struct BuildSpecDiagnosticsTests {
         #expect(d.keyPath == "")
         #expect(d.message.hasPrefix("YAML syntax error: "))
         #expect(d.message.contains("tabs"))
+        #expect(!d.message.contains("must be quoted"), "a tab is the whole problem: \(d.message)")
         #expect(d.description.hasPrefix("spec/tab.yml:3:1: error: YAML syntax error: "))
+        // The same YAML error for a value starting with `@`: there the quoting is the advice.
+        let at = try rejectSpec("version: 0.2\nenv:\n  variables:\n    HOME_DIR: @home\nphases:\n  build:\n    commands: [make]\n")
+        let special = try #require(at.errors.first)
+        #expect(special.message.contains("a value starting with a special character (such as @ or `) must be quoted"), "\(special.message)")
+        #expect(!special.message.contains("tabs"), "\(special.message)")
     }
 
     @Test func unclosedBracketIsASyntaxError() throws {
