@@ -218,11 +218,7 @@ public struct Deployer: Sendable {
         }
         let (state, liveComplete, liveDamaged, livePending) = try await live
         if let current = state.version, !liveComplete, current != manifest.version, !takeOverPointer, try await isStranger(current) {
-            throw DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "
-                + "no files, no release record): the pointer most likely serves another site (two sites on one KeyValueStore or table "
-                + "with the default key `path`, a pointer from another site's settings). Nothing was uploaded or made live. Give this "
-                + "site its own pointer (--pointer …#<key>, SITEBUILD_POINTER, sitebuild.yml's pointer), or pass --take-over-pointer "
-                + "if this target should now own it", invalidInput: true)
+            throw strangerPointer(current, nothing: "Nothing was uploaded or made live")
         }
         var outcome = DeployOutcome(kind: .planned, version: manifest.version, previous: state.version, fileCount: manifest.entries.count,
                                     totalBytes: manifest.totalBytes, stats: UploadStats(), hashedFiles: hashedCount,
@@ -830,6 +826,16 @@ public struct Deployer: Sendable {
     /// Whether `version`, named by the pointer, was never this target's: no files in its
     /// folder (not a version another tool uploaded, not one deleted half-way) and no release
     /// record that made it live here (not a version deleted outside sitebuild since).
+    /// The refusal of a flip through a pointer that names a version this target never had
+    /// (``isStranger(_:)``): another site's pointer, which the flip would take down.
+    func strangerPointer(_ current: String, nothing: String) -> DeployError {
+        DeployError("\(pointer.url) says \(current) is live, but \(target.url) has never had a version \(current) (no manifest, "
+            + "no files, no release record): the pointer most likely serves another site (two sites on one KeyValueStore or table "
+            + "with the default key `path`, a pointer from another site's settings). \(nothing). Give this "
+            + "site its own pointer (--pointer …#<key>, SITEBUILD_POINTER, sitebuild.yml's pointer), or pass --take-over-pointer "
+            + "if this target should now own it", invalidInput: true)
+    }
+
     func isStranger(_ version: String) async throws -> Bool {
         guard try await target.firstObjects(of: version, limit: 1).isEmpty else { return false }
         if try await target.listReleaseNames().contains(where: { ReleaseRecord.fileName($0, isFlipTo: version) }) { return false }
@@ -866,6 +872,11 @@ public struct Deployer: Sendable {
                 + "(\(last.action), \(ReleaseRecord.isoTime(last.at))): is this the pointer the deploys use? Pass it with --pointer "
                 + "(or SITEBUILD_POINTER, sitebuild.yml's pointer); to restore a pointer that was lost, name the version and pass "
                 + "--force", invalidInput: true)
+        }
+        // Through another site's pointer, a rollback would take that site down, as a deploy would.
+        if let current = state.version, current != version, !takeOverPointer, try await !target.manifestExists(current),
+           try await isStranger(current) {
+            throw strangerPointer(current, nothing: "Nothing was changed")
         }
         let wanted: String
         if let version {

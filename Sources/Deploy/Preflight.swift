@@ -254,6 +254,12 @@ public enum Preflight {
             return .ok("live-version", subjectWithVersion, "its files are there, without a sitebuild manifest (\(manifest)): uploaded by "
                 + "another tool, such as the Hosting Toolkit's pipeline, and served as they are; `versions` lists sitebuild's "
                 + "versions from its first deploy on, and `rollback` can go back to this one after it")
+        case .found(false)? where facts.liveIsStranger == true:
+            return .fail("live-version", subjectWithVersion, "the pointer names \(version), which this target never had (no manifest, no "
+                + "files, no release record): the pointer most likely serves another site (two sites on one KeyValueStore or table with "
+                + "the default key `path`, a pointer from another site's settings), and a flip through it would take that site down. "
+                + "Give this site its own pointer (--pointer …#<key>, SITEBUILD_POINTER, sitebuild.yml's pointer), or deploy with "
+                + "--take-over-pointer if this target should now own it")
         case .found(false)?:
             return .fail("live-version", subjectWithVersion, "the pointer names \(version), but \(manifest) does not exist: "
                 + "that version was deleted or never finished uploading, so the site serves errors; deploy again, or "
@@ -835,6 +841,8 @@ public struct PreflightFacts: Sendable {
     /// Whether files are under the live version's folder: without a manifest, another tool's
     /// upload (the Hosting Toolkit's); with one, none means its files were deleted.
     public var liveHasFiles: Bool?
+    /// The live version is one the target never had (no manifest, files or release record).
+    public var liveIsStranger: Bool?
     /// The configured distribution id; nil when none is.
     public var distributionId: String?
     public var distribution: PreflightLookup<CloudFrontClient.Distribution>?

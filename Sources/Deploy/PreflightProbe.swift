@@ -76,6 +76,10 @@ public struct PreflightProbe: Sendable {
                 // upload (the Hosting Toolkit's), served as they are; none is a broken site.
                 // With one, no files is a version emptied behind sitebuild's back.
                 facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty
+                // Nothing of it, ever: the pointer most likely serves another site.
+                if !complete, facts.liveHasFiles == false {
+                    facts.liveIsStranger = try? await Deployer(target: target, pointer: pointer).isStranger(version)
+                }
                 // With one, its objects are listed against it: some may have been deleted.
                 if complete {
                     do {

@@ -225,6 +225,9 @@ struct RollbackCommand: AsyncParsableCommand {
     @Flag(help: "Make VERSION live even through a pointer that holds nothing while the target has releases (restoring a lost pointer).")
     var force = false
 
+    @Flag(help: "Roll back through a pointer that names a version this target never had (another site's), taking it over.")
+    var takeOverPointer = false
+
     @OptionGroup var target: TargetOptions
     @OptionGroup var routing: RoutingOptions
     @OptionGroup(title: "Invalidation") var invalidation: InvalidationOptions
@@ -254,6 +257,7 @@ struct RollbackCommand: AsyncParsableCommand {
         if let warning = resolved.containerTargetWarning("the rollback makes a version live on") { reporter.say(warning) }
         var deployer = Deployer(target: resolved.target, pointer: resolved.pointer, log: { reporter.say($0) })
         if let distribution = resolved.distribution { deployer.adviceFlags = ["--distribution", distribution] }
+        deployer.takeOverPointer = takeOverPointer
         let flipIntent = InvalidationStep.FlipIntent(step: InvalidationStep(resolved: resolved, options: invalidation, routing: mode, reporter: reporter))
         deployer.willFlip = flipIntent.hook()
         do {

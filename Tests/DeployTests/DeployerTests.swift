@@ -446,6 +446,12 @@ struct DeployerTests {
         }
         #expect(other.live == otherVersion)
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.targetRoot).filter { !$0.hasPrefix("_") }.isEmpty, "nothing uploaded")
+        // A rollback through it would take the other site down just the same.
+        let rollback = await #expect(throws: DeployError.self) { try await d.rollback(to: nil) }
+        #expect(rollback?.description.hasPrefix("\(other.pointer.url) says \(otherVersion) is live, but \(f.target.url) has never had "
+            + "a version \(otherVersion)") == true, "\(String(describing: rollback))")
+        #expect(rollback?.description.contains("Nothing was changed") == true && rollback?.isInvalidInput == true)
+        #expect(other.live == otherVersion)
 
         var taking = d
         taking.takeOverPointer = true

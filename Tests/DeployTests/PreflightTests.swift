@@ -180,6 +180,22 @@ import TestSupport
         #expect(live.status == .skip && live.message.contains("the pointer's bucket pointers is not reachable"), "\(live.line)")
     }
 
+    /// A live version the target never had (no manifest, no files, no release record) is
+    /// another site's: doctor says so and never advises a rollback through that pointer.
+    @Test func aLiveVersionTheTargetNeverHadIsAnotherSitesPointer() throws {
+        var facts = Self.healthy()
+        facts.live = .found("3f78a2c1d0e9b8a7")
+        facts.liveManifest = .found(false)
+        facts.liveHasFiles = false
+        facts.liveIsStranger = true
+        let stranger = try failure(facts, "live-version")
+        #expect(stranger.contains("the pointer names 3f78a2c1d0e9b8a7, which this target never had"), "\(stranger)")
+        #expect(stranger.contains("--take-over-pointer") && !stranger.contains("sitebuild rollback"), "\(stranger)")
+        // One it had (a release record names it): deleted, and a rollback is the way back.
+        facts.liveIsStranger = false
+        #expect(try failure(facts, "live-version").contains("that version was deleted or never finished uploading"))
+    }
+
     @Test func anS3PointerInAMissingTargetBucketIsSkipped() throws {
         var facts = Self.healthy()
         facts.target = .s3(bucket: "site", prefix: "", region: "us-east-1", probe: .missing)
