@@ -381,6 +381,29 @@ public struct ManifestBuilder: Sendable {
                 + (mode == .spa ? "index.html answers it" : "/x is served from x.html or x/index.html")
                 + "; only paths below /.well-known/ are served as named): \(sample); give them an extension, or leave them out of the site")
         }
+        // A page whose name has a dot before `.html` (`notes-1.2.html`, a versioned slug of a
+        // Next.js or SvelteKit export) has no clean URL: `/notes-1.2` names a file to the
+        // function, so only `/notes-1.2.html` reaches it, in production as in `serve`.
+        if mode == .static {
+            var dotted: [String] = []
+            var dottedCount = 0
+            var example = ""
+            for index in files.indices {
+                let path = files.path(at: index)
+                guard path.hasSuffix(".html"), !RouteRules.isWellKnown(path.utf8) else { continue }
+                let stem = path.utf8.dropLast(5)
+                let last = stem.lastIndex(of: UInt8(ascii: "/")).map { stem[stem.index(after: $0)...] } ?? stem
+                guard RouteRules.namesFile(segment: last) else { continue }
+                if dottedCount == 0 { example = String(decoding: stem, as: UTF8.self) }
+                dottedCount += 1
+                if dotted.count < 5 { dotted.append(terminalText(path)) }
+            }
+            if dottedCount > 0 {
+                warnings.append("\(dottedCount) page(s) with a dot in the name before .html have no URL without .html (/\(terminalText(example)) "
+                    + "names a file to the function, not a page): \(dotted.joined(separator: ", "))\(dottedCount > 5 ? ", …" : ""); "
+                    + "link to them with .html, or name them without the dot")
+            }
+        }
         var builder = ManifestTableBuilder(capacity: files.count + aliasRows.count, pathBytes: files.pathBytes.count * 2)
         // The header rules that match some file, marked as the headers are found: the others are said.
         var matched = [Bool](repeating: false, count: policy.rules.count)

@@ -271,6 +271,25 @@ struct ManifestTests {
         }
     }
 
+    /// A page with a dot before .html (`notes-1.2.html`) is reached only with .html: `/notes-1.2`
+    /// names a file to the function (and to serve). Static mode names them; spa mode (where
+    /// pages are not reached by clean URLs) and plain pages do not.
+    @Test func pagesWithADotBeforeHtmlAreNamed() throws {
+        let a = try TempDir("manifest-dotted-pages")
+        try a.write("index.html", "root")
+        try a.write("about.html", "about")
+        try a.write("notes-1.2.html", "notes")
+        try a.write("blog/post-v2.0.html", "post")
+        try a.write("docs/v1.2/index.html", "docs")
+        try a.write(".well-known/x.y.html", "well known")
+        let (_, warnings) = try buildManifest(a.path, builder: ManifestBuilder(mode: .static))
+        let named = warnings.filter { $0.contains("with a dot in the name before .html") }
+        #expect(named == ["2 page(s) with a dot in the name before .html have no URL without .html (/blog/post-v2.0 names a file to the "
+            + "function, not a page): blog/post-v2.0.html, notes-1.2.html; link to them with .html, or name them without the dot"], "\(warnings)")
+        let (_, spa) = try buildManifest(a.path, builder: ManifestBuilder(mode: .spa))
+        #expect(!spa.contains { $0.contains("with a dot in the name") }, "\(spa)")
+    }
+
     /// A header rule that matches no file is named where it is written, with what to write
     /// instead (braces are not expanded; a folder wants `/**`); rules that match are not.
     @Test func headerRulesThatMatchNoFileAreNamed() throws {
