@@ -177,7 +177,7 @@ public struct KeyValueStorePointerStore: PointerStore {
     public func compareAndSwap(expected: PointerState, to version: String) async throws {
         var etag: String
         if let token = expected.token { etag = token } else { etag = try await client.describe().etag }
-        for _ in 0...maximumRetries {
+        for attempt in 0...maximumRetries {
             switch try await client.putKey(key, value: version, ifMatch: etag) {
             case .written:
                 return
@@ -187,9 +187,15 @@ public struct KeyValueStorePointerStore: PointerStore {
                     throw PointerConflict(expected: expected.version, found: now.version, wanted: version)
                 }
                 etag = token
+                // Other keys are being written (other sites' deploys on the same store): a
+                // jittered wait, 50 ms doubling to 1 s, lets them finish rather than racing them.
+                if attempt < maximumRetries {
+                    let base = min(1_000.0, 50.0 * Double(1 << min(attempt, 10)))
+                    try await Task.sleep(for: .milliseconds(Int(base * Double.random(in: 0.5...1.0))))
+                }
             }
         }
-        throw DeployError("\(url): the KeyValueStore kept changing under this deploy (\(maximumRetries + 1) writes refused "
-            + "because other keys changed); \(version) is uploaded but not live: run the command again")
+        throw DeployError("\(url): the KeyValueStore kept changing under this flip (\(maximumRetries + 1) writes refused "
+            + "because other keys changed, over a few seconds); \(version) is uploaded but not live: run the command again")
     }
 }

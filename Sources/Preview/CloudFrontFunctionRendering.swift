@@ -29,7 +29,7 @@ extension CloudFrontFunctionCode {
         if key.hasPrefix("__") { return "the function reads a key starting with '__' as unset (and would read 'path'); use another key" }
         guard !key.isEmpty, key.utf8.count <= 512,
               key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "'" && $0 != "\\" && $0.value != 0x2028 && $0.value != 0x2029 })
-        else { return "use 1 to 512 bytes without quotes, backslashes or control characters" }
+        else { return "use 1 to 512 bytes without single quotes ('), backslashes or control characters" }
         return nil
     }
 }

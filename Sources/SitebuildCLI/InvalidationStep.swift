@@ -146,7 +146,8 @@ struct InvalidationStep {
         let mode = try options.mode(resolved.config)
         if mode == .never { return (nil, "--invalidate never") }
         if mode == .auto && resolved.pointer is KeyValueStorePointerStore {
-            return (nil, "the pointer is a KeyValueStore: \(distribution) serves \(toVersion) under new cache keys, nothing is stale (--invalidate always to invalidate anyway)")
+            return (nil, "the pointer is a KeyValueStore: a distribution routing through it (\(distribution)) serves \(toVersion) under new "
+                + "cache keys, nothing is stale (--invalidate always to invalidate anyway)")
         }
         let everything = InvalidationPlan(paths: ["/*"], reason: "no earlier version to compare with: everything may be cached")
         guard let stale else { return (everything, "") }
