@@ -1760,7 +1760,7 @@ import Glibc
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#__preview"],
              "pointer key '__preview': the function reads a key starting with '__' as unset"),
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/0c2a5b4e-1234-4d5e-9f00-abcdef012345#it's"],
-             "pointer key 'it's': use 1 to 512 bytes without quotes"),
+             "pointer key 'it's': use 1 to 512 bytes without single quotes (')"),
             (["--target", "s3://ok-bucket", "--pointer", "cloudfront-kvs://arn:aws:cloudfront::123456789012:key-value-store/bad_id#k"],
              "not a CloudFront KeyValueStore ARN"),
         ]
