@@ -846,6 +846,14 @@ public final class BuildEngine {
             guard let eq = item.firstIndex(of: "=") else { continue }
             values[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
+        // Not set at the end: nothing to export. Said, since a later pipeline stage reading it
+        // (`#{namespace.NAME}`) would find nothing and this build would not tell.
+        let unset = names.filter { values[$0] == nil }
+        if !unset.isEmpty {
+            log.warning("env.exported-variables: \(unset.joined(separator: ", ")) \(unset.count == 1 ? "is" : "are") not set at the end of "
+                + "the build, so \(unset.count == 1 ? "it is" : "they are") not exported; set \(unset.count == 1 ? "it" : "them") in a command, "
+                + "or leave \(unset.count == 1 ? "it" : "them") out of the list")
+        }
         return names.compactMap { name in values[name].map { (name, $0) } }
     }
 

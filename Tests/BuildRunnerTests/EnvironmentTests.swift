@@ -296,6 +296,8 @@ import Testing
             """)
         #expect(run.result.exportedVariables.map(\.name) == ["STAGE", "COMMIT_LABEL"])
         #expect(run.result.exportedVariables.map(\.value) == ["final", "label with spaces"])
+        // One never set is left out, and said.
+        #expect(run.log.contains("env.exported-variables: NEVER_SET is not set at the end of the build, so it is not exported"), "\(run.log)")
     }
 }
 
