@@ -838,6 +838,12 @@ public struct Deployer: Sendable {
 
     func isStranger(_ version: String) async throws -> Bool {
         guard try await target.firstObjects(of: version, limit: 1).isEmpty else { return false }
+        return try await hasNoRecord(of: version)
+    }
+
+    /// Whether no release record, and no pointer's head, names `version` (the second half of
+    /// ``isStranger(_:)``, for a caller that has looked for its files already).
+    func hasNoRecord(of version: String) async throws -> Bool {
         if try await target.listReleaseNames().contains(where: { ReleaseRecord.fileName($0, isFlipTo: version) }) { return false }
         do {
             return try await !target.readPointerHeads().contains { $0.to == version }

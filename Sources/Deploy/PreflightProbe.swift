@@ -78,7 +78,7 @@ public struct PreflightProbe: Sendable {
                 facts.liveHasFiles = try? await !target.firstObjects(of: version, limit: 1).isEmpty
                 // Nothing of it, ever: the pointer most likely serves another site.
                 if !complete, facts.liveHasFiles == false {
-                    facts.liveIsStranger = try? await Deployer(target: target, pointer: pointer).isStranger(version)
+                    facts.liveIsStranger = try? await Deployer(target: target, pointer: pointer).hasNoRecord(of: version)
                 }
                 // With one, its objects are listed against it: some may have been deleted.
                 if complete {

@@ -369,11 +369,28 @@ public struct ManifestBuilder: Sendable {
         warnings += Self.caseClashes(aliasRows.filter { blocked[ContentHash(of: $0.path)] == nil }, among: files)
         // A file whose name has no extension is never requested as itself: `/x` is served from
         // x.html (static) or index.html (spa). Only paths below .well-known/ are served as named.
+        // And a page whose name has a dot before `.html` (`notes-1.2.html`, a versioned slug of a
+        // Next.js or SvelteKit export) has no clean URL: `/notes-1.2` names a file to the
+        // function, so only `/notes-1.2.html` reaches it, in production as in `serve`. One pass.
         var unreachableCount = 0
         var unreachable: [String] = []
-        for index in files.indices where !RouteRules.pathNamesFile(files.path(at: index)) {
-            unreachableCount += 1
-            if unreachable.count < 5 { unreachable.append(terminalText(files.path(at: index))) }
+        var dottedCount = 0
+        var dotted: [String] = []
+        var example = ""
+        for index in files.indices {
+            let path = files.path(at: index)
+            if !RouteRules.pathNamesFile(path) {
+                unreachableCount += 1
+                if unreachable.count < 5 { unreachable.append(terminalText(path)) }
+                continue
+            }
+            guard mode == .static, path.hasSuffix(".html"), !RouteRules.isWellKnown(path.utf8) else { continue }
+            let stem = path.utf8.dropLast(5)
+            let last = stem.lastIndex(of: UInt8(ascii: "/")).map { stem[stem.index(after: $0)...] } ?? stem
+            guard RouteRules.namesFile(segment: last) else { continue }
+            if dottedCount == 0 { example = String(decoding: stem, as: UTF8.self) }
+            dottedCount += 1
+            if dotted.count < 5 { dotted.append(terminalText(path)) }
         }
         if unreachableCount > 0 {
             let sample = unreachable.joined(separator: ", ") + (unreachableCount > 5 ? ", …" : "")
@@ -381,28 +398,10 @@ public struct ManifestBuilder: Sendable {
                 + (mode == .spa ? "index.html answers it" : "/x is served from x.html or x/index.html")
                 + "; only paths below /.well-known/ are served as named): \(sample); give them an extension, or leave them out of the site")
         }
-        // A page whose name has a dot before `.html` (`notes-1.2.html`, a versioned slug of a
-        // Next.js or SvelteKit export) has no clean URL: `/notes-1.2` names a file to the
-        // function, so only `/notes-1.2.html` reaches it, in production as in `serve`.
-        if mode == .static {
-            var dotted: [String] = []
-            var dottedCount = 0
-            var example = ""
-            for index in files.indices {
-                let path = files.path(at: index)
-                guard path.hasSuffix(".html"), !RouteRules.isWellKnown(path.utf8) else { continue }
-                let stem = path.utf8.dropLast(5)
-                let last = stem.lastIndex(of: UInt8(ascii: "/")).map { stem[stem.index(after: $0)...] } ?? stem
-                guard RouteRules.namesFile(segment: last) else { continue }
-                if dottedCount == 0 { example = String(decoding: stem, as: UTF8.self) }
-                dottedCount += 1
-                if dotted.count < 5 { dotted.append(terminalText(path)) }
-            }
-            if dottedCount > 0 {
-                warnings.append("\(dottedCount) page(s) with a dot in the name before .html have no URL without .html (/\(terminalText(example)) "
-                    + "names a file to the function, not a page): \(dotted.joined(separator: ", "))\(dottedCount > 5 ? ", …" : ""); "
-                    + "link to them with .html, or name them without the dot")
-            }
+        if dottedCount > 0 {
+            warnings.append("\(dottedCount) page(s) with a dot in the name before .html have no URL without .html (/\(terminalText(example)) "
+                + "names a file to the function, not a page): \(dotted.joined(separator: ", "))\(dottedCount > 5 ? ", …" : ""); "
+                + "link to them with .html, or name them without the dot")
         }
         var builder = ManifestTableBuilder(capacity: files.count + aliasRows.count, pathBytes: files.pathBytes.count * 2)
         // The header rules that match some file, marked as the headers are found: the others are said.

@@ -210,10 +210,8 @@ private struct ExtractionRun {
             throw fail(.invalidName, shown, "names the extraction root itself but is not a directory; refusing the archive")
         }
 
-        try checkNoClash(relative, kind: hardLinkTarget != nil ? .file : type == sb_ae_ifdir() ? .directory
-                                        : type == sb_ae_iflnk() ? .symbolicLink : .file, shown: shown)
-
         var isRegular = false
+        var kind = WrittenKind.file
         if let hardLinkTarget {
             try checkHardLink(hardLinkTarget, entry: shown)
             let target = try safeRelativePath(cString(hardLinkTarget), shown: shown, what: "hard link target")!
@@ -234,7 +232,9 @@ private struct ExtractionRun {
             case sb_ae_ifdir():
                 archive_entry_set_perm(entry, 0o755)
                 summary.directories += 1
+                kind = .directory
             case sb_ae_iflnk():
+                kind = .symbolicLink
                 try checkSymbolicLink(entry, relative: relative, shown: shown)
                 links.append(relative)
                 summary.symbolicLinks += 1
@@ -242,6 +242,7 @@ private struct ExtractionRun {
                 throw fail(.specialFile, shown, "is \(describe(type)); archives may hold only files, directories and symbolic links, so the archive is refused")
             }
         }
+        try checkNoClash(relative, kind: kind, shown: shown)
         archive_entry_set_pathname(entry, root + "/" + relative)
         archive_entry_set_uid(entry, 0)
         archive_entry_set_gid(entry, 0)

@@ -1,8 +1,6 @@
 import BuildRunner
-import Dispatch
 import Foundation
 import SiteContent
-import Synchronization
 
 /// The build's source from `--source`, then `SITEBUILD_SOURCE`, then `source:` in the
 /// settings file, then the current directory; fetched, copied or extracted by
@@ -95,19 +93,7 @@ enum SourceResolution {
     /// ``resolve(_:aws:configFile:)`` for synchronous callers (`sitebuild build`, which runs
     /// on the main thread, outside the concurrency pool the download needs).
     static func resolveBlocking(_ options: BuildOptions, aws: AWSOptions, cancellation: Cancellation? = nil) throws -> Outcome {
-        let result = Mutex<Result<Outcome, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do {
-                let outcome = try await resolve(options, aws: aws, cancellation: cancellation)
-                result.withLock { $0 = .success(outcome) }
-            } catch {
-                result.withLock { $0 = .failure(error) }
-            }
-            done.signal()
-        }
-        done.wait()
-        return try result.withLock { $0! }.get()
+        try AWSSecretSource.wait { try await resolve(options, aws: aws, cancellation: cancellation) }
     }
 
     /// The exit status for a failure to resolve the source: a fetch the timeout stopped ends

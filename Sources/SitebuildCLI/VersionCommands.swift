@@ -3,7 +3,6 @@ import Deploy
 import Foundation
 import Preview
 import SiteContent
-import Synchronization
 
 struct VersionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "versions", abstract: "List the versions on the target and which is live.")
@@ -586,15 +585,7 @@ extension ServeCommand {
     /// The routing `version` was made live with (``Deployer/recordedRouting(of:releaseNames:)``),
     /// for serve's synchronous start; nil when nothing says or it cannot be read.
     static func recordedRouting(of version: String, target: LocalTarget, pointer: LocalPointerStore) -> SiteRouting? {
-        let result = Mutex<SiteRouting?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let routing = try? await Deployer(target: target, pointer: pointer).recordedRouting(of: version)
-            result.withLock { $0 = routing ?? nil }
-            done.signal()
-        }
-        done.wait()
-        return result.withLock { $0 }
+        (try? AWSSecretSource.wait { try await Deployer(target: target, pointer: pointer).recordedRouting(of: version) }) ?? nil
     }
 }
 
